@@ -1,0 +1,52 @@
+"""Items that flow from adapters through the pipelines into the stores."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+KINDS = ("forum", "portal", "postbar")
+
+
+@dataclass
+class Post:
+    """One post, reply, floor or article, as an adapter read it off a page.
+
+    The fields below ``crawled_at`` are filled by the pipelines.
+    """
+
+    site: str
+    kind: str
+    url: str
+    title: str = ""
+    content: str = ""
+    author: str = ""
+    author_id: str | None = None
+    thread_id: str | None = None
+    post_id: str | None = None
+    floor: int | None = None
+    published_at: datetime | None = None
+    published_text: str = ""
+    replies: int | None = None
+    views: int | None = None
+    source: str = ""
+    adapter: str = ""
+    adapter_version: str = ""
+    crawled_at: datetime | None = None
+    # filled by pipelines
+    id: str = ""
+    canonical_url: str = ""
+    day: str = ""
+    content_hash: str = ""
+    terms: list[str] = field(default_factory=list)
+    matches: list[dict[str, Any]] = field(default_factory=list)
+    score: float = 0.0
+    contributions: list[dict[str, Any]] = field(default_factory=list)
+    alert: dict[str, Any] | None = None
+
+    def to_document(self) -> dict[str, Any]:
+        """The MongoDB document for this post (``_id`` instead of ``id``)."""
+        doc = {k: v for k, v in self.__dict__.items() if k != "id"}
+        doc["_id"] = self.id
+        return doc

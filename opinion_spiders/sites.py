@@ -1,0 +1,137 @@
+"""Site definitions: declared data (``settings/sites.toml``) validated before the first request."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from opinion_spiders.errors import ConfigError
+from opinion_spiders.items import KINDS
+
+_KNOWN_KEYS = {
+    "kind", "engine", "start_urls", "render_js", "timezone", "weight", "encoding",
+    "max_listing_pages", "enabled", "description",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Site:
+    """One monitored site: which spider kind and engine read it, and where to start."""
+
+    name: str
+    kind: str
+    engine: str
+    start_urls: tuple[str, ...]
+    render_js: bool = False
+    timezone: str = "Asia/Shanghai"
+    weight: float = 1.0
+    encoding: str | None = None
+    max_listing_pages: int = 20
+    enabled: bool = True
+    description: str = ""
+    source: str = ""
+
+
+def _expect(cond: bool, source: str, where: str, problem: str) -> None:
+    if not cond:
+        raise ConfigError(source, where, problem)
+
+
+def site_from_mapping(
+    name: str, data: Mapping[str, Any], source: str, substitutions: Mapping[str, str] | None = None
+) -> Site:
+    """Validate one site table; every problem names the table and key and says what to fix."""
+    where = f"[sites.{name}]"
+    _expect(isinstance(data, Mapping), source, where, "must be a table of keys")
+    unknown = sorted(set(data) - _KNOWN_KEYS)
+    _expect(not unknown, source, where, f"unknown key(s) {unknown}; known: {sorted(_KNOWN_KEYS)}")
+    kind = data.get("kind")
+    _expect(kind in KINDS, source, f"{where} kind", f"is {kind!r}; use one of {list(KINDS)}")
+    engine = data.get("engine")
+    _expect(
+        isinstance(engine, str) and bool(engine),
+        source, f"{where} engine", "is missing; name an engine (see `opinion plugins`)",
+    )  # fmt: skip
+    urls = data.get("start_urls")
+    _expect(
+        isinstance(urls, list) and bool(urls) and all(isinstance(u, str) for u in urls),
+        source, f"{where} start_urls", "must be a non-empty list of URL strings",
+    )  # fmt: skip
+    subs = substitutions or {}
+    resolved = []
+    for url in urls:
+        for key, value in subs.items():
+            url = url.replace("{" + key + "}", value)
+        _expect(
+            url.startswith(("http://", "https://")),
+            source, f"{where} start_urls", f"{url!r} is not an http(s) URL",
+        )  # fmt: skip
+        resolved.append(url)
+    tz = data.get("timezone", "Asia/Shanghai")
+    try:
+        ZoneInfo(str(tz))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(source, f"{where} timezone", f"unknown time zone {tz!r}") from None
+    weight = data.get("weight", 1.0)
+    _expect(
+        isinstance(weight, int | float) and not isinstance(weight, bool) and weight >= 0,
+        source, f"{where} weight", "must be a number >= 0",
+    )  # fmt: skip
+    pages = data.get("max_listing_pages", 20)
+    _expect(
+        isinstance(pages, int) and pages >= 1,
+        source, f"{where} max_listing_pages", "must be an integer >= 1",
+    )  # fmt: skip
+    for flag in ("render_js", "enabled"):
+        _expect(
+            isinstance(data.get(flag, False), bool),
+            source, f"{where} {flag}", "must be true or false",
+        )  # fmt: skip
+    return Site(
+        name=name,
+        kind=str(kind),
+        engine=str(engine),
+        start_urls=tuple(resolved),
+        render_js=bool(data.get("render_js", False)),
+        timezone=str(tz),
+        weight=float(weight),
+        encoding=data.get("encoding"),
+        max_listing_pages=pages,
+        enabled=bool(data.get("enabled", True)),
+        description=str(data.get("description", "")),
+        source=source,
+    )
+
+
+def load_sites_file(path: Path, substitutions: Mapping[str, str] | None = None) -> list[Site]:
+    """Read a ``sites.toml`` file: ``[sites.NAME]`` tables."""
+    source = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(source, "", "file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(source, "", f"not valid TOML ({exc})") from None
+    tables = data.get("sites", {})
+    _expect(isinstance(tables, dict), source, "[sites]", "must hold [sites.NAME] tables")
+    unknown = sorted(set(data) - {"sites"})
+    _expect(not unknown, source, "top level", f"unknown table(s) {unknown}; use [sites.NAME]")
+    return [site_from_mapping(name, table, source, substitutions) for name, table in tables.items()]
+
+
+def check_unique(sites: Iterable[Site]) -> dict[str, Site]:
+    """Index sites by name; a name declared twice is an error naming both sources."""
+    out: dict[str, Site] = {}
+    for site in sites:
+        if site.name in out:
+            first = out[site.name]
+            raise ConfigError(
+                site.source, f"[sites.{site.name}]",
+                f"site name already declared in {first.source}; rename one of them",
+            )  # fmt: skip
+        out[site.name] = site
+    return out
