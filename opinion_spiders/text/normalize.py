@@ -1,0 +1,66 @@
+"""Text normalisation: one form for storing content, one length-preserving form for matching.
+
+Matching runs on folded text, but hits must point into the original text, so folding never
+changes positions silently: :func:`fold_with_offsets` returns the folded text together with the
+original index of every folded character. Today each character folds to exactly one character
+(the map is the identity); folds that drop or merge characters (separator removal) or change
+script (traditional to simplified) only have to extend ``_fold_char`` and the offset list.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+_SPACES = re.compile(r"[ \t\f\v]+")
+_MANY_NEWLINES = re.compile(r"\n{3,}")
+
+_FULLWIDTH_FIRST, _FULLWIDTH_LAST = 0xFF01, 0xFF5E
+_FULLWIDTH_SHIFT = 0xFEE0
+_IDEOGRAPHIC_SPACE = "\u3000"
+
+
+def clean_text(s: str) -> str:
+    """Tidy text for storage: no invisible characters, no ragged lines, at most one blank line."""
+    s = s.translate(_ZERO_WIDTH).replace("\xa0", " ")
+    s = s.replace("\r\n", "\n").replace("\r", "\n")
+    lines = (_SPACES.sub(" ", line).strip() for line in s.split("\n"))
+    return _MANY_NEWLINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def _fold_char(c: str) -> str:
+    """Fold one character to exactly one character (the length-preserving contract)."""
+    code = ord(c)
+    if _FULLWIDTH_FIRST <= code <= _FULLWIDTH_LAST:
+        c = chr(code - _FULLWIDTH_SHIFT)
+    elif c == _IDEOGRAPHIC_SPACE:
+        return " "
+    folded = c.casefold()
+    return folded if len(folded) == 1 else c
+
+
+def fold_for_match(s: str) -> str:
+    """Fold width and case so ``ＡＰＰ`` matches ``app``; ``len(result) == len(s)`` always."""
+    return "".join(map(_fold_char, s))
+
+
+@dataclass(frozen=True)
+class FoldedText:
+    """Folded text plus, for each folded index, the index in the original text.
+
+    ``starts`` has one extra entry (the original length) so a half-open span ``[start, end)``
+    in the folded text maps back with :meth:`original_span`.
+    """
+
+    text: str
+    starts: tuple[int, ...]
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a folded span back to the original text."""
+        return self.starts[start], self.starts[end]
+
+
+def fold_with_offsets(s: str) -> FoldedText:
+    """Fold ``s`` for matching and keep the way back to original positions."""
+    return FoldedText(fold_for_match(s), tuple(range(len(s) + 1)))

@@ -1,0 +1,92 @@
+"""Scrapy settings of opinion-spiders (``scrapy.cfg`` points here).
+
+Every ``OPINION_*`` setting is documented in the README's settings reference; override any of
+them with ``-s NAME=VALUE``, in a scrapyd schedule call, or (for the store) with the
+``OPINION_STORE`` environment variable.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+BOT_NAME = "opinion_spiders"
+SPIDER_MODULES = ["opinion_spiders.spiders"]
+NEWSPIDER_MODULE = "opinion_spiders.spiders"
+
+# -- politeness ----------------------------------------------------------------------------
+USER_AGENT = "opinion-spiders/0.1 (+public-opinion monitoring; contact the operator)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 8
+DOWNLOAD_DELAY = 0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+DOWNLOAD_TIMEOUT = 30
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+
+# -- pipelines, in order: normalise/validate -> dedup -> keywords -> score -> store -> alert --
+ITEM_PIPELINES = {
+    "pipelines.normalize.NormalizePipeline": 100,
+    "pipelines.dedup.DedupPipeline": 200,
+    "pipelines.keywords.KeywordPipeline": 300,
+    "pipelines.score.ScorePipeline": 400,
+    "pipelines.store.StorePipeline": 500,
+    "pipelines.alert.AlertPipeline": 600,
+}
+EXTENSIONS = {
+    "opinion_spiders.runstats.RunStatsExtension": 500,
+}
+
+# -- JS rendering: scrapy-playwright, only for requests an adapter marks render_js -----------
+DOWNLOAD_HANDLERS = {
+    "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+}
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+PLAYWRIGHT_LAUNCH_OPTIONS = {
+    "executable_path": os.environ.get("OPINION_CHROMIUM")
+    or shutil.which("chromium")
+    or "/usr/bin/chromium",
+    "headless": True,
+    "args": [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+    ],
+}
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
+
+# -- opinion-spiders ------------------------------------------------------------------------
+#: Store URI: "embedded://" (default, under OPINION_DATA_DIR) or any "mongodb://" URI.
+OPINION_STORE = os.environ.get("OPINION_STORE", "embedded://")
+#: Site definition files (TOML), besides sites that plugins declare through opinion_sites.
+OPINION_SITES_FILES: list[str] = []
+#: Keyword rule files (TOML); empty means the bundled settings/rules/default.toml.
+OPINION_RULE_FILES: list[str] = []
+#: Base URL substituted for "{demo}" in site start URLs.
+OPINION_DEMO_URL = os.environ.get("OPINION_DEMO_URL", "http://127.0.0.1:8077")
+#: Built-in plugin modules (None: the defaults); outside plugins come from entry points.
+OPINION_PLUGINS: list[str] | None = None
+OPINION_ENTRYPOINTS_ENABLED = True
+#: Posts written to the store per batch.
+OPINION_STORE_BATCH_SIZE = 200
+#: A post whose score reaches this raises an alert (0 disables alerts).
+OPINION_ALERT_THRESHOLD = 25.0
+#: Webhook channel: POST a JSON body to this URL for every alert (empty: channel off).
+OPINION_WEBHOOK_URL = os.environ.get("OPINION_WEBHOOK_URL", "")
+OPINION_WEBHOOK_TIMEOUT = 10.0
+#: Follow at most this many listing pages per start URL (also per-site max_listing_pages).
+OPINION_MAX_LISTING_PAGES = 50
+#: Re-walk threads even when their bookmark is unchanged.
+OPINION_FULL_RECRAWL = False

@@ -1,0 +1,128 @@
+"""Publication dates as Chinese sites print them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from opinion_spiders.text.dates import parse_datetime
+
+SH = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2024, 5, 10, 10, 0, 0, tzinfo=SH)
+
+
+def sh(*args: int) -> datetime:
+    return datetime(*args, tzinfo=SH)  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2024-4-5 23:20:45", sh(2024, 4, 5, 23, 20, 45)),
+        ("发表于 2024-4-5 23:20", sh(2024, 4, 5, 23, 20)),
+        ("2024年05月10日06:58", sh(2024, 5, 10, 6, 58)),
+        ("2024年5月2日 21:44", sh(2024, 5, 2, 21, 44)),
+        ("2024-05-10", sh(2024, 5, 10)),
+        ("2024/05/10 08:00", sh(2024, 5, 10, 8, 0)),
+        ("05-09 12:30", sh(2024, 5, 9, 12, 30)),
+        ("05-10 12:30", sh(2023, 5, 10, 12, 30)),  # later today would be the future
+        ("12-31 23:00", sh(2023, 12, 31, 23, 0)),
+        ("刚刚", NOW),
+        ("30秒前", NOW - timedelta(seconds=30)),
+        ("5分钟前", NOW - timedelta(minutes=5)),
+        ("3小时前", NOW - timedelta(hours=3)),
+        ("2天前", NOW - timedelta(days=2)),
+        ("2 天前", NOW - timedelta(days=2)),
+        ("昨天 12:30", sh(2024, 5, 9, 12, 30)),
+        ("前天 08:00", sh(2024, 5, 8, 8, 0)),
+        ("今天 09:15", sh(2024, 5, 10, 9, 15)),
+        ("09:15", sh(2024, 5, 10, 9, 15)),
+        ("18:58", sh(2024, 5, 9, 18, 58)),  # later than now: yesterday
+        ("2024-05-10T05:54:20+08:00", sh(2024, 5, 10, 5, 54, 20)),
+        ("2024-05-09T21:54:20Z", sh(2024, 5, 10, 5, 54, 20)),
+        ("2024-05-10T00:54:20+03:00", sh(2024, 5, 10, 5, 54, 20)),
+        ("1715291660000", sh(2024, 5, 10, 5, 54, 20)),
+        ("1715291660", sh(2024, 5, 10, 5, 54, 20)),
+        ("发布时间：2024-05-10&nbsp;08:00", sh(2024, 5, 10, 8, 0)),
+        ("发表于\xa02024-5-1 8:00", sh(2024, 5, 1, 8, 0)),
+        ("  发表于  2024-05-10 08:00:00  ", sh(2024, 5, 10, 8, 0, 0)),
+    ],
+)
+def test_parse_datetime_reads_site_formats(text: str, expected: datetime) -> None:
+    result = parse_datetime(text, NOW)
+    assert result == expected
+    assert result is not None and result.utcoffset() == timedelta(hours=8)
+
+
+@pytest.mark.parametrize("text", ["", "未知", "hello", "2024-13-01", "2024-02-30 10:00", "25:61"])
+def test_parse_datetime_returns_none_when_unparseable(text: str) -> None:
+    assert parse_datetime(text, NOW) is None
+
+
+def test_parse_datetime_converts_now_into_the_site_zone() -> None:
+    """At 2024-05-09 23:30 UTC it is already 05-10 07:30 in Shanghai."""
+    now_utc = datetime(2024, 5, 9, 23, 30, tzinfo=UTC)
+    result = parse_datetime("今天 07:00", now_utc)
+    assert result == sh(2024, 5, 10, 7, 0)
+    assert result is not None and result.tzinfo == SH
+
+
+def test_parse_datetime_uses_the_given_zone() -> None:
+    result = parse_datetime("2024-05-10 08:00", NOW, tz="Europe/Berlin")
+    assert result == datetime(2024, 5, 10, 8, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+
+
+def test_parse_datetime_month_day_leap_day_falls_back_to_a_valid_year() -> None:
+    now = sh(2025, 3, 1, 12, 0)
+    assert parse_datetime("02-29 10:00", now) == sh(2024, 2, 29, 10, 0)
+
+
+moments = st.datetimes(
+    min_value=datetime(2002, 1, 1), max_value=datetime(2099, 12, 31), timezones=st.just(SH)
+).map(lambda d: d.replace(microsecond=0))
+
+NUMERIC_FORMS = [
+    lambda d: d.strftime("%Y-%m-%d %H:%M:%S"),
+    lambda d: f"{d.year}-{d.month}-{d.day} {d.hour}:{d.minute:02d}:{d.second:02d}",
+    lambda d: d.strftime("%Y/%m/%d %H:%M:%S"),
+    lambda d: d.strftime("%Y年%m月%d日 %H:%M:%S"),
+    lambda d: d.strftime("发表于 %Y-%m-%d %H:%M:%S"),
+    lambda d: d.isoformat(),
+    lambda d: d.astimezone(UTC).isoformat(),
+    lambda d: str(int(d.timestamp())),
+    lambda d: str(int(d.timestamp()) * 1000),
+]
+
+
+@given(moments, st.sampled_from(NUMERIC_FORMS))
+def test_parse_datetime_numeric_forms_round_trip(moment: datetime, form: object) -> None:
+    text = form(moment)  # type: ignore[operator]
+    assert parse_datetime(text, NOW) == moment
+
+
+RELATIVE_FORMS = st.one_of(
+    st.just("刚刚"),
+    st.builds("{}秒前".format, st.integers(0, 10**6)),
+    st.builds("{}分钟前".format, st.integers(0, 10**5)),
+    st.builds("{}小时前".format, st.integers(0, 10**4)),
+    st.builds("{} 天前".format, st.integers(0, 3000)),
+    st.builds(
+        "{} {:02d}:{:02d}".format,
+        st.sampled_from(["今天", "昨天", "前天"]),
+        st.integers(0, 23),
+        st.integers(0, 59),
+    ),
+    st.builds("{:02d}:{:02d}".format, st.integers(0, 23), st.integers(0, 59)),
+    st.builds("{:02d}-{:02d} 12:00".format, st.integers(1, 12), st.integers(1, 28)),
+)
+
+
+@given(st.datetimes(min_value=datetime(2002, 1, 1), timezones=st.just(SH)), RELATIVE_FORMS)
+def test_parse_datetime_relative_forms_never_in_the_future(now: datetime, text: str) -> None:
+    result = parse_datetime(text, now)
+    assert result is not None
+    assert result <= now

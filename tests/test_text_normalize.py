@@ -1,0 +1,61 @@
+"""Text normalisation: stored form and the length-preserving match form."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from opinion_spiders.text.normalize import clean_text, fold_for_match, fold_with_offsets
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("村干部\u200b不作为\ufeff", "村干部不作为"),
+        ("a\xa0\xa0b", "a b"),
+        ("  第一行  \n\t第二行\t\t结束  ", "第一行\n第二行 结束"),
+        ("段落一\n\n\n\n段落二", "段落一\n\n段落二"),
+        ("段落一\r\n\r\n\r\n段落二", "段落一\n\n段落二"),
+        ("行一\n   \n  \n \n行二", "行一\n\n行二"),
+        ("\n\n  内容  \n\n", "内容"),
+        ("", ""),
+    ],
+)
+def test_clean_text_tidies_for_storage(raw: str, expected: str) -> None:
+    assert clean_text(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("ＡＰＰ", "app"),
+        ("ＡＢＣ１２３！", "abc123!"),
+        ("下载\u3000App", "下载 app"),
+        ("村干部", "村干部"),
+        ("Straße", "straße"),  # ß casefolds to "ss": kept to preserve length
+        ("ＣＯＶＩＤ－１９", "covid-19"),
+    ],
+)
+def test_fold_for_match_folds_width_and_case(raw: str, expected: str) -> None:
+    assert fold_for_match(raw) == expected
+
+
+@given(st.text())
+def test_fold_for_match_preserves_length(text: str) -> None:
+    assert len(fold_for_match(text)) == len(text)
+
+
+@given(st.text())
+def test_fold_for_match_is_idempotent(text: str) -> None:
+    once = fold_for_match(text)
+    assert fold_for_match(once) == once
+
+
+@given(st.text(), st.data())
+def test_fold_with_offsets_maps_spans_back_to_the_original(text: str, data: st.DataObject) -> None:
+    folded = fold_with_offsets(text)
+    start = data.draw(st.integers(0, len(folded.text)))
+    end = data.draw(st.integers(start, len(folded.text)))
+    o_start, o_end = folded.original_span(start, end)
+    assert fold_for_match(text[o_start:o_end]) == folded.text[start:end]

@@ -1,0 +1,108 @@
+"""Segmentation on a private jieba dictionary."""
+
+from __future__ import annotations
+
+import threading
+
+import jieba
+import pytest
+
+from opinion_spiders.text.segment import Segmenter, shared_segmenter
+
+
+@pytest.fixture(scope="module")
+def segmenter() -> Segmenter:
+    return Segmenter(["吃拿卡要"])
+
+
+def test_segmenter_tokens_cover_the_text(segmenter: Segmenter) -> None:
+    text = "市委组织部发布通知，吧友说楼主是城管。"
+    tokens = segmenter.tokenize(text)
+    assert "".join(word for word, _, _ in tokens) == text
+    assert all(text[start:end] == word for word, start, end in tokens)
+
+
+@pytest.mark.parametrize("word", ["组织部", "吧友", "楼主", "城管", "网格员", "信访局"])
+def test_segmenter_keeps_domain_words_whole(segmenter: Segmenter, word: str) -> None:
+    text = f"据说{word}今天来了"
+    assert (word, 2, 2 + len(word)) in segmenter.tokenize(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "expected"),
+    [
+        ("他很能干部分工作没做完", "干部", False),
+        ("村干部不作为", "干部", True),
+        ("市委组织部发布通知", "组织部", True),
+        ("中国人民很团结", "国人", False),
+        ("乡里的干部都来了", "干部", True),
+        ("打开app下载", "app", True),
+        ("happy new year", "app", False),
+    ],
+)
+def test_segmenter_is_word_agrees_with_segmentation(
+    segmenter: Segmenter, text: str, word: str, expected: bool
+) -> None:
+    start = text.index(word)
+    assert segmenter.is_word(text, start, start + len(word)) is expected
+
+
+def test_segmenter_is_word_rejects_spans_outside_the_text(segmenter: Segmenter) -> None:
+    assert not segmenter.is_word("干部", 1, 5)
+    assert not segmenter.is_word("干部", 1, 1)
+
+
+def test_segmenter_added_words_stay_whole() -> None:
+    segmenter = Segmenter()
+    segmenter.tokenize("预热")
+    segmenter.add_words(["蓝鲸计划"])
+    assert ("蓝鲸计划", 2, 6) in segmenter.tokenize("据说蓝鲸计划又来了")
+
+
+def test_segmenter_rule_term_does_not_eat_neighbours() -> None:
+    """Adding 干部 as a term must not turn 能干/部分 into 能/干部/分."""
+    segmenter = Segmenter(["干部"])
+    words = [word for word, _, _ in segmenter.tokenize("他很能干部分工作没做完")]
+    assert "干部" not in words
+    assert "部分" in words
+
+
+def test_segmenter_does_not_touch_the_global_jieba_dictionary() -> None:
+    Segmenter(["奇怪新词甲乙"]).tokenize("奇怪新词甲乙")
+    assert "奇怪新词甲乙" not in jieba.dt.FREQ
+
+
+def test_segmenter_search_terms_are_unique_folded_words_in_order(segmenter: Segmenter) -> None:
+    terms = segmenter.search_terms("村干部不作为！村干部，2024年 ＡＰＰ……")
+    assert terms.index("村干部") < terms.index("app")
+    assert "干部" in terms  # parts of compounds are searchable too
+    assert len(terms) == len(set(terms))
+    assert all(len(term) >= 2 for term in terms)
+    assert "2024" not in terms and "……" not in terms
+
+
+def test_segmenter_first_use_from_many_threads_agrees() -> None:
+    segmenter = Segmenter()
+    results: list[list[tuple[str, int, int]]] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(segmenter.tokenize("村委会开会")))
+        for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 4 and all(r == results[0] for r in results)
+
+
+def test_segmenter_shared_instance_is_cached() -> None:
+    assert shared_segmenter() is shared_segmenter()
+
+
+def test_segmenter_latin_terms_need_letter_boundaries() -> None:
+    """Once "app" is in the dictionary jieba cuts h/app/y; letters still decide."""
+    segmenter = Segmenter(["app"])
+    assert not segmenter.is_word("happy birthday", 1, 4)
+    assert segmenter.is_word("下载app看看", 2, 5)
+    assert segmenter.is_word("the app is slow", 4, 7)
+    assert not segmenter.is_word("apps", 0, 3)
