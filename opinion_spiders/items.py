@@ -37,6 +37,7 @@ class Post:
     # filled by pipelines
     id: str = ""
     canonical_url: str = ""
+    time: datetime | None = None
     day: str = ""
     content_hash: str = ""
     terms: list[str] = field(default_factory=list)

@@ -61,21 +61,29 @@ class OpinionPluginManager:
 
     def call_safely(self, hook_name: str, **kwargs: Any) -> list[Any]:
         """Call a hook implementation by implementation, so one that raises is reported and
-        skipped rather than ending the run; results are returned in call order."""
+        skipped rather than ending the run; non-None results in call order."""
         caller = getattr(self.pm.hook, hook_name)
         results = []
         for impl in reversed(caller.get_hookimpls()):
-            try:
-                res = impl.function(**{a: kwargs[a] for a in impl.argnames})
-            except Exception as exc:  # noqa: BLE001 - a plugin's bug must not end the run
-                failure = PluginFailure(impl.plugin_name, f"{hook_name}: {exc!r}")
-                if failure not in self.failures:
-                    logger.error("plugin %s failed in %s: %r", impl.plugin_name, hook_name, exc)
-                    self.failures.append(failure)
-                continue
+            res = self.call_safely_one(hook_name, impl.plugin_name, **kwargs)
             if res is not None:
                 results.append(res)
         return results
+
+    def call_safely_one(self, hook_name: str, plugin_name: str, **kwargs: Any) -> Any:
+        """Call one plugin's implementation of a hook; on error record it and return None."""
+        caller = getattr(self.pm.hook, hook_name)
+        for impl in caller.get_hookimpls():
+            if impl.plugin_name != plugin_name:
+                continue
+            try:
+                return impl.function(**{a: kwargs[a] for a in impl.argnames})
+            except Exception as exc:  # noqa: BLE001 - a plugin's bug must not end the run
+                failure = PluginFailure(plugin_name, f"{hook_name}: {type(exc).__name__}: {exc}")
+                if failure not in self.failures:
+                    logger.error("plugin %s failed in %s: %r", plugin_name, hook_name, exc)
+                    self.failures.append(failure)
+        return None
 
 
 def build_plugin_manager(

@@ -21,3 +21,13 @@ class Contribution:
 
 def total(contributions: Iterable[Contribution]) -> float:
     return round(sum(c.value for c in contributions), 3)
+
+
+def collect_contributions(results: Iterable[Iterable[Contribution] | None]) -> list[Contribution]:
+    """Flatten hook results, keeping only real contributions with a non-zero value."""
+    out: list[Contribution] = []
+    for result in results:
+        for c in result or ():
+            if isinstance(c, Contribution) and c.value:
+                out.append(c)
+    return out

@@ -47,7 +47,7 @@ def site_from_mapping(
     """Validate one site table; every problem names the table and key and says what to fix."""
     where = f"[sites.{name}]"
     _expect(isinstance(data, Mapping), source, where, "must be a table of keys")
-    unknown = sorted(set(data) - _KNOWN_KEYS)
+    unknown = sorted(set(data or {}) - _KNOWN_KEYS)
     _expect(not unknown, source, where, f"unknown key(s) {unknown}; known: {sorted(_KNOWN_KEYS)}")
     kind = data.get("kind")
     _expect(kind in KINDS, source, f"{where} kind", f"is {kind!r}; use one of {list(KINDS)}")
@@ -63,7 +63,7 @@ def site_from_mapping(
     )  # fmt: skip
     subs = substitutions or {}
     resolved = []
-    for url in urls:
+    for url in urls or ():
         for key, value in subs.items():
             url = url.replace("{" + key + "}", value)
         _expect(

@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-pytest_plugins = ["tests.fixtures_demo", "tests.fixtures_ferretdb"]
+pytest_plugins = ["tests.fixtures_demo", "tests.fixtures_ferretdb", "tests.receivers"]

@@ -1,0 +1,139 @@
+"""``opinion``: run the demo, list sites and plugins, crawl, report.
+
+Errors are one clear line on stderr and a non-zero exit (2 for bad input, 1 otherwise).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from opinion_spiders.errors import ConfigError
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _overrides(pairs: Sequence[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ConfigError("-s", pair, "use -s NAME=VALUE")
+        out[key] = value
+    return out
+
+
+def cmd_sites(args: argparse.Namespace) -> int:
+    runtime = _runtime(args)
+    for site in runtime.sites.values():
+        adapter = runtime.adapters[site.engine]
+        where = f"{adapter.__module__}.{adapter.__name__}"
+        print(f"{site.name:<20} {site.kind:<8} {site.engine:<10} {where}")
+        for url in site.start_urls:
+            print(f"{'':<20} {url}")
+    return 0
+
+
+def cmd_plugins(args: argparse.Namespace) -> int:
+    runtime = _runtime(args)
+    for name, hooks in runtime.plugins.plugins():
+        print(f"{name:<28} {', '.join(hooks)}")
+    for failure in runtime.failures:
+        print(f"FAILED {failure.name}: {failure.error}")
+    return 0
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    from opinion_spiders.crawl import project_settings, run_crawls
+
+    settings = project_settings(_overrides(args.set))
+    names = args.sites
+    if args.all:
+        names = list(_runtime(args).sites)
+    if not names:
+        raise ConfigError("opinion crawl", "", "name at least one site, or use --all")
+    results = run_crawls(names, settings)
+    return 1 if any(r.finish_reason not in ("finished", "") for r in results) else 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from opinion_spiders.report import build_report, format_report, parse_since
+
+    runtime = _runtime(args)
+    try:
+        since = parse_since(args.since)
+    except ValueError as exc:
+        raise ConfigError("opinion report", "--since", str(exc)) from None
+    report = build_report(runtime.store, since, top=args.top)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, default=_json_default, indent=1))
+    else:
+        print(format_report(report))
+    runtime.close()
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from opinion_spiders.demo_run import run_demo
+
+    return run_demo(args.port, _overrides(args.set), serve=args.serve)
+
+
+def _runtime(args: argparse.Namespace) -> Any:
+    from opinion_spiders.crawl import project_settings
+    from opinion_spiders.runtime import Runtime
+
+    return Runtime(project_settings(_overrides(getattr(args, "set", []))))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="opinion", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, func: Any, help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_)
+        p.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+                       help="override a Scrapy/opinion setting")  # fmt: skip
+        p.set_defaults(func=func)
+        return p
+
+    demo = add("demo", cmd_demo, "serve the demo sites, crawl them all, print the report")
+    demo.add_argument("--port", type=int, default=8077, help="demo server port (default 8077)")
+    demo.add_argument("--serve", action="store_true", help="keep serving after the report")
+    add("sites", cmd_sites, "declared sites with kind, engine and adapter")
+    crawl = add("crawl", cmd_crawl, "crawl declared sites")
+    crawl.add_argument("sites", nargs="*")
+    crawl.add_argument("--all", action="store_true", help="crawl every declared site")
+    report = add("report", cmd_report, "what was collected, matched, scored and alerted")
+    report.add_argument("--since", help="e.g. 24h, 7d, 30m, or an ISO date")
+    report.add_argument("--json", action="store_true", help="one JSON object")
+    report.add_argument("--top", type=int, default=10, help="how many top posts")
+    add("plugins", cmd_plugins, "loaded plugins, the hooks each implements, and failures")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except ConfigError as exc:
+        print(f"opinion: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - one clear line, not a traceback
+        print(f"opinion: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""Normalise and validate a post as an adapter produced it: the first pipeline stage's logic."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from opinion_spiders.items import KINDS, Post
+from opinion_spiders.text.dates import parse_datetime
+from opinion_spiders.text.fingerprints import content_hash, post_key
+from opinion_spiders.text.normalize import clean_text
+from opinion_spiders.text.urls import canonicalize_url
+
+#: A published time this far after the crawl time is a misread, not a post from the future.
+FUTURE_TOLERANCE = timedelta(hours=1)
+
+
+class InvalidPost(ValueError):
+    """A post that cannot be stored; ``reason`` is a short key for the run stats."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        self.reason = reason
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+
+
+def prepare_post(post: Post, tz: str, now: datetime) -> Post:
+    """Clean text, resolve the published time, derive canonical URL, ``_id``, time bucket and
+    content hash. Raises :class:`InvalidPost` for posts that carry nothing to store."""
+    if post.kind not in KINDS:
+        raise InvalidPost("bad_kind", post.kind)
+    if not post.url.startswith(("http://", "https://")):
+        raise InvalidPost("bad_url", post.url)
+    post.title = clean_text(post.title)
+    post.content = clean_text(post.content)
+    post.author = clean_text(post.author)
+    if not post.title and not post.content:
+        raise InvalidPost("empty", post.url)
+    post.crawled_at = post.crawled_at or now
+    post.published_at = _published(post, tz)
+    post.canonical_url = canonicalize_url(post.url)
+    post.id = post.id or post_key(
+        post.site, thread_id=post.thread_id, post_id=post.post_id, canonical_url=post.canonical_url
+    )
+    post.time = post.published_at or post.crawled_at
+    post.day = post.time.astimezone(ZoneInfo(tz)).date().isoformat()
+    post.content_hash = content_hash(f"{post.title}\n{post.content}")
+    return post
+
+
+def _published(post: Post, tz: str) -> datetime | None:
+    assert post.crawled_at is not None
+    published = post.published_at
+    if published is None and post.published_text:
+        published = parse_datetime(post.published_text, post.crawled_at, tz)
+    if published is None:
+        return None
+    if published.tzinfo is None:
+        published = published.replace(tzinfo=ZoneInfo(tz))
+    if published > post.crawled_at + FUTURE_TOLERANCE:
+        return None
+    return published

@@ -1,0 +1,136 @@
+"""What analysts see first: posts per site and kind, rule hits in context, top posts with
+their score contributions, and the alerts raised. Built from store reads only."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from opinion_spiders.items import KINDS
+from opinion_spiders.stores.base import Store
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_since(text: str | None, now: datetime | None = None) -> datetime | None:
+    """``24h``, ``7d``, ``30m`` … back from now; an ISO date/time as is; None for everything."""
+    if not text:
+        return None
+    now = now or datetime.now(UTC)
+    m = _DURATION.match(text)
+    if m:
+        return now - timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            f"--since {text!r}: use a duration like 24h, 7d, 30m or an ISO date"
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def build_report(store: Store, since: datetime | None = None, top: int = 10) -> dict[str, Any]:
+    by_site_kind = store.count_posts(("site", "kind"), since)
+    per_kind = {k: 0 for k in KINDS}
+    per_site: dict[str, int] = {}
+    for row in by_site_kind:
+        per_kind[row["kind"]] = per_kind.get(row["kind"], 0) + row["count"]
+        per_site[row["site"]] = per_site.get(row["site"], 0) + row["count"]
+    matched = store.find_posts(since, matched_only=True, sort="score", limit=200)
+    return {
+        "since": since,
+        "total_posts": sum(per_site.values()),
+        "per_kind": per_kind,
+        "per_site": per_site,
+        "per_site_kind": by_site_kind,
+        "rule_hits": [
+            {**row, "evidence": _evidence(matched, row["rule"])} for row in store.rule_hits(since)
+        ],
+        "top_posts": [_post_summary(p) for p in store.find_posts(since, sort="score", limit=top)],
+        "alerts": [_alert_summary(a) for a in store.find_alerts(since)],
+        "runs": [_run_summary(r) for r in store.find_runs(limit=10)],
+    }
+
+
+def _evidence(posts: list[dict[str, Any]], rule: str, limit: int = 3) -> list[dict[str, Any]]:
+    out = []
+    for post in posts:
+        for m in post.get("matches") or []:
+            if m.get("rule") == rule:
+                for hit in m.get("hits", [])[:1]:
+                    out.append({"post_id": post["_id"], "site": post.get("site"), **hit})
+        if len(out) >= limit:
+            break
+    return out[:limit]
+
+
+def _post_summary(p: Mapping[str, Any]) -> dict[str, Any]:
+    keys = (
+        "_id",
+        "site",
+        "kind",
+        "title",
+        "author",
+        "url",
+        "published_at",
+        "score",
+        "contributions",
+    )
+    return {k: p.get(k) for k in keys} | {"rules": [m.get("rule") for m in p.get("matches") or []]}
+
+
+def _alert_summary(a: Mapping[str, Any]) -> dict[str, Any]:
+    keys = (
+        "_id",
+        "tier",
+        "score",
+        "site",
+        "title",
+        "url",
+        "status",
+        "created_at",
+        "alerted_at",
+        "terms",
+    )
+    return {k: a.get(k) for k in keys}
+
+
+def _run_summary(r: Mapping[str, Any]) -> dict[str, Any]:
+    stats = r.get("stats") or {}
+    return {
+        "_id": r.get("_id"), "site": r.get("site"), "started_at": r.get("started_at"),
+        "finish_reason": r.get("finish_reason"), "posts": stats.get("opinion/store/written", 0),
+        "new": stats.get("opinion/store/new", 0),
+        "parse_failures": len(r.get("parse_failures") or []),
+    }  # fmt: skip
+
+
+def format_report(report: Mapping[str, Any]) -> str:
+    """The report as text for a terminal."""
+    lines = [f"Posts: {report['total_posts']}" + _since(report["since"])]
+    lines.append("  by kind: " + ", ".join(f"{k} {n}" for k, n in report["per_kind"].items()))
+    for row in report["per_site_kind"]:
+        lines.append(f"  {row['site']:<24} {row['kind']:<8} {row['count']:>6}")
+    lines.append("Rule hits:")
+    for row in report["rule_hits"] or [{"rule": "(none)", "count": 0, "evidence": []}]:
+        lines.append(f"  {row['rule']:<16} {row['count']:>5} posts")
+        for ev in row["evidence"]:
+            lines.append(f"      「{ev['term']}」 {ev['field']}@{ev['start']}: …{ev['context']}…")
+    lines.append("Top posts:")
+    for p in report["top_posts"]:
+        lines.append(f"  {p['score']:>6.1f}  [{p['site']}] {p['title'] or ''}  ({p['_id']})")
+        for c in p["contributions"] or []:
+            lines.append(f"          +{c['value']:<6} {c['source']}: {c['reason']}")
+    lines.append(f"Alerts: {len(report['alerts'])}")
+    for a in report["alerts"]:
+        lines.append(
+            f"  [{a['tier']}] {a['score']:.1f} {a['site']} {a['title'] or ''} — {a['status']}"
+        )
+    return "\n".join(lines)
+
+
+def _since(since: datetime | None) -> str:
+    return f" (since {since.isoformat(timespec='minutes')})" if since else ""

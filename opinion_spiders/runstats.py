@@ -1,0 +1,72 @@
+"""Record every run in the ``runs`` collection: what was fetched, parsed, stored, and why not."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from opinion_spiders.runtime import Runtime
+from opinion_spiders.stores import StoreUnavailable
+
+logger = logging.getLogger(__name__)
+
+
+class RunStatsExtension:
+    """Writes one ``runs`` document per spider run when the spider closes."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.run_id = ""
+        self.started_at = datetime.now(UTC)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunStatsExtension:
+        if not crawler.settings.getbool("OPINION_RUNS_ENABLED", True):
+            raise NotConfigured("OPINION_RUNS_ENABLED is off")
+        ext = cls(crawler)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_opened(self, spider: Spider) -> None:
+        self.started_at = datetime.now(UTC)
+        site = getattr(spider, "site_name", spider.name)
+        self.run_id = f"{site}:{self.started_at:%Y%m%dT%H%M%S}:{uuid.uuid4().hex[:8]}"
+        spider.opinion_run_id = self.run_id  # type: ignore[attr-defined]
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        stats = self.crawler.stats
+        assert stats is not None
+        all_stats = stats.get_stats()
+        doc: dict[str, Any] = {
+            "_id": self.run_id,
+            "spider": spider.name,
+            "site": getattr(spider, "site_name", None),
+            "kind": getattr(spider, "kind", None),
+            "started_at": self.started_at,
+            "finished_at": datetime.now(UTC),
+            "finish_reason": reason,
+            "stats": {_key(k): v for k, v in all_stats.items() if _keep(k, v)},
+            "parse_failures": list(getattr(spider, "parse_failures", [])),
+        }
+        try:
+            Runtime.for_crawler(self.crawler).store.record_run(doc)
+        except StoreUnavailable as exc:
+            logger.error("could not record run %s: %s", self.run_id, exc)
+
+
+def _keep(key: str, value: Any) -> bool:
+    return isinstance(value, int | float) and (
+        key.startswith(("opinion/", "item_", "response_received", "downloader/response_status"))
+    )
+
+
+def _key(key: str) -> str:
+    """MongoDB field names cannot contain dots; stats keys use slashes, keep them."""
+    return key.replace(".", "_")

@@ -1,0 +1,11 @@
+"""One generic spider per target kind, driven by site adapters."""
+
+from __future__ import annotations
+
+from opinion_spiders.spiders.forum import ForumSpider
+from opinion_spiders.spiders.portal import PortalSpider
+from opinion_spiders.spiders.postbar import PostbarSpider
+
+SPIDERS = {"forum": ForumSpider, "portal": PortalSpider, "postbar": PostbarSpider}
+
+__all__ = ["SPIDERS", "ForumSpider", "PortalSpider", "PostbarSpider"]

@@ -1,0 +1,10 @@
+"""Forums (Discuz!, phpBB, Discourse …): board index -> thread lists -> threads with floors."""
+
+from __future__ import annotations
+
+from opinion_spiders.spiders._base import OpinionSpider
+
+
+class ForumSpider(OpinionSpider):
+    name = "forum"
+    kind = "forum"

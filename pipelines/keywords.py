@@ -1,0 +1,24 @@
+"""Stage 3: match the keyword rules; store fired rules with terms, positions and context, and
+the segmented search terms analysts query."""
+
+from __future__ import annotations
+
+from opinion_spiders.items import Post
+from pipelines._base import Stage
+
+
+class KeywordPipeline(Stage):
+    def open_spider(self) -> None:
+        self.matcher = self.runtime.matcher  # builds the segmenter once, before the first item
+
+    def process_item(self, item: object) -> object:
+        if not isinstance(item, Post):
+            return item
+        fields = {"title": item.title, "content": item.content, "author": item.author}
+        item.matches = self.matcher.match(fields, site=item.site, kind=item.kind)
+        item.terms = self.runtime.segmenter.search_terms(f"{item.title}\n{item.content}")
+        for match in item.matches:
+            self.stats.inc_value(f"opinion/keywords/rule/{match['rule']}")
+        if item.matches:
+            self.stats.inc_value("opinion/keywords/matched_posts")
+        return item

@@ -1,0 +1,22 @@
+"""Built-in keyword rule sets: the files named by ``OPINION_RULE_FILES``, or the bundled
+``settings/rules/default.toml`` when none are named."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pluggy
+
+from opinion_spiders.runtime import bundled_path
+from opinion_spiders.text.rules import RuleSet, load_rule_file
+
+hookimpl = pluggy.HookimplMarker("opinion_spiders")
+
+
+@hookimpl
+def opinion_rule_sets(settings: Mapping[str, Any]) -> list[RuleSet]:
+    files = list(settings.get("OPINION_RULE_FILES") or [])
+    paths = [Path(f) for f in files] or [bundled_path("rules", "default.toml")]
+    return [load_rule_file(p) for p in paths]

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Set up everything opinion-spiders needs on a fresh Debian machine, idempotently:
+#   the Python environment (.venv, the project installed editable with its dev extras),
+#   Chromium for scrapy-playwright (Debian's package: `playwright install` cannot download here),
+#   and, with --test, the parts the test suite runs for real: FerretDB (built from the Go
+#   module proxy, cached), scrapyd (a dev extra).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+PY=${PYTHON:-python3}
+
+say() { printf '[setup] %s\n' "$*" >&2; }
+
+if [ ! -x .venv/bin/python ]; then
+  say "creating .venv"
+  "$PY" -m venv .venv
+fi
+stamp=.venv/.opinion-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  say "installing Python packages"
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e ".[dev]"
+  touch "$stamp"
+fi
+
+chromium_bin=$(command -v chromium || true)
+if [ -z "$chromium_bin" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing Debian's chromium"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    say "Chromium is missing: install Debian's 'chromium' package (as root: apt-get install chromium)"
+    say "or set OPINION_CHROMIUM to a Chromium binary; the post-bar sites need it"
+    exit 1
+  fi
+fi
+
+if [ "$want_test" = 1 ]; then
+  say "FerretDB: $(bash scripts/build_ferretdb.sh)"
+fi

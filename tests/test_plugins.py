@@ -1,0 +1,101 @@
+"""The plugin system: built-ins through the hooks, outside packages through entry points."""
+
+from __future__ import annotations
+
+import inspect
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from opinion_spiders import hookspecs
+from opinion_spiders.plugin_manager import DEFAULT_PLUGINS, build_plugin_manager
+from opinion_spiders.runtime import Runtime
+from tests._proc import ROOT, run_opinion
+
+HOOKS = [name for name, _ in inspect.getmembers(hookspecs, inspect.isfunction) if name.startswith("opinion_")]
+
+
+def test_hookspecs_all_prefixed_and_say_how_results_combine() -> None:
+    assert len(HOOKS) >= 5
+    for name in HOOKS:
+        doc = inspect.getdoc(getattr(hookspecs, name)) or ""
+        assert "Combined:" in doc, f"{name} docstring must say how results combine"
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_hook_documented_in_readme(hook: str) -> None:
+    """The README's hook reference has a heading with the hook's exact signature."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    params = ", ".join(inspect.signature(getattr(hookspecs, hook)).parameters)
+    assert re.search(rf"^#### `{hook}\({re.escape(params)}\)`", readme, re.M), (
+        f"README.md lacks a '#### `{hook}({params})`' heading in the hook reference"
+    )
+
+
+def test_plugin_manager_registers_builtins_through_hooks() -> None:
+    manager = build_plugin_manager({"OPINION_ENTRYPOINTS_ENABLED": False})
+    names = [name for name, _hooks in manager.plugins()]
+    assert names == list(DEFAULT_PLUGINS)
+    hooks = dict(manager.plugins())
+    assert "opinion_adapters" in hooks["plugins.discuz"]
+    assert "opinion_score" in hooks["plugins.scoring"]
+    assert manager.failures == []
+
+
+def test_plugin_manager_reports_raising_hook_and_goes_on() -> None:
+    import pluggy
+
+    hookimpl = pluggy.HookimplMarker("opinion_spiders")
+
+    class Raising:
+        @hookimpl
+        def opinion_alert_channels(self, settings: object) -> list[object]:
+            raise RuntimeError("boom")
+
+    runtime = Runtime({"OPINION_ENTRYPOINTS_ENABLED": False}, extra_plugins=[Raising()])
+    assert [c.name for c in runtime.channels] == ["log"]
+    assert any("boom" in f.error for f in runtime.failures)
+
+
+@pytest.fixture(scope="module")
+def plugin_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Both outside plugin packages really installed (pip) into a folder of their own."""
+    target = tmp_path_factory.mktemp("site-packages")
+    for pkg in ("opinion_extra", "opinion_broken"):
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
+             "--target", str(target), str(ROOT / "tests" / "outside_plugins" / pkg)],
+            check=True, capture_output=True,
+        )  # fmt: skip
+    return target
+
+
+def test_outside_plugin_loaded_broken_one_reported(plugin_path: Path, demo_url: str) -> None:
+    env = {"PYTHONPATH": str(plugin_path), "OPINION_DEMO_URL": demo_url}
+    out = run_opinion("plugins", env=env).stdout
+    assert re.search(r"^extra\s+opinion_score, opinion_sites$", out, re.M), out
+    assert re.search(r"^FAILED broken: ModuleNotFoundError: .*a_module_that_does_not_exist", out, re.M)
+    sites = run_opinion("sites", env=env).stdout
+    assert re.search(r"^extra-forum\s+forum\s+discuz\s+plugins\.discuz\.DiscuzAdapter", sites, re.M)
+
+
+def test_outside_plugin_site_and_score_take_effect_in_crawl(
+    plugin_path: Path, demo_url: str, tmp_path: Path
+) -> None:
+    from opinion_spiders.stores import open_store
+
+    uri = f"embedded://{tmp_path / 'store'}"
+    env = {"PYTHONPATH": str(plugin_path), "OPINION_DEMO_URL": demo_url, "OPINION_STORE": uri}
+    run_opinion("crawl", "extra-forum", env=env)
+    store = open_store(uri)
+    try:
+        posts = store.find_posts(sort="time", limit=1000)
+        assert posts and {p["site"] for p in posts} == {"extra-forum"}
+        for post in posts:
+            extra = [c for c in post["contributions"] if c["source"] == "extra"]
+            assert extra == [{"source": "extra", "value": 1.5, "reason": "outside plugin: every extra-forum post"}]
+    finally:
+        store.close()
