@@ -16,6 +16,7 @@ from typing import Any
 import pluggy
 
 from opinion_spiders import PROJECT_NAME, hookspecs
+from opinion_spiders.settings_util import setting_bool, setting_list
 
 logger = logging.getLogger(__name__)
 
@@ -97,12 +98,12 @@ def build_plugin_manager(
     pm = pluggy.PluginManager(PROJECT_NAME)
     pm.add_hookspecs(hookspecs)
     manager = OpinionPluginManager(pm)
-    names = settings.get("OPINION_PLUGINS") or DEFAULT_PLUGINS
+    names = setting_list(settings, "OPINION_PLUGINS") or DEFAULT_PLUGINS
     for name in names:
         _register_module(manager, name, name)
     for plugin in extra_plugins:
         pm.register(plugin)
-    if _as_bool(settings.get("OPINION_ENTRYPOINTS_ENABLED", True)):
+    if setting_bool(settings, "OPINION_ENTRYPOINTS_ENABLED", True):
         for ep in entry_points(group=ENTRY_POINT_GROUP):
             if pm.has_plugin(ep.name) or pm.is_blocked(ep.name):
                 continue
@@ -121,9 +122,3 @@ def _register_module(manager: OpinionPluginManager, name: str, module: str) -> N
     except Exception as exc:  # noqa: BLE001
         logger.error("built-in plugin %s failed to load: %r", name, exc)
         manager.failures.append(PluginFailure(name, f"{type(exc).__name__}: {exc}"))
-
-
-def _as_bool(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() not in {"0", "false", "no", "off", ""}
-    return bool(value)

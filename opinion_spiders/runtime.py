@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from opinion_spiders.adapters import Adapter
 from opinion_spiders.errors import ConfigError
 from opinion_spiders.plugin_manager import OpinionPluginManager, PluginFailure, build_plugin_manager
+from opinion_spiders.settings_util import setting_list
 from opinion_spiders.sites import Site, check_unique, load_sites_file, site_from_mapping
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ class Runtime:
 
     def _collect_sites(self) -> dict[str, Site]:
         subs = {"demo": str(self.settings.get("OPINION_DEMO_URL", "http://127.0.0.1:8077"))}
-        files = list(self.settings.get("OPINION_SITES_FILES") or [])
+        files = setting_list(self.settings, "OPINION_SITES_FILES")
         sites: list[Site] = []
         if files:
             for f in files:

@@ -5,13 +5,13 @@ they cover were written."""
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import Crawler
 
 from opinion_spiders.items import Post
-from opinion_spiders.stores import DEFAULT_DATA_DIR, StoreUnavailable
+from opinion_spiders.stores import StoreUnavailable
+from opinion_spiders.stores.factory import data_dir
 from opinion_spiders.stores.spool import Spool
 from pipelines._base import Stage
 
@@ -22,8 +22,7 @@ class StorePipeline(Stage):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.batch_size = max(1, crawler.settings.getint("OPINION_STORE_BATCH_SIZE", 200))
-        data_dir = crawler.settings.get("OPINION_DATA_DIR") or DEFAULT_DATA_DIR
-        self.spool = Spool(Path(data_dir) / "spool")
+        self.spool = Spool(data_dir(crawler.settings) / "spool")
         self.batch: list[dict[str, Any]] = []
         self.spooled = False
 

@@ -10,6 +10,7 @@ from typing import Any
 import pluggy
 
 from opinion_spiders.runtime import bundled_path
+from opinion_spiders.settings_util import setting_list
 from opinion_spiders.text.rules import RuleSet, load_rule_file
 
 hookimpl = pluggy.HookimplMarker("opinion_spiders")
@@ -17,6 +18,6 @@ hookimpl = pluggy.HookimplMarker("opinion_spiders")
 
 @hookimpl
 def opinion_rule_sets(settings: Mapping[str, Any]) -> list[RuleSet]:
-    files = list(settings.get("OPINION_RULE_FILES") or [])
+    files = setting_list(settings, "OPINION_RULE_FILES")
     paths = [Path(f) for f in files] or [bundled_path("rules", "default.toml")]
     return [load_rule_file(p) for p in paths]

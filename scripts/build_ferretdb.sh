@@ -1,19 +1,28 @@
 #!/usr/bin/env bash
 # Build FerretDB 1.24.2 (SQLite backend, pure Go) from the Go module proxy into a cache.
 # A plain `go install .../cmd/ferretdb@v1.24.2` panics at start (build/version/version.txt is
-# not in the module); building it from a wrapper module skips that version check.
+# not in the module). The build copies the module source, fills that file in and builds it
+# through a replace directive; the binary is checked with --version before it is cached.
 set -euo pipefail
 VERSION=v1.24.2
 CACHE=${OPINION_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/opinion-spiders}
 BIN="$CACHE/ferretdb-$VERSION"
-if [ -x "$BIN" ]; then echo "$BIN"; exit 0; fi
+if [ -x "$BIN" ] && "$BIN" --version >/dev/null 2>&1; then echo "$BIN"; exit 0; fi
 command -v go >/dev/null || { echo "build_ferretdb: Go >= 1.24 is needed (https://go.dev/dl)" >&2; exit 1; }
 mkdir -p "$CACHE"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 go mod init opinion-spiders/ferretdb-wrapper >/dev/null 2>&1
-go get "github.com/FerretDB/FerretDB@$VERSION" "github.com/FerretDB/FerretDB/cmd/ferretdb@$VERSION" >&2
+# With Go 1.26, FerretDB is recorded as the main module even from a wrapper, so its version check
+# runs: build from a copy of the module source with build/version/version.txt filled in.
+src=$(go mod download -json "github.com/FerretDB/FerretDB@$VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+cp -r "$src" ferretdb-src && chmod -R u+w ferretdb-src
+echo "$VERSION" > ferretdb-src/build/version/version.txt
+go mod edit -require="github.com/FerretDB/FerretDB@$VERSION" -replace=github.com/FerretDB/FerretDB=./ferretdb-src
+printf '//go:build tools\n\npackage tools\n\nimport _ "github.com/FerretDB/FerretDB/cmd/ferretdb"\n' > tools.go
+go mod tidy >&2
 CGO_ENABLED=0 go build -o "$BIN.tmp" github.com/FerretDB/FerretDB/cmd/ferretdb >&2
+"$BIN.tmp" --version >/dev/null  # never cache a binary that panics at start
 mv "$BIN.tmp" "$BIN"
 echo "$BIN"

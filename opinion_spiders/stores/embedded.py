@@ -1,0 +1,315 @@
+"""The zero-setup store: one SQLite file (stdlib ``sqlite3``) holding JSON documents.
+
+Why SQLite: it needs no server, survives crashes (WAL), and lets several crawlers in one
+process and several processes share one file. Each collection is a table ``(_id, doc)`` plus
+real columns for what the report queries filter and sort on.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from opinion_spiders.stores.base import COLLECTIONS, StoreUnavailable
+
+FILENAME = "opinion.sqlite3"
+BUSY_TIMEOUT = 30.0
+_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_POST_COLUMNS = ("site", "kind", "day", "cluster_id")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS posts (_id TEXT PRIMARY KEY, doc TEXT NOT NULL, time TEXT,
+    site TEXT, kind TEXT, day TEXT, cluster_id TEXT, score REAL, matched INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS posts_time ON posts (time);
+CREATE INDEX IF NOT EXISTS posts_site_time ON posts (site, time);
+CREATE INDEX IF NOT EXISTS posts_kind ON posts (kind);
+CREATE INDEX IF NOT EXISTS posts_day ON posts (day);
+CREATE INDEX IF NOT EXISTS posts_cluster ON posts (cluster_id);
+CREATE INDEX IF NOT EXISTS posts_score ON posts (score);
+CREATE TABLE IF NOT EXISTS post_rules (post_id TEXT NOT NULL, rule TEXT NOT NULL, time TEXT,
+    PRIMARY KEY (post_id, rule));
+CREATE INDEX IF NOT EXISTS post_rules_rule ON post_rules (rule, time);
+CREATE TABLE IF NOT EXISTS clusters (_id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS alerts (_id TEXT PRIMARY KEY, doc TEXT NOT NULL, created_at TEXT,
+    status TEXT);
+CREATE INDEX IF NOT EXISTS alerts_created ON alerts (created_at);
+CREATE INDEX IF NOT EXISTS alerts_status ON alerts (status);
+CREATE TABLE IF NOT EXISTS runs (_id TEXT PRIMARY KEY, doc TEXT NOT NULL, started_at TEXT);
+CREATE INDEX IF NOT EXISTS runs_started ON runs (started_at);
+CREATE TABLE IF NOT EXISTS crawl_state (_id TEXT PRIMARY KEY, doc TEXT NOT NULL, site TEXT,
+    key TEXT);
+CREATE INDEX IF NOT EXISTS crawl_state_site ON crawl_state (site);
+"""
+
+
+# -- JSON with datetimes -------------------------------------------------------------------
+def iso(value: datetime) -> str:
+    """Fixed-width UTC text, millisecond precision like BSON, so text order is time order."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"$date": iso(value)}
+    if isinstance(value, tuple | set | frozenset):
+        return list(value)
+    raise TypeError(f"cannot store {type(value).__name__} value {value!r}")
+
+
+def _hook(obj: dict[str, Any]) -> Any:
+    if len(obj) == 1 and isinstance(obj.get("$date"), str):
+        return datetime.fromisoformat(obj["$date"]).astimezone(UTC)
+    return obj
+
+
+def dumps(value: Any) -> str:
+    """JSON text in which datetimes become ``{"$date": iso}`` (MongoDB extended JSON style)."""
+    return json.dumps(value, default=_default, ensure_ascii=False, separators=(",", ":"))
+
+
+def loads(text: str) -> Any:
+    """Inverse of :func:`dumps`: ``{"$date": ...}`` comes back as a tz-aware UTC datetime."""
+    return json.loads(text, object_hook=_hook)
+
+
+def _opt_iso(value: Any) -> str | None:
+    return iso(value) if isinstance(value, datetime) else None
+
+
+def _set_path(doc: dict[str, Any], path: str, value: Any) -> None:
+    """``$set`` semantics for dotted paths, so update_alert behaves as on MongoDB."""
+    *parents, leaf = path.split(".")
+    for part in parents:
+        child = doc.get(part)
+        if not isinstance(child, dict):
+            child = doc[part] = {}
+        doc = child
+    doc[leaf] = value
+
+
+def check_field(field: str) -> str:
+    """Group-by fields are interpolated into queries: allow plain top-level names only."""
+    if not _FIELD.match(field):
+        raise ValueError(f"not a top-level field name: {field!r}")
+    return field
+
+
+def ordered_counts(rows: list[dict[str, Any]], by: Sequence[str]) -> list[dict[str, Any]]:
+    """Largest count first, then by the group values, so both stores answer the same."""
+
+    def key(row: dict[str, Any]) -> tuple[Any, ...]:
+        return (-row["count"], *((row[f] is None, str(row[f])) for f in by))
+
+    return sorted(rows, key=key)
+
+
+class EmbeddedStore:
+    """The :class:`~opinion_spiders.stores.base.Store` contract on ``<path>/opinion.sqlite3``."""
+
+    kind = "embedded"
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.file = self.path / FILENAME
+        self._lock = threading.RLock()
+        self._conn = sqlite3.connect(
+            self.file, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
+        )
+        self._conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+        self._conn.execute("PRAGMA journal_mode = WAL")
+        self.ensure_schema()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One transaction taking the write lock up front (no lock-upgrade deadlock in WAL)."""
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise StoreUnavailable(f"{self.file}: {exc}") from exc
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    def ensure_schema(self) -> None:
+        with self._write() as conn:
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+
+    # -- writes ------------------------------------------------------------------------------
+    def upsert_posts(self, docs: Sequence[Mapping[str, Any]]) -> int:
+        if not docs:
+            return 0
+        with self._write() as conn:
+            merged = self._existing_posts(conn, [str(d["_id"]) for d in docs])
+            new = 0
+            batch: dict[str, dict[str, Any]] = {}
+            for doc in docs:
+                post_id = str(doc["_id"])
+                prev = batch.get(post_id) or merged.get(post_id)
+                new += prev is None
+                batch[post_id] = _merge_post(prev, doc)
+            self._write_posts(conn, list(batch.values()))
+        return new
+
+    @staticmethod
+    def _existing_posts(conn: sqlite3.Connection, ids: list[str]) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT _id, doc FROM posts WHERE _id IN ({marks})"
+            found.update((i, loads(d)) for i, d in conn.execute(sql, chunk))
+        return found
+
+    @staticmethod
+    def _write_posts(conn: sqlite3.Connection, docs: list[dict[str, Any]]) -> None:
+        rows: list[tuple[Any, ...]] = []
+        rules: list[tuple[str, str, str | None]] = []
+        for doc in docs:
+            time = _opt_iso(doc.get("time"))
+            score = doc.get("score")
+            matches = doc.get("matches") or []
+            cols = [doc.get(c) if isinstance(doc.get(c), str) else None for c in _POST_COLUMNS]
+            num = float(score) if isinstance(score, int | float) else None
+            rows.append((doc["_id"], dumps(doc), time, *cols, num, int(bool(matches))))
+            names = {m["rule"] for m in matches if isinstance(m, Mapping) and "rule" in m}
+            rules.extend((doc["_id"], str(name), time) for name in names)
+        conn.executemany(
+            "INSERT OR REPLACE INTO posts (_id, doc, time, site, kind, day, cluster_id, score,"
+            " matched) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        conn.executemany("DELETE FROM post_rules WHERE post_id = ?", [(r[0],) for r in rows])
+        conn.executemany("INSERT OR IGNORE INTO post_rules VALUES (?, ?, ?)", rules)
+
+    def insert_alert(self, alert: Mapping[str, Any]) -> bool:
+        row = (alert["_id"], dumps(alert), _opt_iso(alert.get("created_at")), alert.get("status"))
+        with self._write() as conn:
+            cur = conn.execute("INSERT OR IGNORE INTO alerts VALUES (?, ?, ?, ?)", row)
+            return cur.rowcount == 1
+
+    def update_alert(self, alert_id: str, fields: Mapping[str, Any]) -> None:
+        with self._write() as conn:
+            found = conn.execute("SELECT doc FROM alerts WHERE _id = ?", (alert_id,)).fetchone()
+            if found is None:
+                return
+            doc = loads(found[0])
+            for path, value in fields.items():
+                _set_path(doc, path, value)
+            conn.execute(
+                "UPDATE alerts SET doc = ?, created_at = ?, status = ? WHERE _id = ?",
+                (dumps(doc), _opt_iso(doc.get("created_at")), doc.get("status"), alert_id),
+            )
+
+    def load_state(self, site: str) -> dict[str, str]:
+        rows = self._query("SELECT doc FROM crawl_state WHERE site = ?", (site,))
+        docs = [loads(doc) for (doc,) in rows]
+        return {d["key"]: d["state"] for d in docs}
+
+    def save_state(self, site: str, states: Mapping[str, str]) -> None:
+        now = datetime.now(UTC)
+        rows = [
+            (f"{site}:{key}", dumps(_state_doc(site, key, state, now)), site, key)
+            for key, state in states.items()
+        ]
+        with self._write() as conn:
+            conn.executemany("INSERT OR REPLACE INTO crawl_state VALUES (?, ?, ?, ?)", rows)
+
+    def record_run(self, run: Mapping[str, Any]) -> None:
+        row = (run["_id"], dumps(run), _opt_iso(run.get("started_at")))
+        with self._write() as conn:
+            conn.execute("INSERT OR REPLACE INTO runs VALUES (?, ?, ?)", row)
+
+    # -- reads -------------------------------------------------------------------------------
+    def get_post(self, post_id: str) -> dict[str, Any] | None:
+        rows = self._query("SELECT doc FROM posts WHERE _id = ?", (post_id,))
+        return loads(rows[0][0]) if rows else None
+
+    def count_posts(self, by: Sequence[str], since: datetime | None = None) -> list[dict[str, Any]]:
+        fields = [check_field(f) for f in by]
+        exprs = [f if f in _POST_COLUMNS else f"json_extract(doc, '$.{f}')" for f in fields]
+        cols = "".join(f"{e}, " for e in exprs)
+        where, params = _since("time", since)
+        group = f" GROUP BY {', '.join(exprs)}" if exprs else ""
+        rows = self._query(f"SELECT {cols}COUNT(*) FROM posts{where}{group}", params)
+        found = [{**dict(zip(fields, row, strict=False)), "count": row[-1]} for row in rows]
+        return ordered_counts([r for r in found if r["count"]], fields)
+
+    def rule_hits(self, since: datetime | None = None) -> list[dict[str, Any]]:
+        where, params = _since("time", since)
+        sql = f"SELECT rule, COUNT(DISTINCT post_id) n FROM post_rules{where} GROUP BY rule"
+        rows = self._query(sql + " ORDER BY n DESC, rule", params)
+        return [{"rule": rule, "count": n} for rule, n in rows]
+
+    def find_posts(
+        self,
+        since: datetime | None = None,
+        *,
+        matched_only: bool = False,
+        sort: str = "score",
+        limit: int = 10,
+    ) -> list[dict[str, Any]]:
+        if sort not in ("score", "time"):
+            raise ValueError(f"sort must be 'score' or 'time', not {sort!r}")
+        where, params = _since("time", since, "matched = 1" if matched_only else "")
+        order = "score DESC, time DESC" if sort == "score" else "time DESC, score DESC"
+        sql = f"SELECT doc FROM posts{where} ORDER BY {order}, _id LIMIT ?"
+        return [loads(doc) for (doc,) in self._query(sql, [*params, limit])]
+
+    def find_alerts(self, since: datetime | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        where, params = _since("created_at", since)
+        sql = f"SELECT doc FROM alerts{where} ORDER BY created_at DESC, _id LIMIT ?"
+        return [loads(doc) for (doc,) in self._query(sql, [*params, limit])]
+
+    def find_runs(self, limit: int = 10) -> list[dict[str, Any]]:
+        sql = "SELECT doc FROM runs ORDER BY started_at DESC, _id LIMIT ?"
+        return [loads(doc) for (doc,) in self._query(sql, (limit,))]
+
+    def count(self, collection: str) -> int:
+        if collection not in COLLECTIONS:
+            raise ValueError(f"unknown collection {collection!r}; one of {COLLECTIONS}")
+        n: int = self._query(f"SELECT COUNT(*) FROM {collection}")[0][0]
+        return n
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+def _merge_post(prev: dict[str, Any] | None, doc: Mapping[str, Any]) -> dict[str, Any]:
+    """MongoDB ``$set`` + ``$setOnInsert`` semantics: fields replaced, first_seen_at kept."""
+    fields = {k: v for k, v in doc.items() if k != "first_seen_at"}
+    if prev is None:
+        first = doc.get("first_seen_at") or doc.get("crawled_at")
+        return {**fields, "first_seen_at": first}
+    return {**prev, **fields}
+
+
+def _state_doc(site: str, key: str, state: str, now: datetime) -> dict[str, Any]:
+    return {"_id": f"{site}:{key}", "site": site, "key": key, "state": state, "updated_at": now}
+
+
+def _since(column: str, since: datetime | None, extra: str = "") -> tuple[str, list[Any]]:
+    """A WHERE clause on an ISO text column (text order equals time order, see :func:`iso`)."""
+    clauses = [c for c in (f"{column} >= ?" if since else "", extra) if c]
+    params = [iso(since)] if since else []
+    return (f" WHERE {' AND '.join(clauses)}" if clauses else ""), params

@@ -1,0 +1,180 @@
+"""FerretDB 1.24 (SQLite backend) as a real MongoDB-wire server on loopback, for tests and demos.
+
+Why a helper: the tests must run against a real server, not mocks, and FerretDB is a single
+Go binary that needs no root, no service and no network beyond 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+import pymongo
+from pymongo.errors import PyMongoError
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "build_ferretdb.sh"
+BIN_ENV = "OPINION_FERRETDB_BIN"
+START_TIMEOUT = 30.0
+
+
+def build_binary() -> Path:
+    """A FerretDB binary that starts: ``$OPINION_FERRETDB_BIN`` or the script's cached build."""
+    prebuilt = os.environ.get(BIN_ENV)
+    if prebuilt:
+        path = Path(prebuilt).expanduser()
+        if not (path.is_file() and os.access(path, os.X_OK)):
+            raise RuntimeError(f"{BIN_ENV}={prebuilt}: not an executable file")
+        return check_binary(path)
+    return check_binary(_run_script())
+
+
+def check_binary(path: Path) -> Path:
+    """Run ``--version``: a build whose version.txt is missing panics before doing anything."""
+    try:
+        done = subprocess.run(
+            [str(path), "--version"], capture_output=True, text=True, timeout=30, check=False
+        )
+    except OSError as exc:
+        raise RuntimeError(f"cannot run FerretDB binary {path}: {exc}") from exc
+    if done.returncode != 0:
+        tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[:4])
+        raise RuntimeError(
+            f"FerretDB binary {path} does not start (exit {done.returncode}); rebuild it with "
+            f"build/version/version.txt present, or set {BIN_ENV} to a working binary:\n{tail}"
+        )
+    return path
+
+
+def _run_script() -> Path:
+    if not SCRIPT.is_file():
+        raise RuntimeError(f"FerretDB build script missing: {SCRIPT}")
+    done = subprocess.run(
+        ["bash", str(SCRIPT)], capture_output=True, text=True, timeout=1800, check=False
+    )
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        tail = "\n".join(done.stderr.strip().splitlines()[-20:])
+        raise RuntimeError(f"building FerretDB failed (exit {done.returncode}):\n{tail}")
+    return Path(lines[-1])
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class FerretDBProcess:
+    """One FerretDB server whose SQLite files live in ``data_dir``; ``start()`` gives its URI."""
+
+    def __init__(self, data_dir: Path, port: int = 0, binary: Path | None = None) -> None:
+        self.data_dir = Path(data_dir)
+        self.port = port
+        self.binary = binary
+        self.uri = ""
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir / "ferretdb.log"
+
+    def command(self) -> list[str]:
+        """The command line; ``--debug-addr=-`` keeps it from taking a second fixed port."""
+        binary = self.binary or build_binary()
+        return [
+            str(binary),
+            "--handler=sqlite",
+            f"--sqlite-url=file:{self.data_dir.resolve()}/",
+            f"--listen-addr=127.0.0.1:{self.port}",
+            "--telemetry=disable",
+            f"--state-dir={self.data_dir.resolve()}",
+            "--debug-addr=-",
+            "--log-level=warn",
+        ]
+
+    def start(self) -> str:
+        """Start the server and wait until it answers ``ping``; raise RuntimeError otherwise."""
+        if self._proc is not None:
+            return self.uri
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.port = self.port or free_port()
+        command = self.command()
+        self._log = self.log_path.open("ab")
+        self._proc = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT)
+        self.uri = f"mongodb://127.0.0.1:{self.port}/"
+        try:
+            self._wait_ready()
+        except RuntimeError:
+            self.stop()
+            raise
+        return self.uri
+
+    def _wait_ready(self) -> None:
+        """Poll ``ping`` until it works, the process dies, or START_TIMEOUT passes."""
+        deadline = time.monotonic() + START_TIMEOUT
+        assert self._proc is not None
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                raise RuntimeError(
+                    f"FerretDB exited with {self._proc.returncode}:\n{self.log_tail()}"
+                )
+            if _pings(self.uri):
+                return
+            time.sleep(0.1)
+        raise RuntimeError(
+            f"FerretDB did not answer on {self.uri} in {START_TIMEOUT}s:\n{self.log_tail()}"
+        )
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return "(no log)"
+        return "\n".join(text.splitlines()[-lines:]) or "(empty log)"
+
+    def stop(self) -> None:
+        """Terminate politely, then kill; safe to call twice."""
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def __enter__(self) -> FerretDBProcess:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def _pings(uri: str) -> bool:
+    client: pymongo.MongoClient[dict[str, object]] = pymongo.MongoClient(
+        uri, serverSelectionTimeoutMS=500, connectTimeoutMS=500
+    )
+    try:
+        client.admin.command("ping")
+        return True
+    except PyMongoError:
+        return False
+    finally:
+        client.close()

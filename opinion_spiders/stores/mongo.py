@@ -1,0 +1,210 @@
+"""The production store: any ``mongodb://`` server, queries kept to what FerretDB 1.24 runs.
+
+Why the restraint: tests and small deployments use FerretDB, so aggregations use only
+``$match``, ``$unwind``, ``$group`` with ``$sum``, ``$sort`` and ``$limit``; day buckets and
+segmented terms are precomputed by the pipelines instead of server-side date/text operators.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import pymongo
+from pymongo import ASCENDING, DESCENDING, ReplaceOne, UpdateOne
+from pymongo.database import Database
+from pymongo.errors import ConnectionFailure, DuplicateKeyError
+
+from opinion_spiders.stores.base import COLLECTIONS, StoreUnavailable
+from opinion_spiders.stores.embedded import check_field, ordered_counts
+
+Doc = dict[str, Any]
+TIMEOUT_MS = 5000
+
+#: collection -> index key lists (what analysts and reports filter and sort on)
+INDEXES: dict[str, list[list[tuple[str, int]]]] = {
+    "posts": [
+        [("time", DESCENDING)],
+        [("site", ASCENDING), ("time", DESCENDING)],
+        [("kind", ASCENDING)],
+        [("matches.rule", ASCENDING)],
+        [("score", DESCENDING)],
+        [("day", ASCENDING)],
+        [("cluster_id", ASCENDING)],
+        [("terms", ASCENDING)],
+    ],
+    "clusters": [],
+    "alerts": [[("created_at", DESCENDING)], [("status", ASCENDING)]],
+    "runs": [[("started_at", DESCENDING)]],
+    "crawl_state": [[("site", ASCENDING)]],
+}
+
+
+class MongoStore:
+    """The :class:`~opinion_spiders.stores.base.Store` contract on database ``db_name``."""
+
+    kind = "mongodb"
+
+    def __init__(self, uri: str, db_name: str = "opinion", *, timeout_ms: int = TIMEOUT_MS) -> None:
+        options: dict[str, Any] = {"tz_aware": True}
+        lowered = uri.lower()
+        if "serverselectiontimeoutms" not in lowered:  # an option in the URI wins
+            options["serverSelectionTimeoutMS"] = timeout_ms
+        if "connecttimeoutms" not in lowered:
+            options["connectTimeoutMS"] = timeout_ms
+        self.client: pymongo.MongoClient[Doc] = pymongo.MongoClient(uri, **options)
+        self.db: Database[Doc] = self.client[db_name]
+        self._schema_ready = False
+
+    @contextmanager
+    def _guard(self) -> Iterator[Database[Doc]]:
+        """Create the schema on first use; turn "server unreachable" into StoreUnavailable."""
+        try:
+            if not self._schema_ready:
+                self._create_schema()
+            yield self.db
+        except ConnectionFailure as exc:
+            raise StoreUnavailable(f"MongoDB unreachable: {exc}") from exc
+
+    def ensure_schema(self) -> None:
+        with self._guard():
+            pass
+
+    def _create_schema(self) -> None:
+        existing = set(self.db.list_collection_names())
+        for name in COLLECTIONS:
+            if name not in existing:
+                self.db.create_collection(name)
+            for keys in INDEXES[name]:
+                self.db[name].create_index(keys)
+        self._schema_ready = True
+
+    # -- writes ------------------------------------------------------------------------------
+    def upsert_posts(self, docs: Sequence[Mapping[str, Any]]) -> int:
+        if not docs:
+            return 0
+        ops = [_post_upsert(doc) for doc in docs]
+        with self._guard() as db:
+            result = db.posts.bulk_write(ops, ordered=True)
+        return result.upserted_count
+
+    def insert_alert(self, alert: Mapping[str, Any]) -> bool:
+        with self._guard() as db:
+            try:
+                db.alerts.insert_one(dict(alert))
+            except DuplicateKeyError:
+                return False
+        return True
+
+    def update_alert(self, alert_id: str, fields: Mapping[str, Any]) -> None:
+        if fields:
+            with self._guard() as db:
+                db.alerts.update_one({"_id": alert_id}, {"$set": dict(fields)})
+
+    def load_state(self, site: str) -> dict[str, str]:
+        with self._guard() as db:
+            return {d["key"]: d["state"] for d in db.crawl_state.find({"site": site})}
+
+    def save_state(self, site: str, states: Mapping[str, str]) -> None:
+        if not states:
+            return
+        now = datetime.now(UTC)
+        ops = [
+            ReplaceOne(
+                {"_id": f"{site}:{key}"},
+                {"site": site, "key": key, "state": state, "updated_at": now},
+                upsert=True,
+            )
+            for key, state in states.items()
+        ]
+        with self._guard() as db:
+            db.crawl_state.bulk_write(ops, ordered=False)
+
+    def record_run(self, run: Mapping[str, Any]) -> None:
+        with self._guard() as db:
+            db.runs.replace_one({"_id": run["_id"]}, dict(run), upsert=True)
+
+    # -- reads -------------------------------------------------------------------------------
+    def get_post(self, post_id: str) -> dict[str, Any] | None:
+        with self._guard() as db:
+            return db.posts.find_one({"_id": post_id})
+
+    def count_posts(self, by: Sequence[str], since: datetime | None = None) -> list[dict[str, Any]]:
+        fields = [check_field(f) for f in by]
+        group_id = {f: f"${f}" for f in fields} if fields else None
+        pipeline: list[dict[str, Any]] = [
+            {"$match": _since("time", since)},
+            {"$group": {"_id": group_id, "count": {"$sum": 1}}},
+        ]
+        with self._guard() as db:
+            groups = list(db.posts.aggregate(pipeline))
+        # FerretDB leaves a missing field out of the group key; MongoDB sets it to null.
+        rows = [
+            {**{f: (g["_id"] or {}).get(f) for f in fields}, "count": g["count"]} for g in groups
+        ]
+        return ordered_counts(rows, fields)
+
+    def rule_hits(self, since: datetime | None = None) -> list[dict[str, Any]]:
+        pipeline: list[dict[str, Any]] = [
+            {"$match": _since("time", since)},
+            {"$unwind": "$matches"},
+            {"$group": {"_id": {"rule": "$matches.rule", "post": "$_id"}}},
+            {"$group": {"_id": "$_id.rule", "count": {"$sum": 1}}},
+            {"$sort": {"count": -1, "_id": 1}},
+        ]
+        with self._guard() as db:
+            groups = list(db.posts.aggregate(pipeline))
+        return [{"rule": g["_id"], "count": g["count"]} for g in groups if g["_id"] is not None]
+
+    def find_posts(
+        self,
+        since: datetime | None = None,
+        *,
+        matched_only: bool = False,
+        sort: str = "score",
+        limit: int = 10,
+    ) -> list[dict[str, Any]]:
+        if sort not in ("score", "time"):
+            raise ValueError(f"sort must be 'score' or 'time', not {sort!r}")
+        query = _since("time", since)
+        if matched_only:
+            query["matches.0"] = {"$exists": True}
+        other = "time" if sort == "score" else "score"
+        order = [(sort, DESCENDING), (other, DESCENDING), ("_id", ASCENDING)]
+        with self._guard() as db:
+            return list(db.posts.find(query).sort(order).limit(limit))
+
+    def find_alerts(self, since: datetime | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        order = [("created_at", DESCENDING), ("_id", ASCENDING)]
+        with self._guard() as db:
+            return list(db.alerts.find(_since("created_at", since)).sort(order).limit(limit))
+
+    def find_runs(self, limit: int = 10) -> list[dict[str, Any]]:
+        order = [("started_at", DESCENDING), ("_id", ASCENDING)]
+        with self._guard() as db:
+            return list(db.runs.find({}).sort(order).limit(limit))
+
+    def count(self, collection: str) -> int:
+        if collection not in COLLECTIONS:
+            raise ValueError(f"unknown collection {collection!r}; one of {COLLECTIONS}")
+        with self._guard() as db:
+            return db[collection].count_documents({})
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _post_upsert(doc: Mapping[str, Any]) -> UpdateOne:
+    """Replace the fields but keep ``first_seen_at`` from the first time the post was seen."""
+    fields = {k: v for k, v in doc.items() if k not in ("_id", "first_seen_at")}
+    first = doc.get("first_seen_at") or doc.get("crawled_at")
+    update: dict[str, Any] = {"$setOnInsert": {"first_seen_at": first}}
+    if fields:  # MongoDB rejects an empty $set
+        update["$set"] = fields
+    return UpdateOne({"_id": doc["_id"]}, update, upsert=True)
+
+
+def _since(field: str, since: datetime | None) -> dict[str, Any]:
+    return {field: {"$gte": since}} if since else {}

@@ -1,0 +1,114 @@
+"""Batches that could not be written wait on disk, one JSON-lines file each, and replay later.
+
+Why one file per batch: several processes may spool into one folder without interleaving,
+a file appears only when complete (written aside, then renamed), and a replayed batch is
+deleted on its own only after the store accepted it. Writes are idempotent, so a batch
+replayed twice (a crash between write and delete) does no harm.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from opinion_spiders.stores.base import Store, StoreUnavailable
+from opinion_spiders.stores.embedded import dumps, loads
+
+Docs = Sequence[Mapping[str, Any]]
+
+#: what can be spooled: store writes, each replayed from a list of documents
+OPS = ("upsert_posts", "insert_alert", "record_run", "save_state", "update_alert")
+
+
+def apply(store: Store, op: str, docs: list[dict[str, Any]]) -> None:
+    """Perform one spooled write; every op is idempotent, so replaying twice is harmless."""
+    if op == "upsert_posts":
+        store.upsert_posts(docs)
+        return
+    for doc in docs:
+        if op == "insert_alert":
+            store.insert_alert(doc)
+        elif op == "record_run":
+            store.record_run(doc)
+        elif op == "save_state":
+            store.save_state(doc["site"], doc["states"])
+        elif op == "update_alert":
+            store.update_alert(doc["_id"], doc["fields"])
+        else:
+            raise ValueError(f"cannot spool {op!r}; one of {OPS}")
+
+
+_counter = itertools.count()
+
+
+class Spool:
+    """A folder of pending batches; ``append`` when the store is down, ``replay`` when it is up.
+
+    ``save_state`` batches are ``[{"site": ..., "states": {...}}]`` and ``update_alert``
+    batches ``[{"_id": ..., "fields": {...}}]``; the others are the documents themselves.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+
+    def append(self, docs: Docs, op: str = "upsert_posts") -> Path:
+        """Write one batch to its own file (header line, then one document a line)."""
+        if op not in OPS:
+            raise ValueError(f"cannot spool {op!r}; one of {OPS}")
+        self.directory.mkdir(parents=True, exist_ok=True)
+        name = f"{time.time_ns():020d}-{os.getpid()}-{next(_counter):06d}.jsonl"
+        target = self.directory / name
+        lines = [dumps({"op": op, "count": len(docs)}), *(dumps(doc) for doc in docs)]
+        part = target.with_suffix(".part")
+        with part.open("w", encoding="utf-8") as out:
+            out.write("\n".join(lines) + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+        part.replace(target)
+        return target
+
+    def write(self, store: Store, docs: Docs, op: str = "upsert_posts") -> bool:
+        """Write through ``store``; on StoreUnavailable spool the batch. True when written."""
+        if op not in OPS:
+            raise ValueError(f"cannot spool {op!r}; one of {OPS}")
+        try:
+            apply(store, op, [dict(d) for d in docs])
+        except StoreUnavailable:
+            self.append(docs, op)
+            return False
+        return True
+
+    def files(self) -> list[Path]:
+        """Pending batches, oldest first."""
+        return sorted(self.directory.glob("*.jsonl")) if self.directory.is_dir() else []
+
+    def pending(self) -> int:
+        return len(self.files())
+
+    def replay(self, store: Store) -> int:
+        """Write pending batches in order, deleting each after success; return how many.
+
+        Stops (raising StoreUnavailable) at the first batch the store cannot take, so the
+        rest stay spooled in order.
+        """
+        done = 0
+        for path in self.files():
+            op, docs = read_batch(path)
+            apply(store, op, docs)
+            path.unlink(missing_ok=True)
+            done += 1
+        return done
+
+
+def read_batch(path: Path) -> tuple[str, list[dict[str, Any]]]:
+    """Header and documents of one spool file; a truncated file is an error, not a loss."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = loads(lines[0])
+    docs = [loads(line) for line in lines[1:] if line]
+    if header.get("op") not in OPS or header.get("count") != len(docs):
+        raise ValueError(f"{path}: damaged spool file (header {header!r}, {len(docs)} docs)")
+    return header["op"], docs

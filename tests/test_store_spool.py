@@ -1,0 +1,122 @@
+"""When the database is down, batches wait on disk and replay into the store without loss."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from opinion_spiders.stores.base import Store, StoreUnavailable
+from opinion_spiders.stores.embedded import EmbeddedStore
+from opinion_spiders.stores.ferretdb import free_port
+from opinion_spiders.stores.mongo import MongoStore
+from opinion_spiders.stores.spool import Spool, read_batch
+from tests.test_store_contract import T0, match, post
+
+
+@pytest.fixture
+def dead_store() -> MongoStore:
+    """A MongoStore pointed at a port where nothing listens, with a short timeout."""
+    return MongoStore(f"mongodb://127.0.0.1:{free_port()}/", "opinion", timeout_ms=300)
+
+
+def test_mongo_store_unreachable_raises_store_unavailable(dead_store: MongoStore) -> None:
+    with pytest.raises(StoreUnavailable):
+        dead_store.upsert_posts([post("demo-forum", "1", "1")])
+    with pytest.raises(StoreUnavailable):
+        dead_store.insert_alert({"_id": "a1", "created_at": T0})
+    with pytest.raises(StoreUnavailable):
+        dead_store.save_state("demo-forum", {"1": "2"})
+    dead_store.close()
+
+
+def test_spool_keeps_batches_and_replays_without_loss(
+    tmp_path: Path, dead_store: MongoStore, any_store: Store
+) -> None:
+    spool = Spool(tmp_path / "spool")
+    batches = [[post("demo-forum", str(b), str(i)) for i in range(3)] for b in range(4)]
+    batches[1][0]["matches"] = [match("corruption")]
+    for batch in batches:
+        assert spool.write(dead_store, batch) is False
+    assert spool.write(dead_store, [{"_id": "a1", "created_at": T0}], op="insert_alert") is False
+    assert (
+        spool.write(dead_store, [{"site": "demo-forum", "states": {"3": "1"}}], "save_state")
+        is False
+    )
+    assert spool.pending() == 6
+
+    assert spool.replay(any_store) == 6
+    assert spool.pending() == 0
+    assert any_store.count("posts") == 12 and any_store.count("alerts") == 1
+    assert any_store.load_state("demo-forum") == {"3": "1"}
+    stored = any_store.get_post(batches[1][0]["_id"])
+    assert stored is not None and stored["matches"] == batches[1][0]["matches"]
+    assert stored["published_at"] == T0 and stored["published_at"].tzinfo is not None
+    dead_store.close()
+
+
+def test_spool_replay_keeps_what_the_store_refused(tmp_path: Path, dead_store: MongoStore) -> None:
+    spool = Spool(tmp_path)
+    first = spool.append([post("demo-forum", "1", "1")])
+    spool.append([post("demo-forum", "1", "2")])
+    with pytest.raises(StoreUnavailable):
+        spool.replay(dead_store)
+    assert spool.pending() == 2 and first.exists()
+    dead_store.close()
+
+
+def test_spool_file_preserves_datetimes(tmp_path: Path) -> None:
+    when = datetime(2026, 11, 25, 12, 0, 0, 5000, tzinfo=UTC) + timedelta(days=1)
+    path = Spool(tmp_path).append([{"_id": "x", "at": when, "nested": [{"at": when}]}])
+    op, [doc] = read_batch(path)
+    assert op == "upsert_posts"
+    assert doc == {"_id": "x", "at": when, "nested": [{"at": when}]}
+
+
+def test_spool_rejects_unknown_operation(tmp_path: Path) -> None:
+    with pytest.raises(ValueError):
+        Spool(tmp_path).append([{"_id": "x"}], op="drop_everything")
+
+
+def test_embedded_store_shared_by_threads_and_connections(tmp_path: Path) -> None:
+    """Several crawlers (threads, each its own store object) write one file without loss."""
+    stores = [EmbeddedStore(tmp_path) for _ in range(4)]
+
+    def crawl(n: int) -> None:
+        for b in range(10):
+            stores[n].upsert_posts([post(f"site-{n}", str(b), str(i)) for i in range(5)])
+
+    threads = [threading.Thread(target=crawl, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert stores[0].count("posts") == 200
+    assert stores[0].upsert_posts([post("site-0", "0", "0")]) == 0
+    for store in stores:
+        store.close()
+
+
+def _crawl_process(path: str, n: int) -> None:
+    store = EmbeddedStore(Path(path))
+    for b in range(10):
+        store.upsert_posts([post(f"proc-{n}", str(b), str(i)) for i in range(5)])
+    store.save_state(f"proc-{n}", {str(b): "1" for b in range(10)})
+    store.close()
+
+
+def test_embedded_store_shared_by_processes(tmp_path: Path) -> None:
+    """Several crawler processes on one file: WAL plus busy timeouts, no 'database is locked'."""
+    context = multiprocessing.get_context("spawn")
+    procs = [context.Process(target=_crawl_process, args=(str(tmp_path), n)) for n in range(3)]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(timeout=60)
+    assert [proc.exitcode for proc in procs] == [0, 0, 0]
+    store = EmbeddedStore(tmp_path)
+    assert store.count("posts") == 150 and store.count("crawl_state") == 30
+    store.close()
