@@ -11,7 +11,7 @@ from scrapy.crawler import Crawler
 
 from opinion_spiders.items import Post
 from opinion_spiders.stores import StoreUnavailable
-from opinion_spiders.stores.factory import data_dir
+from opinion_spiders.stores.factory import spool_dir
 from opinion_spiders.stores.spool import Spool
 from pipelines._base import Stage
 
@@ -22,7 +22,7 @@ class StorePipeline(Stage):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.batch_size = max(1, crawler.settings.getint("OPINION_STORE_BATCH_SIZE", 200))
-        self.spool = Spool(data_dir(crawler.settings) / "spool")
+        self.spool = Spool(spool_dir(crawler.settings))
         self.batch: list[dict[str, Any]] = []
         self.spooled = False
 

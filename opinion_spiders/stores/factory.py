@@ -6,6 +6,7 @@ and every process (crawler, CLI, reports) resolves it the same way.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -27,6 +28,13 @@ def data_dir(settings: Mapping[str, Any] | None = None) -> Path:
     """Env ``OPINION_DATA_DIR``, then the setting of that name, else ``.data`` under the cwd."""
     chosen = os.environ.get("OPINION_DATA_DIR") or (settings or {}).get("OPINION_DATA_DIR")
     return Path(chosen).expanduser() if chosen else Path(".data")
+
+
+def spool_dir(settings: Mapping[str, Any] | None = None) -> Path:
+    """Where batches for this store wait while it is down: one folder per store URI, so a
+    batch is only ever replayed into the store it was meant for."""
+    digest = hashlib.sha1(store_uri(settings).encode("utf-8")).hexdigest()[:12]
+    return data_dir(settings) / "spool" / digest
 
 
 def store_uri(settings: Mapping[str, Any] | None = None) -> str:
