@@ -16,6 +16,7 @@ from typing import Any
 import pluggy
 
 from opinion_spiders import PROJECT_NAME, hookspecs
+from opinion_spiders.errors import ConfigError
 from opinion_spiders.settings_util import setting_bool, setting_list
 
 logger = logging.getLogger(__name__)
@@ -79,6 +80,8 @@ class OpinionPluginManager:
                 continue
             try:
                 return impl.function(**{a: kwargs[a] for a in impl.argnames})
+            except ConfigError:
+                raise  # bad configuration is the user's to fix, not a plugin bug to skip
             except Exception as exc:  # noqa: BLE001 - a plugin's bug must not end the run
                 failure = PluginFailure(plugin_name, f"{hook_name}: {type(exc).__name__}: {exc}")
                 if failure not in self.failures:

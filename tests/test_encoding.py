@@ -22,7 +22,12 @@ def _page(name: str) -> bytes:
 @pytest.mark.parametrize(
     ("name", "header", "expect_codec", "expect_text"),
     [
-        ("news_people_finance_2024_gb2312decl.html", None, "utf-8", "在新时代中部地区崛起中争先出彩"),
+        (
+            "news_people_finance_2024_gb2312decl.html",
+            None,
+            "utf-8",
+            "在新时代中部地区崛起中争先出彩",
+        ),
         ("news_qq_2019_gb2312decl.html", "gb2312", "utf-8", "数据业大整顿"),
         ("discuz_x32_forumindex_chinaunix_gbk.html", None, "gb18030", "论坛-ChinaUnix.net"),
         ("discuz_x32_message_loginok_chinaunix_gbk.html", "utf-8", "gb18030", "提示信息"),

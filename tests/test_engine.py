@@ -37,8 +37,16 @@ def test_sites_file_loads_and_substitutes_demo(tmp_path: Path) -> None:
         ('[sites.a]\nkind="forum"\nstart_urls=["http://a"]', "[sites.a] engine", "name an engine"),
         ('[sites.a]\nkind="forum"\nengine="x"\nstart_urls=[]', "[sites.a] start_urls", "non-empty"),
         ('[sites.a]\nkind="forum"\nengine="x"\nstart_urls=["ftp://a"]', "start_urls", "http(s)"),
-        ('[sites.a]\nkind="forum"\nengine="x"\nstart_urls=["http://a"]\ncolour=1', "[sites.a]", "unknown key"),
-        ('[sites.a]\nkind="forum"\nengine="x"\nstart_urls=["http://a"]\ntimezone="Mars/Base"', "timezone", "unknown time zone"),
+        (
+            '[sites.a]\nkind="forum"\nengine="x"\nstart_urls=["http://a"]\ncolour=1',
+            "[sites.a]",
+            "unknown key",
+        ),
+        (
+            '[sites.a]\nkind="forum"\nengine="x"\nstart_urls=["http://a"]\ntimezone="Mars/Base"',
+            "timezone",
+            "unknown time zone",
+        ),
         ('[sites.a\nkind="forum"', "", "not valid TOML"),
     ],
 )
@@ -104,10 +112,16 @@ def test_dedup_same_id_and_same_text_on_one_site() -> None:
 
 
 def test_alert_for_threshold_tier_and_stable_id() -> None:
-    post = {"_id": "s:1:9", "score": 60.0, "matches": [{"rule": "land", "hits": [{"term": "强拆"}]}]}
+    post = {
+        "_id": "s:1:9",
+        "score": 60.0,
+        "matches": [{"rule": "land", "hits": [{"term": "强拆"}]}],
+    }
     alert = alert_for(post, 25.0, NOW)
     assert alert is not None
-    assert alert["_id"] == "post:s:1:9" and alert["tier"] == "warning" and alert["terms"] == ["强拆"]
+    assert (
+        alert["_id"] == "post:s:1:9" and alert["tier"] == "warning" and alert["terms"] == ["强拆"]
+    )
     assert alert_for({**post, "score": 24.9}, 25.0, NOW) is None
     assert alert_for(post, 0, NOW) is None
     assert [tier_for(s, 10) for s in (10, 25, 40)] == ["notice", "warning", "urgent"]

@@ -15,7 +15,11 @@ from opinion_spiders.plugin_manager import DEFAULT_PLUGINS, build_plugin_manager
 from opinion_spiders.runtime import Runtime
 from tests._proc import ROOT, run_opinion
 
-HOOKS = [name for name, _ in inspect.getmembers(hookspecs, inspect.isfunction) if name.startswith("opinion_")]
+HOOKS = [
+    name
+    for name, _ in inspect.getmembers(hookspecs, inspect.isfunction)
+    if name.startswith("opinion_")
+]
 
 
 def test_hookspecs_all_prefixed_and_say_how_results_combine() -> None:
@@ -77,7 +81,9 @@ def test_outside_plugin_loaded_broken_one_reported(plugin_path: Path, demo_url: 
     env = {"PYTHONPATH": str(plugin_path), "OPINION_DEMO_URL": demo_url}
     out = run_opinion("plugins", env=env).stdout
     assert re.search(r"^extra\s+opinion_score, opinion_sites$", out, re.M), out
-    assert re.search(r"^FAILED broken: ModuleNotFoundError: .*a_module_that_does_not_exist", out, re.M)
+    assert re.search(
+        r"^FAILED broken: ModuleNotFoundError: .*a_module_that_does_not_exist", out, re.M
+    )
     sites = run_opinion("sites", env=env).stdout
     assert re.search(r"^extra-forum\s+forum\s+discuz\s+plugins\.discuz\.DiscuzAdapter", sites, re.M)
 
@@ -96,6 +102,12 @@ def test_outside_plugin_site_and_score_take_effect_in_crawl(
         assert posts and {p["site"] for p in posts} == {"extra-forum"}
         for post in posts:
             extra = [c for c in post["contributions"] if c["source"] == "extra"]
-            assert extra == [{"source": "extra", "value": 1.5, "reason": "outside plugin: every extra-forum post"}]
+            assert extra == [
+                {
+                    "source": "extra",
+                    "value": 1.5,
+                    "reason": "outside plugin: every extra-forum post",
+                }
+            ]
     finally:
         store.close()

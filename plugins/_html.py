@@ -1,0 +1,97 @@
+"""Small helpers the built-in adapters share: clean text out of markup, numbers, JSON attributes."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from typing import Any
+from urllib.parse import parse_qs, urljoin, urlsplit, urlunsplit
+
+from lxml import etree
+from parsel import Selector
+
+_BLOCKS = {"p", "div", "li", "tr", "blockquote", "table", "dd", "dt", "h1", "h2", "h3", "h4", "h5"}
+_SPACE = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
+_INT = re.compile(r"-?\d[\d,]*")
+
+
+def squash(text: str | None) -> str:
+    """One line: every run of whitespace (&nbsp; and the ideographic space too) -> one space."""
+    return re.sub(r"\s+", " ", (text or "").replace("\u00a0", " ")).strip()
+
+
+def node_text(node: Selector, drop: str = "") -> str:
+    """Readable text of a node: ``<br>`` and block elements become line breaks, ``drop`` (an
+    XPath relative to the node, e.g. quotes and edit notes) is removed first."""
+    root = node.root
+    if not isinstance(root, etree._Element):
+        return squash(str(root))
+    root = copy.deepcopy(root)
+    root.tail = None
+    for bad in root.xpath(".//script | .//style" + (f" | {drop}" if drop else "")):
+        _remove(bad)
+    for br in root.iter("br"):
+        br.tail = "\n" + (br.tail or "")
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.tag in _BLOCKS and el is not root:
+            el.tail = "\n" + (el.tail or "")
+            el.text = "\n" + (el.text or "")
+    lines = (_SPACE.sub(" ", line).strip() for line in "".join(root.itertext()).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def _remove(el: Any) -> None:
+    """Remove an element but keep its tail text (which belongs to the parent)."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    prev = el.getprevious()
+    if el.tail:
+        if prev is not None:
+            prev.tail = (prev.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
+def to_int(text: str | None) -> int | None:
+    """The first integer in a text ("1,171" -> 1171), or None."""
+    m = _INT.search(text or "")
+    return int(m.group().replace(",", "")) if m else None
+
+
+def json_attr(value: str | None) -> dict[str, Any]:
+    """A ``data-field`` style JSON attribute as a dict ({} when absent or not JSON)."""
+    if not value:
+        return {}
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def query_param(url: str, name: str) -> str | None:
+    values = parse_qs(urlsplit(url).query).get(name)
+    return values[0] if values else None
+
+
+def absolute(base: str, href: str | None) -> str | None:
+    """``href`` resolved against ``base`` (scheme-relative ``//host`` too), without fragment."""
+    if not href or href.startswith(("javascript:", "#", "mailto:")):
+        return None
+    return without_fragment(urljoin(base, href.strip()))
+
+
+def without_fragment(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(fragment=""))
+
+
+def title_or_text(node: Selector | None) -> str:
+    """A time or name shown relative/truncated: prefer the absolute ``title`` attribute."""
+    if node is None:
+        return ""
+    titled = node.xpath("descendant-or-self::*[@title][1]/@title").get()
+    return squash(titled) if titled else squash(node.xpath("string()").get())

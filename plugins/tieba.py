@@ -1,0 +1,165 @@
+"""Baidu Tieba-style post bars (PC site): bar thread lists and thread pages.
+
+The bar list (``f?kw=``) is built in the browser today, so it is fetched with JS rendering
+(``render_js``); older saved pages hide it in commented-out BigPipe pagelets, which are read
+too. Thread pages (``p/TID``) are server HTML with ``data-field`` JSON on every floor.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pluggy
+from parsel import Selector
+
+from opinion_spiders.adapters import Adapter, Link, Page, Parsed
+from opinion_spiders.errors import ParseError
+from opinion_spiders.items import Post
+from plugins._html import absolute, json_attr, node_text, squash, to_int, without_fragment
+
+hookimpl = pluggy.HookimplMarker("opinion_spiders")
+
+_FLOOR = re.compile(r"^(\d+)楼$")
+_TID = re.compile(r"/p/(\d+)")
+
+
+class TiebaAdapter(Adapter):
+    """Tieba PC pages; the bar list needs a browser, thread pages do not."""
+
+    engine = "tieba"
+    kind = "postbar"
+    version = "pc-2020"
+    render_js = True
+
+    def parse(self, page: Page) -> Parsed:
+        sel = page.selector
+        if sel.css("div.l_post") or sel.css("h3.core_title_txt") or page.role == "thread":
+            return self.parse_thread(page)
+        return Parsed(links=self.listing_links(page))
+
+    def listing_links(self, page: Page) -> list[Link]:
+        """Bar list: a keyed link per thread (state = reply count) and the next page."""
+        items, holder = thread_items(page.selector)
+        if not items and not page.selector.css("#thread_list[data-rendered]"):
+            raise ParseError(
+                "not_rendered", f"no thread list on {page.url}; bar pages need render_js"
+            )
+        links = [link for li in items if (link := self.thread_link(page, li))]
+        nxt = absolute(page.url, holder.css("a.next::attr(href)").get())
+        if nxt:
+            links.append(Link(nxt, "listing", render_js=True))
+        return links
+
+    def thread_link(self, page: Page, li: Selector) -> Link | None:
+        data = json_attr(li.attrib.get("data-field"))
+        tid = str(data.get("id") or li.attrib.get("data-tid") or "")
+        title = li.css("a.j_th_tit")
+        url = absolute(page.url, title.attrib.get("href") if title else f"/p/{tid}")
+        if not tid.isdigit() or not url:
+            return None
+        replies = to_int(str(data.get("reply_num", ""))) or 0
+        author = (
+            data.get("author_name") or li.css(".threadlist_author .frs-author-name::text").get()
+        )
+        meta = {
+            "tid": tid,
+            "title": squash(title.attrib.get("title") or title.xpath("string()").get())
+            if title
+            else "",
+            "replies": replies,
+            "author": squash(author),
+            "sticky": bool(data.get("is_top")),
+            "last_reply_text": squash(li.css(".threadlist_reply_date::text").get()),
+        }
+        return Link(url, "thread", key=f"thread:{tid}", state=str(replies), meta=meta)
+
+    def parse_thread(self, page: Page) -> Parsed:
+        """A thread page: one post per ``div.l_post`` floor (ads have no JSON and are skipped)."""
+        sel = page.selector
+        heading = sel.css("h3.core_title_txt, h1.core_title_txt")
+        title = (
+            squash(heading.attrib.get("title") or heading.xpath("string()").get())
+            if heading
+            else ""
+        )
+        title = title or page.meta.get("title", "")
+        posts = []
+        for node in sel.css("div.l_post"):
+            post = self.floor(page, node, title)
+            if post is not None:
+                posts.append(post)
+        if not posts:
+            raise ParseError("no_posts", f"no Tieba floors on {page.url}")
+        replies = to_int(sel.css("li.l_reply_num span.red::text").get())
+        if posts[0].floor == 1:
+            posts[0].replies = replies
+        links = []
+        for a in sel.css("li.l_pager a"):
+            if squash(a.xpath("string()").get()) == "下一页":
+                url = absolute(page.url, a.attrib.get("href"))
+                if url:
+                    links.append(Link(url, "thread", meta=dict(page.meta)))
+                break
+        return Parsed(posts=posts, links=links)
+
+    def floor(self, page: Page, node: Selector, title: str) -> Post | None:
+        data = json_attr(node.attrib.get("data-field"))
+        author: dict[str, Any] = data.get("author") or {}
+        content: dict[str, Any] = data.get("content") or {}
+        pid = str(content.get("post_id") or "")
+        if not pid:
+            return None
+        body = node.css(f"#post_content_{pid}") or node.css(".d_post_content")
+        floor_no, shown = tail_info(node)
+        tid = content.get("thread_id") or _first_tid(page.url)
+        return Post(
+            site=page.site.name,
+            kind=self.kind,
+            url=f"{without_fragment(page.url)}#{pid}",
+            title=title,
+            content=node_text(body[0]) if body else "",
+            author=squash(author.get("user_name") or author.get("name") or ""),
+            author_id=str(author["user_id"]) if author.get("user_id") else None,
+            thread_id=str(tid) if tid else None,
+            post_id=pid,
+            floor=to_int(str(content.get("post_no") or "")) or floor_no,
+            published_text=squash(content.get("date") or "") or shown,
+            adapter=self.engine,
+            adapter_version=self.version,
+        )
+
+
+def thread_items(sel: Selector) -> tuple[list[Selector], Selector]:
+    """``li.j_thread_list`` items and the selector holding them: the page, or its
+    commented-out BigPipe pagelets (raw server HTML of older bar pages)."""
+    items = sel.css("li.j_thread_list")
+    if items:
+        return list(items), sel
+    hidden = sel.xpath("//code[contains(@class,'pagelet_html')]/comment()").getall()
+    chunks = [c.removeprefix("<!--").removesuffix("-->") for c in hidden]
+    inner = Selector(text="\n".join(chunks) or "<html/>")
+    return list(inner.css("li.j_thread_list")), inner
+
+
+def tail_info(node: Selector) -> tuple[int | None, str]:
+    """(floor number, time text) from ``span.tail-info``: "7楼", "2018-08-13 07:03", "来自…"."""
+    floor_no, shown = None, ""
+    for span in node.css("span.tail-info"):
+        text = squash(span.xpath("string()").get())
+        m = _FLOOR.match(text)
+        if m:
+            floor_no = int(m.group(1))
+        elif text and not text.startswith("来自"):
+            shown = text
+    return floor_no, shown
+
+
+def _first_tid(url: str) -> str | None:
+    m = _TID.search(url)
+    return m.group(1) if m else None
+
+
+@hookimpl
+def opinion_adapters() -> list[type[Adapter]]:
+    return [TiebaAdapter]

@@ -1,0 +1,99 @@
+"""Whole crawls, as a user runs them (`opinion crawl`), of all three demo sites through every
+pipeline into each store — the post bar through real Chromium — then incremental re-crawls."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from opinion_spiders.demo.server import DemoServer
+from opinion_spiders.stores import Store, open_store
+from tests._proc import run_opinion
+from tests.receivers import WebhookReceiver
+
+SITES = ("demo-forum", "demo-portal", "demo-bar")
+
+
+@pytest.fixture(params=["embedded", "mongodb"])
+def store_uri(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "embedded":
+        return f"embedded://{tmp_path / 'store'}"
+    base: str = request.getfixturevalue("mongo_uri")
+    return f"{base.rstrip('/')}/crawl_{tmp_path.name[-12:].replace('-', '_')}"
+
+
+def _crawl(server: DemoServer, uri: str, webhook: WebhookReceiver) -> None:
+    env = {
+        "OPINION_STORE": uri,
+        "OPINION_DEMO_URL": server.base_url,
+        "OPINION_WEBHOOK_URL": webhook.url,
+    }
+    run_opinion("crawl", *SITES, env=env, timeout=300)
+
+
+def _runs(store: Store, site: str) -> list[dict[str, Any]]:
+    return [r for r in store.find_runs(limit=100) if r["site"] == site]
+
+
+@pytest.fixture
+def store_at(store_uri: str) -> Iterator[Store]:
+    store = open_store(store_uri)
+    yield store
+    store.close()
+
+
+def test_crawl_all_kinds_then_incremental(
+    fresh_demo_server: DemoServer, store_uri: str, store_at: Store, webhook: WebhookReceiver
+) -> None:
+    _crawl(fresh_demo_server, store_uri, webhook)
+    per_kind = {row["kind"]: row["count"] for row in store_at.count_posts(("kind",))}
+    assert set(per_kind) == {"forum", "portal", "postbar"} and min(per_kind.values()) >= 5, per_kind
+    total = store_at.count("posts")
+    rules = {row["rule"] for row in store_at.rule_hits()}
+    assert {"corruption", "land", "petition", "cadre", "safety"} <= rules
+
+    posts = store_at.find_posts(sort="time", limit=10_000)
+    false_cadre = [p for p in posts if "能干部分" in p["content"]]
+    assert false_cadre, "the demo has a post with 能干部分"
+    assert all("cadre" not in {m["rule"] for m in p["matches"]} for p in false_cadre)
+    assert all(p["published_at"] is None or p["published_at"].tzinfo for p in posts)
+    assert any(p["kind"] == "postbar" and p["published_at"] for p in posts)
+
+    alerts = store_at.find_alerts()
+    assert alerts and all(a["status"] == "sent" for a in alerts)
+    sent = [r["json"]["id"] for r in webhook.requests]
+    assert sorted(sent) == sorted(a["_id"] for a in alerts)
+    assert len(set(sent)) == len(sent)
+    assert {"score", "tier", "url", "title", "terms"} <= set(webhook.requests[0]["json"])
+
+    # second run: nothing new, nothing alerted again, unchanged threads not walked
+    _crawl(fresh_demo_server, store_uri, webhook)
+    assert store_at.count("posts") == total
+    assert len(webhook.requests) == len(sent) and store_at.count("alerts") == len(alerts)
+    forum_runs = sorted(_runs(store_at, "demo-forum"), key=lambda r: r["started_at"])
+    assert len(forum_runs) == 2
+    first, second = (r["stats"] for r in forum_runs)
+    assert second.get("opinion/store/new", 0) == 0
+    assert second.get("opinion/incremental/skipped", 0) > 0
+    assert second.get("opinion/pages/thread", 0) < first["opinion/pages/thread"]
+
+    # a new reply in an existing thread and a new post-bar thread are found and alerted once
+    forum_post = next(p for p in posts if p["site"] == "demo-forum")
+    fresh_demo_server.add_post(
+        "forum",
+        thread=forum_post["thread_id"],
+        content="听说有人挪用公款，还收受贿赂，贪污问题严重。",
+    )
+    fresh_demo_server.add_post(
+        "postbar",
+        title="街道办强拆我家小院",
+        content="昨晚街道办带人强拆，补偿款一分没见到，还有人索贿。",
+    )
+    _crawl(fresh_demo_server, store_uri, webhook)
+    assert store_at.count("posts") == total + 2
+    new_alerts = webhook.requests[len(sent) :]
+    assert len(new_alerts) == 2, [r["json"]["title"] for r in new_alerts]
+    assert {r["json"]["site"] for r in new_alerts} == {"demo-forum", "demo-bar"}
