@@ -50,7 +50,7 @@ def run_crawls(
     runtime = Runtime(settings)
     _ = runtime.rule_sets
     chosen = [runtime.site(name) for name in sites]
-    process = CrawlerProcess(settings, install_root_handler=progress)
+    process = CrawlerProcess(settings)
     results: list[SiteResult] = []
     for site in chosen:
         crawler = process.create_crawler(SPIDERS[site.kind])

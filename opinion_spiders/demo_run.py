@@ -26,7 +26,7 @@ def run_demo(port: int, overrides: Mapping[str, str], *, serve: bool = False) ->
             f"cannot serve on port {port} ({exc}); pick another with --port",
         ) from None
     try:
-        settings = project_settings({"OPINION_DEMO_URL": base, "LOG_LEVEL": "WARNING", **overrides})
+        settings = project_settings({"OPINION_DEMO_URL": base, "LOG_LEVEL": "ERROR", **overrides})
         runtime = Runtime(settings)
         demo_sites = [s.name for s in runtime.sites.values() if s.start_urls[0].startswith(base)]
         print(f"demo sites on {base}: {', '.join(demo_sites)}", file=sys.stderr)

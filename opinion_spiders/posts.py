@@ -59,3 +59,13 @@ def _published(post: Post, tz: str) -> datetime | None:
     if published > post.crawled_at + FUTURE_TOLERANCE:
         return None
     return published
+
+
+def match_fields(post: Post) -> dict[str, str]:
+    """The text keyword rules read. A reply carries its thread's title for context, but only
+    the opening post (or an article) is matched on it: otherwise every reply in a thread
+    with a hot title would fire — and alert — again."""
+    fields = {"content": post.content, "author": post.author}
+    if post.floor is None or post.floor <= 1:
+        fields["title"] = post.title
+    return fields

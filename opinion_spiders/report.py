@@ -56,15 +56,16 @@ def build_report(store: Store, since: datetime | None = None, top: int = 10) -> 
 
 
 def _evidence(posts: list[dict[str, Any]], rule: str, limit: int = 3) -> list[dict[str, Any]]:
-    out = []
+    """The first hits of a rule in distinct contexts, from the highest-scored posts."""
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
     for post in posts:
         for m in post.get("matches") or []:
-            if m.get("rule") == rule:
-                for hit in m.get("hits", [])[:1]:
+            for hit in m.get("hits", []) if m.get("rule") == rule else []:
+                if hit["context"] not in seen and len(out) < limit:
+                    seen.add(hit["context"])
                     out.append({"post_id": post["_id"], "site": post.get("site"), **hit})
-        if len(out) >= limit:
-            break
-    return out[:limit]
+    return out
 
 
 def _post_summary(p: Mapping[str, Any]) -> dict[str, Any]:
@@ -118,7 +119,8 @@ def format_report(report: Mapping[str, Any]) -> str:
     for row in report["rule_hits"] or [{"rule": "(none)", "count": 0, "evidence": []}]:
         lines.append(f"  {row['rule']:<16} {row['count']:>5} posts")
         for ev in row["evidence"]:
-            lines.append(f"      「{ev['term']}」 {ev['field']}@{ev['start']}: …{ev['context']}…")
+            context = " ".join(ev["context"].split())
+            lines.append(f"      「{ev['term']}」 {ev['field']}@{ev['start']}: …{context}…")
     lines.append("Top posts:")
     for p in report["top_posts"]:
         lines.append(f"  {p['score']:>6.1f}  [{p['site']}] {p['title'] or ''}  ({p['_id']})")

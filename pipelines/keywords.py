@@ -4,6 +4,7 @@ the segmented search terms analysts query."""
 from __future__ import annotations
 
 from opinion_spiders.items import Post
+from opinion_spiders.posts import match_fields
 from pipelines._base import Stage
 
 
@@ -14,7 +15,7 @@ class KeywordPipeline(Stage):
     def process_item(self, item: object) -> object:
         if not isinstance(item, Post):
             return item
-        fields = {"title": item.title, "content": item.content, "author": item.author}
+        fields = match_fields(item)
         item.matches = self.matcher.match(fields, site=item.site, kind=item.kind)
         item.terms = self.runtime.segmenter.search_terms(f"{item.title}\n{item.content}")
         for match in item.matches:

@@ -70,6 +70,8 @@ PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 # -- opinion-spiders ------------------------------------------------------------------------
 #: Store URI: "embedded://" (default, under OPINION_DATA_DIR) or any "mongodb://" URI.
 OPINION_STORE = os.environ.get("OPINION_STORE", "embedded://")
+#: Folder of the embedded store and of the spool (batches waiting for a store that is down).
+OPINION_DATA_DIR = os.environ.get("OPINION_DATA_DIR", ".data")
 #: Site definition files (TOML), besides sites that plugins declare through opinion_sites.
 OPINION_SITES_FILES: list[str] = []
 #: Keyword rule files (TOML); empty means the bundled settings/rules/default.toml.

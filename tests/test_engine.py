@@ -133,3 +133,10 @@ def test_parse_since_durations_and_errors() -> None:
     assert parse_since(None) is None
     with pytest.raises(ValueError, match="duration like 24h"):
         parse_since("yesterday-ish", NOW)
+
+
+def test_match_fields_title_only_for_opening_post() -> None:
+    from opinion_spiders.posts import match_fields
+
+    assert "title" in match_fields(_post(floor=1)) and "title" in match_fields(_post(floor=None))
+    assert set(match_fields(_post(floor=2))) == {"content", "author"}

@@ -25,8 +25,9 @@ MONGO_SCHEMES = ("mongodb://", "mongodb+srv://")
 
 
 def data_dir(settings: Mapping[str, Any] | None = None) -> Path:
-    """Env ``OPINION_DATA_DIR``, then the setting of that name, else ``.data`` under the cwd."""
-    chosen = os.environ.get("OPINION_DATA_DIR") or (settings or {}).get("OPINION_DATA_DIR")
+    """The ``OPINION_DATA_DIR`` setting (whose default is the environment variable), then the
+    environment variable, else ``.data`` under the cwd."""
+    chosen = (settings or {}).get("OPINION_DATA_DIR") or os.environ.get("OPINION_DATA_DIR")
     return Path(chosen).expanduser() if chosen else Path(".data")
 
 
@@ -38,8 +39,9 @@ def spool_dir(settings: Mapping[str, Any] | None = None) -> Path:
 
 
 def store_uri(settings: Mapping[str, Any] | None = None) -> str:
-    """Env ``OPINION_STORE`` wins over the setting; the default is the embedded store."""
-    uri = os.environ.get("OPINION_STORE") or (settings or {}).get("OPINION_STORE")
+    """The ``OPINION_STORE`` setting (its default is the environment variable, so ``-s`` or a
+    scrapyd ``setting=`` overrides the environment), then the variable, else embedded."""
+    uri = (settings or {}).get("OPINION_STORE") or os.environ.get("OPINION_STORE")
     return str(uri) if uri else EMBEDDED
 
 

@@ -7,6 +7,7 @@ Building it costs about 0.6 s, so it happens once, on first use, under a lock.
 
 from __future__ import annotations
 
+import logging
 import threading
 import unicodedata
 from collections.abc import Iterable
@@ -58,6 +59,7 @@ class Segmenter:
         with self._lock:
             if self._tokenizer is None:
                 tokenizer = jieba.Tokenizer()
+                jieba.setLogLevel(logging.WARNING)  # its "Building prefix dict" chatter
                 tokenizer.initialize()
                 for word, freq in _read_domain_words():
                     tokenizer.add_word(word, freq)

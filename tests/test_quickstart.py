@@ -1,0 +1,59 @@
+"""What a new user tries first: `opinion demo` (twice), and the project as a Scrapy project."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+from pathlib import Path
+
+from opinion_spiders.stores import open_store
+from tests._proc import BIN, ROOT, run_opinion
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def test_demo_twice_same_counts_nothing_stored_or_alerted_twice(tmp_path: Path) -> None:
+    env = {"OPINION_DATA_DIR": str(tmp_path / "data"), "OPINION_STORE": ""}
+    port = str(_free_port())
+    first = run_opinion("demo", "--port", port, env=env, cwd=tmp_path, timeout=300).stdout
+    second = run_opinion("demo", "--port", port, env=env, cwd=tmp_path, timeout=300).stdout
+    counts = re.compile(
+        r"^Posts: (\d+)\n  by kind: forum (\d+), portal (\d+), postbar (\d+)$", re.M
+    )
+    m1, m2 = counts.search(first), counts.search(second)
+    assert m1 and m2, first
+    assert m1.groups() == m2.groups() and min(int(n) for n in m1.groups()) > 0
+    assert re.search(r"This run: [1-9]\d* new posts stored, [1-9]\d* new alerts raised", first)
+    assert "This run: 0 new posts stored, 0 new alerts raised (store: embedded)." in second
+    assert (
+        "Rule hits:" in first
+        and "Top posts:" in first
+        and "+30.0   rules: rule corruption" in first
+    )
+    store = open_store(f"embedded://{tmp_path / 'data'}")
+    assert store.count("posts") == int(m1.group(1)) and store.count("runs") == 6
+    store.close()
+
+
+def test_scrapy_list_and_crawl_from_checkout(tmp_path: Path, demo_url: str) -> None:
+    env = {**os.environ, "OPINION_DEMO_URL": demo_url}
+    listed = subprocess.run(
+        [str(BIN / "scrapy"), "list"], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    assert listed.stdout.split() == ["forum", "portal", "postbar"]
+    uri = f"embedded://{tmp_path / 'store'}"
+    subprocess.run(
+        [str(BIN / "scrapy"), "crawl", "portal", "-a", "site=demo-portal", "-s", f"OPINION_STORE={uri}",
+         "-s", "LOG_LEVEL=WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=True, timeout=180,
+    )  # fmt: skip
+    store = open_store(uri)
+    assert [row["site"] for row in store.count_posts(("site",))] == ["demo-portal"]
+    store.close()
