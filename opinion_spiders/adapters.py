@@ -17,8 +17,13 @@ if TYPE_CHECKING:
     from opinion_spiders.items import Post
     from opinion_spiders.sites import Site
 
-#: What a page is expected to be when it is requested (the role of the link that led to it).
-ROLES = ("index", "listing", "thread", "feed", "article")
+#: What a page is expected to be when it is requested (the role of the link that led to it);
+#: "auto" (``opinion parse`` of a saved page) asks the adapter to tell from the page's markers.
+ROLES = ("index", "listing", "thread", "feed", "article", "auto")
+
+#: Kinds of pages that carry no content: login/redirect notices, captcha or verification
+#: walls, deleted or hidden threads, permission notices.
+NOTICE_KINDS = ("login", "redirect", "captcha", "deleted", "no_permission", "other")
 
 
 @dataclass
@@ -57,12 +62,14 @@ class Link:
 
 @dataclass
 class Parsed:
-    """What an adapter read off one page. ``page_type`` is ``content`` or ``notice``."""
+    """What an adapter read off one page. ``page_type`` is ``content`` or ``notice``; a notice
+    page has a ``notice_kind`` (one of :data:`NOTICE_KINDS`) and its message in ``notice``."""
 
     posts: list[Post] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
     page_type: str = "content"
     notice: str = ""
+    notice_kind: str = ""
 
 
 class Adapter:
@@ -73,6 +80,12 @@ class Adapter:
     version: ClassVar[str] = "1"
     #: Does the listing need a browser (scrapy-playwright) to show its content?
     render_js: ClassVar[bool] = False
+
+    @classmethod
+    def sniff(cls, text: str, url: str) -> float:
+        """How sure (0–1) this engine is that it reads the page: generator meta, markup
+        markers, URL shapes. ``opinion parse`` picks the adapter with the highest score."""
+        return 0.0
 
     def parse(self, page: Page) -> Parsed:  # pragma: no cover - abstract
         """Read one page; raise :class:`opinion_spiders.errors.ParseError` when it cannot."""

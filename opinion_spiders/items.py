@@ -33,6 +33,9 @@ class Post:
     source: str = ""
     adapter: str = ""
     adapter_version: str = ""
+    #: How sure the adapter is of its reading: 1.0 for an engine adapter, lower for the
+    #: generic engine that guesses post blocks on unknown boards.
+    confidence: float = 1.0
     crawled_at: datetime | None = None
     # filled by pipelines
     id: str = ""
