@@ -69,3 +69,10 @@ def match_fields(post: Post) -> dict[str, str]:
     if post.floor is None or post.floor <= 1:
         fields["title"] = post.title
     return fields
+
+
+def missing_fields(post: Post) -> list[str]:
+    """Required fields (per target kind) the post lacks — the layout-change signal."""
+    from opinion_spiders.health import REQUIRED_FIELDS
+
+    return [name for name in REQUIRED_FIELDS.get(post.kind, ()) if not getattr(post, name)]

@@ -11,6 +11,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from opinion_spiders.health import evaluate, health_alert
 from opinion_spiders.runtime import Runtime
 from opinion_spiders.stores import StoreUnavailable
 
@@ -55,10 +56,41 @@ class RunStatsExtension:
             "stats": {_key(k): v for k, v in all_stats.items() if _keep(k, v)},
             "parse_failures": list(getattr(spider, "parse_failures", [])),
         }
+        runtime = Runtime.for_crawler(self.crawler)
         try:
-            Runtime.for_crawler(self.crawler).store.record_run(doc)
+            previous = self._previous_stats(runtime, doc["site"])
+            doc["health"] = evaluate(doc["stats"], str(doc["kind"]), previous)
+            runtime.store.record_run(doc)
+            for problem in doc["health"]:
+                self._raise_health_alert(runtime, doc, problem)
         except StoreUnavailable as exc:
             logger.error("could not record run %s: %s", self.run_id, exc)
+
+    @staticmethod
+    def _previous_stats(runtime: Runtime, site: str | None) -> dict[str, Any] | None:
+        for run in runtime.store.find_runs(limit=50):
+            if run.get("site") == site:
+                return dict(run.get("stats") or {})
+        return None
+
+    def _raise_health_alert(
+        self, runtime: Runtime, run: dict[str, Any], problem: dict[str, Any]
+    ) -> None:
+        """Operators hear of a failing site once a day per check, through the alert channels."""
+        logger.error("site %s health: %s", run["site"], problem["message"])
+        alert = health_alert(str(run["site"]), str(run["kind"]), problem, datetime.now(UTC))
+        if not runtime.store.insert_alert(alert):
+            return
+        deliveries = {}
+        for channel in runtime.channels:
+            try:
+                channel.send(alert)
+                deliveries[channel.name] = "sent"
+            except Exception as exc:  # noqa: BLE001 - one channel failing must not hide the others
+                deliveries[channel.name] = f"failed: {type(exc).__name__}: {exc}"
+        status = "sent" if all(v == "sent" for v in deliveries.values()) else "pending"
+        fields = {"status": status, "deliveries": deliveries, "alerted_at": datetime.now(UTC)}
+        runtime.store.update_alert(alert["_id"], fields)
 
 
 def _keep(key: str, value: Any) -> bool:

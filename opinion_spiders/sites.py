@@ -14,7 +14,7 @@ from opinion_spiders.items import KINDS
 
 _KNOWN_KEYS = {
     "kind", "engine", "start_urls", "render_js", "timezone", "weight", "encoding",
-    "max_listing_pages", "enabled", "description",
+    "max_listing_pages", "enabled", "description", "delay", "concurrency", "obey_robots",
 }  # fmt: skip
 
 
@@ -33,6 +33,11 @@ class Site:
     max_listing_pages: int = 20
     enabled: bool = True
     description: str = ""
+    #: Politeness per site: seconds between requests, parallel requests, robots.txt
+    #: (None: the global DOWNLOAD_DELAY / CONCURRENT_REQUESTS_PER_DOMAIN / ROBOTSTXT_OBEY).
+    delay: float | None = None
+    concurrency: int | None = None
+    obey_robots: bool | None = None
     source: str = ""
 
 
@@ -86,6 +91,7 @@ def site_from_mapping(
         isinstance(pages, int) and pages >= 1,
         source, f"{where} max_listing_pages", "must be an integer >= 1",
     )  # fmt: skip
+    _check_politeness(data, source, where)
     for flag in ("render_js", "enabled"):
         _expect(
             isinstance(data.get(flag, False), bool),
@@ -103,8 +109,28 @@ def site_from_mapping(
         max_listing_pages=pages,
         enabled=bool(data.get("enabled", True)),
         description=str(data.get("description", "")),
+        delay=float(data["delay"]) if "delay" in data else None,
+        concurrency=int(data["concurrency"]) if "concurrency" in data else None,
+        obey_robots=bool(data["obey_robots"]) if "obey_robots" in data else None,
         source=source,
     )
+
+
+def _check_politeness(data: Mapping[str, Any], source: str, where: str) -> None:
+    delay = data.get("delay", 0)
+    _expect(
+        isinstance(delay, int | float) and not isinstance(delay, bool) and delay >= 0,
+        source, f"{where} delay", "must be seconds between requests, a number >= 0",
+    )  # fmt: skip
+    conc = data.get("concurrency", 1)
+    _expect(
+        isinstance(conc, int) and not isinstance(conc, bool) and conc >= 1,
+        source, f"{where} concurrency", "must be an integer >= 1",
+    )  # fmt: skip
+    _expect(
+        isinstance(data.get("obey_robots", True), bool),
+        source, f"{where} obey_robots", "must be true or false",
+    )  # fmt: skip
 
 
 def load_sites_file(path: Path, substitutions: Mapping[str, str] | None = None) -> list[Site]:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from scrapy.exceptions import DropItem
 
 from opinion_spiders.items import Post
-from opinion_spiders.posts import InvalidPost, prepare_post
+from opinion_spiders.posts import InvalidPost, missing_fields, prepare_post
 from pipelines._base import Stage
 
 logger = logging.getLogger(__name__)
@@ -25,6 +25,7 @@ class NormalizePipeline(Stage):
         except InvalidPost as exc:
             self.stats.inc_value(f"opinion/normalize/invalid/{exc.reason}")
             raise DropItem(f"invalid post: {exc}") from None
-        if item.published_at is None:
-            self.stats.inc_value("opinion/normalize/no_published_at")
+        self.stats.inc_value("opinion/fields/checked")
+        for name in missing_fields(item):
+            self.stats.inc_value(f"opinion/fields/missing/{name}")
         return item

@@ -92,3 +92,7 @@ OPINION_WEBHOOK_TIMEOUT = 10.0
 OPINION_MAX_LISTING_PAGES = 50
 #: Re-walk threads even when their bookmark is unchanged.
 OPINION_FULL_RECRAWL = False
+#: Block signals (HTTP 403/429 after retries, captcha pages) in a row that pause a site …
+OPINION_BLOCK_THRESHOLD = 3
+#: … for this many seconds; the next runs skip it until then (stats opinion/site/paused).
+OPINION_BLOCK_PAUSE = 3600

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import scrapy
 from scrapy.crawler import Crawler
+from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
 
 from opinion_spiders.adapters import Adapter, Link, Page, Parsed
@@ -26,6 +27,9 @@ from opinion_spiders.sites import Site
 logger = logging.getLogger(__name__)
 
 MAX_RECORDED_FAILURES = 50
+#: HTTP answers that mean "slow down / go away" rather than "page missing".
+BLOCK_STATUSES = (403, 429)
+PAUSE_KEY = "__paused_until__"
 
 
 class OpinionSpider(scrapy.Spider):
@@ -39,6 +43,9 @@ class OpinionSpider(scrapy.Spider):
     runtime: Runtime
     full_recrawl: bool = False
     max_listing_pages: int = 50
+    block_threshold: int = 3
+    block_pause: float = 3600.0
+    block_streak: int = 0
 
     def __init__(self, site: str | None = None, *args: Any, **kwargs: Any) -> None:
         if not site:
@@ -61,17 +68,65 @@ class OpinionSpider(scrapy.Spider):
         spider.max_listing_pages = min(
             spider.site.max_listing_pages, crawler.settings.getint("OPINION_MAX_LISTING_PAGES", 50)
         )
+        spider.block_threshold = crawler.settings.getint("OPINION_BLOCK_THRESHOLD", 3)
+        spider.block_pause = crawler.settings.getfloat("OPINION_BLOCK_PAUSE", 3600)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        state = self.runtime.store.load_state(self.site.name)
+        if self._paused(state):
+            return
         if not self.full_recrawl:
-            self.bookmarks = self.runtime.store.load_state(self.site.name)
+            self.bookmarks = state
+        self._apply_politeness()
         for url in self.site.start_urls:
             link = Link(url=url, role=self.start_role, render_js=self.site.render_js)
             yield self.request_for(link, {"listing_page": 1})
 
+    def _paused(self, state: dict[str, str]) -> bool:
+        """A site paused after being blocked is not crawled until its pause ends."""
+        until = state.get(PAUSE_KEY)
+        if until and datetime.fromisoformat(until) > datetime.now(UTC):
+            logger.warning("site %s is paused until %s (it was blocking us)", self.site.name, until)
+            self._stats().set_value("opinion/site/paused", 1)
+            return True
+        return False
+
+    def _apply_politeness(self) -> None:
+        """The site's own rate budget and concurrency, on a download slot of its own."""
+        engine = self.crawler.engine
+        if engine is not None and (self.site.delay is not None or self.site.concurrency):
+            slot: dict[str, Any] = {}
+            if self.site.delay is not None:
+                slot["delay"] = self.site.delay
+            if self.site.concurrency:
+                slot["concurrency"] = self.site.concurrency
+            engine.downloader.per_slot_settings[self.slot_key] = slot
+        if self.site.obey_robots is False:
+            logger.warning(
+                "robots.txt is NOT obeyed for site %s (its definition says so)", self.site.name
+            )
+            self._stats().set_value("opinion/robots/ignored", 1)
+
+    @property
+    def slot_key(self) -> str:
+        return f"site:{self.site.name}"
+
+    def _stats(self) -> Any:
+        assert self.crawler.stats is not None
+        return self.crawler.stats
+
     def request_for(self, link: Link, meta: dict[str, Any]) -> scrapy.Request:
-        meta = {**meta, "opinion_link": link}
+        meta = {
+            **meta,
+            "opinion_link": link,
+            "download_slot": self.slot_key,
+            "handle_httpstatus_list": list(BLOCK_STATUSES),
+        }
+        if self.site.delay is not None:
+            meta["autothrottle_dont_adjust_delay"] = True
+        if self.site.obey_robots is False:
+            meta["dont_obey_robotstxt"] = True
         if link.render_js or (self.site.render_js and link.role in ("index", "listing")):
             meta["playwright"] = True
             meta["playwright_page_goto_kwargs"] = {"wait_until": "networkidle"}
@@ -81,10 +136,19 @@ class OpinionSpider(scrapy.Spider):
         link: Link = response.meta["opinion_link"]
         stats = self.crawler.stats
         assert stats is not None
+        stats.inc_value("opinion/pages")
         stats.inc_value(f"opinion/pages/{link.role}")
+        if response.status in BLOCK_STATUSES:
+            self._blocked(response.url, f"HTTP {response.status}")
+            return
         parsed = self._read_page(response, link)
         if parsed is None:
             return
+        self.block_streak = 0
+        stats.inc_value("opinion/yield/posts", len(parsed.posts))
+        stats.inc_value("opinion/yield/links", len(parsed.links))
+        if not parsed.posts and not parsed.links:
+            stats.inc_value("opinion/yield/empty_pages")
         crawled_at = datetime.now(UTC)
         for post in parsed.posts:
             post.crawled_at = post.crawled_at or crawled_at
@@ -113,10 +177,27 @@ class OpinionSpider(scrapy.Spider):
             self._failed(response.url, "adapter_error", f"{type(exc).__name__}: {exc}")
             return None
         if parsed.page_type == "notice":
-            stats.inc_value("opinion/parse/notice")
-            self._failed(response.url, "notice_page", parsed.notice[:200])
+            kind = parsed.notice_kind or "other"
+            stats.inc_value(f"opinion/parse/notice/{kind}")
+            self._failed(response.url, f"notice_{kind}", parsed.notice[:200])
+            if kind == "captcha":
+                self._blocked(response.url, "captcha/verification page")
             return None
         return parsed
+
+    def _blocked(self, url: str, why: str) -> None:
+        """Count a block signal; after ``OPINION_BLOCK_THRESHOLD`` in a row, pause the site
+        for ``OPINION_BLOCK_PAUSE`` seconds and stop, rather than hammer it."""
+        self.block_streak += 1
+        self._stats().inc_value("opinion/site/block_signals")
+        logger.warning(
+            "site %s blocks us at %s (%s), %d in a row", self.site.name, url, why, self.block_streak
+        )
+        if self.block_streak >= self.block_threshold:
+            until = datetime.now(UTC) + timedelta(seconds=self.block_pause)
+            self.completed[PAUSE_KEY] = until.isoformat()
+            self._stats().set_value("opinion/site/blocked", 1)
+            raise CloseSpider("blocked")
 
     def _failed(self, url: str, reason: str, detail: str) -> None:
         stats = self.crawler.stats
