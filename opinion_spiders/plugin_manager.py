@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import pkgutil
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
@@ -23,15 +24,16 @@ logger = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "opinion_spiders"
 
-#: Built-in plugins, registered through the same hooks as outside ones.
-DEFAULT_PLUGINS = (
-    "plugins.discuz",
-    "plugins.portal",
-    "plugins.tieba",
-    "plugins.rules",
-    "plugins.scoring",
-    "plugins.channels",
-)
+BUILTIN_PACKAGE = "plugins"
+
+
+def builtin_plugins() -> list[str]:
+    """Every public module of the ``plugins`` package (``_name`` modules are helpers), so an
+    adapter added there — by hand or by ``opinion new-site --engine custom`` — is registered
+    through the same hooks as outside plugins without further wiring."""
+    package = importlib.import_module(BUILTIN_PACKAGE)
+    names = (m.name for m in pkgutil.iter_modules(package.__path__) if not m.name.startswith("_"))
+    return [f"{BUILTIN_PACKAGE}.{name}" for name in sorted(names)]
 
 
 @dataclass
@@ -101,7 +103,7 @@ def build_plugin_manager(
     pm = pluggy.PluginManager(PROJECT_NAME)
     pm.add_hookspecs(hookspecs)
     manager = OpinionPluginManager(pm)
-    names = setting_list(settings, "OPINION_PLUGINS") or DEFAULT_PLUGINS
+    names = setting_list(settings, "OPINION_PLUGINS") or builtin_plugins()
     for name in names:
         _register_module(manager, name, name)
     for plugin in extra_plugins:

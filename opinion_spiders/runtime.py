@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,11 +28,10 @@ if TYPE_CHECKING:
 _ATTR = "_opinion_runtime"
 
 
-def bundled_path(*parts: str) -> Path:
-    """A data file shipped in the ``settings`` package (works from the scrapyd egg too)."""
-    ref = resources.files("settings").joinpath(*parts)
-    with resources.as_file(ref) as path:
-        return Path(path)
+def bundled_path(*parts: str) -> Traversable:
+    """A data file shipped in the ``settings`` package. Read it with ``.read_text()``: from the
+    scrapyd egg (a zip) it is not a file on disk."""
+    return resources.files("settings").joinpath(*parts)
 
 
 class Runtime:

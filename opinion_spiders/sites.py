@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -133,12 +134,14 @@ def _check_politeness(data: Mapping[str, Any], source: str, where: str) -> None:
     )  # fmt: skip
 
 
-def load_sites_file(path: Path, substitutions: Mapping[str, str] | None = None) -> list[Site]:
-    """Read a ``sites.toml`` file: ``[sites.NAME]`` tables."""
+def load_sites_file(
+    path: Path | Traversable, substitutions: Mapping[str, str] | None = None
+) -> list[Site]:
+    """Read a ``sites.toml`` file (a path, or a bundled resource): ``[sites.NAME]`` tables."""
     source = str(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         raise ConfigError(source, "", "file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(source, "", f"not valid TOML ({exc})") from None

@@ -19,5 +19,6 @@ hookimpl = pluggy.HookimplMarker("opinion_spiders")
 @hookimpl
 def opinion_rule_sets(settings: Mapping[str, Any]) -> list[RuleSet]:
     files = setting_list(settings, "OPINION_RULE_FILES")
-    paths = [Path(f) for f in files] or [bundled_path("rules", "default.toml")]
-    return [load_rule_file(p) for p in paths]
+    if not files:
+        return [load_rule_file(bundled_path("rules", "default.toml"))]
+    return [load_rule_file(Path(f)) for f in files]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from opinion_spiders import hookspecs
-from opinion_spiders.plugin_manager import DEFAULT_PLUGINS, build_plugin_manager
+from opinion_spiders.plugin_manager import build_plugin_manager, builtin_plugins
 from opinion_spiders.runtime import Runtime
 from tests._proc import ROOT, run_opinion
 
@@ -42,7 +42,9 @@ def test_hook_documented_in_readme(hook: str) -> None:
 def test_plugin_manager_registers_builtins_through_hooks() -> None:
     manager = build_plugin_manager({"OPINION_ENTRYPOINTS_ENABLED": False})
     names = [name for name, _hooks in manager.plugins()]
-    assert names == list(DEFAULT_PLUGINS)
+    assert names == builtin_plugins()
+    assert {"plugins.discuz", "plugins.portal", "plugins.tieba", "plugins.rules"} <= set(names)
+    assert not any(n.startswith("plugins._") for n in names)
     hooks = dict(manager.plugins())
     assert "opinion_adapters" in hooks["plugins.discuz"]
     assert "opinion_score" in hooks["plugins.scoring"]

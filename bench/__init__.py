@@ -1,0 +1,14 @@
+"""Benchmarks that print ratios measured side by side in one run (``python -m bench``).
+
+- :mod:`bench.crawl`: pages/s of a demo-forum crawl with every pipeline vs with none, each
+  crawl in its own process against one demo server, into a fresh embedded store.
+- :mod:`bench.stores`: store writes through the store pipeline's path (``upsert_posts`` in
+  batches of ``OPINION_STORE_BATCH_SIZE``) vs a raw insert of the same documents on the same
+  kind of backend (SQLite ``executemany``; ``insert_many`` on FerretDB).
+
+Each measurement is repeated and the median kept; the target for both ratios is 0.8.
+"""
+
+from __future__ import annotations
+
+TARGET_RATIO = 0.8

@@ -1,0 +1,220 @@
+"""Store writes: the store pipeline's path vs a raw insert of the same documents.
+
+The documents are real posts of a demo-forum crawl through every pipeline (terms, matches,
+contributions, dates included), repeated with fresh ids up to N. The store path is what
+``pipelines.store.StorePipeline`` calls: ``upsert_posts`` in batches of
+``OPINION_STORE_BATCH_SIZE``. The raw path writes the same batches with the backend's plainest
+insert into a plain table/collection (no secondary indexes): ``sqlite3`` ``executemany`` of
+the JSON documents (WAL, one transaction per batch, like the store), and pymongo
+``insert_many`` on a FerretDB started for the bench.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import statistics
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from opinion_spiders.stores import open_store
+from opinion_spiders.stores.embedded import EmbeddedStore
+from opinion_spiders.stores.ferretdb import FerretDBProcess
+from opinion_spiders.stores.mongo import MongoStore
+
+Doc = dict[str, Any]
+
+
+def batch_size() -> int:
+    """``OPINION_STORE_BATCH_SIZE`` from the project's settings module."""
+    import settings
+
+    return int(settings.OPINION_STORE_BATCH_SIZE)
+
+
+@dataclass
+class WriteResult:
+    backend: str
+    docs: int
+    store_path: list[float] = field(default_factory=list)  # docs/s per repetition
+    raw: list[float] = field(default_factory=list)
+    #: docs/s of the first and the last batch of the last store-path repetition
+    first_last_batch: tuple[float, float] = (0.0, 0.0)
+
+    @property
+    def store_median(self) -> float:
+        return statistics.median(self.store_path)
+
+    @property
+    def raw_median(self) -> float:
+        return statistics.median(self.raw)
+
+    @property
+    def ratio(self) -> float:
+        return self.store_median / self.raw_median if self.raw_median else 0.0
+
+
+# -- documents -----------------------------------------------------------------------------
+def crawled_posts(store_dir: Path) -> list[Doc]:
+    """The posts a crawl with every pipeline stored, as the store pipeline wrote them."""
+    store = open_store(f"embedded://{store_dir}")
+    try:
+        posts = store.find_posts(sort="time", limit=1_000_000)
+    finally:
+        store.close()
+    for post in posts:
+        post.pop("first_seen_at", None)  # set by the store, not by the pipeline
+    if not posts:
+        raise RuntimeError(f"no posts in {store_dir} to build the documents from")
+    return posts
+
+
+def expand(templates: Sequence[Doc], n: int) -> list[Doc]:
+    """``n`` distinct documents: the templates repeated with new ids, URLs and times."""
+    out: list[Doc] = []
+    for i in range(n):
+        doc = dict(templates[i % len(templates)])
+        copy_no = i // len(templates)
+        shift = timedelta(minutes=copy_no)
+        post_id = f"{doc.get('post_id') or 'p'}-{copy_no}"
+        doc["_id"] = f"{doc['site']}:{doc.get('thread_id')}:{post_id}"
+        doc["post_id"] = post_id
+        doc["url"] = f"{doc['url'].split('#', 1)[0]}#pid{post_id}"
+        doc["canonical_url"] = doc["url"].split("#", 1)[0] + f"&copy={copy_no}"
+        for key in ("published_at", "crawled_at", "time"):
+            if isinstance(doc.get(key), datetime):
+                doc[key] = doc[key] + shift
+        out.append(doc)
+    return out
+
+
+def _batches(docs: Sequence[Doc], size: int) -> list[list[Doc]]:
+    return [[dict(d) for d in docs[i : i + size]] for i in range(0, len(docs), size)]
+
+
+def _sizes(n: int, size: int) -> list[int]:
+    return [min(size, n - i) for i in range(0, n, size)]
+
+
+def _rate(n: int, write: Callable[[], None]) -> float:
+    start = time.perf_counter()
+    write()
+    return n / (time.perf_counter() - start)
+
+
+def _timed_batches(
+    batches: Sequence[list[Doc]], write: Callable[[list[Doc]], object]
+) -> list[float]:
+    """Write batch after batch; docs/s of each."""
+    rates = []
+    for batch in batches:
+        start = time.perf_counter()
+        write(batch)
+        rates.append(len(batch) / (time.perf_counter() - start))
+    return rates
+
+
+def _overall(rates: Sequence[float], sizes: Sequence[int]) -> float:
+    """docs/s over all batches from per-batch rates."""
+    return sum(sizes) / sum(n / r for n, r in zip(sizes, rates, strict=True))
+
+
+# -- embedded (SQLite) ---------------------------------------------------------------------
+def _iso(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"$date": value.astimezone(UTC).isoformat(timespec="milliseconds")}
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+def embedded_store_path(docs: Sequence[Doc], folder: Path, size: int) -> list[float]:
+    """docs/s of each batch through ``EmbeddedStore.upsert_posts`` into a fresh store."""
+    store = EmbeddedStore(folder)
+    try:
+        rates = _timed_batches(_batches(docs, size), store.upsert_posts)
+        if store.count("posts") != len(docs):
+            raise RuntimeError(f"embedded store holds {store.count('posts')} of {len(docs)} posts")
+        return rates
+    finally:
+        store.close()
+
+
+def embedded_raw(docs: Sequence[Doc], folder: Path, size: int) -> float:
+    folder.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(folder / "raw.sqlite3", isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("CREATE TABLE posts (_id TEXT PRIMARY KEY, doc TEXT NOT NULL)")
+        batches = _batches(docs, size)
+
+        def write() -> None:
+            for batch in batches:
+                rows = [(d["_id"], json.dumps(d, default=_iso, ensure_ascii=False)) for d in batch]
+                conn.execute("BEGIN IMMEDIATE")
+                conn.executemany("INSERT INTO posts (_id, doc) VALUES (?, ?)", rows)
+                conn.execute("COMMIT")
+
+        return _rate(len(docs), write)
+    finally:
+        conn.close()
+
+
+def run_embedded(docs: Sequence[Doc], workdir: Path, reps: int, size: int) -> WriteResult:
+    result = WriteResult("embedded (SQLite)", len(docs))
+    sizes = _sizes(len(docs), size)
+    for rep in range(reps):
+        rates = embedded_store_path(docs, workdir / f"store-{rep}", size)
+        result.store_path.append(_overall(rates, sizes))
+        result.first_last_batch = (rates[0], rates[-1])
+        result.raw.append(embedded_raw(docs, workdir / f"raw-{rep}", size))
+    return result
+
+
+# -- MongoDB wire (FerretDB) ---------------------------------------------------------------
+def mongo_store_path(uri: str, docs: Sequence[Doc], size: int) -> list[float]:
+    """docs/s of each batch through ``MongoStore.upsert_posts`` into a fresh database."""
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    store = MongoStore(uri, name)
+    try:
+        store.ensure_schema()  # collections and indexes: once per database, not per write
+        rates = _timed_batches(_batches(docs, size), store.upsert_posts)
+        if store.count("posts") != len(docs):
+            raise RuntimeError(f"MongoDB store holds {store.count('posts')} of {len(docs)} posts")
+        return rates
+    finally:
+        store.client.drop_database(name)
+        store.close()
+
+
+def mongo_raw(uri: str, docs: Sequence[Doc], size: int) -> float:
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    store = MongoStore(uri, name)  # only for its client and options
+    try:
+        store.db.create_collection("posts")
+        collection = store.db["posts"]
+        batches = _batches(docs, size)
+
+        def write() -> None:
+            for batch in batches:
+                collection.insert_many(batch)
+
+        return _rate(len(docs), write)
+    finally:
+        store.client.drop_database(name)
+        store.close()
+
+
+def run_mongo(docs: Sequence[Doc], workdir: Path, reps: int, size: int) -> WriteResult:
+    result = WriteResult("MongoDB (FerretDB 1.24)", len(docs))
+    sizes = _sizes(len(docs), size)
+    with FerretDBProcess(workdir / "ferretdb") as server:
+        for _ in range(reps):
+            rates = mongo_store_path(server.uri, docs, size)
+            result.store_path.append(_overall(rates, sizes))
+            result.first_last_batch = (rates[0], rates[-1])
+            result.raw.append(mongo_raw(server.uri, docs, size))
+    return result
