@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from opinion_spiders import cli_tools
 from opinion_spiders.errors import ConfigError
 
 
@@ -117,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--json", action="store_true", help="one JSON object")
     report.add_argument("--top", type=int, default=10, help="how many top posts")
     add("plugins", cmd_plugins, "loaded plugins, the hooks each implements, and failures")
+    cli_tools.register(add)
     return parser
 
 
