@@ -237,12 +237,14 @@ def test_open_store_embedded_uri_picks_folder(
     default.close()
 
 
-def test_store_uri_env_beats_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_store_uri_setting_beats_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The setting's default is the environment variable, so ``-s``/scrapyd overrides it."""
     monkeypatch.delenv("OPINION_STORE", raising=False)
     assert store_uri(None) == "embedded://"
     assert store_uri({"OPINION_STORE": "mongodb://db:27017/x"}) == "mongodb://db:27017/x"
     monkeypatch.setenv("OPINION_STORE", "embedded:///srv/opinion")
-    assert store_uri({"OPINION_STORE": "mongodb://db:27017/x"}) == "embedded:///srv/opinion"
+    assert store_uri({"OPINION_STORE": "mongodb://db:27017/x"}) == "mongodb://db:27017/x"
+    assert store_uri({}) == store_uri(None) == "embedded:///srv/opinion"
 
 
 def test_open_store_mongodb_uri_names_database(mongo_uri: str) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import pymongo
 from pymongo import ASCENDING, DESCENDING, ReplaceOne, UpdateOne
 from pymongo.database import Database
-from pymongo.errors import ConnectionFailure, DuplicateKeyError
+from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError
 
 from opinion_spiders.stores.base import COLLECTIONS, StoreUnavailable
 from opinion_spiders.stores.embedded import check_field, ordered_counts
@@ -85,10 +85,20 @@ class MongoStore:
     def upsert_posts(self, docs: Sequence[Mapping[str, Any]]) -> int:
         if not docs:
             return 0
-        ops = [_post_upsert(doc) for doc in docs]
+        batch = {doc["_id"]: dict(doc) for doc in docs}  # the last copy of an _id wins
         with self._guard() as db:
-            result = db.posts.bulk_write(ops, ordered=True)
-        return result.upserted_count
+            seen = {
+                d["_id"]: d.get("first_seen_at")
+                for d in db.posts.find({"_id": {"$in": list(batch)}}, {"first_seen_at": 1})
+            }
+            fresh = [_first_seen(doc, None) for key, doc in batch.items() if key not in seen]
+            raced = _insert_new(db, fresh)
+            ops: list[UpdateOne | ReplaceOne[dict[str, Any]]]
+            ops = [_post_upsert(batch[key]) for key in raced]
+            ops += [ReplaceOne({"_id": k}, _first_seen(batch[k], v)) for k, v in seen.items()]
+            if ops:
+                db.posts.bulk_write(ops, ordered=False)
+        return len(fresh) - len(raced)
 
     def insert_alert(self, alert: Mapping[str, Any]) -> bool:
         with self._guard() as db:
@@ -194,6 +204,26 @@ class MongoStore:
 
     def close(self) -> None:
         self.client.close()
+
+
+def _first_seen(doc: dict[str, Any], first: Any) -> dict[str, Any]:
+    doc["first_seen_at"] = first or doc.get("first_seen_at") or doc.get("crawled_at")
+    return doc
+
+
+def _insert_new(db: Database[dict[str, Any]], docs: list[dict[str, Any]]) -> list[str]:
+    """Insert posts not stored yet — FerretDB inserts far faster than it upserts by ``_id`` —
+    and return the ids another writer stored in the meantime, to be upserted instead."""
+    if not docs:
+        return []
+    try:
+        db.posts.insert_many(docs, ordered=False)
+    except BulkWriteError as exc:
+        dup = [e["op"]["_id"] for e in exc.details.get("writeErrors", []) if e.get("code") == 11000]
+        if len(dup) != len(exc.details.get("writeErrors", [])):
+            raise
+        return dup
+    return []
 
 
 def _post_upsert(doc: Mapping[str, Any]) -> UpdateOne:
