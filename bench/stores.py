@@ -4,9 +4,11 @@ The documents are real posts of a demo-forum crawl through every pipeline (terms
 contributions, dates included), repeated with fresh ids up to N. The store path is what
 ``pipelines.store.StorePipeline`` calls: ``upsert_posts`` in batches of
 ``OPINION_STORE_BATCH_SIZE``. The raw path writes the same batches with the backend's plainest
-insert into a plain table/collection (no secondary indexes): ``sqlite3`` ``executemany`` of
-the JSON documents (WAL, one transaction per batch, like the store), and pymongo
-``insert_many`` on a FerretDB started for the bench.
+insert — ``sqlite3`` ``executemany`` of the JSON documents (WAL, one transaction per batch,
+like the store) and pymongo ``insert_many`` on a FerretDB started for the bench — into the
+same schema: the collection with the indexes analysts query by (the ratio's baseline: what
+the store path adds over the driver for the same stored result), and, for context, into a
+plain table/collection with no secondary index.
 """
 
 from __future__ import annotations
@@ -42,7 +44,8 @@ class WriteResult:
     backend: str
     docs: int
     store_path: list[float] = field(default_factory=list)  # docs/s per repetition
-    raw: list[float] = field(default_factory=list)
+    raw: list[float] = field(default_factory=list)  # same schema and indexes
+    raw_plain: list[float] = field(default_factory=list)  # no secondary index
     #: docs/s of the first and the last batch of the last store-path repetition
     first_last_batch: tuple[float, float] = (0.0, 0.0)
 
@@ -53,6 +56,10 @@ class WriteResult:
     @property
     def raw_median(self) -> float:
         return statistics.median(self.raw)
+
+    @property
+    def raw_plain_median(self) -> float:
+        return statistics.median(self.raw_plain)
 
     @property
     def ratio(self) -> float:
@@ -143,19 +150,37 @@ def embedded_store_path(docs: Sequence[Doc], folder: Path, size: int) -> list[fl
         store.close()
 
 
-def embedded_raw(docs: Sequence[Doc], folder: Path, size: int) -> float:
+_INDEXED = ("time", "site", "kind", "day", "cluster_id", "score")
+
+
+def _raw_row(d: Doc) -> tuple[Any, ...]:
+    cols = [_iso(d[c])["$date"] if isinstance(d.get(c), datetime) else d.get(c) for c in _INDEXED]
+    matched = int(bool(d.get("matches")))
+    return (d["_id"], json.dumps(d, default=_iso, ensure_ascii=False), *cols, matched)
+
+
+def embedded_raw(docs: Sequence[Doc], folder: Path, size: int, indexed: bool = True) -> float:
+    """Plain ``executemany``; ``indexed`` writes into the store's own schema (made by opening an
+    ``EmbeddedStore`` there) with the indexed columns filled, else into a bare table."""
     folder.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(folder / "raw.sqlite3", isolation_level=None)
+    if indexed:
+        EmbeddedStore(folder).close()
+    conn = sqlite3.connect(folder / "opinion.sqlite3", isolation_level=None)
     try:
         conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("CREATE TABLE posts (_id TEXT PRIMARY KEY, doc TEXT NOT NULL)")
+        if not indexed:
+            conn.execute("CREATE TABLE posts (_id TEXT PRIMARY KEY, doc TEXT NOT NULL)")
+        marks = ", ".join("?" * (3 + len(_INDEXED)))
+        sql = f"INSERT INTO posts (_id, doc, {', '.join(_INDEXED)}, matched) VALUES ({marks})"
+        if not indexed:
+            sql = "INSERT INTO posts (_id, doc) VALUES (?, ?)"
         batches = _batches(docs, size)
 
         def write() -> None:
             for batch in batches:
-                rows = [(d["_id"], json.dumps(d, default=_iso, ensure_ascii=False)) for d in batch]
+                rows = [_raw_row(d) if indexed else _raw_row(d)[:2] for d in batch]
                 conn.execute("BEGIN IMMEDIATE")
-                conn.executemany("INSERT INTO posts (_id, doc) VALUES (?, ?)", rows)
+                conn.executemany(sql, rows)
                 conn.execute("COMMIT")
 
         return _rate(len(docs), write)
@@ -171,6 +196,7 @@ def run_embedded(docs: Sequence[Doc], workdir: Path, reps: int, size: int) -> Wr
         result.store_path.append(_overall(rates, sizes))
         result.first_last_batch = (rates[0], rates[-1])
         result.raw.append(embedded_raw(docs, workdir / f"raw-{rep}", size))
+        result.raw_plain.append(embedded_raw(docs, workdir / f"plain-{rep}", size, indexed=False))
     return result
 
 
@@ -190,11 +216,15 @@ def mongo_store_path(uri: str, docs: Sequence[Doc], size: int) -> list[float]:
         store.close()
 
 
-def mongo_raw(uri: str, docs: Sequence[Doc], size: int) -> float:
+def mongo_raw(uri: str, docs: Sequence[Doc], size: int, indexed: bool = True) -> float:
+    """``insert_many``; ``indexed`` into a database with the store's collections and indexes."""
     name = f"bench_{uuid.uuid4().hex[:10]}"
-    store = MongoStore(uri, name)  # only for its client and options
+    store = MongoStore(uri, name)  # for its client and options, and its schema when indexed
     try:
-        store.db.create_collection("posts")
+        if indexed:
+            store.ensure_schema()
+        else:
+            store.db.create_collection("posts")
         collection = store.db["posts"]
         batches = _batches(docs, size)
 
@@ -217,4 +247,5 @@ def run_mongo(docs: Sequence[Doc], workdir: Path, reps: int, size: int) -> Write
             result.store_path.append(_overall(rates, sizes))
             result.first_last_batch = (rates[0], rates[-1])
             result.raw.append(mongo_raw(server.uri, docs, size))
+            result.raw_plain.append(mongo_raw(server.uri, docs, size, indexed=False))
     return result

@@ -1,53 +1,254 @@
-"""Alerts: which posts raise one, and what an alert carries. Delivery is the channels' job."""
+"""Alerts: which posts raise one, in which tier, when they may be sent, and how a failed
+delivery is retried. Pure functions and one frozen policy; delivery is the channels' job and
+the ledger bookkeeping lives in :mod:`opinion_spiders._alert_dispatch`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta, tzinfo
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from opinion_spiders._alert_dispatch import Outcome
+    from opinion_spiders.stores.base import Store
+
+#: Tier names in ascending order, with the factor of the threshold each starts at.
+DEFAULT_TIERS = (("notice", 1.0), ("warning", 2.0), ("urgent", 4.0))
+Tiers = float | Mapping[str, float]
+
+_CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 
 @runtime_checkable
 class Channel(Protocol):
-    """Somewhere alerts go. ``send`` raises on failure; the alert then stays ``pending``."""
+    """Somewhere alerts go. ``send`` raises on failure; the alert then stays ``pending``.
+
+    A channel may also define ``send_digest(alerts)`` to deliver the alerts held during quiet
+    hours as one message; without it each held alert is sent on its own afterwards.
+    """
 
     name: str
 
     def send(self, alert: Mapping[str, Any]) -> None: ...
 
 
-def tier_for(score: float, threshold: float) -> str:
-    """notice at the threshold, warning at twice it, urgent at four times."""
-    if score >= 4 * threshold:
-        return "urgent"
-    if score >= 2 * threshold:
-        return "warning"
-    return "notice"
+# -- tiers -----------------------------------------------------------------------------------
+def tier_table(tiers: Tiers) -> list[tuple[str, float]]:
+    """Tiers as ``(name, threshold)`` ascending; a number is the notice threshold, the others
+    following at 2× and 4× it. Thresholds ≤ 0 are dropped (no tiers: no alerts)."""
+    if isinstance(tiers, int | float):
+        table = [(name, factor * float(tiers)) for name, factor in DEFAULT_TIERS]
+    else:
+        table = [(str(name), float(value)) for name, value in tiers.items()]
+    return sorted(((n, t) for n, t in table if t > 0), key=lambda nt: nt[1])
 
 
-def alert_for(post: Mapping[str, Any], threshold: float, now: datetime) -> dict[str, Any] | None:
-    """The alert a stored post raises, or None when its score is under the threshold.
+def tier_for(score: float, tiers: Tiers) -> str | None:
+    """The highest tier whose threshold the score reaches, or None below every tier."""
+    found = None
+    for name, threshold in tier_table(tiers):
+        if score >= threshold:
+            found = name
+    return found
 
-    The ``_id`` is derived from the post's, so the alert ledger never holds one twice.
+
+def alert_key(post: Mapping[str, Any]) -> str:
+    """The ledger ``_id``: one alert per near-duplicate cluster, or per post outside one."""
+    cluster = post.get("cluster_id")
+    return f"cluster:{cluster}" if cluster else f"post:{post['_id']}"
+
+
+def alert_for(post: Mapping[str, Any], tiers: Tiers, now: datetime) -> dict[str, Any] | None:
+    """The alert a stored post raises, or None when its score is under every tier.
+
+    The ``_id`` is derived from the post's (or its cluster's), so the ledger never holds one
+    twice. ``published_at`` and ``crawled_at`` travel along for the latency report.
     """
     score = float(post.get("score") or 0.0)
-    if threshold <= 0 or score < threshold:
+    tier = tier_for(score, tiers)
+    if tier is None:
         return None
+    matches = post.get("matches") or []
     return {
-        "_id": f"post:{post['_id']}",
+        "_id": alert_key(post),
+        "type": "post",
         "post_id": post["_id"],
+        "cluster_id": post.get("cluster_id"),
         "site": post.get("site"),
         "kind": post.get("kind"),
         "url": post.get("url"),
         "title": post.get("title"),
         "author": post.get("author"),
         "score": score,
-        "tier": tier_for(score, threshold),
-        "rules": [m.get("rule") for m in post.get("matches") or []],
-        "terms": sorted({h["term"] for m in post.get("matches") or [] for h in m.get("hits", [])}),
+        "tier": tier,
+        "rules": [m.get("rule") for m in matches],
+        "terms": sorted({h["term"] for m in matches for h in m.get("hits", [])}),
         "published_at": post.get("published_at"),
         "crawled_at": post.get("crawled_at"),
         "created_at": now,
         "status": "pending",
         "deliveries": {},
     }
+
+
+# -- quiet hours -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class QuietHours:
+    """A daily window in local time; ``start > end`` means it spans midnight."""
+
+    start: time
+    end: time
+    tz: tzinfo
+
+    def contains(self, when: datetime) -> bool:
+        local = when.astimezone(self.tz).time()
+        if self.start <= self.end:
+            return self.start <= local < self.end
+        return local >= self.start or local < self.end
+
+    def __str__(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+
+def parse_quiet_hours(text: str | None, tz: tzinfo) -> QuietHours | None:
+    """``"23:00-07:00"`` → a window; empty → None. Raises ValueError saying what to write."""
+    if not text or not text.strip():
+        return None
+    m = _CLOCK.match(text)
+    hours_minutes = [int(g) for g in m.groups()] if m else []
+    if not m or hours_minutes[0] > 23 or hours_minutes[2] > 23 or max(hours_minutes) > 59:
+        raise ValueError(f"quiet hours {text!r}: write HH:MM-HH:MM, e.g. 23:00-07:00")
+    start, end = time(hours_minutes[0], hours_minutes[1]), time(hours_minutes[2], hours_minutes[3])
+    if start == end:
+        raise ValueError(f"quiet hours {text!r}: start and end are the same time")
+    return QuietHours(start, end, tz)
+
+
+# -- retries ---------------------------------------------------------------------------------
+def backoff_delay(attempts: int, base: float, cap: float) -> float:
+    """Seconds to wait after ``attempts`` failed tries: base, 2×, 4× … at most ``cap``."""
+    if attempts <= 0:
+        return 0.0
+    return float(min(cap, base * 2 ** min(attempts - 1, 32)))
+
+
+def delivery_due(record: Any, now: datetime) -> bool:
+    """Whether a channel should be tried now: never tried, or failed and its wait is over.
+
+    A plain string record (older ledgers: ``"sent"`` or ``"failed: …"``) is understood too.
+    """
+    if is_sent(record):
+        return False
+    if not isinstance(record, Mapping):
+        return True
+    due = record.get("next_attempt_at")
+    return due is None or due <= now
+
+
+def record_success(record: Any, now: datetime, *, digest: bool = False) -> dict[str, Any]:
+    out = _as_record(record)
+    out.update(status="sent", attempts=out["attempts"] + 1, sent_at=now, next_attempt_at=None)
+    if digest:
+        out["digest"] = True
+    return out
+
+
+def record_failure(
+    record: Any, now: datetime, error: BaseException, policy: AlertPolicy
+) -> dict[str, Any]:
+    """A failed try: count it and schedule the next one with exponential backoff."""
+    out = _as_record(record)
+    attempts = out["attempts"] + 1
+    wait = backoff_delay(attempts, policy.retry_base, policy.retry_max)
+    out.update(
+        status="failed",
+        attempts=attempts,
+        error=f"{type(error).__name__}: {error}"[:500],
+        failed_at=now,
+        next_attempt_at=now + timedelta(seconds=wait),
+    )
+    return out
+
+
+def _as_record(record: Any) -> dict[str, Any]:
+    if isinstance(record, Mapping):
+        return {"attempts": 0, **record}
+    if isinstance(record, str):
+        return {"attempts": 1, "status": "sent" if record == "sent" else "failed"}
+    return {"attempts": 0}
+
+
+def is_delivered(deliveries: Mapping[str, Any], channels: Sequence[str]) -> bool:
+    """Every current channel has the alert (a channel since removed no longer counts)."""
+    return all(is_sent(deliveries.get(name)) for name in channels)
+
+
+def is_sent(record: Any) -> bool:
+    if isinstance(record, str):
+        return record == "sent"
+    return isinstance(record, Mapping) and record.get("status") == "sent"
+
+
+# -- the policy ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AlertPolicy:
+    """Everything the alert stage reads from settings, validated in one place."""
+
+    tiers: tuple[tuple[str, float], ...]
+    quiet: QuietHours | None = None
+    tz: tzinfo = UTC
+    retry_base: float = 60.0
+    retry_max: float = 3600.0
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> AlertPolicy:
+        tz = ZoneInfo(str(settings.get("OPINION_ALERT_TIMEZONE") or "Asia/Shanghai"))
+        tiers = _setting_tiers(settings)
+        return cls(
+            tiers=tuple(tier_table(tiers)),
+            quiet=parse_quiet_hours(settings.get("OPINION_ALERT_QUIET_HOURS"), tz),
+            tz=tz,
+            retry_base=float(settings.get("OPINION_ALERT_RETRY_BASE") or 60.0),
+            retry_max=float(settings.get("OPINION_ALERT_RETRY_MAX") or 3600.0),
+        )
+
+    @property
+    def top_tier(self) -> str | None:
+        return self.tiers[-1][0] if self.tiers else None
+
+    def holds(self, alert: Mapping[str, Any], now: datetime) -> bool:
+        """Quiet hours hold every tier but the top one, for a digest afterwards."""
+        in_quiet = self.quiet is not None and self.quiet.contains(now)
+        return in_quiet and alert.get("tier") != self.top_tier
+
+    def is_quiet(self, now: datetime) -> bool:
+        return self.quiet is not None and self.quiet.contains(now)
+
+
+def _setting_tiers(settings: Mapping[str, Any]) -> Tiers:
+    """``OPINION_ALERT_TIERS`` (a dict, or JSON from ``-s``); else 1×/2×/4× the threshold."""
+    value = settings.get("OPINION_ALERT_TIERS")
+    if isinstance(value, str) and value.strip():
+        value = json.loads(value)
+    if value:
+        if not isinstance(value, Mapping):
+            raise ValueError('OPINION_ALERT_TIERS: write {"notice": 25, "warning": 50, ...}')
+        return {str(k): float(v) for k, v in value.items()}
+    return float(settings.get("OPINION_ALERT_THRESHOLD", 25.0) or 0.0)
+
+
+def retry_pending(
+    store: Store, channels: Sequence[Channel], now: datetime, policy: AlertPolicy | None = None
+) -> Outcome:
+    """Retry pending alerts whose backoff is over and, after quiet hours, send the digests.
+
+    For the CLI and schedulers; crawls do it on their own (see ``pipelines.alert``).
+    """
+    from opinion_spiders._alert_dispatch import retry_pending as run
+
+    return run(store, channels, now, policy)

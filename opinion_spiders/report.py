@@ -3,6 +3,7 @@ their score contributions, and the alerts raised. Built from store reads only.""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,9 @@ from opinion_spiders.stores.base import Store
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+#: Alerts read for the status counts and latency percentiles; the report lists the newest 100.
+ALERT_SCAN_LIMIT = 100_000
+ALERT_STATUSES = ("sent", "pending", "held")
 
 
 def parse_since(text: str | None, now: datetime | None = None) -> datetime | None:
@@ -50,7 +54,7 @@ def build_report(store: Store, since: datetime | None = None, top: int = 10) -> 
             {**row, "evidence": _evidence(matched, row["rule"])} for row in store.rule_hits(since)
         ],
         "top_posts": [_post_summary(p) for p in store.find_posts(since, sort="score", limit=top)],
-        "alerts": [_alert_summary(a) for a in store.find_alerts(since)],
+        **_alerts_part(store.find_alerts(since, limit=ALERT_SCAN_LIMIT)),
         "runs": [_run_summary(r) for r in store.find_runs(limit=10)],
     }
 
@@ -81,6 +85,44 @@ def _post_summary(p: Mapping[str, Any]) -> dict[str, Any]:
         "contributions",
     )
     return {k: p.get(k) for k in keys} | {"rules": [m.get("rule") for m in p.get("matches") or []]}
+
+
+def _alerts_part(alerts: list[dict[str, Any]]) -> dict[str, Any]:
+    status = {k: 0 for k in ALERT_STATUSES}
+    for a in alerts:
+        status[str(a.get("status"))] = status.get(str(a.get("status")), 0) + 1
+    return {
+        "alerts": [_alert_summary(a) for a in alerts[:100]],
+        "alert_status": status,
+        "alert_latency": alert_latency(alerts),
+    }
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Nearest-rank percentile (a value that occurred), None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def alert_latency(alerts: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Seconds from publish (and from crawl) to ``alerted_at`` — when every channel had the
+    alert — at p50/p90/p99, over post alerts that were sent. A publish time after the alert
+    (a site's clock ahead) is left out rather than counted as negative."""
+    out: dict[str, dict[str, Any]] = {}
+    for key, start in (("publish_to_alert", "published_at"), ("crawl_to_alert", "crawled_at")):
+        values = [
+            (a["alerted_at"] - a[start]).total_seconds()
+            for a in alerts
+            if a.get("type", "post") == "post"
+            and isinstance(a.get("alerted_at"), datetime)
+            and isinstance(a.get(start), datetime)
+        ]
+        values = [v for v in values if v >= 0]
+        out[key] = {"count": len(values)} | {f"p{q}": percentile(values, q) for q in (50, 90, 99)}
+    return out
 
 
 def _alert_summary(a: Mapping[str, Any]) -> dict[str, Any]:
@@ -126,12 +168,27 @@ def format_report(report: Mapping[str, Any]) -> str:
         lines.append(f"  {p['score']:>6.1f}  [{p['site']}] {p['title'] or ''}  ({p['_id']})")
         for c in p["contributions"] or []:
             lines.append(f"          +{c['value']:<6} {c['source']}: {c['reason']}")
-    lines.append(f"Alerts: {len(report['alerts'])}")
+    status = report.get("alert_status") or {}
+    by_status = ", ".join(f"{k} {n}" for k, n in status.items())
+    lines.append(f"Alerts: {sum(status.values())} ({by_status})")
+    for key, label in (("publish_to_alert", "publish→alert"), ("crawl_to_alert", "crawl→alert")):
+        lat = (report.get("alert_latency") or {}).get(key) or {"count": 0}
+        if lat["count"]:
+            parts = "  ".join(f"{q} {_duration(lat[q])}" for q in ("p50", "p90", "p99"))
+            lines.append(f"  {label} latency: {parts}  ({lat['count']} alerts)")
     for a in report["alerts"]:
         lines.append(
             f"  [{a['tier']}] {a['score']:.1f} {a['site']} {a['title'] or ''} — {a['status']}"
         )
     return "\n".join(lines)
+
+
+def _duration(seconds: float) -> str:
+    """45s, 12.5m, 3.2h, 2.1d: latency at a glance."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.1f}{unit}"
+    return f"{seconds:.0f}s"
 
 
 def _since(since: datetime | None) -> str:

@@ -1,16 +1,19 @@
-"""Stage 6: a post over the threshold raises one alert, recorded in the ledger first so it is
-never sent twice, then delivered to every channel off the reactor thread."""
+"""Stage 6: a post over the lowest tier raises one alert (one per cluster when it has one),
+recorded in the ledger first so it is never sent twice, then delivered to every channel off
+the reactor thread. Pending alerts and quiet-hour digests are retried when the spider opens,
+every ``OPINION_ALERT_RETRY_BASE`` seconds while it runs, and when it closes."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import UTC, datetime
-from typing import Any
 
 from scrapy.crawler import Crawler
 
-from opinion_spiders.alerting import alert_for
+from opinion_spiders._alert_dispatch import Outcome, raise_alert, retry_pending
+from opinion_spiders.alerting import AlertPolicy, alert_for
 from opinion_spiders.items import Post
 from opinion_spiders.stores import StoreUnavailable
 from pipelines._base import Stage
@@ -21,41 +24,62 @@ logger = logging.getLogger(__name__)
 class AlertPipeline(Stage):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        self.threshold = crawler.settings.getfloat("OPINION_ALERT_THRESHOLD", 25.0)
+        self.policy = AlertPolicy.from_settings(crawler.settings)
+        self._next_retry = 0.0
+
+    async def open_spider(self) -> None:
+        await self._retry()
+
+    async def close_spider(self) -> None:
+        await self._retry()
 
     async def process_item(self, item: object) -> object:
         if not isinstance(item, Post):
             return item
-        alert = alert_for(item.to_document(), self.threshold, datetime.now(UTC))
-        if alert is None:
-            return item
-        try:
-            is_new = self.runtime.store.insert_alert(alert)
-        except StoreUnavailable as exc:
-            logger.error("alert ledger unavailable, alert for %s not raised: %s", item.id, exc)
-            return item
-        if not is_new:
-            self.stats.inc_value("opinion/alert/already_raised")
-            return item
-        self.stats.inc_value(f"opinion/alert/raised/{alert['tier']}")
-        await self.deliver(alert)
-        item.alert = {"id": alert["_id"], "tier": alert["tier"], "status": alert["status"]}
+        doc = item.to_document()
+        doc.setdefault("cluster_id", getattr(item, "cluster_id", None))
+        now = datetime.now(UTC)
+        alert = alert_for(doc, dict(self.policy.tiers), now)
+        if alert is not None:
+            await self._raise(item, alert)
+        if time.monotonic() >= self._next_retry:
+            await self._retry()
         return item
 
-    async def deliver(self, alert: dict[str, Any]) -> None:
-        deliveries: dict[str, str] = {}
-        for channel in self.runtime.channels:
-            try:
-                await asyncio.to_thread(channel.send, alert)
-                deliveries[channel.name] = "sent"
-                self.stats.inc_value(f"opinion/alert/sent/{channel.name}")
-            except Exception as exc:  # noqa: BLE001 - a failing channel must not stop the others
-                deliveries[channel.name] = f"failed: {type(exc).__name__}: {exc}"
-                self.stats.inc_value(f"opinion/alert/failed/{channel.name}")
-                logger.error("alert %s not delivered to %s: %s", alert["_id"], channel.name, exc)
-        ok = all(v == "sent" for v in deliveries.values())
-        alert["status"] = "sent" if ok else "pending"
-        alert["deliveries"] = deliveries
-        alert["alerted_at"] = datetime.now(UTC)
-        fields = {k: alert[k] for k in ("status", "deliveries", "alerted_at")}
-        self.runtime.store.update_alert(alert["_id"], fields)
+    async def _raise(self, item: Post, alert: dict[str, object]) -> None:
+        runtime, now = self.runtime, datetime.now(UTC)
+        try:
+            outcome = await asyncio.to_thread(
+                raise_alert, runtime.store, runtime.channels, alert, self.policy, now
+            )
+        except StoreUnavailable as exc:
+            logger.error("alert ledger unavailable, alert for %s not raised: %s", item.id, exc)
+            return
+        if outcome is None:
+            self.stats.inc_value("opinion/alert/already_raised")
+            return
+        self.stats.inc_value(f"opinion/alert/raised/{alert['tier']}")
+        self._count(outcome)
+        item.alert = {"id": alert["_id"], "tier": alert["tier"], "status": outcome.status}
+
+    async def _retry(self) -> None:
+        """Pending alerts whose backoff is over, and digests once quiet hours have ended."""
+        self._next_retry = time.monotonic() + self.policy.retry_base
+        runtime = self.runtime
+        try:
+            outcome = await asyncio.to_thread(
+                retry_pending, runtime.store, runtime.channels, datetime.now(UTC), self.policy
+            )
+        except StoreUnavailable as exc:
+            logger.error("alert ledger unavailable, pending alerts not retried: %s", exc)
+            return
+        self._count(outcome)
+        self.stats.inc_value("opinion/alert/digests", outcome.digests)
+
+    def _count(self, outcome: Outcome) -> None:
+        if outcome.status:
+            self.stats.inc_value(f"opinion/alert/{outcome.status}")
+        for name in outcome.sent:
+            self.stats.inc_value(f"opinion/alert/sent/{name}")
+        for name in outcome.failed:
+            self.stats.inc_value(f"opinion/alert/failed/{name}")

@@ -1,20 +1,37 @@
-"""Built-in alert channels: the log (always) and a webhook (when ``OPINION_WEBHOOK_URL`` is set)."""
+"""Built-in alert channels: the log (always), and — each when its settings name a target — a
+JSON webhook, email over SMTP, and the DingTalk, WeCom and Feishu group robots."""
 
 from __future__ import annotations
 
 import json
 import logging
 import urllib.request
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pluggy
 
+from opinion_spiders._alert_format import alert_text, digest_text
 from opinion_spiders.alerting import Channel
+from opinion_spiders.settings_util import setting_bool, setting_list
+from plugins._channel_email import EmailChannel, SmtpConfig
+from plugins._channel_robots import DingTalkChannel, FeishuChannel, WeComChannel
 
 hookimpl = pluggy.HookimplMarker("opinion_spiders")
 logger = logging.getLogger("opinion_spiders.alerts")
+
+__all__ = [
+    "DingTalkChannel",
+    "EmailChannel",
+    "FeishuChannel",
+    "LogChannel",
+    "WeComChannel",
+    "WebhookChannel",
+    "alert_json",
+    "opinion_alert_channels",
+]
 
 
 def _json_default(value: Any) -> str:
@@ -23,24 +40,38 @@ def _json_default(value: Any) -> str:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def alert_json(alert: Mapping[str, Any]) -> bytes:
+def _public(alert: Mapping[str, Any]) -> dict[str, Any]:
+    """The alert as receivers see it: ``id`` for ``_id``, without the delivery bookkeeping."""
     body = {k: v for k, v in alert.items() if k != "deliveries"}
     body["id"] = body.pop("_id")
+    return body
+
+
+def alert_json(alert: Mapping[str, Any]) -> bytes:
+    return json.dumps(_public(alert), ensure_ascii=False, default=_json_default).encode("utf-8")
+
+
+def digest_json(alerts: Sequence[Mapping[str, Any]]) -> bytes:
+    body = {"type": "digest", "count": len(alerts), "alerts": [_public(a) for a in alerts]}
     return json.dumps(body, ensure_ascii=False, default=_json_default).encode("utf-8")
 
 
 class LogChannel:
     name = "log"
 
+    def __init__(self, tz: tzinfo | None = None) -> None:
+        self.tz = tz or ZoneInfo("Asia/Shanghai")
+
     def send(self, alert: Mapping[str, Any]) -> None:
-        logger.warning(
-            "ALERT [%s] %.1f %s %s — %s", alert["tier"], alert["score"], alert["site"],
-            alert.get("title") or "", alert.get("url"),
-        )  # fmt: skip
+        logger.warning("ALERT %s", alert_text(alert, self.tz).replace("\n", " | "))
+
+    def send_digest(self, alerts: Sequence[Mapping[str, Any]]) -> None:
+        logger.warning("ALERT DIGEST\n%s", digest_text(alerts, self.tz))
 
 
 class WebhookChannel:
-    """HTTP POST of the alert as a JSON object; any non-2xx answer is a failed delivery."""
+    """HTTP POST of the alert as a JSON object (a digest: ``{"type": "digest", "count",
+    "alerts": [...]}``); any non-2xx answer is a failed delivery."""
 
     name = "webhook"
 
@@ -49,21 +80,57 @@ class WebhookChannel:
         self.timeout = timeout
 
     def send(self, alert: Mapping[str, Any]) -> None:
-        req = urllib.request.Request(
-            self.url, data=alert_json(alert), method="POST",
-            headers={"Content-Type": "application/json; charset=utf-8"},
-        )  # fmt: skip
+        self._post(alert_json(alert))
+
+    def send_digest(self, alerts: Sequence[Mapping[str, Any]]) -> None:
+        self._post(digest_json(alerts))
+
+    def _post(self, data: bytes) -> None:
+        headers = {"Content-Type": "application/json; charset=utf-8"}
+        req = urllib.request.Request(self.url, data=data, method="POST", headers=headers)
         with urllib.request.urlopen(req, timeout=self.timeout) as resp:
             if not 200 <= resp.status < 300:
                 raise RuntimeError(f"webhook answered HTTP {resp.status}")
 
 
+def smtp_config(settings: Mapping[str, Any]) -> SmtpConfig | None:
+    host = str(settings.get("OPINION_SMTP_HOST") or "")
+    if not host:
+        return None
+    return SmtpConfig(
+        host=host,
+        port=int(settings.get("OPINION_SMTP_PORT") or 25),
+        sender=str(settings.get("OPINION_SMTP_FROM") or "opinion-spiders@localhost"),
+        recipients=tuple(setting_list(settings, "OPINION_SMTP_TO")),
+        user=str(settings.get("OPINION_SMTP_USER") or ""),
+        password=str(settings.get("OPINION_SMTP_PASSWORD") or ""),
+        starttls=setting_bool(settings, "OPINION_SMTP_STARTTLS"),
+        ssl=setting_bool(settings, "OPINION_SMTP_SSL"),
+        timeout=_timeout(settings),
+    )
+
+
+def _timeout(settings: Mapping[str, Any]) -> float:
+    return float(settings.get("OPINION_ALERT_TIMEOUT") or 10)
+
+
 @hookimpl
 def opinion_alert_channels(settings: Mapping[str, Any]) -> list[Channel]:
-    channels: list[Channel] = [LogChannel()]
-    url = settings.get("OPINION_WEBHOOK_URL")
-    if url:
+    tz = ZoneInfo(str(settings.get("OPINION_ALERT_TIMEZONE") or "Asia/Shanghai"))
+    channels: list[Channel] = [LogChannel(tz)]
+    if url := settings.get("OPINION_WEBHOOK_URL"):
         channels.append(
-            WebhookChannel(str(url), float(settings.get("OPINION_WEBHOOK_TIMEOUT", 10)))
+            WebhookChannel(str(url), float(settings.get("OPINION_WEBHOOK_TIMEOUT") or 10))
         )
+    if config := smtp_config(settings):
+        channels.append(EmailChannel(config, tz))
+    robots: list[tuple[str, type[DingTalkChannel | WeComChannel | FeishuChannel], str]] = [
+        ("OPINION_DINGTALK_URL", DingTalkChannel, "OPINION_DINGTALK_SECRET"),
+        ("OPINION_WECOM_URL", WeComChannel, ""),
+        ("OPINION_FEISHU_URL", FeishuChannel, "OPINION_FEISHU_SECRET"),
+    ]
+    for url_key, cls, secret_key in robots:
+        if url := settings.get(url_key):
+            secret = str(settings.get(secret_key) or "") if secret_key else ""
+            channels.append(cls(str(url), secret, timeout=_timeout(settings), tz=tz))
     return channels

@@ -1,7 +1,8 @@
-"""Discuz! X3 forums (the engine behind most Chinese forums): board index, thread lists
+"""Discuz! forums (the engine behind most Chinese forums): board index, thread lists
 (``forumdisplay``), threads (``viewthread``) and ``showmessage`` notice pages.
 
-Reads the stock X3.x templates, with plain or rewritten URLs (``thread-TID-1-1.html``).
+Reads two page versions, picked by markers on the page: "x3" (X3.x templates, ``forum.php?mod=…``
+or rewritten ``thread-TID-1-1.html``) and "7" (Discuz! 6/7, ``viewthread.php``, mostly GBK).
 """
 
 from __future__ import annotations
@@ -14,6 +15,15 @@ from parsel import Selector
 from opinion_spiders.adapters import Adapter, Link, Page, Parsed
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
+from plugins._discuz_old import (
+    board_name,
+    listing_info,
+    old_thread_link,
+    old_tid,
+    page_kind,
+    page_version,
+    thread_counts,
+)
 from plugins._html import (
     absolute,
     node_text,
@@ -23,6 +33,7 @@ from plugins._html import (
     to_int,
     without_fragment,
 )
+from plugins._notice import detect_notice
 
 hookimpl = pluggy.HookimplMarker("opinion_spiders")
 
@@ -33,29 +44,50 @@ BODY_NOISE = (
     ".//div[contains(@class,'quote')] | .//i[contains(@class,'pstatus')]"
     " | .//font[contains(@class,'jammer')] | .//span[contains(@style,'display:none')]"
     " | .//ignore_js_op | .//div[contains(@class,'attach_nopermission')]"
+    " | .//div[contains(@class,'signatures')] | .//div[@class='sign']"
 )
-_BOARD_HREF = re.compile(r"(?:mod=forumdisplay&(?:amp;)?fid=(\d+)$|forum-(\d+)-1\.html$)")
+AUTHOR = (
+    ".authi a.xw1, .authi a[href*='uid='], td.postauthor .postinfo a[href*='uid='],"
+    " td.postauthor cite a[href*='uid=']"
+)
+NEXT_PAGE = "div.pg a.nxt::attr(href), div.pages a.next::attr(href)"
+_BOARD_HREF = re.compile(
+    r"(?:mod=forumdisplay&(?:amp;)?fid=(\d+)$|forum-(\d+)-1\.html$|forumdisplay\.php\?fid=(\d+)$)"
+)
 _THREAD_URL = re.compile(r"thread-(\d+)-(\d+)-\d+\.html")
+_GENERATOR = re.compile(r"Discuz!\s*(X?\d)", re.I)
 
 
 class DiscuzAdapter(Adapter):
-    """Discuz! X3 (X3.2–X3.5 share the markup read here)."""
+    """Discuz! X3.x ("x3") and Discuz! 6/7 ("7"); every post records the version it came from."""
 
     engine = "discuz"
     kind = "forum"
     version = "x3"
+    versions = ("x3", "7")
+
+    @classmethod
+    def sniff(cls, text: str, url: str) -> float:
+        head = text[:30000]
+        if _GENERATOR.search(head) and "generator" in head:
+            return 0.95
+        if "Powered by Discuz!" in text or "discuz_uid" in head or "tipsinfo" in text[-4000:]:
+            return 0.9
+        if re.search(r"(forum\.php\?mod=|viewthread\.php\?tid=|thread-\d+-\d+-\d+\.html)", url):
+            return 0.5
+        return 0.0
 
     def parse(self, page: Page) -> Parsed:
+        found = detect_notice(page.text, page.url)
+        if found:
+            return Parsed(page_type="notice", notice_kind=found[0], notice=found[1])
         sel = page.selector
-        notice = sel.css("#messagetext")
-        if notice:
-            text = node_text(notice[0], ".//p[contains(@class,'alert_btnleft')]")
-            text = text or node_text(notice[0]) or squash(sel.css("title::text").get())
-            return Parsed(page_type="notice", notice=text)
-        if sel.css("#postlist, #thread_subject") or page.role == "thread":
-            return self.parse_thread(page)
-        if sel.css("#threadlisttableid, #threadlist") or page.role == "listing":
-            return Parsed(links=self.listing_links(page))
+        version = page_version(page.text, sel)
+        kind = page_kind(sel, page.role)
+        if kind == "thread":
+            return self.parse_thread(page, version)
+        if kind == "listing":
+            return Parsed(links=self.listing_links(page, version))
         return Parsed(links=self.board_links(page))
 
     def board_links(self, page: Page) -> list[Link]:
@@ -67,7 +99,7 @@ class DiscuzAdapter(Adapter):
             name = squash(a.xpath("string()").get())
             if not m:
                 continue
-            fid = m.group(1) or m.group(2)
+            fid = m.group(1) or m.group(2) or m.group(3)
             link = seen.get(fid)
             if link is None:
                 url = absolute(page.url, href) or href
@@ -76,21 +108,27 @@ class DiscuzAdapter(Adapter):
                 link.meta["board"] = name
         return list(seen.values())
 
-    def listing_links(self, page: Page) -> list[Link]:
-        """Thread list: a keyed link per thread (state = reply count) and the next page."""
+    def listing_links(self, page: Page, version: str = "x3") -> list[Link]:
+        """Thread list: a keyed link per thread (state = reply count) and the next page, whose
+        meta carries the board's figures (name, threads, today, pages)."""
         sel = page.selector
         rows = sel.xpath(
             "//tbody[starts-with(@id,'stickthread_') or starts-with(@id,'normalthread_')]"
         )
-        if not rows and not sel.css("#threadlisttableid"):
+        if not rows and not sel.css("#threadlisttableid, #threadlist"):
             raise ParseError("no_threads", f"no Discuz! thread list on {page.url}")
-        links = [link for row in rows if (link := self.thread_link(page, row))]
-        nxt = absolute(page.url, sel.css("div.pg a.nxt::attr(href)").get())
+        read = old_thread_link if version == "7" else self.thread_link
+        info = listing_info(sel)
+        links = [link for row in rows if (link := read(page, row))]
+        for link in links:
+            link.meta.update(forum=info["forum"], version=version)
+        nxt = absolute(page.url, sel.css(NEXT_PAGE).get())
         if nxt:
-            links.append(Link(nxt, "listing"))
+            links.append(Link(nxt, "listing", meta=info))
         return links
 
     def thread_link(self, page: Page, row: Selector) -> Link | None:
+        """One ``tbody`` row of an X3 thread list; a relative time gives way to its ``title``."""
         tid = row.attrib["id"].rpartition("_")[2]
         title = row.css("a.xst")
         url = absolute(page.url, title.attrib.get("href")) if title else None
@@ -98,37 +136,42 @@ class DiscuzAdapter(Adapter):
             return None
         replies = to_int(row.css("td.num a.xi2::text").get()) or 0
         by = row.css("td.by")
+        em = by[0].css("em") if by else []
+        href = by.css("cite a::attr(href)").get() or "" if by else ""
         meta = {
             "tid": tid,
             "title": squash(title.xpath("string()").get()),
             "replies": replies,
             "views": to_int(row.css("td.num em::text").get()),
             "author": squash(by.css("cite a::text").get()) if by else "",
-            "published_text": title_or_text(by[0].css("em")[0]) if by and by[0].css("em") else "",
+            "author_id": query_param(href.replace("&amp;", "&"), "uid"),
+            "published_text": title_or_text(em[0]) if em else "",
+            "shown_text": squash(em[0].xpath("string()").get()) if em else "",
             "sticky": row.attrib["id"].startswith("stick"),
         }
         return Link(url, "thread", key=f"thread:{tid}", state=str(replies), meta=meta)
 
-    def parse_thread(self, page: Page) -> Parsed:
+    def parse_thread(self, page: Page, version: str = "x3") -> Parsed:
         """A thread page: one post per floor, and the next page of the thread."""
         sel = page.selector
         title = squash(sel.css("#thread_subject").xpath("string()").get())
-        title = (
-            title or squash(sel.css("h1.ts").xpath("string()").get()) or page.meta.get("title", "")
-        )
+        title = title or squash(sel.css("h1.ts, #threadtitle h1").xpath("string()").get())
+        title = title or page.meta.get("title", "")
         tid = self.thread_id(page)
-        counts = [to_int(t) for t in sel.css("div.hm span.xi1::text").getall()]
+        board = board_name(sel)
         posts = []
         for node in sel.xpath("//div[starts-with(@id,'post_')]"):
             post = self.floor(page, node, title, tid)
             if post is not None:
+                post.adapter_version, post.source = version, board
                 posts.append(post)
         if not posts:
             raise ParseError("no_posts", f"no Discuz! floors on {page.url}")
-        if len(counts) >= 2 and posts[0].floor == 1:
-            posts[0].views, posts[0].replies = counts[0], counts[1]
+        views, replies = thread_counts(sel)
+        if posts[0].floor == 1:
+            posts[0].views, posts[0].replies = views, replies
         links = []
-        nxt = absolute(page.url, sel.css("div.pg a.nxt::attr(href)").get())
+        nxt = absolute(page.url, sel.css(NEXT_PAGE).get())
         if nxt:
             links.append(Link(nxt, "thread", meta=dict(page.meta)))
         return Parsed(posts=posts, links=links)
@@ -139,7 +182,7 @@ class DiscuzAdapter(Adapter):
         body = node.css(f"#postmessage_{pid}") if pid.isdigit() else []
         if not body:
             return None
-        author = node.css(".authi a.xw1, .authi a[href*='uid=']")
+        author = node.css(AUTHOR)
         href = author.attrib.get("href", "") if author else ""
         return Post(
             site=page.site.name,
@@ -148,7 +191,7 @@ class DiscuzAdapter(Adapter):
             title=title,
             content=node_text(body[0], BODY_NOISE),
             author=squash(author[0].xpath("string()").get()) if author else "",
-            author_id=query_param(href.replace("&amp;", "&"), "uid"),
+            author_id=query_param(absolute(page.url, href.replace("&amp;", "&")) or "", "uid"),
             thread_id=tid,
             post_id=pid,
             floor=self.floor_number(node, pid),
@@ -182,7 +225,7 @@ class DiscuzAdapter(Adapter):
             tid = m.group(1)
         if not tid:
             href = page.selector.css("a[id^=postnum]::attr(href)").get() or ""
-            tid = query_param(absolute(page.url, href) or "", "ptid")
+            tid = query_param(absolute(page.url, href) or "", "ptid") or old_tid(href)
         return tid or page.meta.get("tid")
 
 

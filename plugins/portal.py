@@ -1,18 +1,16 @@
-"""News and government portals: home/column pages, RSS/Atom feeds and article pages.
+"""News and government portals: list pages, RSS/Atom feeds, sitemaps and article pages.
 
-Government CMSs (TRS, Hanweb …) put the facts in ``<meta>`` (``ArticleTitle``, ``PubDate``,
-``ContentSource``) and the body in ``div#zoom``; news sites use ``<h1>`` and
-``article:published_time``. Both are read, the meta first.
+The body comes from trafilatura (a maintained extractor, measured in ``bench/extract.py``);
+the facts it does not know how Chinese portals print — the headline when ``<h1>`` is the site
+banner, the shown time, 来源, 责任编辑 — come from :mod:`plugins._portal_facts`. Which page
+a page is comes from its markers (XML root, article metas, the time/来源 line), so one site
+entry can start from a feed, a sitemap, a column page or an article.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
-from email.utils import parsedate_to_datetime
-from pathlib import PurePosixPath
-from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import pluggy
 from parsel import Selector
@@ -20,126 +18,164 @@ from parsel import Selector
 from opinion_spiders.adapters import Adapter, Link, Page, Parsed
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
-from plugins._html import absolute, node_text, squash
+from opinion_spiders.text.dates import parse_datetime
+from plugins import _portal_facts as facts
+from plugins._notice import detect_notice
+from plugins._portal_body import MIN_BODY, extract_body
+from plugins._portal_feeds import (
+    FEED_ROOTS,
+    SITEMAP_ROOTS,
+    article_key,
+    article_link,
+    feed_links,
+    feed_time,
+    iso_time,
+    sitemap_links,
+    xml_root,
+)
+from plugins._portal_text import absolute, squash
 
 hookimpl = pluggy.HookimplMarker("opinion_spiders")
 
-BODY_SELECTORS = (
-    "#zoom", ".article-content", ".TRS_Editor", "#UCAP-CONTENT", ".pages_content",
-    "#detail", ".post_body", ".rm_txt_con", "#artibody", "article",
-)  # fmt: skip
 _DATE = re.compile(r"(\d{4})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})")
-_DATETIME = re.compile(
-    r"\d{4}\s*[-/年.]\s*\d{1,2}\s*[-/月.]\s*\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?"
-)
-_SOURCE = re.compile(r"来源[:：]\s*([^\s　|]+)")
+_URL_DATE = re.compile(r"(20\d{2})[-/_]?(\d{2})[-/_]?(\d{2})(?!\d)")
 _LIST_HREF = re.compile(r"(?:^|/)(?:list|index)_\d+\.s?html?$")
+_ARTICLE_HREF = re.compile(
+    r"/20\d{2}[-/]?\d{2}[-/]?\d{2}/|/t20\d{6}_\d+|/doc-i\w+|/a/20\d{6}/|/article/\w*\d{4,}"
+    r"|/\d{5,}\.s?html?$|/c_\d+\.htm|/(?:info|detail|details|content|show)[/_-]\d{5,}"
+)
+_ARTICLE_MARKERS = re.compile(
+    r"""<meta[^>]+(?:name|property)\s*=\s*["'](?:ArticleTitle|PubDate|publishdate|"""
+    r"""article:published_time)["']|og:type["'][^>]*content\s*=\s*["'](?:article|news)"""
+    r"""|ARTICLE_INFO\s*=""",
+    re.I,
+)
+#: A guessed article (no article metas, no shown time) is worth less than a declared one.
+GUESSED = 0.7
 
 
 class PortalAdapter(Adapter):
-    """Portal pages, chosen by ``page.role`` and by sniffing feeds (``<rss`` / ``<feed``)."""
+    """Portal pages, by ``page.role``; markers win (a feed is read as a feed whatever its
+    role) and ``role="auto"`` tells an article from a list page."""
 
     engine = "portal"
     kind = "portal"
     version = "1"
 
+    @classmethod
+    def sniff(cls, text: str, url: str) -> float:
+        """Feeds and sitemaps are ours (0.9); an article page probably is (0.4): forums
+        and post bars carry stronger markers of their own."""
+        if xml_root(text) in FEED_ROOTS + SITEMAP_ROOTS:
+            return 0.9
+        head = text[:60000]
+        if _ARTICLE_MARKERS.search(head):
+            return 0.4
+        if re.search(r"来源\s*[:：]", head) and "<h1" in head:
+            return 0.3
+        return 0.05
+
     def parse(self, page: Page) -> Parsed:
-        head = page.text[:2000].lstrip()
-        if page.role == "feed" or "<rss" in head or "<feed" in head:
-            return Parsed(links=self.feed_links(page))
-        if page.role == "article":
+        root = xml_root(page.text)
+        if root in SITEMAP_ROOTS:
+            return Parsed(links=sitemap_links(page.text, page.url))
+        if root in FEED_ROOTS:
+            return Parsed(links=feed_links(page.text, page.url, page.site.timezone))
+        notice = detect_notice(page.text, page.url)
+        if notice:
+            return Parsed(page_type="notice", notice=notice[1], notice_kind=notice[0])
+        role = page.role
+        if role == "auto":
+            role = "article" if self.looks_like_article(page) else "listing"
+        if role == "article":
             return Parsed(posts=[self.article(page)])
         return Parsed(links=self.list_links(page))
 
+    @staticmethod
+    def looks_like_article(page: Page) -> bool:
+        """Article metas, or a headline the ``<title>`` starts with over a time/来源 line."""
+        if _ARTICLE_MARKERS.search(page.text[:60000]):
+            return True
+        return _titled(page.selector) and bool(facts.info_line(page.selector))
+
     def list_links(self, page: Page) -> list[Link]:
-        """Article links (dated list items), column list pages (更多) and the next page."""
-        links: dict[str, Link] = {}
-        for li in page.selector.xpath("//li[a[@href]]"):
-            text = squash(li.xpath("string()").get())
-            day = _day(text)
-            a = li.xpath("a[@href]")[0]
-            url = absolute(page.url, a.attrib["href"])
-            if day and url and url not in links:
-                title = squash(a.attrib.get("title") or a.xpath("string()").get())
-                links[url] = self.article_link(url, day, {"title": title, "published_text": day})
+        """Dated list items and article-shaped links, column pages (更多) and the next page."""
+        links = _dated_rows(page)
         for a in page.selector.xpath("//a[@href]"):
-            url = absolute(page.url, a.attrib["href"])
+            href = a.attrib["href"]
+            url = absolute(page.url, href)
+            if not url or url in links or url == page.url:
+                continue
             text = squash(a.xpath("string()").get())
-            more = "更多" in text or _LIST_HREF.search(a.attrib["href"])
-            follow = "下一页" in text or (page.role == "index" and more)
-            if url and follow and url not in links and url != page.url:
+            if _ARTICLE_HREF.search(url) and len(text) >= 6:
+                links[url] = article_link(url, _url_day(url) or "listed", {"title": text})
+            elif "下一页" in text or (page.role in ("index", "auto") and _is_more(text, href)):
                 links[url] = Link(url, "listing")
+        if not links:
+            raise ParseError("no_links", f"no article or list links on {page.url}")
         return list(links.values())
 
-    @staticmethod
-    def article_link(url: str, state: str, meta: dict[str, str]) -> Link:
-        """An article is keyed by its URL's last path stem (state = its publication day)."""
-        stem = PurePosixPath(urlsplit(url).path).stem or url
-        return Link(url, "article", key=f"article:{stem}", state=state, meta=meta)
-
-    def feed_links(self, page: Page) -> list[Link]:
-        """RSS 2.0 ``item`` or Atom ``entry`` -> article links carrying title and time."""
-        sel = Selector(text=page.text, type="xml")
-        sel.remove_namespaces()
-        zone = ZoneInfo(page.site.timezone)
-        links = []
-        for item in sel.xpath("//item | //entry"):
-            href = (
-                item.xpath("link/text()").get()
-                or item.xpath("link[not(@rel) or @rel='alternate']/@href").get()
-            )
-            url = absolute(page.url, squash(href))
-            if not url:
-                continue
-            when = squash(item.xpath("pubDate/text() | published/text() | updated/text()").get())
-            at = _feed_time(when)
-            day = at.astimezone(zone).date().isoformat() if at else _day(when) or when
-            meta = {"title": squash(item.xpath("title/text()").get()), "published_text": when}
-            links.append(self.article_link(url, day, meta))
-        return links
-
     def article(self, page: Page) -> Post:
-        """One article page -> one post (headline, body, 发布时间, 来源)."""
+        """One article page -> one post (headline, body, shown time, 来源, author)."""
         sel = page.selector
-        title = _meta(sel, "ArticleTitle") or _headline(sel) or _meta(sel, "og:title")
-        body = next((sel.css(css)[0] for css in BODY_SELECTORS if sel.css(css)), None)
-        content = node_text(body, ".//div[contains(@class,'editor')]") if body else ""
-        if not title or not content:
+        meta = facts.metas(sel)
+        title = facts.headline(sel, meta)
+        info = facts.info_line(sel)
+        heads = {
+            title,
+            *(squash(h) for h in sel.xpath("//h1|//h2|//h3").xpath("string()").getall()),
+        }
+        content, path = extract_body(page.text, sel, page.url, heads)
+        if not title or len(content) < MIN_BODY:
             raise ParseError("no_article", f"no headline or body on {page.url}")
-        info = squash(
-            " ".join(
-                sel.css(".info, .article-info, .pages-date, .post_info").xpath("string()").getall()
-            )
-        )
-        shown = _meta(sel, "PubDate") or _meta(sel, "publishdate") or _first(_DATETIME, info)
-        source = _meta(sel, "ContentSource") or _first(_SOURCE, info, group=1)
-        stem = PurePosixPath(urlsplit(page.url).path).stem
+        shown, declared = facts.shown_time(info), facts.meta_time(sel, meta)
+        listed = str(page.meta.get("published_text") or "")
+        if not (shown or declared or _ARTICLE_MARKERS.search(page.text[:60000]) or _titled(sel)):
+            raise ParseError("no_article", f"no time, article metas or headline on {page.url}")
+        post_id = article_key(page.url).removeprefix("article:")
         return Post(
             site=page.site.name, kind=self.kind, url=page.url, title=title, content=content,
-            author=_meta(sel, "Author"), thread_id=stem, post_id=stem, published_text=shown,
-            published_at=_iso_time(_meta(sel, "article:published_time"))
-            or _feed_time(page.meta.get("published_text", "")),
-            source=source,
-            adapter=self.engine, adapter_version=self.version,
+            author=facts.author(sel, meta, info), thread_id=post_id, post_id=post_id,
+            published_text=shown or declared or listed,
+            published_at=self.published_at(shown, declared, page),
+            source=facts.source(sel, meta, info), adapter=self.engine,
+            adapter_version=f"{self.version}+{path}",
+            confidence=1.0 if (shown or declared or listed) else GUESSED,
         )  # fmt: skip
 
+    @staticmethod
+    def published_at(shown: str, declared: str, page: Page) -> datetime | None:
+        """The shown time when it names the hour (what readers saw), else a meta time with
+        an offset, else the feed's time, else whatever date the page gives."""
+        now, tz = page.crawled_at, page.site.timezone
+        if shown and facts.has_clock(shown):
+            return parse_datetime(shown, now, tz)
+        exact = iso_time(declared) or feed_time(str(page.meta.get("published_text", "")))
+        if exact:
+            return exact
+        text = shown or declared
+        return parse_datetime(text, now, tz) if text else None
 
-def _meta(sel: Selector, name: str) -> str:
-    value = sel.xpath(f"//meta[@name='{name}' or @property='{name}']/@content").get()
-    return squash(value)
+
+def _titled(sel: Selector) -> bool:
+    """Does an ``h1``/``h2`` open the ``<title>``? Articles repeat their headline there."""
+    title = squash(sel.xpath("//title/text()").get())
+    heads = (squash(h) for h in sel.xpath("//h1 | //h2").xpath("string()").getall())
+    return any(len(h) >= 4 and title.startswith(h) for h in heads)
 
 
-def _headline(sel: Selector) -> str:
-    for xpath in ("//div[contains(@class,'article')]//h1", "//h1"):
-        text = squash(sel.xpath(xpath).xpath("string()").get())
-        if text:
-            return text
-    return ""
-
-
-def _first(pattern: re.Pattern[str], text: str, group: int = 0) -> str:
-    m = pattern.search(text)
-    return squash(m.group(group)) if m else ""
+def _dated_rows(page: Page) -> dict[str, Link]:
+    """List items and table rows that show a date: the article they link to, keyed by URL."""
+    links: dict[str, Link] = {}
+    rows = page.selector.xpath("//li[.//a[@href]][not(.//li)] | //tr[.//a[@href]][not(.//tr)]")
+    for row in rows:
+        day = _day(squash(row.xpath("string()").get()))
+        a = row.xpath(".//a[@href]")[0]
+        url = absolute(page.url, a.attrib["href"])
+        if day and url and url not in links:
+            title = squash(a.attrib.get("title") or a.xpath("string()").get())
+            links[url] = article_link(url, day, {"title": title, "published_text": day})
+    return links
 
 
 def _day(text: str) -> str:
@@ -147,24 +183,15 @@ def _day(text: str) -> str:
     return f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}" if m else ""
 
 
-def _feed_time(text: str) -> datetime | None:
-    """An RFC 822 (RSS) or ISO 8601 (Atom) time that names its offset, else None."""
-    if not text:
-        return None
-    try:
-        at = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return _iso_time(text)
-    return at if at.tzinfo else None
+def _url_day(url: str) -> str:
+    for m in _URL_DATE.finditer(url):
+        if 1 <= int(m.group(2)) <= 12 and 1 <= int(m.group(3)) <= 31:
+            return f"{m.group(1)}-{m.group(2)}-{m.group(3)}"
+    return ""
 
 
-def _iso_time(text: str) -> datetime | None:
-    """An ISO time with an offset (unambiguous), else None."""
-    try:
-        at = datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
-    except ValueError:
-        return None
-    return at if at is not None and at.tzinfo is not None else None
+def _is_more(text: str, href: str) -> bool:
+    return "更多" in text or bool(_LIST_HREF.search(href))
 
 
 @hookimpl

@@ -1,8 +1,9 @@
-"""Baidu Tieba-style post bars (PC site): bar thread lists and thread pages.
+"""Baidu Tieba post bars: bar thread lists and thread pages, PC and mobile.
 
-The bar list (``f?kw=``) is built in the browser today, so it is fetched with JS rendering
-(``render_js``); older saved pages hide it in commented-out BigPipe pagelets, which are read
-too. Thread pages (``p/TID``) are server HTML with ``data-field`` JSON on every floor.
+Page versions, picked by markers: "pc-raw-2019" (server HTML; the bar list hides in
+commented-out BigPipe pagelets), "pc-rendered-2020" (the DOM a browser built: the list is
+expanded; today's PC list is a script shell, hence ``render_js``) and "mobile" (the m-site list,
+server-rendered). Thread pages (``p/TID``) carry ``data-field`` JSON on every floor.
 """
 
 from __future__ import annotations
@@ -17,11 +18,15 @@ from opinion_spiders.adapters import Adapter, Link, Page, Parsed
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
 from plugins._html import absolute, json_attr, node_text, squash, to_int, without_fragment
+from plugins._notice import detect_notice
+from plugins._tieba_mobile import bar_info, is_mobile, mobile_links
 
 hookimpl = pluggy.HookimplMarker("opinion_spiders")
 
 _FLOOR = re.compile(r"^(\d+)楼$")
 _TID = re.compile(r"/p/(\d+)")
+_MARKERS = re.compile(r"tieba\.baidu\.com|百度贴吧|PageData\.forum|tb\d\.bdstatic\.com")
+RAW, RENDERED, MOBILE = "pc-raw-2019", "pc-rendered-2020", "mobile"
 
 
 class TiebaAdapter(Adapter):
@@ -29,13 +34,24 @@ class TiebaAdapter(Adapter):
 
     engine = "tieba"
     kind = "postbar"
-    version = "pc-2020"
+    version = RENDERED
+    versions = (RAW, RENDERED, MOBILE)
     render_js = True
 
+    @classmethod
+    def sniff(cls, text: str, url: str) -> float:
+        hits = len(set(_MARKERS.findall(text[:60000] + " " + url)))
+        return min(0.95, 0.3 * hits)
+
     def parse(self, page: Page) -> Parsed:
+        found = detect_notice(page.text, page.url)
+        if found:
+            return Parsed(page_type="notice", notice_kind=found[0], notice=found[1])
         sel = page.selector
         if sel.css("div.l_post") or sel.css("h3.core_title_txt") or page.role == "thread":
             return self.parse_thread(page)
+        if is_mobile(sel):
+            return Parsed(links=mobile_links(page))
         return Parsed(links=self.listing_links(page))
 
     def listing_links(self, page: Page) -> list[Link]:
@@ -45,10 +61,16 @@ class TiebaAdapter(Adapter):
             raise ParseError(
                 "not_rendered", f"no thread list on {page.url}; bar pages need render_js"
             )
+        version = RENDERED if holder is page.selector else RAW
+        info = bar_info(page.text, page.selector)
+        if version == RAW:
+            info.update((k, v) for k, v in bar_info("", holder).items() if v)
         links = [link for li in items if (link := self.thread_link(page, li))]
+        for link in links:
+            link.meta.update(bar=info["bar"], version=version)
         nxt = absolute(page.url, holder.css("a.next::attr(href)").get())
         if nxt:
-            links.append(Link(nxt, "listing", render_js=True))
+            links.append(Link(nxt, "listing", render_js=True, meta=info))
         return links
 
     def thread_link(self, page: Page, li: Selector) -> Link | None:
@@ -69,7 +91,8 @@ class TiebaAdapter(Adapter):
             else "",
             "replies": replies,
             "author": squash(author),
-            "sticky": bool(data.get("is_top")),
+            "sticky": bool(data.get("is_top")) or bool(li.css(".icon-top, .j_icon_top")),
+            "good": bool(data.get("is_good")),
             "last_reply_text": squash(li.css(".threadlist_reply_date::text").get()),
         }
         return Link(url, "thread", key=f"thread:{tid}", state=str(replies), meta=meta)
@@ -84,23 +107,20 @@ class TiebaAdapter(Adapter):
             else ""
         )
         title = title or page.meta.get("title", "")
+        version = RAW if page.text.lstrip()[:15].lower().startswith("<!doctype") else RENDERED
         posts = []
         for node in sel.css("div.l_post"):
             post = self.floor(page, node, title)
             if post is not None:
+                post.adapter_version = version
                 posts.append(post)
         if not posts:
             raise ParseError("no_posts", f"no Tieba floors on {page.url}")
-        replies = to_int(sel.css("li.l_reply_num span.red::text").get())
+        counts = [to_int(t) for t in sel.css("li.l_reply_num span.red::text").getall()]
         if posts[0].floor == 1:
-            posts[0].replies = replies
-        links = []
-        for a in sel.css("li.l_pager a"):
-            if squash(a.xpath("string()").get()) == "下一页":
-                url = absolute(page.url, a.attrib.get("href"))
-                if url:
-                    links.append(Link(url, "thread", meta=dict(page.meta)))
-                break
+            posts[0].replies = counts[0] if counts else None
+        pages = counts[1] if len(counts) > 1 else None
+        links = [Link(url, "thread", meta={**page.meta, "pages": pages}) for url in next_page(page)]
         return Parsed(posts=posts, links=links)
 
     def floor(self, page: Page, node: Selector, title: str) -> Post | None:
@@ -128,6 +148,15 @@ class TiebaAdapter(Adapter):
             adapter=self.engine,
             adapter_version=self.version,
         )
+
+
+def next_page(page: Page) -> list[str]:
+    """The "下一页" link of a thread's pager (at most one)."""
+    for a in page.selector.css("li.l_pager a"):
+        if squash(a.xpath("string()").get()) == "下一页":
+            url = absolute(page.url, a.attrib.get("href"))
+            return [url] if url else []
+    return []
 
 
 def thread_items(sel: Selector) -> tuple[list[Selector], Selector]:

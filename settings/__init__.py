@@ -85,6 +85,31 @@ OPINION_ENTRYPOINTS_ENABLED = True
 OPINION_STORE_BATCH_SIZE = 200
 #: A post whose score reaches this raises an alert (0 disables alerts).
 OPINION_ALERT_THRESHOLD = 25.0
+#: Alert tiers: name -> score it starts at (empty: notice/warning/urgent at 1×/2×/4× the threshold).
+OPINION_ALERT_TIERS: dict[str, float] = {}
+#: "HH:MM-HH:MM" in OPINION_ALERT_TIMEZONE: tiers below the top are held, then sent as one digest.
+OPINION_ALERT_QUIET_HOURS = ""
+OPINION_ALERT_TIMEZONE = "Asia/Shanghai"
+#: A failed channel is retried after this many seconds, doubling, at most OPINION_ALERT_RETRY_MAX.
+OPINION_ALERT_RETRY_BASE = 60.0
+OPINION_ALERT_RETRY_MAX = 3600.0
+#: Seconds for an SMTP or robot call.
+OPINION_ALERT_TIMEOUT = 10.0
+#: Email channel (empty host: off).
+OPINION_SMTP_HOST = os.environ.get("OPINION_SMTP_HOST", "")
+OPINION_SMTP_PORT = 25
+OPINION_SMTP_FROM = "opinion-spiders@localhost"
+OPINION_SMTP_TO: list[str] = []
+OPINION_SMTP_USER = os.environ.get("OPINION_SMTP_USER", "")
+OPINION_SMTP_PASSWORD = os.environ.get("OPINION_SMTP_PASSWORD", "")
+OPINION_SMTP_STARTTLS = False
+OPINION_SMTP_SSL = False
+#: Group robots (empty URL: off); DingTalk and Feishu sign when their secret is set.
+OPINION_DINGTALK_URL = os.environ.get("OPINION_DINGTALK_URL", "")
+OPINION_DINGTALK_SECRET = os.environ.get("OPINION_DINGTALK_SECRET", "")
+OPINION_WECOM_URL = os.environ.get("OPINION_WECOM_URL", "")
+OPINION_FEISHU_URL = os.environ.get("OPINION_FEISHU_URL", "")
+OPINION_FEISHU_SECRET = os.environ.get("OPINION_FEISHU_SECRET", "")
 #: Webhook channel: POST a JSON body to this URL for every alert (empty: channel off).
 OPINION_WEBHOOK_URL = os.environ.get("OPINION_WEBHOOK_URL", "")
 OPINION_WEBHOOK_TIMEOUT = 10.0

@@ -1,0 +1,165 @@
+"""The alert ledger at work: raise once, deliver to each channel, retry with backoff, hold in
+quiet hours and send the digest afterwards. No Scrapy; the pipeline and the CLI call these.
+
+Each channel's result is written to the ledger right after its try, so a retry never sends
+an alert again to a channel that already has it. One lock per process keeps the crawlers of
+one ``opinion crawl`` from retrying the same alert at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from opinion_spiders.alerting import (
+    AlertPolicy,
+    Channel,
+    delivery_due,
+    is_delivered,
+    record_failure,
+    record_success,
+)
+from opinion_spiders.stores.base import Store
+
+logger = logging.getLogger("opinion_spiders.alerts")
+_LOCK = threading.Lock()
+#: How many ledger entries a retry looks through (newest first).
+RETRY_SCAN_LIMIT = 100_000
+OPEN_STATUSES = ("pending", "held")
+
+
+@dataclass
+class Outcome:
+    """What one raise or retry did, for stats and the CLI."""
+
+    status: str = ""
+    sent: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    digests: int = 0
+
+
+def channel_key(channel: Channel) -> str:
+    """A channel name usable as a field path (``deliveries.<name>``)."""
+    return str(channel.name).replace(".", "_").lstrip("$") or "channel"
+
+
+def raise_alert(
+    store: Store,
+    channels: Sequence[Channel],
+    alert: dict[str, Any],
+    policy: AlertPolicy,
+    now: datetime,
+) -> Outcome | None:
+    """Write the alert to the ledger, then deliver it (or hold it in quiet hours).
+
+    None when the ledger already has it: the same post or cluster never alerts twice.
+    """
+    with _LOCK:
+        if policy.holds(alert, now):
+            alert["status"] = "held"
+        if not store.insert_alert(alert):
+            return None
+        run = _Run(store, channels, policy, now)
+        if alert["status"] == "held":
+            logger.info("alert %s held for the digest after quiet hours", alert["_id"])
+            run.out.status = "held"
+        else:
+            run.deliver(alert)
+        return run.out
+
+
+def retry_pending(
+    store: Store, channels: Sequence[Channel], now: datetime, policy: AlertPolicy | None = None
+) -> Outcome:
+    """Retry alerts still ``pending`` whose backoff is over, and — outside quiet hours — send
+    the alerts ``held`` during them as one digest per channel. Safe to call any time."""
+    run = _Run(store, channels, policy or AlertPolicy(tiers=()), now)
+    with _LOCK:
+        found = store.find_alerts(limit=RETRY_SCAN_LIMIT)
+        for alert in (a for a in found if a.get("status") == "pending"):
+            run.deliver(alert)
+        held = [a for a in found if a.get("status") == "held"]
+        if held and not run.policy.is_quiet(now):
+            run.digest(held)
+    return run.out
+
+
+class _Run:
+    """One pass over the ledger with a fixed clock, collecting what happened."""
+
+    def __init__(
+        self, store: Store, channels: Sequence[Channel], policy: AlertPolicy, now: datetime
+    ) -> None:
+        self.store, self.channels, self.policy, self.now = store, channels, policy, now
+        self.names = [channel_key(c) for c in channels]
+        self.out = Outcome()
+
+    def deliver(self, alert: dict[str, Any]) -> None:
+        """Try every channel that is due; record each result; settle the status."""
+        deliveries = alert.setdefault("deliveries", {})
+        for channel, name in zip(self.channels, self.names, strict=True):
+            if delivery_due(deliveries.get(name), self.now):
+                sent = self._try(channel, partial(channel.send, alert))
+                self._record(alert, name, sent)
+        self.out.status = self._settle(alert, "pending")
+
+    def digest(self, held: list[dict[str, Any]]) -> None:
+        """One message per channel listing the held alerts that channel has not had yet."""
+        for channel, name in zip(self.channels, self.names, strict=True):
+            due = [a for a in held if delivery_due(_record_of(a, name), self.now)]
+            if due:
+                self._digest_to(channel, name, due)
+        for alert in held:
+            self._settle(alert, "held")
+
+    def _digest_to(self, channel: Channel, name: str, due: list[dict[str, Any]]) -> None:
+        send_digest = getattr(channel, "send_digest", None)
+        if send_digest is None:
+            for alert in due:
+                self._record(alert, name, self._try(channel, partial(channel.send, alert)))
+            return
+        error = self._try(channel, partial(send_digest, due))
+        self.out.digests += int(error is None)
+        for alert in due:
+            self._record(alert, name, error, digest=True)
+
+    def _try(self, channel: Channel, send: Callable[[], object]) -> BaseException | None:
+        try:
+            send()
+        except Exception as exc:  # noqa: BLE001 - a failing channel must not stop the others
+            self.out.failed.append(channel_key(channel))
+            logger.error("alert not delivered to %s: %s: %s", channel.name, type(exc).__name__, exc)
+            return exc
+        self.out.sent.append(channel_key(channel))
+        return None
+
+    def _record(
+        self, alert: dict[str, Any], name: str, error: BaseException | None, digest: bool = False
+    ) -> None:
+        """Write one channel's result at once: a crash later cannot make it send again."""
+        old = _record_of(alert, name)
+        if error is None:
+            new = record_success(old, self.now, digest=digest)
+        else:
+            new = record_failure(old, self.now, error, self.policy)
+        alert.setdefault("deliveries", {})[name] = new
+        self.store.update_alert(alert["_id"], {f"deliveries.{name}": new})
+
+    def _settle(self, alert: dict[str, Any], open_status: str) -> str:
+        """``sent`` (with ``alerted_at``) once every channel has it, else stays open."""
+        fields: dict[str, Any] = {"status": open_status}
+        if is_delivered(alert.get("deliveries") or {}, self.names):
+            fields = {"status": "sent", "alerted_at": self.now}
+        if alert.get("status") != fields["status"]:
+            self.store.update_alert(alert["_id"], fields)
+        alert.update(fields)
+        return str(fields["status"])
+
+
+def _record_of(alert: Mapping[str, Any], name: str) -> Any:
+    return (alert.get("deliveries") or {}).get(name)

@@ -1,0 +1,166 @@
+"""How an alert or a digest reads in each channel, and the robots' signatures. Pure functions,
+so every format is table-tested without a network."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import urllib.parse
+from collections.abc import Mapping, Sequence
+from datetime import datetime, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+TIER_LABELS = {"notice": "关注", "warning": "警告", "urgent": "紧急"}
+#: Digests list at most this many alerts (highest score first); the rest are counted.
+DIGEST_MAX_ITEMS = 20
+#: WeCom's documented limits (bytes of UTF-8): markdown 4096, text 2048.
+WECOM_MARKDOWN_MAX = 4096
+
+
+def tier_label(tier: str | None) -> str:
+    return TIER_LABELS.get(tier or "", tier or "")
+
+
+def headline(alert: Mapping[str, Any]) -> str:
+    """``【舆情预警·警告】title`` — the first line, subject and robot title of an alert."""
+    title = alert.get("title") or alert.get("url") or alert.get("_id")
+    return f"【舆情预警·{tier_label(alert.get('tier'))}】{title}"
+
+
+def _when(value: Any, tz: tzinfo) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    return "未知"
+
+
+def alert_fields(alert: Mapping[str, Any], tz: tzinfo = SHANGHAI) -> list[tuple[str, str]]:
+    """The labelled facts an analyst reads, in order."""
+    return [
+        ("站点", f"{alert.get('site') or ''}（{alert.get('kind') or ''}）"),
+        ("分数", f"{float(alert.get('score') or 0):.1f}"),
+        ("规则", "、".join(str(r) for r in alert.get("rules") or []) or "无"),
+        ("命中", "、".join(alert.get("terms") or []) or "无"),
+        ("作者", str(alert.get("author") or "未知")),
+        ("发布", _when(alert.get("published_at"), tz)),
+    ]
+
+
+def alert_text(alert: Mapping[str, Any], tz: tzinfo = SHANGHAI) -> str:
+    lines = [headline(alert)]
+    lines += [f"{label}：{value}" for label, value in alert_fields(alert, tz)]
+    lines.append(f"链接：{alert.get('url') or ''}")
+    return "\n".join(lines)
+
+
+def alert_markdown(alert: Mapping[str, Any], tz: tzinfo = SHANGHAI) -> str:
+    """Markdown both DingTalk and WeCom render: a heading, bold labels, a link."""
+    lines = [f"### {headline(alert)}"]
+    lines += [f"**{label}**：{value}  " for label, value in alert_fields(alert, tz)]
+    if alert.get("url"):
+        lines.append(f"[查看原文]({alert['url']})")
+    return "\n".join(lines)
+
+
+def digest_title(alerts: Sequence[Mapping[str, Any]]) -> str:
+    return f"【舆情预警·静默时段摘要】{len(alerts)} 条预警"
+
+
+def digest_items(
+    alerts: Sequence[Mapping[str, Any]], tz: tzinfo = SHANGHAI
+) -> tuple[list[str], int]:
+    """One line per alert, highest score first, at most DIGEST_MAX_ITEMS; and how many more."""
+    ranked = sorted(alerts, key=lambda a: -float(a.get("score") or 0))
+    lines = [
+        f"[{tier_label(a.get('tier'))}] {float(a.get('score') or 0):.1f} "
+        f"{a.get('site') or ''} {a.get('title') or ''} "
+        f"（{_when(a.get('created_at'), tz)}）{a.get('url') or ''}"
+        for a in ranked[:DIGEST_MAX_ITEMS]
+    ]
+    return lines, max(0, len(ranked) - DIGEST_MAX_ITEMS)
+
+
+def digest_text(alerts: Sequence[Mapping[str, Any]], tz: tzinfo = SHANGHAI) -> str:
+    lines, more = digest_items(alerts, tz)
+    out = [digest_title(alerts), *(f"{i}. {line}" for i, line in enumerate(lines, 1))]
+    if more:
+        out.append(f"……另有 {more} 条，见 opinion report")
+    return "\n".join(out)
+
+
+def digest_markdown(alerts: Sequence[Mapping[str, Any]], tz: tzinfo = SHANGHAI) -> str:
+    ranked = sorted(alerts, key=lambda a: -float(a.get("score") or 0))
+    out = [f"### {digest_title(alerts)}"]
+    for i, a in enumerate(ranked[:DIGEST_MAX_ITEMS], 1):
+        title = a.get("title") or a.get("url") or a.get("_id")
+        link = f"[{title}]({a['url']})" if a.get("url") else str(title)
+        out.append(
+            f"{i}. **{tier_label(a.get('tier'))}** {float(a.get('score') or 0):.1f} "
+            f"{a.get('site') or ''} {link}"
+        )
+    if len(ranked) > DIGEST_MAX_ITEMS:
+        out.append(f"……另有 {len(ranked) - DIGEST_MAX_ITEMS} 条，见 opinion report")
+    return "\n".join(out)
+
+
+def truncate_utf8(text: str, max_bytes: int) -> str:
+    """Cut to a byte budget without splitting a character (robots count bytes)."""
+    data = text.encode("utf-8")
+    if len(data) <= max_bytes:
+        return text
+    return data[: max_bytes - 3].decode("utf-8", errors="ignore") + "…"
+
+
+# -- robot bodies ----------------------------------------------------------------------------
+def dingtalk_body(title: str, markdown: str) -> dict[str, Any]:
+    """DingTalk custom robot, ``msgtype`` markdown: ``title`` shows in the chat list."""
+    return {"msgtype": "markdown", "markdown": {"title": title, "text": markdown}}
+
+
+def wecom_body(markdown: str) -> dict[str, Any]:
+    """WeCom group robot, ``msgtype`` markdown: ``content`` of at most 4096 UTF-8 bytes."""
+    content = truncate_utf8(markdown, WECOM_MARKDOWN_MAX)
+    return {"msgtype": "markdown", "markdown": {"content": content}}
+
+
+def feishu_body(
+    title: str, lines: Sequence[str], url: str | None, signature: tuple[str, str] | None
+) -> dict[str, Any]:
+    """Feishu custom bot, ``msg_type`` post (rich text): one paragraph a line, a link last;
+    ``timestamp`` and ``sign`` in the body when the bot has a secret."""
+    paragraphs: list[list[dict[str, str]]] = [[{"tag": "text", "text": line}] for line in lines]
+    if url:
+        paragraphs.append([{"tag": "a", "text": "查看原文", "href": url}])
+    body: dict[str, Any] = {
+        "msg_type": "post",
+        "content": {"post": {"zh_cn": {"title": title, "content": paragraphs}}},
+    }
+    if signature:
+        body["timestamp"], body["sign"] = signature
+    return body
+
+
+# -- signing ---------------------------------------------------------------------------------
+def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
+    """HmacSHA256 of ``timestamp + "\\n" + secret`` keyed by the secret, base64 (not yet
+    URL-encoded: :func:`dingtalk_signed_url` does that)."""
+    to_sign = f"{timestamp_ms}\n{secret}".encode()
+    digest = hmac.new(secret.encode(), to_sign, hashlib.sha256).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+def dingtalk_signed_url(url: str, secret: str, timestamp_ms: int) -> str:
+    """The webhook URL with ``timestamp`` (ms) and the URL-encoded ``sign`` appended."""
+    query = urllib.parse.urlencode(
+        {"timestamp": timestamp_ms, "sign": dingtalk_sign(secret, timestamp_ms)}
+    )
+    return f"{url}{'&' if '?' in url else '?'}{query}"
+
+
+def feishu_sign(secret: str, timestamp_s: int) -> str:
+    """Feishu's reverse use of HMAC: ``timestamp + "\\n" + secret`` is the KEY, the message
+    is empty; base64 of the SHA-256 digest."""
+    key = f"{timestamp_s}\n{secret}".encode()
+    return base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode("ascii")

@@ -1,0 +1,148 @@
+"""Discuz! 6/7 markup (``forumdisplay.php`` / ``viewthread.php``, usually GBK) and the parts of
+a Discuz! page both generations share: version markers, page-type markers, board statistics.
+
+Kept apart from the X3 adapter so each generation's selectors stay readable side by side.
+"""
+
+from __future__ import annotations
+
+import re
+
+from parsel import Selector
+
+from opinion_spiders.adapters import Link, Page
+from plugins._html import absolute, query_param, squash, title_or_text, to_int
+
+_GENERATOR = re.compile(
+    r"""<meta[^>]+name=["']generator["'][^>]+content=["']Discuz!\s*([^"']+)""", re.I
+)
+_TIPS = re.compile(r"tipsinfo\s*=\s*'[^|']*\|(X[\d.]+)\|")
+_OLD_TID = re.compile(r"(?:viewthread\.php\?tid=|thread-)(\d+)")
+_COUNT = re.compile(r"(查看|阅读|回复|主题|今日|帖子)\s*[:：]?\s*(\d[\d,]*)")
+_COUNT_AFTER = re.compile(r"(\d[\d,]*)\s*(主题|回复)")
+_PAGES = re.compile(r"(?:共|/)\s*(\d+)\s*页")
+
+THREAD_MARKERS = "#postlist, #thread_subject, td[id^=postmessage_], #threadtitle"
+LISTING_MARKERS = (
+    "#threadlisttableid, #threadlist, tbody[id^=normalthread_], tbody[id^=stickthread_]"
+)
+
+
+def page_version(text: str, sel: Selector) -> str:
+    """ "x3" or "7": the generator meta (or X3's ``tipsinfo``) first, then markup only 6/7 has."""
+    found = _GENERATOR.search(text[:20000]) or _TIPS.search(text)
+    if found:
+        return "x3" if found.group(1).strip().upper().startswith("X") else "7"
+    if sel.css("td.postauthor, div.mainbox, table.datatable, div.pages_btns"):
+        return "7"
+    return "x3"
+
+
+def page_kind(sel: Selector, role: str) -> str:
+    """ "thread", "listing" or "index" from the page's markers; the link's role breaks ties."""
+    if sel.css(THREAD_MARKERS):
+        return "thread"
+    if sel.css(LISTING_MARKERS):
+        return "listing"
+    return role if role in ("thread", "listing") else "index"
+
+
+def listing_info(sel: Selector) -> dict[str, object]:
+    """Board name, thread count, today's posts and page count shown above a thread list."""
+    name = squash(sel.xpath("string(//h1[contains(@class,'xs2')]/a)").get())
+    name = name or squash(sel.xpath("string(//div[@id='forumheader']//h1)").get())
+    header = squash(
+        sel.xpath("string(//h1[contains(@class,'xs2')]/span | //p[@class='forumstats'])").get()
+    )
+    counts = {label: to_int(n) for n, label in _COUNT_AFTER.findall(header)}
+    counts.update((label, to_int(n)) for label, n in _COUNT.findall(header))
+    pager = sel.xpath("(//div[@class='pg'] | //div[@class='pages'])[1]")
+    pages = _PAGES.search(squash(pager.xpath("string()").get()))
+    last = to_int(pager.css("a.last::text").get()) if pager else None
+    return {
+        "forum": name,
+        "threads": counts.get("主题"),
+        "today": counts.get("今日"),
+        "pages": int(pages.group(1)) if pages else last,
+    }
+
+
+def thread_counts(sel: Selector) -> tuple[int | None, int | None]:
+    """(views, replies) of a thread: X3's ``div.hm``, 6/7's ``threadstats`` line."""
+    nums = [to_int(t) for t in sel.css("div.hm span.xi1::text").getall()]
+    if len(nums) >= 2:
+        return nums[0], nums[1]
+    text = squash(sel.xpath("string(//*[contains(@class,'threadstats')])").get())
+    counts = {label: to_int(n) for label, n in _COUNT.findall(text)}
+    return counts.get("查看") or counts.get("阅读"), counts.get("回复")
+
+
+def board_name(sel: Selector) -> str:
+    """The board a thread sits in: the last board link of the breadcrumb."""
+    crumbs = sel.xpath(
+        "//div[@id='pt' or @id='nav']"
+        "//a[contains(@href,'forumdisplay') or contains(@href,'forum-')]"
+    )
+    return squash(crumbs[-1].xpath("string()").get()) if crumbs else ""
+
+
+def old_thread_link(page: Page, row: Selector) -> Link | None:
+    """One ``tbody`` row of a Discuz! 6/7 thread list."""
+    tid = row.attrib["id"].rpartition("_")[2]
+    title = row.xpath(
+        ".//th//span[starts-with(@id,'thread_')]/a | .//th//a[contains(@href,'thread')]"
+    )
+    url = absolute(page.url, title[0].attrib.get("href")) if title else None
+    if not url or not tid.isdigit():
+        return None
+    nums = row.css("td.nums")
+    replies = to_int(nums.css("strong::text").get()) or 0
+    author = row.css("td.author")
+    href = author.css("cite a::attr(href)").get() or ""
+    meta = {
+        "tid": tid,
+        "title": squash(title[0].xpath("string()").get()),
+        "replies": replies,
+        "views": to_int(nums.css("em::text").get()),
+        "author": squash(author.css("cite a::text").get()) if author else "",
+        "author_id": query_param(href.replace("&amp;", "&"), "uid"),
+        "published_text": title_or_text(author[0].css("em")[0]) if author.css("em") else "",
+        "sticky": row.attrib["id"].startswith("stick"),
+    }
+    return Link(url, "thread", key=f"thread:{tid}", state=str(replies), meta=meta)
+
+
+def old_tid(url: str) -> str | None:
+    m = _OLD_TID.search(url)
+    return m.group(1) if m else None
+
+
+_DISCUZ_UID = re.compile(r"discuz_uid\s*=\s*'(\d+)'")
+_STATS = re.compile(r"(\d+)\s*篇主题.*?今日发帖量?为?\s*(\d+)", re.S)
+
+
+def index_info(page: Page) -> dict[str, object]:
+    """What a board index shows beside its boards: the logged-in member, the site's figures,
+    the newest member and the threads it features (hot/digest boxes)."""
+    sel = page.selector
+    uid = _DISCUZ_UID.search(page.text)
+    stats = _STATS.search(squash(" ".join(sel.xpath("//body//text()").getall())))
+    threads: dict[str, dict[str, str]] = {}
+    for a in sel.xpath("//a[@href]"):
+        tid = old_tid(a.attrib["href"]) if "thread" in a.attrib["href"] else None
+        title = squash(a.attrib.get("title") or a.xpath("string()").get())
+        if tid and title and tid not in threads:
+            url = absolute(page.url, a.attrib["href"]) or ""
+            threads[tid] = {"tid": tid, "title": title, "url": url}
+    return {
+        "user": squash(sel.css("strong.vwmy a::text").get()),
+        "uid": uid.group(1) if uid and uid.group(1) != "0" else None,
+        "threads": int(stats.group(1)) if stats else None,
+        "today": int(stats.group(2)) if stats else None,
+        "newest_member": squash(
+            sel.xpath(
+                "string(//a[contains(@href,'username')][preceding::text()[contains(.,'最新注册')]][1])"
+            ).get()
+        ),
+        "featured": list(threads.values()),
+    }

@@ -1,0 +1,139 @@
+"""Pages that are not content: login notices, redirects, captcha walls, deleted threads, permission
+notices. Sites serve them with HTTP 200, so an adapter that does not look first parses them into
+empty posts (or none) and a layout alarm goes off for the wrong reason.
+"""
+
+from __future__ import annotations
+
+import re
+
+from parsel import Selector
+
+from plugins._html import node_text, squash
+
+#: Containers engines put a notice in (Discuz X ``#messagetext``, Discuz 6/7 ``div.message``,
+#: phpBB ``#message``, Tieba's 404 box, generic error boxes).
+_BOXES = (
+    "#messagetext, div.box.message, div.alert_error, div.alert_info, div.alert_right, "
+    "#message.panel, .page_404, .page404, #errorText, .error-page, .errorbox"
+)
+_JS_MESSAGE = re.compile(r"""innerHTML\s*=\s*['"]([^'"<>]{4,200})['"]""")
+_JS_REDIRECT = re.compile(
+    r"(?:window\.|document\.|top\.)?location(?:\.href)?\s*(?:=|\.replace\(|\.assign\()\s*['\"]"
+)
+_CAPTCHA_MARKUP = re.compile(
+    r"cf-challenge|challenge-platform|cf_chl_|geetest|nc_1_n1z|captcha|wappass\.baidu\.com", re.I
+)
+_META_REFRESH = re.compile(r"<meta[^>]+http-equiv\s*=\s*['\"]?refresh", re.I)
+#: (kind, phrases) in the order they are tried: the first kind with a phrase in the message wins.
+_KINDS = (
+    (
+        "captcha",
+        (
+            "百度安全验证", "安全验证", "请输入验证码", "输入验证码", "拖动滑块", "滑块验证",
+            "向右滑动", "人机验证", "访问验证",
+            "Just a moment", "Checking your browser", "cf-challenge", "challenge-platform",
+            "Attention Required", "verify you are human",
+        ),
+    ),
+    (
+        "deleted",
+        (
+            "已被删除", "已删除", "主题不存在", "帖子不存在", "贴子不存在", "该帖不存在",
+            "该贴不存在", "正在被审核", "页面不存在", "topic does not exist", "has been deleted",
+        ),
+    ),
+    (
+        "no_permission",
+        (
+            "没有权限", "无权", "权限不足", "需要登录", "尚未登录", "请先登录", "登录后才可以",
+            "not authorised", "not authorized", "permission",
+        ),
+    ),
+    ("login", ("欢迎您回来", "登录成功", "登陆成功", "现在将转入", "退出成功", "logged in")),
+)  # fmt: skip
+#: A page whose visible text is shorter than this (and whose markup is not large: raw Tieba
+#: pages hide their content in comments) carries no posts worth reading.
+SMALL_PAGE = 1500
+SMALL_MARKUP = 150_000
+#: Below this, a page is nothing but its message.
+TINY_PAGE = 120
+#: A page whose title reads like a notice is one only if its text is this short.
+TITLE_ONLY_PAGE = 400
+
+
+def detect_notice(text: str, url: str) -> tuple[str, str] | None:
+    """``(notice_kind, message)`` when the page is a notice rather than content, else None.
+
+    Phrases are only trusted in a notice box, the title, or a page with little text, so a post
+    that mentions "验证码" or "已被删除" stays content.
+    """
+    sel = Selector(text=text or "<html/>")
+    title = squash(sel.css("title::text").get())
+    box = sel.css(_BOXES)
+    if box:
+        message = box_message(box[0])
+        return kind_of(message + " " + title) or "other", message or title
+    visible = visible_text(sel)
+    small = len(visible) < SMALL_PAGE and len(text) < SMALL_MARKUP
+    kind = "captcha" if "验证" in title else kind_of(title) if title else None
+    # a notice page says little beyond its title (a verification wall may carry heavy
+    # scripts, but never much text): an article titled 警惕“验证码”诈骗 is content
+    if kind and len(visible) < TITLE_ONLY_PAGE:
+        return kind, title
+    if small:
+        return small_page_notice(text, sel, visible)
+    return None
+
+
+def small_page_notice(text: str, sel: Selector, visible: str) -> tuple[str, str] | None:
+    """A page with little text: its headings say what it is; a near-empty page is judged on
+    all its text, captcha scripts and redirects (a short post stays content)."""
+    for heading in sel.css("h1, h2, h3, h4"):
+        message = squash(heading.xpath("string()").get())
+        kind = kind_of(message)
+        if kind:
+            return kind, message
+    if len(visible) >= TINY_PAGE:
+        return None
+    kind = kind_of(visible) or ("captcha" if _CAPTCHA_MARKUP.search(text) else None)
+    if kind:
+        return kind, visible[:300]
+    if _redirects(text):
+        return "redirect", visible[:300] or "redirect"
+    return None
+
+
+def kind_of(message: str) -> str | None:
+    """The notice kind whose phrases the message contains."""
+    lowered = message.lower()
+    for kind, phrases in _KINDS:
+        if any(p.lower() in lowered for p in phrases):
+            return kind
+    return None
+
+
+def box_message(box: Selector) -> str:
+    """The message of a notice box; Discuz sets some only from JS (``innerHTML = '…'``)."""
+    main = [
+        node_text(p)
+        for p in box.xpath(".//p[not(contains(@class,'alert_btnleft'))] | .//h2 | .//h3")
+    ]
+    text = " ".join(t for t in main if t)
+    if text:
+        return text
+    scripted = _JS_MESSAGE.findall(" ".join(box.css("script::text").getall()))
+    extra = squash(box.css(".alert_btnleft").xpath("string()").get())
+    return " ".join([*scripted, extra]).strip() or node_text(box)
+
+
+def visible_text(sel: Selector) -> str:
+    """The body text a reader sees (no scripts, styles or comments)."""
+    parts = sel.xpath(
+        "//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)]"
+    ).getall()
+    return squash(" ".join(parts))
+
+
+def _redirects(text: str) -> bool:
+    return bool(_META_REFRESH.search(text) or _JS_REDIRECT.search(text))

@@ -1,0 +1,222 @@
+"""The generic forum engine: reads boards no adapter knows (Flarum, MyBB, NodeBB, home-grown)
+by structure rather than by selectors.
+
+A thread page repeats one block per post. Among sibling elements that share a tag/class
+signature, the group whose members most often hold a date-like text and a body of real text is
+taken as the posts; author, time and body are then guessed inside each block. The guess is
+marked with a lower ``confidence`` so analysts and health checks can tell it from an engine's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+import pluggy
+from lxml import etree
+from parsel import Selector
+
+from opinion_spiders.adapters import Adapter, Page, Parsed
+from opinion_spiders.errors import ParseError
+from opinion_spiders.items import Post
+from plugins._html import node_text, squash, without_fragment
+from plugins._notice import detect_notice
+
+hookimpl = pluggy.HookimplMarker("opinion_spiders")
+
+CONFIDENCE = 0.5
+DATE_LIKE = re.compile(
+    r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}|\d{1,2}:\d{2}|\d+\s*(?:秒|分钟|小时|天|周|个?月)前"
+    r"|刚刚|昨天|前天|\b\d+\s*(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?)\s+ago\b"
+    r"|\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}",
+    re.I,
+)
+_AUTHOR_HINT = re.compile(r"author|user|poster|name|nick|member", re.I)
+_BODY_HINT = re.compile(r"content|body|message|text|post_?body|entry|msg", re.I)
+_ID_DIGITS = re.compile(r"(\d{2,})")
+_BODY_TAGS = ("div", "section", "article", "td", "p")
+_PROFILE = re.compile(r"user|member|profile|space|/u/|uid=|[?&]un=", re.I)
+_SKIP = {"script", "style", "noscript", "head", "nav", "footer", "header", "form"}
+_MIN_BODY = 8
+
+
+class GenericForumAdapter(Adapter):
+    """Any forum-like thread page; posts carry ``confidence`` 0.5."""
+
+    engine = "generic"
+    kind = "forum"
+    version = "blocks-1"
+    versions = ("blocks-1",)
+
+    @classmethod
+    def sniff(cls, text: str, url: str) -> float:
+        return 0.1
+
+    def parse(self, page: Page) -> Parsed:
+        found = detect_notice(page.text, page.url)
+        if found:
+            return Parsed(page_type="notice", notice_kind=found[0], notice=found[1])
+        blocks = post_blocks(page.selector)
+        if not blocks:
+            raise ParseError("no_posts", f"no repeated post blocks on {page.url}")
+        title = thread_title(page.selector)
+        posts = [
+            post for i, b in enumerate(blocks, 1) if (post := self.block_post(page, b, title, i))
+        ]
+        if not posts:
+            raise ParseError("no_posts", f"no readable post blocks on {page.url}")
+        return Parsed(posts=posts)
+
+    def block_post(self, page: Page, block: etree._Element, title: str, index: int) -> Post | None:
+        """Author, time and body guessed inside one block."""
+        node = Selector(root=block)
+        body = body_node(block)
+        if body is None:
+            return None
+        content = node_text(Selector(root=body), ".//blockquote")
+        pid = post_id(block)
+        return Post(
+            site=page.site.name,
+            kind=self.kind,
+            url=f"{without_fragment(page.url)}#{block.get('id') or f'post-{pid or index}'}",
+            title=title,
+            content=content,
+            author=author_of(block, body),
+            post_id=pid,
+            floor=index,
+            published_text=time_of(node),
+            adapter=self.engine,
+            adapter_version=self.version,
+            confidence=CONFIDENCE,
+        )
+
+
+def signature(el: etree._Element) -> str:
+    """Tag plus the first class token: what repeated post blocks share (later tokens mark
+    variants such as the opening post, and ids carry numbers)."""
+    classes = (el.get("class") or "").split()
+    return f"{el.tag}.{classes[0] if classes else ''}"
+
+
+def post_blocks(sel: Selector) -> list[etree._Element]:
+    """The sibling group that looks most like posts: most members with a date and a body."""
+    best: list[etree._Element] = []
+    best_score = 0.0
+    for parent in sel.root.iter():
+        if not isinstance(parent.tag, str) or parent.tag in _SKIP:
+            continue
+        groups: dict[str, list[etree._Element]] = defaultdict(list)
+        for child in parent:
+            if isinstance(child.tag, str) and child.tag not in _SKIP:
+                groups[signature(child)].append(child)
+        for members in groups.values():
+            score = group_score(members)
+            if score > best_score:
+                best, best_score = members, score
+    return [el for el in best if looks_like_post(el)]
+
+
+def group_score(members: list[etree._Element]) -> float:
+    if len(members) < 2:
+        return 0.0
+    hits = [el for el in members if looks_like_post(el)]
+    if len(hits) < 2:
+        return 0.0
+    text = sum(min(len(_text(el)), 2000) for el in hits) / len(hits)
+    return len(hits) * 100 + text / 10 - (len(members) - len(hits)) * 20
+
+
+def looks_like_post(el: etree._Element) -> bool:
+    text = _text(el)
+    if len(text) < _MIN_BODY + 6:
+        return False
+    stamped = el.xpath(".//time | .//*[@datetime] | .//*[@data-time] | self::*[@data-timestamp]")
+    has_time = bool(stamped) or bool(DATE_LIKE.search(text[:600]))
+    return has_time and body_node(el) is not None
+
+
+def body_node(block: etree._Element) -> etree._Element | None:
+    """The element holding the post text: the innermost block with a content-like class that
+    still holds a fair share of the text, else the parent of the first paragraph."""
+    hinted = [
+        (el, len(_text(el)))
+        for el in block.iter(*_BODY_TAGS)
+        if el is not block and _BODY_HINT.search(f"{el.get('class', '')} {el.get('id', '')}")
+    ]
+    longest = max((n for _, n in hinted), default=0)
+    fair = [el for el, n in hinted if n >= max(_MIN_BODY, 0.3 * longest)]
+    innermost = [el for el in fair if not any(el in o.iterancestors() for o in fair)]
+    if innermost:
+        return innermost[0]
+    paragraphs = block.xpath(".//p")
+    return paragraphs[0].getparent() if paragraphs else None
+
+
+def author_of(block: etree._Element, body: etree._Element) -> str:
+    """A declared name (``data-username``, ``itemprop=name``), else a profile link's text, else
+    the shortest author-like element; never from inside the body."""
+    outside = [
+        el for el in block.iter()
+        if isinstance(el.tag, str) and el is not body and body not in el.iterancestors()
+    ]  # fmt: skip
+    for el in outside:
+        declared = el.get("data-username") or (
+            el.get("content") if el.get("itemprop") == "name" else None
+        )
+        if declared:
+            return squash(declared)
+    for el in outside:
+        text = _text(el)
+        if el.tag == "a" and _PROFILE.search(el.get("href") or "") and 1 < len(text) <= 40:
+            return text
+    hinted = [
+        text for el in outside
+        if _AUTHOR_HINT.search(f"{el.get('class', '')} {el.get('itemprop', '')}")
+        and 1 < len(text := _text(el)) <= 40 and not DATE_LIKE.search(text)
+    ]  # fmt: skip
+    return min(hinted, key=len) if hinted else ""
+
+
+def time_of(node: Selector) -> str:
+    """A ``<time datetime>``, a ``data-time``, a ``title`` with the absolute time, or a date."""
+    stamp = node.xpath(
+        "(.//time/@datetime | .//*[@data-time]/@data-time | .//*[@datetime]/@datetime)[1]"
+    ).get()
+    if stamp:
+        return squash(stamp)
+    for title in node.xpath(".//*[@title]/@title").getall():
+        if DATE_LIKE.search(title) and re.search(r"\d{4}", title):
+            return squash(title)
+    for text in node.xpath(".//text()[not(ancestor::blockquote)]").getall():
+        found = DATE_LIKE.search(text)
+        if found and len(text.strip()) <= 60:
+            return squash(text)
+    return ""
+
+
+def post_id(block: etree._Element) -> str | None:
+    for attr in ("data-pid", "data-post-id", "data-id", "id"):
+        m = _ID_DIGITS.search(block.get(attr) or "")
+        if m:
+            return m.group(1)
+    return None
+
+
+def thread_title(sel: Selector) -> str:
+    """The heading that the ``<title>`` starts with (site banners are ``<h1>`` too), else
+    the ``<title>`` up to its site suffix."""
+    title = squash(sel.css("title::text").get())
+    for heading in sel.css("h1, h2, h3"):
+        text = squash(heading.xpath("string()").get())
+        if len(text) > 3 and title.startswith(text):
+            return text
+    return re.split(r"\s+[-|_–]\s+", title)[0]
+
+
+def _text(el: etree._Element) -> str:
+    return squash("".join(t for t in el.itertext()))
+
+
+@hookimpl
+def opinion_adapters() -> list[type[Adapter]]:
+    return [GenericForumAdapter]

@@ -1,0 +1,347 @@
+"""Alerts: tiers, the one-alert ledger, quiet hours and digests, retries with backoff, latency —
+pure functions as tables, then the ledger at work on a real store with real receivers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from opinion_spiders._alert_dispatch import raise_alert
+from opinion_spiders.alerting import (
+    AlertPolicy,
+    alert_for,
+    backoff_delay,
+    delivery_due,
+    parse_quiet_hours,
+    record_failure,
+    record_success,
+    retry_pending,
+    tier_for,
+    tier_table,
+)
+from opinion_spiders.report import alert_latency, build_report, format_report, percentile
+from opinion_spiders.stores import Store, open_store
+from plugins._channel_robots import DingTalkChannel
+from plugins.channels import LogChannel, WebhookChannel
+from tests.receivers import DingTalkReceiver, WebhookReceiver
+
+SH = ZoneInfo("Asia/Shanghai")
+TIERS = {"notice": 25, "warning": 50, "urgent": 100}
+
+
+def _sh(hour: int, minute: int = 0, day: int = 1) -> datetime:
+    """A moment given in Shanghai local time (the quiet-hours clock)."""
+    return datetime(2024, 5, day, hour, minute, tzinfo=SH).astimezone(UTC)
+
+
+# -- tiers -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("score", "tiers", "expected"),
+    [
+        (24.9, TIERS, None),
+        (25, TIERS, "notice"),
+        (49.9, TIERS, "notice"),
+        (50, TIERS, "warning"),
+        (100, TIERS, "urgent"),
+        (1e6, TIERS, "urgent"),
+        (10, 10.0, "notice"),  # a number: notice, warning at 2×, urgent at 4×
+        (25, 10.0, "warning"),
+        (40, 10.0, "urgent"),
+        (1e6, 0.0, None),  # threshold 0: alerts off
+        (30, {"红色": 30, "蓝色": 10, "黄色": 20}, "红色"),  # any names, any order
+        (15, {"红色": 30, "蓝色": 10, "黄色": 20}, "蓝色"),
+        (99, {}, None),
+    ],
+)
+def test_alerting_tier_for(score: float, tiers: Any, expected: str | None) -> None:
+    assert tier_for(score, tiers) == expected
+
+
+def test_alerting_tier_table_sorted_and_drops_nonpositive() -> None:
+    assert tier_table({"b": 50, "a": 25, "off": 0}) == [("a", 25.0), ("b", 50.0)]
+
+
+def test_alerting_policy_from_settings() -> None:
+    policy = AlertPolicy.from_settings(
+        {
+            "OPINION_ALERT_TIERS": '{"notice": 30, "urgent": 90}',
+            "OPINION_ALERT_QUIET_HOURS": "22:30-06:00",
+        }
+    )
+    assert policy.tiers == (("notice", 30.0), ("urgent", 90.0)) and policy.top_tier == "urgent"
+    assert policy.quiet is not None and str(policy.quiet) == "22:30-06:00"
+    derived = AlertPolicy.from_settings({"OPINION_ALERT_THRESHOLD": 20})
+    assert derived.tiers == (("notice", 20.0), ("warning", 40.0), ("urgent", 80.0))
+    assert derived.quiet is None and derived.retry_base == 60 and derived.retry_max == 3600
+
+
+# -- one alert per post or cluster -----------------------------------------------------------
+def _post(pid: str = "s:1:9", score: float = 60.0, cluster: str | None = None) -> dict[str, Any]:
+    now = datetime(2024, 5, 1, 8, tzinfo=UTC)
+    return {
+        "_id": pid, "site": "demo-forum", "kind": "forum", "url": f"http://x/{pid}",
+        "title": "街道办强拆", "score": score, "cluster_id": cluster,
+        "matches": [{"rule": "land", "hits": [{"term": "强拆"}, {"term": "补偿款"}]}],
+        "published_at": now - timedelta(minutes=30), "crawled_at": now - timedelta(minutes=2),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("post", "key"),
+    [
+        (_post(), "post:s:1:9"),
+        (_post(cluster="c42"), "cluster:c42"),
+        (_post(cluster=""), "post:s:1:9"),
+    ],
+)
+def test_alerting_alert_key_per_post_or_cluster(post: dict[str, Any], key: str) -> None:
+    alert = alert_for(post, TIERS, datetime(2024, 5, 1, tzinfo=UTC))
+    assert alert is not None and alert["_id"] == key
+    assert alert["tier"] == "warning" and alert["terms"] == ["强拆", "补偿款"]
+    assert (
+        alert["published_at"] == post["published_at"] and alert["crawled_at"] == post["crawled_at"]
+    )
+
+
+# -- quiet hours -----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("window", "when", "quiet"),
+    [
+        ("23:00-07:00", _sh(23, 0), True),
+        ("23:00-07:00", _sh(22, 59), False),
+        ("23:00-07:00", _sh(0, 0), True),
+        ("23:00-07:00", _sh(6, 59), True),
+        ("23:00-07:00", _sh(7, 0), False),
+        ("23:00-07:00", _sh(12, 0), False),
+        ("12:00-13:30", _sh(12, 0), True),  # a window inside one day
+        ("12:00-13:30", _sh(13, 30), False),
+        ("12:00-13:30", _sh(11, 59), False),
+        # 16:00 UTC is midnight in Shanghai: the window is read in OPINION_ALERT_TIMEZONE
+        ("23:00-07:00", datetime(2024, 5, 1, 16, 0, tzinfo=UTC), True),
+        ("23:00-07:00", datetime(2024, 5, 1, 0, 0, tzinfo=UTC), False),
+    ],
+)
+def test_alerting_quiet_hours_window(window: str, when: datetime, quiet: bool) -> None:
+    hours = parse_quiet_hours(window, SH)
+    assert hours is not None and hours.contains(when) is quiet
+
+
+@pytest.mark.parametrize("text", ["23-07", "25:00-07:00", "23:00-07:61", "08:00-08:00", "夜间"])
+def test_alerting_quiet_hours_rejects_bad_text(text: str) -> None:
+    with pytest.raises(ValueError, match="quiet hours"):
+        parse_quiet_hours(text, SH)
+
+
+def test_alerting_quiet_hours_off_when_empty() -> None:
+    assert parse_quiet_hours("", SH) is None and parse_quiet_hours(None, SH) is None
+    assert parse_quiet_hours(" 7:05 - 9:00 ", SH) is not None
+
+
+def test_alerting_quiet_hours_hold_all_but_the_top_tier() -> None:
+    policy = AlertPolicy.from_settings(
+        {"OPINION_ALERT_TIERS": TIERS, "OPINION_ALERT_QUIET_HOURS": "23:00-07:00"}
+    )
+    assert policy.quiet is not None and policy.quiet.start == time(23)
+    assert policy.holds({"tier": "warning"}, _sh(1)) and policy.holds({"tier": "notice"}, _sh(1))
+    assert not policy.holds({"tier": "urgent"}, _sh(1))
+    assert not policy.holds({"tier": "notice"}, _sh(9))
+
+
+# -- retries ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("attempts", "delay"),
+    [(0, 0), (1, 60), (2, 120), (3, 240), (6, 1920), (7, 3600), (8, 3600), (500, 3600)],
+)
+def test_alerting_backoff_schedule(attempts: int, delay: float) -> None:
+    assert backoff_delay(attempts, 60, 3600) == delay
+
+
+def test_alerting_delivery_records() -> None:
+    now = datetime(2024, 5, 1, tzinfo=UTC)
+    policy = AlertPolicy(tiers=(), retry_base=10, retry_max=100)
+    failed = record_failure(None, now, TimeoutError("timed out"), policy)
+    assert failed["status"] == "failed" and failed["attempts"] == 1
+    assert (
+        failed["next_attempt_at"] == now + timedelta(seconds=10)
+        and "TimeoutError" in failed["error"]
+    )
+    again = record_failure(failed, now, OSError("refused"), policy)
+    assert again["attempts"] == 2 and again["next_attempt_at"] == now + timedelta(seconds=20)
+    assert not delivery_due(again, now + timedelta(seconds=19))
+    assert delivery_due(again, now + timedelta(seconds=20))
+    sent = record_success(again, now)
+    assert sent["status"] == "sent" and sent["attempts"] == 3 and not delivery_due(sent, now)
+    # older ledgers kept plain strings
+    assert not delivery_due("sent", now) and delivery_due("failed: OSError: x", now)
+    assert delivery_due(None, now)
+
+
+# -- latency ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("values", "q", "expected"),
+    [([], 50, None), ([7.0], 99, 7.0), ([1, 2, 3, 4], 50, 2), ([1, 2, 3, 4], 90, 4),
+     (list(range(1, 101)), 50, 50), (list(range(1, 101)), 90, 90), (list(range(1, 101)), 99, 99)],
+)  # fmt: skip
+def test_alerting_percentile_nearest_rank(values: list[float], q: float, expected: float) -> None:
+    assert percentile(values, q) == expected
+
+
+def test_alerting_latency_from_published_and_crawled() -> None:
+    t0 = datetime(2024, 5, 1, tzinfo=UTC)
+    alerts = [
+        {"type": "post", "published_at": t0, "crawled_at": t0 + timedelta(seconds=50),
+         "alerted_at": t0 + timedelta(seconds=60 * (i + 1))}
+        for i in range(10)
+    ] + [
+        {"type": "post", "published_at": None, "crawled_at": t0, "alerted_at": t0},  # no time shown
+        {"type": "post", "published_at": t0, "crawled_at": t0, "status": "pending"},  # not sent yet
+        {"type": "health", "published_at": t0, "crawled_at": t0, "alerted_at": t0 + timedelta(days=9)},
+    ]  # fmt: skip
+    lat = alert_latency(alerts)
+    assert lat["publish_to_alert"] == {"count": 10, "p50": 300.0, "p90": 540.0, "p99": 600.0}
+    assert lat["crawl_to_alert"]["count"] == 11 and lat["crawl_to_alert"]["p50"] == 250.0
+
+
+# -- the ledger at work ----------------------------------------------------------------------
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = open_store(f"embedded://{tmp_path / 'store'}")
+    yield s
+    s.close()
+
+
+def _alert(post: dict[str, Any], now: datetime) -> dict[str, Any]:
+    alert = alert_for(post, TIERS, now)
+    assert alert is not None
+    return alert
+
+
+def test_alerting_raise_once_per_post_and_per_cluster(
+    store: Store, webhook: WebhookReceiver
+) -> None:
+    channels = [LogChannel(), WebhookChannel(webhook.url)]
+    policy, now = AlertPolicy.from_settings({"OPINION_ALERT_TIERS": TIERS}), _sh(10)
+    first = raise_alert(store, channels, _alert(_post(), now), policy, now)
+    assert first is not None and first.status == "sent" and first.sent == ["log", "webhook"]
+    assert raise_alert(store, channels, _alert(_post(), now), policy, now) is None
+    for pid in ("a:1:1", "b:7:3", "c:9:9"):  # three copies of one story in one cluster
+        raise_alert(store, channels, _alert(_post(pid, cluster="c42"), now), policy, now)
+    assert [r["json"]["id"] for r in webhook.requests] == ["post:s:1:9", "cluster:c42"]
+    ledger = {a["_id"]: a for a in store.find_alerts()}
+    assert ledger["cluster:c42"]["post_id"] == "a:1:1" and ledger["cluster:c42"]["status"] == "sent"
+    assert ledger["post:s:1:9"]["alerted_at"] == now
+    assert ledger["post:s:1:9"]["deliveries"]["webhook"]["attempts"] == 1
+
+
+def test_alerting_failing_channel_retried_with_backoff_never_twice(
+    store: Store, webhook: WebhookReceiver, dingtalk: DingTalkReceiver
+) -> None:
+    """The webhook fails twice; the alert stays pending, is retried only when its backoff is
+    over, and DingTalk — which had it the first time — never gets it again."""
+    channels = [WebhookChannel(webhook.url), DingTalkChannel(dingtalk.url, dingtalk.secret)]
+    policy = AlertPolicy.from_settings(
+        {"OPINION_ALERT_TIERS": TIERS, "OPINION_ALERT_RETRY_BASE": 60}
+    )
+    t0 = _sh(10)
+    webhook.fail_next = 2
+    outcome = raise_alert(store, channels, _alert(_post(), t0), policy, t0)
+    assert outcome is not None and outcome.status == "pending" and outcome.failed == ["webhook"]
+    (pending,) = store.find_alerts()
+    record = pending["deliveries"]["webhook"]
+    assert pending["status"] == "pending" and "alerted_at" not in pending
+    assert record["attempts"] == 1 and record["next_attempt_at"] == t0 + timedelta(seconds=60)
+    assert "503" in record["error"]
+
+    assert retry_pending(store, channels, t0 + timedelta(seconds=59), policy).sent == []
+    assert len(webhook.refused) == 1, "not retried before its backoff is over"
+    assert retry_pending(store, channels, t0 + timedelta(seconds=60), policy).failed == ["webhook"]
+    (pending,) = store.find_alerts()
+    assert pending["deliveries"]["webhook"]["next_attempt_at"] == t0 + timedelta(seconds=180)
+    assert retry_pending(store, channels, t0 + timedelta(seconds=179), policy).sent == []
+    done = retry_pending(store, channels, t0 + timedelta(seconds=180), policy)
+    assert done.sent == ["webhook"] and done.failed == []
+
+    (sent,) = store.find_alerts()
+    assert sent["status"] == "sent" and sent["alerted_at"] == t0 + timedelta(seconds=180)
+    assert sent["deliveries"]["webhook"]["attempts"] == 3
+    assert len(webhook.requests) == 1 and len(webhook.refused) == 2
+    assert len(dingtalk.requests) == 1, "a channel that had the alert never gets it twice"
+    assert retry_pending(store, channels, t0 + timedelta(days=1), policy).sent == []
+
+
+def test_alerting_quiet_hours_hold_then_one_digest_per_channel(
+    store: Store, webhook: WebhookReceiver, dingtalk: DingTalkReceiver
+) -> None:
+    channels = [WebhookChannel(webhook.url), DingTalkChannel(dingtalk.url, dingtalk.secret)]
+    settings = {"OPINION_ALERT_TIERS": TIERS, "OPINION_ALERT_QUIET_HOURS": "23:00-07:00"}
+    policy = AlertPolicy.from_settings(settings)
+    night = _sh(1, 30, day=2)
+    for pid, score in (("p:1", 30.0), ("p:2", 70.0), ("p:3", 150.0)):
+        raise_alert(store, channels, _alert(_post(pid, score), night), policy, night)
+    # only the urgent one went out at night
+    assert [r["json"]["id"] for r in webhook.requests] == ["post:p:3"]
+    assert len(dingtalk.requests) == 1
+    statuses = {a["_id"]: a["status"] for a in store.find_alerts()}
+    assert statuses == {"post:p:1": "held", "post:p:2": "held", "post:p:3": "sent"}
+
+    assert retry_pending(store, channels, _sh(6, 59, day=2), policy).digests == 0
+    morning = _sh(7, 5, day=2)
+    assert retry_pending(store, channels, morning, policy).digests == 2
+    digest = webhook.requests[-1]["json"]
+    assert digest["type"] == "digest" and digest["count"] == 2
+    assert sorted(a["id"] for a in digest["alerts"]) == ["post:p:1", "post:p:2"]
+    md = dingtalk.requests[-1]["json"]["markdown"]
+    assert "静默时段摘要" in md["title"] and md["text"].index("70.0") < md["text"].index("30.0")
+    ledger = {a["_id"]: a for a in store.find_alerts()}
+    assert all(a["status"] == "sent" for a in ledger.values())
+    assert (
+        ledger["post:p:1"]["alerted_at"] == morning
+        and ledger["post:p:1"]["deliveries"]["webhook"]["digest"]
+    )
+    assert retry_pending(store, channels, _sh(9, day=2), policy).digests == 0
+    assert len(webhook.requests) == 2 and len(dingtalk.requests) == 2
+
+
+def test_alerting_failed_digest_stays_held_and_retries_only_that_channel(
+    store: Store, webhook: WebhookReceiver, dingtalk: DingTalkReceiver
+) -> None:
+    channels = [WebhookChannel(webhook.url), DingTalkChannel(dingtalk.url, dingtalk.secret)]
+    policy = AlertPolicy.from_settings(
+        {"OPINION_ALERT_TIERS": TIERS, "OPINION_ALERT_QUIET_HOURS": "23:00-07:00"}
+    )
+    raise_alert(store, channels, _alert(_post("p:1", 30.0), _sh(2)), policy, _sh(2))
+    dingtalk.fail_next = 1  # DingTalk answers 200 with errcode 130101: a refusal all the same
+    morning = _sh(8)
+    out = retry_pending(store, channels, morning, policy)
+    assert out.digests == 1 and out.failed == ["dingtalk"]
+    (held,) = store.find_alerts()
+    assert held["status"] == "held" and "130101" in held["deliveries"]["dingtalk"]["error"]
+    out = retry_pending(store, channels, morning + timedelta(seconds=60), policy)
+    assert out.sent == ["dingtalk"] and len(webhook.requests) == 1 and len(dingtalk.requests) == 1
+    (sent,) = store.find_alerts()
+    assert sent["status"] == "sent"
+
+
+def test_alerting_report_shows_status_and_latency(store: Store, webhook: WebhookReceiver) -> None:
+    channels = [WebhookChannel(webhook.url)]
+    policy = AlertPolicy.from_settings({"OPINION_ALERT_TIERS": TIERS})
+    now = datetime(2024, 5, 1, 8, 5, tzinfo=UTC)
+    raise_alert(store, channels, _alert(_post("p:1"), now), policy, now)
+    webhook.fail_next = 1
+    raise_alert(store, channels, _alert(_post("p:2"), now), policy, now)
+    report = build_report(store)
+    assert report["alert_status"] == {"sent": 1, "pending": 1, "held": 0}
+    assert report["alert_latency"]["publish_to_alert"] == {
+        "count": 1,
+        "p50": 2100.0,
+        "p90": 2100.0,
+        "p99": 2100.0,
+    }
+    text = format_report(report)
+    assert "Alerts: 2 (sent 1, pending 1, held 0)" in text
+    assert "publish→alert latency: p50 35.0m  p90 35.0m  p99 35.0m  (1 alerts)" in text
