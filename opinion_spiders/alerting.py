@@ -252,3 +252,10 @@ def retry_pending(
     from opinion_spiders._alert_dispatch import retry_pending as run
 
     return run(store, channels, now, policy)
+
+
+def period_tiers(tiers: Tiers, periods: Sequence[Mapping[str, Any]]) -> dict[str, float]:
+    """Tier thresholds during sensitive periods: scaled by the lowest ``threshold_factor`` of
+    the periods active at the post's time (a factor of 0.8 alerts at 80 % of the score)."""
+    factor = min((float(p.get("threshold_factor", 1.0)) for p in periods), default=1.0)
+    return {name: threshold * factor for name, threshold in tier_table(tiers)}

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from opinion_spiders import cli_tools
+from opinion_spiders import cli_tools, cli_watch
 from opinion_spiders.errors import ConfigError
 
 
@@ -68,6 +68,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from opinion_spiders.report import build_report, format_report, parse_since
 
+    if args.plan:
+        return cli_watch.plan_report_command(args)
     runtime = _runtime(args)
     try:
         since = parse_since(args.since)
@@ -117,6 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--since", help="e.g. 24h, 7d, 30m, or an ISO date")
     report.add_argument("--json", action="store_true", help="one JSON object")
     report.add_argument("--top", type=int, default=10, help="how many top posts")
+    report.add_argument("--plan", metavar="ID", help="baseline vs reaction of a watch plan")
+    report.add_argument("--at", help="the plan report's 'now' (ISO date/time), default now")
+    cli_watch.register(add)
     add("plugins", cmd_plugins, "loaded plugins, the hooks each implements, and failures")
     cli_tools.register(add)
     return parser

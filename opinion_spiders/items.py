@@ -45,6 +45,10 @@ class Post:
     content_hash: str = ""
     terms: list[str] = field(default_factory=list)
     matches: list[dict[str, Any]] = field(default_factory=list)
+    #: watched entities named in the post, each with its hits and the closest rule term
+    entities: list[dict[str, Any]] = field(default_factory=list)
+    #: sensitive periods active at the post's time, each with its phase and factors
+    periods: list[dict[str, Any]] = field(default_factory=list)
     score: float = 0.0
     contributions: list[dict[str, Any]] = field(default_factory=list)
     alert: dict[str, Any] | None = None

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from scrapy.crawler import Crawler
 
 from opinion_spiders._alert_dispatch import Outcome, raise_alert, retry_pending
-from opinion_spiders.alerting import AlertPolicy, alert_for
+from opinion_spiders.alerting import AlertPolicy, alert_for, period_tiers
 from opinion_spiders.items import Post
 from opinion_spiders.stores import StoreUnavailable
 from pipelines._base import Stage
@@ -39,7 +39,7 @@ class AlertPipeline(Stage):
         doc = item.to_document()
         doc.setdefault("cluster_id", getattr(item, "cluster_id", None))
         now = datetime.now(UTC)
-        alert = alert_for(doc, dict(self.policy.tiers), now)
+        alert = alert_for(doc, period_tiers(dict(self.policy.tiers), item.periods), now)
         if alert is not None:
             await self._raise(item, alert)
         if time.monotonic() >= self._next_retry:

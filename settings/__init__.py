@@ -34,6 +34,8 @@ ITEM_PIPELINES = {
     "pipelines.normalize.NormalizePipeline": 100,
     "pipelines.dedup.DedupPipeline": 200,
     "pipelines.keywords.KeywordPipeline": 300,
+    "pipelines.entities.EntityPipeline": 350,
+    "pipelines.periods.PeriodPipeline": 360,
     "pipelines.score.ScorePipeline": 400,
     "pipelines.store.StorePipeline": 500,
     "pipelines.alert.AlertPipeline": 600,
@@ -76,6 +78,10 @@ OPINION_DATA_DIR = os.environ.get("OPINION_DATA_DIR", ".data")
 OPINION_SITES_FILES: list[str] = []
 #: Keyword rule files (TOML); empty means the bundled settings/rules/default.toml.
 OPINION_RULE_FILES: list[str] = []
+#: Watch files (TOML); empty means the bundled settings/watch/*.toml (README "Watchlists").
+OPINION_WATCH_ENTITIES: list[str] = []
+OPINION_WATCH_PERIODS: list[str] = []
+OPINION_WATCH_PLANS: list[str] = []
 #: Base URL substituted for "{demo}" in site start URLs.
 OPINION_DEMO_URL = os.environ.get("OPINION_DEMO_URL", "http://127.0.0.1:8077")
 #: Built-in plugin modules (None: the defaults); outside plugins come from entry points.

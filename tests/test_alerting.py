@@ -345,3 +345,13 @@ def test_alerting_report_shows_status_and_latency(store: Store, webhook: Webhook
     text = format_report(report)
     assert "Alerts: 2 (sent 1, pending 1, held 0)" in text
     assert "publish→alert latency: p50 35.0m  p90 35.0m  p99 35.0m  (1 alerts)" in text
+
+
+def test_period_tiers_lower_thresholds_in_sensitive_periods() -> None:
+    from opinion_spiders.alerting import period_tiers
+
+    tiers = {"notice": 25.0, "warning": 50.0}
+    assert period_tiers(tiers, []) == tiers
+    periods = [{"id": "a", "threshold_factor": 0.9}, {"id": "b", "threshold_factor": 0.8}]
+    assert period_tiers(tiers, periods) == {"notice": 20.0, "warning": 40.0}
+    assert period_tiers(10.0, [{"threshold_factor": 0.5}])["notice"] == 5.0

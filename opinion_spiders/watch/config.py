@@ -1,0 +1,46 @@
+"""Which watch files a run reads: the ``OPINION_WATCH_*`` settings, else the bundled files.
+
+One place for the setting names and defaults, so the pipelines, the CLI and tests load the
+same watchlist, calendar and plans.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+from opinion_spiders.settings_util import setting_list
+from opinion_spiders.watch.entities import Watchlist, load_watchlists
+from opinion_spiders.watch.periods import Calendar, load_calendars
+from opinion_spiders.watch.plans import Plan, load_plans
+
+ENTITIES = "OPINION_WATCH_ENTITIES"
+PERIODS = "OPINION_WATCH_PERIODS"
+PLANS = "OPINION_WATCH_PLANS"
+_BUNDLED = {ENTITIES: "entities.toml", PERIODS: "periods.toml", PLANS: "plans.toml"}
+
+
+def watch_files(settings: Mapping[str, Any], name: str) -> list[Traversable]:
+    """The files a setting names; when it names none, the bundled ``settings/watch`` file."""
+    from opinion_spiders.runtime import bundled_path
+
+    files = setting_list(settings, name)
+    return [Path(f) for f in files] or [bundled_path("watch", _BUNDLED[name])]
+
+
+def watchlist_from_settings(settings: Mapping[str, Any]) -> Watchlist:
+    return load_watchlists(watch_files(settings, ENTITIES))
+
+
+def calendar_from_settings(settings: Mapping[str, Any]) -> Calendar:
+    return load_calendars(watch_files(settings, PERIODS))
+
+
+def plans_from_settings(settings: Mapping[str, Any]) -> dict[str, Plan]:
+    """Plans, with their entity ids checked against the watchlist and dates read in the
+    calendar's time zone."""
+    ids = {e.id for e in watchlist_from_settings(settings).entities}
+    tz = calendar_from_settings(settings).tz.key
+    return load_plans(watch_files(settings, PLANS), ids, tz)
