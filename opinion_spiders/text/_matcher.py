@@ -1,18 +1,36 @@
-"""Finding rule terms in post fields; see :mod:`opinion_spiders.text.rules` for the semantics."""
+"""Finding rules in post fields; see :mod:`opinion_spiders.text.rules` for the semantics.
+
+One Aho–Corasick pass per field over the match form finds every candidate term at once;
+segmentation then runs only in a small window around the candidates of strict terms that a
+rule actually asks about, and rules none of whose terms turned up are not evaluated at all.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from opinion_spiders.text.normalize import FoldedText, fold_for_match, fold_with_offsets
+import ahocorasick
+
+from opinion_spiders.text._match_form import MatchText, has_astral, match_form
+from opinion_spiders.text._rule_nodes import Compiler, Hit, Node, TermNode, fires_without_terms
 
 if TYPE_CHECKING:
-    from opinion_spiders.text.rules import Rule, Term
+    from opinion_spiders.text._rule_model import Rule
     from opinion_spiders.text.segment import Segmenter
 
 CONTEXT = 15  # characters of original text kept on each side of a hit
 MAX_HITS_PER_TERM = 20  # enough evidence; a spam post must not make a huge document
+MAX_CANDIDATES = 200  # occurrences of one term judged per field
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    rule: Rule
+    node: Node
+    needles: frozenset[int]
+    without_terms: bool
 
 
 class Matcher:
@@ -20,93 +38,157 @@ class Matcher:
 
     def __init__(self, rules: Sequence[Rule], segmenter: Segmenter) -> None:
         self.rules = tuple(rules)
-        self._segmenter = segmenter
-        strict = {
-            fold_for_match(term.text)
-            for rule in self.rules
-            for term in (*rule.any_of, *rule.all_of, *rule.none_of)
-            if not term.substring
-        }
-        segmenter.add_words(sorted(strict))
+        self.segmenter = segmenter
+        compiler = Compiler()
+        self._compiled: list[_Compiled] = []
+        self._by_needle: dict[int, list[int]] = {}
+        for index, rule in enumerate(self.rules):
+            node = compiler.compile(rule.expression)
+            needles = compiler.needle_ids(node)
+            self._compiled.append(_Compiled(rule, node, needles, fires_without_terms(node)))
+            for nid in needles:
+                self._by_needle.setdefault(nid, []).append(index)
+        self._always = [i for i, c in enumerate(self._compiled) if c.without_terms]
+        self._automaton: Any = None
+        if compiler.needles:
+            self._automaton = ahocorasick.Automaton()
+            for needle, nid in compiler.needles.items():
+                units = _units(needle)
+                self._automaton.add_word(units, (nid, len(units)))
+            self._automaton.make_automaton()
+        segmenter.add_words(sorted(compiler.strict_words))
 
     def match(
         self, fields: Mapping[str, str], *, site: str = "", kind: str = ""
     ) -> list[dict[str, Any]]:
         """The rules that fire on ``fields``, each with its hits in the original text."""
-        folded: dict[str, FoldedText] = {}
+        scan = _Scan(fields, self._automaton, self.segmenter)
+        wanted = set(self._always)
+        for nid in scan.found():
+            wanted.update(self._by_needle[nid])
         results = []
-        for rule in self.rules:
+        for index in sorted(wanted):
+            rule = self._compiled[index].rule
             if (rule.sites and site not in rule.sites) or (rule.kinds and kind not in rule.kinds):
                 continue
-            for name in rule.fields:
-                if name not in folded:
-                    folded[name] = fold_with_offsets(fields.get(name) or "")
-            result = self._match_rule(rule, fields, folded)
-            if result is not None:
-                results.append(result)
+            hits = self._compiled[index].node.evaluate(scan, rule.fields)
+            if hits is not None:
+                results.append(_result(rule, hits, scan))
         return results
 
-    def _match_rule(
-        self, rule: Rule, fields: Mapping[str, str], folded: Mapping[str, FoldedText]
-    ) -> dict[str, Any] | None:
-        """The rule's result when it fires, else None."""
-        if any(self._hits(term, rule.fields, fields, folded) for term in rule.none_of):
-            return None
-        hits: list[dict[str, Any]] = []
-        for term in rule.all_of:
-            found = self._hits(term, rule.fields, fields, folded)
-            if not found:
-                return None
-            hits.extend(found)
-        any_hits = [
-            h for term in rule.any_of for h in self._hits(term, rule.fields, fields, folded)
-        ]
-        if rule.any_of and not any_hits:
-            return None
-        hits.extend(any_hits)
-        order = {name: i for i, name in enumerate(rule.fields)}
-        hits.sort(key=lambda h: (order[h["field"]], h["start"], h["end"]))
-        return {
-            "rule": rule.id,
-            "name": rule.name,
-            "severity": rule.severity,
-            "weight": rule.weight,
-            "hits": hits,
-        }
 
-    def _hits(
-        self,
-        term: Term,
-        names: Sequence[str],
-        fields: Mapping[str, str],
-        folded: Mapping[str, FoldedText],
-    ) -> list[dict[str, Any]]:
-        """Every place ``term`` occurs in the named fields, as hit dicts."""
-        hits = []
-        needle = fold_for_match(term.text)
-        for name in names:
-            text, original = folded[name], fields.get(name) or ""
-            for start, end in self._spans(needle, text.text, term.substring):
-                o_start, o_end = text.original_span(start, end)
-                context = original[max(0, o_start - CONTEXT) : o_end + CONTEXT]
-                hits.append(
-                    {
-                        "term": term.text,
-                        "field": name,
-                        "start": o_start,
-                        "end": o_end,
-                        "context": context,
-                    }
-                )
-        return hits
+def _result(rule: Rule, hits: list[Hit], scan: _Scan) -> dict[str, Any]:
+    """The stored form of a fired rule: hits in original positions, in reading order."""
+    order = {name: i for i, name in enumerate(rule.fields)}
+    seen: set[tuple[str, int, int, str]] = set()
+    per_term: dict[str, int] = {}
+    out = []
+    for field, start, end, term in sorted(hits, key=lambda h: (order[h[0]], h[1], h[2], h[3])):
+        original = scan.original(field)
+        o_start, o_end = scan.form(field).original_span(start, end)
+        if (field, o_start, o_end, term) in seen or per_term.get(term, 0) >= MAX_HITS_PER_TERM:
+            continue
+        seen.add((field, o_start, o_end, term))
+        per_term[term] = per_term.get(term, 0) + 1
+        context = original[max(0, o_start - CONTEXT) : o_end + CONTEXT]
+        out.append(
+            {"term": term, "field": field, "start": o_start, "end": o_end, "context": context}
+        )
+    return {
+        "rule": rule.id,
+        "name": rule.name,
+        "severity": rule.severity,
+        "weight": rule.weight,
+        "hits": out,
+    }
 
-    def _spans(self, needle: str, haystack: str, substring: bool) -> Iterator[tuple[int, int]]:
-        """Occurrences of ``needle`` (overlapping), strict ones only where they are words."""
-        found = 0
-        start = haystack.find(needle)
-        while start != -1 and found < MAX_HITS_PER_TERM:
-            end = start + len(needle)
-            if substring or self._segmenter.is_word(haystack, start, end):
-                found += 1
-                yield start, end
-            start = haystack.find(needle, start + 1)
+
+class _Scan:
+    """One matching pass over a post: match forms, candidates and judged spans, each once."""
+
+    def __init__(self, fields: Mapping[str, str], automaton: Any, segmenter: Segmenter) -> None:
+        self._fields = fields
+        self._automaton = automaton
+        self._segmenter = segmenter
+        self._forms: dict[str, MatchText] = {}
+        self._candidates: dict[str, dict[int, list[int]]] = {}
+        self._judged: dict[tuple[str, int, bool, tuple[int, ...]], list[tuple[int, int]]] = {}
+        self._found: set[int] | None = None
+
+    def original(self, field: str) -> str:
+        return self._fields.get(field) or ""
+
+    def form(self, field: str) -> MatchText:
+        if field not in self._forms:
+            self._forms[field] = match_form(self.original(field))
+        return self._forms[field]
+
+    def text(self, field: str) -> str:
+        return self.form(field).text
+
+    def candidates(self, field: str) -> dict[int, list[int]]:
+        """Start positions of every needle in the field, from one automaton pass."""
+        found = self._candidates.get(field)
+        if found is None:
+            found = {}
+            text = self.text(field)
+            if self._automaton is not None and text:
+                chars = _char_index(text)
+                for end, (nid, length) in self._automaton.iter(_units(text)):
+                    start = end - length + 1
+                    if not start % 2:
+                        found.setdefault(nid, []).append(chars(start // 2))
+            self._candidates[field] = found
+        return found
+
+    def found(self) -> set[int]:
+        """Needles found in any field (the matcher looks at every field it is given)."""
+        if self._found is None:
+            self._found = {nid for name in self._fields for nid in self.candidates(name)}
+        return self._found
+
+    def spans(self, field: str, term: TermNode) -> list[tuple[int, int]]:
+        """Occurrences of a term in the field, strict ones only where they are whole words."""
+        if term.nid not in self.candidates(field):
+            return []
+        key = (field, term.nid, term.strict, term.joints)
+        judged = self._judged.get(key)
+        if judged is None:
+            starts = self.candidates(field).get(term.nid, [])[:MAX_CANDIDATES]
+            spans = [(s, s + term.length) for s in starts]
+            if term.strict and spans:
+                text = self.text(field)
+                checks = [(s, e, tuple(s + j for j in term.joints)) for s, e in spans]
+                oks = self._segmenter.check_spans(text, checks)
+                spans = [span for span, ok in zip(spans, oks, strict=True) if ok]
+            judged = self._judged[key] = spans
+        return judged
+
+    def words(self, field: str, start: int, end: int) -> int:
+        """How many words (not punctuation or spaces) lie in ``[start, end)`` of the field."""
+        gap = self.text(field)[start:end]
+        return sum(1 for word, _, _ in self._segmenter.tokenize(gap) if _is_word(word))
+
+
+def _units(text: str) -> str:
+    """UTF-16 code units as a latin-1 string: pyahocorasick looks for a node's children one by
+    one, so 256 possible bytes per step keep it fast where 10,000 distinct Hanzi would not."""
+    return text.encode("utf-16-be", "surrogatepass").decode("latin-1")
+
+
+def _char_index(text: str) -> Callable[[int], int]:
+    """Maps a UTF-16 unit index back to a character index (they differ after astral chars)."""
+    if not has_astral(text):
+        return _same
+    index: list[int] = []
+    for i, c in enumerate(text):
+        index.extend((i, i) if c > "\uffff" else (i,))
+    return index.__getitem__
+
+
+def _same(i: int) -> int:
+    return i
+
+
+def _is_word(token: str) -> bool:
+    return any(c.isalnum() for c in token)

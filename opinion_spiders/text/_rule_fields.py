@@ -11,8 +11,10 @@ from opinion_spiders.errors import ConfigError
 
 FIELDS = ("title", "content", "author")
 KINDS = ("forum", "portal", "postbar")
-RULE_KEYS = ("id", "name", "severity", "weight", "fields", "any", "all", "none", "sites", "kinds")
-TERM_KEYS = ("term", "substring")
+RULE_KEYS = (
+    "id", "name", "severity", "weight", "fields", "any", "all", "none", "near", "within",
+    "within_words", "sites", "kinds",
+)  # fmt: skip
 ID_PATTERN = re.compile(r"[a-z0-9_-]+")
 
 
@@ -26,12 +28,13 @@ class Place:
     block_end: int | None
     rule: str
 
-    def error(self, problem: str, key: str = "") -> ConfigError:
-        """A ConfigError naming the line (of the key if found), the rule and the key."""
+    def error(self, problem: str, key: str = "", near: str = "") -> ConfigError:
+        """A ConfigError naming the line (of ``near``, else of the key, else of the table),
+        the rule and the key."""
         line = self._key_line(key) if key else None
-        line = line or self.header_line
+        line = (self._text_line(near, line) if near else None) or line or self.header_line
         parts = [f"line {line}"] if line else []
-        parts.append(f"rule {self.rule}")
+        parts.append(self.rule if self.rule.startswith("[") else f"rule {self.rule}")
         if key:
             parts.append(f"key '{key}'")
         return ConfigError(self.source, ", ".join(parts), problem)
@@ -46,8 +49,18 @@ class Place:
                 return i
         return None
 
+    def _text_line(self, needle: str, after: int | None) -> int | None:
+        """The first line of the block (from ``after``) that contains ``needle``."""
+        first = after or self.header_line
+        if first is None:
+            return None
+        for i, line in enumerate(self.text.splitlines()[first - 1 : self.block_end], first):
+            if needle in line:
+                return i
+        return None
 
-def _type_name(value: Any) -> str:
+
+def type_name(value: Any) -> str:
     return {str: "a string", bool: "true/false", int: "an integer", float: "a number"}.get(
         type(value), f"a {type(value).__name__}"
     )
@@ -65,7 +78,7 @@ def get_str(table: Mapping[str, Any], key: str, default: str, place: Place) -> s
     """A string value, or ``default`` when the key is absent."""
     value = table.get(key, default)
     if not isinstance(value, str):
-        raise place.error(f"must be a string, not {_type_name(value)}", key)
+        raise place.error(f"must be a string, not {type_name(value)}", key)
     return value
 
 
@@ -102,32 +115,3 @@ def get_names(
         if allowed is not None and name not in allowed:
             raise place.error(f"unknown name '{name}'; use one of: {', '.join(allowed)}", key)
     return tuple(dict.fromkeys(value))
-
-
-def get_terms(table: Mapping[str, Any], key: str, place: Place) -> tuple[tuple[str, bool], ...]:
-    """A term list as (text, substring) pairs; absent means empty, written-but-empty is an error."""
-    if key not in table:
-        return ()
-    value = table[key]
-    if not isinstance(value, list):
-        raise place.error(f"must be a list of terms, not {_type_name(value)}", key)
-    if not value:
-        raise place.error("is an empty list; add terms or remove the key", key)
-    terms = [_term(item, key, place) for item in value]
-    return tuple(dict.fromkeys(terms))
-
-
-def _term(item: Any, key: str, place: Place) -> tuple[str, bool]:
-    substring: Any = False
-    if isinstance(item, dict):
-        unknown = [k for k in item if k not in TERM_KEYS]
-        if unknown or "term" not in item:
-            raise place.error('a term table needs exactly { term = "…", substring = true }', key)
-        item, substring = item["term"], item.get("substring", False)
-    if not isinstance(item, str):
-        raise place.error(f"a term must be a string or a table, not {_type_name(item)}", key)
-    if not isinstance(substring, bool):
-        raise place.error("'substring' must be true or false", key)
-    if not item.strip():
-        raise place.error("contains an empty term; remove it", key)
-    return item.strip(), substring

@@ -1,16 +1,27 @@
-"""Text normalisation: one form for storing content, one length-preserving form for matching.
+"""Text normalisation: one form for storing content, one length-preserving fold for search.
 
-Matching runs on folded text, but hits must point into the original text, so folding never
-changes positions silently: :func:`fold_with_offsets` returns the folded text together with the
-original index of every folded character. Today each character folds to exactly one character
-(the map is the identity); folds that drop or merge characters (separator removal) or change
-script (traditional to simplified) only have to extend ``_fold_char`` and the offset list.
+:func:`fold_for_match` folds width and case one character for one character (search terms,
+fingerprints, entity forms). Keyword rules go further — traditional → simplified,
+look-alikes, separators dropped — in :func:`match_form`, which keeps the way back to original
+positions; see :mod:`opinion_spiders.text._match_form`.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from opinion_spiders.text._match_form import MatchText, match_form, match_key
+
+__all__ = [
+    "FoldedText",
+    "MatchText",
+    "clean_text",
+    "fold_for_match",
+    "fold_with_offsets",
+    "match_form",
+    "match_key",
+]
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
 _SPACES = re.compile(r"[ \t\f\v]+")

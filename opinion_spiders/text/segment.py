@@ -10,17 +10,15 @@ from __future__ import annotations
 import logging
 import threading
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from importlib import resources
 
 import jieba
 
-from opinion_spiders.text._subwords import compound_boundaries, latin_edge
+from opinion_spiders.text._boundaries import Span, check_spans
 from opinion_spiders.text.normalize import fold_for_match
 
 Token = tuple[str, int, int]
-
-_WINDOW = 20  # characters of context on each side when judging one span
 
 
 def _read_domain_words() -> list[tuple[str, int | None]]:
@@ -90,23 +88,12 @@ class Segmenter:
         A span inside a compound (干部 in 村干部) counts when splitting the compound into its
         parts puts boundaries at both ends; 干部 in 能干部分 (能干/部分) does not.
         """
-        if not 0 <= start < end <= len(text):
-            return False
-        edges = latin_edge(text, start), latin_edge(text, end)
-        if False in edges:
-            return False
-        if None not in edges:
-            return True
-        offset = max(0, start - _WINDOW)
-        window = text[offset : end + _WINDOW]
-        start, end = start - offset, end - offset
-        tokenizer = self._ready()
-        bounds: set[int] = set()
-        for word, s, e in tokenizer.tokenize(window):
-            bounds.update((s, e))
-            if s <= start and end <= e and (s, e) != (start, end):
-                bounds.update(b + s for b in compound_boundaries(tokenizer, word))
-        return start in bounds and end in bounds
+        return self.check_spans(text, [(start, end, ())])[0]
+
+    def check_spans(self, text: str, spans: Sequence[Span]) -> list[bool]:
+        """:meth:`is_word` for many spans (with the inner joints of phrases), segmenting only a
+        small window around each, never the whole text."""
+        return check_spans(self._ready(), text, spans)
 
     def search_terms(self, text: str) -> list[str]:
         """Unique folded words for analysts' search, compounds and their parts, first seen first."""

@@ -1,0 +1,146 @@
+"""Judging candidate spans as whole words by segmenting only a small window around each.
+
+Segmenting a whole page costs more than fetching it; a rule candidate only needs the words
+next to it. jieba segments each run of Hanzi on its own, so the window is the run of Hanzi
+around the span, and within it only the stretch between the nearest places that every
+segmentation cuts (no dictionary word crosses them): the best route through such a stretch is
+part of the best route through the whole text. ``WINDOW`` bounds the stretch on each side.
+Overlapping windows are merged and segmented once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import jieba
+
+from opinion_spiders.text._subwords import compound_boundaries, latin_edge
+
+WINDOW = 16
+#: Longest dictionary word looked for when asking whether a word crosses a boundary.
+MAX_WORD = 8
+
+#: A candidate: start, end, and the inner boundaries a phrase needs (its word joints).
+Span = tuple[int, int, tuple[int, ...]]
+
+
+def _is_han(c: str) -> bool:
+    code = ord(c)
+    return 0x3400 <= code < 0xA000 or 0xF900 <= code < 0xFB00 or 0x20000 <= code < 0x2FA20
+
+
+def _window(freq: dict[str, int], text: str, start: int, end: int) -> tuple[int, int]:
+    """The stretch between the nearest cuts every segmentation makes (no dictionary word
+    crosses them, or the Hanzi run ends): the best route inside it is the best route there."""
+    left = start
+    while left > 0 and start - left < WINDOW and _is_han(text[left - 1]):
+        left -= 1
+        if not _crossed(freq, text, left):
+            break
+    right = end
+    while right < len(text) and right - end < WINDOW and _is_han(text[right]):
+        right += 1
+        if not _crossed(freq, text, right):
+            break
+    return left, right
+
+
+def _needed(text: str, span: Span) -> tuple[int, ...] | None:
+    """Boundaries only jieba can judge; None when letters already rule the span out."""
+    start, end, inner = span
+    if not 0 <= start < end <= len(text):
+        return None
+    needed: list[int] = []
+    for i in (start, end):
+        edge = _edge(text, i)
+        if edge is False:
+            return None
+        if edge is None:
+            needed.append(i)
+    needed.extend(i for i in inner if start < i < end and _edge(text, i) is None)
+    return tuple(needed)
+
+
+def _edge(text: str, i: int) -> bool | None:
+    """:func:`latin_edge`, with the common case (Hanzi on both sides) answered first."""
+    if 0 < i < len(text) and _is_han(text[i - 1]) and _is_han(text[i]):
+        return None
+    return latin_edge(text, i)
+
+
+def route_words(tokenizer: jieba.Tokenizer, text: str) -> list[tuple[str, int, int]]:
+    """jieba's best dictionary route over ``text`` (its cut without the HMM, which only
+    regroups single characters and so never moves the edges of a dictionary word)."""
+    dag = tokenizer.get_DAG(text)
+    route: dict[int, tuple[float, int]] = {}
+    tokenizer.calc(text, dag, route)
+    words = []
+    x = 0
+    while x < len(text):
+        y = route[x][1] + 1
+        words.append((text[x:y], x, y))
+        x = y
+    return words
+
+
+def _crossed(freq: dict[str, int], text: str, i: int) -> bool:
+    """Whether a dictionary word spans position ``i``; if none does, every segmentation cuts
+    there (jieba's DAG has no edge across it), so nothing needs segmenting to know."""
+    for left in range(i - 1, max(-1, i - MAX_WORD), -1):
+        right = i + 1
+        while right <= len(text) and right - left <= MAX_WORD and text[left:right] in freq:
+            if freq[text[left:right]]:
+                return True
+            right += 1
+    return False
+
+
+def check_spans(tokenizer: jieba.Tokenizer, text: str, spans: Sequence[Span]) -> list[bool]:
+    """For each span, whether segmentation agrees it is whole words (its joints included)."""
+    results = [False] * len(spans)
+    pending: list[tuple[int, int, int, tuple[int, ...]]] = []
+    freq = tokenizer.FREQ
+    for index, span in enumerate(spans):
+        needed = _needed(text, span)
+        if needed is None:
+            continue
+        if not any(_crossed(freq, text, i) for i in needed):
+            results[index] = True
+            continue
+        pending.append((*_window(freq, text, span[0], span[1]), index, needed))
+    pending.sort()
+    group: list[tuple[int, int, int, tuple[int, ...]]] = []
+    reach = -1
+    for item in pending:
+        if group and item[0] > reach:
+            _judge(tokenizer, text, spans, group, results)
+            group = []
+        group.append(item)
+        reach = max(reach, item[1])
+    if group:
+        _judge(tokenizer, text, spans, group, results)
+    return results
+
+
+def _judge(
+    tokenizer: jieba.Tokenizer,
+    text: str,
+    spans: Sequence[Span],
+    group: list[tuple[int, int, int, tuple[int, ...]]],
+    results: list[bool],
+) -> None:
+    """Segment one merged window and judge every span inside it."""
+    left = group[0][0]
+    right = max(g[1] for g in group)
+    tokens = [(w, s + left, e + left) for w, s, e in route_words(tokenizer, text[left:right])]
+    bounds = {b for _, s, e in tokens for b in (s, e)}
+    for _, _, index, needed in group:
+        if all(b in bounds for b in needed):
+            results[index] = True
+            continue
+        start, end, _ = spans[index]
+        inside = [(w, s) for w, s, e in tokens if s <= start and end <= e]
+        if inside:
+            word, offset = inside[0]
+            parts = {b + offset for b in compound_boundaries(tokenizer, word)}
+            results[index] = all(b in bounds or b in parts for b in needed)

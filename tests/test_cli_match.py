@@ -1,0 +1,65 @@
+"""``opinion match``: the real command on texts, files and rule files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests._proc import run_opinion
+
+RULES = """
+[lists]
+officials = ["书记", "局长"]
+
+[[rule]]
+id = "beating"
+name = "干部打人"
+severity = 3
+weight = 4
+near = ["@officials", "打人"]
+within = 6
+"""
+
+
+def test_cli_match_prints_rules_positions_and_score() -> None:
+    text = "村干部贪*污，还有人受賄"
+    out = run_opinion("match", text).stdout
+    assert "corruption (腐败线索)" in out
+    start = text.index("贪")
+    assert f"content[{start}:{start + 3}]" in out  # 贪*污 in the original text
+    assert "score 30" in out and "severity 3 × weight 10" in out
+
+
+def test_cli_match_json_lists_only_fired_rules(tmp_path: Path) -> None:
+    rules = tmp_path / "watch.toml"
+    rules.write_text(RULES, encoding="utf-8")
+    text = "昨天王书记在街上打人"
+    result = json.loads(run_opinion("match", "--rules", str(rules), "--json", text).stdout)
+    (match,) = result["matches"]
+    assert match["rule"] == "beating" and match["name"] == "干部打人"
+    assert [text[h["start"] : h["end"]] for h in match["hits"]] == ["书记", "打人"]
+    assert result["score"] == 12.0
+    assert [c["value"] for c in result["contributions"]] == [12.0]
+
+
+def test_cli_match_nothing_fired_still_exits_zero(tmp_path: Path) -> None:
+    proc = run_opinion("match", "--json", "他很能干部分工作没做完")
+    assert json.loads(proc.stdout) == {"matches": [], "score": 0, "contributions": []}
+    assert "no rule fired" in run_opinion("match", "今天天气很好").stdout
+
+
+def test_cli_match_reads_a_file(tmp_path: Path) -> None:
+    post = tmp_path / "post.txt"
+    post.write_text("标题\n违规强拆，补偿款不到位\n", encoding="utf-8")
+    result = json.loads(run_opinion("match", "--file", str(post), "--json").stdout)
+    assert [m["rule"] for m in result["matches"]] == ["land"]
+
+
+def test_cli_match_bad_rule_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    rules = tmp_path / "bad.toml"
+    rules.write_text('[[rule]]\nid = "a"\nany = ["@nope"]\n', encoding="utf-8")
+    proc = run_opinion("match", "--rules", str(rules), "文本", check=False)
+    assert proc.returncode == 2
+    (line,) = [x for x in proc.stderr.splitlines() if x.startswith("opinion: error:")]
+    assert str(rules) in line and "line 3" in line and "@nope" in line
+    assert run_opinion("match", check=False).returncode == 2
