@@ -43,6 +43,14 @@ class Post:
     time: datetime | None = None
     day: str = ""
     content_hash: str = ""
+    #: near-duplicate signature (see opinion_spiders.clusters); empty for short texts
+    minhash: str = ""
+    minhash_bands: list[str] = field(default_factory=list)
+    #: repost cluster: its id (a lone post's own id), size and sites when this post was seen
+    cluster_id: str | None = None
+    cluster_size: int = 0
+    cluster_sites: list[str] = field(default_factory=list)
+    cluster_first_id: str | None = None
     terms: list[str] = field(default_factory=list)
     matches: list[dict[str, Any]] = field(default_factory=list)
     #: watched entities named in the post, each with its hits and the closest rule term

@@ -34,6 +34,7 @@ ITEM_PIPELINES = {
     "pipelines.normalize.NormalizePipeline": 100,
     "pipelines.dedup.DedupPipeline": 200,
     "pipelines.keywords.KeywordPipeline": 300,
+    "pipelines.cluster.ClusterPipeline": 330,
     "pipelines.entities.EntityPipeline": 350,
     "pipelines.periods.PeriodPipeline": 360,
     "pipelines.score.ScorePipeline": 400,
@@ -78,6 +79,8 @@ OPINION_DATA_DIR = os.environ.get("OPINION_DATA_DIR", ".data")
 OPINION_SITES_FILES: list[str] = []
 #: Keyword rule files (TOML); empty means the bundled settings/rules/default.toml.
 OPINION_RULE_FILES: list[str] = []
+#: Group reposts and lightly edited copies into near-duplicate clusters (MinHash LSH).
+OPINION_CLUSTER_ENABLED = True
 #: Watch files (TOML); empty means the bundled settings/watch/*.toml (README "Watchlists").
 OPINION_WATCH_ENTITIES: list[str] = []
 OPINION_WATCH_PERIODS: list[str] = []

@@ -255,3 +255,54 @@ def test_open_store_mongodb_uri_names_database(mongo_uri: str) -> None:
         assert open_store(mongo_uri).db.name == "opinion"  # type: ignore[attr-defined]
     finally:
         store.close()
+
+
+# -- near-duplicate clusters: the band index and the clusters collection ----------------------
+def _banded(pid: str, bands: list[str], **fields: Any) -> dict[str, Any]:
+    return post("forum-a", "7", pid, minhash=f"m1:{pid}", minhash_bands=bands,
+                cluster_id=fields.pop("cluster_id", f"forum-a:7:{pid}"), **fields)  # fmt: skip
+
+
+def test_store_band_candidates_share_any_band(any_store: Store) -> None:
+    any_store.upsert_posts([
+        _banded("1", ["aa00000000000001", "bb00000000000001"]),
+        _banded("2", ["aa00000000000002", "bb00000000000001"], cluster_id="forum-a:7:1"),
+        _banded("3", ["aa00000000000003", "bb00000000000003"]),
+        post("forum-a", "7", "4"),  # no signature (a short text)
+    ])  # fmt: skip
+    found = any_store.find_band_candidates(["bb00000000000001", "zz"], limit=10)
+    assert sorted(c["_id"] for c in found) == ["forum-a:7:1", "forum-a:7:2"]
+    two = next(c for c in found if c["_id"] == "forum-a:7:2")
+    assert (two["cluster_id"], two["minhash"], two["site"], two["author"]) == (
+        "forum-a:7:1", "m1:2", "forum-a", "网友甲")  # fmt: skip
+    assert two["published_at"] == T0 and two["crawled_at"] == T0 + timedelta(hours=1)
+    assert len(any_store.find_band_candidates(["bb00000000000001"], limit=1)) == 1
+    assert any_store.find_band_candidates([], limit=10) == []
+
+
+def test_store_band_index_follows_rewritten_posts(any_store: Store) -> None:
+    any_store.upsert_posts([_banded("1", ["aa00000000000001", "bb00000000000001"])])
+    any_store.upsert_posts([_banded("1", ["cc00000000000001"], score=3.0)])
+    assert any_store.find_band_candidates(["aa00000000000001", "bb00000000000001"], 10) == []
+    [moved] = any_store.find_band_candidates(["cc00000000000001"], 10)
+    assert moved["_id"] == "forum-a:7:1"
+
+
+def _cluster(cid: str, size: int, last_seen: datetime) -> dict[str, Any]:
+    return {"_id": cid, "size": size, "sites": ["forum-a", "bar-b"], "site_count": 2,
+            "first_post_id": f"{cid}-first", "first_site": "forum-a", "first_author": "网友甲",
+            "first_published_at": T0, "first_crawled_at": T0, "last_seen": last_seen}  # fmt: skip
+
+
+def test_store_clusters_upsert_get_and_largest_first(any_store: Store) -> None:
+    any_store.upsert_cluster(_cluster("c1", 2, T0))
+    any_store.upsert_cluster(_cluster("c2", 5, T0 + timedelta(hours=1)))
+    any_store.upsert_cluster(_cluster("c3", 3, T0 + timedelta(hours=2)))
+    any_store.upsert_cluster(_cluster("c1", 9, T0 + timedelta(hours=3)))  # grew, seen again
+    assert any_store.count("clusters") == 3
+    assert any_store.get_cluster("c1") == _cluster("c1", 9, T0 + timedelta(hours=3))
+    assert any_store.get_cluster("nope") is None
+    assert [c["_id"] for c in any_store.find_clusters()] == ["c1", "c2", "c3"]
+    since = T0 + timedelta(hours=2)
+    assert [c["_id"] for c in any_store.find_clusters(since)] == ["c1", "c3"]
+    assert [c["_id"] for c in any_store.find_clusters(limit=1)] == ["c1"]

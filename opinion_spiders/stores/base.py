@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 COLLECTIONS = ("posts", "clusters", "alerts", "runs", "crawl_state")
+#: What :meth:`Store.find_band_candidates` returns of each post.
+CANDIDATE_FIELDS = ("_id", "cluster_id", "minhash", "site", "author", "published_at", "crawled_at")
 
 
 class StoreUnavailable(Exception):
@@ -48,6 +50,21 @@ class Store(Protocol):
 
     def record_run(self, run: Mapping[str, Any]) -> None:
         """Insert or replace a run document (``_id`` = run id)."""
+
+    # -- near-duplicate clusters (see opinion_spiders.clusters) -------------------------------
+    def find_band_candidates(self, bands: Sequence[str], limit: int = 50) -> list[dict[str, Any]]:
+        """Up to ``limit`` posts whose ``minhash_bands`` share at least one of ``bands``, with
+        the :data:`CANDIDATE_FIELDS`; answered from an index, so the cost stays nearly flat as
+        the store grows."""
+
+    def upsert_cluster(self, cluster: Mapping[str, Any]) -> None:
+        """Insert or replace a cluster document (``_id`` = cluster id)."""
+
+    def get_cluster(self, cluster_id: str) -> dict[str, Any] | None: ...
+
+    def find_clusters(self, since: datetime | None = None, limit: int = 10) -> list[dict[str, Any]]:
+        """Clusters by ``size`` descending (then ``last_seen`` descending); ``since`` filters
+        on ``last_seen``."""
 
     # -- reads, for reports and the CLI ------------------------------------------------------
     def get_post(self, post_id: str) -> dict[str, Any] | None: ...

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from opinion_spiders.stores import _embedded_clusters as _clusters
 from opinion_spiders.stores.base import COLLECTIONS, StoreUnavailable
 
 FILENAME = "opinion.sqlite3"
@@ -153,6 +154,7 @@ class EmbeddedStore:
             for statement in SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
+            _clusters.ensure(conn)
 
     # -- writes ------------------------------------------------------------------------------
     def upsert_posts(self, docs: Sequence[Mapping[str, Any]]) -> int:
@@ -168,6 +170,7 @@ class EmbeddedStore:
                 new += prev is None
                 batch[post_id] = _merge_post(prev, doc)
             self._write_posts(conn, list(batch.values()))
+            _clusters.sync_bands(conn, merged, batch.values())
         return new
 
     @staticmethod
@@ -239,7 +242,30 @@ class EmbeddedStore:
         with self._write() as conn:
             conn.execute("INSERT OR REPLACE INTO runs VALUES (?, ?, ?)", row)
 
+    def upsert_cluster(self, cluster: Mapping[str, Any]) -> None:
+        size = cluster.get("size")
+        row = (cluster["_id"], dumps(cluster), size if isinstance(size, int) else None,
+               _opt_iso(cluster.get("last_seen")))  # fmt: skip
+        with self._write() as conn:
+            conn.execute("INSERT OR REPLACE INTO clusters (_id, doc, size, last_seen)"
+                         " VALUES (?, ?, ?, ?)", row)  # fmt: skip
+
     # -- reads -------------------------------------------------------------------------------
+    def find_band_candidates(self, bands: Sequence[str], limit: int = 50) -> list[dict[str, Any]]:
+        with self._lock:
+            ids = _clusters.candidate_ids(self._conn, bands, limit)
+            docs = self._existing_posts(self._conn, ids)
+        return [_clusters.candidate(docs[i]) for i in ids if i in docs]
+
+    def get_cluster(self, cluster_id: str) -> dict[str, Any] | None:
+        rows = self._query("SELECT doc FROM clusters WHERE _id = ?", (cluster_id,))
+        return loads(rows[0][0]) if rows else None
+
+    def find_clusters(self, since: datetime | None = None, limit: int = 10) -> list[dict[str, Any]]:
+        where, params = _since("last_seen", since)
+        sql = f"SELECT doc FROM clusters{where} ORDER BY size DESC, last_seen DESC, _id LIMIT ?"
+        return [loads(doc) for (doc,) in self._query(sql, [*params, limit])]
+
     def get_post(self, post_id: str) -> dict[str, Any] | None:
         rows = self._query("SELECT doc FROM posts WHERE _id = ?", (post_id,))
         return loads(rows[0][0]) if rows else None

@@ -17,7 +17,7 @@ from pymongo import ASCENDING, DESCENDING, ReplaceOne, UpdateOne
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError
 
-from opinion_spiders.stores.base import COLLECTIONS, StoreUnavailable
+from opinion_spiders.stores.base import CANDIDATE_FIELDS, COLLECTIONS, StoreUnavailable
 from opinion_spiders.stores.embedded import check_field, ordered_counts
 
 Doc = dict[str, Any]
@@ -34,8 +34,9 @@ INDEXES: dict[str, list[list[tuple[str, int]]]] = {
         [("day", ASCENDING)],
         [("cluster_id", ASCENDING)],
         [("terms", ASCENDING)],
+        [("minhash_bands", ASCENDING)],  # multikey: the near-duplicate (LSH) band index
     ],
-    "clusters": [],
+    "clusters": [[("size", DESCENDING), ("last_seen", DESCENDING)], [("last_seen", DESCENDING)]],
     "alerts": [[("created_at", DESCENDING)], [("status", ASCENDING)]],
     "runs": [[("started_at", DESCENDING)]],
     "crawl_state": [[("site", ASCENDING)]],
@@ -85,20 +86,15 @@ class MongoStore:
     def upsert_posts(self, docs: Sequence[Mapping[str, Any]]) -> int:
         if not docs:
             return 0
-        batch = {doc["_id"]: dict(doc) for doc in docs}  # the last copy of an _id wins
+        # Insert first, then update the ids that were stored already: FerretDB slows down on
+        # upserts and $in lookups by _id as a collection grows, but not on inserts, and new
+        # posts are the common case. The last copy of an _id in a batch wins.
+        batch = {doc["_id"]: _first_seen(dict(doc), None) for doc in docs}
         with self._guard() as db:
-            seen = {
-                d["_id"]: d.get("first_seen_at")
-                for d in db.posts.find({"_id": {"$in": list(batch)}}, {"first_seen_at": 1})
-            }
-            fresh = [_first_seen(doc, None) for key, doc in batch.items() if key not in seen]
-            raced = _insert_new(db, fresh)
-            ops: list[UpdateOne | ReplaceOne[dict[str, Any]]]
-            ops = [_post_upsert(batch[key]) for key in raced]
-            ops += [ReplaceOne({"_id": k}, _first_seen(batch[k], v)) for k, v in seen.items()]
-            if ops:
-                db.posts.bulk_write(ops, ordered=False)
-        return len(fresh) - len(raced)
+            known = _insert_new(db, list(batch.values()))
+            if known:
+                db.posts.bulk_write([_post_upsert(batch[k]) for k in known], ordered=False)
+        return len(batch) - len(known)
 
     def insert_alert(self, alert: Mapping[str, Any]) -> bool:
         with self._guard() as db:
@@ -136,7 +132,27 @@ class MongoStore:
         with self._guard() as db:
             db.runs.replace_one({"_id": run["_id"]}, dict(run), upsert=True)
 
+    def upsert_cluster(self, cluster: Mapping[str, Any]) -> None:
+        with self._guard() as db:
+            db.clusters.replace_one({"_id": cluster["_id"]}, dict(cluster), upsert=True)
+
     # -- reads -------------------------------------------------------------------------------
+    def find_band_candidates(self, bands: Sequence[str], limit: int = 50) -> list[dict[str, Any]]:
+        if not bands or limit <= 0:
+            return []
+        query = {"minhash_bands": {"$in": list(dict.fromkeys(bands))}}
+        with self._guard() as db:
+            return list(db.posts.find(query, dict.fromkeys(CANDIDATE_FIELDS, 1)).limit(limit))
+
+    def get_cluster(self, cluster_id: str) -> dict[str, Any] | None:
+        with self._guard() as db:
+            return db.clusters.find_one({"_id": cluster_id})
+
+    def find_clusters(self, since: datetime | None = None, limit: int = 10) -> list[dict[str, Any]]:
+        order = [("size", DESCENDING), ("last_seen", DESCENDING), ("_id", ASCENDING)]
+        with self._guard() as db:
+            return list(db.clusters.find(_since("last_seen", since)).sort(order).limit(limit))
+
     def get_post(self, post_id: str) -> dict[str, Any] | None:
         with self._guard() as db:
             return db.posts.find_one({"_id": post_id})
@@ -212,8 +228,8 @@ def _first_seen(doc: dict[str, Any], first: Any) -> dict[str, Any]:
 
 
 def _insert_new(db: Database[dict[str, Any]], docs: list[dict[str, Any]]) -> list[str]:
-    """Insert posts not stored yet — FerretDB inserts far faster than it upserts by ``_id`` —
-    and return the ids another writer stored in the meantime, to be upserted instead."""
+    """Insert the posts; return the ids that were stored already (duplicate keys), which the
+    caller updates instead, keeping their ``first_seen_at``."""
     if not docs:
         return []
     try:

@@ -1,0 +1,66 @@
+"""Stage 3½ (after keyword rules, before score): put each post in its near-duplicate cluster,
+so the score can count how far a text has spread and who published it first.
+
+Crawlers in one process (``opinion crawl A B``) share one in-run index per store, so a copy
+on site B finds its original on site A even before A's batch reached the store.
+"""
+
+from __future__ import annotations
+
+import logging
+from weakref import WeakValueDictionary
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from opinion_spiders.clusters import Assignment, Clusterer, Member, Signature, signature
+from opinion_spiders.items import Post
+from opinion_spiders.stores import store_uri
+from pipelines._base import Stage
+
+logger = logging.getLogger(__name__)
+
+#: store URI -> the clusterer its crawlers share; gone when the last of them is.
+_SHARED: WeakValueDictionary[str, Clusterer] = WeakValueDictionary()
+
+
+class ClusterPipeline(Stage):
+    def __init__(self, crawler: Crawler) -> None:
+        if not crawler.settings.getbool("OPINION_CLUSTER_ENABLED", True):
+            raise NotConfigured("OPINION_CLUSTER_ENABLED is off")
+        super().__init__(crawler)
+        key = store_uri(crawler.settings)
+        self.clusterer = _SHARED.get(key) or Clusterer()
+        _SHARED[key] = self.clusterer
+
+    def process_item(self, item: object) -> object:
+        if not isinstance(item, Post):
+            return item
+        sig = signature(item.content)
+        if sig is None:
+            self.stats.inc_value("opinion/cluster/short")
+            return item
+        member = Member(item.id, item.site, sig.minhash, item.author, item.published_at,
+                        item.crawled_at)  # fmt: skip
+        result = self.clusterer.assign(member, sig, self.runtime.store)
+        _apply(item, sig, result)
+        self.stats.inc_value(f"opinion/cluster/{result.outcome}")
+        if result.degraded:
+            self.stats.inc_value("opinion/cluster/store_unavailable")
+        return item
+
+    def close_spider(self) -> None:
+        if not self.clusterer.flush(self.runtime.store):
+            pending = len(self.clusterer.memory.dirty)
+            logger.error("store unavailable: %d cluster updates not written", pending)
+            self.stats.set_value("opinion/cluster/unwritten", pending)
+
+
+def _apply(post: Post, sig: Signature, result: Assignment) -> None:
+    cluster = result.cluster
+    post.minhash = sig.encoded
+    post.minhash_bands = list(sig.bands)
+    post.cluster_id = cluster.id
+    post.cluster_size = cluster.size
+    post.cluster_sites = sorted(cluster.sites)
+    post.cluster_first_id = cluster.first.id

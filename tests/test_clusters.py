@@ -1,0 +1,351 @@
+"""Near-duplicate clusters, written from what an analyst expects: reposts and lightly edited
+copies of one Chinese text end up in one cluster with its first publisher; other texts on the
+same topic, and short replies, do not."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from opinion_spiders.clusters import (
+    MIN_CHARS,
+    THRESHOLD,
+    Cluster,
+    Clusterer,
+    Member,
+    signature,
+    similarity,
+)
+from opinion_spiders.demo._model import ZONE
+from opinion_spiders.demo.server import DemoServer
+from opinion_spiders.items import Post
+from opinion_spiders.stores import open_store
+from opinion_spiders.stores.base import Store
+from opinion_spiders.stores.embedded import EmbeddedStore
+from opinion_spiders.stores.mongo import MongoStore
+from plugins.spread import opinion_score, spread_contribution
+from tests._proc import run_opinion
+
+T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+
+CHAIQIAN = (
+    "我家在城南街道老粮站宿舍，去年签的拆迁协议，说好三个月内发放补偿款，现在半年过去了一分钱"
+    "没见到。街道说是区里的资金没批下来，区里又让我们回街道问，来回踢皮球。有同样情况的邻居吗？"
+)
+HUAGONG = (
+    "最近一个月，每天晚上十点以后河西化工园区那边就飘过来一股刺鼻的味道，开窗根本睡不着。"
+    "怀疑有企业偷排，空气污染这么严重，环保部门管不管？"
+)
+
+#: (case, original, copy): each copy must join the original's cluster
+COPIES = [
+    ("exact repost", CHAIQIAN, CHAIQIAN),
+    ("three characters changed", CHAIQIAN, CHAIQIAN.replace("老粮站", "老粮库").replace("半年", "八个月")),
+    ("characters inserted", CHAIQIAN, CHAIQIAN.replace("补偿款", "拆迁补偿款").replace("没见到", "都没见到")),
+    ("characters deleted", CHAIQIAN, CHAIQIAN.replace("去年", "").replace("来回", "")),
+    ("punctuation changed", CHAIQIAN, CHAIQIAN.replace("，", ",").replace("。", "！").replace("？", "??")),
+    ("reflowed with spaces and newlines", CHAIQIAN, CHAIQIAN.replace("。", "。\n\n").replace("，", "， ")),
+    ("a number in full-width digits", HUAGONG, HUAGONG.replace("十点", "１０点")),
+    ("a sentence appended", CHAIQIAN, CHAIQIAN + "大家帮忙转发一下，让更多人看到！"),
+    ("a 转自 header added", HUAGONG, "转自临江论坛 夜跑的猫：\n" + HUAGONG),
+    ("header, edits and an appended line together", HUAGONG,
+     "【转载】" + HUAGONG.replace("刺鼻", "难闻").replace("管不管", "到底管不管") + "求扩散。"),
+]  # fmt: skip
+
+#: (case, one text, another on the same topic): they must stay apart
+SAME_TOPIC = [
+    ("same demolition, a follow-up", CHAIQIAN,
+     "城南街道拆迁补偿款的事情，区里今天开会研究了，据说下个月统一发放，大家再耐心等等，"
+     "有消息我第一时间告诉大家。"),
+    ("same demolition, an official reply", CHAIQIAN,
+     "关于城南街道老粮站宿舍拆迁补偿问题的回复：经核实，补偿资金已于本月拨付至街道，"
+     "街道将在十个工作日内发放到户，请居民留意通知。"),
+    ("same smell, another neighbour", HUAGONG,
+     "河西化工园区的味道我们小区也闻到了，晚上根本不敢开窗，已经打了环保热线，"
+     "说会派人夜间巡查，希望能查出是哪家企业。"),
+    ("same words, different sentences", HUAGONG,
+     "环保部门今天到河西化工园区检查，没有发现企业偷排，空气污染主要来自秋冬季节的"
+     "秸秆焚烧，请市民晚上关好窗户。"),
+]  # fmt: skip
+
+
+def member(pid: str, text: str, *, site: str = "demo-forum", published: datetime | None = T0,
+           crawled: datetime = T0 + timedelta(hours=1), author: str = "网友") -> Member:  # fmt: skip
+    sig = signature(text)
+    assert sig is not None, f"{text!r} is long enough to cluster"
+    return Member(pid, site, sig.minhash, author, published, crawled)
+
+
+def assign(clusterer: Clusterer, m: Member, text: str, store: Store | None = None) -> Cluster:
+    sig = signature(text)
+    assert sig is not None
+    return clusterer.assign(m, sig, store).cluster
+
+
+@pytest.mark.parametrize(("case", "original", "copy"), COPIES, ids=[c[0] for c in COPIES])
+def test_clusters_edited_copy_joins_the_original(case: str, original: str, copy: str) -> None:
+    clusterer = Clusterer()
+    first = assign(clusterer, member("a", original), original)
+    sig = signature(copy)
+    assert sig is not None
+    result = clusterer.assign(member("b", copy, site="demo-bar"), sig, None)
+    assert result.outcome == "joined", case
+    assert result.cluster.id == first.id == "a"
+    assert result.cluster.size == 2 and result.cluster.sites == {"demo-forum", "demo-bar"}
+    assert result.similarity >= THRESHOLD
+
+
+@pytest.mark.parametrize(("case", "one", "other"), SAME_TOPIC, ids=[c[0] for c in SAME_TOPIC])
+def test_clusters_other_texts_on_the_same_topic_stay_apart(case: str, one: str, other: str) -> None:
+    clusterer = Clusterer()
+    assign(clusterer, member("a", one), one)
+    sig = signature(other)
+    assert sig is not None
+    result = clusterer.assign(member("b", other), sig, None)
+    assert result.outcome == "new", case
+    assert result.cluster.id == "b" and result.cluster.size == 1
+
+
+@pytest.mark.parametrize(
+    "text", ["顶", "同感，我们小区也是这样。", "已经打过12345了，说会转给相关部门。", "支持！" * 12]
+)
+def test_clusters_short_texts_are_not_clustered(text: str) -> None:
+    """Short replies repeat by chance; below MIN_CHARS letters/Hanzi there is no signature."""
+    assert signature(text) is None
+
+
+def test_clusters_min_chars_counts_text_not_punctuation() -> None:
+    assert signature("字" * MIN_CHARS) is not None
+    assert signature("字" * (MIN_CHARS - 1) + "。！？ \n" * 10) is None
+
+
+H = timedelta(hours=1)
+#: (case, [(post id, published_at, crawled_at) in arrival order], expected first publisher)
+FIRST_PUBLISHER = [
+    ("the earliest published, though crawled later", [("a", T0, T0 + 2 * H), ("b", T0 - H, T0 + 3 * H)], "b"),
+    ("published at the same time: the earlier crawl", [("a", T0, T0 + 3 * H), ("b", T0, T0 + 2 * H)], "b"),
+    ("no time shown: it existed when crawled", [("a", T0, T0 + 5 * H), ("b", None, T0 - H)], "b"),
+    ("no time shown, crawled after the other was published", [("a", T0, T0 + 5 * H), ("b", None, T0 + H)], "a"),
+    ("arrival order does not matter", [("c", T0 + H, T0 + 4 * H), ("a", T0, T0 + 6 * H), ("b", T0 + 2 * H, T0 + 3 * H)], "a"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("case", "arrivals", "first"), FIRST_PUBLISHER,
+                         ids=[c[0] for c in FIRST_PUBLISHER])  # fmt: skip
+def test_clusters_first_publisher(
+    case: str, arrivals: list[tuple[str, datetime | None, datetime]], first: str
+) -> None:
+    clusterer = Clusterer()
+    for pid, published, crawled in arrivals:
+        cluster = assign(clusterer, member(pid, CHAIQIAN, published=published, crawled=crawled),
+                         CHAIQIAN)  # fmt: skip
+    assert cluster.first.id == first, case
+    assert cluster.size == len(arrivals)
+    doc = cluster.to_document()
+    assert doc["first_post_id"] == first and doc["size"] == len(arrivals)
+    assert doc["last_seen"] == max(c for _, _, c in arrivals)
+
+
+def test_clusters_document_carries_spread_and_first_publisher() -> None:
+    clusterer = Clusterer()
+    assign(clusterer, member("f1", HUAGONG, author="夜跑的猫", published=T0), HUAGONG)
+    copy = "转自临江论坛：" + HUAGONG
+    assign(clusterer, member("b1", copy, site="demo-bar", published=T0 + H), copy)
+    cluster = assign(clusterer, member("p1", HUAGONG + "记者将持续关注。", site="demo-portal",
+                                       published=T0 + 2 * H, crawled=T0 + 9 * H), HUAGONG)  # fmt: skip
+    assert cluster.to_document() == {
+        "_id": "f1", "size": 3, "sites": ["demo-bar", "demo-forum", "demo-portal"],
+        "site_count": 3, "first_post_id": "f1", "first_site": "demo-forum",
+        "first_author": "夜跑的猫", "first_published_at": T0, "first_crawled_at": T0 + H,
+        "last_seen": T0 + 9 * H,
+    }  # fmt: skip
+    assert Cluster.from_document(cluster.to_document()).to_document() == cluster.to_document()
+
+
+def test_clusters_same_post_seen_again_is_not_counted_twice() -> None:
+    clusterer = Clusterer()
+    assign(clusterer, member("a", CHAIQIAN), CHAIQIAN)
+    sig = signature(CHAIQIAN)
+    assert sig is not None
+    again = clusterer.assign(member("a", CHAIQIAN), sig, None)
+    assert again.outcome == "known" and again.cluster.size == 1
+
+
+# -- with a store: the index survives restarts, and a store that is down loses nothing ------
+def _stored(clusterer: Clusterer, store: Store, post_id: str, text: str, site: str,
+            published: datetime) -> Cluster:  # fmt: skip
+    """What the cluster and store stages do for one post: assign, then write the post."""
+    sig = signature(text)
+    assert sig is not None
+    m = Member(post_id, site, sig.minhash, "网友", published, published + H)
+    cluster = clusterer.assign(m, sig, store).cluster
+    store.upsert_posts([{
+        "_id": post_id, "site": site, "content": text, "published_at": published,
+        "crawled_at": published + H, "time": published, "author": "网友", "minhash": sig.encoded,
+        "minhash_bands": list(sig.bands), "cluster_id": cluster.id,
+    }])  # fmt: skip
+    return cluster
+
+
+def _reopen(store: Store) -> Store:
+    if isinstance(store, EmbeddedStore):
+        return EmbeddedStore(store.path)
+    assert isinstance(store, MongoStore)
+    host, port = store.client.address  # type: ignore[misc]
+    return MongoStore(f"mongodb://{host}:{port}/", store.db.name)
+
+
+def test_clusters_survive_reopening_the_store(any_store: Store) -> None:
+    """A new process (fresh in-run index) finds the stored copies through the band index."""
+    first = Clusterer()
+    _stored(first, any_store, "forum:1:1", CHAIQIAN, "demo-forum", T0)
+    _stored(first, any_store, "bar:9:1", "转自临江论坛：" + CHAIQIAN, "demo-bar", T0 + H)
+    reopened = _reopen(any_store)
+    try:
+        later = Clusterer()  # nothing in memory: only the store knows
+        cluster = _stored(later, reopened, "portal:5:0", CHAIQIAN + "记者将持续关注。",
+                          "demo-portal", T0 - H)  # fmt: skip
+        assert (cluster.id, cluster.size, cluster.first.id) == ("forum:1:1", 3, "portal:5:0")
+        stored = reopened.get_cluster("forum:1:1")
+        assert stored is not None and stored["size"] == 3 and stored["site_count"] == 3
+        assert stored["first_post_id"] == "portal:5:0"
+        assert [c["_id"] for c in reopened.find_clusters()] == ["forum:1:1"]
+        other = _stored(later, reopened, "forum:2:1", HUAGONG, "demo-forum", T0)
+        assert other.id == "forum:2:1" and reopened.count("clusters") == 1  # lone: not stored
+    finally:
+        if reopened is not any_store:
+            reopened.close()
+
+
+def test_clusters_store_unavailable_degrades_to_the_in_run_index(tmp_path: Path) -> None:
+    """MongoDB down (nothing listens on the port): posts still cluster, the cluster document
+    waits in memory and is written once a store takes it."""
+    down = MongoStore("mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=200", "x")
+    clusterer = Clusterer()
+    try:
+        for pid, site, text in [
+            ("f:1", "demo-forum", CHAIQIAN),
+            ("b:1", "demo-bar", CHAIQIAN + "顶！"),
+        ]:
+            sig = signature(text)
+            assert sig is not None
+            result = clusterer.assign(Member(pid, site, sig.minhash, crawled_at=T0), sig, down)
+            assert result.degraded
+        assert (result.outcome, result.cluster.size) == ("joined", 2)
+        assert clusterer.flush(down) is False
+    finally:
+        down.close()
+    back = EmbeddedStore(tmp_path / "store")
+    try:
+        assert clusterer.flush(back) is True
+        stored = back.get_cluster("f:1")
+        assert stored is not None and stored["size"] == 2 and not clusterer.memory.dirty
+    finally:
+        back.close()
+
+
+# -- properties -------------------------------------------------------------------------------
+HANZI = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5)
+NOISE = st.sampled_from(["，", "。", "！", "？", "、", " ", "\n", ",", ".", "!", "\u3000", "…"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(HANZI, st.lists(NOISE, max_size=2)), min_size=MIN_CHARS, max_size=120))
+def test_clusters_signature_ignores_punctuation_and_spacing(
+    chars: list[tuple[str, list[str]]],
+) -> None:
+    plain = "".join(c for c, _ in chars)
+    noisy = "".join(c + "".join(n) for c, n in chars)
+    a, b = signature(plain), signature(noisy)
+    assert a is not None and b is not None
+    assert a.bands == b.bands and similarity(a.minhash, b.minhash) == 1.0
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.permutations(range(6)), st.randoms(use_true_random=False))
+def test_clusters_first_publisher_is_the_earliest_whatever_the_order(
+    order: list[int], rnd: random.Random
+) -> None:
+    times = [(T0 + rnd.randint(0, 5) * H, T0 + rnd.randint(6, 9) * H) for _ in range(6)]
+    clusterer = Clusterer()
+    for i in order:
+        published, crawled = times[i]
+        cluster = assign(clusterer, member(f"p{i}", CHAIQIAN, published=published,
+                                           crawled=crawled), CHAIQIAN)  # fmt: skip
+    expected = min(range(6), key=lambda i: (times[i][0], times[i][1], f"p{i}"))
+    assert cluster.first.id == f"p{expected}" and cluster.size == 6
+
+
+# -- spread score -------------------------------------------------------------------------------
+def test_spread_contribution_grows_with_copies_and_sites() -> None:
+    assert spread_contribution(1, 1) is None
+    two = spread_contribution(2, 2)
+    seven = spread_contribution(7, 3)
+    assert two is not None and seven is not None
+    assert 0 < two.value < seven.value <= 15.0
+    assert seven.reason.startswith("repost cluster of 7 copies on 3 sites")
+    huge = spread_contribution(10_000, 40)
+    assert huge is not None and huge.value == 15.0
+
+
+def test_spread_plugin_reads_the_post_cluster_fields() -> None:
+    post = Post(site="demo-bar", kind="postbar", url="http://x/p/1", cluster_size=3,
+                cluster_sites=["demo-bar", "demo-forum"])  # fmt: skip
+    [found] = opinion_score(post=post, site=None)  # type: ignore[arg-type]
+    assert found.source == "spread" and "3 copies on 2 sites" in found.reason
+    assert opinion_score(post=Post(site="s", kind="forum", url="u"), site=None) == []  # type: ignore[arg-type]
+
+
+# -- in a real crawl ----------------------------------------------------------------------------
+REPOST = (
+    "【求助】临江市北关街道幸福里小区的地下车库入口塌陷了一个大坑，物业拉了警戒线就不管了，"
+    "已经三天没人来修。小区里老人孩子多，晚上路灯又暗，万一有人掉下去怎么办？请有关部门尽快处理。"
+)
+
+
+def test_cluster_pipeline_groups_a_repost_across_sites_in_a_crawl(
+    fresh_demo_server: DemoServer, tmp_path: Path
+) -> None:
+    """A text posted on the forum and, three hours later and lightly edited, on the post bar:
+    one cluster of 2 copies on 2 sites, the forum post its first publisher, and the copy that
+    joined carries the spread contribution."""
+    server = fresh_demo_server
+    server.seed_time = datetime.now(ZONE) - timedelta(hours=3)
+    server.add_post(
+        "forum", title="北关街道幸福里小区车库入口塌陷", content=REPOST, author="小区业主代表"
+    )
+    server.seed_time = None  # the wall clock again
+    edited = "转自临江论坛：" + REPOST.replace("三天", "好几天").replace("尽快处理", "管一管")
+    server.add_post(
+        "postbar", title="转：幸福里小区车库塌陷没人修", content=edited, author="老街坊"
+    )
+    uri = f"embedded://{tmp_path / 'store'}"
+    run_opinion("crawl", "demo-forum", "demo-bar", timeout=300,
+                env={"OPINION_STORE": uri, "OPINION_DEMO_URL": server.base_url})  # fmt: skip
+
+    store = open_store(uri)
+    try:
+        copies = [
+            p for p in store.find_posts(sort="time", limit=10_000) if "车库入口塌陷" in p["content"]
+        ]
+        clusters = store.find_clusters()
+    finally:
+        store.close()
+    assert sorted(p["site"] for p in copies) == ["demo-bar", "demo-forum"]
+    forum = next(p for p in copies if p["site"] == "demo-forum")
+    assert len(clusters) == 1, "only the planted repost clusters in the demo"
+    [cluster] = clusters
+    assert (cluster["size"], cluster["site_count"]) == (2, 2)
+    assert cluster["sites"] == ["demo-bar", "demo-forum"]
+    assert {p["cluster_id"] for p in copies} == {cluster["_id"]}
+    assert (cluster["first_post_id"], cluster["first_site"]) == (forum["_id"], "demo-forum")
+    assert cluster["first_author"] == "小区业主代表"
+    [joined] = [p for p in copies if p["cluster_size"] == 2]
+    spread = [c for c in joined["contributions"] if c["source"] == "spread"]
+    assert spread and spread[0]["reason"].startswith("repost cluster of 2 copies on 2 sites")
+    assert joined["score"] >= spread[0]["value"] > 0
