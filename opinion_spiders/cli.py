@@ -23,7 +23,7 @@ def _json_default(value: Any) -> str:
     return str(value)
 
 
-def _overrides(pairs: Sequence[str]) -> dict[str, str]:
+def overrides(pairs: Sequence[str]) -> dict[str, str]:
     out = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
@@ -56,7 +56,7 @@ def cmd_plugins(args: argparse.Namespace) -> int:
 def cmd_crawl(args: argparse.Namespace) -> int:
     from opinion_spiders.crawl import project_settings, run_crawls
 
-    settings = project_settings(_overrides(args.set))
+    settings = project_settings(overrides(args.set))
     names = args.sites
     if args.all:
         names = list(_runtime(args).sites)
@@ -134,14 +134,14 @@ def _format_match(result: dict[str, Any]) -> str:
 def cmd_demo(args: argparse.Namespace) -> int:
     from opinion_spiders.demo_run import run_demo
 
-    return run_demo(args.port, _overrides(args.set), serve=args.serve)
+    return run_demo(args.port, overrides(args.set), serve=args.serve)
 
 
 def _runtime(args: argparse.Namespace) -> Any:
     from opinion_spiders.crawl import project_settings
     from opinion_spiders.runtime import Runtime
 
-    return Runtime(project_settings(_overrides(getattr(args, "set", []))))
+    return Runtime(project_settings(overrides(getattr(args, "set", []))))
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -219,9 +219,10 @@ def register(add: Any) -> None:
 
 def _with_runtime(func: Any) -> Any:
     def run(args: argparse.Namespace) -> int:
+        from opinion_spiders.cli import overrides
         from opinion_spiders.crawl import project_settings
 
-        runtime = Runtime(project_settings(_pairs(args.set)))
+        runtime = Runtime(project_settings(overrides(args.set)))
         try:
             code: int = func(args, runtime)
             return code
@@ -230,13 +231,3 @@ def _with_runtime(func: Any) -> Any:
             sys.stdout.flush()
 
     return run
-
-
-def _pairs(pairs: list[str]) -> dict[str, str]:
-    out = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise ConfigError("-s", pair, "use -s NAME=VALUE")
-        out[key] = value
-    return out

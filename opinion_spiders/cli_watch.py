@@ -108,10 +108,10 @@ def plan_report_command(args: argparse.Namespace) -> int:
 
 
 def _settings(args: argparse.Namespace) -> Any:
-    from opinion_spiders.cli import _overrides
+    from opinion_spiders.cli import overrides
     from opinion_spiders.crawl import project_settings
 
-    return project_settings(_overrides(getattr(args, "set", None) or []))
+    return project_settings(overrides(getattr(args, "set", None) or []))
 
 
 def _now(args: argparse.Namespace, command: str) -> datetime:

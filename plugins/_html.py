@@ -11,7 +11,10 @@ from urllib.parse import parse_qs, urljoin, urlsplit, urlunsplit
 from lxml import etree
 from parsel import Selector
 
-_BLOCKS = {"p", "div", "li", "tr", "blockquote", "table", "dd", "dt", "h1", "h2", "h3", "h4", "h5"}
+_BLOCKS = {
+    "p", "div", "li", "tr", "blockquote", "table", "dd", "dt", "section", "article",
+    "h1", "h2", "h3", "h4", "h5", "h6", "figcaption",
+}  # fmt: skip
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
 _INT = re.compile(r"-?\d[\d,]*")
 
@@ -29,7 +32,7 @@ def node_text(node: Selector, drop: str = "") -> str:
         return squash(str(root))
     root = copy.deepcopy(root)
     root.tail = None
-    for bad in root.xpath(".//script | .//style" + (f" | {drop}" if drop else "")):
+    for bad in root.xpath(".//script | .//style | .//comment()" + (f" | {drop}" if drop else "")):
         _remove(bad)
     for br in root.iter("br"):
         br.tail = "\n" + (br.tail or "")
@@ -37,7 +40,12 @@ def node_text(node: Selector, drop: str = "") -> str:
         if isinstance(el.tag, str) and el.tag in _BLOCKS and el is not root:
             el.tail = "\n" + (el.tail or "")
             el.text = "\n" + (el.text or "")
-    lines = (_SPACE.sub(" ", line).strip() for line in "".join(root.itertext()).split("\n"))
+    return clean_lines("".join(root.itertext()))
+
+
+def clean_lines(text: str) -> str:
+    """Trim every line (the 　　 indent of Chinese paragraphs too) and drop the empty ones."""
+    lines = (_SPACE.sub(" ", line).strip() for line in text.split("\n"))
     return "\n".join(line for line in lines if line)
 
 
@@ -79,7 +87,7 @@ def query_param(url: str, name: str) -> str | None:
 
 def absolute(base: str, href: str | None) -> str | None:
     """``href`` resolved against ``base`` (scheme-relative ``//host`` too), without fragment."""
-    if not href or href.startswith(("javascript:", "#", "mailto:")):
+    if not href or href.strip().startswith(("javascript:", "#", "mailto:")):
         return None
     return without_fragment(urljoin(base, href.strip()))
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 import trafilatura
 from parsel import Selector
 
-from plugins._portal_text import clean_lines, node_text, squash
+from plugins._html import clean_lines, node_text, squash
 
 #: Body containers of the CMSs met on Chinese portals (TRS, Hanweb, 人民网, 新华网, Sina, 163, qq).
 BODY_SELECTORS = (

@@ -14,7 +14,7 @@ import re
 
 from parsel import Selector
 
-from plugins._portal_text import squash
+from plugins._html import squash
 
 _SEP = re.compile(r"\s*(?:_|\||｜|--|-|–|—)\s*")
 _LABEL = re.compile(r"(?:^|[\s|｜/,，])来源\s*[:：]")

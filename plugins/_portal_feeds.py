@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from parsel import Selector
 
 from opinion_spiders.adapters import Link
-from plugins._portal_text import absolute, squash
+from plugins._html import absolute, squash
 
 FEED_ROOTS = ("rss", "feed", "rdf")
 SITEMAP_ROOTS = ("urlset", "sitemapindex")

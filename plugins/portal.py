@@ -20,6 +20,7 @@ from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
 from opinion_spiders.text.dates import parse_datetime
 from plugins import _portal_facts as facts
+from plugins._html import absolute, squash
 from plugins._notice import detect_notice
 from plugins._portal_body import MIN_BODY, extract_body
 from plugins._portal_feeds import (
@@ -33,7 +34,6 @@ from plugins._portal_feeds import (
     sitemap_links,
     xml_root,
 )
-from plugins._portal_text import absolute, squash
 
 hookimpl = pluggy.HookimplMarker("opinion_spiders")
 
