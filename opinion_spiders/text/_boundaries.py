@@ -10,11 +10,13 @@ Overlapping windows are merged and segmented once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import jieba
 
 from opinion_spiders.text._subwords import compound_boundaries, latin_edge
+from opinion_spiders.text._word_pairs import WordPairs
 
 WINDOW = 16
 #: Longest dictionary word looked for when asking whether a word crosses a boundary.
@@ -24,23 +26,30 @@ MAX_WORD = 8
 Span = tuple[int, int, tuple[int, ...]]
 
 
+_HAN = "\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
+#: Hanzi on both sides of a position: the common case, where only jieba can judge it.
+_HAN_PAIR = re.compile(f"[{_HAN}][{_HAN}]")
+
+
 def _is_han(c: str) -> bool:
     code = ord(c)
     return 0x3400 <= code < 0xA000 or 0xF900 <= code < 0xFB00 or 0x20000 <= code < 0x2FA20
 
 
-def _window(freq: dict[str, int], text: str, start: int, end: int) -> tuple[int, int]:
+def _window(
+    freq: dict[str, int], pairs: WordPairs, text: str, start: int, end: int
+) -> tuple[int, int]:
     """The stretch between the nearest cuts every segmentation makes (no dictionary word
     crosses them, or the Hanzi run ends): the best route inside it is the best route there."""
     left = start
     while left > 0 and start - left < WINDOW and _is_han(text[left - 1]):
         left -= 1
-        if not _crossed(freq, text, left):
+        if not _crossed(freq, pairs, text, left):
             break
     right = end
     while right < len(text) and right - end < WINDOW and _is_han(text[right]):
         right += 1
-        if not _crossed(freq, text, right):
+        if not _crossed(freq, pairs, text, right):
             break
     return left, right
 
@@ -57,13 +66,14 @@ def _needed(text: str, span: Span) -> tuple[int, ...] | None:
             return None
         if edge is None:
             needed.append(i)
-    needed.extend(i for i in inner if start < i < end and _edge(text, i) is None)
+    if inner:
+        needed.extend(i for i in inner if start < i < end and _edge(text, i) is None)
     return tuple(needed)
 
 
 def _edge(text: str, i: int) -> bool | None:
     """:func:`latin_edge`, with the common case (Hanzi on both sides) answered first."""
-    if 0 < i < len(text) and _is_han(text[i - 1]) and _is_han(text[i]):
+    if i > 0 and _HAN_PAIR.match(text, i - 1):
         return None
     return latin_edge(text, i)
 
@@ -83,19 +93,35 @@ def route_words(tokenizer: jieba.Tokenizer, text: str) -> list[tuple[str, int, i
     return words
 
 
-def _crossed(freq: dict[str, int], text: str, i: int) -> bool:
+def _crossed(freq: dict[str, int], pairs: WordPairs, text: str, i: int) -> bool:
     """Whether a dictionary word spans position ``i``; if none does, every segmentation cuts
-    there (jieba's DAG has no edge across it), so nothing needs segmenting to know."""
+    there (jieba's DAG has no edge across it), so nothing needs segmenting to know.
+
+    Such a word holds every pair of neighbouring characters from its start to ``i + 1``, so
+    the search leftwards stops at the first pair that is in no word; and jieba's ``FREQ``
+    holds every prefix of a word (with frequency 0), so rightwards it stops at the first piece
+    that is in no word."""
+    n = len(text)
+    base, extra = pairs.base, pairs.extra
     for left in range(i - 1, max(-1, i - MAX_WORD), -1):
+        pair = text[left : left + 2]
+        if i >= n or (pair not in base and pair not in extra):
+            return False
         right = i + 1
-        while right <= len(text) and right - left <= MAX_WORD and text[left:right] in freq:
-            if freq[text[left:right]]:
+        found = freq.get(text[left:right])
+        while found is not None:
+            if found:
                 return True
             right += 1
+            if right > n or right - left > MAX_WORD:
+                break
+            found = freq.get(text[left:right])
     return False
 
 
-def check_spans(tokenizer: jieba.Tokenizer, text: str, spans: Sequence[Span]) -> list[bool]:
+def check_spans(
+    tokenizer: jieba.Tokenizer, pairs: WordPairs, text: str, spans: Sequence[Span]
+) -> list[bool]:
     """For each span, whether segmentation agrees it is whole words (its joints included)."""
     results = [False] * len(spans)
     pending: list[tuple[int, int, int, tuple[int, ...]]] = []
@@ -104,10 +130,10 @@ def check_spans(tokenizer: jieba.Tokenizer, text: str, spans: Sequence[Span]) ->
         needed = _needed(text, span)
         if needed is None:
             continue
-        if not any(_crossed(freq, text, i) for i in needed):
+        if not any(_crossed(freq, pairs, text, i) for i in needed):
             results[index] = True
             continue
-        pending.append((*_window(freq, text, span[0], span[1]), index, needed))
+        pending.append((*_window(freq, pairs, text, span[0], span[1]), index, needed))
     pending.sort()
     group: list[tuple[int, int, int, tuple[int, ...]]] = []
     reach = -1

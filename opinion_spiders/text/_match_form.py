@@ -37,7 +37,8 @@ _LOOKALIKES = {
     "х": "x", "у": "y", "к": "k", "м": "m", "т": "t", "і": "i", "ӏ": "l", "ѕ": "s",
     "ј": "j", "α": "a", "ν": "v", "ρ": "p", "τ": "t", "υ": "u", "κ": "k", "ι": "i",
 }  # fmt: skip
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_ASTRAL_RANGE = "\U00010000-\U0010ffff"
+_ASTRAL = re.compile(f"[{_ASTRAL_RANGE}]")
 _ASTRAL_SEPARATOR = "\u25a1"  # □, a symbol: emoji and other astral separators become it
 #: Chinese sentence punctuation stays full width: mapping it would cost every post a pass.
 _SENTENCE_PUNCTUATION = "，！？：；（）"
@@ -83,10 +84,23 @@ class _Tables:
         separators = _separators()
         self.table = _build_table(separators)
         bmp = [code for code in separators if code < 0x10000]
-        self.runs = re.compile(f"[{_char_class(bmp)}]+")
-        self.needs = re.compile(f"[{_char_class([c for c in self.table if c < 0x10000])}]")
+        self.runs = _runs_of(f"[{_char_class(bmp)}]")
+        keys = [c for c in self.table if c < 0x10000]
+        # every astral character counts: one range keeps the class a fast bitmap
+        self.changed = _runs_of(f"[{_char_class(keys)}{_ASTRAL_RANGE}]")
+        self.special = re.compile(f"[{_char_class([*keys, *bmp])}{_ASTRAL_RANGE}]")
         self.invisible = re.compile(f"[{_INVISIBLE}]")
         self.han = re.compile(f"[{_HAN}]")
+
+    def translate(self, run: re.Match[str]) -> str:
+        """A run of characters the table changes, changed (the rest of the text is kept)."""
+        return run.group().translate(self.table)
+
+
+def _runs_of(char_class: str) -> re.Pattern[str]:
+    """``[…]+`` spelled ``[…][…]*``: a leading class lets the regex engine skip ahead in C
+    to the next character that can start a run (twice as fast on a post)."""
+    return re.compile(f"{char_class}{char_class}*")
 
 
 def _build_table(separators: list[int]) -> dict[int, str]:
@@ -173,7 +187,9 @@ def _get_tables() -> _Tables:
 def match_form(s: str) -> MatchText:
     """``s`` as rules see it, with the way back to original positions."""
     tables = _get_tables()
-    text = s.translate(tables.table) if tables.needs.search(s) or has_astral(s) else s
+    if tables.special.search(s) is None:
+        return MatchText(s)  # nothing to fold and no separator: most posts, one C pass
+    text = tables.changed.sub(tables.translate, s)
     dropped = _dropped_spans(tables, text)
     if not dropped:
         return MatchText(text)

@@ -51,7 +51,7 @@ class TermNode:
             (field, start, end, self.text)
             for field in fields
             for start, end in scan.spans(field, self)
-            if not self._excluded(scan.text(field), start)
+            if not (self.contexts and self._excluded(scan.text(field), start))
         ]
         return hits or None
 

@@ -16,6 +16,7 @@ from importlib import resources
 import jieba
 
 from opinion_spiders.text._boundaries import Span, check_spans
+from opinion_spiders.text._word_pairs import WordPairs, default_pairs
 from opinion_spiders.text.normalize import fold_for_match
 
 Token = tuple[str, int, int]
@@ -47,6 +48,7 @@ class Segmenter:
     def __init__(self, words: Iterable[str] = ()) -> None:
         self._lock = threading.Lock()
         self._tokenizer: jieba.Tokenizer | None = None
+        self._pairs = WordPairs(frozenset())
         self._pending: list[str] = list(words)
 
     def _ready(self) -> jieba.Tokenizer:
@@ -59,10 +61,12 @@ class Segmenter:
                 tokenizer = jieba.Tokenizer()
                 jieba.setLogLevel(logging.WARNING)  # its "Building prefix dict" chatter
                 tokenizer.initialize()
+                self._pairs = WordPairs(default_pairs(tokenizer.FREQ))
                 for word, freq in _read_domain_words():
                     tokenizer.add_word(word, freq)
+                    self._pairs.add(word)
                 for word in self._pending:
-                    _add_word(tokenizer, word)
+                    _add_word(tokenizer, self._pairs, word)
                 self._pending = []
                 self._tokenizer = tokenizer
             return self._tokenizer
@@ -74,7 +78,7 @@ class Segmenter:
                 self._pending.extend(words)
                 return
             for word in words:
-                _add_word(self._tokenizer, word)
+                _add_word(self._tokenizer, self._pairs, word)
 
     def tokenize(self, text: str) -> list[Token]:
         """Words of ``text`` as (word, start, end), covering the text without gaps."""
@@ -93,7 +97,8 @@ class Segmenter:
     def check_spans(self, text: str, spans: Sequence[Span]) -> list[bool]:
         """:meth:`is_word` for many spans (with the inner joints of phrases), segmenting only a
         small window around each, never the whole text."""
-        return check_spans(self._ready(), text, spans)
+        tokenizer = self._ready()
+        return check_spans(tokenizer, self._pairs, text, spans)
 
     def search_terms(self, text: str) -> list[str]:
         """Unique folded words for analysts' search, compounds and their parts, first seen first."""
@@ -106,11 +111,12 @@ class Segmenter:
         return list(seen)
 
 
-def _add_word(tokenizer: jieba.Tokenizer, word: str) -> None:
+def _add_word(tokenizer: jieba.Tokenizer, pairs: WordPairs, word: str) -> None:
     """Add a word with the least frequency that keeps it whole, so neighbours are not eaten."""
     word = word.strip()
     if word:
         tokenizer.add_word(word)
+        pairs.add(word)
 
 
 _shared: Segmenter | None = None
