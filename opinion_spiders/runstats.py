@@ -11,6 +11,8 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from opinion_spiders._alert_dispatch import raise_alert
+from opinion_spiders.alerting import AlertPolicy
 from opinion_spiders.health import evaluate, health_alert
 from opinion_spiders.runtime import Runtime
 from opinion_spiders.stores import StoreUnavailable
@@ -76,21 +78,13 @@ class RunStatsExtension:
     def _raise_health_alert(
         self, runtime: Runtime, run: dict[str, Any], problem: dict[str, Any]
     ) -> None:
-        """Operators hear of a failing site once a day per check, through the alert channels."""
+        """Operators hear of a failing site once a day per check, through the alert channels
+        (with the same ledger, retries and quiet hours as every alert)."""
         logger.error("site %s health: %s", run["site"], problem["message"])
-        alert = health_alert(str(run["site"]), str(run["kind"]), problem, datetime.now(UTC))
-        if not runtime.store.insert_alert(alert):
-            return
-        deliveries = {}
-        for channel in runtime.channels:
-            try:
-                channel.send(alert)
-                deliveries[channel.name] = "sent"
-            except Exception as exc:  # noqa: BLE001 - one channel failing must not hide the others
-                deliveries[channel.name] = f"failed: {type(exc).__name__}: {exc}"
-        status = "sent" if all(v == "sent" for v in deliveries.values()) else "pending"
-        fields = {"status": status, "deliveries": deliveries, "alerted_at": datetime.now(UTC)}
-        runtime.store.update_alert(alert["_id"], fields)
+        now = datetime.now(UTC)
+        alert = health_alert(str(run["site"]), str(run["kind"]), problem, now)
+        policy = AlertPolicy.from_settings(self.crawler.settings)
+        raise_alert(runtime.store, runtime.channels, alert, policy, now)
 
 
 def _keep(key: str, value: Any) -> bool:
