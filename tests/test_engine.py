@@ -104,11 +104,22 @@ def test_dedup_same_id_and_same_text_on_one_site() -> None:
     dedup = Deduplicator()
     a = prepare_post(_post(), "Asia/Shanghai", NOW)
     b = prepare_post(_post(post_id="10"), "Asia/Shanghai", NOW)
-    c = prepare_post(_post(post_id="11", site="other"), "Asia/Shanghai", NOW)
+    art = {"post_id": None, "thread_id": None}
+    e = prepare_post(_post(**art, url="http://news.example.cn/a/1.html"), "Asia/Shanghai", NOW)
+    f = prepare_post(_post(**art, url="http://m.news.example.cn/a/1.html"), "Asia/Shanghai", NOW)
+    g = prepare_post(
+        _post(**art, url="http://other.example.cn/1", site="other"), "Asia/Shanghai", NOW
+    )
+    h = prepare_post(
+        _post(**art, url="http://news.example.cn/b/9", author="别人"), "Asia/Shanghai", NOW
+    )
     assert dedup.duplicate_reason(a) is None
     assert dedup.duplicate_reason(a) == "id"
-    assert dedup.duplicate_reason(b) == "content"
-    assert dedup.duplicate_reason(c) is None  # a repost elsewhere is evidence of spread
+    assert dedup.duplicate_reason(b) is None  # its own floor, though the text is equal
+    assert dedup.duplicate_reason(e) is None
+    assert dedup.duplicate_reason(f) == "content"  # one article under a second URL
+    assert dedup.duplicate_reason(g) is None  # a repost elsewhere is evidence of spread
+    assert dedup.duplicate_reason(h) is None  # so is the same text from another author
 
 
 def test_alert_for_threshold_tier_and_stable_id() -> None:

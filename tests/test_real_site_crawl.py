@@ -1,0 +1,100 @@
+"""A crawl of declared real-engine sites (Discuz!, Tieba) served from the real saved pages on
+loopback: the list page is the real one, every thread link it gives is answered with the real
+thread page of that engine, and the posts end up in the store."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from opinion_spiders.stores import open_store
+from tests._proc import ROOT, run_opinion
+
+REAL = ROOT.parent / "shared" / "fixtures" / "real_pages"
+ROUTES = [
+    (re.compile(r"^/forum-9-1\.html$"), "discuz_x32_forumdisplay_nsh163_fid9.html"),
+    (re.compile(r"^/thread-\d+-1-1\.html$"), "discuz_x33_viewthread_csolbbs_tid38672.html"),
+    (re.compile(r"^/f\?kw="), "tieba_pc_list_rendered_reyi.html"),
+    (re.compile(r"^/p/\d+$"), "tieba_pc_thread_raw_terraria_p5837869242.html"),
+]
+
+
+class FixtureSite:
+    def __init__(self) -> None:
+        self.hits: list[str] = []
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                site.hits.append(self.path)
+                for pattern, name in ROUTES:
+                    if pattern.search(self.path) and not re.search(r"[?&]pn=\d", self.path):
+                        body = (REAL / name).read_bytes()
+                        self.send_response(200)
+                        self.send_header("Content-Type", "text/html")  # no charset: sniffed
+                        self.send_header("Content-Length", str(len(body)))
+                        self.end_headers()
+                        self.wfile.write(body)
+                        return
+                self.send_error(404)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def fixture_site() -> Iterator[FixtureSite]:
+    site = FixtureSite()
+    yield site
+    site.httpd.shutdown()
+    site.httpd.server_close()
+
+
+def test_crawl_declared_real_engine_sites_from_fixture_pages(
+    fixture_site: FixtureSite, tmp_path: Path
+) -> None:
+    sites = tmp_path / "sites.toml"
+    sites.write_text(
+        f'[sites.nsh-bbs]\nkind = "forum"\nengine = "discuz"\nstart_urls = ["{fixture_site.url}/forum-9-1.html"]\n'
+        "max_listing_pages = 1\nconcurrency = 4\n\n"
+        f'[sites.reyi-bar]\nkind = "postbar"\nengine = "tieba"\nstart_urls = ["{fixture_site.url}/f?kw=reyi"]\n'
+        "max_listing_pages = 1\nconcurrency = 4\n",
+        encoding="utf-8",
+    )
+    uri = f"embedded://{tmp_path / 'store'}"
+    run_opinion(
+        "crawl",
+        "nsh-bbs",
+        "reyi-bar",
+        "-s",
+        f"OPINION_SITES_FILES={sites}",
+        env={"OPINION_STORE": uri},
+        timeout=300,
+    )
+    store = open_store(uri)
+    try:
+        per_site = {row["site"]: row["count"] for row in store.count_posts(("site",))}
+        # every thread link is answered with the same real page: Discuz posts are keyed by the
+        # thread id of their URL (42 threads × 4 floors), Tieba ones by the page's own ids
+        assert per_site == {"nsh-bbs": 42 * 4, "reyi-bar": 30}
+        posts = {p["_id"]: p for p in store.find_posts(sort="time", limit=1000)}
+        first = next(p for p in posts.values() if p["site"] == "nsh-bbs" and p["floor"] == 1)
+        assert first["author"] == "前程往事" and first["title"] == "建议对鼠神进行改版"
+        assert first["published_at"].isoformat() == "2024-04-05T15:20:45+00:00"
+        bar = next(p for p in posts.values() if p["site"] == "reyi-bar" and p["floor"] == 1)
+        assert bar["author"] == "传说的世纪" and bar["adapter"] == "tieba"
+        runs = {r["site"]: r for r in store.find_runs(limit=5)}
+        assert runs["nsh-bbs"]["stats"]["opinion/pages/thread"] == 42  # 2 sticky + 40 normal rows
+    finally:
+        store.close()
+    assert sum(1 for h in fixture_site.hits if h.startswith("/thread-")) == 42
