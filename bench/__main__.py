@@ -7,6 +7,7 @@ or not a ratio meets its target), 1 when one could not be (the error is printed)
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import platform
 import sys
@@ -71,7 +72,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--mongo-docs", type=int, default=1000,
         help="documents on FerretDB (default 1000: its upserts slow down as the collection grows)",
     )  # fmt: skip
+    parser.add_argument(
+        "--only", choices=["pipeline", "rules", "neardup", "extract"], action="append",
+        help="run only these benches (default: all, in this order)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
+    chosen = args.only or ["pipeline", "rules", "neardup", "extract"]
+    code = run_pipeline_bench(args) if "pipeline" in chosen else 0
+    for name in ("rules", "neardup", "extract"):
+        if name in chosen:
+            print(f"\n== python -m bench.{name}", flush=True)
+            module = importlib.import_module(f"bench.{name}")
+            code = max(code, module.main([]) or 0)
+    return code
+
+
+def run_pipeline_bench(args: argparse.Namespace) -> int:
+    """Crawl with all pipelines vs none, and store writes vs raw inserts."""
     reps = max(1, args.reps)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="opinion-bench-") as tmp, DemoServer() as demo:

@@ -159,9 +159,24 @@ def _raw_row(d: Doc) -> tuple[Any, ...]:
     return (d["_id"], json.dumps(d, default=_iso, ensure_ascii=False), *cols, matched)
 
 
+def _index_rows(batch: Sequence[Doc]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The rows SQLite needs for what MongoDB indexes by itself (multikey ``matches.rule`` and
+    ``minhash_bands``): a raw writer of the same schema must write them too."""
+    from opinion_spiders.stores._embedded_clusters import band_key
+
+    rules, bands = [], []
+    for d in batch:
+        t = d.get("time")
+        time = _iso(t)["$date"] if isinstance(t, datetime) else t
+        rules += [(d["_id"], r, time) for r in {m["rule"] for m in d.get("matches") or []}]
+        bands += [(band_key(str(b)), d["_id"]) for b in set(d.get("minhash_bands") or ())]
+    return rules, bands
+
+
 def embedded_raw(docs: Sequence[Doc], folder: Path, size: int, indexed: bool = True) -> float:
     """Plain ``executemany``; ``indexed`` writes into the store's own schema (made by opening an
-    ``EmbeddedStore`` there) with the indexed columns filled, else into a bare table."""
+    ``EmbeddedStore`` there) with the indexed columns and the rule and band index rows filled,
+    else into a bare table."""
     folder.mkdir(parents=True, exist_ok=True)
     if indexed:
         EmbeddedStore(folder).close()
@@ -181,6 +196,10 @@ def embedded_raw(docs: Sequence[Doc], folder: Path, size: int, indexed: bool = T
                 rows = [_raw_row(d) if indexed else _raw_row(d)[:2] for d in batch]
                 conn.execute("BEGIN IMMEDIATE")
                 conn.executemany(sql, rows)
+                if indexed:
+                    rules, bands = _index_rows(batch)
+                    conn.executemany("INSERT INTO post_rules VALUES (?, ?, ?)", rules)
+                    conn.executemany("INSERT INTO post_bands VALUES (?, ?)", bands)
                 conn.execute("COMMIT")
 
         return _rate(len(docs), write)

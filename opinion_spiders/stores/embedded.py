@@ -169,7 +169,7 @@ class EmbeddedStore:
                 prev = batch.get(post_id) or merged.get(post_id)
                 new += prev is None
                 batch[post_id] = _merge_post(prev, doc)
-            self._write_posts(conn, list(batch.values()))
+            self._write_posts(conn, list(batch.values()), set(merged))
             _clusters.sync_bands(conn, merged, batch.values())
         return new
 
@@ -184,7 +184,7 @@ class EmbeddedStore:
         return found
 
     @staticmethod
-    def _write_posts(conn: sqlite3.Connection, docs: list[dict[str, Any]]) -> None:
+    def _write_posts(conn: sqlite3.Connection, docs: list[dict[str, Any]], known: set[str]) -> None:
         rows: list[tuple[Any, ...]] = []
         rules: list[tuple[str, str, str | None]] = []
         for doc in docs:
@@ -201,7 +201,8 @@ class EmbeddedStore:
             " matched) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
-        conn.executemany("DELETE FROM post_rules WHERE post_id = ?", [(r[0],) for r in rows])
+        stale = [(r[0],) for r in rows if r[0] in known]  # new posts have no rule rows yet
+        conn.executemany("DELETE FROM post_rules WHERE post_id = ?", stale)
         conn.executemany("INSERT OR IGNORE INTO post_rules VALUES (?, ?, ?)", rules)
 
     def insert_alert(self, alert: Mapping[str, Any]) -> bool:
