@@ -77,7 +77,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         since = parse_since(args.since)
     except ValueError as exc:
         raise ConfigError("opinion report", "--since", str(exc)) from None
-    report = build_report(runtime.store, since, top=args.top)
+    report = build_report(runtime.store, since, top=args.top, settings=runtime.settings)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, default=_json_default, indent=1))
     else:

@@ -31,7 +31,7 @@ def run_demo(port: int, overrides: Mapping[str, str], *, serve: bool = False) ->
         demo_sites = [s.name for s in runtime.sites.values() if s.start_urls[0].startswith(base)]
         print(f"demo sites on {base}: {', '.join(demo_sites)}", file=sys.stderr)
         results = run_crawls(demo_sites, settings)
-        print(format_report(build_report(runtime.store)))
+        print(format_report(build_report(runtime.store, settings=runtime.settings)))
         new = sum(r.new for r in results)
         alerts = sum(r.alerts for r in results)
         print(f"\nThis run: {new} new posts stored, {alerts} new alerts raised "

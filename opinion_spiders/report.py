@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from opinion_spiders._report_watch import analysis_part, format_analysis
 from opinion_spiders.items import KINDS
 from opinion_spiders.stores.base import Store
 
@@ -36,7 +37,13 @@ def parse_since(text: str | None, now: datetime | None = None) -> datetime | Non
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def build_report(store: Store, since: datetime | None = None, top: int = 10) -> dict[str, Any]:
+def build_report(
+    store: Store,
+    since: datetime | None = None,
+    top: int = 10,
+    settings: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Everything from store reads; with ``settings`` also the periods and plans they name."""
     by_site_kind = store.count_posts(("site", "kind"), since)
     per_kind = {k: 0 for k in KINDS}
     per_site: dict[str, int] = {}
@@ -56,6 +63,7 @@ def build_report(store: Store, since: datetime | None = None, top: int = 10) -> 
         "top_posts": [_post_summary(p) for p in store.find_posts(since, sort="score", limit=top)],
         **_alerts_part(store.find_alerts(since, limit=ALERT_SCAN_LIMIT)),
         "runs": [_run_summary(r) for r in store.find_runs(limit=10)],
+        **analysis_part(store, since, settings, datetime.now(UTC)),
     }
 
 
@@ -180,6 +188,7 @@ def format_report(report: Mapping[str, Any]) -> str:
         lines.append(
             f"  [{a['tier']}] {a['score']:.1f} {a['site']} {a['title'] or ''} — {a['status']}"
         )
+    lines.extend(format_analysis(report))
     return "\n".join(lines)
 
 

@@ -47,3 +47,12 @@ def test_cli_errors_are_one_line_and_nonzero(tmp_path: Path) -> None:
         assert proc.returncode == 2, (args, proc.stderr)
         lines = proc.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("opinion: error:") and needle in lines[0]
+
+
+def test_cli_report_json_has_analysis_parts(tmp_path: Path) -> None:
+    env = {"OPINION_STORE": f"embedded://{tmp_path}"}
+    report = json.loads(run_opinion("report", "--json", env=env).stdout)
+    assert {"clusters", "entities", "periods", "plans", "alert_latency"} <= set(report)
+    assert report["clusters"] == [] and report["entities"] == []
+    assert {"active", "upcoming"} == set(report["periods"])
+    assert {p["id"] for p in report["plans"]} >= {"chengbei-land"}

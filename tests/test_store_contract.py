@@ -193,6 +193,26 @@ def test_store_rule_hits_counts_posts_per_rule(any_store: Store) -> None:
     ]
 
 
+def test_store_entity_hits_counts_posts_per_entity(any_store: Store) -> None:
+    town = {"id": "chengnan", "name": "城南街道", "count": 2, "hits": []}
+    mayor = {"id": "lj-mayor", "name": "周建国", "count": 1, "hits": []}
+    any_store.upsert_posts(
+        [
+            post("forum-a", "1", "1", entities=[town, mayor]),
+            post("forum-a", "1", "2", entities=[town], published_at=T0 + timedelta(hours=2)),
+            post("forum-a", "2", "1", published_at=T0 - timedelta(days=3), entities=[town]),
+            post("portal-b", "9", "1", kind="portal"),
+        ]
+    )
+    assert any_store.entity_hits() == [
+        {"entity": "chengnan", "name": "城南街道", "count": 3},
+        {"entity": "lj-mayor", "name": "周建国", "count": 1},
+    ]
+    assert any_store.entity_hits(since=T0 + timedelta(hours=1)) == [
+        {"entity": "chengnan", "name": "城南街道", "count": 1}
+    ]
+
+
 def test_store_find_posts_sorts_by_score_or_time(any_store: Store) -> None:
     _corpus(any_store)
     ids = [p["_id"] for p in any_store.find_posts(limit=10)]

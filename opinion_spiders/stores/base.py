@@ -74,6 +74,10 @@ class Store(Protocol):
         ``{field: value, ..., "count": n}``, largest count first; ``since`` filters on
         ``time`` (published_at, or crawled_at when the page showed no time)."""
 
+    def entity_hits(self, since: datetime | None = None) -> list[dict[str, Any]]:
+        """Posts per watched entity: ``[{"entity": id, "name": name, "count": n}]``, largest
+        first (from each post's ``entities`` list)."""
+
     def rule_hits(self, since: datetime | None = None) -> list[dict[str, Any]]:
         """Posts per fired rule: ``[{"rule": id, "count": n}]``, largest first."""
 

@@ -281,6 +281,16 @@ class EmbeddedStore:
         found = [{**dict(zip(fields, row, strict=False)), "count": row[-1]} for row in rows]
         return ordered_counts([r for r in found if r["count"]], fields)
 
+    def entity_hits(self, since: datetime | None = None) -> list[dict[str, Any]]:
+        where, params = _since("time", since)
+        sql = (
+            "SELECT json_extract(e.value, '$.id') eid, json_extract(e.value, '$.name') ename, "
+            f"COUNT(DISTINCT posts._id) n FROM posts, json_each(posts.doc, '$.entities') e{where}"
+            " GROUP BY eid ORDER BY n DESC, eid"
+        )
+        rows = self._query(sql, params)
+        return [{"entity": i, "name": name, "count": n} for i, name, n in rows if i is not None]
+
     def rule_hits(self, since: datetime | None = None) -> list[dict[str, Any]]:
         where, params = _since("time", since)
         sql = f"SELECT rule, COUNT(DISTINCT post_id) n FROM post_rules{where} GROUP BY rule"

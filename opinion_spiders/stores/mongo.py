@@ -172,6 +172,22 @@ class MongoStore:
         ]
         return ordered_counts(rows, fields)
 
+    def entity_hits(self, since: datetime | None = None) -> list[dict[str, Any]]:
+        pipeline: list[dict[str, Any]] = [
+            {"$match": _since("time", since)},
+            {"$unwind": "$entities"},
+            {"$group": {"_id": {"id": "$entities.id", "name": "$entities.name", "post": "$_id"}}},
+            {"$group": {"_id": {"id": "$_id.id", "name": "$_id.name"}, "count": {"$sum": 1}}},
+            {"$sort": {"count": -1, "_id.id": 1}},
+        ]
+        with self._guard() as db:
+            groups = list(db.posts.aggregate(pipeline))
+        return [
+            {"entity": g["_id"]["id"], "name": g["_id"].get("name"), "count": g["count"]}
+            for g in groups
+            if g["_id"].get("id") is not None
+        ]
+
     def rule_hits(self, since: datetime | None = None) -> list[dict[str, Any]]:
         pipeline: list[dict[str, Any]] = [
             {"$match": _since("time", since)},
