@@ -25,6 +25,13 @@ AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
 RETRY_ENABLED = True
 RETRY_TIMES = 2
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "opinion_spiders.middlewares.BackoffRetryMiddleware": 550,
+}
+#: Retries wait OPINION_RETRY_BACKOFF_BASE × 2^(n-1) seconds (at most …_MAX), or Retry-After.
+OPINION_RETRY_BACKOFF_BASE = 1.0
+OPINION_RETRY_BACKOFF_MAX = 60.0
 DOWNLOAD_TIMEOUT = 30
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"

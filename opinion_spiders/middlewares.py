@@ -1,0 +1,71 @@
+"""Downloader middleware: Scrapy's retries, with exponential backoff and ``Retry-After``.
+
+Scrapy retries 429/5xx and connection errors at once; a site that is struggling or rate
+limiting us deserves a pause first. The wait runs on the event loop, so other requests go on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.http import Request, Response
+
+#: Never wait longer than this for one retry, whatever ``Retry-After`` says.
+HARD_MAX = 600.0
+
+
+def backoff_delay(retry_times: int, base: float, cap: float) -> float:
+    """``base`` × 2^(n-1) for the n-th retry, at most ``cap``."""
+    return min(cap, base * 2 ** max(0, retry_times - 1)) if base > 0 else 0.0
+
+
+def retry_after(value: bytes | None, now: datetime) -> float | None:
+    """Seconds a ``Retry-After`` header asks for (a number or an HTTP date), or None."""
+    if not value:
+        return None
+    text = value.decode("latin-1").strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - now).total_seconds()) if when.tzinfo else None
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """``RETRY_*`` as usual, waiting ``OPINION_RETRY_BACKOFF_BASE`` × 2^(n-1) seconds (at most
+    ``OPINION_RETRY_BACKOFF_MAX``) before the n-th retry, or what ``Retry-After`` asks."""
+
+    async def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
+        result = super().process_response(request, response)
+        if isinstance(result, Request):
+            asked = retry_after(response.headers.get(b"Retry-After"), datetime.now(UTC))
+            await self._wait(result, asked)
+        return result
+
+    async def process_exception(  # type: ignore[override]
+        self, request: Request, exception: Exception
+    ) -> Request | Response | None:
+        result = super().process_exception(request, exception)
+        if isinstance(result, Request):
+            await self._wait(result, None)
+        return result
+
+    async def _wait(self, retry: Request, asked: float | None) -> None:
+        settings = self.crawler.settings
+        delay = backoff_delay(
+            int(retry.meta.get("retry_times", 1)),
+            settings.getfloat("OPINION_RETRY_BACKOFF_BASE", 1.0),
+            settings.getfloat("OPINION_RETRY_BACKOFF_MAX", 60.0),
+        )
+        if asked is not None:
+            delay = max(delay, asked)
+        delay = min(delay, HARD_MAX)
+        if delay > 0:
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("opinion/retry/backoff_ms", round(delay * 1000))
+            await asyncio.sleep(delay)
