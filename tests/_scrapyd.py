@@ -19,9 +19,9 @@ import urllib.parse
 import urllib.request
 import zipfile
 from pathlib import Path
-from types import TracebackType
-from typing import IO, Any
+from typing import Any
 
+from opinion_spiders._process import LocalServer
 from opinion_spiders.stores.ferretdb import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,16 +39,18 @@ class ScrapydError(RuntimeError):
     """scrapyd did not start, or answered an API call with an error."""
 
 
-class Scrapyd:
+class Scrapyd(LocalServer):
     """One scrapyd process whose config, eggs, logs, items and databases live in ``workdir``."""
+
+    name = "scrapyd"
+    stop_timeout = 20.0  # scrapyd stops its running jobs first
+    error = ScrapydError
 
     def __init__(self, workdir: Path, port: int = 0, poll_interval: float = 0.5) -> None:
         self.workdir = Path(workdir).resolve()
         self.port = port
         self.poll_interval = poll_interval
         self.url = ""
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._log: IO[bytes] | None = None
 
     # -- process -----------------------------------------------------------------------------
     @property
@@ -90,69 +92,16 @@ class Scrapyd:
         executable = BIN / "scrapyd"
         if not executable.exists():
             raise ScrapydError(f"{executable} is missing: install the dev extras (make setup-test)")
-        self._log = self.log_path.open("ab")
-        self._proc = subprocess.Popen(
-            [str(executable), "--pidfile="],
-            cwd=self.workdir, env=env, stdout=self._log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        self._spawn([str(executable), "--pidfile="], cwd=self.workdir, env=env)
         self.url = f"http://127.0.0.1:{self.port}/"
-        try:
-            self._wait_ready()
-        except ScrapydError:
-            self.stop()
-            raise
+        self._wait_until(self._answers, self.url, START_TIMEOUT, 0.2)
         return self.url
 
-    def _wait_ready(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
-        assert self._proc is not None
-        while time.monotonic() < deadline:
-            if self._proc.poll() is not None:
-                raise ScrapydError(
-                    f"scrapyd exited with {self._proc.returncode}:\n{self.log_tail()}"
-                )
-            try:
-                if self.get("daemonstatus.json").get("status") == "ok":
-                    return
-            except (OSError, ScrapydError):
-                pass
-            time.sleep(0.2)
-        raise ScrapydError(
-            f"scrapyd did not answer on {self.url} in {START_TIMEOUT}s:\n{self.log_tail()}"
-        )
-
-    def log_tail(self, lines: int = 40) -> str:
+    def _answers(self) -> bool:
         try:
-            text = self.log_path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return "(no log)"
-        return "\n".join(text.splitlines()[-lines:]) or "(empty log)"
-
-    def stop(self) -> None:
-        """Terminate politely (scrapyd stops its running jobs), then kill; safe twice."""
-        proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-
-    def __enter__(self) -> Scrapyd:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+            return bool(self.get("daemonstatus.json").get("status") == "ok")
+        except (OSError, ScrapydError):
+            return False
 
     # -- JSON API ----------------------------------------------------------------------------
     def get(self, endpoint: str, **params: str) -> dict[str, Any]:

@@ -9,13 +9,12 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import time
 from pathlib import Path
-from types import TracebackType
-from typing import IO
 
 import pymongo
 from pymongo.errors import PyMongoError
+
+from opinion_spiders._process import LocalServer
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "build_ferretdb.sh"
 BIN_ENV = "OPINION_FERRETDB_BIN"
@@ -71,16 +70,16 @@ def free_port() -> int:
         return port
 
 
-class FerretDBProcess:
+class FerretDBProcess(LocalServer):
     """One FerretDB server whose SQLite files live in ``data_dir``; ``start()`` gives its URI."""
+
+    name = "FerretDB"
 
     def __init__(self, data_dir: Path, port: int = 0, binary: Path | None = None) -> None:
         self.data_dir = Path(data_dir)
         self.port = port
         self.binary = binary
         self.uri = ""
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._log: IO[bytes] | None = None
 
     @property
     def log_path(self) -> Path:
@@ -106,65 +105,10 @@ class FerretDBProcess:
             return self.uri
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.port = self.port or free_port()
-        command = self.command()
-        self._log = self.log_path.open("ab")
-        self._proc = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT)
+        self._spawn(self.command())
         self.uri = f"mongodb://127.0.0.1:{self.port}/"
-        try:
-            self._wait_ready()
-        except RuntimeError:
-            self.stop()
-            raise
+        self._wait_until(lambda: _pings(self.uri), self.uri, START_TIMEOUT, 0.1)
         return self.uri
-
-    def _wait_ready(self) -> None:
-        """Poll ``ping`` until it works, the process dies, or START_TIMEOUT passes."""
-        deadline = time.monotonic() + START_TIMEOUT
-        assert self._proc is not None
-        while time.monotonic() < deadline:
-            if self._proc.poll() is not None:
-                raise RuntimeError(
-                    f"FerretDB exited with {self._proc.returncode}:\n{self.log_tail()}"
-                )
-            if _pings(self.uri):
-                return
-            time.sleep(0.1)
-        raise RuntimeError(
-            f"FerretDB did not answer on {self.uri} in {START_TIMEOUT}s:\n{self.log_tail()}"
-        )
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            text = self.log_path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return "(no log)"
-        return "\n".join(text.splitlines()[-lines:]) or "(empty log)"
-
-    def stop(self) -> None:
-        """Terminate politely, then kill; safe to call twice."""
-        proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-
-    def __enter__(self) -> FerretDBProcess:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def _pings(uri: str) -> bool:
