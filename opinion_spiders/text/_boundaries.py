@@ -11,12 +11,14 @@ Overlapping windows are merged and segmented once.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 
 import jieba
 
+from opinion_spiders.text._route import route_cuts
 from opinion_spiders.text._subwords import compound_boundaries, latin_edge
-from opinion_spiders.text._word_pairs import WordPairs
+from opinion_spiders.text._word_pairs import MASK, WordPairs
 
 WINDOW = 16
 #: Longest dictionary word looked for when asking whether a word crosses a boundary.
@@ -44,12 +46,12 @@ def _window(
     left = start
     while left > 0 and start - left < WINDOW and _is_han(text[left - 1]):
         left -= 1
-        if not _crossed(freq, pairs, text, left):
+        if not (_maybe_crossed(pairs, text, left) and _crossed(freq, pairs, text, left)):
             break
     right = end
     while right < len(text) and right - end < WINDOW and _is_han(text[right]):
         right += 1
-        if not _crossed(freq, pairs, text, right):
+        if not (_maybe_crossed(pairs, text, right) and _crossed(freq, pairs, text, right)):
             break
     return left, right
 
@@ -57,6 +59,13 @@ def _window(
 def _needed(text: str, span: Span) -> tuple[int, ...] | None:
     """Boundaries only jieba can judge; None when letters already rule the span out."""
     start, end, inner = span
+    if (
+        not inner
+        and 0 < start < end
+        and _HAN_PAIR.match(text, start - 1)
+        and _HAN_PAIR.match(text, end - 1)
+    ):
+        return (start, end)  # the common case: Hanzi on both sides of both edges
     if not 0 <= start < end <= len(text):
         return None
     needed: list[int] = []
@@ -78,21 +87,6 @@ def _edge(text: str, i: int) -> bool | None:
     return latin_edge(text, i)
 
 
-def route_words(tokenizer: jieba.Tokenizer, text: str) -> list[tuple[str, int, int]]:
-    """jieba's best dictionary route over ``text`` (its cut without the HMM, which only
-    regroups single characters and so never moves the edges of a dictionary word)."""
-    dag = tokenizer.get_DAG(text)
-    route: dict[int, tuple[float, int]] = {}
-    tokenizer.calc(text, dag, route)
-    words = []
-    x = 0
-    while x < len(text):
-        y = route[x][1] + 1
-        words.append((text[x:y], x, y))
-        x = y
-    return words
-
-
 def _crossed(freq: dict[str, int], pairs: WordPairs, text: str, i: int) -> bool:
     """Whether a dictionary word spans position ``i``; if none does, every segmentation cuts
     there (jieba's DAG has no edge across it), so nothing needs segmenting to know.
@@ -102,10 +96,12 @@ def _crossed(freq: dict[str, int], pairs: WordPairs, text: str, i: int) -> bool:
     holds every prefix of a word (with frequency 0), so rightwards it stops at the first piece
     that is in no word."""
     n = len(text)
-    base, extra = pairs.base, pairs.extra
+    if i >= n:
+        return False
+    bits = pairs.bits
     for left in range(i - 1, max(-1, i - MAX_WORD), -1):
-        pair = text[left : left + 2]
-        if i >= n or (pair not in base and pair not in extra):
+        h = hash(text[left : left + 2]) & MASK
+        if not bits[h >> 3] >> (h & 7) & 1:
             return False
         right = i + 1
         found = freq.get(text[left:right])
@@ -130,11 +126,12 @@ def check_spans(
         needed = _needed(text, span)
         if needed is None:
             continue
-        if not any(_crossed(freq, pairs, text, i) for i in needed):
+        if any(_maybe_crossed(pairs, text, i) and _crossed(freq, pairs, text, i) for i in needed):
+            pending.append((*_window(freq, pairs, text, span[0], span[1]), index, needed))
+        else:
             results[index] = True
-            continue
-        pending.append((*_window(freq, pairs, text, span[0], span[1]), index, needed))
-    pending.sort()
+    if len(pending) > 1:
+        pending.sort()
     group: list[tuple[int, int, int, tuple[int, ...]]] = []
     reach = -1
     for item in pending:
@@ -148,6 +145,41 @@ def check_spans(
     return results
 
 
+def whole_words(
+    tokenizer: jieba.Tokenizer, pairs: WordPairs, text: str, starts: Sequence[int], length: int
+) -> list[tuple[int, int]]:
+    """The occurrences ``(start, start + length)`` of one word that :func:`check_spans` keeps,
+    in order; the common occurrence, among Hanzi where no dictionary word crosses its edges,
+    is settled here without the bookkeeping of :func:`check_spans`."""
+    bits, freq = pairs.bits, tokenizer.FREQ
+    han_pair = _HAN_PAIR.match
+    kept = [False] * len(starts)
+    unsure: list[int] = []
+    for k, start in enumerate(starts):
+        end = start + length
+        if start > 0 and length > 0 and han_pair(text, start - 1) and han_pair(text, end - 1):
+            left = hash(text[start - 1 : start + 1]) & MASK
+            right = hash(text[end - 1 : end + 1]) & MASK
+            if not (
+                (bits[left >> 3] >> (left & 7) & 1 and _crossed(freq, pairs, text, start))
+                or (bits[right >> 3] >> (right & 7) & 1 and _crossed(freq, pairs, text, end))
+            ):
+                kept[k] = True
+                continue
+        unsure.append(k)
+    if unsure:
+        spans = [(starts[k], starts[k] + length, ()) for k in unsure]
+        for k, ok in zip(unsure, check_spans(tokenizer, pairs, text, spans), strict=True):
+            kept[k] = ok
+    return [(start, start + length) for start, ok in zip(starts, kept, strict=True) if ok]
+
+
+def _maybe_crossed(pairs: WordPairs, text: str, i: int) -> bool:
+    """The first test of :func:`_crossed` (most boundaries fail it): whether the characters
+    around ``i`` are a pair some dictionary word holds."""
+    return i > 0 and text[i - 1 : i + 1] in pairs
+
+
 def _judge(
     tokenizer: jieba.Tokenizer,
     text: str,
@@ -157,16 +189,17 @@ def _judge(
 ) -> None:
     """Segment one merged window and judge every span inside it."""
     left = group[0][0]
-    right = max(g[1] for g in group)
-    tokens = [(w, s + left, e + left) for w, s, e in route_words(tokenizer, text[left:right])]
-    bounds = {b for _, s, e in tokens for b in (s, e)}
+    right = max([g[1] for g in group]) if len(group) > 1 else group[0][1]
+    cuts = [cut + left for cut in route_cuts(tokenizer, text[left:right])]
+    bounds = set(cuts)
     for _, _, index, needed in group:
         if all(b in bounds for b in needed):
             results[index] = True
             continue
         start, end, _ = spans[index]
-        inside = [(w, s) for w, s, e in tokens if s <= start and end <= e]
-        if inside:
-            word, offset = inside[0]
+        at = bisect_right(cuts, start) - 1  # the word the span starts in
+        if at + 1 < len(cuts) and end <= cuts[at + 1]:
+            offset = cuts[at]
+            word = text[offset : cuts[at + 1]]
             parts = {b + offset for b in compound_boundaries(tokenizer, word)}
             results[index] = all(b in bounds or b in parts for b in needed)

@@ -66,6 +66,8 @@ class MatchText:
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """The original span from the first to the last character of ``[start, end)``."""
+        if not self.seg_norm and start < end:
+            return start, end
         if end <= start:
             o = self.original_index(start) if start < len(self.text) else self._orig_end()
             return o, o
@@ -184,6 +186,11 @@ def _get_tables() -> _Tables:
     return _tables
 
 
+def in_match_form(s: str) -> bool:
+    """Whether ``s`` is its own match form (nothing to fold, no separator): most posts."""
+    return (_tables or _get_tables()).special.search(s) is None
+
+
 def match_form(s: str) -> MatchText:
     """``s`` as rules see it, with the way back to original positions."""
     tables = _get_tables()
@@ -250,9 +257,9 @@ def _inside_run(tables: _Tables, run: str, offset: int) -> list[tuple[int, int]]
     return spans
 
 
-def has_astral(s: str) -> bool:
-    """Whether ``s`` has characters beyond the BMP (emoji, rare Hanzi)."""
-    return _ASTRAL.search(s) is not None
+def astral_positions(s: str) -> list[int]:
+    """Where ``s`` has characters beyond the BMP (emoji, rare Hanzi)."""
+    return [m.start() for m in _ASTRAL.finditer(s)] if _ASTRAL.search(s) else []
 
 
 def match_key(s: str) -> str:

@@ -27,6 +27,8 @@ class Scan(Protocol):
 
     def found(self) -> set[int]: ...
 
+    def candidates(self, field: str) -> dict[int, list[int]]: ...
+
     def spans(self, field: str, term: TermNode) -> list[tuple[int, int]]: ...
 
     def words(self, field: str, start: int, end: int) -> int: ...
@@ -47,12 +49,15 @@ class TermNode:
         )
 
     def evaluate(self, scan: Scan, fields: Sequence[str]) -> list[Hit] | None:
-        hits = [
-            (field, start, end, self.text)
-            for field in fields
-            for start, end in scan.spans(field, self)
-            if not (self.contexts and self._excluded(scan.text(field), start))
-        ]
+        hits: list[Hit] = []
+        for field in fields:
+            spans = scan.spans(field, self)
+            if not spans:
+                continue
+            if self.contexts:
+                text = scan.text(field)
+                spans = [span for span in spans if not self._excluded(text, span[0])]
+            hits.extend([(field, start, end, self.text) for start, end in spans])
         return hits or None
 
     def _excluded(self, text: str, start: int) -> bool:
@@ -108,8 +113,13 @@ class GroupNode:
                     return None
                 hits.extend(found)
             return hits
-        present: list[Node] = [t for nid in self._nids & scan.found() for t in self._terms[nid]]
-        results = [child.evaluate(scan, fields) for child in [*present, *self._groups]]
+        results = [
+            term.evaluate(scan, fields)
+            for nid in self._nids & scan.found()
+            for term in self._terms[nid]
+        ]
+        if self._groups:
+            results.extend([child.evaluate(scan, fields) for child in self._groups])
         if self.op == "none":
             return [] if all(r is None for r in results) else None
         fired = [hit for r in results if r is not None for hit in r]
@@ -152,6 +162,30 @@ class GroupNode:
 
 
 Node = TermNode | GroupNode
+#: The terms of a plain rule by needle id: an any-group of bare terms (or one bare term).
+PlainTerms = dict[int, list[TermNode]]
+
+
+def plain_terms(node: Node) -> PlainTerms | None:
+    """The terms when ``node`` holds exactly where one of them is found (no groups, no
+    ``not_in``), the common rule: it is then evaluated by :func:`plain_hits`."""
+    if isinstance(node, TermNode):
+        return None if node.contexts else {node.nid: [node]}
+    if node.op != "any" or node._groups:
+        return None
+    terms = node._terms
+    return None if any(t.contexts for ts in terms.values() for t in ts) else terms
+
+
+def plain_hits(scan: Scan, terms: PlainTerms, fields: Sequence[str]) -> list[Hit] | None:
+    """What the any-group of ``terms`` evaluates to, without its layers of calls."""
+    hits: list[Hit] = []
+    for field in fields:
+        for nid in scan.candidates(field):
+            for term in terms.get(nid, ()):
+                text = term.text
+                hits.extend([(field, start, end, text) for start, end in scan.spans(field, term)])
+    return hits or None
 
 
 def fires_without_terms(node: Node) -> bool:
@@ -173,7 +207,10 @@ class Compiler:
 
     def compile(self, item: Item) -> Node:
         if isinstance(item, Group):
-            return GroupNode(item, [self.compile(child) for child in item.items])
+            children = [self.compile(child) for child in item.items]
+            if item.op in ("all", "any") and len(children) == 1:
+                return children[0]  # the same hits, one level less to evaluate
+            return GroupNode(item, children)
         needle = match_key(item.text)
         nid = self.needles.setdefault(needle, len(self.needles))
         if not item.substring:

@@ -15,7 +15,7 @@ from importlib import resources
 
 import jieba
 
-from opinion_spiders.text._boundaries import Span, check_spans
+from opinion_spiders.text._boundaries import Span, check_spans, whole_words
 from opinion_spiders.text._word_pairs import WordPairs, default_pairs
 from opinion_spiders.text.normalize import fold_for_match
 
@@ -48,7 +48,7 @@ class Segmenter:
     def __init__(self, words: Iterable[str] = ()) -> None:
         self._lock = threading.Lock()
         self._tokenizer: jieba.Tokenizer | None = None
-        self._pairs = WordPairs(frozenset())
+        self._pairs = WordPairs()
         self._pending: list[str] = list(words)
 
     def _ready(self) -> jieba.Tokenizer:
@@ -99,6 +99,10 @@ class Segmenter:
         small window around each, never the whole text."""
         tokenizer = self._ready()
         return check_spans(tokenizer, self._pairs, text, spans)
+
+    def whole_words(self, text: str, starts: Sequence[int], length: int) -> list[tuple[int, int]]:
+        """The spans ``(start, start + length)`` that :meth:`is_word` accepts, in order."""
+        return whole_words(self._ready(), self._pairs, text, starts, length)
 
     def search_terms(self, text: str) -> list[str]:
         """Unique folded words for analysts' search, compounds and their parts, first seen first."""
