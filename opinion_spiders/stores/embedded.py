@@ -7,8 +7,6 @@ real columns for what the report queries filter and sort on.
 
 from __future__ import annotations
 
-import json
-import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -18,11 +16,19 @@ from pathlib import Path
 from typing import Any
 
 from opinion_spiders.stores import _embedded_clusters as _clusters
+from opinion_spiders.stores._docs import (
+    check_field,
+    dumps,
+    iso,
+    loads,
+    opt_iso,
+    ordered_counts,
+    set_path,
+)
 from opinion_spiders.stores.base import COLLECTIONS, StoreUnavailable
 
 FILENAME = "opinion.sqlite3"
 BUSY_TIMEOUT = 30.0
-_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _POST_COLUMNS = ("site", "kind", "day", "cluster_id")
 
 SCHEMA = """
@@ -51,68 +57,6 @@ CREATE INDEX IF NOT EXISTS crawl_state_site ON crawl_state (site);
 
 
 # -- JSON with datetimes -------------------------------------------------------------------
-def iso(value: datetime) -> str:
-    """Fixed-width UTC text, millisecond precision like BSON, so text order is time order."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat(timespec="milliseconds")
-
-
-def _default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return {"$date": iso(value)}
-    if isinstance(value, tuple | set | frozenset):
-        return list(value)
-    raise TypeError(f"cannot store {type(value).__name__} value {value!r}")
-
-
-def _hook(obj: dict[str, Any]) -> Any:
-    if len(obj) == 1 and isinstance(obj.get("$date"), str):
-        return datetime.fromisoformat(obj["$date"]).astimezone(UTC)
-    return obj
-
-
-def dumps(value: Any) -> str:
-    """JSON text in which datetimes become ``{"$date": iso}`` (MongoDB extended JSON style)."""
-    return json.dumps(value, default=_default, ensure_ascii=False, separators=(",", ":"))
-
-
-def loads(text: str) -> Any:
-    """Inverse of :func:`dumps`: ``{"$date": ...}`` comes back as a tz-aware UTC datetime."""
-    return json.loads(text, object_hook=_hook)
-
-
-def _opt_iso(value: Any) -> str | None:
-    return iso(value) if isinstance(value, datetime) else None
-
-
-def _set_path(doc: dict[str, Any], path: str, value: Any) -> None:
-    """``$set`` semantics for dotted paths, so update_alert behaves as on MongoDB."""
-    *parents, leaf = path.split(".")
-    for part in parents:
-        child = doc.get(part)
-        if not isinstance(child, dict):
-            child = doc[part] = {}
-        doc = child
-    doc[leaf] = value
-
-
-def check_field(field: str) -> str:
-    """Group-by fields are interpolated into queries: allow plain top-level names only."""
-    if not _FIELD.match(field):
-        raise ValueError(f"not a top-level field name: {field!r}")
-    return field
-
-
-def ordered_counts(rows: list[dict[str, Any]], by: Sequence[str]) -> list[dict[str, Any]]:
-    """Largest count first, then by the group values, so both stores answer the same."""
-
-    def key(row: dict[str, Any]) -> tuple[Any, ...]:
-        return (-row["count"], *((row[f] is None, str(row[f])) for f in by))
-
-    return sorted(rows, key=key)
-
-
 class EmbeddedStore:
     """The :class:`~opinion_spiders.stores.base.Store` contract on ``<path>/opinion.sqlite3``."""
 
@@ -188,7 +132,7 @@ class EmbeddedStore:
         rows: list[tuple[Any, ...]] = []
         rules: list[tuple[str, str, str | None]] = []
         for doc in docs:
-            time = _opt_iso(doc.get("time"))
+            time = opt_iso(doc.get("time"))
             score = doc.get("score")
             matches = doc.get("matches") or []
             cols = [doc.get(c) if isinstance(doc.get(c), str) else None for c in _POST_COLUMNS]
@@ -206,7 +150,7 @@ class EmbeddedStore:
         conn.executemany("INSERT OR IGNORE INTO post_rules VALUES (?, ?, ?)", rules)
 
     def insert_alert(self, alert: Mapping[str, Any]) -> bool:
-        row = (alert["_id"], dumps(alert), _opt_iso(alert.get("created_at")), alert.get("status"))
+        row = (alert["_id"], dumps(alert), opt_iso(alert.get("created_at")), alert.get("status"))
         with self._write() as conn:
             cur = conn.execute("INSERT OR IGNORE INTO alerts VALUES (?, ?, ?, ?)", row)
             return cur.rowcount == 1
@@ -218,10 +162,10 @@ class EmbeddedStore:
                 return
             doc = loads(found[0])
             for path, value in fields.items():
-                _set_path(doc, path, value)
+                set_path(doc, path, value)
             conn.execute(
                 "UPDATE alerts SET doc = ?, created_at = ?, status = ? WHERE _id = ?",
-                (dumps(doc), _opt_iso(doc.get("created_at")), doc.get("status"), alert_id),
+                (dumps(doc), opt_iso(doc.get("created_at")), doc.get("status"), alert_id),
             )
 
     def load_state(self, site: str) -> dict[str, str]:
@@ -239,14 +183,14 @@ class EmbeddedStore:
             conn.executemany("INSERT OR REPLACE INTO crawl_state VALUES (?, ?, ?, ?)", rows)
 
     def record_run(self, run: Mapping[str, Any]) -> None:
-        row = (run["_id"], dumps(run), _opt_iso(run.get("started_at")))
+        row = (run["_id"], dumps(run), opt_iso(run.get("started_at")))
         with self._write() as conn:
             conn.execute("INSERT OR REPLACE INTO runs VALUES (?, ?, ?)", row)
 
     def upsert_cluster(self, cluster: Mapping[str, Any]) -> None:
         size = cluster.get("size")
         row = (cluster["_id"], dumps(cluster), size if isinstance(size, int) else None,
-               _opt_iso(cluster.get("last_seen")))  # fmt: skip
+               opt_iso(cluster.get("last_seen")))  # fmt: skip
         with self._write() as conn:
             conn.execute("INSERT OR REPLACE INTO clusters (_id, doc, size, last_seen)"
                          " VALUES (?, ?, ?, ?)", row)  # fmt: skip

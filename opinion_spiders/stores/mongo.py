@@ -17,8 +17,8 @@ from pymongo import ASCENDING, DESCENDING, ReplaceOne, UpdateOne
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError
 
+from opinion_spiders.stores._docs import check_field, ordered_counts
 from opinion_spiders.stores.base import CANDIDATE_FIELDS, COLLECTIONS, StoreUnavailable
-from opinion_spiders.stores.embedded import check_field, ordered_counts
 
 Doc = dict[str, Any]
 TIMEOUT_MS = 5000

@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from opinion_spiders.stores._docs import dumps, loads
 from opinion_spiders.stores.base import Store, StoreUnavailable
-from opinion_spiders.stores.embedded import dumps, loads
 
 Docs = Sequence[Mapping[str, Any]]
 
