@@ -35,41 +35,48 @@ def fetch(source: str) -> tuple[bytes, str | None, str]:
     return path.read_bytes(), None, path.resolve().as_uri()
 
 
-def choose_adapter(runtime: Runtime, text: str, url: str, engine: str | None) -> type[Adapter]:
-    """The named engine, or the one whose ``sniff`` is surest of the page."""
+def candidate_adapters(
+    runtime: Runtime, text: str, url: str, engine: str | None
+) -> list[type[Adapter]]:
+    """The named engine; or every engine that recognises the page, surest ``sniff`` first."""
     if engine:
         if engine not in runtime.adapters:
             known = ", ".join(sorted(runtime.adapters))
             raise ConfigError(
                 "opinion parse", "--engine", f"unknown engine {engine!r}; known: {known}"
             )
-        return runtime.adapters[engine]
-    scored = sorted(runtime.adapters.values(), key=lambda a: a.sniff(text, url), reverse=True)
-    if not scored or scored[0].sniff(text, url) <= 0:
+        return [runtime.adapters[engine]]
+    scores = {a: a.sniff(text, url) for a in runtime.adapters.values()}
+    ranked = [a for a in sorted(scores, key=lambda a: scores[a], reverse=True) if scores[a] > 0]
+    if not ranked:
         raise ConfigError(
             "opinion parse", "", "no adapter recognises this page; name one with --engine"
         )
-    return scored[0]
+    return ranked
 
 
 def parse_page(
     runtime: Runtime, args: argparse.Namespace
 ) -> tuple[Site, type[Adapter], Parsed, datetime]:
+    """Parse with the first candidate engine that reads the page (a guess that cannot read
+    it — e.g. the generic forum engine on a portal home page — yields to the next)."""
     body, charset, fetched_url = fetch(args.source)
     url = args.url or fetched_url
-    site = runtime.site(args.site) if args.site else None
-    text, _codec = decode_html(body, charset, site.encoding if site else None)
-    adapter = choose_adapter(runtime, text, url, args.engine or (site.engine if site else None))
-    site = site or Site(name="parse", kind=adapter.kind, engine=adapter.engine, start_urls=(url,))
+    declared = runtime.site(args.site) if args.site else None
+    text, _codec = decode_html(body, charset, declared.encoding if declared else None)
     now = datetime.now(UTC)
-    page = Page(url=url, text=text, role=args.role, site=site, crawled_at=now)
-    try:
-        parsed = adapter().parse(page)
-    except ParseError as exc:
-        raise ConfigError(
-            "opinion parse", args.source, f"{adapter.engine} cannot read it: {exc}"
-        ) from None
-    return site, adapter, parsed, now
+    errors = []
+    engine = args.engine or (declared.engine if declared else None)
+    for adapter in candidate_adapters(runtime, text, url, engine):
+        site = declared or Site(
+            name="parse", kind=adapter.kind, engine=adapter.engine, start_urls=(url,)
+        )
+        page = Page(url=url, text=text, role=args.role, site=site, crawled_at=now)
+        try:
+            return site, adapter, adapter().parse(page), now
+        except ParseError as exc:
+            errors.append(f"{adapter.engine}: {exc}")
+    raise ConfigError("opinion parse", args.source, "cannot read it — " + "; ".join(errors))
 
 
 def _when(text: str, value: datetime | None, now: datetime, tz: str) -> str | None:
@@ -118,7 +125,9 @@ def cmd_parse(args: argparse.Namespace, runtime: Runtime) -> int:
         for row in rows:
             print(json.dumps(row, ensure_ascii=False))
         return 0
-    print(f"engine {adapter.engine} (version {adapter.version}), {parsed.page_type} page: "
+    versions = sorted({p.adapter_version for p in parsed.posts if p.adapter_version})
+    version = ", ".join(versions) or adapter.version
+    print(f"engine {adapter.engine} (version {version}), {parsed.page_type} page: "
           f"{len(parsed.posts)} posts, {len(parsed.links)} links")  # fmt: skip
     for row in rows:
         _print_row(row)

@@ -55,6 +55,19 @@ def test_parse_url_with_named_engine_lists_links(demo_url: str) -> None:
     assert any(r["type"] == "link" and r["role"] == "listing" for r in rows)
 
 
+def test_parse_auto_falls_back_to_the_next_engine_that_reads_the_page() -> None:
+    """The generic forum engine guesses first on a portal home page, cannot read it, and the
+    portal engine gives the page's links; never an empty post."""
+    rows = _lines(
+        run_opinion("parse", str(REAL / "portal_home_autohome_gb2312_bytes.html"), "--json").stdout
+    )
+    assert (
+        rows
+        and {r["type"] for r in rows} <= {"link", "thread"}
+        and {r["kind"] for r in rows} == {"portal"}
+    )
+
+
 def test_parse_errors_are_one_line() -> None:
     proc = run_opinion("parse", "/no/such/page.html", check=False)
     assert proc.returncode == 2 and proc.stderr.strip().startswith(
