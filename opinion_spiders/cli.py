@@ -67,6 +67,26 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     return 1 if any(r.finish_reason not in ("finished", "") for r in results) else 0
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    from opinion_spiders.schedule import parse_interval, run_forever
+    from opinion_spiders.watch.config import calendar_from_settings
+
+    runtime = _runtime(args)
+    names = list(runtime.sites) if args.all else args.sites
+    if not names:
+        raise ConfigError("opinion run", "", "name at least one site, or use --all")
+    for name in names:
+        runtime.site(name)
+    try:
+        interval = parse_interval(args.every)
+    except ValueError as exc:
+        raise ConfigError("opinion run", "--every", str(exc)) from None
+    calendar = calendar_from_settings(runtime.settings)
+    say = lambda line: print(line, flush=True)  # noqa: E731
+    return run_forever(names, interval, overrides(args.set), calendar.crawl_interval_factor,
+                       args.cycles, say)  # fmt: skip
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from opinion_spiders.report import build_report, format_report, parse_since
 
@@ -163,6 +183,11 @@ def build_parser() -> argparse.ArgumentParser:
     crawl = add("crawl", cmd_crawl, "crawl declared sites")
     crawl.add_argument("sites", nargs="*")
     crawl.add_argument("--all", action="store_true", help="crawl every declared site")
+    run = add("run", cmd_run, "crawl sites again and again (7×24); faster in sensitive periods")
+    run.add_argument("sites", nargs="*")
+    run.add_argument("--all", action="store_true", help="every declared site")
+    run.add_argument("--every", default="30m", help="interval between cycles (default 30m)")
+    run.add_argument("--cycles", type=int, help="stop after this many cycles")
     report = add("report", cmd_report, "what was collected, matched, scored and alerted")
     report.add_argument("--since", help="e.g. 24h, 7d, 30m, or an ISO date")
     report.add_argument("--json", action="store_true", help="one JSON object")

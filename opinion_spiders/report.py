@@ -13,8 +13,8 @@ from opinion_spiders._report_watch import analysis_part, format_analysis
 from opinion_spiders.items import KINDS
 from opinion_spiders.stores.base import Store
 
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 #: Alerts read for the status counts and latency percentiles; the report lists the newest 100.
 ALERT_SCAN_LIMIT = 100_000
 ALERT_STATUSES = ("sent", "pending", "held")
@@ -25,9 +25,9 @@ def parse_since(text: str | None, now: datetime | None = None) -> datetime | Non
     if not text:
         return None
     now = now or datetime.now(UTC)
-    m = _DURATION.match(text)
+    m = DURATION.match(text)
     if m:
-        return now - timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+        return now - timedelta(**{UNITS[m.group(2)]: int(m.group(1))})
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
