@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import jieba
 
@@ -43,15 +43,19 @@ def _window(
 ) -> tuple[int, int]:
     """The stretch between the nearest cuts every segmentation makes (no dictionary word
     crosses them, or the Hanzi run ends): the best route inside it is the best route there."""
+    bits = pairs.bits
     left = start
     while left > 0 and start - left < WINDOW and _is_han(text[left - 1]):
         left -= 1
-        if not (_maybe_crossed(pairs, text, left) and _crossed(freq, pairs, text, left)):
+        h = hash(text[left - 1 : left + 1]) & MASK  # :func:`_maybe_crossed`, inline
+        if not (left and bits[h >> 3] >> (h & 7) & 1 and _crossed(freq, pairs, text, left)):
             break
     right = end
-    while right < len(text) and right - end < WINDOW and _is_han(text[right]):
+    n = len(text)
+    while right < n and right - end < WINDOW and _is_han(text[right]):
         right += 1
-        if not (_maybe_crossed(pairs, text, right) and _crossed(freq, pairs, text, right)):
+        h = hash(text[right - 1 : right + 1]) & MASK
+        if not (bits[h >> 3] >> (h & 7) & 1 and _crossed(freq, pairs, text, right)):
             break
     return left, right
 
@@ -120,9 +124,29 @@ def check_spans(
 ) -> list[bool]:
     """For each span, whether segmentation agrees it is whole words (its joints included)."""
     results = [False] * len(spans)
-    pending: list[tuple[int, int, int, tuple[int, ...]]] = []
-    freq = tokenizer.FREQ
-    for index, span in enumerate(spans):
+    pending: list[_Pending] = []
+    _sort_out(tokenizer.FREQ, pairs, text, spans, range(len(spans)), results, pending)
+    if pending:
+        _judge_pending(tokenizer, text, spans, pending, results)
+    return results
+
+
+#: A span segmentation must judge: its window (left, right), its index, its needed boundaries.
+_Pending = tuple[int, int, int, tuple[int, ...]]
+
+
+def _sort_out(
+    freq: dict[str, int],
+    pairs: WordPairs,
+    text: str,
+    spans: Sequence[Span],
+    indices: Iterable[int],
+    results: list[bool],
+    pending: list[_Pending],
+) -> None:
+    """Settle the spans at ``indices`` that need no segmenting; queue the others."""
+    for index in indices:
+        span = spans[index]
         needed = _needed(text, span)
         if needed is None:
             continue
@@ -130,9 +154,19 @@ def check_spans(
             pending.append((*_window(freq, pairs, text, span[0], span[1]), index, needed))
         else:
             results[index] = True
+
+
+def _judge_pending(
+    tokenizer: jieba.Tokenizer,
+    text: str,
+    spans: Sequence[Span],
+    pending: list[_Pending],
+    results: list[bool],
+) -> None:
+    """Merge overlapping windows and segment each merged window once."""
     if len(pending) > 1:
         pending.sort()
-    group: list[tuple[int, int, int, tuple[int, ...]]] = []
+    group: list[_Pending] = []
     reach = -1
     for item in pending:
         if group and item[0] > reach:
@@ -140,9 +174,7 @@ def check_spans(
             group = []
         group.append(item)
         reach = max(reach, item[1])
-    if group:
-        _judge(tokenizer, text, spans, group, results)
-    return results
+    _judge(tokenizer, text, spans, group, results)
 
 
 def whole_words(
@@ -154,23 +186,30 @@ def whole_words(
     bits, freq = pairs.bits, tokenizer.FREQ
     han_pair = _HAN_PAIR.match
     kept = [False] * len(starts)
+    out: list[tuple[int, int]] = []  # the answer while every occurrence is settled here
     unsure: list[int] = []
+    pending: list[_Pending] = []
     for k, start in enumerate(starts):
         end = start + length
         if start > 0 and length > 0 and han_pair(text, start - 1) and han_pair(text, end - 1):
             left = hash(text[start - 1 : start + 1]) & MASK
             right = hash(text[end - 1 : end + 1]) & MASK
-            if not (
-                (bits[left >> 3] >> (left & 7) & 1 and _crossed(freq, pairs, text, start))
-                or (bits[right >> 3] >> (right & 7) & 1 and _crossed(freq, pairs, text, end))
-            ):
+            if (bits[left >> 3] >> (left & 7) & 1 and _crossed(freq, pairs, text, start)) or (
+                bits[right >> 3] >> (right & 7) & 1 and _crossed(freq, pairs, text, end)
+            ):  # what :func:`check_spans` would find again: segment the window
+                pending.append((*_window(freq, pairs, text, start, end), k, (start, end)))
+            else:
                 kept[k] = True
-                continue
+                out.append((start, end))
+            continue
         unsure.append(k)
+    if not (unsure or pending):
+        return out
+    spans = [(start, start + length, ()) for start in starts]
     if unsure:
-        spans = [(starts[k], starts[k] + length, ()) for k in unsure]
-        for k, ok in zip(unsure, check_spans(tokenizer, pairs, text, spans), strict=True):
-            kept[k] = ok
+        _sort_out(freq, pairs, text, spans, unsure, kept, pending)
+    if pending:
+        _judge_pending(tokenizer, text, spans, pending, kept)
     return [(start, start + length) for start, ok in zip(starts, kept, strict=True) if ok]
 
 
@@ -184,16 +223,16 @@ def _judge(
     tokenizer: jieba.Tokenizer,
     text: str,
     spans: Sequence[Span],
-    group: list[tuple[int, int, int, tuple[int, ...]]],
+    group: list[_Pending],
     results: list[bool],
 ) -> None:
     """Segment one merged window and judge every span inside it."""
     left = group[0][0]
     right = max([g[1] for g in group]) if len(group) > 1 else group[0][1]
-    cuts = [cut + left for cut in route_cuts(tokenizer, text[left:right])]
+    cuts = route_cuts(tokenizer, text, left, right)
     bounds = set(cuts)
     for _, _, index, needed in group:
-        if all(b in bounds for b in needed):
+        if bounds.issuperset(needed):
             results[index] = True
             continue
         start, end, _ = spans[index]

@@ -157,7 +157,12 @@ class _Scan:
     def form(self, field: str) -> MatchText:
         form = self._forms.get(field)
         if form is None:
-            form = self._forms[field] = match_form(self.original(field))
+            original = self.original(field)
+            if field in self._texts and self._texts[field] is original:
+                form = MatchText(original)  # :meth:`text` found it in match form already
+            else:
+                form = match_form(original)
+            self._forms[field] = form
         return form
 
     def text(self, field: str) -> str:

@@ -13,36 +13,40 @@ from math import log
 import jieba
 
 
-def route_cuts(tokenizer: jieba.Tokenizer, text: str) -> list[int]:
-    """Where jieba's best route over ``text`` cuts, from 0 to ``len(text)``: its cut without
-    the HMM (which only regroups single characters, so never moves a dictionary word's edge).
+def route_cuts(
+    tokenizer: jieba.Tokenizer, text: str, start: int = 0, stop: int | None = None
+) -> list[int]:
+    """Where jieba's best route over ``text[start:stop]`` cuts, from ``start`` to ``stop``
+    (positions in ``text``, which is not copied): its cut without the HMM (which only
+    regroups single characters, so never moves a dictionary word's edge).
 
     The same floating-point arithmetic as ``calc`` (so the same route, ties included: of equal
     scores the longest word wins, as ``max`` over ``(score, end)`` picks it)."""
     freq = tokenizer.FREQ
-    n = len(text)
+    n = len(text) if stop is None else stop
     logtotal = log(tokenizer.total)
-    score = [0.0] * (n + 1)
-    ends = [0] * n
-    for k in range(n - 1, -1, -1):
-        best, end = -logtotal + score[k + 1], k + 1  # no word starts here: the lone character
+    score = [0.0] * (n - start + 1)
+    ends = [0] * (n - start)
+    for k in range(n - 1, start - 1, -1):
+        base = k - start
+        best, end = -logtotal + score[base + 1], k + 1  # no word starts here: the lone character
         found = False
         i = k + 1
         count = freq.get(text[k])
         while count is not None:  # FREQ holds every prefix of a word, with frequency 0
             if count:
-                value = log(count) - logtotal + score[i]
+                value = log(count) - logtotal + score[i - start]
                 if not found or value >= best:
                     best, end, found = value, i, True
             i += 1
             if i > n:
                 break
             count = freq.get(text[k:i])
-        score[k] = best
-        ends[k] = end
-    cuts = [0]
-    x = 0
+        score[base] = best
+        ends[base] = end
+    cuts = [start]
+    x = start
     while x < n:
-        x = ends[x]
+        x = ends[x - start]
         cuts.append(x)
     return cuts
