@@ -5,6 +5,10 @@ quarter carry planted rule terms (half of those planted as written, half with th
 the match form undoes: 贪*污, 贪 污, traditional characters). Terms are 10,000 rarer 2–4
 character words of jieba's dictionary, 100 rules of 100 terms. Prints posts/s for both, the
 speed ratio (target ≥ 20×) and recall on planted hits for both.
+
+Each side is timed over ``--repeat`` passes, interleaved (ours, jieba, ours, jieba …), and the
+fastest pass of each counts, as ``timeit`` advises: a slower pass measures other load on the
+machine, not the code.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import argparse
 import gc
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import jieba
@@ -101,31 +106,41 @@ def _settle_garbage() -> None:
     gc.collect()
 
 
-def _run_rules(posts: list[Post], terms: list[str]) -> tuple[float, list[set[str]]]:
+def _rules_side(terms: list[str]) -> Callable[[list[Post]], list[set[str]]]:
     rules = [
         Rule(id=f"r{i}", name=f"r{i}", any_of=tuple(Term(t) for t in terms[i : i + 100]))
         for i in range(0, len(terms), 100)
     ]
     matcher = Matcher(rules, Segmenter())
     matcher.segmenter.tokenize("预热一下分词器")
-    _settle_garbage()
-    start = time.perf_counter()
-    results = [matcher.match({"content": p.text}) for p in posts]
-    elapsed = time.perf_counter() - start
-    found = [{h["term"] for r in res for h in r["hits"]} for res in results]
-    return elapsed, found
+
+    def run(posts: list[Post]) -> list[set[str]]:
+        results = [matcher.match({"content": p.text}) for p in posts]
+        return [{h["term"] for r in res for h in r["hits"]} for res in results]
+
+    return run
 
 
-def _run_jieba(posts: list[Post], terms: list[str]) -> tuple[float, list[set[str]]]:
+def _jieba_side(terms: list[str]) -> Callable[[list[Post]], list[set[str]]]:
     tokenizer = jieba.Tokenizer()
     tokenizer.initialize()
     for term in terms:
         tokenizer.add_word(term)
     watched = set(terms)
     tokenizer.lcut("预热一下分词器")
+
+    def run(posts: list[Post]) -> list[set[str]]:
+        return [watched.intersection(tokenizer.lcut(p.text)) for p in posts]
+
+    return run
+
+
+def _timed(
+    run: Callable[[list[Post]], list[set[str]]], posts: list[Post]
+) -> tuple[float, list[set[str]]]:
     _settle_garbage()
     start = time.perf_counter()
-    found = [watched.intersection(tokenizer.lcut(p.text)) for p in posts]
+    found = run(posts)
     return time.perf_counter() - start, found
 
 
@@ -133,15 +148,24 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.rules", description=__doc__)
     parser.add_argument("--posts", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=3, help="interleaved passes per side")
     args = parser.parse_args(argv)
     jieba.setLogLevel(30)
     rng = random.Random(args.seed)
     common, terms = _vocabularies(rng)
     posts = _posts(rng, common, terms, args.posts)
     chars = sum(len(p.text) for p in posts)
-    ours, our_found = _run_rules(posts, terms)
-    base, base_found = _run_jieba(posts, terms)
-    print(f"rule matching: {len(posts)} posts, {chars} characters, {len(terms)} terms")
+    rules_side, jieba_side = _rules_side(terms), _jieba_side(terms)
+    ours = base = float("inf")
+    for _ in range(max(1, args.repeat)):
+        elapsed, our_found = _timed(rules_side, posts)
+        ours = min(ours, elapsed)
+        elapsed, base_found = _timed(jieba_side, posts)
+        base = min(base, elapsed)
+    print(
+        f"rule matching: {len(posts)} posts, {chars} characters, {len(terms)} terms,"
+        f" fastest of {max(1, args.repeat)} interleaved passes"
+    )
     print(f"  rules (prefilter + windows) {len(posts) / ours:10.0f} posts/s")
     print(f"  jieba.lcut + set lookup     {len(posts) / base:10.0f} posts/s")
     print(f"  ratio                       {base / ours:10.1f}x  (target >= 20x)")

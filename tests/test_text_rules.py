@@ -105,6 +105,21 @@ def test_matcher_hits_point_into_the_original_text(matcher: Matcher) -> None:
     assert cadre_hit["context"] == content[cadre_hit["start"] - 15 : cadre_hit["end"] + 15]
 
 
+@pytest.mark.parametrize(
+    "before",
+    ["𠀀𠀁 ", "🔥🔥，", "\ud800 ", "乱码\udc9f，"],  # astral Hanzi, emoji, lone surrogates
+)
+def test_matcher_positions_hold_after_astral_and_broken_characters(
+    matcher: Matcher, before: str
+) -> None:
+    """Characters beyond the BMP and lone surrogates (from badly decoded pages) before a hit
+    count as one character each, as Python counts them."""
+    content = before + "这个村干部不作为"
+    (cadre,) = [r for r in matcher.match({"content": content}) if r["rule"] == "cadre"]
+    (hit,) = cadre["hits"]
+    assert content[hit["start"] : hit["end"]] == "干部"
+
+
 def test_matcher_result_carries_rule_data() -> None:
     rules = parse_rules(
         '[[rule]]\nid = "x"\nname = "测试"\nseverity = 3\nweight = 2.5\nany = ["爆炸"]\n', "t.toml"

@@ -38,7 +38,6 @@ _LOOKALIKES = {
     "ј": "j", "α": "a", "ν": "v", "ρ": "p", "τ": "t", "υ": "u", "κ": "k", "ι": "i",
 }  # fmt: skip
 _ASTRAL_RANGE = "\U00010000-\U0010ffff"
-_ASTRAL = re.compile(f"[{_ASTRAL_RANGE}]")
 _ASTRAL_SEPARATOR = "\u25a1"  # □, a symbol: emoji and other astral separators become it
 #: Chinese sentence punctuation stays full width: mapping it would cost every post a pass.
 _SENTENCE_PUNCTUATION = "，！？：；（）"
@@ -255,11 +254,6 @@ def _inside_run(tables: _Tables, run: str, offset: int) -> list[tuple[int, int]]
         elif tables.invisible.match(c):
             spans.append((offset + i, offset + i + 1))
     return spans
-
-
-def astral_positions(s: str) -> list[int]:
-    """Where ``s`` has characters beyond the BMP (emoji, rare Hanzi)."""
-    return [m.start() for m in _ASTRAL.finditer(s)] if _ASTRAL.search(s) else []
 
 
 def match_key(s: str) -> str:

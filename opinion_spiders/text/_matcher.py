@@ -1,23 +1,22 @@
 """Finding rules in post fields; see :mod:`opinion_spiders.text.rules` for the semantics.
 
-One Aho–Corasick pass per field over the match form (``ahocorasick_rs``, in Rust) finds every
-candidate term at once;
+One Aho–Corasick pass per field over the match form (``daachorse``'s character-wise
+double-array automaton, in Rust) finds every candidate term at once;
 segmentation then runs only in a small window around the candidates of strict terms that a
 rule actually asks about, and rules none of whose terms turned up are not evaluated at all.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections.abc import Callable, Mapping, Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import ahocorasick_rs
+import daachorse
 
 from opinion_spiders.text._match_form import (
     MatchText,
-    astral_positions,
     in_match_form,
     match_form,
 )
@@ -39,8 +38,8 @@ if TYPE_CHECKING:
 CONTEXT = 15  # characters of original text kept on each side of a hit
 MAX_HITS_PER_TERM = 20  # enough evidence; a spam post must not make a huge document
 MAX_CANDIDATES = 200  # occurrences of one term judged per field
-#: Fastest measured for 10,000 Chinese needles (bench.rules); the DFA is larger, not faster.
-_IMPLEMENTATION = ahocorasick_rs.Implementation.ContiguousNFA
+#: Replaced by U+FFFD (one character for one, so positions hold) before the search.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -227,26 +226,27 @@ class _Scan:
 class _Automaton:
     """The prefilter: every needle, found overlapping, as start positions per needle id.
 
-    It runs over UTF-16 code units (two bytes a character, not UTF-8's three for Hanzi; about
-    10% faster with 10,000 needles), so a match must start on an even byte."""
+    A character-wise double-array automaton: one transition per character, in a table small
+    enough to stay in the CPU cache, and positions come back in characters. Measured in
+    bench.rules with 10,000 Chinese needles: 2.4 µs a post, against 7 µs for ``ahocorasick_rs``'s
+    fastest automaton over UTF-16 bytes and 67 µs for ``pyahocorasick``."""
 
     def __init__(self, needles: Mapping[str, int]) -> None:
         kept = [(needle, nid) for needle, nid in needles.items() if needle]  # "" never fires
         self._nids = tuple(nid for _, nid in kept)
-        patterns = [_units(needle) for needle, _ in kept]
-        self._ac = ahocorasick_rs.BytesAhoCorasick(patterns, implementation=_IMPLEMENTATION)
+        self._ac = daachorse.CharwiseDoubleArrayAhoCorasick([needle for needle, _ in kept])
 
     def find(self, text: str) -> dict[int, list[int]]:
         found: dict[int, list[int]] = {}
-        matches = self._ac.find_matches_as_indexes(_units(text), overlapping=True)
+        try:
+            matches = self._ac.find_overlapping(text)
+        except UnicodeEncodeError:  # a lone surrogate: the search needs valid UTF-8
+            matches = self._ac.find_overlapping(_LONE_SURROGATE.sub("\ufffd", text))
         if not matches:
             return found
         nids = self._nids
-        chars = _char_index(text)
-        for index, start, _ in matches:
-            if start % 2:
-                continue
-            nid, at = nids[index], chars(start // 2)
+        for at, _, index in matches:
+            nid = nids[index]
             if nid in found:
                 found[nid].append(at)
             else:
@@ -256,30 +256,6 @@ class _Automaton:
 
 def _automaton(needles: Mapping[str, int]) -> _Automaton | None:
     return _Automaton(needles) if any(needles) else None
-
-
-def _units(text: str) -> bytes:
-    """UTF-16 code units, little-endian (lone surrogates kept, so any ``str`` encodes); the
-    low byte first spreads the automaton's first step wider, about 5% faster than big-endian."""
-    return text.encode("utf-16-le", "surrogatepass")
-
-
-def _char_index(text: str) -> Callable[[int], int]:
-    """Maps a UTF-16 unit index back to a character index (they differ after astral chars):
-    each astral character before it took one unit more."""
-    astral = astral_positions(text)
-    if not astral:
-        return _same
-    units = [at + k for k, at in enumerate(astral)]  # where each astral character's units start
-
-    def index(unit: int) -> int:
-        return unit - bisect_left(units, unit)
-
-    return index
-
-
-def _same(i: int) -> int:
-    return i
 
 
 def _is_word(token: str) -> bool:
