@@ -6,7 +6,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from opinion_spiders.text.normalize import clean_text, fold_for_match, fold_with_offsets
+from opinion_spiders.text.normalize import (
+    clean_text,
+    fold_for_match,
+    fold_for_search,
+    fold_with_offsets,
+)
 
 
 @pytest.mark.parametrize(
@@ -50,6 +55,26 @@ def test_fold_for_match_preserves_length(text: str) -> None:
 def test_fold_for_match_is_idempotent(text: str) -> None:
     once = fold_for_match(text)
     assert fold_for_match(once) == once
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("貪污腐敗", "贪污腐败"),
+        ("臨江市ＡＰＰ", "临江市app"),
+        ("２０２４年1月", "2024年1月"),  # digits stay digits: no look-alikes here
+        ("乾坤", "干坤"),  # OpenCC's character table, as the rules' match form uses it
+        ("村干部", "村干部"),
+    ],
+)
+def test_fold_for_search_folds_script_width_and_case(raw: str, expected: str) -> None:
+    assert fold_for_search(raw) == expected
+
+
+@given(st.text())
+def test_fold_for_search_preserves_length_and_is_idempotent(text: str) -> None:
+    once = fold_for_search(text)
+    assert len(once) == len(text) and fold_for_search(once) == once
 
 
 @given(st.text(), st.data())

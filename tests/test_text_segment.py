@@ -81,6 +81,29 @@ def test_segmenter_search_terms_are_unique_folded_words_in_order(segmenter: Segm
     assert "2024" not in terms and "……" not in terms
 
 
+@pytest.mark.parametrize(
+    ("traditional", "simplified"),
+    [
+        ("村幹部不作為，強拆補償款沒到位", "村干部不作为，强拆补偿款没到位"),
+        ("臨江市城市管理局發佈通告", "临江市城市管理局发布通告"),
+        ("ＶＰＮ翻牆軟體", "vpn翻墙软体"),
+    ],
+)
+def test_segmenter_search_terms_fold_traditional_to_simplified(
+    segmenter: Segmenter, traditional: str, simplified: str
+) -> None:
+    """Analysts query simplified words; a post written in traditional characters (Taiwan,
+    Hong Kong, or a dodge) must be found by them, so both spellings give the same terms."""
+    assert segmenter.search_terms(traditional) == segmenter.search_terms(simplified)
+
+
+def test_segmenter_search_terms_keep_digits_and_urls_as_typed(segmenter: Segmenter) -> None:
+    """Search terms fold script, width and case only: the look-alikes rules undo (0 → o,
+    1 → l) would make words no analyst types."""
+    terms = segmenter.search_terms("访问 example01.com 下载 ＡＰＰ1")
+    assert "example01" in terms and "app1" in terms
+
+
 def test_segmenter_first_use_from_many_threads_agrees() -> None:
     segmenter = Segmenter()
     results: list[list[tuple[str, int, int]]] = []

@@ -109,6 +109,13 @@ FINDS = [
     # width and case folded; evidence cut from the original text
     ("ＬＪＴＶ报道了此事", [("tv", "ＬＪＴＶ")]),
     ("ljtv报道了此事", [("tv", "ljtv")]),
+    # traditional characters, and separators put between characters, as rules undo them
+    ("臨江市城市管理局發布通告", [("cg", "臨江市城市管理局")]),
+    ("王書記到城南街道調研", [("wang", "王書記"), ("cn", "城南街道")]),
+    ("城*管*局的人又來了", [("cg", "城*管*局")]),
+    ("王 立 新 书记讲话", [("wang", "王 立 新 书记")]),
+    ("李局長期以來都在外地", []),
+    ("這座城管理得很好", []),
     # an exclusion phrase around the form cancels it
     ("李局长期以来都在外地", []),
     ("临江市长江路堵车", []),
@@ -224,6 +231,11 @@ ERRORS = [
         '[[entity]]\nid = "a"\nkind = "place"\nname = "甲地"\n\n'
         '[[entity]]\nid = "a"\nkind = "place"\nname = "乙地"\n',
         "declared twice",
+    ),
+    (  # the same name in traditional characters is the same name
+        '[[entity]]\nid = "a"\nkind = "place"\nname = "临江"\n'
+        '[[entity]]\nid = "b"\nkind = "place"\nname = "甲地"\naliases = ["臨江"]\n',
+        "also names",
     ),
     ('[[entity]\nid = "a"\n', "line 1"),
     ("[watchlist]\nwindow = -1\n", "window"),

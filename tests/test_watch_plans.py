@@ -3,6 +3,7 @@ before the event against the reaction during it, on the embedded store and on Fe
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from opinion_spiders.errors import ConfigError
 from opinion_spiders.runtime import bundled_path
 from opinion_spiders.stores.base import Store
+from opinion_spiders.text.segment import Segmenter
 from opinion_spiders.watch.entities import load_watchlists
 from opinion_spiders.watch.plans import Plan, format_plan_report, load_plans, plan_report
 
@@ -145,6 +147,14 @@ COVERS = [
 @pytest.mark.parametrize(("fields", "expected"), COVERS)
 def test_plans_which_posts_belong(plan: Plan, fields: dict[str, Any], expected: bool) -> None:
     assert plan.covers(fields) is expected
+
+
+def test_plans_cover_posts_and_terms_written_in_traditional_characters(plan: Plan) -> None:
+    terms = Segmenter().search_terms("城北片區徵收補償方案公示")  # as the keyword stage stores
+    assert plan.covers({"terms": terms})
+    written_traditional = dataclasses.replace(plan, terms=("徵收",))
+    assert written_traditional.covers({"terms": ["征收"]})
+    assert not written_traditional.covers({"terms": ["征地"]})
 
 
 def test_plans_dates_are_whole_days_in_the_calendar_zone(plan: Plan) -> None:

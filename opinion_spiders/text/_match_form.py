@@ -83,7 +83,8 @@ class _Tables:
 
     def __init__(self) -> None:
         separators = _separators()
-        self.table = _build_table(separators)
+        self.script = _script_table()
+        self.table = _build_table(self.script, separators)
         bmp = [code for code in separators if code < 0x10000]
         self.runs = _runs_of(f"[{_char_class(bmp)}]")
         keys = [c for c in self.table if c < 0x10000]
@@ -104,9 +105,9 @@ def _runs_of(char_class: str) -> re.Pattern[str]:
     return re.compile(f"{char_class}{char_class}*")
 
 
-def _build_table(separators: list[int]) -> dict[int, str]:
-    """One character to one character: NFKC, case fold, t2s, look-alikes, spaces; astral
-    separators (emoji) become one BMP symbol so the separator pattern stays a fast one."""
+def _script_table() -> dict[int, str]:
+    """One character to one character: NFKC (full width → half width, ① → 1), case fold,
+    traditional → simplified; settled, so folding twice changes nothing more."""
     table: dict[int, str] = {}
     for code in (*range(0x10000), *range(0x1D400, 0x1D800), *range(0x1F100, 0x1F200)):
         c = chr(code)
@@ -120,6 +121,13 @@ def _build_table(separators: list[int]) -> dict[int, str]:
             table[ord(c)] = simple
     for code in list(table):
         table[code] = _settle(table, table[code])
+    return table
+
+
+def _build_table(script: dict[int, str], separators: list[int]) -> dict[int, str]:
+    """The script fold plus look-alikes and spaces; astral separators (emoji) become one BMP
+    symbol so the separator pattern stays a fast one."""
+    table = dict(script)
     for c, plain in _LOOKALIKES.items():
         table[ord(c)] = plain
     for code, value in list(table.items()):
@@ -254,6 +262,13 @@ def _inside_run(tables: _Tables, run: str, offset: int) -> list[tuple[int, int]]
         elif tables.invisible.match(c):
             spans.append((offset + i, offset + i + 1))
     return spans
+
+
+def fold_script(s: str) -> str:
+    """Width, case and traditional → simplified, one character for one (``len`` is kept):
+    the fold of words analysts search for, where look-alikes (0 → o) and dropped separators
+    would turn 2024 or a URL into something no one types."""
+    return s.translate(_get_tables().script)
 
 
 def match_key(s: str) -> str:

@@ -1,9 +1,12 @@
-"""Text normalisation: one form for storing content, one length-preserving fold for search.
+"""Text normalisation: one form for storing content, and three folds for finding it.
 
-:func:`fold_for_match` folds width and case one character for one character (search terms,
-fingerprints, entity forms). Keyword rules go further — traditional → simplified,
-look-alikes, separators dropped — in :func:`match_form`, which keeps the way back to original
-positions; see :mod:`opinion_spiders.text._match_form`.
+- :func:`fold_for_match` folds width and case one character for one (content fingerprints
+  and near-duplicate signatures, whose stored values must not change under them);
+- :func:`fold_for_search` also folds traditional → simplified, one for one (the ``terms``
+  analysts search and watch plans read, so 臨江 is found as 临江);
+- :func:`match_form` goes furthest — look-alikes, separators dropped — and keeps the way back
+  to original positions: keyword rules and entity watchlists match on it; see
+  :mod:`opinion_spiders.text._match_form`.
 """
 
 from __future__ import annotations
@@ -11,13 +14,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from opinion_spiders.text._match_form import MatchText, match_form, match_key
+from opinion_spiders.text._match_form import MatchText, fold_script, match_form, match_key
 
 __all__ = [
     "FoldedText",
     "MatchText",
     "clean_text",
     "fold_for_match",
+    "fold_for_search",
     "fold_with_offsets",
     "match_form",
     "match_key",
@@ -54,6 +58,11 @@ def _fold_char(c: str) -> str:
 def fold_for_match(s: str) -> str:
     """Fold width and case so ``ＡＰＰ`` matches ``app``; ``len(result) == len(s)`` always."""
     return "".join(map(_fold_char, s))
+
+
+def fold_for_search(s: str) -> str:
+    """Width, case and traditional → simplified, ``len(result) == len(s)`` always."""
+    return fold_script(s)
 
 
 @dataclass(frozen=True)

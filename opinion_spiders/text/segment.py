@@ -17,7 +17,7 @@ import jieba
 
 from opinion_spiders.text._boundaries import Span, check_spans, whole_words
 from opinion_spiders.text._word_pairs import WordPairs, default_pairs
-from opinion_spiders.text.normalize import fold_for_match
+from opinion_spiders.text.normalize import fold_for_search
 
 Token = tuple[str, int, int]
 
@@ -105,11 +105,12 @@ class Segmenter:
         return whole_words(self._ready(), self._pairs, text, starts, length)
 
     def search_terms(self, text: str) -> list[str]:
-        """Unique folded words for analysts' search, compounds and their parts, first seen first."""
+        """Unique folded words for analysts' search (width, case, traditional → simplified),
+        compounds and their parts, first seen first."""
         if not text:
             return []
         seen: dict[str, None] = {}
-        for word, _, _ in self._ready().tokenize(fold_for_match(text), mode="search"):
+        for word, _, _ in self._ready().tokenize(fold_for_search(text), mode="search"):
             if _is_searchable(word):
                 seen.setdefault(word, None)
         return list(seen)

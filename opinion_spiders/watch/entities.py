@@ -2,7 +2,9 @@
 
 Posts name a watched body many ways (临江市城市管理局, 城管局, 市城市管理局) and an official by
 surname and title (王书记, 建国书记); every form is listed or generated once, then one
-Aho–Corasick pass over the folded text finds them all, with positions in the original text.
+Aho–Corasick pass over the text finds them all, with positions in the original text. Forms and
+text both take the match form keyword rules use (:func:`~opinion_spiders.text.normalize.
+match_form`): 臨江市, 临 江 市 and ＬＪ市 find 临江市, as 貪污 finds a rule's 贪污.
 """
 
 from __future__ import annotations
@@ -12,10 +14,9 @@ from dataclasses import dataclass, field
 from importlib.resources.abc import Traversable
 from typing import Any
 
-import ahocorasick
-
 from opinion_spiders.errors import ConfigError
-from opinion_spiders.text.normalize import fold_for_match, fold_with_offsets
+from opinion_spiders.text._prefilter import Patterns
+from opinion_spiders.text.normalize import match_form, match_key
 from opinion_spiders.watch._toml import Table, read_toml, table_line
 
 KINDS = ("organisation", "place", "official")
@@ -110,46 +111,51 @@ class EntityFinder:
     ) -> None:
         self.watchlist = watchlist
         self._is_word = is_word
-        self._automaton: Any = ahocorasick.Automaton()
         patterns: dict[str, list[tuple[Entity, bool]]] = {}
+        written: dict[str, str] = {}  # match key -> the form as first written, for evidence
         for entity in watchlist.entities:
             for form in entity.forms:
-                patterns.setdefault(fold_for_match(form), []).append((entity, False))
+                written.setdefault(match_key(form), form)
+                patterns.setdefault(match_key(form), []).append((entity, False))
             for phrase in entity.exclude:
-                patterns.setdefault(fold_for_match(phrase), []).append((entity, True))
-        for key, owners in patterns.items():
-            self._automaton.add_word(key, (key, tuple(owners)))
-        if patterns:
-            self._automaton.make_automaton()
+                patterns.setdefault(match_key(phrase), []).append((entity, True))
+        patterns.pop("", None)  # a form of separators only names nothing
+        self._keys = list(patterns)
+        self._written = [written.get(key, key) for key in self._keys]
+        self._owners = [tuple(owners) for owners in patterns.values()]
+        self._automaton = Patterns(self._keys) if patterns else None
 
     def _whole_word(self, text: str, start: int, end: int) -> bool:
         return self._is_word is None or self._is_word(text, start, end)
 
     def find(self, fields: Mapping[str, str]) -> list[EntityHit]:
         """Entity hits in every field, in field order then position."""
-        if not self.watchlist.entities:
+        patterns = self._automaton
+        if patterns is None:
             return []
-        return [hit for name, text in fields.items() if text for hit in self._find(name, text)]
+        return [
+            hit for name, text in fields.items() if text for hit in self._find(patterns, name, text)
+        ]
 
-    def _find(self, field_name: str, text: str) -> list[EntityHit]:
-        folded = fold_with_offsets(text)
+    def _find(self, patterns: Patterns, field_name: str, text: str) -> list[EntityHit]:
+        form = match_form(text)
         found: list[tuple[int, int, Entity, str]] = []
         excluded: list[tuple[int, int, str]] = []
-        for last, (key, owners) in self._automaton.iter(folded.text):
-            start = last - len(key) + 1
-            for entity, is_exclusion in owners:
+        for start, end, index in patterns.find(form.text):
+            for entity, is_exclusion in self._owners[index]:
                 if is_exclusion:
-                    excluded.append((start, last + 1, entity.id))
+                    excluded.append((start, end, entity.id))
                 else:
-                    found.append((start, last + 1, entity, key))
+                    found.append((start, end, entity, self._written[index]))
         hits = []
-        for start, end, entity, key in _leftmost_longest(found):
+        for start, end, entity, written in _leftmost_longest(found):
             if any(s <= start and end <= e and eid == entity.id for s, e, eid in excluded):
                 continue
-            o_start, o_end = folded.original_span(start, end)
-            if len(key) <= STRICT_MAX_LEN and not self._whole_word(text, o_start, o_end):
+            # boundaries are judged where the words are simplified, as the dictionary is
+            if end - start <= STRICT_MAX_LEN and not self._whole_word(form.text, start, end):
                 continue
-            hits.append(EntityHit(entity, key, field_name, o_start, o_end, text[o_start:o_end]))
+            o_start, o_end = form.original_span(start, end)
+            hits.append(EntityHit(entity, written, field_name, o_start, o_end, text[o_start:o_end]))
         return hits
 
 
@@ -234,14 +240,14 @@ def load_watchlists(paths: Sequence[Traversable]) -> Watchlist:
 
 
 def _claim(form: str, entity: Entity, owner: dict[str, Entity]) -> bool:
-    return owner.setdefault(fold_for_match(form), entity).id == entity.id
+    return owner.setdefault(match_key(form), entity).id == entity.id
 
 
 def _claim_listed(entity: Entity, owner: dict[str, Entity]) -> list[str]:
     forms = list(dict.fromkeys((entity.name, *entity.aliases)))
     for form in forms:
         if not _claim(form, entity, owner):
-            other = owner[fold_for_match(form)]
+            other = owner[match_key(form)]
             clash = f"{form!r} also names {other.place} in {other.source}; keep it on one entity"
             raise ConfigError(entity.source, f"{entity.place} aliases", clash)
     return forms

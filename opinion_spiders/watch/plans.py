@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from opinion_spiders.errors import ConfigError
 from opinion_spiders.stores.base import Store
-from opinion_spiders.text.normalize import fold_for_match
+from opinion_spiders.text.normalize import fold_for_search
 from opinion_spiders.watch._toml import Table, read_toml, table_line
 
 #: The most posts (and alerts) one report reads; reaching it is flagged as ``truncated``.
@@ -45,7 +45,7 @@ class Plan:
 
     def covers(self, post: Mapping[str, Any]) -> bool:
         """Whether a stored post belongs to this plan (see the module docstring)."""
-        terms = {fold_for_match(t) for t in self.terms}
+        terms = {fold_for_search(t) for t in self.terms}
         return bool(
             terms.intersection(post.get("terms") or ())
             or {e.get("id") for e in post.get("entities") or ()}.intersection(self.entities)
