@@ -50,6 +50,36 @@ def sh(*args: int) -> datetime:
         ("发布时间：2024-05-10&nbsp;08:00", sh(2024, 5, 10, 8, 0)),
         ("发表于\xa02024-5-1 8:00", sh(2024, 5, 1, 8, 0)),
         ("  发表于  2024-05-10 08:00:00  ", sh(2024, 5, 10, 8, 0, 0)),
+        # 12-hour clocks: the part of the day before the time, or AM/PM after it
+        ("2024-05-09 下午 3:20", sh(2024, 5, 9, 15, 20)),
+        ("2024年5月9日 晚上8:05", sh(2024, 5, 9, 20, 5)),
+        ("2024-05-09 凌晨 12:30", sh(2024, 5, 9, 0, 30)),
+        ("2024-05-09 上午 11:59", sh(2024, 5, 9, 11, 59)),
+        ("2024-05-09 中午 12:10", sh(2024, 5, 9, 12, 10)),
+        ("2024-05-09 中午1:10", sh(2024, 5, 9, 13, 10)),
+        ("2024-05-09 07:42 AM", sh(2024, 5, 9, 7, 42)),
+        ("2024-05-09 07:42 PM", sh(2024, 5, 9, 19, 42)),
+        ("2024-05-09 12:05 a.m.", sh(2024, 5, 9, 0, 5)),
+        ("2024-05-09 12:05 pm", sh(2024, 5, 9, 12, 5)),
+        ("昨天 下午 3:20", sh(2024, 5, 9, 15, 20)),
+        ("05-09 晚上 9:00", sh(2024, 5, 9, 21, 0)),
+        ("上午 9:15", sh(2024, 5, 10, 9, 15)),
+        ("下午 3:20", sh(2024, 5, 9, 15, 20)),  # later than now: yesterday
+        ("2024-05-09 8点30", sh(2024, 5, 9, 8, 30)),
+        ("2024-05-09 21:44", sh(2024, 5, 9, 21, 44)),  # a 24-hour clock is left alone
+        # relative forms in words, and calendar months and years
+        ("半小时前", NOW - timedelta(minutes=30)),
+        ("两天前", NOW - timedelta(days=2)),
+        ("十二小时前", NOW - timedelta(hours=12)),
+        ("二十分钟前", NOW - timedelta(minutes=20)),
+        ("3个小时前", NOW - timedelta(hours=3)),
+        ("1个星期前", NOW - timedelta(days=7)),
+        ("3个月前", sh(2024, 2, 10, 10, 0)),
+        ("十四个月前", sh(2023, 3, 10, 10, 0)),
+        ("1年前", sh(2023, 5, 10, 10, 0)),
+        ("半年前", sh(2023, 11, 10, 10, 0)),
+        ("半个月前", NOW - timedelta(days=15)),
+        ("大前天 08:00", sh(2024, 5, 7, 8, 0)),
     ],
 )
 def test_parse_datetime_reads_site_formats(text: str, expected: datetime) -> None:
@@ -58,7 +88,10 @@ def test_parse_datetime_reads_site_formats(text: str, expected: datetime) -> Non
     assert result is not None and result.utcoffset() == timedelta(hours=8)
 
 
-@pytest.mark.parametrize("text", ["", "未知", "hello", "2024-13-01", "2024-02-30 10:00", "25:61"])
+@pytest.mark.parametrize(
+    "text",
+    ["", "未知", "hello", "2024-13-01", "2024-02-30 10:00", "25:61", "99999个月前", "下午 25:00"],
+)
 def test_parse_datetime_returns_none_when_unparseable(text: str) -> None:
     assert parse_datetime(text, NOW) is None
 
@@ -74,6 +107,11 @@ def test_parse_datetime_converts_now_into_the_site_zone() -> None:
 def test_parse_datetime_uses_the_given_zone() -> None:
     result = parse_datetime("2024-05-10 08:00", NOW, tz="Europe/Berlin")
     assert result == datetime(2024, 5, 10, 8, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+
+
+def test_parse_datetime_months_back_land_on_the_last_day_of_a_shorter_month() -> None:
+    assert parse_datetime("3个月前", sh(2024, 5, 31, 9, 0)) == sh(2024, 2, 29, 9, 0)
+    assert parse_datetime("1个月前", sh(2023, 3, 31, 9, 0)) == sh(2023, 2, 28, 9, 0)
 
 
 def test_parse_datetime_month_day_leap_day_falls_back_to_a_valid_year() -> None:
@@ -110,6 +148,14 @@ RELATIVE_FORMS = st.one_of(
     st.builds("{}分钟前".format, st.integers(0, 10**5)),
     st.builds("{}小时前".format, st.integers(0, 10**4)),
     st.builds("{} 天前".format, st.integers(0, 3000)),
+    st.builds("{}个月前".format, st.integers(0, 240)),
+    st.builds("{}年前".format, st.integers(0, 20)),
+    st.builds(
+        "{} {}:{:02d}".format,
+        st.sampled_from(["上午", "下午", "晚上", "凌晨", "中午"]),
+        st.integers(1, 12),
+        st.integers(0, 59),
+    ),
     st.builds(
         "{} {:02d}:{:02d}".format,
         st.sampled_from(["今天", "昨天", "前天"]),

@@ -7,6 +7,7 @@ the site's zone; a naive ``now`` is taken to be in that zone already.
 
 from __future__ import annotations
 
+import calendar
 import html
 import re
 from collections.abc import Callable
@@ -15,7 +16,13 @@ from zoneinfo import ZoneInfo
 
 Handler = Callable[[re.Match[str], datetime], datetime | None]
 
-_HMS = r"(?P<h>\d{1,2})\s*[:：时]\s*(?P<mi>\d{1,2})(?:\s*[:：分]\s*(?P<s>\d{1,2}))?"
+#: Parts of the day that make a 12-hour clock, before the time (下午 3:20) or after it (3:20 PM).
+_HALF_DAY = r"上午|下午|晚上|凌晨|中午|早上|早晨|傍晚|夜里|夜间"
+_HMS = (
+    rf"(?:(?P<half>{_HALF_DAY})\s*)?"
+    r"(?P<h>\d{1,2})\s*[:：时点]\s*(?P<mi>\d{1,2})(?:\s*[:：分]\s*(?P<s>\d{1,2}))?"
+    r"(?:\s*(?P<ampm>[AaPp]\.?[Mm]\.?)(?![A-Za-z]))?"
+)
 _ISO_OFFSET = re.compile(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})"
 )
@@ -27,13 +34,23 @@ _FULL = re.compile(
 _MONTH_DAY = re.compile(
     rf"(?<![\d\-/.])(?P<mo>\d{{1,2}})\s*[-/月]\s*(?P<d>\d{{1,2}})(?!\d)\s*日?(?:\s*{_HMS})?"
 )
-_AGO = re.compile(r"(?P<n>\d+)\s*(?P<unit>秒|分钟|分|小时|天|周)\s*前")
+_AGO = re.compile(
+    r"(?P<n>\d+|半|[一二两三四五六七八九]?十[一二三四五六七八九]?|[一二两三四五六七八九])\s*个?\s*"
+    r"(?P<unit>秒钟|秒|分钟|分|小时|钟头|天|日|周|星期|礼拜|月|年)\s*(?:之|以)?前"
+)
 _JUST_NOW = re.compile(r"刚刚|刚才")
-_NAMED_DAY = re.compile(rf"(?P<day>今天|昨天|前天)\s*(?:{_HMS})?")
+_NAMED_DAY = re.compile(rf"(?P<day>今天|昨天|大前天|前天)\s*(?:{_HMS})?")
 _CLOCK = re.compile(rf"(?<![\d:：]){_HMS}(?![\d:：])")
 
-_UNITS = {"秒": 1, "分钟": 60, "分": 60, "小时": 3600, "天": 86400, "周": 7 * 86400}
-_DAYS_BACK = {"今天": 0, "昨天": 1, "前天": 2}
+_UNITS = {
+    "秒钟": 1, "秒": 1, "分钟": 60, "分": 60, "小时": 3600, "钟头": 3600, "天": 86400,
+    "日": 86400, "周": 7 * 86400, "星期": 7 * 86400, "礼拜": 7 * 86400,
+}  # fmt: skip
+_CALENDAR_UNITS = {"月": 1, "年": 12}  # months back: a month is not a fixed number of seconds
+_DAYS_BACK = {"今天": 0, "昨天": 1, "前天": 2, "大前天": 3}
+_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_PM = {"下午", "晚上", "傍晚", "夜里", "夜间"}
+_AM = {"上午", "凌晨", "早上", "早晨"}
 
 
 def parse_datetime(text: str, now: datetime, tz: str = "Asia/Shanghai") -> datetime | None:
@@ -52,10 +69,20 @@ def parse_datetime(text: str, now: datetime, tz: str = "Asia/Shanghai") -> datet
 
 
 def _clock(found: re.Match[str]) -> time:
-    """The time of day in a match; midnight when the text gave none."""
+    """The time of day in a match; midnight when the text gave none. A 12-hour clock (下午
+    3:20, 07:42 PM) becomes the 24-hour one; 中午 1 点 is 13:00, 凌晨 12 点 is midnight."""
     if found.group("h") is None:
         return time(0, 0)
-    return time(int(found["h"]), int(found["mi"]), int(found["s"] or 0))
+    hour = int(found["h"])
+    half = found["half"] or ""
+    ampm = (found["ampm"] or "").lower().replace(".", "")
+    if hour <= 12 and (half or ampm):
+        pm = ampm == "pm" or half in _PM or (half == "中午" and hour < 11)
+        if pm and hour < 12:
+            hour += 12
+        elif (ampm == "am" or half in _AM) and hour == 12:
+            hour = 0
+    return time(hour, int(found["mi"]), int(found["s"] or 0))
 
 
 def _at(day: date, clock: time, now: datetime) -> datetime:
@@ -92,8 +119,38 @@ def _month_day(found: re.Match[str], now: datetime) -> datetime:
 
 
 def _ago(found: re.Match[str], now: datetime) -> datetime:
-    seconds = int(found["n"]) * _UNITS[found["unit"]]
-    return _back(now, timedelta(seconds=seconds))
+    """``5分钟前``, ``半小时前``, ``两天前``, ``3个月前``: months and years go back by the
+    calendar (3个月前 on 31 May is 28 or 29 February)."""
+    count = _count(found["n"])
+    unit = found["unit"]
+    if unit in _CALENDAR_UNITS:
+        months = count * _CALENDAR_UNITS[unit]
+        if months != int(months):  # 半个月, 半年: half of one month is days, not a month
+            return _back(now, timedelta(days=30 * months))
+        return _months_back(now, int(months))
+    return _back(now, timedelta(seconds=count * _UNITS[unit]))
+
+
+def _count(text: str) -> float:
+    """Digits, 半 (a half) or a Chinese numeral up to 99 (三, 十, 十二, 二十, 两)."""
+    if text.isdigit():
+        return int(text)
+    if text == "半":
+        return 0.5
+    tens, _, ones = text.rpartition("十")
+    if "十" not in text:
+        return _DIGITS[text]
+    return (_DIGITS[tens] if tens else 1) * 10 + (_DIGITS[ones] if ones else 0)
+
+
+def _months_back(now: datetime, months: int) -> datetime:
+    """The same day and time ``months`` calendar months earlier (the month's last day when
+    it is shorter)."""
+    year, month = divmod(now.year * 12 + now.month - 1 - months, 12)
+    if year < 1:
+        raise OverflowError(f"{months} months before {now:%Y-%m}")
+    day = min(now.day, calendar.monthrange(year, month + 1)[1])
+    return now.replace(year=year, month=month + 1, day=day)
 
 
 def _back(now: datetime, delta: timedelta) -> datetime:
