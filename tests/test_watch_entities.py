@@ -131,6 +131,20 @@ def test_entities_finder_cases(finder: EntityFinder, text: str, expected: list[A
     assert found(finder, text) == expected
 
 
+def test_entities_dictionary_words_are_in_match_form(tmp_path: Path) -> None:
+    """Word boundaries are judged on the match form (simplified), so a form written in
+    traditional characters must teach the dictionary its simplified spelling."""
+    path = tmp_path / "w.toml"
+    path.write_text(
+        '[[entity]]\nid = "a"\nkind = "official"\nname = "鄭國強"\nsurname = "鄭"\n'
+        'titles = ["書記"]\naliases = ["ＺＧＱ"]\n',
+        encoding="utf-8",
+    )
+    words = load_watchlists([path]).words()
+    assert {"郑国强", "郑书记", "国强书记", "zgq"} <= set(words)
+    assert not any(c in "".join(words) for c in "鄭國強書記")
+
+
 def test_entities_hits_point_into_the_original_fields(finder: EntityFinder) -> None:
     text = "网友爆料：ＬＪＴＶ记者采访了王书记"
     hits = finder.find({"title": "城管局回应", "content": text})

@@ -77,8 +77,9 @@ class Watchlist:
         return {e.id: e for e in self.entities}
 
     def words(self) -> list[str]:
-        """Every form, for the segmenter's dictionary (so 王书记 stays one word)."""
-        return sorted({f for e in self.entities for f in e.forms})
+        """Every form as matched (simplified, folded), for the segmenter's dictionary, so 王书记
+        stays one word where boundaries are judged, in the match form."""
+        return sorted({match_key(f) for e in self.entities for f in e.forms} - {""})
 
 
 def generated_forms(entity: Entity, city: str = "") -> list[str]:
