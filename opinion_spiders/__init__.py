@@ -2,5 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+
 __version__ = "0.1.0"
 PROJECT_NAME = "opinion_spiders"
+
+# jieba 0.42 imports pkg_resources (falling back to plain files when it is gone), and every
+# command that segments printed setuptools' deprecation warning about it to users.
+warnings.filterwarnings(
+    "ignore", message="pkg_resources is deprecated", category=UserWarning, module="jieba"
+)

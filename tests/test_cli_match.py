@@ -48,6 +48,12 @@ def test_cli_match_nothing_fired_still_exits_zero(tmp_path: Path) -> None:
     assert "no rule fired" in run_opinion("match", "今天天气很好").stdout
 
 
+def test_cli_match_prints_no_library_warnings() -> None:
+    """jieba imports the deprecated pkg_resources; users must not see setuptools' warning."""
+    proc = run_opinion("match", "违规强拆")
+    assert "Warning" not in proc.stderr and "pkg_resources" not in proc.stderr
+
+
 def test_cli_match_reads_a_file(tmp_path: Path) -> None:
     post = tmp_path / "post.txt"
     post.write_text("标题\n违规强拆，补偿款不到位\n", encoding="utf-8")
