@@ -68,23 +68,33 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from opinion_spiders.schedule import parse_interval, run_forever
+    from opinion_spiders.schedule import parse_interval, process_cycle, run_forever
     from opinion_spiders.watch.config import calendar_from_settings
 
     runtime = _runtime(args)
     names = list(runtime.sites) if args.all else args.sites
     if not names:
         raise ConfigError("opinion run", "", "name at least one site, or use --all")
-    for name in names:
-        runtime.site(name)
+    sites = [runtime.site(name) for name in names]
     try:
         interval = parse_interval(args.every)
     except ValueError as exc:
         raise ConfigError("opinion run", "--every", str(exc)) from None
     calendar = calendar_from_settings(runtime.settings)
     say = lambda line: print(line, flush=True)  # noqa: E731
-    return run_forever(names, interval, overrides(args.set), calendar.crawl_interval_factor,
-                       args.cycles, say)  # fmt: skip
+    if args.scrapyd is None and args.project is not None:
+        raise ConfigError("opinion run", "--project", "only goes with --scrapyd URL")
+    if args.scrapyd is None:
+        cycle = process_cycle(names, overrides(args.set))
+    else:
+        from opinion_spiders._scrapyd_api import ScrapydAPI
+        from opinion_spiders.scrapyd_cycle import ScrapydCycle, SiteSpider
+        from opinion_spiders.spiders import SPIDERS
+
+        targets = [SiteSpider(s.name, SPIDERS[s.kind].name) for s in sites]
+        project = args.project or "opinion_spiders"
+        cycle = ScrapydCycle(ScrapydAPI(args.scrapyd), project, targets, overrides(args.set), say)
+    return run_forever(cycle, interval, calendar.crawl_interval_factor, args.cycles, say)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -188,6 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--all", action="store_true", help="every declared site")
     run.add_argument("--every", default="30m", help="interval between cycles (default 30m)")
     run.add_argument("--cycles", type=int, help="stop after this many cycles")
+    run.add_argument("--scrapyd", metavar="URL", help="schedule the crawls on this scrapyd")
+    run.add_argument("--project", help="scrapyd project (default opinion_spiders)")
     report = add("report", cmd_report, "what was collected, matched, scored and alerted")
     report.add_argument("--since", help="e.g. 24h, 7d, 30m, or an ISO date")
     report.add_argument("--json", action="store_true", help="one JSON object")

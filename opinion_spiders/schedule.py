@@ -1,6 +1,7 @@
 """``opinion run``: crawl sites again and again, 7×24, with the interval shortened during
-sensitive periods (their ``crawl_interval_factor``). Each cycle is its own process: Scrapy's
-reactor starts once per process, and one crashed cycle must not end the watch."""
+sensitive periods (their ``crawl_interval_factor``). Each cycle is its own process (Scrapy's
+reactor starts once per process, and one crashed cycle must not end the watch), or a job per
+site scheduled on scrapyd (``scrapyd_cycle``)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,14 @@ def next_wait(interval: float, factor: float) -> float:
     return interval * factor
 
 
+def cycle_wait(
+    interval: float, factor_at: Callable[[datetime], float], now: datetime
+) -> tuple[float, float]:
+    """(wait, factor): the wait after a cycle ending at ``now``, and the period factor in it."""
+    factor = factor_at(now)
+    return next_wait(interval, factor), factor
+
+
 def crawl_command(sites: Sequence[str], overrides: Mapping[str, str]) -> list[str]:
     cmd = [sys.executable, "-m", "opinion_spiders", "crawl", *sites]
     for key, value in overrides.items():
@@ -35,26 +44,39 @@ def crawl_command(sites: Sequence[str], overrides: Mapping[str, str]) -> list[st
     return cmd
 
 
+#: One cycle: does its work, returns (exit code, a summary for the cycle's line).
+Cycle = Callable[[], tuple[int, str]]
+
+
+def process_cycle(sites: Sequence[str], overrides: Mapping[str, str]) -> Cycle:
+    """A cycle that runs ``opinion crawl SITES`` in a child process."""
+    command = crawl_command(sites, overrides)
+
+    def cycle() -> tuple[int, str]:
+        code = subprocess.run(command, check=False).returncode
+        return code, f"exit {code}"
+
+    return cycle
+
+
 def run_forever(
-    sites: Sequence[str],
+    cycle: Cycle,
     interval: float,
-    overrides: Mapping[str, str],
     factor_at: Callable[[datetime], float],
     cycles: int | None = None,
     say: Callable[[str], Any] = print,
 ) -> int:
-    """Crawl, wait, repeat; ``cycles`` bounds it (tests, one-off catch-ups). Returns the exit
-    code of the last cycle."""
+    """Run a cycle, wait, repeat; ``cycles`` bounds it (tests, one-off catch-ups). Returns the
+    exit code of the last cycle."""
     code, done = 0, 0
     while cycles is None or done < cycles:
         started = datetime.now(UTC)
-        code = subprocess.run(crawl_command(sites, overrides), check=False).returncode
+        code, summary = cycle()
         done += 1
-        say(f"cycle {done} at {started:%Y-%m-%d %H:%M:%S}Z: exit {code}")
+        say(f"cycle {done} at {started:%Y-%m-%d %H:%M:%S}Z: {summary}")
         if cycles is not None and done >= cycles:
             break
-        factor = factor_at(datetime.now(UTC))
-        wait = next_wait(interval, factor)
+        wait, factor = cycle_wait(interval, factor_at, datetime.now(UTC))
         say(f"next cycle in {wait:.1f}s (interval {interval:g}s × period factor {factor:g})")
         time.sleep(wait)
     return code
