@@ -11,10 +11,9 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-from opinion_spiders import cli_tools, cli_watch
+from opinion_spiders import cli_tools, cli_watch, match_text
 from opinion_spiders.errors import ConfigError
 
 
@@ -116,52 +115,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_match(args: argparse.Namespace) -> int:
-    from opinion_spiders.items import Post
-    from opinion_spiders.scoring import total
-    from opinion_spiders.text.rules import Matcher, load_rule_file
-    from opinion_spiders.text.segment import Segmenter
-    from plugins.scoring import rule_contributions
-
-    if (args.text is None) == (args.file is None):
-        raise ConfigError("opinion match", "", "give exactly one of TEXT and --file F")
-    text = args.text
-    if args.file is not None:
-        try:
-            text = Path(args.file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(args.file, "", f"cannot read it as UTF-8 text: {exc}") from None
-    if args.rules:
-        matcher = Matcher(load_rule_file(args.rules).rules, Segmenter())
-    else:
-        matcher = _runtime(args).matcher
-    fields = {"title": args.title, "content": text, "author": ""}
-    post = Post(site=args.site, kind=args.kind, url="", title=args.title, content=text)
-    post.matches = matcher.match(fields, site=args.site, kind=args.kind)
-    contributions = rule_contributions(post)
-    result = {
-        "matches": post.matches,
-        "score": total(contributions),
-        "contributions": [c.to_dict() for c in contributions],
-    }
-    print(json.dumps(result, ensure_ascii=False) if args.json else _format_match(result))
-    return 0
-
-
-def _format_match(result: dict[str, Any]) -> str:
-    """Fired rules with each hit as field[start:end] and its context, then the score."""
-    if not result["matches"]:
-        return "no rule fired; score 0"
-    lines = []
-    for m in result["matches"]:
-        lines.append(f"{m['rule']} ({m['name']}) severity {m['severity']} × weight {m['weight']}")
-        for h in m["hits"]:
-            lines.append(f"  {h['term']}  {h['field']}[{h['start']}:{h['end']}]  …{h['context']}…")
-    lines.append(f"score {result['score']}")
-    lines.extend(f"  {c['value']:+g}  {c['reason']}" for c in result["contributions"])
-    return "\n".join(lines)
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
     from opinion_spiders.demo_run import run_demo
 
@@ -208,14 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--at", help="the plan report's 'now' (ISO date/time), default now")
     cli_watch.register(add)
     add("plugins", cmd_plugins, "loaded plugins, the hooks each implements, and failures")
-    match = add("match", cmd_match, "which keyword rules fire on a text, where, and the score")
-    match.add_argument("text", nargs="?", help="the text to match (as a post's content)")
-    match.add_argument("--file", help="match the content of this UTF-8 file instead")
-    match.add_argument("--rules", help="a rule file (default: the configured rules)")
-    match.add_argument("--title", default="", help="a title to match along with the text")
-    match.add_argument("--site", default="", help="the site name, for rules limited to sites")
-    match.add_argument("--kind", default="", help="forum, portal or postbar, for kind limits")
-    match.add_argument("--json", action="store_true", help="one JSON object")
+    match_text.register(add)
     cli_tools.register(add)
     return parser
 

@@ -29,11 +29,11 @@ def register(add: Add) -> None:
 def periods_command(args: argparse.Namespace) -> int:
     from opinion_spiders.watch.config import calendar_from_settings
 
-    calendar = calendar_from_settings(_settings(args))
-    now = calendar.local(_now(args, "opinion periods"))
+    calendar = calendar_from_settings(settings_from_args(args))
+    now = calendar.local(now_from_args(args, "opinion periods"))
     listing = periods_listing(calendar, now, args.days)
     if args.json:
-        print(json.dumps(listing, ensure_ascii=False, default=_json_default, indent=1))
+        print(json.dumps(listing, ensure_ascii=False, default=json_default, indent=1))
     else:
         print(format_periods(listing))
     return 0
@@ -90,31 +90,31 @@ def plan_report_command(args: argparse.Namespace) -> int:
     from opinion_spiders.watch.config import plans_from_settings
     from opinion_spiders.watch.plans import format_plan_report, plan_report
 
-    settings = _settings(args)
+    settings = settings_from_args(args)
     plans = plans_from_settings(settings)
     if args.plan not in plans:
         known = ", ".join(sorted(plans)) or "none"
         raise ConfigError("opinion report", "--plan", f"no plan {args.plan!r}; plans: {known}")
     runtime = Runtime(settings)
     try:
-        report = plan_report(runtime.store, plans[args.plan], _now(args, "opinion report"))
+        report = plan_report(runtime.store, plans[args.plan], now_from_args(args, "opinion report"))
     finally:
         runtime.close()
     if args.json:
-        print(json.dumps(report, ensure_ascii=False, default=_json_default, indent=1))
+        print(json.dumps(report, ensure_ascii=False, default=json_default, indent=1))
     else:
         print(format_plan_report(report))
     return 0
 
 
-def _settings(args: argparse.Namespace) -> Any:
+def settings_from_args(args: argparse.Namespace) -> Any:
     from opinion_spiders.cli import overrides
     from opinion_spiders.crawl import project_settings
 
     return project_settings(overrides(getattr(args, "set", None) or []))
 
 
-def _now(args: argparse.Namespace, command: str) -> datetime:
+def now_from_args(args: argparse.Namespace, command: str) -> datetime:
     text = getattr(args, "at", None)
     if not text:
         return datetime.now(UTC)
@@ -126,5 +126,5 @@ def _now(args: argparse.Namespace, command: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
-def _json_default(value: Any) -> str:
+def json_default(value: Any) -> str:
     return value.isoformat() if isinstance(value, datetime) else str(value)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from tests._proc import run_opinion
 
+QUIET = "2026-03-10T10:00"  # no sensitive period of the bundled calendar is active then
+
 RULES = """
 [lists]
 officials = ["书记", "局长"]
@@ -23,7 +25,7 @@ within = 6
 
 def test_cli_match_prints_rules_positions_and_score() -> None:
     text = "村干部贪*污，还有人受賄"
-    out = run_opinion("match", text).stdout
+    out = run_opinion("match", "--at", QUIET, text).stdout
     assert "corruption (腐败线索)" in out
     start = text.index("贪")
     assert f"content[{start}:{start + 3}]" in out  # 贪*污 in the original text
@@ -33,8 +35,9 @@ def test_cli_match_prints_rules_positions_and_score() -> None:
 def test_cli_match_json_lists_only_fired_rules(tmp_path: Path) -> None:
     rules = tmp_path / "watch.toml"
     rules.write_text(RULES, encoding="utf-8")
-    text = "昨天王书记在街上打人"
-    result = json.loads(run_opinion("match", "--rules", str(rules), "--json", text).stdout)
+    text = "昨天有个书记在街上打人"
+    out = run_opinion("match", "--rules", str(rules), "--json", "--at", QUIET, text).stdout
+    result = json.loads(out)
     (match,) = result["matches"]
     assert match["rule"] == "beating" and match["name"] == "干部打人"
     assert [text[h["start"] : h["end"]] for h in match["hits"]] == ["书记", "打人"]
@@ -43,9 +46,41 @@ def test_cli_match_json_lists_only_fired_rules(tmp_path: Path) -> None:
 
 
 def test_cli_match_nothing_fired_still_exits_zero(tmp_path: Path) -> None:
-    proc = run_opinion("match", "--json", "他很能干部分工作没做完")
-    assert json.loads(proc.stdout) == {"matches": [], "score": 0, "contributions": []}
+    proc = run_opinion("match", "--json", "--at", QUIET, "他很能干部分工作没做完")
+    assert json.loads(proc.stdout) == {
+        "matches": [], "entities": [], "periods": [], "score": 0, "contributions": [],
+    }  # fmt: skip
     assert "no rule fired" in run_opinion("match", "今天天气很好").stdout
+
+
+def test_cli_match_scores_as_the_crawl_would(tmp_path: Path) -> None:
+    """Watched entities near the rule's term and the periods active at ``--at`` add their
+    contributions, as the crawl's entity and period stages and scoring plugins do."""
+    text = "臨江市城管局的王書記強*拆了我家房子"
+    out = run_opinion("match", "--json", "--at", "2026-11-25T10:00", text).stdout
+    result = json.loads(out)
+    assert [m["rule"] for m in result["matches"]] == ["land"]
+    found = {e["id"]: e for e in result["entities"]}
+    assert set(found) == {"lj-chengguan", "lj-party-secretary"}
+    (hit,) = found["lj-party-secretary"]["hits"]
+    assert text[hit["start"] : hit["end"]] == "王書記" and found["lj-party-secretary"]["near"]
+    assert "chengbei-land-notice" in {p["id"] for p in result["periods"]}
+    by_source: dict[str, float] = {}
+    for c in result["contributions"]:
+        by_source[c["source"]] = by_source.get(c["source"], 0) + c["value"]
+    assert by_source["rules"] == 16 and by_source["period"] == 4 and by_source["entity"] > 0
+    assert result["score"] == sum(by_source.values())
+    quiet = json.loads(run_opinion("match", "--json", "--at", QUIET, text).stdout)
+    assert quiet["periods"] == [] and "period" not in {c["source"] for c in quiet["contributions"]}
+    assert (
+        "entity 王立新 (official, lj-party-secretary): 王書記"
+        in run_opinion("match", "--at", QUIET, text).stdout
+    )
+
+
+def test_cli_match_bad_time_is_a_clear_error() -> None:
+    proc = run_opinion("match", "--at", "tomorrow", "文本", check=False)
+    assert proc.returncode == 2 and "--at" in proc.stderr and "ISO" in proc.stderr
 
 
 def test_cli_match_prints_no_library_warnings() -> None:
