@@ -45,13 +45,15 @@ class ClusterPipeline(Stage):
         result = self.clusterer.assign(member, sig, self.runtime.store)
         _apply(item, sig, result)
         self.stats.inc_value(f"opinion/cluster/{result.outcome}")
+        if result.merged:
+            self.stats.inc_value("opinion/cluster/merged", len(result.merged))
         if result.degraded:
             self.stats.inc_value("opinion/cluster/store_unavailable")
         return item
 
     def close_spider(self) -> None:
         if not self.clusterer.flush(self.runtime.store):
-            pending = len(self.clusterer.memory.dirty)
+            pending = self.clusterer.pending
             logger.error("store unavailable: %d cluster updates not written", pending)
             self.stats.set_value("opinion/cluster/unwritten", pending)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -162,7 +163,8 @@ def test_clusters_document_carries_spread_and_first_publisher() -> None:
         "_id": "f1", "size": 3, "sites": ["demo-bar", "demo-forum", "demo-portal"],
         "site_count": 3, "first_post_id": "f1", "first_site": "demo-forum",
         "first_author": "夜跑的猫", "first_published_at": T0, "first_crawled_at": T0 + H,
-        "last_seen": T0 + 9 * H,
+        "first_key": "2026-11-25T08:00:00.000+00:00 2026-11-25T09:00:00.000+00:00 f1",
+        "last_seen": T0 + 9 * H, "merged_from": [],
     }  # fmt: skip
     assert Cluster.from_document(cluster.to_document()).to_document() == cluster.to_document()
 
@@ -244,8 +246,113 @@ def test_clusters_store_unavailable_degrades_to_the_in_run_index(tmp_path: Path)
     try:
         assert clusterer.flush(back) is True
         stored = back.get_cluster("f:1")
-        assert stored is not None and stored["size"] == 2 and not clusterer.memory.dirty
+        assert stored is not None and stored["size"] == 2 and clusterer.pending == 0
     finally:
+        back.close()
+
+
+# -- a copy that bridges two clusters merges them -----------------------------------------------
+#: One post in three parts: the demolition complaint (X), the protest (Y), what happened then (Z).
+X = ("临江市城南街道老粮站宿舍拆迁的事情，去年签协议的时候说好三个月内发放补偿款，结果半年过去了"
+     "一分钱都没有见到，街道说区里资金没批下来，区里又让我们回街道问。")  # fmt: skip
+Y = "今天上午几十户居民到街道办门口讨说法。"
+Z = ("下午来了很多警察把路口封了，有老人被推倒在地送去了医院，现场有人拍了视频，但是很快就被删掉了，"
+     "希望有关部门给个说法，不要再拖下去了。")  # fmt: skip
+#: (post id, site, text, published): two partial reposts, found before the full original,
+#: which is ≥ THRESHOLD similar to both while they are not to each other.
+BRIDGED = [
+    ("forum:1:1", "demo-forum", X + Y, T0 + 2 * H),              # the complaint part
+    ("bar:7:1", "demo-bar", "转自临江论坛：" + X + Y, T0 + 3 * H),  # ... reposted
+    ("portal:3:0", "demo-portal", Y + Z, T0 + H),                # the protest part
+    ("forum:9:1", "demo-forum", X + Y + Z, T0),                  # the full original, found last
+]  # fmt: skip
+
+
+def _sig(text: str) -> Any:
+    sig = signature(text)
+    assert sig is not None
+    return sig
+
+
+def test_clusters_bridge_texts_are_copies_of_the_original_only() -> None:
+    """The premise of the merge tests: the parts are apart, the original is close to both."""
+    part_a, part_b, full = (_sig(BRIDGED[i][2]).minhash for i in (0, 2, 3))
+    assert similarity(part_a, part_b) < THRESHOLD
+    assert similarity(part_a, full) >= THRESHOLD and similarity(part_b, full) >= THRESHOLD
+
+
+def test_clusters_bridging_copy_merges_two_clusters_in_memory() -> None:
+    clusterer = Clusterer()
+    results = []
+    for pid, site, text, published in BRIDGED:
+        m = Member(pid, site, _sig(text).minhash, "网友", published, T0 + 9 * H)
+        results.append(clusterer.assign(m, _sig(text), None))
+    assert [r.outcome for r in results] == ["new", "joined", "new", "joined"]
+    merged = results[-1]
+    assert merged.merged == ["forum:1:1"], "the complaint's cluster was absorbed"
+    cluster = merged.cluster
+    assert (cluster.id, cluster.size, cluster.first.id) == ("portal:3:0", 4, "forum:9:1")
+    assert cluster.sites == {"demo-forum", "demo-bar", "demo-portal"}
+    assert cluster.merged_from == ["forum:1:1"]
+    assert {m.cluster_id for m, _ in clusterer.memory.members.values()} == {"portal:3:0"}
+
+
+def test_clusters_bridging_copy_merges_stored_clusters(any_store: Store) -> None:
+    """Every post ends up with one cluster_id, the cluster with the full original as its first
+    publisher — also the repost that was still waiting in the store stage's batch."""
+    clusterer = Clusterer()
+    for pid, site, text, published in BRIDGED[:1] + BRIDGED[2:3]:
+        _stored(clusterer, any_store, pid, text, site, published)
+    pid, site, text, published = BRIDGED[1]
+    waiting = clusterer.assign(Member(pid, site, _sig(text).minhash, "网友", published,
+                                      published + H), _sig(text), any_store)  # fmt: skip
+    assert waiting.cluster.id == "forum:1:1" and waiting.cluster.size == 2
+    pid, site, text, published = BRIDGED[3]
+    cluster = _stored(clusterer, any_store, pid, text, site, published)
+    _stored_as(any_store, BRIDGED[1], "forum:1:1")  # written after the merge, with the old id
+    assert (cluster.id, cluster.size, cluster.first.id) == ("portal:3:0", 4, "forum:9:1")
+    posts = {p["_id"]: p["cluster_id"] for p in any_store.find_posts(limit=10)}
+    assert posts == dict.fromkeys([b[0] for b in BRIDGED], "portal:3:0")
+    [stored] = any_store.find_clusters()
+    assert (stored["_id"], stored["size"], stored["site_count"]) == ("portal:3:0", 4, 3)
+    assert (stored["first_post_id"], stored["first_published_at"]) == ("forum:9:1", T0)
+    assert stored["merged_from"] == ["forum:1:1"]
+    later = _stored(Clusterer(), any_store, "bar:8:1", "顶！" + X + Y, "demo-bar", T0 + 5 * H)
+    assert (later.id, later.size) == ("portal:3:0", 5), "a later copy finds the merged cluster"
+
+
+def _stored_as(store: Store, row: tuple[str, str, str, datetime], cluster_id: str) -> None:
+    pid, site, text, published = row
+    sig = _sig(text)
+    store.upsert_posts([{
+        "_id": pid, "site": site, "content": text, "published_at": published,
+        "crawled_at": published + H, "time": published, "author": "网友", "minhash": sig.encoded,
+        "minhash_bands": list(sig.bands), "cluster_id": cluster_id,
+    }])  # fmt: skip
+
+
+def test_clusters_merge_while_the_store_is_down_is_replayed_once(tmp_path: Path) -> None:
+    """The original arrives while MongoDB is down: the merge and the join wait in memory and
+    are made once the store is back, counted once however often flush is called."""
+    back = EmbeddedStore(tmp_path / "store")
+    down = MongoStore("mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=200", "x")
+    clusterer = Clusterer()
+    try:
+        for pid, site, text, published in BRIDGED[:3]:
+            _stored(clusterer, back, pid, text, site, published)
+        pid, site, text, published = BRIDGED[3]
+        result = clusterer.assign(Member(pid, site, _sig(text).minhash, "网友", published,
+                                         published + H), _sig(text), down)  # fmt: skip
+        assert result.degraded and result.merged == ["forum:1:1"]
+        assert (result.cluster.id, result.cluster.size) == ("portal:3:0", 4)
+        assert clusterer.flush(down) is False and clusterer.pending == 2
+        assert back.get_cluster("forum:1:1")["size"] == 2  # type: ignore[index]
+        assert clusterer.flush(back) is True and clusterer.flush(back) is True
+        [stored] = back.find_clusters()
+        assert (stored["_id"], stored["size"], stored["first_post_id"]) == ("portal:3:0", 4, pid)
+        assert clusterer.pending == 0
+    finally:
+        down.close()
         back.close()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -277,6 +278,22 @@ def test_open_store_mongodb_uri_names_database(mongo_uri: str) -> None:
         store.close()
 
 
+def test_mongo_schema_made_meanwhile_by_another_process_is_fine(mongo_uri: str) -> None:
+    """Two crawl processes starting on one fresh database both create its collections; the
+    one that finds a collection already made (FerretDB answers code 48) goes on."""
+    uri = f"{mongo_uri.rstrip('/')}/race_{uuid.uuid4().hex[:8]}"
+    first, second = open_store(uri), open_store(uri)
+    try:
+        second.db.list_collection_names = lambda: []  # type: ignore[attr-defined, method-assign]
+        first.ensure_schema()
+        second.ensure_schema()  # sees no collection, creates every one again
+        second.upsert_posts([post("forum-a", "1", "1")])
+        assert first.count("posts") == 1
+    finally:
+        first.close()
+        second.close()
+
+
 # -- near-duplicate clusters: the band index and the clusters collection ----------------------
 def _banded(pid: str, bands: list[str], **fields: Any) -> dict[str, Any]:
     return post("forum-a", "7", pid, minhash=f"m1:{pid}", minhash_bands=bands,
@@ -326,3 +343,137 @@ def test_store_clusters_upsert_get_and_largest_first(any_store: Store) -> None:
     since = T0 + timedelta(hours=2)
     assert [c["_id"] for c in any_store.find_clusters(since)] == ["c1", "c3"]
     assert [c["_id"] for c in any_store.find_clusters(limit=1)] == ["c1"]
+
+
+# -- cluster joins and merges: counted by the store, atomically ------------------------------
+H = timedelta(hours=1)
+
+
+def copy(pid: str, site: str = "forum-a", published: datetime | None = T0,
+         crawled: datetime | None = None, author: str = "网友甲") -> dict[str, Any]:  # fmt: skip
+    """What join_cluster takes of a post."""
+    return {"_id": pid, "site": site, "author": author, "published_at": published,
+            "crawled_at": crawled or (published or T0) + H}  # fmt: skip
+
+
+def test_store_join_cluster_founds_then_counts(any_store: Store) -> None:
+    first = any_store.join_cluster(
+        "forum-a:1:1", copy("forum-a:1:1"), copy("bar-b:9:1", "bar-b", T0 + H)
+    )
+    assert (first["_id"], first["size"], sorted(first["sites"]), first["site_count"]) == (
+        "forum-a:1:1", 2, ["bar-b", "forum-a"], 2)  # fmt: skip
+    assert (first["first_post_id"], first["first_site"], first["first_published_at"]) == (
+        "forum-a:1:1", "forum-a", T0)  # fmt: skip
+    assert first["last_seen"] == T0 + 2 * H and first["merged_from"] == []
+    again = any_store.join_cluster("forum-a:1:1", copy("x"), copy("bar-b:9:2", "bar-b", T0 + 2 * H))
+    assert (again["size"], again["site_count"], again["last_seen"]) == (3, 2, T0 + 3 * H)
+    third = any_store.join_cluster("forum-a:1:1", copy("x"), copy("portal-c:5:0", "portal-c", T0))
+    assert (third["size"], sorted(third["sites"]), third["site_count"]) == (
+        4, ["bar-b", "forum-a", "portal-c"], 3)  # fmt: skip
+    assert third["last_seen"] == T0 + 3 * H, "an older crawl does not lower last_seen"
+    assert any_store.get_cluster("forum-a:1:1") == third
+    assert any_store.count("clusters") == 1
+
+
+#: (case, the joining copy's published_at, crawled_at, id, does it become the first publisher?)
+#: The cluster's first publisher is "forum-a:1:1", published T0, crawled T0 + 1h.
+FIRST_PUBLISHER = [
+    ("published later", T0 + H, T0 + 2 * H, "bar-b:1:1", False),
+    ("published earlier", T0 - H, T0 + 5 * H, "bar-b:1:2", True),
+    ("same time, crawled earlier", T0, T0 + timedelta(minutes=30), "bar-b:1:3", True),
+    ("same time, crawled later", T0, T0 + 2 * H, "bar-b:1:4", False),
+    ("no time shown, crawled before the first was published", None, T0 - H, "bar-b:1:5", True),
+    ("no time shown, crawled after", None, T0 + 3 * H, "bar-b:1:6", False),
+    ("same times, smaller id", T0, T0 + H, "aaa:0:0", True),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("case", "published", "crawled", "pid", "wins"), FIRST_PUBLISHER,
+                         ids=[c[0] for c in FIRST_PUBLISHER])  # fmt: skip
+def test_store_join_cluster_takes_only_an_earlier_first_publisher(
+    any_store: Store, case: str, published: datetime | None, crawled: datetime, pid: str,
+    wins: bool,
+) -> None:  # fmt: skip
+    founder = copy("forum-a:1:1", author="最早的人")
+    any_store.join_cluster("forum-a:1:1", founder, copy("forum-a:1:2", published=T0 + 4 * H))
+    after = any_store.join_cluster("forum-a:1:1", founder,
+                                   copy(pid, "bar-b", published, crawled, author="转帖的人"))  # fmt: skip
+    expected = (
+        (pid, "bar-b", "转帖的人", published)
+        if wins
+        else ("forum-a:1:1", "forum-a", "最早的人", T0)
+    )
+    assert (after["first_post_id"], after["first_site"], after["first_author"],
+            after["first_published_at"]) == expected, case  # fmt: skip
+    assert after["size"] == 3 and any_store.get_cluster("forum-a:1:1") == after
+
+
+def test_store_join_cluster_fills_first_key_of_an_older_document(any_store: Store) -> None:
+    """A cluster written before first_key existed still keeps its earliest first publisher."""
+    any_store.upsert_cluster(_cluster("c1", 2, T0 + H))  # first published T0, no first_key
+    later = any_store.join_cluster("c1", copy("x"), copy("bar-b:1:1", "bar-b", T0 + H))
+    assert (later["size"], later["first_post_id"]) == (3, "c1-first")
+    earlier = any_store.join_cluster("c1", copy("x"), copy("bar-b:1:2", "bar-b", T0 - H))
+    assert (earlier["size"], earlier["first_post_id"]) == (4, "bar-b:1:2")
+
+
+def _two_clusters_and_a_lone_post(store: Store) -> None:
+    """c-early (first published T0 - 2h, 3 copies), c-late (T0, 2 copies), lone (T0 + 1h)."""
+    store.join_cluster("c-early", copy("c-early", published=T0 - 2 * H),
+                       copy("e2", "bar-b", T0 + 5 * H))  # fmt: skip
+    store.join_cluster("c-early", copy("x"), copy("e3", "bar-b", T0 + 6 * H))
+    store.join_cluster("c-late", copy("c-late", "portal-c"), copy("l2", "portal-c", T0 + 9 * H))
+    store.upsert_posts([
+        post("forum-a", "1", "1", cluster_id="c-late"), post("forum-a", "1", "2", cluster_id="lone"),
+        post("forum-a", "1", "3", cluster_id="c-early"),
+    ])  # fmt: skip
+
+
+def test_store_merge_clusters_into_the_earliest_first_publisher(any_store: Store) -> None:
+    _two_clusters_and_a_lone_post(any_store)
+    lone = copy("lone", "wiki-d", T0 + H)
+    merged = any_store.merge_clusters({"c-late": copy("c-late"), "lone": lone,
+                                       "c-early": copy("c-early")})  # fmt: skip
+    assert merged["_id"] == "c-early" and merged["size"] == 3 + 2 + 1
+    assert sorted(merged["sites"]) == ["bar-b", "forum-a", "portal-c", "wiki-d"]
+    assert merged["site_count"] == 4 and sorted(merged["merged_from"]) == ["c-late", "lone"]
+    assert (merged["first_post_id"], merged["first_published_at"]) == ("c-early", T0 - 2 * H)
+    assert merged["last_seen"] == T0 + 10 * H
+    assert any_store.count("clusters") == 1 and any_store.get_cluster("c-early") == merged
+    assert any_store.get_cluster("c-late") == merged, "an absorbed id leads to the survivor"
+    posts = {p["_id"]: p["cluster_id"] for p in any_store.find_posts(limit=10)}
+    assert set(posts.values()) == {"c-early"}, posts
+
+
+def test_store_merge_clusters_then_late_copies_follow(any_store: Store) -> None:
+    """A join, or a post written, under an absorbed id ends up in the surviving cluster."""
+    _two_clusters_and_a_lone_post(any_store)
+    any_store.merge_clusters({"c-late": copy("c-late"), "c-early": copy("c-early")})
+    joined = any_store.join_cluster("c-late", copy("c-late"), copy("l3", "wiki-d", T0 - 3 * H))
+    assert (joined["_id"], joined["size"], joined["first_post_id"]) == ("c-early", 6, "l3")
+    assert joined["site_count"] == 4 == len(joined["sites"])
+    any_store.upsert_posts([post("portal-c", "7", "1", cluster_id="c-late")])
+    assert any_store.get_post("portal-c:7:1")["cluster_id"] == "c-early"  # type: ignore[index]
+    again = any_store.merge_clusters({"c-late": copy("c-late"), "c-early": copy("c-early")})
+    assert again == joined, "merging what is merged already changes nothing"
+    assert any_store.count("clusters") == 1
+
+
+def test_store_merge_clusters_of_merged_survivors_chain(any_store: Store) -> None:
+    _two_clusters_and_a_lone_post(any_store)
+    any_store.merge_clusters({"c-late": copy("c-late"), "lone": copy("lone", published=T0 + H)})
+    assert any_store.get_cluster("lone")["_id"] == "c-late"  # type: ignore[index]
+    final = any_store.merge_clusters({"c-late": copy("c-late"), "c-early": copy("c-early")})
+    assert (final["_id"], final["size"]) == ("c-early", 6)
+    assert sorted(final["merged_from"]) == ["c-late", "lone"]
+    assert any_store.get_cluster("lone") == final
+    any_store.upsert_posts([post("wiki-d", "1", "1", cluster_id="lone")])
+    assert any_store.get_post("wiki-d:1:1")["cluster_id"] == "c-early"  # type: ignore[index]
+
+
+def test_store_merge_clusters_of_one_writes_nothing(any_store: Store) -> None:
+    lone = any_store.merge_clusters({"lone": copy("lone")})
+    assert (lone["_id"], lone["size"], lone["first_post_id"]) == ("lone", 1, "lone")
+    assert any_store.count("clusters") == 0
+    with pytest.raises(ValueError):
+        any_store.merge_clusters({})

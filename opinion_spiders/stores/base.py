@@ -33,7 +33,8 @@ class Store(Protocol):
         """Write posts by ``_id`` in one batch; return how many were new.
 
         An existing post is updated (fields replaced) but keeps its ``first_seen_at``;
-        a new one gets ``first_seen_at`` = its ``crawled_at``.
+        a new one gets ``first_seen_at`` = its ``crawled_at``. A ``cluster_id`` that names a
+        cluster merged away is stored as the surviving cluster's id.
         """
 
     def insert_alert(self, alert: Mapping[str, Any]) -> bool:
@@ -57,10 +58,38 @@ class Store(Protocol):
         the :data:`CANDIDATE_FIELDS`; answered from an index, so the cost stays nearly flat as
         the store grows."""
 
-    def upsert_cluster(self, cluster: Mapping[str, Any]) -> None:
-        """Insert or replace a cluster document (``_id`` = cluster id)."""
+    def join_cluster(
+        self, cluster_id: str, founder: Mapping[str, Any], member: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Count one more copy in a cluster, atomically, and return the cluster document as
+        it is after the join (its ``_id`` is the surviving one when ``cluster_id`` was merged
+        away).
 
-    def get_cluster(self, cluster_id: str) -> dict[str, Any] | None: ...
+        ``founder`` and ``member`` are posts (``_id``, ``site``, ``author``, ``published_at``,
+        ``crawled_at``). A cluster without a document yet starts as ``founder`` plus
+        ``member`` (size 2). Otherwise ``size`` grows by one, ``member``'s site joins
+        ``sites`` (``site_count`` stays ``len(sites)``), ``last_seen`` rises to its
+        ``crawled_at``, and it becomes the first publisher only when its ``first_key`` is
+        smaller. Joins from several processes at once are all counted.
+        """
+
+    def merge_clusters(self, clusters: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+        """Merge clusters (id -> its founder post, used while it has no document) into the
+        one whose first publisher is earliest; return the surviving document.
+
+        Sizes are summed, sites united, the earliest first publisher and latest
+        ``last_seen`` kept, the absorbed ids (and what they had absorbed) added to
+        ``merged_from``; their documents are deleted and their posts take the surviving
+        ``cluster_id``. Joins to an absorbed cluster, before or during the merge, are
+        counted in the survivor. See the README (clusters) for what MongoDB guarantees.
+        """
+
+    def upsert_cluster(self, cluster: Mapping[str, Any]) -> None:
+        """Insert or replace a whole cluster document (restores, imports). Not for counting
+        copies: a replace loses concurrent joins; use :meth:`join_cluster`."""
+
+    def get_cluster(self, cluster_id: str) -> dict[str, Any] | None:
+        """The cluster document, or the one it was merged into; None when there is none."""
 
     def find_clusters(self, since: datetime | None = None, limit: int = 10) -> list[dict[str, Any]]:
         """Clusters by ``size`` descending (then ``last_seen`` descending); ``since`` filters

@@ -56,7 +56,6 @@ CREATE INDEX IF NOT EXISTS crawl_state_site ON crawl_state (site);
 """
 
 
-# -- JSON with datetimes -------------------------------------------------------------------
 class EmbeddedStore:
     """The :class:`~opinion_spiders.stores.base.Store` contract on ``<path>/opinion.sqlite3``."""
 
@@ -113,6 +112,7 @@ class EmbeddedStore:
                 prev = batch.get(post_id) or merged.get(post_id)
                 new += prev is None
                 batch[post_id] = _merge_post(prev, doc)
+            _clusters.forward_posts(conn, batch.values())
             self._write_posts(conn, list(batch.values()), set(merged))
             _clusters.sync_bands(conn, merged, batch.values())
         return new
@@ -188,12 +188,18 @@ class EmbeddedStore:
             conn.execute("INSERT OR REPLACE INTO runs VALUES (?, ?, ?)", row)
 
     def upsert_cluster(self, cluster: Mapping[str, Any]) -> None:
-        size = cluster.get("size")
-        row = (cluster["_id"], dumps(cluster), size if isinstance(size, int) else None,
-               opt_iso(cluster.get("last_seen")))  # fmt: skip
         with self._write() as conn:
-            conn.execute("INSERT OR REPLACE INTO clusters (_id, doc, size, last_seen)"
-                         " VALUES (?, ?, ?, ?)", row)  # fmt: skip
+            _clusters.put(conn, cluster)
+
+    def join_cluster(
+        self, cluster_id: str, founder: Mapping[str, Any], member: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        with self._write() as conn:
+            return _clusters.join(conn, cluster_id, founder, member)
+
+    def merge_clusters(self, clusters: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+        with self._write() as conn:
+            return _clusters.merge(conn, clusters)
 
     # -- reads -------------------------------------------------------------------------------
     def find_band_candidates(self, bands: Sequence[str], limit: int = 50) -> list[dict[str, Any]]:
@@ -203,13 +209,13 @@ class EmbeddedStore:
         return [_clusters.candidate(docs[i]) for i in ids if i in docs]
 
     def get_cluster(self, cluster_id: str) -> dict[str, Any] | None:
-        rows = self._query("SELECT doc FROM clusters WHERE _id = ?", (cluster_id,))
-        return loads(rows[0][0]) if rows else None
+        with self._lock:
+            return _clusters.get_live(self._conn, cluster_id)
 
     def find_clusters(self, since: datetime | None = None, limit: int = 10) -> list[dict[str, Any]]:
         where, params = _since("last_seen", since)
-        sql = f"SELECT doc FROM clusters{where} ORDER BY size DESC, last_seen DESC, _id LIMIT ?"
-        return [loads(doc) for (doc,) in self._query(sql, [*params, limit])]
+        with self._lock:
+            return _clusters.find(self._conn, where, params, limit)
 
     def get_post(self, post_id: str) -> dict[str, Any] | None:
         rows = self._query("SELECT doc FROM posts WHERE _id = ?", (post_id,))

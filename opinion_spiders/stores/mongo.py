@@ -15,12 +15,22 @@ from typing import Any
 import pymongo
 from pymongo import ASCENDING, DESCENDING, ReplaceOne, UpdateOne
 from pymongo.database import Database
-from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError
+from pymongo.errors import (
+    BulkWriteError,
+    CollectionInvalid,
+    ConnectionFailure,
+    DuplicateKeyError,
+    OperationFailure,
+)
 
 from opinion_spiders.stores._docs import check_field, ordered_counts
+from opinion_spiders.stores._mongo_clusters import LIVE, MongoClusters
+from opinion_spiders.stores._mongo_locks import COLLECTION as LOCKS
+from opinion_spiders.stores._mongo_locks import DocLocks, NoLocks, needs_locks
 from opinion_spiders.stores.base import CANDIDATE_FIELDS, COLLECTIONS, StoreUnavailable
 
 Doc = dict[str, Any]
+NAMESPACE_EXISTS = 48  # the server's code for "collection already exists"
 TIMEOUT_MS = 5000
 
 #: collection -> index key lists (what analysts and reports filter and sort on)
@@ -36,7 +46,11 @@ INDEXES: dict[str, list[list[tuple[str, int]]]] = {
         [("terms", ASCENDING)],
         [("minhash_bands", ASCENDING)],  # multikey: the near-duplicate (LSH) band index
     ],
-    "clusters": [[("size", DESCENDING), ("last_seen", DESCENDING)], [("last_seen", DESCENDING)]],
+    "clusters": [
+        [("size", DESCENDING), ("last_seen", DESCENDING)],
+        [("last_seen", DESCENDING)],
+        [("merged_from", ASCENDING)],  # multikey: where a merged-away cluster went
+    ],
     "alerts": [[("created_at", DESCENDING)], [("status", ASCENDING)]],
     "runs": [[("started_at", DESCENDING)]],
     "crawl_state": [[("site", ASCENDING)]],
@@ -58,6 +72,7 @@ class MongoStore:
         self.client: pymongo.MongoClient[Doc] = pymongo.MongoClient(uri, **options)
         self.db: Database[Doc] = self.client[db_name]
         self._schema_ready = False
+        self._clusters: MongoClusters | None = None
 
     @contextmanager
     def _guard(self) -> Iterator[Database[Doc]]:
@@ -77,10 +92,18 @@ class MongoStore:
         existing = set(self.db.list_collection_names())
         for name in COLLECTIONS:
             if name not in existing:
-                self.db.create_collection(name)
+                _create_collection(self.db, name)
             for keys in INDEXES[name]:
                 self.db[name].create_index(keys)
+        locks = DocLocks(self.db[LOCKS]) if needs_locks(self.client) else NoLocks()
+        self._clusters = MongoClusters(self.db, locks)
         self._schema_ready = True
+
+    @contextmanager
+    def _cluster_ops(self) -> Iterator[MongoClusters]:
+        with self._guard():
+            assert self._clusters is not None
+            yield self._clusters
 
     # -- writes ------------------------------------------------------------------------------
     def upsert_posts(self, docs: Sequence[Mapping[str, Any]]) -> int:
@@ -90,6 +113,8 @@ class MongoStore:
         # upserts and $in lookups by _id as a collection grows, but not on inserts, and new
         # posts are the common case. The last copy of an _id in a batch wins.
         batch = {doc["_id"]: _first_seen(dict(doc), None) for doc in docs}
+        with self._cluster_ops() as clusters:
+            clusters.forward_posts(list(batch.values()))
         with self._guard() as db:
             known = _insert_new(db, list(batch.values()))
             if known:
@@ -133,8 +158,18 @@ class MongoStore:
             db.runs.replace_one({"_id": run["_id"]}, dict(run), upsert=True)
 
     def upsert_cluster(self, cluster: Mapping[str, Any]) -> None:
-        with self._guard() as db:
-            db.clusters.replace_one({"_id": cluster["_id"]}, dict(cluster), upsert=True)
+        with self._cluster_ops() as ops, ops.locks.held(str(cluster["_id"])):
+            ops.coll.replace_one({"_id": cluster["_id"]}, dict(cluster), upsert=True)
+
+    def join_cluster(
+        self, cluster_id: str, founder: Mapping[str, Any], member: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        with self._cluster_ops() as ops:
+            return ops.join(cluster_id, founder, member)
+
+    def merge_clusters(self, clusters: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+        with self._cluster_ops() as ops:
+            return ops.merge(clusters)
 
     # -- reads -------------------------------------------------------------------------------
     def find_band_candidates(self, bands: Sequence[str], limit: int = 50) -> list[dict[str, Any]]:
@@ -145,13 +180,14 @@ class MongoStore:
             return list(db.posts.find(query, dict.fromkeys(CANDIDATE_FIELDS, 1)).limit(limit))
 
     def get_cluster(self, cluster_id: str) -> dict[str, Any] | None:
-        with self._guard() as db:
-            return db.clusters.find_one({"_id": cluster_id})
+        with self._cluster_ops() as ops:
+            return ops.get(cluster_id)
 
     def find_clusters(self, since: datetime | None = None, limit: int = 10) -> list[dict[str, Any]]:
         order = [("size", DESCENDING), ("last_seen", DESCENDING), ("_id", ASCENDING)]
+        query = {**_since("last_seen", since), **LIVE}  # not one being merged away
         with self._guard() as db:
-            return list(db.clusters.find(_since("last_seen", since)).sort(order).limit(limit))
+            return list(db.clusters.find(query).sort(order).limit(limit))
 
     def get_post(self, post_id: str) -> dict[str, Any] | None:
         with self._guard() as db:
@@ -236,6 +272,18 @@ class MongoStore:
 
     def close(self) -> None:
         self.client.close()
+
+
+def _create_collection(db: Database[Doc], name: str) -> None:
+    """Create a collection that another process starting on the same fresh database may be
+    creating at this moment: theirs is as good (pymongo's check or the server's code 48)."""
+    try:
+        db.create_collection(name)
+    except CollectionInvalid:
+        pass
+    except OperationFailure as exc:
+        if exc.code != NAMESPACE_EXISTS:
+            raise
 
 
 def _first_seen(doc: dict[str, Any], first: Any) -> dict[str, Any]:
