@@ -13,6 +13,7 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
+from opinion_spiders.distributed import check_settings
 from opinion_spiders.runtime import Runtime
 from opinion_spiders.spiders import SPIDERS
 
@@ -45,10 +46,11 @@ def run_crawls(
     """Crawl the named sites concurrently in one Scrapy process; returns a result per site.
 
     The runtime is built first so a bad site definition or rule file is rejected before the
-    first request.
+    first request; so is an unreachable ``OPINION_REDIS_URL``.
     """
     runtime = Runtime(settings)
     _ = runtime.rule_sets
+    check_settings(settings)
     chosen = [runtime.site(name) for name in sites]
     process = CrawlerProcess(settings)
     results: list[SiteResult] = []

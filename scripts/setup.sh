@@ -3,7 +3,7 @@
 #   the Python environment (.venv, the project installed editable with its dev extras),
 #   Chromium for scrapy-playwright (Debian's package: `playwright install` cannot download here),
 #   and, with --test, the parts the test suite runs for real: FerretDB (built from the Go
-#   module proxy, cached), scrapyd (a dev extra).
+#   module proxy, cached), scrapyd (a dev extra), Debian's redis-server (distributed mode).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 want_test=0
@@ -39,4 +39,15 @@ fi
 
 if [ "$want_test" = 1 ]; then
   say "FerretDB: $(bash scripts/build_ferretdb.sh)"
+  if [ -z "${OPINION_REDIS_SERVER:-}" ] && ! command -v redis-server >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      say "installing Debian's redis-server (the distributed-mode tests start their own)"
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+    else
+      say "redis-server is missing: install Debian's 'redis-server' package (as root: apt-get install redis-server)"
+      say "or set OPINION_REDIS_SERVER to a redis-server binary; the distributed-mode tests need it"
+      exit 1
+    fi
+  fi
 fi

@@ -51,6 +51,10 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "opinion_spiders.runstats.RunStatsExtension": 500,
 }
+#: With OPINION_REDIS_URL set, this add-on makes crawls share their queue through Redis.
+ADDONS = {
+    "opinion_spiders.distributed.DistributedAddon": 0,
+}
 
 # -- JS rendering: scrapy-playwright, only for requests an adapter marks render_js -----------
 DOWNLOAD_HANDLERS = {
@@ -137,3 +141,8 @@ OPINION_FULL_RECRAWL = False
 OPINION_BLOCK_THRESHOLD = 3
 #: … for this many seconds; the next runs skip it until then (stats opinion/site/paused).
 OPINION_BLOCK_PAUSE = 3600
+#: Distributed mode: a redis:// URL (README "Distributed crawling"); every crawl process of a
+#: site using it shares one request queue and one duplicate filter. Empty: off.
+OPINION_REDIS_URL = os.environ.get("OPINION_REDIS_URL", "")
+#: Seconds without a heartbeat after which a crawl process counts as dead (its work is requeued).
+OPINION_REDIS_WORKER_TIMEOUT = 60.0

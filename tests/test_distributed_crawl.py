@@ -1,0 +1,249 @@
+"""Distributed mode as a user runs it: several `opinion crawl` processes started at the same time,
+sharing one Redis (``OPINION_REDIS_URL``) and one store, against the demo forum and portal."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import time
+import urllib.request
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from opinion_spiders.demo.server import DemoServer
+from opinion_spiders.redis_server import RedisServer
+from opinion_spiders.stores import Store, open_store
+from opinion_spiders.stores.ferretdb import free_port
+from tests._proc import BIN, ROOT, run_opinion
+
+SITES = ("demo-forum", "demo-portal")
+SUMMED = ("opinion/pages", "opinion/pages/thread", "opinion/pages/article", "opinion/store/written")
+DONE = re.compile(r"done (\S+): (\d+) pages, (\d+) posts")
+CONTENT_PAGE = re.compile(r"Crawled \(200\) <GET \S+(?:viewthread|/article/)")
+#: Slower pages, so that a process started a moment later still finds work to share.
+SLOW = ("-s", "DOWNLOAD_DELAY=0.2")
+
+
+@dataclass
+class Crawl:
+    """One `opinion crawl` process running in the background, its output in files."""
+
+    proc: subprocess.Popen[bytes]
+    stderr: Path
+
+    def log(self) -> str:
+        return self.stderr.read_text(encoding="utf-8", errors="replace")
+
+    def finish(self, timeout: float = 240) -> tuple[int, str]:
+        return self.proc.wait(timeout=timeout), self.log()
+
+    def pages(self) -> int:
+        return sum(int(m.group(2)) for m in DONE.finditer(self.log()))
+
+
+def _start(folder: Path, name: str, env: dict[str, str], *args: str) -> Crawl:
+    folder.mkdir(parents=True, exist_ok=True)
+    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **env}
+    with (folder / f"{name}.out").open("wb") as out, (folder / f"{name}.err").open("wb") as err:
+        proc = subprocess.Popen(
+            [str(BIN / "opinion"), "crawl", *args], cwd=ROOT, env=full_env, stdout=out, stderr=err
+        )
+    return Crawl(proc, folder / f"{name}.err")
+
+
+def _together(folder: Path, env: dict[str, str], *args: str, count: int = 2) -> list[Crawl]:
+    """``count`` processes started at once; each must finish cleanly."""
+    crawls = [_start(folder, f"p{n}", env, *SITES, *args) for n in range(count)]
+    for crawl in crawls:
+        code, log = crawl.finish()
+        assert code == 0, log[-5000:]
+    return crawls
+
+
+def _wait_for_content_pages(crawl: Crawl, count: int, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while len(CONTENT_PAGE.findall(crawl.log())) < count:
+        assert crawl.proc.poll() is None, f"the crawl ended early:\n{crawl.log()[-3000:]}"
+        assert time.monotonic() < deadline, f"no {count} pages in {timeout}s"
+        time.sleep(0.1)
+
+
+def _summed(runs: list[dict[str, Any]]) -> Counter[str]:
+    return Counter({k: sum(int(r["stats"].get(k, 0)) for r in runs) for k in SUMMED})
+
+
+def _env(store: str, demo: str, redis_url: str) -> dict[str, str]:
+    return {"OPINION_STORE": store, "OPINION_DEMO_URL": demo, "OPINION_REDIS_URL": redis_url}
+
+
+@pytest.fixture(scope="module")
+def alone(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One process alone, without Redis: what it fetches and stores from the session's demo."""
+    uri = f"embedded://{tmp_path_factory.mktemp('alone') / 'store'}"
+    run_opinion("crawl", *SITES, env=_env(uri, demo_url, ""))
+    store = open_store(uri)
+    try:
+        return {
+            "posts": store.count("posts"),
+            "alerts": store.count("alerts"),
+            "stats": _summed(store.find_runs(limit=100)),
+        }
+    finally:
+        store.close()
+
+
+def test_distributed_two_processes_fetch_each_page_once(
+    demo_url: str, mongo_uri: str, redis_url: str, alone: dict[str, Any], tmp_path: Path
+) -> None:
+    """Into one MongoDB: every post stored once, every page fetched once across both."""
+    uri = f"{mongo_uri.rstrip('/')}/dist_{uuid.uuid4().hex[:10]}"
+    store = open_store(uri)
+    # no ensure_schema() first: both processes create the fresh database's collections at once
+    crawls = _together(tmp_path, _env(uri, demo_url, redis_url), *SLOW)
+    try:
+        assert store.count("posts") == alone["posts"] > 100
+        assert store.count("alerts") == alone["alerts"] > 0
+        runs = store.find_runs(limit=100)
+    finally:
+        store.close()
+    assert sorted(r["site"] for r in runs) == sorted(SITES * 2)
+    assert {r["finish_reason"] for r in runs} == {"finished"}
+    assert {r["stats"]["opinion/redis/run"] for r in runs} == {1}
+    assert _summed(runs) == alone["stats"], "each page once, each post written once"
+    assert all(crawl.pages() > 0 for crawl in crawls), "both processes did part of the work"
+    assert redis.Redis.from_url(redis_url).keys("*:run:*") == []
+
+
+def _add_post(server: DemoServer, fields: dict[str, str]) -> None:
+    body = json.dumps(fields, ensure_ascii=False).encode("utf-8")
+    request = urllib.request.Request(
+        f"{server.base_url}/admin/posts", data=body, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 201
+
+
+def _round(runs: list[dict[str, Any]], number: int) -> list[dict[str, Any]]:
+    return [r for r in runs if r["stats"].get("opinion/redis/run") == number]
+
+
+def test_distributed_next_run_reads_listings_again_and_finds_new_posts(
+    fresh_demo_server: DemoServer, redis_url: str, tmp_path: Path
+) -> None:
+    """The shared seen set lasts one run: the next run re-reads listings, and the bookmarks in
+    the (embedded, shared) store decide which threads are walked again."""
+    uri = f"embedded://{tmp_path / 'store'}"
+    env = _env(uri, fresh_demo_server.base_url, redis_url)
+    _together(tmp_path / "first", env)
+    store: Store = open_store(uri)
+    try:
+        total = store.count("posts")
+        thread = next(p for p in store.find_posts(limit=500) if p["site"] == "demo-forum")
+        _add_post(fresh_demo_server, {"target": "forum", "thread": thread["thread_id"],
+                                      "content": "分布式回帖：楼主说的拆迁补偿问题我也遇到了。"})  # fmt: skip
+        _add_post(fresh_demo_server, {"target": "portal", "title": "分布式测试通知",
+                                      "content": "关于开展分布式采集测试工作的通知全文。"})  # fmt: skip
+        _together(tmp_path / "second", env)
+        assert store.count("posts") == total + 2
+        posts = store.find_posts(limit=5000)
+        assert any("分布式回帖" in p["content"] for p in posts)
+        assert any(p["title"] == "分布式测试通知" for p in posts)
+        runs = store.find_runs(limit=100)
+    finally:
+        store.close()
+    first, second = _round(runs, 1), _round(runs, 2)
+    assert len(first) == len(second) == 4
+    for site in SITES:
+        listings = [r["stats"].get("opinion/pages/index", 0) for r in second if r["site"] == site]
+        assert sum(listings) >= 1, f"{site}: listings read again in the second run"
+    content = ("opinion/pages/thread", "opinion/pages/article")
+    again = sum(_summed(second)[k] for k in content)
+    assert 0 < again < sum(_summed(first)[k] for k in content), "only changed threads walked"
+    assert sum(r["stats"].get("opinion/incremental/skipped", 0) for r in second) > 0
+
+
+def test_distributed_dead_process_leaves_its_requests_to_the_other(
+    demo_url: str, redis_url: str, alone: dict[str, Any], tmp_path: Path
+) -> None:
+    """One of two processes is killed mid-crawl (SIGKILL): the other takes over what it had
+    queued and what it had taken, and every post still reaches the store."""
+    uri = f"embedded://{tmp_path / 'store'}"
+    env = _env(uri, demo_url, redis_url)
+    slow = (*SITES, *SLOW, "-s", "OPINION_REDIS_WORKER_TIMEOUT=3")
+    victim = _start(tmp_path, "victim", env, *slow, "-s", "LOG_LEVEL=DEBUG")
+    survivor = _start(tmp_path, "survivor", env, *slow)
+    _wait_for_content_pages(victim, 3)
+    victim.proc.kill()
+    victim.proc.wait(timeout=30)
+    code, log = survivor.finish()
+    assert code == 0, log[-5000:]
+    store = open_store(uri)
+    try:
+        assert store.count("posts") == alone["posts"]
+        runs = store.find_runs(limit=100)
+    finally:
+        store.close()
+    assert sorted(r["site"] for r in runs) == sorted(SITES), "the killed process recorded none"
+    assert sum(r["stats"].get("opinion/redis/requeued", 0) for r in runs) > 0
+
+
+def test_distributed_unreachable_redis_stops_the_crawl_at_start(
+    demo_url: str, tmp_path: Path
+) -> None:
+    """`opinion crawl`: one line naming the URL and what to check, exit 2. `scrapy crawl` (as
+    scrapyd runs it): one error line, and the run is recorded as stopped for that reason."""
+    url = f"redis://127.0.0.1:{free_port()}/0"
+    uri = f"embedded://{tmp_path / 'store'}"
+    env = _env(uri, demo_url, url)
+    proc = run_opinion("crawl", "demo-forum", env=env, check=False, timeout=120)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"opinion: error: OPINION_REDIS_URL: {url}: ")
+    assert "check that redis-server runs there" in lines[0]
+
+    scrapy = subprocess.run(
+        [str(BIN / "scrapy"), "crawl", "forum", "-a", "site=demo-forum"],
+        cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    errors = [line for line in scrapy.stderr.splitlines() if "] ERROR:" in line]
+    assert len(errors) == 1 and f"OPINION_REDIS_URL {url}: Redis does not answer" in errors[0]
+    assert "Traceback" not in scrapy.stderr
+    store = open_store(uri)
+    try:
+        runs = store.find_runs(limit=10)
+        assert [r["finish_reason"] for r in runs] == ["redis_unavailable"]
+        assert store.count("posts") == 0
+    finally:
+        store.close()
+
+
+def test_distributed_redis_lost_midway_keeps_what_was_collected(
+    demo_url: str, tmp_path: Path
+) -> None:
+    """Redis stops mid-crawl: the crawl stops with one error line and exit 1, and every post
+    it had parsed is in the store."""
+    uri = f"embedded://{tmp_path / 'store'}"
+    with RedisServer() as server:
+        env = _env(uri, demo_url, server.url)
+        crawl = _start(tmp_path, "lost", env, "demo-forum", *SLOW, "-s", "LOG_LEVEL=DEBUG")
+        _wait_for_content_pages(crawl, 3)
+    code, log = crawl.finish()
+    assert code == 1, log[-3000:]
+    errors = [line for line in log.splitlines() if "] ERROR:" in line]
+    assert len(errors) == 1 and "lost Redis redis://127.0.0.1:" in errors[0], errors
+    assert "Traceback" not in log
+    store = open_store(uri)
+    try:
+        (run,) = store.find_runs(limit=10)
+        assert run["finish_reason"] == "redis_unavailable"
+        assert store.count("posts") == run["stats"]["opinion/store/written"] > 0
+    finally:
+        store.close()
