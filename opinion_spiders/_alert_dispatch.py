@@ -28,7 +28,7 @@ from opinion_spiders.stores.base import Store
 
 logger = logging.getLogger("opinion_spiders.alerts")
 _LOCK = threading.Lock()
-#: How many ledger entries a retry looks through (newest first).
+#: How many open (pending or held) ledger entries one retry pass takes, newest first.
 RETRY_SCAN_LIMIT = 100_000
 OPEN_STATUSES = ("pending", "held")
 
@@ -80,7 +80,7 @@ def retry_pending(
     the alerts ``held`` during them as one digest per channel. Safe to call any time."""
     run = _Run(store, channels, policy or AlertPolicy(tiers=()), now)
     with _LOCK:
-        found = store.find_alerts(limit=RETRY_SCAN_LIMIT)
+        found = store.find_alerts(limit=RETRY_SCAN_LIMIT, status=OPEN_STATUSES)
         for alert in (a for a in found if a.get("status") == "pending"):
             run.deliver(alert)
         held = [a for a in found if a.get("status") == "held"]

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from opinion_spiders import _alert_dispatch
 from opinion_spiders._alert_dispatch import raise_alert
 from opinion_spiders.alerting import (
     AlertPolicy,
@@ -219,6 +220,26 @@ def _alert(post: dict[str, Any], now: datetime) -> dict[str, Any]:
     alert = alert_for(post, TIERS, now)
     assert alert is not None
     return alert
+
+
+def test_alerting_retry_finds_an_old_pending_alert_behind_many_sent_ones(
+    store: Store, webhook: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The retry asks the ledger for open alerts only, so a pending alert is retried however
+    many alerts were sent after it (the pass takes at most RETRY_SCAN_LIMIT of them)."""
+    monkeypatch.setattr(_alert_dispatch, "RETRY_SCAN_LIMIT", 3)
+    channels = [WebhookChannel(webhook.url)]
+    policy = AlertPolicy.from_settings({"OPINION_ALERT_TIERS": TIERS})
+    t0 = _sh(10)
+    webhook.fail_next = 1
+    first = raise_alert(store, channels, _alert(_post("s:1:1"), t0), policy, t0)
+    assert first is not None and first.status == "pending"
+    for n in range(2, 8):  # newer alerts, all delivered
+        later = t0 + timedelta(minutes=n)
+        raise_alert(store, channels, _alert(_post(f"s:1:{n}"), later), policy, later)
+    done = retry_pending(store, channels, t0 + timedelta(hours=1), policy)
+    assert done.sent == ["webhook"]
+    assert {a["status"] for a in store.find_alerts()} == {"sent"}
 
 
 def test_alerting_raise_once_per_post_and_per_cluster(

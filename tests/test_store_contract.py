@@ -128,6 +128,50 @@ def test_store_find_alerts_newest_first_with_since(any_store: Store) -> None:
     assert [a["_id"] for a in any_store.find_alerts(limit=1)] == ["a3"]
 
 
+def test_store_find_alerts_by_status(any_store: Store) -> None:
+    statuses = ["sent", "pending", "held", "sent", "pending"]
+    for i, status in enumerate(statuses):
+        any_store.insert_alert({"_id": f"a{i}", "created_at": T0 + timedelta(hours=i),
+                                "status": status})  # fmt: skip
+    any_store.update_alert("a1", {"status": "sent"})  # status changes are what is filtered on
+    found = any_store.find_alerts(status=("pending", "held"))
+    assert [a["_id"] for a in found] == ["a4", "a2"]
+    assert [a["_id"] for a in any_store.find_alerts(status=("sent",), limit=2)] == ["a3", "a1"]
+    since = any_store.find_alerts(T0 + timedelta(hours=3), status=("pending",))
+    assert [a["_id"] for a in since] == ["a4"]
+
+
+def test_store_find_watched_posts_by_terms_entities_or_rules(any_store: Store) -> None:
+    """A watch plan's posts, selected by the store: in the window, and any of the three."""
+    at = [T0 + timedelta(hours=h) for h in range(6)]
+    any_store.upsert_posts([
+        post("s", "1", "1", published_at=at[0], terms=["征收", "补偿"]),
+        post("s", "1", "2", published_at=at[1], terms=["物业"],
+             entities=[{"id": "chengbei", "name": "城北片区", "count": 1}]),
+        post("s", "1", "3", published_at=at[2], terms=["物业"],
+             matches=[{"rule": "land", "hits": []}]),
+        post("s", "1", "4", published_at=at[3], terms=["物业"],
+             matches=[{"rule": "other", "hits": []}],
+             entities=[{"id": "chengnan", "name": "城南", "count": 1}]),
+        post("s", "1", "5", published_at=at[4], terms=["征收"]),  # at the window's end
+        post("s", "1", "6", published_at=at[0] - timedelta(seconds=1), terms=["征收"]),
+    ])  # fmt: skip
+
+    def ids(**named: Any) -> list[str]:
+        found = any_store.find_watched_posts(at[0], at[4], **named)
+        return [p["_id"].rsplit(":", 1)[1] for p in found]
+
+    assert ids(terms=["征收"]) == ["1"]
+    assert ids(entities=["chengbei"]) == ["2"]
+    assert ids(rules=["land"]) == ["3"]
+    assert ids(terms=["征收"], entities=["chengbei"], rules=["land"]) == ["3", "2", "1"]
+    assert ids(terms=["征收补偿"], entities=["chengxi"], rules=["petition"]) == []
+    assert ids() == []  # a plan that names nothing follows nothing
+    assert ids(terms=["物业"])[:1] == ["4"] and len(ids(terms=["物业"])) == 3
+    limited = any_store.find_watched_posts(at[0], at[4], terms=["物业"], limit=1)
+    assert [p["_id"] for p in limited] == ["s:1:4"]
+
+
 def test_store_state_load_and_merge(any_store: Store) -> None:
     assert any_store.load_state("demo-forum") == {}
     any_store.save_state("demo-forum", {"12": "5", "13": "0"})

@@ -16,6 +16,7 @@ from opinion_spiders.errors import ConfigError
 from opinion_spiders.runtime import bundled_path
 from opinion_spiders.stores.base import Store
 from opinion_spiders.text.segment import Segmenter
+from opinion_spiders.watch import plans
 from opinion_spiders.watch.entities import load_watchlists
 from opinion_spiders.watch.plans import Plan, format_plan_report, load_plans, plan_report
 
@@ -113,6 +114,19 @@ def test_plans_baseline_against_reaction(store: Store, plan: Plan) -> None:
     assert [a["post_id"] for a in reaction["alerts"]] == ["demo-forum:5"]
     assert base["alerts"] == []
     assert report["truncated"] is False
+
+
+def test_plans_posts_outside_the_plan_do_not_use_up_the_read_limit(
+    store: Store, plan: Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store selects the plan's posts: 7 of them among 10 in the window (and one after
+    the end), so a limit of 7 reads them all and the report is complete."""
+    monkeypatch.setattr(plans, "SCAN_LIMIT", 7)
+    report = plan_report(store, plan, now=at("2026-12-01 00:00"))
+    assert (report["baseline"]["posts"], report["reaction"]["posts"]) == (2, 5)
+    assert report["truncated"] is True  # exactly at the limit: it cannot know there is no more
+    monkeypatch.setattr(plans, "SCAN_LIMIT", 8)
+    assert plan_report(store, plan, now=at("2026-12-01 00:00"))["truncated"] is False
 
 
 def test_plans_reaction_stops_at_the_plan_end(store: Store, plan: Plan) -> None:

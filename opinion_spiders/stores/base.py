@@ -121,8 +121,25 @@ class Store(Protocol):
         """Posts by ``sort`` descending (``score`` or ``time``); ``matched_only`` keeps posts
         with at least one fired rule."""
 
-    def find_alerts(self, since: datetime | None = None, limit: int = 100) -> list[dict[str, Any]]:
-        """Ledger entries by ``created_at`` descending."""
+    def find_watched_posts(
+        self,
+        since: datetime,
+        until: datetime,
+        *,
+        terms: Sequence[str] = (),
+        entities: Sequence[str] = (),
+        rules: Sequence[str] = (),
+        limit: int = 50_000,
+    ) -> list[dict[str, Any]]:
+        """Posts with ``time`` in ``[since, until)`` whose search ``terms`` hold one of
+        ``terms``, that name one of ``entities`` (``entities.id``) or fired one of ``rules``
+        (``matches.rule``), newest first; none when all three are empty (watch plans)."""
+
+    def find_alerts(
+        self, since: datetime | None = None, limit: int = 100, status: Sequence[str] = ()
+    ) -> list[dict[str, Any]]:
+        """Ledger entries by ``created_at`` descending; ``status`` keeps only those in one of
+        the given states (``pending``, ``held`` …), from the status index."""
 
     def find_runs(self, limit: int = 10) -> list[dict[str, Any]]:
         """Runs by ``started_at`` descending."""

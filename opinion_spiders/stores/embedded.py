@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from opinion_spiders.stores import _embedded_clusters as _clusters
+from opinion_spiders.stores import _watched
 from opinion_spiders.stores._docs import (
     check_field,
     dumps,
@@ -262,8 +263,25 @@ class EmbeddedStore:
         sql = f"SELECT doc FROM posts{where} ORDER BY {order}, _id LIMIT ?"
         return [loads(doc) for (doc,) in self._query(sql, [*params, limit])]
 
-    def find_alerts(self, since: datetime | None = None, limit: int = 100) -> list[dict[str, Any]]:
-        where, params = _since("created_at", since)
+    def find_watched_posts(
+        self,
+        since: datetime,
+        until: datetime,
+        *,
+        terms: Sequence[str] = (),
+        entities: Sequence[str] = (),
+        rules: Sequence[str] = (),
+        limit: int = 50_000,
+    ) -> list[dict[str, Any]]:
+        query = _watched.sqlite_query(since, until, terms, entities, rules, limit)
+        return [loads(doc) for (doc,) in self._query(*query)] if query else []
+
+    def find_alerts(
+        self, since: datetime | None = None, limit: int = 100, status: Sequence[str] = ()
+    ) -> list[dict[str, Any]]:
+        in_status = f"status IN ({', '.join('?' * len(status))})" if status else ""
+        where, params = _since("created_at", since, in_status)
+        params += status
         sql = f"SELECT doc FROM alerts{where} ORDER BY created_at DESC, _id LIMIT ?"
         return [loads(doc) for (doc,) in self._query(sql, [*params, limit])]
 

@@ -23,6 +23,7 @@ from pymongo.errors import (
     OperationFailure,
 )
 
+from opinion_spiders.stores import _watched
 from opinion_spiders.stores._docs import check_field, ordered_counts
 from opinion_spiders.stores._mongo_clusters import LIVE, MongoClusters
 from opinion_spiders.stores._mongo_locks import COLLECTION as LOCKS
@@ -254,10 +255,32 @@ class MongoStore:
         with self._guard() as db:
             return list(db.posts.find(query).sort(order).limit(limit))
 
-    def find_alerts(self, since: datetime | None = None, limit: int = 100) -> list[dict[str, Any]]:
-        order = [("created_at", DESCENDING), ("_id", ASCENDING)]
+    def find_watched_posts(
+        self,
+        since: datetime,
+        until: datetime,
+        *,
+        terms: Sequence[str] = (),
+        entities: Sequence[str] = (),
+        rules: Sequence[str] = (),
+        limit: int = 50_000,
+    ) -> list[dict[str, Any]]:
+        query = _watched.mongo_query(since, until, terms, entities, rules)
+        if query is None:
+            return []
+        order = [("time", DESCENDING), ("_id", ASCENDING)]
         with self._guard() as db:
-            return list(db.alerts.find(_since("created_at", since)).sort(order).limit(limit))
+            return list(db.posts.find(query).sort(order).limit(limit))
+
+    def find_alerts(
+        self, since: datetime | None = None, limit: int = 100, status: Sequence[str] = ()
+    ) -> list[dict[str, Any]]:
+        order = [("created_at", DESCENDING), ("_id", ASCENDING)]
+        query = _since("created_at", since)
+        if status:
+            query["status"] = {"$in": list(status)}
+        with self._guard() as db:
+            return list(db.alerts.find(query).sort(order).limit(limit))
 
     def find_runs(self, limit: int = 10) -> list[dict[str, Any]]:
         order = [("started_at", DESCENDING), ("_id", ASCENDING)]

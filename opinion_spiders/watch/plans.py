@@ -43,11 +43,14 @@ class Plan:
     def baseline_start(self) -> datetime:
         return self.start - timedelta(days=self.baseline_days)
 
+    def search_terms(self) -> list[str]:
+        """The plan's terms folded as posts' search ``terms`` are (traditional → simplified)."""
+        return sorted({fold_for_search(t) for t in self.terms})
+
     def covers(self, post: Mapping[str, Any]) -> bool:
         """Whether a stored post belongs to this plan (see the module docstring)."""
-        terms = {fold_for_search(t) for t in self.terms}
         return bool(
-            terms.intersection(post.get("terms") or ())
+            set(self.search_terms()).intersection(post.get("terms") or ())
             or {e.get("id") for e in post.get("entities") or ()}.intersection(self.entities)
             or {m.get("rule") for m in post.get("matches") or ()}.intersection(self.rules)
         )
@@ -77,14 +80,13 @@ def plan_report(store: Store, plan: Plan, now: datetime) -> dict[str, Any]:
 def _plan_posts(
     store: Store, plan: Plan, since: datetime, until: datetime
 ) -> tuple[list[dict[str, Any]], bool]:
-    """The plan's posts in ``[since, until)``, newest first, and whether the scan hit its limit.
-
-    Existing store reads only: every post since ``since``, filtered here. A store method doing
-    this filter in the database (``$or`` of ``$in`` on indexed fields) would replace this scan.
-    """
-    scanned = store.find_posts(since, sort="time", limit=SCAN_LIMIT)
-    posts = [p for p in scanned if p["time"] < until and plan.covers(p)]
-    return posts, len(scanned) >= SCAN_LIMIT
+    """The plan's posts in ``[since, until)``, newest first (the store selects them, as
+    :meth:`Plan.covers` says), and whether the store's answer hit the limit."""
+    posts = store.find_watched_posts(
+        since, until, terms=plan.search_terms(), entities=plan.entities, rules=plan.rules,
+        limit=SCAN_LIMIT,
+    )  # fmt: skip
+    return posts, len(posts) >= SCAN_LIMIT
 
 
 def _window(
