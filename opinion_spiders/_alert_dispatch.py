@@ -19,6 +19,7 @@ from typing import Any
 from opinion_spiders.alerting import (
     AlertPolicy,
     Channel,
+    alert_key,
     delivery_due,
     is_delivered,
     record_failure,
@@ -60,6 +61,8 @@ def raise_alert(
     None when the ledger already has it: the same post or cluster never alerts twice.
     """
     with _LOCK:
+        if _story_alerted(store, alert):
+            return None
         if policy.holds(alert, now):
             alert["status"] = "held"
         if not store.insert_alert(alert):
@@ -71,6 +74,22 @@ def raise_alert(
         else:
             run.deliver(alert)
         return run.out
+
+
+def _story_alerted(store: Store, alert: dict[str, Any]) -> bool:
+    """Whether the alert's cluster already alerted under another id: clusters merge (a copy
+    bridged two), and one story must not alert again under the surviving id. The alert is
+    re-keyed to the cluster its id now leads to."""
+    cluster_id = alert.get("cluster_id")
+    if not cluster_id:
+        return False
+    cluster = store.get_cluster(str(cluster_id))
+    if cluster is None:
+        return False
+    alert["cluster_id"] = cluster["_id"]
+    alert["_id"] = alert_key({"_id": alert["post_id"], "cluster_id": cluster["_id"]})
+    absorbed = [alert_key({"_id": "", "cluster_id": c}) for c in cluster.get("merged_from") or ()]
+    return bool(store.alert_ids(absorbed))
 
 
 def retry_pending(

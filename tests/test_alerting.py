@@ -259,6 +259,37 @@ def test_alerting_raise_once_per_post_and_per_cluster(
     assert ledger["post:s:1:9"]["deliveries"]["webhook"]["attempts"] == 1
 
 
+def _member(pid: str, site: str, published: datetime) -> dict[str, Any]:
+    return {"_id": pid, "site": site, "author": "网友", "published_at": published,
+            "crawled_at": published + timedelta(minutes=5)}  # fmt: skip
+
+
+def test_alerting_merged_clusters_are_one_story(any_store: Store) -> None:
+    """Cluster B alerted; a copy then bridged A and B, and B merged into A (the earlier
+    first publisher). A post of A, or one still carrying B's id, does not alert again."""
+    channels = [LogChannel()]
+    policy, now = AlertPolicy.from_settings({"OPINION_ALERT_TIERS": TIERS}), _sh(10)
+    t0 = now - timedelta(hours=3)
+    any_store.join_cluster("A", _member("A", "forum", t0), _member("a2", "bar", t0))
+    any_store.join_cluster("B", _member("B", "portal", t0 + timedelta(hours=1)),
+                           _member("b2", "bar", t0 + timedelta(hours=1)))  # fmt: skip
+    b_alert = raise_alert(any_store, channels, _alert(_post("b2", cluster="B"), now), policy, now)
+    assert b_alert is not None
+    merged = any_store.merge_clusters({"A": _member("A", "forum", t0), "B": _member("B", "x", t0)})
+    assert merged["_id"] == "A" and "B" in merged["merged_from"]
+    for pid, cluster in (("a2", "A"), ("late", "B")):
+        assert raise_alert(any_store, channels, _alert(_post(pid, cluster=cluster), now),
+                           policy, now) is None  # fmt: skip
+    assert [a["_id"] for a in any_store.find_alerts()] == ["cluster:B"]
+    any_store.join_cluster("C", _member("C", "forum", t0), _member("c2", "bar", t0))
+    other = _alert(_post("c2", cluster="C"), now)
+    assert raise_alert(any_store, channels, other, policy, now) is not None, "another story"
+    assert other["_id"] == "cluster:C"
+    assert any_store.alert_ids(["cluster:B", "cluster:C", "cluster:A", "post:x"]) == {
+        "cluster:B", "cluster:C",
+    }  # fmt: skip
+
+
 def test_alerting_failing_channel_retried_with_backoff_never_twice(
     store: Store, webhook: WebhookReceiver, dingtalk: DingTalkReceiver
 ) -> None:

@@ -40,6 +40,10 @@ class Store(Protocol):
     def insert_alert(self, alert: Mapping[str, Any]) -> bool:
         """Add to the alert ledger; False (and nothing written) when ``_id`` is there already."""
 
+    def alert_ids(self, ids: Sequence[str]) -> set[str]:
+        """Which of ``ids`` the ledger holds (an alert of a cluster merged away counts for
+        the cluster it went to)."""
+
     def update_alert(self, alert_id: str, fields: Mapping[str, Any]) -> None:
         """Set fields on a ledger entry (status, deliveries, alerted_at)."""
 

@@ -161,6 +161,12 @@ class EmbeddedStore:
             cur = conn.execute("INSERT OR IGNORE INTO alerts VALUES (?, ?, ?, ?)", row)
             return cur.rowcount == 1
 
+    def alert_ids(self, ids: Sequence[str]) -> set[str]:
+        if not ids:
+            return set()
+        marks = ", ".join("?" * len(ids))
+        return {i for (i,) in self._query(f"SELECT _id FROM alerts WHERE _id IN ({marks})", ids)}
+
     def update_alert(self, alert_id: str, fields: Mapping[str, Any]) -> None:
         with self._write() as conn:
             found = conn.execute("SELECT doc FROM alerts WHERE _id = ?", (alert_id,)).fetchone()

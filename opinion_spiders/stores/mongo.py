@@ -130,6 +130,12 @@ class MongoStore:
                 return False
         return True
 
+    def alert_ids(self, ids: Sequence[str]) -> set[str]:
+        if not ids:
+            return set()
+        with self._guard() as db:
+            return {str(d["_id"]) for d in db.alerts.find({"_id": {"$in": list(ids)}}, {"_id": 1})}
+
     def update_alert(self, alert_id: str, fields: Mapping[str, Any]) -> None:
         if fields:
             with self._guard() as db:
