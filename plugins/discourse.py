@@ -26,6 +26,8 @@ BODY_NOISE = (
 )
 _TOPIC_URL = re.compile(r"/t/(?:[^/]+/)?(\d+)")
 RENDERED, CRAWLER, JSON = "ember", "crawler", "json"
+#: Posts asked for per follow-up request (Discourse pages its post stream by 20).
+FOLLOW_UP_CHUNK = 20
 
 
 class DiscourseAdapter(Adapter):
@@ -134,11 +136,12 @@ class DiscourseAdapter(Adapter):
         uid: str | None,
         content: str,
         when: datetime | None,
+        base: str | None = None,
     ) -> Post:
         """A post; ``published_text`` is the ISO time, so it resolves the same everywhere."""
         return Post(
             site=page.site.name, kind=self.kind,
-            url=f"{topic_base(page.url)}/{number}",
+            url=f"{base or topic_base(page.url)}/{number}",
             title=title, content=content, author=author, author_id=uid, thread_id=tid,
             post_id=pid or (f"{tid}-{number}" if tid else number), floor=int(number),
             published_at=when, published_text=when.isoformat() if when else "",
@@ -152,21 +155,32 @@ class DiscourseAdapter(Adapter):
         return RENDERED if page.selector.css("article[id^=post_]") else CRAWLER
 
     def parse_json(self, page: Page) -> Parsed:
-        """``/t/slug/ID.json``: posts from ``post_stream.posts``, views on the first post."""
+        """``/t/slug/ID.json``: posts from ``post_stream.posts``, views on the first post.
+
+        Discourse sends the first 20 posts of a topic and the ids of all of them
+        (``post_stream.stream``); the rest come from ``/t/ID/posts.json?post_ids[]=…``, asked
+        for here in chunks of :data:`FOLLOW_UP_CHUNK`. Those answers hold posts only: the
+        topic's title and address travel in the link's meta."""
         try:
             data: dict[str, Any] = json.loads(page.text)
         except ValueError as exc:
             raise ParseError("bad_json", str(exc)) from None
-        raw = (data.get("post_stream") or {}).get("posts") or []
+        stream = data.get("post_stream") or {}
+        raw = stream.get("posts") or []
         if not raw:
             raise ParseError("no_posts", f"no post_stream on {page.url}")
-        tid = str(data.get("id") or topic_id(page.url) or "")
-        posts = [self.json_post(page, item, str(data.get("title") or ""), tid) for item in raw]
+        tid = str(data.get("id") or page.meta.get("tid") or topic_id(page.url) or "")
+        title = str(data.get("title") or page.meta.get("title") or "")
+        base = str(page.meta.get("topic_url") or topic_base(page.url))
+        posts = [self.json_post(page, item, title, tid, base) for item in raw]
         if posts[0].floor == 1:
             posts[0].views, posts[0].replies = data.get("views"), data.get("reply_count")
-        return Parsed(posts=posts)
+        links = []
+        if "title" in data:  # a topic, not an answer to a follow-up
+            links = follow_ups(page.url, base, tid, title, stream.get("stream") or [], raw)
+        return Parsed(posts=posts, links=links)
 
-    def json_post(self, page: Page, item: dict[str, Any], title: str, tid: str) -> Post:
+    def json_post(self, page: Page, item: dict[str, Any], title: str, tid: str, base: str) -> Post:
         when = (
             datetime.fromisoformat(str(item["created_at"]).replace("Z", "+00:00"))
             if item.get("created_at")
@@ -185,6 +199,7 @@ class DiscourseAdapter(Adapter):
             str(item.get("user_id") or "") or None,
             content,
             when,
+            base,
         )
         return post
 
@@ -207,6 +222,28 @@ class DiscourseAdapter(Adapter):
             links[tid] = Link(url, "thread", key=f"thread:{tid}", state=state, meta=meta)
         nxt = absolute(page.url, page.selector.css("a[rel=next]::attr(href)").get())
         return [*links.values(), *([Link(nxt, "listing")] if nxt else [])]
+
+
+def follow_ups(
+    url: str, base: str, tid: str, title: str, stream: list[Any], loaded: list[dict[str, Any]]
+) -> list[Link]:
+    """Links to the posts of a long topic that its JSON did not include, in stream order."""
+    have = {item.get("id") for item in loaded}
+    missing = [str(i) for i in stream if i not in have and str(i).isdigit()]
+    if not missing or not tid:
+        return []
+    origin = url.split("/t/", 1)[0]
+    meta = {"tid": tid, "title": title, "topic_url": base}
+    return [
+        Link(
+            f"{origin}/t/{tid}/posts.json?{'&'.join(f'post_ids[]={i}' for i in chunk)}",
+            "thread",
+            meta=dict(meta),
+        )
+        for chunk in (
+            missing[k : k + FOLLOW_UP_CHUNK] for k in range(0, len(missing), FOLLOW_UP_CHUNK)
+        )
+    ]
 
 
 def topic_title(sel: Selector) -> str:

@@ -18,7 +18,7 @@ from opinion_spiders.text.dates import parse_datetime
 from plugins._discuz_old import index_info
 from plugins._notice import detect_notice
 from plugins._tieba_mobile import bar_info
-from plugins.discourse import DiscourseAdapter
+from plugins.discourse import DiscourseAdapter, follow_ups
 from plugins.discuz import DiscuzAdapter
 from plugins.generic_forum import GenericForumAdapter
 from plugins.phpbb import PhpbbAdapter
@@ -325,6 +325,49 @@ def test_discourse_topic_json() -> None:
     assert posts[0].url == "https://talk.example.org/t/night-bus-n12/20931/1"
 
 
+def test_discourse_long_topic_json_asks_for_the_posts_it_left_out() -> None:
+    """A topic's JSON holds its first 20 posts and the ids of all 25 (``post_stream.stream``):
+    the adapter asks ``/t/ID/posts.json`` for the other 5, and that answer (posts only) gets
+    its title and post addresses from the link's meta."""
+    url = "https://talk.example.org/t/n12-night-bus/31337.json"
+    topic = parse(DiscourseAdapter(), "discourse/topic_31337_long.json", url, "thread")
+    assert [p.floor for p in topic.posts] == list(range(1, 21))
+    assert topic.posts[0].views == 1024 and topic.posts[0].replies == 24
+    (more,) = topic.links
+    assert more.url == "https://talk.example.org/t/31337/posts.json?" + "&".join(
+        f"post_ids[]={90000 + n}" for n in range(21, 26)
+    )
+    assert more.role == "thread" and more.meta["title"] == "N12 夜班车停运，临时接驳怎么坐？"
+    path = OWN / "discourse/topic_31337_posts.json"
+    page = Page(more.url, path.read_text(encoding="utf-8"), "thread", SITE, NOW, meta=more.meta)
+    rest = DiscourseAdapter().parse(page)
+    assert rest.links == [], "an answer to a follow-up asks for nothing more"
+    assert [p.floor for p in rest.posts] == [21, 22, 23, 24, 25]
+    last = rest.posts[-1]
+    assert (last.title, last.thread_id, last.post_id) == (
+        "N12 夜班车停运，临时接驳怎么坐？", "31337", "90025",
+    )  # fmt: skip
+    assert last.url == "https://talk.example.org/t/n12-night-bus/31337/25"
+    assert last.content == "听说是道路施工，要到六月底。（第25楼）" and last.author == "xiaoming"
+
+
+@pytest.mark.parametrize(
+    ("loaded", "tid", "sizes"),
+    [(20, "9", [20, 20, 5]), (1, "9", [20, 20, 20, 4]), (65, "9", []), (20, "", [])],
+)
+def test_discourse_follow_ups_come_in_chunks_of_twenty(
+    loaded: int, tid: str, sizes: list[int]
+) -> None:
+    """A 65-post stream of which ``loaded`` came with the topic: the rest in 20s."""
+    stream = list(range(1, 66))
+    have = [{"id": i} for i in stream[:loaded]]
+    links = follow_ups("https://d.example/t/x/9.json", "https://d.example/t/x/9", tid, "t",
+                       stream, have)  # fmt: skip
+    assert [link.url.count("post_ids[]") for link in links] == sizes
+    asked = [int(m) for link in links for m in re.findall(r"post_ids\[\]=(\d+)", link.url)]
+    assert asked == stream[loaded:] if sizes else asked == []
+
+
 GENERIC = {
     "generic/flarum_discussion.html": (
         "小区地下车库渗水，物业一直推给开发商",
@@ -426,6 +469,7 @@ SNIFFED = {
     REYI: "tieba", FUJI: "tieba", MOBILE: "tieba", TERRARIA: "tieba",
     "phpbb_debian_t159270.html": "phpbb", "discourse_uipath_739028.html": "discourse",
     "discourse/topic_20931.json": "discourse", "generic/flarum_discussion.html": "generic",
+    "discourse/topic_31337_long.json": "discourse", "discourse/topic_31337_posts.json": "discourse",
     "generic/mybb_showthread.html": "generic", "generic/nodebb_topic.html": "generic",
 }  # fmt: skip
 
