@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from opinion_spiders.stores import _embedded_clusters as _clusters
-from opinion_spiders.stores import _watched
+from opinion_spiders.stores import _sqlite, _watched
 from opinion_spiders.stores._docs import (
     check_field,
     dumps,
@@ -30,8 +30,6 @@ from opinion_spiders.stores.base import COLLECTIONS, StoreUnavailable
 
 FILENAME = "opinion.sqlite3"
 BUSY_TIMEOUT = 30.0
-#: Bytes of the store file SQLite reads through a memory map (address space, not memory).
-MMAP_BYTES = 1 << 30
 _POST_COLUMNS = ("site", "kind", "day", "cluster_id")
 
 SCHEMA = """
@@ -69,14 +67,7 @@ class EmbeddedStore:
         self.path.mkdir(parents=True, exist_ok=True)
         self.file = self.path / FILENAME
         self._lock = threading.RLock()
-        self._conn = sqlite3.connect(
-            self.file, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
-        )
-        self._conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
-        self._conn.execute("PRAGMA journal_mode = WAL")
-        # Reads through a memory map instead of a read() per page: the band index of a large
-        # store is hit at 32 random places per lookup (bench.neardup, 1M posts).
-        self._conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+        self._conn = _sqlite.connect(self.file, BUSY_TIMEOUT)
         self.ensure_schema()
 
     @contextmanager
