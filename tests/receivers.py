@@ -30,6 +30,13 @@ from aiosmtpd.controller import Controller
 Answer = tuple[int, dict[str, Any] | None]
 
 
+def serve(handler: type[BaseHTTPRequestHandler]) -> tuple[ThreadingHTTPServer, str]:
+    """Serve ``handler`` on a free loopback port from a daemon thread: (server, base URL)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
 class HttpReceiver:
     """A threaded HTTP server that hands each POST to ``answer`` and records accepted ones."""
 
@@ -51,10 +58,8 @@ class HttpReceiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}{path}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.server, base = serve(Handler)
+        self.url = base + path
 
     def handle(self, path: str, headers: dict[str, str], body: bytes) -> Answer:
         url = urlsplit(path)

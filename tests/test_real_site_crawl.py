@@ -5,9 +5,8 @@ thread page of that engine, and the posts end up in the store."""
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ import pytest
 
 from opinion_spiders.stores import open_store
 from tests._proc import ROOT, run_opinion
+from tests.receivers import serve
 
 REAL = ROOT.parent / "shared" / "fixtures" / "real_pages"
 ROUTES = [
@@ -47,9 +47,7 @@ class FixtureSite:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.httpd, self.url = serve(Handler)
 
 
 @pytest.fixture

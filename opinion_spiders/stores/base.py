@@ -41,8 +41,8 @@ class Store(Protocol):
         """Add to the alert ledger; False (and nothing written) when ``_id`` is there already."""
 
     def alert_ids(self, ids: Sequence[str]) -> set[str]:
-        """Which of ``ids`` the ledger holds (an alert of a cluster merged away counts for
-        the cluster it went to)."""
+        """Which of the ledger ``_id``s in ``ids`` the ledger holds (one read, however many:
+        the alert stage asks it for the clusters merged into an alert's cluster)."""
 
     def update_alert(self, alert_id: str, fields: Mapping[str, Any]) -> None:
         """Set fields on a ledger entry (status, deliveries, alerted_at)."""

@@ -121,10 +121,10 @@ class EntityFinder:
             for phrase in entity.exclude:
                 patterns.setdefault(match_key(phrase), []).append((entity, True))
         patterns.pop("", None)  # a form of separators only names nothing
-        self._keys = list(patterns)
-        self._written = [written.get(key, key) for key in self._keys]
+        keys = list(patterns)
+        self._written = [written.get(key, key) for key in keys]
         self._owners = [tuple(owners) for owners in patterns.values()]
-        self._automaton = Patterns(self._keys) if patterns else None
+        self._automaton = Patterns(keys) if patterns else None
 
     def _whole_word(self, text: str, start: int, end: int) -> bool:
         return self._is_word is None or self._is_word(text, start, end)
