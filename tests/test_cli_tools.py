@@ -11,7 +11,7 @@ from pathlib import Path
 from opinion_spiders.stores import open_store
 from tests._proc import ROOT, run_opinion
 
-REAL = ROOT.parent / "shared" / "fixtures" / "real_pages"
+PAGES = ROOT / "tests" / "pages"  # fixture folders: <engine>/<case>/page.html
 
 
 def _lines(out: str) -> list[dict[str, object]]:
@@ -21,7 +21,7 @@ def _lines(out: str) -> list[dict[str, object]]:
 def test_parse_saved_discuz_thread_json_lines() -> None:
     rows = _lines(
         run_opinion(
-            "parse", str(REAL / "discuz_x33_viewthread_csolbbs_tid38672.html"), "--json"
+            "parse", str(PAGES / "discuz/x33_viewthread_csolbbs_tid38672/page.html"), "--json"
         ).stdout
     )
     posts = [r for r in rows if r["type"] == "post"]
@@ -39,7 +39,7 @@ def test_parse_saved_discuz_thread_json_lines() -> None:
 def test_parse_notice_page_is_reported_as_notice() -> None:
     rows = _lines(
         run_opinion(
-            "parse", str(REAL / "discuz_x32_message_loginok_chinaunix_gbk.html"), "--json"
+            "parse", str(PAGES / "discuz/x32_message_loginok_chinaunix_gbk/page.html"), "--json"
         ).stdout
     )
     assert [r["type"] for r in rows] == ["notice"] and rows[0]["notice_kind"] == "login"
@@ -59,7 +59,9 @@ def test_parse_auto_falls_back_to_the_next_engine_that_reads_the_page() -> None:
     """The generic forum engine guesses first on a portal home page, cannot read it, and the
     portal engine gives the page's links; never an empty post."""
     rows = _lines(
-        run_opinion("parse", str(REAL / "portal_home_autohome_gb2312_bytes.html"), "--json").stdout
+        run_opinion(
+            "parse", str(PAGES / "portal/home_autohome_gb2312_bytes/page.html"), "--json"
+        ).stdout
     )
     assert (
         rows
@@ -74,7 +76,11 @@ def test_parse_errors_are_one_line() -> None:
         "opinion: error: opinion parse: /no/such/page.html"
     )
     proc = run_opinion(
-        "parse", str(REAL / "phpbb_debian_t159270.html"), "--engine", "nope", check=False
+        "parse",
+        str(PAGES / "phpbb/prosilver_debian_t159270/page.html"),
+        "--engine",
+        "nope",
+        check=False,
     )
     assert proc.returncode == 2 and "unknown engine 'nope'" in proc.stderr
 

@@ -10,12 +10,12 @@ import pytest
 from opinion_spiders.encoding import decode_html, normalise_charset
 from tests._proc import ROOT
 
-REAL = ROOT.parent / "shared" / "fixtures" / "real_pages"
+PAGES = ROOT / "tests" / "pages"  # fixture folders: <engine>/<case>/page.html
 
 
 def _page(name: str) -> bytes:
-    path = REAL / name
-    assert path.exists(), f"missing fixture {path}: ../shared must sit beside the checkout"
+    path = PAGES / name
+    assert path.exists(), f"missing fixture {path}"
     return path.read_bytes()
 
 
@@ -23,16 +23,21 @@ def _page(name: str) -> bytes:
     ("name", "header", "expect_codec", "expect_text"),
     [
         (
-            "news_people_finance_2024_gb2312decl.html",
+            "portal/news_people_finance_2024_gb2312decl/page.html",
             None,
             "utf-8",
             "在新时代中部地区崛起中争先出彩",
         ),
-        ("news_qq_2019_gb2312decl.html", "gb2312", "utf-8", "数据业大整顿"),
-        ("discuz_x32_forumindex_chinaunix_gbk.html", None, "gb18030", "论坛-ChinaUnix.net"),
-        ("discuz_x32_message_loginok_chinaunix_gbk.html", "utf-8", "gb18030", "提示信息"),
-        ("portal_home_autohome_gb2312_bytes.html", "utf-8", "gb18030", "汽车之家_看车买车用车"),
-        ("news_163_dy_2024.html", None, "utf-8", "资源占用费"),
+        ("portal/news_qq_2019_gb2312decl/page.html", "gb2312", "utf-8", "数据业大整顿"),
+        ("discuz/x32_forumindex_chinaunix_gbk/page.html", None, "gb18030", "论坛-ChinaUnix.net"),
+        ("discuz/x32_message_loginok_chinaunix_gbk/page.html", "utf-8", "gb18030", "提示信息"),
+        (
+            "portal/home_autohome_gb2312_bytes/page.html",
+            "utf-8",
+            "gb18030",
+            "汽车之家_看车买车用车",
+        ),
+        ("portal/news_163_dy_2024/page.html", None, "utf-8", "资源占用费"),
     ],
 )
 def test_decode_html_real_pages(

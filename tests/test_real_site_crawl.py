@@ -16,12 +16,12 @@ from opinion_spiders.stores import open_store
 from tests._proc import ROOT, run_opinion
 from tests.receivers import serve
 
-REAL = ROOT.parent / "shared" / "fixtures" / "real_pages"
+PAGES = ROOT / "tests" / "pages"  # fixture folders: <engine>/<case>/page.html
 ROUTES = [
-    (re.compile(r"^/forum-9-1\.html$"), "discuz_x32_forumdisplay_nsh163_fid9.html"),
-    (re.compile(r"^/thread-\d+-1-1\.html$"), "discuz_x33_viewthread_csolbbs_tid38672.html"),
-    (re.compile(r"^/f\?kw="), "tieba_pc_list_rendered_reyi.html"),
-    (re.compile(r"^/p/\d+$"), "tieba_pc_thread_raw_terraria_p5837869242.html"),
+    (re.compile(r"^/forum-9-1\.html$"), "discuz/x32_forumdisplay_nsh163_fid9/page.html"),
+    (re.compile(r"^/thread-\d+-1-1\.html$"), "discuz/x33_viewthread_csolbbs_tid38672/page.html"),
+    (re.compile(r"^/f\?kw="), "tieba/pc_list_rendered_reyi/page.html"),
+    (re.compile(r"^/p/\d+$"), "tieba/pc_thread_raw_terraria_p5837869242/page.html"),
 ]
 
 
@@ -35,7 +35,7 @@ class FixtureSite:
                 site.hits.append(self.path)
                 for pattern, name in ROUTES:
                     if pattern.search(self.path) and not re.search(r"[?&]pn=\d", self.path):
-                        body = (REAL / name).read_bytes()
+                        body = (PAGES / name).read_bytes()
                         self.send_response(200)
                         self.send_header("Content-Type", "text/html")  # no charset: sniffed
                         self.send_header("Content-Length", str(len(body)))

@@ -1,0 +1,175 @@
+"""The engines beyond reading one page (each page's reading is a fixture folder checked by
+``test_adapter_pages.py``): follow-up requests across pages, helpers that read a page's
+extras, notice detection against content, and the canaries that flag a layout change."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from opinion_spiders.adapters import Adapter, Link, Page, Parsed
+from opinion_spiders.encoding import decode_html
+from opinion_spiders.items import Post
+from opinion_spiders.sites import Site
+from plugins._discuz_old import index_info
+from plugins._notice import detect_notice
+from plugins._tieba_mobile import bar_info
+from plugins.discourse import DiscourseAdapter, follow_ups
+from plugins.discuz import DiscuzAdapter
+from plugins.generic_forum import GenericForumAdapter
+from plugins.phpbb import PhpbbAdapter
+from plugins.tieba import TiebaAdapter
+
+PAGES = Path(__file__).resolve().parent / "pages"
+SITE = Site(name="real", kind="forum", engine="x", start_urls=("x",))
+NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
+
+
+def case(name: str) -> tuple[Page, dict[str, Any]]:
+    """A fixture folder's page (decoded as a crawl would) and its expected.json."""
+    folder = PAGES / name
+    spec: dict[str, Any] = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
+    (path,) = folder.glob("page.*")
+    text, _codec = decode_html(path.read_bytes())
+    return Page(spec["url"], text, "auto", SITE, NOW, meta=spec.get("page_meta", {})), spec
+
+
+def parse(adapter: Adapter, name: str) -> Parsed:
+    return adapter.parse(case(name)[0])
+
+
+def threads(links: list[Link]) -> list[Link]:
+    return [lk for lk in links if lk.role == "thread"]
+
+
+def test_discuz_board_index_info() -> None:
+    """The board index's extras (who is logged in, totals, featured threads) as shown."""
+    page, _spec = case("discuz/x32_forumindex_chinaunix_gbk")
+    info = index_info(page)
+    assert (info["user"], info["uid"], info["threads"], info["today"]) == (
+        "80155365", "31553152", 1491978, 28,
+    )  # fmt: skip
+    assert info["newest_member"] == "raorao12345"
+    featured = info["featured"]
+    assert isinstance(featured, list) and len(featured) >= 36
+    assert featured[0] == {
+        "tid": "4298146",
+        "title": "【技术解析】聊聊对子弹短信的看法",
+        "url": "http://bbs.chinaunix.net/thread-4298146-1-1.html",
+    }
+
+
+def test_discuz_board_index_links_every_board_on_the_page() -> None:
+    page, _spec = case("discuz/x32_forumindex_chinaunix_gbk")
+    links = DiscuzAdapter().parse(page).links
+    fids = {lk.meta["fid"] for lk in links if "forum-" in lk.url}
+    assert fids == set(re.findall(r"forum-(\d+)-1\.html", page.text))
+
+
+def test_tieba_mobile_bar_info() -> None:
+    page, _spec = case("tieba/mobile_list_pingdingshanxueyuan")
+    assert bar_info(page.text, page.selector) == {
+        "bar": "平顶山学院吧", "members": 146000, "posts": 6571000,
+    }  # fmt: skip
+
+
+def test_discourse_long_topic_follow_up_is_the_posts_page() -> None:
+    """A topic's JSON holds its first 20 posts and the ids of all 25: the adapter asks
+    ``/t/ID/posts.json`` for the other 5, and that answer (its own fixture folder, read with
+    the link's meta) asks for nothing more."""
+    (more,) = parse(DiscourseAdapter(), "discourse/json_topic_31337_long").links
+    page, spec = case("discourse/json_topic_31337_posts")
+    assert (more.url, more.meta) == (spec["url"], spec["page_meta"])
+    rest = DiscourseAdapter().parse(page)
+    assert rest.links == [], "an answer to a follow-up asks for nothing more"
+    assert [p.floor for p in rest.posts] == [21, 22, 23, 24, 25]
+
+
+@pytest.mark.parametrize(
+    ("loaded", "tid", "sizes"),
+    [(20, "9", [20, 20, 5]), (1, "9", [20, 20, 20, 4]), (65, "9", []), (20, "", [])],
+)
+def test_discourse_follow_ups_come_in_chunks_of_twenty(
+    loaded: int, tid: str, sizes: list[int]
+) -> None:
+    """A 65-post stream of which ``loaded`` came with the topic: the rest in 20s."""
+    stream = list(range(1, 66))
+    have = [{"id": i} for i in stream[:loaded]]
+    links = follow_ups("https://d.example/t/x/9.json", "https://d.example/t/x/9", tid, "t",
+                       stream, have)  # fmt: skip
+    assert [link.url.count("post_ids[]") for link in links] == sizes
+    asked = [int(m) for link in links for m in re.findall(r"post_ids\[\]=(\d+)", link.url)]
+    assert asked == stream[loaded:] if sizes else asked == []
+
+
+def test_notice_words_inside_a_post_stay_content() -> None:
+    """A short thread whose post says “验证码” or “已被删除” is still a thread, and no HTML
+    content page among the fixtures reads as a notice."""
+    page, _spec = case("generic/nodebb_topic")
+    html = page.text.replace(
+        "谢谢，今天去街道问了", "我的帖子已被删除了，输入验证码也没用。谢谢，今天去街道问了"
+    )
+    assert "验证码" in html and detect_notice(html, "https://x/topic/204") is None
+    content = 0
+    for expected in sorted(PAGES.glob("*/*/expected.json")):
+        path = expected.parent / "page.html"
+        spec = json.loads(expected.read_text(encoding="utf-8"))
+        if path.exists() and spec.get("page_type") == "content":
+            assert detect_notice(decode_html(path.read_bytes())[0], "x") is None, expected.parent
+            content += 1
+    assert content >= 20
+
+
+def test_notice_title_mentioning_captcha_on_a_long_article_is_content() -> None:
+    body = "<p>近日，多地警方提醒市民，不法分子冒充客服索要手机验证码，骗取钱财。</p>" * 40
+    page = f"<html><head><title>警惕“验证码”诈骗_新闻中心</title></head><body><h1>警惕“验证码”诈骗</h1>{body}</body></html>"
+    assert detect_notice(page, "http://news.example.cn/a.html") is None
+    wall = "<html><head><title>百度安全验证</title></head><body><p>网络不给力，请稍后重试</p></body></html>"
+    assert detect_notice(wall, "https://tieba.baidu.com/f?kw=x") == ("captcha", "百度安全验证")
+
+
+# --- canaries: a layout change shows as required fields missing on most posts ---------------
+
+CANARIES: list[tuple[type[Adapter], str, tuple[str, ...]]] = [
+    (DiscuzAdapter, "discuz/x33_viewthread_csolbbs_tid38672",
+     ("title", "author", "author_id", "post_id", "published_text")),
+    (DiscuzAdapter, "discuz/d7_viewthread_gbk",
+     ("title", "author", "author_id", "post_id", "published_text", "floor")),
+    (TiebaAdapter, "tieba/pc_thread_raw_terraria_p5837869242",
+     ("title", "author", "author_id", "post_id", "published_text", "floor", "content")),
+    (PhpbbAdapter, "phpbb/prosilver_debian_t159270",
+     ("title", "author", "author_id", "post_id", "published_text", "content")),
+    (DiscourseAdapter, "discourse/rendered_uipath_739028",
+     ("title", "author", "author_id", "post_id", "published_at", "content")),
+    (GenericForumAdapter, "generic/flarum_discussion",
+     ("title", "author", "published_text", "content")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("cls", "name", "fields"), CANARIES, ids=[c[1] for c in CANARIES])
+def test_canary_required_fields_on_most_posts(
+    cls: type[Adapter], name: str, fields: tuple[str, ...]
+) -> None:
+    """Issue item 11: a layout change shows as required fields missing on most posts."""
+    posts: list[Post] = parse(cls(), name).posts
+    assert posts
+    for field in (*fields, "url", "adapter_version"):
+        present = sum(1 for p in posts if getattr(p, field) not in (None, ""))
+        assert present >= 0.9 * len(posts), f"{cls.engine}: {field} on {present}/{len(posts)}"
+    assert all(p.adapter == cls.engine for p in posts)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["tieba/pc_list_rendered_reyi", "tieba/pc_list_raw_bigpipe_fuji_20190612",
+     "tieba/mobile_list_pingdingshanxueyuan"],
+)  # fmt: skip
+def test_canary_tieba_lists_keep_their_threads(name: str) -> None:
+    rows = threads(parse(TiebaAdapter(), name).links)
+    keyed = [lk for lk in rows if lk.key and lk.meta["title"] and lk.state is not None]
+    assert len(rows) >= 40 and len(keyed) >= 0.9 * len(rows), name
