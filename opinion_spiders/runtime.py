@@ -80,8 +80,12 @@ class Runtime:
                 results.append((name, res))
         return results
 
+    def site_substitutions(self) -> dict[str, str]:
+        """Placeholders a sites file may use in its URLs: ``{demo}`` is the demo sites' base."""
+        return {"demo": str(self.settings.get("OPINION_DEMO_URL", "http://127.0.0.1:8077"))}
+
     def _collect_sites(self) -> dict[str, Site]:
-        subs = {"demo": str(self.settings.get("OPINION_DEMO_URL", "http://127.0.0.1:8077"))}
+        subs = self.site_substitutions()
         files = setting_list(self.settings, "OPINION_SITES_FILES")
         sites: list[Site] = []
         if files:
