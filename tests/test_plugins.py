@@ -6,6 +6,7 @@ import inspect
 import re
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -82,12 +83,59 @@ def plugin_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_outside_plugin_loaded_broken_one_reported(plugin_path: Path, demo_url: str) -> None:
     env = {"PYTHONPATH": str(plugin_path), "OPINION_DEMO_URL": demo_url}
     out = run_opinion("plugins", env=env).stdout
-    assert re.search(r"^extra\s+opinion_score, opinion_sites$", out, re.M), out
+    assert re.search(r"^extra\s+opinion_adapters, opinion_score, opinion_sites$", out, re.M), out
     assert re.search(
         r"^FAILED broken: ModuleNotFoundError: .*a_module_that_does_not_exist", out, re.M
     )
     sites = run_opinion("sites", env=env).stdout
     assert re.search(r"^extra-forum\s+forum\s+discuz\s+plugins\.discuz\.DiscuzAdapter", sites, re.M)
+
+
+EXTRA_THREAD = """<html><body><h1>夜班公交停运</h1>
+<div class="post" data-pid="9001"><span class="author">老周</span><span class="time">2024-05-01 22:10</span>
+<div class="content">N12 停了，怎么回家？</div></div>
+<div class="post" data-pid="9004"><span class="author">小林</span><span class="time">2024-05-01 22:30</span>
+<div class="content">临时接驳车在站台北侧。</div></div></body></html>"""
+
+
+def _extra_listing(replies: int) -> str:
+    return (
+        f'<ul><li class="thread" data-tid="12"><a href="/t/12">夜班公交停运</a>'
+        f'<span class="replies">{replies}</span></li></ul>'
+    )
+
+
+def test_outside_plugin_adapter_as_in_the_readme(
+    plugin_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's worked plugin: its engine is registered from the entry point, its floors
+    keep their own ids, and its listing links change state when a thread grows."""
+    from opinion_spiders.adapters import Page
+    from opinion_spiders.sites import Site
+    from opinion_spiders.text.fingerprints import post_key
+
+    monkeypatch.syspath_prepend(str(plugin_path))
+    runtime = Runtime({"OPINION_DEMO_URL": "http://127.0.0.1:8077"})
+    adapter = runtime.adapters["extra_board"]()
+    site = Site(name="night-bus", kind="forum", engine="extra_board", start_urls=("x",))
+    now = datetime.now(UTC)
+    posts = adapter.parse(
+        Page("https://bbs.example.cn/t/12", EXTRA_THREAD, "thread", site, now)
+    ).posts
+    assert [(p.author, p.published_text, p.floor) for p in posts] == [
+        ("老周", "2024-05-01 22:10", 1), ("小林", "2024-05-01 22:30", 2),
+    ]  # fmt: skip
+    keys = [post_key(site.name, thread_id=p.thread_id, post_id=p.post_id) for p in posts]
+    assert keys == ["night-bus:12:9001", "night-bus:12:9004"]
+    listing = "https://bbs.example.cn/list"
+    (before,) = adapter.parse(Page(listing, _extra_listing(1), "listing", site, now)).links
+    (after,) = adapter.parse(Page(listing, _extra_listing(2), "listing", site, now)).links
+    assert (before.url, before.key, before.state) == (
+        "https://bbs.example.cn/t/12",
+        "thread:12",
+        "1",
+    )
+    assert (after.key, after.state) == ("thread:12", "2")
 
 
 def test_outside_plugin_site_and_score_take_effect_in_crawl(
