@@ -161,3 +161,18 @@ def test_outside_plugin_site_and_score_take_effect_in_crawl(
             ]
     finally:
         store.close()
+
+
+def test_readme_plugin_example_is_the_tested_plugin() -> None:
+    """The adapter shown in the README's "Writing a site adapter" is opinion_extra's, line for
+    line (docstring and formatter comments aside), so the example is the one tested above."""
+
+    def code(text: str) -> list[str]:
+        start = text.index("class ExtraBoardAdapter")
+        body = text[start : text.index("return [ExtraBoardAdapter]", start)]
+        body = re.sub(r'\n    """.*?"""\n', "\n", body, flags=re.S)
+        return [line.replace("  # fmt: skip", "") for line in body.splitlines() if line.strip()]
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    plugin = ROOT / "tests" / "outside_plugins" / "opinion_extra" / "opinion_extra.py"
+    assert code(readme) == code(plugin.read_text(encoding="utf-8"))
