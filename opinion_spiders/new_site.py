@@ -125,7 +125,7 @@ def _write_expected(
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    text, _codec = decode_html(body)
+    text = decode_html(body).text
     site = Site(name=req.name, kind=kind, engine=plugin.stem, start_urls=(req.url,))
     parsed = getattr(module, cls)().parse(Page(req.url, text, "auto", site, datetime.now(UTC)))
     fields = ("title", "author", "published_text", "content", "floor")

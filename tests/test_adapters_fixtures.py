@@ -21,7 +21,7 @@ PORTAL = Site(name="real-portal", kind="portal", engine="portal", start_urls=("x
 
 def real_page(name: str, url: str, role: str, site: Site) -> Page:
     """Decode as a crawl would: UTF-8 first, then the declared charset (GB family as gb18030)."""
-    text, _codec = decode_html((REAL / name).read_bytes())
+    text = decode_html((REAL / name).read_bytes()).text
     return Page(url, text, role, site, datetime.now(UTC))
 
 

@@ -35,7 +35,7 @@ ADAPTERS: list[type[Adapter]] = [
 
 
 def load(path: Path, url: str, role: str, now: datetime = NOW) -> Page:
-    text, _codec = decode_html(path.read_bytes())
+    text = decode_html(path.read_bytes()).text
     return Page(url, text, role, SITE, now)
 
 
@@ -457,7 +457,7 @@ def test_notice_words_inside_a_post_stay_content() -> None:
     assert detect_notice(html, "https://x/topic/204") is None
     for name in sorted(p.name for p in REAL.glob("*.html")):
         if "message" not in name:
-            assert detect_notice(decode_html((REAL / name).read_bytes())[0], "x") is None, name
+            assert detect_notice(decode_html((REAL / name).read_bytes()).text, "x") is None, name
 
 
 # --- engine choice and canaries --------------------------------------------------------------
@@ -477,7 +477,7 @@ SNIFFED = {
 @pytest.mark.parametrize("name", sorted(SNIFFED))
 def test_sniff_picks_the_engine(name: str) -> None:
     path = REAL / name if (REAL / name).exists() else OWN / name
-    text = decode_html(path.read_bytes())[0]
+    text = decode_html(path.read_bytes()).text
     scores = {cls.engine: cls.sniff(text, "https://bbs.example.cn/") for cls in ADAPTERS}
     assert max(scores, key=lambda e: scores[e]) == SNIFFED[name], scores
 

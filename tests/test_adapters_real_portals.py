@@ -95,7 +95,7 @@ def real_page(name: str, url: str, role: str) -> Page:
     """Decode as a crawl would (UTF-8 first, then the declared charset as gb18030)."""
     path = REAL / name
     assert path.is_file(), f"fixture page missing: {path}"
-    text, _codec = decode_html(path.read_bytes())
+    text = decode_html(path.read_bytes()).text
     return Page(url, text, role, PORTAL, NOW)
 
 
@@ -112,7 +112,7 @@ def only_post(article: Article, role: str) -> Post:
 
 
 def feed_page(name: str, url: str, role: str = "feed") -> Page:
-    text, _codec = decode_html((FEEDS / name).read_bytes())
+    text = decode_html((FEEDS / name).read_bytes()).text
     return Page(url, text, role, PORTAL, NOW)
 
 

@@ -18,7 +18,7 @@ from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
 
 from opinion_spiders.adapters import Adapter, Link, Page, Parsed
-from opinion_spiders.encoding import decode_html
+from opinion_spiders.encoding import content_type_charset, decode_html
 from opinion_spiders.errors import ConfigError, ParseError
 from opinion_spiders.items import Post
 from opinion_spiders.runtime import Runtime
@@ -160,11 +160,10 @@ class OpinionSpider(scrapy.Spider):
     def _read_page(self, response: Response, link: Link) -> Parsed | None:
         stats = self.crawler.stats
         assert stats is not None
-        header = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
-        charset = header.partition("charset=")[2].split(";")[0] or None
-        text, _codec = decode_html(response.body, charset, self.site.encoding)
+        charset = content_type_charset(response.headers.get(b"Content-Type"))
+        decoded = decode_html(response.body, charset, self.site.encoding)
         page = Page(
-            url=response.url, text=text, role=link.role, site=self.site,
+            url=response.url, text=decoded.text, role=link.role, site=self.site,
             crawled_at=datetime.now(UTC), status=response.status, meta=dict(link.meta),
         )  # fmt: skip
         try:
