@@ -5,7 +5,14 @@ declared charset was corrected and whether the decoder is sure."""
 
 from __future__ import annotations
 
+import re
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import given, settings
@@ -14,6 +21,9 @@ from opencc import OpenCC
 
 from opinion_spiders import encoding
 from opinion_spiders.encoding import Decoded, content_type_charset, decode_html, normalise_charset
+from opinion_spiders.stores import open_store
+from tests._proc import run_opinion
+from tests.receivers import serve
 
 PAGES = Path(__file__).parent / "pages" / "encoding"  # copies of real pages, see SOURCES.md
 
@@ -217,3 +227,79 @@ def test_decode_html_any_gb_text_stays_gb18030(text: str, header: str | None) ->
         assert len(text) < encoding.MIN_EVIDENCE and not decoded.confident
     else:
         assert decoded == Decoded(page, "gb18030", "gb18030")
+
+
+class Big5Proxy:
+    """The demo forum as a misconfigured Big5 site serves it: its GBK pages re-encoded as Big5
+    (characters Big5 lacks as numeric references), still declared GBK in meta and header."""
+
+    def __init__(self, upstream: str) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                try:
+                    with urllib.request.urlopen(upstream + self.path, timeout=30) as answer:
+                        status, body = answer.status, answer.read()
+                        content_type = answer.headers.get("Content-Type", "")
+                except urllib.error.HTTPError as exc:
+                    status, body = exc.code, exc.read()
+                    content_type = exc.headers.get("Content-Type", "")
+                if "gbk" in content_type:
+                    body = body.decode("gbk").encode("big5", errors="xmlcharrefreplace")
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd, self.url = serve(Handler)
+
+
+@pytest.fixture
+def big5_forum(demo_url: str) -> Iterator[Big5Proxy]:
+    proxy = Big5Proxy(demo_url)
+    yield proxy
+    proxy.httpd.shutdown()
+    proxy.httpd.server_close()
+
+
+def test_crawl_big5_site_declared_gbk_is_read_counted_and_warned_once(
+    demo_url: str, big5_forum: Big5Proxy, tmp_path: Path
+) -> None:
+    """Through `opinion crawl`: the Big5 copy of the demo forum yields the same posts as the
+    forum itself, every page counts as corrected, and the operator is warned once."""
+    sites = tmp_path / "sites.toml"
+    sites.write_text(
+        "".join(
+            f'[sites.{name}]\nkind = "forum"\nengine = "discuz"\n'
+            f'start_urls = ["{base}/forum/forum.php"]\nmax_listing_pages = 1\n\n'
+            for name, base in (("gbk-forum", demo_url), ("big5-forum", big5_forum.url))
+        ),
+        encoding="utf-8",
+    )
+    uri = f"embedded://{tmp_path / 'store'}"
+    proc = run_opinion(
+        "crawl", "gbk-forum", "big5-forum", "-s", f"OPINION_SITES_FILES={sites}",
+        env={"OPINION_STORE": uri}, timeout=300,
+    )  # fmt: skip
+    store = open_store(uri)
+    try:
+        posts = store.find_posts(sort="time", limit=10_000)
+        runs = {r["site"]: r["stats"] for r in store.find_runs(limit=10)}
+    finally:
+        store.close()
+
+    def contents(site: str) -> list[tuple[str, str, str]]:
+        return sorted(
+            (urlsplit(p["url"]).path, p["title"], p["content"]) for p in posts if p["site"] == site
+        )
+
+    assert contents("gbk-forum") and contents("big5-forum") == contents("gbk-forum")
+    big5, gbk = runs["big5-forum"], runs["gbk-forum"]
+    assert big5["opinion/encoding/corrected"] == big5["opinion/pages"] > 1
+    assert "opinion/encoding/unsure" not in big5
+    assert not any(key.startswith("opinion/encoding/") for key in gbk)
+    warnings = re.findall(r"site big5-forum: \S+ declares gb18030, read as big5", proc.stderr)
+    assert len(warnings) == 1, proc.stderr[-3000:]
