@@ -87,7 +87,7 @@ class Row:
 
 
 def measure(name: str, url: str, truth: str, reps: int) -> Row:
-    text, _codec = decode_html((REAL / name).read_bytes())
+    text = decode_html((REAL / name).read_bytes()).text
 
     def page() -> Page:
         return Page(url, text, "article", SITE, datetime.now(UTC))

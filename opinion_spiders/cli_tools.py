@@ -63,7 +63,17 @@ def parse_page(
     body, charset, fetched_url = fetch(args.source)
     url = args.url or fetched_url
     declared = runtime.site(args.site) if args.site else None
-    text, _codec = decode_html(body, charset, declared.encoding if declared else None)
+    decoded = decode_html(body, charset, declared.encoding if declared else None)
+    text = decoded.text
+    if decoded.corrected or not decoded.confident:
+        how = "its declared charset is wrong" if decoded.corrected else "unsure"
+        if not decoded.confident:
+            how += ", may be mojibake"
+        print(
+            f"note: the page declares {decoded.declared or 'no charset'}, read as "
+            f"{decoded.codec} ({how}); a site's `encoding` pins it",
+            file=sys.stderr,
+        )
     now = datetime.now(UTC)
     errors = []
     engine = args.engine or (declared.engine if declared else None)

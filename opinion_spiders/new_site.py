@@ -170,7 +170,7 @@ def _expected(
         loaded = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(loaded)
         adapter: Adapter = getattr(loaded, cls)()
-    text, _codec = decode_html(body)
+    text = decode_html(body).text
     site = Site(name=req.name, kind=kind, engine=module, start_urls=(req.url,))
     try:
         parsed = adapter.parse(Page(req.url, text, "auto", site, datetime.now(UTC)))

@@ -300,7 +300,7 @@ def check_case(folder: Path) -> list[str]:
         return [f"expected.json: unknown key(s) {unknown}; known: {sorted(known)}"]
     now = datetime.fromisoformat(spec.get("now", DEFAULT_NOW)).astimezone(UTC)
     check = Checker(folder, now, spec.get("timezone", "Asia/Shanghai"))
-    text, _codec = decode_html(page_file(folder).read_bytes())
+    text = decode_html(page_file(folder).read_bytes()).text
     engines: Iterable[str] = spec.get("engines") or [spec["engine"]]
     roles: list[str] = spec.get("roles", ["auto"])
     for role in set(per_role) - set(roles):

@@ -35,7 +35,7 @@ def case(name: str) -> tuple[Page, dict[str, Any]]:
     folder = PAGES / name
     spec: dict[str, Any] = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
     (path,) = folder.glob("page.*")
-    text, _codec = decode_html(path.read_bytes())
+    text = decode_html(path.read_bytes()).text
     return Page(spec["url"], text, "auto", SITE, NOW, meta=spec.get("page_meta", {})), spec
 
 
@@ -120,7 +120,7 @@ def test_notice_words_inside_a_post_stay_content() -> None:
         path = expected.parent / "page.html"
         spec = json.loads(expected.read_text(encoding="utf-8"))
         if path.exists() and spec.get("page_type") == "content":
-            assert detect_notice(decode_html(path.read_bytes())[0], "x") is None, expected.parent
+            assert detect_notice(decode_html(path.read_bytes()).text, "x") is None, expected.parent
             content += 1
     assert content >= 20
 

@@ -18,7 +18,7 @@ from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
 
 from opinion_spiders.adapters import Adapter, Link, Page, Parsed
-from opinion_spiders.encoding import decode_html
+from opinion_spiders.encoding import Decoded, content_type_charset, decode_html
 from opinion_spiders.errors import ConfigError, ParseError
 from opinion_spiders.items import Post
 from opinion_spiders.runtime import Runtime
@@ -57,6 +57,7 @@ class OpinionSpider(scrapy.Spider):
         self.bookmarks: dict[str, str] = {}
         self.completed: dict[str, str] = {}
         self.parse_failures: list[dict[str, str]] = []
+        self.encoding_warned: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> OpinionSpider:
@@ -160,11 +161,11 @@ class OpinionSpider(scrapy.Spider):
     def _read_page(self, response: Response, link: Link) -> Parsed | None:
         stats = self.crawler.stats
         assert stats is not None
-        header = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
-        charset = header.partition("charset=")[2].split(";")[0] or None
-        text, _codec = decode_html(response.body, charset, self.site.encoding)
+        charset = content_type_charset(response.headers.get(b"Content-Type"))
+        decoded = decode_html(response.body, charset, self.site.encoding)
+        self._check_encoding(response.url, decoded)
         page = Page(
-            url=response.url, text=text, role=link.role, site=self.site,
+            url=response.url, text=decoded.text, role=link.role, site=self.site,
             crawled_at=datetime.now(UTC), status=response.status, meta=dict(link.meta),
         )  # fmt: skip
         try:
@@ -184,6 +185,23 @@ class OpinionSpider(scrapy.Spider):
                 self._blocked(response.url, "captcha/verification page")
             return None
         return parsed
+
+    def _check_encoding(self, url: str, decoded: Decoded) -> None:
+        """Count pages whose declared charset was overruled or whose decoding stays unsure,
+        and warn once per site and event: the operator may want to pin the site's encoding."""
+        for event, happened, how in (
+            ("corrected", decoded.corrected, "its declared charset is wrong"),
+            ("unsure", not decoded.confident, "unsure: the text may be mojibake"),
+        ):
+            if not happened:
+                continue
+            self._stats().inc_value(f"opinion/encoding/{event}")
+            if event not in self.encoding_warned:
+                self.encoding_warned.add(event)
+                logger.warning(
+                    "site %s: %s declares %s, read as %s (%s); further pages are only counted",
+                    self.site.name, url, decoded.declared or "no charset", decoded.codec, how,
+                )  # fmt: skip
 
     def _blocked(self, url: str, why: str) -> None:
         """Count a block signal; after ``OPINION_BLOCK_THRESHOLD`` in a row, pause the site
