@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from opinion_spiders.adapters import Adapter, Link, Page, Parsed
-from opinion_spiders.encoding import decode_html
+from opinion_spiders.adapters import Link
 from opinion_spiders.errors import ConfigError, ParseError
 from opinion_spiders.items import Post
+from opinion_spiders.reading import Reading, read_page
 from opinion_spiders.runtime import Runtime
 from opinion_spiders.sites import Site
 from opinion_spiders.text.dates import parse_datetime
@@ -35,36 +35,21 @@ def fetch(source: str) -> tuple[bytes, str | None, str]:
     return path.read_bytes(), None, path.resolve().as_uri()
 
 
-def candidate_adapters(
-    runtime: Runtime, text: str, url: str, engine: str | None
-) -> list[type[Adapter]]:
-    """The named engine; or every engine that recognises the page, surest ``sniff`` first."""
-    if engine:
-        if engine not in runtime.adapters:
-            known = ", ".join(sorted(runtime.adapters))
-            raise ConfigError(
-                "opinion parse", "--engine", f"unknown engine {engine!r}; known: {known}"
-            )
-        return [runtime.adapters[engine]]
-    scores = {a: a.sniff(text, url) for a in runtime.adapters.values()}
-    ranked = [a for a in sorted(scores, key=lambda a: scores[a], reverse=True) if scores[a] > 0]
-    if not ranked:
-        raise ConfigError(
-            "opinion parse", "", "no adapter recognises this page; name one with --engine"
-        )
-    return ranked
-
-
-def parse_page(
-    runtime: Runtime, args: argparse.Namespace
-) -> tuple[Site, type[Adapter], Parsed, datetime]:
-    """Parse with the first candidate engine that reads the page (a guess that cannot read
-    it — e.g. the generic forum engine on a portal home page — yields to the next)."""
+def parse_page(runtime: Runtime, args: argparse.Namespace) -> tuple[Site, Reading, datetime]:
+    """Read the page through the reading chain: the named engine (``--engine``, or the
+    ``--site``'s), else the engines that recognise it, then the generic thread reader, the
+    article reader and the main text — whichever reads it best."""
     body, charset, fetched_url = fetch(args.source)
     url = args.url or fetched_url
     declared = runtime.site(args.site) if args.site else None
-    decoded = decode_html(body, charset, declared.encoding if declared else None)
-    text = decoded.text
+    try:
+        reading, decoded = read_page(
+            body, url, runtime, role=args.role, site=declared, engine=args.engine,
+            charset=charset,
+        )  # fmt: skip
+    except ParseError as exc:
+        where = "--engine" if exc.reason == "unknown_engine" else args.source
+        raise ConfigError("opinion parse", where, f"cannot read it — {exc.detail}") from None
     if decoded.corrected or not decoded.confident:
         how = "its declared charset is wrong" if decoded.corrected else "unsure"
         if not decoded.confident:
@@ -74,19 +59,10 @@ def parse_page(
             f"{decoded.codec} ({how}); a site's `encoding` pins it",
             file=sys.stderr,
         )
-    now = datetime.now(UTC)
-    errors = []
-    engine = args.engine or (declared.engine if declared else None)
-    for adapter in candidate_adapters(runtime, text, url, engine):
-        site = declared or Site(
-            name="parse", kind=adapter.kind, engine=adapter.engine, start_urls=(url,)
-        )
-        page = Page(url=url, text=text, role=args.role, site=site, crawled_at=now)
-        try:
-            return site, adapter, adapter().parse(page), now
-        except ParseError as exc:
-            errors.append(f"{adapter.engine}: {exc}")
-    raise ConfigError("opinion parse", args.source, "cannot read it — " + "; ".join(errors))
+    engine = runtime.adapters.get(reading.reader)
+    kind = engine.kind if engine else ("portal" if reading.kind == "article" else "forum")
+    site = declared or Site(name="parse", kind=kind, engine=reading.reader, start_urls=(url,))
+    return site, reading, datetime.now(UTC)
 
 
 def _when(text: str, value: datetime | None, now: datetime, tz: str) -> str | None:
@@ -123,22 +99,28 @@ def link_row(link: Link, site: Site, now: datetime) -> dict[str, Any]:
 
 
 def cmd_parse(args: argparse.Namespace, runtime: Runtime) -> int:
-    site, adapter, parsed, now = parse_page(runtime, args)
-    rows = [post_row(p, site, now) for p in parsed.posts] + [
+    site, reading, now = parse_page(runtime, args)
+    parsed = reading.parsed
+    page = {"page_kind": reading.kind, "reader": reading.reader,
+            "page_confidence": reading.confidence}  # fmt: skip
+    rows = [post_row(p, site, now) | page for p in parsed.posts] + [
         link_row(lk, site, now) for lk in parsed.links
     ]
     if parsed.page_type == "notice":
         rows = [{"type": "notice", "kind": site.kind, "notice_kind": parsed.notice_kind,
                  "url": args.url or args.source, "title": "", "author": "", "published_at": None,
-                 "content": parsed.notice}]  # fmt: skip
+                 "content": parsed.notice} | page]  # fmt: skip
     if args.json:
         for row in rows:
             print(json.dumps(row, ensure_ascii=False))
         return 0
     versions = sorted({p.adapter_version for p in parsed.posts if p.adapter_version})
-    version = ", ".join(versions) or adapter.version
-    print(f"engine {adapter.engine} (version {version}), {parsed.page_type} page: "
-          f"{len(parsed.posts)} posts, {len(parsed.links)} links")  # fmt: skip
+    version = ", ".join(versions) or "-"
+    print(f"engine {reading.reader} (version {version}), {reading.kind} page "
+          f"(confidence {reading.confidence:.2f}): {len(parsed.posts)} posts, "
+          f"{len(parsed.links)} links")  # fmt: skip
+    for why in reading.tried:
+        print(f"  (not read by {why})")
     for row in rows:
         _print_row(row)
     return 0

@@ -19,6 +19,7 @@ from parsel import Selector
 from opinion_spiders.adapters import Adapter, Page, Parsed
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
+from opinion_spiders.text.fingerprints import url_key
 from plugins._html import node_text, squash, without_fragment
 from plugins._notice import detect_notice
 
@@ -33,6 +34,11 @@ DATE_LIKE = re.compile(
 )
 _AUTHOR_HINT = re.compile(r"author|user|poster|name|nick|member", re.I)
 _BODY_HINT = re.compile(r"content|body|message|text|post_?body|entry|msg", re.I)
+#: Utility classes (Tailwind and the like) that contain a body word but style any element.
+_UTILITY = re.compile(
+    r"text-(?:xs|sm|base|lg|[2-9]?xl|left|right|center|justify|white|black|\w+-\d+)$|textwidget$",
+    re.I,
+)
 _ID_DIGITS = re.compile(r"(\d{2,})")
 _BODY_TAGS = ("div", "section", "article", "td", "p")
 _PROFILE = re.compile(r"user|member|profile|space|/u/|uid=|[?&]un=", re.I)
@@ -82,6 +88,7 @@ class GenericForumAdapter(Adapter):
             title=title,
             content=content,
             author=author_of(block, body),
+            thread_id=url_key(page.url),
             post_id=pid,
             floor=index,
             published_text=time_of(node),
@@ -117,13 +124,16 @@ def post_blocks(sel: Selector) -> list[etree._Element]:
 
 
 def group_score(members: list[etree._Element]) -> float:
+    """The text the post-like members hold (each capped, so one huge block cannot win alone),
+    less what the non-post members hold: posts carry the bulk of a thread's text, while
+    comment rows, menus and teaser lists repeat too but hold little."""
     if len(members) < 2:
         return 0.0
     hits = [el for el in members if looks_like_post(el)]
     if len(hits) < 2:
         return 0.0
-    text = sum(min(len(_text(el)), 2000) for el in hits) / len(hits)
-    return len(hits) * 100 + text / 10 - (len(members) - len(hits)) * 20
+    held = sum(min(len(_text(el)), 3000) for el in hits)
+    return held + 50 * len(hits) - 20 * (len(members) - len(hits))
 
 
 def looks_like_post(el: etree._Element) -> bool:
@@ -135,21 +145,49 @@ def looks_like_post(el: etree._Element) -> bool:
     return has_time and body_node(el) is not None
 
 
+def _hinted(el: etree._Element) -> bool:
+    """A class or id token that names a post body (``post-body``, ``message``, ``t_msgfont``),
+    not a utility class that merely contains such a word (``text-sm``, ``text-gray-500``)."""
+    tokens = f"{el.get('class', '')} {el.get('id', '')}".split()
+    return any(_BODY_HINT.search(t) and not _UTILITY.match(t) for t in tokens)
+
+
 def body_node(block: etree._Element) -> etree._Element | None:
-    """The element holding the post text: the innermost block with a content-like class that
-    still holds a fair share of the text, else the parent of the first paragraph."""
+    """The element holding the post text: the hinted element (content-like class or id) that
+    holds the most text, if that is a fair share of the block; else the element that holds
+    the most text directly (paragraphs, lines) — never a date or a name line."""
     hinted = [
-        (el, len(_text(el)))
-        for el in block.iter(*_BODY_TAGS)
-        if el is not block and _BODY_HINT.search(f"{el.get('class', '')} {el.get('id', '')}")
+        (el, len(_text(el))) for el in block.iter(*_BODY_TAGS) if el is not block and _hinted(el)
     ]
     longest = max((n for _, n in hinted), default=0)
-    fair = [el for el, n in hinted if n >= max(_MIN_BODY, 0.3 * longest)]
-    innermost = [el for el in fair if not any(el in o.iterancestors() for o in fair)]
+    fair = [(el, n) for el, n in hinted if n >= max(_MIN_BODY, 0.3 * longest)]
+    innermost = [(el, n) for el, n in fair if not any(el in o.iterancestors() for o, _ in fair)]
     if innermost:
-        return innermost[0]
-    paragraphs = block.xpath(".//p")
-    return paragraphs[0].getparent() if paragraphs else None
+        return max(innermost, key=lambda pair: pair[1])[0]
+    best, best_size = None, 0
+    for el in block.iter(*_BODY_TAGS):
+        own = _own_text(el)
+        if own > best_size and not DATE_LIKE.fullmatch(squash(el.text or "")):
+            best, best_size = el, own
+    if best is None or best_size < _MIN_BODY:
+        return None
+    if best is block:
+        return block
+    return best
+
+
+def _own_text(el: etree._Element) -> int:
+    """Characters directly in an element and its inline children (not in nested blocks)."""
+    size = len((el.text or "").strip())
+    for child in el:
+        if (
+            isinstance(child.tag, str)
+            and child.tag not in _BODY_TAGS
+            and child.tag not in ("ul", "ol", "table", "blockquote", "pre")
+        ):
+            size += len(_text(child))
+        size += len((child.tail or "").strip())
+    return size
 
 
 def author_of(block: etree._Element, body: etree._Element) -> str:

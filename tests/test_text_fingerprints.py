@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from opinion_spiders.text.fingerprints import content_hash, post_key
+from opinion_spiders.text.fingerprints import content_hash, post_key, url_key
 
 
 def test_content_hash_is_sha1_hex() -> None:
@@ -25,7 +25,6 @@ def test_content_hash_differs_for_different_text() -> None:
 def test_post_key_from_platform_ids() -> None:
     assert post_key("tieba", thread_id="123", post_id="456") == "tieba:123:456"
     assert post_key("tieba", thread_id=123, post_id=456) == "tieba:123:456"
-    assert post_key("portal", post_id="a9") == "portal::a9"
 
 
 def test_post_key_from_url_when_no_post_id() -> None:
@@ -44,3 +43,14 @@ def test_post_key_is_stable_and_site_scoped() -> None:
 def test_post_key_needs_an_identity() -> None:
     with pytest.raises(ValueError):
         post_key("a")
+
+
+def test_post_key_always_includes_the_thread() -> None:
+    """Two threads whose pages reuse block ids (``post_100``) keep both posts: a post id
+    without a thread id takes the page's address (fragment dropped) as its thread."""
+    one = post_key("f", post_id="100", canonical_url="https://bbs.example.cn/t/1")
+    two = post_key("f", post_id="100", canonical_url="https://bbs.example.cn/t/2")
+    assert one != two
+    assert one == f"f:{url_key('https://bbs.example.cn/t/1#post_100')}:100"
+    with pytest.raises(ValueError):
+        post_key("f", post_id="100")

@@ -21,6 +21,7 @@ from opinion_spiders.adapters import Adapter, Link, Page, Parsed
 from opinion_spiders.encoding import Decoded, content_type_charset, decode_html
 from opinion_spiders.errors import ConfigError, ParseError
 from opinion_spiders.items import Post
+from opinion_spiders.reading import read
 from opinion_spiders.runtime import Runtime
 from opinion_spiders.sites import Site
 
@@ -169,7 +170,7 @@ class OpinionSpider(scrapy.Spider):
             crawled_at=datetime.now(UTC), status=response.status, meta=dict(link.meta),
         )  # fmt: skip
         try:
-            parsed = self.adapter.parse(page)
+            reading = read(page, [self.adapter], self.runtime.adapters, empty_falls_back=False)
         except ParseError as exc:
             self._failed(response.url, exc.reason, exc.detail)
             return None
@@ -177,6 +178,12 @@ class OpinionSpider(scrapy.Spider):
             logger.exception("adapter %s crashed on %s", self.adapter.engine, response.url)
             self._failed(response.url, "adapter_error", f"{type(exc).__name__}: {exc}")
             return None
+        parsed = reading.parsed
+        stats.inc_value(f"opinion/reader/{reading.reader}")
+        if reading.reader != self.adapter.engine:
+            # The site's engine failed (a layout change the operators must see, counted as a
+            # parse failure), but the page is still read by the chain: nothing is lost.
+            self._failed(response.url, f"read_by_{reading.reader}", "; ".join(reading.tried))
         if parsed.page_type == "notice":
             kind = parsed.notice_kind or "other"
             stats.inc_value(f"opinion/parse/notice/{kind}")

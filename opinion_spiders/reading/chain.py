@@ -1,0 +1,219 @@
+"""The reading chain: engine adapter → generic thread reader → article → main text.
+
+A page yields the best reading available, never nothing where text can be read. The
+engines named first (the site's own, or for ``opinion parse`` those that recognise the page)
+are precise and taken as they come. Where none reads the page, the page's own structure
+decides: repeated post blocks that account for its main text make a thread, a headline over a
+dated body an article, and otherwise the main text itself is one post of low confidence. A
+listing comes out as links only where the page has no main text of its own, so an article is
+never read as its related links. The :class:`Reading` says which reader won, what kind of page
+it took the page for and how sure it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from opinion_spiders.adapters import Adapter, Page, Parsed
+from opinion_spiders.encoding import Decoded, decode_html
+from opinion_spiders.errors import ParseError
+from opinion_spiders.items import Post
+from opinion_spiders.reading.main_text import coverage, main_text
+from opinion_spiders.sites import Site
+from opinion_spiders.text.fingerprints import url_key
+
+if TYPE_CHECKING:
+    from opinion_spiders.runtime import Runtime
+
+#: What a page can be taken for.
+PAGE_KINDS = ("thread", "listing", "article", "notice")
+#: Roles whose pages are expected to carry posts: only these fall through the chain.
+CONTENT_ROLES = ("thread", "article", "auto")
+#: ``sniff`` at which ``opinion parse`` takes an engine's reading as it comes.
+ENGINE_SURE = 0.5
+#: Share of the main text a thread reader's posts must account for.
+THREAD_COVERAGE = 0.9
+#: Share of the main text an article body must account for (less: comments or replies
+#: hold the rest, and the main text reads the page better).
+ARTICLE_COVERAGE = 0.75
+#: Main text (characters) above which a page is content, not a list of links.
+LISTING_TEXT = 300
+#: Confidence of a post that is the page's main text, no reader having recognised it.
+MAIN_TEXT_CONFIDENCE = 0.3
+
+GENERIC, PORTAL, MAIN_TEXT = "generic", "portal", "main_text"
+
+
+@dataclass
+class Reading:
+    """What was read off a page, by which reader, taken for which kind of page."""
+
+    parsed: Parsed
+    reader: str
+    kind: str
+    confidence: float
+    tried: list[str] = field(default_factory=list)
+
+
+def kind_of(parsed: Parsed) -> str:
+    """The page kind an adapter's result shows."""
+    if parsed.page_type == "notice":
+        return "notice"
+    if len(parsed.posts) > 1 or any((p.floor or 0) > 1 for p in parsed.posts):
+        return "thread"
+    if parsed.posts:
+        return "thread" if parsed.posts[0].floor == 1 else "article"
+    return "listing"
+
+
+def read(
+    page: Page,
+    first: Sequence[Adapter],
+    adapters: Mapping[str, type[Adapter]],
+    *,
+    empty_falls_back: bool = True,
+) -> Reading:
+    """Read ``page`` with the ``first`` engines, then, for content roles, the chain.
+
+    A first engine that reads no post off a content page yields to the chain too, unless
+    ``empty_falls_back`` is off (a crawl trusts its site's engine to say a page is empty)."""
+    tried: list[str] = []
+    listing: Reading | None = None
+    for adapter in first:
+        try:
+            parsed = adapter.parse(page)
+        except ParseError as exc:
+            tried.append(f"{adapter.engine}: {exc}")
+            continue
+        reading = Reading(parsed, adapter.engine, kind_of(parsed), 1.0, tried)
+        if parsed.posts or parsed.page_type == "notice" or page.role not in CONTENT_ROLES:
+            return reading
+        if not empty_falls_back:
+            return reading
+        listing = listing or reading
+    if page.role not in CONTENT_ROLES:
+        raise ParseError("unreadable", "; ".join(tried) or "no engine for the page")
+    return _fall_back(page, adapters, tried, listing)
+
+
+def _fall_back(
+    page: Page, adapters: Mapping[str, type[Adapter]], tried: list[str], listing: Reading | None
+) -> Reading:
+    text = main_text(page.text, page.url)
+    thread = _try(adapters.get(GENERIC), page, "thread", tried)
+    if thread and thread.page_type == "notice":
+        return Reading(thread, GENERIC, "notice", 0.5, tried)
+    threaded = 0.0
+    if thread and len(thread.posts) > 1:
+        threaded = coverage(_joined(thread.posts), text)
+        if threaded >= THREAD_COVERAGE:
+            return Reading(_as_site(thread, page), GENERIC, "thread", round(threaded, 2), tried)
+        tried.append(f"{GENERIC}: its posts hold {threaded:.0%} of the main text")
+    portal = adapters.get(PORTAL)
+    guess = _try(portal, page, page.role, tried)
+    article = guess if guess and guess.posts else None
+    if guess and guess.links and not guess.posts:
+        listing = listing or Reading(guess, PORTAL, "listing", 0.5, tried)
+    if article is None and (listing is None or not _is_listing(listing.parsed, text)):
+        article = _try(portal, page, "article", tried)
+    if article and article.posts:
+        covered = coverage(article.posts[0].content, text)
+        if covered >= ARTICLE_COVERAGE or not text:
+            return Reading(_as_site(article, page), PORTAL, "article", min(1.0, covered), tried)
+        tried.append(f"{PORTAL}: its body holds {covered:.0%} of the main text")
+    if listing is not None and _is_listing(listing.parsed, text):
+        return listing
+    if text:
+        kind = "thread" if threaded >= 0.5 else "article"
+        post = _main_text_post(page, text, kind)
+        return Reading(Parsed(posts=[post]), MAIN_TEXT, kind, MAIN_TEXT_CONFIDENCE, tried)
+    if listing is not None:
+        return listing
+    raise ParseError("unreadable", "; ".join(tried) or "no text on the page")
+
+
+def _is_listing(parsed: Parsed, text: str) -> bool:
+    """Links only where the page's main text is short, or where the titles of the links it
+    lists outweigh that text (a home or column page, not an article with related links)."""
+    listed = sum(len(str(link.meta.get("title") or "")) for link in parsed.links)
+    return len(text) < LISTING_TEXT or listed >= len(text)
+
+
+def _try(adapter: type[Adapter] | None, page: Page, role: str, tried: list[str]) -> Parsed | None:
+    if adapter is None:
+        return None
+    try:
+        return adapter().parse(_with_role(page, role))
+    except ParseError as exc:
+        tried.append(f"{adapter.engine}: {exc}")
+        return None
+
+
+def _with_role(page: Page, role: str) -> Page:
+    return Page(page.url, page.text, role, page.site, page.crawled_at, page.status, page.meta)
+
+
+def _joined(posts: Sequence[Post]) -> str:
+    return "\n".join(p.content for p in posts)
+
+
+def _as_site(parsed: Parsed, page: Page) -> Parsed:
+    """Posts read by a fallback reader belong to the page's site and its kind."""
+    for post in parsed.posts:
+        post.kind = page.site.kind
+    return parsed
+
+
+def _main_text_post(page: Page, text: str, kind: str) -> Post:
+    from parsel import Selector
+
+    title = " ".join((Selector(text=page.text).xpath("string(//title)").get() or "").split())
+    key = url_key(page.url)
+    return Post(
+        site=page.site.name, kind=page.site.kind, url=page.url, title=title, content=text,
+        thread_id=key, post_id=key, floor=1 if kind == "thread" else None, adapter=MAIN_TEXT,
+        adapter_version="1", confidence=MAIN_TEXT_CONFIDENCE,
+    )  # fmt: skip
+
+
+def sniffed(
+    adapters: Mapping[str, type[Adapter]], text: str, url: str, at_least: float = ENGINE_SURE
+) -> list[type[Adapter]]:
+    """The engines that recognise a page, surest first."""
+    scores = {a: a.sniff(text, url) for a in adapters.values()}
+    return [a for a in sorted(scores, key=lambda a: -scores[a]) if scores[a] >= at_least]
+
+
+def read_page(
+    body: bytes,
+    url: str,
+    runtime: Runtime | None = None,
+    *,
+    role: str = "auto",
+    site: Site | None = None,
+    engine: str | None = None,
+    charset: str | None = None,
+) -> tuple[Reading, Decoded]:
+    """Decode and read a saved or fetched page as ``opinion parse`` does: the named engine
+    (``engine``, else the site's), else every engine that recognises the page, then the chain."""
+    from opinion_spiders.runtime import Runtime
+
+    runtime = runtime or Runtime({})
+    decoded = decode_html(body, charset, site.encoding if site else None)
+    name = engine or (site.engine if site else None)
+    if name and name not in runtime.adapters:
+        known = ", ".join(sorted(runtime.adapters))
+        raise ParseError("unknown_engine", f"unknown engine {name!r}; known: {known}")
+    first = [runtime.adapters[name]] if name else sniffed(runtime.adapters, decoded.text, url)
+    page_site = site or Site(name="parse", kind="forum", engine=name or "auto", start_urls=(url,))
+    page = Page(url=url, text=decoded.text, role=role, site=page_site,
+                crawled_at=datetime.now(UTC))  # fmt: skip
+    reading = read(page, [adapter() for adapter in first], runtime.adapters)
+    if site is None:
+        for post in reading.parsed.posts:
+            if reading.reader in (GENERIC, PORTAL, MAIN_TEXT):
+                post.kind = "portal" if reading.kind == "article" else "forum"
+    return reading, decoded

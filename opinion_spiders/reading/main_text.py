@@ -1,0 +1,45 @@
+"""The last reader of the chain: the page's main text, whatever the page is.
+
+trafilatura (a maintained main-content extractor) finds the main region; comments and reply
+lists are kept, because on a discussion page no reader recognised they are the discussion.
+The text is one post of low confidence, so analysts and health checks can tell it from an
+engine's reading.
+"""
+
+from __future__ import annotations
+
+import re
+
+import trafilatura
+
+#: Characters, spaces ignored, below which a main text is not worth a post.
+MIN_TEXT = 20
+_SPACE = re.compile(r"[ \t\u3000\xa0]+")
+
+
+def main_text(html: str, url: str, *, comments: bool = True) -> str:
+    """The page's main text, one paragraph a line; '' when there is none."""
+    out = trafilatura.extract(
+        html, url=url or None, include_comments=comments, include_tables=True,
+        include_images=False, deduplicate=False,
+    )  # fmt: skip
+    if not isinstance(out, str):
+        return ""
+    lines = (_SPACE.sub(" ", line).strip() for line in out.split("\n"))
+    text = "\n".join(line for line in lines if line)
+    return text if len("".join(text.split())) >= MIN_TEXT else ""
+
+
+def bigrams(text: str) -> set[tuple[str, str]]:
+    """Character pairs of a text without white space: an order-free, language-free sketch."""
+    flat = "".join(text.split())
+    return set(zip(flat, flat[1:], strict=False))
+
+
+def coverage(part: str, whole: str) -> float:
+    """The share of ``whole``'s character pairs that ``part`` also has (1.0 when ``whole`` is
+    empty): how much of the main text a reader's posts account for."""
+    want = bigrams(whole)
+    if not want:
+        return 1.0
+    return len(bigrams(part) & want) / len(want)
