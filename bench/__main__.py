@@ -73,13 +73,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="documents on FerretDB (default 1000: its upserts slow down as the collection grows)",
     )  # fmt: skip
     parser.add_argument(
-        "--only", choices=["pipeline", "rules", "neardup", "extract"], action="append",
+        "--only", choices=["pipeline", "rules", "neardup", "extract", "corpus"], action="append",
         help="run only these benches (default: all, in this order)",
     )  # fmt: skip
     args = parser.parse_args(argv)
-    chosen = args.only or ["pipeline", "rules", "neardup", "extract"]
+    chosen = args.only or ["pipeline", "rules", "neardup", "extract", "corpus"]
     code = run_pipeline_bench(args) if "pipeline" in chosen else 0
-    for name in ("rules", "neardup", "extract"):
+    for name in ("rules", "neardup", "extract", "corpus"):
         if name in chosen:
             print(f"\n== python -m bench.{name}", flush=True)
             module = importlib.import_module(f"bench.{name}")

@@ -80,7 +80,8 @@ class GenericForumAdapter(Adapter):
         if body is None:
             return None
         content = node_text(Selector(root=body), ".//blockquote")
-        pid = post_id(block)
+        # Without an id of its own a post is its floor: a URL fragment is no identity.
+        pid = post_id(block) or block.get("id") or f"floor-{index}"
         return Post(
             site=page.site.name,
             kind=self.kind,

@@ -1,0 +1,143 @@
+"""The reading chain: every page yields the best reading there is, and says how it was read."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from opinion_spiders.adapters import Page
+from opinion_spiders.items import Post
+from opinion_spiders.posts import prepare_post
+from opinion_spiders.reading import read, read_page
+from opinion_spiders.reading.main_text import coverage
+from opinion_spiders.runtime import Runtime
+from opinion_spiders.sites import Site
+from plugins.discuz import DiscuzAdapter
+from tests._proc import ROOT
+
+PAGES = ROOT / "tests" / "pages"
+RUNTIME = Runtime({})
+PARAGRAPH = (
+    "The county council met on Tuesday to discuss the new water policy, which residents have "
+    "criticised for months because the price rose twice in one year without a public hearing. "
+)
+
+#: A news article on no known engine or CMS: a headline over a dated body, related links below.
+ARTICLE = f"""<html><head><title>Council debates water policy - City Daily</title></head><body>
+<div class="top"><a href="/">Home</a> <a href="/news">News</a></div>
+<div class="story"><h1>Council debates water policy</h1><div class="when">2024-05-12 09:30</div>
+<p>{PARAGRAPH}</p><p>{PARAGRAPH.replace("Tuesday", "Wednesday")}</p>
+<p>Officials promised a hearing next month and a review of how prices are set.</p></div>
+<ul class="more">{"".join(f'<li><a href="/news/2024/05/1{i}/{i}.html">Another story number {i} about the city</a></li>' for i in range(6))}</ul>
+</body></html>"""  # noqa: E501
+
+#: A discussion whose markup no engine knows: three posts, each with author, time and body.
+THREAD = """<html><head><title>Water price rise again? - Town Board</title></head><body>
+<h1>Water price rise again?</h1><div class="thread">{posts}</div></body></html>"""
+POST = """<div class="entry" id="post_{n}"><div class="meta"><a href="/user/{who}">{who}</a>
+<span class="date">2024-05-1{n} 10:0{n}</span></div><div class="message"><p>{body}</p></div></div>"""
+
+
+def _thread(bodies: list[str]) -> str:
+    who = ("alice", "bob", "carol", "dave")
+    posts = "".join(
+        POST.format(n=i + 1, who=who[i % 4], body=body) for i, body in enumerate(bodies)
+    )
+    return THREAD.format(posts=posts)
+
+
+BODIES = [
+    "My bill doubled this year and nobody from the water company explains why, is this legal?",
+    "Same here, the council approved it without any hearing, we should write to the mayor.",
+    "I called the hotline twice and they told me to wait for the review next month, useless.",
+]
+
+
+def test_reading_unknown_article_is_an_article_not_its_related_links() -> None:
+    reading, _ = read_page(ARTICLE.encode(), "https://news.example.com/2024/05/12/water.html")
+    assert reading.kind == "article"
+    assert reading.reader in ("portal", "main_text")
+    (post,) = reading.parsed.posts
+    assert "criticised for months" in post.content and "review of how prices" in post.content
+    assert "Another story number" not in post.content
+    assert post.kind == "portal"
+
+
+def test_reading_unknown_thread_gives_every_post_with_author_and_time() -> None:
+    html = _thread(BODIES)
+    reading, _ = read_page(html.encode(), "https://board.example.org/t/77")
+    assert (reading.kind, reading.reader) == ("thread", "generic")
+    posts = reading.parsed.posts
+    assert [p.author for p in posts] == ["alice", "bob", "carol"]
+    assert [p.published_text for p in posts] == [
+        "2024-05-11 10:01",
+        "2024-05-12 10:02",
+        "2024-05-13 10:03",
+    ]
+    assert [p.content for p in posts] == BODIES
+    assert reading.confidence >= 0.9
+
+
+def test_reading_never_empty_where_text_can_be_read() -> None:
+    """A page with neither posts nor article markers still yields its text, marked unsure."""
+    html = f"<html><head><title>Notes</title></head><body><div><div>{PARAGRAPH * 3}</div></div></body></html>"  # noqa: E501
+    reading, _ = read_page(html.encode(), "https://example.net/notes")
+    (post,) = reading.parsed.posts
+    assert "new water policy" in post.content
+    assert reading.confidence < 0.5 and post.confidence < 0.5
+    assert reading.reader in ("main_text", "portal")
+
+
+def test_reading_site_engine_that_misses_falls_back_and_says_why() -> None:
+    """A Discuz site whose thread page lost its Discuz markup: the chain still reads the
+    posts, and the reading lists what the site's engine said."""
+    site = Site(name="city", kind="forum", engine="discuz", start_urls=("https://bbs.x.cn/",))
+    page = Page(
+        "https://bbs.x.cn/thread-9-1-1.html", _thread(BODIES), "thread", site, datetime.now(UTC)
+    )
+    reading = read(page, [DiscuzAdapter()], RUNTIME.adapters)
+    assert reading.reader == "generic"
+    assert any(why.startswith("discuz:") for why in reading.tried)
+    assert [p.kind for p in reading.parsed.posts] == ["forum"] * 3
+    assert [p.site for p in reading.parsed.posts] == ["city"] * 3
+
+
+def test_reading_named_engine_wins_on_its_own_page() -> None:
+    folder = PAGES / "discuz" / "x33_viewthread_csolbbs_tid38672"
+    url = "http://csolbbs.tiancity.com/forum.php?mod=viewthread&tid=38672"
+    reading, _ = read_page((folder / "page.html").read_bytes(), url)
+    assert (reading.reader, reading.kind, reading.confidence) == ("discuz", "thread", 1.0)
+    assert [p.floor for p in reading.parsed.posts] == [1, 2, 3, 4]
+
+
+def test_reading_listing_page_gives_links() -> None:
+    folder = PAGES / "portal" / "home_autohome_gb2312_bytes"
+    reading, _ = read_page((folder / "page.html").read_bytes(), "https://www.autohome.com.cn/")
+    assert reading.kind == "listing" and not reading.parsed.posts
+    assert len(reading.parsed.links) > 20
+
+
+def test_reading_generic_ids_keep_threads_apart() -> None:
+    """Two boards whose pages reuse block ids (``post_1`` …) keep all six posts."""
+    now = datetime.now(UTC)
+    ids = set()
+    for url in ("https://board.example.org/t/1", "https://board.example.org/t/2"):
+        reading, _ = read_page(_thread(BODIES).encode(), url)
+        for post in reading.parsed.posts:
+            post.site = "board"
+            ids.add(prepare_post(post, "Asia/Shanghai", now).id)
+    assert len(ids) == 6
+
+
+def test_reading_coverage_measures_share_of_main_text() -> None:
+    assert coverage("abcdef", "abcdef") == 1.0
+    assert coverage("", "abcdef") == 0.0
+    assert 0.3 < coverage("abc", "abcdef") < 0.5
+    assert coverage("anything", "") == 1.0
+
+
+def test_reading_prepare_post_without_thread_id_uses_the_page() -> None:
+    post = Post(
+        site="s", kind="forum", url="https://x.org/t/5#p9", content="hello there", post_id="9"
+    )
+    prepared = prepare_post(post, "Asia/Shanghai", datetime.now(UTC))
+    assert prepared.id is not None and prepared.id.startswith("s:u") and prepared.id.endswith(":9")
