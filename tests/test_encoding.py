@@ -25,7 +25,15 @@ from opinion_spiders.stores import open_store
 from tests._proc import run_opinion
 from tests.receivers import serve
 
-PAGES = Path(__file__).parent / "pages" / "encoding"  # copies of real pages, see SOURCES.md
+PAGES = Path(__file__).parent / "pages"  # fixture folders of real pages, each with its source
+REAL = [PAGES / name for name in (
+    "portal/news_people_finance_2024_gb2312decl/page.html",
+    "portal/news_qq_2019_gb2312decl/page.html",
+    "discuz/x32_forumindex_chinaunix_gbk/page.html",
+    "discuz/x32_message_loginok_chinaunix_gbk/page.html",
+    "portal/home_autohome_gb2312_bytes/page.html",
+    "portal/news_163_dy_2024/page.html",
+)]  # fmt: skip
 
 NEWS_TW = (
     "臺北市政府今日召開記者會，說明颱風過後的災情與復原進度。市長表示，各區公所已經開始清理"
@@ -56,23 +64,35 @@ def _page(body: str, meta: str | None = None) -> str:
     ("name", "header", "codec", "corrected", "expect_text"),
     [
         (
-            "news_people_finance_2024_gb2312decl.html",
+            "portal/news_people_finance_2024_gb2312decl/page.html",
             None,
             "utf-8",
             True,
             "在新时代中部地区崛起中争先出彩",
         ),
-        ("news_qq_2019_gb2312decl.html", "gb2312", "utf-8", True, "数据业大整顿"),
-        ("discuz_x32_forumindex_chinaunix_gbk.html", None, "gb18030", False, "论坛-ChinaUnix.net"),
-        ("discuz_x32_message_loginok_chinaunix_gbk.html", "utf-8", "gb18030", False, "提示信息"),
+        ("portal/news_qq_2019_gb2312decl/page.html", "gb2312", "utf-8", True, "数据业大整顿"),
         (
-            "portal_home_autohome_gb2312_bytes_head.html",
+            "discuz/x32_forumindex_chinaunix_gbk/page.html",
+            None,
+            "gb18030",
+            False,
+            "论坛-ChinaUnix.net",
+        ),
+        (
+            "discuz/x32_message_loginok_chinaunix_gbk/page.html",
+            "utf-8",
+            "gb18030",
+            False,
+            "提示信息",
+        ),
+        (
+            "portal/home_autohome_gb2312_bytes/page.html",
             "utf-8",
             "gb18030",
             False,
             "汽车之家_看车买车用车",
         ),
-        ("news_163_dy_2024_head.html", None, "utf-8", False, "资源占用费"),
+        ("portal/news_163_dy_2024/page.html", None, "utf-8", False, "资源占用费"),
     ],
 )
 def test_decode_html_real_pages(
@@ -112,7 +132,11 @@ def test_decode_html_big5_declared_gbk_is_corrected() -> None:
 
 def test_decode_html_real_article_as_big5_under_its_gb2312_meta() -> None:
     """A real article (people.com.cn) in traditional script, Big5 bytes, its GB2312 meta kept."""
-    real = (PAGES / "news_people_finance_2024_gb2312decl.html").read_bytes().decode("utf-8")
+    real = (
+        (PAGES / "portal/news_people_finance_2024_gb2312decl/page.html")
+        .read_bytes()
+        .decode("utf-8")
+    )
     big5 = OpenCC("s2t").convert(real).encode("big5", errors="xmlcharrefreplace")
     decoded = decode_html(big5)
     assert (decoded.codec, decoded.declared, decoded.corrected) == ("big5", "gb18030", True)
@@ -206,7 +230,7 @@ def test_decode_html_ordinary_pages_never_ask_the_detector(monkeypatch: pytest.M
         raise AssertionError("the detector ran on an ordinary page")
 
     monkeypatch.setattr(encoding, "_detected_codecs", detector_called)
-    for path in PAGES.glob("*.html"):
+    for path in REAL:
         assert decode_html(path.read_bytes()).confident
     assert decode_html(_page(NEWS_CN_RARE, meta="gbk").encode("gbk")).codec == "gb18030"
 
