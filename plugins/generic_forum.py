@@ -33,17 +33,40 @@ DATE_LIKE = re.compile(
     re.I,
 )
 _AUTHOR_HINT = re.compile(r"author|user|poster|name|nick|member", re.I)
-_BODY_HINT = re.compile(r"content|body|message|text|post_?body|entry|msg", re.I)
-#: Utility classes (Tailwind and the like) that contain a body word but style any element.
-_UTILITY = re.compile(
-    r"text-(?:xs|sm|base|lg|[2-9]?xl|left|right|center|justify|white|black|\w+-\d+)$|textwidget$",
-    re.I,
+#: Words that name a post body as a whole part of a class or id token (``post-body``,
+#: ``message``, ``t_msgfont``, ``entry-content``, ``postContent``); utility classes that merely
+#: contain one (``text-sm``, ``theme-text-muted``) do not count.
+_BODY_WORDS = frozenset(
+    [
+        "content",
+        "body",
+        "message",
+        "msg",
+        "msgfont",
+        "entry",
+        "postbody",
+        "posttext",
+        "postmessage",
+        "bbwrapper",
+        "markdown",
+        "prose",
+        "cooked",
+    ]
 )
+#: Utility-class prefixes (Bootstrap, Tailwind): ``justify-content-between`` styles, not names.
+_UTILITY = re.compile(
+    r"(?:[a-z-]+:)?(?:justify|align|place|text|bg|border|flex|grid|d|[mp][trblxyse]?|col|row|g"
+    r"|gap|w|h|min|max|font|leading|tracking|rounded|shadow|overflow|order)-"
+)
+_TOKEN_PARTS = re.compile(r"[-_:]+|(?<=[a-z])(?=[A-Z])")
 _ID_DIGITS = re.compile(r"(\d{2,})")
 _BODY_TAGS = ("div", "section", "article", "td", "p")
 _PROFILE = re.compile(r"user|member|profile|space|/u/|uid=|[?&]un=", re.I)
 _SKIP = {"script", "style", "noscript", "head", "nav", "footer", "header", "form"}
 _MIN_BODY = 8
+_OPENING_LEVELS = 3
+_OPENING_MIN = 40
+_SENTENCE = re.compile(r"[。！？，；]|[.!?,;](?:\s|$)")
 
 
 class GenericForumAdapter(Adapter):
@@ -66,6 +89,9 @@ class GenericForumAdapter(Adapter):
         if not blocks:
             raise ParseError("no_posts", f"no repeated post blocks on {page.url}")
         title = thread_title(page.selector)
+        opening = opening_block(blocks)
+        if opening is not None:
+            blocks = [opening, *blocks]
         posts = [
             post for i, b in enumerate(blocks, 1) if (post := self.block_post(page, b, title, i))
         ]
@@ -124,6 +150,38 @@ def post_blocks(sel: Selector) -> list[etree._Element]:
     return [el for el in best if looks_like_post(el)]
 
 
+def opening_block(blocks: list[etree._Element]) -> etree._Element | None:
+    """The opening post when it stands apart from the replies (a Q&A question above its
+    answers list, a first post in a container of its own): the nearest block before the reply
+    group, within a few levels up, that carries a body of prose — not a title, a link list or
+    a block of the group's own kind."""
+    kind = signature(blocks[0])
+    node = blocks[0].getparent()
+    for _ in range(_OPENING_LEVELS):
+        parent = node.getparent() if node is not None else None
+        if node is None or parent is None:
+            return None
+        before = list(parent)[: list(parent).index(node)]
+        for sibling in reversed(before):
+            if not isinstance(sibling.tag, str) or sibling.tag in _SKIP:
+                continue
+            if signature(sibling) == kind:
+                return None
+            body = body_node(sibling)
+            if body is not None and _is_prose(body):
+                return sibling
+        node = parent
+    return None
+
+
+def _is_prose(el: etree._Element) -> bool:
+    """Enough text, most of it not link text, with sentence punctuation (a sort menu or a
+    button row has none)."""
+    text = _text(el)
+    linked = sum(len(_text(a)) for a in el.iter("a"))
+    return len(text) >= _OPENING_MIN and linked < 0.3 * len(text) and bool(_SENTENCE.search(text))
+
+
 def group_score(members: list[etree._Element]) -> float:
     """The text the post-like members hold (each capped, so one huge block cannot win alone),
     less what the non-post members hold: posts carry the bulk of a thread's text, while
@@ -147,10 +205,15 @@ def looks_like_post(el: etree._Element) -> bool:
 
 
 def _hinted(el: etree._Element) -> bool:
-    """A class or id token that names a post body (``post-body``, ``message``, ``t_msgfont``),
-    not a utility class that merely contains such a word (``text-sm``, ``text-gray-500``)."""
-    tokens = f"{el.get('class', '')} {el.get('id', '')}".split()
-    return any(_BODY_HINT.search(t) and not _UTILITY.match(t) for t in tokens)
+    """A class or id token one of whose parts names a post body."""
+    for token in f"{el.get('class', '')} {el.get('id', '')}".split():
+        if _UTILITY.match(token):
+            continue
+        parts = [p.lower() for p in _TOKEN_PARTS.split(re.sub(r"\d+$", "", token)) if p]
+        joined = [a + b for a, b in zip(parts, parts[1:], strict=False)]
+        if _BODY_WORDS.intersection([*parts, *joined, "".join(parts)]):
+            return True
+    return False
 
 
 def body_node(block: etree._Element) -> etree._Element | None:
