@@ -22,18 +22,29 @@ _COUNT = re.compile(r"(查看|阅读|回复|主题|今日|帖子)\s*[:：]?\s*(\
 _COUNT_AFTER = re.compile(r"(\d[\d,]*)\s*(主题|回复)")
 _PAGES = re.compile(r"(?:共|/)\s*(\d+)\s*页")
 
-THREAD_MARKERS = "#postlist, #thread_subject, td[id^=postmessage_], #threadtitle"
+THREAD_MARKERS = "#postlist, #thread_subject, [id^=postmessage_], #threadtitle"
 LISTING_MARKERS = (
     "#threadlisttableid, #threadlist, tbody[id^=normalthread_], tbody[id^=stickthread_]"
 )
 
 
-def page_version(text: str, sel: Selector) -> str:
-    """ "x3" or "7": the generator meta (or X3's ``tipsinfo``) first, then markup only 6/7 has."""
+#: Markup only the 6/7 templates have: X3 names its post body ``t_f`` and its lists differently.
+OLD_MARKERS = (
+    "td.postauthor, div.mainbox, table.datatable, div.pages_btns, .t_msgfont, table.t_msg,"
+    " [id^=postnum_]"
+)
+_OLD_URL = re.compile(r"/(?:viewthread|forumdisplay)\.php\?")
+
+
+def page_version(text: str, sel: Selector, url: str = "") -> str:
+    """ "x3" or "7": the generator meta (or X3's ``tipsinfo``) first, then markup only 6/7
+    has (``t_msgfont`` post bodies, ``postauthor`` cells …), then a 6/7 URL shape."""
     found = _GENERATOR.search(text[:20000]) or _TIPS.search(text)
     if found:
         return "x3" if found.group(1).strip().upper().startswith("X") else "7"
-    if sel.css("td.postauthor, div.mainbox, table.datatable, div.pages_btns"):
+    if sel.css(OLD_MARKERS):
+        return "7"
+    if _OLD_URL.search(url) and not sel.css(".t_f[id^=postmessage_], #threadlisttableid"):
         return "7"
     return "x3"
 

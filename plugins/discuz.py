@@ -56,6 +56,11 @@ _BOARD_HREF = re.compile(
 )
 _THREAD_URL = re.compile(r"thread-(\d+)-(\d+)-\d+\.html")
 _GENERATOR = re.compile(r"Discuz!\s*(X?\d)", re.I)
+#: A 6/7 post body: ``<td class="t_msgfont" id="postmessage_PID">`` (6: a ``div``).
+_OLD_BODY = re.compile(
+    r"""<(?:td|div)\b[^>]*(?:class="t_msgfont"[^>]*id="postmessage_\d+|id="postmessage_\d+"[^>]*class="t_msgfont)"""
+)
+_POSTED = re.compile(r"发表于\s*(\d{4}-\d{1,2}-\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?)")
 
 
 class DiscuzAdapter(Adapter):
@@ -73,6 +78,8 @@ class DiscuzAdapter(Adapter):
             return 0.95
         if "Powered by Discuz!" in text or "discuz_uid" in head or "tipsinfo" in text[-4000:]:
             return 0.9
+        if _OLD_BODY.search(text):
+            return 0.8
         if re.search(r"(forum\.php\?mod=|viewthread\.php\?tid=|thread-\d+-\d+-\d+\.html)", url):
             return 0.5
         return 0.0
@@ -82,7 +89,7 @@ class DiscuzAdapter(Adapter):
         if found:
             return Parsed(page_type="notice", notice_kind=found[0], notice=found[1])
         sel = page.selector
-        version = page_version(page.text, sel)
+        version = page_version(page.text, sel, page.url)
         kind = page_kind(sel, page.role)
         if kind == "thread":
             return self.parse_thread(page, version)
@@ -155,12 +162,14 @@ class DiscuzAdapter(Adapter):
         """A thread page: one post per floor, and the next page of the thread."""
         sel = page.selector
         title = squash(sel.css("#thread_subject").xpath("string()").get())
-        title = title or squash(sel.css("h1.ts, #threadtitle h1").xpath("string()").get())
+        title = title or squash(
+            sel.css("h1.ts, #threadtitle h1, div.viewthread > h1").xpath("string()").get()
+        )
         title = title or page.meta.get("title", "")
         tid = self.thread_id(page)
         board = board_name(sel)
         posts = []
-        for node in sel.xpath("//div[starts-with(@id,'post_')]"):
+        for node in floor_blocks(sel):
             post = self.floor(page, node, title, tid)
             if post is not None:
                 post.adapter_version, post.source = version, board
@@ -177,8 +186,9 @@ class DiscuzAdapter(Adapter):
         return Parsed(posts=posts, links=links)
 
     def floor(self, page: Page, node: Selector, title: str, tid: str | None) -> Post | None:
-        """One ``div#post_PID``; None for wrappers that are not floors (or blocked floors)."""
-        pid = node.attrib["id"].removeprefix("post_")
+        """One ``div#post_PID`` (6/7: ``table#pidPID``); None for wrappers that are not floors
+        (or blocked floors)."""
+        pid = node.attrib["id"].removeprefix("post_").removeprefix("pid")
         body = node.css(f"#postmessage_{pid}") if pid.isdigit() else []
         if not body:
             return None
@@ -202,7 +212,7 @@ class DiscuzAdapter(Adapter):
 
     @staticmethod
     def floor_number(node: Selector, pid: str) -> int | None:
-        label = node.css(f"#postnum{pid}")
+        label = node.css(f"#postnum{pid}, #postnum_{pid}")
         if not label:
             return None
         number = label.css("em::text").get()
@@ -214,7 +224,8 @@ class DiscuzAdapter(Adapter):
         """The post time: the absolute ``title`` of a relative one, else the text after 发表于."""
         em = node.css(f"#authorposton{pid}")
         if not em:
-            return ""
+            shown = _POSTED.search(squash(node.css(".postinfo").xpath("string()").get()))
+            return shown.group(1) if shown else ""
         return title_or_text(em[0]).removeprefix("发表于").strip()
 
     @staticmethod
@@ -227,6 +238,15 @@ class DiscuzAdapter(Adapter):
             href = page.selector.css("a[id^=postnum]::attr(href)").get() or ""
             tid = query_param(absolute(page.url, href) or "", "ptid") or old_tid(href)
         return tid or page.meta.get("tid")
+
+
+def floor_blocks(sel: Selector) -> list[Selector]:
+    """The block of each floor, in page order: X3 and 7 wrap a floor in ``div#post_PID``,
+    6 (and 7 styles without the wrapper) has only ``table#pidPID`` around it."""
+    blocks = sel.xpath("//div[starts-with(@id,'post_')]")
+    if any(b.css(f"#postmessage_{b.attrib['id'][5:]}") for b in blocks):
+        return list(blocks)
+    return list(sel.xpath("//table[starts-with(@id,'pid')]"))
 
 
 @hookimpl
