@@ -103,3 +103,36 @@ def title_or_text(node: Selector | None) -> str:
         return ""
     titled = node.xpath("descendant-or-self::*[@title][1]/@title").get()
     return squash(titled) if titled else squash(node.xpath("string()").get())
+
+
+def js_object(text: str, marker: str) -> Any:
+    """The JSON value that follows ``marker`` in a page's script (``app.load(`` → its object),
+    or None when the marker is absent or what follows is not JSON."""
+    at = text.find(marker)
+    if at < 0:
+        return None
+    start = min((i for i in (text.find("{", at), text.find("[", at)) if i >= 0), default=-1)
+    if start < 0:
+        return None
+    try:
+        value, _end = json.JSONDecoder().raw_decode(text, start)
+    except ValueError:
+        return None
+    return value
+
+
+def script_json(sel: Selector, css: str) -> Any:
+    """The JSON inside a ``<script type="application/json">`` picked by ``css``, or None."""
+    raw = sel.css(f"{css}::text").get()
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
+
+
+def html_text(html: str, drop: str = "") -> str:
+    """:func:`node_text` of an HTML fragment (a post body shipped as a JSON string)."""
+    body = Selector(text=f"<div>{html}</div>").xpath("//body/div")
+    return node_text(body[0], drop) if body else ""

@@ -146,7 +146,7 @@ CANARIES: list[tuple[type[Adapter], str, tuple[str, ...]]] = [
      ("title", "author", "author_id", "post_id", "published_text", "content")),
     (DiscourseAdapter, "discourse/rendered_uipath_739028",
      ("title", "author", "author_id", "post_id", "published_at", "content")),
-    (GenericForumAdapter, "generic/flarum_discussion",
+    (GenericForumAdapter, "flarum/discussion_rendered",
      ("title", "author", "published_text", "content")),
 ]  # fmt: skip
 
