@@ -110,7 +110,7 @@ def test_discourse_follow_ups_come_in_chunks_of_twenty(
 def test_notice_words_inside_a_post_stay_content() -> None:
     """A short thread whose post says “验证码” or “已被删除” is still a thread, and no HTML
     content page among the fixtures reads as a notice."""
-    page, _spec = case("generic/nodebb_topic")
+    page, _spec = case("nodebb/topic_rendered")
     html = page.text.replace(
         "谢谢，今天去街道问了", "我的帖子已被删除了，输入验证码也没用。谢谢，今天去街道问了"
     )
