@@ -15,13 +15,17 @@ import pytest
 from opinion_spiders.adapters import Adapter, Link, Page, Parsed
 from opinion_spiders.encoding import decode_html
 from opinion_spiders.items import Post
+from opinion_spiders.reading import read_page
 from opinion_spiders.sites import Site
 from plugins._discuz_old import index_info
 from plugins._notice import detect_notice
 from plugins._tieba_mobile import bar_info
 from plugins.discourse import DiscourseAdapter, follow_ups
 from plugins.discuz import DiscuzAdapter
+from plugins.flarum import FlarumAdapter
 from plugins.generic_forum import GenericForumAdapter
+from plugins.mybb import MybbAdapter
+from plugins.nodebb import NodebbAdapter
 from plugins.phpbb import PhpbbAdapter
 from plugins.tieba import TiebaAdapter
 
@@ -173,3 +177,49 @@ def test_canary_tieba_lists_keep_their_threads(name: str) -> None:
     rows = threads(parse(TiebaAdapter(), name).links)
     keyed = [lk for lk in rows if lk.key and lk.meta["title"] and lk.state is not None]
     assert len(rows) >= 40 and len(keyed) >= 0.9 * len(rows), name
+
+
+# --- named engines: the chain takes them first on their own pages, and only there -----------
+
+ENGINE_PAGES = [
+    ("flarum", "flarum/discussion_rendered", 3),
+    ("flarum", "flarum/discussion_payload", 3),
+    ("nodebb", "nodebb/topic_rendered", 3),
+    ("mybb", "mybb/showthread_default", 2),
+    ("discuz", "discuz/d6_viewthread_nogenerator_gbk", 3),
+]
+
+
+@pytest.mark.parametrize(
+    ("engine", "name", "count"), ENGINE_PAGES, ids=[c[1] for c in ENGINE_PAGES]
+)
+def test_reading_picks_the_named_engine_on_its_page(engine: str, name: str, count: int) -> None:
+    """``opinion parse`` of a saved page: the engine that recognises it reads every post."""
+    _page, spec = case(name)
+    (path,) = (PAGES / name).glob("page.*")
+    reading, _decoded = read_page(path.read_bytes(), spec["url"])
+    assert (reading.reader, reading.kind) == (engine, "thread")
+    assert [p.floor for p in reading.parsed.posts] == spec["posts"]["columns"]["floor"]
+    assert len(reading.parsed.posts) == count
+    assert all(p.author and p.content and (p.published_at or p.published_text)
+               for p in reading.parsed.posts)  # fmt: skip
+
+
+NOT_THEIRS = [
+    "portal/news_sina_2024",
+    "portal/news_163_dy_2024",
+    "portal/news_people_finance_2024_gb2312decl",
+    "discuz/x33_viewthread_csolbbs_tid38672",
+    "discuz/x32_forumdisplay_nsh163_fid9",
+    "discuz/d7_viewthread_gbk",
+    "phpbb/prosilver_debian_t159270",
+    "discourse/rendered_uipath_739028",
+]
+
+
+@pytest.mark.parametrize("name", NOT_THEIRS)
+def test_named_engines_do_not_sniff_other_pages(name: str) -> None:
+    """A news article or another engine's page is never taken by Flarum, NodeBB or MyBB."""
+    page, spec = case(name)
+    for cls in (FlarumAdapter, NodebbAdapter, MybbAdapter):
+        assert cls.sniff(page.text, spec["url"]) < 0.5, (cls.engine, name)
