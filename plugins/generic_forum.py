@@ -66,6 +66,15 @@ _SKIP = {"script", "style", "noscript", "head", "nav", "footer", "header"}
 _MIN_BODY = 8
 _OPENING_LEVELS = 3
 _OPENING_MIN = 40
+#: Quotes and hidden elements are not part of what a post says.
+_NOT_BODY = (
+    ".//blockquote | .//*[@hidden] | .//*[@aria-hidden='true']"
+    " | .//*[contains(translate(@style, ' ', ''), 'display:none')]"
+)
+#: A line this short may be a header (time, floor, author) or template text.
+_HEADER_LINE = 60
+#: Posts a line must recur in to count as the board's template.
+_TEMPLATE_POSTS = 3
 _SENTENCE = re.compile(r"[。！？，；]|[.!?,;](?:\s|$)")
 
 
@@ -95,6 +104,7 @@ class GenericForumAdapter(Adapter):
         posts = [
             post for i, b in enumerate(blocks, 1) if (post := self.block_post(page, b, title, i))
         ]
+        posts = [post for post in drop_template_lines(posts) if post.content]
         if not posts:
             raise ParseError("no_posts", f"no readable post blocks on {page.url}")
         return Parsed(posts=posts)
@@ -105,7 +115,9 @@ class GenericForumAdapter(Adapter):
         body = body_node(block)
         if body is None:
             return None
-        content = node_text(Selector(root=body), ".//blockquote")
+        content = without_header_lines(
+            node_text(Selector(root=body), _NOT_BODY), author_of(block, body)
+        )
         # Without an id of its own a post is its floor: a URL fragment is no identity.
         pid = post_id(block) or block.get("id") or f"floor-{index}"
         return Post(
@@ -123,6 +135,38 @@ class GenericForumAdapter(Adapter):
             adapter_version=self.version,
             confidence=CONFIDENCE,
         )
+
+
+def without_header_lines(content: str, author: str) -> str:
+    """A body that starts or ends with the post's own header — its time, its floor, "by
+    <author>" — loses those lines: they are the block's metadata, not what was said."""
+    lines = content.split("\n")
+
+    def header(line: str) -> bool:
+        short = len(line) <= _HEADER_LINE
+        return short and (bool(DATE_LIKE.search(line)) or bool(author and author in line))
+
+    while lines and header(lines[0]):
+        lines.pop(0)
+    while lines and header(lines[-1]):
+        lines.pop()
+    return "\n".join(lines)
+
+
+def drop_template_lines(posts: list[Post]) -> list[Post]:
+    """Lines that recur in many posts of one thread ("Quote", "Reveal hidden contents", a
+    signature, a "thanks received" counter) are the board's template, not what was said."""
+    if len(posts) < _TEMPLATE_POSTS:
+        return posts
+    seen: dict[str, int] = defaultdict(int)
+    for post in posts:
+        for line in set(post.content.split("\n")):
+            seen[line] += 1
+    limit = max(_TEMPLATE_POSTS, len(posts) // 2)
+    template = {line for line, n in seen.items() if n >= limit and len(line) <= _HEADER_LINE}
+    for post in posts:
+        post.content = "\n".join(x for x in post.content.split("\n") if x not in template)
+    return posts
 
 
 def signature(el: etree._Element) -> str:

@@ -141,3 +141,16 @@ def test_reading_prepare_post_without_thread_id_uses_the_page() -> None:
     )
     prepared = prepare_post(post, "Asia/Shanghai", datetime.now(UTC))
     assert prepared.id is not None and prepared.id.startswith("s:u") and prepared.id.endswith(":9")
+
+
+def test_reading_generic_posts_lose_board_template_and_header_lines() -> None:
+    """A line every post repeats (a button, a signature) and a body that opens with its own
+    "by <author> · <time>" header are the board's, not what was said."""
+    bodies = [
+        f"by {who} · 2024-05-1{i} 10:00\n{body}\nQuote\nReport"
+        for i, (who, body) in enumerate(zip(("alice", "bob", "carol"), BODIES, strict=True), 1)
+    ]
+    html = _thread([b.replace("\n", "<br>") for b in bodies])
+    reading, _ = read_page(html.encode(), "https://board.example.org/t/78")
+    assert reading.reader == "generic"
+    assert [p.content for p in reading.parsed.posts] == BODIES

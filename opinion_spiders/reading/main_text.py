@@ -14,6 +14,8 @@ import trafilatura
 
 #: Characters, spaces ignored, below which a main text is not worth a post.
 MIN_TEXT = 20
+#: Characters from which a line of main text is prose rather than a label or a name.
+PROSE_LINE = 40
 _SPACE = re.compile(r"[ \t\u3000\xa0]+")
 
 
@@ -38,8 +40,11 @@ def bigrams(text: str) -> set[tuple[str, str]]:
 
 def coverage(part: str, whole: str) -> float:
     """The share of ``whole``'s character pairs that ``part`` also has (1.0 when ``whole`` is
-    empty): how much of the main text a reader's posts account for."""
-    want = bigrams(whole)
+    empty): how much of the main text a reader's posts account for. Only the lines of prose
+    count where there are any — short lines (names, times, buttons) are what a reader that
+    cleans its posts leaves out on purpose."""
+    prose = [line for line in whole.split("\n") if len(line) >= PROSE_LINE]
+    want = bigrams("\n".join(prose) if prose else whole)
     if not want:
         return 1.0
     return len(bigrams(part) & want) / len(want)
