@@ -109,18 +109,21 @@ def _fall_back(
 ) -> Reading:
     text = main_text(page.text, page.url)
     portal = adapters.get(PORTAL)
-    if portal is not None and portal.sniff(page.text, page.url) >= DECLARED_ARTICLE:
-        declared = _try(portal, page, "article", tried)
-        if declared and _dated_story(declared):
-            return Reading(_as_site(declared, page), PORTAL, "article", 1.0, tried)
     thread = _try(adapters.get(GENERIC), page, "thread", tried)
     if thread and thread.page_type == "notice":
         return Reading(thread, GENERIC, "notice", 0.5, tried)
     threaded = 0.0
     if thread and len(thread.posts) > 1:
         threaded = coverage(_joined(thread.posts), text)
-        if threaded >= THREAD_COVERAGE:
+        if threaded >= THREAD_COVERAGE and _authored(thread):
             return Reading(_as_site(thread, page), GENERIC, "thread", round(threaded, 2), tried)
+    if portal is not None and portal.sniff(page.text, page.url) >= DECLARED_ARTICLE:
+        declared = _try(portal, page, "article", tried)
+        if declared and _dated_story(declared):
+            return Reading(_as_site(declared, page), PORTAL, "article", 1.0, tried)
+    if thread and threaded >= THREAD_COVERAGE:
+        return Reading(_as_site(thread, page), GENERIC, "thread", round(threaded, 2), tried)
+    if threaded:
         tried.append(f"{GENERIC}: its posts hold {threaded:.0%} of the main text")
     guess = _try(portal, page, page.role, tried)
     article = guess if guess and guess.posts else None
@@ -142,6 +145,14 @@ def _fall_back(
     if listing is not None:
         return listing
     raise ParseError("unreadable", "; ".join(tried) or "no text on the page")
+
+
+def _authored(parsed: Parsed) -> bool:
+    """Posts that look like a discussion: three or more, most signed, by more than one
+    author — not an article's paragraphs or teasers taken for posts."""
+    posts = parsed.posts
+    authors = [p.author for p in posts if p.author]
+    return len(posts) >= 3 and len(authors) >= 0.6 * len(posts) and len(set(authors)) > 1
 
 
 def _dated_story(parsed: Parsed) -> bool:
