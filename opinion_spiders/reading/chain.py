@@ -158,8 +158,10 @@ def _authored(parsed: Parsed) -> bool:
 def _dated_story(parsed: Parsed) -> bool:
     """An article reading with a shown or declared time over a body of some length: a story
     page, whatever lists of links stand around it."""
-    return bool(parsed.posts) and parsed.posts[0].confidence >= 1.0 and (
-        len(parsed.posts[0].content) >= STORY_BODY
+    return (
+        bool(parsed.posts)
+        and parsed.posts[0].confidence >= 1.0
+        and (len(parsed.posts[0].content) >= STORY_BODY)
     )
 
 
