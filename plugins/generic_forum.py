@@ -240,12 +240,20 @@ def group_score(members: list[etree._Element]) -> float:
 
 
 def looks_like_post(el: etree._Element) -> bool:
+    """Text, a body, and a time or a signature: a post shows when or who (a time rendered by
+    script may be missing from the page, the author's profile link rarely is)."""
     text = _text(el)
     if len(text) < _MIN_BODY + 6:
         return False
-    stamped = el.xpath(".//time | .//*[@datetime] | .//*[@data-time] | self::*[@data-timestamp]")
+    stamped = el.xpath(
+        ".//time | .//*[@datetime] | .//*[@data-time] | .//*[@data-timestamp]"
+        " | self::*[@data-timestamp]"
+    )
     has_time = bool(stamped) or bool(DATE_LIKE.search(text[:600]))
-    return has_time and body_node(el) is not None
+    signed = not has_time and any(
+        _PROFILE.search(a.get("href") or "") and 1 < len(_text(a)) <= 40 for a in el.iter("a")
+    )
+    return (has_time or signed) and body_node(el) is not None
 
 
 def _hinted(el: etree._Element) -> bool:
