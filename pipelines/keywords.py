@@ -18,7 +18,11 @@ class KeywordPipeline(Stage):
             return item
         fields = match_fields(item)
         item.matches = self.matcher.match(fields, site=item.site, kind=item.kind)
-        item.terms = self.runtime.segmenter.search_terms(f"{item.title}\n{item.content}")
+        # A reply's search terms come from its own text: its thread's title is the opening
+        # post's, or every reply would be found by a search for the title's words.
+        item.terms = self.runtime.segmenter.search_terms(
+            "\n".join(fields[k] for k in ("title", "content") if k in fields)
+        )
         for match in item.matches:
             self.stats.inc_value(f"opinion/keywords/rule/{match['rule']}")
         if item.matches:
