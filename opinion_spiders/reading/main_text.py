@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import re
 
-import trafilatura
-
 #: Characters, spaces ignored, below which a main text is not worth a post.
 MIN_TEXT = 20
 #: Characters from which a line of main text is prose rather than a label or a name.
@@ -21,6 +19,8 @@ _SPACE = re.compile(r"[ \t\u3000\xa0]+")
 
 def main_text(html: str, url: str, *, comments: bool = True) -> str:
     """The page's main text, one paragraph a line; '' when there is none."""
+    import trafilatura  # ~0.1 s to import: only where a page needs it, not at every start
+
     out = trafilatura.extract(
         html, url=url or None, include_comments=comments, include_tables=True,
         include_images=False, deduplicate=False,
