@@ -31,9 +31,11 @@ class StorePipeline(Stage):
             replayed = self.spool.replay(self.runtime.store)
         except StoreUnavailable as exc:
             logger.warning("store still unavailable, spool kept: %s", exc)
-            return
+            replayed = 0
         if replayed:
             self.stats.inc_value("opinion/store/replayed", replayed)
+        if self.spool.damaged:
+            self.stats.inc_value("opinion/store/spool_damaged", len(self.spool.damaged))
 
     def process_item(self, item: object) -> object:
         if isinstance(item, Post):

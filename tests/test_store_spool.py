@@ -9,11 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from opinion_spiders.stores import open_store
 from opinion_spiders.stores.base import Store, StoreUnavailable
 from opinion_spiders.stores.embedded import EmbeddedStore
+from opinion_spiders.stores.factory import spool_dir
 from opinion_spiders.stores.ferretdb import free_port
 from opinion_spiders.stores.mongo import MongoStore
 from opinion_spiders.stores.spool import Spool, read_batch
+from tests._proc import run_opinion
 from tests.test_store_contract import T0, match, post
 
 
@@ -120,3 +123,51 @@ def test_embedded_store_shared_by_processes(tmp_path: Path) -> None:
     store = EmbeddedStore(tmp_path)
     assert store.count("posts") == 150 and store.count("crawl_state") == 30
     store.close()
+
+
+def test_spool_damaged_file_is_set_aside_and_the_rest_replayed(
+    tmp_path: Path, any_store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A batch cut short (or not JSON, or empty) no longer holds the batches behind it."""
+    spool = Spool(tmp_path / "spool")
+    spool.append([post("demo-forum", "1", "1")])
+    cut = spool.append([post("demo-forum", "1", str(i)) for i in range(2, 5)])
+    cut.write_text(cut.read_text(encoding="utf-8")[:-40], encoding="utf-8")
+    spool.append([post("demo-forum", "1", "5")])
+    empty = spool.directory / "99999999999999999998-1-000000.jsonl"
+    empty.write_text("", encoding="utf-8")
+    garbage = spool.directory / "99999999999999999999-1-000000.jsonl"
+    garbage.write_bytes(b"\xff\xfe not json")
+    assert spool.pending() == 5
+
+    assert spool.replay(any_store) == 2
+    assert any_store.count("posts") == 2
+    assert spool.pending() == 0
+    assert sorted(p.name for p in spool.damaged_dir.iterdir()) == sorted(
+        p.name for p in (cut, empty, garbage)
+    )
+    assert len(spool.damaged) == 3
+    assert "repair it and move it back" in caplog.text
+
+
+def test_crawl_goes_on_past_a_damaged_spool_file(tmp_path: Path, demo_url: str) -> None:
+    """The operator's case: a damaged batch in the spool of the store a crawl writes to."""
+    env = {
+        "OPINION_STORE": f"embedded://{tmp_path / 'store'}",
+        "OPINION_DATA_DIR": str(tmp_path / "data"),
+        "OPINION_DEMO_URL": demo_url,
+    }
+    spool = Spool(spool_dir(env))
+    spool.append([post("demo-forum", "old", "1")])
+    spool.directory.joinpath("00000000000000000001-1-000000.jsonl").write_text(
+        '{"op": "upsert_posts", "count": 3}\n{"_id": "cut', encoding="utf-8"
+    )
+    run_opinion("crawl", "demo-forum", env=env)
+    store = open_store(env["OPINION_STORE"])
+    assert store.get_post(post("demo-forum", "old", "1")["_id"]) is not None
+    assert store.count("posts") > 1
+    (run,) = store.find_runs(limit=1)
+    assert run["stats"]["opinion/store/spool_damaged"] == 1
+    store.close()
+    assert [p.name for p in spool.damaged_dir.iterdir()] == ["00000000000000000001-1-000000.jsonl"]
+    assert spool.pending() == 0

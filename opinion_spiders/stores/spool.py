@@ -9,6 +9,7 @@ replayed twice (a crash between write and delete) does no harm.
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import time
 from collections.abc import Mapping, Sequence
@@ -19,6 +20,9 @@ from opinion_spiders.stores._docs import dumps, loads
 from opinion_spiders.stores.base import Store, StoreUnavailable
 
 Docs = Sequence[Mapping[str, Any]]
+logger = logging.getLogger(__name__)
+#: Sub-folder of the spool where unreadable batches are set aside.
+DAMAGED = "damaged"
 
 #: what can be spooled: store writes, each replayed from a list of documents
 OPS = ("upsert_posts", "insert_alert", "record_run", "save_state", "update_alert")
@@ -54,6 +58,8 @@ class Spool:
 
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
+        #: Batches set aside as damaged by this object's replays.
+        self.damaged: list[Path] = []
 
     def append(self, docs: Docs, op: str = "upsert_posts") -> Path:
         """Write one batch to its own file (header line, then one document a line)."""
@@ -89,25 +95,51 @@ class Spool:
     def pending(self) -> int:
         return len(self.files())
 
+    @property
+    def damaged_dir(self) -> Path:
+        """Where a batch that cannot be read is set aside, for a person to look at."""
+        return self.directory / DAMAGED
+
     def replay(self, store: Store) -> int:
         """Write pending batches in order, deleting each after success; return how many.
 
         Stops (raising StoreUnavailable) at the first batch the store cannot take, so the
-        rest stay spooled in order.
+        rest stay spooled in order. A batch that cannot be read (cut short, not JSON, a wrong
+        header) is moved to :attr:`damaged_dir` with a warning and the batches behind it are
+        replayed: one damaged file must not hold every later batch and crawl hostage.
         """
         done = 0
         for path in self.files():
-            op, docs = read_batch(path)
+            try:
+                op, docs = read_batch(path)
+            except (ValueError, IndexError, UnicodeDecodeError) as exc:
+                self.set_aside(path, exc)
+                continue
             apply(store, op, docs)
             path.unlink(missing_ok=True)
             done += 1
         return done
 
+    def set_aside(self, path: Path, why: Exception) -> Path:
+        self.damaged_dir.mkdir(parents=True, exist_ok=True)
+        target = self.damaged_dir / path.name
+        path.replace(target)
+        self.damaged.append(target)
+        logger.warning(
+            "damaged spool file moved to %s (%s); repair it and move it back to %s to replay it",
+            target, why, self.directory,
+        )  # fmt: skip
+        return target
+
 
 def read_batch(path: Path) -> tuple[str, list[dict[str, Any]]]:
     """Header and documents of one spool file; a truncated file is an error, not a loss."""
     lines = path.read_text(encoding="utf-8").splitlines()
+    if not lines:
+        raise ValueError(f"{path}: empty spool file")
     header = loads(lines[0])
+    if not isinstance(header, dict):
+        raise ValueError(f"{path}: damaged spool file (no header)")
     docs = [loads(line) for line in lines[1:] if line]
     if header.get("op") not in OPS or header.get("count") != len(docs):
         raise ValueError(f"{path}: damaged spool file (header {header!r}, {len(docs)} docs)")
