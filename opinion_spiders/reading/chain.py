@@ -3,8 +3,10 @@
 A page yields the best reading available, never nothing where text can be read. The
 engines named first (the site's own, or for ``opinion parse`` those that recognise the page)
 are precise and taken as they come. Where none reads the page, the page's own structure
-decides: repeated post blocks that account for its main text make a thread, a headline over a
-dated body an article, and otherwise the main text itself is one post of low confidence. A
+decides: a signed discussion that accounts for its main text makes a thread; a page that
+declares itself an article (its metas) over a dated body is an article; then repeated post
+blocks that account for the main text make a thread, a headline over a body that does an
+article; and otherwise the main text itself is one post of low confidence. A
 listing comes out as links only where the page has no main text of its own, so an article is
 never read as its related links. The :class:`Reading` says which reader won, what kind of page
 it took the page for and how sure it is.
