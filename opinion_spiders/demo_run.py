@@ -3,6 +3,7 @@ through every pipeline into the configured store (the embedded one by default), 
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from collections.abc import Mapping
@@ -38,9 +39,30 @@ def run_demo(port: int, overrides: Mapping[str, str], *, serve: bool = False) ->
               f"(store: {runtime.store.kind}).")  # fmt: skip
         runtime.close()
         if serve:
-            print(f"serving the demo sites on {base} — Ctrl-C to stop", file=sys.stderr)
-            while True:
-                time.sleep(3600)
+            _serve_until_stopped(base)
     finally:
         server.stop()
     return 0
+
+
+def _serve_until_stopped(base: str) -> None:
+    """Serve until Ctrl-C or SIGTERM. Scrapy's crawl left its own shutdown handlers on both
+    signals (they only stop a reactor that has already stopped), so ours go back first."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise _Stop(signum)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    print(f"serving the demo sites on {base} — Ctrl-C to stop", file=sys.stderr, flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except _Stop as stopped:
+        print(f"stopped ({signal.Signals(stopped.signum).name})", file=sys.stderr)
+
+
+class _Stop(Exception):
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import subprocess
+import urllib.request
 from pathlib import Path
+
+import pytest
 
 from opinion_spiders.stores import open_store
 from tests._proc import BIN, ROOT, run_opinion
@@ -57,3 +61,30 @@ def test_scrapy_list_and_crawl_from_checkout(tmp_path: Path, demo_url: str) -> N
     store = open_store(uri)
     assert [row["site"] for row in store.count_posts(("site",))] == ["demo-portal"]
     store.close()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_demo_serve_stops_on_ctrl_c_and_sigterm(tmp_path: Path, sig: signal.Signals) -> None:
+    """`opinion demo --serve` keeps serving after its report and stops cleanly on a signal."""
+    port = str(_free_port())
+    env = {**os.environ, "OPINION_STORE": f"embedded://{tmp_path / 'store'}"}
+    proc = subprocess.Popen(
+        [str(BIN / "opinion"), "demo", "--serve", "--port", port],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if "serving the demo sites" in line:
+                break
+        else:
+            raise AssertionError(f"demo ended before serving: {proc.wait()}")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as resp:
+            assert resp.status == 200
+        proc.send_signal(sig)
+        assert proc.wait(timeout=20) == 0
+        with pytest.raises(OSError):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=3)
+    finally:
+        proc.kill()
+        proc.wait()
