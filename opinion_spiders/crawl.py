@@ -36,6 +36,7 @@ class SiteResult:
     pages: int = 0
     parse_failures: int = 0
     alerts: int = 0
+    spooled: int = 0
     finish_reason: str = ""
     stats: dict[str, Any] = field(default_factory=dict)
 
@@ -70,11 +71,15 @@ def _watch(crawler: Crawler, result: SiteResult, progress: bool) -> None:
             print(f"  crawling {result.site} ({result.kind}) …", file=sys.stderr, flush=True)
 
     def closed(spider: Spider, reason: str) -> None:
+        result.finish_reason = reason
+
+    def stopped() -> None:
+        # After every spider_closed handler: the run record and its health alerts are done.
         assert crawler.stats is not None
         stats = crawler.stats.get_stats()
-        result.finish_reason = reason
         result.stats = dict(stats)
-        result.items = int(stats.get("opinion/store/written", 0))
+        result.spooled = int(stats.get("opinion/store/spooled", 0))
+        result.items = int(stats.get("opinion/store/written", 0)) + result.spooled
         result.new = int(stats.get("opinion/store/new", 0))
         result.pages = sum(int(v) for k, v in stats.items() if k.startswith("opinion/pages/"))
         result.parse_failures = int(stats.get("opinion/parse/failed", 0))
@@ -82,12 +87,14 @@ def _watch(crawler: Crawler, result: SiteResult, progress: bool) -> None:
             int(v) for k, v in stats.items() if k.startswith("opinion/alert/raised/")
         )
         if progress:
+            spooled = f", {result.spooled} of them spooled to disk" if result.spooled else ""
             print(
                 f"  done {result.site}: {result.pages} pages, {result.items} posts "
-                f"({result.new} new), {result.alerts} alerts, "
+                f"({result.new} new{spooled}), {result.alerts} alerts, "
                 f"{result.parse_failures} unreadable pages",
                 file=sys.stderr, flush=True,
             )  # fmt: skip
 
     crawler.signals.connect(opened, signal=signals.spider_opened, weak=False)
     crawler.signals.connect(closed, signal=signals.spider_closed, weak=False)
+    crawler.signals.connect(stopped, signal=signals.engine_stopped, weak=False)

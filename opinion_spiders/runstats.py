@@ -84,7 +84,9 @@ class RunStatsExtension:
         now = datetime.now(UTC)
         alert = health_alert(str(run["site"]), str(run["kind"]), problem, now)
         policy = AlertPolicy.from_settings(self.crawler.settings)
-        raise_alert(runtime.store, runtime.channels, alert, policy, now)
+        if raise_alert(runtime.store, runtime.channels, alert, policy, now) is not None:
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("opinion/alert/raised/health")
 
 
 def _keep(key: str, value: Any) -> bool:

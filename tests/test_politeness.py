@@ -94,7 +94,8 @@ def test_blocking_site_is_paused_and_reported(front: FrontServer, tmp_path: Path
     uri = f"embedded://{tmp_path / 'store'}"
     sites = _site_file(tmp_path, front.url)
     args = ("crawl", "front", "-s", f"OPINION_SITES_FILES={sites}", "-s", "RETRY_TIMES=0")
-    run_opinion(*args, env={"OPINION_STORE": uri}, check=False)
+    proc = run_opinion(*args, env={"OPINION_STORE": uri}, check=False)
+    assert "done front: " in proc.stderr and ", 1 alerts," in proc.stderr, "the health alert"
     store = open_store(uri)
     (run,) = store.find_runs(limit=5)
     assert run["stats"]["opinion/site/blocked"] == 1 and run["finish_reason"] == "blocked"

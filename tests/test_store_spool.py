@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import re
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -171,3 +172,21 @@ def test_crawl_goes_on_past_a_damaged_spool_file(tmp_path: Path, demo_url: str) 
     store.close()
     assert [p.name for p in spool.damaged_dir.iterdir()] == ["00000000000000000001-1-000000.jsonl"]
     assert spool.pending() == 0
+
+
+def test_crawl_with_the_store_down_spools_and_says_so(tmp_path: Path, demo_url: str) -> None:
+    """MongoDB down from the start: the crawl still runs (without bookmarks), every post is
+    spooled to disk, and the summary line counts them instead of saying "0 posts"."""
+    dead = f"mongodb://127.0.0.1:{free_port()}/opinion?serverSelectionTimeoutMS=200"
+    env = {"OPINION_STORE": dead, "OPINION_DATA_DIR": str(tmp_path), "OPINION_DEMO_URL": demo_url}
+    proc = run_opinion("crawl", "demo-forum", env=env)
+    found = re.search(
+        r"done demo-forum: \d+ pages, (\d+) posts \(0 new, (\d+) of them spooled", proc.stderr
+    )
+    assert found and int(found.group(1)) == int(found.group(2)) > 0, proc.stderr[-2000:]
+    spool = Spool(spool_dir(env))
+    spooled = sum(
+        len(read_batch(path)[1]) for path in spool.files() if read_batch(path)[0] == "upsert_posts"
+    )
+    assert spooled == int(found.group(1))
+    assert "Traceback" not in proc.stderr

@@ -24,6 +24,7 @@ from opinion_spiders.items import Post
 from opinion_spiders.reading import read
 from opinion_spiders.runtime import Runtime
 from opinion_spiders.sites import Site
+from opinion_spiders.stores import StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +76,15 @@ class OpinionSpider(scrapy.Spider):
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        state = self.runtime.store.load_state(self.site.name)
+        try:
+            state = self.runtime.store.load_state(self.site.name)
+        except StoreUnavailable as exc:
+            # Crawl without bookmarks rather than not at all: the posts spool to disk and
+            # replay when the store is back (writes are idempotent, so re-walking is harmless).
+            logger.error("site %s: bookmarks unavailable, crawling everything: %s",
+                         self.site.name, exc)  # fmt: skip
+            self._stats().set_value("opinion/store/bookmarks_unavailable", 1)
+            state = {}
         if self._paused(state):
             return
         if not self.full_recrawl:
