@@ -14,6 +14,7 @@ from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
 from opinion_spiders.distributed import check_settings
+from opinion_spiders.health import finish_reason
 from opinion_spiders.runtime import Runtime
 from opinion_spiders.spiders import SPIDERS
 
@@ -71,7 +72,8 @@ def _watch(crawler: Crawler, result: SiteResult, progress: bool) -> None:
             print(f"  crawling {result.site} ({result.kind}) …", file=sys.stderr, flush=True)
 
     def closed(spider: Spider, reason: str) -> None:
-        result.finish_reason = reason
+        assert crawler.stats is not None
+        result.finish_reason = finish_reason(reason, crawler.stats.get_stats())
 
     def stopped() -> None:
         # After every spider_closed handler: the run record and its health alerts are done.
@@ -91,7 +93,8 @@ def _watch(crawler: Crawler, result: SiteResult, progress: bool) -> None:
             print(
                 f"  done {result.site}: {result.pages} pages, {result.items} posts "
                 f"({result.new} new{spooled}), {result.alerts} alerts, "
-                f"{result.parse_failures} unreadable pages",
+                f"{result.parse_failures} unreadable pages"
+                + ("" if result.finish_reason == "finished" else f" — {result.finish_reason}"),
                 file=sys.stderr, flush=True,
             )  # fmt: skip
 

@@ -61,8 +61,32 @@ def _yielded(stats: Mapping[str, Any] | None) -> bool:
     )
 
 
+def fetch_stats(stats: Mapping[str, Any]) -> dict[str, int]:
+    """Requests that never got an answer (host unreachable, connection refused or timed out,
+    retries exhausted) beside all that were tried: Scrapy counts them only among its own
+    retry stats, which a run record does not keep."""
+    failed = int(stats.get("retry/max_reached", 0) or 0)
+    pages = int(stats.get("opinion/pages", 0) or 0)
+    return {"opinion/fetch/failed": failed, "opinion/fetch/attempted": failed + pages}
+
+
+def finish_reason(reason: str, stats: Mapping[str, Any]) -> str:
+    """Scrapy's reason, except that a run which fetched no page because every request failed
+    is ``unreachable``, not ``finished``."""
+    fetched = int(stats.get("opinion/pages", 0) or 0)
+    if reason == "finished" and fetch_stats(stats)["opinion/fetch/failed"] and not fetched:
+        return "unreachable"
+    return reason
+
+
 def default_checks(kind: str) -> list[HealthCheck]:
     checks = [
+        HealthCheck(
+            "unreachable", "opinion/fetch/failed", ">=", 0.5,
+            "half or more of the requests got no answer (host unreachable, refused or timed "
+            "out, retries exhausted)",
+            denominator="opinion/fetch/attempted", min_denominator=1,
+        ),
         HealthCheck(
             "blocked", "opinion/site/blocked", ">=", 1,
             "the site answered with captcha/verification pages or HTTP 403/429 repeatedly; "

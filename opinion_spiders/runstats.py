@@ -13,7 +13,7 @@ from scrapy.exceptions import NotConfigured
 
 from opinion_spiders._alert_dispatch import raise_alert
 from opinion_spiders.alerting import AlertPolicy
-from opinion_spiders.health import evaluate, health_alert
+from opinion_spiders.health import evaluate, fetch_stats, finish_reason, health_alert
 from opinion_spiders.runtime import Runtime
 from opinion_spiders.stores import StoreUnavailable
 
@@ -54,8 +54,11 @@ class RunStatsExtension:
             "kind": getattr(spider, "kind", None),
             "started_at": self.started_at,
             "finished_at": datetime.now(UTC),
-            "finish_reason": reason,
-            "stats": {_key(k): v for k, v in all_stats.items() if _keep(k, v)},
+            "finish_reason": finish_reason(reason, all_stats),
+            "stats": {
+                **{_key(k): v for k, v in all_stats.items() if _keep(k, v)},
+                **fetch_stats(all_stats),
+            },
             "parse_failures": list(getattr(spider, "parse_failures", [])),
         }
         runtime = Runtime.for_crawler(self.crawler)

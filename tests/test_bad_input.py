@@ -10,6 +10,7 @@ import pytest
 
 from opinion_spiders.demo.server import DemoServer
 from opinion_spiders.stores import open_store
+from opinion_spiders.stores.ferretdb import free_port
 from tests._proc import run_opinion
 
 
@@ -80,4 +81,24 @@ def test_unreadable_pages_counted_crawl_goes_on_nothing_lost(
         reasons = {f["reason"] for f in run["parse_failures"]}
         assert all(run["stats"][f"opinion/parse/failed/{r}"] >= 1 for r in reasons)
         assert run["stats"]["opinion/store/written"] > 0
+    store.close()
+
+
+def test_unreachable_site_is_not_a_finished_run(tmp_path: Path) -> None:
+    """Nothing listens where the site should be: exit 1, the run says why, operators hear."""
+    env = {
+        "OPINION_STORE": f"embedded://{tmp_path / 'store'}",
+        "OPINION_DEMO_URL": f"http://127.0.0.1:{free_port()}",
+    }
+    proc = run_opinion("crawl", "demo-forum", "-s", "RETRY_TIMES=0", env=env, check=False)
+    assert proc.returncode == 1
+    assert "done demo-forum: 0 pages" in proc.stderr and "— unreachable" in proc.stderr
+    store = open_store(env["OPINION_STORE"])
+    (run,) = store.find_runs(limit=1)
+    assert run["finish_reason"] == "unreachable"
+    assert [p["check"] for p in run["health"]] == ["unreachable"]
+    assert run["stats"]["opinion/fetch/failed"] >= 1
+    assert [a["_id"].rsplit(":", 1)[0] for a in store.find_alerts()] == [
+        "health:demo-forum:unreachable"
+    ]
     store.close()

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from opinion_spiders.health import default_checks, evaluate, health_alert
+from opinion_spiders.health import (
+    default_checks,
+    evaluate,
+    fetch_stats,
+    finish_reason,
+    health_alert,
+)
 
 
 def _names(problems: list[dict[str, object]]) -> set[object]:
@@ -52,3 +58,14 @@ def test_health_checks_are_data_and_alert_once_a_day() -> None:
     now = datetime(2026, 11, 25, 3, tzinfo=UTC)
     alert = health_alert("s", "forum", {"check": "blocked", "message": "m", "value": 1.0}, now)
     assert alert["_id"] == "health:s:blocked:2026-11-25" and alert["type"] == "health"
+
+
+def test_health_unreachable_site_is_a_finish_reason_and_a_check() -> None:
+    """Every request failed (refused, timed out, retries exhausted): not "finished"."""
+    dead = {"retry/max_reached": 3}
+    assert finish_reason("finished", dead) == "unreachable"
+    assert [p["check"] for p in evaluate({**dead, **fetch_stats(dead)}, "forum")] == ["unreachable"]
+    flaky = {"retry/max_reached": 1, "opinion/pages": 30}
+    assert finish_reason("finished", flaky) == "finished"
+    assert evaluate({**flaky, **fetch_stats(flaky)}, "forum") == []
+    assert finish_reason("blocked", dead) == "blocked"
