@@ -115,18 +115,17 @@ class GenericForumAdapter(Adapter):
         body = body_node(block)
         if body is None:
             return None
-        content = without_header_lines(
-            node_text(Selector(root=body), _NOT_BODY), author_of(block, body)
-        )
+        author = author_of(block, body)
+        content = without_header_lines(node_text(Selector(root=body), _NOT_BODY), author)
         # Without an id of its own a post is its floor: a URL fragment is no identity.
         pid = post_id(block) or block.get("id") or f"floor-{index}"
         return Post(
             site=page.site.name,
             kind=self.kind,
-            url=f"{without_fragment(page.url)}#{block.get('id') or f'post-{pid or index}'}",
+            url=f"{without_fragment(page.url)}#{block.get('id') or f'post-{pid}'}",
             title=title,
             content=content,
-            author=author_of(block, body),
+            author=author,
             thread_id=url_key(page.url),
             post_id=pid,
             floor=index,

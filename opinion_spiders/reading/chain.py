@@ -56,7 +56,8 @@ GENERIC, PORTAL, MAIN_TEXT = "generic", "portal", "main_text"
 
 @dataclass
 class Reading:
-    """What was read off a page, by which reader, taken for which kind of page."""
+    """What was read off a page, by which reader (an engine, ``generic``, ``portal`` or
+    ``main_text``), taken for which kind of page (one of :data:`PAGE_KINDS`)."""
 
     parsed: Parsed
     reader: str
