@@ -1,8 +1,10 @@
 """``python -m bench.corpus``: how well ``opinion parse`` reads real pages it never saw.
 
-Every page of ``../shared/corpora/extraction/{forum,article}`` is read the way ``opinion
-parse`` reads a saved page (:func:`opinion_spiders.reading.read_page`, role ``auto``) and the
-text of its posts — the thread title once, then every post's body in page order — is scored
+Every page of ``../shared/corpora/extraction/{forum,article}`` is read the way a crawl reads
+it — ``opinion parse --role thread`` for the forum set, ``--role article`` for the article set,
+as a crawl knows from the link that led to the page (magic-html is told the same, its
+``html_type``) — and again as ``opinion parse`` reads a page of unknown role (``ours, auto``);
+the text of its posts — the thread title once, then every post's body in page order — is scored
 against the hand-marked main text with the magic-html benchmark's own metric: sentences
 (Chinese and Latin sentence ends, line breaks), ``jieba.lcut`` tokens without single spaces,
 ROUGE-L at summary level (the union LCS of each reference sentence against all candidate
@@ -31,6 +33,9 @@ from typing import Any
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpora" / "extraction"
 SETS = ("forum", "article")
+#: The role a crawl gives the pages of each set: a forum's thread links, a portal's article
+#: links. magic-html is told the same (its ``html_type``: forum or article).
+ROLES = {"forum": "thread", "article": "article"}
 _SENTENCE = re.compile(r"(?<=[。！？!?…；])|(?<=[.;])\s+|\n+")
 
 
@@ -106,15 +111,18 @@ def rouge_l_summary(reference: str, candidate: str) -> Score:
     return Score(hits / n, hits / m)
 
 
-def ours(html: bytes, url: str, runtime: Any = None) -> tuple[str, int, float, str]:
-    """Post text as ``opinion parse`` reads the page — the thread title once when the page is
-    taken for a thread, then every post's body; posts, seconds and the reader that won."""
+def ours(
+    html: bytes, url: str, runtime: Any = None, role: str = "auto"
+) -> tuple[str, int, float, str]:
+    """Post text as ``opinion parse --role ROLE`` reads the page — the thread title once when
+    the page is taken for a thread, then every post's body; posts, seconds and the reader
+    that won."""
     from opinion_spiders.errors import ParseError
     from opinion_spiders.reading import read_page
 
     started = time.perf_counter()
     try:
-        reading, _decoded = read_page(html, url, runtime)
+        reading, _decoded = read_page(html, url, runtime, role=role)
     except ParseError:
         return "", 0, time.perf_counter() - started, "none"
     elapsed = time.perf_counter() - started
@@ -144,13 +152,17 @@ def score_page(job: tuple[str, str, dict[str, Any], bool]) -> dict[str, Any]:
         from opinion_spiders.runtime import Runtime
 
         _RUNTIME = Runtime({})
-    text, posts, seconds, reader = ours(html, truth["url"], _RUNTIME)
+    text, posts, seconds, reader = ours(html, truth["url"], _RUNTIME, ROLES[kind])
     mine = rouge_l_summary(truth["content"], text)
     row = {
         "set": kind, "id": page_id, "url": truth["url"], "posts": posts, "seconds": seconds,
         "reader": reader, "precision": mine.precision, "recall": mine.recall, "f1": mine.f1,
         "magic_html_f1": truth.get("magic_html_f1"),
     }  # fmt: skip
+    text, posts, seconds, reader = ours(html, truth["url"], _RUNTIME)
+    auto = rouge_l_summary(truth["content"], text)
+    row.update(a_precision=auto.precision, a_recall=auto.recall, a_f1=auto.f1, a_posts=posts,
+               a_seconds=seconds, a_reader=reader)  # fmt: skip
     if with_trafilatura:
         traf, traf_seconds = trafilatura_text(html, truth["url"])
         theirs = rouge_l_summary(truth["content"], traf)
@@ -176,6 +188,11 @@ def report(rows: Sequence[dict[str, Any]], worst: int) -> str:
         with_post = sum(1 for x in part if x["posts"]) / len(part)
         ms = statistics.median(x["seconds"] for x in part) * 1000
         lines.append(f"{kind:<8}{'ours':<13}{p:>7.3f}{r:>7.3f}{f:>9.3f}{with_post:>9.0%}{ms:>9.1f}")
+        p, r, f = f1_mean(part, "a_")
+        with_post = sum(1 for x in part if x["a_posts"]) / len(part)
+        ms = statistics.median(x["a_seconds"] for x in part) * 1000
+        side = "ours, auto"
+        lines.append(f"{'':<8}{side:<13}{p:>7.3f}{r:>7.3f}{f:>9.3f}{with_post:>9.0%}{ms:>9.1f}")
         if "t_f1" in part[0]:
             p, r, f = f1_mean(part, "t_")
             ms = statistics.median(x["t_seconds"] for x in part) * 1000

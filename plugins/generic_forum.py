@@ -62,7 +62,7 @@ _TOKEN_PARTS = re.compile(r"[-_:]+|(?<=[a-z])(?=[A-Z])")
 _ID_DIGITS = re.compile(r"(\d{2,})")
 _BODY_TAGS = ("div", "section", "article", "td", "p")
 _PROFILE = re.compile(r"user|member|profile|space|/u/|uid=|[?&]un=", re.I)
-_SKIP = {"script", "style", "noscript", "head", "nav", "footer", "header"}
+_SKIP = {"script", "style", "noscript", "head", "nav", "footer", "header", "aside"}
 _MIN_BODY = 8
 _OPENING_LEVELS = 3
 _OPENING_MIN = 40

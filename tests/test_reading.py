@@ -154,3 +154,82 @@ def test_reading_generic_posts_lose_board_template_and_header_lines() -> None:
     reading, _ = read_page(html.encode(), "https://board.example.org/t/78")
     assert reading.reader == "generic"
     assert [p.content for p in reading.parsed.posts] == BODIES
+
+
+#: A story with a discussion under it, on no known engine: the opening story stands in a
+#: block of its own kind, each comment is signed and dated.
+STORY_WITH_COMMENTS = """<html><head><title>Water price rise again? - Town Board</title></head>
+<body><h1>Water price rise again?</h1>
+<div class="topic"><div class="topic-body"><p>{opener}</p></div></div>
+<div class="comments">{comments}</div></body></html>"""
+COMMENT = """<div class="comment"><a class="nick" href="/user/{who}">{who}</a>
+<time>2024-05-1{n} 10:0{n}</time><div class="comment-content"><p>{body}</p></div></div>"""
+OPENER = "The water company raised the price again this month, the second rise this year."
+
+
+def _story(comments: list[str]) -> str:
+    who = ("alice", "bob", "carol", "dave")
+    return STORY_WITH_COMMENTS.format(
+        opener=OPENER,
+        comments="".join(
+            COMMENT.format(n=i + 1, who=who[i % 4], body=b) for i, b in enumerate(comments)
+        ),
+    )
+
+
+def _reached_as(role: str, html: str, url: str) -> Page:
+    site = Site(name="town", kind="forum", engine="generic", start_urls=(url,))
+    return Page(url, html, role, site, datetime.now(UTC))
+
+
+def test_reading_thread_role_reads_the_opening_post_the_blocks_leave_out() -> None:
+    """Reached as a thread, a page whose signed comments stand apart from its opening story
+    gives the story as floor 1 and every comment after it, in page order."""
+    bodies = [*BODIES, "The review next month will not lower anything, it never does here."]
+    url = "https://board.example.org/topic/81"
+    reading = read(_reached_as("thread", _story(bodies), url), [], RUNTIME.adapters)
+    assert (reading.kind, reading.reader) == ("thread", "generic")
+    posts = reading.parsed.posts
+    assert OPENER in posts[0].content
+    assert not any(body in posts[0].content for body in bodies)
+    assert [p.content for p in posts[1:]] == bodies
+    assert [p.floor for p in posts] == [1, 2, 3, 4, 5]
+    assert [p.author for p in posts[1:]] == ["alice", "bob", "carol", "dave"]
+
+
+def test_reading_thread_role_keeps_main_text_when_blocks_are_elsewhere() -> None:
+    """Signed blocks that the main text does not hold (a sidebar of latest posts) are not the
+    thread: the page reached as a thread is read as its main text."""
+    sidebar = "".join(
+        COMMENT.format(n=i + 1, who=w, body=f"Latest post {i} about parking fees in the city")
+        for i, w in enumerate(("erin", "frank", "gina"))
+    )
+    html = (
+        "<html><head><title>Notes</title></head><body>"
+        f"<div class='main'><p>{PARAGRAPH * 4}</p></div>"
+        f"<aside class='latest'>{sidebar}</aside></body></html>"
+    )
+    reading = read(_reached_as("thread", html, "https://board.example.org/t/5"), [],
+                   RUNTIME.adapters)  # fmt: skip
+    (post,) = reading.parsed.posts
+    assert reading.reader == "main_text" and reading.kind == "thread"
+    assert "new water policy" in post.content and "parking fees" not in post.content
+
+
+def test_reading_article_role_leaves_readers_comments_out() -> None:
+    """Reached as an article, the story is the post; its readers' comments are not."""
+    html = ARTICLE.replace(
+        '<ul class="more">',
+        '<div class="comments">'
+        + "".join(
+            COMMENT.format(n=i + 1, who=w, body=b)
+            for i, (w, b) in enumerate(zip(("alice", "bob", "carol"), BODIES, strict=True))
+        )
+        + '</div><ul class="more">',
+    )
+    url = "https://news.example.com/2024/05/12/water.html"
+    reading = read(_reached_as("article", html, url), [], RUNTIME.adapters)
+    (post,) = reading.parsed.posts
+    assert reading.kind == "article"
+    assert "criticised for months" in post.content
+    assert not any(body[:30] in post.content for body in BODIES)

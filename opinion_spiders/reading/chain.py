@@ -8,7 +8,9 @@ declares itself an article (its metas) over a dated body is an article; then rep
 blocks that account for the main text make a thread, a headline over a body that does an
 article; and otherwise the main text itself is one post of low confidence. A
 listing comes out as links only where the page has no main text of its own, so an article is
-never read as its related links. The :class:`Reading` says which reader won, what kind of page
+never read as its related links. A page reached by a link whose role says what it is reads as
+that: a thread's posts (with the opening post the blocks leave out) or its main text with its
+comments; an article's body or its main text without them. The :class:`Reading` says which reader won, what kind of page
 it took the page for and how sure it is.
 """
 
@@ -23,7 +25,7 @@ from opinion_spiders.adapters import Adapter, Page, Parsed
 from opinion_spiders.encoding import Decoded, decode_html
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
-from opinion_spiders.reading.main_text import coverage, main_text
+from opinion_spiders.reading.main_text import MIN_TEXT, bigrams, coverage, main_text
 from opinion_spiders.sites import Site
 from opinion_spiders.text.fingerprints import url_key
 
@@ -38,6 +40,12 @@ CONTENT_ROLES = ("thread", "article", "auto")
 ENGINE_SURE = 0.5
 #: Share of the main text a thread reader's posts must account for.
 THREAD_COVERAGE = 0.9
+#: A signed discussion (see :func:`_authored`) on a page reached as a thread is its posts when
+#: they hold this share of the main text and the main text holds ``SIGNED_INSIDE`` of theirs.
+SIGNED_COVERAGE = 0.75
+SIGNED_INSIDE = 0.9
+#: A line of main text is missed by the posts when less than this share of it is theirs.
+MISSED_SHARE = 0.5
 #: Share of the main text an article body must account for (less: comments or replies
 #: hold the rest, and the main text reads the page better).
 ARTICLE_COVERAGE = 0.75
@@ -104,7 +112,77 @@ def read(
         listing = listing or reading
     if page.role not in CONTENT_ROLES:
         raise ParseError("unreadable", "; ".join(tried) or "no engine for the page")
+    if page.role == "thread":
+        return _as_thread(page, adapters, tried)
+    if page.role == "article":
+        return _as_article(page, adapters, tried)
     return _fall_back(page, adapters, tried, listing)
+
+
+def _as_thread(page: Page, adapters: Mapping[str, type[Adapter]], tried: list[str]) -> Reading:
+    """A page reached as a thread (a forum's thread link): its posts, the opening post read
+    off the main text where the post blocks leave it out, else the main text as one post."""
+    text = main_text(page.text, page.url)
+    thread = _try(adapters.get(GENERIC), page, "thread", tried)
+    if thread and thread.page_type == "notice":
+        return Reading(thread, GENERIC, "notice", 0.5, tried)
+    if thread and len(thread.posts) > 1:
+        joined = _joined(thread.posts)
+        threaded = coverage(joined, text)
+        # A signed discussion that lies inside the main text but leaves some of it out
+        # (an opening post above the replies, a question above its answers).
+        signed = (
+            _authored(thread)
+            and threaded >= SIGNED_COVERAGE
+            and coverage(text, joined) >= SIGNED_INSIDE
+        )
+        if threaded >= THREAD_COVERAGE or signed:
+            missed = _missed(text, thread.posts) if threaded < THREAD_COVERAGE else ""
+            if missed:
+                _open_with(thread, _main_text_post(page, missed, "thread"))
+            return Reading(_as_site(thread, page), GENERIC, "thread", round(threaded, 2), tried)
+        tried.append(f"{GENERIC}: its posts hold {threaded:.0%} of the main text")
+    if text:
+        post = _main_text_post(page, text, "thread")
+        return Reading(Parsed(posts=[post]), MAIN_TEXT, "thread", MAIN_TEXT_CONFIDENCE, tried)
+    raise ParseError("unreadable", "; ".join(tried) or "no text on the page")
+
+
+def _missed(text: str, posts: Sequence[Post]) -> str:
+    """The lines of the main text that no post holds (most of their character pairs absent
+    from every post), '' when they add up to too little to be a post."""
+    held = bigrams(_joined(posts))
+    out = [
+        line for line in text.split("\n")
+        if (want := bigrams(line)) and len(want & held) < MISSED_SHARE * len(want)
+    ]  # fmt: skip
+    rest = "\n".join(out)
+    return rest if len("".join(rest.split())) >= MIN_TEXT else ""
+
+
+def _open_with(parsed: Parsed, opener: Post) -> None:
+    """Put ``opener`` first and number the floors again."""
+    parsed.posts.insert(0, opener)
+    for floor, post in enumerate(parsed.posts, 1):
+        post.floor = floor
+
+
+def _as_article(page: Page, adapters: Mapping[str, type[Adapter]], tried: list[str]) -> Reading:
+    """A page reached as an article (a portal's article link): the article reader's body,
+    else the main text without comments — a story's readers' comments are not the story."""
+    text = main_text(page.text, page.url, comments=False)
+    article = _try(adapters.get(PORTAL), page, "article", tried)
+    if article and article.page_type == "notice":
+        return Reading(article, PORTAL, "notice", 0.5, tried)
+    if article and article.posts:
+        covered = coverage(article.posts[0].content, text)
+        if covered >= ARTICLE_COVERAGE or not text or _dated_story(article):
+            return Reading(_as_site(article, page), PORTAL, "article", min(1.0, covered), tried)
+        tried.append(f"{PORTAL}: its body holds {covered:.0%} of the main text")
+    if text:
+        post = _main_text_post(page, text, "article")
+        return Reading(Parsed(posts=[post]), MAIN_TEXT, "article", MAIN_TEXT_CONFIDENCE, tried)
+    raise ParseError("unreadable", "; ".join(tried) or "no text on the page")
 
 
 def _fall_back(
