@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from opinion_spiders import cli_tools, cli_watch, match_text
+from opinion_spiders import cli_search, cli_tools, cli_watch, match_text
 from opinion_spiders.errors import ConfigError
 
 
@@ -163,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("plugins", cmd_plugins, "loaded plugins, the hooks each implements, and failures")
     match_text.register(add)
     cli_tools.register(add)
+    cli_search.register(add)
     return parser
 
 

@@ -191,7 +191,7 @@ def cmd_new_site(args: argparse.Namespace, runtime: Runtime) -> int:
 
 def register(add: Any) -> None:
     """Add ``parse`` and ``explain`` to the ``opinion`` parser (``add`` is cli.py's helper)."""
-    parse = add("parse", _with_runtime(cmd_parse), "parse one saved page or URL with an adapter")
+    parse = add("parse", with_runtime(cmd_parse), "parse one saved page or URL with an adapter")
     parse.add_argument("source", help="a saved page (FILE) or an http(s) URL")
     group = parse.add_mutually_exclusive_group()
     group.add_argument("--engine", help="the adapter engine (default: chosen from the page)")
@@ -200,7 +200,7 @@ def register(add: Any) -> None:
     parse.add_argument("--role", default="auto", help="listing|thread|article|feed|index|auto")
     parse.add_argument("--json", action="store_true", help="JSON Lines, one object per post/link")
     new = add(
-        "new-site", _with_runtime(cmd_new_site), "declare a site, or scaffold a custom adapter"
+        "new-site", with_runtime(cmd_new_site), "declare a site, or scaffold a custom adapter"
     )
     new.add_argument("name")
     new.add_argument(
@@ -213,12 +213,12 @@ def register(add: Any) -> None:
     )
     new.add_argument("--root", default=".", help="project checkout to write plugins/ and tests/ in")
     new.add_argument("--page", help="a saved page of the site for the custom adapter's test")
-    explain = add("explain", _with_runtime(cmd_explain), "why a stored post scored what it did")
+    explain = add("explain", with_runtime(cmd_explain), "why a stored post scored what it did")
     explain.add_argument("post_id")
     explain.add_argument("--json", action="store_true")
 
 
-def _with_runtime(func: Any) -> Any:
+def with_runtime(func: Any) -> Any:
     def run(args: argparse.Namespace) -> int:
         from opinion_spiders.cli import overrides
         from opinion_spiders.crawl import project_settings

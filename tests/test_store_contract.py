@@ -521,3 +521,31 @@ def test_store_merge_clusters_of_one_writes_nothing(any_store: Store) -> None:
     assert any_store.count("clusters") == 0
     with pytest.raises(ValueError):
         any_store.merge_clusters({})
+
+
+def test_store_select_posts_by_every_filter_newest_first(any_store: Store) -> None:
+    from opinion_spiders.stores.base import PostFilter
+
+    hour = timedelta(hours=1)
+    docs = [
+        post("a", "1", "1", published_at=T0, score=5.0, matches=[match("graft")]),
+        post("a", "1", "2", published_at=T0 + hour, floor=2, kind="forum",
+             entities=[{"id": "bureau", "name": "某局", "kind": "org"}]),
+        post("b", "2", "1", published_at=T0 + 2 * hour, kind="portal", score=30.0,
+             matches=[match("graft"), match("fees")]),
+        post("b", "3", "1", published_at=T0 + 3 * hour, kind="portal", score=1.0),
+    ]  # fmt: skip
+    any_store.upsert_posts(docs)
+
+    def ids(**kw: Any) -> list[str]:
+        return [p["_id"] for p in any_store.select_posts(PostFilter(**kw))]
+
+    assert ids() == ["b:3:1", "b:2:1", "a:1:2", "a:1:1"]
+    assert ids(since=T0 + hour, until=T0 + 3 * hour) == ["b:2:1", "a:1:2"]
+    assert ids(sites=("a",)) == ["a:1:2", "a:1:1"]
+    assert ids(kinds=("portal",)) == ["b:3:1", "b:2:1"]
+    assert ids(rules=("graft",)) == ["b:2:1", "a:1:1"]
+    assert ids(rules=("fees",), sites=("a",)) == []
+    assert ids(entities=("bureau",)) == ["a:1:2"]
+    assert ids(min_score=5.0) == ["b:2:1", "a:1:1"]
+    assert [p["_id"] for p in any_store.select_posts(PostFilter(), limit=2)] == ["b:3:1", "b:2:1"]

@@ -10,8 +10,8 @@ article; and otherwise the main text itself is one post of low confidence. A
 listing comes out as links only where the page has no main text of its own, so an article is
 never read as its related links. A page reached by a link whose role says what it is reads as
 that: a thread's posts (with the opening post the blocks leave out) or its main text with its
-comments; an article's body or its main text without them. The :class:`Reading` says which reader won, what kind of page
-it took the page for and how sure it is.
+comments; an article's body or its main text without them. The :class:`Reading` says which
+reader won, what kind of page it took the page for and how sure it is.
 """
 
 from __future__ import annotations

@@ -8,12 +8,29 @@ gives back what it was given (datetimes tz-aware, UTC). Collections, as DESIGN.m
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 COLLECTIONS = ("posts", "clusters", "alerts", "runs", "crawl_state")
 #: What :meth:`Store.find_band_candidates` returns of each post.
 CANDIDATE_FIELDS = ("_id", "cluster_id", "minhash", "site", "author", "published_at", "crawled_at")
+
+
+@dataclass(frozen=True)
+class PostFilter:
+    """Which stored posts an analyst's list holds (``opinion search``/``export``): ``time`` in
+    ``[since, until)``, on one of ``sites``/``kinds``, that fired one of ``rules``, name one of
+    ``entities`` (watched entity ids) and score at least ``min_score``; an empty field leaves
+    that condition out."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    sites: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    entities: tuple[str, ...] = ()
+    min_score: float | None = None
 
 
 class StoreUnavailable(Exception):
@@ -138,6 +155,10 @@ class Store(Protocol):
         """Posts with ``time`` in ``[since, until)`` whose search ``terms`` hold one of
         ``terms``, that name one of ``entities`` (``entities.id``) or fired one of ``rules``
         (``matches.rule``), newest first; none when all three are empty (watch plans)."""
+
+    def select_posts(self, selection: PostFilter, limit: int = 10_000) -> list[dict[str, Any]]:
+        """Posts that pass ``selection``, newest ``time`` first, at most ``limit`` (each
+        condition on an indexed field)."""
 
     def find_alerts(
         self, since: datetime | None = None, limit: int = 100, status: Sequence[str] = ()

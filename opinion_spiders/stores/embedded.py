@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from opinion_spiders.stores import _embedded_clusters as _clusters
-from opinion_spiders.stores import _sqlite, _watched
+from opinion_spiders.stores import _select, _sqlite, _watched
 from opinion_spiders.stores._docs import (
     check_field,
     dumps,
@@ -26,7 +26,7 @@ from opinion_spiders.stores._docs import (
     ordered_counts,
     set_path,
 )
-from opinion_spiders.stores.base import COLLECTIONS, StoreUnavailable
+from opinion_spiders.stores.base import COLLECTIONS, PostFilter, StoreUnavailable
 
 FILENAME = "opinion.sqlite3"
 BUSY_TIMEOUT = 30.0
@@ -277,6 +277,9 @@ class EmbeddedStore:
     ) -> list[dict[str, Any]]:
         query = _watched.sqlite_query(since, until, terms, entities, rules, limit)
         return [loads(doc) for (doc,) in self._query(*query)] if query else []
+
+    def select_posts(self, selection: PostFilter, limit: int = 10_000) -> list[dict[str, Any]]:
+        return [loads(doc) for (doc,) in self._query(*_select.sqlite_query(selection, limit))]
 
     def find_alerts(
         self, since: datetime | None = None, limit: int = 100, status: Sequence[str] = ()

@@ -23,12 +23,12 @@ from pymongo.errors import (
     OperationFailure,
 )
 
-from opinion_spiders.stores import _watched
+from opinion_spiders.stores import _select, _watched
 from opinion_spiders.stores._docs import check_field, ordered_counts
 from opinion_spiders.stores._mongo_clusters import LIVE, MongoClusters
 from opinion_spiders.stores._mongo_locks import COLLECTION as LOCKS
 from opinion_spiders.stores._mongo_locks import DocLocks, NoLocks, needs_locks
-from opinion_spiders.stores.base import CANDIDATE_FIELDS, COLLECTIONS, StoreUnavailable
+from opinion_spiders.stores.base import CANDIDATE_FIELDS, COLLECTIONS, PostFilter, StoreUnavailable
 
 Doc = dict[str, Any]
 NAMESPACE_EXISTS = 48  # the server's code for "collection already exists"
@@ -277,6 +277,11 @@ class MongoStore:
         order = [("time", DESCENDING), ("_id", ASCENDING)]
         with self._guard() as db:
             return list(db.posts.find(query).sort(order).limit(limit))
+
+    def select_posts(self, selection: PostFilter, limit: int = 10_000) -> list[dict[str, Any]]:
+        order = [("time", DESCENDING), ("_id", ASCENDING)]
+        with self._guard() as db:
+            return list(db.posts.find(_select.mongo_query(selection)).sort(order).limit(limit))
 
     def find_alerts(
         self, since: datetime | None = None, limit: int = 100, status: Sequence[str] = ()

@@ -1,0 +1,123 @@
+"""Search over stored posts with the keyword rules' own matching (``opinion search``).
+
+A query is a tiny rule: its words must all be found, ``A|B`` finds one of them, ``-A`` must not
+be found, and ``"A B"`` (quoted inside the query) is a phrase — words in sequence, as in a rule
+file. Words are matched exactly as rules match them: width, case and traditional → simplified
+folded, separators between Hanzi dropped (贪*污 is 贪污), whole words by jieba's segmentation
+unless ``substring`` is asked for. A reply is matched on its own text; only an opening post or
+an article on its title too (a reply carries its thread's title, which would otherwise make
+every reply of a thread a hit).
+
+The store first narrows by the filter (time, site, kind, rule, entity, score — each an indexed
+field), newest first; the query is then matched on at most ``scan`` of those posts, and a
+result says when that bound cut the search short.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from opinion_spiders.errors import ConfigError
+from opinion_spiders.stores.base import PostFilter, Store
+from opinion_spiders.text.rules import Group, Item, Rule, Term
+
+#: Posts the query is matched on at most, newest first, unless told otherwise.
+DEFAULT_SCAN = 20_000
+
+
+@dataclass
+class Found:
+    """One post a search found, with where the query's words are in it."""
+
+    post: dict[str, Any]
+    hits: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class SearchResult:
+    found: list[Found]
+    scanned: int
+    #: True when ``scan`` posts were matched and older ones passing the filter were not.
+    cut_short: bool
+
+
+def parse_query(text: str, *, substring: bool = False) -> Rule | None:
+    """The rule a query stands for; None for an empty query (every post the filter selects)."""
+    try:
+        parts = shlex.split(text)
+    except ValueError as exc:
+        raise ConfigError("query", text, f"cannot read it ({exc}); close every quote") from None
+    wanted: list[Item] = []
+    unwanted: list[Item] = []
+    for part in parts:
+        negated = part.startswith("-") and len(part) > 1
+        words = [w for w in (part[1:] if negated else part).split("|") if w.strip()]
+        if not words:
+            raise ConfigError("query", text, f"{part!r} names no word")
+        terms = [Term(" ".join(w.split()), substring=substring) for w in words]
+        item: Item = terms[0] if len(terms) == 1 else Group("any", tuple(terms))
+        (unwanted if negated else wanted).append(item)
+    if not wanted:
+        if unwanted:
+            raise ConfigError("query", text, "give at least one word to find, not only -words")
+        return None
+    return Rule(id="search", name="search", all_of=tuple(wanted), none_of=tuple(unwanted))
+
+
+def search_fields(post: dict[str, Any]) -> dict[str, str]:
+    """The text a query is matched on: content, and the title for an opening post/article."""
+    fields = {"content": str(post.get("content") or "")}
+    floor = post.get("floor")
+    if floor is None or floor <= 1:
+        fields["title"] = str(post.get("title") or "")
+    return fields
+
+
+def search(
+    store: Store,
+    query: Rule | None,
+    selection: PostFilter,
+    *,
+    limit: int = 20,
+    scan: int = DEFAULT_SCAN,
+) -> SearchResult:
+    """The newest posts passing ``selection`` that the ``query`` finds, at most ``limit``."""
+    from opinion_spiders.text.rules import Matcher
+    from opinion_spiders.text.segment import Segmenter
+
+    posts = store.select_posts(selection, limit=scan if query is not None else limit)
+    if query is None:
+        found = [Found(post) for post in posts[:limit]]
+        return SearchResult(found, len(posts), cut_short=False)
+    matcher = Matcher([query], Segmenter())
+    found = []
+    scanned = 0
+    for post in posts:
+        scanned += 1
+        fired = matcher.match(search_fields(post))
+        if fired:
+            found.append(Found(post, fired[0]["hits"]))
+            if len(found) >= limit:
+                break
+    return SearchResult(found, scanned, cut_short=len(posts) >= scan and len(found) < limit)
+
+
+def marked(text: str, spans: Sequence[tuple[int, int]], width: int = 60) -> str:
+    """A snippet of ``text`` around its first span with every span in it marked 【…】."""
+    if not spans:
+        return " ".join(text[: width * 2].split())
+    ordered = sorted(set(spans))
+    start = max(0, ordered[0][0] - width)
+    end = min(len(text), ordered[0][1] + width)
+    out, at = [], start
+    for s, e in ordered:
+        if s < at or e > end:
+            continue
+        out += [text[at:s], "【", text[s:e], "】"]
+        at = e
+    out.append(text[at:end])
+    snippet = " ".join("".join(out).split())
+    return ("…" if start else "") + snippet + ("…" if end < len(text) else "")
