@@ -3,7 +3,10 @@ best, ties go to the version valid when the page was fetched, and posts record t
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -108,3 +111,17 @@ def test_discuz_pages_go_to_their_generation(text: str, url: str, version: type)
 )
 def test_tieba_pages_go_to_their_generation(text: str, version: type) -> None:
     assert TiebaAdapter.pick(text, "https://tieba.baidu.com/f?kw=x") is version
+
+
+def test_readme_versioned_example_picks_each_layout() -> None:
+    """The README's versioned adapter runs as shown and hands each layout to its version."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    (block,) = [b for b in re.findall(r"```python\n(.*?)```", readme, re.S)
+                if "(VersionedAdapter)" in b]  # fmt: skip
+    scope: dict[str, Any] = {}
+    exec(compile(block, "README.md", "exec"), scope)
+    board = scope["BoardAdapter"]
+    assert board.versions == ("v2", "v1")
+    assert board.pick('<ul class="postlist">', "https://b.example/t/1").name == "v1"
+    assert board.pick('<li data-post-id="9">', "https://b.example/t/1").name == "v2"
+    assert board.pick("<p>other</p>", "https://b.example/t/1") is None

@@ -187,6 +187,7 @@ ENGINE_PAGES = [
     ("flarum", "flarum/discussion_rendered", 3),
     ("flarum", "flarum/discussion_payload", 3),
     ("nodebb", "nodebb/topic_rendered", 3),
+    ("nodebb", "nodebb/topic_ajaxify_data", 3),
     ("mybb", "mybb/showthread_default", 2),
     ("discuz", "discuz/d6_viewthread_nogenerator_gbk", 3),
     ("homeland", "homeland/topic_replies", 4),
