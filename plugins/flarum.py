@@ -175,7 +175,7 @@ class FlarumAdapter(Adapter):
             did, slug = str(res.get("id")), str(attrs.get("slug") or "")
             count = attrs.get("commentCount")
             replies = count - 1 if isinstance(count, int) and count > 0 else 0
-            url = absolute(page.url, f"/d/{did}-{slug}" if slug else f"/d/{did}") or ""
+            url = absolute(page.url, f"/d/{discussion_slug(did, slug)}") or ""
             meta = {"tid": did, "title": squash(str(attrs.get("title") or "")), "replies": replies}
             links.append(Link(url, "thread", key=f"thread:{did}", state=str(replies), meta=meta))
         return links + self.next_listing(page)
@@ -211,6 +211,14 @@ def api_document(page: Page) -> dict[str, Any] | None:
         return None
     document = payload.get("apiDocument") or payload.get("document")
     return document if isinstance(document, dict) else None
+
+
+def discussion_slug(did: str, slug: str) -> str:
+    """The discussion's part of its URL: 1.x documents give it whole (``1187-title``, the
+    slug driver's), the betas only the title's slug."""
+    if not slug or slug == did or slug.startswith(f"{did}-"):
+        return slug or did
+    return f"{did}-{slug}"
 
 
 def next_list_page(page: Page, document: dict[str, Any]) -> list[Link]:

@@ -240,3 +240,17 @@ def test_named_engines_do_not_sniff_other_pages(name: str) -> None:
         if cls.engine == engine:
             continue
         assert cls.sniff(page.text, spec["url"]) < 0.5, (cls.engine, name)
+
+
+@pytest.mark.parametrize(
+    ("slug", "path"),
+    [("1187-dixia-cheku", "/d/1187-dixia-cheku"), ("dixia-cheku", "/d/1187-dixia-cheku"),
+     ("", "/d/1187")],
+)  # fmt: skip
+def test_flarum_list_links_follow_the_discussion_route(slug: str, path: str) -> None:
+    """1.x documents give a discussion's slug whole (``ID-title``), the betas the title's
+    slug only: either way the link is the discussion's own route, its state the replies."""
+    page = Page("https://f.example/", "<html></html>", "listing", SITE, NOW)
+    found = {"type": "discussions", "id": "1187", "attributes": {"slug": slug, "commentCount": 3}}
+    (link,) = FlarumAdapter().payload_links(page, [found])
+    assert (link.url, link.key, link.state) == (f"https://f.example{path}", "thread:1187", "2")
