@@ -30,6 +30,10 @@ class Post:
     published_text: str = ""
     replies: int | None = None
     views: int | None = None
+    #: Net votes (or likes) the page shows for the post, where it shows them (Q&A answers).
+    votes: int | None = None
+    #: A Q&A answer the asker accepted: True, False; None where the page has no such notion.
+    accepted: bool | None = None
     source: str = ""
     adapter: str = ""
     adapter_version: str = ""

@@ -36,17 +36,27 @@ OLD_MARKERS = (
 _OLD_URL = re.compile(r"/(?:viewthread|forumdisplay)\.php\?")
 
 
-def page_version(text: str, sel: Selector, url: str = "") -> str:
-    """ "x3" or "7": the generator meta (or X3's ``tipsinfo``) first, then markup only 6/7
-    has (``t_msgfont`` post bodies, ``postauthor`` cells …), then a 6/7 URL shape."""
+def declared_version(text: str) -> str | None:
+    """ "x3" or "7" as the generator meta (or X3's ``tipsinfo``) says, else None."""
     found = _GENERATOR.search(text[:20000]) or _TIPS.search(text)
     if found:
         return "x3" if found.group(1).strip().upper().startswith("X") else "7"
+    return None
+
+
+def version_marks(text: str, url: str = "") -> str | None:
+    """ "x3" or "7" where the page says which, else None: the declared version first, then
+    markup only 6/7 has (``t_msgfont`` post bodies, ``postauthor`` cells …), then a 6/7 URL
+    shape."""
+    declared = declared_version(text)
+    if declared:
+        return declared
+    sel = Selector(text=text or "<html/>")
     if sel.css(OLD_MARKERS):
         return "7"
     if _OLD_URL.search(url) and not sel.css(".t_f[id^=postmessage_], #threadlisttableid"):
         return "7"
-    return "x3"
+    return None
 
 
 def page_kind(sel: Selector, role: str) -> str:

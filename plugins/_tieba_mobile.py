@@ -22,10 +22,6 @@ _FORUM_NAME = re.compile(
 _SCALE = {"W": 10_000, "万": 10_000, "K": 1_000, "亿": 100_000_000}
 
 
-def is_mobile(sel: Selector) -> bool:
-    return bool(sel.css(MOBILE_MARKERS))
-
-
 def mobile_links(page: Page) -> list[Link]:
     """One keyed link per thread (state = reply count); pinned ones flagged ``sticky``."""
     sel = page.selector

@@ -1,8 +1,11 @@
 """Discuz! forums (the engine behind most Chinese forums): board index, thread lists
 (``forumdisplay``), threads (``viewthread``) and ``showmessage`` notice pages.
 
-Reads two page versions, picked by markers on the page: "x3" (X3.x templates, ``forum.php?mod=…``
-or rewritten ``thread-TID-1-1.html``) and "7" (Discuz! 6/7, ``viewthread.php``, mostly GBK).
+Two page versions, each a page object picked by its markers (see
+:class:`opinion_spiders.adapters.VersionedAdapter`): :class:`DiscuzX3Page` (X3.x templates,
+``forum.php?mod=…`` or rewritten ``thread-TID-1-1.html``) and :class:`Discuz7Page` (Discuz! 6/7,
+``viewthread.php``, mostly GBK). Both generations share their floors' ids and the board index;
+they differ in their thread-list rows and in the markup that tells them apart.
 """
 
 from __future__ import annotations
@@ -12,17 +15,18 @@ import re
 import pluggy
 from parsel import Selector
 
-from opinion_spiders.adapters import Adapter, Link, Page, Parsed
+from opinion_spiders.adapters import Adapter, Link, Page, PageVersion, Parsed, VersionedAdapter
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
 from plugins._discuz_old import (
     board_name,
+    declared_version,
     listing_info,
     old_thread_link,
     old_tid,
     page_kind,
-    page_version,
     thread_counts,
+    version_marks,
 )
 from plugins._html import (
     absolute,
@@ -63,39 +67,24 @@ _OLD_BODY = re.compile(
 _POSTED = re.compile(r"发表于\s*(\d{4}-\d{1,2}-\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?)")
 
 
-class DiscuzAdapter(Adapter):
-    """Discuz! X3.x ("x3") and Discuz! 6/7 ("7"); every post records the version it came from."""
-
-    engine = "discuz"
-    kind = "forum"
-    version = "x3"
-    versions = ("x3", "7")
-
-    @classmethod
-    def sniff(cls, text: str, url: str) -> float:
-        head = text[:30000]
-        if _GENERATOR.search(head) and "generator" in head:
-            return 0.95
-        if "Powered by Discuz!" in text or "discuz_uid" in head or "tipsinfo" in text[-4000:]:
-            return 0.9
-        if _OLD_BODY.search(text):
-            return 0.8
-        if re.search(r"(forum\.php\?mod=|viewthread\.php\?tid=|thread-\d+-\d+-\d+\.html)", url):
-            return 0.5
-        return 0.0
+class DiscuzPage(PageVersion):
+    """What both generations share: notices, the page kind, the board index and the floors of
+    a thread. A version adds how it recognises itself and how it reads a thread-list row."""
 
     def parse(self, page: Page) -> Parsed:
         found = detect_notice(page.text, page.url)
         if found:
             return Parsed(page_type="notice", notice_kind=found[0], notice=found[1])
-        sel = page.selector
-        version = page_version(page.text, sel, page.url)
-        kind = page_kind(sel, page.role)
+        kind = page_kind(page.selector, page.role)
         if kind == "thread":
-            return self.parse_thread(page, version)
+            return self.parse_thread(page)
         if kind == "listing":
-            return Parsed(links=self.listing_links(page, version))
+            return Parsed(links=self.listing_links(page))
         return Parsed(links=self.board_links(page))
+
+    def thread_link(self, page: Page, row: Selector) -> Link | None:  # pragma: no cover
+        """One ``tbody`` row of the version's thread list."""
+        raise NotImplementedError
 
     def board_links(self, page: Page) -> list[Link]:
         """Board index: one listing link per board (``forumdisplay`` or ``forum-N-1.html``)."""
@@ -115,7 +104,7 @@ class DiscuzAdapter(Adapter):
                 link.meta["board"] = name
         return list(seen.values())
 
-    def listing_links(self, page: Page, version: str = "x3") -> list[Link]:
+    def listing_links(self, page: Page) -> list[Link]:
         """Thread list: a keyed link per thread (state = reply count) and the next page, whose
         meta carries the board's figures (name, threads, today, pages)."""
         sel = page.selector
@@ -124,41 +113,16 @@ class DiscuzAdapter(Adapter):
         )
         if not rows and not sel.css("#threadlisttableid, #threadlist"):
             raise ParseError("no_threads", f"no Discuz! thread list on {page.url}")
-        read = old_thread_link if version == "7" else self.thread_link
         info = listing_info(sel)
-        links = [link for row in rows if (link := read(page, row))]
+        links = [link for row in rows if (link := self.thread_link(page, row))]
         for link in links:
-            link.meta.update(forum=info["forum"], version=version)
+            link.meta.update(forum=info["forum"], version=self.name)
         nxt = absolute(page.url, sel.css(NEXT_PAGE).get())
         if nxt:
             links.append(Link(nxt, "listing", meta=info))
         return links
 
-    def thread_link(self, page: Page, row: Selector) -> Link | None:
-        """One ``tbody`` row of an X3 thread list; a relative time gives way to its ``title``."""
-        tid = row.attrib["id"].rpartition("_")[2]
-        title = row.css("a.xst")
-        url = absolute(page.url, title.attrib.get("href")) if title else None
-        if not url or not tid.isdigit():
-            return None
-        replies = to_int(row.css("td.num a.xi2::text").get()) or 0
-        by = row.css("td.by")
-        em = by[0].css("em") if by else []
-        href = by.css("cite a::attr(href)").get() or "" if by else ""
-        meta = {
-            "tid": tid,
-            "title": squash(title.xpath("string()").get()),
-            "replies": replies,
-            "views": to_int(row.css("td.num em::text").get()),
-            "author": squash(by.css("cite a::text").get()) if by else "",
-            "author_id": query_param(href.replace("&amp;", "&"), "uid"),
-            "published_text": title_or_text(em[0]) if em else "",
-            "shown_text": squash(em[0].xpath("string()").get()) if em else "",
-            "sticky": row.attrib["id"].startswith("stick"),
-        }
-        return Link(url, "thread", key=f"thread:{tid}", state=str(replies), meta=meta)
-
-    def parse_thread(self, page: Page, version: str = "x3") -> Parsed:
+    def parse_thread(self, page: Page) -> Parsed:
         """A thread page: one post per floor, and the next page of the thread."""
         sel = page.selector
         title = squash(sel.css("#thread_subject").xpath("string()").get())
@@ -172,7 +136,7 @@ class DiscuzAdapter(Adapter):
         for node in floor_blocks(sel):
             post = self.floor(page, node, title, tid)
             if post is not None:
-                post.adapter_version, post.source = version, board
+                post.source = board
                 posts.append(post)
         if not posts:
             raise ParseError("no_posts", f"no Discuz! floors on {page.url}")
@@ -196,7 +160,7 @@ class DiscuzAdapter(Adapter):
         href = author.attrib.get("href", "") if author else ""
         return Post(
             site=page.site.name,
-            kind=self.kind,
+            kind=self.adapter.kind,
             url=f"{without_fragment(page.url)}#pid{pid}",
             title=title,
             content=node_text(body[0], BODY_NOISE),
@@ -206,8 +170,8 @@ class DiscuzAdapter(Adapter):
             post_id=pid,
             floor=self.floor_number(node, pid),
             published_text=self.posted(node, pid),
-            adapter=self.engine,
-            adapter_version=self.version,
+            adapter=self.adapter.engine,
+            adapter_version=self.name,
         )
 
     @staticmethod
@@ -238,6 +202,77 @@ class DiscuzAdapter(Adapter):
             href = page.selector.css("a[id^=postnum]::attr(href)").get() or ""
             tid = query_param(absolute(page.url, href) or "", "ptid") or old_tid(href)
         return tid or page.meta.get("tid")
+
+
+class DiscuzX3Page(DiscuzPage):
+    """Discuz! X3.x: ``div#post_PID`` floors with ``t_f`` bodies, ``a.xst`` thread rows. The
+    version a page is taken for unless something says otherwise."""
+
+    name = "x3"
+
+    @classmethod
+    def sniff(cls, text: str, url: str) -> float:
+        return 1.0 if declared_version(text) == "x3" else 0.5
+
+    def thread_link(self, page: Page, row: Selector) -> Link | None:
+        """One ``tbody`` row of an X3 thread list; a relative time gives way to its ``title``."""
+        tid = row.attrib["id"].rpartition("_")[2]
+        title = row.css("a.xst")
+        url = absolute(page.url, title.attrib.get("href")) if title else None
+        if not url or not tid.isdigit():
+            return None
+        replies = to_int(row.css("td.num a.xi2::text").get()) or 0
+        by = row.css("td.by")
+        em = by[0].css("em") if by else []
+        href = by.css("cite a::attr(href)").get() or "" if by else ""
+        meta = {
+            "tid": tid,
+            "title": squash(title.xpath("string()").get()),
+            "replies": replies,
+            "views": to_int(row.css("td.num em::text").get()),
+            "author": squash(by.css("cite a::text").get()) if by else "",
+            "author_id": query_param(href.replace("&amp;", "&"), "uid"),
+            "published_text": title_or_text(em[0]) if em else "",
+            "shown_text": squash(em[0].xpath("string()").get()) if em else "",
+            "sticky": row.attrib["id"].startswith("stick"),
+        }
+        return Link(url, "thread", key=f"thread:{tid}", state=str(replies), meta=meta)
+
+
+class Discuz7Page(DiscuzPage):
+    """Discuz! 6/7 (``viewthread.php``, mostly GBK): ``t_msgfont`` bodies, ``td.postauthor``
+    cells, ``table#pidPID`` floors (6 has no ``div#post_PID`` around them), ``td.nums`` rows."""
+
+    name = "7"
+
+    @classmethod
+    def sniff(cls, text: str, url: str) -> float:
+        return 1.0 if version_marks(text, url) == "7" else 0.0
+
+    def thread_link(self, page: Page, row: Selector) -> Link | None:
+        return old_thread_link(page, row)
+
+
+class DiscuzAdapter(VersionedAdapter):
+    """Discuz! forums: the engine answers "is this page Discuz!?", its versions the rest."""
+
+    engine = "discuz"
+    kind = "forum"
+    version = "x3"
+    page_versions = (DiscuzX3Page, Discuz7Page)
+
+    @classmethod
+    def sniff(cls, text: str, url: str) -> float:
+        head = text[:30000]
+        if _GENERATOR.search(head) and "generator" in head:
+            return 0.95
+        if "Powered by Discuz!" in text or "discuz_uid" in head or "tipsinfo" in text[-4000:]:
+            return 0.9
+        if _OLD_BODY.search(text):
+            return 0.8
+        if re.search(r"(forum\.php\?mod=|viewthread\.php\?tid=|thread-\d+-\d+-\d+\.html)", url):
+            return 0.5
+        return 0.0
 
 
 def floor_blocks(sel: Selector) -> list[Selector]:

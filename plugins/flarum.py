@@ -3,7 +3,8 @@
 Flarum serves every page with its API document embedded (``<script id="flarum-json-payload">``
 in 1.x, ``flarum.core.app.load({...})`` / ``app.load`` in the betas): the posts, their numbers,
 times and authors as data, read first. A page saved from a browser has only the rendered post
-stream (``.PostStream-item[data-id]``), read when no payload is there.
+stream (``.PostStream-item[data-id]``), read when no payload is there. A discussion list
+comes the same two ways; its next page is ``?page=N+1`` where the document has more.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pluggy
 
@@ -69,7 +71,10 @@ class FlarumAdapter(Adapter):
             if isinstance(data, dict) and data.get("type") == "discussions":
                 return self.payload_thread(page, data, document.get("included") or [])
             if isinstance(data, list):
-                return Parsed(links=self.payload_links(page, data))
+                links = self.payload_links(page, data)
+                if not any(link.role == "listing" for link in links):
+                    links += next_list_page(page, document)
+                return Parsed(links=links)
         sel = page.selector
         if sel.css(".PostStream-item[data-id]"):
             return self.rendered_thread(page)
@@ -170,7 +175,7 @@ class FlarumAdapter(Adapter):
             did, slug = str(res.get("id")), str(attrs.get("slug") or "")
             count = attrs.get("commentCount")
             replies = count - 1 if isinstance(count, int) and count > 0 else 0
-            url = absolute(page.url, f"/d/{did}-{slug}" if slug else f"/d/{did}") or ""
+            url = absolute(page.url, f"/d/{discussion_slug(did, slug)}") or ""
             meta = {"tid": did, "title": squash(str(attrs.get("title") or "")), "replies": replies}
             links.append(Link(url, "thread", key=f"thread:{did}", state=str(replies), meta=meta))
         return links + self.next_listing(page)
@@ -206,6 +211,26 @@ def api_document(page: Page) -> dict[str, Any] | None:
         return None
     document = payload.get("apiDocument") or payload.get("document")
     return document if isinstance(document, dict) else None
+
+
+def discussion_slug(did: str, slug: str) -> str:
+    """The discussion's part of its URL: 1.x documents give it whole (``1187-title``, the
+    slug driver's), the betas only the title's slug."""
+    if not slug or slug == did or slug.startswith(f"{did}-"):
+        return slug or did
+    return f"{did}-{slug}"
+
+
+def next_list_page(page: Page, document: dict[str, Any]) -> list[Link]:
+    """The forum page after this one (``?page=N+1``) where the document says there are more
+    discussions (``links.next``, an API URL a crawl does not read)."""
+    more = document.get("links")
+    if not isinstance(more, dict) or not more.get("next"):
+        return []
+    parts = urlsplit(page.url)
+    query = dict(parse_qsl(parts.query))
+    query["page"] = str((to_int(query.get("page")) or 1) + 1)
+    return [Link(urlunsplit(parts._replace(query=urlencode(query), fragment="")), "listing")]
 
 
 def discussion_id(page: Page) -> str | None:

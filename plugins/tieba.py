@@ -1,25 +1,29 @@
 """Baidu Tieba post bars: bar thread lists and thread pages, PC and mobile.
 
-Page versions, picked by markers: "pc-raw-2019" (server HTML; the bar list hides in
-commented-out BigPipe pagelets), "pc-rendered-2020" (the DOM a browser built: the list is
-expanded; today's PC list is a script shell, hence ``render_js``) and "mobile" (the m-site list,
-server-rendered). Thread pages (``p/TID``) carry ``data-field`` JSON on every floor.
+Three page versions, each a page object picked by its markers (see
+:class:`opinion_spiders.adapters.VersionedAdapter`): :class:`TiebaPcRawPage` ("pc-raw-2019",
+server HTML; the bar list hides in commented-out BigPipe pagelets), :class:`TiebaPcRenderedPage`
+("pc-rendered-2020", the DOM a browser built: the list is expanded; today's PC list is a script
+shell, hence ``render_js``) and :class:`TiebaMobilePage` ("mobile", the m-site list,
+server-rendered). Thread pages (``p/TID``) carry ``data-field`` JSON on every floor, read alike
+by every version.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 import pluggy
 from parsel import Selector
 
-from opinion_spiders.adapters import Adapter, Link, Page, Parsed
+from opinion_spiders.adapters import Adapter, Link, Page, PageVersion, Parsed, VersionedAdapter
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
 from plugins._html import absolute, json_attr, node_text, squash, to_int, without_fragment
 from plugins._notice import detect_notice
-from plugins._tieba_mobile import bar_info, is_mobile, mobile_links
+from plugins._tieba_mobile import MOBILE_MARKERS, bar_info, mobile_links
 
 hookimpl = pluggy.HookimplMarker("opinion_spiders")
 
@@ -29,73 +33,43 @@ _MARKERS = re.compile(r"tieba\.baidu\.com|百度贴吧|PageData\.forum|tb\d\.bds
 RAW, RENDERED, MOBILE = "pc-raw-2019", "pc-rendered-2020", "mobile"
 
 
-class TiebaAdapter(Adapter):
-    """Tieba PC pages; the bar list needs a browser, thread pages do not."""
+class Marks(NamedTuple):
+    """What tells Tieba's page versions apart."""
 
-    engine = "tieba"
-    kind = "postbar"
-    version = RENDERED
-    versions = (RAW, RENDERED, MOBILE)
-    render_js = True
+    thread: bool  # floors (``div.l_post``) or a thread title: a ``p/TID`` page
+    doctype: bool  # server HTML starts with its doctype; a DOM saved from a browser does not
+    mobile: bool  # the m-site bar list
+    hidden_list: bool  # thread items only inside commented-out BigPipe pagelets
 
-    @classmethod
-    def sniff(cls, text: str, url: str) -> float:
-        hits = len(set(_MARKERS.findall(text[:60000] + " " + url)))
-        return min(0.95, 0.3 * hits)
+
+@lru_cache(maxsize=4)
+def page_marks(text: str) -> Marks:
+    """The markers of a page (parsed once however many versions ask)."""
+    sel = Selector(text=text or "<html/>")
+    items, holder = thread_items(sel)
+    return Marks(
+        thread=bool(sel.css("div.l_post") or sel.css("h3.core_title_txt")),
+        doctype=text.lstrip()[:15].lower().startswith("<!doctype"),
+        mobile=bool(sel.css(MOBILE_MARKERS)),
+        hidden_list=bool(items) and holder is not sel,
+    )
+
+
+class TiebaPage(PageVersion):
+    """What every version shares: notices, and thread pages (``p/TID``), whose floors carry
+    their ``data-field`` JSON. A version adds how it is marked and where its bar list is."""
 
     def parse(self, page: Page) -> Parsed:
         found = detect_notice(page.text, page.url)
         if found:
             return Parsed(page_type="notice", notice_kind=found[0], notice=found[1])
-        sel = page.selector
-        if sel.css("div.l_post") or sel.css("h3.core_title_txt") or page.role == "thread":
+        if page_marks(page.text).thread or page.role == "thread":
             return self.parse_thread(page)
-        if is_mobile(sel):
-            return Parsed(links=mobile_links(page))
         return Parsed(links=self.listing_links(page))
 
-    def listing_links(self, page: Page) -> list[Link]:
-        """Bar list: a keyed link per thread (state = reply count) and the next page."""
-        items, holder = thread_items(page.selector)
-        if not items and not page.selector.css("#thread_list[data-rendered]"):
-            raise ParseError(
-                "not_rendered", f"no thread list on {page.url}; bar pages need render_js"
-            )
-        version = RENDERED if holder is page.selector else RAW
-        info = bar_info(page.text, page.selector)
-        if version == RAW:
-            info.update((k, v) for k, v in bar_info("", holder).items() if v)
-        links = [link for li in items if (link := self.thread_link(page, li))]
-        for link in links:
-            link.meta.update(bar=info["bar"], version=version)
-        nxt = absolute(page.url, holder.css("a.next::attr(href)").get())
-        if nxt:
-            links.append(Link(nxt, "listing", render_js=True, meta=info))
-        return links
-
-    def thread_link(self, page: Page, li: Selector) -> Link | None:
-        data = json_attr(li.attrib.get("data-field"))
-        tid = str(data.get("id") or li.attrib.get("data-tid") or "")
-        title = li.css("a.j_th_tit")
-        url = absolute(page.url, title.attrib.get("href") if title else f"/p/{tid}")
-        if not tid.isdigit() or not url:
-            return None
-        replies = to_int(str(data.get("reply_num", ""))) or 0
-        author = (
-            data.get("author_name") or li.css(".threadlist_author .frs-author-name::text").get()
-        )
-        meta = {
-            "tid": tid,
-            "title": squash(title.attrib.get("title") or title.xpath("string()").get())
-            if title
-            else "",
-            "replies": replies,
-            "author": squash(author),
-            "sticky": bool(data.get("is_top")) or bool(li.css(".icon-top, .j_icon_top")),
-            "good": bool(data.get("is_good")),
-            "last_reply_text": squash(li.css(".threadlist_reply_date::text").get()),
-        }
-        return Link(url, "thread", key=f"thread:{tid}", state=str(replies), meta=meta)
+    def listing_links(self, page: Page) -> list[Link]:  # pragma: no cover - abstract
+        """The version's bar list: a keyed link per thread (state = reply count)."""
+        raise NotImplementedError
 
     def parse_thread(self, page: Page) -> Parsed:
         """A thread page: one post per ``div.l_post`` floor (ads have no JSON and are skipped)."""
@@ -107,12 +81,10 @@ class TiebaAdapter(Adapter):
             else ""
         )
         title = title or page.meta.get("title", "")
-        version = RAW if page.text.lstrip()[:15].lower().startswith("<!doctype") else RENDERED
         posts = []
         for node in sel.css("div.l_post"):
             post = self.floor(page, node, title)
             if post is not None:
-                post.adapter_version = version
                 posts.append(post)
         if not posts:
             raise ParseError("no_posts", f"no Tieba floors on {page.url}")
@@ -135,7 +107,7 @@ class TiebaAdapter(Adapter):
         tid = content.get("thread_id") or _first_tid(page.url)
         return Post(
             site=page.site.name,
-            kind=self.kind,
+            kind=self.adapter.kind,
             url=f"{without_fragment(page.url)}#{pid}",
             title=title,
             content=node_text(body[0]) if body else "",
@@ -145,9 +117,111 @@ class TiebaAdapter(Adapter):
             post_id=pid,
             floor=to_int(str(content.get("post_no") or "")) or floor_no,
             published_text=squash(content.get("date") or "") or shown,
-            adapter=self.engine,
-            adapter_version=self.version,
+            adapter=self.adapter.engine,
+            adapter_version=self.name,
         )
+
+
+class TiebaPcRenderedPage(TiebaPage):
+    """The DOM a browser built (2020 on): the bar list expanded in ``li.j_thread_list`` items,
+    a thread page without its doctype. Taken unless another version recognises the page."""
+
+    name = RENDERED
+
+    @classmethod
+    def sniff(cls, text: str, url: str) -> float:
+        return 0.5
+
+    def listing_links(self, page: Page) -> list[Link]:
+        """Bar list: a keyed link per thread (state = reply count) and the next page."""
+        sel = page.selector
+        if not sel.css("li.j_thread_list, #thread_list[data-rendered]"):
+            raise ParseError(
+                "not_rendered", f"no thread list on {page.url}; bar pages need render_js"
+            )
+        return pc_links(page, sel, bar_info(page.text, sel), self.name)
+
+
+class TiebaPcRawPage(TiebaPage):
+    """Server HTML (2019): a thread page as served (doctype first), or a bar page whose list
+    hides in BigPipe pagelets (``<code class="pagelet_html"><!-- … --></code>``)."""
+
+    name = RAW
+
+    @classmethod
+    def sniff(cls, text: str, url: str) -> float:
+        marks = page_marks(text)
+        return 1.0 if (marks.doctype if marks.thread else marks.hidden_list) else 0.0
+
+    def listing_links(self, page: Page) -> list[Link]:
+        """Bar list from the un-commented pagelets, the bar's figures from both."""
+        _items, holder = thread_items(page.selector)
+        info = bar_info(page.text, page.selector)
+        info.update((k, v) for k, v in bar_info("", holder).items() if v)
+        return pc_links(page, holder, info, self.name)
+
+
+class TiebaMobilePage(TiebaPage):
+    """The m-site bar list (``/mo/q/m?kw=``, ``f?kw=…&mo_device=1``), server-rendered."""
+
+    name = MOBILE
+
+    @classmethod
+    def sniff(cls, text: str, url: str) -> float:
+        marks = page_marks(text)
+        return 1.0 if marks.mobile and not marks.thread else 0.0
+
+    def listing_links(self, page: Page) -> list[Link]:
+        return mobile_links(page)
+
+
+class TiebaAdapter(VersionedAdapter):
+    """Tieba post bars; the PC bar list needs a browser, thread pages do not."""
+
+    engine = "tieba"
+    kind = "postbar"
+    version = RENDERED
+    page_versions = (TiebaPcRawPage, TiebaPcRenderedPage, TiebaMobilePage)
+    render_js = True
+
+    @classmethod
+    def sniff(cls, text: str, url: str) -> float:
+        hits = len(set(_MARKERS.findall(text[:60000] + " " + url)))
+        return min(0.95, 0.3 * hits)
+
+
+def pc_links(page: Page, holder: Selector, info: dict[str, object], version: str) -> list[Link]:
+    """A PC bar list's threads (keyed, state = reply count) and its next page."""
+    links = [link for li in holder.css("li.j_thread_list") if (link := thread_link(page, li))]
+    for link in links:
+        link.meta.update(bar=info["bar"], version=version)
+    nxt = absolute(page.url, holder.css("a.next::attr(href)").get())
+    if nxt:
+        links.append(Link(nxt, "listing", render_js=True, meta=info))
+    return links
+
+
+def thread_link(page: Page, li: Selector) -> Link | None:
+    data = json_attr(li.attrib.get("data-field"))
+    tid = str(data.get("id") or li.attrib.get("data-tid") or "")
+    title = li.css("a.j_th_tit")
+    url = absolute(page.url, title.attrib.get("href") if title else f"/p/{tid}")
+    if not tid.isdigit() or not url:
+        return None
+    replies = to_int(str(data.get("reply_num", ""))) or 0
+    author = data.get("author_name") or li.css(".threadlist_author .frs-author-name::text").get()
+    meta = {
+        "tid": tid,
+        "title": squash(title.attrib.get("title") or title.xpath("string()").get())
+        if title
+        else "",
+        "replies": replies,
+        "author": squash(author),
+        "sticky": bool(data.get("is_top")) or bool(li.css(".icon-top, .j_icon_top")),
+        "good": bool(data.get("is_good")),
+        "last_reply_text": squash(li.css(".threadlist_reply_date::text").get()),
+    }
+    return Link(url, "thread", key=f"thread:{tid}", state=str(replies), meta=meta)
 
 
 def next_page(page: Page) -> list[str]:

@@ -24,9 +24,11 @@ from plugins.discourse import DiscourseAdapter, follow_ups
 from plugins.discuz import DiscuzAdapter
 from plugins.flarum import FlarumAdapter
 from plugins.generic_forum import GenericForumAdapter
+from plugins.homeland import HomelandAdapter
 from plugins.mybb import MybbAdapter
 from plugins.nodebb import NodebbAdapter
 from plugins.phpbb import PhpbbAdapter
+from plugins.qa import QaAdapter
 from plugins.tieba import TiebaAdapter
 
 PAGES = Path(__file__).resolve().parent / "pages"
@@ -185,8 +187,12 @@ ENGINE_PAGES = [
     ("flarum", "flarum/discussion_rendered", 3),
     ("flarum", "flarum/discussion_payload", 3),
     ("nodebb", "nodebb/topic_rendered", 3),
+    ("nodebb", "nodebb/topic_ajaxify_data", 3),
     ("mybb", "mybb/showthread_default", 2),
     ("discuz", "discuz/d6_viewthread_nogenerator_gbk", 3),
+    ("homeland", "homeland/topic_replies", 4),
+    ("qa", "qa/se_question_answers", 4),
+    ("qa", "qa/qapage_jsonld", 4),
 ]
 
 
@@ -214,12 +220,37 @@ NOT_THEIRS = [
     "discuz/d7_viewthread_gbk",
     "phpbb/prosilver_debian_t159270",
     "discourse/rendered_uipath_739028",
+    "tieba/pc_thread_raw_terraria_p5837869242",
+    "mybb/showthread_default",
+    "flarum/discussion_rendered",
+    "homeland/topic_replies",
+    "qa/se_question_answers",
+    "qa/qapage_jsonld",
 ]
 
 
 @pytest.mark.parametrize("name", NOT_THEIRS)
 def test_named_engines_do_not_sniff_other_pages(name: str) -> None:
-    """A news article or another engine's page is never taken by Flarum, NodeBB or MyBB."""
+    """A news article or another engine's page is never taken by Flarum, NodeBB, MyBB,
+    Homeland or the Q&A engine (a Discourse topic describes itself as a ``QAPage`` too, with
+    its opening post cut short and no answers listed: not a Q&A page to read from its data)."""
     page, spec = case(name)
-    for cls in (FlarumAdapter, NodebbAdapter, MybbAdapter):
+    engine = name.partition("/")[0]
+    for cls in (FlarumAdapter, NodebbAdapter, MybbAdapter, HomelandAdapter, QaAdapter):
+        if cls.engine == engine:
+            continue
         assert cls.sniff(page.text, spec["url"]) < 0.5, (cls.engine, name)
+
+
+@pytest.mark.parametrize(
+    ("slug", "path"),
+    [("1187-dixia-cheku", "/d/1187-dixia-cheku"), ("dixia-cheku", "/d/1187-dixia-cheku"),
+     ("", "/d/1187")],
+)  # fmt: skip
+def test_flarum_list_links_follow_the_discussion_route(slug: str, path: str) -> None:
+    """1.x documents give a discussion's slug whole (``ID-title``), the betas the title's
+    slug only: either way the link is the discussion's own route, its state the replies."""
+    page = Page("https://f.example/", "<html></html>", "listing", SITE, NOW)
+    found = {"type": "discussions", "id": "1187", "attributes": {"slug": slug, "commentCount": 3}}
+    (link,) = FlarumAdapter().payload_links(page, [found])
+    assert (link.url, link.key, link.state) == (f"https://f.example{path}", "thread:1187", "2")

@@ -1,0 +1,286 @@
+"""Q&A threads: a question and its answers (StackExchange-style sites, and any Q&A page that
+describes itself with schema.org ``QAPage`` data).
+
+The question is the opening post (floor 1, ``replies`` = its answer count, ``views``), each
+answer a post with its author, time, ``votes`` and ``accepted``. Answers have no floor: a
+Q&A page orders them by votes, not by time. Comments under a post are left out — they are
+short remarks by other people, and attaching them would sign their words with the post's
+author.
+
+Two page versions (see :class:`opinion_spiders.adapters.VersionedAdapter`):
+:class:`StackExchangePage` reads the markup (``.question[data-questionid]``,
+``.answer[data-answerid]``, ``.post-signature``, ``.js-vote-count``), and question lists keyed
+by question id with the answer count; :class:`QaPageDataPage` reads the ``QAPage`` JSON-LD a
+site embeds for search engines, where the markup is the site's own.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import pluggy
+from parsel import Selector
+
+from opinion_spiders.adapters import Adapter, Link, Page, PageVersion, Parsed, VersionedAdapter
+from opinion_spiders.errors import ParseError
+from opinion_spiders.items import Post
+from plugins._html import absolute, html_text, node_text, squash, to_int, without_fragment
+from plugins._notice import detect_notice
+
+hookimpl = pluggy.HookimplMarker("opinion_spiders")
+
+BODY_NOISE = ".//script | .//div[contains(@class,'js-post-menu')]"
+_SE_QUESTION = re.compile(r"""\bdata-questionid="\d+""")
+_SE_BODY = re.compile(r"""class="[^"]*\b(?:js-post-body|post-text)\b""")
+_SE_LIST = re.compile(r"""class="[^"]*\bs-post-summary\b[^"]*"[^>]*\bdata-post-id="\d+""")
+_QAPAGE = re.compile(r""""@type"\s*:\s*\[?\s*"QAPage\"""")
+_LD_JSON = re.compile(
+    r"""<script[^>]*type=["']application/ld\+json["'][^>]*>(.*?)</script>""", re.S | re.I
+)
+_QUESTION_URL = re.compile(r"/(?:questions|q)/(\d+)")
+_USER_URL = re.compile(r"/users/(-?\d+)")
+_COUNT = re.compile(r"(\d[\d,.]*)\s*([kKm万]?)")
+
+
+class StackExchangePage(PageVersion):
+    """StackExchange markup (Stack Overflow and its sister sites, and their clones)."""
+
+    name = "stackexchange"
+
+    @classmethod
+    def sniff(cls, text: str, url: str) -> float:
+        if _SE_QUESTION.search(text) and _SE_BODY.search(text):
+            return 0.95
+        if len(_SE_LIST.findall(text)) >= 3:
+            return 0.9
+        return 0.0
+
+    def parse(self, page: Page) -> Parsed:
+        sel = page.selector
+        question = sel.css(".question[data-questionid], #question[data-questionid]")
+        if question:
+            return self.parse_question(page, question[0])
+        if sel.css(".s-post-summary[data-post-id]"):
+            return Parsed(links=self.question_links(page))
+        raise ParseError("no_posts", f"no question or question list on {page.url}")
+
+    def parse_question(self, page: Page, node: Selector) -> Parsed:
+        sel = page.selector
+        title = squash(sel.css("#question-header h1").xpath("string()").get())
+        title = title or squash(sel.css("meta[property='og:title']::attr(content)").get())
+        qid = node.attrib["data-questionid"]
+        base = without_fragment(page.url)
+        question = self.post(page, node, title, qid, qid, base)
+        question.floor = 1
+        count = sel.css("#answers-header [data-answercount]::attr(data-answercount)").get()
+        question.replies = to_int(count)
+        viewed = sel.xpath("//div[@id='question-header']/following-sibling::div[1]//@title")
+        question.views = next(
+            (n for t in viewed.getall() if "iew" in t or "浏览" in t if (n := count_of(t))), None
+        )
+        posts = [question]
+        for answer in sel.css(".answer[data-answerid]"):
+            aid = answer.attrib["data-answerid"]
+            post = self.post(page, answer, title, qid, aid, f"{base}#{aid}")
+            classes = answer.attrib.get("class", "").split()
+            post.accepted = "accepted-answer" in classes or (
+                answer.attrib.get("itemprop") == "acceptedAnswer"
+            )
+            posts.append(post)
+        nxt = absolute(page.url, sel.css(".s-pagination a[rel=next]::attr(href)").get())
+        return Parsed(posts=posts, links=[Link(nxt, "thread", meta=dict(page.meta))] if nxt else [])
+
+    def post(self, page: Page, node: Selector, title: str, qid: str, pid: str, url: str) -> Post:
+        """One question or answer: its body, its author's signature (the last one: an edit
+        signs first), its time and its vote count."""
+        body = node.css(".js-post-body, .post-text, [itemprop=text]")
+        signed = node.css(".post-signature")
+        owner = signed[-1] if signed else None
+        user = owner.css(".user-details") if owner is not None else []
+        link = user.css("a[href*='/users/']") if user else []
+        name = user.css("[itemprop=name]").xpath("string()").get() if user else None
+        name = name or (link[0].xpath("string()").get() if link else None)
+        if not name and user:
+            name = user[0].xpath("text()").get()
+        uid = _USER_URL.search(link.attrib.get("href", "")) if link else None
+        stamp = owner.css(".user-action-time [title]::attr(title)").get() if owner else None
+        stamp = stamp or node.css("time[itemprop=dateCreated]::attr(datetime)").get()
+        at = when(stamp or "")
+        votes = node.css(".js-vote-count")
+        return Post(
+            site=page.site.name, kind=self.adapter.kind, url=url, title=title,
+            content=node_text(body[0], BODY_NOISE) if body else "", author=squash(name),
+            author_id=uid.group(1) if uid else None, thread_id=qid, post_id=pid,
+            published_at=at, published_text="" if at else squash(stamp),
+            votes=to_int(votes.attrib.get("data-value") or votes.xpath("string()").get())
+            if votes else None,
+            adapter=self.adapter.engine, adapter_version=self.name,
+        )  # fmt: skip
+
+    def question_links(self, page: Page) -> list[Link]:
+        """A question list: keyed by question id, state = answer count."""
+        links = []
+        for row in page.selector.css(".s-post-summary[data-post-id]"):
+            qid = row.attrib["data-post-id"]
+            a = row.css(".s-post-summary--content-title a")
+            url = absolute(page.url, a.attrib.get("href")) if a else None
+            if not url or not qid.isdigit():
+                continue
+            stats = {
+                squash(item.css(".s-post-summary--stats-item-unit::text").get()).lower(): to_int(
+                    item.css(".s-post-summary--stats-item-number::text").get()
+                )
+                for item in row.css(".s-post-summary--stats-item")
+            }
+            answers = stats.get("answers", stats.get("answer", stats.get("回答"))) or 0
+            meta = {
+                "tid": qid,
+                "title": squash(a[0].xpath("string()").get()),
+                "replies": answers,
+                "votes": stats.get("votes", stats.get("vote", stats.get("票"))),
+                "tags": [squash(t) for t in row.css(".post-tag::text").getall()],
+            }
+            links.append(Link(url, "thread", key=f"thread:{qid}", state=str(answers), meta=meta))
+        nxt = absolute(page.url, page.selector.css(".s-pagination a[rel=next]::attr(href)").get())
+        return links + ([Link(nxt, "listing")] if nxt else [])
+
+
+class QaPageDataPage(PageVersion):
+    """The schema.org ``QAPage`` a page embeds as JSON-LD: ``mainEntity`` the ``Question``,
+    its ``acceptedAnswer`` and ``suggestedAnswer``s.
+
+    Only data that holds every answer it counts is read: forums describe their threads as a
+    ``QAPage`` too, with the opening post cut short and no answers listed (Discourse:
+    ``answerCount`` 0), and their markup reads better."""
+
+    name = "qapage-jsonld"
+
+    @classmethod
+    def sniff(cls, text: str, url: str) -> float:
+        if not _QAPAGE.search(text):
+            return 0.0
+        blocks = (m.group(1) for m in _LD_JSON.finditer(text))
+        question = qa_question(blocks)
+        return 0.9 if question is not None and complete(question) else 0.0
+
+    def parse(self, page: Page) -> Parsed:
+        blocks = page.selector.css("script[type='application/ld+json']::text").getall()
+        question = qa_question(blocks)
+        if question is None or not complete(question):
+            raise ParseError("no_posts", f"no QAPage question on {page.url}")
+        base = without_fragment(page.url)
+        m = _QUESTION_URL.search(base)
+        qid = str(question.get("@id") or question.get("identifier") or "") or (
+            m.group(1) if m else base
+        )
+        title = squash(str(question.get("name") or ""))
+        first = self.post(page, question, title, qid, qid, base)
+        first.floor = 1
+        first.replies = _int(question.get("answerCount"))
+        posts = [first]
+        answers = [(a, True) for a in _listed(question.get("acceptedAnswer"))]
+        answers += [(a, False) for a in _listed(question.get("suggestedAnswer"))]
+        for number, (answer, accepted) in enumerate(answers, start=1):
+            url = str(answer.get("url") or "")
+            aid = str(answer.get("@id") or "") or url.partition("#")[2] or f"{qid}-a{number}"
+            post = self.post(page, answer, title, qid, aid, absolute(base, url) or base)
+            if url and "#" in url:
+                post.url = f"{post.url}#{url.partition('#')[2]}"
+            post.accepted = accepted
+            posts.append(post)
+        return Parsed(posts=[p for p in posts if p.content])
+
+    def post(
+        self, page: Page, data: dict[str, Any], title: str, qid: str, pid: str, url: str
+    ) -> Post:
+        author = data.get("author")
+        who = author[0] if isinstance(author, list) and author else author
+        name = who.get("name") if isinstance(who, dict) else who
+        stamp = str(data.get("dateCreated") or data.get("datePublished") or "")
+        at = when(stamp)
+        return Post(
+            site=page.site.name, kind=self.adapter.kind, url=url, title=title,
+            content=html_text(str(data.get("text") or "")), author=squash(str(name or "")),
+            thread_id=qid, post_id=pid, published_at=at, published_text="" if at else stamp,
+            votes=_int(data.get("upvoteCount")),
+            adapter=self.adapter.engine, adapter_version=self.name,
+        )  # fmt: skip
+
+
+class QaAdapter(VersionedAdapter):
+    """Question-and-answer pages."""
+
+    engine = "qa"
+    kind = "forum"
+    version = "stackexchange"
+    page_versions = (StackExchangePage, QaPageDataPage)
+
+    @classmethod
+    def sniff(cls, text: str, url: str) -> float:
+        return max(version.sniff(text, url) for version in cls.page_versions)
+
+    def parse(self, page: Page) -> Parsed:
+        found = detect_notice(page.text, page.url)
+        if found:
+            return Parsed(page_type="notice", notice_kind=found[0], notice=found[1])
+        return super().parse(page)
+
+
+def qa_question(blocks: Iterable[str]) -> dict[str, Any] | None:
+    """The ``Question`` of a ``QAPage`` among a page's JSON-LD blocks (``@graph`` too)."""
+    for raw in blocks:
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            continue
+        graph = isinstance(data, dict) and "@graph" in data
+        for item in _listed(data["@graph"] if graph else data):
+            kind = item.get("@type")
+            if "QAPage" in (kind if isinstance(kind, list) else [kind]):
+                main = item.get("mainEntity")
+                if isinstance(main, dict):
+                    return main
+    return None
+
+
+def complete(question: dict[str, Any]) -> bool:
+    """Does the data list an answer, and as many as it says the question has?"""
+    listed = len(_listed(question.get("acceptedAnswer")))
+    listed += len(_listed(question.get("suggestedAnswer")))
+    return listed > 0 and listed >= (_int(question.get("answerCount")) or 0)
+
+
+def _listed(value: object) -> list[dict[str, Any]]:
+    items = value if isinstance(value, list) else [value]
+    return [item for item in items if isinstance(item, dict)]
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) else to_int(str(value)) if value else None
+
+
+def count_of(text: str) -> int | None:
+    """ "Viewed 1,234 times" -> 1234, "Viewed 12k times" -> 12000, "浏览 3万 次" -> 30000."""
+    m = _COUNT.search(text)
+    if not m:
+        return None
+    scale = {"k": 1_000, "m": 1_000_000, "万": 10_000}.get(m.group(2).lower(), 1)
+    return round(float(m.group(1).replace(",", "")) * scale)
+
+
+def when(stamp: str) -> datetime | None:
+    """ "2024-05-01 10:00:00Z" or an ISO time with its offset, else None."""
+    try:
+        found = datetime.fromisoformat(stamp.strip().replace("Z", "+00:00")) if stamp else None
+    except ValueError:
+        return None
+    return found if found and found.utcoffset() is not None else None
+
+
+@hookimpl
+def opinion_adapters() -> list[type[Adapter]]:
+    return [QaAdapter]
