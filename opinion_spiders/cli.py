@@ -101,9 +101,11 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     if args.plan:
         return cli_watch.plan_report_command(args)
+    from opinion_spiders.settings_util import analyst_zone
+
     runtime = _runtime(args)
     try:
-        since = parse_since(args.since)
+        since = parse_since(args.since, tz=analyst_zone(runtime.settings))
     except ValueError as exc:
         raise ConfigError("opinion report", "--since", str(exc)) from None
     report = build_report(runtime.store, since, top=args.top, settings=runtime.settings)

@@ -14,9 +14,8 @@ import re
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from opinion_spiders import export
+from opinion_spiders import export, settings_util
 from opinion_spiders.errors import ConfigError
 from opinion_spiders.stores.base import PostFilter
 
@@ -68,13 +67,7 @@ def _filters(p: argparse.ArgumentParser) -> None:
 
 def analyst_zone(runtime: Runtime) -> tzinfo:
     """``OPINION_TIMEZONE``: the zone times are read and shown in."""
-    name = str(runtime.settings.get("OPINION_TIMEZONE") or "Asia/Shanghai")
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            "OPINION_TIMEZONE", name, "not a time zone (e.g. Asia/Shanghai)"
-        ) from None
+    return settings_util.analyst_zone(runtime.settings)
 
 
 def parse_when(text: str | None, option: str, tz: tzinfo, now: datetime) -> datetime | None:

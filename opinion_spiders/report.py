@@ -6,11 +6,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from opinion_spiders._report_watch import analysis_part, format_analysis
 from opinion_spiders.items import KINDS
+from opinion_spiders.settings_util import analyst_zone, in_zone
 from opinion_spiders.stores.base import Store
 
 DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
@@ -20,8 +21,9 @@ ALERT_SCAN_LIMIT = 100_000
 ALERT_STATUSES = ("sent", "pending", "held")
 
 
-def parse_since(text: str | None, now: datetime | None = None) -> datetime | None:
-    """``24h``, ``7d``, ``30m`` … back from now; an ISO date/time as is; None for everything."""
+def parse_since(text: str | None, now: datetime | None = None, tz: tzinfo = UTC) -> datetime | None:
+    """``24h``, ``7d``, ``30m`` … back from now; an ISO date/time as is (in ``tz`` when it has
+    no offset); None for everything."""
     if not text:
         return None
     now = now or datetime.now(UTC)
@@ -34,7 +36,7 @@ def parse_since(text: str | None, now: datetime | None = None) -> datetime | Non
         raise ValueError(
             f"--since {text!r}: use a duration like 24h, 7d, 30m or an ISO date"
         ) from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return value if value.tzinfo else value.replace(tzinfo=tz)
 
 
 def build_report(
@@ -43,7 +45,9 @@ def build_report(
     top: int = 10,
     settings: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Everything from store reads; with ``settings`` also the periods and plans they name."""
+    """Everything from store reads; with ``settings`` also the periods and plans they name.
+    Every time is shown in the analysts' zone (``OPINION_TIMEZONE``, named in ``timezone``)."""
+    tz = analyst_zone(settings or {})
     by_site_kind = store.count_posts(("site", "kind"), since)
     per_kind = {k: 0 for k in KINDS}
     per_site: dict[str, int] = {}
@@ -51,7 +55,8 @@ def build_report(
         per_kind[row["kind"]] = per_kind.get(row["kind"], 0) + row["count"]
         per_site[row["site"]] = per_site.get(row["site"], 0) + row["count"]
     matched = store.find_posts(since, matched_only=True, sort="score", limit=200)
-    return {
+    report = {
+        "timezone": str(tz),
         "since": since,
         "total_posts": sum(per_site.values()),
         "per_kind": per_kind,
@@ -65,6 +70,7 @@ def build_report(
         "runs": [_run_summary(r) for r in store.find_runs(limit=10)],
         **analysis_part(store, since, settings, datetime.now(UTC)),
     }
+    return dict(in_zone(report, tz))
 
 
 def _evidence(posts: list[dict[str, Any]], rule: str, limit: int = 3) -> list[dict[str, Any]]:
@@ -161,7 +167,8 @@ def _run_summary(r: Mapping[str, Any]) -> dict[str, Any]:
 
 def format_report(report: Mapping[str, Any]) -> str:
     """The report as text for a terminal."""
-    lines = [f"Posts: {report['total_posts']}" + _since(report["since"])]
+    zone = f" — times in {report['timezone']}" if report.get("timezone") else ""
+    lines = [f"Posts: {report['total_posts']}" + _since(report["since"]) + zone]
     lines.append("  by kind: " + ", ".join(f"{k} {n}" for k, n in report["per_kind"].items()))
     for row in report["per_site_kind"]:
         lines.append(f"  {row['site']:<24} {row['kind']:<8} {row['count']:>6}")
@@ -201,4 +208,4 @@ def _duration(seconds: float) -> str:
 
 
 def _since(since: datetime | None) -> str:
-    return f" (since {since.isoformat(timespec='minutes')})" if since else ""
+    return f" (since {since.strftime('%Y-%m-%d %H:%M')})" if since else ""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 def setting_list(settings: Mapping[str, Any], name: str) -> list[str]:
@@ -21,3 +23,26 @@ def setting_bool(settings: Mapping[str, Any], name: str, default: bool = False) 
     if isinstance(value, str):
         return value.strip().lower() not in {"0", "false", "no", "off", ""}
     return bool(value)
+
+
+def analyst_zone(settings: Mapping[str, Any]) -> tzinfo:
+    """``OPINION_TIMEZONE``: the zone analysts read times in (reports, search, export)."""
+    from opinion_spiders.errors import ConfigError
+
+    name = str(settings.get("OPINION_TIMEZONE") or "Asia/Shanghai")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        problem = "not a time zone (e.g. Asia/Shanghai)"
+        raise ConfigError("OPINION_TIMEZONE", name, problem) from None
+
+
+def in_zone(value: Any, tz: tzinfo) -> Any:
+    """``value`` with every datetime in it (in dicts, lists, tuples) shown in ``tz``."""
+    if isinstance(value, datetime):
+        return value.astimezone(tz) if value.tzinfo else value
+    if isinstance(value, Mapping):
+        return {k: in_zone(v, tz) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [in_zone(v, tz) for v in value]
+    return value

@@ -110,8 +110,8 @@ OPINION_ALERT_TIERS: dict[str, float] = {}
 #: "HH:MM-HH:MM" in OPINION_ALERT_TIMEZONE: tiers below the top are held, then sent as one digest.
 OPINION_ALERT_QUIET_HOURS = ""
 OPINION_ALERT_TIMEZONE = "Asia/Shanghai"
-#: The zone analysts read times in: `opinion search`/`export` show times in it and read bare
-#: ISO dates given to --since/--until in it.
+#: The zone analysts read times in: `opinion report`, `search` and `export` show times in it
+#: and read bare ISO dates given to --since/--until in it.
 OPINION_TIMEZONE = "Asia/Shanghai"
 #: A failed channel is retried after this many seconds, doubling, at most OPINION_ALERT_RETRY_MAX.
 OPINION_ALERT_RETRY_BASE = 60.0

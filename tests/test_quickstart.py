@@ -29,7 +29,9 @@ def test_demo_twice_same_counts_nothing_stored_or_alerted_twice(tmp_path: Path) 
     first = run_opinion("demo", "--port", port, env=env, cwd=tmp_path, timeout=300).stdout
     second = run_opinion("demo", "--port", port, env=env, cwd=tmp_path, timeout=300).stdout
     counts = re.compile(
-        r"^Posts: (\d+)\n  by kind: forum (\d+), portal (\d+), postbar (\d+)$", re.M
+        r"^Posts: (\d+) — times in Asia/Shanghai\n  by kind: forum (\d+), portal (\d+), "
+        r"postbar (\d+)$",
+        re.M,
     )
     m1, m2 = counts.search(first), counts.search(second)
     assert m1 and m2, first

@@ -153,3 +153,23 @@ def test_cli_search_and_export_on_the_embedded_store(tmp_path: Path) -> None:
     assert bad.returncode != 0 and "unknown format 'doc'" in bad.stderr
     bad = run_opinion("search", "拆迁", "--since", "yesterday", *uri, check=False)
     assert bad.returncode != 0 and "use a duration like 24h" in bad.stderr
+
+
+def test_report_shows_every_time_in_the_analysts_zone(embedded_store: Store) -> None:
+    from zoneinfo import ZoneInfo
+
+    from opinion_spiders.report import build_report, format_report, parse_since
+
+    embedded_store.upsert_posts(_posts())
+    zone = ZoneInfo("America/New_York")
+    since = parse_since("2026-11-25", tz=zone)
+    assert since == datetime(2026, 11, 25, 5, 0, tzinfo=UTC)
+    report = build_report(embedded_store, since, settings={"OPINION_TIMEZONE": "America/New_York"})
+    assert report["timezone"] == "America/New_York"
+    assert report["since"].utcoffset() == timedelta(hours=-5)
+    top = {p["_id"]: p for p in report["top_posts"]}
+    assert top["forum-a:7:1"]["published_at"].isoformat() == "2026-11-25T03:00:00.123000-05:00"
+    text = format_report(report)
+    assert text.splitlines()[0].endswith("(since 2026-11-25 00:00) — times in America/New_York")
+    with pytest.raises(ConfigError, match="not a time zone"):
+        build_report(embedded_store, settings={"OPINION_TIMEZONE": "Mars/Olympus"})
