@@ -14,7 +14,9 @@ from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
 from opinion_spiders.distributed import check_settings
+from opinion_spiders.errors import ConfigError
 from opinion_spiders.health import finish_reason
+from opinion_spiders.progress import DEFAULT_INTERVAL, Progress
 from opinion_spiders.runtime import Runtime
 from opinion_spiders.spiders import SPIDERS
 
@@ -55,21 +57,42 @@ def run_crawls(
     check_settings(settings)
     chosen = [runtime.site(name) for name in sites]
     process = CrawlerProcess(settings)
+    shown = _progress(settings) if progress else None
     results: list[SiteResult] = []
     for site in chosen:
         crawler = process.create_crawler(SPIDERS[site.kind])
         result = SiteResult(site.name, site.kind)
         results.append(result)
-        _watch(crawler, result, progress)
+        _watch(crawler, result, shown)
         process.crawl(crawler, site=site.name)
+    if shown is not None and shown.enabled:
+        from twisted.internet import task
+
+        ticks = task.LoopingCall(shown.tick)
+        ticks.start(shown.interval, now=False)
+        shown.on_all_done = lambda: ticks.stop() if ticks.running else None
     process.start()
     return results
 
 
-def _watch(crawler: Crawler, result: SiteResult, progress: bool) -> None:
+def _progress(settings: Settings) -> Progress:
+    try:
+        interval = float(settings.get("OPINION_PROGRESS_INTERVAL", DEFAULT_INTERVAL) or 0)
+    except (TypeError, ValueError):
+        value = settings.get("OPINION_PROGRESS_INTERVAL")
+        raise ConfigError(
+            "OPINION_PROGRESS_INTERVAL", str(value), "give seconds, e.g. 30"
+        ) from None
+    return Progress(sys.stderr, interactive=sys.stderr.isatty(), interval=max(interval, 0.0))
+
+
+def _watch(crawler: Crawler, result: SiteResult, progress: Progress | None) -> None:
+    if progress is not None:
+        progress.watch(result.site, lambda: crawler.stats.get_stats() if crawler.stats else {})
+
     def opened(spider: Spider) -> None:
-        if progress:
-            print(f"  crawling {result.site} ({result.kind}) …", file=sys.stderr, flush=True)
+        if progress is not None:
+            progress.say(f"  crawling {result.site} ({result.kind}) …")
 
     def closed(spider: Spider, reason: str) -> None:
         assert crawler.stats is not None
@@ -88,15 +111,15 @@ def _watch(crawler: Crawler, result: SiteResult, progress: bool) -> None:
         result.alerts = sum(
             int(v) for k, v in stats.items() if k.startswith("opinion/alert/raised/")
         )
-        if progress:
+        if progress is not None:
             spooled = f", {result.spooled} of them spooled to disk" if result.spooled else ""
-            print(
+            progress.say(
                 f"  done {result.site}: {result.pages} pages, {result.items} posts "
                 f"({result.new} new{spooled}), {result.alerts} alerts, "
                 f"{result.parse_failures} unreadable pages"
-                + ("" if result.finish_reason == "finished" else f" — {result.finish_reason}"),
-                file=sys.stderr, flush=True,
-            )  # fmt: skip
+                + ("" if result.finish_reason == "finished" else f" — {result.finish_reason}")
+            )
+            progress.finished(result.site)
 
     crawler.signals.connect(opened, signal=signals.spider_opened, weak=False)
     crawler.signals.connect(closed, signal=signals.spider_closed, weak=False)

@@ -101,6 +101,9 @@ OPINION_DEMO_URL = os.environ.get("OPINION_DEMO_URL", "http://127.0.0.1:8077")
 #: Built-in plugin modules (None: the defaults); outside plugins come from entry points.
 OPINION_PLUGINS: list[str] | None = None
 OPINION_ENTRYPOINTS_ENABLED = True
+#: Seconds between progress lines of `opinion crawl` when stderr is no terminal (0: none; on a
+#: terminal one status line is redrawn every second).
+OPINION_PROGRESS_INTERVAL = 30.0
 #: Posts written to the store per batch.
 OPINION_STORE_BATCH_SIZE = 200
 #: A post whose score reaches this raises an alert (0 disables alerts).
