@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -19,6 +20,7 @@ from opinion_spiders.health import finish_reason
 from opinion_spiders.progress import DEFAULT_INTERVAL, Progress
 from opinion_spiders.runtime import Runtime
 from opinion_spiders.spiders import SPIDERS
+from opinion_spiders.stores.base import StoreUnavailable
 
 
 def project_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
@@ -55,6 +57,10 @@ def run_crawls(
     runtime = Runtime(settings)
     _ = runtime.rule_sets
     check_settings(settings)
+    # A refused login is one line here, not a traceback in every crawler later; a store
+    # that is down is the spool's business.
+    with contextlib.suppress(StoreUnavailable):
+        runtime.store.ensure_schema()
     chosen = [runtime.site(name) for name in sites]
     process = CrawlerProcess(settings)
     shown = _progress(settings) if progress else None

@@ -102,3 +102,18 @@ def test_unreachable_site_is_not_a_finished_run(tmp_path: Path) -> None:
         "health:demo-forum:unreachable"
     ]
     store.close()
+
+
+def test_refused_mongodb_login_is_one_line_not_tracebacks(mongo_uri: str) -> None:
+    """A real server refusing the credentials: crawl and report say so in one line (the
+    password hidden) and exit 2, instead of a traceback from every crawler."""
+    host = mongo_uri.split("://", 1)[1].split("/", 1)[0]
+    uri = f"mongodb://bob:s3cret@{host}/opinion?authMechanism=SCRAM-SHA-256"
+    for args in (("crawl", "demo-forum"), ("report",)):
+        done = run_opinion(*args, env={"OPINION_STORE": uri}, check=False, timeout=120)
+        lines = done.stderr.strip().splitlines()
+        assert done.returncode == 2, done.stderr
+        assert len(lines) == 1, done.stderr
+        assert "OPINION_STORE: mongodb://bob:***@" in lines[0]
+        assert "refused the credentials (AuthenticationFailed)" in lines[0]
+        assert "s3cret" not in done.stderr and "Traceback" not in done.stderr

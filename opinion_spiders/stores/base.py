@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from opinion_spiders.errors import ConfigError
+
 COLLECTIONS = ("posts", "clusters", "alerts", "runs", "crawl_state")
 #: What :meth:`Store.find_band_candidates` returns of each post.
 CANDIDATE_FIELDS = ("_id", "cluster_id", "minhash", "site", "author", "published_at", "crawled_at")
@@ -35,6 +37,11 @@ class PostFilter:
 
 class StoreUnavailable(Exception):
     """The database cannot be reached; the caller spools what it meant to write."""
+
+
+class StoreRefused(ConfigError):
+    """The database answers but refuses us (wrong credentials, no rights): waiting will not
+    help, so this is a configuration error — one line that says what to fix, exit 2."""
 
 
 class Store(Protocol):

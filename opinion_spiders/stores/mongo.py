@@ -7,6 +7,7 @@ segmented terms are precomputed by the pipelines instead of server-side date/tex
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -28,10 +29,18 @@ from opinion_spiders.stores._docs import check_field, ordered_counts
 from opinion_spiders.stores._mongo_clusters import LIVE, MongoClusters
 from opinion_spiders.stores._mongo_locks import COLLECTION as LOCKS
 from opinion_spiders.stores._mongo_locks import DocLocks, NoLocks, needs_locks
-from opinion_spiders.stores.base import CANDIDATE_FIELDS, COLLECTIONS, PostFilter, StoreUnavailable
+from opinion_spiders.stores.base import (
+    CANDIDATE_FIELDS,
+    COLLECTIONS,
+    PostFilter,
+    StoreRefused,
+    StoreUnavailable,
+)
 
 Doc = dict[str, Any]
 NAMESPACE_EXISTS = 48  # the server's code for "collection already exists"
+#: Server codes that no retry mends: the credentials, or the rights they carry.
+REFUSED = {18: "the credentials (AuthenticationFailed)", 13: "access (Unauthorized)"}
 TIMEOUT_MS = 5000
 
 #: collection -> index key lists (what analysts and reports filter and sort on)
@@ -71,6 +80,7 @@ class MongoStore:
         if "connecttimeoutms" not in lowered:
             options["connectTimeoutMS"] = timeout_ms
         self.client: pymongo.MongoClient[Doc] = pymongo.MongoClient(uri, **options)
+        self.shown_uri = _without_password(uri)
         self.db: Database[Doc] = self.client[db_name]
         self._schema_ready = False
         self._clusters: MongoClusters | None = None
@@ -84,6 +94,14 @@ class MongoStore:
             yield self.db
         except ConnectionFailure as exc:
             raise StoreUnavailable(f"MongoDB unreachable: {exc}") from exc
+        except OperationFailure as exc:
+            if exc.code not in REFUSED:
+                raise
+            problem = (
+                f"the server refused {REFUSED[exc.code]}: check the user, password, authSource "
+                "and authMechanism in the URI, and the user's roles on this database"
+            )
+            raise StoreRefused("OPINION_STORE", self.shown_uri, problem) from None
 
     def ensure_schema(self) -> None:
         with self._guard():
@@ -348,6 +366,11 @@ def _post_upsert(doc: Mapping[str, Any]) -> UpdateOne:
     if fields:  # MongoDB rejects an empty $set
         update["$set"] = fields
     return UpdateOne({"_id": doc["_id"]}, update, upsert=True)
+
+
+def _without_password(uri: str) -> str:
+    """The URI as it may be shown: ``mongodb://user:***@host/db``."""
+    return re.sub(r"(://[^:/@]+:)[^@/]*@", r"\1***@", uri)
 
 
 def _since(field: str, since: datetime | None) -> dict[str, Any]:
