@@ -61,11 +61,40 @@ def _yielded(stats: Mapping[str, Any] | None) -> bool:
     )
 
 
+#: Why a request got no usable answer, by the exception its errback saw (class names, so this
+#: module needs neither Scrapy nor Twisted): the reason counted as ``opinion/fetch/failed/<r>``.
+FAILURES = {
+    "TimeoutError": "timeout", "TCPTimedOutError": "timeout", "DNSLookupError": "dns",
+    "ConnectionRefusedError": "refused", "ConnectionLost": "connection_lost",
+    "ConnectionDone": "connection_lost", "ResponseNeverReceived": "no_answer",
+    "ResponseDataLossError": "short_body", "ResponseFailed": "short_body",
+    "_DataLoss": "short_body", "PotentialDataLoss": "short_body",
+}  # fmt: skip
+
+
+def failure_reason(exc: BaseException) -> tuple[str, str] | None:
+    """``(counter, reason)`` for the exception a request failed with: ``failed`` for no usable
+    answer (timeouts, refused, DNS, a body cut short, a redirect loop), ``http`` for an
+    error status the spider does not handle; None for a request dropped on purpose
+    (robots.txt, offsite, duplicates)."""
+    name = type(exc).__name__
+    if name == "HttpError":
+        status = getattr(getattr(exc, "response", None), "status", 0)
+        return "http", str(status)
+    if name == "IgnoreRequest":
+        # Scrapy's "max redirections reached", or our "redirect loop: …"
+        return ("failed", "redirect_loop") if "redirect" in str(exc) else None
+    return "failed", FAILURES.get(name, "other")
+
+
 def fetch_stats(stats: Mapping[str, Any]) -> dict[str, int]:
-    """Requests that never got an answer (host unreachable, connection refused or timed out,
-    retries exhausted) beside all that were tried: Scrapy counts them only among its own
-    retry stats, which a run record does not keep."""
-    failed = int(stats.get("retry/max_reached", 0) or 0)
+    """Requests that never got a usable answer (host unreachable, connection refused or timed
+    out, retries exhausted, a body cut short, a redirect loop) beside all that were tried.
+    The spider's errback counts them; a run without one (older records) has only Scrapy's
+    retry stats."""
+    failed = int(stats.get("opinion/fetch/failed", 0) or 0)
+    if not failed:
+        failed = int(stats.get("retry/max_reached", 0) or 0)
     pages = int(stats.get("opinion/pages", 0) or 0)
     return {"opinion/fetch/failed": failed, "opinion/fetch/attempted": failed + pages}
 
@@ -83,8 +112,8 @@ def default_checks(kind: str) -> list[HealthCheck]:
     checks = [
         HealthCheck(
             "unreachable", "opinion/fetch/failed", ">=", 0.5,
-            "half or more of the requests got no answer (host unreachable, refused or timed "
-            "out, retries exhausted)",
+            "half or more of the requests got no usable answer (host unreachable, refused or "
+            "timed out, body cut short, redirect loop; opinion/fetch/failed/<reason> says which)",
             denominator="opinion/fetch/attempted", min_denominator=1,
         ),
         HealthCheck(

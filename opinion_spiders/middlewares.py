@@ -1,4 +1,5 @@
-"""Downloader middleware: Scrapy's retries, with exponential backoff and ``Retry-After``.
+"""Downloader middleware: Scrapy's retries, with exponential backoff and ``Retry-After``;
+redirect loops turned into failures the run counts.
 
 Scrapy retries 429/5xx and connection errors at once; a site that is struggling or rate
 limiting us deserves a pause first. The wait runs on the event loop, so other requests go on.
@@ -9,8 +10,10 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from urllib.parse import urldefrag, urljoin
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 
 #: Never wait longer than this for one retry, whatever ``Retry-After`` says.
@@ -69,3 +72,21 @@ class BackoffRetryMiddleware(RetryMiddleware):
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value("opinion/retry/backoff_ms", round(delay * 1000))
             await asyncio.sleep(delay)
+
+
+class RedirectLoopMiddleware:
+    """A redirect back to an address the request already passed through is a loop: Scrapy's
+    duplicate filter would drop the next hop without a word, and the page would silently
+    never come. Here the request fails instead (``IgnoreRequest("redirect loop …")``), so the
+    spider's errback counts it (``opinion/fetch/failed/redirect_loop``) and the run says why.
+    Sits just outside Scrapy's redirect middleware, so it sees each redirect first."""
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        location = response.headers.get(b"Location")
+        if not (300 <= response.status < 400 and location):
+            return response
+        target = urljoin(request.url, location.decode("latin-1").strip())
+        passed = {*request.meta.get("redirect_urls", ()), request.url}
+        if urldefrag(target)[0] in {urldefrag(u)[0] for u in passed}:
+            raise IgnoreRequest(f"redirect loop: {request.url} → {target}")
+        return response

@@ -28,6 +28,7 @@ RETRY_TIMES = 2
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "opinion_spiders.middlewares.BackoffRetryMiddleware": 550,
+    "opinion_spiders.middlewares.RedirectLoopMiddleware": 610,  # sees redirects before 600
 }
 #: Retries wait OPINION_RETRY_BACKOFF_BASE × 2^(n-1) seconds (at most …_MAX), or Retry-After.
 OPINION_RETRY_BACKOFF_BASE = 1.0

@@ -3,7 +3,9 @@ counted with their reason while the crawl goes on; nothing already stored is los
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from opinion_spiders.demo.server import DemoServer
 from opinion_spiders.stores import open_store
 from opinion_spiders.stores.ferretdb import free_port
 from tests._proc import run_opinion
+from tests.receivers import serve
 
 
 def _one_line_error(args: tuple[str, ...], env: dict[str, str]) -> str:
@@ -117,3 +120,102 @@ def test_refused_mongodb_login_is_one_line_not_tracebacks(mongo_uri: str) -> Non
         assert "OPINION_STORE: mongodb://bob:***@" in lines[0]
         assert "refused the credentials (AuthenticationFailed)" in lines[0]
         assert "s3cret" not in done.stderr and "Traceback" not in done.stderr
+
+
+class _Faulty(BaseHTTPRequestHandler):
+    """A news site with faults: a redirect loop, a body cut short, a missing page."""
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        path = self.path
+        if path.startswith("/loop"):
+            nxt = "/loop-b" if path == "/loop-a" else "/loop-a"
+            self.send_response(302)
+            self.send_header("Location", nxt)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif path == "/news/2026/11/20/short.html":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", "50000")
+            self.end_headers()
+            self.wfile.write(b"<html><body><h1>cut</h1><p>the body stops here")
+            self.wfile.flush()
+            self.close_connection = True
+        elif path == "/" or path.startswith("/news/2026/11/20/ok"):
+            self._page(_FAULTY_HOME if path == "/" else _FAULTY_STORY)
+        else:
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    def _page(self, html: str) -> None:
+        body = html.encode("utf-8")
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+_FAULTY_LINKS = {
+    "/news/2026/11/20/ok.html": "市政府发布新的供水价格听证安排",
+    "/loop-a": "城管执法新规实施细则全文公布",
+    "/news/2026/11/20/short.html": "区人大代表视察老旧小区改造工程",
+    "/news/2026/11/20/gone.html": "市教育局回应学区划分调整的疑问",
+}
+_FAULTY_HOME = (
+    "<html><head><title>城市日报</title></head><body><ul>"
+    + "".join(f'<li><a href="{u}">{t}</a> 2026-11-20</li>' for u, t in _FAULTY_LINKS.items())
+    + "</ul></body></html>"
+)
+_FAULTY_STORY = (
+    "<html><head><title>市政府发布新的供水价格听证安排</title>"
+    '<meta property="og:type" content="article"></head><body><h1>市政府发布新的供水价格听证安排'
+    "</h1><div class='time'>2026-11-20 09:00</div><div class='article'><p>"
+    + "市政府今天发布公告，新的供水价格将在下月举行听证会，市民可以报名参加并发表意见。" * 4
+    + "</p></div></body></html>"
+)
+
+
+def test_redirect_loops_short_bodies_and_missing_pages_are_counted_by_reason(
+    tmp_path: Path,
+) -> None:
+    httpd, base = serve(_Faulty)
+    sites = tmp_path / "sites.toml"
+    sites.write_text(
+        f'[sites.faulty]\nkind = "portal"\nengine = "portal"\nstart_urls = ["{base}/"]\n'
+        f'[sites.looping]\nkind = "portal"\nengine = "portal"\nstart_urls = ["{base}/loop-a"]\n',
+        encoding="utf-8",
+    )
+    uri = f"embedded://{tmp_path / 'store'}"
+    try:
+        proc = run_opinion(
+            "crawl", "faulty", "looping", "-s", f"OPINION_SITES_FILES={sites}",
+            "-s", "RETRY_TIMES=0", "-s", "REDIRECT_MAX_TIMES=3", env={"OPINION_STORE": uri},
+            check=False, timeout=300,
+        )  # fmt: skip
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert proc.returncode == 1, proc.stderr[-3000:]  # one of the two runs is unreachable
+    store = open_store(uri)
+    try:
+        runs = {r["site"]: r for r in store.find_runs(limit=10)}
+    finally:
+        store.close()
+    faulty, looping = runs["faulty"], runs["looping"]
+    assert faulty["finish_reason"] == "finished"
+    stats = faulty["stats"]
+    assert stats["opinion/fetch/failed/redirect_loop"] == 1
+    assert stats["opinion/fetch/failed/short_body"] == 1
+    assert stats["opinion/fetch/http/404"] == 1
+    assert stats["opinion/fetch/failed"] == 2 and stats["opinion/fetch/attempted"] == 4
+    assert looping["finish_reason"] == "unreachable"
+    assert looping["stats"]["opinion/fetch/failed/redirect_loop"] == 1
+    assert "done looping: 0 pages" in proc.stderr and "— unreachable" in proc.stderr
+    assert re.search(
+        r"site faulty: no usable answer from \S+/loop-[ab] \(redirect_loop\)", proc.stderr
+    )

@@ -16,10 +16,12 @@ import scrapy
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
+from twisted.python.failure import Failure
 
 from opinion_spiders.adapters import Adapter, Link, Page, Parsed
 from opinion_spiders.encoding import Decoded, content_type_charset, decode_html
 from opinion_spiders.errors import ConfigError, ParseError
+from opinion_spiders.health import failure_reason
 from opinion_spiders.items import Post
 from opinion_spiders.reading import read
 from opinion_spiders.runtime import Runtime
@@ -141,7 +143,25 @@ class OpinionSpider(scrapy.Spider):
         if link.render_js or (self.site.render_js and link.role in ("index", "listing")):
             meta["playwright"] = True
             meta["playwright_page_goto_kwargs"] = {"wait_until": "networkidle"}
-        return scrapy.Request(link.url, callback=self.parse_page, meta=meta, dont_filter=False)
+        return scrapy.Request(
+            link.url, callback=self.parse_page, errback=self.fetch_failed, meta=meta,
+            dont_filter=False,
+        )  # fmt: skip
+
+    def fetch_failed(self, failure: Failure) -> None:
+        """A request that got no usable answer: counted by reason (``opinion/fetch/failed/
+        timeout``, ``…/redirect_loop``, ``…/short_body`` …, or ``opinion/fetch/http/404``), so
+        the run and its health checks say why, instead of a run "finished" with nothing."""
+        found = failure_reason(failure.value) if failure.value is not None else None
+        if found is None:
+            return
+        counter, reason = found
+        stats = self._stats()
+        stats.inc_value(f"opinion/fetch/{counter}")
+        stats.inc_value(f"opinion/fetch/{counter}/{reason}")
+        request = getattr(failure, "request", None)
+        logger.warning("site %s: no usable answer from %s (%s): %s", self.site.name,
+                       getattr(request, "url", "?"), reason, failure.getErrorMessage())  # fmt: skip
 
     def parse_page(self, response: Response) -> Iterator[Post | scrapy.Request]:
         link: Link = response.meta["opinion_link"]
