@@ -14,6 +14,8 @@ from opinion_spiders.items import KINDS
 from opinion_spiders.settings_util import analyst_zone, in_zone
 from opinion_spiders.stores.base import Store
 
+__all__ = ["analysis_part", "build_report", "format_report", "parse_since"]
+
 DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 #: Alerts read for the status counts and latency percentiles; the report lists the newest 100.

@@ -38,6 +38,14 @@ if [ -z "$chromium_bin" ]; then
 fi
 
 if [ "$want_test" = 1 ]; then
+  # Chinese glyphs for Chromium, so the web tests' screenshots show text, not boxes.
+  if ! (command -v fc-list >/dev/null && [ -n "$(fc-list :lang=zh 2>/dev/null)" ]); then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      say "installing a Chinese font (fonts-wqy-microhei) for the browser tests' screenshots"
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null
+    fi
+  fi
   say "FerretDB: $(bash scripts/build_ferretdb.sh)"
   if [ -z "${OPINION_REDIS_SERVER:-}" ] && ! command -v redis-server >/dev/null; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -126,6 +126,9 @@ class Store(Protocol):
     # -- reads, for reports and the CLI ------------------------------------------------------
     def get_post(self, post_id: str) -> dict[str, Any] | None: ...
 
+    def get_alert(self, alert_id: str) -> dict[str, Any] | None:
+        """One ledger entry by ``_id``, None when there is none."""
+
     def count_posts(self, by: Sequence[str], since: datetime | None = None) -> list[dict[str, Any]]:
         """Posts grouped by the given top-level fields (e.g. ``("site", "kind")``), each row
         ``{field: value, ..., "count": n}``, largest count first; ``since`` filters on

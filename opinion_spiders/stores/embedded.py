@@ -224,6 +224,10 @@ class EmbeddedStore:
         rows = self._query("SELECT doc FROM posts WHERE _id = ?", (post_id,))
         return loads(rows[0][0]) if rows else None
 
+    def get_alert(self, alert_id: str) -> dict[str, Any] | None:
+        rows = self._query("SELECT doc FROM alerts WHERE _id = ?", (alert_id,))
+        return loads(rows[0][0]) if rows else None
+
     def count_posts(self, by: Sequence[str], since: datetime | None = None) -> list[dict[str, Any]]:
         fields = [check_field(f) for f in by]
         exprs = [f if f in _POST_COLUMNS else f"json_extract(doc, '$.{f}')" for f in fields]

@@ -218,6 +218,10 @@ class MongoStore:
         with self._guard() as db:
             return db.posts.find_one({"_id": post_id})
 
+    def get_alert(self, alert_id: str) -> dict[str, Any] | None:
+        with self._guard() as db:
+            return db.alerts.find_one({"_id": alert_id})
+
     def count_posts(self, by: Sequence[str], since: datetime | None = None) -> list[dict[str, Any]]:
         fields = [check_field(f) for f in by]
         group_id = {f: f"${f}" for f in fields} if fields else None

@@ -1,0 +1,368 @@
+"""The analysts' workspace as a WSGI application: overview, alert queue, search, post pages
+and exports, on whichever store the settings name.
+
+Access: bound to loopback it needs nothing; bound elsewhere it needs a token, given once as
+``?token=…`` (kept in a cookie) or as ``Authorization: Bearer …``. Every form carries a key
+made at start-up, so another web page cannot post to the workspace in the analyst's name.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from html import escape
+from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+from wsgiref.types import StartResponse, WSGIEnvironment
+
+from opinion_spiders import export
+from opinion_spiders.errors import ConfigError
+from opinion_spiders.items import KINDS
+from opinion_spiders.review import ACTIONS, STATES, review_state, reviewed
+from opinion_spiders.settings_util import analyst_zone
+from opinion_spiders.stores.base import PostFilter, Store
+from opinion_spiders.web import pages
+
+logger = logging.getLogger(__name__)
+COOKIE = "opinion_token"
+#: Rows an alert queue or a result list shows at most.
+PAGE_ROWS = 200
+Query = dict[str, list[str]]
+
+
+class Response:
+    def __init__(
+        self, body: bytes | str, status: str = "200 OK", content_type: str = "text/html",
+        headers: Iterable[tuple[str, str]] = (),
+    ) -> None:  # fmt: skip
+        self.body = body.encode("utf-8") if isinstance(body, str) else body
+        self.status = status
+        self.headers = [("Content-Type", f"{content_type}; charset=utf-8"), *headers]
+
+
+def redirect(to: str, headers: Iterable[tuple[str, str]] = ()) -> Response:
+    return Response(b"", "303 See Other", headers=[("Location", to), *headers])
+
+
+class Workspace:
+    """The WSGI callable. ``store`` is opened by the caller and used from request threads
+    one request at a time (a lock around each request keeps the store single-threaded)."""
+
+    def __init__(self, store: Store, settings: Mapping[str, Any], token: str = "") -> None:
+        import threading
+
+        self.store = store
+        self.settings = settings
+        self.tz = analyst_zone(settings)
+        self.token = token
+        self.form_key = secrets.token_urlsafe(16)
+        self._lock = threading.Lock()
+        self.routes: dict[tuple[str, str], Callable[[Query, Query], Response]] = {
+            ("GET", "/"): self.overview,
+            ("GET", "/alerts"): self.alerts,
+            ("POST", "/alerts/review"): self.review,
+            ("GET", "/search"): self.search,
+            ("GET", "/post"): self.post,
+            ("GET", "/export"): self.export,
+        }
+
+    # -- plumbing ------------------------------------------------------------------------------
+    def __call__(self, environ: WSGIEnvironment, start: StartResponse) -> list[bytes]:
+        method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "/")
+        query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        try:
+            response = self._respond(environ, method, path, query)
+        except ConfigError as exc:
+            response = Response(pages.layout("错误 Error", f'<p class="error">{escape(str(exc))}'
+                                             "</p>"), "400 Bad Request")  # fmt: skip
+        except Exception:  # one broken page must not stop the workspace
+            logger.exception("web: %s %s failed", method, path)
+            response = Response(pages.layout("错误 Error", "<p>Something went wrong; see the "
+                                             "log.</p>"), "500 Internal Server Error")  # fmt: skip
+        start(response.status, [*response.headers, ("Content-Length", str(len(response.body)))])
+        return [response.body]
+
+    def _respond(self, environ: WSGIEnvironment, method: str, path: str, query: Query) -> Response:
+        if self.token:
+            given = _first(query, "token")
+            if given and hmac.compare_digest(given, self.token):
+                cookie = f"{COOKIE}={self.token}; HttpOnly; SameSite=Strict; Path=/"
+                return redirect(path, [("Set-Cookie", cookie)])
+            if not self._authorised(environ):
+                return Response("token required: open the address printed by `opinion web`",
+                                "401 Unauthorized", "text/plain")  # fmt: skip
+        handler = self.routes.get((method, path))
+        if handler is None:
+            return Response(pages.layout("Not found", "<p>No such page.</p>"), "404 Not Found")
+        form: Query = {}
+        if method == "POST":
+            size = int(environ.get("CONTENT_LENGTH") or 0)
+            raw = environ["wsgi.input"].read(min(size, 1 << 20)).decode("utf-8", "replace")
+            form = parse_qs(raw, keep_blank_values=True)
+            if not hmac.compare_digest(_first(form, "form_key"), self.form_key):
+                return Response("stale or foreign form: reload the page", "403 Forbidden",
+                                "text/plain")  # fmt: skip
+        with self._lock:
+            return handler(query, form)
+
+    def _authorised(self, environ: WSGIEnvironment) -> bool:
+        bearer = environ.get("HTTP_AUTHORIZATION", "")
+        if bearer.startswith("Bearer ") and hmac.compare_digest(bearer[7:].strip(), self.token):
+            return True
+        cookie: SimpleCookie = SimpleCookie(environ.get("HTTP_COOKIE", ""))
+        morsel = cookie.get(COOKIE)
+        return morsel is not None and hmac.compare_digest(morsel.value, self.token)
+
+    def _since(self, query: Query, default: str = "7d") -> datetime | None:
+        from opinion_spiders.cli_search import parse_when
+
+        text = _first(query, "since", default)
+        return parse_when(text, "since", self.tz, datetime.now(UTC)) if text != "all" else None
+
+    # -- pages ---------------------------------------------------------------------------------
+    def overview(self, query: Query, form: Query) -> Response:
+        from opinion_spiders.report import analysis_part
+
+        since = self._since(query)
+        shown = _first(query, "since", "7d")
+        by_day = self.store.count_posts(("day", "kind"), since)
+        kinds = [k for k in KINDS if any(r.get("kind") == k for r in by_day)] or list(KINDS)
+        per_kind = {k: sum(r["count"] for r in by_day if r.get("kind") == k) for k in KINDS}
+        sites = self.store.count_posts(("site", "kind"), since)
+        rules = self.store.rule_hits(since)
+        entities = self.store.entity_hits(since)[:15]
+        alerts = self.store.find_alerts(since, limit=5000)
+        states = {s: sum(1 for a in alerts if review_state(a) == s) for s in STATES}
+        watch = analysis_part(self.store, since, self.settings, datetime.now(UTC))
+        periods = watch.get("periods") or {"active": [], "upcoming": []}
+        spans = (("24h", "24 小时"), ("7d", "7 天"), ("30d", "30 天"), ("all", "全部"))
+        choose = " ".join(pages.link("/", label, since=value) for value, label in spans)
+        body = [
+            f"<p>{choose}</p>",
+            '<div class="cards">' + "".join(
+                f'<span class="kind-total" data-kind="{k}">{k}: <b>{n}</b></span>'
+                for k, n in per_kind.items()
+            ) + "".join(
+                f"<span>{pages.link('/alerts', f'{s}: {n}', state=s)}</span>"
+                for s, n in states.items()
+            ) + "</div>",
+            "<h2>每日帖子 Posts per day</h2>", pages.day_chart(by_day, kinds),
+            "<h2>站点 Sites</h2>",
+            pages.table(("site", "kind", "posts"), [
+                (pages.link("/search", str(r["site"]), site=r["site"], since=shown),
+                 escape(str(r["kind"])), str(r["count"])) for r in sites]),
+            "<h2>规则 Rules</h2>",
+            pages.table(("rule", "posts"), [
+                (pages.link("/search", str(r["rule"]), rule=r["rule"], since=shown),
+                 str(r["count"])) for r in rules]),
+            "<h2>关注对象 Watched entities</h2>",
+            pages.table(("entity", "posts"), [
+                (pages.link("/search", str(r.get("name") or r["entity"]), entity=r["entity"],
+                            since=shown), str(r["count"])) for r in entities]),
+            "<h2>敏感时期 Sensitive periods</h2>",
+            pages.table(("", "period", "from", "to", "weight"), [
+                (label, escape(w["name"]), pages.when(w["start"], self.tz),
+                 pages.when(w["end"], self.tz), str(w["weight"]))
+                for label in ("active", "upcoming") for w in periods[label]]),
+            "<h2>预案 Watch plans</h2>",
+            pages.table(("plan", "state", "from", "to"), [
+                (escape(p["name"]), escape(p["state"]), pages.when(p["start"], self.tz),
+                 pages.when(p["end"], self.tz)) for p in watch.get("plans") or []]),
+        ]  # fmt: skip
+        note = f"times in {self.tz}"
+        return Response(pages.layout("总览 Overview", "".join(body), note=note))
+
+    def alerts(self, query: Query, form: Query) -> Response:
+        state = _first(query, "state", "open")
+        if state not in (*STATES, "all"):
+            raise ConfigError("alerts", state, f"state is one of {', '.join(STATES)} or all")
+        found = self.store.find_alerts(self._since(query, "all"), limit=5000)
+        shown = [a for a in found if state == "all" or review_state(a) == state][:PAGE_ROWS]
+        tabs = " ".join(pages.link("/alerts", s, state=s) for s in (*STATES, "all"))
+        rows = [self._alert_row(a) for a in shown]
+        exports = " ".join(
+            pages.link("/export", fmt, what="alerts", format=fmt, state=state)
+            for fmt in export.FORMATS
+        )
+        body = (
+            f"<p>{tabs}</p><p>导出 Export: {exports}</p>"
+            + pages.table(
+                ("created", "tier", "score", "site", "title", "review", "action"),
+                rows,
+                cls="alerts",
+            )  # fmt: skip
+        )
+        return Response(pages.layout(f"预警 Alerts — {state}", body, note=f"times in {self.tz}"))
+
+    def _alert_row(self, a: Mapping[str, Any]) -> tuple[str, ...]:
+        review = a.get("review") or {}
+        who = (
+            f"{escape(review_state(a))} · {escape(str(review.get('by', '')))} "
+            f"{pages.when(review.get('at'), self.tz)}"
+            if review
+            else "open"
+        )
+        if review.get("note"):
+            who += f"<br><i>{escape(str(review['note']))}</i>"
+        title = str(a.get("title") or a.get("_id"))
+        post = a.get("post_id")
+        shown_title = pages.link("/post", title, id=post) if post else escape(title)
+        buttons = "".join(f'<button name="action" value="{act}">{act}</button>' for act in ACTIONS)
+        form = (
+            f'<form class="inline review" method="post" action="/alerts/review">'
+            f'<input type="hidden" name="form_key" value="{self.form_key}">'
+            f'<input type="hidden" name="id" value="{escape(str(a["_id"]))}">'
+            f'<input name="by" placeholder="name" size="8" required>'
+            f'<input name="note" placeholder="note" size="16">{buttons}</form>'
+        )
+        tier = escape(str(a.get("tier") or ""))
+        return (
+            pages.when(a.get("created_at"), self.tz), f'<span class="tier-{tier}">{tier}</span>',
+            f"{float(a.get('score') or 0):.1f}", escape(str(a.get("site") or "")), shown_title,
+            who, form,
+        )  # fmt: skip
+
+    def review(self, query: Query, form: Query) -> Response:
+        alert_id = _first(form, "id")
+        alert = self.store.get_alert(alert_id)
+        if alert is None:
+            raise ConfigError("alerts", alert_id, "no such alert")
+        done = reviewed(alert, _first(form, "action"), _first(form, "by"), datetime.now(UTC),
+                        _first(form, "note"))  # fmt: skip
+        self.store.update_alert(alert_id, {"review": done})
+        return redirect("/alerts?state=all")
+
+    def _selection(self, query: Query) -> PostFilter:
+        from opinion_spiders.cli_search import parse_when
+
+        now = datetime.now(UTC)
+        score = _first(query, "min_score")
+        try:
+            min_score = float(score) if score else None
+        except ValueError:
+            raise ConfigError("search", "min_score", f"{score!r} is not a number") from None
+        return PostFilter(
+            since=parse_when(_first(query, "since"), "since", self.tz, now),
+            until=parse_when(_first(query, "until"), "until", self.tz, now),
+            sites=_many(query, "site"), kinds=_many(query, "kind"), rules=_many(query, "rule"),
+            entities=_many(query, "entity"), min_score=min_score,
+        )  # fmt: skip
+
+    def search(self, query: Query, form: Query) -> Response:
+        from opinion_spiders.search import parse_query, search
+
+        words = _first(query, "q")
+        fields = {k: _first(query, k) for k in ("since", "until", "site", "kind", "rule",
+                                                "entity", "min_score")}  # fmt: skip
+        inputs = "".join(
+            f'<label>{name} <input name="{name}" value="{escape(value)}" size="10"></label> '
+            for name, value in fields.items()
+        )
+        box = (
+            f'<form method="get" action="/search"><input name="q" value="{escape(words)}" '
+            f'size="40" placeholder="拆迁 城管|执法 -广告"> {inputs}<button>search</button></form>'
+        )
+        selection = self._selection(query)
+        rule = parse_query(words)
+        if rule is None and not any(fields.values()):
+            return Response(pages.layout("检索 Search", box))
+        result = search(self.store, rule, selection, limit=PAGE_ROWS)
+        rows = []
+        for item in result.found:
+            post = item.post
+            spans = {f: [(h["start"], h["end"]) for h in item.hits if h["field"] == f]
+                     for f in ("title", "content")}  # fmt: skip
+            rows.append((
+                pages.when(post.get("published_at") or post.get("crawled_at"), self.tz),
+                escape(str(post.get("site") or "")), f"{float(post.get('score') or 0):.1f}",
+                f'<a href="/post?id={escape(str(post["_id"]))}">'
+                f"{pages.highlighted(str(post.get('title') or ''), spans['title'])}</a><br>"
+                + pages.snippet(str(post.get("content") or ""), spans["content"]),
+            ))  # fmt: skip
+        exports = " ".join(
+            pages.link("/export", fmt, what="posts", format=fmt, q=words, **fields)
+            for fmt in export.FORMATS
+        )
+        found = f"{len(result.found)} found in {result.scanned} searched"
+        if result.cut_short:
+            found += " (older posts not searched: narrow the filter)"
+        body = (
+            box
+            + f'<p id="found">{found}. 导出 Export: {exports}</p>'
+            + pages.table(("time", "site", "score", "post"), rows, cls="results")
+        )
+        return Response(pages.layout("检索 Search", body, note=f"times in {self.tz}"))
+
+    def post(self, query: Query, form: Query) -> Response:
+        post = self.store.get_post(_first(query, "id"))
+        if post is None:
+            return Response(pages.layout("Not found", "<p>No such post.</p>"), "404 Not Found")
+        spans: dict[str, list[tuple[int, int]]] = {"title": [], "content": []}
+        for match in post.get("matches") or []:
+            for hit in match.get("hits") or []:
+                spans.setdefault(hit["field"], []).append((hit["start"], hit["end"]))
+        rules = ", ".join(escape(f"{m.get('rule')} ({m.get('name')})")
+                          for m in post.get("matches") or [])  # fmt: skip
+        body = (
+            f"<p>{escape(str(post.get('site')))} · {escape(str(post.get('kind')))} · "
+            f"{escape(str(post.get('author') or ''))} · "
+            f"{pages.when(post.get('published_at') or post.get('crawled_at'), self.tz)} · "
+            f'<a href="{escape(str(post.get("url")))}">source</a></p>'
+            f"<h2>{pages.highlighted(str(post.get('title') or ''), spans['title'])}</h2>"
+            f'<div class="content" style="white-space:pre-wrap">'
+            f"{pages.highlighted(str(post.get('content') or ''), spans['content'])}</div>"
+            f"<h2>规则 Rules</h2><p>{rules or 'none'}</p>"
+            f"<h2>得分 Score {float(post.get('score') or 0):.1f}</h2>"
+            + pages.table(("value", "source", "reason"), [
+                (f"{float(c.get('value') or 0):+g}", escape(str(c.get("source"))),
+                 escape(str(c.get("reason")))) for c in post.get("contributions") or []])
+        )  # fmt: skip
+        return Response(pages.layout(str(post.get("title") or post["_id"]), body))
+
+    def export(self, query: Query, form: Query) -> Response:
+        from opinion_spiders.search import parse_query, search
+
+        what, fmt = _first(query, "what", "posts"), _first(query, "format", "csv")
+        if fmt not in export.FORMATS or what not in ("posts", "alerts"):
+            raise ConfigError("export", f"{what}.{fmt}", "what is posts or alerts, format one "
+                              f"of {', '.join(export.FORMATS)}")  # fmt: skip
+        if what == "alerts":
+            state = _first(query, "state", "all")
+            alerts = self.store.find_alerts(None, limit=100_000)
+            rows = [export.alert_row(a, self.tz) for a in alerts
+                    if state == "all" or review_state(a) == state]  # fmt: skip
+            columns = export.ALERT_COLUMNS
+        else:
+            result = search(self.store, parse_query(_first(query, "q")), self._selection(query),
+                            limit=100_000, scan=200_000)  # fmt: skip
+            rows = [export.post_row(item.post, self.tz) for item in result.found]
+            columns = export.POST_COLUMNS
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"{what}.{fmt}"
+            export.write(rows, columns, path, fmt)
+            data = path.read_bytes()
+        stamp = datetime.now(UTC).astimezone(self.tz).strftime("%Y%m%d-%H%M")
+        kinds = {
+            "csv": "text/csv",
+            "json": "application/json",
+            "jsonl": "application/x-ndjson",
+            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+        disposition = f'attachment; filename="opinion-{what}-{stamp}.{fmt}"'
+        return Response(data, content_type=kinds[fmt],
+                        headers=[("Content-Disposition", disposition)])  # fmt: skip
+
+
+def _first(query: Query, name: str, default: str = "") -> str:
+    values = query.get(name) or [default]
+    return values[0].strip()
+
+
+def _many(query: Query, name: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in query.get(name) or [] if v.strip())

@@ -1,0 +1,124 @@
+"""HTML of the analysts' workspace: plain server-rendered pages, charts as inline SVG (nothing
+loaded from a CDN, nothing to install — the page works offline and prints as it shows)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, tzinfo
+from html import escape
+from typing import Any
+from urllib.parse import urlencode
+
+STYLE = """
+body{font:14px/1.5 system-ui,"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:0;color:#222}
+header{background:#1f3b57;color:#fff;padding:8px 16px}header a{color:#fff;margin-right:16px}
+main{padding:12px 16px;max-width:1200px}table{border-collapse:collapse;margin:8px 0}
+td,th{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#f4f6f8}mark{background:#ffe27a}.muted{color:#777}.tier-urgent{color:#b00020}
+.tier-warning{color:#b36b00}form.inline{display:inline}input,select,button{font:inherit}
+.cards span{display:inline-block;border:1px solid #ddd;border-radius:4px;padding:6px 12px;
+margin:0 8px 8px 0}.error{color:#b00020}
+"""
+KIND_COLOURS = {"forum": "#3a7bd5", "portal": "#e07b39", "postbar": "#4caf50"}
+
+
+def layout(title: str, body: str, *, note: str = "") -> str:
+    links = (("/", "总览 Overview"), ("/alerts", "预警 Alerts"), ("/search", "检索 Search"))
+    nav = "".join(f'<a href="{href}">{label}</a>' for href, label in links)
+    shown = f'<p class="muted">{escape(note)}</p>' if note else ""
+    return (
+        f'<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>{escape(title)} — '
+        f"opinion</title><style>{STYLE}</style></head><body><header>{nav}</header><main>"
+        f"<h1>{escape(title)}</h1>{shown}{body}</main></body></html>"
+    )
+
+
+def when(value: Any, tz: tzinfo) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    return "-"
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[str]], *, cls: str = "") -> str:
+    """A table; cells are HTML already (escape what comes from the store first)."""
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def highlighted(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """``text`` escaped, with every span (original positions) in ``<mark>``."""
+    out, at = [], 0
+    for start, end in sorted(set(spans)):
+        if start < at or end > len(text) or start >= end:
+            continue
+        out += [escape(text[at:start]), "<mark>", escape(text[start:end]), "</mark>"]
+        at = end
+    out.append(escape(text[at:]))
+    return "".join(out)
+
+
+def snippet(text: str, spans: Sequence[tuple[int, int]], width: int = 80) -> str:
+    """Around the first span, highlighted; the text's start when nothing was found."""
+    if not spans:
+        return escape(text[: width * 2]) + ("…" if len(text) > width * 2 else "")
+    first = min(spans)
+    start, end = max(0, first[0] - width), min(len(text), first[1] + width)
+    inside = [(s - start, e - start) for s, e in spans if s >= start and e <= end]
+    return (
+        ("…" if start else "")
+        + highlighted(text[start:end], inside)
+        + ("…" if end < len(text) else "")
+    )
+
+
+def day_chart(rows: Sequence[Mapping[str, Any]], kinds: Sequence[str]) -> str:
+    """Posts per day, stacked by kind, as an inline SVG bar chart with a legend."""
+    days = sorted({str(r["day"]) for r in rows if r.get("day")})
+    if not days:
+        return '<p class="muted">No posts in this period.</p>'
+    counts = {(str(r.get("day")), str(r.get("kind"))): int(r["count"]) for r in rows}
+    totals = [sum(counts.get((d, k), 0) for k in kinds) for d in days]
+    top = max(totals) or 1
+    width, height, pad = max(320, 28 * len(days) + 60), 220, 30
+    bar = (width - pad * 2) / len(days)
+    parts = [
+        f'<svg id="posts-per-day" role="img" aria-label="posts per day" width="{width}" '
+        f'height="{height + 40}" viewBox="0 0 {width} {height + 40}">',
+        f'<line x1="{pad}" y1="{height}" x2="{width - pad}" y2="{height}" stroke="#999"/>',
+        f'<text x="{pad}" y="14" font-size="11" fill="#555">{top}</text>',
+    ]
+    for i, day in enumerate(days):
+        x, base = pad + i * bar + 2, float(height)
+        for kind in kinds:
+            n = counts.get((day, kind), 0)
+            if not n:
+                continue
+            h = (height - 20) * n / top
+            base -= h
+            parts.append(
+                f'<rect class="bar kind-{kind}" x="{x:.1f}" y="{base:.1f}" width="{bar - 4:.1f}" '
+                f'height="{h:.1f}" fill="{KIND_COLOURS.get(kind, "#888")}">'
+                f"<title>{escape(day)} {escape(kind)}: {n}</title></rect>"
+            )
+        if len(days) <= 31:
+            parts.append(
+                f'<text x="{x:.1f}" y="{height + 14}" font-size="10" fill="#555">'
+                f"{escape(day[5:])}</text>"
+            )
+    legend_x = pad
+    for kind in kinds:
+        parts.append(
+            f'<rect x="{legend_x}" y="{height + 24}" width="10" height="10" '
+            f'fill="{KIND_COLOURS.get(kind, "#888")}"/><text x="{legend_x + 14}" '
+            f'y="{height + 33}" font-size="11">{escape(kind)}</text>'
+        )
+        legend_x += 80
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def link(path: str, label: str, **query: Any) -> str:
+    params = {k: v for k, v in query.items() if v not in (None, "", [])}
+    href = path + ("?" + urlencode(params, doseq=True) if params else "")
+    return f'<a href="{escape(href)}">{escape(label)}</a>'

@@ -1,0 +1,176 @@
+"""``opinion web`` as an analyst uses it: a real server process, a real Chromium (the project's
+Playwright): the overview draws its chart, search finds folded forms with the words marked, an
+alert is acknowledged with who and when kept, exports download and open again. Screenshots
+are kept under ``build/test-artifacts/web/``."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from playwright.sync_api import Browser, sync_playwright
+
+from opinion_spiders.alerting import alert_for
+from opinion_spiders.stores.embedded import EmbeddedStore
+from settings import PLAYWRIGHT_LAUNCH_OPTIONS
+from tests._proc import BIN, ROOT, run_opinion
+from tests.test_search_export import _posts
+
+ARTIFACTS = Path(os.environ.get("OPINION_TEST_ARTIFACTS", ROOT / "build" / "test-artifacts"))
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A store with posts and two alerts, served by `opinion web` on a free port."""
+    folder = tmp_path / "store"
+    store = EmbeddedStore(folder)
+    posts = _posts()
+    hit = {"term": "拆迁", "field": "title", "start": 2, "end": 4, "context": "關於拆遷補償的帖子"}
+    posts[0]["matches"] = [{"rule": "demolition", "name": "拆迁", "severity": 3, "weight": 4.0,
+                            "hits": [hit]}]  # fmt: skip
+    store.upsert_posts(posts)
+    now = datetime.now(UTC)
+    for post in posts[:1] + posts[2:3]:
+        alert = alert_for({**post, "score": 40.0}, 10.0, now)
+        assert alert is not None
+        store.insert_alert(alert)
+    store.close()
+    env = {**os.environ, "OPINION_STORE": f"embedded://{folder}", "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([str(BIN / "opinion"), "web", "--port", "0"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    assert "serving the workspace at http://127.0.0.1:" in line, proc.stderr.read()
+    url = line.split(" at ", 1)[1].split()[0].rstrip("/")
+    try:
+        yield url, folder
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=30) == 0
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        launched = p.chromium.launch(**PLAYWRIGHT_LAUNCH_OPTIONS)  # type: ignore[arg-type]
+        yield launched
+        launched.close()
+
+
+def _shot(page: object, name: str) -> None:
+    folder = ARTIFACTS / "web"
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def test_web_overview_search_review_and_export_in_chromium(
+    workspace: tuple[str, Path], browser: Browser, tmp_path: Path
+) -> None:
+    url, folder = workspace
+    page = browser.new_page(accept_downloads=True)
+
+    page.goto(f"{url}/?since=all")
+    bars = page.locator("svg#posts-per-day rect.bar")
+    assert bars.count() == 2  # one day with posts: a forum and a portal segment
+    heights = [float(bars.nth(i).get_attribute("height") or 0) for i in range(bars.count())]
+    assert min(heights) > 0 and page.locator("svg#posts-per-day").bounding_box()["width"] > 100  # type: ignore[index]
+    assert page.locator(".kind-total[data-kind=portal] b").inner_text() == "2"
+    _shot(page, "overview")
+
+    page.goto(f"{url}/search")
+    page.fill("input[name=q]", "拆迁")  # the store holds the traditional 拆遷
+    page.click("form button")
+    assert page.locator("#found").inner_text().startswith("1 found")
+    assert page.locator("table.results mark").first.inner_text() == "拆遷"
+    _shot(page, "search")
+    with page.expect_download() as got:
+        page.click("#found a:text-is('xlsx')")
+    saved = tmp_path / "found.xlsx"
+    got.value.save_as(saved)
+    rows = list(load_workbook(saved, read_only=True).active.iter_rows(values_only=True))
+    assert [r[0] for r in rows[1:]] == ["forum-a:7:1"]
+
+    page.goto(f"{url}/alerts")
+    assert page.locator("table.alerts tbody tr").count() == 2
+    first = page.locator("form.review").first
+    first.locator("input[name=by]").fill("张三")
+    first.locator("input[name=note]").fill("已转交城管局")
+    first.locator("button[value=acknowledge]").click()
+    page.wait_for_url("**/alerts?state=all")
+    assert "acknowledged · 张三" in page.content() and "已转交城管局" in page.content()
+    _shot(page, "alerts")
+    page.goto(f"{url}/alerts?state=open")
+    assert page.locator("table.alerts tbody tr").count() == 1
+
+    store = EmbeddedStore(folder)
+    try:
+        (acked,) = [a for a in store.find_alerts() if a.get("review")]
+    finally:
+        store.close()
+    review = acked["review"]
+    assert (review["state"], review["by"], review["note"]) == (
+        "acknowledged",
+        "张三",
+        "已转交城管局",
+    )
+    assert review["history"][0]["action"] == "acknowledge" and review["at"].tzinfo is not None
+
+    with urllib.request.urlopen(f"{url}/export?what=alerts&format=csv&state=acknowledged") as r:
+        table = list(csv.DictReader(io.StringIO(r.read().decode("utf-8-sig"))))
+    assert [row["id"] for row in table] == [acked["_id"]]
+    with urllib.request.urlopen(f"{url}/export?what=posts&format=json&kind=portal") as r:
+        assert [p["id"] for p in json.load(r)] == ["news-b:10:1", "news-b:9:1"]
+
+    page.goto(f"{url}/post?id=forum-a:7:1")
+    assert page.locator("h2 mark").first.inner_text() == "拆遷"  # the rule's hit, marked
+    _shot(page, "post")
+    page.close()
+
+
+def test_web_forms_need_the_page_key_and_non_loopback_needs_a_token(
+    workspace: tuple[str, Path],
+) -> None:
+    url, _ = workspace
+    forged = urllib.request.Request(f"{url}/alerts/review", data=b"id=x&action=resolve&by=eve")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(forged)
+    assert refused.value.code == 403
+    done = run_opinion("web", "--host", "0.0.0.0", "--port", "0", check=False, timeout=60)
+    assert done.returncode == 2 and "needs --token" in done.stderr
+
+
+def test_web_token_opens_by_link_then_by_cookie(tmp_path: Path) -> None:
+    from opinion_spiders.web import Workspace
+
+    store = EmbeddedStore(tmp_path / "store")
+    app = Workspace(store, {}, token="t0ken")
+    try:
+
+        def call(query: str = "", cookie: str = "") -> tuple[str, dict[str, str]]:
+            got: dict[str, object] = {}
+
+            def start(status: str, headers: list[tuple[str, str]]) -> None:
+                got["status"], got["headers"] = status, dict(headers)
+
+            env = {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "QUERY_STRING": query,
+                   "HTTP_COOKIE": cookie}  # fmt: skip
+            app(env, start)
+            return str(got["status"]), got["headers"]  # type: ignore[return-value]
+
+        assert call()[0].startswith("401")
+        assert call("token=wrong")[0].startswith("401")
+        status, headers = call("token=t0ken")
+        assert status.startswith("303") and "opinion_token=t0ken" in headers["Set-Cookie"]
+        assert call(cookie="opinion_token=t0ken")[0].startswith("200")
+    finally:
+        store.close()
