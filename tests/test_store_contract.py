@@ -118,6 +118,8 @@ def test_store_alert_ledger_never_holds_an_alert_twice(any_store: Store) -> None
         deliveries,
         T0,
     )
+    assert any_store.get_alert(alert["_id"]) == stored
+    assert any_store.get_alert("missing") is None
 
 
 def test_store_find_alerts_newest_first_with_since(any_store: Store) -> None:
