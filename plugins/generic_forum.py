@@ -19,6 +19,7 @@ from parsel import Selector
 from opinion_spiders.adapters import Adapter, Page, Parsed
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
+from opinion_spiders.reading.main_text import page_title
 from opinion_spiders.text.fingerprints import url_key
 from plugins._html import node_text, squash, without_fragment
 from plugins._notice import detect_notice
@@ -356,14 +357,8 @@ def post_id(block: etree._Element) -> str | None:
 
 
 def thread_title(sel: Selector) -> str:
-    """The heading that the ``<title>`` starts with (site banners are ``<h1>`` too), else
-    the ``<title>`` up to its site suffix."""
-    title = squash(sel.css("title::text").get())
-    for heading in sel.css("h1, h2, h3"):
-        text = squash(heading.xpath("string()").get())
-        if len(text) > 3 and title.startswith(text):
-            return text
-    return re.split(r"\s+[-|_–]\s+", title)[0]
+    """The thread's title: see :func:`opinion_spiders.reading.main_text.page_title`."""
+    return page_title(sel)
 
 
 def _text(el: etree._Element) -> str:

@@ -233,3 +233,17 @@ def test_reading_article_role_leaves_readers_comments_out() -> None:
     assert reading.kind == "article"
     assert "criticised for months" in post.content
     assert not any(body[:30] in post.content for body in BODIES)
+
+
+def test_reading_main_text_post_takes_the_page_title_without_site_suffix() -> None:
+    html = (
+        "<html><head><title>Why did the water price rise? - Town Board | Support</title></head>"
+        f"<body><h1>Why did the water price rise?</h1><div><p>{PARAGRAPH * 3}</p></div></body>"
+        "</html>"
+    )
+    reading = read(_reached_as("thread", html, "https://board.example.org/t/9"), [],
+                   RUNTIME.adapters)  # fmt: skip
+    (post,) = reading.parsed.posts
+    assert reading.reader == "main_text"
+    assert post.title == "Why did the water price rise?"
+    assert not post.content.startswith("Why did the water")

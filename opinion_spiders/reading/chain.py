@@ -25,7 +25,7 @@ from opinion_spiders.adapters import Adapter, Page, Parsed
 from opinion_spiders.encoding import Decoded, decode_html
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
-from opinion_spiders.reading.main_text import MIN_TEXT, bigrams, coverage, main_text
+from opinion_spiders.reading.main_text import MIN_TEXT, bigrams, coverage, main_text, page_title
 from opinion_spiders.sites import Site
 from opinion_spiders.text.fingerprints import url_key
 
@@ -281,7 +281,10 @@ def _as_site(parsed: Parsed, page: Page) -> Parsed:
 def _main_text_post(page: Page, text: str, kind: str) -> Post:
     from parsel import Selector
 
-    title = " ".join((Selector(text=page.text).xpath("string(//title)").get() or "").split())
+    title = page_title(page.selector if page.text else Selector(text="<html/>"))
+    lines = text.split("\n")
+    if title and lines and " ".join(lines[0].split()) == title:
+        text = "\n".join(lines[1:]) or text  # the title is the post's title, not its text
     key = url_key(page.url)
     return Post(
         site=page.site.name, kind=page.site.kind, url=page.url, title=title, content=text,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from parsel import Selector
+
 #: Characters, spaces ignored, below which a main text is not worth a post.
 MIN_TEXT = 20
 #: Characters from which a line of main text is prose rather than a label or a name.
@@ -48,3 +50,17 @@ def coverage(part: str, whole: str) -> float:
     if not want:
         return 1.0
     return len(bigrams(part) & want) / len(want)
+
+
+_SITE_SUFFIX = re.compile(r"\s+[-|_–—]\s+")
+
+
+def page_title(sel: Selector) -> str:
+    """The page's own title: the heading its ``<title>`` starts with (site banners are
+    ``<h1>`` too), else the ``<title>`` up to a site suffix (" - Site", " | Board")."""
+    title = " ".join((sel.xpath("string(//title)").get() or "").split())
+    for heading in sel.css("h1, h2, h3"):
+        text = " ".join((heading.xpath("string()").get() or "").split())
+        if len(text) > 3 and title.startswith(text):
+            return text
+    return _SITE_SUFFIX.split(title)[0]
