@@ -1,0 +1,109 @@
+"""The near-duplicate band index on MongoDB: collection ``bands``, one document per LSH band
+key — ``{_id: <band key>, posts: [<post _id>, …]}`` — so a post's candidates are two reads
+by primary key: its band documents, then the posts they name (at most a few times the
+candidate limit), each as one ``$in`` on ``_id`` (MongoDB) or one ``{_id: value}`` query per
+document (FerretDB, see :func:`by_id`).
+
+Why not a multikey index on ``posts.minhash_bands``: a query on it is a secondary-index read
+(on FerretDB 1.24 a scan of every post), where a primary-key read is what every
+MongoDB-wire server answers best. A band lists at most :data:`CAPACITY` posts, the first
+stored (later copies still find those): a text reposted thousands of times keeps small band
+documents and a bounded lookup. A band document is written when a batch of posts is:
+inserted when new (most keys are), else extended with ``$addToSet`` guarded by the capacity.
+A post rewritten with other bands stays listed under its old ones; the lookup checks each
+candidate's current ``minhash_bands``, so such a stale entry is never returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pymongo import UpdateOne
+from pymongo.collection import Collection
+from pymongo.errors import BulkWriteError
+
+from opinion_spiders.stores.base import CANDIDATE_FIELDS
+
+Doc = dict[str, Any]
+COLLECTION = "bands"
+#: Posts a band document lists at most (a batch may add its own past it once).
+CAPACITY = 100
+#: Candidate posts read per lookup, as a multiple of the caller's limit (stale entries and
+#: posts not stored yet are dropped after the read).
+_READ_FACTOR = 4
+
+
+def index_posts(bands: Collection[Doc], posts: Sequence[Mapping[str, Any]]) -> None:
+    """List each post under its band keys (after the posts themselves were written)."""
+    by_band: dict[str, list[str]] = {}
+    for post in posts:
+        for band in dict.fromkeys(post.get("minhash_bands") or ()):
+            by_band.setdefault(str(band), []).append(str(post["_id"]))
+    if not by_band:
+        return
+    fresh = [{"_id": key, "posts": ids[:CAPACITY]} for key, ids in by_band.items()]
+    known = insert_new(bands, fresh)
+    room = {f"posts.{CAPACITY - 1}": {"$exists": False}}
+    ops = [
+        UpdateOne({"_id": key, **room}, {"$addToSet": {"posts": {"$each": by_band[key]}}})
+        for key in known
+    ]
+    if ops:
+        bands.bulk_write(ops, ordered=False)
+
+
+def candidates(
+    bands: Collection[Doc], posts: Collection[Doc], keys: Sequence[str], limit: int,
+    *, one_by_one: bool = False,
+) -> list[Doc]:  # fmt: skip
+    """Up to ``limit`` posts listed under any of ``keys`` that still carry one of them;
+    ``one_by_one`` reads each ``_id`` with its own query (see :func:`by_id`)."""
+    wanted = list(dict.fromkeys(keys))
+    if not wanted or limit <= 0:
+        return []
+    listed = by_id(bands, wanted, None, one_by_one)
+    ids = dict.fromkeys(str(p) for key in wanted for p in listed.get(key, {}).get("posts", ()))
+    chosen = list(ids)[: limit * _READ_FACTOR]
+    if not chosen:
+        return []
+    fields = dict.fromkeys((*CANDIDATE_FIELDS, "minhash_bands"), 1)
+    found = by_id(posts, chosen, fields, one_by_one)
+    keyset = set(wanted)
+    out = []
+    for post_id in chosen:
+        doc = found.get(post_id)
+        if doc is not None and keyset.intersection(doc.pop("minhash_bands", None) or ()):
+            out.append(doc)
+            if len(out) == limit:
+                break
+    return out
+
+
+def by_id(
+    collection: Collection[Doc], ids: list[str], fields: Mapping[str, int] | None,
+    one_by_one: bool,
+) -> dict[str, Doc]:  # fmt: skip
+    """The documents with these ``_id``s: one ``$in`` query, or (``one_by_one``) one
+    ``{_id: value}`` query each — FerretDB 1.24 answers only that form from its ``_id`` index
+    and scans the collection for an ``$in``, while MongoDB answers both from its index."""
+    if one_by_one:
+        found = (collection.find_one({"_id": i}, fields) for i in ids)
+        return {str(d["_id"]): d for d in found if d is not None}
+    return {str(d["_id"]): d for d in collection.find({"_id": {"$in": ids}}, fields)}
+
+
+def insert_new(collection: Collection[Doc], docs: list[Doc]) -> list[Any]:
+    """Insert the documents; return the ``_id``s that were there already (duplicate keys),
+    which the caller updates instead."""
+    if not docs:
+        return []
+    try:
+        collection.insert_many(docs, ordered=False)
+    except BulkWriteError as exc:
+        errors = exc.details.get("writeErrors", [])
+        dup = [e["op"]["_id"] for e in errors if e.get("code") == 11000]
+        if len(dup) != len(errors):
+            raise
+        return dup
+    return []
