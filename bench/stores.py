@@ -6,9 +6,13 @@ contributions, dates included), repeated with fresh ids up to N. The store path 
 ``OPINION_STORE_BATCH_SIZE``. The raw path writes the same batches with the backend's plainest
 insert — ``sqlite3`` ``executemany`` of the JSON documents (WAL, one transaction per batch,
 like the store) and pymongo ``insert_many`` on a FerretDB started for the bench — into the
-same schema: the collection with the indexes analysts query by (the ratio's baseline: what
-the store path adds over the driver for the same stored result), and, for context, into a
-plain table/collection with no secondary index.
+same schema: the collection with the indexes analysts query by and the near-duplicate band
+index (SQLite ``post_bands`` rows; MongoDB ``bands`` documents, upserted) — the ratio's
+baseline: what the store path adds over the driver for the same stored result — and, for
+context, into a plain table/collection with no secondary index.
+
+``python -m bench.stores`` (``--only stores``) times near-duplicate candidate lookups as the
+store grows instead: see :func:`run_lookups`.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from pymongo import UpdateOne
 
 from opinion_spiders.stores import open_store
 from opinion_spiders.stores.embedded import EmbeddedStore
@@ -235,8 +241,20 @@ def mongo_store_path(uri: str, docs: Sequence[Doc], size: int) -> list[float]:
         store.close()
 
 
+def _band_upserts(batch: Sequence[Doc]) -> list[UpdateOne]:
+    """What a raw writer of the same schema adds for the ``bands`` collection (the index a
+    multikey ``minhash_bands`` index used to be): one upsert per band key."""
+    by_band: dict[str, list[str]] = {}
+    for d in batch:
+        for band in set(d.get("minhash_bands") or ()):
+            by_band.setdefault(str(band), []).append(d["_id"])
+    return [UpdateOne({"_id": k}, {"$addToSet": {"posts": {"$each": ids}}}, upsert=True)
+            for k, ids in by_band.items()]  # fmt: skip
+
+
 def mongo_raw(uri: str, docs: Sequence[Doc], size: int, indexed: bool = True) -> float:
-    """``insert_many``; ``indexed`` into a database with the store's collections and indexes."""
+    """``insert_many``; ``indexed`` into a database with the store's collections and indexes,
+    the ``bands`` documents written too (upserts)."""
     name = f"bench_{uuid.uuid4().hex[:10]}"
     store = MongoStore(uri, name)  # for its client and options, and its schema when indexed
     try:
@@ -250,6 +268,9 @@ def mongo_raw(uri: str, docs: Sequence[Doc], size: int, indexed: bool = True) ->
         def write() -> None:
             for batch in batches:
                 collection.insert_many(batch)
+                bands = _band_upserts(batch) if indexed else []
+                for at in range(0, len(bands), 50):  # FerretDB hangs on 100 in one command
+                    store.db["bands"].bulk_write(bands[at : at + 50], ordered=False)
 
         return _rate(len(docs), write)
     finally:

@@ -377,6 +377,17 @@ def test_store_band_index_follows_rewritten_posts(any_store: Store) -> None:
     assert moved["_id"] == "forum-a:7:1"
 
 
+def test_store_rewrites_batches_of_hundreds(any_store: Store) -> None:
+    """A re-crawl rewrites a whole batch of known posts, and a site has hundreds of bookmarks
+    (FerretDB 1.24 never answers one update command of 100 statements or more)."""
+    posts = [_banded(str(i), [f"ab{i:014d}", "ac00000000000001"]) for i in range(250)]
+    assert any_store.upsert_posts(posts) == 250
+    assert any_store.upsert_posts([{**p, "score": 1.0} for p in posts]) == 0
+    assert any_store.get_post("forum-a:7:249")["score"] == 1.0  # type: ignore[index]
+    any_store.save_state("forum-a", {f"thread:{i}": str(i) for i in range(150)})
+    assert len(any_store.load_state("forum-a")) == 150
+
+
 def test_store_band_candidates_are_bounded_by_the_limit(any_store: Store) -> None:
     """A text reposted many times: a lookup reads at most ``limit`` of its copies."""
     band = "dd00000000000001"
@@ -446,14 +457,21 @@ def test_mongo_store_per_post_lookups_are_primary_key_reads(
 
 
 def test_mongo_store_band_documents_stay_bounded(mongo_store: MongoStore) -> None:
-    """A band shared by many posts lists the first BAND_CAPACITY; a rewrite adds no duplicate."""
+    """A band shared by many posts lists the first BAND_CAPACITY once a lookup saw it full (as
+    the cluster stage looks each post up before its batch is written); a rewrite adds no
+    duplicate."""
     band, cap = "ff00000000000001", MongoStore.BAND_CAPACITY
     mongo_store.upsert_posts([_banded(str(i), [band]) for i in range(cap + 20)])
+    mongo_store.find_band_candidates([band], 50)
     mongo_store.upsert_posts([_banded(str(i), [band]) for i in range(cap + 20, cap + 40)])
     mongo_store.upsert_posts([_banded("0", [band], score=2.0)])
     doc = mongo_store.db.bands.find_one({"_id": band})
     assert doc is not None and len(doc["posts"]) == len(set(doc["posts"])) == cap
     assert doc["posts"][0] == "forum-a:7:0"
+    other = "ff00000000000002"
+    mongo_store.upsert_posts([_banded("1", [band, other]), _banded("2", [other])])
+    doc = mongo_store.db.bands.find_one({"_id": other})
+    assert doc is not None and doc["posts"] == ["forum-a:7:1", "forum-a:7:2"]
 
 
 def _cluster(cid: str, size: int, last_seen: datetime) -> dict[str, Any]:

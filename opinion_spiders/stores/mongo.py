@@ -80,6 +80,7 @@ class MongoStore:
         self.db: Database[Doc] = self.client[db_name]
         self._schema_ready = False
         self._one_by_one = one_by_one
+        self._full = band_index.FullBands()
         self._clusters: MongoClusters | None = None
 
     @contextmanager
@@ -130,9 +131,8 @@ class MongoStore:
             clusters.forward_posts(list(batch.values()))
         with self._guard() as db:
             known = band_index.insert_new(db.posts, list(batch.values()))
-            if known:
-                db.posts.bulk_write([_post_upsert(batch[k]) for k in known], ordered=False)
-            band_index.index_posts(db[band_index.COLLECTION], list(batch.values()))
+            band_index.write_chunked(db.posts, [_post_upsert(batch[k]) for k in known])
+            band_index.index_posts(db[band_index.COLLECTION], list(batch.values()), self._full)
         return len(batch) - len(known)
 
     def insert_alert(self, alert: Mapping[str, Any]) -> bool:
@@ -171,7 +171,7 @@ class MongoStore:
             for key, state in states.items()
         ]
         with self._guard() as db:
-            db.crawl_state.bulk_write(ops, ordered=False)
+            band_index.write_chunked(db.crawl_state, ops)
 
     def record_run(self, run: Mapping[str, Any]) -> None:
         with self._guard() as db:
@@ -195,7 +195,7 @@ class MongoStore:
     def find_band_candidates(self, bands: Sequence[str], limit: int = 50) -> list[dict[str, Any]]:
         with self._guard() as db:
             return band_index.candidates(db[band_index.COLLECTION], db.posts, bands, limit,
-                                         one_by_one=bool(self._one_by_one))  # fmt: skip
+                                         self._full, one_by_one=bool(self._one_by_one))  # fmt: skip
 
     def get_cluster(self, cluster_id: str) -> dict[str, Any] | None:
         with self._cluster_ops() as ops:
