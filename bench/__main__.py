@@ -73,13 +73,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="documents on FerretDB (default 1000: its upserts slow down as the collection grows)",
     )  # fmt: skip
     parser.add_argument(
-        "--only", choices=["pipeline", "rules", "neardup", "extract", "corpus"], action="append",
+        "--only", action="append",
+        choices=["pipeline", "stores", "rules", "neardup", "extract", "corpus", "profile"],
         help="run only these benches (default: all, in this order)",
     )  # fmt: skip
     args = parser.parse_args(argv)
-    chosen = args.only or ["pipeline", "rules", "neardup", "extract", "corpus"]
+    chosen = args.only or ["pipeline", "stores", "rules", "neardup", "extract", "corpus", "profile"]
     code = run_pipeline_bench(args) if "pipeline" in chosen else 0
-    for name in ("rules", "neardup", "extract", "corpus"):
+    for name in ("stores", "rules", "neardup", "extract", "corpus", "profile"):
         if name in chosen:
             print(f"\n== python -m bench.{name}", flush=True)
             module = importlib.import_module(f"bench.{name}")

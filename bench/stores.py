@@ -6,9 +6,13 @@ contributions, dates included), repeated with fresh ids up to N. The store path 
 ``OPINION_STORE_BATCH_SIZE``. The raw path writes the same batches with the backend's plainest
 insert — ``sqlite3`` ``executemany`` of the JSON documents (WAL, one transaction per batch,
 like the store) and pymongo ``insert_many`` on a FerretDB started for the bench — into the
-same schema: the collection with the indexes analysts query by (the ratio's baseline: what
-the store path adds over the driver for the same stored result), and, for context, into a
-plain table/collection with no secondary index.
+same schema: the collection with the indexes analysts query by and the near-duplicate band
+index (SQLite ``post_bands`` rows; MongoDB ``bands`` documents, upserted) — the ratio's
+baseline: what the store path adds over the driver for the same stored result — and, for
+context, into a plain table/collection with no secondary index.
+
+``python -m bench.stores`` (``--only stores``) times near-duplicate candidate lookups as the
+store grows instead: see :func:`run_lookups`.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from pymongo import UpdateOne
 
 from opinion_spiders.stores import open_store
 from opinion_spiders.stores.embedded import EmbeddedStore
@@ -235,8 +241,20 @@ def mongo_store_path(uri: str, docs: Sequence[Doc], size: int) -> list[float]:
         store.close()
 
 
+def _band_upserts(batch: Sequence[Doc]) -> list[UpdateOne]:
+    """What a raw writer of the same schema adds for the ``bands`` collection (the index a
+    multikey ``minhash_bands`` index used to be): one upsert per band key."""
+    by_band: dict[str, list[str]] = {}
+    for d in batch:
+        for band in set(d.get("minhash_bands") or ()):
+            by_band.setdefault(str(band), []).append(d["_id"])
+    return [UpdateOne({"_id": k}, {"$addToSet": {"posts": {"$each": ids}}}, upsert=True)
+            for k, ids in by_band.items()]  # fmt: skip
+
+
 def mongo_raw(uri: str, docs: Sequence[Doc], size: int, indexed: bool = True) -> float:
-    """``insert_many``; ``indexed`` into a database with the store's collections and indexes."""
+    """``insert_many``; ``indexed`` into a database with the store's collections and indexes,
+    the ``bands`` documents written too (upserts)."""
     name = f"bench_{uuid.uuid4().hex[:10]}"
     store = MongoStore(uri, name)  # for its client and options, and its schema when indexed
     try:
@@ -250,6 +268,9 @@ def mongo_raw(uri: str, docs: Sequence[Doc], size: int, indexed: bool = True) ->
         def write() -> None:
             for batch in batches:
                 collection.insert_many(batch)
+                bands = _band_upserts(batch) if indexed else []
+                for at in range(0, len(bands), 50):  # FerretDB hangs on 100 in one command
+                    store.db["bands"].bulk_write(bands[at : at + 50], ordered=False)
 
         return _rate(len(docs), write)
     finally:
@@ -268,3 +289,147 @@ def run_mongo(docs: Sequence[Doc], workdir: Path, reps: int, size: int) -> Write
             result.raw.append(mongo_raw(server.uri, docs, size))
             result.raw_plain.append(mongo_raw(server.uri, docs, size, indexed=False))
     return result
+
+
+# -- near-duplicate candidate lookups as the store grows -----------------------------------
+#: Store sizes (posts) at which lookups are timed.
+LOOKUP_SIZES = (400, 1000, 2000, 5000)
+
+
+@dataclass
+class LookupRow:
+    """Median ms of one candidate lookup at a store size, per side."""
+
+    size: int
+    ms: dict[str, float] = field(default_factory=dict)
+
+
+def lookup_posts(n: int, seed: int) -> tuple[list[Doc], list[tuple[str, list[str]]]]:
+    """``n`` post documents with real signatures (texts from jieba's dictionary, 20 a topic,
+    post-sized fields), and for each a lightly edited copy's band keys to look up."""
+    from bench.neardup import Corpus
+    from opinion_spiders.clusters import signature
+
+    corpus, base = Corpus(seed), datetime(2026, 11, 1, tzinfo=UTC)
+    docs: list[Doc] = []
+    queries: list[tuple[str, list[str]]] = []
+    topic: list[str] = []
+    for i in range(n):
+        if i % 20 == 0:
+            topic = corpus.topic()
+        text = corpus.text(topic)
+        sig, copy = signature(text), signature(corpus.edit(text, topic))
+        if sig is None or copy is None:
+            continue
+        post_id = f"bench-forum:{i // 10}:{i}"
+        when = base + timedelta(minutes=i)
+        docs.append({
+            "_id": post_id, "site": "bench-forum", "kind": "forum", "thread_id": str(i // 10),
+            "post_id": str(i), "url": f"http://127.0.0.1/t/{i // 10}#{i}", "title": text[:20],
+            "content": text, "author": f"用户{i % 300}", "published_at": when,
+            "crawled_at": when, "time": when, "day": when.strftime("%Y-%m-%d"),
+            "terms": [text[j : j + 2] for j in range(0, min(len(text), 200), 2)],
+            "matches": [], "score": 0.0, "minhash": sig.encoded,
+            "minhash_bands": list(sig.bands), "cluster_id": post_id,
+        })  # fmt: skip
+        queries.append((post_id, list(copy.bands)))
+    return docs, queries
+
+
+def _time_lookups(find: Callable[[list[str]], list[Doc]], queries: Sequence[tuple[str, list[str]]]
+                  ) -> float:  # fmt: skip
+    """Median ms per lookup; each must find the post its query was copied from."""
+    times, missed = [], 0
+    for post_id, bands in queries:
+        start = time.perf_counter()
+        found = find(bands)
+        times.append(time.perf_counter() - start)
+        missed += post_id not in {d["_id"] for d in found}
+    if missed > len(queries) // 10:
+        raise RuntimeError(f"lookups missed {missed} of {len(queries)} planted originals")
+    return 1000 * statistics.median(times)
+
+
+def run_lookups(workdir: Path, sizes: Sequence[int], per_size: int, seed: int = 11,
+                say: Callable[[str], None] = print) -> list[LookupRow]:  # fmt: skip
+    """Grow an embedded store and a MongoStore on FerretDB to each size through
+    ``upsert_posts``; time ``find_band_candidates`` on both, and on the same FerretDB what a
+    user of pymongo would write instead: a multikey index on ``posts.minhash_bands`` and
+    ``find({"minhash_bands": {"$in": bands}}).limit(50)``."""
+    from opinion_spiders.clusters import CANDIDATE_LIMIT
+
+    docs, queries = lookup_posts(max(sizes), seed)
+    fields = dict.fromkeys(("_id", "cluster_id", "minhash", "site", "author", "published_at",
+                            "crawled_at"), 1)  # fmt: skip
+    rows: list[LookupRow] = []
+    embedded = EmbeddedStore(workdir / "embedded")
+    with FerretDBProcess(workdir / "ferretdb") as server:
+        mongo = MongoStore(server.uri, "bench_lookups")
+        try:
+            mongo.ensure_schema()
+            mongo.db.posts.create_index("minhash_bands")  # the baseline's index
+            stored = 0
+            for size in sizes:
+                for at in range(stored, size, 200):
+                    batch = [dict(d) for d in docs[at : min(at + 200, size)]]
+                    embedded.upsert_posts(batch)
+                    mongo.upsert_posts([dict(d) for d in batch])
+                stored = size
+                step = max(1, size // per_size)
+                sample = queries[:size][::step][:per_size]
+                say(f"  lookups at {size} posts…")
+                row = LookupRow(size)
+                row.ms["embedded"] = _time_lookups(
+                    lambda b: embedded.find_band_candidates(b, CANDIDATE_LIMIT), sample
+                )
+                row.ms["ferretdb"] = _time_lookups(
+                    lambda b: mongo.find_band_candidates(b, CANDIDATE_LIMIT), sample
+                )
+                row.ms["pymongo multikey"] = _time_lookups(
+                    lambda b: list(mongo.db.posts.find({"minhash_bands": {"$in": b}}, fields)
+                                   .limit(CANDIDATE_LIMIT)), sample)  # fmt: skip
+                rows.append(row)
+        finally:
+            mongo.client.drop_database("bench_lookups")
+            mongo.close()
+            embedded.close()
+    return rows
+
+
+def format_lookups(rows: Sequence[LookupRow]) -> str:
+    sides = list(rows[0].ms)
+    lines = [
+        "near-duplicate candidate lookup (find_band_candidates, limit 50), median ms per "
+        "lookup as the store grows; baseline: pymongo find on a multikey minhash_bands index, "
+        "same FerretDB",
+        f"  {'posts':>7}" + "".join(f"{s:>20}" for s in sides),
+    ]
+    for row in rows:
+        lines.append(f"  {row.size:>7}" + "".join(f"{row.ms[s]:>20.2f}" for s in sides))
+    first, last = rows[0], rows[-1]
+    growth = "".join(f"{last.ms[s] / first.ms[s]:>19.1f}×" for s in sides)
+    lines.append(f"  {f'{last.size}/{first.size}':>7}" + growth)
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import argparse
+    import sys
+    import tempfile
+
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.stores", description="near-duplicate lookups as the store grows"
+    )
+    parser.add_argument("--sizes", default=",".join(map(str, LOOKUP_SIZES)))
+    parser.add_argument("--lookups", type=int, default=30, help="timed lookups per size")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    with tempfile.TemporaryDirectory(prefix="bench-lookups-") as tmp:
+        rows = run_lookups(Path(tmp), sizes, args.lookups,
+                           say=lambda m: print(m, file=sys.stderr, flush=True))  # fmt: skip
+    print(format_lookups(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -32,7 +32,7 @@ MIN_CHARS = 30
 #: At most this many posts sharing a band are checked per lookup (and clusters merged).
 CANDIDATE_LIMIT = 50
 
-_PERMS = _minhash.permutations(NUM_PERM)
+_PERMS = _minhash.Permutations(NUM_PERM)
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ def signature(text: str) -> Signature | None:
     folded = _minhash.normalise(text)
     if len(folded) < MIN_CHARS:
         return None
-    values = _minhash.minhash(_minhash.shingles(folded, SHINGLE), _PERMS)
+    values = _PERMS.minhash(_minhash.shingle_hashes(folded, SHINGLE))
     return Signature(values, _minhash.band_keys(values, BANDS, ROWS))
 
 

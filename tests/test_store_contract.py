@@ -7,11 +7,19 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from pymongo import MongoClient
+from pymongo.monitoring import (
+    CommandFailedEvent,
+    CommandListener,
+    CommandStartedEvent,
+    CommandSucceededEvent,
+)
 
 from opinion_spiders.errors import ConfigError
 from opinion_spiders.stores import open_store, store_uri
 from opinion_spiders.stores.base import Store
 from opinion_spiders.stores.embedded import EmbeddedStore
+from opinion_spiders.stores.mongo import MongoStore
 
 T0 = datetime(2026, 11, 25, 8, 0, 0, 123000, tzinfo=UTC)
 
@@ -369,6 +377,103 @@ def test_store_band_index_follows_rewritten_posts(any_store: Store) -> None:
     assert any_store.find_band_candidates(["aa00000000000001", "bb00000000000001"], 10) == []
     [moved] = any_store.find_band_candidates(["cc00000000000001"], 10)
     assert moved["_id"] == "forum-a:7:1"
+
+
+def test_store_rewrites_batches_of_hundreds(any_store: Store) -> None:
+    """A re-crawl rewrites a whole batch of known posts, and a site has hundreds of bookmarks
+    (FerretDB 1.24 never answers one update command of 100 statements or more)."""
+    posts = [_banded(str(i), [f"ab{i:014d}", "ac00000000000001"]) for i in range(250)]
+    assert any_store.upsert_posts(posts) == 250
+    assert any_store.upsert_posts([{**p, "score": 1.0} for p in posts]) == 0
+    assert any_store.get_post("forum-a:7:249")["score"] == 1.0  # type: ignore[index]
+    any_store.save_state("forum-a", {f"thread:{i}": str(i) for i in range(150)})
+    assert len(any_store.load_state("forum-a")) == 150
+
+
+def test_store_band_candidates_are_bounded_by_the_limit(any_store: Store) -> None:
+    """A text reposted many times: a lookup reads at most ``limit`` of its copies."""
+    band = "dd00000000000001"
+    for start in range(0, 150, 50):
+        any_store.upsert_posts([_banded(str(i), [band, f"ee{i:014d}"])
+                                for i in range(start, start + 50)])  # fmt: skip
+    found = any_store.find_band_candidates([band], limit=50)
+    assert len(found) == 50 and len({c["_id"] for c in found}) == 50
+    assert all(c["_id"].startswith("forum-a:7:") for c in found)
+    [only] = any_store.find_band_candidates(["ee00000000000149"], limit=50)
+    assert only["_id"] == "forum-a:7:149"
+
+
+class _Commands(CommandListener):
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str, dict[str, Any]]] = []
+
+    def started(self, event: CommandStartedEvent) -> None:
+        cmd = event.command
+        name = event.command_name
+        if name in ("find", "update", "delete", "findAndModify", "aggregate", "count"):
+            target = str(cmd.get(name))
+            for spec in cmd.get("updates") or cmd.get("deletes") or [cmd]:
+                self.seen.append((name, target, dict(spec.get("q") or spec.get("filter") or
+                                                     spec.get("query") or {})))  # fmt: skip
+
+    def succeeded(self, event: CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: CommandFailedEvent) -> None:
+        pass
+
+
+@pytest.mark.parametrize("one_by_one", [None, False])
+def test_mongo_store_per_post_lookups_are_primary_key_reads(
+    mongo_uri: str, one_by_one: bool | None
+) -> None:
+    """What the crawl asks per post (near-duplicate candidates, its cluster, the alert ledger)
+    filters on ``_id`` alone: what a MongoDB-wire server answers from its primary key. Band
+    keys are the ``_id`` of their own collection, ``bands``. On FerretDB (the default, None)
+    each ``_id`` is its own query; ``one_by_one=False`` is MongoDB's ``$in``."""
+    commands = _Commands()
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    store = MongoStore(mongo_uri, name, one_by_one=one_by_one)
+    store.client = MongoClient(mongo_uri, tz_aware=True, event_listeners=[commands])
+    store.db = store.client[name]
+    try:
+        store.upsert_posts([_banded("1", ["aa00000000000001", "bb00000000000001"]),
+                            _banded("2", ["bb00000000000001"])])  # fmt: skip
+        assert store.db.bands.find_one({"_id": "bb00000000000001"}) == {
+            "_id": "bb00000000000001", "posts": ["forum-a:7:1", "forum-a:7:2"]}  # fmt: skip
+        commands.seen.clear()
+        found = store.find_band_candidates(["bb00000000000001", "cc00000000000001"], 10)
+        store.get_cluster("forum-a:7:1")
+        store.alert_ids(["post:forum-a:7:1"])
+        assert {c["_id"] for c in found} == {"forum-a:7:1", "forum-a:7:2"}
+        assert commands.seen and all(set(f) == {"_id"} for _, _, f in commands.seen), commands.seen
+        assert {t for _, t, _ in commands.seen} >= {"bands", "posts"}
+        band_reads = [f["_id"] for _, t, f in commands.seen if t == "bands"]
+        if one_by_one is None:  # FerretDB: one plain _id per query
+            assert sorted(band_reads) == ["bb00000000000001", "cc00000000000001"]
+        else:
+            assert band_reads == [{"$in": ["bb00000000000001", "cc00000000000001"]}]
+    finally:
+        store.client.drop_database(name)
+        store.close()
+
+
+def test_mongo_store_band_documents_stay_bounded(mongo_store: MongoStore) -> None:
+    """A band shared by many posts lists the first BAND_CAPACITY once a lookup saw it full (as
+    the cluster stage looks each post up before its batch is written); a rewrite adds no
+    duplicate."""
+    band, cap = "ff00000000000001", MongoStore.BAND_CAPACITY
+    mongo_store.upsert_posts([_banded(str(i), [band]) for i in range(cap + 20)])
+    mongo_store.find_band_candidates([band], 50)
+    mongo_store.upsert_posts([_banded(str(i), [band]) for i in range(cap + 20, cap + 40)])
+    mongo_store.upsert_posts([_banded("0", [band], score=2.0)])
+    doc = mongo_store.db.bands.find_one({"_id": band})
+    assert doc is not None and len(doc["posts"]) == len(set(doc["posts"])) == cap
+    assert doc["posts"][0] == "forum-a:7:0"
+    other = "ff00000000000002"
+    mongo_store.upsert_posts([_banded("1", [band, other]), _banded("2", [other])])
+    doc = mongo_store.db.bands.find_one({"_id": other})
+    assert doc is not None and doc["posts"] == ["forum-a:7:1", "forum-a:7:2"]
 
 
 def _cluster(cid: str, size: int, last_seen: datetime) -> dict[str, Any]:

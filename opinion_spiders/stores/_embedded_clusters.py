@@ -18,6 +18,7 @@ import hashlib
 import re
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from opinion_spiders.stores import _cluster_docs as docs
@@ -93,8 +94,30 @@ def candidate_ids(conn: sqlite3.Connection, bands: Sequence[str], limit: int) ->
     return [row[0] for row in conn.execute(sql, [*keys, limit])]
 
 
-def candidate(doc: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: doc.get(k) for k in CANDIDATE_FIELDS}
+#: The :data:`CANDIDATE_FIELDS` read out of a post's JSON by SQLite (dates as their ISO text).
+_CANDIDATE_SQL = ", ".join(
+    "_id" if name == "_id" else f"doc ->> '$.{name}.\"$date\"'" if name.endswith("_at")
+    else f"doc ->> '$.{name}'"
+    for name in CANDIDATE_FIELDS
+)  # fmt: skip
+
+
+def candidates(conn: sqlite3.Connection, bands: Sequence[str], limit: int) -> list[dict[str, Any]]:
+    """Posts sharing any band, with only the fields a candidate needs: SQLite reads them out
+    of the stored JSON, instead of the whole post being parsed in Python."""
+    ids = candidate_ids(conn, bands, limit)
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        sql = f"SELECT {_CANDIDATE_SQL} FROM posts WHERE _id IN ({marks})"
+        for row in conn.execute(sql, chunk):
+            doc = dict(zip(CANDIDATE_FIELDS, row, strict=True))
+            for name in CANDIDATE_FIELDS:
+                if name.endswith("_at") and doc[name] is not None:
+                    doc[name] = datetime.fromisoformat(doc[name]).astimezone(UTC)
+            found[doc["_id"]] = doc
+    return [found[i] for i in ids if i in found]
 
 
 # -- the clusters table ----------------------------------------------------------------------

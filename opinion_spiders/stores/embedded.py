@@ -207,9 +207,7 @@ class EmbeddedStore:
     # -- reads -------------------------------------------------------------------------------
     def find_band_candidates(self, bands: Sequence[str], limit: int = 50) -> list[dict[str, Any]]:
         with self._lock:
-            ids = _clusters.candidate_ids(self._conn, bands, limit)
-            docs = self._existing_posts(self._conn, ids)
-        return [_clusters.candidate(docs[i]) for i in ids if i in docs]
+            return _clusters.candidates(self._conn, bands, limit)
 
     def get_cluster(self, cluster_id: str) -> dict[str, Any] | None:
         with self._lock:

@@ -17,25 +17,19 @@ import pymongo
 from pymongo import ASCENDING, DESCENDING, ReplaceOne, UpdateOne
 from pymongo.database import Database
 from pymongo.errors import (
-    BulkWriteError,
     CollectionInvalid,
     ConnectionFailure,
     DuplicateKeyError,
     OperationFailure,
 )
 
+from opinion_spiders.stores import _mongo_bands as band_index
 from opinion_spiders.stores import _select, _watched
 from opinion_spiders.stores._docs import check_field, ordered_counts
 from opinion_spiders.stores._mongo_clusters import LIVE, MongoClusters
 from opinion_spiders.stores._mongo_locks import COLLECTION as LOCKS
 from opinion_spiders.stores._mongo_locks import DocLocks, NoLocks, needs_locks
-from opinion_spiders.stores.base import (
-    CANDIDATE_FIELDS,
-    COLLECTIONS,
-    PostFilter,
-    StoreRefused,
-    StoreUnavailable,
-)
+from opinion_spiders.stores.base import COLLECTIONS, PostFilter, StoreRefused, StoreUnavailable
 
 Doc = dict[str, Any]
 NAMESPACE_EXISTS = 48  # the server's code for "collection already exists"
@@ -54,7 +48,6 @@ INDEXES: dict[str, list[list[tuple[str, int]]]] = {
         [("day", ASCENDING)],
         [("cluster_id", ASCENDING)],
         [("terms", ASCENDING)],
-        [("minhash_bands", ASCENDING)],  # multikey: the near-duplicate (LSH) band index
     ],
     "clusters": [
         [("size", DESCENDING), ("last_seen", DESCENDING)],
@@ -71,8 +64,15 @@ class MongoStore:
     """The :class:`~opinion_spiders.stores.base.Store` contract on database ``db_name``."""
 
     kind = "mongodb"
+    #: Posts one band document of the near-duplicate index lists at most (the first stored).
+    BAND_CAPACITY = band_index.CAPACITY
 
-    def __init__(self, uri: str, db_name: str = "opinion", *, timeout_ms: int = TIMEOUT_MS) -> None:
+    def __init__(
+        self, uri: str, db_name: str = "opinion", *, timeout_ms: int = TIMEOUT_MS,
+        one_by_one: bool | None = None,
+    ) -> None:  # fmt: skip
+        """``one_by_one``: read several ``_id``s with one ``{_id: value}`` query each instead
+        of one ``$in`` (None: on FerretDB, which answers only that form from its index)."""
         options: dict[str, Any] = {"tz_aware": True}
         lowered = uri.lower()
         if "serverselectiontimeoutms" not in lowered:  # an option in the URI wins
@@ -83,6 +83,8 @@ class MongoStore:
         self.shown_uri = _without_password(uri)
         self.db: Database[Doc] = self.client[db_name]
         self._schema_ready = False
+        self._one_by_one = one_by_one
+        self._full = band_index.FullBands()
         self._clusters: MongoClusters | None = None
 
     @contextmanager
@@ -114,7 +116,12 @@ class MongoStore:
                 _create_collection(self.db, name)
             for keys in INDEXES[name]:
                 self.db[name].create_index(keys)
-        locks = DocLocks(self.db[LOCKS]) if needs_locks(self.client) else NoLocks()
+        if band_index.COLLECTION not in existing:  # the band index: read by _id only
+            _create_collection(self.db, band_index.COLLECTION)
+        ferretdb = needs_locks(self.client)
+        locks = DocLocks(self.db[LOCKS]) if ferretdb else NoLocks()
+        if self._one_by_one is None:
+            self._one_by_one = ferretdb
         self._clusters = MongoClusters(self.db, locks)
         self._schema_ready = True
 
@@ -135,9 +142,9 @@ class MongoStore:
         with self._cluster_ops() as clusters:
             clusters.forward_posts(list(batch.values()))
         with self._guard() as db:
-            known = _insert_new(db, list(batch.values()))
-            if known:
-                db.posts.bulk_write([_post_upsert(batch[k]) for k in known], ordered=False)
+            known = band_index.insert_new(db.posts, list(batch.values()))
+            band_index.write_chunked(db.posts, [_post_upsert(batch[k]) for k in known])
+            band_index.index_posts(db[band_index.COLLECTION], list(batch.values()), self._full)
         return len(batch) - len(known)
 
     def insert_alert(self, alert: Mapping[str, Any]) -> bool:
@@ -176,7 +183,7 @@ class MongoStore:
             for key, state in states.items()
         ]
         with self._guard() as db:
-            db.crawl_state.bulk_write(ops, ordered=False)
+            band_index.write_chunked(db.crawl_state, ops)
 
     def record_run(self, run: Mapping[str, Any]) -> None:
         with self._guard() as db:
@@ -198,11 +205,9 @@ class MongoStore:
 
     # -- reads -------------------------------------------------------------------------------
     def find_band_candidates(self, bands: Sequence[str], limit: int = 50) -> list[dict[str, Any]]:
-        if not bands or limit <= 0:
-            return []
-        query = {"minhash_bands": {"$in": list(dict.fromkeys(bands))}}
         with self._guard() as db:
-            return list(db.posts.find(query, dict.fromkeys(CANDIDATE_FIELDS, 1)).limit(limit))
+            return band_index.candidates(db[band_index.COLLECTION], db.posts, bands, limit,
+                                         self._full, one_by_one=bool(self._one_by_one))  # fmt: skip
 
     def get_cluster(self, cluster_id: str) -> dict[str, Any] | None:
         with self._cluster_ops() as ops:
@@ -345,21 +350,6 @@ def _create_collection(db: Database[Doc], name: str) -> None:
 def _first_seen(doc: dict[str, Any], first: Any) -> dict[str, Any]:
     doc["first_seen_at"] = first or doc.get("first_seen_at") or doc.get("crawled_at")
     return doc
-
-
-def _insert_new(db: Database[dict[str, Any]], docs: list[dict[str, Any]]) -> list[str]:
-    """Insert the posts; return the ids that were stored already (duplicate keys), which the
-    caller updates instead, keeping their ``first_seen_at``."""
-    if not docs:
-        return []
-    try:
-        db.posts.insert_many(docs, ordered=False)
-    except BulkWriteError as exc:
-        dup = [e["op"]["_id"] for e in exc.details.get("writeErrors", []) if e.get("code") == 11000]
-        if len(dup) != len(exc.details.get("writeErrors", [])):
-            raise
-        return dup
-    return []
 
 
 def _post_upsert(doc: Mapping[str, Any]) -> UpdateOne:

@@ -55,9 +55,21 @@ def _fold_char(c: str) -> str:
     return folded if len(folded) == 1 else c
 
 
+class _FoldTable(dict[int, str]):
+    """:func:`_fold_char` as a ``str.translate`` table, filled as characters are first seen
+    (a text folds in C, not one Python call per character)."""
+
+    def __missing__(self, code: int) -> str:
+        folded = self[code] = _fold_char(chr(code))
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
+
+
 def fold_for_match(s: str) -> str:
     """Fold width and case so ``ＡＰＰ`` matches ``app``; ``len(result) == len(s)`` always."""
-    return "".join(map(_fold_char, s))
+    return s.translate(_FOLD_TABLE)
 
 
 def fold_for_search(s: str) -> str:

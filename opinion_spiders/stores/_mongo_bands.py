@@ -1,0 +1,138 @@
+"""The near-duplicate band index on MongoDB: collection ``bands``, one document per LSH band
+key — ``{_id: <band key>, posts: [<post _id>, …]}`` — so a post's candidates are two reads
+by primary key: its band documents, then the posts they name (at most a few times the
+candidate limit), each as one ``$in`` on ``_id`` (MongoDB) or one ``{_id: value}`` query per
+document (FerretDB, see :func:`by_id`).
+
+Why not a multikey index on ``posts.minhash_bands``: a query on it is a secondary-index read
+(on FerretDB 1.24 a scan of every post), where a primary-key read is what every
+MongoDB-wire server answers best. A band lists about :data:`CAPACITY` posts, the first
+stored (later copies still find those): a text reposted thousands of times keeps small band
+documents and a bounded lookup. A band document is written when a batch of posts is:
+inserted when new (most keys are), else extended with ``$addToSet`` by ``_id`` alone — unless
+a lookup saw it full (:class:`FullBands`; writers elsewhere may add a few more meanwhile).
+A post rewritten with other bands stays listed under its old ones; the lookup checks each
+candidate's current ``minhash_bands``, so such a stale entry is never returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pymongo import UpdateOne
+from pymongo.collection import Collection
+from pymongo.errors import BulkWriteError
+
+from opinion_spiders.stores.base import CANDIDATE_FIELDS
+
+Doc = dict[str, Any]
+COLLECTION = "bands"
+#: Posts a band document lists at most (a batch may add its own past it once).
+CAPACITY = 100
+#: Candidate posts read per lookup, as a multiple of the caller's limit (stale entries and
+#: posts not stored yet are dropped after the read).
+_READ_FACTOR = 4
+
+
+class FullBands:
+    """Band keys seen listing :data:`CAPACITY` posts (by the lookups, which read a post's
+    bands just before its batch is written), so the writes skip them; the oldest forgotten
+    past ``size``. An update filtered on anything besides ``_id`` would scan on FerretDB."""
+
+    def __init__(self, size: int = 100_000) -> None:
+        self.size = size
+        self.keys: dict[str, None] = {}
+
+    def saw(self, key: str, listed: int) -> None:
+        if listed >= CAPACITY:
+            self.keys[key] = None
+            while len(self.keys) > self.size:
+                del self.keys[next(iter(self.keys))]
+
+
+def index_posts(
+    bands: Collection[Doc], posts: Sequence[Mapping[str, Any]], full: FullBands
+) -> None:
+    """List each post under its band keys (after the posts themselves were written)."""
+    by_band: dict[str, list[str]] = {}
+    for post in posts:
+        for band in dict.fromkeys(post.get("minhash_bands") or ()):
+            if str(band) not in full.keys:
+                by_band.setdefault(str(band), []).append(str(post["_id"]))
+    if not by_band:
+        return
+    fresh = [{"_id": key, "posts": ids[:CAPACITY]} for key, ids in by_band.items()]
+    known = insert_new(bands, fresh)
+    ops = [UpdateOne({"_id": key}, {"$addToSet": {"posts": {"$each": by_band[key]}}})
+           for key in known]  # fmt: skip
+    write_chunked(bands, ops)
+
+
+def candidates(
+    bands: Collection[Doc], posts: Collection[Doc], keys: Sequence[str], limit: int,
+    full: FullBands, *, one_by_one: bool = False,
+) -> list[Doc]:  # fmt: skip
+    """Up to ``limit`` posts listed under any of ``keys`` that still carry one of them;
+    ``one_by_one`` reads each ``_id`` with its own query (see :func:`by_id`)."""
+    wanted = list(dict.fromkeys(keys))
+    if not wanted or limit <= 0:
+        return []
+    listed = by_id(bands, wanted, None, one_by_one)
+    for key, band in listed.items():
+        full.saw(key, len(band.get("posts") or ()))
+    ids = dict.fromkeys(str(p) for key in wanted for p in listed.get(key, {}).get("posts", ()))
+    chosen = list(ids)[: limit * _READ_FACTOR]
+    if not chosen:
+        return []
+    fields = dict.fromkeys((*CANDIDATE_FIELDS, "minhash_bands"), 1)
+    found = by_id(posts, chosen, fields, one_by_one)
+    keyset = set(wanted)
+    out = []
+    for post_id in chosen:
+        doc = found.get(post_id)
+        if doc is not None and keyset.intersection(doc.pop("minhash_bands", None) or ()):
+            out.append(doc)
+            if len(out) == limit:
+                break
+    return out
+
+
+def by_id(
+    collection: Collection[Doc], ids: list[str], fields: Mapping[str, int] | None,
+    one_by_one: bool,
+) -> dict[str, Doc]:  # fmt: skip
+    """The documents with these ``_id``s: one ``$in`` query, or (``one_by_one``) one
+    ``{_id: value}`` query each — FerretDB 1.24 answers only that form from its ``_id`` index
+    and scans the collection for an ``$in``, while MongoDB answers both from its index."""
+    if one_by_one:
+        found = (collection.find_one({"_id": i}, fields) for i in ids)
+        return {str(d["_id"]): d for d in found if d is not None}
+    return {str(d["_id"]): d for d in collection.find({"_id": {"$in": ids}}, fields)}
+
+
+#: Update statements sent in one command: FerretDB 1.24 never answers an ``update`` command
+#: of 100 statements or more (measured: 99 take 0.7 s, 100 time out).
+CHUNK = 50
+
+
+def write_chunked(collection: Collection[Doc], ops: Sequence[Any]) -> None:
+    """``bulk_write`` (unordered) in commands of at most :data:`CHUNK` operations."""
+    for start in range(0, len(ops), CHUNK):
+        collection.bulk_write(list(ops[start : start + CHUNK]), ordered=False)
+
+
+def insert_new(collection: Collection[Doc], docs: list[Doc]) -> list[Any]:
+    """Insert the documents; return the ``_id``s that were there already (duplicate keys),
+    which the caller updates instead."""
+    if not docs:
+        return []
+    try:
+        collection.insert_many(docs, ordered=False)
+    except BulkWriteError as exc:
+        errors = exc.details.get("writeErrors", [])
+        dup = [e["op"]["_id"] for e in errors if e.get("code") == 11000]
+        if len(dup) != len(errors):
+            raise
+        return dup
+    return []
