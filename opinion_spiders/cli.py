@@ -163,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("plugins", cmd_plugins, "loaded plugins, the hooks each implements, and failures")
     match_text.register(add)
     cli_tools.register(add)
+    __import__("opinion_spiders.cli_events", fromlist=["register"]).register(add)
     return parser
 
 

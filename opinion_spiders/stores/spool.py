@@ -25,18 +25,13 @@ logger = logging.getLogger(__name__)
 DAMAGED = "damaged"
 
 #: what can be spooled: store writes, each replayed from a list of documents
-OPS = (
-    "upsert_posts", "insert_alert", "record_run", "save_state", "update_alert", "upsert_events",
-)  # fmt: skip
+OPS = ("upsert_posts", "insert_alert", "record_run", "save_state", "update_alert")
 
 
 def apply(store: Store, op: str, docs: list[dict[str, Any]]) -> None:
     """Perform one spooled write; every op is idempotent, so replaying twice is harmless."""
     if op == "upsert_posts":
         store.upsert_posts(docs)
-        return
-    if op == "upsert_events":
-        store.upsert_events(docs)
         return
     for doc in docs:
         if op == "insert_alert":
