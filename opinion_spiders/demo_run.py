@@ -72,8 +72,8 @@ def _serve_until_stopped(base: str) -> None:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    print(f"serving the demo sites on {base} — Ctrl-C to stop", file=sys.stderr, flush=True)
-    try:
+    try:  # the announcement too: a signal sent as soon as it is read may land inside print
+        print(f"serving the demo sites on {base} — Ctrl-C to stop", file=sys.stderr, flush=True)
         while True:
             time.sleep(3600)
     except _Stop as stopped:

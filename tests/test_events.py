@@ -41,8 +41,8 @@ def _background(hours: int = 72, per_hour: int = 4) -> list[dict[str, Any]]:
 
 
 def _quiet_rule(hours: int = 72) -> list[dict[str, Any]]:
-    """The rule fires once every eight hours."""
-    return [_post(T0 + timedelta(hours=h, minutes=5), "petition") for h in range(0, hours, 8)]
+    """The rule fires once every eight hours (never at midnight, when the bursts come)."""
+    return [_post(T0 + timedelta(hours=h, minutes=5), "petition") for h in range(3, hours, 8)]
 
 
 def _detector(calendar: Calendar | None = None, terms: bool = False) -> EventDetector:

@@ -2,9 +2,11 @@
 rise above that key's own baseline, and by how much.
 
 Method. Posts are counted per key in fixed time buckets (one hour by default) by their
-``time`` (published_at, else crawl time). The baseline of a key is an exponentially weighted
-moving average (EWMA) of its earlier buckets, floored at a small rate so that a key that was
-silent still needs several posts to burst. A bucket bursts when its count is improbable under
+``time`` (published_at, else crawl time). The baseline of a key is the larger of an
+exponentially weighted moving average (EWMA) of its earlier buckets and the mean count of the
+same hour of day on the days before (at most seven: the daily cycle, so a busy morning after a
+quiet night is no burst), floored at a small rate so that a key that was silent still needs
+several posts to burst. A bucket bursts when its count is improbable under
 a negative-binomial distribution with that mean (variance ``λ + φλ²``): its *surprise*
 ``-log10 P(X ≥ count)`` reaches the threshold (3: p ≤ 0.001) and it holds at least
 ``min_count`` posts — or, for a burst the bucket boundary cut in two, the bucket with the one
@@ -14,11 +16,11 @@ before it against twice the baseline. Why negative binomial: post counts are ove
 right for quiet keys where the floor dominates anyway. Burst buckets do not feed the
 baseline (a long burst is not absorbed into its own baseline) until a run is ``max_run``
 buckets long. The first ``warmup`` buckets of what the detector has seen only teach the
-baseline. Consecutive burst buckets (bridged by one bucket still above its baseline) are
-one burst; its level comes from the surprise of its total against the summed baseline:
-notice at the threshold, warning at 2×, urgent at 4× — so a burst that grows escalates. An
-active sensitive period multiplies the threshold and the minimum count by its
-``threshold_factor`` (0.8: bursts are called at 80 % of the usual surprise).
+baseline. Consecutive burst buckets (bridged by one bucket still above its baseline, which
+also ends a burst as its tail) are one burst; its level comes from the surprise of its total
+against the summed baseline: notice at the threshold, warning at 2×, urgent at 4× — so a
+burst that grows escalates. An active sensitive period multiplies the threshold and the
+minimum count by its ``threshold_factor`` (0.8: bursts are called at 80 % of the usual surprise).
 
 Emerging terms are the same test on each word of the posts (jieba search terms, stop words
 out), stricter because thousands of words are tested at once: surprise 4.5, at least 4 posts
@@ -295,6 +297,7 @@ class BurstDetector:
         self.records: dict[str, PostRecord] = {}
         self.term_posts: Counter[str] = Counter()
         self.touched: dict[Key, set[int]] = {}
+        self._pruned_at: int | None = None
         #: the first bucket the detector has seen posts in, or kept after pruning
         self.observed_from: int | None = None
 
@@ -305,6 +308,8 @@ class BurstDetector:
         when = post_time(post)
         if not post_id or when is None or post_id in self.records:
             return False
+        if self._pruned_at is not None and self.policy.bucket_of(when) < self._pruned_at:
+            return False  # older than the history kept
         terms = tuple(event_terms(post))
         self.records[post_id] = PostRecord(
             id=post_id, time=when, site=str(post.get("site") or ""), story=story_of(post),
@@ -363,7 +368,8 @@ class BurstDetector:
             if prev is not None:
                 ewma *= (1 - p.alpha) ** (b - prev - 1)  # the empty buckets in between
             prev = b
-            count, lam, factor = len(series[b]), max(ewma, p.floor), self.factor(b)
+            count, factor = len(series[b]), self.factor(b)
+            lam = max(ewma, self._same_hour(series, b), p.floor)
             entry = (b, count, lam, factor)
             bursts = b >= learning_until and self._bursts(key[0], count, lam, factor)
             before = last if last and last[0] == b - 1 else None
@@ -382,20 +388,27 @@ class BurstDetector:
                     if bridge and bridge[0] == run[-1][0] + 1 and b == bridge[0] + 1:
                         run.append(bridge)
                     else:
-                        runs.append(run)
+                        runs.append(run + ([bridge] if bridge else []))
                         run = []
                 run.append(entry)
                 bridge = None
             elif run and bridge is None and b == run[-1][0] + 1 and count > lam:
-                bridge = entry  # still above its baseline: the burst may go on after it
+                bridge = entry  # still above its baseline: the burst goes on, or ends with it
             elif run:
-                runs.append(run)
+                runs.append(run + ([bridge] if bridge else []))
                 run, bridge = [], None
             if not bursts or len(run) >= p.max_run:
                 ewma = p.alpha * count + (1 - p.alpha) * ewma
         if run:
-            runs.append(run)
+            runs.append(run + ([bridge] if bridge else []))
         return [b for b in (self._burst(key, r) for r in runs) if b is not None]
+
+    def _same_hour(self, series: Mapping[int, list[str]], b: int) -> float:
+        """The mean count of this bucket's hour of day on the days before (at most a week)."""
+        day = round(86400 / self.policy.bucket.total_seconds())
+        first = self.observed_from if self.observed_from is not None else b
+        days = [b - k * day for k in range(1, 8) if b - k * day >= first]
+        return sum(len(series.get(d, ())) for d in days) / len(days) if days and day > 1 else 0.0
 
     def _bursts(self, dimension: str, count: int, lam: float, factor: float) -> bool:
         p = self.policy
@@ -460,6 +473,9 @@ class BurstDetector:
     def prune(self, now: datetime) -> None:
         """Forget buckets (and posts) older than the history."""
         oldest = self.policy.bucket_of(now) - self.policy.history
+        if self._pruned_at == oldest:
+            return  # once per bucket: the history only moves on with the clock
+        self._pruned_at = oldest
         if self.observed_from is not None:
             self.observed_from = max(self.observed_from, oldest)
         for key in list(self.buckets):
