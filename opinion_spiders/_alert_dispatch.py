@@ -19,12 +19,15 @@ from typing import Any
 from opinion_spiders.alerting import (
     AlertPolicy,
     Channel,
-    alert_key,
+    Tiers,
     delivery_due,
     is_delivered,
     record_failure,
     record_success,
+    tier_for,
+    tier_table,
 )
+from opinion_spiders.events.stories import cluster_story_key, grow
 from opinion_spiders.stores.base import Store
 
 logger = logging.getLogger("opinion_spiders.alerts")
@@ -32,6 +35,8 @@ _LOCK = threading.Lock()
 #: How many open (pending or held) ledger entries one retry pass takes, newest first.
 RETRY_SCAN_LIMIT = 100_000
 OPEN_STATUSES = ("pending", "held")
+#: Alert types that are stories: a later post (or a grown burst) updates the one alert.
+STORY_TYPES = ("post", "event")
 
 
 @dataclass
@@ -42,6 +47,9 @@ class Outcome:
     sent: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     digests: int = 0
+    #: the story's alert was there already and grew; it was delivered again if it escalated
+    grew: bool = False
+    escalated: bool = False
 
 
 def channel_key(channel: Channel) -> str:
@@ -55,40 +63,95 @@ def raise_alert(
     alert: dict[str, Any],
     policy: AlertPolicy,
     now: datetime,
+    tiers: Tiers | None = None,
 ) -> Outcome | None:
     """Write the alert to the ledger, then deliver it (or hold it in quiet hours).
 
-    None when the ledger already has it: the same post or cluster never alerts twice.
+    A post's or an event's alert is its story's: when the ledger has it already, the story
+    grows (more posts, sites, a higher score) and is delivered again only when it reaches a
+    higher tier — ``tiers`` (default the policy's; a sensitive period's lower ones from the
+    alert stage) say where the story's score lands. None when nothing changed; other alerts
+    (site health) are raised once and never updated.
     """
     with _LOCK:
         if _story_alerted(store, alert):
             return None
-        if policy.holds(alert, now):
-            alert["status"] = "held"
-        if not store.insert_alert(alert):
+        existing = store.get_alert(str(alert["_id"]))
+        if existing is None:
+            if policy.holds(alert, now):
+                alert["status"] = "held"
+            if alert.get("type") in STORY_TYPES:
+                alert["history"] = [_step(alert, "raised", now)]
+            if store.insert_alert(alert):
+                return _deliver_new(store, channels, alert, policy, now)
+            existing = store.get_alert(str(alert["_id"]))  # another process raised it meanwhile
+        if existing is None or alert.get("type") not in STORY_TYPES:
             return None
-        run = _Run(store, channels, policy, now)
-        if alert["status"] == "held":
-            logger.info("alert %s held for the digest after quiet hours", alert["_id"])
-            run.out.status = "held"
-        else:
-            run.deliver(alert)
-        return run.out
+        return _grow(store, channels, existing, alert, policy, now, tiers)
+
+
+def _deliver_new(
+    store: Store, channels: Sequence[Channel], alert: dict[str, Any], policy: AlertPolicy,
+    now: datetime,
+) -> Outcome:  # fmt: skip
+    run = _Run(store, channels, policy, now)
+    if alert["status"] == "held":
+        logger.info("alert %s held for the digest after quiet hours", alert["_id"])
+        run.out.status = "held"
+    else:
+        run.deliver(alert)
+    return run.out
+
+
+def _grow(
+    store: Store,
+    channels: Sequence[Channel],
+    existing: dict[str, Any],
+    alert: dict[str, Any],
+    policy: AlertPolicy,
+    now: datetime,
+    tiers: Tiers | None,
+) -> Outcome | None:
+    """One more post (or a grown event) for a story the ledger has: update it, and deliver
+    it again — once — when it escalated to a higher tier."""
+    table = tier_table(tiers) if tiers is not None else list(policy.tiers)
+    order = [name for name, _ in table]
+    fields, escalated = grow(existing, alert, order, lambda s: tier_for(s, dict(table)), now)
+    changed = {k: v for k, v in fields.items() if k != "updated_at" and existing.get(k) != v}
+    if not changed:
+        return None
+    if escalated:
+        fields["deliveries"] = {}
+        fields["status"] = "held" if policy.holds({**existing, **fields}, now) else "pending"
+    store.update_alert(str(existing["_id"]), fields)
+    existing.update(fields)
+    out = Outcome(grew=True, escalated=escalated)
+    if escalated:
+        out = _deliver_new(store, channels, existing, policy, now)
+        out.grew = out.escalated = True
+        logger.info("alert %s escalated to %s", existing["_id"], existing.get("tier"))
+    return out
+
+
+def _step(alert: Mapping[str, Any], step: str, now: datetime) -> dict[str, Any]:
+    note = f"{alert.get('posts') or alert.get('count') or 1} posts"
+    return {"at": now, "step": step, "tier": alert.get("tier"), "score": alert.get("score"),
+            "note": note}  # fmt: skip
 
 
 def _story_alerted(store: Store, alert: dict[str, Any]) -> bool:
     """Whether the alert's cluster already alerted under another id: clusters merge (a copy
-    bridged two), and one story must not alert again under the surviving id. The alert is
-    re-keyed to the cluster its id now leads to."""
+    bridged two), and one story must not alert again under the surviving id. A cluster
+    story's alert is re-keyed to the cluster its id now leads to."""
     cluster_id = alert.get("cluster_id")
-    if not cluster_id:
+    if not cluster_id or alert["_id"] != cluster_story_key(str(cluster_id)):
         return False
     cluster = store.get_cluster(str(cluster_id))
     if cluster is None:
         return False
     alert["cluster_id"] = cluster["_id"]
-    alert["_id"] = alert_key({"_id": alert["post_id"], "cluster_id": cluster["_id"]})
-    absorbed = [alert_key({"_id": "", "cluster_id": c}) for c in cluster.get("merged_from") or ()]
+    alert["_id"] = cluster_story_key(str(cluster["_id"]))
+    absorbed = [cluster_story_key(str(c)) for c in cluster.get("merged_from") or ()]
     return bool(store.alert_ids(absorbed))
 
 
@@ -173,7 +236,9 @@ class _Run:
         """``sent`` (with ``alerted_at``) once every channel has it, else stays open."""
         fields: dict[str, Any] = {"status": open_status}
         if is_delivered(alert.get("deliveries") or {}, self.names):
-            fields = {"status": "sent", "alerted_at": self.now}
+            # alerted_at stays the first moment; an escalation's delivery is last_sent_at
+            first = alert.get("alerted_at") is None
+            fields = {"status": "sent", "alerted_at" if first else "last_sent_at": self.now}
         if alert.get("status") != fields["status"]:
             self.store.update_alert(alert["_id"], fields)
         alert.update(fields)

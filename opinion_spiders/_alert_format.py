@@ -12,6 +12,8 @@ from datetime import datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from opinion_spiders.events.stories import story_line
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TIER_LABELS = {"notice": "关注", "warning": "警告", "urgent": "紧急"}
 #: Digests list at most this many alerts (highest score first); the rest are counted.
@@ -25,9 +27,12 @@ def tier_label(tier: str | None) -> str:
 
 
 def headline(alert: Mapping[str, Any]) -> str:
-    """``【舆情预警·警告】title`` — the first line, subject and robot title of an alert."""
+    """``【舆情预警·警告】title`` — the first line, subject and robot title of an alert;
+    ``【舆情预警·警告·升级】`` when a story or event escalated, ``【舆情事件·…】`` for a burst."""
     title = alert.get("title") or alert.get("url") or alert.get("_id")
-    return f"【舆情预警·{tier_label(alert.get('tier'))}】{title}"
+    kind = "舆情事件" if alert.get("type") == "event" else "舆情预警"
+    step = "·升级" if alert.get("escalated_at") else ""
+    return f"【{kind}·{tier_label(alert.get('tier'))}{step}】{title}"
 
 
 def _when(value: Any, tz: tzinfo) -> str:
@@ -37,8 +42,9 @@ def _when(value: Any, tz: tzinfo) -> str:
 
 
 def alert_fields(alert: Mapping[str, Any], tz: tzinfo = SHANGHAI) -> list[tuple[str, str]]:
-    """The labelled facts an analyst reads, in order."""
-    return [
+    """The labelled facts an analyst reads, in order (and how far the story grew)."""
+    grown = [("规模", story_line(alert))] if story_line(alert) else []
+    return grown + [
         ("站点", f"{alert.get('site') or ''}（{alert.get('kind') or ''}）"),
         ("分数", f"{float(alert.get('score') or 0):.1f}"),
         ("规则", "、".join(str(r) for r in alert.get("rules") or []) or "无"),
@@ -75,7 +81,7 @@ def digest_items(
     ranked = sorted(alerts, key=lambda a: -float(a.get("score") or 0))
     lines = [
         f"[{tier_label(a.get('tier'))}] {float(a.get('score') or 0):.1f} "
-        f"{a.get('site') or ''} {a.get('title') or ''} "
+        f"{a.get('site') or ''} {a.get('title') or ''}{_grown(a)} "
         f"（{_when(a.get('created_at'), tz)}）{a.get('url') or ''}"
         for a in ranked[:DIGEST_MAX_ITEMS]
     ]
@@ -98,11 +104,16 @@ def digest_markdown(alerts: Sequence[Mapping[str, Any]], tz: tzinfo = SHANGHAI) 
         link = f"[{title}]({a['url']})" if a.get("url") else str(title)
         out.append(
             f"{i}. **{tier_label(a.get('tier'))}** {float(a.get('score') or 0):.1f} "
-            f"{a.get('site') or ''} {link}"
+            f"{a.get('site') or ''} {link}{_grown(a)}"
         )
     if len(ranked) > DIGEST_MAX_ITEMS:
         out.append(f"……另有 {len(ranked) - DIGEST_MAX_ITEMS} 条，见 opinion report")
     return "\n".join(out)
+
+
+def _grown(alert: Mapping[str, Any]) -> str:
+    line = story_line(alert)
+    return f"（{line}）" if line else ""
 
 
 def truncate_utf8(text: str, max_bytes: int) -> str:

@@ -13,6 +13,8 @@ from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
+from opinion_spiders.events.stories import start_story, story_key
+
 if TYPE_CHECKING:
     from opinion_spiders._alert_dispatch import Outcome
     from opinion_spiders.stores.base import Store
@@ -58,23 +60,24 @@ def tier_for(score: float, tiers: Tiers) -> str | None:
 
 
 def alert_key(post: Mapping[str, Any]) -> str:
-    """The ledger ``_id``: one alert per near-duplicate cluster, or per post outside one."""
-    cluster = post.get("cluster_id")
-    return f"cluster:{cluster}" if cluster else f"post:{post['_id']}"
+    """The ledger ``_id``: one alert per story — a thread, a near-duplicate cluster, or a
+    post outside both (see :mod:`opinion_spiders.events.stories`)."""
+    return story_key(post)
 
 
 def alert_for(post: Mapping[str, Any], tiers: Tiers, now: datetime) -> dict[str, Any] | None:
     """The alert a stored post raises, or None when its score is under every tier.
 
-    The ``_id`` is derived from the post's (or its cluster's), so the ledger never holds one
-    twice. ``published_at`` and ``crawled_at`` travel along for the latency report.
+    The ``_id`` is the post's story's, so the ledger never holds one twice and a story's later
+    posts update it (``_alert_dispatch``). Its ``score`` is the story's: the post's, plus a
+    bonus for each further site its copies reached. ``published_at`` and ``crawled_at``
+    travel along for the latency report.
     """
     score = float(post.get("score") or 0.0)
-    tier = tier_for(score, tiers)
-    if tier is None:
+    if tier_for(score, tiers) is None:
         return None
     matches = post.get("matches") or []
-    return {
+    alert = {
         "_id": alert_key(post),
         "type": "post",
         "post_id": post["_id"],
@@ -85,7 +88,7 @@ def alert_for(post: Mapping[str, Any], tiers: Tiers, now: datetime) -> dict[str,
         "title": post.get("title"),
         "author": post.get("author"),
         "score": score,
-        "tier": tier,
+        "tier": None,
         "rules": [m.get("rule") for m in matches],
         "terms": sorted({h["term"] for m in matches for h in m.get("hits", [])}),
         "published_at": post.get("published_at"),
@@ -94,6 +97,9 @@ def alert_for(post: Mapping[str, Any], tiers: Tiers, now: datetime) -> dict[str,
         "status": "pending",
         "deliveries": {},
     }
+    start_story(alert, post, now)
+    alert["tier"] = tier_for(float(alert["score"]), tiers)
+    return alert
 
 
 # -- quiet hours -----------------------------------------------------------------------------

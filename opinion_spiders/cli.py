@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from opinion_spiders import cli_search, cli_tools, cli_watch, cli_web, match_text
+from opinion_spiders import cli_events, cli_search, cli_tools, cli_watch, cli_web, match_text
 from opinion_spiders.errors import ConfigError
 
 
@@ -167,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_tools.register(add)
     cli_search.register(add)
     cli_web.register(add)
+    cli_events.register(add)
     return parser
 
 

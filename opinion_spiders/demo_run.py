@@ -9,6 +9,7 @@ import time
 from collections.abc import Mapping
 
 from opinion_spiders.errors import ConfigError
+from opinion_spiders.stores.base import Store
 
 
 def run_demo(port: int, overrides: Mapping[str, str], *, serve: bool = False) -> int:
@@ -37,12 +38,29 @@ def run_demo(port: int, overrides: Mapping[str, str], *, serve: bool = False) ->
         alerts = sum(r.alerts for r in results)
         print(f"\nThis run: {new} new posts stored, {alerts} new alerts raised "
               f"(store: {runtime.store.kind}).")  # fmt: skip
+        print(_stories_and_events(runtime.store))
         runtime.close()
         if serve:
             _serve_until_stopped(base)
     finally:
         server.stop()
     return 0
+
+
+def _stories_and_events(store: Store) -> str:
+    """One line on what the alerts are: stories (a thread or repost cluster each, however
+    many posts) and events (bursts), as ``opinion events`` lists them."""
+    alerts = store.find_alerts(limit=100_000)
+    stories = [a for a in alerts if a.get("type") == "post"]
+    grown = sum(int(a.get("posts") or 1) > 1 for a in stories)
+    events = store.find_events(limit=100_000)
+    words = [e["value"] for e in events if e.get("dimension") == "term"]
+    return (
+        f"In the store: {len(stories)} stories alerted ({grown} grew past their first post), "
+        f"{len(events)} events (bursts; opinion events)"
+        + (f", emerging terms: {'、'.join(words)}" if words else "")
+        + "."
+    )
 
 
 def _serve_until_stopped(base: str) -> None:
@@ -54,8 +72,8 @@ def _serve_until_stopped(base: str) -> None:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    print(f"serving the demo sites on {base} — Ctrl-C to stop", file=sys.stderr, flush=True)
-    try:
+    try:  # the announcement too: a signal sent as soon as it is read may land inside print
+        print(f"serving the demo sites on {base} — Ctrl-C to stop", file=sys.stderr, flush=True)
         while True:
             time.sleep(3600)
     except _Stop as stopped:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from opinion_spiders._report_watch import analysis_part, format_analysis
+from opinion_spiders.events.stories import story_line
 from opinion_spiders.items import KINDS
 from opinion_spiders.settings_util import analyst_zone, in_zone
 from opinion_spiders.stores.base import Store
@@ -18,6 +19,8 @@ __all__ = ["analysis_part", "build_report", "format_report", "parse_since"]
 
 DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+#: Events the report lists (newest first).
+EVENT_LIMIT = 20
 #: Alerts read for the status counts and latency percentiles; the report lists the newest 100.
 ALERT_SCAN_LIMIT = 100_000
 ALERT_STATUSES = ("sent", "pending", "held")
@@ -70,6 +73,7 @@ def build_report(
         "top_posts": [_post_summary(p) for p in store.find_posts(since, sort="score", limit=top)],
         **_alerts_part(store.find_alerts(since, limit=ALERT_SCAN_LIMIT)),
         "runs": [_run_summary(r) for r in store.find_runs(limit=10)],
+        **_events_part(store.find_events(since, limit=EVENT_LIMIT)),
         **analysis_part(store, since, settings, datetime.now(UTC)),
     }
     return dict(in_zone(report, tz))
@@ -141,9 +145,29 @@ def alert_latency(alerts: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _events_part(events: list[dict[str, Any]]) -> dict[str, Any]:
+    """The bursts that went on in the window (newest first) and the words that emerged."""
+    keys = ("_id", "dimension", "value", "name", "level", "start", "end", "count", "expected",
+            "surprise", "first_post", "sites", "alert_id")  # fmt: skip
+    words = sorted((e for e in events if e.get("dimension") == "term"),
+                   key=lambda e: -float(e.get("surprise") or 0))  # fmt: skip
+    return {
+        "events": [
+            {**{k: e.get(k) for k in keys}, "terms": [t["term"] for t in e.get("terms") or []]}
+            for e in events
+        ],
+        "emerging_terms": [{"term": e["value"], "count": e.get("count")} for e in words[:10]],
+    }
+
+
 def _alert_summary(a: Mapping[str, Any]) -> dict[str, Any]:
     keys = (
         "_id",
+        "type",
+        "story",
+        "posts",
+        "sites",
+        "escalated_at",
         "tier",
         "score",
         "site",
@@ -194,11 +218,31 @@ def format_report(report: Mapping[str, Any]) -> str:
             parts = "  ".join(f"{q} {_duration(lat[q])}" for q in ("p50", "p90", "p99"))
             lines.append(f"  {label} latency: {parts}  ({lat['count']} alerts)")
     for a in report["alerts"]:
+        grown = f" ({story_line(a)})" if story_line(a) else ""
         lines.append(
             f"  [{a['tier']}] {a['score']:.1f} {a['site']} {a['title'] or ''} — {a['status']}"
+            f"{grown}"
         )
+    lines.extend(_format_events(report))
     lines.extend(format_analysis(report))
     return "\n".join(lines)
+
+
+def _format_events(report: Mapping[str, Any]) -> list[str]:
+    events = report.get("events") or []
+    lines = [f"Events (bursts): {len(events)}" + ("" if events else " — opinion events")]
+    for e in events[:EVENT_LIMIT]:
+        first = e.get("first_post") or {}
+        rising = "、".join(e.get("terms") or []) or "—"
+        lines.append(
+            f"  [{e['level']}] {e['dimension']}:{e.get('name') or e['value']}  {e['count']} posts"
+            f" against {float(e.get('expected') or 0):.1f} expected — first [{first.get('site')}]"
+            f" {first.get('title') or ''}; rising: {rising}"
+        )
+    if report.get("emerging_terms"):
+        words = ", ".join(f"{t['term']} ({t['count']})" for t in report["emerging_terms"])
+        lines.append(f"  emerging terms: {words}")
+    return lines
 
 
 def _duration(seconds: float) -> str:

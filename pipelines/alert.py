@@ -1,7 +1,9 @@
-"""Stage 6: a post over the lowest tier raises one alert (one per cluster when it has one),
-recorded in the ledger first so it is never sent twice, then delivered to every channel off
-the reactor thread. Pending alerts and quiet-hour digests are retried when the spider opens,
-every ``OPINION_ALERT_RETRY_BASE`` seconds while it runs, and when it closes."""
+"""Stage 6: a post over the lowest tier raises its story's alert (one per thread or
+near-duplicate cluster), recorded in the ledger first so it is never sent twice, then
+delivered to every channel off the reactor thread; a later post of the story updates that
+alert, and it is sent again only when it escalates to a higher tier. Pending alerts and
+quiet-hour digests are retried when the spider opens, every ``OPINION_ALERT_RETRY_BASE``
+seconds while it runs, and when it closes."""
 
 from __future__ import annotations
 
@@ -39,18 +41,19 @@ class AlertPipeline(Stage):
         doc = item.to_document()
         doc.setdefault("cluster_id", getattr(item, "cluster_id", None))
         now = datetime.now(UTC)
-        alert = alert_for(doc, period_tiers(dict(self.policy.tiers), item.periods), now)
+        tiers = period_tiers(dict(self.policy.tiers), item.periods)
+        alert = alert_for(doc, tiers, now)
         if alert is not None:
-            await self._raise(item, alert)
+            await self._raise(item, alert, tiers)
         if time.monotonic() >= self._next_retry:
             await self._retry()
         return item
 
-    async def _raise(self, item: Post, alert: dict[str, object]) -> None:
+    async def _raise(self, item: Post, alert: dict[str, object], tiers: dict[str, float]) -> None:
         runtime, now = self.runtime, datetime.now(UTC)
         try:
             outcome = await asyncio.to_thread(
-                raise_alert, runtime.store, runtime.channels, alert, self.policy, now
+                raise_alert, runtime.store, runtime.channels, alert, self.policy, now, tiers
             )
         except StoreUnavailable as exc:
             logger.error("alert ledger unavailable, alert for %s not raised: %s", item.id, exc)
@@ -58,9 +61,15 @@ class AlertPipeline(Stage):
         if outcome is None:
             self.stats.inc_value("opinion/alert/already_raised")
             return
-        self.stats.inc_value(f"opinion/alert/raised/{alert['tier']}")
+        if outcome.escalated:
+            self.stats.inc_value("opinion/alert/escalated")
+        elif outcome.grew:
+            self.stats.inc_value("opinion/alert/story_grew")
+        else:
+            self.stats.inc_value(f"opinion/alert/raised/{alert['tier']}")
         self._count(outcome)
-        item.alert = {"id": alert["_id"], "tier": alert["tier"], "status": outcome.status}
+        status = outcome.status or "grew"
+        item.alert = {"id": alert["_id"], "tier": alert["tier"], "status": status}
 
     async def _retry(self) -> None:
         """Pending alerts whose backoff is over, and digests once quiet hours have ended."""

@@ -48,6 +48,7 @@ ITEM_PIPELINES = {
     "pipelines.score.ScorePipeline": 400,
     "pipelines.store.StorePipeline": 500,
     "pipelines.alert.AlertPipeline": 600,
+    "pipelines.events.EventPipeline": 700,
 }
 EXTENSIONS = {
     "opinion_spiders.runstats.RunStatsExtension": 500,
@@ -93,6 +94,10 @@ OPINION_SITES_FILES: list[str] = []
 OPINION_RULE_FILES: list[str] = []
 #: Group reposts and lightly edited copies into near-duplicate clusters (MinHash LSH).
 OPINION_CLUSTER_ENABLED = True
+#: Bursts per rule, entity, site, cluster and word become events (README "Events"); the
+#: detector's other knobs are OPINION_EVENTS_* settings read by BurstPolicy.from_settings.
+OPINION_EVENTS_ENABLED = True
+OPINION_EVENTS_BATCH = 200
 #: Watch files (TOML); empty means the bundled settings/watch/*.toml (README "Watchlists").
 OPINION_WATCH_ENTITIES: list[str] = []
 OPINION_WATCH_PERIODS: list[str] = []

@@ -56,3 +56,41 @@ def test_cli_report_json_has_analysis_parts(tmp_path: Path) -> None:
     assert report["clusters"] == [] and report["entities"] == []
     assert {"active", "upcoming"} == set(report["periods"])
     assert {p["id"] for p in report["plans"]} >= {"chengbei-land"}
+
+
+def test_cli_events_lists_recent_bursts_and_emerging_terms(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from opinion_spiders.stores import open_store
+
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    first = {"id": "demo-forum:1019:5089", "site": "demo-forum", "title": "滨江街道有人聚集堵路",
+             "url": "http://x/1019", "author": "骑车上班族", "time": now}  # fmt: skip
+
+    def event(key: str, end: datetime, surprise: float) -> dict[str, object]:
+        dimension, value = key.split(":")
+        return {"_id": f"{key}:{end - timedelta(hours=1):%Y-%m-%dT%H:%MZ}", "dimension": dimension,
+                "value": value, "name": value, "level": "notice", "start": end - timedelta(hours=1),
+                "end": end, "peak": {"start": end - timedelta(hours=1), "count": 5}, "count": 5,
+                "expected": 0.2, "surprise": surprise, "first_post": first, "post_ids": [],
+                "terms": [{"term": "工资", "count": 3}]}  # fmt: skip
+
+    store = open_store(f"embedded://{tmp_path}")
+    store.upsert_events([event("term:农民工", now, 5.3), event("site:demo-forum", now, 4.2),
+                         event("rule:land", now - timedelta(days=3), 9.0)])  # fmt: skip
+    store.close()
+    env = {"OPINION_STORE": f"embedded://{tmp_path}"}
+    out = run_opinion("events", env=env).stdout
+    assert out.startswith("Events (since ") and "): 2\n" in out.splitlines()[0] + "\n"
+    assert "[notice] term:农民工  5 posts (expected 0.2, surprise 5.3)" in out
+    assert (
+        "first: [demo-forum] 滨江街道有人聚集堵路  http://x/1019" in out and "rule:land" not in out
+    )
+    assert out.rstrip().endswith("Emerging terms: 农民工 (5)")
+    listing = json.loads(run_opinion("events", "--since", "7d", "--json", env=env).stdout)
+    assert [e["value"] for e in listing["events"]] == ["农民工", "demo-forum", "land"]
+    assert listing["emerging_terms"] == [
+        {"term": "农民工", "count": 5, "surprise": 5.3, "event": listing["events"][0]["id"]}
+    ]
+    only = json.loads(run_opinion("events", "--dimension", "site", "--json", env=env).stdout)
+    assert [e["id"] for e in only["events"]] == [listing["events"][1]["id"]]

@@ -45,6 +45,14 @@ def test_demo_twice_same_counts_nothing_stored_or_alerted_twice(tmp_path: Path) 
     )
     store = open_store(f"embedded://{tmp_path / 'data'}")
     assert store.count("posts") == int(m1.group(1)) and store.count("runs") == 6
+    # one alert per story: the threads with several alerting replies raised one alert each
+    stories = [a for a in store.find_alerts() if a["type"] == "post"]
+    assert len({a["title"] for a in stories}) == len(stories)
+    assert any(a["posts"] > 1 for a in stories) and "(2 帖)" in first
+    # the burst the demo holds: the site, and a word no rule names
+    assert re.search(r"^Events \(bursts\): [1-9]", first, re.M)
+    assert re.search(r"In the store: \d+ stories alerted .*emerging terms: .*农民工", first)
+    assert [e["value"] for e in store.find_events(dimension="term")] == ["农民工"]
     store.close()
 
 

@@ -281,7 +281,7 @@ def test_store_find_posts_sorts_by_score_or_time(any_store: Store) -> None:
 
 
 def test_store_count_knows_every_collection(any_store: Store) -> None:
-    for name in ("posts", "clusters", "alerts", "runs", "crawl_state"):
+    for name in ("posts", "clusters", "alerts", "runs", "crawl_state", "events"):
         assert any_store.count(name) == 0
     with pytest.raises(ValueError):
         any_store.count("users")
@@ -656,3 +656,42 @@ def test_store_select_posts_by_every_filter_newest_first(any_store: Store) -> No
     assert ids(entities=("bureau",)) == ["a:1:2"]
     assert ids(min_score=5.0) == ["b:2:1", "a:1:1"]
     assert [p["_id"] for p in any_store.select_posts(PostFilter(), limit=2)] == ["b:3:1", "b:2:1"]
+
+
+def _event(key: str, end: datetime, surprise: float, **fields: Any) -> dict[str, Any]:
+    dimension, value = key.split(":")
+    return {"_id": f"{key}:{end:%Y-%m-%dT%H:%MZ}", "dimension": dimension, "value": value,
+            "start": end - timedelta(hours=1), "end": end, "surprise": surprise,
+            "post_ids": ["a", "b"], "first_post": {"id": "a", "time": end}, **fields}  # fmt: skip
+
+
+def test_store_events_replace_by_id_and_list_newest_first(any_store: Store) -> None:
+    old, new = _event("rule:land", T0, 4.0), _event("term:农民工", T0 + timedelta(hours=3), 5.5)
+    other = _event("site:demo-bar", T0 + timedelta(hours=3), 9.0)
+    any_store.upsert_events([old, new, other])
+    any_store.upsert_events([{**old, "post_ids": ["a", "b", "c"], "level": "warning"}])
+    assert any_store.count("events") == 3
+    found = any_store.get_events([old["_id"], "rule:none:x"])
+    assert list(found) == [old["_id"]] and found[old["_id"]]["post_ids"] == ["a", "b", "c"]
+    assert found[old["_id"]]["first_post"]["time"] == T0
+    listed = [e["_id"] for e in any_store.find_events()]
+    assert listed == [other["_id"], new["_id"], old["_id"]]
+    since = [e["_id"] for e in any_store.find_events(since=T0 + timedelta(hours=1))]
+    assert since == [other["_id"], new["_id"]]
+    assert [e["value"] for e in any_store.find_events(dimension="term")] == ["农民工"]
+    assert (
+        any_store.get_events([]) == {} and any_store.find_events(limit=1)[0]["_id"] == other["_id"]
+    )
+
+
+def test_store_get_alert_and_recent_posts_fields(any_store: Store) -> None:
+    any_store.insert_alert({"_id": "thread:s:1", "created_at": T0, "status": "sent", "posts": 2})
+    assert any_store.get_alert("thread:s:1") == {
+        "_id": "thread:s:1", "created_at": T0, "status": "sent", "posts": 2,
+    }  # fmt: skip
+    assert any_store.get_alert("thread:s:2") is None
+    any_store.upsert_posts([post("s", "1", str(i), published_at=T0 + timedelta(hours=i))
+                            for i in range(4)])  # fmt: skip
+    recent = any_store.recent_posts(T0 + timedelta(hours=1), ("site", "time", "terms"))
+    assert [p["_id"] for p in recent] == ["s:1:3", "s:1:2", "s:1:1"]
+    assert set(recent[0]) == {"_id", "site", "time", "terms"} and recent[0]["terms"][0] == "举报"

@@ -2,7 +2,7 @@
 
 Documents are plain dicts with a stable ``_id`` and tz-aware ``datetime`` values; a store
 gives back what it was given (datetimes tz-aware, UTC). Collections, as DESIGN.md lists:
-``posts``, ``clusters``, ``alerts``, ``runs``, ``crawl_state``.
+``posts``, ``clusters``, ``alerts``, ``runs``, ``crawl_state``, ``events``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from opinion_spiders.errors import ConfigError
 
-COLLECTIONS = ("posts", "clusters", "alerts", "runs", "crawl_state")
+COLLECTIONS = ("posts", "clusters", "alerts", "runs", "crawl_state", "events")
 #: What :meth:`Store.find_band_candidates` returns of each post.
 CANDIDATE_FIELDS = ("_id", "cluster_id", "minhash", "site", "author", "published_at", "crawled_at")
 
@@ -69,7 +69,31 @@ class Store(Protocol):
         the alert stage asks it for the clusters merged into an alert's cluster)."""
 
     def update_alert(self, alert_id: str, fields: Mapping[str, Any]) -> None:
-        """Set fields on a ledger entry (status, deliveries, alerted_at)."""
+        """Set fields on a ledger entry (status, deliveries, alerted_at); a dotted name sets a
+        nested field (``deliveries.log``)."""
+
+    def get_alert(self, alert_id: str) -> dict[str, Any] | None:
+        """One ledger entry by ``_id`` (a story alert is read back to be updated)."""
+
+    # -- events (bursts; see opinion_spiders.events) -----------------------------------------
+    def upsert_events(self, events: Sequence[Mapping[str, Any]]) -> None:
+        """Insert or replace event documents by ``_id`` in one batch (the event detector is
+        the single writer of an event; it reads the stored one first with :meth:`get_events`)."""
+
+    def get_events(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The stored events among ``ids`` (one ``_id`` read however many), by ``_id``."""
+
+    def find_events(
+        self, since: datetime | None = None, limit: int = 100, dimension: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Events by ``end`` descending (then ``surprise`` descending); ``since`` keeps those
+        whose ``end`` is at or after it, ``dimension`` those of one dimension (``rule`` …)."""
+
+    def recent_posts(
+        self, since: datetime, fields: Sequence[str], limit: int = 100_000
+    ) -> list[dict[str, Any]]:
+        """Posts with ``time`` at or after ``since``, newest first, with only ``fields`` (and
+        ``_id``): the event detector's baseline, read once when a crawl starts."""
 
     def load_state(self, site: str) -> dict[str, str]:
         """Incremental bookmarks of a site: key (e.g. thread id) -> state (e.g. reply count)."""
@@ -125,9 +149,6 @@ class Store(Protocol):
 
     # -- reads, for reports and the CLI ------------------------------------------------------
     def get_post(self, post_id: str) -> dict[str, Any] | None: ...
-
-    def get_alert(self, alert_id: str) -> dict[str, Any] | None:
-        """One ledger entry by ``_id``, None when there is none."""
 
     def count_posts(self, by: Sequence[str], since: datetime | None = None) -> list[dict[str, Any]]:
         """Posts grouped by the given top-level fields (e.g. ``("site", "kind")``), each row

@@ -54,6 +54,9 @@ CREATE INDEX IF NOT EXISTS runs_started ON runs (started_at);
 CREATE TABLE IF NOT EXISTS crawl_state (_id TEXT PRIMARY KEY, doc TEXT NOT NULL, site TEXT,
     key TEXT);
 CREATE INDEX IF NOT EXISTS crawl_state_site ON crawl_state (site);
+CREATE TABLE IF NOT EXISTS events (_id TEXT PRIMARY KEY, doc TEXT NOT NULL, end_at TEXT,
+    dimension TEXT, surprise REAL);
+CREATE INDEX IF NOT EXISTS events_end ON events (end_at);
 """
 
 
@@ -171,6 +174,44 @@ class EmbeddedStore:
                 (dumps(doc), opt_iso(doc.get("created_at")), doc.get("status"), alert_id),
             )
 
+    def get_alert(self, alert_id: str) -> dict[str, Any] | None:
+        rows = self._query("SELECT doc FROM alerts WHERE _id = ?", (alert_id,))
+        return loads(rows[0][0]) if rows else None
+
+    def upsert_events(self, events: Sequence[Mapping[str, Any]]) -> None:
+        rows = [
+            (e["_id"], dumps(e), opt_iso(e.get("end")), e.get("dimension"),
+             float(e.get("surprise") or 0.0))
+            for e in events
+        ]  # fmt: skip
+        if rows:
+            with self._write() as conn:
+                conn.executemany("INSERT OR REPLACE INTO events VALUES (?, ?, ?, ?, ?)", rows)
+
+    def get_events(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            sql = f"SELECT _id, doc FROM events WHERE _id IN ({','.join('?' * len(chunk))})"
+            found.update((i, loads(d)) for i, d in self._query(sql, chunk))
+        return found
+
+    def find_events(
+        self, since: datetime | None = None, limit: int = 100, dimension: str | None = None
+    ) -> list[dict[str, Any]]:
+        where, params = _since("end_at", since, "dimension = ?" if dimension else "")
+        params += [dimension] if dimension else []
+        sql = f"SELECT doc FROM events{where} ORDER BY end_at DESC, surprise DESC, _id LIMIT ?"
+        return [loads(doc) for (doc,) in self._query(sql, [*params, limit])]
+
+    def recent_posts(
+        self, since: datetime, fields: Sequence[str], limit: int = 100_000
+    ) -> list[dict[str, Any]]:
+        sql = "SELECT doc FROM posts WHERE time >= ? ORDER BY time DESC, _id LIMIT ?"
+        keep = {"_id", *fields}
+        docs = (loads(doc) for (doc,) in self._query(sql, (iso(since), limit)))
+        return [{k: v for k, v in d.items() if k in keep} for d in docs]
+
     def load_state(self, site: str) -> dict[str, str]:
         rows = self._query("SELECT doc FROM crawl_state WHERE site = ?", (site,))
         docs = [loads(doc) for (doc,) in rows]
@@ -220,10 +261,6 @@ class EmbeddedStore:
 
     def get_post(self, post_id: str) -> dict[str, Any] | None:
         rows = self._query("SELECT doc FROM posts WHERE _id = ?", (post_id,))
-        return loads(rows[0][0]) if rows else None
-
-    def get_alert(self, alert_id: str) -> dict[str, Any] | None:
-        rows = self._query("SELECT doc FROM alerts WHERE _id = ?", (alert_id,))
         return loads(rows[0][0]) if rows else None
 
     def count_posts(self, by: Sequence[str], since: datetime | None = None) -> list[dict[str, Any]]:

@@ -57,6 +57,7 @@ INDEXES: dict[str, list[list[tuple[str, int]]]] = {
     "alerts": [[("created_at", DESCENDING)], [("status", ASCENDING)]],
     "runs": [[("started_at", DESCENDING)]],
     "crawl_state": [[("site", ASCENDING)]],
+    "events": [[("end", DESCENDING)], [("dimension", ASCENDING), ("value", ASCENDING)]],
 }
 
 
@@ -166,6 +167,41 @@ class MongoStore:
             with self._guard() as db:
                 db.alerts.update_one({"_id": alert_id}, {"$set": dict(fields)})
 
+    def get_alert(self, alert_id: str) -> dict[str, Any] | None:
+        with self._guard() as db:
+            return db.alerts.find_one({"_id": alert_id})
+
+    def upsert_events(self, events: Sequence[Mapping[str, Any]]) -> None:
+        if not events:
+            return
+        ops = [ReplaceOne({"_id": e["_id"]}, dict(e), upsert=True) for e in events]
+        with self._guard() as db:
+            db.events.bulk_write(ops, ordered=False)
+
+    def get_events(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        if not ids:
+            return {}
+        with self._guard() as db:
+            return {str(d["_id"]): d for d in db.events.find({"_id": {"$in": list(ids)}})}
+
+    def find_events(
+        self, since: datetime | None = None, limit: int = 100, dimension: str | None = None
+    ) -> list[dict[str, Any]]:
+        query = _since("end", since)
+        if dimension:
+            query["dimension"] = dimension
+        order = [("end", DESCENDING), ("surprise", DESCENDING), ("_id", ASCENDING)]
+        with self._guard() as db:
+            return list(db.events.find(query).sort(order).limit(limit))
+
+    def recent_posts(
+        self, since: datetime, fields: Sequence[str], limit: int = 100_000
+    ) -> list[dict[str, Any]]:
+        order = [("time", DESCENDING), ("_id", ASCENDING)]
+        with self._guard() as db:
+            found = db.posts.find(_since("time", since), dict.fromkeys(fields, 1))
+            return list(found.sort(order).limit(limit))
+
     def load_state(self, site: str) -> dict[str, str]:
         with self._guard() as db:
             return {d["key"]: d["state"] for d in db.crawl_state.find({"site": site})}
@@ -222,10 +258,6 @@ class MongoStore:
     def get_post(self, post_id: str) -> dict[str, Any] | None:
         with self._guard() as db:
             return db.posts.find_one({"_id": post_id})
-
-    def get_alert(self, alert_id: str) -> dict[str, Any] | None:
-        with self._guard() as db:
-            return db.alerts.find_one({"_id": alert_id})
 
     def count_posts(self, by: Sequence[str], since: datetime | None = None) -> list[dict[str, Any]]:
         fields = [check_field(f) for f in by]

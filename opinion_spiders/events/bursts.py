@@ -1,0 +1,491 @@
+"""Bursts: when the posts of one rule, watched entity, site, near-duplicate cluster or word
+rise above that key's own baseline, and by how much.
+
+Method. Posts are counted per key in fixed time buckets (one hour by default) by their
+``time`` (published_at, else crawl time). The baseline of a key is the larger of an
+exponentially weighted moving average (EWMA) of its earlier buckets and the mean count of the
+same hour of day on the days before (at most seven: the daily cycle, so a busy morning after a
+quiet night is no burst), floored at a small rate so that a key that was silent still needs
+several posts to burst. A bucket bursts when its count is improbable under
+a negative-binomial distribution with that mean (variance ``λ + φλ²``): its *surprise*
+``-log10 P(X ≥ count)`` reaches the threshold (3: p ≤ 0.001) and it holds at least
+``min_count`` posts — or, for a burst the bucket boundary cut in two, the bucket with the one
+before it against twice the baseline. Why negative binomial: post counts are over-dispersed
+(a daily cycle, busy evenings), and a Poisson test on a busy key fires on every evening;
+φ = 0 is Poisson,
+right for quiet keys where the floor dominates anyway. Burst buckets do not feed the
+baseline (a long burst is not absorbed into its own baseline) until a run is ``max_run``
+buckets long. The first ``warmup`` buckets of what the detector has seen only teach the
+baseline. Consecutive burst buckets (bridged by one bucket still above its baseline, which
+also ends a burst as its tail) are one burst; its level comes from the surprise of its total
+against the summed baseline: notice at the threshold, warning at 2×, urgent at 4× — so a
+burst that grows escalates. An active sensitive period multiplies the threshold and the
+minimum count by its ``threshold_factor`` (0.8: bursts are called at 80 % of the usual surprise).
+
+Emerging terms are the same test on each word of the posts (jieba search terms, stop words
+out), stricter because thousands of words are tested at once: surprise 4.5, at least 4 posts
+(not lowered by a period) in at least 2 threads; a word's parts are dropped when the whole
+word rose in the same posts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from importlib.resources import files
+from typing import Any
+
+LEVELS = ("notice", "warning", "urgent")
+#: Factors of the threshold at which each level starts.
+LEVEL_FACTORS = (1.0, 2.0, 4.0)
+DIMENSIONS = ("rule", "entity", "site", "cluster", "term")
+Key = tuple[str, str]
+
+#: Words too common to rise in a way that means anything (jieba tokens, after folding).
+_STOP_TEXT = files("opinion_spiders.events").joinpath("stopwords.txt").read_text("utf-8")
+STOP_WORDS = frozenset(
+    word for line in _STOP_TEXT.splitlines() if not line.startswith("#") for word in line.split()
+)
+
+
+def surprise(count: float, mean: float, dispersion: float = 0.0) -> float:
+    """``-log10 P(X ≥ count)`` for X negative-binomial with ``mean`` and variance
+    ``mean + dispersion·mean²`` (Poisson when ``dispersion`` is 0). 0 for a count at or
+    below the mean's neighbourhood; large when the count is improbable."""
+    x = math.ceil(count)
+    if x <= 0 or mean <= 0:
+        return 0.0 if x <= 0 else math.inf
+    if dispersion > 0:
+        r = 1.0 / dispersion
+        q = mean / (r + mean)
+
+        def log_pmf(k: int) -> float:
+            return (
+                math.lgamma(k + r) - math.lgamma(r) - math.lgamma(k + 1)
+                + r * math.log1p(-q) + k * math.log(q)
+            )  # fmt: skip
+
+        def ratio(k: int) -> float:
+            return (k + r) / (k + 1) * q
+    else:
+
+        def log_pmf(k: int) -> float:
+            return -mean + k * math.log(mean) - math.lgamma(k + 1)
+
+        def ratio(k: int) -> float:
+            return mean / (k + 1)
+
+    if x <= mean:  # the tail is most of the mass: 1 - the lower sum, without cancellation
+        lower = sum(math.exp(log_pmf(k)) for k in range(x))
+        return -math.log10(max(1e-300, 1.0 - lower)) if lower < 1 else 0.0
+    first = log_pmf(x)
+    total, term, k = 1.0, 1.0, x
+    while k < x + 100_000:
+        term *= ratio(k)
+        total += term
+        k += 1
+        if term < 1e-12 * total:
+            break
+    return max(0.0, -(first + math.log(total)) / math.log(10))
+
+
+@dataclass(frozen=True)
+class BurstPolicy:
+    """The detector's knobs, read from ``OPINION_EVENTS_*`` settings in one place."""
+
+    bucket: timedelta = timedelta(hours=1)
+    #: EWMA weight of the newest bucket in the baseline
+    alpha: float = 0.2
+    #: least expected posts per bucket: a silent key needs several posts to burst
+    floor: float = 0.2
+    #: negative-binomial φ (variance λ + φλ²); 0 is Poisson
+    dispersion: float = 0.1
+    #: surprise (−log10 p) at which a bucket bursts and an event is a notice
+    threshold: float = 3.0
+    min_count: int = 3
+    #: words must rise in this many posts (a sensitive period does not lower it) and in at
+    #: least ``term_min_stories`` threads, past a higher surprise: thousands of words are
+    #: tested at once, so one of them is improbable by chance every hour at p = 0.001
+    term_min_count: int = 4
+    term_min_stories: int = 2
+    term_threshold: float = 4.5
+    #: buckets of history kept as baseline
+    history: int = 7 * 24
+    #: buckets at the start of what the detector has seen (a first crawl, the history kept)
+    #: that only teach the baseline: everything looks like a burst against no baseline
+    warmup: int = 24
+    #: a burst this many buckets long starts to feed its baseline
+    max_run: int = 24
+    #: member post ids an event keeps
+    max_posts: int = 200
+    #: events whose last burst bucket ended longer ago than this raise no alert
+    alert_within: timedelta = timedelta(hours=24)
+    terms: bool = True
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> BurstPolicy:
+        def number(name: str, default: float) -> float:
+            value = settings.get(f"OPINION_EVENTS_{name}")
+            return float(default if value is None or value == "" else value)
+
+        hours = number("BUCKET_HOURS", 1.0)
+        if not 0 < hours <= 24 * 7:
+            raise ValueError("OPINION_EVENTS_BUCKET_HOURS: between 0 and 168 hours, e.g. 1")
+        policy = cls(
+            bucket=timedelta(hours=hours),
+            alpha=number("ALPHA", cls.alpha),
+            floor=number("FLOOR", cls.floor),
+            dispersion=number("DISPERSION", cls.dispersion),
+            threshold=number("THRESHOLD", cls.threshold),
+            min_count=int(number("MIN_COUNT", cls.min_count)),
+            term_min_count=int(number("TERM_MIN_COUNT", cls.term_min_count)),
+            term_min_stories=int(number("TERM_MIN_STORIES", cls.term_min_stories)),
+            term_threshold=number("TERM_THRESHOLD", cls.term_threshold),
+            history=max(2, int(number("HISTORY_DAYS", 7) * 24 / hours)),
+            warmup=int(number("WARMUP_HOURS", 24) / hours),
+            alert_within=timedelta(hours=number("ALERT_WITHIN_HOURS", 24)),
+            terms=str(settings.get("OPINION_EVENTS_TERMS", True)).lower()
+            not in ("0", "false", "no", "off"),
+        )
+        if not (0 < policy.alpha <= 1 and policy.floor > 0 and policy.threshold > 0):
+            raise ValueError("OPINION_EVENTS_ALPHA in (0, 1], _FLOOR and _THRESHOLD above 0")
+        return policy
+
+    def bucket_of(self, when: datetime) -> int:
+        return math.floor(when.timestamp() / self.bucket.total_seconds())
+
+    def bucket_start(self, bucket: int) -> datetime:
+        return datetime.fromtimestamp(bucket * self.bucket.total_seconds(), UTC)
+
+    def level(self, value: float, factor: float, dimension: str = "") -> str | None:
+        """The level a surprise reaches with the threshold scaled by ``factor``."""
+        found = None
+        for name, times in zip(LEVELS, LEVEL_FACTORS, strict=True):
+            if value >= self.threshold_of(dimension) * factor * times:
+                found = name
+        return found
+
+    def threshold_of(self, dimension: str) -> float:
+        return self.term_threshold if dimension == "term" else self.threshold
+
+    def min_posts(self, dimension: str, factor: float) -> int:
+        if dimension == "term":
+            return self.term_min_count
+        return max(2, round(self.min_count * factor))
+
+
+@dataclass(frozen=True)
+class PostRecord:
+    """What the detector keeps of a post: enough for an event's first post and its terms."""
+
+    id: str
+    time: datetime
+    site: str
+    story: str
+    title: str = ""
+    url: str = ""
+    author: str = ""
+    terms: tuple[str, ...] = ()
+
+
+@dataclass
+class Burst:
+    """One run of burst buckets of one key, as of the posts seen so far."""
+
+    dimension: str
+    value: str
+    name: str
+    start: int
+    end: int
+    counts: dict[int, int]
+    baseline: float
+    total: int
+    expected: float
+    surprise: float
+    threshold: float
+    factor: float
+    level: str
+    post_ids: list[str]
+    rising: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def key(self) -> Key:
+        return (self.dimension, self.value)
+
+    @property
+    def peak(self) -> int:
+        return max(self.counts, key=lambda b: (self.counts[b], -b))
+
+
+def drop_subwords(bursts: list[Burst]) -> list[Burst]:
+    """jieba's search mode gives a compound and its parts (农民工, 农民, 民工): a word's burst
+    is left out when a longer word containing it rose in the same posts at the same time."""
+    words = [b for b in bursts if b.dimension == "term"]
+
+    def covered(b: Burst) -> bool:
+        mine = set(b.post_ids)
+        for o in words:
+            if o is b or not (o.start <= b.end and b.start <= o.end):
+                continue
+            theirs = set(o.post_ids)
+            if b.value in o.value and len(o.value) > len(b.value) and mine <= theirs:
+                return True
+            if mine == theirs and (-len(o.value), o.value) < (-len(b.value), b.value):
+                return True  # words that always come together (a phrase): one event
+        return False
+
+    return [b for b in bursts if b.dimension != "term" or not covered(b)]
+
+
+def post_keys(post: Mapping[str, Any], terms: bool = True) -> list[tuple[Key, str]]:
+    """The keys a stored post counts under, each with a display name."""
+    keys: list[tuple[Key, str]] = [(("site", str(post.get("site") or "")), "")]
+    for m in post.get("matches") or []:
+        if isinstance(m, Mapping) and m.get("rule"):
+            keys.append((("rule", str(m["rule"])), str(m.get("name") or "")))
+    for e in post.get("entities") or []:
+        if isinstance(e, Mapping) and e.get("id"):
+            keys.append((("entity", str(e["id"])), str(e.get("name") or "")))
+    if post.get("cluster_id") and int(post.get("cluster_size") or 0) >= 2:
+        keys.append((("cluster", str(post["cluster_id"])), ""))
+    if terms:
+        keys.extend((("term", t), t) for t in event_terms(post))
+    return list(dict.fromkeys(keys))
+
+
+def event_terms(post: Mapping[str, Any]) -> list[str]:
+    """The post's search terms that may rise: not stop words, not numbers."""
+    return [
+        t
+        for t in post.get("terms") or []
+        if isinstance(t, str) and t not in STOP_WORDS and not t.isdigit()
+    ]
+
+
+def story_of(post: Mapping[str, Any]) -> str:
+    """A thread on one site, else the repost cluster, else the post itself."""
+    if post.get("thread_id"):
+        return f"thread:{post.get('site')}:{post['thread_id']}"
+    if post.get("cluster_id"):
+        return f"cluster:{post['cluster_id']}"
+    return f"post:{post.get('_id')}"
+
+
+def post_time(post: Mapping[str, Any]) -> datetime | None:
+    when = post.get("time") or post.get("published_at") or post.get("crawled_at")
+    return when if isinstance(when, datetime) else None
+
+
+class BurstDetector:
+    """Bucket counts per key in memory; :meth:`add` is per post and cheap, :meth:`detect`
+    runs per batch on the keys that changed.
+
+    ``factor_at(moment)`` gives the threshold factor of the sensitive periods active then.
+    """
+
+    def __init__(
+        self, policy: BurstPolicy, factor_at: Callable[[datetime], float] | None = None
+    ) -> None:
+        self.policy = policy
+        self._factor_at = factor_at
+        self._factors: dict[int, float] = {}
+        self.buckets: dict[Key, dict[int, list[str]]] = {}
+        self.names: dict[Key, str] = {}
+        self.records: dict[str, PostRecord] = {}
+        self.term_posts: Counter[str] = Counter()
+        self.touched: dict[Key, set[int]] = {}
+        self._pruned_at: int | None = None
+        #: the first bucket the detector has seen posts in, or kept after pruning
+        self.observed_from: int | None = None
+
+    def add(self, post: Mapping[str, Any], *, touch: bool = True) -> bool:
+        """Count a post once under each of its keys; False when it was counted already.
+        ``touch=False`` counts it as baseline only (posts read back from the store)."""
+        post_id = str(post.get("_id") or "")
+        when = post_time(post)
+        if not post_id or when is None or post_id in self.records:
+            return False
+        if self._pruned_at is not None and self.policy.bucket_of(when) < self._pruned_at:
+            return False  # older than the history kept
+        terms = tuple(event_terms(post))
+        self.records[post_id] = PostRecord(
+            id=post_id, time=when, site=str(post.get("site") or ""), story=story_of(post),
+            title=str(post.get("title") or ""), url=str(post.get("url") or ""),
+            author=str(post.get("author") or ""), terms=terms,
+        )  # fmt: skip
+        self.term_posts.update(set(terms))
+        bucket = self.policy.bucket_of(when)
+        if self.observed_from is None or bucket < self.observed_from:
+            self.observed_from = bucket
+        for key, name in post_keys(post, self.policy.terms):
+            self._count(key, bucket, post_id, touch)
+            if name:
+                self.names.setdefault(key, name)
+        first = post.get("cluster_first_id")
+        if int(post.get("cluster_size") or 0) == 2 and first and str(first) in self.records:
+            founder = self.records[str(first)]  # its copy makes the cluster: count it too
+            key, at = ("cluster", str(post["cluster_id"])), self.policy.bucket_of(founder.time)
+            if founder.id not in self.buckets.get(key, {}).get(at, []):
+                self._count(key, at, founder.id, touch)
+        return True
+
+    def _count(self, key: Key, bucket: int, post_id: str, touch: bool) -> None:
+        self.buckets.setdefault(key, {}).setdefault(bucket, []).append(post_id)
+        if touch:
+            self.touched.setdefault(key, set()).add(bucket)
+
+    def factor(self, bucket: int) -> float:
+        if self._factor_at is None:
+            return 1.0
+        if bucket not in self._factors:
+            self._factors[bucket] = float(self._factor_at(self.policy.bucket_start(bucket)))
+        return self._factors[bucket]
+
+    def detect(self) -> list[Burst]:
+        """Bursts that include a bucket touched since the last call (then forgotten)."""
+        touched, self.touched = self.touched, {}
+        found = []
+        for key, buckets in touched.items():
+            for burst in self.scan(key):
+                if any(burst.start <= b <= burst.end for b in buckets):
+                    found.append(burst)
+        return drop_subwords(found)
+
+    def scan(self, key: Key) -> list[Burst]:
+        """Every burst in the key's history, oldest first."""
+        series = self.buckets.get(key) or {}
+        p = self.policy
+        runs: list[list[tuple[int, int, float, float]]] = []
+        run: list[tuple[int, int, float, float]] = []
+        bridge: tuple[int, int, float, float] | None = None
+        ewma, prev = 0.0, None
+        last: tuple[int, int, float, float] | None = None
+        learning_until = (self.observed_from or 0) + p.warmup
+        for b in sorted(series):
+            if prev is not None:
+                ewma *= (1 - p.alpha) ** (b - prev - 1)  # the empty buckets in between
+            prev = b
+            count, factor = len(series[b]), self.factor(b)
+            lam = max(ewma, self._same_hour(series, b), p.floor)
+            entry = (b, count, lam, factor)
+            bursts = b >= learning_until and self._bursts(key[0], count, lam, factor)
+            before = last if last and last[0] == b - 1 else None
+            pair = before and b >= learning_until and not (run and run[-1][0] == before[0])
+            if not bursts and before and pair:
+                # a burst cut in two by the bucket boundary: the pair against twice the baseline
+                bursts = self._bursts(key[0], count + before[1], lam + before[2],
+                                      min(factor, before[3]))  # fmt: skip
+                if bursts and not (bridge and bridge[0] == before[0]):
+                    if run:
+                        runs.append(run)
+                    run, bridge = [before], None
+            last = entry
+            if bursts:
+                if run and b != run[-1][0] + 1:
+                    if bridge and bridge[0] == run[-1][0] + 1 and b == bridge[0] + 1:
+                        run.append(bridge)
+                    else:
+                        runs.append(run + ([bridge] if bridge else []))
+                        run = []
+                run.append(entry)
+                bridge = None
+            elif run and bridge is None and b == run[-1][0] + 1 and count > lam:
+                bridge = entry  # still above its baseline: the burst goes on, or ends with it
+            elif run:
+                runs.append(run + ([bridge] if bridge else []))
+                run, bridge = [], None
+            if not bursts or len(run) >= p.max_run:
+                ewma = p.alpha * count + (1 - p.alpha) * ewma
+        if run:
+            runs.append(run + ([bridge] if bridge else []))
+        return [b for b in (self._burst(key, r) for r in runs) if b is not None]
+
+    def _same_hour(self, series: Mapping[int, list[str]], b: int) -> float:
+        """The mean count of this bucket's hour of day on the days before (at most a week)."""
+        day = round(86400 / self.policy.bucket.total_seconds())
+        first = self.observed_from if self.observed_from is not None else b
+        days = [b - k * day for k in range(1, 8) if b - k * day >= first]
+        return sum(len(series.get(d, ())) for d in days) / len(days) if days and day > 1 else 0.0
+
+    def _bursts(self, dimension: str, count: int, lam: float, factor: float) -> bool:
+        p = self.policy
+        return count >= p.min_posts(dimension, factor) and (
+            surprise(count, lam, p.dispersion) >= p.threshold_of(dimension) * factor
+        )
+
+    def _burst(self, key: Key, run: Sequence[tuple[int, int, float, float]]) -> Burst | None:
+        p = self.policy
+        series = self.buckets[key]
+        ids = [i for b, *_ in run for i in series[b]]
+        if key[0] == "term":
+            stories = {self.records[i].story for i in ids if i in self.records}
+            if len(stories) < p.term_min_stories:
+                return None
+        total = sum(c for _, c, _, _ in run)
+        expected = sum(lam for _, _, lam, _ in run)
+        factor = min(f for *_, f in run)
+        value = surprise(total, expected, p.dispersion)
+        level = p.level(value, factor, key[0]) or LEVELS[0]
+        ordered = sorted(ids, key=lambda i: (self._time(i), i))
+        return Burst(
+            dimension=key[0], value=key[1], name=self.names.get(key, ""),
+            start=run[0][0], end=run[-1][0], counts={b: c for b, c, _, _ in run},
+            baseline=round(run[0][2], 3), total=total, expected=round(expected, 3),
+            surprise=round(value, 2), threshold=round(p.threshold_of(key[0]) * factor, 2),
+            factor=factor, level=level, post_ids=ordered,
+            rising=self.rising_terms(ordered, exclude=key[1] if key[0] == "term" else ""),
+        )  # fmt: skip
+
+    def _time(self, post_id: str) -> datetime:
+        record = self.records.get(post_id)
+        return record.time if record else datetime.max.replace(tzinfo=UTC)
+
+    def rising_terms(
+        self, post_ids: Iterable[str], exclude: str = "", top: int = 8
+    ) -> list[dict[str, Any]]:
+        """Words more frequent in these posts than in all posts kept: each with its count
+        in them, the count expected from its share of all posts, and the surprise."""
+        records = [self.records[i] for i in post_ids if i in self.records]
+        counts: Counter[str] = Counter(t for r in records for t in set(r.terms))
+        everyone = max(1, len(self.records))
+        found: list[dict[str, Any]] = []
+        for term, n in counts.items():
+            if n < 2 or term == exclude:
+                continue
+            expected = len(records) * self.term_posts[term] / everyone
+            value = surprise(n, max(expected, 1e-3))
+            if value > 0:
+                found.append({"term": term, "count": n, "expected": round(expected, 2),
+                              "surprise": round(value, 2)})  # fmt: skip
+        found.sort(key=lambda t: (-t["surprise"], -t["count"], t["term"]))
+        longer = [t for t in found if len(t["term"]) > 2]
+        kept = [
+            t for t in found
+            if t["term"] not in exclude
+            and not any(t["term"] in o["term"] and o["term"] != t["term"]
+                        and o["count"] == t["count"] for o in longer)
+        ]  # fmt: skip
+        return kept[:top]
+
+    def prune(self, now: datetime) -> None:
+        """Forget buckets (and posts) older than the history."""
+        oldest = self.policy.bucket_of(now) - self.policy.history
+        if self._pruned_at == oldest:
+            return  # once per bucket: the history only moves on with the clock
+        self._pruned_at = oldest
+        if self.observed_from is not None:
+            self.observed_from = max(self.observed_from, oldest)
+        for key in list(self.buckets):
+            series = self.buckets[key]
+            for b in [b for b in series if b < oldest]:
+                del series[b]
+            if not series:
+                del self.buckets[key]
+                self.names.pop(key, None)
+        cutoff = self.policy.bucket_start(oldest)
+        for post_id in [i for i, r in self.records.items() if r.time < cutoff]:
+            self.term_posts.subtract(set(self.records.pop(post_id).terms))
+        self.term_posts = +self.term_posts

@@ -1,0 +1,101 @@
+"""The event detector at work on a store: read the baseline once, count posts as they come,
+and per batch write the bursts as events and raise or escalate their alerts. No Scrapy; the
+pipeline ``pipelines.events`` and tests drive it."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from opinion_spiders._alert_dispatch import raise_alert
+from opinion_spiders.alerting import AlertPolicy, Channel
+from opinion_spiders.events.bursts import Burst, BurstDetector, BurstPolicy
+from opinion_spiders.events.documents import event_alert, event_document, event_id
+from opinion_spiders.stores.base import Store
+from opinion_spiders.watch.periods import Calendar
+
+logger = logging.getLogger("opinion_spiders.events")
+#: What the detector reads of each stored post for its baseline.
+SEED_FIELDS = ("time", "published_at", "crawled_at", "site", "title", "url", "author",
+               "thread_id", "cluster_id", "cluster_size", "cluster_first_id", "matches",
+               "entities", "terms")  # fmt: skip
+SEED_LIMIT = 200_000
+
+
+class EventDetector:
+    """A :class:`BurstDetector` with its alert policy and sensitive-period calendar."""
+
+    def __init__(
+        self,
+        policy: BurstPolicy,
+        alerts: AlertPolicy,
+        calendar: Calendar | None = None,
+    ) -> None:
+        factor_at = calendar.threshold_factor if calendar and calendar.periods else None
+        self.bursts_of = BurstDetector(policy, factor_at)
+        self.alerts = alerts
+        self.seeded = False
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> EventDetector:
+        from opinion_spiders.watch.config import calendar_from_settings
+
+        calendar = calendar_from_settings(settings)
+        return cls(BurstPolicy.from_settings(settings), AlertPolicy.from_settings(settings),
+                   calendar)  # fmt: skip
+
+    @property
+    def policy(self) -> BurstPolicy:
+        return self.bursts_of.policy
+
+    def seed(self, store: Store, now: datetime | None = None) -> int:
+        """Count the stored posts of the history window as baseline, once per detector."""
+        if self.seeded:
+            return 0
+        now = now or datetime.now(UTC)
+        since = now - self.policy.bucket * self.policy.history
+        posts = store.recent_posts(since, SEED_FIELDS, SEED_LIMIT)
+        self.seeded = True
+        return sum(self.bursts_of.add(p, touch=False) for p in reversed(posts))
+
+    def add(self, post: Mapping[str, Any]) -> bool:
+        return self.bursts_of.add(post)
+
+    def bursts(self, now: datetime) -> list[Burst]:
+        """The bursts the posts since the last call took part in (history pruned first)."""
+        self.bursts_of.prune(now)
+        return self.bursts_of.detect()
+
+    def retouch(self, bursts: Sequence[Burst]) -> None:
+        """Bursts that could not be written are looked at again with the next batch."""
+        for b in bursts:
+            self.bursts_of.touched.setdefault(b.key, set()).add(b.end)
+
+    def record(
+        self, bursts: Sequence[Burst], store: Store, channels: Sequence[Channel], now: datetime
+    ) -> dict[str, int]:
+        """Write the bursts as events (one ``_id`` read, one batched write) and raise or
+        escalate the alert of each event that ended within ``alert_within``; counts of what
+        happened, for stats."""
+        ids = [event_id(b, self.bursts_of) for b in bursts]
+        previous = store.get_events(ids)
+        docs = [
+            event_document(b, self.bursts_of, previous.get(i), now)
+            for b, i in zip(bursts, ids, strict=True)
+        ]
+        store.upsert_events(docs)
+        done: Counter[str] = Counter(events=len(docs))
+        done.update(f"new/{d['dimension']}" for d in docs if d["_id"] not in previous)
+        names = [name for name, _ in self.alerts.tiers]
+        for doc in docs:
+            if doc["end"] < now - self.policy.alert_within:
+                continue
+            alert = event_alert(doc, names, now)
+            outcome = raise_alert(store, channels, alert, self.alerts, now) if alert else None
+            if outcome is None:
+                continue
+            done["escalated" if outcome.escalated else "grew" if outcome.grew else "alerts"] += 1
+        return dict(done)

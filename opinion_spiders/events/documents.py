@@ -1,0 +1,141 @@
+"""What a burst becomes: an ``events`` document (merged with the one stored before, so a burst
+that goes on across runs stays one event) and the event's alert. Pure functions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from opinion_spiders.events.bursts import LEVELS, Burst, BurstDetector
+
+LABELS = {
+    "rule": "规则", "entity": "关注对象", "site": "站点", "cluster": "转载扩散", "term": "新词",
+}  # fmt: skip
+
+
+def event_id(burst: Burst, detector: BurstDetector) -> str:
+    """``dimension:value:start`` — stable while the burst goes on (its first bucket)."""
+    start = detector.policy.bucket_start(burst.start)
+    return f"{burst.dimension}:{burst.value}:{start:%Y-%m-%dT%H:%MZ}"
+
+
+def event_document(
+    burst: Burst,
+    detector: BurstDetector,
+    previous: Mapping[str, Any] | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """The event as stored: key, window, peak, first post, members (bounded), rising terms,
+    level and times. A stored event keeps its creation time, first post, members and level
+    (a level never falls)."""
+    p = detector.policy
+    records = [detector.records[i] for i in burst.post_ids if i in detector.records]
+    first = records[0] if records else None
+    old_ids = list((previous or {}).get("post_ids") or [])
+    post_ids = list(dict.fromkeys([*old_ids, *burst.post_ids]))[: p.max_posts]
+    level = burst.level
+    if previous and _rank(previous.get("level")) > _rank(level):
+        level = str(previous["level"])
+    first_post = _first_post(first, (previous or {}).get("first_post"))
+    sites = sorted({r.site for r in records} | set((previous or {}).get("sites") or []))
+    doc = {
+        "_id": event_id(burst, detector),
+        "dimension": burst.dimension,
+        "value": burst.value,
+        "name": burst.name or burst.value,
+        "start": p.bucket_start(burst.start),
+        "end": p.bucket_start(burst.end + 1),
+        "bucket_hours": p.bucket.total_seconds() / 3600,
+        "peak": {"start": p.bucket_start(burst.peak), "count": burst.counts[burst.peak]},
+        "counts": [
+            {"start": p.bucket_start(b), "count": c} for b, c in sorted(burst.counts.items())
+        ],
+        "count": max(burst.total, int((previous or {}).get("count") or 0)),
+        "expected": burst.expected,
+        "baseline": burst.baseline,
+        "surprise": burst.surprise,
+        "threshold": burst.threshold,
+        "period_factor": burst.factor,
+        "level": level,
+        "first_post": first_post,
+        "post_ids": post_ids,
+        "sites": sites,
+        "terms": burst.rising,
+        "created_at": (previous or {}).get("created_at") or now,
+        "updated_at": now,
+    }
+    doc["alert_id"] = f"event:{doc['_id']}"
+    return doc
+
+
+def _first_post(record: Any, stored: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    mine = None
+    if record is not None:
+        mine = {"id": record.id, "site": record.site, "title": record.title, "url": record.url,
+                "author": record.author, "time": record.time}  # fmt: skip
+    if stored and (mine is None or stored.get("time") and stored["time"] <= mine["time"]):
+        return dict(stored)
+    return mine
+
+
+def _rank(level: Any) -> int:
+    return LEVELS.index(level) if level in LEVELS else -1
+
+
+def event_title(event: Mapping[str, Any]) -> str:
+    """``规则「征地拆迁」突增：12 帖/1 小时（基线 0.2）`` — what the event alert is called."""
+    label = LABELS.get(str(event.get("dimension")), str(event.get("dimension")))
+    name = event.get("name") or event.get("value")
+    if event.get("dimension") == "cluster" and event.get("first_post"):
+        name = event["first_post"].get("title") or name
+    hours = float(event.get("bucket_hours") or 1)
+    peak = event.get("peak") or {}
+    what = "涌现" if event.get("dimension") == "term" else "突增"
+    return (
+        f"{label}「{name}」{what}：{event.get('count')} 帖，峰值 {peak.get('count')} 帖/"
+        f"{hours:g} 小时（基线 {float(event.get('baseline') or 0):.1f}）"
+    )
+
+
+def event_alert(
+    event: Mapping[str, Any], tier_names: Sequence[str], now: datetime
+) -> dict[str, Any] | None:
+    """The alert an event raises: tier = the event's level mapped onto the configured tiers
+    (notice → the lowest …), score = its surprise. None when no tiers are configured."""
+    if not tier_names:
+        return None
+    tier = tier_names[min(_rank(event.get("level")), len(tier_names) - 1)]
+    first = event.get("first_post") or {}
+    terms = [t["term"] for t in event.get("terms") or []]
+    return {
+        "_id": event["alert_id"],
+        "type": "event",
+        "event_id": event["_id"],
+        "dimension": event.get("dimension"),
+        "value": event.get("value"),
+        "post_id": first.get("id"),
+        "site": first.get("site"),
+        "sites": list(event.get("sites") or []),
+        "url": first.get("url"),
+        "title": event_title(event),
+        "author": first.get("author"),
+        "score": float(event.get("surprise") or 0.0),
+        "tier": tier,
+        "event_level": event.get("level"),
+        "rules": [event["value"]] if event.get("dimension") == "rule" else [],
+        "terms": terms,
+        "count": event.get("count"),
+        "posts": event.get("count"),
+        "expected": event.get("expected"),
+        "surprise": event.get("surprise"),
+        "post_ids": list(event.get("post_ids") or [])[:50],
+        "start": event.get("start"),
+        "end": event.get("end"),
+        "peak": event.get("peak"),
+        "published_at": first.get("time"),
+        "crawled_at": None,
+        "created_at": now,
+        "status": "pending",
+        "deliveries": {},
+    }

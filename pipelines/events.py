@@ -1,0 +1,76 @@
+"""Stage 7, the last: count each post in its time bucket per rule, watched entity, site,
+near-duplicate cluster and word (in memory, no store call per post); every
+``OPINION_EVENTS_BATCH`` posts and when the spider closes, find the bursts, write them as
+``events`` (one batched write after one ``_id`` read) and raise or escalate each recent
+event's one alert. The baseline is read from the store once, when the first spider of the
+process opens; crawlers of one process share one detector per store."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+from typing import Any
+from weakref import WeakValueDictionary
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from opinion_spiders.events.detect import EventDetector
+from opinion_spiders.items import Post
+from opinion_spiders.stores import StoreUnavailable, store_uri
+from pipelines._base import Stage
+
+logger = logging.getLogger(__name__)
+
+#: store URI -> the detector its crawlers share; gone when the last of them is.
+_SHARED: WeakValueDictionary[str, EventDetector] = WeakValueDictionary()
+
+
+class EventPipeline(Stage):
+    def __init__(self, crawler: Crawler) -> None:
+        if not crawler.settings.getbool("OPINION_EVENTS_ENABLED", True):
+            raise NotConfigured("OPINION_EVENTS_ENABLED is off")
+        super().__init__(crawler)
+        key = store_uri(crawler.settings)
+        self.detector = _SHARED.get(key) or EventDetector.from_settings(crawler.settings)
+        _SHARED[key] = self.detector
+        self.batch = max(1, crawler.settings.getint("OPINION_EVENTS_BATCH", 200))
+        self.pending = 0
+
+    async def open_spider(self) -> None:
+        try:
+            seeded = await asyncio.to_thread(self.detector.seed, self.runtime.store)
+        except StoreUnavailable as exc:
+            logger.warning("store unavailable, events start without a baseline: %s", exc)
+            return
+        self.stats.set_value("opinion/events/baseline_posts", seeded)
+
+    async def process_item(self, item: object) -> object:
+        if isinstance(item, Post):
+            self.pending += int(self.detector.add(item.to_document()))
+            if self.pending >= self.batch:
+                await self.flush()
+        return item
+
+    async def close_spider(self) -> None:
+        await self.flush()
+
+    async def flush(self) -> None:
+        self.pending = 0
+        runtime, now = self.runtime, datetime.now(UTC)
+        bursts = self.detector.bursts(now)
+        if not bursts:
+            return
+        try:
+            done: dict[str, Any] = await asyncio.to_thread(
+                self.detector.record, bursts, runtime.store, runtime.channels, now
+            )
+        except StoreUnavailable as exc:
+            logger.error("store unavailable, %d bursts not written: %s", len(bursts), exc)
+            self.detector.retouch(bursts)
+            return
+        for name, value in done.items():
+            self.stats.inc_value(f"opinion/events/{name}", value)
+        if done.get("alerts"):
+            self.stats.inc_value("opinion/alert/raised/event", done["alerts"])

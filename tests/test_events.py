@@ -1,0 +1,186 @@
+"""Bursts become events: the surprise test, then the detector on a real store (embedded and
+FerretDB) raising and escalating one event alert to a real webhook receiver."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from opinion_spiders.alerting import AlertPolicy
+from opinion_spiders.events.bursts import BurstPolicy, surprise
+from opinion_spiders.events.detect import EventDetector
+from opinion_spiders.stores import Store
+from opinion_spiders.watch.periods import Calendar, Period
+from plugins.channels import WebhookChannel
+from tests.receivers import WebhookReceiver
+
+T0 = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
+TIERS = {"notice": 25, "warning": 50, "urgent": 100}
+_ids = itertools.count(1)
+
+
+def _post(when: datetime, rule: str | None = None, *, site: str = "demo-forum",
+          thread: str | None = None, terms: list[str] | None = None) -> dict[str, Any]:  # fmt: skip
+    n = next(_ids)
+    return {
+        "_id": f"{site}:{thread or n}:{n}", "site": site, "thread_id": thread or str(n),
+        "title": f"帖子 {n}", "url": f"http://x/{n}", "author": f"网友{n % 7}",
+        "time": when, "published_at": when, "crawled_at": when,
+        "matches": [{"rule": rule, "name": "群体维权"}] if rule else [],
+        "terms": terms or [],
+    }  # fmt: skip
+
+
+def _background(hours: int = 72, per_hour: int = 4) -> list[dict[str, Any]]:
+    """A busy site with no rule hits: ``per_hour`` posts every hour."""
+    return [_post(T0 + timedelta(hours=h, minutes=m * 10)) for h in range(hours)
+            for m in range(per_hour)]  # fmt: skip
+
+
+def _quiet_rule(hours: int = 72) -> list[dict[str, Any]]:
+    """The rule fires once every eight hours (never at midnight, when the bursts come)."""
+    return [_post(T0 + timedelta(hours=h, minutes=5), "petition") for h in range(3, hours, 8)]
+
+
+def _detector(calendar: Calendar | None = None, terms: bool = False) -> EventDetector:
+    policy = BurstPolicy(terms=terms)
+    return EventDetector(policy, AlertPolicy.from_settings({"OPINION_ALERT_TIERS": TIERS}),
+                         calendar)  # fmt: skip
+
+
+def _feed(detector: EventDetector, posts: list[dict[str, Any]]) -> None:
+    for p in posts:
+        detector.add(p)
+
+
+def _record(detector: EventDetector, store: Store, channels: list[Any], now: datetime) -> Any:
+    return detector.record(detector.bursts(now), store, channels, now)
+
+
+@pytest.mark.parametrize(
+    ("count", "mean", "dispersion", "low", "high"),
+    [
+        (5, 0.2, 0.0, 5.6, 5.7),  # Poisson: P(X ≥ 5 | 0.2) = 2.26e-6
+        (3, 0.2, 0.0, 2.9, 3.0),
+        (10, 5.0, 0.0, 1.45, 1.55),  # P(X ≥ 10 | 5) = 0.0318
+        (10, 5.0, 0.1, 1.0, 1.3),  # over-dispersed: less surprising
+        (2, 5.0, 0.0, 0.0, 0.02),  # below the mean: no surprise
+    ],
+)
+def test_events_surprise_is_the_tail_probability(
+    count: int, mean: float, dispersion: float, low: float, high: float
+) -> None:
+    assert low <= surprise(count, mean, dispersion) <= high
+
+
+def test_events_burst_on_a_quiet_baseline_raises_one_event_and_one_alert(
+    any_store: Store, webhook: WebhookReceiver
+) -> None:
+    detector, channels = _detector(), [WebhookChannel(webhook.url)]
+    _feed(detector, _background() + _quiet_rule())
+    now = T0 + timedelta(hours=72, minutes=50)
+    assert _record(detector, any_store, channels, now).get("events", 0) == 0
+    burst = [_post(T0 + timedelta(hours=72, minutes=5 * i), "petition") for i in range(4)]
+    _feed(detector, burst)
+    done = _record(detector, any_store, channels, now)
+    assert done["events"] == 1 and done["alerts"] == 1
+    [event] = any_store.find_events()
+    assert event["_id"] == "rule:petition:2026-11-23T00:00Z"
+    assert (event["dimension"], event["value"], event["name"]) == ("rule", "petition", "群体维权")
+    assert event["count"] == 4 and event["peak"] == {"start": T0 + timedelta(hours=72), "count": 4}
+    assert event["first_post"]["id"] == burst[0]["_id"] and event["post_ids"][0] == burst[0]["_id"]
+    assert set(event["post_ids"]) == {p["_id"] for p in burst} and event["level"] == "notice"
+    assert event["expected"] < 1 and event["surprise"] >= event["threshold"] == 3.0
+    [sent] = [r["json"] for r in webhook.requests]
+    assert sent["id"] == "event:" + event["_id"] and sent["type"] == "event"
+    assert sent["tier"] == "notice" and sent["title"].startswith("规则「群体维权」突增：4 帖")
+
+
+def test_events_growth_escalates_the_same_alert(any_store: Store, webhook: WebhookReceiver) -> None:
+    detector, channels = _detector(), [WebhookChannel(webhook.url)]
+    _feed(detector, _background() + _quiet_rule())
+    now = T0 + timedelta(hours=72, minutes=55)
+    _feed(detector, [_post(T0 + timedelta(hours=72, minutes=i), "petition") for i in range(4)])
+    assert _record(detector, any_store, channels, now) == {"events": 1, "new/rule": 1, "alerts": 1}
+    _feed(detector, [_post(T0 + timedelta(hours=72, minutes=10), "petition")])
+    assert _record(detector, any_store, channels, now) == {"events": 1, "grew": 1}
+    _feed(detector, [_post(T0 + timedelta(hours=72, minutes=20 + i), "petition") for i in range(8)])
+    assert _record(detector, any_store, channels, now) == {"events": 1, "escalated": 1}
+    [event] = any_store.find_events()
+    assert event["count"] == 13 and event["level"] in ("warning", "urgent")
+    assert [r["json"]["id"] for r in webhook.requests] == ["event:" + event["_id"]] * 2
+    assert [r["json"]["tier"] for r in webhook.requests] == ["notice", event["level"]]
+    alert = any_store.get_alert("event:" + event["_id"])
+    assert alert is not None and any_store.count("alerts") == 1
+    assert [h["step"] for h in alert["history"]] == ["raised", "escalated"]
+
+
+def test_events_steady_volume_raises_none(any_store: Store, webhook: WebhookReceiver) -> None:
+    """A week of a busy site and a rule firing steadily, with a daily cycle: no event."""
+    detector, channels = _detector(), [WebhookChannel(webhook.url)]
+    posts = []
+    for h in range(7 * 24):
+        hour = (h + 8) % 24  # local hour in Shanghai
+        per_hour = 2 if hour < 7 else 6 if hour < 19 else 9  # nights quiet, evenings busy
+        posts += [_post(T0 + timedelta(hours=h, minutes=60 * i // per_hour), "petition")
+                  for i in range(per_hour)]  # fmt: skip
+    _feed(detector, posts)
+    done = _record(detector, any_store, channels, T0 + timedelta(days=7))
+    assert done.get("events", 0) == 0 and any_store.count("events") == 0
+    assert webhook.requests == []
+
+
+def test_events_sensitive_period_lowers_the_threshold(
+    any_store: Store, webhook: WebhookReceiver
+) -> None:
+    """Three posts in an hour on a quiet rule are no burst (surprise 2.8 < 3); in a period
+    with threshold factor 0.7 they are (2.8 ≥ 2.1)."""
+    burst_at = T0 + timedelta(hours=72)
+    period = Period(id="meeting", name="重要会议", start=date(2026, 11, 23),
+                    end=date(2026, 11, 23), threshold_factor=0.7)  # fmt: skip
+    found = {}
+    for name, calendar in (("plain", None), ("period", Calendar(periods=[period]))):
+        detector = _detector(calendar)
+        _feed(detector, _background() + _quiet_rule())
+        burst = [_post(burst_at + timedelta(minutes=10 * i), "petition") for i in range(3)]
+        _feed(detector, burst)
+        found[name] = [b for b in detector.bursts(burst_at) if b.dimension == "rule"]
+    assert found["plain"] == []
+    [burst] = found["period"]
+    assert burst.total == 3 and burst.factor == 0.7 and burst.threshold == 2.1
+    detector.record([burst], any_store, [WebhookChannel(webhook.url)], burst_at)
+    [event] = any_store.find_events()
+    assert event["period_factor"] == 0.7 and len(webhook.requests) == 1
+
+
+def test_events_emerging_term_surfaces(any_store: Store, webhook: WebhookReceiver) -> None:
+    """Three days of everyday talk across threads, then a word nobody used appears in five
+    posts of three threads within the hour: it is an event of its own, with the words that
+    rose with it; everyday words and a word of one thread only are not."""
+    detector = _detector(terms=True)
+    words = ["物业", "停车", "小区", "电梯", "学校", "公交", "医保", "地铁", "垃圾", "暖气"]
+    background = [
+        _post(T0 + timedelta(hours=h, minutes=15 * i), thread=f"t{h % 9}",
+              terms=[words[(h + i) % 10], words[(h * 3 + i) % 10]])
+        for h in range(72) for i in range(4)
+    ]  # fmt: skip
+    _feed(detector, background)
+    burst_at = T0 + timedelta(hours=72)
+    fresh = [
+        _post(burst_at + timedelta(minutes=8 * i), thread=f"n{i % 3}",
+              terms=["核酸码", "弹窗", "物业"] if i < 5 else ["物业"])
+        for i in range(6)
+    ] + [_post(burst_at + timedelta(minutes=3 * i), thread="solo", terms=["团购"])
+         for i in range(6)]  # fmt: skip
+    _feed(detector, fresh)
+    bursts = detector.bursts(burst_at + timedelta(hours=1))
+    terms = sorted((b for b in bursts if b.dimension == "term"), key=lambda b: -b.surprise)
+    assert [b.value for b in terms][:10] == ["核酸码"], [b.value for b in terms]
+    assert terms[0].total == 5 and terms[0].rising[0]["term"] == "弹窗"
+    detector.record(bursts, any_store, [WebhookChannel(webhook.url)], burst_at + timedelta(hours=1))
+    listed = any_store.find_events(dimension="term")
+    assert [e["value"] for e in listed] == ["核酸码"]
+    assert any(r["json"]["title"].startswith("新词「核酸码」涌现") for r in webhook.requests)
