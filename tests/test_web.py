@@ -13,7 +13,7 @@ import subprocess
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -44,6 +44,12 @@ def workspace(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         alert = alert_for({**post, "score": 40.0}, 10.0, now)
         assert alert is not None
         store.insert_alert(alert)
+    start = posts[0]["published_at"]
+    store.upsert_events([{
+        "_id": "term:拆迁:x", "dimension": "term", "value": "拆迁", "level": "warning",
+        "start": start, "end": start + timedelta(hours=2), "count": 9, "expected": 0.6,
+        "surprise": 5.1, "first_post": {"id": posts[0]["_id"], "title": "关于拆迁补偿的帖子"},
+    }])  # fmt: skip
     store.close()
     env = {**os.environ, "OPINION_STORE": f"embedded://{folder}", "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen([str(BIN / "opinion"), "web", "--port", "0"], cwd=ROOT, env=env,
@@ -85,6 +91,9 @@ def test_web_overview_search_review_and_export_in_chromium(
     heights = [float(bars.nth(i).get_attribute("height") or 0) for i in range(bars.count())]
     assert min(heights) > 0 and page.locator("svg#posts-per-day").bounding_box()["width"] > 100  # type: ignore[index]
     assert page.locator(".kind-total[data-kind=portal] b").inner_text() == "2"
+    event = page.locator("table.events tbody tr")
+    assert event.count() == 1 and "term: 拆迁" in event.inner_text() and "9" in event.inner_text()
+    assert page.locator("table.stories tbody tr").count() == 2
     _shot(page, "overview")
 
     page.goto(f"{url}/search")

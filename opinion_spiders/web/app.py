@@ -153,6 +153,23 @@ class Workspace:
                 for s, n in states.items()
             ) + "</div>",
             "<h2>每日帖子 Posts per day</h2>", pages.day_chart(by_day, kinds),
+            "<h2>事件 Events (bursts)</h2>",
+            pages.table(("level", "what", "posts", "expected", "from", "to", "first post"), [
+                (escape(str(e.get("level") or "")),
+                 escape(f"{e.get('dimension')}: {e.get('name') or e.get('value')}"),
+                 str(e.get("count") or 0), f"{float(e.get('expected') or 0):.1f}",
+                 pages.when(e.get("start"), self.tz), pages.when(e.get("end"), self.tz),
+                 self._first_post(e)) for e in self.store.find_events(since, limit=20)],
+                cls="events"),
+            "<h2>话题 Stories</h2>",
+            pages.table(("tier", "score", "story", "posts", "sites", "review"), [
+                (escape(str(a.get("tier") or "")), f"{float(a.get('score') or 0):.1f}",
+                 pages.link("/post", str(a.get("title") or a["_id"]), id=a.get("post_id")),
+                 str(a.get("posts") or 1), escape(_sites(a)),
+                 escape(review_state(a)))
+                for a in sorted((a for a in alerts if a.get("type", "post") == "post"),
+                                key=lambda a: -float(a.get("score") or 0))[:20]],
+                cls="stories"),
             "<h2>站点 Sites</h2>",
             pages.table(("site", "kind", "posts"), [
                 (pages.link("/search", str(r["site"]), site=r["site"], since=shown),
@@ -177,6 +194,12 @@ class Workspace:
         ]  # fmt: skip
         note = f"times in {self.tz}"
         return Response(pages.layout("总览 Overview", "".join(body), note=note))
+
+    def _first_post(self, event: Mapping[str, Any]) -> str:
+        first = event.get("first_post") or {}
+        if not first.get("id"):
+            return ""
+        return pages.link("/post", str(first.get("title") or first["id"]), id=first["id"])
 
     def alerts(self, query: Query, form: Query) -> Response:
         state = _first(query, "state", "open")
@@ -357,6 +380,10 @@ class Workspace:
         disposition = f'attachment; filename="opinion-{what}-{stamp}.{fmt}"'
         return Response(data, content_type=kinds[fmt],
                         headers=[("Content-Disposition", disposition)])  # fmt: skip
+
+
+def _sites(alert: Mapping[str, Any]) -> str:
+    return ", ".join(str(x) for x in alert.get("sites") or [alert.get("site")])
 
 
 def _first(query: Query, name: str, default: str = "") -> str:
