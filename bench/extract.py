@@ -33,8 +33,7 @@ from opinion_spiders.adapters import Page
 from opinion_spiders.encoding import decode_html
 from opinion_spiders.errors import ParseError
 from opinion_spiders.sites import Site
-from plugins._portal_body import selector_text, tidy, trafilatura_text
-from plugins.portal import PortalAdapter
+from plugins.portal import PortalAdapter, selector_text, tidy, trafilatura_text
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "real_pages"
 BODIES = ("trafilatura", "adapter", "selector")

@@ -168,7 +168,7 @@ def _raw_row(d: Doc) -> tuple[Any, ...]:
 def _index_rows(batch: Sequence[Doc]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """The rows SQLite needs for what MongoDB indexes by itself (multikey ``matches.rule`` and
     ``minhash_bands``): a raw writer of the same schema must write them too."""
-    from opinion_spiders.stores._embedded_clusters import band_key
+    from opinion_spiders.stores.embedded import band_key
 
     rules, bands = [], []
     for d in batch:

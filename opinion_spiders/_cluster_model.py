@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from opinion_spiders import _minhash
-from opinion_spiders.stores import _cluster_docs as docs
+from opinion_spiders.stores import cluster_docs as docs
 
 SHINGLE = 3
 BANDS = 32
@@ -141,7 +141,7 @@ def _better(cand: Member, sim: float, than: tuple[Member, float]) -> bool:
 class Cluster:
     """A repost group: how many copies, on which sites, who published first, when last seen,
     and which clusters it absorbed. Joins and merges follow the stores' rules exactly (one
-    definition in :mod:`opinion_spiders.stores._cluster_docs`)."""
+    definition in :mod:`opinion_spiders.stores.cluster_docs`)."""
 
     id: str
     first: Member

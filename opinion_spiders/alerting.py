@@ -1,6 +1,6 @@
 """Alerts: which posts raise one, in which tier, when they may be sent, and how a failed
 delivery is retried. Pure functions and one frozen policy; delivery is the channels' job and
-the ledger bookkeeping lives in :mod:`opinion_spiders._alert_dispatch`.
+the ledger bookkeeping lives in :mod:`opinion_spiders.alert_dispatch`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from opinion_spiders.events.stories import start_story, story_key
 
 if TYPE_CHECKING:
-    from opinion_spiders._alert_dispatch import Outcome
+    from opinion_spiders.alert_dispatch import Outcome
     from opinion_spiders.stores.base import Store
 
 #: Tier names in ascending order, with the factor of the threshold each starts at.
@@ -69,7 +69,7 @@ def alert_for(post: Mapping[str, Any], tiers: Tiers, now: datetime) -> dict[str,
     """The alert a stored post raises, or None when its score is under every tier.
 
     The ``_id`` is the post's story's, so the ledger never holds one twice and a story's later
-    posts update it (``_alert_dispatch``). Its ``score`` is the story's: the post's, plus a
+    posts update it (``alert_dispatch``). Its ``score`` is the story's: the post's, plus a
     bonus for each further site its copies reached. ``published_at`` and ``crawled_at``
     travel along for the latency report.
     """
@@ -255,7 +255,7 @@ def retry_pending(
 
     For the CLI and schedulers; crawls do it on their own (see ``pipelines.alert``).
     """
-    from opinion_spiders._alert_dispatch import retry_pending as run
+    from opinion_spiders.alert_dispatch import retry_pending as run
 
     return run(store, channels, now, policy)
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from scrapy.crawler import Crawler
 
-from opinion_spiders._alert_dispatch import Outcome, raise_alert, retry_pending
+from opinion_spiders.alert_dispatch import Outcome, raise_alert, retry_pending
 from opinion_spiders.alerting import AlertPolicy, alert_for, period_tiers
 from opinion_spiders.items import Post
 from opinion_spiders.stores import StoreUnavailable

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import tzinfo
 from typing import Any
 
-from opinion_spiders._alert_format import (
+from opinion_spiders.alert_format import (
     SHANGHAI,
     alert_fields,
     alert_markdown,

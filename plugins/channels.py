@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pluggy
 
-from opinion_spiders._alert_format import alert_text, digest_text
+from opinion_spiders.alert_format import alert_text, digest_text
 from opinion_spiders.alerting import Channel
 from opinion_spiders.settings_util import setting_bool, setting_list
 from plugins._channel_email import EmailChannel, SmtpConfig

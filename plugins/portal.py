@@ -23,6 +23,9 @@ from plugins import _portal_facts as facts
 from plugins._html import absolute, squash
 from plugins._notice import detect_notice
 from plugins._portal_body import MIN_BODY, extract_body
+from plugins._portal_body import selector_text as selector_text  # the body paths, for bench
+from plugins._portal_body import tidy as tidy
+from plugins._portal_body import trafilatura_text as trafilatura_text
 from plugins._portal_feeds import (
     FEED_ROOTS,
     SITEMAP_ROOTS,

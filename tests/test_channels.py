@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from scrapy.utils.test import get_crawler
 
-from opinion_spiders._alert_format import (
+from opinion_spiders.alert_format import (
     DIGEST_MAX_ITEMS,
     alert_markdown,
     alert_text,

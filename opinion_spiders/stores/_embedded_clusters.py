@@ -8,7 +8,7 @@ million posts keeps its 32 million rows compact). Clusters get real columns for 
 each merged-away cluster went (kept flat: every row names a live cluster).
 
 Joins and merges run inside the caller's ``BEGIN IMMEDIATE`` transaction: read, compute with
-:mod:`._cluster_docs`, write. The write lock is taken before the read, so two processes on
+:mod:`.cluster_docs`, write. The write lock is taken before the read, so two processes on
 one file cannot interleave.
 """
 
@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from opinion_spiders.stores import _cluster_docs as docs
+from opinion_spiders.stores import cluster_docs as docs
 from opinion_spiders.stores._docs import dumps, loads, opt_iso
 from opinion_spiders.stores.base import CANDIDATE_FIELDS
 

@@ -40,7 +40,7 @@ from pymongo import ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from opinion_spiders.stores import _cluster_docs as docs
+from opinion_spiders.stores import cluster_docs as docs
 from opinion_spiders.stores._mongo_locks import DocLocks, NoLocks
 
 Doc = dict[str, Any]

@@ -28,6 +28,10 @@ from opinion_spiders.stores._docs import (
 )
 from opinion_spiders.stores.base import COLLECTIONS, PostFilter, StoreUnavailable
 
+#: The integer key of a band in the ``post_bands`` table (for raw writers of the schema,
+#: such as ``bench.stores``'s baseline).
+band_key = _clusters.band_key
+
 FILENAME = "opinion.sqlite3"
 BUSY_TIMEOUT = 30.0
 _POST_COLUMNS = ("site", "kind", "day", "cluster_id")

@@ -1,6 +1,6 @@
 """Finding rules in post fields; see :mod:`opinion_spiders.text.rules` for the semantics.
 
-One Aho–Corasick pass per field over the match form (:mod:`~opinion_spiders.text._prefilter`)
+One Aho–Corasick pass per field over the match form (:mod:`~opinion_spiders.text.prefilter`)
 finds every candidate term at once;
 segmentation then runs only in a small window around the candidates of strict terms that a
 rule actually asks about, and rules none of whose terms turned up are not evaluated at all.
@@ -17,7 +17,6 @@ from opinion_spiders.text._match_form import (
     in_match_form,
     match_form,
 )
-from opinion_spiders.text._prefilter import Patterns
 from opinion_spiders.text._rule_nodes import (
     Compiler,
     Hit,
@@ -28,6 +27,7 @@ from opinion_spiders.text._rule_nodes import (
     plain_hits,
     plain_terms,
 )
+from opinion_spiders.text.prefilter import Patterns
 
 if TYPE_CHECKING:
     from opinion_spiders.text._rule_model import Rule

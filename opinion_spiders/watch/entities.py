@@ -15,8 +15,8 @@ from importlib.resources.abc import Traversable
 from typing import Any
 
 from opinion_spiders.errors import ConfigError
-from opinion_spiders.text._prefilter import Patterns
 from opinion_spiders.text.normalize import match_form, match_key
+from opinion_spiders.text.prefilter import Patterns
 from opinion_spiders.watch._toml import Table, read_toml, table_line
 
 KINDS = ("organisation", "place", "official")

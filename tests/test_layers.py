@@ -1,0 +1,66 @@
+"""House rule: ``_`` means private. No shipped module imports another package's ``_module``
+or ``_name`` (a subpackage may use its parent's). Checked on the source, so a new crossing
+fails the suite with the file, line and name to fix."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from tests._proc import ROOT
+
+SHIPPED = ("opinion_spiders", "plugins", "pipelines", "bench", "settings")
+
+
+def _module(path: Path, root: Path) -> tuple[str, str]:
+    """(module, the package it lives in)."""
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+        return ".".join(parts), ".".join(parts)
+    return ".".join(parts), ".".join(parts[:-1])
+
+
+def _imported(tree: ast.AST) -> list[tuple[int, str]]:
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found += [(node.lineno, f"{node.module}.{a.name}") for a in node.names]
+        elif isinstance(node, ast.Import):
+            found += [(node.lineno, a.name) for a in node.names]
+    return found
+
+
+def crossings(top: str, root: Path = ROOT) -> list[str]:
+    out = []
+    for path in sorted((root / top).rglob("*.py")):
+        _, package = _module(path, root)
+        for line, name in _imported(ast.parse(path.read_text(encoding="utf-8"))):
+            parts = name.split(".")
+            for i, part in enumerate(parts):
+                if part.startswith("_") and not part.startswith("__"):
+                    owner = ".".join(parts[:i])
+                    if owner and package != owner and not package.startswith(owner + "."):
+                        out.append(f"{path.relative_to(root)}:{line} imports {name}")
+                    break
+    return out
+
+
+def test_no_shipped_module_imports_another_packages_private_names() -> None:
+    found = [c for top in SHIPPED for c in crossings(top)]
+    assert found == [], "\n".join(found)
+
+
+def test_the_check_sees_a_crossing_and_allows_a_package_its_own(tmp_path: Path) -> None:
+    (tmp_path / "core" / "sub").mkdir(parents=True)
+    (tmp_path / "core" / "__init__.py").write_text("from core._a import x\n")
+    (tmp_path / "core" / "sub" / "b.py").write_text(
+        "from core._a import x\nfrom core.sub import _c\n"
+    )
+    (tmp_path / "plug").mkdir()
+    (tmp_path / "plug" / "p.py").write_text("import core._a\nfrom core.sub._c import y\n")
+    assert crossings("core", tmp_path) == []
+    assert crossings("plug", tmp_path) == [
+        "plug/p.py:1 imports core._a",
+        "plug/p.py:2 imports core.sub._c.y",
+    ]
