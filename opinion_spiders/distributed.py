@@ -9,7 +9,7 @@ Why our own scheduler on redis-py, not scrapy-redis 0.9.1 (last release 2024; tr
 while the others still use both; its keys are per spider name, so two forum sites would share a
 queue; a plain ``Spider`` gets no shared idle handling (only ``RedisSpider``, which knows
 ``start_requests`` alone); and it passes the deprecated ``spider`` argument to the stats on
-every request. Here a run is shared while it lasts, then ends (``_redis_run``): the queue is not
+every request. Here a run is shared while it lasts, then ends (``redis_run``): the queue is not
 kept between runs, because the crawl is incremental — listings are read again every run, and
 the store's bookmarks decide which threads are walked.
 
@@ -38,8 +38,8 @@ from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.request import request_from_dict
 from twisted.internet.task import LoopingCall
 
-from opinion_spiders._redis_run import SharedRun, check_url, connect, safe_url, unreachable
 from opinion_spiders.errors import ConfigError
+from opinion_spiders.redis_run import SharedRun, check_url, connect, safe_url, unreachable
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import redis
 
-from opinion_spiders._process import LocalServer
+from opinion_spiders.local_server import LocalServer
 from opinion_spiders.stores.ferretdb import free_port
 
 BIN_ENV = "OPINION_REDIS_SERVER"

@@ -17,7 +17,7 @@ from opinion_spiders.alert_format import alert_text, digest_text
 from opinion_spiders.alerting import Channel
 from opinion_spiders.settings_util import setting_bool, setting_list
 from plugins._channel_email import EmailChannel, SmtpConfig
-from plugins._channel_robots import DingTalkChannel, FeishuChannel, WeComChannel
+from plugins._channel_robots import DingTalkChannel, FeishuChannel, RobotRefused, WeComChannel
 
 hookimpl = pluggy.HookimplMarker("opinion_spiders")
 logger = logging.getLogger("opinion_spiders.alerts")
@@ -27,6 +27,8 @@ __all__ = [
     "EmailChannel",
     "FeishuChannel",
     "LogChannel",
+    "RobotRefused",
+    "SmtpConfig",
     "WeComChannel",
     "WebhookChannel",
     "alert_json",

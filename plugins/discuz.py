@@ -28,6 +28,7 @@ from plugins._discuz_old import (
     thread_counts,
     version_marks,
 )
+from plugins._discuz_old import index_info as index_info  # a board index's figures, for tools
 from plugins._html import (
     absolute,
     node_text,
@@ -37,7 +38,7 @@ from plugins._html import (
     to_int,
     without_fragment,
 )
-from plugins._notice import detect_notice
+from plugins._notice import detect_notice as detect_notice  # shared by every engine
 
 hookimpl = pluggy.HookimplMarker("opinion_spiders")
 

@@ -23,7 +23,8 @@ from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
 from plugins._html import absolute, json_attr, node_text, squash, to_int, without_fragment
 from plugins._notice import detect_notice
-from plugins._tieba_mobile import MOBILE_MARKERS, bar_info, mobile_links
+from plugins._tieba_mobile import MOBILE_MARKERS, mobile_links
+from plugins._tieba_mobile import bar_info as bar_info  # a bar's figures, for tools
 
 hookimpl = pluggy.HookimplMarker("opinion_spiders")
 

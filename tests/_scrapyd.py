@@ -21,7 +21,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from opinion_spiders._process import LocalServer
+from opinion_spiders.local_server import LocalServer
 from opinion_spiders.stores.ferretdb import free_port
 
 ROOT = Path(__file__).resolve().parents[1]

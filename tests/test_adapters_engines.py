@@ -17,11 +17,8 @@ from opinion_spiders.encoding import decode_html
 from opinion_spiders.items import Post
 from opinion_spiders.reading import read_page
 from opinion_spiders.sites import Site
-from plugins._discuz_old import index_info
-from plugins._notice import detect_notice
-from plugins._tieba_mobile import bar_info
 from plugins.discourse import DiscourseAdapter, follow_ups
-from plugins.discuz import DiscuzAdapter
+from plugins.discuz import DiscuzAdapter, detect_notice, index_info
 from plugins.flarum import FlarumAdapter
 from plugins.generic_forum import GenericForumAdapter
 from plugins.homeland import HomelandAdapter
@@ -29,7 +26,7 @@ from plugins.mybb import MybbAdapter
 from plugins.nodebb import NodebbAdapter
 from plugins.phpbb import PhpbbAdapter
 from plugins.qa import QaAdapter
-from plugins.tieba import TiebaAdapter
+from plugins.tieba import TiebaAdapter, bar_info
 
 PAGES = Path(__file__).resolve().parent / "pages"
 SITE = Site(name="real", kind="forum", engine="x", start_urls=("x",))

@@ -27,8 +27,7 @@ from opinion_spiders.alerting import (
 )
 from opinion_spiders.report import alert_latency, build_report, format_report, percentile
 from opinion_spiders.stores import Store, open_store
-from plugins._channel_robots import DingTalkChannel
-from plugins.channels import LogChannel, WebhookChannel
+from plugins.channels import DingTalkChannel, LogChannel, WebhookChannel
 from tests.receivers import DingTalkReceiver, WebhookReceiver
 
 SH = ZoneInfo("Asia/Shanghai")

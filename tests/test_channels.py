@@ -32,9 +32,17 @@ from opinion_spiders.alert_format import (
 from opinion_spiders.items import Post
 from opinion_spiders.stores import open_store
 from pipelines.alert import AlertPipeline
-from plugins._channel_email import EmailChannel, SmtpConfig
-from plugins._channel_robots import DingTalkChannel, FeishuChannel, RobotRefused, WeComChannel
-from plugins.channels import LogChannel, WebhookChannel, opinion_alert_channels
+from plugins.channels import (
+    DingTalkChannel,
+    EmailChannel,
+    FeishuChannel,
+    LogChannel,
+    RobotRefused,
+    SmtpConfig,
+    WebhookChannel,
+    WeComChannel,
+    opinion_alert_channels,
+)
 from tests.receivers import (
     DingTalkReceiver,
     FeishuReceiver,

@@ -16,8 +16,8 @@ import pytest
 
 from opinion_spiders.clusters import Clusterer, Member, signature
 from opinion_spiders.stores import Store, open_store
-from opinion_spiders.stores._mongo_locks import COLLECTION, LEASE
 from opinion_spiders.stores.mongo import MongoStore
+from opinion_spiders.stores.mongo_locks import COLLECTION, LEASE
 
 T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 TEXT = (

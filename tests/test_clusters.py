@@ -22,8 +22,7 @@ from opinion_spiders.clusters import (
     signature,
     similarity,
 )
-from opinion_spiders.demo._model import ZONE
-from opinion_spiders.demo.server import DemoServer
+from opinion_spiders.demo.server import ZONE, DemoServer
 from opinion_spiders.items import Post
 from opinion_spiders.stores import open_store
 from opinion_spiders.stores.base import Store

@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 
-from opinion_spiders.demo._model import ZONE
-from opinion_spiders.demo.server import DemoServer
+from opinion_spiders.demo.server import ZONE, DemoServer
 
 SEED = datetime(2026, 11, 25, 10, 0, tzinfo=ZONE)
 BAR = "/tieba/f?kw=%E4%B8%B4%E6%B1%9F"

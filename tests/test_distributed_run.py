@@ -11,9 +11,9 @@ import redis
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
-from opinion_spiders._redis_run import SharedRun, check_url, safe_url
 from opinion_spiders.distributed import SCHEDULER, DistributedAddon, RedisScheduler, site_key
 from opinion_spiders.errors import ConfigError
+from opinion_spiders.redis_run import SharedRun, check_url, safe_url
 from opinion_spiders.sites import Site
 from opinion_spiders.stores.ferretdb import free_port
 

@@ -1,5 +1,5 @@
-"""House rule: ``_`` means private. No shipped module imports another package's ``_module``
-or ``_name`` (a subpackage may use its parent's). Checked on the source, so a new crossing
+"""House rule: ``_`` means private. No module — shipped or test — imports another package's
+``_module`` or ``_name``, nor another module's ``_name`` (a subpackage may use its parent's). Checked on the source, so a new crossing
 fails the suite with the file, line and name to fix."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests._proc import ROOT
 
-SHIPPED = ("opinion_spiders", "plugins", "pipelines", "bench", "settings")
+CHECKED = ("opinion_spiders", "plugins", "pipelines", "bench", "settings", "tests")
 
 
 def _module(path: Path, root: Path) -> tuple[str, str]:
@@ -46,8 +46,8 @@ def crossings(top: str, root: Path = ROOT) -> list[str]:
     return out
 
 
-def test_no_shipped_module_imports_another_packages_private_names() -> None:
-    found = [c for top in SHIPPED for c in crossings(top)]
+def test_no_module_imports_another_packages_private_names() -> None:
+    found = [c for top in CHECKED for c in crossings(top)]
     assert found == [], "\n".join(found)
 
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from opinion_spiders.text._match_form import match_key
+from opinion_spiders.text.normalize import match_key
 from opinion_spiders.text.rules import Matcher, parse_rules
 from opinion_spiders.text.segment import Segmenter
 

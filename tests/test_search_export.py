@@ -22,7 +22,7 @@ from tests.test_store_contract import T0, match, post
 SHANGHAI = "Asia/Shanghai"
 
 
-def _posts() -> list[dict[str, Any]]:
+def sample_posts() -> list[dict[str, Any]]:
     hour = timedelta(hours=1)
     return [
         post("forum-a", "7", "1", title="關於拆遷補償的帖子", content="村裡的拆遷補償款被截留了",
@@ -45,7 +45,7 @@ def _ids(store: Store, query: str, **filters: Any) -> list[str]:
 def test_search_folds_like_rules_and_keeps_replies_off_their_thread_title(
     any_store: Store,
 ) -> None:
-    any_store.upsert_posts(_posts())
+    any_store.upsert_posts(sample_posts())
     # Traditional text in the store, simplified in the query (and the other way round).
     assert _ids(any_store, "拆迁") == ["forum-a:7:1"]  # the reply carries only the title
     assert _ids(any_store, "補償") == ["forum-a:7:1"]
@@ -67,7 +67,7 @@ def test_search_hits_point_into_the_original_text(tmp_path: Path) -> None:
 
     store = EmbeddedStore(tmp_path)
     try:
-        store.upsert_posts(_posts())
+        store.upsert_posts(sample_posts())
         (found,) = search(store, parse_query("补偿款"), PostFilter(), limit=5).found
     finally:
         store.close()
@@ -80,7 +80,7 @@ def test_search_hits_point_into_the_original_text(tmp_path: Path) -> None:
 
 
 def test_search_says_when_its_scan_bound_cut_it_short(embedded_store: Store) -> None:
-    embedded_store.upsert_posts(_posts())
+    embedded_store.upsert_posts(sample_posts())
     result = search(embedded_store, parse_query("拆迁"), PostFilter(), limit=5, scan=2)
     assert result.scanned == 2 and result.cut_short and not result.found
 
@@ -100,7 +100,7 @@ def test_search_query_errors_say_what_to_fix(query: str, problem: str | None) ->
 def test_export_writes_csv_xlsx_json_that_open_again(tmp_path: Path) -> None:
     from zoneinfo import ZoneInfo
 
-    rows = [post_row(p, ZoneInfo(SHANGHAI)) for p in _posts()]
+    rows = [post_row(p, ZoneInfo(SHANGHAI)) for p in sample_posts()]
     for fmt in ("csv", "xlsx", "json", "jsonl"):
         assert write(rows, POST_COLUMNS, tmp_path / f"posts.{fmt}", fmt) == 4
     with (tmp_path / "posts.csv").open(encoding="utf-8") as f:
@@ -116,7 +116,7 @@ def test_export_writes_csv_xlsx_json_that_open_again(tmp_path: Path) -> None:
     assert table[3][POST_COLUMNS.index("content")] == "城管执法人员与摊贩发生冲突，广告位招租"
     assert table[3][POST_COLUMNS.index("score")] == 30.0
     data = json.loads((tmp_path / "posts.json").read_text(encoding="utf-8"))
-    assert [d["id"] for d in data] == [p["_id"] for p in _posts()]
+    assert [d["id"] for d in data] == [p["_id"] for p in sample_posts()]
     lines = (tmp_path / "posts.jsonl").read_text(encoding="utf-8").splitlines()
     assert json.loads(lines[1])["floor"] == 2
 
@@ -135,7 +135,7 @@ def test_cli_search_and_export_on_the_embedded_store(tmp_path: Path) -> None:
     from opinion_spiders.stores.embedded import EmbeddedStore
 
     store = EmbeddedStore(tmp_path / "db")
-    store.upsert_posts(_posts())
+    store.upsert_posts(sample_posts())
     store.close()
     uri = ["-s", f"OPINION_STORE=embedded://{tmp_path / 'db'}"]
     done = run_opinion("search", "拆迁", *uri, cwd=ROOT)
@@ -160,7 +160,7 @@ def test_report_shows_every_time_in_the_analysts_zone(embedded_store: Store) -> 
 
     from opinion_spiders.report import build_report, format_report, parse_since
 
-    embedded_store.upsert_posts(_posts())
+    embedded_store.upsert_posts(sample_posts())
     zone = ZoneInfo("America/New_York")
     since = parse_since("2026-11-25", tz=zone)
     assert since == datetime(2026, 11, 25, 5, 0, tzinfo=UTC)

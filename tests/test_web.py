@@ -24,7 +24,7 @@ from opinion_spiders.alerting import alert_for
 from opinion_spiders.stores.embedded import EmbeddedStore
 from settings import PLAYWRIGHT_LAUNCH_OPTIONS
 from tests._proc import BIN, ROOT, run_opinion
-from tests.test_search_export import _posts
+from tests.test_search_export import sample_posts
 
 ARTIFACTS = Path(os.environ.get("OPINION_TEST_ARTIFACTS", ROOT / "build" / "test-artifacts"))
 
@@ -34,7 +34,7 @@ def workspace(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """A store with posts and two alerts, served by `opinion web` on a free port."""
     folder = tmp_path / "store"
     store = EmbeddedStore(folder)
-    posts = _posts()
+    posts = sample_posts()
     hit = {"term": "拆迁", "field": "title", "start": 2, "end": 4, "context": "關於拆遷補償的帖子"}
     posts[0]["matches"] = [{"rule": "demolition", "name": "拆迁", "severity": 3, "weight": 4.0,
                             "hits": [hit]}]  # fmt: skip

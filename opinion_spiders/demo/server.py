@@ -17,7 +17,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from opinion_spiders.demo import _routes
-from opinion_spiders.demo._model import ZONE, DemoStore
+from opinion_spiders.demo._model import ZONE as ZONE  # the demo city's clock, for tests
+from opinion_spiders.demo._model import DemoStore
 from opinion_spiders.demo._seed import seed_store
 
 _FIELDS = {"target", "thread", "title", "content", "author"}

@@ -28,7 +28,7 @@ Every lookup of an id that has no document — each new cluster asks — is then
 of a collection as small as the number of merges, not a query on the survivors'
 ``merged_from`` lists, which FerretDB answers by scanning every cluster.
 
-On FerretDB every update runs under the cluster's lock (see :mod:`._mongo_locks`).
+On FerretDB every update runs under the cluster's lock (see :mod:`.mongo_locks`).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from opinion_spiders.stores import cluster_docs as docs
-from opinion_spiders.stores._mongo_locks import DocLocks, NoLocks
+from opinion_spiders.stores.mongo_locks import DocLocks, NoLocks
 
 Doc = dict[str, Any]
 Choice = tuple[Doc, Doc]  # (extra filter, update)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pymongo
 from pymongo.errors import PyMongoError
 
-from opinion_spiders._process import LocalServer
+from opinion_spiders.local_server import LocalServer
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "build_ferretdb.sh"
 BIN_ENV = "OPINION_FERRETDB_BIN"

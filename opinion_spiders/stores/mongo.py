@@ -27,9 +27,9 @@ from opinion_spiders.stores import _mongo_bands as band_index
 from opinion_spiders.stores import _select, _watched
 from opinion_spiders.stores._docs import check_field, ordered_counts
 from opinion_spiders.stores._mongo_clusters import LIVE, MongoClusters
-from opinion_spiders.stores._mongo_locks import COLLECTION as LOCKS
-from opinion_spiders.stores._mongo_locks import DocLocks, NoLocks, needs_locks
 from opinion_spiders.stores.base import COLLECTIONS, PostFilter, StoreRefused, StoreUnavailable
+from opinion_spiders.stores.mongo_locks import COLLECTION as LOCKS
+from opinion_spiders.stores.mongo_locks import DocLocks, NoLocks, needs_locks
 
 Doc = dict[str, Any]
 NAMESPACE_EXISTS = 48  # the server's code for "collection already exists"

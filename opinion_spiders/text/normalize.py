@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from opinion_spiders.text._match_form import MatchText, fold_script, match_form, match_key
+from opinion_spiders.text._match_form import MatchText, fold_script, match_form
+from opinion_spiders.text._match_form import match_key as match_key
 
 __all__ = [
     "FoldedText",
