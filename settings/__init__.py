@@ -98,7 +98,9 @@ OPINION_CLUSTER_ENABLED = True
 #: detector's other knobs are OPINION_EVENTS_* settings read by BurstPolicy.from_settings.
 OPINION_EVENTS_ENABLED = True
 OPINION_EVENTS_BATCH = 200
-#: Watch files (TOML); empty means the bundled settings/watch/*.toml (README "Watchlists").
+#: Watch files (TOML); empty means the defaults: the national periods of settings/watch, plus the
+#: demo city's files (opinion_spiders/demo/watch) only while OPINION_SITES_FILES is empty —
+#: the bundled demo sites (README "Watchlists").
 OPINION_WATCH_ENTITIES: list[str] = []
 OPINION_WATCH_PERIODS: list[str] = []
 OPINION_WATCH_PLANS: list[str] = []

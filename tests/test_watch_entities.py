@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from scrapy.utils.test import get_crawler
 
+from opinion_spiders.demo import watch_file
 from opinion_spiders.errors import ConfigError
 from opinion_spiders.items import Post
-from opinion_spiders.runtime import bundled_path
 from opinion_spiders.text.segment import Segmenter
 from opinion_spiders.watch.entities import (
     EntityFinder,
@@ -220,7 +220,7 @@ def test_entities_document_groups_hits_per_entity(finder: EntityFinder) -> None:
 
 def test_entities_bundled_watchlist_finds_demo_mentions() -> None:
     """The bundled 临江市 watchlist names bodies and places the demo sites write about."""
-    finder = EntityFinder(load_watchlists([bundled_path("watch", "entities.toml")]))
+    finder = EntityFinder(load_watchlists([watch_file("entities.toml")]))
     cases = {
         "城南街道旧改拆迁，补偿款拖了半年还没到位": "chengnan-jiedao",
         "市纪委监委通报3起违反中央八项规定精神典型问题": "lj-jiwei",

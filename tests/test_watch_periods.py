@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from scrapy.utils.test import get_crawler
 
+from opinion_spiders.demo import watch_file
 from opinion_spiders.errors import ConfigError
 from opinion_spiders.items import Post
 from opinion_spiders.runtime import bundled_path
@@ -192,11 +193,36 @@ def test_periods_file_errors_name_file_place_and_fix(
 
 
 def test_periods_bundled_calendar_loads() -> None:
-    calendar = load_calendars([bundled_path("watch", "periods.toml")])
-    assert {"chengbei-land-notice", "two-sessions-2027", "national-day"} <= {
-        p.id for p in calendar.periods
-    }
-    assert calendar.tz.key == "Asia/Shanghai"
+    national = load_calendars([bundled_path("watch", "periods.toml")])
+    assert {"two-sessions-2027", "national-day"} <= {p.id for p in national.periods}
+    assert national.tz.key == "Asia/Shanghai"
+    assert not any("临江" in f"{p.name} {p.note}" for p in national.periods)
+    demo = load_calendars([bundled_path("watch", "periods.toml"), watch_file("periods.toml")])
+    assert {"chengbei-land-notice", "two-sessions-2027"} <= {p.id for p in demo.periods}
+
+
+def test_watch_defaults_are_the_demo_city_only_on_the_demo_sites(tmp_path: Path) -> None:
+    """A deployment that declares its own sites and no watch files scores with no watchlist,
+    no plans and the national periods — never the demo city's officials and notices."""
+    from opinion_spiders.watch.config import (
+        calendar_from_settings,
+        plans_from_settings,
+        watchlist_from_settings,
+    )
+
+    own = {"OPINION_SITES_FILES": [str(tmp_path / "sites.toml")]}
+    assert watchlist_from_settings(own).entities == [] and plans_from_settings(own) == {}
+    assert "chengbei-land-notice" not in {p.id for p in calendar_from_settings(own).periods}
+    assert "national-day" in {p.id for p in calendar_from_settings(own).periods}
+    assert {e.id for e in watchlist_from_settings({}).entities} >= {"lj-jiwei"}
+    assert "chengbei-land" in plans_from_settings({})
+    named = {**own, "OPINION_WATCH_PLANS": [], "OPINION_WATCH_ENTITIES": [str(tmp_path / "e.toml")]}
+    (tmp_path / "e.toml").write_text(
+        '[watchlist]\nname = "mine"\n\n[[entity]]\nid = "bureau"\nkind = "organisation"\n'
+        'name = "某市水务局"\n',
+        encoding="utf-8",
+    )
+    assert [e.id for e in watchlist_from_settings(named).entities] == ["bureau"]
 
 
 def post_at(moment: str, matched: bool) -> Post:

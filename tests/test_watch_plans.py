@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from opinion_spiders.demo import watch_file
 from opinion_spiders.errors import ConfigError
-from opinion_spiders.runtime import bundled_path
 from opinion_spiders.stores.base import Store
 from opinion_spiders.text.segment import Segmenter
 from opinion_spiders.watch import plans
@@ -202,8 +202,8 @@ def test_plans_file_errors_name_file_place_and_fix(tmp_path: Path, text: str, ne
 
 
 def test_plans_bundled_plans_name_watched_entities() -> None:
-    ids = {e.id for e in load_watchlists([bundled_path("watch", "entities.toml")]).entities}
-    plans = load_plans([bundled_path("watch", "plans.toml")], entity_ids=ids)
+    ids = {e.id for e in load_watchlists([watch_file("entities.toml")]).entities}
+    plans = load_plans([watch_file("plans.toml")], entity_ids=ids)
     assert "chengbei-land" in plans
     assert plans["chengbei-land"].start == at("2026-11-20 00:00")
 

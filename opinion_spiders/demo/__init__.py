@@ -4,6 +4,15 @@ loopback by :class:`DemoServer` so the demo and the tests crawl something real."
 
 from __future__ import annotations
 
+from importlib import resources
+from importlib.resources.abc import Traversable
+
 from opinion_spiders.demo.server import DemoServer
 
-__all__ = ["DemoServer"]
+__all__ = ["DemoServer", "watch_file"]
+
+
+def watch_file(name: str) -> Traversable:
+    """A watch file of the demo city (``entities.toml``, ``periods.toml``, ``plans.toml``);
+    read it with ``.read_text()`` (inside a scrapyd egg it is no file on disk)."""
+    return resources.files("opinion_spiders.demo").joinpath("watch", name)

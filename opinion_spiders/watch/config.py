@@ -1,4 +1,10 @@
-"""Which watch files a run reads: the ``OPINION_WATCH_*`` settings, else the bundled files.
+"""Which watch files a run reads: the ``OPINION_WATCH_*`` settings, else the defaults.
+
+The defaults depend on whose sites are crawled. On the bundled demo sites (no
+``OPINION_SITES_FILES``) the demo city's watchlist, periods and plans apply, with the national
+periods. A deployment that declares its own sites scores with what it names: without watch
+files it has no watchlist and no plans, and only the national periods
+(``settings/watch/periods.toml``) — never the demo city's officials and announcements.
 
 One place for the setting names and defaults, so the pipelines, the CLI and tests load the
 same watchlist, calendar and plans.
@@ -19,15 +25,21 @@ from opinion_spiders.watch.plans import Plan, load_plans
 ENTITIES = "OPINION_WATCH_ENTITIES"
 PERIODS = "OPINION_WATCH_PERIODS"
 PLANS = "OPINION_WATCH_PLANS"
-_BUNDLED = {ENTITIES: "entities.toml", PERIODS: "periods.toml", PLANS: "plans.toml"}
+_DEMO = {ENTITIES: "entities.toml", PERIODS: "periods.toml", PLANS: "plans.toml"}
 
 
 def watch_files(settings: Mapping[str, Any], name: str) -> list[Traversable]:
-    """The files a setting names; when it names none, the bundled ``settings/watch`` file."""
+    """The files a setting names; when it names none, the defaults (module docstring)."""
+    from opinion_spiders.demo import watch_file
     from opinion_spiders.runtime import bundled_path
 
     files = setting_list(settings, name)
-    return [Path(f) for f in files] or [bundled_path("watch", _BUNDLED[name])]
+    if files:
+        return [Path(f) for f in files]
+    national: list[Traversable] = [bundled_path("watch", "periods.toml")] if name == PERIODS else []
+    if setting_list(settings, "OPINION_SITES_FILES"):
+        return national
+    return [*national, watch_file(_DEMO[name])]
 
 
 def watchlist_from_settings(settings: Mapping[str, Any]) -> Watchlist:
