@@ -124,10 +124,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _runtime(args: argparse.Namespace) -> Any:
-    from opinion_spiders.crawl import project_settings
     from opinion_spiders.runtime import Runtime
+    from opinion_spiders.settings_util import project_values
 
-    return Runtime(project_settings(overrides(getattr(args, "set", []))))
+    return Runtime(project_values(overrides(getattr(args, "set", []))))
 
 
 def build_parser() -> argparse.ArgumentParser:

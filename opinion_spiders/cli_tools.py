@@ -221,9 +221,9 @@ def register(add: Any) -> None:
 def with_runtime(func: Any) -> Any:
     def run(args: argparse.Namespace) -> int:
         from opinion_spiders.cli import overrides
-        from opinion_spiders.crawl import project_settings
+        from opinion_spiders.settings_util import project_values
 
-        runtime = Runtime(project_settings(overrides(args.set)))
+        runtime = Runtime(project_values(overrides(args.set)))
         try:
             code: int = func(args, runtime)
             return code

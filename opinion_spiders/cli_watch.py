@@ -109,9 +109,9 @@ def plan_report_command(args: argparse.Namespace) -> int:
 
 def settings_from_args(args: argparse.Namespace) -> Any:
     from opinion_spiders.cli import overrides
-    from opinion_spiders.crawl import project_settings
+    from opinion_spiders.settings_util import project_values
 
-    return project_settings(overrides(getattr(args, "set", None) or []))
+    return project_values(overrides(getattr(args, "set", None) or []))
 
 
 def now_from_args(args: argparse.Namespace, command: str) -> datetime:
