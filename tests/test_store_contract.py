@@ -246,6 +246,16 @@ def test_store_rule_hits_counts_posts_per_rule(any_store: Store) -> None:
     assert any_store.rule_hits(since=T0 + timedelta(hours=1)) == [
         {"rule": "corruption", "count": 1}
     ]
+    old = (T0 - timedelta(days=3)).strftime("%Y-%m-%d")
+    day = T0.strftime("%Y-%m-%d")
+    assert any_store.rule_days() == [
+        {"day": old, "rule": "corruption", "count": 1},
+        {"day": day, "rule": "corruption", "count": 2},
+        {"day": day, "rule": "protest", "count": 1},
+    ]
+    assert any_store.rule_days(since=T0 + timedelta(hours=1)) == [
+        {"day": day, "rule": "corruption", "count": 1}
+    ]
 
 
 def test_store_entity_hits_counts_posts_per_entity(any_store: Store) -> None:

@@ -91,6 +91,8 @@ def test_web_overview_search_review_and_export_in_chromium(
     heights = [float(bars.nth(i).get_attribute("height") or 0) for i in range(bars.count())]
     assert min(heights) > 0 and page.locator("svg#posts-per-day").bounding_box()["width"] > 100  # type: ignore[index]
     assert page.locator(".kind-total[data-kind=portal] b").inner_text() == "2"
+    rule_bars = page.locator("svg#rules-per-day rect.bar")
+    assert rule_bars.count() == 1 and "demolition: 1" in rule_bars.first.inner_html()
     event = page.locator("table.events tbody tr")
     assert event.count() == 1 and "term: 拆迁" in event.inner_text() and "9" in event.inner_text()
     assert page.locator("table.stories tbody tr").count() == 2

@@ -162,6 +162,10 @@ class Store(Protocol):
     def rule_hits(self, since: datetime | None = None) -> list[dict[str, Any]]:
         """Posts per fired rule: ``[{"rule": id, "count": n}]``, largest first."""
 
+    def rule_days(self, since: datetime | None = None) -> list[dict[str, Any]]:
+        """Posts per fired rule and ``day`` (the post's local day): ``[{"day", "rule",
+        "count"}]``, by day then rule — the rules' curves over time."""
+
     def find_posts(
         self,
         since: datetime | None = None,

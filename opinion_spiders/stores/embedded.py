@@ -293,6 +293,15 @@ class EmbeddedStore:
         rows = self._query(sql + " ORDER BY n DESC, rule", params)
         return [{"rule": rule, "count": n} for rule, n in rows]
 
+    def rule_days(self, since: datetime | None = None) -> list[dict[str, Any]]:
+        where, params = _since("r.time", since)
+        sql = (
+            "SELECT p.day, r.rule, COUNT(DISTINCT r.post_id) FROM post_rules r "
+            f"JOIN posts p ON p._id = r.post_id{where} GROUP BY p.day, r.rule "
+            "ORDER BY p.day, r.rule"
+        )
+        return [{"day": d, "rule": rule, "count": n} for d, rule, n in self._query(sql, params)]
+
     def find_posts(
         self,
         since: datetime | None = None,

@@ -302,6 +302,18 @@ class MongoStore:
             groups = list(db.posts.aggregate(pipeline))
         return [{"rule": g["_id"], "count": g["count"]} for g in groups if g["_id"] is not None]
 
+    def rule_days(self, since: datetime | None = None) -> list[dict[str, Any]]:
+        # Counted here from the matched posts' day and rule ids, not by $unwind + $group:
+        # FerretDB 1.24's $unwind drops every other field (the day), which MongoDB keeps.
+        query = {**_since("time", since), "matches.0": {"$exists": True}}
+        counts: dict[tuple[str, str], int] = {}
+        with self._guard() as db:
+            for doc in db.posts.find(query, {"day": 1, "matches.rule": 1}):
+                for rule in {m.get("rule") for m in doc.get("matches") or [] if m.get("rule")}:
+                    key = (str(doc.get("day")), str(rule))
+                    counts[key] = counts.get(key, 0) + 1
+        return [{"day": d, "rule": r, "count": n} for (d, r), n in sorted(counts.items())]
+
     def find_posts(
         self,
         since: datetime | None = None,

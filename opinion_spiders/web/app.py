@@ -136,6 +136,8 @@ class Workspace:
         per_kind = {k: sum(r["count"] for r in by_day if r.get("kind") == k) for k in KINDS}
         sites = self.store.count_posts(("site", "kind"), since)
         rules = self.store.rule_hits(since)
+        top_rules = [str(r["rule"]) for r in rules[:6]]
+        rule_days = [r for r in self.store.rule_days(since) if r["rule"] in top_rules]
         entities = self.store.entity_hits(since)[:15]
         alerts = self.store.find_alerts(since, limit=5000)
         states = {s: sum(1 for a in alerts if review_state(a) == s) for s in STATES}
@@ -153,6 +155,8 @@ class Workspace:
                 for s, n in states.items()
             ) + "</div>",
             "<h2>每日帖子 Posts per day</h2>", pages.day_chart(by_day, kinds),
+            "<h2>规则趋势 Rules per day</h2>",
+            pages.day_chart(rule_days, top_rules, key="rule", chart_id="rules-per-day"),
             "<h2>事件 Events (bursts)</h2>",
             pages.table(("level", "what", "posts", "expected", "from", "to", "first post"), [
                 (escape(str(e.get("level") or "")),

@@ -20,6 +20,7 @@ th{background:#f4f6f8}mark{background:#ffe27a}.muted{color:#777}.tier-urgent{col
 margin:0 8px 8px 0}.error{color:#b00020}
 """
 KIND_COLOURS = {"forum": "#3a7bd5", "portal": "#e07b39", "postbar": "#4caf50"}
+PALETTE = ("#3a7bd5", "#e07b39", "#4caf50", "#9c27b0", "#d32f2f", "#00897b", "#795548")
 
 
 def layout(title: str, body: str, *, note: str = "") -> str:
@@ -72,18 +73,26 @@ def snippet(text: str, spans: Sequence[tuple[int, int]], width: int = 80) -> str
     )
 
 
-def day_chart(rows: Sequence[Mapping[str, Any]], kinds: Sequence[str]) -> str:
-    """Posts per day, stacked by kind, as an inline SVG bar chart with a legend."""
+def day_chart(
+    rows: Sequence[Mapping[str, Any]],
+    kinds: Sequence[str],
+    *,
+    key: str = "kind",
+    chart_id: str = "posts-per-day",
+) -> str:
+    """Posts per day, stacked by ``key`` (kind, rule …), as an inline SVG bar chart with a
+    legend."""
+    colours = {k: KIND_COLOURS.get(k, PALETTE[i % len(PALETTE)]) for i, k in enumerate(kinds)}
     days = sorted({str(r["day"]) for r in rows if r.get("day")})
     if not days:
         return '<p class="muted">No posts in this period.</p>'
-    counts = {(str(r.get("day")), str(r.get("kind"))): int(r["count"]) for r in rows}
+    counts = {(str(r.get("day")), str(r.get(key))): int(r["count"]) for r in rows}
     totals = [sum(counts.get((d, k), 0) for k in kinds) for d in days]
     top = max(totals) or 1
     width, height, pad = max(320, 28 * len(days) + 60), 220, 30
     bar = (width - pad * 2) / len(days)
     parts = [
-        f'<svg id="posts-per-day" role="img" aria-label="posts per day" width="{width}" '
+        f'<svg id="{chart_id}" role="img" aria-label="posts per day" width="{width}" '
         f'height="{height + 40}" viewBox="0 0 {width} {height + 40}">',
         f'<line x1="{pad}" y1="{height}" x2="{width - pad}" y2="{height}" stroke="#999"/>',
         f'<text x="{pad}" y="14" font-size="11" fill="#555">{top}</text>',
@@ -98,7 +107,7 @@ def day_chart(rows: Sequence[Mapping[str, Any]], kinds: Sequence[str]) -> str:
             base -= h
             parts.append(
                 f'<rect class="bar kind-{kind}" x="{x:.1f}" y="{base:.1f}" width="{bar - 4:.1f}" '
-                f'height="{h:.1f}" fill="{KIND_COLOURS.get(kind, "#888")}">'
+                f'height="{h:.1f}" fill="{colours[kind]}">'
                 f"<title>{escape(day)} {escape(kind)}: {n}</title></rect>"
             )
         if len(days) <= 31:
@@ -110,10 +119,10 @@ def day_chart(rows: Sequence[Mapping[str, Any]], kinds: Sequence[str]) -> str:
     for kind in kinds:
         parts.append(
             f'<rect x="{legend_x}" y="{height + 24}" width="10" height="10" '
-            f'fill="{KIND_COLOURS.get(kind, "#888")}"/><text x="{legend_x + 14}" '
+            f'fill="{colours[kind]}"/><text x="{legend_x + 14}" '
             f'y="{height + 33}" font-size="11">{escape(kind)}</text>'
         )
-        legend_x += 80
+        legend_x += 30 + 8 * len(kind)
     parts.append("</svg>")
     return "".join(parts)
 
