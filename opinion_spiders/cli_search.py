@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,9 +25,6 @@ if TYPE_CHECKING:
 #: As :data:`opinion_spiders.search.DEFAULT_SCAN` (not imported: the CLI starts without the
 #: rule matcher and jieba).
 DEFAULT_SCAN = 20_000
-
-_DURATION = re.compile(r"^(\d+)\s*([mhdw])$")
-_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
 def register(add: Any) -> None:
@@ -70,24 +66,9 @@ def analyst_zone(runtime: Runtime) -> tzinfo:
     return settings_util.analyst_zone(runtime.settings)
 
 
-def parse_when(text: str | None, option: str, tz: tzinfo, now: datetime) -> datetime | None:
-    """A duration back from ``now`` (``24h``, ``7d``) or an ISO date/time (in ``tz`` unless it
-    has an offset); None when not given."""
-    if not text:
-        return None
-    m = _DURATION.match(text.strip())
-    if m:
-        return now - timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
-    try:
-        value = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise ConfigError(
-            "opinion", option, f"{text!r}: use a duration like 24h, 7d, 30m or an ISO date"
-        ) from None
-    return value if value.tzinfo else value.replace(tzinfo=tz)
-
-
 def selection_from(args: argparse.Namespace, tz: tzinfo) -> PostFilter:
+    from opinion_spiders.report import parse_when
+
     now = datetime.now(UTC)
     since = parse_when(args.since, "--since", tz, now)
     until = parse_when(args.until, "--until", tz, now)

@@ -10,12 +10,13 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from opinion_spiders._report_watch import analysis_part, format_analysis
+from opinion_spiders.errors import ConfigError
 from opinion_spiders.events.stories import story_line
 from opinion_spiders.items import KINDS
 from opinion_spiders.settings_util import analyst_zone, in_zone
 from opinion_spiders.stores.base import Store
 
-__all__ = ["analysis_part", "build_report", "format_report", "parse_since"]
+__all__ = ["analysis_part", "build_report", "format_report", "parse_since", "parse_when"]
 
 DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -40,6 +41,23 @@ def parse_since(text: str | None, now: datetime | None = None, tz: tzinfo = UTC)
     except ValueError:
         raise ValueError(
             f"--since {text!r}: use a duration like 24h, 7d, 30m or an ISO date"
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=tz)
+
+
+def parse_when(text: str | None, option: str, tz: tzinfo, now: datetime) -> datetime | None:
+    """A duration back from ``now`` (``24h``, ``7d``) or an ISO date/time (in ``tz`` unless it
+    has an offset); None when not given."""
+    if not text:
+        return None
+    m = DURATION.match(text.strip())
+    if m:
+        return now - timedelta(**{UNITS[m.group(2)]: int(m.group(1))})
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ConfigError(
+            "opinion", option, f"{text!r}: use a duration like 24h, 7d, 30m or an ISO date"
         ) from None
     return value if value.tzinfo else value.replace(tzinfo=tz)
 

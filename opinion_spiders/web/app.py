@@ -120,7 +120,7 @@ class Workspace:
         return morsel is not None and hmac.compare_digest(morsel.value, self.token)
 
     def _since(self, query: Query, default: str = "7d") -> datetime | None:
-        from opinion_spiders.cli_search import parse_when
+        from opinion_spiders.report import parse_when
 
         text = _first(query, "since", default)
         return parse_when(text, "since", self.tz, datetime.now(UTC)) if text != "all" else None
@@ -266,7 +266,7 @@ class Workspace:
         return redirect("/alerts?state=all")
 
     def _selection(self, query: Query) -> PostFilter:
-        from opinion_spiders.cli_search import parse_when
+        from opinion_spiders.report import parse_when
 
         now = datetime.now(UTC)
         score = _first(query, "min_score")
