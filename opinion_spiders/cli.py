@@ -104,10 +104,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from opinion_spiders.settings_util import analyst_zone
 
     runtime = _runtime(args)
-    try:
-        since = parse_since(args.since, tz=analyst_zone(runtime.settings))
-    except ValueError as exc:
-        raise ConfigError("opinion report", "--since", str(exc)) from None
+    since = parse_since(args.since, tz=analyst_zone(runtime.settings))
     report = build_report(runtime.store, since, top=args.top, settings=runtime.settings)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, default=_json_default, indent=1))

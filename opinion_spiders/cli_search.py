@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import UTC, datetime, tzinfo
+from datetime import tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -67,16 +67,11 @@ def analyst_zone(runtime: Runtime) -> tzinfo:
 
 
 def selection_from(args: argparse.Namespace, tz: tzinfo) -> PostFilter:
-    from opinion_spiders.report import parse_when
+    from opinion_spiders.search import post_filter
 
-    now = datetime.now(UTC)
-    since = parse_when(args.since, "--since", tz, now)
-    until = parse_when(args.until, "--until", tz, now)
-    if since and until and since >= until:
-        raise ConfigError("opinion", "--since/--until", "--since must be before --until")
-    return PostFilter(
-        since=since, until=until, sites=tuple(args.site), kinds=tuple(args.kind),
-        rules=tuple(args.rule), entities=tuple(args.entity), min_score=args.min_score,
+    return post_filter(
+        tz, since=args.since, until=args.until, sites=args.site, kinds=args.kind,
+        rules=args.rule, entities=args.entity, min_score=args.min_score,
     )  # fmt: skip
 
 

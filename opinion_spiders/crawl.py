@@ -17,7 +17,7 @@ from scrapy.utils.project import get_project_settings
 from opinion_spiders.distributed import check_settings
 from opinion_spiders.errors import ConfigError
 from opinion_spiders.health import finish_reason
-from opinion_spiders.progress import DEFAULT_INTERVAL, Progress
+from opinion_spiders.progress import DEFAULT_INTERVAL, Progress, counts
 from opinion_spiders.runtime import Runtime
 from opinion_spiders.spiders import SPIDERS
 from opinion_spiders.stores.base import StoreUnavailable
@@ -112,11 +112,9 @@ def _watch(crawler: Crawler, result: SiteResult, progress: Progress | None) -> N
         result.spooled = int(stats.get("opinion/store/spooled", 0))
         result.items = int(stats.get("opinion/store/written", 0)) + result.spooled
         result.new = int(stats.get("opinion/store/new", 0))
-        result.pages = sum(int(v) for k, v in stats.items() if k.startswith("opinion/pages/"))
+        so_far = counts(stats)
+        result.pages, result.alerts = so_far.pages, so_far.alerts
         result.parse_failures = int(stats.get("opinion/parse/failed", 0))
-        result.alerts = sum(
-            int(v) for k, v in stats.items() if k.startswith("opinion/alert/raised/")
-        )
         if progress is not None:
             spooled = f", {result.spooled} of them spooled to disk" if result.spooled else ""
             progress.say(

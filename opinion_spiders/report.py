@@ -28,21 +28,8 @@ ALERT_STATUSES = ("sent", "pending", "held")
 
 
 def parse_since(text: str | None, now: datetime | None = None, tz: tzinfo = UTC) -> datetime | None:
-    """``24h``, ``7d``, ``30m`` … back from now; an ISO date/time as is (in ``tz`` when it has
-    no offset); None for everything."""
-    if not text:
-        return None
-    now = now or datetime.now(UTC)
-    m = DURATION.match(text)
-    if m:
-        return now - timedelta(**{UNITS[m.group(2)]: int(m.group(1))})
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(
-            f"--since {text!r}: use a duration like 24h, 7d, 30m or an ISO date"
-        ) from None
-    return value if value.tzinfo else value.replace(tzinfo=tz)
+    """``--since`` as :func:`parse_when` reads it; None for everything."""
+    return parse_when(text, "--since", tz, now or datetime.now(UTC))
 
 
 def parse_when(text: str | None, option: str, tz: tzinfo, now: datetime) -> datetime | None:

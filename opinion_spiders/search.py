@@ -18,6 +18,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from opinion_spiders.errors import ConfigError
@@ -42,6 +43,33 @@ class SearchResult:
     scanned: int
     #: True when ``scan`` posts were matched and older ones passing the filter were not.
     cut_short: bool
+
+
+def post_filter(
+    tz: tzinfo,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    sites: Sequence[str] = (),
+    kinds: Sequence[str] = (),
+    rules: Sequence[str] = (),
+    entities: Sequence[str] = (),
+    min_score: float | None = None,
+    names: tuple[str, str] = ("--since", "--until"),
+) -> PostFilter:
+    """The filter an analyst gave as text (``24h``, ``7d`` or ISO dates read in ``tz``; the
+    option ``names`` say which field was wrong); a clear error when since is not before until."""
+    from opinion_spiders.report import parse_when
+
+    now = datetime.now(UTC)
+    start = parse_when(since, names[0], tz, now)
+    end = parse_when(until, names[1], tz, now)
+    if start and end and start >= end:
+        raise ConfigError("opinion", "/".join(names), f"{names[0]} must be before {names[1]}")
+    return PostFilter(
+        since=start, until=end, sites=tuple(sites), kinds=tuple(kinds), rules=tuple(rules),
+        entities=tuple(entities), min_score=min_score,
+    )  # fmt: skip
 
 
 def parse_query(text: str, *, substring: bool = False) -> Rule | None:

@@ -143,8 +143,7 @@ def _as_thread(page: Page, adapters: Mapping[str, type[Adapter]], tried: list[st
             return Reading(_as_site(thread, page), GENERIC, "thread", round(threaded, 2), tried)
         tried.append(f"{GENERIC}: its posts hold {threaded:.0%} of the main text")
     if text:
-        post = _main_text_post(page, text, "thread")
-        return Reading(Parsed(posts=[post]), MAIN_TEXT, "thread", MAIN_TEXT_CONFIDENCE, tried)
+        return _main_text_reading(page, text, "thread", tried)
     raise ParseError("unreadable", "; ".join(tried) or "no text on the page")
 
 
@@ -180,8 +179,7 @@ def _as_article(page: Page, adapters: Mapping[str, type[Adapter]], tried: list[s
             return Reading(_as_site(article, page), PORTAL, "article", min(1.0, covered), tried)
         tried.append(f"{PORTAL}: its body holds {covered:.0%} of the main text")
     if text:
-        post = _main_text_post(page, text, "article")
-        return Reading(Parsed(posts=[post]), MAIN_TEXT, "article", MAIN_TEXT_CONFIDENCE, tried)
+        return _main_text_reading(page, text, "article", tried)
     raise ParseError("unreadable", "; ".join(tried) or "no text on the page")
 
 
@@ -221,8 +219,7 @@ def _fall_back(
         return listing
     if text:
         kind = "thread" if threaded >= 0.5 else "article"
-        post = _main_text_post(page, text, kind)
-        return Reading(Parsed(posts=[post]), MAIN_TEXT, kind, MAIN_TEXT_CONFIDENCE, tried)
+        return _main_text_reading(page, text, kind, tried)
     if listing is not None:
         return listing
     raise ParseError("unreadable", "; ".join(tried) or "no text on the page")
@@ -276,6 +273,12 @@ def _as_site(parsed: Parsed, page: Page) -> Parsed:
     for post in parsed.posts:
         post.kind = page.site.kind
     return parsed
+
+
+def _main_text_reading(page: Page, text: str, kind: str, tried: list[str]) -> Reading:
+    """The page's main text as its one post, at the main text's low confidence."""
+    post = _main_text_post(page, text, kind)
+    return Reading(Parsed(posts=[post]), MAIN_TEXT, kind, MAIN_TEXT_CONFIDENCE, tried)
 
 
 def _main_text_post(page: Page, text: str, kind: str) -> Post:

@@ -266,19 +266,17 @@ class Workspace:
         return redirect("/alerts?state=all")
 
     def _selection(self, query: Query) -> PostFilter:
-        from opinion_spiders.report import parse_when
+        from opinion_spiders.search import post_filter
 
-        now = datetime.now(UTC)
         score = _first(query, "min_score")
         try:
             min_score = float(score) if score else None
         except ValueError:
             raise ConfigError("search", "min_score", f"{score!r} is not a number") from None
-        return PostFilter(
-            since=parse_when(_first(query, "since"), "since", self.tz, now),
-            until=parse_when(_first(query, "until"), "until", self.tz, now),
+        return post_filter(
+            self.tz, since=_first(query, "since"), until=_first(query, "until"),
             sites=_many(query, "site"), kinds=_many(query, "kind"), rules=_many(query, "rule"),
-            entities=_many(query, "entity"), min_score=min_score,
+            entities=_many(query, "entity"), min_score=min_score, names=("since", "until"),
         )  # fmt: skip
 
     def search(self, query: Query, form: Query) -> Response:
