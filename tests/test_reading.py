@@ -8,13 +8,15 @@ from opinion_spiders.adapters import Page
 from opinion_spiders.items import Post
 from opinion_spiders.posts import prepare_post
 from opinion_spiders.reading import read, read_page
-from opinion_spiders.reading.main_text import coverage
+from opinion_spiders.reading.main_text import coverage, merged, shingles
 from opinion_spiders.runtime import Runtime
 from opinion_spiders.sites import Site
 from plugins.discuz import DiscuzAdapter
 from tests._proc import ROOT
 
 PAGES = ROOT / "tests" / "pages"
+#: Real pages no engine knows (sources in its README).
+REAL = ROOT / "tests" / "reading_pages"
 RUNTIME = Runtime({})
 PARAGRAPH = (
     "The county council met on Tuesday to discuss the new water policy, which residents have "
@@ -247,3 +249,62 @@ def test_reading_main_text_post_takes_the_page_title_without_site_suffix() -> No
     assert reading.reader == "main_text"
     assert post.title == "Why did the water price rise?"
     assert not post.content.startswith("Why did the water")
+
+
+def test_reading_main_text_merge_keeps_sure_lines_and_missed_prose() -> None:
+    """The precise reading vouches for lines; a run-on line of the full one gives way to the
+    sure lines inside it; other prose of the full reading stays, runs of links do not."""
+    reply = "I had the same problem after the update and reinstalling the driver fixed it"
+    full = [
+        "Home › Support › Drivers › Printer offline 0 Vote Up Vote Down alice asked 2 years ago"
+        " My printer shows offline since Monday, what can I do? Share Report",
+        reply,
+        "Home Support Drivers",
+        "Votes",
+    ]
+    sure = ["My printer shows offline since Monday, what can I do?"]
+    links = ["Home", "Support", "Drivers"]
+    assert merged(full, sure, links) == [sure[0], reply]
+
+
+def test_reading_main_text_merge_keeps_a_run_on_line_that_holds_missed_prose() -> None:
+    """A run-on line whose rest, besides its sure lines, is a run of prose stays whole."""
+    story = " ".join(
+        f"The council met on day {i} and voted on the water budget again." for i in range(8)
+    )
+    full = [f"Short lede here. {story}"]
+    assert merged(full, ["Short lede here."], []) == full
+
+
+def test_reading_shingles_tell_latin_text_apart() -> None:
+    """Two unrelated English lines share character pairs but hardly any word pairs."""
+    a, b = shingles("the water price rose twice"), shingles("there was a rise in the river")
+    assert not a & b
+    assert shingles("国务院发布") >= {("国", "务"), ("发", "布")}
+
+
+def test_reading_real_question_page_without_its_widgets() -> None:
+    """A single-question page (WordPress DW Q&A) whose full main text runs breadcrumbs, vote
+    buttons and the asker's card into one line with the question: the question comes out."""
+    html = (REAL / "dwqa_single_question.html").read_bytes()
+    url = "http://demo.designwall.com/dwqa/question/can-i-custom-the-page-template-of-single-question/"
+    reading, _ = read_page(html, url, RUNTIME, role="thread")
+    (post,) = reading.parsed.posts
+    assert post.title == "Can I custom the page template of single question?"
+    assert post.content.startswith("is there a way to create a custom template")
+    assert "Vote Up" not in post.content and "Category:" not in post.content
+
+
+def test_reading_real_topic_page_without_its_sidebar() -> None:
+    """A Simple:Press topic beside a sidebar of other topics and member cards: the post's text
+    comes out, the sidebar's topic titles and the poster's card do not."""
+    html = (REAL / "simplepress_topic_sidebar.html").read_bytes()
+    url = (
+        "https://www.speakoutwireless.ca/speak/7-eleven-rates-and-plans/"
+        "july-august-2023-25-account-bonus-with-100-top-up/"
+    )
+    reading, _ = read_page(html, url, RUNTIME, role="thread")
+    text = "\n".join(p.content for p in reading.parsed.posts)
+    assert "$25 account bonus offer valid with purchase of a $100 SpeakOut top up" in text
+    for junk in ("Select Forum", "New/Recently Updated Topics", "Forum Posts:", "Member Since"):
+        assert junk not in text

@@ -122,7 +122,7 @@ def read(
 def _as_thread(page: Page, adapters: Mapping[str, type[Adapter]], tried: list[str]) -> Reading:
     """A page reached as a thread (a forum's thread link): its posts, the opening post read
     off the main text where the post blocks leave it out, else the main text as one post."""
-    text = main_text(page.text, page.url)
+    text = main_text(page.text, page.url, sel=page.selector)
     thread = _try(adapters.get(GENERIC), page, "thread", tried)
     if thread and thread.page_type == "notice":
         return Reading(thread, GENERIC, "notice", 0.5, tried)
@@ -169,7 +169,7 @@ def _open_with(parsed: Parsed, opener: Post) -> None:
 def _as_article(page: Page, adapters: Mapping[str, type[Adapter]], tried: list[str]) -> Reading:
     """A page reached as an article (a portal's article link): the article reader's body,
     else the main text without comments — a story's readers' comments are not the story."""
-    text = main_text(page.text, page.url, comments=False)
+    text = main_text(page.text, page.url, comments=False, sel=page.selector)
     article = _try(adapters.get(PORTAL), page, "article", tried)
     if article and article.page_type == "notice":
         return Reading(article, PORTAL, "notice", 0.5, tried)
@@ -186,7 +186,7 @@ def _as_article(page: Page, adapters: Mapping[str, type[Adapter]], tried: list[s
 def _fall_back(
     page: Page, adapters: Mapping[str, type[Adapter]], tried: list[str], listing: Reading | None
 ) -> Reading:
-    text = main_text(page.text, page.url)
+    text = main_text(page.text, page.url, sel=page.selector)
     portal = adapters.get(PORTAL)
     thread = _try(adapters.get(GENERIC), page, "thread", tried)
     if thread and thread.page_type == "notice":

@@ -1,14 +1,15 @@
 """The last reader of the chain: the page's main text, whatever the page is.
 
-trafilatura (a maintained main-content extractor) finds the main region; comments and reply
-lists are kept, because on a discussion page no reader recognised they are the discussion.
-The text is one post of low confidence, so analysts and health checks can tell it from an
-engine's reading.
+trafilatura (a maintained main-content extractor) finds the main region, read twice and
+merged (see :func:`main_text`); comments and reply lists are kept, because on a discussion
+page no reader recognised they are the discussion. The text is one post of low confidence,
+so analysts and health checks can tell it from an engine's reading.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from parsel import Selector
 
@@ -16,22 +17,124 @@ from parsel import Selector
 MIN_TEXT = 20
 #: Characters from which a line of main text is prose rather than a label or a name.
 PROSE_LINE = 40
+#: Share of a line's word pairs the precise reading must hold to vouch for the line; below
+#: ``PART_LINE`` the line is none of its business.
+SURE_LINE = 0.8
+PART_LINE = 0.2
+#: Words left of a run-on line besides its sure lines and link texts from which the line is
+#: kept whole: prose the precise reading missed, not a template's labels.
+RUN_ON_REST = 60
+#: Words from which a line the precise reading left out is prose worth keeping.
+PROSE_WORDS = 5
+#: Share of a line left once its leading link texts are taken off, below which it is links.
+LINKED_REST = 0.4
 _SPACE = re.compile(r"[ \t\u3000\xa0]+")
+_CJK_CHARS = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af"
+_TOKEN = re.compile(rf"[{_CJK_CHARS}]|\w+|[^\w\s]")
+_CJK = re.compile(rf"[{_CJK_CHARS}]")
+_WORD = re.compile(rf"[^\W\d_{_CJK_CHARS}]+")
+_JOINERS = " |·»>›/,，-–—:："
 
 
-def main_text(html: str, url: str, *, comments: bool = True) -> str:
-    """The page's main text, one paragraph a line; '' when there is none."""
+def main_text(html: str, url: str, *, comments: bool = True, sel: Selector | None = None) -> str:
+    """The page's main text, one paragraph a line; '' when there is none.
+
+    trafilatura reads the page twice: as it reads by default, which keeps every reply but
+    falls back on discussion pages to the whole page (breadcrumbs, vote counts, member cards
+    run into one line with the posts), and favouring precision, which keeps only the surest
+    region and may drop the replies. The text is the precise reading's lines where they stand
+    in the full one, and the full reading's other lines where they are prose (see
+    :func:`merged`). ``sel`` (the page already parsed) spares a parse for the link texts.
+    """
+    full = _extract(html, url, comments, precise=False)
+    if not full:
+        return ""
+    sure = _extract(html, url, comments, precise=True)
+    text = "\n".join(merged(full, sure, _link_texts(sel or Selector(text=html))))
+    return text if len("".join(text.split())) >= MIN_TEXT else ""
+
+
+def _extract(html: str, url: str, comments: bool, *, precise: bool) -> list[str]:
     import trafilatura  # ~0.1 s to import: only where a page needs it, not at every start
 
     out = trafilatura.extract(
         html, url=url or None, include_comments=comments, include_tables=True,
-        include_images=False, deduplicate=False,
+        include_images=False, deduplicate=False, favor_precision=precise,
     )  # fmt: skip
     if not isinstance(out, str):
-        return ""
+        return []
     lines = (_SPACE.sub(" ", line).strip() for line in out.split("\n"))
-    text = "\n".join(line for line in lines if line)
-    return text if len("".join(text.split())) >= MIN_TEXT else ""
+    return [line for line in lines if line]
+
+
+def merged(full: Sequence[str], sure: Sequence[str], links: Sequence[str]) -> list[str]:
+    """The lines of ``full`` that ``sure`` vouches for, and its prose that ``sure`` left out.
+
+    A line of the full reading that the sure one holds (``SURE_LINE`` of its word pairs) is
+    kept; one it holds in part (a page's text run into one line) gives way to the sure lines
+    inside it (see :func:`_inside`); one it does not hold is kept when it is prose —
+    ``PROSE_WORDS`` words or more, not a run of the page's link texts (breadcrumbs, menus,
+    titles of other threads)."""
+    held = shingles("\n".join(sure))
+    out: list[str] = []
+    taken: set[str] = set()  # sure lines already put in place of a run-on line
+    for line in full:
+        own = shingles(line)
+        share = len(own & held) / len(own) if own else 0.0
+        if share >= SURE_LINE:
+            out.append(line)
+        elif share >= PART_LINE and (inside := _inside(line, own, sure, links)) is not None:
+            out += [s for s in inside if s not in taken]
+            taken.update(inside)
+        elif words(line) >= PROSE_WORDS and not _linked(line, links):
+            out.append(line)
+    return out
+
+
+def _inside(
+    line: str, own: set[tuple[str, ...]], sure: Sequence[str], links: Sequence[str]
+) -> list[str] | None:
+    """The sure lines a run-on line of the full reading holds, to stand in its place; None
+    when it holds none, or when what is left of it besides them and the page's link texts is
+    a run of prose (``RUN_ON_REST`` words) that the precise reading missed."""
+    inside = [s for s in sure if len(shingles(s) & own) >= SURE_LINE * len(shingles(s))]
+    if not inside:
+        return None
+    rest = line
+    for part in (*inside, *(t for t in links if len(t) >= 4)):
+        rest = rest.replace(part, " ")
+    return None if words(rest) >= RUN_ON_REST else inside
+
+
+def _link_texts(sel: Selector) -> list[str]:
+    """The texts of the page's links, longest first."""
+    texts = {" ".join(t.split()) for t in sel.xpath("//body//a").xpath("string()").getall()}
+    return sorted((t for t in texts if len(t) >= 2), key=len, reverse=True)
+
+
+def _linked(line: str, links: Sequence[str]) -> bool:
+    """Whether a line is mostly link texts one after the other (a breadcrumb, a menu)."""
+    rest = line
+    while rest:
+        link = next((t for t in links if rest.startswith(t)), None)
+        if link is None:
+            break
+        rest = rest[len(link) :].lstrip(_JOINERS)
+    return len("".join(rest.split())) < LINKED_REST * len("".join(line.split()))
+
+
+def shingles(text: str) -> set[tuple[str, ...]]:
+    """Pairs of adjacent tokens (a CJK character or a word): what two texts share when one
+    holds the other, in any script — character pairs of Latin text are shared by any two."""
+    tokens = _TOKEN.findall(text.lower())
+    if len(tokens) < 2:
+        return {tuple(tokens)} if tokens else set()
+    return set(zip(tokens, tokens[1:], strict=False))
+
+
+def words(text: str) -> float:
+    """Words of a line, two CJK characters counting as one."""
+    return len(_WORD.findall(text)) + len(_CJK.findall(text)) / 2
 
 
 def bigrams(text: str) -> set[tuple[str, str]]:
