@@ -71,6 +71,10 @@ _OPENING_MIN = 40
 _NOT_BODY = (
     ".//blockquote | .//*[@hidden] | .//*[@aria-hidden='true']"
     " | .//*[contains(translate(@style, ' ', ''), 'display:none')]"
+    # signatures: phpBB, vBulletin, XenForo, Kunena (``ksignature``), Discuz (``sign``)
+    " | .//*[contains(translate(@class, 'SIGNATURE', 'signature'), 'signature')"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' sig ')"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' sign ')]"
 )
 #: A line this short may be a header (time, floor, author) or template text.
 _HEADER_LINE = 60

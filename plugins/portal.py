@@ -47,6 +47,14 @@ _ARTICLE_HREF = re.compile(
     r"/20\d{2}[-/]?\d{2}[-/]?\d{2}/|/t20\d{6}_\d+|/doc-i\w+|/a/20\d{6}/|/article/\w*\d{4,}"
     r"|/\d{5,}\.s?html?$|/c_\d+\.htm|/(?:info|detail|details|content|show)[/_-]\d{5,}"
 )
+#: Characters of a teaser kept as its link's title.
+TEASER_TITLE = 80
+#: A link that says "the whole article" under a teaser.
+_DETAILS = re.compile(
+    r"[\[【(（]?\s*(?:详细|详情|全文|阅读全文|查看全文|查看详情|read more|continue reading)\s*"
+    r"[\]】)）]?\s*[>»›]*$",
+    re.IGNORECASE,
+)
 _ARTICLE_MARKERS = re.compile(
     r"""<meta[^>]+(?:name|property)\s*=\s*["'](?:ArticleTitle|PubDate|publishdate|"""
     r"""article:published_time)["']|og:type["'][^>]*content\s*=\s*["'](?:article|news)"""
@@ -102,7 +110,8 @@ class PortalAdapter(Adapter):
         return _titled(page.selector) and bool(facts.info_line(page.selector))
 
     def list_links(self, page: Page) -> list[Link]:
-        """Dated list items and article-shaped links, column pages (更多) and the next page."""
+        """Dated list items, article-shaped links and teasers' "[详细]" links, column pages
+        (更多) and the next page."""
         links = _dated_rows(page)
         for a in page.selector.xpath("//a[@href]"):
             href = a.attrib["href"]
@@ -112,6 +121,11 @@ class PortalAdapter(Adapter):
             text = squash(a.xpath("string()").get())
             if _ARTICLE_HREF.search(url) and len(text) >= 6:
                 links[url] = article_link(url, _url_day(url) or "listed", {"title": text})
+            elif _DETAILS.match(text):  # a teaser's "[详细]": the teaser's article
+                block = a.xpath("string(ancestor::*[self::li or self::p or self::dd or self::td"
+                                " or self::div][1])").get()  # fmt: skip
+                teaser = _DETAILS.sub("", squash(block)).strip()[:TEASER_TITLE]
+                links[url] = article_link(url, _url_day(url) or "listed", {"title": teaser})
             elif "下一页" in text or (page.role in ("index", "auto") and _is_more(text, href)):
                 links[url] = Link(url, "listing")
         if not links:

@@ -308,3 +308,35 @@ def test_reading_real_topic_page_without_its_sidebar() -> None:
     assert "$25 account bonus offer valid with purchase of a $100 SpeakOut top up" in text
     for junk in ("Select Forum", "New/Recently Updated Topics", "Forum Posts:", "Member Since"):
         assert junk not in text
+
+
+def _teaser_column(more: str) -> str:
+    rows = "".join(
+        f"<li>Exhibition {i}: the painter shows forty landscapes of the lake in the spring "
+        f'light, and talks about ink and paper ... <a href="/show/artist{i}/">{more}</a></li>'
+        for i in range(6)
+    )
+    return (
+        f"<html><head><title>Collectors' digest</title></head><body><ul>{rows}</ul></body></html>"
+    )
+
+
+def test_reading_teaser_column_reached_as_article_is_a_listing() -> None:
+    """A page reached by an article link whose text is teasers that each end in "[详细]" is
+    a column of other articles: no post, and the teasers' links as article links."""
+    reading, _ = read_page(_teaser_column("[详细]").encode(), "http://art.example.cn/?id=5", RUNTIME,
+                           role="article")  # fmt: skip
+    assert (reading.kind, reading.parsed.posts) == ("listing", [])
+    links = reading.parsed.links
+    assert [link.url for link in links] == [
+        f"http://art.example.cn/show/artist{i}/" for i in range(6)
+    ]
+    assert {link.role for link in links} == {"article"}
+    assert links[0].meta["title"].startswith("Exhibition 0: the painter shows")
+
+
+def test_reading_teasers_need_their_more_links() -> None:
+    """The same rows whose links say something else are read as the page's text."""
+    reading, _ = read_page(_teaser_column("the artist").encode(), "http://art.example.cn/?id=5",
+                           RUNTIME, role="article")  # fmt: skip
+    assert reading.kind == "article" and len(reading.parsed.posts) == 1

@@ -16,6 +16,7 @@ reader won, what kind of page it took the page for and how sure it is.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -56,6 +57,15 @@ DECLARED_ARTICLE = 0.4
 STORY_BODY = 150
 #: Main text (characters) above which a page is content, not a list of links.
 LISTING_TEXT = 300
+#: Lines ending in a "read more" link that make a main text a column of teasers
+#: (:func:`teasers`), and the share of its lines they must be.
+TEASER_LINES = 3
+TEASER_SHARE = 0.6
+_MORE = re.compile(
+    r"(?:[\[【(（]\s*(?:详细|详情|全文|更多|阅读全文|查看全文|more)\s*[\]】)）]"
+    r"|(?:阅读全文|查看全文|查看详情|详细内容|Read more|Continue reading)\s*[>»›]*)\s*$",
+    re.IGNORECASE,
+)
 #: Confidence of a post that is the page's main text, no reader having recognised it.
 MAIN_TEXT_CONFIDENCE = 0.3
 
@@ -178,9 +188,22 @@ def _as_article(page: Page, adapters: Mapping[str, type[Adapter]], tried: list[s
         if covered >= ARTICLE_COVERAGE or not text or _dated_story(article):
             return Reading(_as_site(article, page), PORTAL, "article", min(1.0, covered), tried)
         tried.append(f"{PORTAL}: its body holds {covered:.0%} of the main text")
+    if text and teasers(text):
+        tried.append(f"{MAIN_TEXT}: its lines are teasers that each lead to an article")
+        links = _try(adapters.get(PORTAL), page, "listing", tried)
+        return Reading(links or Parsed(), PORTAL, "listing", 0.5, tried)
     if text:
         return _main_text_reading(page, text, "article", tried)
     raise ParseError("unreadable", "; ".join(tried) or "no text on the page")
+
+
+def teasers(text: str) -> bool:
+    """A text of teasers: most of its lines (``TEASER_SHARE``, ``TEASER_LINES`` or more) end
+    in a "read more" link (``[详细]``, ``阅读全文``, ``Read more`` …) — a column page, not a
+    story."""
+    lines = text.split("\n")
+    more = sum(1 for line in lines if _MORE.search(line))
+    return more >= TEASER_LINES and more >= TEASER_SHARE * len(lines)
 
 
 def _fall_back(
