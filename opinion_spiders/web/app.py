@@ -25,6 +25,7 @@ from opinion_spiders import export
 from opinion_spiders.errors import ConfigError
 from opinion_spiders.items import KINDS
 from opinion_spiders.review import ACTIONS, STATES, review_state, reviewed
+from opinion_spiders.search import hit_spans, match_spans
 from opinion_spiders.settings_util import analyst_zone
 from opinion_spiders.stores.base import PostFilter, Store
 from opinion_spiders.web import pages
@@ -301,14 +302,13 @@ class Workspace:
         rows = []
         for item in result.found:
             post = item.post
-            spans = {f: [(h["start"], h["end"]) for h in item.hits if h["field"] == f]
-                     for f in ("title", "content")}  # fmt: skip
+            title, content = hit_spans(item.hits, "title"), hit_spans(item.hits, "content")
             rows.append((
                 pages.when(post.get("published_at") or post.get("crawled_at"), self.tz),
                 escape(str(post.get("site") or "")), f"{float(post.get('score') or 0):.1f}",
                 f'<a href="/post?id={escape(str(post["_id"]))}">'
-                f"{pages.highlighted(str(post.get('title') or ''), spans['title'])}</a><br>"
-                + pages.snippet(str(post.get("content") or ""), spans["content"]),
+                f"{pages.highlighted(str(post.get('title') or ''), title)}</a><br>"
+                + pages.highlighted(str(post.get("content") or ""), content, 80),
             ))  # fmt: skip
         exports = " ".join(
             pages.link("/export", fmt, what="posts", format=fmt, q=words, **fields)
@@ -328,10 +328,7 @@ class Workspace:
         post = self.store.get_post(_first(query, "id"))
         if post is None:
             return Response(pages.layout("Not found", "<p>No such post.</p>"), "404 Not Found")
-        spans: dict[str, list[tuple[int, int]]] = {"title": [], "content": []}
-        for match in post.get("matches") or []:
-            for hit in match.get("hits") or []:
-                spans.setdefault(hit["field"], []).append((hit["start"], hit["end"]))
+        spans = {f: match_spans(post, f) for f in ("title", "content")}
         rules = ", ".join(escape(f"{m.get('rule')} ({m.get('name')})")
                           for m in post.get("matches") or [])  # fmt: skip
         body = (

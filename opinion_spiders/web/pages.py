@@ -9,6 +9,8 @@ from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
+from opinion_spiders.search import excerpt
+
 STYLE = """
 body{font:14px/1.5 system-ui,"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:0;color:#222}
 header{background:#1f3b57;color:#fff;padding:8px 16px}header a{color:#fff;margin-right:16px}
@@ -47,30 +49,12 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]], *, cls: str = "
     return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def highlighted(text: str, spans: Iterable[tuple[int, int]]) -> str:
-    """``text`` escaped, with every span (original positions) in ``<mark>``."""
-    out, at = [], 0
-    for start, end in sorted(set(spans)):
-        if start < at or end > len(text) or start >= end:
-            continue
-        out += [escape(text[at:start]), "<mark>", escape(text[start:end]), "</mark>"]
-        at = end
-    out.append(escape(text[at:]))
-    return "".join(out)
-
-
-def snippet(text: str, spans: Sequence[tuple[int, int]], width: int = 80) -> str:
-    """Around the first span, highlighted; the text's start when nothing was found."""
-    if not spans:
-        return escape(text[: width * 2]) + ("…" if len(text) > width * 2 else "")
-    first = min(spans)
-    start, end = max(0, first[0] - width), min(len(text), first[1] + width)
-    inside = [(s - start, e - start) for s, e in spans if s >= start and e <= end]
-    return (
-        ("…" if start else "")
-        + highlighted(text[start:end], inside)
-        + ("…" if end < len(text) else "")
-    )
+def highlighted(text: str, spans: Sequence[tuple[int, int]], width: int | None = None) -> str:
+    """``text`` escaped, with every span (original positions) in ``<mark>``; with ``width``,
+    only that many characters either side of the first span (see :func:`search.excerpt`)."""
+    cut = excerpt(text, spans, width)
+    inner = "".join(f"<mark>{escape(t)}</mark>" if m else escape(t) for t, m in cut.runs)
+    return ("…" if cut.cut_before else "") + inner + ("…" if cut.cut_after else "")
 
 
 def day_chart(
