@@ -38,6 +38,9 @@ def workspace(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     hit = {"term": "拆迁", "field": "title", "start": 2, "end": 4, "context": "關於拆遷補償的帖子"}
     posts[0]["matches"] = [{"rule": "demolition", "name": "拆迁", "severity": 3, "weight": 4.0,
                             "hits": [hit]}]  # fmt: skip
+    town = {"id": "chengnan", "name": "城南街道", "count": 1, "hits": []}
+    posts[0]["entities"] = posts[1]["entities"] = [town]
+    posts[2]["entities"] = [{"id": "cgj", "name": "城管局", "count": 1, "hits": []}]
     store.upsert_posts(posts)
     now = datetime.now(UTC)
     for post in posts[:1] + posts[2:3]:
@@ -93,6 +96,9 @@ def test_web_overview_search_review_and_export_in_chromium(
     assert page.locator(".kind-total[data-kind=portal] b").inner_text() == "2"
     rule_bars = page.locator("svg#rules-per-day rect.bar")
     assert rule_bars.count() == 1 and "demolition: 1" in rule_bars.first.inner_html()
+    entity_bars = page.locator("svg#entities-per-day rect.bar")
+    assert entity_bars.count() == 2  # one day, two watched entities
+    assert "城南街道: 2" in page.locator("svg#entities-per-day").inner_html()
     event = page.locator("table.events tbody tr")
     assert event.count() == 1 and "term: 拆迁" in event.inner_text() and "9" in event.inner_text()
     assert page.locator("table.stories tbody tr").count() == 2

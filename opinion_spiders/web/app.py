@@ -12,7 +12,7 @@ import hmac
 import logging
 import secrets
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from html import escape
 from http.cookies import SimpleCookie
@@ -140,6 +140,12 @@ class Workspace:
         top_rules = [str(r["rule"]) for r in rules[:6]]
         rule_days = [r for r in self.store.rule_days(since) if r["rule"] in top_rules]
         entities = self.store.entity_hits(since)[:15]
+        top_entities = _entity_labels(entities[:6])
+        entity_days = [
+            {**r, "entity": top_entities[r["entity"]]}
+            for r in self.store.entity_days(since)
+            if r["entity"] in top_entities
+        ]
         alerts = self.store.find_alerts(since, limit=5000)
         states = {s: sum(1 for a in alerts if review_state(a) == s) for s in STATES}
         watch = analysis_part(self.store, since, self.settings, datetime.now(UTC))
@@ -158,6 +164,9 @@ class Workspace:
             "<h2>每日帖子 Posts per day</h2>", pages.day_chart(by_day, kinds),
             "<h2>规则趋势 Rules per day</h2>",
             pages.day_chart(rule_days, top_rules, key="rule", chart_id="rules-per-day"),
+            "<h2>关注对象趋势 Watched entities per day</h2>",
+            pages.day_chart(entity_days, list(top_entities.values()), key="entity",
+                            chart_id="entities-per-day"),
             "<h2>事件 Events (bursts)</h2>",
             pages.table(("level", "what", "posts", "expected", "from", "to", "first post"), [
                 (escape(str(e.get("level") or "")),
@@ -379,6 +388,15 @@ class Workspace:
         disposition = f'attachment; filename="opinion-{what}-{stamp}.{fmt}"'
         return Response(data, content_type=kinds[fmt],
                         headers=[("Content-Disposition", disposition)])  # fmt: skip
+
+
+def _entity_labels(rows: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """Entity id -> the name a chart shows (with the id when two entities share a name)."""
+    names = [str(r.get("name") or r["entity"]) for r in rows]
+    return {
+        str(r["entity"]): name if names.count(name) == 1 else f"{name} ({r['entity']})"
+        for r, name in zip(rows, names, strict=True)
+    }
 
 
 def _sites(alert: Mapping[str, Any]) -> str:

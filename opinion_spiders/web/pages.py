@@ -63,41 +63,45 @@ def day_chart(
     *,
     key: str = "kind",
     chart_id: str = "posts-per-day",
+    x: str = "day",
 ) -> str:
-    """Posts per day, stacked by ``key`` (kind, rule …), as an inline SVG bar chart with a
-    legend."""
+    """Posts per day (or per any sortable ``x``: ``2026-12-02 14:00`` for hours), stacked by
+    ``key`` (kind, rule, site …), as an inline SVG bar chart with a legend. A row with a count
+    of 0 keeps its slot on the axis empty."""
     colours = {k: KIND_COLOURS.get(k, PALETTE[i % len(PALETTE)]) for i, k in enumerate(kinds)}
-    days = sorted({str(r["day"]) for r in rows if r.get("day")})
-    if not days:
+    slots = sorted({str(r[x]) for r in rows if r.get(x)})
+    if not slots:
         return '<p class="muted">No posts in this period.</p>'
-    counts = {(str(r.get("day")), str(r.get(key))): int(r["count"]) for r in rows}
-    totals = [sum(counts.get((d, k), 0) for k in kinds) for d in days]
+    counts = {(str(r.get(x)), str(r.get(key))): int(r["count"]) for r in rows}
+    totals = [sum(counts.get((d, k), 0) for k in kinds) for d in slots]
     top = max(totals) or 1
-    width, height, pad = max(320, 28 * len(days) + 60), 220, 30
-    bar = (width - pad * 2) / len(days)
+    pitch = 28.0 if len(slots) <= 36 else max(6.0, 1000 / len(slots))
+    every = max(1, round(28 / pitch))  # a label every ``every`` bars, so labels never overlap
+    width, height, pad = max(320, int(pitch * len(slots)) + 60), 220, 30
     parts = [
-        f'<svg id="{chart_id}" role="img" aria-label="posts per day" width="{width}" '
+        f'<svg id="{chart_id}" role="img" aria-label="posts per {x}" width="{width}" '
         f'height="{height + 40}" viewBox="0 0 {width} {height + 40}">',
         f'<line x1="{pad}" y1="{height}" x2="{width - pad}" y2="{height}" stroke="#999"/>',
         f'<text x="{pad}" y="14" font-size="11" fill="#555">{top}</text>',
     ]
-    for i, day in enumerate(days):
-        x, base = pad + i * bar + 2, float(height)
+    for i, slot in enumerate(slots):
+        left, base = pad + i * pitch + 1, float(height)
         for kind in kinds:
-            n = counts.get((day, kind), 0)
+            n = counts.get((slot, kind), 0)
             if not n:
                 continue
             h = (height - 20) * n / top
             base -= h
             parts.append(
-                f'<rect class="bar kind-{kind}" x="{x:.1f}" y="{base:.1f}" width="{bar - 4:.1f}" '
-                f'height="{h:.1f}" fill="{colours[kind]}">'
-                f"<title>{escape(day)} {escape(kind)}: {n}</title></rect>"
+                f'<rect class="bar kind-{escape(kind)}" x="{left:.1f}" y="{base:.1f}" '
+                f'width="{pitch - 2:.1f}" height="{h:.1f}" fill="{colours[kind]}">'
+                f"<title>{escape(slot)} {escape(kind)}: {n}</title></rect>"
             )
-        if len(days) <= 31:
+        if i % every == 0:
+            label = slot.split(" ")[-1] if " " in slot else slot[5:]  # 14:00, or 12-02
             parts.append(
-                f'<text x="{x:.1f}" y="{height + 14}" font-size="10" fill="#555">'
-                f"{escape(day[5:])}</text>"
+                f'<text x="{left:.1f}" y="{height + 14}" font-size="10" fill="#555">'
+                f"{escape(label)}</text>"
             )
     legend_x = pad
     for kind in kinds:
