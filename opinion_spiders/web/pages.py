@@ -3,6 +3,7 @@ loaded from a CDN, nothing to install — the page works offline and prints as i
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, tzinfo
 from html import escape
@@ -19,7 +20,7 @@ td,th{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-alig
 th{background:#f4f6f8}mark{background:#ffe27a}.muted{color:#777}.tier-urgent{color:#b00020}
 .tier-warning{color:#b36b00}form.inline{display:inline}input,select,button{font:inherit}
 .cards span{display:inline-block;border:1px solid #ddd;border-radius:4px;padding:6px 12px;
-margin:0 8px 8px 0}.error{color:#b00020}
+margin:0 8px 8px 0}.error{color:#b00020}ul.contributions{margin:0;padding-left:16px}
 """
 KIND_COLOURS = {"forum": "#3a7bd5", "portal": "#e07b39", "postbar": "#4caf50"}
 PALETTE = ("#3a7bd5", "#e07b39", "#4caf50", "#9c27b0", "#d32f2f", "#00897b", "#795548")
@@ -75,8 +76,10 @@ def day_chart(
     counts = {(str(r.get(x)), str(r.get(key))): int(r["count"]) for r in rows}
     totals = [sum(counts.get((d, k), 0) for k in kinds) for d in slots]
     top = max(totals) or 1
-    pitch = 28.0 if len(slots) <= 36 else max(6.0, 1000 / len(slots))
-    every = max(1, round(28 / pitch))  # a label every ``every`` bars, so labels never overlap
+    labels = [s.split(" ")[-1] if " " in s else s[5:] for s in slots]  # 14:00, or 12-02
+    pitch = 34.0 if len(slots) <= 30 else max(6.0, 1000 / len(slots))
+    # A label every ``every`` bars, so that labels (9 px type: ~6 px a digit) never overlap.
+    every = math.ceil((6 * max(len(x) for x in labels) + 4) / pitch)
     width, height, pad = max(320, int(pitch * len(slots)) + 60), 220, 30
     parts = [
         f'<svg id="{chart_id}" role="img" aria-label="posts per {x}" width="{width}" '
@@ -98,10 +101,9 @@ def day_chart(
                 f"<title>{escape(slot)} {escape(kind)}: {n}</title></rect>"
             )
         if i % every == 0:
-            label = slot.split(" ")[-1] if " " in slot else slot[5:]  # 14:00, or 12-02
             parts.append(
-                f'<text x="{left:.1f}" y="{height + 14}" font-size="10" fill="#555">'
-                f"{escape(label)}</text>"
+                f'<text x="{left:.1f}" y="{height + 14}" font-size="9" fill="#555">'
+                f"{escape(labels[i])}</text>"
             )
     legend_x = pad
     for kind in kinds:
@@ -115,7 +117,11 @@ def day_chart(
     return "".join(parts)
 
 
-def link(path: str, label: str, **query: Any) -> str:
+def href(path: str, **query: Any) -> str:
+    """``path`` with the given query (empty values left out), not yet escaped for HTML."""
     params = {k: v for k, v in query.items() if v not in (None, "", [])}
-    href = path + ("?" + urlencode(params, doseq=True) if params else "")
-    return f'<a href="{escape(href)}">{escape(label)}</a>'
+    return path + ("?" + urlencode(params, doseq=True) if params else "")
+
+
+def link(path: str, label: str, **query: Any) -> str:
+    return f'<a href="{escape(href(path, **query))}">{escape(label)}</a>'
