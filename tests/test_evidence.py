@@ -32,8 +32,8 @@ def _hit(field: str, start: int, end: int) -> dict[str, Any]:
 
 
 def story_posts() -> list[dict[str, Any]]:
-    """A thread of three posts on forum-a, a copy of its first post on news-b, and posts that
-    belong to neither (one earlier than all)."""
+    """A thread of three posts on forum-a, copies of its first post on news-b and as a reply in
+    another thread of forum-a, and posts of neither (one earlier than all)."""
     demolition = {"rule": "demolition", "name": "拆迁", "severity": 3, "weight": 8.0}
     why = [{"source": "rule:demolition", "value": 8.0, "reason": "命中规则「拆迁」: 拆遷"},
            {"source": "replies", "value": 4.0, "reason": "3 条回复"}]  # fmt: skip
@@ -53,7 +53,9 @@ def story_posts() -> list[dict[str, Any]]:
         post("news-b", "5", "1", kind="portal", title="天气预报", content="明天晴",
              published_at=T0 - 5 * HOUR, cluster_id="news-b:5:1"),
         post("forum-a", "8", "1", title="别的帖子", content="无关", published_at=T0 + HOUR,
-             cluster_id="forum-a:8:1"),
+             cluster_id="forum-a:8:1", score=11.0),
+        post("forum-a", "8", "2", title="别的帖子", content="村里的拆迁补偿款被截留了", floor=2,
+             published_at=T0 + 4 * HOUR, cluster_id="forum-a:7:1", cluster_size=3),
     ]  # fmt: skip
 
 
@@ -65,7 +67,10 @@ def seed(store: Store) -> dict[str, Any]:
     first = next(p for p in posts if p["_id"] == "forum-a:7:1")
     alert = alert_for(first, 10.0, T0 + HOUR)
     assert alert is not None and alert["_id"] == "thread:forum-a:7"
+    alert["threads"].append("forum-a:8")  # the copy in thread 8 joined the story
     store.insert_alert(alert)
+    other = alert_for(next(p for p in posts if p["_id"] == "forum-a:8:1"), 10.0, T0 + HOUR)
+    assert other is not None and store.insert_alert(other)
     event = {
         "_id": EVENT_ID, "dimension": "rule", "value": "demolition", "name": "拆迁",
         "start": T0, "end": T0 + 3 * HOUR, "bucket_hours": 1.0, "count": 2, "expected": 0.1,
@@ -135,15 +140,19 @@ def test_evidence_story_reads_its_thread_and_the_copies_on_other_sites(any_store
     alert = seed(any_store)
     got = story_evidence(any_store, alert, SHANGHAI)
     assert [p["_id"] for p in got.posts] == [
-        "forum-a:7:1", "forum-a:7:2", "news-b:11:1", "forum-a:7:3",
+        "forum-a:7:1", "forum-a:7:2", "news-b:11:1", "forum-a:8:2", "forum-a:7:3",
     ]  # fmt: skip
     assert got.first is not None and got.first["_id"] == "forum-a:7:1" and not got.cut_short
     assert got.spread == [
-        {"site": "forum-a", "posts": 3, "first": T0},
+        {"site": "forum-a", "posts": 4, "first": T0},
         {"site": "news-b", "posts": 1, "first": T0 + 2 * HOUR},
     ]
-    assert got.unit == "hour" and sum(r["count"] for r in got.timeline) == 4
+    assert got.unit == "hour" and sum(r["count"] for r in got.timeline) == 5
     assert len({r["slot"] for r in got.timeline}) == 6  # 16:00 … 21:00 in Shanghai
+    # Thread 8's story has the copy among its replies, not the story that text came from.
+    other = story_evidence(any_store, any_store.get_alert("thread:forum-a:8") or {}, SHANGHAI)
+    assert [p["_id"] for p in other.posts] == ["forum-a:8:1", "forum-a:8:2"]
+    assert other.first is not None and other.first["_id"] == "forum-a:8:1"
 
 
 def test_evidence_event_reads_the_posts_it_lists(any_store: Store) -> None:
@@ -174,7 +183,7 @@ def test_web_story_and_event_pages_on_each_store(any_store: Store) -> None:
     status, html = _get(any_store, "/story", "id=thread:forum-a:7")
     assert status.startswith("200")
     assert 'data-post="forum-a:7:1"' in html and "<mark>拆遷</mark>" in html
-    assert html.count('class="bar kind-') == 4  # 16:00, 17:00, 18:00 (news-b) and 21:00
+    assert html.count('class="bar kind-') == 5  # 16:00, 17:00, 18:00 (news-b), 20:00, 21:00
     assert "+8 rule:demolition: 命中规则「拆迁」: 拆遷" in html and "3 条回复" in html
     status, html = _get(any_store, "/event", f"id={EVENT_ID}")
     assert status.startswith("200") and 'data-post="forum-a:7:1"' in html

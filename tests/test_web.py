@@ -183,14 +183,14 @@ def test_web_story_and_event_pages_in_chromium(story_workspace: str, browser: Br
     page.wait_for_url("**/story?id=thread*")
     assert page.locator("h1").inner_text().startswith("话题 Story")
     marks = page.locator("svg#timeline rect.bar")
-    assert marks.count() == 4 and page.locator("svg#timeline").bounding_box()["width"] > 100  # type: ignore[index]
-    assert min(float(marks.nth(i).get_attribute("height") or 0) for i in range(4)) > 0
+    assert marks.count() == 5 and page.locator("svg#timeline").bounding_box()["width"] > 100  # type: ignore[index]
+    assert min(float(marks.nth(i).get_attribute("height") or 0) for i in range(5)) > 0
     first = page.locator(".first-publisher")
     assert first.get_attribute("data-post") == "forum-a:7:1"  # the earliest, not the first alerted
     assert "forum-a" in first.inner_text() and "网友甲" in first.inner_text()
-    assert page.locator("table.spread tbody tr").all_inner_texts()[0].startswith("forum-a\t3")
+    assert page.locator("table.spread tbody tr").all_inner_texts()[0].startswith("forum-a\t4")
     rows = page.locator("table.posts tbody tr")
-    assert rows.count() == 4 and rows.first.locator("mark").first.inner_text() == "拆遷"
+    assert rows.count() == 5 and rows.first.locator("mark").first.inner_text() == "拆遷"
     assert "+8 rule:demolition" in rows.first.locator("ul.contributions").inner_text()
     _shot(page, "story")
 

@@ -2,9 +2,10 @@
 first, how it spread across sites and its timeline. Read from a store in one or two queries
 (:meth:`~opinion_spiders.stores.base.Store.member_posts`), summarised by pure functions.
 
-A story's posts are those its alert lists, those of its threads, and every copy of them (posts
-sharing a near-duplicate cluster with one of them) — so a story's spread shows the sites its
-text reached. An event's posts are those its document lists (the first 200 of the burst).
+A story's posts are those its alert lists, those of its thread, and every copy of its texts
+(posts sharing a near-duplicate cluster whose first post is the story's) — so a story's spread
+shows the sites its text reached. An event's posts are those its document lists (the first
+200 of the burst).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
+from opinion_spiders.events.stories import cluster_story_key
 from opinion_spiders.stores.base import Store
 
 #: Posts read for one story or event at most (earliest first; the page says when cut).
@@ -110,17 +112,15 @@ def summarise(posts: list[dict[str, Any]], tz: tzinfo, cut_short: bool = False) 
 
 
 def story_evidence(store: Store, alert: Mapping[str, Any], tz: tzinfo) -> Evidence:
-    """A story alert's posts: those it lists, its threads' and their copies on any site."""
+    """A story alert's posts: those it lists, its thread's, and the copies of the texts that
+    are this story's on any site. A copy posted into another thread brings only itself, not
+    that thread (the alert's ``threads`` name such threads too), and a thread's post that
+    copies another story's text does not bring that story's posts."""
     key = str(alert["_id"])
     listed = [alert.get("post_id"), *(alert.get("post_ids") or [])]
     ids = list(dict.fromkeys(str(i) for i in listed if i))
-    named = [str(t) for t in alert.get("threads") or []]
-    if key.startswith("thread:"):
-        named.append(key.removeprefix("thread:"))
-    threads = list(dict.fromkeys(_pair(t) for t in named if ":" in t))
-    clusters = {str(alert["cluster_id"])} if alert.get("cluster_id") else set()
-    if key.startswith("cluster:"):
-        clusters.add(key.removeprefix("cluster:"))
+    threads = [_pair(key.removeprefix("thread:"))] if key.startswith("thread:") else []
+    clusters = {key.removeprefix("cluster:")} if key.startswith("cluster:") else set()
 
     def read() -> list[dict[str, Any]]:
         return store.member_posts(ids=ids, threads=threads, clusters=sorted(clusters),
@@ -128,14 +128,15 @@ def story_evidence(store: Store, alert: Mapping[str, Any], tz: tzinfo) -> Eviden
 
     posts = read()
     copies = {str(p["cluster_id"]) for p in posts if p.get("cluster_id")} - clusters
-    if copies:  # a second read follows the posts' clusters to their copies on other sites
-        clusters |= set(sorted(copies)[:MAX_CLUSTERS])
+    ours = sorted(c for c in copies if cluster_story_key(c) == key)[:MAX_CLUSTERS]
+    if ours:  # a second read follows the story's clusters to their copies on other sites
+        clusters.update(ours)
         posts = read()
     return summarise(posts[:MAX_POSTS], tz, len(posts) > MAX_POSTS)
 
 
 def _pair(thread: str) -> tuple[str, str]:
-    site, thread_id = thread.split(":", 1)
+    site, _, thread_id = thread.partition(":")
     return site, thread_id
 
 
