@@ -143,6 +143,26 @@ def match_spans(post: Mapping[str, Any], field: str) -> list[tuple[int, int]]:
     return [s for m in post.get("matches") or [] for s in hit_spans(m.get("hits") or [], field)]
 
 
+def word_hits(
+    posts: Sequence[Mapping[str, Any]], words: Sequence[str]
+) -> list[list[dict[str, Any]]]:
+    """Where any of ``words`` is in each post's title and content, found as a rule finds its
+    terms (folded, whole words): per post, its hits (``field``, ``start``, ``end`` …)."""
+    from opinion_spiders.text.rules import Matcher
+    from opinion_spiders.text.segment import shared_segmenter
+
+    wanted = tuple(Term(w) for w in dict.fromkeys(" ".join(w.split()) for w in words) if w)
+    if not wanted:
+        return [[] for _ in posts]
+    matcher = Matcher([Rule(id="words", name="words", any_of=wanted)], shared_segmenter())
+    found = []
+    for post in posts:
+        texts = {"title": str(post.get("title") or ""), "content": str(post.get("content") or "")}
+        fired = matcher.match(texts)
+        found.append(list(fired[0]["hits"]) if fired else [])
+    return found
+
+
 @dataclass(frozen=True)
 class Excerpt:
     """A text, or a window of it, as runs of ``(text, marked)``; ``cut_before``/``cut_after``

@@ -191,6 +191,17 @@ def test_web_story_and_event_pages_on_each_store(any_store: Store) -> None:
     assert "补偿款" in html and html.index(">notice<") < html.index(
         ">warning<", html.index("levels")
     )
+    # A word's event marks the word (folded: 補償款 too), an entity's event its mentions.
+    any_store.upsert_posts([{**any_store.get_post("news-b:11:1"), "entities": [  # type: ignore[dict-item]
+        {"id": "cun", "name": "村", "hits": [{"field": "content", "start": 0, "end": 2}]}]}])  # fmt: skip
+    base = {"start": T0, "end": T0 + 3 * HOUR, "count": 2, "level": "notice",
+            "post_ids": ["forum-a:7:1", "news-b:11:1"]}  # fmt: skip
+    any_store.upsert_events([{**base, "_id": "term:补偿款:x", "dimension": "term", "value": "补偿款"},
+                             {**base, "_id": "entity:cun:x", "dimension": "entity", "value": "cun"}])  # fmt: skip
+    html = _get(any_store, "/event", "id=term:补偿款:x")[1]
+    assert "<mark>補償款</mark>" in html and "<mark>补偿款</mark>" in html
+    html = _get(any_store, "/event", "id=entity:cun:x")[1]
+    assert "<mark>村里</mark>" in html and "<mark>村裡</mark>" not in html
     # An event's alert opens its event; unknown ids say what to do.
     assert _get(any_store, "/story", f"id=event:{EVENT_ID}")[0].startswith("303")
     status, html = _get(any_store, "/story", "id=thread:nowhere:1")

@@ -5,7 +5,7 @@ their rules' hits marked and each score contribution with its reason (the data i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import tzinfo
 from html import escape
 from typing import Any
@@ -13,7 +13,7 @@ from typing import Any
 from opinion_spiders.events.documents import LABELS
 from opinion_spiders.events.evidence import Evidence
 from opinion_spiders.review import review_state
-from opinion_spiders.search import match_spans
+from opinion_spiders.search import hit_spans, match_spans, word_hits
 from opinion_spiders.web import pages
 
 #: Posts a story or event page lists at most (the timeline and spread count them all).
@@ -76,8 +76,25 @@ def event_body(event: Mapping[str, Any], evidence: Evidence, tz: tzinfo) -> str:
             (escape(str(t.get("term"))), str(t.get("count")), f"{float(t.get('expected') or 0):g}",
              f"{float(t.get('surprise') or 0):.1f}") for t in event.get("terms") or []],
             cls="terms")
-        + _evidence(evidence, tz)
+        + _evidence(evidence, tz, _event_marks(event, evidence.posts))
     )  # fmt: skip
+
+
+Spans = dict[str, list[tuple[int, int]]]
+
+
+def _event_marks(event: Mapping[str, Any], posts: Sequence[Mapping[str, Any]]) -> list[Spans]:
+    """Per post, what to mark besides its rules' hits: the event's word (a ``term`` event,
+    found as rules find terms) or the event's entity's mentions (an ``entity`` event)."""
+    dimension, value = event.get("dimension"), str(event.get("value") or "")
+    if dimension == "term":
+        hits = word_hits(posts, [value])
+    elif dimension == "entity":
+        hits = [[h for e in p.get("entities") or [] if e.get("id") == value
+                 for h in e.get("hits") or []] for p in posts]  # fmt: skip
+    else:
+        return [{} for _ in posts]
+    return [{f: hit_spans(found, f) for f in ("title", "content")} for found in hits]
 
 
 def _facts(rows: list[tuple[str, str]]) -> str:
@@ -85,8 +102,9 @@ def _facts(rows: list[tuple[str, str]]) -> str:
     return f'<table class="facts"><tbody>{body}</tbody></table>'
 
 
-def _evidence(evidence: Evidence, tz: tzinfo) -> str:
-    """First publisher, timeline, spread and posts: the part a story and an event share."""
+def _evidence(evidence: Evidence, tz: tzinfo, marks: Sequence[Spans] = ()) -> str:
+    """First publisher, timeline, spread and posts: the part a story and an event share
+    (``marks``: per post, spans to mark besides its rules' hits)."""
     sites = [str(s["site"]) for s in evidence.spread]
     cut = (
         '<p class="muted">Not every post is shown: the latest were left out.</p>'
@@ -103,7 +121,8 @@ def _evidence(evidence: Evidence, tz: tzinfo) -> str:
             for s in evidence.spread], cls="spread")
         + f"<h2>帖子 Posts ({len(evidence.posts)})</h2>" + cut
         + pages.table(("time", "site", "author", "post", "score", "why it scored"),
-                      [_post_row(p, tz) for p in evidence.posts[:SHOWN_POSTS]], cls="posts")
+                      [_post_row(p, tz, marks[i] if i < len(marks) else {})
+                       for i, p in enumerate(evidence.posts[:SHOWN_POSTS])], cls="posts")
     )  # fmt: skip
 
 
@@ -121,9 +140,11 @@ def _first(post: Mapping[str, Any] | None, tz: tzinfo) -> str:
     )
 
 
-def _post_row(post: Mapping[str, Any], tz: tzinfo) -> tuple[str, ...]:
-    title = pages.highlighted(str(post.get("title") or ""), match_spans(post, "title"))
-    content = pages.highlighted(str(post.get("content") or ""), match_spans(post, "content"), 80)
+def _post_row(post: Mapping[str, Any], tz: tzinfo, extra: Spans) -> tuple[str, ...]:
+    title, content = (
+        pages.highlighted(str(post.get(f) or ""), match_spans(post, f) + extra.get(f, []), width)
+        for f, width in (("title", None), ("content", 80))
+    )
     link = pages.link("/post", "›", id=post["_id"])
     reasons = "".join(
         f"<li>{float(c.get('value') or 0):+g} {escape(str(c.get('source') or ''))}: "
