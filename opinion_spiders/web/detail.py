@@ -18,6 +18,8 @@ from opinion_spiders.web import pages
 
 #: Posts a story or event page lists at most (the timeline and spread count them all).
 SHOWN_POSTS = 200
+#: Field -> ``(start, end)`` spans to mark in it.
+Spans = dict[str, list[tuple[int, int]]]
 
 
 def story_body(alert: Mapping[str, Any], evidence: Evidence, tz: tzinfo) -> str:
@@ -78,9 +80,6 @@ def event_body(event: Mapping[str, Any], evidence: Evidence, tz: tzinfo) -> str:
             cls="terms")
         + _evidence(evidence, tz, _event_marks(event, evidence.posts))
     )  # fmt: skip
-
-
-Spans = dict[str, list[tuple[int, int]]]
 
 
 def _event_marks(event: Mapping[str, Any], posts: Sequence[Mapping[str, Any]]) -> list[Spans]:
