@@ -82,7 +82,7 @@ def _positive(value: int, option: str) -> int:
 
 
 def cmd_search(args: argparse.Namespace, runtime: Runtime) -> int:
-    from opinion_spiders.search import marked, parse_query, search
+    from opinion_spiders.search import hit_spans, marked, parse_query, search
 
     tz = analyst_zone(runtime)
     query = parse_query(" ".join(args.query), substring=args.substring)
@@ -103,14 +103,10 @@ def cmd_search(args: argparse.Namespace, runtime: Runtime) -> int:
         row = export.post_row(post, tz)
         print(f"\n{row['time']}  {row['site']}  score {row['score'] or 0:g}  {row['id']}")
         if post.get("title"):
-            print(f"  {marked(post['title'], _spans(item.hits, 'title'), 80)}")
-        print(f"  {marked(str(post.get('content') or ''), _spans(item.hits, 'content'))}")
+            print(f"  {marked(post['title'], hit_spans(item.hits, 'title'), 80)}")
+        print(f"  {marked(str(post.get('content') or ''), hit_spans(item.hits, 'content'))}")
         print(f"  {post.get('url') or ''}")
     return 0
-
-
-def _spans(hits: list[dict[str, Any]], field: str) -> list[tuple[int, int]]:
-    return [(h["start"], h["end"]) for h in hits if h["field"] == field]
 
 
 def _summary(result: SearchResult, tz: tzinfo) -> str:

@@ -16,7 +16,7 @@ result says when that bound cut the search short.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -133,19 +133,72 @@ def search(
     return SearchResult(found, scanned, cut_short=len(posts) >= scan and len(found) < limit)
 
 
-def marked(text: str, spans: Sequence[tuple[int, int]], width: int = 60) -> str:
-    """A snippet of ``text`` around its first span with every span in it marked 【…】."""
-    if not spans:
-        return " ".join(text[: width * 2].split())
+def hit_spans(hits: Sequence[Mapping[str, Any]], field: str) -> list[tuple[int, int]]:
+    """Where the ``hits`` (a rule's or a search's) are in ``field``: ``(start, end)`` pairs."""
+    return [(h["start"], h["end"]) for h in hits if h.get("field") == field]
+
+
+def match_spans(post: Mapping[str, Any], field: str) -> list[tuple[int, int]]:
+    """Where the post's fired rules found their terms in ``field``."""
+    return [s for m in post.get("matches") or [] for s in hit_spans(m.get("hits") or [], field)]
+
+
+def word_hits(
+    posts: Sequence[Mapping[str, Any]], words: Sequence[str]
+) -> list[list[dict[str, Any]]]:
+    """Where any of ``words`` is in each post's title and content, found as a rule finds its
+    terms (folded, whole words): per post, its hits (``field``, ``start``, ``end`` …)."""
+    from opinion_spiders.text.rules import Matcher
+    from opinion_spiders.text.segment import shared_segmenter
+
+    wanted = tuple(Term(w) for w in dict.fromkeys(" ".join(w.split()) for w in words) if w)
+    if not wanted:
+        return [[] for _ in posts]
+    matcher = Matcher([Rule(id="words", name="words", any_of=wanted)], shared_segmenter())
+    found = []
+    for post in posts:
+        texts = {"title": str(post.get("title") or ""), "content": str(post.get("content") or "")}
+        fired = matcher.match(texts)
+        found.append(list(fired[0]["hits"]) if fired else [])
+    return found
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    """A text, or a window of it, as runs of ``(text, marked)``; ``cut_before``/``cut_after``
+    say whether text was left out there. Each surface marks the runs its own way."""
+
+    runs: list[tuple[str, bool]]
+    cut_before: bool = False
+    cut_after: bool = False
+
+
+def excerpt(text: str, spans: Sequence[tuple[int, int]], width: int | None = None) -> Excerpt:
+    """``text`` with its ``spans`` (original positions) marked: whole when ``width`` is None,
+    else ``width`` characters either side of the first span (the start when there is none).
+    Spans that overlap an earlier one or fall outside the window are left unmarked."""
     ordered = sorted(set(spans))
-    start = max(0, ordered[0][0] - width)
-    end = min(len(text), ordered[0][1] + width)
-    out, at = [], start
+    start, end = 0, len(text)
+    if width is not None:
+        if ordered:
+            start = max(0, ordered[0][0] - width)
+            end = min(len(text), ordered[0][1] + width)
+        else:
+            end = min(len(text), width * 2)
+    runs: list[tuple[str, bool]] = []
+    at = start
     for s, e in ordered:
-        if s < at or e > end:
+        if s < at or e > end or s >= e:
             continue
-        out += [text[at:s], "【", text[s:e], "】"]
+        runs += [(text[at:s], False), (text[s:e], True)]
         at = e
-    out.append(text[at:end])
-    snippet = " ".join("".join(out).split())
-    return ("…" if start else "") + snippet + ("…" if end < len(text) else "")
+    runs.append((text[at:end], False))
+    return Excerpt([r for r in runs if r[0]], start > 0, end < len(text))
+
+
+def marked(text: str, spans: Sequence[tuple[int, int]], width: int = 60) -> str:
+    """A snippet of ``text`` around its first span with every span in it marked 【…】, on one
+    line (for a terminal)."""
+    cut = excerpt(text, spans, width)
+    snippet = " ".join("".join(f"【{t}】" if m else t for t, m in cut.runs).split())
+    return ("…" if cut.cut_before else "") + snippet + ("…" if cut.cut_after else "")

@@ -116,6 +116,8 @@ def test_events_growth_escalates_the_same_alert(any_store: Store, webhook: Webho
     alert = any_store.get_alert("event:" + event["_id"])
     assert alert is not None and any_store.count("alerts") == 1
     assert [h["step"] for h in alert["history"]] == ["raised", "escalated"]
+    levels = [(step["level"], step["count"], step["at"]) for step in event["levels"]]
+    assert levels == [("notice", 4, now), (event["level"], 13, now)]
 
 
 def test_events_steady_volume_raises_none(any_store: Store, webhook: WebhookReceiver) -> None:

@@ -173,3 +173,22 @@ def test_report_shows_every_time_in_the_analysts_zone(embedded_store: Store) -> 
     assert text.splitlines()[0].endswith("(since 2026-11-25 00:00) — times in America/New_York")
     with pytest.raises(ConfigError, match="not a time zone"):
         build_report(embedded_store, settings={"OPINION_TIMEZONE": "Mars/Olympus"})
+
+
+def test_search_excerpt_is_one_windowing_for_the_terminal_and_the_web() -> None:
+    """``marked`` (【…】) and the web's ``highlighted`` (<mark>) cut and mark alike."""
+    from opinion_spiders.search import excerpt
+    from opinion_spiders.web.pages import highlighted
+
+    text = "甲乙丙拆遷丁戊己庚<b>辛壬癸"
+    spans = [(3, 5), (9, 12), (4, 6)]  # the third overlaps the first: left unmarked
+    assert excerpt(text, spans).runs == [
+        ("甲乙丙", False), ("拆遷", True), ("丁戊己庚", False), ("<b>", True), ("辛壬癸", False),
+    ]  # fmt: skip
+    assert marked(text, spans, width=2) == "…乙丙【拆遷】丁戊…"
+    assert highlighted(text, spans, 2) == "…乙丙<mark>拆遷</mark>丁戊…"
+    assert highlighted(text, spans) == (
+        "甲乙丙<mark>拆遷</mark>丁戊己庚<mark>&lt;b&gt;</mark>辛壬癸"
+    )
+    assert marked(text, [], width=3) == "甲乙丙拆遷丁…"  # no hit: the start
+    assert excerpt(text, [(20, 25)]).runs == [(text, False)]  # beyond the text: unmarked

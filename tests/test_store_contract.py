@@ -278,6 +278,56 @@ def test_store_entity_hits_counts_posts_per_entity(any_store: Store) -> None:
     ]
 
 
+def test_store_entity_days_counts_posts_per_entity_and_day(any_store: Store) -> None:
+    town = {"id": "chengnan", "name": "城南街道", "count": 2, "hits": []}
+    mayor = {"id": "lj-mayor", "name": "周建国", "count": 1, "hits": []}
+    earlier = T0 - timedelta(days=3)
+    any_store.upsert_posts(
+        [
+            post("forum-a", "1", "1", entities=[town, mayor, dict(town, count=1)]),
+            post("forum-a", "1", "2", entities=[town], published_at=T0 + timedelta(hours=2)),
+            post("forum-a", "2", "1", published_at=earlier, entities=[town]),
+            post("portal-b", "9", "1", kind="portal"),
+        ]
+    )
+    day, old = T0.strftime("%Y-%m-%d"), earlier.strftime("%Y-%m-%d")
+    assert any_store.entity_days() == [
+        {"day": old, "entity": "chengnan", "name": "城南街道", "count": 1},
+        {"day": day, "entity": "chengnan", "name": "城南街道", "count": 2},
+        {"day": day, "entity": "lj-mayor", "name": "周建国", "count": 1},
+    ]
+    assert any_store.entity_days(since=T0 + timedelta(hours=1)) == [
+        {"day": day, "entity": "chengnan", "name": "城南街道", "count": 1}
+    ]
+
+
+def test_store_member_posts_unites_ids_threads_and_clusters_earliest_first(
+    any_store: Store,
+) -> None:
+    hour = timedelta(hours=1)
+    any_store.upsert_posts(
+        [
+            post("forum-a", "1", "2", published_at=T0 + hour),
+            post("forum-a", "1", "1", published_at=T0, cluster_id="forum-a:1:1"),
+            post("forum-b", "1", "1", published_at=T0 + 2 * hour),  # same thread id, other site
+            post("news-c", "5", "1", published_at=T0 + 3 * hour, cluster_id="forum-a:1:1"),
+            post("news-c", "6", "1", published_at=T0 - hour),
+            post("news-c", "7", "1", published_at=T0 - 2 * hour),
+        ]
+    )
+
+    def ids(**given: Any) -> list[str]:
+        return [p["_id"] for p in any_store.member_posts(**given)]
+
+    assert ids(threads=[("forum-a", "1")]) == ["forum-a:1:1", "forum-a:1:2"]
+    assert ids(clusters=["forum-a:1:1"]) == ["forum-a:1:1", "news-c:5:1"]
+    assert ids(ids=["news-c:6:1"], threads=[("forum-a", "1")], clusters=["forum-a:1:1"]) == [
+        "news-c:6:1", "forum-a:1:1", "forum-a:1:2", "news-c:5:1",
+    ]  # fmt: skip
+    assert ids(threads=[("forum-a", "1")], limit=1) == ["forum-a:1:1"]
+    assert ids() == []
+
+
 def test_store_find_posts_sorts_by_score_or_time(any_store: Store) -> None:
     _corpus(any_store)
     ids = [p["_id"] for p in any_store.find_posts(limit=10)]

@@ -13,6 +13,7 @@ import subprocess
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from opinion_spiders.alerting import alert_for
 from opinion_spiders.stores.embedded import EmbeddedStore
 from settings import PLAYWRIGHT_LAUNCH_OPTIONS
 from tests._proc import BIN, ROOT, run_opinion
+from tests.test_evidence import EVENT_ID, seed
 from tests.test_search_export import sample_posts
 
 ARTIFACTS = Path(os.environ.get("OPINION_TEST_ARTIFACTS", ROOT / "build" / "test-artifacts"))
@@ -38,6 +40,9 @@ def workspace(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     hit = {"term": "拆迁", "field": "title", "start": 2, "end": 4, "context": "關於拆遷補償的帖子"}
     posts[0]["matches"] = [{"rule": "demolition", "name": "拆迁", "severity": 3, "weight": 4.0,
                             "hits": [hit]}]  # fmt: skip
+    town = {"id": "chengnan", "name": "城南街道", "count": 1, "hits": []}
+    posts[0]["entities"] = posts[1]["entities"] = [town]
+    posts[2]["entities"] = [{"id": "cgj", "name": "城管局", "count": 1, "hits": []}]
     store.upsert_posts(posts)
     now = datetime.now(UTC)
     for post in posts[:1] + posts[2:3]:
@@ -51,15 +56,32 @@ def workspace(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         "surprise": 5.1, "first_post": {"id": posts[0]["_id"], "title": "关于拆迁补偿的帖子"},
     }])  # fmt: skip
     store.close()
+    with _serve(folder) as url:
+        yield url, folder
+
+
+@pytest.fixture
+def story_workspace(tmp_path: Path) -> Iterator[str]:
+    """A thread story copied to a portal and a burst event over it (``test_evidence.seed``)."""
+    folder = tmp_path / "store"
+    store = EmbeddedStore(folder)
+    seed(store)
+    store.close()
+    with _serve(folder) as url:
+        yield url
+
+
+@contextmanager
+def _serve(folder: Path) -> Iterator[str]:
+    """`opinion web` on the embedded store in ``folder``, on a free port, until done."""
     env = {**os.environ, "OPINION_STORE": f"embedded://{folder}", "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen([str(BIN / "opinion"), "web", "--port", "0"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
     assert proc.stdout is not None
     line = proc.stdout.readline()
     assert "serving the workspace at http://127.0.0.1:" in line, proc.stderr.read()
-    url = line.split(" at ", 1)[1].split()[0].rstrip("/")
     try:
-        yield url, folder
+        yield line.split(" at ", 1)[1].split()[0].rstrip("/")
     finally:
         proc.terminate()
         assert proc.wait(timeout=30) == 0
@@ -93,6 +115,9 @@ def test_web_overview_search_review_and_export_in_chromium(
     assert page.locator(".kind-total[data-kind=portal] b").inner_text() == "2"
     rule_bars = page.locator("svg#rules-per-day rect.bar")
     assert rule_bars.count() == 1 and "demolition: 1" in rule_bars.first.inner_html()
+    entity_bars = page.locator("svg#entities-per-day rect.bar")
+    assert entity_bars.count() == 2  # one day, two watched entities
+    assert "城南街道: 2" in page.locator("svg#entities-per-day").inner_html()
     event = page.locator("table.events tbody tr")
     assert event.count() == 1 and "term: 拆迁" in event.inner_text() and "9" in event.inner_text()
     assert page.locator("table.stories tbody tr").count() == 2
@@ -145,6 +170,43 @@ def test_web_overview_search_review_and_export_in_chromium(
     page.goto(f"{url}/post?id=forum-a:7:1")
     assert page.locator("h2 mark").first.inner_text() == "拆遷"  # the rule's hit, marked
     _shot(page, "post")
+    page.close()
+
+
+def test_web_story_and_event_pages_in_chromium(story_workspace: str, browser: Browser) -> None:
+    """From the overview to a story and an event: timeline drawn, the earliest post shown as
+    first publisher, the rules' hits marked, each score contribution with its reason."""
+    url = story_workspace
+    page = browser.new_page()
+    page.goto(f"{url}/?since=all")
+    page.click("table.stories a:text-is('關於拆遷補償的帖子')")
+    page.wait_for_url("**/story?id=thread*")
+    assert page.locator("h1").inner_text().startswith("话题 Story")
+    marks = page.locator("svg#timeline rect.bar")
+    assert marks.count() == 5 and page.locator("svg#timeline").bounding_box()["width"] > 100  # type: ignore[index]
+    assert min(float(marks.nth(i).get_attribute("height") or 0) for i in range(5)) > 0
+    first = page.locator(".first-publisher")
+    assert first.get_attribute("data-post") == "forum-a:7:1"  # the earliest, not the first alerted
+    assert "forum-a" in first.inner_text() and "网友甲" in first.inner_text()
+    assert page.locator("table.spread tbody tr").all_inner_texts()[0].startswith("forum-a\t4")
+    rows = page.locator("table.posts tbody tr")
+    assert rows.count() == 5 and rows.first.locator("mark").first.inner_text() == "拆遷"
+    assert "+8 rule:demolition" in rows.first.locator("ul.contributions").inner_text()
+    _shot(page, "story")
+
+    page.goto(f"{url}/alerts?state=all")
+    page.click(f"table.alerts a[href='/event?id={EVENT_ID.replace(':', '%3A')}']")
+    page.wait_for_url("**/event?id=*")
+    assert page.locator("svg#timeline rect.bar").count() == 2
+    levels = page.locator("table.levels tbody tr td:first-child").all_inner_texts()
+    assert levels == ["notice", "warning"]
+    assert page.locator("table.terms tbody tr").first.inner_text().startswith("补偿款")
+    assert page.locator(".first-publisher").get_attribute("data-post") == "forum-a:7:1"
+    assert page.locator("table.posts mark").count() >= 2
+    _shot(page, "event")
+
+    page.goto(f"{url}/story?id=thread:nowhere:1")
+    assert "No story has the id" in page.locator("p.error").inner_text()
     page.close()
 
 

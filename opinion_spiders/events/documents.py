@@ -27,8 +27,8 @@ def event_document(
     now: datetime,
 ) -> dict[str, Any]:
     """The event as stored: key, window, peak, first post, members (bounded), rising terms,
-    level and times. A stored event keeps its creation time, first post, members and level
-    (a level never falls)."""
+    level, the levels it went through and times. A stored event keeps its creation time,
+    first post, members and level (a level never falls)."""
     p = detector.policy
     records = [detector.records[i] for i in burst.post_ids if i in detector.records]
     first = records[0] if records else None
@@ -39,6 +39,7 @@ def event_document(
         level = str(previous["level"])
     first_post = _first_post(first, (previous or {}).get("first_post"))
     sites = sorted({r.site for r in records} | set((previous or {}).get("sites") or []))
+    count = max(burst.total, int((previous or {}).get("count") or 0))
     doc = {
         "_id": event_id(burst, detector),
         "dimension": burst.dimension,
@@ -51,7 +52,7 @@ def event_document(
         "counts": [
             {"start": p.bucket_start(b), "count": c} for b, c in sorted(burst.counts.items())
         ],
-        "count": max(burst.total, int((previous or {}).get("count") or 0)),
+        "count": count,
         "expected": burst.expected,
         "baseline": burst.baseline,
         "surprise": burst.surprise,
@@ -65,8 +66,23 @@ def event_document(
         "created_at": (previous or {}).get("created_at") or now,
         "updated_at": now,
     }
+    doc["levels"] = _levels(previous, level, count, now)
     doc["alert_id"] = f"event:{doc['_id']}"
     return doc
+
+
+def _levels(
+    previous: Mapping[str, Any] | None, level: str, count: int, now: datetime
+) -> list[dict[str, Any]]:
+    """The level history: one step per level reached, when it was seen and at how many posts
+    (an event stored before this history starts it at its stored level)."""
+    steps = list((previous or {}).get("levels") or [])
+    if not steps and previous and previous.get("level"):
+        steps = [{"level": previous["level"], "at": previous.get("created_at") or now,
+                  "count": int(previous.get("count") or 0)}]  # fmt: skip
+    if not steps or steps[-1]["level"] != level:
+        steps.append({"level": level, "at": now, "count": count})
+    return steps
 
 
 def _first_post(record: Any, stored: Mapping[str, Any] | None) -> dict[str, Any] | None:

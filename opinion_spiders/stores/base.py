@@ -166,6 +166,22 @@ class Store(Protocol):
         """Posts per fired rule and ``day`` (the post's local day): ``[{"day", "rule",
         "count"}]``, by day then rule — the rules' curves over time."""
 
+    def entity_days(self, since: datetime | None = None) -> list[dict[str, Any]]:
+        """Posts per watched entity and ``day``: ``[{"day", "entity", "name", "count"}]``, by
+        day then entity id — the entities' curves over time."""
+
+    def member_posts(
+        self,
+        *,
+        ids: Sequence[str] = (),
+        threads: Sequence[tuple[str, str]] = (),
+        clusters: Sequence[str] = (),
+        limit: int = 2000,
+    ) -> list[dict[str, Any]]:
+        """Posts with one of ``ids``, in one of ``threads`` (``(site, thread_id)`` pairs) or in
+        one of ``clusters`` (``cluster_id``), earliest ``time`` first, at most ``limit``: what
+        a story or an event is made of. None when all three are empty."""
+
     def find_posts(
         self,
         since: datetime | None = None,

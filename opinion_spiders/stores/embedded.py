@@ -302,6 +302,42 @@ class EmbeddedStore:
         )
         return [{"day": d, "rule": rule, "count": n} for d, rule, n in self._query(sql, params)]
 
+    def entity_days(self, since: datetime | None = None) -> list[dict[str, Any]]:
+        where, params = _since("time", since)
+        sql = (
+            "SELECT day, json_extract(e.value, '$.id') eid, json_extract(e.value, '$.name'), "
+            f"COUNT(DISTINCT posts._id) FROM posts, json_each(posts.doc, '$.entities') e{where}"
+            " GROUP BY day, eid ORDER BY day, eid"
+        )
+        return [
+            {"day": day, "entity": eid, "name": name, "count": n}
+            for day, eid, name, n in self._query(sql, params)
+            if eid is not None
+        ]
+
+    def member_posts(
+        self,
+        *,
+        ids: Sequence[str] = (),
+        threads: Sequence[tuple[str, str]] = (),
+        clusters: Sequence[str] = (),
+        limit: int = 2000,
+    ) -> list[dict[str, Any]]:
+        clauses, params = [], []
+        if ids:
+            clauses.append(f"_id IN ({', '.join('?' * len(ids))})")
+            params += list(ids)
+        for site, thread in threads:
+            clauses.append("(site = ? AND json_extract(doc, '$.thread_id') = ?)")
+            params += [site, thread]
+        if clusters:
+            clauses.append(f"cluster_id IN ({', '.join('?' * len(clusters))})")
+            params += list(clusters)
+        if not clauses:
+            return []
+        sql = f"SELECT doc FROM posts WHERE {' OR '.join(clauses)} ORDER BY time, _id LIMIT ?"
+        return [loads(doc) for (doc,) in self._query(sql, [*params, limit])]
+
     def find_posts(
         self,
         since: datetime | None = None,

@@ -314,6 +314,43 @@ class MongoStore:
                     counts[key] = counts.get(key, 0) + 1
         return [{"day": d, "rule": r, "count": n} for (d, r), n in sorted(counts.items())]
 
+    def entity_days(self, since: datetime | None = None) -> list[dict[str, Any]]:
+        # Counted here, as rule_days: FerretDB 1.24's $unwind would drop the day.
+        query = {**_since("time", since), "entities.0": {"$exists": True}}
+        counts: dict[tuple[str, str], int] = {}
+        names: dict[str, Any] = {}
+        fields = {"day": 1, "entities.id": 1, "entities.name": 1}
+        with self._guard() as db:
+            for doc in db.posts.find(query, fields):
+                for entity in doc.get("entities") or []:
+                    names.setdefault(entity.get("id"), entity.get("name"))
+                for eid in {e.get("id") for e in doc.get("entities") or [] if e.get("id")}:
+                    key = (str(doc.get("day")), str(eid))
+                    counts[key] = counts.get(key, 0) + 1
+        return [
+            {"day": d, "entity": e, "name": names.get(e), "count": n}
+            for (d, e), n in sorted(counts.items())
+        ]
+
+    def member_posts(
+        self,
+        *,
+        ids: Sequence[str] = (),
+        threads: Sequence[tuple[str, str]] = (),
+        clusters: Sequence[str] = (),
+        limit: int = 2000,
+    ) -> list[dict[str, Any]]:
+        branches: list[dict[str, Any]] = [{"site": s, "thread_id": t} for s, t in threads]
+        if ids:
+            branches.append({"_id": {"$in": list(ids)}})
+        if clusters:
+            branches.append({"cluster_id": {"$in": list(clusters)}})
+        if not branches:
+            return []
+        order = [("time", ASCENDING), ("_id", ASCENDING)]
+        with self._guard() as db:
+            return list(db.posts.find({"$or": branches}).sort(order).limit(limit))
+
     def find_posts(
         self,
         since: datetime | None = None,

@@ -12,7 +12,7 @@ import hmac
 import logging
 import secrets
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from html import escape
 from http.cookies import SimpleCookie
@@ -23,11 +23,13 @@ from wsgiref.types import StartResponse, WSGIEnvironment
 
 from opinion_spiders import export
 from opinion_spiders.errors import ConfigError
+from opinion_spiders.events.stories import story_key
 from opinion_spiders.items import KINDS
 from opinion_spiders.review import ACTIONS, STATES, review_state, reviewed
+from opinion_spiders.search import hit_spans, match_spans
 from opinion_spiders.settings_util import analyst_zone
 from opinion_spiders.stores.base import PostFilter, Store
-from opinion_spiders.web import pages
+from opinion_spiders.web import detail, pages
 
 logger = logging.getLogger(__name__)
 COOKIE = "opinion_token"
@@ -69,6 +71,8 @@ class Workspace:
             ("POST", "/alerts/review"): self.review,
             ("GET", "/search"): self.search,
             ("GET", "/post"): self.post,
+            ("GET", "/story"): self.story,
+            ("GET", "/event"): self.event,
             ("GET", "/export"): self.export,
         }
 
@@ -139,6 +143,12 @@ class Workspace:
         top_rules = [str(r["rule"]) for r in rules[:6]]
         rule_days = [r for r in self.store.rule_days(since) if r["rule"] in top_rules]
         entities = self.store.entity_hits(since)[:15]
+        top_entities = _entity_labels(entities[:6])
+        entity_days = [
+            {**r, "entity": top_entities[r["entity"]]}
+            for r in self.store.entity_days(since)
+            if r["entity"] in top_entities
+        ]
         alerts = self.store.find_alerts(since, limit=5000)
         states = {s: sum(1 for a in alerts if review_state(a) == s) for s in STATES}
         watch = analysis_part(self.store, since, self.settings, datetime.now(UTC))
@@ -157,10 +167,14 @@ class Workspace:
             "<h2>每日帖子 Posts per day</h2>", pages.day_chart(by_day, kinds),
             "<h2>规则趋势 Rules per day</h2>",
             pages.day_chart(rule_days, top_rules, key="rule", chart_id="rules-per-day"),
+            "<h2>关注对象趋势 Watched entities per day</h2>",
+            pages.day_chart(entity_days, list(top_entities.values()), key="entity",
+                            chart_id="entities-per-day"),
             "<h2>事件 Events (bursts)</h2>",
             pages.table(("level", "what", "posts", "expected", "from", "to", "first post"), [
                 (escape(str(e.get("level") or "")),
-                 escape(f"{e.get('dimension')}: {e.get('name') or e.get('value')}"),
+                 pages.link("/event", f"{e.get('dimension')}: {e.get('name') or e.get('value')}",
+                            id=e["_id"]),
                  str(e.get("count") or 0), f"{float(e.get('expected') or 0):.1f}",
                  pages.when(e.get("start"), self.tz), pages.when(e.get("end"), self.tz),
                  self._first_post(e)) for e in self.store.find_events(since, limit=20)],
@@ -168,7 +182,7 @@ class Workspace:
             "<h2>话题 Stories</h2>",
             pages.table(("tier", "score", "story", "posts", "sites", "review"), [
                 (escape(str(a.get("tier") or "")), f"{float(a.get('score') or 0):.1f}",
-                 pages.link("/post", str(a.get("title") or a["_id"]), id=a.get("post_id")),
+                 pages.link("/story", str(a.get("title") or a["_id"]), id=a["_id"]),
                  str(a.get("posts") or 1), escape(_sites(a)),
                  escape(review_state(a)))
                 for a in sorted((a for a in alerts if a.get("type", "post") == "post"),
@@ -238,8 +252,7 @@ class Workspace:
         if review.get("note"):
             who += f"<br><i>{escape(str(review['note']))}</i>"
         title = str(a.get("title") or a.get("_id"))
-        post = a.get("post_id")
-        shown_title = pages.link("/post", title, id=post) if post else escape(title)
+        shown_title = _alert_link(a, title)
         buttons = "".join(f'<button name="action" value="{act}">{act}</button>' for act in ACTIONS)
         form = (
             f'<form class="inline review" method="post" action="/alerts/review">'
@@ -301,14 +314,13 @@ class Workspace:
         rows = []
         for item in result.found:
             post = item.post
-            spans = {f: [(h["start"], h["end"]) for h in item.hits if h["field"] == f]
-                     for f in ("title", "content")}  # fmt: skip
+            title, content = hit_spans(item.hits, "title"), hit_spans(item.hits, "content")
             rows.append((
                 pages.when(post.get("published_at") or post.get("crawled_at"), self.tz),
                 escape(str(post.get("site") or "")), f"{float(post.get('score') or 0):.1f}",
                 f'<a href="/post?id={escape(str(post["_id"]))}">'
-                f"{pages.highlighted(str(post.get('title') or ''), spans['title'])}</a><br>"
-                + pages.snippet(str(post.get("content") or ""), spans["content"]),
+                f"{pages.highlighted(str(post.get('title') or ''), title)}</a><br>"
+                + pages.highlighted(str(post.get("content") or ""), content, 80),
             ))  # fmt: skip
         exports = " ".join(
             pages.link("/export", fmt, what="posts", format=fmt, q=words, **fields)
@@ -328,17 +340,17 @@ class Workspace:
         post = self.store.get_post(_first(query, "id"))
         if post is None:
             return Response(pages.layout("Not found", "<p>No such post.</p>"), "404 Not Found")
-        spans: dict[str, list[tuple[int, int]]] = {"title": [], "content": []}
-        for match in post.get("matches") or []:
-            for hit in match.get("hits") or []:
-                spans.setdefault(hit["field"], []).append((hit["start"], hit["end"]))
+        spans = {f: match_spans(post, f) for f in ("title", "content")}
+        story = self.store.get_alert(story_key(post))
+        story_link = (f" · {pages.link('/story', '话题 story', id=story['_id'])}"
+                      if story and story.get("type", "post") == "post" else "")  # fmt: skip
         rules = ", ".join(escape(f"{m.get('rule')} ({m.get('name')})")
                           for m in post.get("matches") or [])  # fmt: skip
         body = (
             f"<p>{escape(str(post.get('site')))} · {escape(str(post.get('kind')))} · "
             f"{escape(str(post.get('author') or ''))} · "
             f"{pages.when(post.get('published_at') or post.get('crawled_at'), self.tz)} · "
-            f'<a href="{escape(str(post.get("url")))}">source</a></p>'
+            f'<a href="{escape(str(post.get("url")))}">source</a>{story_link}</p>'
             f"<h2>{pages.highlighted(str(post.get('title') or ''), spans['title'])}</h2>"
             f'<div class="content" style="white-space:pre-wrap">'
             f"{pages.highlighted(str(post.get('content') or ''), spans['content'])}</div>"
@@ -349,6 +361,37 @@ class Workspace:
                  escape(str(c.get("reason")))) for c in post.get("contributions") or []])
         )  # fmt: skip
         return Response(pages.layout(str(post.get("title") or post["_id"]), body))
+
+    def story(self, query: Query, form: Query) -> Response:
+        from opinion_spiders.events.evidence import story_evidence
+
+        story_id = _first(query, "id")
+        alert = self.store.get_alert(story_id) if story_id else None
+        if alert is not None and alert.get("type") == "event" and alert.get("event_id"):
+            return redirect(pages.href("/event", id=alert["event_id"]))
+        if alert is None or alert.get("type", "post") != "post":
+            what = f"No story has the id {story_id!r}" if story_id else "Give a story id"
+            return _not_found(f"{what}: open a story from the overview's stories or the alert "
+                              "queue (its id is its alert's, e.g. thread:site:123).")  # fmt: skip
+        evidence = story_evidence(self.store, alert, self.tz)
+        body = detail.story_body(alert, evidence, self.tz)
+        title = f"话题 Story: {alert.get('title') or alert['_id']}"
+        return Response(pages.layout(title, body, note=f"times in {self.tz}"))
+
+    def event(self, query: Query, form: Query) -> Response:
+        from opinion_spiders.events.documents import event_title
+        from opinion_spiders.events.evidence import event_evidence
+
+        event_id = _first(query, "id")
+        event = self.store.get_events([event_id]).get(event_id) if event_id else None
+        if event is None:
+            what = f"No event has the id {event_id!r}" if event_id else "Give an event id"
+            return _not_found(f"{what}: open an event from the overview's events or the alert "
+                              "queue (e.g. rule:petition:2026-12-02T16:00Z).")  # fmt: skip
+        evidence = event_evidence(self.store, event, self.tz)
+        body = detail.event_body(event, evidence, self.tz)
+        title = f"事件 Event: {event_title(event)}"
+        return Response(pages.layout(title, body, note=f"times in {self.tz}"))
 
     def export(self, query: Query, form: Query) -> Response:
         from opinion_spiders.search import parse_query, search
@@ -382,6 +425,31 @@ class Workspace:
         disposition = f'attachment; filename="opinion-{what}-{stamp}.{fmt}"'
         return Response(data, content_type=kinds[fmt],
                         headers=[("Content-Disposition", disposition)])  # fmt: skip
+
+
+def _entity_labels(rows: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """Entity id -> the name a chart shows (with the id when two entities share a name)."""
+    names = [str(r.get("name") or r["entity"]) for r in rows]
+    return {
+        str(r["entity"]): name if names.count(name) == 1 else f"{name} ({r['entity']})"
+        for r, name in zip(rows, names, strict=True)
+    }
+
+
+def _alert_link(alert: Mapping[str, Any], label: str) -> str:
+    """An alert's page: its story's, its event's, or (a site-health alert …) its post's."""
+    kind = alert.get("type", "post")
+    if kind == "post":
+        return pages.link("/story", label, id=alert["_id"])
+    if kind == "event" and alert.get("event_id"):
+        return pages.link("/event", label, id=alert["event_id"])
+    post = alert.get("post_id")
+    return pages.link("/post", label, id=post) if post else escape(label)
+
+
+def _not_found(message: str) -> Response:
+    return Response(pages.layout("Not found", f'<p class="error">{escape(message)}</p>'),
+                    "404 Not Found")  # fmt: skip
 
 
 def _sites(alert: Mapping[str, Any]) -> str:

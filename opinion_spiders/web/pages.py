@@ -3,11 +3,14 @@ loaded from a CDN, nothing to install — the page works offline and prints as i
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, tzinfo
 from html import escape
 from typing import Any
 from urllib.parse import urlencode
+
+from opinion_spiders.search import excerpt
 
 STYLE = """
 body{font:14px/1.5 system-ui,"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:0;color:#222}
@@ -17,7 +20,7 @@ td,th{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-alig
 th{background:#f4f6f8}mark{background:#ffe27a}.muted{color:#777}.tier-urgent{color:#b00020}
 .tier-warning{color:#b36b00}form.inline{display:inline}input,select,button{font:inherit}
 .cards span{display:inline-block;border:1px solid #ddd;border-radius:4px;padding:6px 12px;
-margin:0 8px 8px 0}.error{color:#b00020}
+margin:0 8px 8px 0}.error{color:#b00020}ul.contributions{margin:0;padding-left:16px}
 """
 KIND_COLOURS = {"forum": "#3a7bd5", "portal": "#e07b39", "postbar": "#4caf50"}
 PALETTE = ("#3a7bd5", "#e07b39", "#4caf50", "#9c27b0", "#d32f2f", "#00897b", "#795548")
@@ -47,30 +50,12 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]], *, cls: str = "
     return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def highlighted(text: str, spans: Iterable[tuple[int, int]]) -> str:
-    """``text`` escaped, with every span (original positions) in ``<mark>``."""
-    out, at = [], 0
-    for start, end in sorted(set(spans)):
-        if start < at or end > len(text) or start >= end:
-            continue
-        out += [escape(text[at:start]), "<mark>", escape(text[start:end]), "</mark>"]
-        at = end
-    out.append(escape(text[at:]))
-    return "".join(out)
-
-
-def snippet(text: str, spans: Sequence[tuple[int, int]], width: int = 80) -> str:
-    """Around the first span, highlighted; the text's start when nothing was found."""
-    if not spans:
-        return escape(text[: width * 2]) + ("…" if len(text) > width * 2 else "")
-    first = min(spans)
-    start, end = max(0, first[0] - width), min(len(text), first[1] + width)
-    inside = [(s - start, e - start) for s, e in spans if s >= start and e <= end]
-    return (
-        ("…" if start else "")
-        + highlighted(text[start:end], inside)
-        + ("…" if end < len(text) else "")
-    )
+def highlighted(text: str, spans: Sequence[tuple[int, int]], width: int | None = None) -> str:
+    """``text`` escaped, with every span (original positions) in ``<mark>``; with ``width``,
+    only that many characters either side of the first span (see :func:`search.excerpt`)."""
+    cut = excerpt(text, spans, width)
+    inner = "".join(f"<mark>{escape(t)}</mark>" if m else escape(t) for t, m in cut.runs)
+    return ("…" if cut.cut_before else "") + inner + ("…" if cut.cut_after else "")
 
 
 def day_chart(
@@ -79,41 +64,46 @@ def day_chart(
     *,
     key: str = "kind",
     chart_id: str = "posts-per-day",
+    x: str = "day",
 ) -> str:
-    """Posts per day, stacked by ``key`` (kind, rule …), as an inline SVG bar chart with a
-    legend."""
+    """Posts per day (or per any sortable ``x``: ``2026-12-02 14:00`` for hours), stacked by
+    ``key`` (kind, rule, site …), as an inline SVG bar chart with a legend. A row with a count
+    of 0 keeps its slot on the axis empty."""
     colours = {k: KIND_COLOURS.get(k, PALETTE[i % len(PALETTE)]) for i, k in enumerate(kinds)}
-    days = sorted({str(r["day"]) for r in rows if r.get("day")})
-    if not days:
+    slots = sorted({str(r[x]) for r in rows if r.get(x)})
+    if not slots:
         return '<p class="muted">No posts in this period.</p>'
-    counts = {(str(r.get("day")), str(r.get(key))): int(r["count"]) for r in rows}
-    totals = [sum(counts.get((d, k), 0) for k in kinds) for d in days]
+    counts = {(str(r.get(x)), str(r.get(key))): int(r["count"]) for r in rows}
+    totals = [sum(counts.get((d, k), 0) for k in kinds) for d in slots]
     top = max(totals) or 1
-    width, height, pad = max(320, 28 * len(days) + 60), 220, 30
-    bar = (width - pad * 2) / len(days)
+    labels = [s.split(" ")[-1] if " " in s else s[5:] for s in slots]  # 14:00, or 12-02
+    pitch = 34.0 if len(slots) <= 30 else max(6.0, 1000 / len(slots))
+    # A label every ``every`` bars, so that labels (9 px type: ~6 px a digit) never overlap.
+    every = math.ceil((6 * max(len(x) for x in labels) + 4) / pitch)
+    width, height, pad = max(320, int(pitch * len(slots)) + 60), 220, 30
     parts = [
-        f'<svg id="{chart_id}" role="img" aria-label="posts per day" width="{width}" '
+        f'<svg id="{chart_id}" role="img" aria-label="posts per {x}" width="{width}" '
         f'height="{height + 40}" viewBox="0 0 {width} {height + 40}">',
         f'<line x1="{pad}" y1="{height}" x2="{width - pad}" y2="{height}" stroke="#999"/>',
         f'<text x="{pad}" y="14" font-size="11" fill="#555">{top}</text>',
     ]
-    for i, day in enumerate(days):
-        x, base = pad + i * bar + 2, float(height)
+    for i, slot in enumerate(slots):
+        left, base = pad + i * pitch + 1, float(height)
         for kind in kinds:
-            n = counts.get((day, kind), 0)
+            n = counts.get((slot, kind), 0)
             if not n:
                 continue
             h = (height - 20) * n / top
             base -= h
             parts.append(
-                f'<rect class="bar kind-{kind}" x="{x:.1f}" y="{base:.1f}" width="{bar - 4:.1f}" '
-                f'height="{h:.1f}" fill="{colours[kind]}">'
-                f"<title>{escape(day)} {escape(kind)}: {n}</title></rect>"
+                f'<rect class="bar kind-{escape(kind)}" x="{left:.1f}" y="{base:.1f}" '
+                f'width="{pitch - 2:.1f}" height="{h:.1f}" fill="{colours[kind]}">'
+                f"<title>{escape(slot)} {escape(kind)}: {n}</title></rect>"
             )
-        if len(days) <= 31:
+        if i % every == 0:
             parts.append(
-                f'<text x="{x:.1f}" y="{height + 14}" font-size="10" fill="#555">'
-                f"{escape(day[5:])}</text>"
+                f'<text x="{left:.1f}" y="{height + 14}" font-size="9" fill="#555">'
+                f"{escape(labels[i])}</text>"
             )
     legend_x = pad
     for kind in kinds:
@@ -127,7 +117,11 @@ def day_chart(
     return "".join(parts)
 
 
-def link(path: str, label: str, **query: Any) -> str:
+def href(path: str, **query: Any) -> str:
+    """``path`` with the given query (empty values left out), not yet escaped for HTML."""
     params = {k: v for k, v in query.items() if v not in (None, "", [])}
-    href = path + ("?" + urlencode(params, doseq=True) if params else "")
-    return f'<a href="{escape(href)}">{escape(label)}</a>'
+    return path + ("?" + urlencode(params, doseq=True) if params else "")
+
+
+def link(path: str, label: str, **query: Any) -> str:
+    return f'<a href="{escape(href(path, **query))}">{escape(label)}</a>'
