@@ -17,6 +17,7 @@ from collections.abc import Iterable
 import trafilatura
 from parsel import Selector
 
+from opinion_spiders.reading.story import within_story
 from plugins._html import clean_lines, node_text, squash
 
 #: Body containers of the CMSs met on Chinese portals (TRS, Hanweb, 人民网, 新华网, Sina, 163, qq).
@@ -42,10 +43,16 @@ SELECTOR = "selector"
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
 
-def extract_body(html: str, sel: Selector, url: str, headings: Iterable[str]) -> tuple[str, str]:
-    """``(text, path)``: the article text and which path read it (``trafilatura``/``selector``)."""
+def extract_body(
+    html: str, sel: Selector, url: str, headings: Iterable[str], headline: str = ""
+) -> tuple[str, str]:
+    """``(text, path)``: the article text and which path read it (``trafilatura``/``selector``).
+
+    The text is held to the ``<article>`` element around the ``headline`` where the page
+    has one (see :mod:`opinion_spiders.reading.story`): a stream of other stories below it
+    is not the article."""
     heads = {h for h in headings if h}
-    text = tidy(trafilatura_text(html, url), heads)
+    text = tidy(within_story(trafilatura_text(html, url), sel, headline), heads)
     if len(text) >= MIN_BODY:
         return text, TRAFILATURA
     return tidy(selector_text(sel), heads), SELECTOR

@@ -142,7 +142,7 @@ class PortalAdapter(Adapter):
             title,
             *(squash(h) for h in sel.xpath("//h1|//h2|//h3").xpath("string()").getall()),
         }
-        content, path = extract_body(page.text, sel, page.url, heads)
+        content, path = extract_body(page.text, sel, page.url, heads, title)
         if not title or len(content) < MIN_BODY:
             raise ParseError("no_article", f"no headline or body on {page.url}")
         shown, declared = facts.shown_time(info), facts.meta_time(sel, meta)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from parsel import Selector
+
 from opinion_spiders.adapters import Page
 from opinion_spiders.items import Post
 from opinion_spiders.posts import prepare_post
 from opinion_spiders.reading import read, read_page
 from opinion_spiders.reading.main_text import coverage, merged, shingles
+from opinion_spiders.reading.story import story_element, within_story
 from opinion_spiders.runtime import Runtime
 from opinion_spiders.sites import Site
 from plugins.discuz import DiscuzAdapter
@@ -340,3 +343,41 @@ def test_reading_teasers_need_their_more_links() -> None:
     reading, _ = read_page(_teaser_column("the artist").encode(), "http://art.example.cn/?id=5",
                            RUNTIME, role="article")  # fmt: skip
     assert reading.kind == "article" and len(reading.parsed.posts) == 1
+
+
+STREAMED = [
+    "Shares in the harbour company fell sharply on Monday after it reported lower freight "
+    "volumes for the third quarter in a row and warned of weaker demand ahead.",
+    "A new ferry line to the islands opens in June; tickets go on sale next week, and "
+    "residents of the islands travel at half price during the first summer season.",
+    "Heavy rain is expected across the north of the province this weekend, and the weather "
+    "service advises drivers to avoid mountain roads until Sunday evening at the earliest.",
+]
+#: A story page that streams the next stories under the article, outside its <article>.
+STREAM = f"""<html><head><title>Council debates water policy</title>
+<meta property="og:type" content="article"></head><body><main>
+<article><header><h1>Council debates water policy</h1><time>2024-05-12 09:30</time></header>
+<div class="body"><p>{PARAGRAPH}</p></div></article>
+<div class="stream">{"".join(f"<div><p>{story}</p></div>" for story in STREAMED)}</div>
+</main></body></html>"""  # noqa: E501
+
+
+def test_reading_article_is_held_to_the_article_element_of_its_headline() -> None:
+    """The lines of an article reading outside the ``<article>`` around the headline (the
+    next stories a portal streams below) are not the article's."""
+    reading, _ = read_page(STREAM.encode(), "https://news.example.org/2024/05/12/water.html",
+                           RUNTIME, role="article")  # fmt: skip
+    (post,) = reading.parsed.posts
+    assert post.content == PARAGRAPH.strip()
+    assert not any(story[:30] in post.content for story in STREAMED)
+
+
+def test_reading_story_element_needs_the_headline_inside() -> None:
+    """An ``<article>`` that is a teaser card elsewhere on the page bounds nothing."""
+    page = STREAM.replace("<article>", "<div>").replace("</article>", "</div>")
+    page = page.replace(
+        '<div class="stream">', '<div class="stream"><article><a>Other</a></article>'
+    )
+    sel = Selector(text=page)
+    assert story_element(sel, "Council debates water policy") is None
+    assert within_story("a\nb", sel, "Council debates water policy") == "a\nb"

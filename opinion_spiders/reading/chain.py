@@ -27,6 +27,7 @@ from opinion_spiders.encoding import Decoded, decode_html
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
 from opinion_spiders.reading.main_text import MIN_TEXT, bigrams, coverage, main_text, page_title
+from opinion_spiders.reading.story import within_story
 from opinion_spiders.sites import Site
 from opinion_spiders.text.fingerprints import url_key
 
@@ -178,9 +179,12 @@ def _open_with(parsed: Parsed, opener: Post) -> None:
 
 def _as_article(page: Page, adapters: Mapping[str, type[Adapter]], tried: list[str]) -> Reading:
     """A page reached as an article (a portal's article link): the article reader's body,
-    else the main text without comments — a story's readers' comments are not the story."""
+    else the main text without comments — a story's readers' comments are not the story —
+    each held to the ``<article>`` element around the headline where the page has one."""
     text = main_text(page.text, page.url, comments=False, sel=page.selector)
     article = _try(adapters.get(PORTAL), page, "article", tried)
+    headline = article.posts[0].title if article and article.posts else page_title(page.selector)
+    text = within_story(text, page.selector, headline or "")
     if article and article.page_type == "notice":
         return Reading(article, PORTAL, "notice", 0.5, tried)
     if article and article.posts:
