@@ -5,15 +5,25 @@ injected, so nothing here sleeps."""
 from __future__ import annotations
 
 import logging
+import os
+import re
+import subprocess
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import pymongo
+import pymongo.errors
 import pytest
 
 from opinion_spiders.stores.base import StoreUnavailable
 from opinion_spiders.stores.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker, breaker_for
+from opinion_spiders.stores.factory import spool_dir
 from opinion_spiders.stores.ferretdb import FerretDBProcess, free_port
 from opinion_spiders.stores.mongo import MongoStore
+from opinion_spiders.stores.spool import Spool, read_batch
+from tests._proc import BIN, ROOT, run_opinion
 from tests.test_store_contract import post
 
 
@@ -221,3 +231,81 @@ def test_mongo_store_outage_costs_one_timeout_then_a_probe_recovers(
         assert store.count("posts") == 1
     finally:
         store.close()
+
+
+# -- a crawl that loses its MongoDB ----------------------------------------------------------
+def _stored_posts(uri: str) -> int:
+    client: pymongo.MongoClient[dict[str, object]] = pymongo.MongoClient(
+        uri, serverSelectionTimeoutMS=2000
+    )
+    try:
+        return client["opinion"]["posts"].count_documents({})
+    except pymongo.errors.PyMongoError:
+        return 0
+    finally:
+        client.close()
+
+
+def test_crawl_survives_mongodb_stopped_mid_run(
+    stopped_server: FerretDBProcess, demo_url: str, tmp_path: Path
+) -> None:
+    """The operator's case: MongoDB goes away while a crawl runs. The crawl finishes, the
+    breaker opened once, a handful of calls waited out the timeout (not one per post), the
+    rest of the posts and the run record are in the spool; the next run, with MongoDB back,
+    replays them: every post of the first run is stored."""
+    base = stopped_server.start()
+    store = f"{base}opinion?serverSelectionTimeoutMS=2000&connectTimeoutMS=2000"
+    env = {
+        **os.environ, "PYTHONUNBUFFERED": "1", "OPINION_STORE": store,
+        "OPINION_DATA_DIR": str(tmp_path / "data"), "OPINION_DEMO_URL": demo_url,
+    }  # fmt: skip
+    slow = [
+        "-s", "OPINION_STORE_BATCH_SIZE=5", "-s", "AUTOTHROTTLE_ENABLED=false",
+        "-s", "DOWNLOAD_DELAY=0.3", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1",
+    ]  # fmt: skip
+    crawl = subprocess.Popen(
+        [str(BIN / "opinion"), "crawl", "demo-forum", *slow], cwd=ROOT, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while _stored_posts(base) < 5 and crawl.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert crawl.poll() is None, "the crawl ended before MongoDB was stopped"
+        stopped_server.stop()
+        _out, err = crawl.communicate(timeout=240)
+    finally:
+        if crawl.poll() is None:
+            crawl.kill()
+            crawl.wait()
+    assert crawl.returncode == 0, err[-3000:]
+    assert "Traceback" not in err
+    found = re.search(r"done demo-forum: \d+ pages, (\d+) posts \(\d+ new, (\d+) of them spooled",
+                      err)  # fmt: skip
+    assert found, err[-3000:]
+    posts, spooled = int(found.group(1)), int(found.group(2))
+    assert 0 < spooled < posts
+
+    spool = Spool(spool_dir({"OPINION_STORE": store, "OPINION_DATA_DIR": env["OPINION_DATA_DIR"]}))
+    batches = [read_batch(path) for path in spool.files()]
+    assert sum(len(docs) for op, docs in batches if op == "upsert_posts") == spooled
+    (run,) = [doc for op, docs in batches if op == "record_run" for doc in docs]
+    stats = run["stats"]
+    assert stats["opinion/store/breaker/opened"] == 1
+    assert "opinion/store/breaker/closed" not in stats
+    # each spooled batch of 5 is a call that failed at once; a handful of calls (those in
+    # flight on their threads when the server went) waited out the timeout
+    assert stats["opinion/store/breaker/failed_fast"] >= spooled // 5
+    assert stats["opinion/store/breaker/unreachable"] <= 5 < spooled // 5
+
+    stopped_server.start()
+    run_opinion("crawl", "demo-forum", env=env)
+    assert spool.pending() == 0
+    assert _stored_posts(base) == posts
+    client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(base)
+    try:
+        runs = {doc["_id"]: doc for doc in client["opinion"]["runs"].find({})}
+    finally:
+        client.close()
+    assert runs[run["_id"]]["stats"] == stats
+    assert len(runs) == 2
