@@ -20,6 +20,7 @@ from pymongo.errors import (
     CollectionInvalid,
     ConnectionFailure,
     DuplicateKeyError,
+    InvalidOperation,
     OperationFailure,
 )
 
@@ -119,7 +120,7 @@ class MongoStore:
         the server cannot be reached."""
         try:
             self.client.admin.command("ping")
-        except ConnectionFailure as exc:
+        except (ConnectionFailure, InvalidOperation) as exc:  # InvalidOperation: client closed
             raise StoreUnavailable(f"MongoDB unreachable: {exc}") from exc
 
     def ensure_schema(self) -> None:
