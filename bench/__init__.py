@@ -5,6 +5,8 @@
 - :mod:`bench.stores`: store writes through the store pipeline's path (``upsert_posts`` in
   batches of ``OPINION_STORE_BATCH_SIZE``) vs a raw insert of the same documents on the same
   kind of backend (SQLite ``executemany``; ``insert_many`` on FerretDB).
+- :mod:`bench.outage`: pages/s of a demo-forum crawl with MongoDB down (a closed loopback
+  port) vs up (FerretDB), each crawl in its own process.
 
 Each measurement is repeated and the median kept; the target for both ratios is 0.8.
 """

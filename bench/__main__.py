@@ -21,6 +21,9 @@ from bench.crawl import SITE, BenchError, CrawlResult, run_crawl_bench
 from bench.stores import WriteResult, batch_size, crawled_posts, expand, run_embedded, run_mongo
 from opinion_spiders.demo.server import DemoServer
 
+#: The benches with a module of their own, run after the pipeline bench, in this order.
+BENCHES = ("stores", "outage", "rules", "neardup", "extract", "corpus", "profile")
+
 
 def _verdict(ratio: float) -> str:
     return "ok" if ratio >= TARGET_RATIO else "BELOW TARGET"
@@ -74,13 +77,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )  # fmt: skip
     parser.add_argument(
         "--only", action="append",
-        choices=["pipeline", "stores", "rules", "neardup", "extract", "corpus", "profile"],
+        choices=["pipeline", *BENCHES],
         help="run only these benches (default: all, in this order)",
     )  # fmt: skip
     args = parser.parse_args(argv)
-    chosen = args.only or ["pipeline", "stores", "rules", "neardup", "extract", "corpus", "profile"]
+    chosen = args.only or ["pipeline", *BENCHES]
     code = run_pipeline_bench(args) if "pipeline" in chosen else 0
-    for name in ("stores", "rules", "neardup", "extract", "corpus", "profile"):
+    for name in BENCHES:
         if name in chosen:
             print(f"\n== python -m bench.{name}", flush=True)
             module = importlib.import_module(f"bench.{name}")

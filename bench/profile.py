@@ -7,10 +7,11 @@ of an earlier post) with the demo forum's own templates, renders every page once
 temporary folder and serves those files from a static server in its own process on
 127.0.0.1. Then ``opinion crawl demo-forum`` runs in a child process with every pipeline and
 a fresh embedded store (``--store mongodb`` for a FerretDB started by the bench), with each
-pipeline's ``process_item`` and the spider's ``parse_page`` wrapped in timers of the calling
-thread's CPU time (``--wall``: elapsed time, for a store whose server does the work) — and,
-with ``--cprofile N``, the N costliest functions of a cProfile run, which slows pure Python
-more than C. What is not in a timer (start-up, Scrapy's engine, downloader, scheduler,
+pipeline's ``process_item`` (and the work it hands to worker threads or to its store's writer
+thread) and the spider's ``parse_page`` wrapped in timers of the calling thread's CPU time
+(``--wall``: elapsed time, for a store whose server does the work) — and, with
+``--cprofile N``, the N costliest functions of a cProfile run, which slows pure Python more
+than C. What is not in a timer (start-up, Scrapy's engine, downloader, scheduler,
 middlewares, the reactor) is reported as the rest of the process's CPU (or elapsed) time.
 """
 
@@ -218,6 +219,16 @@ def _threads(stage: str) -> None:
     asyncio.to_thread = to_thread
 
 
+def _writer(cls: Any, stage: str) -> None:
+    """Work a stage hands to its store's writer thread is timed too, as the stage's."""
+    original = cls.in_writer
+
+    async def in_writer(self: Any, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        return await original(self, _timed(f"stage/{stage}", fn), *args, **kwargs)
+
+    cls.in_writer = in_writer
+
+
 def _timed_generator(name: str, fn: Callable[..., Iterator[Any]]) -> Callable[..., Any]:
     """Time each step of a callback, not what Scrapy does with what it yields."""
 
@@ -254,6 +265,8 @@ def instrument() -> list[str]:
                 setattr(cls, method, _timed(f"stage/{stage}", vars(cls)[method]))
         if "asyncio.to_thread" in inspect.getsource(cls):
             _threads(stage)
+        if "self.in_writer(" in inspect.getsource(cls):
+            _writer(cls, stage)
         stages.append(stage)
     ForumSpider.parse_page = _timed_generator("parse", ForumSpider.parse_page)  # type: ignore[method-assign]
     return stages

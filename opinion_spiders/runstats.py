@@ -1,4 +1,5 @@
-"""Record every run in the ``runs`` collection: what was fetched, parsed, stored, and why not."""
+"""Record every run in the ``runs`` collection: what was fetched, parsed, stored, and why not.
+While the store is down the run document is spooled with the posts and replayed with them."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from opinion_spiders.alerting import AlertPolicy
 from opinion_spiders.health import evaluate, fetch_stats, finish_reason, health_alert
 from opinion_spiders.runtime import Runtime
 from opinion_spiders.stores import StoreUnavailable
+from opinion_spiders.stores.factory import spool_dir
+from opinion_spiders.stores.spool import Spool
 
 logger = logging.getLogger(__name__)
 
@@ -62,14 +65,21 @@ class RunStatsExtension:
             "parse_failures": list(getattr(spider, "parse_failures", [])),
         }
         runtime = Runtime.for_crawler(self.crawler)
+        recorded = False
         try:
             previous = self._previous_stats(runtime, doc["site"])
             doc["health"] = evaluate(doc["stats"], str(doc["kind"]), previous)
             runtime.store.record_run(doc)
+            recorded = True
             for problem in doc["health"]:
                 self._raise_health_alert(runtime, doc, problem)
         except StoreUnavailable as exc:
-            logger.error("could not record run %s: %s", self.run_id, exc)
+            if recorded:
+                logger.error("run %s recorded, its health alerts not raised: %s", self.run_id, exc)
+                return
+            doc.setdefault("health", evaluate(doc["stats"], str(doc["kind"]), None))
+            Spool(spool_dir(self.crawler.settings)).append([doc], "record_run")
+            logger.error("store unavailable, run %s spooled to disk: %s", self.run_id, exc)
 
     @staticmethod
     def _previous_stats(runtime: Runtime, site: str | None) -> dict[str, Any] | None:

@@ -2,7 +2,8 @@
 so the score can count how far a text has spread and who published it first.
 
 Crawlers in one process (``opinion crawl A B``) share one in-run index per store, so a copy
-on site B finds its original on site A even before A's batch reached the store.
+on site B finds its original on site A even before A's batch reached the store. The store
+calls (and the index they update) run on the store's writer thread, off the reactor.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ class ClusterPipeline(Stage):
         self.clusterer = _SHARED.get(key) or Clusterer()
         _SHARED[key] = self.clusterer
 
-    def process_item(self, item: object) -> object:
+    async def process_item(self, item: object) -> object:
         if not isinstance(item, Post):
             return item
         sig = signature(item.content)
@@ -42,7 +43,7 @@ class ClusterPipeline(Stage):
             return item
         member = Member(item.id, item.site, sig.minhash, item.author, item.published_at,
                         item.crawled_at)  # fmt: skip
-        result = self.clusterer.assign(member, sig, self.runtime.store)
+        result = await self.in_writer(self.clusterer.assign, member, sig, self.runtime.store)
         _apply(item, sig, result)
         self.stats.inc_value(f"opinion/cluster/{result.outcome}")
         if result.merged:
@@ -51,8 +52,8 @@ class ClusterPipeline(Stage):
             self.stats.inc_value("opinion/cluster/store_unavailable")
         return item
 
-    def close_spider(self) -> None:
-        if not self.clusterer.flush(self.runtime.store):
+    async def close_spider(self) -> None:
+        if not await self.in_writer(self.clusterer.flush, self.runtime.store):
             pending = self.clusterer.pending
             logger.error("store unavailable: %d cluster updates not written", pending)
             self.stats.set_value("opinion/cluster/unwritten", pending)

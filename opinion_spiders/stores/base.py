@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from opinion_spiders.errors import ConfigError
+
+if TYPE_CHECKING:
+    from opinion_spiders.stores.breaker import CircuitBreaker
 
 COLLECTIONS = ("posts", "clusters", "alerts", "runs", "crawl_state", "events")
 #: What :meth:`Store.find_band_candidates` returns of each post.
@@ -49,6 +52,10 @@ class Store(Protocol):
 
     #: "mongodb" or "embedded"
     kind: str
+
+    @property
+    def breaker(self) -> CircuitBreaker | None:
+        """The circuit breaker guarding a server's calls (MongoDB); None for a local file."""
 
     def ensure_schema(self) -> None:
         """Create collections and indexes if missing (idempotent; called on first use)."""

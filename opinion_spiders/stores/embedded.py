@@ -27,6 +27,7 @@ from opinion_spiders.stores._docs import (
     set_path,
 )
 from opinion_spiders.stores.base import COLLECTIONS, PostFilter, StoreUnavailable
+from opinion_spiders.stores.breaker import CircuitBreaker
 
 #: The integer key of a band in the ``post_bands`` table (for raw writers of the schema,
 #: such as ``bench.stores``'s baseline).
@@ -68,6 +69,8 @@ class EmbeddedStore:
     """The :class:`~opinion_spiders.stores.base.Store` contract on ``<path>/opinion.sqlite3``."""
 
     kind = "embedded"
+    #: A local file has no outage to wait out: no circuit breaker.
+    breaker: CircuitBreaker | None = None
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)

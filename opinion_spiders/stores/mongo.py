@@ -20,6 +20,7 @@ from pymongo.errors import (
     CollectionInvalid,
     ConnectionFailure,
     DuplicateKeyError,
+    InvalidOperation,
     OperationFailure,
 )
 
@@ -28,6 +29,7 @@ from opinion_spiders.stores import _select, _watched
 from opinion_spiders.stores._docs import check_field, ordered_counts
 from opinion_spiders.stores._mongo_clusters import LIVE, MongoClusters
 from opinion_spiders.stores.base import COLLECTIONS, PostFilter, StoreRefused, StoreUnavailable
+from opinion_spiders.stores.breaker import CircuitBreaker, breaker_for
 from opinion_spiders.stores.mongo_locks import COLLECTION as LOCKS
 from opinion_spiders.stores.mongo_locks import DocLocks, NoLocks, needs_locks
 
@@ -82,6 +84,8 @@ class MongoStore:
             options["connectTimeoutMS"] = timeout_ms
         self.client: pymongo.MongoClient[Doc] = pymongo.MongoClient(uri, **options)
         self.shown_uri = _without_password(uri)
+        #: Shared by every MongoStore of this process on this URI (see stores.breaker).
+        self.breaker: CircuitBreaker = breaker_for(uri, f"MongoDB {self.shown_uri}")
         self.db: Database[Doc] = self.client[db_name]
         self._schema_ready = False
         self._one_by_one = one_by_one
@@ -90,12 +94,15 @@ class MongoStore:
 
     @contextmanager
     def _guard(self) -> Iterator[Database[Doc]]:
-        """Create the schema on first use; turn "server unreachable" into StoreUnavailable."""
+        """Create the schema on first use; turn "server unreachable" into StoreUnavailable,
+        at once while the breaker is open (one timeout per outage, not one per call)."""
+        self.breaker.check(self.ping)
         try:
             if not self._schema_ready:
                 self._create_schema()
             yield self.db
         except ConnectionFailure as exc:
+            self.breaker.failed(str(exc).split(", Topology Description")[0])
             raise StoreUnavailable(f"MongoDB unreachable: {exc}") from exc
         except OperationFailure as exc:
             if exc.code not in REFUSED:
@@ -105,6 +112,16 @@ class MongoStore:
                 "and authMechanism in the URI, and the user's roles on this database"
             )
             raise StoreRefused("OPINION_STORE", self.shown_uri, problem) from None
+        else:
+            self.breaker.succeeded()
+
+    def ping(self) -> None:
+        """One round trip to the server, past the breaker (its probe); StoreUnavailable when
+        the server cannot be reached."""
+        try:
+            self.client.admin.command("ping")
+        except (ConnectionFailure, InvalidOperation) as exc:  # InvalidOperation: client closed
+            raise StoreUnavailable(f"MongoDB unreachable: {exc}") from exc
 
     def ensure_schema(self) -> None:
         with self._guard():
