@@ -26,7 +26,8 @@ from opinion_spiders.items import Post
 from opinion_spiders.reading import read
 from opinion_spiders.runtime import Runtime
 from opinion_spiders.sites import Site
-from opinion_spiders.stores import StoreUnavailable
+from opinion_spiders.stores import StoreUnavailable, store_uri
+from opinion_spiders.stores.writer import writer_for
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +80,9 @@ class OpinionSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         try:
-            state = self.runtime.store.load_state(self.site.name)
+            # On the store's writer thread: a store that went away costs the reactor nothing.
+            writer = writer_for(store_uri(self.settings))
+            state = await writer.call(self.runtime.store.load_state, self.site.name)
         except StoreUnavailable as exc:
             # Crawl without bookmarks rather than not at all: the posts spool to disk and
             # replay when the store is back (writes are idempotent, so re-walking is harmless).
