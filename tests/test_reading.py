@@ -381,3 +381,16 @@ def test_reading_story_element_needs_the_headline_inside() -> None:
     sel = Selector(text=page)
     assert story_element(sel, "Council debates water policy") is None
     assert within_story("a\nb", sel, "Council debates water policy") == "a\nb"
+
+
+def test_reading_main_text_drops_post_headers() -> None:
+    """A short line whose time is its point is a post's header, not what was said; a
+    sentence that names a time is not."""
+    from opinion_spiders.reading.main_text import header_line
+
+    for line in ("Sep 18, 2017", "asked 2 years ago by Benturk", "10:07 am", "Mar 12",
+                 "my38778570 的个人博客 / 37 / 0 / 创建于 11个月前"):  # fmt: skip
+        assert header_line(line), line
+    for line in ("The meeting is on May 5 at 10:00.", "Hello Mattia,",
+                 "2024年5月12日，市政府召开新闻发布会，宣布水价调整。"):  # fmt: skip
+        assert not header_line(line), line

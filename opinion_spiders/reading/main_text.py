@@ -28,6 +28,20 @@ RUN_ON_REST = 60
 PROSE_WORDS = 5
 #: Share of a line left once its leading link texts are taken off, below which it is links.
 LINKED_REST = 0.4
+#: Characters up to which a line may be a post's header (its time, its author, "asked … by").
+HEADER_LINE = 100
+#: Words a header line may hold besides its time.
+HEADER_WORDS = 5
+_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_DATED = re.compile(
+    r"\d{2,4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,4}\s*日?"
+    r"|\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?"
+    rf"|{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|\d{{1,2}}\s+{_MONTHS}(?:\s+\d{{4}})?"
+    r"|\d+\s*(?:秒|分钟|小时|天|周|个?月|年)前|刚刚|昨天|前天|今天"
+    r"|\b(?:\d+|an?)\s+(?:second|minute|hour|day|week|month|year)s?\s+ago\b|\byesterday\b",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"[.!?。！？…]$")
 _SPACE = re.compile(r"[ \t\u3000\xa0]+")
 _CJK_CHARS = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af"
 _TOKEN = re.compile(rf"[{_CJK_CHARS}]|\w+|[^\w\s]")
@@ -50,7 +64,8 @@ def main_text(html: str, url: str, *, comments: bool = True, sel: Selector | Non
     if not full:
         return ""
     sure = _extract(html, url, comments, precise=True)
-    text = "\n".join(merged(full, sure, _link_texts(sel or Selector(text=html))))
+    lines = merged(full, sure, _link_texts(sel or Selector(text=html)))
+    text = "\n".join(line for line in lines if not header_line(line))
     return text if len("".join(text.split())) >= MIN_TEXT else ""
 
 
@@ -121,6 +136,16 @@ def _linked(line: str, links: Sequence[str]) -> bool:
             break
         rest = rest[len(link) :].lstrip(_JOINERS)
     return len("".join(rest.split())) < LINKED_REST * len("".join(line.split()))
+
+
+def header_line(line: str) -> bool:
+    """A post's header rather than what was said: a short line whose time is its point —
+    "Sep 18, 2017", "asked 2 years ago by alice", "24-5-13 17:07 来自 微博" — with at most
+    ``HEADER_WORDS`` words besides and no sentence end."""
+    if len(line) > HEADER_LINE or not _DATED.search(line):
+        return False
+    rest = _DATED.sub(" ", line).strip()
+    return words(rest) <= HEADER_WORDS and not _SENTENCE_END.search(rest)
 
 
 def shingles(text: str) -> set[tuple[str, ...]]:
