@@ -55,7 +55,7 @@ class Matcher:
         self.segmenter = segmenter
         compiler = Compiler()
         self._compiled: list[_Compiled] = []
-        self._by_needle: dict[int, list[int]] = {}
+        self._by_needle: dict[int, list[int]] = {}  # the rules that are not plain
         #: The terms of plain rules by needle: a post's found needles give each plain rule
         #: its found terms at once, not a pass over the post's candidates per rule.
         self._plain_by_needle: dict[int, list[tuple[int, TermNode]]] = {}
@@ -64,7 +64,7 @@ class Matcher:
             needles = compiler.needle_ids(node)
             plain = plain_terms(node)
             self._compiled.append(_Compiled(rule, node, needles, fires_without_terms(node), plain))
-            for nid in needles:
+            for nid in needles if plain is None else ():
                 self._by_needle.setdefault(nid, []).append(index)
             for nid, terms in (plain or {}).items():
                 self._plain_by_needle.setdefault(nid, []).extend((index, t) for t in terms)
@@ -84,13 +84,16 @@ class Matcher:
         by_needle, plain_by_needle = self._by_needle, self._plain_by_needle
         found_terms: dict[int, list[TermNode]] = {}  # plain rule → its terms found
         for nid in found:
-            wanted.update(by_needle[nid])
+            rules = by_needle.get(nid)
+            if rules is not None:
+                wanted.update(rules)
             for index, term in plain_by_needle.get(nid, ()):
                 terms = found_terms.get(index)
                 if terms is None:
                     found_terms[index] = [term]
                 else:
                     terms.append(term)
+        wanted.update(found_terms)
         chosen: list[tuple[int, _Compiled]] = []
         for index in sorted(wanted) if len(wanted) > 1 else wanted:
             compiled = self._compiled[index]
@@ -98,7 +101,7 @@ class Matcher:
             if (rule.sites and site not in rule.sites) or (rule.kinds and kind not in rule.kinds):
                 continue
             chosen.append((index, compiled))
-        if found_terms:
+        if len(found) > 1 and found_terms:
             _judge_together(scan, chosen, found_terms)
         results = []
         for index, compiled in chosen:

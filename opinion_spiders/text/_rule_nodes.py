@@ -182,11 +182,13 @@ def plain_hits(scan: Scan, terms: Sequence[TermNode], fields: Sequence[str]) -> 
     prefilter found in some field, without its layers of calls."""
     hits: list[Hit] = []
     for field in fields:
+        candidates = scan.candidates(field)
+        if not candidates:
+            continue
         for term in terms:
-            spans = scan.spans(field, term)
-            if spans:
+            if term.nid in candidates:
                 text = term.text
-                hits.extend([(field, start, end, text) for start, end in spans])
+                hits.extend([(field, start, end, text) for start, end in scan.spans(field, term)])
     return hits or None
 
 
