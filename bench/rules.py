@@ -1,10 +1,19 @@
-"""Rule matching with 10,000 terms vs ``jieba.lcut`` + set lookup, on the same generated posts.
+"""Rule matching vs ``jieba.lcut`` + set lookup, on the same generated posts, three workloads.
 
-Run ``python -m bench.rules``. Posts are built from jieba's common words with punctuation; a
-quarter carry planted rule terms (half of those planted as written, half with the evasions
-the match form undoes: 贪*污, 贪 污, traditional characters). Terms are 10,000 rarer 2–4
-character words of jieba's dictionary, 100 rules of 100 terms. Prints posts/s for both, the
-speed ratio (target ≥ 20×) and recall on planted hits for both.
+Run ``python -m bench.rules``. Posts are built from jieba's common words with punctuation;
+planted rule terms are inserted half as written, half with the evasions the match form undoes
+(贪*污, 贪 污, traditional characters). Rules hold 100 terms each. The workloads:
+
+* ``sparse``: 10,000 rarer 2–4 character words of jieba's dictionary are watched; a quarter
+  of the posts carry 1–3 of them.
+* ``dense``: the rule files also watch common words, as real ones do (政府, 医院, 学校):
+  ``--dense-common`` (200) of the 2–3 character words the posts are written with, among
+  10,000 terms, so every post holds several watched words besides 2–4 planted rarer terms
+  (500 makes it about 15 a post).
+* ``100k``: as ``sparse`` with 100,000 watched terms (1,000 rules).
+
+For each, one line: posts/s for both sides, the speed ratio (target ≥ 20×), watched terms
+found a post, and recall on planted hits for both (as written / evaded).
 
 Each side is timed over ``--repeat`` passes, interleaved (ours, jieba, ours, jieba …), and the
 fastest pass of each counts, as ``timeit`` advises: a slower pass measures other load on the
@@ -28,6 +37,11 @@ from opinion_spiders.text.segment import Segmenter
 
 PUNCTUATION = "，，，。！？、；"
 EVASIONS = ("*", " ", "·", "\u200b", "😀")
+TARGET = 20.0
+WORKLOADS = ("sparse", "dense", "100k")
+DENSE_COMMON = 200
+
+Run = Callable[[list["Post"]], list[set[str]]]
 
 
 @dataclass
@@ -37,19 +51,35 @@ class Post:
     evaded: list[str]
 
 
+@dataclass
+class Workload:
+    name: str
+    terms: list[str]
+    posts: list[Post]
+
+
+@dataclass
+class Result:
+    workload: Workload
+    ours: float
+    base: float
+    our_found: list[set[str]]
+    base_found: list[set[str]]
+
+
 def _dictionary() -> list[tuple[str, int]]:
     tokenizer = jieba.Tokenizer()
     tokenizer.initialize()
     return [(w, f) for w, f in tokenizer.FREQ.items() if f > 0]
 
 
-def _vocabularies(rng: random.Random) -> tuple[list[str], list[str]]:
+def _vocabularies() -> tuple[list[str], list[str]]:
     """Common words to write posts with, rarer words to watch."""
     words = [(w, f) for w, f in _dictionary() if all("\u4e00" <= c <= "\u9fff" for c in w)]
     words.sort(key=lambda wf: -wf[1])
     common = [w for w, _ in words[:4000] if len(w) <= 3]
     rare = [w for w, f in words if 2 <= len(w) <= 4 and 3 <= f <= 60]
-    return common, rng.sample(rare, 10_000)
+    return common, rare
 
 
 def _evade(term: str, rng: random.Random, t2s_inverse: dict[str, str]) -> str:
@@ -59,8 +89,17 @@ def _evade(term: str, rng: random.Random, t2s_inverse: dict[str, str]) -> str:
     return rng.choice(EVASIONS).join(term)
 
 
-def _posts(rng: random.Random, common: list[str], terms: list[str], n: int) -> list[Post]:
-    inverse = _traditional_forms()
+def _posts(
+    rng: random.Random,
+    common: list[str],
+    plantable: list[str],
+    n: int,
+    *,
+    share: float,
+    per_post: tuple[int, int],
+    inverse: dict[str, str],
+) -> list[Post]:
+    """``n`` posts; a ``share`` of them carry ``per_post`` planted terms of ``plantable``."""
     posts = []
     for _ in range(n):
         words: list[str] = []
@@ -69,8 +108,8 @@ def _posts(rng: random.Random, common: list[str], terms: list[str], n: int) -> l
             words.append(rng.choice(PUNCTUATION))
         planted: list[str] = []
         evaded: list[str] = []
-        if rng.random() < 0.25:
-            for term in rng.sample(terms, rng.randint(1, 3)):
+        if rng.random() < share:
+            for term in rng.sample(plantable, rng.randint(*per_post)):
                 at = rng.randrange(len(words))
                 if rng.random() < 0.5:
                     words.insert(at, term)
@@ -80,6 +119,31 @@ def _posts(rng: random.Random, common: list[str], terms: list[str], n: int) -> l
                     evaded.append(term)
         posts.append(Post("".join(words), planted, evaded))
     return posts
+
+
+def workload(
+    name: str,
+    n: int,
+    seed: int,
+    common: list[str],
+    rare: list[str],
+    dense_common: int = DENSE_COMMON,
+) -> Workload:
+    """One of :data:`WORKLOADS`, the same for the same seed."""
+    rng = random.Random(seed)
+    inverse = _traditional_forms()
+    if name == "dense":
+        watched_common = rng.sample([w for w in common if len(w) >= 2], dense_common)
+        watched = set(watched_common)
+        planted = [w for w in rng.sample(rare, 10_000) if w not in watched]
+        planted = planted[: 10_000 - dense_common]
+        terms = planted + watched_common
+        rng.shuffle(terms)  # common words in every rule file, not in a few
+        posts = _posts(rng, common, planted, n, share=1.0, per_post=(2, 4), inverse=inverse)
+        return Workload(name, terms, posts)
+    terms = rng.sample(rare, 100_000 if name == "100k" else 10_000)
+    posts = _posts(rng, common, terms, n, share=0.25, per_post=(1, 3), inverse=inverse)
+    return Workload(name, terms, posts)
 
 
 def _traditional_forms() -> dict[str, str]:
@@ -106,7 +170,7 @@ def _settle_garbage() -> None:
     gc.collect()
 
 
-def _rules_side(terms: list[str]) -> Callable[[list[Post]], list[set[str]]]:
+def rules_side(terms: list[str]) -> Run:
     rules = [
         Rule(id=f"r{i}", name=f"r{i}", any_of=tuple(Term(t) for t in terms[i : i + 100]))
         for i in range(0, len(terms), 100)
@@ -121,7 +185,7 @@ def _rules_side(terms: list[str]) -> Callable[[list[Post]], list[set[str]]]:
     return run
 
 
-def _jieba_side(terms: list[str]) -> Callable[[list[Post]], list[set[str]]]:
+def jieba_side(terms: list[str]) -> Run:
     tokenizer = jieba.Tokenizer()
     tokenizer.initialize()
     for term in terms:
@@ -135,13 +199,50 @@ def _jieba_side(terms: list[str]) -> Callable[[list[Post]], list[set[str]]]:
     return run
 
 
-def _timed(
-    run: Callable[[list[Post]], list[set[str]]], posts: list[Post]
-) -> tuple[float, list[set[str]]]:
+def _timed(run: Run, posts: list[Post]) -> tuple[float, list[set[str]]]:
     _settle_garbage()
     start = time.perf_counter()
     found = run(posts)
     return time.perf_counter() - start, found
+
+
+def measure(load: Workload, repeat: int) -> Result:
+    """Both sides on the workload's posts, interleaved, fastest pass of each."""
+    ours_run, base_run = rules_side(load.terms), jieba_side(load.terms)
+    ours = base = float("inf")
+    our_found: list[set[str]] = []
+    base_found: list[set[str]] = []
+    for _ in range(max(1, repeat)):
+        elapsed, our_found = _timed(ours_run, load.posts)
+        ours = min(ours, elapsed)
+        elapsed, base_found = _timed(base_run, load.posts)
+        base = min(base, elapsed)
+    return Result(load, ours, base, our_found, base_found)
+
+
+def format_results(results: list[Result], repeat: int) -> str:
+    lines = [
+        "rule matching (prefilter + windows) vs jieba.lcut + set lookup, rules of 100 terms,"
+        f" fastest of {repeat} interleaved passes a side; target >= {TARGET:.0f}x",
+        f"  {'workload':<8}{'posts':>6}{'chars':>9}{'terms':>8}{'found':>7}"
+        f"{'rules/s':>10}{'jieba/s':>9}{'ratio':>8}   recall rules / jieba: as written; evaded",
+    ]
+    for r in results:
+        load, n = r.workload, len(r.workload.posts)
+        found = sum(map(len, r.base_found)) / n
+        posts = load.posts
+        recall = "; ".join(
+            f"{_recall(r.our_found, posts, a):6.1%} / {_recall(r.base_found, posts, a):6.1%}"
+            for a in ("planted", "evaded")
+        )
+        verdict = "" if r.base / r.ours >= TARGET else "  BELOW TARGET"
+        lines.append(
+            f"  {load.name:<8}{n:>6}{sum(len(p.text) for p in load.posts):>9}"
+            f"{len(load.terms):>8}{found:>7.1f}{n / r.ours:>10.0f}{n / r.base:>9.0f}"
+            f"{r.base / r.ours:>7.1f}x   {recall}{verdict}"
+        )
+    lines.append("  (found: watched terms a post, by jieba.lcut + set)")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -149,31 +250,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--posts", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=3, help="interleaved passes per side")
+    parser.add_argument(
+        "--only", action="append", choices=WORKLOADS, help="these workloads (default: all)"
+    )
+    parser.add_argument(
+        "--dense-common", type=int, default=DENSE_COMMON,
+        help=f"common words the dense workload watches (default {DENSE_COMMON})",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     jieba.setLogLevel(30)
-    rng = random.Random(args.seed)
-    common, terms = _vocabularies(rng)
-    posts = _posts(rng, common, terms, args.posts)
-    chars = sum(len(p.text) for p in posts)
-    rules_side, jieba_side = _rules_side(terms), _jieba_side(terms)
-    ours = base = float("inf")
-    for _ in range(max(1, args.repeat)):
-        elapsed, our_found = _timed(rules_side, posts)
-        ours = min(ours, elapsed)
-        elapsed, base_found = _timed(jieba_side, posts)
-        base = min(base, elapsed)
-    print(
-        f"rule matching: {len(posts)} posts, {chars} characters, {len(terms)} terms,"
-        f" fastest of {max(1, args.repeat)} interleaved passes"
-    )
-    print(f"  rules (prefilter + windows) {len(posts) / ours:10.0f} posts/s")
-    print(f"  jieba.lcut + set lookup     {len(posts) / base:10.0f} posts/s")
-    print(f"  ratio                       {base / ours:10.1f}x  (target >= 20x)")
-    for label, attr in (("as written", "planted"), ("evaded", "evaded")):
-        print(
-            f"  recall, planted {label:<10}  rules {_recall(our_found, posts, attr):6.1%}"
-            f"   jieba {_recall(base_found, posts, attr):6.1%}"
-        )
+    common, rare = _vocabularies()
+    results = []
+    for name in args.only or WORKLOADS:
+        load = workload(name, args.posts, args.seed, common, rare, args.dense_common)
+        results.append(measure(load, args.repeat))
+        del load
+    print(format_results(results, max(1, args.repeat)))
 
 
 if __name__ == "__main__":

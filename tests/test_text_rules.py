@@ -6,7 +6,7 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from opinion_spiders.errors import ConfigError
@@ -250,3 +250,28 @@ SUBSTRING_MATCHER = Matcher(
     parse_rules('[[rule]]\nid = "s"\nany = [{ term = "ab舆情", substring = true }]\n', "t").rules,
     Segmenter(),
 )
+
+
+MANY_TERMS = ("干部", "部分", "能干", "工作", "村干部", "分工", "app", "领导", "导力", "干部分")
+MANY_MATCHER = Matcher(
+    [Rule(id="many", name="many", any_of=tuple(Term(t) for t in MANY_TERMS))], Segmenter()
+)
+PIECES = (*MANY_TERMS, "他很", "的", "没做完", "下载", "happy", "，", "领导力", "村", "乡里")
+
+
+@settings(deadline=None)  # the first example builds the segmenter
+@given(st.lists(st.sampled_from(PIECES), max_size=14))
+def test_matcher_judges_a_posts_terms_together_as_each_alone(pieces: list[str]) -> None:
+    """Every occurrence of every term fires exactly where the segmenter, asked about that
+    one span, says it is whole words: judging a post's terms together changes no verdict."""
+    text = "".join(pieces)
+    expected = {
+        (start, start + len(term), term)
+        for term in MANY_TERMS
+        for start in range(len(text))
+        if text.startswith(term, start)
+        and MANY_MATCHER.segmenter.is_word(text, start, start + len(term))
+    }
+    results = MANY_MATCHER.match({"content": text})
+    found = {(h["start"], h["end"], h["term"]) for r in results for h in r["hits"]}
+    assert found == expected

@@ -178,39 +178,42 @@ def _judge_pending(
 
 
 def whole_words(
-    tokenizer: jieba.Tokenizer, pairs: WordPairs, text: str, starts: Sequence[int], length: int
-) -> list[tuple[int, int]]:
-    """The occurrences ``(start, start + length)`` of one word that :func:`check_spans` keeps,
-    in order; the common occurrence, among Hanzi where no dictionary word crosses its edges,
-    is settled here without the bookkeeping of :func:`check_spans`."""
+    tokenizer: jieba.Tokenizer, pairs: WordPairs, text: str, spans: Sequence[tuple[int, int]]
+) -> list[bool]:
+    """:func:`check_spans` for single words (no joints), such as every occurrence of every
+    term a post's rules ask about at once. An edge settled by letters, or one that no
+    dictionary word crosses, is settled here, once per position however many spans share it,
+    without the bookkeeping of :func:`check_spans`; the rest are judged in windows merged
+    across all the spans."""
     bits, freq = pairs.bits, tokenizer.FREQ
     han_pair = _HAN_PAIR.match
-    kept = [False] * len(starts)
-    out: list[tuple[int, int]] = []  # the answer while every occurrence is settled here
-    unsure: list[int] = []
+    kept = [False] * len(spans)
     pending: list[_Pending] = []
-    for k, start in enumerate(starts):
-        end = start + length
-        if start > 0 and length > 0 and han_pair(text, start - 1) and han_pair(text, end - 1):
-            left = hash(text[start - 1 : start + 1]) & MASK
-            right = hash(text[end - 1 : end + 1]) & MASK
-            if (bits[left >> 3] >> (left & 7) & 1 and _crossed(freq, pairs, text, start)) or (
-                bits[right >> 3] >> (right & 7) & 1 and _crossed(freq, pairs, text, end)
-            ):  # what :func:`check_spans` would find again: segment the window
-                pending.append((*_window(freq, pairs, text, start, end), k, (start, end)))
-            else:
-                kept[k] = True
-                out.append((start, end))
-            continue
-        unsure.append(k)
-    if not (unsure or pending):
-        return out
-    spans = [(start, start + length, ()) for start in starts]
-    if unsure:
-        _sort_out(freq, pairs, text, spans, unsure, kept, pending)
+    crossed: dict[int, bool] = {}  # position → whether a dictionary word crosses it
+    for k, (start, end) in enumerate(spans):
+        if 0 < start < end and han_pair(text, start - 1) and han_pair(text, end - 1):
+            needed: tuple[int, ...] = (start, end)  # the common case: Hanzi all round
+        else:
+            found = _needed(text, (start, end, ()))
+            if found is None:
+                continue  # letters run on across an edge
+            needed = found
+        for i in needed:
+            cut = crossed.get(i)
+            if cut is None:
+                h = hash(text[i - 1 : i + 1]) & MASK  # :func:`_maybe_crossed`, inline
+                cut = crossed[i] = bool(
+                    bits[h >> 3] >> (h & 7) & 1 and _crossed(freq, pairs, text, i)
+                )
+            if cut:  # segment the window
+                pending.append((*_window(freq, pairs, text, start, end), k, needed))
+                break
+        else:
+            kept[k] = True
     if pending:
-        _judge_pending(tokenizer, text, spans, pending, kept)
-    return [(start, start + length) for start, ok in zip(starts, kept, strict=True) if ok]
+        full = [(start, end, ()) for start, end in spans]
+        _judge_pending(tokenizer, text, full, pending, kept)
+    return kept
 
 
 def _maybe_crossed(pairs: WordPairs, text: str, i: int) -> bool:

@@ -8,7 +8,7 @@ rule actually asks about, and rules none of whose terms turned up are not evalua
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -55,15 +55,19 @@ class Matcher:
         self.segmenter = segmenter
         compiler = Compiler()
         self._compiled: list[_Compiled] = []
-        self._by_needle: dict[int, list[int]] = {}
+        self._by_needle: dict[int, list[int]] = {}  # the rules that are not plain
+        #: The terms of plain rules by needle: a post's found needles give each plain rule
+        #: its found terms at once, not a pass over the post's candidates per rule.
+        self._plain_by_needle: dict[int, list[tuple[int, TermNode]]] = {}
         for index, rule in enumerate(self.rules):
             node = compiler.compile(rule.expression)
             needles = compiler.needle_ids(node)
-            self._compiled.append(
-                _Compiled(rule, node, needles, fires_without_terms(node), plain_terms(node))
-            )
-            for nid in needles:
+            plain = plain_terms(node)
+            self._compiled.append(_Compiled(rule, node, needles, fires_without_terms(node), plain))
+            for nid in needles if plain is None else ():
                 self._by_needle.setdefault(nid, []).append(index)
+            for nid, terms in (plain or {}).items():
+                self._plain_by_needle.setdefault(nid, []).extend((index, t) for t in terms)
         self._always = [i for i, c in enumerate(self._compiled) if c.without_terms]
         self._automaton = _automaton(compiler.needles)
         segmenter.add_words(sorted(compiler.strict_words))
@@ -77,22 +81,59 @@ class Matcher:
         if not found and not self._always:
             return []  # most posts: no term turned up and no rule fires without one
         wanted = set(self._always)
-        by_needle = self._by_needle
+        by_needle, plain_by_needle = self._by_needle, self._plain_by_needle
+        found_terms: dict[int, list[TermNode]] = {}  # plain rule → its terms found
         for nid in found:
-            wanted.update(by_needle[nid])
-        results = []
+            rules = by_needle.get(nid)
+            if rules is not None:
+                wanted.update(rules)
+            for index, term in plain_by_needle.get(nid, ()):
+                terms = found_terms.get(index)
+                if terms is None:
+                    found_terms[index] = [term]
+                else:
+                    terms.append(term)
+        wanted.update(found_terms)
+        chosen: list[tuple[int, _Compiled]] = []
         for index in sorted(wanted) if len(wanted) > 1 else wanted:
             compiled = self._compiled[index]
             rule = compiled.rule
             if (rule.sites and site not in rule.sites) or (rule.kinds and kind not in rule.kinds):
                 continue
+            chosen.append((index, compiled))
+        if len(found) > 1 and found_terms:
+            _judge_together(scan, chosen, found_terms)
+        results = []
+        for index, compiled in chosen:
+            rule = compiled.rule
             if compiled.plain is not None:
-                hits = plain_hits(scan, compiled.plain, rule.fields)
+                hits = plain_hits(scan, found_terms[index], rule.fields)
             else:
                 hits = compiled.node.evaluate(scan, rule.fields)
             if hits is not None:
                 results.append(_result(rule, hits, scan))
         return results
+
+
+def _judge_together(
+    scan: _Scan, chosen: list[tuple[int, _Compiled]], found_terms: dict[int, list[TermNode]]
+) -> None:
+    """Judge, field by field, every strict single word the chosen plain rules found, in one
+    pass that shares the positions and windows the words have in common (every plain rule
+    looks at all its found terms, so nothing is judged that would not be)."""
+    by_field: dict[str, dict[int, TermNode]] = {}
+    for index, compiled in chosen:
+        if compiled.plain is None:
+            continue
+        words = [t for t in found_terms[index] if t.strict and not t.joints]
+        if words:
+            for field in compiled.rule.fields:
+                terms = by_field.setdefault(field, {})
+                for term in words:
+                    terms[term.nid] = term
+    for field, terms in by_field.items():
+        if len(terms) > 1:
+            scan.judge(field, terms.values())
 
 
 def _result(rule: Rule, hits: list[Hit], scan: _Scan) -> dict[str, Any]:
@@ -201,16 +242,41 @@ class _Scan:
             judged = self._judged[key] = self._judge(field, term, starts[:MAX_CANDIDATES])
         return judged
 
+    def judge(self, field: str, terms: Iterable[TermNode]) -> None:
+        """Judge the occurrences of these strict single words in the field together, ahead of
+        :meth:`spans` (which then finds them judged)."""
+        candidates = self.candidates(field)
+        todo: dict[tuple[str, int, bool, tuple[int, ...]], tuple[list[int], int]] = {}
+        for term in terms:
+            starts = candidates.get(term.nid)
+            key: tuple[str, int, bool, tuple[int, ...]] = (field, term.nid, True, ())
+            if starts and key not in self._judged:
+                todo[key] = (starts[:MAX_CANDIDATES], term.length)
+        if not todo:
+            return
+        spans = [(s, s + length) for starts, length in todo.values() for s in starts]
+        oks = self._segmenter.whole_words(self.text(field), spans)
+        at = 0
+        for key, (starts, length) in todo.items():
+            self._judged[key] = [
+                (s, s + length)
+                for s, ok in zip(starts, oks[at : at + len(starts)], strict=True)
+                if ok
+            ]
+            at += len(starts)
+
     def _judge(self, field: str, term: TermNode, starts: list[int]) -> list[tuple[int, int]]:
         length = term.length
         joints = term.joints
-        if term.strict and not joints:
-            return self._segmenter.whole_words(self.text(field), starts, length)
         spans = [(s, s + length) for s in starts]
         if not term.strict:
             return spans
-        checks = [(s, e, tuple(s + j for j in joints) if joints else ()) for s, e in spans]
-        oks = self._segmenter.check_spans(self.text(field), checks)
+        text = self.text(field)
+        if not joints:
+            oks = self._segmenter.whole_words(text, spans)
+            return [span for span, ok in zip(spans, oks, strict=True) if ok]
+        checks = [(s, e, tuple(s + j for j in joints)) for s, e in spans]
+        oks = self._segmenter.check_spans(text, checks)
         return [span for span, ok in zip(spans, oks, strict=True) if ok]
 
     def words(self, field: str, start: int, end: int) -> int:

@@ -14,11 +14,17 @@ import jieba
 
 
 def route_cuts(
-    tokenizer: jieba.Tokenizer, text: str, start: int = 0, stop: int | None = None
+    tokenizer: jieba.Tokenizer,
+    text: str,
+    start: int = 0,
+    stop: int | None = None,
+    *,
+    split: bool = False,
 ) -> list[int]:
     """Where jieba's best route over ``text[start:stop]`` cuts, from ``start`` to ``stop``
     (positions in ``text``, which is not copied): its cut without the HMM (which only
-    regroups single characters, so never moves a dictionary word's edge).
+    regroups single characters, so never moves a dictionary word's edge). With ``split``, the
+    best route that does not keep the whole stretch as one word (a compound's parts).
 
     The same floating-point arithmetic as ``calc`` (so the same route, ties included: of equal
     scores the longest word wins, as ``max`` over ``(score, end)`` picks it)."""
@@ -34,7 +40,7 @@ def route_cuts(
         i = k + 1
         count = freq.get(text[k])
         while count is not None:  # FREQ holds every prefix of a word, with frequency 0
-            if count:
+            if count and not (split and k == start and i == n):
                 value = log(count) - logtotal + score[i - start]
                 if not found or value >= best:
                     best, end, found = value, i, True

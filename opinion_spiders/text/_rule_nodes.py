@@ -177,12 +177,16 @@ def plain_terms(node: Node) -> PlainTerms | None:
     return None if any(t.contexts for ts in terms.values() for t in ts) else terms
 
 
-def plain_hits(scan: Scan, terms: PlainTerms, fields: Sequence[str]) -> list[Hit] | None:
-    """What the any-group of ``terms`` evaluates to, without its layers of calls."""
+def plain_hits(scan: Scan, terms: Sequence[TermNode], fields: Sequence[str]) -> list[Hit] | None:
+    """What the any-group of a plain rule evaluates to, given those of its ``terms`` that the
+    prefilter found in some field, without its layers of calls."""
     hits: list[Hit] = []
     for field in fields:
-        for nid in scan.candidates(field):
-            for term in terms.get(nid, ()):
+        candidates = scan.candidates(field)
+        if not candidates:
+            continue
+        for term in terms:
+            if term.nid in candidates:
                 text = term.text
                 hits.extend([(field, start, end, text) for start, end in scan.spans(field, term)])
     return hits or None

@@ -6,6 +6,8 @@ import re
 
 import jieba
 
+from opinion_spiders.text._route import route_cuts
+
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 
 
@@ -18,16 +20,7 @@ def compound_boundaries(tokenizer: jieba.Tokenizer, word: str) -> set[int]:
     n = len(word)
     if n < 3 or not _HAN.fullmatch(word):
         return {0, n}
-    dag = tokenizer.get_DAG(word)
-    dag[0] = [j for j in dag[0] if j != n - 1] or [0]
-    route: dict[int, tuple[float, int]] = {}
-    tokenizer.calc(word, dag, route)
-    bounds = {0}
-    x = 0
-    while x < n:
-        x = route[x][1] + 1
-        bounds.add(x)
-    return bounds
+    return set(route_cuts(tokenizer, word, split=True))
 
 
 def _is_latin(c: str) -> bool:

@@ -100,9 +100,10 @@ class Segmenter:
         tokenizer = self._ready()
         return check_spans(tokenizer, self._pairs, text, spans)
 
-    def whole_words(self, text: str, starts: Sequence[int], length: int) -> list[tuple[int, int]]:
-        """The spans ``(start, start + length)`` that :meth:`is_word` accepts, in order."""
-        return whole_words(self._ready(), self._pairs, text, starts, length)
+    def whole_words(self, text: str, spans: Sequence[tuple[int, int]]) -> list[bool]:
+        """:meth:`is_word` for each ``(start, end)`` span, judged together (positions and
+        windows they share are worked out once)."""
+        return whole_words(self._ready(), self._pairs, text, spans)
 
     def search_terms(self, text: str) -> list[str]:
         """Unique folded words for analysts' search (width, case, traditional → simplified),
