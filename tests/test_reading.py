@@ -394,3 +394,16 @@ def test_reading_main_text_drops_post_headers() -> None:
     for line in ("The meeting is on May 5 at 10:00.", "Hello Mattia,",
                  "2024年5月12日，市政府召开新闻发布会，宣布水价调整。"):  # fmt: skip
         assert not header_line(line), line
+
+
+def test_reading_main_text_drops_the_boards_own_lines() -> None:
+    """Counts of a thread and invitations to log in are the board's lines, not a post's."""
+    from opinion_spiders.reading.main_text import board_line
+
+    for line in ("- This topic has 4 replies, 2 voices, and was last updated 1 year ago by Kenny.",
+                 "Viewing 4 posts - 1 through 4 (of 4 total)", "交流 5 浏览 (640) 点赞 (5) 收藏",
+                 "- You must be logged in to reply to this topic.", "您需要登录后才可以回帖 登录 | 立即注册",
+                 "共 3 页 共 45 条"):  # fmt: skip
+        assert board_line(line), line
+    for line in ("Thanks, that fixed it!", "I had 3 posts deleted last week.", "回复楼上：同意"):
+        assert not board_line(line), line

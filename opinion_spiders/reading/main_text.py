@@ -41,6 +41,25 @@ _DATED = re.compile(
     r"|\b(?:\d+|an?)\s+(?:second|minute|hour|day|week|month|year)s?\s+ago\b|\byesterday\b",
     re.IGNORECASE,
 )
+#: A count the board shows of a thread or a member ("3 replies", "浏览 (640)", "of 4 total",
+#: "共 3 页").
+_COUNTER = re.compile(
+    r"\d[\d,.]*\s*(?:repl(?:y|ies)|posts?|views?|voices?|comments?|answers?|votes?|members?"
+    r"|likes?|total|个?回复|条?评论|次?浏览|次?查看|次?阅读|个?回答|人?点赞|人?收藏)\b"
+    r"|共\s*\d+\s*(?:页|条|篇|楼|个)"
+    r"|(?:repl(?:y|ies)|posts?|views?|comments?|answers?|回复|评论|浏览|查看|阅读|回答|点赞|收藏)"
+    r"\s*[:：(（]?\s*\d",
+    re.IGNORECASE,
+)
+#: A board's invitation to log in before taking part.
+_LOGIN = re.compile(
+    r"\b(?:must|need to|have to|please)\s+(?:be\s+)?(?:log(?:ged)?\s*in|sign(?:ed)?\s*in|register)"
+    r"|\blog\s*in\s+(?:to|or\s+register\s+to)\s+(?:reply|post|comment)"
+    r"|(?:请先?|需要|您需要)登录|登录后(?:才[能可]以?)?(?:回复|回帖|发表|评论|查看)",
+    re.IGNORECASE,
+)
+#: Counts a line must show to be the board's statistics rather than a sentence about them.
+STAT_COUNTS = 2
 _SENTENCE_END = re.compile(r"[.!?。！？…]$")
 _SPACE = re.compile(r"[ \t\u3000\xa0]+")
 _CJK_CHARS = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af"
@@ -65,7 +84,7 @@ def main_text(html: str, url: str, *, comments: bool = True, sel: Selector | Non
         return ""
     sure = _extract(html, url, comments, precise=True)
     lines = merged(full, sure, _link_texts(sel or Selector(text=html)))
-    text = "\n".join(line for line in lines if not header_line(line))
+    text = "\n".join(line for line in lines if not (header_line(line) or board_line(line)))
     return text if len("".join(text.split())) >= MIN_TEXT else ""
 
 
@@ -146,6 +165,14 @@ def header_line(line: str) -> bool:
         return False
     rest = _DATED.sub(" ", line).strip()
     return words(rest) <= HEADER_WORDS and not _SENTENCE_END.search(rest)
+
+
+def board_line(line: str) -> bool:
+    """The board's own line rather than a post's: a short line of its counts ("This topic
+    has 3 replies, 2 voices", "浏览 (640) 点赞 (5)") or an invitation to log in."""
+    if len(line) > HEADER_LINE:
+        return False
+    return len(_COUNTER.findall(line)) >= STAT_COUNTS or bool(_LOGIN.search(line))
 
 
 def shingles(text: str) -> set[tuple[str, ...]]:
