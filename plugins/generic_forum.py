@@ -19,7 +19,7 @@ from parsel import Selector
 from opinion_spiders.adapters import Adapter, Page, Parsed
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
-from opinion_spiders.reading.main_text import page_title
+from opinion_spiders.reading.main_text import board_line, header_line, page_title
 from opinion_spiders.text.fingerprints import url_key
 from plugins._html import node_text, squash, without_fragment
 from plugins._notice import detect_notice
@@ -109,7 +109,7 @@ class GenericForumAdapter(Adapter):
         posts = [
             post for i, b in enumerate(blocks, 1) if (post := self.block_post(page, b, title, i))
         ]
-        posts = [post for post in drop_template_lines(posts) if post.content]
+        posts = [post for post in drop_template_lines(without_board_lines(posts)) if post.content]
         if not posts:
             raise ParseError("no_posts", f"no readable post blocks on {page.url}")
         return Parsed(posts=posts)
@@ -155,6 +155,16 @@ def without_header_lines(content: str, author: str) -> str:
     while lines and header(lines[-1]):
         lines.pop()
     return "\n".join(lines)
+
+
+def without_board_lines(posts: list[Post]) -> list[Post]:
+    """Post headers and the board's own lines (counts, log-in invitations) that stand inside
+    a post block are not what was said (see :func:`~opinion_spiders.reading.main_text.header_line`
+    and :func:`~opinion_spiders.reading.main_text.board_line`)."""
+    for post in posts:
+        lines = post.content.split("\n")
+        post.content = "\n".join(x for x in lines if not (header_line(x) or board_line(x)))
+    return posts
 
 
 def drop_template_lines(posts: list[Post]) -> list[Post]:

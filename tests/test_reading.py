@@ -161,6 +161,17 @@ def test_reading_generic_posts_lose_board_template_and_header_lines() -> None:
     assert [p.content for p in reading.parsed.posts] == BODIES
 
 
+def test_reading_generic_posts_lose_headers_and_board_lines_inside() -> None:
+    """A body that holds its edit time or the board's counts and log-in line in the middle
+    loses those lines too."""
+    extra = ["edited Sep 18, 2017", "3 replies · 120 views", "You must be logged in to reply"]
+    bodies = [f"{body}\n{line}" for body, line in zip(BODIES, extra, strict=True)]
+    html = _thread([b.replace("\n", "<br>") for b in bodies])
+    reading, _ = read_page(html.encode(), "https://board.example.org/t/79")
+    assert reading.reader == "generic"
+    assert [p.content for p in reading.parsed.posts] == BODIES
+
+
 #: A story with a discussion under it, on no known engine: the opening story stands in a
 #: block of its own kind, each comment is signed and dated.
 STORY_WITH_COMMENTS = """<html><head><title>Water price rise again? - Town Board</title></head>
