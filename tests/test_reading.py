@@ -418,3 +418,15 @@ def test_reading_main_text_drops_the_boards_own_lines() -> None:
         assert board_line(line), line
     for line in ("Thanks, that fixed it!", "I had 3 posts deleted last week.", "回复楼上：同意"):
         assert not board_line(line), line
+
+
+def test_reading_unknown_role_holds_articles_to_their_story_and_knows_teasers() -> None:
+    """``opinion parse`` without a role reads the streamed story and the teaser column as a
+    crawl that knows the role does."""
+    reading, _ = read_page(STREAM.encode(), "https://news.example.org/2024/05/12/water.html",
+                           RUNTIME)  # fmt: skip
+    assert [p.content for p in reading.parsed.posts] == [PARAGRAPH.strip()]
+    reading, _ = read_page(
+        _teaser_column("[详细]").encode(), "http://art.example.cn/?id=5", RUNTIME
+    )
+    assert (reading.kind, reading.parsed.posts, len(reading.parsed.links)) == ("listing", [], 6)

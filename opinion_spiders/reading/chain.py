@@ -193,12 +193,17 @@ def _as_article(page: Page, adapters: Mapping[str, type[Adapter]], tried: list[s
             return Reading(_as_site(article, page), PORTAL, "article", min(1.0, covered), tried)
         tried.append(f"{PORTAL}: its body holds {covered:.0%} of the main text")
     if text and teasers(text):
-        tried.append(f"{MAIN_TEXT}: its lines are teasers that each lead to an article")
-        links = _try(adapters.get(PORTAL), page, "listing", tried)
-        return Reading(links or Parsed(), PORTAL, "listing", 0.5, tried)
+        return _teaser_listing(page, adapters, tried)
     if text:
         return _main_text_reading(page, text, "article", tried)
     raise ParseError("unreadable", "; ".join(tried) or "no text on the page")
+
+
+def _teaser_listing(page: Page, adapters: Mapping[str, type[Adapter]], tried: list[str]) -> Reading:
+    """A column of teasers: no post, the articles they lead to as links."""
+    tried.append(f"{MAIN_TEXT}: its lines are teasers that each lead to an article")
+    links = _try(adapters.get(PORTAL), page, "listing", tried)
+    return Reading(links or Parsed(), PORTAL, "listing", 0.5, tried)
 
 
 def teasers(text: str) -> bool:
@@ -237,16 +242,23 @@ def _fall_back(
         listing = listing or Reading(guess, PORTAL, "listing", 0.5, tried)
     if article is None:
         article = _try(portal, page, "article", tried)
+    # Taken for an article, the main text is held to the story element as the article is —
+    # unless signed posts stand around it: then what lies outside is the discussion.
+    headline = article.posts[0].title if article and article.posts else page_title(page.selector)
+    signed = bool(thread and any(p.author for p in thread.posts))
+    story = text if signed else within_story(text, page.selector, headline or "")
     if article and article.posts:
-        covered = coverage(article.posts[0].content, text)
+        covered = coverage(article.posts[0].content, story)
         if covered >= ARTICLE_COVERAGE or not text or (listing and _dated_story(article)):
             return Reading(_as_site(article, page), PORTAL, "article", min(1.0, covered), tried)
         tried.append(f"{PORTAL}: its body holds {covered:.0%} of the main text")
     if listing is not None and _is_listing(listing.parsed, text):
         return listing
+    if text and threaded < 0.5 and teasers(text):
+        return _teaser_listing(page, adapters, tried)
     if text:
         kind = "thread" if threaded >= 0.5 else "article"
-        return _main_text_reading(page, text, kind, tried)
+        return _main_text_reading(page, text if kind == "thread" else story or text, kind, tried)
     if listing is not None:
         return listing
     raise ParseError("unreadable", "; ".join(tried) or "no text on the page")
