@@ -6,15 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from opinion_spiders.adapters import Adapter
 from opinion_spiders.errors import ConfigError
 from opinion_spiders.plugin_manager import OpinionPluginManager, PluginFailure, build_plugin_manager
-from opinion_spiders.settings_util import setting_list
+from opinion_spiders.settings_util import bundled_path, setting_list
 from opinion_spiders.sites import Site, check_unique, load_sites_file, site_from_mapping
 
 if TYPE_CHECKING:
@@ -26,12 +24,6 @@ if TYPE_CHECKING:
     from opinion_spiders.text.segment import Segmenter
 
 _ATTR = "_opinion_runtime"
-
-
-def bundled_path(*parts: str) -> Traversable:
-    """A data file shipped in the ``settings`` package. Read it with ``.read_text()``: from the
-    scrapyd egg (a zip) it is not a file on disk."""
-    return resources.files("settings").joinpath(*parts)
 
 
 class Runtime:

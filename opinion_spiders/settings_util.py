@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, tzinfo
+from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -59,3 +61,9 @@ def project_values(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]
     values = {name: getattr(module, name) for name in dir(module) if name.isupper()}
     values.update(overrides or {})
     return values
+
+
+def bundled_path(*parts: str) -> Traversable:
+    """A data file shipped in the ``settings`` package. Read it with ``.read_text()``: from the
+    scrapyd egg (a zip) it is not a file on disk."""
+    return resources.files("settings").joinpath(*parts)

@@ -9,8 +9,7 @@ from typing import Any
 
 import pluggy
 
-from opinion_spiders.runtime import bundled_path
-from opinion_spiders.settings_util import setting_list
+from opinion_spiders.settings_util import bundled_path, setting_list
 from opinion_spiders.text.rules import RuleSet, load_rule_file
 
 hookimpl = pluggy.HookimplMarker("opinion_spiders")

@@ -5,6 +5,8 @@ fails the suite with the file, line and name to fix."""
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 from tests._proc import ROOT
@@ -64,3 +66,31 @@ def test_the_check_sees_a_crossing_and_allows_a_package_its_own(tmp_path: Path) 
         "plug/p.py:1 imports core._a",
         "plug/p.py:2 imports core.sub._c.y",
     ]
+
+
+def _lint_imports(*config: Path) -> subprocess.CompletedProcess[str]:
+    tool = Path(sys.executable).with_name("lint-imports")
+    return subprocess.run([str(tool), "--no-cache", *map(str, config)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+
+
+def test_the_layers_hold() -> None:
+    """The import contracts of pyproject.toml (``[tool.importlinter]``): the engine knows
+    nothing of plugins, pipelines, tests or benches; plugins and pipelines are independent;
+    web over events over watch over stores/reading over text; no Scrapy below the crawl."""
+    done = _lint_imports()
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 broken" in done.stdout
+
+
+def test_the_layer_check_sees_a_broken_contract(tmp_path: Path) -> None:
+    """The same tool fails on a contract the code breaks (the reading chain uses text)."""
+    config = tmp_path / "broken.toml"
+    config.write_text(
+        '[tool.importlinter]\nroot_packages = ["opinion_spiders"]\n\n'
+        '[[tool.importlinter.contracts]]\nname = "reading without text"\ntype = "forbidden"\n'
+        'source_modules = ["opinion_spiders.reading"]\nforbidden_modules = ["opinion_spiders.text"]\n',
+        encoding="utf-8",
+    )
+    done = _lint_imports(config)
+    assert done.returncode != 0 and "BROKEN" in done.stdout, done.stdout + done.stderr

@@ -13,7 +13,7 @@ from scrapy.utils.test import get_crawler
 from opinion_spiders.demo import watch_file
 from opinion_spiders.errors import ConfigError
 from opinion_spiders.items import Post
-from opinion_spiders.runtime import bundled_path
+from opinion_spiders.settings_util import bundled_path
 from opinion_spiders.watch.periods import Calendar, load_calendars
 from pipelines.periods import PeriodPipeline
 from plugins.periods import period_contribution

@@ -31,7 +31,7 @@ _DEMO = {ENTITIES: "entities.toml", PERIODS: "periods.toml", PLANS: "plans.toml"
 def watch_files(settings: Mapping[str, Any], name: str) -> list[Traversable]:
     """The files a setting names; when it names none, the defaults (module docstring)."""
     from opinion_spiders.demo import watch_file
-    from opinion_spiders.runtime import bundled_path
+    from opinion_spiders.settings_util import bundled_path
 
     files = setting_list(settings, name)
     if files:
