@@ -11,15 +11,13 @@ from datetime import datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pluggy
-
+from opinion_spiders import hookimpl
 from opinion_spiders.alert_format import alert_text, digest_text
 from opinion_spiders.alerting import Channel
 from opinion_spiders.settings_util import setting_bool, setting_list
 from plugins._channel_email import EmailChannel, SmtpConfig
 from plugins._channel_robots import DingTalkChannel, FeishuChannel, RobotRefused, WeComChannel
 
-hookimpl = pluggy.HookimplMarker("opinion_spiders")
 logger = logging.getLogger("opinion_spiders.alerts")
 
 __all__ = [

@@ -10,16 +10,14 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-import pluggy
 from parsel import Selector
 
+from opinion_spiders import hookimpl
 from opinion_spiders.adapters import Adapter, Link, Page, Parsed
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
 from plugins._html import absolute, node_text, squash, without_fragment
 from plugins._notice import detect_notice
-
-hookimpl = pluggy.HookimplMarker("opinion_spiders")
 
 BODY_NOISE = (
     ".//aside[contains(@class,'quote')] | .//div[contains(@class,'cooked-selection-barrier')]"

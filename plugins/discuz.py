@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 
-import pluggy
 from parsel import Selector
 
+from opinion_spiders import hookimpl
 from opinion_spiders.adapters import Adapter, Link, Page, PageVersion, Parsed, VersionedAdapter
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
@@ -39,8 +39,6 @@ from plugins._html import (
     without_fragment,
 )
 from plugins._notice import detect_notice as detect_notice  # shared by every engine
-
-hookimpl = pluggy.HookimplMarker("opinion_spiders")
 
 #: Discuz! names the first floors instead of numbering them.
 FLOOR_NAMES = {"楼主": 1, "沙发": 2, "板凳": 3, "地板": 4}

@@ -14,8 +14,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import pluggy
-
+from opinion_spiders import hookimpl
 from opinion_spiders.adapters import Adapter, Link, Page, Parsed
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
@@ -30,8 +29,6 @@ from plugins._html import (
     without_fragment,
 )
 from plugins._notice import detect_notice
-
-hookimpl = pluggy.HookimplMarker("opinion_spiders")
 
 #: Quoted replies (Flarum's mentions extension quotes as ``blockquote``) are not the post's text.
 QUOTES = ".//blockquote | .//script"

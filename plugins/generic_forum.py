@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-import pluggy
 from lxml import etree
 from parsel import Selector
 
+from opinion_spiders import hookimpl
 from opinion_spiders.adapters import Adapter, Page, Parsed
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
@@ -23,8 +23,6 @@ from opinion_spiders.reading.main_text import board_line, header_line, page_titl
 from opinion_spiders.text.fingerprints import url_key
 from plugins._html import node_text, squash, without_fragment
 from plugins._notice import detect_notice
-
-hookimpl = pluggy.HookimplMarker("opinion_spiders")
 
 CONFIDENCE = 0.5
 DATE_LIKE = re.compile(

@@ -14,16 +14,14 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-import pluggy
 from parsel import Selector
 
+from opinion_spiders import hookimpl
 from opinion_spiders.adapters import Adapter, Link, Page, Parsed
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
 from plugins._html import absolute, node_text, squash, to_int, without_fragment
 from plugins._notice import detect_notice
-
-hookimpl = pluggy.HookimplMarker("opinion_spiders")
 
 BODY_NOISE = ".//div[contains(@class,'reply-to-block')] | .//blockquote | .//script"
 _TOPIC_URL = re.compile(r"/topics/(\d+)")

@@ -11,9 +11,9 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-import pluggy
 from parsel import Selector
 
+from opinion_spiders import hookimpl
 from opinion_spiders.adapters import Adapter, Link, Page, Parsed
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
@@ -28,8 +28,6 @@ from plugins._html import (
     without_fragment,
 )
 from plugins._notice import detect_notice
-
-hookimpl = pluggy.HookimplMarker("opinion_spiders")
 
 QUOTES = ".//blockquote"
 _POST_MARKUP = re.compile(r"""component="post"[^>]*\sdata-pid="\d+""")

@@ -8,13 +8,10 @@ heaviest.
 
 from __future__ import annotations
 
-import pluggy
-
+from opinion_spiders import hookimpl
 from opinion_spiders.items import Post
 from opinion_spiders.scoring import Contribution
 from opinion_spiders.sites import Site
-
-hookimpl = pluggy.HookimplMarker("opinion_spiders")
 
 
 def period_contribution(post: Post) -> list[Contribution]:

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import re
 
-import pluggy
 from parsel import Selector
 
+from opinion_spiders import hookimpl
 from opinion_spiders.adapters import Adapter, Link, Page, Parsed
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
 from plugins._html import absolute, node_text, query_param, squash, to_int, without_fragment
 from plugins._notice import detect_notice
-
-hookimpl = pluggy.HookimplMarker("opinion_spiders")
 
 BODY_NOISE = (
     ".//blockquote | .//div[contains(@class,'codebox')]/p"

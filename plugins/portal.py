@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-import pluggy
 from parsel import Selector
 
+from opinion_spiders import hookimpl
 from opinion_spiders.adapters import Adapter, Link, Page, Parsed
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
@@ -37,8 +37,6 @@ from plugins._portal_feeds import (
     sitemap_links,
     xml_root,
 )
-
-hookimpl = pluggy.HookimplMarker("opinion_spiders")
 
 _DATE = re.compile(r"(\d{4})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})")
 _URL_DATE = re.compile(r"(20\d{2})[-/_]?(\d{2})[-/_]?(\d{2})(?!\d)")

@@ -22,16 +22,14 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-import pluggy
 from parsel import Selector
 
+from opinion_spiders import hookimpl
 from opinion_spiders.adapters import Adapter, Link, Page, PageVersion, Parsed, VersionedAdapter
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
 from plugins._html import absolute, html_text, node_text, squash, to_int, without_fragment
 from plugins._notice import detect_notice
-
-hookimpl = pluggy.HookimplMarker("opinion_spiders")
 
 BODY_NOISE = ".//script | .//div[contains(@class,'js-post-menu')]"
 _SE_QUESTION = re.compile(r"""\bdata-questionid="\d+""")

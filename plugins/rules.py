@@ -7,12 +7,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import pluggy
-
+from opinion_spiders import hookimpl
 from opinion_spiders.settings_util import bundled_path, setting_list
 from opinion_spiders.text.rules import RuleSet, load_rule_file
-
-hookimpl = pluggy.HookimplMarker("opinion_spiders")
 
 
 @hookimpl

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import math
 
-import pluggy
-
+from opinion_spiders import hookimpl
 from opinion_spiders.items import Post
 from opinion_spiders.scoring import Contribution
 from opinion_spiders.sites import Site
-
-hookimpl = pluggy.HookimplMarker("opinion_spiders")
 
 #: Engagement adds at most this much: busy threads rank higher, but never alert on their own.
 MAX_ENGAGEMENT = 5.0

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import math
 
-import pluggy
-
+from opinion_spiders import hookimpl
 from opinion_spiders.items import Post
 from opinion_spiders.scoring import Contribution
 from opinion_spiders.sites import Site
-
-hookimpl = pluggy.HookimplMarker("opinion_spiders")
 
 #: Spread adds at most this much: wide reposting raises a post, but alerts need more.
 MAX_SPREAD = 15.0

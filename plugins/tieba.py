@@ -15,9 +15,9 @@ import re
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-import pluggy
 from parsel import Selector
 
+from opinion_spiders import hookimpl
 from opinion_spiders.adapters import Adapter, Link, Page, PageVersion, Parsed, VersionedAdapter
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
@@ -25,8 +25,6 @@ from plugins._html import absolute, json_attr, node_text, squash, to_int, withou
 from plugins._notice import detect_notice
 from plugins._tieba_mobile import MOBILE_MARKERS, mobile_links
 from plugins._tieba_mobile import bar_info as bar_info  # a bar's figures, for tools
-
-hookimpl = pluggy.HookimplMarker("opinion_spiders")
 
 _FLOOR = re.compile(r"^(\d+)楼$")
 _TID = re.compile(r"/p/(\d+)")

@@ -6,12 +6,9 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin
 
-import pluggy
-
+from opinion_spiders import hookimpl
 from opinion_spiders.adapters import Adapter, Link, Page, Parsed
 from opinion_spiders.items import Post
-
-hookimpl = pluggy.HookimplMarker("opinion_spiders")
 
 
 class ExtraBoardAdapter(Adapter):
