@@ -46,6 +46,7 @@ CREATE INDEX IF NOT EXISTS posts_kind ON posts (kind);
 CREATE INDEX IF NOT EXISTS posts_day ON posts (day);
 CREATE INDEX IF NOT EXISTS posts_cluster ON posts (cluster_id);
 CREATE INDEX IF NOT EXISTS posts_score ON posts (score);
+CREATE INDEX IF NOT EXISTS posts_thread ON posts (site, json_extract(doc, '$.thread_id'));
 CREATE TABLE IF NOT EXISTS post_rules (post_id TEXT NOT NULL, rule TEXT NOT NULL, time TEXT,
     PRIMARY KEY (post_id, rule));
 CREATE INDEX IF NOT EXISTS post_rules_rule ON post_rules (rule, time);

@@ -50,6 +50,7 @@ INDEXES: dict[str, list[list[tuple[str, int]]]] = {
         [("day", ASCENDING)],
         [("cluster_id", ASCENDING)],
         [("terms", ASCENDING)],
+        [("site", ASCENDING), ("thread_id", ASCENDING)],  # a story's thread (opinion web)
     ],
     "clusters": [
         [("size", DESCENDING), ("last_seen", DESCENDING)],
