@@ -1,0 +1,151 @@
+"""An alert goes out only after the posts it cites are durable — stored, or spooled while the
+store is down — and every post that raised or grew an alert says so in ``posts.alert``.
+Whole crawls of the demo forum and portal (`opinion crawl`), each alert checked at the moment
+the webhook receiver gets it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from opinion_spiders.stores import Store, open_store
+from opinion_spiders.stores.factory import spool_dir
+from opinion_spiders.stores.ferretdb import free_port
+from opinion_spiders.stores.spool import Spool, read_batch
+from tests._proc import run_opinion
+from tests.receivers import Answer, WebhookReceiver
+
+SITES = ("demo-forum", "demo-portal")
+
+
+def cited(alert: dict[str, Any]) -> set[str]:
+    """The posts an alert names: its first post and the story's or event's latest ones."""
+    return {alert["post_id"], *(alert.get("post_ids") or ())} - {None}
+
+
+class StoreWatchingReceiver(WebhookReceiver):
+    """Records, for each alert as it arrives, which of its posts are not yet where they must
+    be (``missing_at``: what ``where_missing(post ids)`` returned then)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.where_missing: Any = None
+        self.missing_at: dict[str, set[str]] = {}
+
+    def check(self, request: dict[str, Any]) -> Answer | None:
+        alert = request["json"]
+        if alert.get("type") in ("post", "event"):
+            self.missing_at[alert["id"]] = self.where_missing(cited(alert))
+        return None
+
+
+@pytest.fixture
+def receiver() -> Iterator[StoreWatchingReceiver]:
+    receiver = StoreWatchingReceiver()
+    yield receiver
+    receiver.close()
+
+
+@pytest.fixture(params=["embedded", "mongodb"])
+def store_uri(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "embedded":
+        return f"embedded://{tmp_path / 'store'}"
+    base: str = request.getfixturevalue("mongo_uri")
+    return f"{base.rstrip('/')}/after_{tmp_path.name[-12:].replace('-', '_')}"
+
+
+def _crawl(env: dict[str, str]) -> str:
+    return run_opinion("crawl", *SITES, env=env, timeout=300).stderr
+
+
+def _post_alerts(store: Store) -> list[dict[str, Any]]:
+    return [a for a in store.find_alerts(limit=1000) if a.get("type") == "post"]
+
+
+def _alerted_posts(store: Store) -> dict[str, str]:
+    """post _id -> the alert id its ``alert`` field names."""
+    posts = store.find_posts(sort="time", limit=10_000)
+    return {p["_id"]: p["alert"]["id"] for p in posts if p.get("alert")}
+
+
+def test_alert_goes_out_after_its_posts_are_stored_and_posts_name_their_alert(
+    store_uri: str, demo_url: str, receiver: StoreWatchingReceiver, tmp_path: Path
+) -> None:
+    store = open_store(store_uri)
+    try:
+        receiver.where_missing = lambda ids: {i for i in ids if store.get_post(i) is None}
+        env = {"OPINION_STORE": store_uri, "OPINION_DEMO_URL": demo_url,
+               "OPINION_WEBHOOK_URL": receiver.url, "OPINION_DATA_DIR": str(tmp_path)}  # fmt: skip
+        _crawl(env)
+        kinds = {r["json"]["type"] for r in receiver.requests}
+        assert {"post", "event"} <= kinds, kinds
+        assert receiver.missing_at and not any(receiver.missing_at.values()), receiver.missing_at
+        assert {
+            r["json"].get("durable") for r in receiver.requests if r["json"]["type"] == "post"
+        } == {"stored"}
+
+        alerts = _post_alerts(store)
+        assert alerts and all(a["durable"] == "stored" for a in alerts)
+        alerted = _alerted_posts(store)
+        for alert in alerts:  # the story's posts are those that raised or grew it
+            named = {p for p, a in alerted.items() if a == alert["_id"]}
+            assert named == set(alert["post_ids"]) and len(named) == alert["posts"], alert["_id"]
+        assert set(alerted.values()) == {a["_id"] for a in alerts}
+        first = store.get_post(alerts[-1]["post_id"])
+        assert first is not None and first["alert"]["status"] in ("sent", "pending", "held")
+
+        _crawl(env)  # a re-crawl raises nothing new and keeps every post's alert
+        assert _alerted_posts(store) == alerted
+    finally:
+        store.close()
+
+
+def test_alert_with_the_store_down_goes_out_after_its_posts_are_spooled_and_replays(
+    demo_url: str, receiver: StoreWatchingReceiver, tmp_path: Path
+) -> None:
+    """MongoDB down for the whole crawl: each alert still goes out, once its posts are in
+    the spool, saying so; replayed into a store, the posts, the ledger and ``posts.alert`` are
+    all there, as after a crawl with the store up."""
+    dead = f"mongodb://127.0.0.1:{free_port()}/opinion?serverSelectionTimeoutMS=200"
+    env = {"OPINION_STORE": dead, "OPINION_DEMO_URL": demo_url,
+           "OPINION_WEBHOOK_URL": receiver.url, "OPINION_DATA_DIR": str(tmp_path)}  # fmt: skip
+    spool = Spool(spool_dir(env))
+
+    def not_spooled(ids: set[str]) -> set[str]:
+        spooled = set()
+        for path in spool.files():
+            op, docs = read_batch(path)
+            if op == "upsert_posts":
+                spooled |= {d["_id"] for d in docs}
+        return ids - spooled
+
+    receiver.where_missing = not_spooled
+    stderr = _crawl(env)
+    posts_alerts = [r["json"] for r in receiver.requests if r["json"]["type"] == "post"]
+    assert posts_alerts, stderr[-3000:]
+    assert receiver.missing_at and not any(receiver.missing_at.values()), receiver.missing_at
+    assert {a["durable"] for a in posts_alerts} == {"spooled"}
+    sent = [a["id"] for a in posts_alerts if not a.get("escalated_at")]
+    assert len(sent) == len(set(sent)), "a story alerted twice in one process"
+    spooled = sum(int(n) for n in re.findall(r"(\d+) of them spooled", stderr))
+    assert spooled > 0, stderr[-3000:]
+
+    live = open_store(f"embedded://{tmp_path / 'live'}")
+    try:
+        spool.replay(live)
+        assert spool.pending() == 0
+        assert live.count("posts") == spooled
+        alerts = {a["_id"]: a for a in _post_alerts(live)}
+        assert set(alerts) == {a["id"] for a in posts_alerts}
+        assert all(live.get_post(p) for a in alerts.values() for p in cited(a))
+        assert all(a["deliveries"]["webhook"]["status"] == "sent" for a in alerts.values())
+        alerted = _alerted_posts(live)
+        for alert in alerts.values():
+            named = {p for p, a in alerted.items() if a == alert["_id"]}
+            assert named == set(alert["post_ids"]) and len(named) == alert["posts"], alert["_id"]
+    finally:
+        live.close()
