@@ -90,7 +90,7 @@ class AlertPipeline(Stage):
 
     async def _raise(self, item: Post, alert: dict[str, object], tiers: dict[str, float]) -> None:
         runtime, now = self.runtime, datetime.now(UTC)
-        ledger: Ledger = self.offline if alert["_id"] in self.offline else runtime.store
+        ledger = self._ledger(str(alert["_id"]))
         try:
             outcome = await asyncio.to_thread(
                 raise_alert, ledger, runtime.channels, alert, self.policy, now, tiers
@@ -112,6 +112,14 @@ class AlertPipeline(Stage):
         self._count(outcome)
         status = outcome.status or "grew"
         item.alert = {"id": alert["_id"], "tier": alert["tier"], "status": status}
+
+    def _ledger(self, alert_id: str) -> Ledger:
+        """The offline ledger for a story it raised, until the spool has been replayed (the
+        stored ledger has the story then); else the store."""
+        if alert_id in self.offline and self.spool.pending():
+            return self.offline
+        self.offline.alerts.pop(alert_id, None)
+        return self.runtime.store
 
     def _raise_offline(
         self, alert: dict[str, object], now: datetime, tiers: dict[str, float]
