@@ -37,7 +37,8 @@ logger = logging.getLogger(__name__)
 BREAKER_STATS = "opinion/store/breaker/"
 #: Where a post went (:meth:`StorePipeline.durable`): the store, or the spool on disk.
 STORED, SPOOLED = "stored", "spooled"
-#: Batches on their way or just written that :meth:`StorePipeline.durable` still looks at.
+#: Written batches that :meth:`StorePipeline.durable` still tells apart (besides every batch
+#: on its way): a post asked about soon after its batch was written gets its own answer.
 RECENT_BATCHES = 16
 
 _STAGES: WeakKeyDictionary[Crawler, StorePipeline] = WeakKeyDictionary()
@@ -57,6 +58,7 @@ class StorePipeline(Stage):
         self.batch_size = max(1, crawler.settings.getint("OPINION_STORE_BATCH_SIZE", 200))
         self.spool = Spool(spool_dir(crawler.settings))
         self.open = _Batch()
+        self.writing: list[_Batch] = []
         self.recent: deque[_Batch] = deque(maxlen=RECENT_BATCHES)
         self.alerts: dict[str, dict[str, Any]] = {}
         self.spooled = False
@@ -113,7 +115,8 @@ class StorePipeline(Stage):
         if ids is None or not self.open.ids.isdisjoint(ids):
             await self.flush()
         wanted = None if ids is None else set(ids)
-        batches = [b for b in self.recent if b.done and (wanted is None or b.ids & wanted)]
+        known = [*self.writing, *self.recent]
+        batches = [b for b in known if b.done and (wanted is None or b.ids & wanted)]
         outcomes = [await b.done for b in batches if b.done]
         if wanted is not None and wanted - set().union(*(b.ids for b in batches)):
             outcomes.append(SPOOLED if self.spooled else STORED)  # written long ago
@@ -129,13 +132,16 @@ class StorePipeline(Stage):
         if not batch.docs and not alerts:
             return
         batch.done = asyncio.get_running_loop().create_future()
-        self.recent.append(batch)
+        self.writing.append(batch)
         try:
             new = await self.in_writer(self._write, batch.docs, alerts)
         except BaseException as exc:
             batch.done.set_exception(exc)
             batch.done.exception()  # retrieved: this caller reports it, awaiters get it too
             raise
+        finally:
+            self.writing.remove(batch)
+            self.recent.append(batch)
         spooled = new is None
         batch.done.set_result(SPOOLED if spooled else STORED)
         if alerts:

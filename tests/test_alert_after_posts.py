@@ -5,17 +5,23 @@ the webhook receiver gets it."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from scrapy.utils.test import get_crawler
 
+from opinion_spiders.items import Post
 from opinion_spiders.stores import Store, open_store
 from opinion_spiders.stores.factory import spool_dir
 from opinion_spiders.stores.ferretdb import free_port
 from opinion_spiders.stores.spool import Spool, read_batch
+from pipelines.store import RECENT_BATCHES, StorePipeline
 from tests._proc import run_opinion
 from tests.receivers import Answer, WebhookReceiver
 
@@ -128,9 +134,9 @@ def test_alert_with_the_store_down_goes_out_after_its_posts_are_spooled_and_repl
     posts_alerts = [r["json"] for r in receiver.requests if r["json"]["type"] == "post"]
     assert posts_alerts, stderr[-3000:]
     assert receiver.missing_at and not any(receiver.missing_at.values()), receiver.missing_at
-    assert {a["durable"] for a in posts_alerts} == {"spooled"}
+    assert {a["durable"] for a in posts_alerts} == {"spooled"}, stderr[-3000:]
     sent = [a["id"] for a in posts_alerts if not a.get("escalated_at")]
-    assert len(sent) == len(set(sent)), "a story alerted twice in one process"
+    assert len(sent) == len(set(sent)), f"a story alerted twice in one process: {sent}"
     spooled = sum(int(n) for n in re.findall(r"(\d+) of them spooled", stderr))
     assert spooled > 0, stderr[-3000:]
 
@@ -138,14 +144,55 @@ def test_alert_with_the_store_down_goes_out_after_its_posts_are_spooled_and_repl
     try:
         spool.replay(live)
         assert spool.pending() == 0
-        assert live.count("posts") == spooled
+        assert live.count("posts") == spooled, stderr[-3000:]
         alerts = {a["_id"]: a for a in _post_alerts(live)}
-        assert set(alerts) == {a["id"] for a in posts_alerts}
+        assert set(alerts) == {a["id"] for a in posts_alerts}, stderr[-3000:]
         assert all(live.get_post(p) for a in alerts.values() for p in cited(a))
-        assert all(a["deliveries"]["webhook"]["status"] == "sent" for a in alerts.values())
+        undelivered = [a for a in alerts.values() if a["deliveries"]["webhook"]["status"] != "sent"]
+        assert not undelivered, undelivered
         alerted = _alerted_posts(live)
         for alert in alerts.values():
             named = {p for p, a in alerted.items() if a == alert["_id"]}
-            assert named == set(alert["post_ids"]) and len(named) == alert["posts"], alert["_id"]
+            assert named == set(alert["post_ids"]) and len(named) == alert["posts"], (
+                alert, named, stderr[-3000:])  # fmt: skip
     finally:
         live.close()
+
+
+def test_store_stage_durable_waits_for_a_batch_still_queued_behind_many(tmp_path: Path) -> None:
+    """A post in a batch still waiting for the writer, behind more batches than the store
+    stage keeps as recent, is not called durable before it is written — then it is, with the
+    alert stage's ``alert`` set on it by the next batch."""
+    uri = f"embedded://{tmp_path / 'store'}"
+    crawler = get_crawler(settings_dict={"OPINION_STORE": uri, "OPINION_STORE_BATCH_SIZE": 1})
+    stage = StorePipeline.from_crawler(crawler)
+    now = datetime.now(UTC)
+    posts = [Post(site="demo-forum", kind="forum", url=f"http://x/t/{n}", title="强拆",
+                  id=f"demo-forum:{n}:1", crawled_at=now) for n in range(2 * RECENT_BATCHES)]  # fmt: skip
+    server_stuck = threading.Event()
+
+    async def run() -> tuple[bool, str]:
+        await stage.open_spider()
+        stuck = asyncio.ensure_future(stage.in_writer(server_stuck.wait))
+        flushes = [asyncio.ensure_future(stage.process_item(post)) for post in posts]
+        first = asyncio.ensure_future(stage.durable([posts[0].id]))
+        for _ in range(20):
+            await asyncio.sleep(0)
+        early = first.done()
+        server_stuck.set()
+        await asyncio.gather(stuck, *flushes)
+        where = await first
+        stage.note_alert(posts[0].id, {"id": "post:demo-forum:0:1", "tier": "notice"})
+        await stage.close_spider()
+        return early, where
+
+    try:
+        early, where = asyncio.run(run())
+        assert not early and where == "stored"
+        store = stage.runtime.store
+        assert store.count("posts") == len(posts)
+        first = store.get_post(posts[0].id)
+        assert first is not None and first["alert"]["id"] == "post:demo-forum:0:1"
+    finally:
+        server_stuck.set()
+        stage.runtime.close()
