@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from weakref import WeakKeyDictionary
+from weakref import WeakSet
 
 from scrapy.crawler import Crawler
 
@@ -41,7 +41,9 @@ STORED, SPOOLED = "stored", "spooled"
 #: on its way): a post asked about soon after its batch was written gets its own answer.
 RECENT_BATCHES = 16
 
-_STAGES: WeakKeyDictionary[Crawler, StorePipeline] = WeakKeyDictionary()
+_ATTR = "_opinion_store_stage"
+#: every live store stage of the process (see sharing_store)
+_STAGES: WeakSet[StorePipeline] = WeakSet()
 
 
 @dataclass
@@ -64,20 +66,22 @@ class StorePipeline(Stage):
         self.spooled = False
         self._behind_spool = False
         self.breaker_seen: dict[str, int] = {}
-        _STAGES[crawler] = self
+        setattr(crawler, _ATTR, self)
+        _STAGES.add(self)
 
     @classmethod
     def of(cls, crawler: Crawler) -> StorePipeline | None:
         """The crawler's store stage (None when ITEM_PIPELINES has none): later stages await
         its :meth:`durable` before they send what cites a post."""
-        return _STAGES.get(crawler)
+        stage: StorePipeline | None = getattr(crawler, _ATTR, None)
+        return stage
 
     @classmethod
     def sharing_store(cls, crawler: Crawler) -> list[StorePipeline]:
         """The store stages of every crawler of the process on the same store as ``crawler``
         (the event stage's detector counts their posts too)."""
         uri = store_uri(crawler.settings)
-        return [s for c, s in list(_STAGES.items()) if store_uri(c.settings) == uri]
+        return [s for s in list(_STAGES) if store_uri(s.crawler.settings) == uri]
 
     async def open_spider(self) -> None:
         breaker = self.runtime.store.breaker
@@ -177,6 +181,7 @@ class StorePipeline(Stage):
 
     async def close_spider(self) -> None:
         await self.flush()
+        self.recent.clear()  # every post is written: nothing left to tell apart
         completed = getattr(self.spider, "completed", None)
         if completed and not self.spooled:
             await self.in_writer(self._save_state, self.spider.site.name, dict(completed))
