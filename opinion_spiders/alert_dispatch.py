@@ -68,9 +68,9 @@ class Ledger(Protocol):
 
 class OfflineLedger:
     """The alerts a process raised while its store was down, in memory; the writes made to
-    them wait in :meth:`take_writes` (``(op, docs)`` for the spool, in order). A story it
-    holds keeps growing here until the process ends, even after the store is back: the
-    stored ledger learns of it only when the spool replays."""
+    them wait in :meth:`take_writes` (``(op, docs)`` for the spool, in order). The caller
+    keeps raising a story it holds here until the spool has been replayed: the stored ledger
+    learns of the story only then."""
 
     def __init__(self) -> None:
         self.alerts: dict[str, dict[str, Any]] = {}

@@ -23,7 +23,6 @@ from datetime import UTC, datetime
 from scrapy.crawler import Crawler
 
 from opinion_spiders.alert_dispatch import (
-    Ledger,
     OfflineLedger,
     Outcome,
     raise_alert,
@@ -90,16 +89,17 @@ class AlertPipeline(Stage):
 
     async def _raise(self, item: Post, alert: dict[str, object], tiers: dict[str, float]) -> None:
         runtime, now = self.runtime, datetime.now(UTC)
-        ledger = self._ledger(str(alert["_id"]))
-        try:
-            outcome = await asyncio.to_thread(
-                raise_alert, ledger, runtime.channels, alert, self.policy, now, tiers
-            )
-        except StoreUnavailable as exc:
-            logger.error("alert ledger unavailable, alert for %s sent without it, its ledger "
-                         "entry spooled: %s", item.id, exc)  # fmt: skip
-            self.stats.inc_value("opinion/alert/ledger_spooled")
-            outcome = await asyncio.to_thread(self._raise_offline, alert, now, tiers)
+        if self._offline_has(str(alert["_id"])):
+            outcome = await self._raise_offline(alert, now, tiers)
+        else:
+            try:
+                outcome = await asyncio.to_thread(
+                    raise_alert, runtime.store, runtime.channels, alert, self.policy, now, tiers
+                )
+            except StoreUnavailable as exc:
+                logger.warning("alert ledger unavailable, alert for %s goes out without it, "
+                               "its ledger writes spooled: %s", item.id, exc)  # fmt: skip
+                outcome = await self._raise_offline(alert, now, tiers)
         if outcome is None:
             self.stats.inc_value("opinion/alert/already_raised")
             return
@@ -113,18 +113,26 @@ class AlertPipeline(Stage):
         status = outcome.status or "grew"
         item.alert = {"id": alert["_id"], "tier": alert["tier"], "status": status}
 
-    def _ledger(self, alert_id: str) -> Ledger:
-        """The offline ledger for a story it raised, until the spool has been replayed (the
-        stored ledger has the story then); else the store."""
-        if alert_id in self.offline and self.spool.pending():
-            return self.offline
+    def _offline_has(self, alert_id: str) -> bool:
+        """Whether the story is the offline ledger's: raised while the store was down, and
+        the spool not replayed since (the stored ledger has the story then)."""
+        if alert_id not in self.offline:
+            return False
+        if self.spool.pending():
+            return True
         self.offline.alerts.pop(alert_id, None)
-        return self.runtime.store
+        return False
 
-    def _raise_offline(
+    async def _raise_offline(
         self, alert: dict[str, object], now: datetime, tiers: dict[str, float]
     ) -> Outcome | None:
         """Raise ``alert`` from the offline ledger and spool what it wrote."""
+        self.stats.inc_value("opinion/alert/ledger_spooled")
+        return await asyncio.to_thread(self._offline_now, alert, now, tiers)
+
+    def _offline_now(
+        self, alert: dict[str, object], now: datetime, tiers: dict[str, float]
+    ) -> Outcome | None:
         with _OFFLINE_LOCK:
             outcome = raise_alert(
                 self.offline, self.runtime.channels, alert, self.policy, now, tiers

@@ -21,6 +21,7 @@ from opinion_spiders.stores import Store, open_store
 from opinion_spiders.stores.factory import spool_dir
 from opinion_spiders.stores.ferretdb import free_port
 from opinion_spiders.stores.spool import Spool, read_batch
+from pipelines.alert import AlertPipeline
 from pipelines.store import RECENT_BATCHES, StorePipeline
 from tests._proc import run_opinion
 from tests.receivers import Answer, WebhookReceiver
@@ -196,3 +197,45 @@ def test_store_stage_durable_waits_for_a_batch_still_queued_behind_many(tmp_path
     finally:
         server_stuck.set()
         stage.runtime.close()
+
+
+def test_alert_stage_with_the_store_down_spools_a_story_that_grew(
+    tmp_path: Path, receiver: StoreWatchingReceiver
+) -> None:
+    """Store and alert stages with MongoDB down: a thread's first post raises its story, the
+    second grows it; both ledger writes and both posts' ``alert`` reach the spool, so the
+    replayed ledger counts two posts and both posts name the alert."""
+    dead = f"mongodb://127.0.0.1:{free_port()}/opinion?serverSelectionTimeoutMS=200"
+    settings = {"OPINION_STORE": dead, "OPINION_DATA_DIR": str(tmp_path),
+                "OPINION_WEBHOOK_URL": receiver.url, "OPINION_ALERT_THRESHOLD": 25}  # fmt: skip
+    receiver.where_missing = lambda ids: set()
+    crawler = get_crawler(settings_dict=settings)
+    stages = [StorePipeline.from_crawler(crawler), AlertPipeline.from_crawler(crawler)]
+    now = datetime.now(UTC)
+    posts = [Post(site="demo-forum", kind="forum", url=f"http://x/t/7#{n}", title="强拆",
+                  id=f"demo-forum:7:{n}", thread_id="7", score=60.0, crawled_at=now)
+             for n in (1, 2)]  # fmt: skip
+
+    async def run() -> None:
+        for stage in stages:
+            await stage.open_spider()
+        for post in posts:
+            for stage in stages:
+                await stage.process_item(post)
+        for stage in stages:
+            await stage.close_spider()
+
+    try:
+        asyncio.run(run())
+    finally:
+        stages[0].runtime.close()
+    assert [r["json"]["id"] for r in receiver.requests] == ["thread:demo-forum:7"]
+    assert receiver.requests[0]["json"]["durable"] == "spooled"
+    live = open_store(f"embedded://{tmp_path / 'live'}")
+    try:
+        Spool(spool_dir(settings)).replay(live)
+        (alert,) = _post_alerts(live)
+        assert alert["posts"] == 2 and set(alert["post_ids"]) == {p.id for p in posts}
+        assert _alerted_posts(live) == {p.id: "thread:demo-forum:7" for p in posts}
+    finally:
+        live.close()
