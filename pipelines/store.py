@@ -145,7 +145,7 @@ class StorePipeline(Stage):
             raise
         finally:
             self.writing.remove(batch)
-            self.recent.append(batch)
+            self.recent.append(_Batch(ids=batch.ids, done=batch.done))  # the ids, not the docs
         spooled = new is None
         batch.done.set_result(SPOOLED if spooled else STORED)
         if alerts:
