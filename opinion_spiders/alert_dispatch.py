@@ -4,6 +4,10 @@ quiet hours and send the digest afterwards. No Scrapy; the pipeline and the CLI 
 Each channel's result is written to the ledger right after its try, so a retry never sends
 an alert again to a channel that already has it. One lock per process keeps the crawlers of
 one ``opinion crawl`` from retrying the same alert at once.
+
+While the store is down the ledger cannot be read: :class:`OfflineLedger` keeps the alerts
+raised meanwhile in memory (a story still alerts once in the process) and hands its writes
+to the caller to spool, so the ledger gets them when the spool replays.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 from opinion_spiders.alerting import (
     AlertPolicy,
@@ -52,13 +56,73 @@ class Outcome:
     escalated: bool = False
 
 
+class Ledger(Protocol):
+    """What raising an alert reads and writes: a store, or an :class:`OfflineLedger`."""
+
+    def get_cluster(self, cluster_id: str) -> dict[str, Any] | None: ...
+    def alert_ids(self, ids: Sequence[str]) -> set[str]: ...
+    def get_alert(self, alert_id: str) -> dict[str, Any] | None: ...
+    def insert_alert(self, alert: Mapping[str, Any]) -> bool: ...
+    def update_alert(self, alert_id: str, fields: Mapping[str, Any]) -> None: ...
+
+
+class OfflineLedger:
+    """The alerts a process raised while its store was down, in memory; the writes made to
+    them wait in :meth:`take_writes` (``(op, docs)`` for the spool, in order). The caller
+    keeps raising a story it holds here until the spool has been replayed: the stored ledger
+    learns of the story only then."""
+
+    def __init__(self) -> None:
+        self.alerts: dict[str, dict[str, Any]] = {}
+        self._writes: list[tuple[str, list[dict[str, Any]]]] = []
+
+    def __contains__(self, alert_id: object) -> bool:
+        return alert_id in self.alerts
+
+    def get_cluster(self, cluster_id: str) -> dict[str, Any] | None:
+        return None  # merges are the store's; unknown while it is down
+
+    def alert_ids(self, ids: Sequence[str]) -> set[str]:
+        return {i for i in ids if i in self.alerts}
+
+    def get_alert(self, alert_id: str) -> dict[str, Any] | None:
+        return self.alerts.get(alert_id)
+
+    def insert_alert(self, alert: Mapping[str, Any]) -> bool:
+        if alert["_id"] in self.alerts:
+            return False
+        self.alerts[str(alert["_id"])] = doc = dict(alert)
+        self._writes.append(("insert_alert", [doc]))
+        return True
+
+    def update_alert(self, alert_id: str, fields: Mapping[str, Any]) -> None:
+        doc = self.alerts.get(alert_id)
+        if doc is None:
+            return
+        for path, value in fields.items():
+            *parents, leaf = path.split(".")
+            target = doc
+            for part in parents:
+                target = target.setdefault(part, {})
+            target[leaf] = value
+        self._writes.append(("update_alert", [{"_id": alert_id, "fields": dict(fields)}]))
+
+    def take_writes(self) -> list[tuple[str, list[dict[str, Any]]]]:
+        """The writes since the last call, to spool in this order. An insert is spooled as
+        the alert stands now (its deliveries too), so its updates are left out."""
+        writes, self._writes = self._writes, []
+        inserted = {docs[0]["_id"] for op, docs in writes if op == "insert_alert"}
+        return [(op, docs) for op, docs in writes
+                if op == "insert_alert" or docs[0]["_id"] not in inserted]  # fmt: skip
+
+
 def channel_key(channel: Channel) -> str:
     """A channel name usable as a field path (``deliveries.<name>``)."""
     return str(channel.name).replace(".", "_").lstrip("$") or "channel"
 
 
 def raise_alert(
-    store: Store,
+    store: Ledger,
     channels: Sequence[Channel],
     alert: dict[str, Any],
     policy: AlertPolicy,
@@ -91,7 +155,7 @@ def raise_alert(
 
 
 def _deliver_new(
-    store: Store, channels: Sequence[Channel], alert: dict[str, Any], policy: AlertPolicy,
+    store: Ledger, channels: Sequence[Channel], alert: dict[str, Any], policy: AlertPolicy,
     now: datetime,
 ) -> Outcome:  # fmt: skip
     run = _Run(store, channels, policy, now)
@@ -104,7 +168,7 @@ def _deliver_new(
 
 
 def _grow(
-    store: Store,
+    store: Ledger,
     channels: Sequence[Channel],
     existing: dict[str, Any],
     alert: dict[str, Any],
@@ -139,7 +203,7 @@ def _step(alert: Mapping[str, Any], step: str, now: datetime) -> dict[str, Any]:
             "note": note}  # fmt: skip
 
 
-def _story_alerted(store: Store, alert: dict[str, Any]) -> bool:
+def _story_alerted(store: Ledger, alert: dict[str, Any]) -> bool:
     """Whether the alert's cluster already alerted under another id: clusters merge (a copy
     bridged two), and one story must not alert again under the surviving id. A cluster
     story's alert is re-keyed to the cluster its id now leads to."""
@@ -175,7 +239,7 @@ class _Run:
     """One pass over the ledger with a fixed clock, collecting what happened."""
 
     def __init__(
-        self, store: Store, channels: Sequence[Channel], policy: AlertPolicy, now: datetime
+        self, store: Ledger, channels: Sequence[Channel], policy: AlertPolicy, now: datetime
     ) -> None:
         self.store, self.channels, self.policy, self.now = store, channels, policy, now
         self.names = [channel_key(c) for c in channels]

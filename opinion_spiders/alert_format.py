@@ -41,10 +41,19 @@ def _when(value: Any, tz: tzinfo) -> str:
     return "未知"
 
 
+#: What an alert says when its post is not in the store yet (``durable``, see pipelines.alert).
+NOT_STORED = {
+    "spooled": "数据库暂不可用，帖子已暂存磁盘，恢复后补入库",
+    "unwritten": "帖子写入数据库失败，详见采集日志",
+}
+
+
 def alert_fields(alert: Mapping[str, Any], tz: tzinfo = SHANGHAI) -> list[tuple[str, str]]:
     """The labelled facts an analyst reads, in order (and how far the story grew)."""
-    grown = [("规模", story_line(alert))] if story_line(alert) else []
-    return grown + [
+    facts = [("规模", story_line(alert))] if story_line(alert) else []
+    if alert.get("durable") in NOT_STORED:
+        facts.append(("入库", NOT_STORED[alert["durable"]]))
+    return facts + [
         ("站点", f"{alert.get('site') or ''}（{alert.get('kind') or ''}）"),
         ("分数", f"{float(alert.get('score') or 0):.1f}"),
         ("规则", "、".join(str(r) for r in alert.get("rules") or []) or "无"),

@@ -3,24 +3,45 @@ near-duplicate cluster), recorded in the ledger first so it is never sent twice,
 delivered to every channel off the reactor thread; a later post of the story updates that
 alert, and it is sent again only when it escalates to a higher tier. Pending alerts and
 quiet-hour digests are retried when the spider opens, every ``OPINION_ALERT_RETRY_BASE``
-seconds while it runs, and when it closes."""
+seconds while it runs, and when it closes.
+
+An alert goes out only once the post that raised it is durable: the store stage writes it
+first (or spools it while the store is down; the alert's ``durable`` says which). The post's
+``alert`` is then set in the store with the store stage's next batch. While the store is down
+the ledger cannot be read: the alert is still sent — once per story in the process, from an
+:class:`~opinion_spiders.alert_dispatch.OfflineLedger` — and its ledger entry spooled behind
+the posts."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from datetime import UTC, datetime
 
 from scrapy.crawler import Crawler
 
-from opinion_spiders.alert_dispatch import Outcome, raise_alert, retry_pending
+from opinion_spiders.alert_dispatch import (
+    OfflineLedger,
+    Outcome,
+    raise_alert,
+    retry_pending,
+)
 from opinion_spiders.alerting import AlertPolicy, alert_for, period_tiers
 from opinion_spiders.items import Post
-from opinion_spiders.stores import StoreUnavailable
+from opinion_spiders.stores import StoreUnavailable, store_uri
+from opinion_spiders.stores.factory import spool_dir
+from opinion_spiders.stores.spool import Spool
 from pipelines._base import Stage
+from pipelines.store import STORED, StorePipeline
 
 logger = logging.getLogger(__name__)
+
+#: store URI -> the alerts raised in this process while that store was down
+_OFFLINE: dict[str, OfflineLedger] = {}
+#: an offline raise and the spooling of its writes, one at a time (a story's writes in order)
+_OFFLINE_LOCK = threading.Lock()
 
 
 class AlertPipeline(Stage):
@@ -28,6 +49,8 @@ class AlertPipeline(Stage):
         super().__init__(crawler)
         self.policy = AlertPolicy.from_settings(crawler.settings)
         self._next_retry = 0.0
+        self.spool = Spool(spool_dir(crawler.settings))
+        self.offline = _OFFLINE.setdefault(store_uri(crawler.settings), OfflineLedger())
 
     async def open_spider(self) -> None:
         await self._retry()
@@ -44,20 +67,39 @@ class AlertPipeline(Stage):
         tiers = period_tiers(dict(self.policy.tiers), item.periods)
         alert = alert_for(doc, tiers, now)
         if alert is not None:
+            posts = StorePipeline.of(self.crawler)
+            alert["durable"] = await self._durable(posts, item.id)
             await self._raise(item, alert, tiers)
+            if item.alert is not None and posts is not None:
+                posts.note_alert(item.id, item.alert)
         if time.monotonic() >= self._next_retry:
             await self._retry()
         return item
 
+    async def _durable(self, posts: StorePipeline | None, post_id: str) -> str:
+        """Wait for the post to be stored or spooled; say which (``unwritten``: it failed)."""
+        try:
+            where = await posts.durable([post_id]) if posts else STORED
+        except Exception as exc:  # noqa: BLE001 - the alert must go out all the same
+            logger.error("post %s not written (%s); its alert goes out all the same", post_id, exc)
+            where = "unwritten"
+        if where != STORED:
+            self.stats.inc_value(f"opinion/alert/post_{where}")
+        return where
+
     async def _raise(self, item: Post, alert: dict[str, object], tiers: dict[str, float]) -> None:
         runtime, now = self.runtime, datetime.now(UTC)
-        try:
-            outcome = await asyncio.to_thread(
-                raise_alert, runtime.store, runtime.channels, alert, self.policy, now, tiers
-            )
-        except StoreUnavailable as exc:
-            logger.error("alert ledger unavailable, alert for %s not raised: %s", item.id, exc)
-            return
+        if self._offline_has(str(alert["_id"])):
+            outcome = await self._raise_offline(alert, now, tiers)
+        else:
+            try:
+                outcome = await asyncio.to_thread(
+                    raise_alert, runtime.store, runtime.channels, alert, self.policy, now, tiers
+                )
+            except StoreUnavailable as exc:
+                logger.warning("alert ledger unavailable, alert for %s goes out without it, "
+                               "its ledger writes spooled: %s", item.id, exc)  # fmt: skip
+                outcome = await self._raise_offline(alert, now, tiers)
         if outcome is None:
             self.stats.inc_value("opinion/alert/already_raised")
             return
@@ -70,6 +112,34 @@ class AlertPipeline(Stage):
         self._count(outcome)
         status = outcome.status or "grew"
         item.alert = {"id": alert["_id"], "tier": alert["tier"], "status": status}
+
+    def _offline_has(self, alert_id: str) -> bool:
+        """Whether the story is the offline ledger's: raised while the store was down, and
+        the spool not replayed since (the stored ledger has the story then)."""
+        if alert_id not in self.offline:
+            return False
+        if self.spool.pending():
+            return True
+        self.offline.alerts.pop(alert_id, None)
+        return False
+
+    async def _raise_offline(
+        self, alert: dict[str, object], now: datetime, tiers: dict[str, float]
+    ) -> Outcome | None:
+        """Raise ``alert`` from the offline ledger and spool what it wrote."""
+        self.stats.inc_value("opinion/alert/ledger_spooled")
+        return await asyncio.to_thread(self._offline_now, alert, now, tiers)
+
+    def _offline_now(
+        self, alert: dict[str, object], now: datetime, tiers: dict[str, float]
+    ) -> Outcome | None:
+        with _OFFLINE_LOCK:
+            outcome = raise_alert(
+                self.offline, self.runtime.channels, alert, self.policy, now, tiers
+            )
+            for op, docs in self.offline.take_writes():
+                self.spool.append(docs, op)
+        return outcome
 
     async def _retry(self) -> None:
         """Pending alerts whose backoff is over, and digests once quiet hours have ended."""

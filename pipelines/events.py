@@ -2,8 +2,10 @@
 near-duplicate cluster and word (in memory, no store call per post); every
 ``OPINION_EVENTS_BATCH`` posts and when the spider closes, find the bursts, write them as
 ``events`` (one batched write after one ``_id`` read) and raise or escalate each recent
-event's one alert. The baseline is read from the store once, when the first spider of the
-process opens; crawlers of one process share one detector per store."""
+event's one alert, once the posts counted so far — by every crawler of the process on
+this store — are stored or spooled (an event alert cites them). The baseline is read from
+the store once, when the first spider of the process opens; crawlers of one process share
+one detector per store."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from opinion_spiders.events.detect import EventDetector
 from opinion_spiders.items import Post
 from opinion_spiders.stores import StoreUnavailable, store_uri
 from pipelines._base import Stage
+from pipelines.store import StorePipeline
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +65,11 @@ class EventPipeline(Stage):
         bursts = self.detector.bursts(now)
         if not bursts:
             return
+        for posts in StorePipeline.sharing_store(self.crawler):  # an event alert cites posts
+            try:
+                await posts.durable()
+            except Exception as exc:  # noqa: BLE001 - the events still count
+                logger.error("posts not written (%s); events recorded all the same", exc)
         try:
             done: dict[str, Any] = await asyncio.to_thread(
                 self.detector.record, bursts, runtime.store, runtime.channels, now

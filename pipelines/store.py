@@ -2,6 +2,13 @@
 database is down and replay them on the next run. Bookmarks are saved only after the posts
 they cover were written.
 
+Later stages send nothing that cites a post before it is durable: :meth:`durable` writes the
+open batch at once when it holds one of the posts (an alerting post does not wait for the
+batch to fill) and waits for the batches on their way, saying whether they were ``stored``
+or ``spooled``. The ``alert`` of the posts that raised or joined an alert is set with the
+next batch (:meth:`note_alert`, one ``_id`` update each) — spooled, behind the posts, once
+this crawler spooled a batch, so a replay keeps the order.
+
 Every store call (and every spool write) runs on the store's writer thread, off the reactor;
 while a MongoDB server is away its circuit breaker fails them at once, so a batch goes to the
 spool without waiting. What the breaker did while this crawler ran is counted in the stats
@@ -9,13 +16,18 @@ spool without waiting. What the breaker did while this crawler ran is counted in
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections import deque
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from typing import Any
+from weakref import WeakSet
 
 from scrapy.crawler import Crawler
 
 from opinion_spiders.items import Post
-from opinion_spiders.stores import StoreUnavailable
+from opinion_spiders.stores import StoreUnavailable, store_uri
 from opinion_spiders.stores.breaker import CLOSED
 from opinion_spiders.stores.factory import spool_dir
 from opinion_spiders.stores.spool import Spool
@@ -23,6 +35,23 @@ from pipelines._base import Stage
 
 logger = logging.getLogger(__name__)
 BREAKER_STATS = "opinion/store/breaker/"
+#: Where a post went (:meth:`StorePipeline.durable`): the store, or the spool on disk.
+STORED, SPOOLED = "stored", "spooled"
+#: Written batches that :meth:`StorePipeline.durable` still tells apart (besides every batch
+#: on its way): a post asked about soon after its batch was written gets its own answer.
+RECENT_BATCHES = 16
+
+_ATTR = "_opinion_store_stage"
+#: every live store stage of the process (see sharing_store)
+_STAGES: WeakSet[StorePipeline] = WeakSet()
+
+
+@dataclass
+class _Batch:
+    docs: list[dict[str, Any]] = field(default_factory=list)
+    ids: set[str] = field(default_factory=set)
+    #: resolved with STORED or SPOOLED once the batch is written (set when it is flushed)
+    done: asyncio.Future[str] | None = None
 
 
 class StorePipeline(Stage):
@@ -30,9 +59,29 @@ class StorePipeline(Stage):
         super().__init__(crawler)
         self.batch_size = max(1, crawler.settings.getint("OPINION_STORE_BATCH_SIZE", 200))
         self.spool = Spool(spool_dir(crawler.settings))
-        self.batch: list[dict[str, Any]] = []
+        self.open = _Batch()
+        self.writing: list[_Batch] = []
+        self.recent: deque[_Batch] = deque(maxlen=RECENT_BATCHES)
+        self.alerts: dict[str, dict[str, Any]] = {}
         self.spooled = False
+        self._behind_spool = False
         self.breaker_seen: dict[str, int] = {}
+        setattr(crawler, _ATTR, self)
+        _STAGES.add(self)
+
+    @classmethod
+    def of(cls, crawler: Crawler) -> StorePipeline | None:
+        """The crawler's store stage (None when ITEM_PIPELINES has none): later stages await
+        its :meth:`durable` before they send what cites a post."""
+        stage: StorePipeline | None = getattr(crawler, _ATTR, None)
+        return stage
+
+    @classmethod
+    def sharing_store(cls, crawler: Crawler) -> list[StorePipeline]:
+        """The store stages of every crawler of the process on the same store as ``crawler``
+        (the event stage's detector counts their posts too)."""
+        uri = store_uri(crawler.settings)
+        return [s for s in list(_STAGES) if store_uri(s.crawler.settings) == uri]
 
     async def open_spider(self) -> None:
         breaker = self.runtime.store.breaker
@@ -55,34 +104,84 @@ class StorePipeline(Stage):
 
     async def process_item(self, item: object) -> object:
         if isinstance(item, Post):
-            self.batch.append(item.to_document())
-            if len(self.batch) >= self.batch_size:
+            doc = item.to_document()
+            if doc.get("alert") is None:  # set by note_alert; a re-crawl keeps the stored one
+                doc.pop("alert", None)
+            self.open.docs.append(doc)
+            self.open.ids.add(item.id)
+            if len(self.open.docs) >= self.batch_size:
                 await self.flush()
         return item
 
+    async def durable(self, ids: Collection[str] | None = None) -> str:
+        """Wait until the posts ``ids`` (None: every post this stage has seen) are stored or
+        spooled, writing the open batch now if it holds one; SPOOLED if any was spooled."""
+        if ids is None or not self.open.ids.isdisjoint(ids):
+            await self.flush()
+        wanted = None if ids is None else set(ids)
+        known = [*self.writing, *self.recent]
+        batches = [b for b in known if b.done and (wanted is None or b.ids & wanted)]
+        outcomes = [await b.done for b in batches if b.done]
+        if wanted is not None and wanted - set().union(*(b.ids for b in batches)):
+            outcomes.append(SPOOLED if self.spooled else STORED)  # written long ago
+        return SPOOLED if SPOOLED in outcomes else STORED
+
+    def note_alert(self, post_id: str, alert: Mapping[str, Any]) -> None:
+        """Set ``alert`` on the stored post ``post_id`` with the next batch."""
+        self.alerts[post_id] = dict(alert)
+
     async def flush(self) -> None:
-        batch, self.batch = self.batch, []
-        if not batch:
+        batch, self.open = self.open, _Batch()
+        alerts, self.alerts = self.alerts, {}
+        if not batch.docs and not alerts:
             return
-        new = await self.in_writer(self._write, batch)
-        if new is None:
+        batch.done = asyncio.get_running_loop().create_future()
+        self.writing.append(batch)
+        try:
+            new = await self.in_writer(self._write, batch.docs, alerts)
+        except BaseException as exc:
+            batch.done.set_exception(exc)
+            batch.done.exception()  # retrieved: this caller reports it, awaiters get it too
+            raise
+        finally:
+            self.writing.remove(batch)
+            self.recent.append(_Batch(ids=batch.ids, done=batch.done))  # the ids, not the docs
+        spooled = new is None
+        batch.done.set_result(SPOOLED if spooled else STORED)
+        if alerts:
+            self.stats.inc_value("opinion/store/post_alerts", len(alerts))
+        if not batch.docs:
+            return
+        if spooled:
             self.spooled = True
-            self.stats.inc_value("opinion/store/spooled", len(batch))
+            self.stats.inc_value("opinion/store/spooled", len(batch.docs))
             return
-        self.stats.inc_value("opinion/store/written", len(batch))
+        self.stats.inc_value("opinion/store/written", len(batch.docs))
         self.stats.inc_value("opinion/store/new", new)
 
-    def _write(self, batch: list[dict[str, Any]]) -> int | None:
-        """How many posts were new; None when the batch went to the spool."""
+    def _write(self, batch: list[dict[str, Any]], alerts: dict[str, dict[str, Any]]) -> int | None:
+        """How many posts were new; None when the batch went to the spool. The posts' alerts
+        follow the posts: to the spool too once one of this crawler's batches is there (only
+        the writer thread reads and sets ``_behind_spool``, in the order of the batches)."""
+        store, new = self.runtime.store, None
         try:
-            return self.runtime.store.upsert_posts(batch)
+            new = store.upsert_posts(batch) if batch else 0
+            if alerts and not self._behind_spool:
+                store.set_post_alerts(alerts)
+                return new
         except StoreUnavailable as exc:
-            logger.error("store unavailable, %d posts spooled to disk: %s", len(batch), exc)
-            self.spool.append(batch)
-            return None
+            if new is None:
+                logger.error("store unavailable, %d posts spooled to disk: %s", len(batch), exc)
+                self.spool.append(batch)
+                self._behind_spool = True
+        if alerts:
+            docs = [{"_id": post_id, "alert": alert} for post_id, alert in alerts.items()]
+            self.spool.append(docs, "set_post_alerts")
+        return new
 
     async def close_spider(self) -> None:
         await self.flush()
+        self.recent.clear()  # every post is written: nothing left to tell apart
         completed = getattr(self.spider, "completed", None)
         if completed and not self.spooled:
             await self.in_writer(self._save_state, self.spider.site.name, dict(completed))

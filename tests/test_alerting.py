@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from opinion_spiders import alert_dispatch
-from opinion_spiders.alert_dispatch import raise_alert
+from opinion_spiders.alert_dispatch import OfflineLedger, raise_alert
 from opinion_spiders.alerting import (
     AlertPolicy,
     alert_for,
@@ -27,6 +27,7 @@ from opinion_spiders.alerting import (
 )
 from opinion_spiders.report import alert_latency, build_report, format_report, percentile
 from opinion_spiders.stores import Store, open_store
+from opinion_spiders.stores.spool import Spool
 from plugins.channels import DingTalkChannel, LogChannel, WebhookChannel
 from tests.receivers import DingTalkReceiver, WebhookReceiver
 
@@ -287,6 +288,38 @@ def test_alerting_merged_clusters_are_one_story(any_store: Store) -> None:
     assert any_store.alert_ids(["cluster:B", "cluster:C", "cluster:A", "post:x"]) == {
         "cluster:B", "cluster:C",
     }  # fmt: skip
+
+
+def test_alerting_offline_ledger_alerts_a_story_once_and_its_spooled_writes_replay(
+    store: Store, webhook: WebhookReceiver, tmp_path: Path
+) -> None:
+    """With the store down a story still alerts once (and again on escalation); its ledger
+    writes, spooled, replay into the ledger as if it had been up — a failed delivery included,
+    which the next retry sends."""
+    channels = [WebhookChannel(webhook.url)]
+    policy = AlertPolicy.from_settings({"OPINION_ALERT_TIERS": TIERS})
+    offline, spool, t0 = OfflineLedger(), Spool(tmp_path / "spool"), _sh(10)
+    steps = [("a:1:0", 30.0, "c42", 1), ("a:1:1", 35.0, "c42", 0), ("a:1:2", 120.0, "c42", 0),
+             ("a:1:3", 30.0, "c42", 0), ("s:9:9", 30.0, None, 1)]  # fmt: skip
+    for n, (pid, score, cluster, fail) in enumerate(steps):
+        webhook.fail_next = fail
+        now = t0 + timedelta(minutes=n)
+        raise_alert(offline, channels, _alert(_post(pid, score, cluster), now), policy, now)
+        for op, docs in offline.take_writes():
+            spool.append(docs, op)
+    sent = [(r["json"]["id"], r["json"]["tier"]) for r in webhook.requests]
+    assert sent == [("cluster:c42", "urgent")] and len(webhook.refused) == 2
+    assert "cluster:c42" in offline and store.find_alerts() == []
+
+    assert spool.replay(store) > 0 and spool.pending() == 0
+    ledger = {a["_id"]: a for a in store.find_alerts()}
+    assert ledger == offline.alerts and ledger["cluster:c42"]["posts"] == 4
+    assert ledger["cluster:c42"]["tier"] == "urgent" and ledger["cluster:c42"]["status"] == "sent"
+    assert ledger["post:s:9:9"]["status"] == "pending"
+    assert retry_pending(store, channels, t0 + timedelta(hours=1), policy).sent == ["webhook"]
+    assert webhook.requests[-1]["json"]["id"] == "post:s:9:9"
+    again = _alert(_post("a:1:0", 30.0, "c42"), t0)
+    assert raise_alert(store, channels, again, policy, t0) is None, "never the same alert twice"
 
 
 def test_alerting_failing_channel_retried_with_backoff_never_twice(

@@ -87,6 +87,8 @@ def test_channels_text_and_markdown_show_the_evidence() -> None:
         and "[查看原文](http://127.0.0.1:8077/bar/p/88)" in md
     )
     assert "发布：未知" in alert_text({**ALERT, "published_at": None})
+    assert "入库" not in alert_text({**ALERT, "durable": "stored"})
+    assert "入库：数据库暂不可用，帖子已暂存磁盘" in alert_text({**ALERT, "durable": "spooled"})
 
 
 def test_channels_readme_example_is_what_an_alert_reads() -> None:

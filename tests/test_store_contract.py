@@ -130,6 +130,22 @@ def test_store_alert_ledger_never_holds_an_alert_twice(any_store: Store) -> None
     assert any_store.get_alert("missing") is None
 
 
+def test_store_set_post_alerts_by_id_and_later_upserts_keep_it(any_store: Store) -> None:
+    """``posts.alert`` is set on stored posts only, and a re-crawl's post (without the field)
+    does not wipe it."""
+    one, two = post("forum-a", "7", "1"), post("forum-a", "7", "2")
+    any_store.upsert_posts([one, two])
+    ref = {"id": "thread:forum-a:7", "tier": "notice", "status": "sent"}
+    any_store.set_post_alerts({one["_id"]: ref, "forum-a:7:9": ref})
+    stored, other = any_store.get_post(one["_id"]), any_store.get_post(two["_id"])
+    assert stored is not None and stored["alert"] == ref
+    assert other is not None and other.get("alert") is None
+    assert any_store.get_post("forum-a:7:9") is None and any_store.count("posts") == 2
+    assert any_store.upsert_posts([{**one, "score": 9.0}]) == 0
+    again = any_store.get_post(one["_id"])
+    assert again is not None and again["alert"] == ref and again["score"] == 9.0
+
+
 def test_store_find_alerts_newest_first_with_since(any_store: Store) -> None:
     for i in range(4):
         any_store.insert_alert({"_id": f"a{i}", "created_at": T0 + timedelta(hours=i)})
@@ -487,8 +503,8 @@ class _Commands(CommandListener):
 def test_mongo_store_per_post_lookups_are_primary_key_reads(
     mongo_uri: str, one_by_one: bool | None
 ) -> None:
-    """What the crawl asks per post (near-duplicate candidates, its cluster, the alert ledger)
-    filters on ``_id`` alone: what a MongoDB-wire server answers from its primary key. Band
+    """What the crawl asks per post (near-duplicate candidates, its cluster, the alert ledger,
+    setting an alerting post's ``alert``) filters on ``_id`` alone: what a MongoDB-wire server answers from its primary key. Band
     keys are the ``_id`` of their own collection, ``bands``. On FerretDB (the default, None)
     each ``_id`` is its own query; ``one_by_one=False`` is MongoDB's ``$in``."""
     commands = _Commands()
@@ -505,6 +521,7 @@ def test_mongo_store_per_post_lookups_are_primary_key_reads(
         found = store.find_band_candidates(["bb00000000000001", "cc00000000000001"], 10)
         store.get_cluster("forum-a:7:1")
         store.alert_ids(["post:forum-a:7:1"])
+        store.set_post_alerts({"forum-a:7:1": {"id": "thread:forum-a:7"}})
         assert {c["_id"] for c in found} == {"forum-a:7:1", "forum-a:7:2"}
         assert commands.seen and all(set(f) == {"_id"} for _, _, f in commands.seen), commands.seen
         assert {t for _, t, _ in commands.seen} >= {"bands", "posts"}

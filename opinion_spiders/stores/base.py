@@ -68,6 +68,11 @@ class Store(Protocol):
         cluster merged away is stored as the surviving cluster's id.
         """
 
+    def set_post_alerts(self, alerts: Mapping[str, Mapping[str, Any]]) -> None:
+        """Set ``alert`` (post ``_id`` -> ``{id, tier, status}``) on stored posts, as one batch
+        of ``_id`` updates; a post not stored is left alone. :meth:`upsert_posts` of a post
+        without an ``alert`` field keeps the one it has."""
+
     def insert_alert(self, alert: Mapping[str, Any]) -> bool:
         """Add to the alert ledger; False (and nothing written) when ``_id`` is there already."""
 

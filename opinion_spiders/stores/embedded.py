@@ -157,6 +157,16 @@ class EmbeddedStore:
         conn.executemany("DELETE FROM post_rules WHERE post_id = ?", stale)
         conn.executemany("INSERT OR IGNORE INTO post_rules VALUES (?, ?, ?)", rules)
 
+    def set_post_alerts(self, alerts: Mapping[str, Mapping[str, Any]]) -> None:
+        if not alerts:
+            return
+        with self._write() as conn:
+            stored = self._existing_posts(conn, list(alerts))
+            rows = [
+                (dumps({**doc, "alert": dict(alerts[pid])}), pid) for pid, doc in stored.items()
+            ]
+            conn.executemany("UPDATE posts SET doc = ? WHERE _id = ?", rows)
+
     def insert_alert(self, alert: Mapping[str, Any]) -> bool:
         row = (alert["_id"], dumps(alert), opt_iso(alert.get("created_at")), alert.get("status"))
         with self._write() as conn:

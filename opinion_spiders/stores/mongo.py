@@ -166,6 +166,12 @@ class MongoStore:
             band_index.index_posts(db[band_index.COLLECTION], list(batch.values()), self._full)
         return len(batch) - len(known)
 
+    def set_post_alerts(self, alerts: Mapping[str, Mapping[str, Any]]) -> None:
+        ops = [UpdateOne({"_id": pid}, {"$set": {"alert": dict(a)}}) for pid, a in alerts.items()]
+        if ops:
+            with self._guard() as db:
+                band_index.write_chunked(db.posts, ops)
+
     def insert_alert(self, alert: Mapping[str, Any]) -> bool:
         with self._guard() as db:
             try:

@@ -25,13 +25,23 @@ logger = logging.getLogger(__name__)
 DAMAGED = "damaged"
 
 #: what can be spooled: store writes, each replayed from a list of documents
-OPS = ("upsert_posts", "insert_alert", "record_run", "save_state", "update_alert")
+OPS = (
+    "upsert_posts",
+    "insert_alert",
+    "record_run",
+    "save_state",
+    "update_alert",
+    "set_post_alerts",
+)
 
 
 def apply(store: Store, op: str, docs: list[dict[str, Any]]) -> None:
     """Perform one spooled write; every op is idempotent, so replaying twice is harmless."""
     if op == "upsert_posts":
         store.upsert_posts(docs)
+        return
+    if op == "set_post_alerts":
+        store.set_post_alerts({doc["_id"]: doc["alert"] for doc in docs})
         return
     for doc in docs:
         if op == "insert_alert":
@@ -52,8 +62,9 @@ _counter = itertools.count()
 class Spool:
     """A folder of pending batches; ``append`` when the store is down, ``replay`` when it is up.
 
-    ``save_state`` batches are ``[{"site": ..., "states": {...}}]`` and ``update_alert``
-    batches ``[{"_id": ..., "fields": {...}}]``; the others are the documents themselves.
+    ``save_state`` batches are ``[{"site": ..., "states": {...}}]``, ``update_alert``
+    batches ``[{"_id": ..., "fields": {...}}]`` and ``set_post_alerts`` batches
+    ``[{"_id": post id, "alert": {...}}]``; the others are the documents themselves.
     """
 
     def __init__(self, directory: Path) -> None:

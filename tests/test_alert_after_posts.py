@@ -1,0 +1,241 @@
+"""An alert goes out only after the posts it cites are durable — stored, or spooled while the
+store is down — and every post that raised or grew an alert says so in ``posts.alert``.
+Whole crawls of the demo forum and portal (`opinion crawl`), each alert checked at the moment
+the webhook receiver gets it."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scrapy.utils.test import get_crawler
+
+from opinion_spiders.items import Post
+from opinion_spiders.stores import Store, open_store
+from opinion_spiders.stores.factory import spool_dir
+from opinion_spiders.stores.ferretdb import free_port
+from opinion_spiders.stores.spool import Spool, read_batch
+from pipelines.alert import AlertPipeline
+from pipelines.store import RECENT_BATCHES, StorePipeline
+from tests._proc import run_opinion
+from tests.receivers import Answer, WebhookReceiver
+
+SITES = ("demo-forum", "demo-portal")
+
+
+def cited(alert: dict[str, Any]) -> set[str]:
+    """The posts an alert names: its first post and the story's or event's latest ones."""
+    return {alert["post_id"], *(alert.get("post_ids") or ())} - {None}
+
+
+class StoreWatchingReceiver(WebhookReceiver):
+    """Records, for each alert as it arrives, which of its posts are not yet where they must
+    be (``missing_at``: what ``where_missing(post ids)`` returned then)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.where_missing: Any = None
+        self.missing_at: dict[str, set[str]] = {}
+
+    def check(self, request: dict[str, Any]) -> Answer | None:
+        alert = request["json"]
+        if alert.get("type") in ("post", "event"):
+            self.missing_at[alert["id"]] = self.where_missing(cited(alert))
+        return None
+
+
+@pytest.fixture
+def receiver() -> Iterator[StoreWatchingReceiver]:
+    receiver = StoreWatchingReceiver()
+    yield receiver
+    receiver.close()
+
+
+@pytest.fixture(params=["embedded", "mongodb"])
+def store_uri(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "embedded":
+        return f"embedded://{tmp_path / 'store'}"
+    base: str = request.getfixturevalue("mongo_uri")
+    return f"{base.rstrip('/')}/after_{tmp_path.name[-12:].replace('-', '_')}"
+
+
+def _crawl(env: dict[str, str]) -> str:
+    return run_opinion("crawl", *SITES, env=env, timeout=300).stderr
+
+
+def _post_alerts(store: Store) -> list[dict[str, Any]]:
+    return [a for a in store.find_alerts(limit=1000) if a.get("type") == "post"]
+
+
+def _alerted_posts(store: Store) -> dict[str, str]:
+    """post _id -> the alert id its ``alert`` field names."""
+    posts = store.find_posts(sort="time", limit=10_000)
+    return {p["_id"]: p["alert"]["id"] for p in posts if p.get("alert")}
+
+
+def test_alert_goes_out_after_its_posts_are_stored_and_posts_name_their_alert(
+    store_uri: str, demo_url: str, receiver: StoreWatchingReceiver, tmp_path: Path
+) -> None:
+    store = open_store(store_uri)
+    try:
+        receiver.where_missing = lambda ids: {i for i in ids if store.get_post(i) is None}
+        env = {"OPINION_STORE": store_uri, "OPINION_DEMO_URL": demo_url,
+               "OPINION_WEBHOOK_URL": receiver.url, "OPINION_DATA_DIR": str(tmp_path)}  # fmt: skip
+        _crawl(env)
+        kinds = {r["json"]["type"] for r in receiver.requests}
+        assert {"post", "event"} <= kinds, kinds
+        assert receiver.missing_at and not any(receiver.missing_at.values()), receiver.missing_at
+        assert {
+            r["json"].get("durable") for r in receiver.requests if r["json"]["type"] == "post"
+        } == {"stored"}
+
+        alerts = _post_alerts(store)
+        assert alerts and all(a["durable"] == "stored" for a in alerts)
+        alerted = _alerted_posts(store)
+        for alert in alerts:  # the story's posts are those that raised or grew it
+            named = {p for p, a in alerted.items() if a == alert["_id"]}
+            assert named == set(alert["post_ids"]) and len(named) == alert["posts"], alert["_id"]
+        assert set(alerted.values()) == {a["_id"] for a in alerts}
+        first = store.get_post(alerts[-1]["post_id"])
+        assert first is not None and first["alert"]["status"] in ("sent", "pending", "held")
+
+        _crawl(env)  # a re-crawl raises nothing new and keeps every post's alert
+        assert _alerted_posts(store) == alerted
+    finally:
+        store.close()
+
+
+def test_alert_with_the_store_down_goes_out_after_its_posts_are_spooled_and_replays(
+    demo_url: str, receiver: StoreWatchingReceiver, tmp_path: Path
+) -> None:
+    """MongoDB down for the whole crawl: each alert still goes out, once its posts are in
+    the spool, saying so; replayed into a store, the posts, the ledger and ``posts.alert`` are
+    all there, as after a crawl with the store up."""
+    dead = f"mongodb://127.0.0.1:{free_port()}/opinion?serverSelectionTimeoutMS=200"
+    env = {"OPINION_STORE": dead, "OPINION_DEMO_URL": demo_url,
+           "OPINION_WEBHOOK_URL": receiver.url, "OPINION_DATA_DIR": str(tmp_path)}  # fmt: skip
+    spool = Spool(spool_dir(env))
+
+    def not_spooled(ids: set[str]) -> set[str]:
+        spooled = set()
+        for path in spool.files():
+            op, docs = read_batch(path)
+            if op == "upsert_posts":
+                spooled |= {d["_id"] for d in docs}
+        return ids - spooled
+
+    receiver.where_missing = not_spooled
+    stderr = _crawl(env)
+    posts_alerts = [r["json"] for r in receiver.requests if r["json"]["type"] == "post"]
+    assert posts_alerts, stderr[-3000:]
+    assert receiver.missing_at and not any(receiver.missing_at.values()), receiver.missing_at
+    assert {a["durable"] for a in posts_alerts} == {"spooled"}, stderr[-3000:]
+    sent = [a["id"] for a in posts_alerts if not a.get("escalated_at")]
+    assert len(sent) == len(set(sent)), f"a story alerted twice in one process: {sent}"
+    spooled = sum(int(n) for n in re.findall(r"(\d+) of them spooled", stderr))
+    assert spooled > 0, stderr[-3000:]
+
+    live = open_store(f"embedded://{tmp_path / 'live'}")
+    try:
+        spool.replay(live)
+        assert spool.pending() == 0
+        assert live.count("posts") == spooled, stderr[-3000:]
+        alerts = {a["_id"]: a for a in _post_alerts(live)}
+        assert set(alerts) == {a["id"] for a in posts_alerts}, stderr[-3000:]
+        assert all(live.get_post(p) for a in alerts.values() for p in cited(a))
+        undelivered = [a for a in alerts.values() if a["deliveries"]["webhook"]["status"] != "sent"]
+        assert not undelivered, undelivered
+        alerted = _alerted_posts(live)
+        for alert in alerts.values():
+            named = {p for p, a in alerted.items() if a == alert["_id"]}
+            assert named == set(alert["post_ids"]) and len(named) == alert["posts"], (
+                alert, named, stderr[-3000:])  # fmt: skip
+    finally:
+        live.close()
+
+
+def test_store_stage_durable_waits_for_a_batch_still_queued_behind_many(tmp_path: Path) -> None:
+    """A post in a batch still waiting for the writer, behind more batches than the store
+    stage keeps as recent, is not called durable before it is written — then it is, with the
+    alert stage's ``alert`` set on it by the next batch."""
+    uri = f"embedded://{tmp_path / 'store'}"
+    crawler = get_crawler(settings_dict={"OPINION_STORE": uri, "OPINION_STORE_BATCH_SIZE": 1})
+    stage = StorePipeline.from_crawler(crawler)
+    now = datetime.now(UTC)
+    posts = [Post(site="demo-forum", kind="forum", url=f"http://x/t/{n}", title="强拆",
+                  id=f"demo-forum:{n}:1", crawled_at=now) for n in range(2 * RECENT_BATCHES)]  # fmt: skip
+    server_stuck = threading.Event()
+
+    async def run() -> tuple[bool, str]:
+        await stage.open_spider()
+        stuck = asyncio.ensure_future(stage.in_writer(server_stuck.wait))
+        flushes = [asyncio.ensure_future(stage.process_item(post)) for post in posts]
+        first = asyncio.ensure_future(stage.durable([posts[0].id]))
+        for _ in range(20):
+            await asyncio.sleep(0)
+        early = first.done()
+        server_stuck.set()
+        await asyncio.gather(stuck, *flushes)
+        where = await first
+        stage.note_alert(posts[0].id, {"id": "post:demo-forum:0:1", "tier": "notice"})
+        await stage.close_spider()
+        return early, where
+
+    try:
+        early, where = asyncio.run(run())
+        assert not early and where == "stored"
+        store = stage.runtime.store
+        assert store.count("posts") == len(posts)
+        first = store.get_post(posts[0].id)
+        assert first is not None and first["alert"]["id"] == "post:demo-forum:0:1"
+    finally:
+        server_stuck.set()
+        stage.runtime.close()
+
+
+def test_alert_stage_with_the_store_down_spools_a_story_that_grew(
+    tmp_path: Path, receiver: StoreWatchingReceiver
+) -> None:
+    """Store and alert stages with MongoDB down: a thread's first post raises its story, the
+    second grows it; both ledger writes and both posts' ``alert`` reach the spool, so the
+    replayed ledger counts two posts and both posts name the alert."""
+    dead = f"mongodb://127.0.0.1:{free_port()}/opinion?serverSelectionTimeoutMS=200"
+    settings = {"OPINION_STORE": dead, "OPINION_DATA_DIR": str(tmp_path),
+                "OPINION_WEBHOOK_URL": receiver.url, "OPINION_ALERT_THRESHOLD": 25}  # fmt: skip
+    receiver.where_missing = lambda ids: set()
+    crawler = get_crawler(settings_dict=settings)
+    stages = [StorePipeline.from_crawler(crawler), AlertPipeline.from_crawler(crawler)]
+    now = datetime.now(UTC)
+    posts = [Post(site="demo-forum", kind="forum", url=f"http://x/t/7#{n}", title="强拆",
+                  id=f"demo-forum:7:{n}", thread_id="7", score=60.0, crawled_at=now)
+             for n in (1, 2)]  # fmt: skip
+
+    async def run() -> None:
+        for stage in stages:
+            await stage.open_spider()
+        for post in posts:
+            for stage in stages:
+                await stage.process_item(post)
+        for stage in stages:
+            await stage.close_spider()
+
+    try:
+        asyncio.run(run())
+    finally:
+        stages[0].runtime.close()
+    assert [r["json"]["id"] for r in receiver.requests] == ["thread:demo-forum:7"]
+    assert receiver.requests[0]["json"]["durable"] == "spooled"
+    live = open_store(f"embedded://{tmp_path / 'live'}")
+    try:
+        Spool(spool_dir(settings)).replay(live)
+        (alert,) = _post_alerts(live)
+        assert alert["posts"] == 2 and set(alert["post_ids"]) == {p.id for p in posts}
+        assert _alerted_posts(live) == {p.id: "thread:demo-forum:7" for p in posts}
+    finally:
+        live.close()
