@@ -35,6 +35,19 @@ _BOILERPLATE = re.compile(
     r"返回.{0,8}首页.*|.*正文已结束.*|网友评论仅供.*|.*版权所有.*|新媒体实验室|"
     r"Notice: The content above.*|【?纠错】?|阅读下一篇.*)$"
 )
+#: An invitation to subscribe, sign up, follow or listen elsewhere: the site's promotion, not
+#: the article — a line that asks (``_ASKS``) for a channel (``_CHANNELS``), or a Chinese one.
+_ASKS = re.compile(
+    r"\b(?:sign(?:ing)? up|subscrib\w*|join|get more|get the latest|delivered|listen to|download"
+    r"|follow us)\b",
+    re.IGNORECASE,
+)
+_CHANNELS = re.compile(r"\b(?:newsletters?|inbox|podcasts?|apps?|alerts|updates)\b", re.IGNORECASE)
+_PROMO_ZH = re.compile(
+    r"扫码关注|关注(?:我们|公众号|微信)|下载.{0,6}(?:客户端|APP|App)|点击.{0,6}订阅"
+)
+#: Characters up to which a line may be a promotion.
+PROMO_LINE = 250
 _TAIL = re.compile(r"\s*返回\S{0,8}首页\s*(?:>>|&gt;&gt;|»)?$")
 MIN_BODY = 40
 TRAFILATURA = "trafilatura"
@@ -53,9 +66,18 @@ def extract_body(
     is not the article."""
     heads = {h for h in headings if h}
     text = tidy(within_story(trafilatura_text(html, url), sel, headline), heads)
+    text = "\n".join(line for line in text.split("\n") if not promotion(line))
     if len(text) >= MIN_BODY:
         return text, TRAFILATURA
     return tidy(selector_text(sel), heads), SELECTOR
+
+
+def promotion(line: str) -> bool:
+    """The site inviting its readers to a newsletter, an app, a podcast ("Sign up for free
+    newsletters", "Listen to … on Spotify", "扫码关注我们")."""
+    if len(line) > PROMO_LINE:
+        return False
+    return bool(_PROMO_ZH.search(line) or (_ASKS.search(line) and _CHANNELS.search(line)))
 
 
 def trafilatura_text(html: str, url: str) -> str:

@@ -430,3 +430,20 @@ def test_reading_unknown_role_holds_articles_to_their_story_and_knows_teasers() 
         _teaser_column("[详细]").encode(), "http://art.example.cn/?id=5", RUNTIME
     )
     assert (reading.kind, reading.parsed.posts, len(reading.parsed.links)) == ("listing", [], 6)
+
+
+def test_reading_article_leaves_the_sites_promotions_out() -> None:
+    """Invitations to a newsletter, a podcast or an official account are the site's, not the
+    article's; a sentence about subscriptions is the article's."""
+    promo = (
+        "<p>Get more local news delivered straight to your inbox. Sign up for free newsletters.</p>"
+        "<p>Listen to our show on Spotify, Apple Podcasts and Google Podcasts.</p><p>欢迎关注微信公众号：城市日报</p>"
+        "<p>Streaming services lost subscribers this spring as prices went up again.</p>"
+    )
+    page = ARTICLE.replace("<p>Officials promised", f"{promo}<p>Officials promised")
+    reading, _ = read_page(page.encode(), "https://news.example.org/2024/05/12/water.html",
+                           RUNTIME, role="article")  # fmt: skip
+    (post,) = reading.parsed.posts
+    assert "Streaming services lost subscribers" in post.content
+    for junk in ("inbox", "Spotify", "公众号"):
+        assert junk not in post.content
