@@ -22,7 +22,9 @@ from bench.stores import WriteResult, batch_size, crawled_posts, expand, run_emb
 from opinion_spiders.demo.server import DemoServer
 
 #: The benches with a module of their own, run after the pipeline bench, in this order.
-BENCHES = ("stores", "outage", "rules", "neardup", "extract", "corpus", "profile")
+BENCHES = (
+    "stores", "outage", "rules", "neardup", "extract", "corpus", "profile", "vs_scrapy",
+)  # fmt: skip
 
 
 def _verdict(ratio: float) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import cProfile
 import functools
 import hashlib
@@ -149,6 +150,20 @@ def serve(folder: Path) -> None:
     server.daemon_threads = True
     print(server.server_address[1], flush=True)
     server.serve_forever()
+
+
+@contextlib.contextmanager
+def served(folder: Path) -> Iterator[str]:
+    """The rendered pages in ``folder`` served by :func:`serve` in a process of its own; the
+    base URL."""
+    command = [sys.executable, "-m", "bench.profile", "--serve", str(folder)]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        yield f"http://127.0.0.1:{server.stdout.readline().strip()}"
+    finally:
+        server.terminate()
+        server.wait()
 
 
 # -- the crawl, timed (in the child process) -----------------------------------------------
@@ -297,24 +312,35 @@ def child(out: Path, cprofile: bool, wall: bool, argv: list[str]) -> int:
 
 
 # -- the parent ----------------------------------------------------------------------------
-def crawl(base: str, work: Path, store: str, cprofile: bool, wall: bool) -> dict[str, Any]:
-    out = work / "timings.json"
-    work.mkdir(parents=True, exist_ok=True)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def crawl_setup(base: str, work: Path, store: str) -> tuple[dict[str, str], list[str]]:
+    """The environment and the ``opinion`` arguments of a full recrawl of the served forum into
+    ``store``: every pipeline, delay 0, AutoThrottle off, robots.txt obeyed (the project's)."""
     sites = work / "sites.toml"
     sites.write_text(SITES_TOML.replace("{base}", base), encoding="utf-8")
     env = {
         **os.environ, "OPINION_STORE": store, "OPINION_DATA_DIR": str(work / "data"),
         "OPINION_DEMO_URL": base, "OPINION_WEBHOOK_URL": "", "PYTHONUNBUFFERED": "1",
     }  # fmt: skip
-    command = [
-        sys.executable, "-m", "bench.profile", "--child", str(out),
-        *(["--cprofile", "1"] if cprofile else []), *(["--wall"] if wall else []), "--",
+    args = [
         "crawl", SITE, "-s", "OPINION_FULL_RECRAWL=true", "-s", "LOG_LEVEL=WARNING",
         "-s", f"OPINION_SITES_FILES={sites}", "-s", "OPINION_MAX_LISTING_PAGES=100000",
         "-s", "AUTOTHROTTLE_ENABLED=false",
     ]  # fmt: skip
-    root = Path(__file__).resolve().parents[1]
-    done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, check=False)
+    return env, args
+
+
+def crawl(base: str, work: Path, store: str, cprofile: bool, wall: bool) -> dict[str, Any]:
+    out = work / "timings.json"
+    work.mkdir(parents=True, exist_ok=True)
+    env, args = crawl_setup(base, work, store)
+    command = [
+        sys.executable, "-m", "bench.profile", "--child", str(out),
+        *(["--cprofile", "1"] if cprofile else []), *(["--wall"] if wall else []), "--", *args,
+    ]  # fmt: skip
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0 or not out.is_file():
         raise RuntimeError(f"crawl exited {done.returncode}:\n{done.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(out.read_text())
@@ -402,15 +428,8 @@ def main(argv: list[str] | None = None) -> int:
         say(f"generating {args.threads} threads…")
         pages, posts = generate(work / "site", args.threads, args.seed)
         say(f"{pages} pages rendered ({posts} generated posts and the demo forum's own); serving…")
-        serve_cmd = [sys.executable, "-m", "bench.profile", "--serve", str(work / "site")]
-        server = subprocess.Popen(serve_cmd, stdout=subprocess.PIPE, text=True)
-        try:
-            assert server.stdout is not None
-            base = f"http://127.0.0.1:{server.stdout.readline().strip()}"
+        with served(work / "site") as base:
             return _measure(args, base, work)
-        finally:
-            server.terminate()
-            server.wait()
 
 
 def _measure(args: argparse.Namespace, base: str, work: Path) -> int:
