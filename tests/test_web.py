@@ -113,6 +113,9 @@ def test_web_overview_search_review_and_export_in_chromium(
     heights = [float(bars.nth(i).get_attribute("height") or 0) for i in range(bars.count())]
     assert min(heights) > 0 and page.locator("svg#posts-per-day").bounding_box()["width"] > 100  # type: ignore[index]
     assert page.locator(".kind-total[data-kind=portal] b").inner_text() == "2"
+    site_bars = page.locator("svg#sites-per-day rect.bar")
+    assert site_bars.count() == 2  # one day, two sites
+    assert "forum-a: 2" in page.locator("svg#sites-per-day").inner_html()
     rule_bars = page.locator("svg#rules-per-day rect.bar")
     assert rule_bars.count() == 1 and "demolition: 1" in rule_bars.first.inner_html()
     entity_bars = page.locator("svg#entities-per-day rect.bar")

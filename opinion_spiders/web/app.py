@@ -139,6 +139,10 @@ class Workspace:
         kinds = [k for k in KINDS if any(r.get("kind") == k for r in by_day)] or list(KINDS)
         per_kind = {k: sum(r["count"] for r in by_day if r.get("kind") == k) for k in KINDS}
         sites = self.store.count_posts(("site", "kind"), since)
+        top_sites = list(dict.fromkeys(str(r["site"]) for r in sites))[:6]
+        site_days = [
+            r for r in self.store.count_posts(("day", "site"), since) if r["site"] in top_sites
+        ]
         rules = self.store.rule_hits(since)
         top_rules = [str(r["rule"]) for r in rules[:6]]
         rule_days = [r for r in self.store.rule_days(since) if r["rule"] in top_rules]
@@ -165,6 +169,8 @@ class Workspace:
                 for s, n in states.items()
             ) + "</div>",
             "<h2>每日帖子 Posts per day</h2>", pages.day_chart(by_day, kinds),
+            "<h2>站点趋势 Sites per day</h2>",
+            pages.day_chart(site_days, top_sites, key="site", chart_id="sites-per-day"),
             "<h2>规则趋势 Rules per day</h2>",
             pages.day_chart(rule_days, top_rules, key="rule", chart_id="rules-per-day"),
             "<h2>关注对象趋势 Watched entities per day</h2>",
