@@ -14,9 +14,9 @@ import logging
 import re
 from collections.abc import Iterable
 
-import trafilatura
 from parsel import Selector
 
+from opinion_spiders.reading.main_text import extracted
 from opinion_spiders.reading.story import within_story
 from plugins._html import clean_lines, node_text, squash
 
@@ -82,11 +82,7 @@ def promotion(line: str) -> bool:
 
 def trafilatura_text(html: str, url: str) -> str:
     """trafilatura's main text (tables kept, comments left out), '' when it finds none."""
-    out = trafilatura.extract(
-        html, url=url or None, include_comments=False, include_tables=True,
-        include_images=False, deduplicate=False, favor_precision=True,
-    )  # fmt: skip
-    return clean_lines(out) if isinstance(out, str) else ""
+    return clean_lines("\n".join(extracted(html, url, comments=False, precise=True)))
 
 
 def selector_text(sel: Selector) -> str:

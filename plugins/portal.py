@@ -18,6 +18,7 @@ from opinion_spiders import hookimpl
 from opinion_spiders.adapters import Adapter, Link, Page, Parsed
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
+from opinion_spiders.reading.chain import READ_MORE
 from opinion_spiders.text.dates import parse_datetime
 from plugins import _portal_facts as facts
 from plugins._html import absolute, squash
@@ -49,9 +50,7 @@ _ARTICLE_HREF = re.compile(
 TEASER_TITLE = 80
 #: A link that says "the whole article" under a teaser.
 _DETAILS = re.compile(
-    r"[\[【(（]?\s*(?:详细|详情|全文|阅读全文|查看全文|查看详情|read more|continue reading)\s*"
-    r"[\]】)）]?\s*[>»›]*$",
-    re.IGNORECASE,
+    rf"[\[【(（]?\s*(?:{'|'.join(READ_MORE)})\s*[\]】)）]?\s*[>»›]*$", re.IGNORECASE
 )
 _ARTICLE_MARKERS = re.compile(
     r"""<meta[^>]+(?:name|property)\s*=\s*["'](?:ArticleTitle|PubDate|publishdate|"""

@@ -62,9 +62,14 @@ LISTING_TEXT = 300
 #: (:func:`teasers`), and the share of its lines they must be.
 TEASER_LINES = 3
 TEASER_SHARE = 0.6
+#: What a link under a teaser says to lead to the whole article (the portal reader lists such
+#: links as article links). Bracketed (``[详细]``) any of them marks a teaser's end, and
+#: ``[更多]``/``[more]`` too; bare, only the phrases of four characters or more.
+READ_MORE = ("详细", "详情", "全文", "阅读全文", "查看全文", "查看详情", "详细内容", "read more",
+             "continue reading")  # fmt: skip
 _MORE = re.compile(
-    r"(?:[\[【(（]\s*(?:详细|详情|全文|更多|阅读全文|查看全文|more)\s*[\]】)）]"
-    r"|(?:阅读全文|查看全文|查看详情|详细内容|Read more|Continue reading)\s*[>»›]*)\s*$",
+    rf"(?:[\[【(（]\s*(?:{'|'.join((*READ_MORE, '更多', 'more'))})\s*[\]】)）]"
+    rf"|(?:{'|'.join(w for w in READ_MORE if len(w) >= 4)})\s*[>»›]*)\s*$",
     re.IGNORECASE,
 )
 #: Confidence of a post that is the page's main text, no reader having recognised it.

@@ -8,6 +8,7 @@ so analysts and health checks can tell it from an engine's reading.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -79,16 +80,20 @@ def main_text(html: str, url: str, *, comments: bool = True, sel: Selector | Non
     in the full one, and the full reading's other lines where they are prose (see
     :func:`merged`). ``sel`` (the page already parsed) spares a parse for the link texts.
     """
-    full = _extract(html, url, comments, precise=False)
+    full = extracted(html, url, comments=comments, precise=False)
     if not full:
         return ""
-    sure = _extract(html, url, comments, precise=True)
+    sure = extracted(html, url, comments=comments, precise=True)
     lines = merged(full, sure, _link_texts(sel or Selector(text=html)))
     text = "\n".join(line for line in lines if not (header_line(line) or board_line(line)))
     return text if len("".join(text.split())) >= MIN_TEXT else ""
 
 
-def _extract(html: str, url: str, comments: bool, *, precise: bool) -> list[str]:
+@functools.lru_cache(maxsize=8)
+def extracted(html: str, url: str, *, comments: bool, precise: bool) -> tuple[str, ...]:
+    """trafilatura's lines of a page (tables kept, images not), read by default or favouring
+    precision, with or without comments. Cached for the last few pages: the chain's main text
+    and the article reader read the same page the same way."""
     import trafilatura  # ~0.1 s to import: only where a page needs it, not at every start
 
     out = trafilatura.extract(
@@ -96,9 +101,9 @@ def _extract(html: str, url: str, comments: bool, *, precise: bool) -> list[str]
         include_images=False, deduplicate=False, favor_precision=precise,
     )  # fmt: skip
     if not isinstance(out, str):
-        return []
+        return ()
     lines = (_SPACE.sub(" ", line).strip() for line in out.split("\n"))
-    return [line for line in lines if line]
+    return tuple(line for line in lines if line)
 
 
 def merged(full: Sequence[str], sure: Sequence[str], links: Sequence[str]) -> list[str]:

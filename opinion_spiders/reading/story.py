@@ -10,8 +10,6 @@ element are dropped; a page whose headline stands in no ``<article>`` keeps its 
 
 from __future__ import annotations
 
-import re
-
 from lxml import etree
 from parsel import Selector
 
@@ -22,12 +20,11 @@ INSIDE = 0.5
 #: Characters of text besides the headline below which an ``<article>`` is a teaser card,
 #: not the story.
 MIN_STORY = 40
-_SPACE = re.compile(r"\s+")
 _VISIBLE = ".//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"
 
 
 def _squash(text: str | None) -> str:
-    return _SPACE.sub(" ", text or "").strip()
+    return " ".join((text or "").split())
 
 
 def element_text(el: etree._Element) -> str:
