@@ -11,7 +11,7 @@ from opinion_spiders.items import Post
 from opinion_spiders.posts import prepare_post
 from opinion_spiders.reading import read, read_page
 from opinion_spiders.reading.main_text import coverage, merged, shingles
-from opinion_spiders.reading.story import story_element, within_story
+from opinion_spiders.reading.story import furniture, story_element, within_story, without_link_runs
 from opinion_spiders.runtime import Runtime
 from opinion_spiders.sites import Site
 from plugins.discuz import DiscuzAdapter
@@ -447,3 +447,56 @@ def test_reading_article_leaves_the_sites_promotions_out() -> None:
     assert "Streaming services lost subscribers" in post.content
     for junk in ("inbox", "Spotify", "公众号"):
         assert junk not in post.content
+
+
+#: The apparatus a real article page carries around its story: a video player's controls, a
+#: list of related videos (cards of category, title and duration, each one link), references,
+#: readers' comments, the footer — and a code listing whose comments are the story's.
+APPARATUS = f"""<html><head><title>Council debates water policy - City Daily</title></head><body>
+<div class="story"><h1>Council debates water policy</h1><div class="when">2024-05-12 09:30</div>
+<div class="video-player"><ul class="playerControl"><li>倍速</li><li>2.0X</li><li>1.5X</li></ul>
+<p>00:00 / 01:45</p><p>很抱歉，当前视频播放失败</p></div>
+<p>{PARAGRAPH}</p><p>{PARAGRAPH.replace("Tuesday", "Wednesday")}</p>
+<pre><code><span class="hljs-comment"># the old tariff, kept for the record</span>
+price = 3.5</code></pre>
+<p>Officials promised a hearing next month and a review of how prices are set.</p>
+<div class="lemma-reference"><ul><li>1. Water tariff notice. City Gazette. 2024-05-09</li>
+<li>2. Council minutes, 7 May 2024. City Council</li></ul></div>
+<div id="user-comments"><div class="user-thread"><p>So the council raises prices again and
+again while the pipes in our street still leak every single winter, unbelievable.</p></div></div>
+<div class="related">{"".join(f'<a href="/videos/{i}"><p>Cities</p><p>A short film about the river number {i} and its bridges</p><p>{i} minutes</p></a>' for i in range(5))}</div>
+<p>Copyright © 2000 - 2024 CITY DAILY All Rights Reserved. 京ICP备11039383号-6</p></div>
+</body></html>"""  # noqa: E501
+
+
+def test_reading_article_leaves_the_apparatus_around_the_story_out() -> None:
+    """A player's controls, a list of related videos, references, readers' comments and the
+    footer are the page's, not the story's; a code listing's comment is the story's."""
+    reading, _ = read_page(APPARATUS.encode(), "https://news.example.org/2024/05/12/water.html",
+                           RUNTIME, role="article")  # fmt: skip
+    (post,) = reading.parsed.posts
+    assert "residents have criticised" in post.content
+    assert "Officials promised a hearing" in post.content
+    assert "the old tariff, kept for the record" in post.content
+    for junk in ("倍速", "2.0X", "00:00", "播放失败", "river number", "minutes", "Water tariff notice",
+                 "Council minutes", "pipes in our street", "Copyright", "ICP"):  # fmt: skip
+        assert junk not in post.content, junk
+
+
+def test_reading_link_runs_need_three_links_in_a_row() -> None:
+    """Lines inside links are dropped only as a run (a list of other pages); a story's line that
+    happens to be a link's text, between its prose, stays."""
+    page = Selector(text='<body><a href="/a">Council debates water policy</a><a href="/b">B story'
+                         '</a><a href="/c">C story</a><a href="/d">D story</a></body>')  # fmt: skip
+    story = f"{PARAGRAPH}\nCouncil debates water policy\n{PARAGRAPH}"
+    assert without_link_runs(story, page) == story
+    listed = f"{PARAGRAPH}\nB story\n5 minutes\nC story\nD story"
+    assert without_link_runs(listed, page) == PARAGRAPH
+
+
+def test_reading_furniture_is_short_footer_and_button_lines() -> None:
+    for line in ("Copyright © 2000 - 2024 HE.NEWS.CN All Rights Reserved.", "版权所有：新华网股份有限公司",
+                 "建议以IE8.0以上版本浏览器浏览本页面京ICP备11039383号-6", "查看更多"):  # fmt: skip
+        assert furniture(line), line
+    assert not furniture("查看更多评论的网友认为，这次调价缺少听证。")
+    assert not furniture("法院认定，被告未经许可复制作品，侵犯了原告的著作权。" * 5 + "版权所有")

@@ -10,16 +10,53 @@ element are dropped; a page whose headline stands in no ``<article>`` keeps its 
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 from parsel import Selector
 
-from opinion_spiders.reading.main_text import shingles
+from opinion_spiders.reading.main_text import shingles, words
 
 #: Share of a line's word pairs the story element must hold for the line to be the story's.
 INSIDE = 0.5
 #: Characters of text besides the headline below which an ``<article>`` is a teaser card,
 #: not the story.
 MIN_STORY = 40
+#: Lines of links in a row from which they are a list of other pages (related stories, next
+#: videos), not the story's.
+LINK_RUN = 3
+#: Characters up to which a link's text is a card's (title, section, duration), not a page
+#: wrapped in one link.
+LINK_CARD = 400
+#: Words up to which a line between links is a card's label ("5 minutes", "Biology").
+LABEL_WORDS = 3
+#: Characters up to which a line may be a player's control or label.
+CONTROL_LINE = 100
+#: The page's apparatus around a story, by the word its class or id names it with.
+APPARATUS = {
+    "player": re.compile(r"player", re.IGNORECASE),
+    "reference": re.compile(r"reference|reflist", re.IGNORECASE),
+    "comment": re.compile(r"comment(?!ary)|disqus", re.IGNORECASE),
+}
+#: Characters up to which a line may be the page's footer or one of its buttons.
+FURNITURE_LINE = 120
+#: The page's footer (copyright, ICP licence, browser advice) and its "more" buttons.
+_FURNITURE = re.compile(
+    r"Copyright|©|All Rights Reserved|ICP备|ICP证|公网安备|版权所有|建议.{0,20}浏览器"
+    r"|^(?:查看更多|加载更多|展开全文|点击加载更多|load more|show more)$",
+    re.IGNORECASE,
+)
+#: Share of a reading's characters from which the elements named as apparatus are a wrapper.
+WRAPPER_SHARE = 0.5
+#: Elements named as apparatus are blocks: a ``<span class="hljs-comment">`` in a code listing
+#: is a comment of the code, not the readers'.
+_NAMED = (
+    "//body//*[@class or @id][not(self::script or self::style or self::link or self::span"
+    " or self::a or self::code or self::i or self::em or self::b or self::strong or self::font)]"
+    "[not(ancestor::pre or ancestor::code)]"
+)
+#: Keeps texts apart when they are searched as one string: no line holds it.
+_SEP = "\x00"
 _VISIBLE = ".//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"
 
 
@@ -59,8 +96,13 @@ def story_element(sel: Selector, headline: str) -> etree._Element | None:
 
 
 def within_story(text: str, sel: Selector, headline: str) -> str:
-    """The lines of an article reading that lie inside the story element (all of them where
-    the page marks no story element)."""
+    """The lines of an article reading that belong to the story: not in a run of links to
+    other pages (see :func:`without_link_runs`), not the apparatus around the story (a
+    player's controls, references, comments: see :func:`without_apparatus`), not the page's
+    footer or buttons (see :func:`furniture`), and inside the story element where the page
+    marks one."""
+    text = without_apparatus(without_link_runs(text, sel), sel)
+    text = "\n".join(line for line in text.split("\n") if not furniture(line))
     story = story_element(sel, headline)
     if story is None:
         return text
@@ -70,3 +112,83 @@ def within_story(text: str, sel: Selector, headline: str) -> str:
         line for line in lines if (own := shingles(line)) and len(own & held) >= INSIDE * len(own)
     ]
     return "\n".join(kept)
+
+
+def furniture(line: str) -> bool:
+    """The page's own line rather than the story's: a short line of its footer (copyright,
+    licence numbers, "建议使用…浏览器") or a "load more" button."""
+    return len(line) <= FURNITURE_LINE and bool(_FURNITURE.search(line))
+
+
+def without_link_runs(text: str, sel: Selector) -> str:
+    """The text without its runs of links: ``LINK_RUN`` or more lines in a row that each lie
+    inside one of the page's links (a card's title or section) or are a card's short label
+    between them — a list of related stories or next videos that an extractor took for part
+    of the article. A story's own lines are not links; a link inside a sentence is part of
+    a longer line."""
+    cards = _SEP.join(t for t in _link_texts(sel) if len(t) <= LINK_CARD)
+    lines = text.split("\n")
+    linked = [bool(line) and line in cards for line in lines]
+    keep = [True] * len(lines)
+    start = 0
+    while start < len(lines):
+        end = start
+        links = 0
+        while end < len(lines) and (linked[end] or words(lines[end]) <= LABEL_WORDS):
+            links += linked[end]
+            end += 1
+        if links >= LINK_RUN:
+            keep[start:end] = [False] * (end - start)
+        start = end + 1
+    return "\n".join(line for line, k in zip(lines, keep, strict=True) if k)
+
+
+def _link_texts(sel: Selector) -> set[str]:
+    return {_squash(t) for t in sel.xpath("//body//a").xpath("string()").getall()} - {""}
+
+
+def without_apparatus(text: str, sel: Selector) -> str:
+    """The text without what the page's apparatus around the story says: the controls of its
+    media players (speed menus, timers, "Skip Ad"), its list of references and its readers'
+    comments — elements whose class or id names them (:data:`APPARATUS`). A player's lines
+    are short ones (``CONTROL_LINE``): a video's description may stand inside its player. A
+    kind of apparatus whose elements hold most of the text (``WRAPPER_SHARE``) is a wrapper
+    named after it (``has-comments``), and is left alone."""
+    lines = text.split("\n")
+    total = sum(len(line) for line in lines) or 1
+    drop: set[int] = set()
+    for kind, texts in _named_texts(sel).items():
+        inside = {
+            i
+            for i, line in enumerate(lines)
+            if (kind != "player" or len(line) <= CONTROL_LINE)
+            and (bare := _bare(line))
+            and bare in texts
+        }
+        if sum(len(lines[i]) for i in inside) < WRAPPER_SHARE * total:
+            drop |= inside
+    return "\n".join(line for i, line in enumerate(lines) if i not in drop)
+
+
+def _named_texts(sel: Selector) -> dict[str, str]:
+    """For each kind of :data:`APPARATUS`, the visible text of each outermost element whose
+    class or id names it, one after the other (apart)."""
+    named: dict[str, list[etree._Element]] = {kind: [] for kind in APPARATUS}
+    for el in sel.root.xpath(_NAMED):
+        names = f"{el.get('class', '')} {el.get('id', '')}"
+        for kind, pattern in APPARATUS.items():
+            if pattern.search(names):
+                named[kind].append(el)
+    out = {}
+    for kind, found in named.items():
+        inner = set(found)
+        outer = [el for el in found if not any(a in inner for a in el.iterancestors())]
+        if outer:
+            out[kind] = _SEP.join(_bare(element_text(el)) for el in outer)
+    return out
+
+
+def _bare(text: str) -> str:
+    """Text without white space or a list item's leading dash: how a line and the element it
+    came from compare, whatever spaces an extractor put between their pieces."""
+    return "".join(text.removeprefix("- ").split())
