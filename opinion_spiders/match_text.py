@@ -125,7 +125,7 @@ def score_text(
     calendar = calendar_from_settings(runtime.settings)
     if calendar.periods:
         post.periods = periods_document(calendar, when)
-    results = runtime.plugins.call_safely("opinion_score", post=post, site=site_obj)
+    results = runtime.plugins.hook.opinion_score(post=post, site=site_obj)
     contributions = collect_contributions(results)
     return {
         "matches": post.matches,

@@ -50,7 +50,7 @@ class Runtime:
     def _collect_adapters(self) -> dict[str, type[Adapter]]:
         out: dict[str, type[Adapter]] = {}
         owner: dict[str, str] = {}
-        for name, impl_result in self._results_by_plugin("opinion_adapters"):
+        for name, impl_result in self.plugins.results_by_plugin("opinion_adapters"):
             for adapter in impl_result:
                 if not (isinstance(adapter, type) and issubclass(adapter, Adapter)):
                     self.failures.append(PluginFailure(name, f"not an Adapter class: {adapter!r}"))
@@ -61,16 +61,6 @@ class Runtime:
                     out[adapter.engine] = adapter
                     owner[adapter.engine] = name
         return out
-
-    def _results_by_plugin(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
-        caller = getattr(self.plugins.hook, hook)
-        names = [impl.plugin_name for impl in reversed(caller.get_hookimpls())]
-        results = []
-        for name in names:
-            res = self.plugins.call_safely_one(hook, name, **kwargs)
-            if res is not None:
-                results.append((name, res))
-        return results
 
     def site_substitutions(self) -> dict[str, str]:
         """Placeholders a sites file may use in its URLs: ``{demo}`` is the demo sites' base."""
@@ -85,7 +75,9 @@ class Runtime:
                 sites.extend(load_sites_file(Path(f), subs))
         else:
             sites.extend(load_sites_file(bundled_path("sites.toml"), subs))
-        for name, declared in self._results_by_plugin("opinion_sites", settings=self.settings):
+        for name, declared in self.plugins.results_by_plugin(
+            "opinion_sites", settings=self.settings
+        ):
             for entry in declared:
                 if isinstance(entry, Site):
                     sites.append(entry)
@@ -124,7 +116,7 @@ class Runtime:
     @cached_property
     def rule_sets(self) -> list[RuleSet]:
         out: list[RuleSet] = []
-        for _name, sets in self._results_by_plugin("opinion_rule_sets", settings=self.settings):
+        for sets in self.plugins.hook.opinion_rule_sets(settings=self.settings):
             out.extend(sets)
         seen: dict[str, str] = {}
         for rs in out:
@@ -154,9 +146,7 @@ class Runtime:
     @cached_property
     def channels(self) -> list[Channel]:
         out: list[Channel] = []
-        for _name, chans in self._results_by_plugin(
-            "opinion_alert_channels", settings=self.settings
-        ):
+        for chans in self.plugins.hook.opinion_alert_channels(settings=self.settings):
             out.extend(chans)
         return out
 

@@ -11,9 +11,7 @@ class ScorePipeline(Stage):
     def process_item(self, item: object) -> object:
         if not isinstance(item, Post):
             return item
-        results = self.runtime.plugins.call_safely(
-            "opinion_score", post=item, site=self.site_of(item.site)
-        )
+        results = self.runtime.plugins.hook.opinion_score(post=item, site=self.site_of(item.site))
         contributions = collect_contributions(results)
         item.contributions = [c.to_dict() for c in contributions]
         item.score = total(contributions)
