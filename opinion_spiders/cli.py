@@ -41,6 +41,8 @@ def cmd_sites(args: argparse.Namespace) -> int:
         print(f"{site.name:<20} {site.kind:<8} {site.engine:<10} {where}")
         for url in site.start_urls:
             print(f"{'':<20} {url}")
+    for name, reason in runtime.unavailable.items():
+        print(f"{name:<20} UNAVAILABLE: {reason}")
     return 0
 
 

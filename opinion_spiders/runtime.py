@@ -4,6 +4,7 @@ store. Built once per crawler (never a module global) and validated before the f
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from opinion_spiders.text.segment import Segmenter
 
 _ATTR = "_opinion_runtime"
+logger = logging.getLogger(__name__)
 
 
 class Runtime:
@@ -33,6 +35,9 @@ class Runtime:
         self.settings = settings
         self.plugins: OpinionPluginManager = build_plugin_manager(settings, extra_plugins)
         self.adapters = self._collect_adapters()
+        #: Sites whose engine is missing while a plugin failed to load, with why: the rest
+        #: still crawl, and asking for one of these names the failed plugin.
+        self.unavailable: dict[str, str] = {}
         self.sites = self._collect_sites()
 
     @classmethod
@@ -86,7 +91,16 @@ class Runtime:
                     site_name = str(data.pop("name", ""))
                     sites.append(site_from_mapping(site_name, data, f"plugin {name}", subs))
         indexed = check_unique(sites)
-        for site in indexed.values():
+        for site in list(indexed.values()):
+            if site.engine not in self.adapters and self.plugins.failures:
+                # Its engine may be the plugin that failed: a job for another site must not
+                # die of it, a job for this one says why.
+                failed = "; ".join(f"{f.name}: {f.error}" for f in self.plugins.failures)
+                reason = f"engine {site.engine!r} is not loaded (plugins that failed: {failed})"
+                logger.error("site %s cannot be crawled: %s", site.name, reason)
+                self.unavailable[site.name] = reason
+                del indexed[site.name]
+                continue
             self._check_engine(site)
         return indexed
 
@@ -102,6 +116,8 @@ class Runtime:
 
     def site(self, name: str, kind: str | None = None) -> Site:
         """A declared site by name, checked against the spider kind asking for it."""
+        if name in self.unavailable:
+            raise ConfigError("site", name, self.unavailable[name])
         if name not in self.sites:
             known = ", ".join(sorted(self.sites)) or "none"
             raise ConfigError("site", name, f"no such site; declared sites: {known}")

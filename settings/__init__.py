@@ -65,13 +65,15 @@ DOWNLOAD_HANDLERS = {
 }
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
-PLAYWRIGHT_LAUNCH_OPTIONS = {
-    "executable_path": os.environ.get("OPINION_CHROMIUM")
-    or shutil.which("chromium")
-    or "/usr/bin/chromium",
-    "headless": True,
-    "args": [
-        "--no-sandbox",
+
+
+def chromium_args(euid: int) -> list[str]:
+    """Chromium's flags. Its sandbox stays on unless the crawl runs as root (euid 0), where
+    Chromium refuses to start sandboxed (containers, CI): run crawls as a user of their own to
+    keep it."""
+    sandbox = ["--no-sandbox"] if euid == 0 else []
+    return [
+        *sandbox,
         "--disable-gpu",
         "--disable-quic",
         "--no-first-run",
@@ -79,7 +81,15 @@ PLAYWRIGHT_LAUNCH_OPTIONS = {
         "--disable-component-update",
         "--disable-sync",
         "--disable-dev-shm-usage",
-    ],
+    ]
+
+
+PLAYWRIGHT_LAUNCH_OPTIONS = {
+    "executable_path": os.environ.get("OPINION_CHROMIUM")
+    or shutil.which("chromium")
+    or "/usr/bin/chromium",
+    "headless": True,
+    "args": chromium_args(os.geteuid()),
 }
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 

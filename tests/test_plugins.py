@@ -448,3 +448,33 @@ def test_readme_plugin_example_is_the_tested_plugin() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     plugin = ROOT / "tests" / "outside_plugins" / "opinion_extra" / "opinion_extra.py"
     assert code(readme) == code(plugin.read_text(encoding="utf-8"))
+
+
+def test_builtin_plugin_that_fails_to_load_spares_the_sites_that_do_not_use_it() -> None:
+    """A built-in plugin whose import fails (a missing dependency) takes its engine's sites
+    out, with the reason, and leaves every other site to crawl — a job for the forum does not
+    die because the post-bar plugin could not load."""
+    names = [n for n in builtin_plugins() if n != "plugins.tieba"] + ["plugins.tieba_gone"]
+    runtime = Runtime({"OPINION_PLUGINS": names, "OPINION_ENTRYPOINTS_ENABLED": False})
+    assert runtime.site("demo-forum", "forum").engine == "discuz"
+    assert "demo-bar" not in runtime.sites
+    with pytest.raises(ConfigError, match=r"engine 'tieba' is not loaded .*plugins\.tieba_gone"):
+        runtime.site("demo-bar")
+
+
+def test_unknown_engine_with_every_plugin_loaded_is_an_error_at_once(tmp_path: Path) -> None:
+    sites = tmp_path / "sites.toml"
+    sites.write_text(
+        '[sites.typo]\nkind = "forum"\nengine = "discuzz"\nstart_urls = ["http://127.0.0.1:1/"]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match=r"unknown engine 'discuzz'; known: .*discuz"):
+        Runtime({"OPINION_SITES_FILES": [str(sites)], "OPINION_ENTRYPOINTS_ENABLED": False})
+
+
+def test_chromium_keeps_its_sandbox_unless_run_as_root() -> None:
+    from settings import chromium_args
+
+    assert "--no-sandbox" in chromium_args(0)
+    assert "--no-sandbox" not in chromium_args(1000)
+    assert "--disable-gpu" in chromium_args(1000)
