@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from opinion_spiders.errors import ConfigError
+from opinion_spiders.review import review_state
 
 FORMATS = ("csv", "xlsx", "json", "jsonl")
 POST_COLUMNS = (
@@ -26,7 +27,7 @@ POST_COLUMNS = (
 )  # fmt: skip
 ALERT_COLUMNS = (
     "id", "created_at", "tier", "status", "score", "site", "kind", "title", "url", "rules",
-    "terms", "post_id", "cluster_id",
+    "terms", "post_id", "cluster_id", "review_state", "review_by", "review_at", "review_note",
 )  # fmt: skip
 #: Excel's limit on the characters of one cell.
 XLSX_CELL = 32_767
@@ -55,7 +56,14 @@ def post_row(post: Mapping[str, Any], tz: tzinfo) -> dict[str, Any]:
 
 def alert_row(alert: Mapping[str, Any], tz: tzinfo) -> dict[str, Any]:
     """One ledger entry as a flat row of :data:`ALERT_COLUMNS`."""
-    row = {"id": alert.get("_id")} | {c: alert.get(c) for c in ALERT_COLUMNS if c != "id"}
+    review = alert.get("review") or {}
+    row = {c: alert.get(c) for c in ALERT_COLUMNS} | {
+        "id": alert.get("_id"),
+        "review_state": review_state(alert),
+        "review_by": review.get("by"),
+        "review_at": review.get("at"),
+        "review_note": review.get("note"),
+    }
     return {c: shown(row.get(c), tz) for c in ALERT_COLUMNS}
 
 

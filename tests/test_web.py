@@ -250,3 +250,58 @@ def test_web_token_opens_by_link_then_by_cookie(tmp_path: Path) -> None:
         assert call(cookie="opinion_token=t0ken")[0].startswith("200")
     finally:
         store.close()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def test_web_after_the_demo_in_chromium(tmp_path: Path, browser: Browser) -> None:
+    """Issue 11's walk on what `make demo` leaves: `opinion demo`, then `opinion web` on its
+    store — the demo's stories, events and charts on the overview; 幹部 finds the 干部 posts;
+    an alert is acknowledged; the alert list downloads as xlsx and opens."""
+    data = tmp_path / "data"
+    env = {"OPINION_DATA_DIR": str(data), "OPINION_STORE": ""}
+    run_opinion("demo", "--port", str(_free_port()), env=env, cwd=tmp_path, timeout=300)
+    with _serve(data) as url:
+        page = browser.new_page(accept_downloads=True)
+        page.goto(f"{url}/?since=all")
+        assert page.locator("table.stories tbody tr").count() >= 3
+        assert page.locator("table.events tbody tr").count() >= 1
+        assert "农民工" in page.locator("table.events").inner_text()  # the demo's emerging term
+        bars = page.locator("svg#posts-per-day rect.bar")
+        assert bars.count() > 0 and float(bars.first.get_attribute("height") or 0) > 0
+        _shot(page, "demo-overview")
+
+        page.goto(f"{url}/search")
+        page.fill("input[name=q]", "幹部")
+        page.click("form button")
+        assert not page.locator("#found").inner_text().startswith("0 found")
+        marked = page.locator("table.results mark").all_inner_texts()
+        assert marked and set(marked) == {"干部"}  # the folded form found, as the posts write it
+        _shot(page, "demo-search")
+
+        page.goto(f"{url}/alerts")
+        opened = page.locator("table.alerts tbody tr").count()
+        assert opened >= 5
+        first = page.locator("form.review").first
+        first.locator("input[name=by]").fill("值班员")
+        first.locator("button[value=acknowledge]").click()
+        page.wait_for_url("**/alerts?state=all")
+        assert "acknowledged · 值班员" in page.content()
+        page.goto(f"{url}/alerts?state=open")
+        assert page.locator("table.alerts tbody tr").count() == opened - 1
+        page.goto(f"{url}/alerts?state=all")
+        with page.expect_download() as got:
+            page.click("a:text-is('xlsx')")
+        saved = tmp_path / "alerts.xlsx"
+        got.value.save_as(saved)
+        rows = list(load_workbook(saved, read_only=True).active.iter_rows(values_only=True))
+        assert len(rows) - 1 == opened and any("值班员" in str(r) for r in rows[1:])
+        _shot(page, "demo-alerts")
+        page.close()
