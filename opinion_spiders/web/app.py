@@ -411,7 +411,7 @@ class Workspace:
             alerts = self.store.find_alerts(None, limit=100_000)
             rows = [export.alert_row(a, self.tz) for a in alerts
                     if state == "all" or review_state(a) == state]  # fmt: skip
-            columns = export.ALERT_COLUMNS
+            columns: tuple[str, ...] = export.ALERT_COLUMNS
         else:
             result = search(self.store, parse_query(_first(query, "q")), self._selection(query),
                             limit=100_000, scan=200_000)  # fmt: skip
