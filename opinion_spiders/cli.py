@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -58,6 +59,11 @@ def cmd_plugins(args: argparse.Namespace) -> int:
 def cmd_crawl(args: argparse.Namespace) -> int:
     from opinion_spiders.crawl import project_settings, run_crawls
 
+    # Until Scrapy takes SIGINT and SIGTERM over (a graceful stop once its reactor runs), a
+    # stop request is noted and honoured before the crawl starts: one line, exit 130.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _stop_requested)
+
     settings = project_settings(overrides(args.set))
     names = args.sites
     if args.all:
@@ -69,7 +75,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from opinion_spiders.schedule import parse_interval, process_cycle, run_forever
+    from opinion_spiders.schedule import Stopping, parse_interval, process_cycle, run_forever
     from opinion_spiders.watch.config import calendar_from_settings
 
     runtime = _runtime(args)
@@ -85,8 +91,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     say = lambda line: print(line, flush=True)  # noqa: E731
     if args.scrapyd is None and args.project is not None:
         raise ConfigError("opinion run", "--project", "only goes with --scrapyd URL")
+    stopping = Stopping()
+    stopping.install()
     if args.scrapyd is None:
-        cycle = process_cycle(names, overrides(args.set))
+        cycle = process_cycle(names, overrides(args.set), stopping)
     else:
         from opinion_spiders._scrapyd_api import ScrapydAPI
         from opinion_spiders.scrapyd_cycle import ScrapydCycle, SiteSpider
@@ -95,7 +103,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         targets = [SiteSpider(s.name, SPIDERS[s.kind].name) for s in sites]
         project = args.project or "opinion_spiders"
         cycle = ScrapydCycle(ScrapydAPI(args.scrapyd), project, targets, overrides(args.set), say)
-    return run_forever(cycle, interval, calendar.crawl_interval_factor, args.cycles, say)
+    return run_forever(cycle, interval, calendar.crawl_interval_factor, args.cycles, say, stopping)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -170,7 +178,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _interrupted(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop_requested(signum: int, _frame: object) -> None:
+    from opinion_spiders import crawl
+
+    crawl.STOP_REQUESTED.set()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _interrupted)  # as Ctrl-C: one line, exit 130
     args = build_parser().parse_args(argv)
     try:
         code: int = args.func(args)
@@ -178,6 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"opinion: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        print("opinion: stopped", file=sys.stderr)
         return 130
     except BrokenPipeError:  # `opinion parse … | head`: the reader has what it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +47,10 @@ class SiteResult:
     stats: dict[str, Any] = field(default_factory=dict)
 
 
+#: Set by ``opinion crawl``'s SIGINT/SIGTERM handler until Scrapy installs its own.
+STOP_REQUESTED = threading.Event()
+
+
 def run_crawls(
     sites: Sequence[str], settings: Settings, *, progress: bool = True
 ) -> list[SiteResult]:
@@ -77,7 +82,16 @@ def run_crawls(
         ticks = task.LoopingCall(shown.tick)
         ticks.start(shown.interval, now=False)
         shown.on_all_done = lambda: ticks.stop() if ticks.running else None
+    if STOP_REQUESTED.is_set():
+        raise KeyboardInterrupt  # asked to stop before anything started
     process.start()
+    for result in results:
+        if not result.finish_reason:
+            # Stopped (SIGINT/SIGTERM) while the engine was still starting (Chromium's driver
+            # launching): the spider never ran, so no close signal said so.
+            result.finish_reason = "shutdown"
+            if shown is not None:
+                shown.say(f"  stopped {result.site} before it started crawling — shutdown")
     return results
 
 

@@ -5,9 +5,10 @@ site scheduled on scrapyd (``scrapyd_cycle``)."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
-import time
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -48,12 +49,51 @@ def crawl_command(sites: Sequence[str], overrides: Mapping[str, str]) -> list[st
 Cycle = Callable[[], tuple[int, str]]
 
 
-def process_cycle(sites: Sequence[str], overrides: Mapping[str, str]) -> Cycle:
-    """A cycle that runs ``opinion crawl SITES`` in a child process."""
+class Stopping:
+    """SIGINT and SIGTERM for the watch loop: the first asks it to stop — at once between
+    cycles, and by passing the signal on to the crawl of a cycle in progress, whose spiders
+    close gracefully (their posts written, their runs recorded) before the loop ends. A
+    second signal is left to the default (the process ends)."""
+
+    def __init__(self) -> None:
+        self.requested = threading.Event()
+        self.signum = 0
+        self.child: subprocess.Popen[bytes] | None = None
+
+    def install(self) -> None:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, self._handle)
+
+    def _handle(self, signum: int, _frame: object) -> None:
+        self.signum = signum
+        self.requested.set()
+        signal.signal(signum, signal.SIG_DFL)
+        if self.child is not None and self.child.poll() is None:
+            self.child.send_signal(signum)
+
+    @property
+    def name(self) -> str:
+        return signal.Signals(self.signum).name if self.signum else ""
+
+
+def process_cycle(
+    sites: Sequence[str], overrides: Mapping[str, str], stopping: Stopping | None = None
+) -> Cycle:
+    """A cycle that runs ``opinion crawl SITES`` in a child process (which a stop request
+    reaches too)."""
     command = crawl_command(sites, overrides)
 
     def cycle() -> tuple[int, str]:
-        code = subprocess.run(command, check=False).returncode
+        child = subprocess.Popen(command)
+        if stopping is not None:
+            stopping.child = child
+        try:
+            code = child.wait()
+        finally:
+            if stopping is not None:
+                stopping.child = None
+        if code < 0:  # ended by a signal: the shell's convention, 128 + its number
+            return 128 - code, f"ended by {signal.Signals(-code).name}"
         return code, f"exit {code}"
 
     return cycle
@@ -65,18 +105,25 @@ def run_forever(
     factor_at: Callable[[datetime], float],
     cycles: int | None = None,
     say: Callable[[str], Any] = print,
+    stopping: Stopping | None = None,
 ) -> int:
     """Run a cycle, wait, repeat; ``cycles`` bounds it (tests, one-off catch-ups). Returns the
-    exit code of the last cycle."""
+    exit code of the last cycle — 0 when a stop was asked for between cycles."""
+    stopping = stopping or Stopping()
     code, done = 0, 0
     while cycles is None or done < cycles:
+        if stopping.requested.is_set():
+            break
         started = datetime.now(UTC)
         code, summary = cycle()
         done += 1
         say(f"cycle {done} at {started:%Y-%m-%d %H:%M:%S}Z: {summary}")
-        if cycles is not None and done >= cycles:
+        if stopping.requested.is_set() or (cycles is not None and done >= cycles):
             break
         wait, factor = cycle_wait(interval, factor_at, datetime.now(UTC))
         say(f"next cycle in {wait:.1f}s (interval {interval:g}s × period factor {factor:g})")
-        time.sleep(wait)
+        if stopping.requested.wait(wait):
+            code = 0
+    if stopping.requested.is_set():
+        say(f"stopped ({stopping.name}) after {done} cycle{'s' if done != 1 else ''}")
     return code

@@ -3,11 +3,16 @@ scheduled on a real scrapyd (the deployed egg of ``tests/test_scrapyd.py``'s fix
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import socket
+import subprocess
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import IO
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,7 +23,7 @@ from opinion_spiders.stores import open_store
 from opinion_spiders.stores.ferretdb import free_port
 from opinion_spiders.watch.config import calendar_from_settings
 from tests import test_scrapyd
-from tests._proc import run_opinion
+from tests._proc import BIN, ROOT, run_opinion
 from tests._scrapyd import Scrapyd
 
 PROJECT = test_scrapyd.PROJECT
@@ -198,3 +203,102 @@ def test_scrapyd_run_exits_at_once_when_the_url_is_not_scrapyd(demo_url: str) ->
     assert f"{demo_url}/listjobs.json answered HTTP 404: is {demo_url}/ scrapyd's address" in (
         proc.stderr
     ), proc.stderr
+
+
+def _opinion(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
+    full = {**os.environ, "PYTHONUNBUFFERED": "1", **env}
+    return subprocess.Popen([str(BIN / "opinion"), *args], cwd=ROOT, env=full, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+
+
+def _wait_for(stream: IO[str], text: str) -> list[str]:
+    seen = []
+    for line in stream:
+        seen.append(line)
+        if text in line:
+            return seen
+    raise AssertionError(f"never said {text!r}: {''.join(seen)[-3000:]}")
+
+
+#: A crawl slow enough to be stopped in the middle: the demo forum's 36 pages, 0.4 s apart.
+SLOW = ("-s", "DOWNLOAD_DELAY=0.4", "-s", "RANDOMIZE_DOWNLOAD_DELAY=false")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_crawl_stopped_mid_crawl_closes_cleanly_and_keeps_what_it_read(
+    tmp_path: Path, demo_url: str, sig: signal.Signals
+) -> None:
+    uri = f"embedded://{tmp_path / 'store'}"
+    proc = _opinion("crawl", "demo-forum", *SLOW,
+                    env={"OPINION_STORE": uri, "OPINION_DEMO_URL": demo_url})  # fmt: skip
+    assert proc.stderr is not None
+    _wait_for(proc.stderr, "crawling demo-forum")
+    time.sleep(3)
+    proc.send_signal(sig)
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 1  # the run was cut short
+    done = re.search(r"done demo-forum: (\d+) pages, (\d+) posts .* — shutdown", err)
+    assert done and 0 < int(done.group(1)) < 36, err[-2000:]
+    store = open_store(uri)
+    try:
+        (run,) = store.find_runs(limit=5)
+        assert run["finish_reason"] == "shutdown"
+        assert store.count("posts") == int(done.group(2)) > 0  # nothing read is lost
+    finally:
+        store.close()
+
+
+def test_run_stops_between_cycles_on_sigterm(tmp_path: Path, demo_url: str) -> None:
+    env = {"OPINION_STORE": f"embedded://{tmp_path / 'store'}", "OPINION_DEMO_URL": demo_url}
+    proc = _opinion("run", "demo-portal", "--every", "1h", env=env)
+    assert proc.stdout is not None
+    _wait_for(proc.stdout, "next cycle in")
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=20) == 0
+    assert "stopped (SIGTERM) after 1 cycle" in proc.stdout.read()
+
+
+def test_run_passes_sigterm_on_to_the_crawl_in_progress(tmp_path: Path, demo_url: str) -> None:
+    """Stopping the watch loop mid-cycle stops its crawl gracefully (posts written, run
+    recorded with its reason), not by leaving it orphaned or killing it."""
+    uri = f"embedded://{tmp_path / 'store'}"
+    proc = _opinion("run", "demo-forum", "--every", "1h", *SLOW,
+                    env={"OPINION_STORE": uri, "OPINION_DEMO_URL": demo_url})  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    _wait_for(proc.stderr, "crawling demo-forum")
+    time.sleep(3)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 1  # the last cycle's crawl was cut short
+    out = proc.stdout.read()
+    assert (
+        re.search(r"cycle 1 at .*: exit 1$", out, re.M) and "stopped (SIGTERM) after 1 cycle" in out
+    )
+    assert re.search(
+        r"done demo-forum: \d+ pages, [1-9]\d* posts .* — shutdown", proc.stderr.read()
+    )
+    store = open_store(uri)
+    try:
+        assert [r["finish_reason"] for r in store.find_runs(limit=5)] == ["shutdown"]
+        assert store.count("posts") > 0
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("when", ["started (bot: ", "Starting download handler"])
+def test_crawl_stopped_while_starting_says_so_and_fails(
+    tmp_path: Path, demo_url: str, when: str
+) -> None:
+    """SIGTERM before the spiders run — as Scrapy starts, as Chromium's driver launches —
+    stops the command with a line that says so and a non-zero exit, never a silent exit 0."""
+    env = {"OPINION_STORE": f"embedded://{tmp_path / 'store'}", "OPINION_DEMO_URL": demo_url}
+    proc = _opinion("crawl", "demo-forum", *SLOW, env=env)
+    assert proc.stderr is not None
+    seen = "".join(_wait_for(proc.stderr, when))
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    err = seen + err
+    assert proc.returncode in (1, 130), err[-2000:]
+    assert "Traceback" not in err
+    said = ("opinion: stopped", "stopped demo-forum before it started crawling — shutdown",
+            "done demo-forum:")  # fmt: skip
+    assert any(line in err for line in said), err[-2000:]
