@@ -48,7 +48,9 @@ class Page:
 
     @cached_property
     def selector(self) -> Selector:
-        return Selector(text=self.text, base_url=self.url)
+        # type="html": parsel would take a body that parses as JSON for JSON, and every
+        # css()/xpath() of the readers would raise on it
+        return Selector(text=self.text, base_url=self.url, type="html")
 
 
 @dataclass

@@ -63,12 +63,17 @@ def _yielded(stats: Mapping[str, Any] | None) -> bool:
 
 #: Why a request got no usable answer, by the exception its errback saw (class names, so this
 #: module needs neither Scrapy nor Twisted): the reason counted as ``opinion/fetch/failed/<r>``.
+#: Scrapy ≥ 2.13 wraps Twisted's errors in its own (``DownloadFailedError`` wraps both
+#: ``ResponseFailed`` and ``ResponseNeverReceived``): the wrapped cause, which says more, first.
 FAILURES = {
     "TimeoutError": "timeout", "TCPTimedOutError": "timeout", "DNSLookupError": "dns",
     "ConnectionRefusedError": "refused", "ConnectionLost": "connection_lost",
     "ConnectionDone": "connection_lost", "ResponseNeverReceived": "no_answer",
     "ResponseDataLossError": "short_body", "ResponseFailed": "short_body",
     "_DataLoss": "short_body", "PotentialDataLoss": "short_body",
+    "DownloadTimeoutError": "timeout", "CannotResolveHostError": "dns",
+    "DownloadConnectionRefusedError": "refused", "DownloadFailedError": "connection_lost",
+    "DownloadCancelledError": "cancelled",
 }  # fmt: skip
 
 
@@ -84,7 +89,10 @@ def failure_reason(exc: BaseException) -> tuple[str, str] | None:
     if name == "IgnoreRequest":
         # Scrapy's "max redirections reached", or our "redirect loop: …"
         return ("failed", "redirect_loop") if "redirect" in str(exc) else None
-    return "failed", FAILURES.get(name, "other")
+    if name == "DownloadCancelledError" and "max size" in str(exc):
+        return "failed", "too_large"  # over DOWNLOAD_MAXSIZE
+    cause = type(exc.__cause__).__name__ if exc.__cause__ is not None else ""
+    return "failed", FAILURES.get(cause) or FAILURES.get(name, "other")
 
 
 def fetch_stats(stats: Mapping[str, Any]) -> dict[str, int]:

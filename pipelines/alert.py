@@ -102,6 +102,7 @@ class AlertPipeline(Stage):
                 outcome = await self._raise_offline(alert, now, tiers)
         if outcome is None:
             self.stats.inc_value("opinion/alert/already_raised")
+            item.alert = await asyncio.to_thread(self._known_part, item.id, alert)
             return
         if outcome.escalated:
             self.stats.inc_value("opinion/alert/escalated")
@@ -112,6 +113,19 @@ class AlertPipeline(Stage):
         self._count(outcome)
         status = outcome.status or "grew"
         item.alert = {"id": alert["_id"], "tier": alert["tier"], "status": status}
+
+    def _known_part(self, post_id: str, alert: dict[str, object]) -> dict[str, object] | None:
+        """The post's part in a story the ledger already counts it in, for its ``alert``: a
+        crawl killed after the ledger write and before the post's next batch leaves the post
+        without it, and the next crawl (to which the story is "already raised") fills it."""
+        try:
+            known = self.runtime.store.get_alert(str(alert["_id"]))
+        except StoreUnavailable:
+            return None
+        if known is None or post_id not in (known.get("post_ids") or [known.get("post_id")]):
+            return None
+        status = known.get("status") if known.get("post_id") == post_id else "grew"
+        return {"id": known["_id"], "tier": alert["tier"], "status": status or "grew"}
 
     def _offline_has(self, alert_id: str) -> bool:
         """Whether the story is the offline ledger's: raised while the store was down, and

@@ -51,7 +51,7 @@ def version_marks(text: str, url: str = "") -> str | None:
     declared = declared_version(text)
     if declared:
         return declared
-    sel = Selector(text=text or "<html/>")
+    sel = Selector(text=text or "<html/>", type="html")
     if sel.css(OLD_MARKERS):
         return "7"
     if _OLD_URL.search(url) and not sel.css(".t_f[id^=postmessage_], #threadlisttableid"):

@@ -68,7 +68,7 @@ def detect_notice(text: str, url: str) -> tuple[str, str] | None:
     Phrases are only trusted in a notice box, the title, or a page with little text, so a post
     that mentions "验证码" or "已被删除" stays content.
     """
-    sel = Selector(text=text or "<html/>")
+    sel = Selector(text=text or "<html/>", type="html")
     title = squash(sel.css("title::text").get())
     box = sel.css(_BOXES)
     if box:

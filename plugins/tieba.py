@@ -44,7 +44,7 @@ class Marks(NamedTuple):
 @lru_cache(maxsize=4)
 def page_marks(text: str) -> Marks:
     """The markers of a page (parsed once however many versions ask)."""
-    sel = Selector(text=text or "<html/>")
+    sel = Selector(text=text or "<html/>", type="html")
     items, holder = thread_items(sel)
     return Marks(
         thread=bool(sel.css("div.l_post") or sel.css("h3.core_title_txt")),
@@ -240,7 +240,7 @@ def thread_items(sel: Selector) -> tuple[list[Selector], Selector]:
         return list(items), sel
     hidden = sel.xpath("//code[contains(@class,'pagelet_html')]/comment()").getall()
     chunks = [c.removeprefix("<!--").removesuffix("-->") for c in hidden]
-    inner = Selector(text="\n".join(chunks) or "<html/>")
+    inner = Selector(text="\n".join(chunks) or "<html/>", type="html")
     return list(inner.css("li.j_thread_list")), inner
 
 

@@ -34,6 +34,11 @@ DOWNLOADER_MIDDLEWARES = {
 OPINION_RETRY_BACKOFF_BASE = 1.0
 OPINION_RETRY_BACKOFF_MAX = 60.0
 DOWNLOAD_TIMEOUT = 30
+#: A forum or news page is well under 4 MiB; Scrapy's defaults (warn at 32 MiB, give up at 1 GiB)
+#: would read a 500 MB "page" into memory and parse it. Bigger answers are cancelled and counted
+#: as opinion/fetch/failed/too_large.
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 

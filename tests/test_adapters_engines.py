@@ -251,3 +251,15 @@ def test_flarum_list_links_follow_the_discussion_route(slug: str, path: str) -> 
     found = {"type": "discussions", "id": "1187", "attributes": {"slug": slug, "commentCount": 3}}
     (link,) = FlarumAdapter().payload_links(page, [found])
     assert (link.url, link.key, link.state) == (f"https://f.example{path}", "thread:1187", "2")
+
+
+def test_discuz_json_answer_is_no_thread_not_a_crash() -> None:
+    """A forum link that answers JSON: parsel would make it a JSON selector, on which every
+    css() raises; it is read as an (unreadable) page instead."""
+    from opinion_spiders.errors import ParseError
+
+    page = Page("http://f.example/forum.php?mod=viewthread&tid=1", '{"code": 0, "data": []}',
+                "thread", SITE, NOW)  # fmt: skip
+    assert page.selector.type == "html"
+    with pytest.raises(ParseError):
+        DiscuzAdapter().parse(page)

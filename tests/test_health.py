@@ -69,3 +69,38 @@ def test_health_unreachable_site_is_a_finish_reason_and_a_check() -> None:
     assert finish_reason("finished", flaky) == "finished"
     assert evaluate({**flaky, **fetch_stats(flaky)}, "forum") == []
     assert finish_reason("blocked", dead) == "blocked"
+
+
+def test_health_failure_reason_sees_through_scrapy_wrapped_errors() -> None:
+    """Scrapy ≥ 2.13 wraps Twisted's errors in its own: counted by the real reason, not "other";
+    an answer over DOWNLOAD_MAXSIZE is "too_large"."""
+    from scrapy.exceptions import (
+        CannotResolveHostError,
+        DownloadCancelledError,
+        DownloadConnectionRefusedError,
+        DownloadFailedError,
+        DownloadTimeoutError,
+    )
+    from twisted.web._newclient import ResponseNeverReceived
+
+    from opinion_spiders.health import failure_reason
+
+    never = DownloadFailedError("[<Failure ConnectionDone>]")
+    never.__cause__ = ResponseNeverReceived([])
+    too_big = DownloadCancelledError(
+        "Expected to receive 20971509 bytes which is larger than download max size (16777216)"
+    )
+    found = [failure_reason(exc) for exc in (
+        DownloadConnectionRefusedError("refused"), CannotResolveHostError("no such host"),
+        DownloadTimeoutError("took too long"), never, DownloadFailedError("lost"), too_big,
+        DownloadCancelledError("cancelled"),
+    )]  # fmt: skip
+    assert [reason for _, reason in found] == [
+        "refused",
+        "dns",
+        "timeout",
+        "no_answer",
+        "connection_lost",
+        "too_large",
+        "cancelled",
+    ]

@@ -84,7 +84,7 @@ def main_text(html: str, url: str, *, comments: bool = True, sel: Selector | Non
     if not full:
         return ""
     sure = extracted(html, url, comments=comments, precise=True)
-    lines = merged(full, sure, _link_texts(sel or Selector(text=html)))
+    lines = merged(full, sure, _link_texts(sel or Selector(text=html, type="html")))
     text = "\n".join(line for line in lines if not (header_line(line) or board_line(line)))
     return text if len("".join(text.split())) >= MIN_TEXT else ""
 

@@ -34,6 +34,13 @@ logger = logging.getLogger(__name__)
 MAX_RECORDED_FAILURES = 50
 #: HTTP answers that mean "slow down / go away" rather than "page missing".
 BLOCK_STATUSES = (403, 429)
+#: Content types that are no page to read (a link to an image, a PDF, an archive): counted as
+#: ``opinion/parse/failed/not_html`` instead of being decoded as text and read as mojibake.
+NOT_PAGES = (
+    "image/", "audio/", "video/", "font/", "application/pdf", "application/octet-stream",
+    "application/zip", "application/gzip", "application/x-rar", "application/x-7z",
+    "application/msword", "application/vnd.ms-", "application/vnd.openxmlformats",
+)  # fmt: skip
 PAUSE_KEY = "__paused_until__"
 
 
@@ -173,7 +180,7 @@ class OpinionSpider(scrapy.Spider):
         stats.inc_value("opinion/pages")
         stats.inc_value(f"opinion/pages/{link.role}")
         if response.status in BLOCK_STATUSES:
-            self._blocked(response.url, f"HTTP {response.status}")
+            self._blocked(response.url, f"HTTP {response.status}", f"http_{response.status}")
             return
         parsed = self._read_page(response, link)
         if parsed is None:
@@ -194,7 +201,11 @@ class OpinionSpider(scrapy.Spider):
     def _read_page(self, response: Response, link: Link) -> Parsed | None:
         stats = self.crawler.stats
         assert stats is not None
-        charset = content_type_charset(response.headers.get(b"Content-Type"))
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+        if content_type.strip().lower().startswith(NOT_PAGES):
+            self._failed(response.url, "not_html", content_type)
+            return None
+        charset = content_type_charset(content_type)
         decoded = decode_html(response.body, charset, self.site.encoding)
         self._check_encoding(response.url, decoded)
         page = Page(
@@ -221,7 +232,7 @@ class OpinionSpider(scrapy.Spider):
             stats.inc_value(f"opinion/parse/notice/{kind}")
             self._failed(response.url, f"notice_{kind}", parsed.notice[:200])
             if kind == "captcha":
-                self._blocked(response.url, "captcha/verification page")
+                self._blocked(response.url, "captcha/verification page", "captcha")
             return None
         return parsed
 
@@ -242,11 +253,13 @@ class OpinionSpider(scrapy.Spider):
                     self.site.name, url, decoded.declared or "no charset", decoded.codec, how,
                 )  # fmt: skip
 
-    def _blocked(self, url: str, why: str) -> None:
-        """Count a block signal; after ``OPINION_BLOCK_THRESHOLD`` in a row, pause the site
+    def _blocked(self, url: str, why: str, reason: str) -> None:
+        """Count a block signal (``opinion/site/block_signals/<reason>``: ``http_403``,
+        ``http_429``, ``captcha``); after ``OPINION_BLOCK_THRESHOLD`` in a row, pause the site
         for ``OPINION_BLOCK_PAUSE`` seconds and stop, rather than hammer it."""
         self.block_streak += 1
         self._stats().inc_value("opinion/site/block_signals")
+        self._stats().inc_value(f"opinion/site/block_signals/{reason}")
         logger.warning(
             "site %s blocks us at %s (%s), %d in a row", self.site.name, url, why, self.block_streak
         )
