@@ -79,6 +79,7 @@ HOSTILE_KINDS: dict[str, bool] = {
     "big5_declared_gbk": True,  # Big5 bytes, header and meta say gbk
     "latin1_declared_utf8": True,  # cp1252 bytes, header says utf-8
     "no_charset": True,  # GBK bytes, no charset anywhere
+    "html_as_octet_stream": True,  # a page sent as application/octet-stream (misconfigured .shtml)
     "truncated_after_floor": True,  # cut inside the second floor: the first one is whole
     "truncated": False,  # cut inside the first floor, before its text
     "huge": False,  # ~20 MB
@@ -337,6 +338,12 @@ def hostile_answer(thread: Thread) -> Answer:
         )
     if kind == "no_charset":
         return 200, {"Content-Type": html}, thread_html(thread, None).encode("gbk")
+    if kind == "html_as_octet_stream":
+        return (
+            200,
+            {"Content-Type": "application/octet-stream"},
+            thread_html(thread, "gbk").encode("gbk"),
+        )
     if kind == "truncated_after_floor":
         page = thread_html(thread).encode("utf-8")
         return (

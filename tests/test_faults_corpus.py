@@ -1,5 +1,5 @@
 """Fault suite: a hostile corpus. `opinion crawl` reads a generated forum of 526 pages in which
-18 threads are served the way real forums fail (tests/forum_corpus.py): every readable post is
+19 threads are served the way real forums fail (tests/forum_corpus.py): every readable post is
 stored once, in its own text, and every page that yields nothing is counted with its reason."""
 
 from __future__ import annotations

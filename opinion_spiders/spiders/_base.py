@@ -8,6 +8,7 @@ walked again, and when every thread on a listing page is unchanged the listing s
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -42,6 +43,15 @@ NOT_PAGES = (
     "application/msword", "application/vnd.ms-", "application/vnd.openxmlformats",
 )  # fmt: skip
 PAUSE_KEY = "__paused_until__"
+_HTML_START = re.compile(
+    rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL
+)
+
+
+def _looks_html(body: bytes) -> bool:
+    """Whether an answer of another declared type is a page all the same (servers that send
+    ``.shtml`` pages as ``application/octet-stream``)."""
+    return bool(_HTML_START.match(body[:2048].lstrip(b"\xef\xbb\xbf")))
 
 
 class OpinionSpider(scrapy.Spider):
@@ -202,7 +212,7 @@ class OpinionSpider(scrapy.Spider):
         stats = self.crawler.stats
         assert stats is not None
         content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
-        if content_type.strip().lower().startswith(NOT_PAGES):
+        if content_type.strip().lower().startswith(NOT_PAGES) and not _looks_html(response.body):
             self._failed(response.url, "not_html", content_type)
             return None
         charset = content_type_charset(content_type)
