@@ -81,7 +81,7 @@ def test_health_failure_reason_sees_through_scrapy_wrapped_errors() -> None:
         DownloadFailedError,
         DownloadTimeoutError,
     )
-    from twisted.web._newclient import ResponseNeverReceived
+    from twisted.web.client import ResponseNeverReceived
 
     from opinion_spiders.health import failure_reason
 
