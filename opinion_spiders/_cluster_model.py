@@ -178,7 +178,7 @@ class Cluster:
         return self.first.sort_key, self.id
 
     def to_document(self) -> dict[str, Any]:
-        """The ``clusters`` document (see the README's MongoDB schema)."""
+        """The ``clusters`` document (see the MongoDB schema in docs/analysts.md)."""
         return {
             "_id": self.id,
             "size": self.size,

@@ -1,6 +1,6 @@
 """Scrapy settings of opinion-spiders (``scrapy.cfg`` points here).
 
-Every ``OPINION_*`` setting is documented in the README's settings reference; override any of
+Every ``OPINION_*`` setting is documented in docs/operators.md's settings reference; override any of
 them with ``-s NAME=VALUE``, in a scrapyd schedule call, or (for the store) with the
 ``OPINION_STORE`` environment variable.
 """
@@ -109,13 +109,13 @@ OPINION_SITES_FILES: list[str] = []
 OPINION_RULE_FILES: list[str] = []
 #: Group reposts and lightly edited copies into near-duplicate clusters (MinHash LSH).
 OPINION_CLUSTER_ENABLED = True
-#: Bursts per rule, entity, site, cluster and word become events (README "Events"); the
+#: Bursts per rule, entity, site, cluster and word become events (docs/analysts.md "Events"); the
 #: detector's other knobs are OPINION_EVENTS_* settings read by BurstPolicy.from_settings.
 OPINION_EVENTS_ENABLED = True
 OPINION_EVENTS_BATCH = 200
 #: Watch files (TOML); empty means the defaults: the national periods of settings/watch, plus the
 #: demo city's files (opinion_spiders/demo/watch) only while OPINION_SITES_FILES is empty —
-#: the bundled demo sites (README "Watchlists").
+#: the bundled demo sites (docs/analysts.md "Watchlists").
 OPINION_WATCH_ENTITIES: list[str] = []
 OPINION_WATCH_PERIODS: list[str] = []
 OPINION_WATCH_PLANS: list[str] = []
@@ -170,8 +170,8 @@ OPINION_FULL_RECRAWL = False
 OPINION_BLOCK_THRESHOLD = 3
 #: … for this many seconds; the next runs skip it until then (stats opinion/site/paused).
 OPINION_BLOCK_PAUSE = 3600
-#: Distributed mode: a redis:// URL (README "Distributed crawling"); every crawl process of a
-#: site using it shares one request queue and one duplicate filter. Empty: off.
+#: Distributed mode: a redis:// URL (docs/operators.md "Distributed crawling"); every crawl
+#: process of a site using it shares one request queue and one duplicate filter. Empty: off.
 OPINION_REDIS_URL = os.environ.get("OPINION_REDIS_URL", "")
 #: Seconds without a heartbeat after which a crawl process counts as dead (its work is requeued).
 OPINION_REDIS_WORKER_TIMEOUT = 60.0

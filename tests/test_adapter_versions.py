@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +15,7 @@ from opinion_spiders.items import Post
 from opinion_spiders.sites import Site
 from plugins.discuz import Discuz7Page, DiscuzAdapter, DiscuzX3Page
 from plugins.tieba import TiebaAdapter, TiebaMobilePage, TiebaPcRawPage, TiebaPcRenderedPage
+from tests._docs import docs_text
 
 SITE = Site(name="v", kind="forum", engine="toy", start_urls=("https://v.example/",))
 
@@ -115,7 +115,7 @@ def test_tieba_pages_go_to_their_generation(text: str, version: type) -> None:
 
 def test_readme_versioned_example_picks_each_layout() -> None:
     """The README's versioned adapter runs as shown and hands each layout to its version."""
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = docs_text()
     (block,) = [b for b in re.findall(r"```python\n(.*?)```", readme, re.S)
                 if "(VersionedAdapter)" in b]  # fmt: skip
     scope: dict[str, Any] = {}

@@ -43,6 +43,7 @@ from plugins.channels import (
     WeComChannel,
     opinion_alert_channels,
 )
+from tests._docs import docs_text
 from tests.receivers import (
     DingTalkReceiver,
     FeishuReceiver,
@@ -92,7 +93,7 @@ def test_channels_text_and_markdown_show_the_evidence() -> None:
 
 
 def test_channels_readme_example_is_what_an_alert_reads() -> None:
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = docs_text()
     example = readme.split("An alert reads:\n\n```text\n", 1)[1].split("```", 1)[0]
     assert example.rstrip("\n") == alert_text(ALERT)
 

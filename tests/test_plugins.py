@@ -25,6 +25,7 @@ from opinion_spiders.runtime import Runtime
 from opinion_spiders.scoring import Contribution, total
 from opinion_spiders.sites import Site
 from pipelines.score import ScorePipeline
+from tests._docs import docs_text
 from tests._proc import ROOT, run_opinion
 
 HOOKS = [
@@ -44,7 +45,7 @@ def test_hookspecs_all_prefixed_and_say_how_results_combine() -> None:
 @pytest.mark.parametrize("hook", HOOKS)
 def test_hook_documented_in_readme(hook: str) -> None:
     """The README's hook reference has a heading with the hook's exact signature."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = docs_text()
     params = ", ".join(inspect.signature(getattr(hookspecs, hook)).parameters)
     assert re.search(rf"^#### `{hook}\({re.escape(params)}\)`", readme, re.M), (
         f"README.md lacks a '#### `{hook}({params})`' heading in the hook reference"
@@ -445,7 +446,7 @@ def test_readme_plugin_example_is_the_tested_plugin() -> None:
         body = re.sub(r'\n    """.*?"""\n', "\n", body, flags=re.S)
         return [line.replace("  # fmt: skip", "") for line in body.splitlines() if line.strip()]
 
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = docs_text()
     plugin = ROOT / "tests" / "outside_plugins" / "opinion_extra" / "opinion_extra.py"
     assert code(readme) == code(plugin.read_text(encoding="utf-8"))
 

@@ -18,9 +18,10 @@ from opinion_spiders.posts import prepare_post
 from opinion_spiders.stores.mongo import MongoStore
 from opinion_spiders.text.rules import Matcher, load_rule_file
 from opinion_spiders.text.segment import Segmenter
+from tests._docs import docs_text
 from tests._proc import ROOT
 
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+README = docs_text()
 NOW = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
 TEXTS = [
     ("forum", "城东强拆引发不满", "城东片区强拆，补偿款迟迟不到位。"),

@@ -9,9 +9,9 @@ import pytest
 
 from opinion_spiders.text.rules import Matcher, check_rules, parse_rules
 from opinion_spiders.text.segment import Segmenter
-from tests._proc import ROOT
+from tests._docs import docs_text
 
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+README = docs_text()
 SECTION = README.split("## Keyword rules\n", 1)[1].split("\n## ", 1)[0]
 BLOCK = re.compile(r"```toml\n(.*?)```(.*?)(?=```toml|\Z)", re.S)
 CLAIM = re.compile(

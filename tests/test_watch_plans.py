@@ -19,6 +19,7 @@ from opinion_spiders.text.segment import Segmenter
 from opinion_spiders.watch import plans
 from opinion_spiders.watch.entities import load_watchlists
 from opinion_spiders.watch.plans import Plan, format_plan_report, load_plans, plan_report
+from tests._docs import docs_text
 
 CST = ZoneInfo("Asia/Shanghai")
 
@@ -213,7 +214,7 @@ def test_watch_docs_examples_load(tmp_path: Path) -> None:
     sections are valid files that work together."""
     from opinion_spiders.watch.periods import load_calendars
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = docs_text()
     text = readme[readme.index("\n## Watchlists") : readme.index("\n## Scores and alerts")]
     blocks = re.findall(r"```toml\n(.*?)```", text, re.S)
     files = {}

@@ -145,7 +145,7 @@ class Store(Protocol):
         ``last_seen`` kept, the absorbed ids (and what they had absorbed) added to
         ``merged_from``; their documents are deleted and their posts take the surviving
         ``cluster_id``. Joins to an absorbed cluster, before or during the merge, are
-        counted in the survivor. See the README (clusters) for what MongoDB guarantees.
+        counted in the survivor. See docs/analysts.md (clusters) for what MongoDB guarantees.
         """
 
     def upsert_cluster(self, cluster: Mapping[str, Any]) -> None:
