@@ -3,6 +3,7 @@ pipeline into each store — the post bar through real Chromium — then increme
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -107,3 +108,15 @@ def test_crawl_all_kinds_then_incremental(
     new_sent = [r["json"] for r in webhook.requests[len(sent) :] if r["json"]["type"] == "post"]
     assert {r["id"] for r in new_sent} <= {new_stories[0]["_id"], story["_id"]}
     assert [r["id"] for r in new_sent].count(new_stories[0]["_id"]) == 1
+
+
+@pytest.mark.parametrize(("site", "browser"), [("demo-forum", False), ("demo-bar", True)])
+def test_browser_started_only_for_sites_that_render(
+    tmp_path: Path, demo_url: str, site: str, browser: bool
+) -> None:
+    """Scrapy's own HTTP handler for a site no page of which needs a browser — no Chromium
+    driver started; scrapy-playwright for a post bar, whose thread list is drawn by script."""
+    done = run_opinion("crawl", site, env={"OPINION_STORE": f"embedded://{tmp_path / 's'}",
+                                           "OPINION_DEMO_URL": demo_url})  # fmt: skip
+    assert ("Starting download handler" in done.stderr) is browser
+    assert re.search(rf"done {site}: \d+ pages, [1-9]\d* posts", done.stderr)

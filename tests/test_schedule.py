@@ -284,14 +284,17 @@ def test_run_passes_sigterm_on_to_the_crawl_in_progress(tmp_path: Path, demo_url
         store.close()
 
 
-@pytest.mark.parametrize("when", ["started (bot: ", "Starting download handler"])
+@pytest.mark.parametrize(
+    ("site", "when"),
+    [("demo-forum", "started (bot: "), ("demo-bar", "Starting download handler")],
+)
 def test_crawl_stopped_while_starting_says_so_and_fails(
-    tmp_path: Path, demo_url: str, when: str
+    tmp_path: Path, demo_url: str, site: str, when: str
 ) -> None:
     """SIGTERM before the spiders run — as Scrapy starts, as Chromium's driver launches —
     stops the command with a line that says so and a non-zero exit, never a silent exit 0."""
     env = {"OPINION_STORE": f"embedded://{tmp_path / 'store'}", "OPINION_DEMO_URL": demo_url}
-    proc = _opinion("crawl", "demo-forum", *SLOW, env=env)
+    proc = _opinion("crawl", site, *SLOW, env=env)
     assert proc.stderr is not None
     seen = "".join(_wait_for(proc.stderr, when))
     proc.send_signal(signal.SIGTERM)
@@ -299,6 +302,6 @@ def test_crawl_stopped_while_starting_says_so_and_fails(
     err = seen + err
     assert proc.returncode in (1, 130), err[-2000:]
     assert "Traceback" not in err
-    said = ("opinion: stopped", "stopped demo-forum before it started crawling — shutdown",
-            "done demo-forum:")  # fmt: skip
+    said = ("opinion: stopped", f"stopped {site} before it started crawling — shutdown",
+            f"done {site}:")  # fmt: skip
     assert any(line in err for line in said), err[-2000:]

@@ -68,6 +68,7 @@ class OpinionSpider(scrapy.Spider):
     block_threshold: int = 3
     block_pause: float = 3600.0
     block_streak: int = 0
+    warned_render: bool = False
 
     def __init__(self, site: str | None = None, *args: Any, **kwargs: Any) -> None:
         if not site:
@@ -93,6 +94,10 @@ class OpinionSpider(scrapy.Spider):
         )
         spider.block_threshold = crawler.settings.getint("OPINION_BLOCK_THRESHOLD", 3)
         spider.block_pause = crawler.settings.getfloat("OPINION_BLOCK_PAUSE", 3600)
+        if not (spider.site.render_js or type(spider.adapter).render_js):
+            # No page of this site needs a browser: Scrapy's own HTTP handlers, and no
+            # Chromium driver started for it (a setting given on the command line still wins).
+            crawler.settings.set("DOWNLOAD_HANDLERS", {}, priority="spider")
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -160,7 +165,15 @@ class OpinionSpider(scrapy.Spider):
             meta["autothrottle_dont_adjust_delay"] = True
         if self.site.obey_robots is False:
             meta["dont_obey_robotstxt"] = True
-        if link.render_js or (self.site.render_js and link.role in ("index", "listing")):
+        if link.render_js and not (self.site.render_js or self.adapter.render_js):
+            if not self.warned_render:
+                logger.warning(
+                    "site %s: engine %s asks for a browser on %s but does not say so "
+                    "(render_js = True on the adapter class): the page is fetched unrendered",
+                    self.site.name, self.site.engine, link.url,
+                )  # fmt: skip
+                self.warned_render = True
+        elif link.render_js or (self.site.render_js and link.role in ("index", "listing")):
             meta["playwright"] = True
             meta["playwright_page_goto_kwargs"] = {"wait_until": "networkidle"}
         return scrapy.Request(
