@@ -48,7 +48,7 @@ class DiscourseAdapter(Adapter):
     def parse(self, page: Page) -> Parsed:
         if page.text.lstrip().startswith("{"):
             return self.parse_json(page)
-        found = detect_notice(page.text, page.url)
+        found = detect_notice(page.text, page.url, page.selector)
         if found:
             return Parsed(page_type="notice", notice_kind=found[0], notice=found[1])
         sel = page.selector

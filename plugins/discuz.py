@@ -63,6 +63,10 @@ _GENERATOR = re.compile(r"Discuz!\s*(X?\d)", re.I)
 _OLD_BODY = re.compile(
     r"""<(?:td|div)\b[^>]*(?:class="t_msgfont"[^>]*id="postmessage_\d+|id="postmessage_\d+"[^>]*class="t_msgfont)"""
 )
+#: An element by its id, bound as an XPath variable: a CSS selector spelled with each post's
+#: id (``#postmessage_PID``) would be translated to XPath anew for every post.
+_BY_ID = "descendant-or-self::*[@id = $id]"
+_BY_IDS = "descendant-or-self::*[@id = $id or @id = $other]"
 _POSTED = re.compile(r"发表于\s*(\d{4}-\d{1,2}-\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?)")
 
 
@@ -71,7 +75,7 @@ class DiscuzPage(PageVersion):
     a thread. A version adds how it recognises itself and how it reads a thread-list row."""
 
     def parse(self, page: Page) -> Parsed:
-        found = detect_notice(page.text, page.url)
+        found = detect_notice(page.text, page.url, page.selector)
         if found:
             return Parsed(page_type="notice", notice_kind=found[0], notice=found[1])
         kind = page_kind(page.selector, page.role)
@@ -152,7 +156,7 @@ class DiscuzPage(PageVersion):
         """One ``div#post_PID`` (6/7: ``table#pidPID``); None for wrappers that are not floors
         (or blocked floors)."""
         pid = node.attrib["id"].removeprefix("post_").removeprefix("pid")
-        body = node.css(f"#postmessage_{pid}") if pid.isdigit() else []
+        body = node.xpath(_BY_ID, id=f"postmessage_{pid}") if pid.isdigit() else []
         if not body:
             return None
         author = node.css(AUTHOR)
@@ -175,7 +179,7 @@ class DiscuzPage(PageVersion):
 
     @staticmethod
     def floor_number(node: Selector, pid: str) -> int | None:
-        label = node.css(f"#postnum{pid}, #postnum_{pid}")
+        label = node.xpath(_BY_IDS, id=f"postnum{pid}", other=f"postnum_{pid}")
         if not label:
             return None
         number = label.css("em::text").get()
@@ -185,7 +189,7 @@ class DiscuzPage(PageVersion):
     @staticmethod
     def posted(node: Selector, pid: str) -> str:
         """The post time: the absolute ``title`` of a relative one, else the text after 发表于."""
-        em = node.css(f"#authorposton{pid}")
+        em = node.xpath(_BY_ID, id=f"authorposton{pid}")
         if not em:
             shown = _POSTED.search(squash(node.css(".postinfo").xpath("string()").get()))
             return shown.group(1) if shown else ""
@@ -278,7 +282,7 @@ def floor_blocks(sel: Selector) -> list[Selector]:
     """The block of each floor, in page order: X3 and 7 wrap a floor in ``div#post_PID``,
     6 (and 7 styles without the wrapper) has only ``table#pidPID`` around it."""
     blocks = sel.xpath("//div[starts-with(@id,'post_')]")
-    if any(b.css(f"#postmessage_{b.attrib['id'][5:]}") for b in blocks):
+    if any(b.xpath(_BY_ID, id=f"postmessage_{b.attrib['id'][5:]}") for b in blocks):
         return list(blocks)
     return list(sel.xpath("//table[starts-with(@id,'pid')]"))
 

@@ -94,7 +94,7 @@ class GenericForumAdapter(Adapter):
         return 0.1
 
     def parse(self, page: Page) -> Parsed:
-        found = detect_notice(page.text, page.url)
+        found = detect_notice(page.text, page.url, page.selector)
         if found:
             return Parsed(page_type="notice", notice_kind=found[0], notice=found[1])
         blocks = post_blocks(page.selector)

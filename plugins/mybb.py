@@ -41,7 +41,7 @@ class MybbAdapter(Adapter):
         return 0.0
 
     def parse(self, page: Page) -> Parsed:
-        found = detect_notice(page.text, page.url)
+        found = detect_notice(page.text, page.url, page.selector)
         if found:
             return Parsed(page_type="notice", notice_kind=found[0], notice=found[1])
         sel = page.selector

@@ -89,7 +89,7 @@ class PortalAdapter(Adapter):
             return Parsed(links=sitemap_links(page.text, page.url))
         if root in FEED_ROOTS:
             return Parsed(links=feed_links(page.text, page.url, page.site.timezone))
-        notice = detect_notice(page.text, page.url)
+        notice = detect_notice(page.text, page.url, page.selector)
         if notice:
             return Parsed(page_type="notice", notice=notice[1], notice_kind=notice[0])
         role = page.role

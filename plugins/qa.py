@@ -222,7 +222,7 @@ class QaAdapter(VersionedAdapter):
         return max(version.sniff(text, url) for version in cls.page_versions)
 
     def parse(self, page: Page) -> Parsed:
-        found = detect_notice(page.text, page.url)
+        found = detect_notice(page.text, page.url, page.selector)
         if found:
             return Parsed(page_type="notice", notice_kind=found[0], notice=found[1])
         return super().parse(page)

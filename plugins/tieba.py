@@ -59,7 +59,7 @@ class TiebaPage(PageVersion):
     their ``data-field`` JSON. A version adds how it is marked and where its bar list is."""
 
     def parse(self, page: Page) -> Parsed:
-        found = detect_notice(page.text, page.url)
+        found = detect_notice(page.text, page.url, page.selector)
         if found:
             return Parsed(page_type="notice", notice_kind=found[0], notice=found[1])
         if page_marks(page.text).thread or page.role == "thread":

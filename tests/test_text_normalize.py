@@ -57,6 +57,40 @@ def test_fold_for_match_is_idempotent(text: str) -> None:
     assert fold_for_match(once) == once
 
 
+def _every_character() -> str:
+    return "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF)
+
+
+def _fold_one(c: str) -> str:
+    """The fold's definition, one character at a time: full width to ASCII, the ideographic
+    space to a space, then the case fold where it is one character."""
+    if 0xFF01 <= ord(c) <= 0xFF5E:
+        c = chr(ord(c) - 0xFEE0)
+    elif c == "\u3000":
+        return " "
+    folded = c.casefold()
+    return folded if len(folded) == 1 else c
+
+
+def test_fold_for_match_folds_every_character_as_one_character_alone() -> None:
+    """Every code point, alone and in one text that needs the slow path (ß, ligatures)."""
+    everything = _every_character()
+    assert fold_for_match(everything) == "".join(map(_fold_one, everything))
+    assert [fold_for_match(c) for c in everything] == list(map(_fold_one, everything))
+
+
+@given(st.text())
+def test_fold_for_match_is_the_per_character_fold(text: str) -> None:
+    assert fold_for_match(text) == "".join(map(_fold_one, text))
+
+
+def test_fold_for_search_folds_a_text_as_its_characters_one_by_one() -> None:
+    """Folding only the runs of characters the table changes folds every code point as it
+    folds alone."""
+    everything = _every_character()
+    assert fold_for_search(everything) == "".join(fold_for_search(c) for c in everything)
+
+
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [

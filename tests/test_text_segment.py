@@ -129,3 +129,13 @@ def test_segmenter_latin_terms_need_letter_boundaries() -> None:
     assert segmenter.is_word("下载app看看", 2, 5)
     assert segmenter.is_word("the app is slow", 4, 7)
     assert not segmenter.is_word("apps", 0, 3)
+
+
+def test_search_terms_letters_are_unicode_letter_categories() -> None:
+    """A search term needs a letter: ``str.isalpha`` is exactly the L* categories."""
+    import sys
+    import unicodedata
+
+    for code in range(sys.maxunicode + 1):
+        c = chr(code)
+        assert c.isalpha() == unicodedata.category(c).startswith("L"), hex(code)

@@ -98,6 +98,11 @@ class _Tables:
         """A run of characters the table changes, changed (the rest of the text is kept)."""
         return run.group().translate(self.table)
 
+    def translate_script(self, run: re.Match[str]) -> str:
+        """A run of :attr:`changed` characters, changed by the script table alone (whose keys
+        the full table holds, so its runs hold every character the script fold changes)."""
+        return run.group().translate(self.script)
+
 
 def _runs_of(char_class: str) -> re.Pattern[str]:
     """``[…]+`` spelled ``[…][…]*``: a leading class lets the regex engine skip ahead in C
@@ -267,8 +272,10 @@ def _inside_run(tables: _Tables, run: str, offset: int) -> list[tuple[int, int]]
 def fold_script(s: str) -> str:
     """Width, case and traditional → simplified, one character for one (``len`` is kept):
     the fold of words analysts search for, where look-alikes (0 → o) and dropped separators
-    would turn 2024 or a URL into something no one types."""
-    return s.translate(_get_tables().script)
+    would turn 2024 or a URL into something no one types. Only the runs of characters the
+    table changes are translated: ``str.translate`` looks every character up in Python."""
+    tables = _get_tables()
+    return tables.changed.sub(tables.translate_script, s)
 
 
 def match_key(s: str) -> str:

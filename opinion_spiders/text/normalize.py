@@ -28,7 +28,7 @@ __all__ = [
     "match_key",
 ]
 
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 _SPACES = re.compile(r"[ \t\f\v]+")
 _MANY_NEWLINES = re.compile(r"\n{3,}")
 
@@ -39,7 +39,7 @@ _IDEOGRAPHIC_SPACE = "\u3000"
 
 def clean_text(s: str) -> str:
     """Tidy text for storage: no invisible characters, no ragged lines, at most one blank line."""
-    s = s.translate(_ZERO_WIDTH).replace("\xa0", " ")
+    s = _ZERO_WIDTH.sub("", s).replace("\xa0", " ")
     s = s.replace("\r\n", "\n").replace("\r", "\n")
     lines = (_SPACES.sub(" ", line).strip() for line in s.split("\n"))
     return _MANY_NEWLINES.sub("\n\n", "\n".join(lines)).strip()
@@ -66,11 +66,27 @@ class _FoldTable(dict[int, str]):
 
 
 _FOLD_TABLE = _FoldTable()
+#: Runs of the characters whose fold is not their case fold: full-width forms, the
+#: ideographic space.
+_WIDE = re.compile(
+    f"[{chr(_FULLWIDTH_FIRST)}-{chr(_FULLWIDTH_LAST)}{_IDEOGRAPHIC_SPACE}]"
+    f"[{chr(_FULLWIDTH_FIRST)}-{chr(_FULLWIDTH_LAST)}{_IDEOGRAPHIC_SPACE}]*"
+)
+
+
+def _narrow(run: re.Match[str]) -> str:
+    return run.group().translate(_FOLD_TABLE)
 
 
 def fold_for_match(s: str) -> str:
-    """Fold width and case so ``ＡＰＰ`` matches ``app``; ``len(result) == len(s)`` always."""
-    return s.translate(_FOLD_TABLE)
+    """Fold width and case so ``ＡＰＰ`` matches ``app``; ``len(result) == len(s)`` always.
+
+    What :func:`_fold_char` does to every character, done in C where it can be: the wide
+    characters narrowed, then ``str.casefold``, which folds each character on its own. Only a
+    character that folds to several (ß → ss) changes the length, and :func:`_fold_char` keeps
+    such a character as it is: then the table does the whole text."""
+    folded = _WIDE.sub(_narrow, s).casefold()
+    return folded if len(folded) == len(s) else s.translate(_FOLD_TABLE)
 
 
 def fold_for_search(s: str) -> str:

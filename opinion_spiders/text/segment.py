@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import unicodedata
 from collections.abc import Iterable, Sequence
 from importlib import resources
 
@@ -38,8 +37,9 @@ def _read_domain_words() -> list[tuple[str, int | None]]:
 
 
 def _is_searchable(word: str) -> bool:
-    """A search term has at least two characters and at least one letter (CJK counts)."""
-    return len(word) >= 2 and any(unicodedata.category(c).startswith("L") for c in word)
+    """A search term has at least two characters and at least one letter (CJK counts).
+    ``str.isalpha`` is exactly Unicode's letter categories (L*), asked in C."""
+    return len(word) >= 2 and (word.isalpha() or any(c.isalpha() for c in word))
 
 
 class Segmenter:
