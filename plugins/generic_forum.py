@@ -206,11 +206,17 @@ def post_blocks(sel: Selector) -> list[etree._Element]:
     return [el for el in best if looks_like_post(el)]
 
 
+_ANNOUNCEMENT = (
+    "descendant-or-self::*[contains(translate(concat(@class, ' ', @id), 'ANOUNCE', 'anounce'),"
+    " 'announce')]"
+)
+
+
 def opening_block(blocks: list[etree._Element]) -> etree._Element | None:
     """The opening post when it stands apart from the replies (a Q&A question above its
     answers list, a first post in a container of its own): the nearest block before the reply
-    group, within a few levels up, that carries a body of prose — not a title, a link list or
-    a block of the group's own kind."""
+    group, within a few levels up, that carries a body of prose — not a title, a link list, a
+    block of the group's own kind or the site's announcement box."""
     kind = signature(blocks[0])
     node = blocks[0].getparent()
     for _ in range(_OPENING_LEVELS):
@@ -223,6 +229,8 @@ def opening_block(blocks: list[etree._Element]) -> etree._Element | None:
                 continue
             if signature(sibling) == kind:
                 return None
+            if sibling.xpath(_ANNOUNCEMENT):  # the site's announcement box above every thread
+                continue
             body = body_node(sibling)
             if body is not None and _is_prose(body):
                 return sibling

@@ -500,3 +500,19 @@ def test_reading_furniture_is_short_footer_and_button_lines() -> None:
         assert furniture(line), line
     assert not furniture("查看更多评论的网友认为，这次调价缺少听证。")
     assert not furniture("法院认定，被告未经许可复制作品，侵犯了原告的著作权。" * 5 + "版权所有")
+
+
+def test_reading_thread_leaves_the_sites_announcement_out() -> None:
+    """A board's announcement box above every thread is no opening post: the posts are the
+    thread's, and the announcement is in none of them (nor in a main-text reading)."""
+    notice = ("<div class='alert alert-info' id='announcement205'><h4>Board 6.3.1 released</h4>"
+              "<p>The team has announced the arrival of version 6.3.1, which fixes most of the "
+              "issues found in 6.2 and 6.3. Please update your installation.</p></div>")  # fmt: skip
+    html = _thread(BODIES).replace('<div class="thread">', f'{notice}<div class="thread">')
+    url = "https://board.example.org/topic/205"
+    reading = read(_reached_as("thread", html, url), [], RUNTIME.adapters)
+    assert [p.content for p in reading.parsed.posts] == BODIES
+    story = " ".join(BODIES)  # one long post: the page is read as its main text
+    lone = _thread([story]).replace('<div class="thread">', f'{notice}<div class="thread">')
+    (post,) = read(_reached_as("thread", lone, url), [], RUNTIME.adapters).parsed.posts
+    assert story in post.content and "6.3.1" not in post.content

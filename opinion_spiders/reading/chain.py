@@ -27,7 +27,7 @@ from opinion_spiders.encoding import Decoded, decode_html
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
 from opinion_spiders.reading.main_text import MIN_TEXT, bigrams, coverage, main_text, page_title
-from opinion_spiders.reading.story import within_story
+from opinion_spiders.reading.story import BOARD_APPARATUS, within_story, without_apparatus
 from opinion_spiders.sites import Site
 from opinion_spiders.text.fingerprints import url_key
 
@@ -138,7 +138,7 @@ def read(
 def _as_thread(page: Page, adapters: Mapping[str, type[Adapter]], tried: list[str]) -> Reading:
     """A page reached as a thread (a forum's thread link): its posts, the opening post read
     off the main text where the post blocks leave it out, else the main text as one post."""
-    text = main_text(page.text, page.url, sel=page.selector)
+    text = _board_text(page)
     thread = _try(adapters.get(GENERIC), page, "thread", tried)
     if thread and thread.page_type == "notice":
         return Reading(thread, GENERIC, "notice", 0.5, tried)
@@ -161,6 +161,13 @@ def _as_thread(page: Page, adapters: Mapping[str, type[Adapter]], tried: list[st
     if text:
         return _main_text_reading(page, text, "thread", tried)
     raise ParseError("unreadable", "; ".join(tried) or "no text on the page")
+
+
+def _board_text(page: Page) -> str:
+    """The page's main text, comments kept, without what a discussion page says besides its
+    posts: its players' controls and the site's announcements."""
+    text = main_text(page.text, page.url, sel=page.selector)
+    return without_apparatus(text, page.selector, BOARD_APPARATUS) if text else text
 
 
 def _missed(text: str, posts: Sequence[Post]) -> str:
@@ -223,7 +230,7 @@ def teasers(text: str) -> bool:
 def _fall_back(
     page: Page, adapters: Mapping[str, type[Adapter]], tried: list[str], listing: Reading | None
 ) -> Reading:
-    text = main_text(page.text, page.url, sel=page.selector)
+    text = _board_text(page)
     portal = adapters.get(PORTAL)
     thread = _try(adapters.get(GENERIC), page, "thread", tried)
     if thread and thread.page_type == "notice":

@@ -11,6 +11,7 @@ element are dropped; a page whose headline stands in no ``<article>`` keeps its 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from lxml import etree
 from parsel import Selector
@@ -37,7 +38,10 @@ APPARATUS = {
     "player": re.compile(r"player", re.IGNORECASE),
     "reference": re.compile(r"reference|reflist", re.IGNORECASE),
     "comment": re.compile(r"comment(?!ary)|disqus", re.IGNORECASE),
+    "announcement": re.compile(r"announce", re.IGNORECASE),
 }
+#: The apparatus of a discussion page: what is never one of its posts (its comments are).
+BOARD_APPARATUS = ("player", "announcement")
 #: Characters up to which a line may be the page's footer or one of its buttons.
 FURNITURE_LINE = 120
 #: The page's footer (copyright, ICP licence, browser advice) and its "more" buttons.
@@ -46,7 +50,8 @@ _FURNITURE = re.compile(
     r"|^(?:查看更多|加载更多|展开全文|点击加载更多|load more|show more)$",
     re.IGNORECASE,
 )
-#: Share of a reading's characters from which the elements named as apparatus are a wrapper.
+#: Share of the page's text from which an element named as apparatus is a wrapper named
+#: after what it wraps (``div.has-comments`` around the article), not the apparatus.
 WRAPPER_SHARE = 0.5
 #: Elements named as apparatus are blocks: a ``<span class="hljs-comment">`` in a code listing
 #: is a comment of the code, not the readers'.
@@ -147,44 +152,46 @@ def _link_texts(sel: Selector) -> set[str]:
     return {_squash(t) for t in sel.xpath("//body//a").xpath("string()").getall()} - {""}
 
 
-def without_apparatus(text: str, sel: Selector) -> str:
+def without_apparatus(text: str, sel: Selector, kinds: Sequence[str] = tuple(APPARATUS)) -> str:
     """The text without what the page's apparatus around the story says: the controls of its
-    media players (speed menus, timers, "Skip Ad"), its list of references and its readers'
-    comments — elements whose class or id names them (:data:`APPARATUS`). A player's lines
-    are short ones (``CONTROL_LINE``): a video's description may stand inside its player. A
-    kind of apparatus whose elements hold most of the text (``WRAPPER_SHARE``) is a wrapper
-    named after it (``has-comments``), and is left alone."""
+    media players (speed menus, timers, "Skip Ad"), its list of references, its readers'
+    comments and the site's announcements — elements whose class or id names them
+    (:data:`APPARATUS`; ``kinds`` of them, all by default). A player's lines
+    are short ones (``CONTROL_LINE``): a video's description may stand inside its player."""
     lines = text.split("\n")
-    total = sum(len(line) for line in lines) or 1
     drop: set[int] = set()
     for kind, texts in _named_texts(sel).items():
-        inside = {
-            i
-            for i, line in enumerate(lines)
-            if (kind != "player" or len(line) <= CONTROL_LINE)
-            and (bare := _bare(line))
-            and bare in texts
-        }
-        if sum(len(lines[i]) for i in inside) < WRAPPER_SHARE * total:
-            drop |= inside
+        if kind in kinds:
+            drop.update(
+                i
+                for i, line in enumerate(lines)
+                if (kind != "player" or len(line) <= CONTROL_LINE)
+                and (bare := _bare(line))
+                and bare in texts
+            )
     return "\n".join(line for i, line in enumerate(lines) if i not in drop)
 
 
 def _named_texts(sel: Selector) -> dict[str, str]:
     """For each kind of :data:`APPARATUS`, the visible text of each outermost element whose
-    class or id names it, one after the other (apart)."""
+    class or id names it, one after the other (apart); an element holding ``WRAPPER_SHARE``
+    of the page's text is a wrapper, not the apparatus, and is passed over."""
     named: dict[str, list[etree._Element]] = {kind: [] for kind in APPARATUS}
     for el in sel.root.xpath(_NAMED):
         names = f"{el.get('class', '')} {el.get('id', '')}"
         for kind, pattern in APPARATUS.items():
             if pattern.search(names):
                 named[kind].append(el)
+    if not any(named.values()):
+        return {}
+    page = sum(len(_bare(t)) for t in sel.root.xpath("//body" + _VISIBLE[1:]))
     out = {}
     for kind, found in named.items():
-        inner = set(found)
-        outer = [el for el in found if not any(a in inner for a in el.iterancestors())]
+        texts = {el: _bare(element_text(el)) for el in found}
+        kept = {el: t for el, t in texts.items() if len(t) < WRAPPER_SHARE * page}
+        outer = [t for el, t in kept.items() if not any(a in kept for a in el.iterancestors())]
         if outer:
-            out[kind] = _SEP.join(_bare(element_text(el)) for el in outer)
+            out[kind] = _SEP.join(outer)
     return out
 
 
