@@ -19,6 +19,9 @@ USER_AGENT = "opinion-spiders/0.1 (+public-opinion monitoring; contact the opera
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 8
+#: Items (posts, links) of one page processed at once. Scrapy's 100 starts 100 worker tasks
+#: for every page, whose posts number 1-30: 16 keeps them all in flight for less.
+CONCURRENT_ITEMS = 16
 DOWNLOAD_DELAY = 0
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5
