@@ -154,6 +154,25 @@ def _lists_results(caller: pluggy.HookCaller) -> bool:
     return not (caller.spec is not None and caller.spec.opts.get("firstresult"))
 
 
+def _started(
+    function: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], fail: Fail
+) -> Generator[Any, Any, Any] | None:
+    """A wrapper run up to its ``yield``; None (the failure recorded) when it raised before
+    it or never yielded. A ``ConfigError`` propagates."""
+    try:
+        wrapper = function(*args, **kwargs)
+        next(wrapper)
+    except ConfigError:
+        raise
+    except StopIteration:
+        fail(RuntimeError("the wrapper did not yield"))
+        return None
+    except Exception as exc:  # noqa: BLE001 - a plugin's bug must not end the run
+        fail(exc)
+        return None
+    return wrapper  # type: ignore[no-any-return]
+
+
 def _guard_wrapper(
     function: Callable[..., Any], caller: pluggy.HookCaller, fail: Fail
 ) -> Callable[..., Generator[None, Any, Any]]:
@@ -162,16 +181,8 @@ def _guard_wrapper(
     it as pluggy would, and whatever it makes of that stands."""
 
     def guard(*args: Any, **kwargs: Any) -> Generator[None, Any, Any]:
-        try:
-            wrapper = function(*args, **kwargs)
-            next(wrapper)
-        except ConfigError:
-            raise
-        except StopIteration:
-            fail(RuntimeError("the wrapper did not yield"))
-            return (yield)
-        except Exception as exc:  # noqa: BLE001
-            fail(exc)
+        wrapper = _started(function, args, kwargs, fail)
+        if wrapper is None:
             return (yield)
         try:
             results = yield
@@ -208,17 +219,8 @@ def _guard_old_wrapper(
     ``Result`` and may replace what it holds with ``force_result``."""
 
     def guard(*args: Any, **kwargs: Any) -> Generator[None, Any, None]:
-        try:
-            wrapper = function(*args, **kwargs)
-            next(wrapper)
-        except ConfigError:
-            raise
-        except StopIteration:
-            fail(RuntimeError("the wrapper did not yield"))
-            yield
-            return
-        except Exception as exc:  # noqa: BLE001
-            fail(exc)
+        wrapper = _started(function, args, kwargs, fail)
+        if wrapper is None:
             yield
             return
         outcome: pluggy.Result[Any] = yield

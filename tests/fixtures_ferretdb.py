@@ -58,3 +58,13 @@ def any_store(request: pytest.FixtureRequest) -> Store:
     fixture = "embedded_store" if request.param == "embedded" else "mongo_store"
     store: Store = request.getfixturevalue(fixture)
     return store
+
+
+def store_uri_on(request: pytest.FixtureRequest, tmp_path: Path, prefix: str) -> str:
+    """For a fixture parametrised ``["embedded", "mongodb"]``: a fresh store's URI of that
+    kind — an embedded folder under ``tmp_path``, or a database of its own (``prefix_…``) on
+    the session's FerretDB, started only when asked for."""
+    if request.param == "embedded":
+        return f"embedded://{tmp_path / 'store'}"
+    base: str = request.getfixturevalue("mongo_uri")
+    return f"{base.rstrip('/')}/{prefix}_{tmp_path.name[-12:].replace('-', '_')}"

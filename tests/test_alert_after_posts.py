@@ -24,6 +24,7 @@ from opinion_spiders.stores.spool import Spool, read_batch
 from pipelines.alert import AlertPipeline
 from pipelines.store import RECENT_BATCHES, StorePipeline
 from tests._proc import run_opinion
+from tests.fixtures_ferretdb import store_uri_on
 from tests.receivers import Answer, WebhookReceiver
 
 SITES = ("demo-forum", "demo-portal")
@@ -59,10 +60,7 @@ def receiver() -> Iterator[StoreWatchingReceiver]:
 
 @pytest.fixture(params=["embedded", "mongodb"])
 def store_uri(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "embedded":
-        return f"embedded://{tmp_path / 'store'}"
-    base: str = request.getfixturevalue("mongo_uri")
-    return f"{base.rstrip('/')}/after_{tmp_path.name[-12:].replace('-', '_')}"
+    return store_uri_on(request, tmp_path, "after")
 
 
 def _crawl(env: dict[str, str]) -> str:

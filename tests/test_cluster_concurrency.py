@@ -18,6 +18,7 @@ from opinion_spiders.clusters import Clusterer, Member, signature
 from opinion_spiders.stores import Store, open_store
 from opinion_spiders.stores.mongo import MongoStore
 from opinion_spiders.stores.mongo_locks import COLLECTION, LEASE
+from tests.fixtures_ferretdb import store_uri_on
 
 T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 TEXT = (
@@ -51,10 +52,7 @@ def _join_copies(uri: str, worker: int, start: multiprocessing.synchronize.Barri
 
 @pytest.fixture(params=["embedded", "mongodb"])
 def shared_uri(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "embedded":
-        return f"embedded://{tmp_path / 'store'}"
-    base: str = request.getfixturevalue("mongo_uri")
-    return f"{base.rstrip('/')}/race_{tmp_path.name[-12:].replace('-', '_')}"
+    return store_uri_on(request, tmp_path, "race")
 
 
 def test_cluster_joins_from_two_processes_are_all_counted(shared_uri: str) -> None:

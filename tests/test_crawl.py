@@ -13,6 +13,7 @@ import pytest
 from opinion_spiders.demo.server import DemoServer
 from opinion_spiders.stores import Store, open_store
 from tests._proc import run_opinion
+from tests.fixtures_ferretdb import store_uri_on
 from tests.receivers import WebhookReceiver
 
 SITES = ("demo-forum", "demo-portal", "demo-bar")
@@ -20,10 +21,7 @@ SITES = ("demo-forum", "demo-portal", "demo-bar")
 
 @pytest.fixture(params=["embedded", "mongodb"])
 def store_uri(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "embedded":
-        return f"embedded://{tmp_path / 'store'}"
-    base: str = request.getfixturevalue("mongo_uri")
-    return f"{base.rstrip('/')}/crawl_{tmp_path.name[-12:].replace('-', '_')}"
+    return store_uri_on(request, tmp_path, "crawl")
 
 
 def _crawl(server: DemoServer, uri: str, webhook: WebhookReceiver) -> None:
