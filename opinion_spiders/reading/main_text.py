@@ -84,7 +84,7 @@ def main_text(html: str, url: str, *, comments: bool = True, sel: Selector | Non
     if not full:
         return ""
     sure = extracted(html, url, comments=comments, precise=True)
-    lines = merged(full, sure, _link_texts(sel or Selector(text=html, type="html")))
+    lines = merged(full, sure, link_texts(sel or Selector(text=html, type="html")))
     text = "\n".join(line for line in lines if not (header_line(line) or board_line(line)))
     return text if len("".join(text.split())) >= MIN_TEXT else ""
 
@@ -145,10 +145,12 @@ def _inside(
     return None if words(rest) >= RUN_ON_REST else inside
 
 
-def _link_texts(sel: Selector) -> list[str]:
-    """The texts of the page's links, longest first."""
+@functools.lru_cache(maxsize=4)
+def link_texts(sel: Selector) -> tuple[str, ...]:
+    """The texts of the page's links, longest first. Cached for the last few pages (by the
+    page's selector): the main text and the article's story both read them."""
     texts = {" ".join(t.split()) for t in sel.xpath("//body//a").xpath("string()").getall()}
-    return sorted((t for t in texts if len(t) >= 2), key=len, reverse=True)
+    return tuple(sorted((t for t in texts if len(t) >= 2), key=len, reverse=True))
 
 
 def _linked(line: str, links: Sequence[str]) -> bool:

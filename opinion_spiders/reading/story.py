@@ -6,17 +6,22 @@ stream, not the article. The page's own markup often says where the article is: 
 ``<article>`` element (HTML's "self-contained composition") that holds the page's headline is
 the story, and text outside it is not. Lines of an article reading that lie outside that
 element are dropped; a page whose headline stands in no ``<article>`` keeps its reading.
+
+Around the story a page builds its apparatus, which extractors read as part of it: runs of
+related links, media players, references, readers' comments, announcements, and the page's
+footer. Those lines are left out too (:func:`within_story`).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
 from lxml import etree
 from parsel import Selector
 
-from opinion_spiders.reading.main_text import shingles, words
+from opinion_spiders.reading.main_text import link_texts, shingles, words
 
 #: Share of a line's word pairs the story element must hold for the line to be the story's.
 INSIDE = 0.5
@@ -131,7 +136,7 @@ def without_link_runs(text: str, sel: Selector) -> str:
     between them — a list of related stories or next videos that an extractor took for part
     of the article. A story's own lines are not links; a link inside a sentence is part of
     a longer line."""
-    cards = _SEP.join(t for t in _link_texts(sel) if len(t) <= LINK_CARD)
+    cards = _SEP.join(t for t in link_texts(sel) if len(t) <= LINK_CARD)
     lines = text.split("\n")
     linked = [bool(line) and line in cards for line in lines]
     keep = [True] * len(lines)
@@ -146,10 +151,6 @@ def without_link_runs(text: str, sel: Selector) -> str:
             keep[start:end] = [False] * (end - start)
         start = end + 1
     return "\n".join(line for line, k in zip(lines, keep, strict=True) if k)
-
-
-def _link_texts(sel: Selector) -> set[str]:
-    return {_squash(t) for t in sel.xpath("//body//a").xpath("string()").getall()} - {""}
 
 
 def without_apparatus(text: str, sel: Selector, kinds: Sequence[str] = tuple(APPARATUS)) -> str:
@@ -172,10 +173,13 @@ def without_apparatus(text: str, sel: Selector, kinds: Sequence[str] = tuple(APP
     return "\n".join(line for i, line in enumerate(lines) if i not in drop)
 
 
+@functools.lru_cache(maxsize=4)
 def _named_texts(sel: Selector) -> dict[str, str]:
     """For each kind of :data:`APPARATUS`, the visible text of each outermost element whose
     class or id names it, one after the other (apart); an element holding ``WRAPPER_SHARE``
-    of the page's text is a wrapper, not the apparatus, and is passed over."""
+    of the page's text is a wrapper, not the apparatus, and is passed over. Cached for the
+    last few pages: the article reader's body and the chain's main text are both held to
+    the story."""
     named: dict[str, list[etree._Element]] = {kind: [] for kind in APPARATUS}
     for el in sel.root.xpath(_NAMED):
         names = f"{el.get('class', '')} {el.get('id', '')}"
