@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
+from typing import Any
 
 import jieba
 import pytest
@@ -139,3 +145,43 @@ def test_search_terms_letters_are_unicode_letter_categories() -> None:
     for code in range(sys.maxunicode + 1):
         c = chr(code)
         assert c.isalpha() == unicodedata.category(c).startswith("L"), hex(code)
+
+
+_SAME_READING = """
+import json, sys
+from opinion_spiders.text.normalize import fold_for_match
+from opinion_spiders.text.segment import Segmenter
+seg = Segmenter(["吃拿卡要"])
+texts = ["他很能干部分工作没做完", "村干部吃拿卡要，市委组织部发布通知", "貪污 ＴＡＮ 贪*污 g0v ①", "happy new year 打开app下载"]
+spans = [[(3, 5), (2, 4), (4, 6)], [(1, 3), (3, 7), (11, 14)], [(0, 2), (6, 9)], [(1, 4), (17, 20)]]
+json.dump({
+    "tokens": [seg.tokenize(t) for t in texts],
+    "whole": [seg.whole_words(t, s) for t, s in zip(texts, spans)],
+    "terms": [seg.search_terms(t) for t in texts],
+    "folded": [fold_for_match(t) for t in texts],
+}, sys.stdout, ensure_ascii=False)
+"""
+
+
+def _reading(cache_dir: Path) -> Any:
+    env = {**os.environ, "OPINION_CACHE_DIR": str(cache_dir)}
+    done = subprocess.run(
+        [sys.executable, "-c", _SAME_READING], env=env, capture_output=True, text=True, check=True
+    )
+    return json.loads(done.stdout)
+
+
+def test_segmenter_reads_the_same_from_its_disk_cache_as_built_afresh(tmp_path: Path) -> None:
+    """The default dictionary, its word pairs and the match-form tables are built by the first
+    process and read from the cache by the next ones: every reading must be the same either
+    way, and the same when the cache cannot be written at all (a file where its folder goes)."""
+    cache = tmp_path / "cache"
+    built = _reading(cache)
+    entries = sorted(p.name.split(".")[0] for p in cache.glob("*.marshal"))
+    assert entries == ["jieba-dictionary", "match-form-tables"]
+    read = _reading(cache)
+    assert read == built
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    assert _reading(blocked) == built
+    assert built["whole"][0] == [False, True, True]  # 能干|部分: 干部 is no word there

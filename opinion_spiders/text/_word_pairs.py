@@ -10,43 +10,43 @@ default dictionary has about 300,000 pairs, and a set of them (~25 MB) is too la
 in the CPU cache, so each lookup went to main memory, which cost more than the rest of
 judging a boundary. The filter is a superset (about 2% of other pairs share a bit with a
 real one), which is harmless: such a pair only sends the boundary to the full dictionary
-check. The filter of the default dictionary is built once per process (``hash`` of a
-``str`` is fixed within a process); each segmenter copies it and adds its own words.
+check. ``hash`` of a ``str`` differs between processes, so the default dictionary's pairs
+are kept on disk with the dictionary (``_dictionary``) as text and set in a filter once per
+process, by numpy; each segmenter copies that filter and adds its own words.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+
+import numpy as np
 
 _BITS = 1 << 24
 MASK = _BITS - 1
 
-_default: bytes | None = None
-_lock = threading.Lock()
+
+def pairs_text(words: Iterable[str]) -> str:
+    """Every pair of adjacent characters inside ``words``, once each, end to end."""
+    return "".join({word[k : k + 2] for word in words for k in range(len(word) - 1)})
 
 
-def _pairs(words: Iterable[str]) -> set[str]:
-    return {word[k : k + 2] for word in words for k in range(len(word) - 1)}
+def filter_of(pairs: str) -> bytes:
+    """The filter bits of :func:`pairs_text`'s pairs, for this process's ``hash``."""
+    hashes = np.fromiter(
+        map(hash, (pairs[k : k + 2] for k in range(0, len(pairs), 2))),
+        dtype=np.int64,
+        count=len(pairs) // 2,
+    )
+    hashes &= MASK
+    bits = np.zeros(_BITS >> 3, dtype=np.uint8)
+    np.bitwise_or.at(bits, hashes >> 3, np.left_shift(1, hashes & 7).astype(np.uint8))
+    return bits.tobytes()
 
 
 def _set_bits(bits: bytearray, pairs: Iterable[str]) -> None:
     for h in map(hash, pairs):
         h &= MASK
         bits[h >> 3] |= 1 << (h & 7)
-
-
-def default_pairs(freq: Mapping[str, int]) -> bytes:
-    """The filter of jieba's default dictionary; ``freq`` is a fresh tokenizer's ``FREQ``,
-    read only the first time (every fresh tokenizer holds the same default dictionary)."""
-    global _default
-    if _default is None:
-        with _lock:
-            if _default is None:
-                bits = bytearray(_BITS >> 3)
-                _set_bits(bits, _pairs(w for w, f in freq.items() if f))
-                _default = bytes(bits)
-    return _default
 
 
 class WordPairs:
@@ -61,7 +61,7 @@ class WordPairs:
         self.bits = bytearray(base) if base else bytearray(_BITS >> 3)
 
     def add(self, word: str) -> None:
-        _set_bits(self.bits, _pairs((word,)))
+        _set_bits(self.bits, (word[k : k + 2] for k in range(len(word) - 1)))
 
     def __contains__(self, pair: object) -> bool:
         h = hash(pair) & MASK

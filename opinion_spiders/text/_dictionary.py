@@ -1,0 +1,79 @@
+"""jieba's default dictionary, read once per process, with the word pairs of its words.
+
+``jieba.Tokenizer.initialize`` reads its prefix dictionary (~500,000 words and prefixes)
+from a ``marshal`` cache of a dict, ~0.5 s in every process and again for every tokenizer;
+the word-pair filter (``_word_pairs``) took another ~0.3 s to collect the pairs. Here both are
+read from one entry of :mod:`opinion_spiders.text.disk_cache`, which keeps the words as one
+string, their frequencies as a list and the pairs as one string — which Python rebuilds
+faster than a marshalled dict — once per process; each segmenter gets a copy of the dict (the words
+themselves are shared), since adding words changes it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass
+
+import jieba
+
+from opinion_spiders.text import _word_pairs
+from opinion_spiders.text.disk_cache import cached, source_of
+
+_SEPARATOR = "\0"
+
+
+@dataclass(frozen=True)
+class DefaultDictionary:
+    """jieba's prefix dictionary (word or prefix → frequency, 0 for a mere prefix), the sum
+    of its frequencies, and the word-pair filter of its words for this process."""
+
+    freq: dict[str, int]
+    total: int
+    pairs: bytes
+
+    def tokenizer(self) -> jieba.Tokenizer:
+        """A fresh tokenizer holding a copy of this dictionary, ready to use."""
+        tokenizer = jieba.Tokenizer()
+        tokenizer.FREQ = dict(self.freq)
+        tokenizer.total = self.total
+        tokenizer.initialized = True
+        return tokenizer
+
+
+_default: DefaultDictionary | None = None
+_lock = threading.Lock()
+
+
+def default_dictionary() -> DefaultDictionary:
+    """The process's copy, read on first use (never change its ``freq``)."""
+    global _default
+    if _default is None:
+        with _lock:
+            if _default is None:
+                words, freqs, total, pairs = cached("jieba-dictionary", _key(), _build)
+                freq = dict(zip(words.split(_SEPARATOR), freqs, strict=True))
+                _default = DefaultDictionary(freq, total, _word_pairs.filter_of(pairs))
+    return _default
+
+
+def _key() -> tuple[str | bytes, ...]:
+    """What the entry is built from: jieba's version and dictionary file, and this code."""
+    dict_file = os.path.join(os.path.dirname(jieba.__file__), jieba.DEFAULT_DICT_NAME)
+    stat = os.stat(dict_file)
+    return (
+        jieba.__version__,
+        f"{dict_file}:{stat.st_size}:{stat.st_mtime_ns}",
+        source_of(__file__),
+        source_of(_word_pairs.__file__),
+    )
+
+
+def _build() -> tuple[str, list[int], int, str]:
+    tokenizer = jieba.Tokenizer()
+    jieba.setLogLevel(logging.WARNING)  # its "Building prefix dict" chatter
+    tokenizer.initialize()
+    freq: dict[str, int] = tokenizer.FREQ
+    pairs = _word_pairs.pairs_text(w for w, f in freq.items() if f)
+    return _SEPARATOR.join(freq), list(freq.values()), tokenizer.total, pairs
