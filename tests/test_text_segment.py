@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+import random
 import subprocess
 import sys
 import threading
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jieba
 import pytest
 
+from opinion_spiders.text.normalize import fold_for_search
 from opinion_spiders.text.segment import Segmenter, shared_segmenter
 
 
@@ -185,3 +189,46 @@ def test_segmenter_reads_the_same_from_its_disk_cache_as_built_afresh(tmp_path: 
     blocked.write_text("")
     assert _reading(blocked) == built
     assert built["whole"][0] == [False, True, True]  # 能干|部分: 干部 is no word there
+
+
+def _jieba_search_terms(tokenizer: jieba.Tokenizer, text: str) -> list[str]:
+    """What the terms were before jieba-rs cut them: jieba's own search mode, in Python."""
+    seen: dict[str, None] = {}
+    for word, _, _ in tokenizer.tokenize(fold_for_search(text), mode="search"):
+        if len(word) >= 2 and any(c.isalpha() for c in word):
+            seen.setdefault(word, None)
+    return list(seen)
+
+
+def test_search_terms_are_jiebas_search_mode_cut_word_for_word() -> None:
+    """Terms are cut by jieba-rs; they must be jieba's own cut, word for word and in order,
+    with the segmenter's words added: on texts drawn from jieba's dictionary by frequency and
+    on the places where the two part (unknown Latin runs with dots, CJK extension A)."""
+    added = ["吃拿卡要", "农民工讨薪", "网格员"]
+    segmenter = Segmenter(added[:1])
+    reference = jieba.Tokenizer()
+    reference.initialize()
+    domain = resources.files("opinion_spiders.text").joinpath("data/domain_words.txt")
+    for line in domain.read_text(encoding="utf-8").splitlines():
+        parts = line.split("#", 1)[0].split()
+        if parts:
+            reference.add_word(parts[0], int(parts[1]) if len(parts) > 1 else None)
+    reference.add_word(added[0])
+    segmenter.search_terms("预热")  # built before the next words come, as in a crawl
+    segmenter.add_words(added[1:])
+    for word in added[1:]:
+        reference.add_word(word)
+    rng = random.Random(7)
+    words, counts = zip(*((w, f) for w, f in reference.FREQ.items() if f), strict=True)
+    cumulative = list(itertools.accumulate(counts))
+    texts = [
+        "访问 example01.com 下载 ＡＰＰ1，0005.HK 股价涨 3.14%，见 www.aastocks.com/a_b-c",
+        "㐀㐁中国人民 鿖鿗 丽 村干部吃拿卡要，农民工讨薪找网格员 貪污受賄 Ｔａｎ　Ｗｕ",
+        "C++ 和 c# 还有 T恤 B超 iPhone15ProMax 5G手机 2024年12月3日 @某人 #话题#",
+    ]
+    for _ in range(1500):
+        picks = rng.choices(words, cum_weights=cumulative, k=rng.randint(3, 40))
+        joins = rng.choices(["", "", "", "，", "。", " ", "x1.5", "AB", "㐀"], k=len(picks))
+        texts.append("".join(w + j for w, j in zip(picks, joins, strict=True)))
+    for text in texts:
+        assert segmenter.search_terms(text) == _jieba_search_terms(reference, text), text

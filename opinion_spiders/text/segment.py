@@ -16,6 +16,7 @@ import jieba
 
 from opinion_spiders.text._boundaries import Span, check_spans, whole_words
 from opinion_spiders.text._dictionary import default_dictionary
+from opinion_spiders.text._search_cut import SearchCutter
 from opinion_spiders.text._word_pairs import WordPairs
 from opinion_spiders.text.normalize import fold_for_search
 
@@ -37,12 +38,6 @@ def _read_domain_words() -> list[tuple[str, int | None]]:
     return entries
 
 
-def _is_searchable(word: str) -> bool:
-    """A search term has at least two characters and at least one letter (CJK counts).
-    ``str.isalpha`` is exactly Unicode's letter categories (L*), asked in C."""
-    return len(word) >= 2 and (word.isalpha() or any(c.isalpha() for c in word))
-
-
 class Segmenter:
     """Segments text with jieba's default dictionary, the domain words and ``words``."""
 
@@ -51,6 +46,9 @@ class Segmenter:
         self._tokenizer: jieba.Tokenizer | None = None
         self._pairs = WordPairs()
         self._pending: list[str] = list(words)
+        #: every word added to the default dictionary, with the frequency jieba gave it
+        self._added: list[tuple[str, int]] = []
+        self._search: SearchCutter | None = None
 
     def _ready(self) -> jieba.Tokenizer:
         """Build the tokenizer on first use; later calls only read an attribute."""
@@ -63,13 +61,35 @@ class Segmenter:
                 tokenizer = base.tokenizer()
                 self._pairs = WordPairs(base.pairs)
                 for word, freq in _read_domain_words():
-                    tokenizer.add_word(word, freq)
-                    self._pairs.add(word)
+                    self._add_word(tokenizer, word, freq)
                 for word in self._pending:
-                    _add_word(tokenizer, self._pairs, word)
+                    self._add_word(tokenizer, word)
                 self._pending = []
-                self._tokenizer = tokenizer
+                self._tokenizer = tokenizer  # others use it once it holds every word
             return self._tokenizer
+
+    def _add_word(self, tokenizer: jieba.Tokenizer, word: str, freq: int | None = None) -> None:
+        """Add a word; without a frequency, the least that keeps it whole, so neighbours are
+        not eaten. Called under the lock."""
+        word = word.strip()
+        if not word:
+            return
+        tokenizer.add_word(word, freq)
+        self._pairs.add(word)
+        added = (word, tokenizer.FREQ[word])
+        self._added.append(added)
+        if self._search is not None:
+            self._search.add(*added)
+
+    def _search_cutter(self) -> SearchCutter:
+        search = self._search
+        if search is not None:
+            return search
+        tokenizer = self._ready()
+        with self._lock:
+            if self._search is None:
+                self._search = SearchCutter(tokenizer.FREQ, self._added)
+            return self._search
 
     def add_words(self, words: Iterable[str]) -> None:
         """Teach the dictionary more words (rule terms); cheap before the first segmentation."""
@@ -78,7 +98,7 @@ class Segmenter:
                 self._pending.extend(words)
                 return
             for word in words:
-                _add_word(self._tokenizer, self._pairs, word)
+                self._add_word(self._tokenizer, word)
 
     def tokenize(self, text: str) -> list[Token]:
         """Words of ``text`` as (word, start, end), covering the text without gaps."""
@@ -107,22 +127,11 @@ class Segmenter:
 
     def search_terms(self, text: str) -> list[str]:
         """Unique folded words for analysts' search (width, case, traditional → simplified),
-        compounds and their parts, first seen first."""
+        compounds and their parts, first seen first: jieba's search-mode cut, made by
+        jieba-rs (``_search_cut``)."""
         if not text:
             return []
-        seen: dict[str, None] = {}
-        for word, _, _ in self._ready().tokenize(fold_for_search(text), mode="search"):
-            if _is_searchable(word):
-                seen.setdefault(word, None)
-        return list(seen)
-
-
-def _add_word(tokenizer: jieba.Tokenizer, pairs: WordPairs, word: str) -> None:
-    """Add a word with the least frequency that keeps it whole, so neighbours are not eaten."""
-    word = word.strip()
-    if word:
-        tokenizer.add_word(word)
-        pairs.add(word)
+        return self._search_cutter().terms(fold_for_search(text))
 
 
 _shared: Segmenter | None = None
