@@ -5,8 +5,8 @@ from a ``marshal`` cache of a dict, ~0.5 s in every process and again for every 
 the word-pair filter (``_word_pairs``) took another ~0.3 s to collect the pairs. Here both are
 read from one entry of :mod:`opinion_spiders.text.disk_cache`, which keeps the words as one
 string, their frequencies as a list and the pairs as one string — which Python rebuilds
-faster than a marshalled dict — once per process; each segmenter gets a copy of the dict (the words
-themselves are shared), since adding words changes it.
+faster than a marshalled dict — once per process, kept in that compact form; each segmenter
+builds its own dict from it, since adding words changes the dict.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from array import array
 from dataclasses import dataclass
 
 import jieba
@@ -26,17 +27,20 @@ _SEPARATOR = "\0"
 
 @dataclass(frozen=True)
 class DefaultDictionary:
-    """jieba's prefix dictionary (word or prefix → frequency, 0 for a mere prefix), the sum
-    of its frequencies, and the word-pair filter of its words for this process."""
+    """jieba's prefix dictionary as read from the cache — its words and prefixes end to end,
+    their frequencies (0 for a mere prefix), the sum of the frequencies — and the word-pair
+    filter of its words for this process."""
 
-    freq: dict[str, int]
+    words: str
+    freqs: array[int]
     total: int
     pairs: bytes
 
     def tokenizer(self) -> jieba.Tokenizer:
-        """A fresh tokenizer holding a copy of this dictionary, ready to use."""
+        """A fresh tokenizer holding its own dictionary (~0.15 s to build; the process keeps
+        only this compact form, ~10 MB, not a second dict of ~60 MB)."""
         tokenizer = jieba.Tokenizer()
-        tokenizer.FREQ = dict(self.freq)
+        tokenizer.FREQ = dict(zip(self.words.split(_SEPARATOR), self.freqs, strict=True))
         tokenizer.total = self.total
         tokenizer.initialized = True
         return tokenizer
@@ -47,14 +51,15 @@ _lock = threading.Lock()
 
 
 def default_dictionary() -> DefaultDictionary:
-    """The process's copy, read on first use (never change its ``freq``)."""
+    """The process's copy, read on first use."""
     global _default
     if _default is None:
         with _lock:
             if _default is None:
                 words, freqs, total, pairs = cached("jieba-dictionary", _key(), _build)
-                freq = dict(zip(words.split(_SEPARATOR), freqs, strict=True))
-                _default = DefaultDictionary(freq, total, _word_pairs.filter_of(pairs))
+                _default = DefaultDictionary(
+                    words, array("q", freqs), total, _word_pairs.filter_of(pairs)
+                )
     return _default
 
 

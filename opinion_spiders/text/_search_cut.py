@@ -26,7 +26,6 @@ import re
 
 import jieba
 import jieba.finalseg
-import rjieba
 
 #: Ideographs jieba-rs reads as Han and jieba does not (see the module).
 _WIDER_HAN = re.compile("[\u3400-\u4dbf\u9fd6-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
@@ -42,6 +41,10 @@ class SearchCutter:
     """jieba-rs holding jieba's default dictionary and the words added to ``freq``'s owner."""
 
     def __init__(self, freq: dict[str, int], added: list[tuple[str, int]]) -> None:
+        # rjieba builds a default instance of its own when imported (~0.3 s, ~25 MB): only a
+        # process that stores or searches terms pays for it, not `opinion match`
+        import rjieba
+
         self._freq = freq
         self._cutter = rjieba.Jieba()
         for word, count in added:

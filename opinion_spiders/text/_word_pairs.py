@@ -12,14 +12,12 @@ judging a boundary. The filter is a superset (about 2% of other pairs share a bi
 real one), which is harmless: such a pair only sends the boundary to the full dictionary
 check. ``hash`` of a ``str`` differs between processes, so the default dictionary's pairs
 are kept on disk with the dictionary (``_dictionary``) as text and set in a filter once per
-process, by numpy; each segmenter copies that filter and adds its own words.
+process; each segmenter copies that filter and adds its own words.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-
-import numpy as np
 
 _BITS = 1 << 24
 MASK = _BITS - 1
@@ -31,16 +29,11 @@ def pairs_text(words: Iterable[str]) -> str:
 
 
 def filter_of(pairs: str) -> bytes:
-    """The filter bits of :func:`pairs_text`'s pairs, for this process's ``hash``."""
-    hashes = np.fromiter(
-        map(hash, (pairs[k : k + 2] for k in range(0, len(pairs), 2))),
-        dtype=np.int64,
-        count=len(pairs) // 2,
-    )
-    hashes &= MASK
-    bits = np.zeros(_BITS >> 3, dtype=np.uint8)
-    np.bitwise_or.at(bits, hashes >> 3, np.left_shift(1, hashes & 7).astype(np.uint8))
-    return bits.tobytes()
+    """The filter bits of :func:`pairs_text`'s pairs, for this process's ``hash`` (~0.1 s
+    for jieba's 300,000 pairs: less than importing numpy to do it)."""
+    bits = bytearray(_BITS >> 3)
+    _set_bits(bits, (pairs[k : k + 2] for k in range(0, len(pairs), 2)))
+    return bytes(bits)
 
 
 def _set_bits(bits: bytearray, pairs: Iterable[str]) -> None:
