@@ -263,3 +263,35 @@ def test_discuz_json_answer_is_no_thread_not_a_crash() -> None:
     assert page.selector.type == "html"
     with pytest.raises(ParseError):
         DiscuzAdapter().parse(page)
+
+
+@pytest.mark.parametrize(
+    "box",
+    [
+        '<div id="messagetext"><p>{m}</p></div>',
+        '<div class="box message"><p>{m}</p></div>',
+        "<div class='message box'><h2>{m}</h2></div>",
+        '<div class="alert_error"><p>{m}</p></div>',
+        '<div class="x alert_info"><p>{m}</p></div>',
+        '<div class="alert_right"><p>{m}</p></div>',
+        '<div id=message class="panel"><p>{m}</p></div>',
+        '<div class="page_404"><p>{m}</p></div>',
+        '<section class="page404"><h3>{m}</h3></section>',
+        '<div id="errorText"><p>{m}</p></div>',
+        '<div class="error-page"><p>{m}</p></div>',
+        '<td class="errorbox"><p>{m}</p></td>',
+    ],
+)
+def test_notice_boxes_are_found_in_a_long_page(box: str) -> None:
+    """Each kind of notice box is read, also on a page with plenty of other text and names
+    that only contain the box names (the box query is skipped on pages naming no box)."""
+    filler = "".join(
+        f'<p class="postmessage_{n} messages">正文第{n}段，内容足够长，不是提示页。</p>'
+        for n in range(200)
+    )
+    html = f"<html><head><title>论坛</title></head><body>{filler}{box.format(m='抱歉，指定的主题不存在或已被删除')}</body></html>"
+    assert detect_notice(html, "http://bbs.example.cn/t") == (
+        "deleted",
+        "抱歉，指定的主题不存在或已被删除",
+    )
+    assert detect_notice(f"<html><body>{filler}</body></html>", "http://bbs.example.cn/t") is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url as _w3lib_canonicalize
@@ -27,8 +28,16 @@ def _is_tracking(name: str) -> bool:
 
 
 def canonicalize_url(url: str) -> str:
-    """Lower-case scheme and host, no fragment, default port or tracking; query sorted by w3lib."""
-    url = _w3lib_canonicalize(url.strip(), keep_fragments=False)
+    """Lower-case scheme and host, no fragment, default port or tracking; query sorted by w3lib.
+
+    The posts of one page differ only in their fragments (``#pid…``), which the canonical form
+    drops: the rest is worked out once per page (cached)."""
+    return _canonical(url.strip().partition("#")[0])
+
+
+@functools.lru_cache(maxsize=4096)
+def _canonical(url: str) -> str:
+    url = _w3lib_canonicalize(url, keep_fragments=False)
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     netloc = parts.netloc.rsplit("@", 1)
