@@ -17,6 +17,7 @@ multiply wraps modulo 2**64 by definition (no overflow to guard against).
 from __future__ import annotations
 
 import base64
+import functools
 import random
 import re
 from array import array
@@ -37,12 +38,22 @@ _BLOCK = 2048
 _U64 = npt.NDArray[np.uint64]
 
 
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MUL1, _MUL2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+_S27, _S30, _S31, _S32 = np.uint64(27), np.uint64(30), np.uint64(31), np.uint64(32)
+
+
 def _mix(z: _U64) -> _U64:
-    """splitmix64's finaliser: every input bit changes about half the output bits."""
-    z = z + np.uint64(0x9E3779B97F4A7C15)
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
+    """splitmix64's finaliser: every input bit changes about half the output bits. (A new
+    array, then in place, with the constants made once: on a band's 32 values numpy's cost
+    is per operation, not per value.)"""
+    z = z + _GOLDEN
+    z ^= z >> _S30
+    z *= _MUL1
+    z ^= z >> _S27
+    z *= _MUL2
+    z ^= z >> _S31
+    return z
 
 
 def normalise(text: str) -> str:
@@ -84,7 +95,7 @@ class Permutations:
             table = np.multiply.outer(hashes[start : start + _BLOCK], self.a)  # shingle × perm
             table += self.b  # in place, and reduced along rows: 5× faster than the transpose
             np.minimum(low, table.min(axis=0), out=low)
-        return array("I", (low >> np.uint64(32)).astype(np.uint32).tobytes())
+        return array("I", (low >> _S32).astype(np.uint32).tobytes())
 
 
 def band_keys(values: array[int], bands: int, rows: int) -> tuple[str, ...]:
@@ -94,10 +105,18 @@ def band_keys(values: array[int], bands: int, rows: int) -> tuple[str, ...]:
     """
     table = np.frombuffer(values, dtype=np.uint32)[: bands * rows].astype(np.uint64)
     table = table.reshape(bands, rows)
-    key = _mix(np.arange(bands, dtype=np.uint64) + np.uint64(_SEED))
+    key = _band_seeds(bands)
     for row in range(rows):
         key = _mix(key ^ table[:, row])
-    return tuple(f"{k:016x}" for k in key.tolist())
+    digits = key.astype(">u8").tobytes().hex()  # each value as f"{k:016x}"
+    return tuple(digits[k : k + 16] for k in range(0, 16 * bands, 16))
+
+
+@functools.cache
+def _band_seeds(bands: int) -> _U64:
+    seeds = _mix(np.arange(bands, dtype=np.uint64) + np.uint64(_SEED))
+    seeds.flags.writeable = False
+    return seeds
 
 
 def encode(values: array[int]) -> str:

@@ -4,6 +4,7 @@ same topic, and short replies, do not."""
 
 from __future__ import annotations
 
+import hashlib
 import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -501,3 +502,20 @@ def test_cluster_pipeline_groups_a_repost_across_sites_in_a_crawl(
     spread = [c for c in joined["contributions"] if c["source"] == "spread"]
     assert spread and spread[0]["reason"].startswith("repost cluster of 2 copies on 2 sites")
     assert joined["score"] >= spread[0]["value"] > 0
+
+
+def test_signatures_stay_what_stored_posts_were_given() -> None:
+    """Stored posts keep their signature and band keys, and the band keys are looked up by
+    value: a new way of computing them must give the same values, or bump the signature's
+    version so older ones are ignored. Pinned on one text (digests of the encoded minimums
+    and of the 32 band keys, as computed when the "m2" signatures were first stored)."""
+    sig = signature("城南街道旧改拆迁，补偿款拖了半年还没到位，村民多次上访无果，干部推诿扯皮。")
+    assert sig is not None and sig.encoded.startswith("m2:")
+    assert sig.bands[:2] == ("9406e6508b1aec6f", "798c3202bf537c7d")
+    digest = hashlib.sha256
+    assert digest(sig.encoded.encode()).hexdigest() == (
+        "67b0f5734e13f744af8ea249ed67721ec952fe48561d59f1011009aaa3d362a4"
+    )
+    assert digest("".join(sig.bands).encode()).hexdigest() == (
+        "0c6c1003847e156361bbe8c22743523dc6460a1b834dbe72596a084849a48863"
+    )
