@@ -9,6 +9,7 @@ import random
 import subprocess
 import sys
 import threading
+import zipfile
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 import jieba
 import pytest
 
+from opinion_spiders.text.disk_cache import source_of
 from opinion_spiders.text.normalize import fold_for_search
 from opinion_spiders.text.segment import Segmenter, shared_segmenter
 
@@ -232,3 +234,17 @@ def test_search_terms_are_jiebas_search_mode_cut_word_for_word() -> None:
         texts.append("".join(w + j for w, j in zip(picks, joins, strict=True)))
     for text in texts:
         assert segmenter.search_terms(text) == _jieba_search_terms(reference, text), text
+
+
+def test_cache_keys_read_module_sources_from_a_zipped_egg(tmp_path: Path) -> None:
+    """scrapyd runs the project from a zipped egg, where a module's ``__file__`` is no file:
+    the cache key reads the source through the module's loader."""
+    egg = tmp_path / "r1.egg"
+    with zipfile.ZipFile(egg, "w") as z:
+        z.writestr("zipped_builder.py", "VALUE = 1\n")
+    sys.path.insert(0, str(egg))
+    try:
+        assert source_of("zipped_builder") == b"VALUE = 1\n"
+    finally:
+        sys.path.remove(str(egg))
+        sys.modules.pop("zipped_builder", None)

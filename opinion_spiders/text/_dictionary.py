@@ -70,8 +70,8 @@ def _key() -> tuple[str | bytes, ...]:
     return (
         jieba.__version__,
         f"{dict_file}:{stat.st_size}:{stat.st_mtime_ns}",
-        source_of(__file__),
-        source_of(_word_pairs.__file__),
+        source_of(__name__),
+        source_of(_word_pairs.__name__),
     )
 
 

@@ -111,7 +111,7 @@ def _derived() -> _Derived:
     """The script table, the full table, and the character classes (BMP part) of the
     separators, of the characters the table changes and of both — from the disk cache when
     this module, Unicode's data and OpenCC are the ones they were built from."""
-    parts = (source_of(__file__), unicodedata.unidata_version, metadata.version("opencc"))
+    parts = (source_of(__name__), unicodedata.unidata_version, metadata.version("opencc"))
     return cached("match-form-tables", parts, _build_derived)
 
 

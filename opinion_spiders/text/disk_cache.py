@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import logging
 import marshal
 import os
@@ -39,9 +40,15 @@ def cache_dir() -> Path:
     return Path(base) / "opinion-spiders"
 
 
-def source_of(module_file: str) -> bytes:
-    """The bytes of a module's source, as a part of a key (a changed builder, a new entry)."""
-    return Path(module_file).read_bytes()
+def source_of(module: str) -> bytes:
+    """The source of the module named ``module``, as a part of a key (a changed builder, a new
+    entry) — read through its loader, so also from a zipped egg (scrapyd runs those)."""
+    spec = importlib.util.find_spec(module)
+    get_data = getattr(spec.loader, "get_data", None) if spec is not None else None
+    if spec is None or spec.origin is None or get_data is None:
+        raise LookupError(f"no source to read for module {module}")
+    data: bytes = get_data(spec.origin)
+    return data
 
 
 def cached(name: str, parts: Iterable[str | bytes], build: Callable[[], T]) -> T:
