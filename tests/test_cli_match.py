@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
-from tests._proc import run_opinion
+from opinion_spiders import cli
+from tests._proc import ROOT, run_opinion
 
 QUIET = "2026-03-10T10:00"  # no sensitive period of the bundled calendar is active then
 
@@ -104,3 +107,27 @@ def test_cli_match_bad_rule_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
     (line,) = [x for x in proc.stderr.splitlines() if x.startswith("opinion: error:")]
     assert str(rules) in line and "line 3" in line and "@nope" in line
     assert run_opinion("match", check=False).returncode == 2
+
+
+def test_cli_match_imports_no_other_command() -> None:
+    """``opinion match`` builds only its own part of the parser: no other command's module,
+    nor what only they need (the workspace, search and export, the crawler)."""
+    probe = f"""
+import json, sys
+from opinion_spiders import cli
+argv = ["match", "--json", "--at", "{QUIET}", "违规强拆"]
+cli.build_parser(argv)
+parser_only = set(sys.modules)
+code = cli.main(argv)
+print(json.dumps([code, sorted(parser_only), sorted(sys.modules)]))
+"""
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, check=True)  # fmt: skip
+    code, at_parser, at_end = json.loads(done.stdout.splitlines()[-1])
+    assert code == 0
+    assert "opinion_spiders.reading" not in at_parser and "opinion_spiders.web" not in at_parser
+    commands = {f"opinion_spiders.cli.{module}" for module, _ in cli.COMMANDS.values()}
+    assert commands & set(at_end) == {"opinion_spiders.cli.match"}
+    only_others = ("opinion_spiders.web", "opinion_spiders.search", "opinion_spiders.export",
+                   "opinion_spiders.crawl", "opinion_spiders.new_site", "scrapy", "twisted")  # fmt: skip
+    assert [m for m in only_others if m in at_end] == []
