@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -131,3 +132,32 @@ print(json.dumps([code, sorted(parser_only), sorted(sys.modules)]))
     only_others = ("opinion_spiders.web", "opinion_spiders.search", "opinion_spiders.export",
                    "opinion_spiders.crawl", "opinion_spiders.new_site", "scrapy", "twisted")  # fmt: skip
     assert [m for m in only_others if m in at_end] == []
+
+
+def test_cli_help_and_usage_errors_load_no_command() -> None:
+    """``opinion --help`` lists every command from the table alone; a missing or unknown
+    command is argparse's usage error (exit 2) without loading any command either."""
+    probe = """
+import contextlib, io, json, sys
+from opinion_spiders import cli
+out = []
+for argv in (["--help"], [], ["nosuch"]):
+    text = io.StringIO()
+    with contextlib.redirect_stdout(text), contextlib.redirect_stderr(text):
+        try:
+            cli.main(argv)
+        except SystemExit as exc:
+            out.append([exc.code, text.getvalue()])
+print(json.dumps([out, sorted(sys.modules)]))
+"""
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
+                          env={**os.environ, "COLUMNS": "200"}, text=True, timeout=120,
+                          check=True)  # fmt: skip
+    (help_, missing, unknown), modules = json.loads(done.stdout.splitlines()[-1])
+    assert help_[0] == 0
+    for name, (_, line) in cli.COMMANDS.items():
+        assert name in help_[1] and line in help_[1]
+    assert missing[0] == 2 and "the following arguments are required: command" in missing[1]
+    assert unknown[0] == 2 and "invalid choice: 'nosuch'" in unknown[1]
+    commands = {f"opinion_spiders.cli.{module}" for module, _ in cli.COMMANDS.values()}
+    assert commands & set(modules) == set()

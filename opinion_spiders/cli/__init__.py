@@ -37,10 +37,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The ``opinion`` parser with the arguments of the command ``argv`` names (its first
-    word that is no option), or of every command when it names none or an unknown one (for
-    ``opinion --help`` and argparse's usage errors)."""
-    chosen = next((a for a in argv or () if not a.startswith("-")), None)
-    everything = chosen not in COMMANDS
+    word that is no option); with ``argv=None``, of every command. When ``argv`` names none
+    or an unknown one, argparse answers from this table alone (``opinion --help`` lists the
+    help lines; a missing or unknown command is a usage error), so no command is loaded."""
+    chosen = None if argv is None else next((a for a in argv if not a.startswith("-")), "")
+    everything = chosen is None
     parser = argparse.ArgumentParser(prog="opinion", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (module_name, help_) in COMMANDS.items():
