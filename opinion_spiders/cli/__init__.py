@@ -63,8 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _interrupted)  # as Ctrl-C: one line, exit 130
     if argv is None:
         argv = sys.argv[1:]
-    args = build_parser(argv).parse_args(argv)
     try:
+        # the command's module is imported here: a failed import or Ctrl-C is one line too
+        args = build_parser(argv).parse_args(argv)
         code: int = args.func(args)
     except ConfigError as exc:
         print(f"opinion: error: {exc}", file=sys.stderr)
