@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import signal
 
+from opinion_spiders import crawl
 from opinion_spiders.cli._common import overrides, runtime_from_args
 from opinion_spiders.errors import ConfigError
 
@@ -15,25 +16,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    # Scrapy is imported here, not above: `opinion --help` loads every command's module.
-    from opinion_spiders.crawl import project_settings, run_crawls
-
     # Until Scrapy takes SIGINT and SIGTERM over (a graceful stop once its reactor runs), a
     # stop request is noted and honoured before the crawl starts: one line, exit 130.
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _stop_requested)
 
-    settings = project_settings(overrides(args.set))
+    settings = crawl.project_settings(overrides(args.set))
     names = args.sites
     if args.all:
         names = list(runtime_from_args(args).sites)
     if not names:
         raise ConfigError("opinion crawl", "", "name at least one site, or use --all")
-    results = run_crawls(names, settings)
+    results = crawl.run_crawls(names, settings)
     return 1 if any(r.finish_reason not in ("finished", "") for r in results) else 0
 
 
 def _stop_requested(signum: int, _frame: object) -> None:
-    from opinion_spiders import crawl
-
     crawl.STOP_REQUESTED.set()
