@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
-from tests._proc import run_opinion
+from opinion_spiders import cli
+from tests._proc import ROOT, run_opinion
 
 QUIET = "2026-03-10T10:00"  # no sensitive period of the bundled calendar is active then
 
@@ -104,3 +108,56 @@ def test_cli_match_bad_rule_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
     (line,) = [x for x in proc.stderr.splitlines() if x.startswith("opinion: error:")]
     assert str(rules) in line and "line 3" in line and "@nope" in line
     assert run_opinion("match", check=False).returncode == 2
+
+
+def test_cli_match_imports_no_other_command() -> None:
+    """``opinion match`` builds only its own part of the parser: no other command's module,
+    nor what only they need (the workspace, search and export, the crawler)."""
+    probe = f"""
+import json, sys
+from opinion_spiders import cli
+argv = ["match", "--json", "--at", "{QUIET}", "违规强拆"]
+cli.build_parser(argv)
+parser_only = set(sys.modules)
+code = cli.main(argv)
+print(json.dumps([code, sorted(parser_only), sorted(sys.modules)]))
+"""
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, check=True)  # fmt: skip
+    code, at_parser, at_end = json.loads(done.stdout.splitlines()[-1])
+    assert code == 0
+    assert "opinion_spiders.reading" not in at_parser and "opinion_spiders.web" not in at_parser
+    commands = {f"opinion_spiders.cli.{module}" for module, _ in cli.COMMANDS.values()}
+    assert commands & set(at_end) == {"opinion_spiders.cli.match"}
+    only_others = ("opinion_spiders.web", "opinion_spiders.search", "opinion_spiders.export",
+                   "opinion_spiders.crawl", "opinion_spiders.new_site", "scrapy", "twisted")  # fmt: skip
+    assert [m for m in only_others if m in at_end] == []
+
+
+def test_cli_help_and_usage_errors_load_no_command() -> None:
+    """``opinion --help`` lists every command from the table alone; a missing or unknown
+    command is argparse's usage error (exit 2) without loading any command either."""
+    probe = """
+import contextlib, io, json, sys
+from opinion_spiders import cli
+out = []
+for argv in (["--help"], [], ["nosuch"]):
+    text = io.StringIO()
+    with contextlib.redirect_stdout(text), contextlib.redirect_stderr(text):
+        try:
+            cli.main(argv)
+        except SystemExit as exc:
+            out.append([exc.code, text.getvalue()])
+print(json.dumps([out, sorted(sys.modules)]))
+"""
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
+                          env={**os.environ, "COLUMNS": "200"}, text=True, timeout=120,
+                          check=True)  # fmt: skip
+    (help_, missing, unknown), modules = json.loads(done.stdout.splitlines()[-1])
+    assert help_[0] == 0
+    for name, (_, line) in cli.COMMANDS.items():
+        assert name in help_[1] and line in help_[1]
+    assert missing[0] == 2 and "the following arguments are required: command" in missing[1]
+    assert unknown[0] == 2 and "invalid choice: 'nosuch'" in unknown[1]
+    commands = {f"opinion_spiders.cli.{module}" for module, _ in cli.COMMANDS.values()}
+    assert commands & set(modules) == set()

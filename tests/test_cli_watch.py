@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from opinion_spiders.cli_watch import periods_command, plan_report_command, register
+from opinion_spiders.cli import build_parser, periods
+from opinion_spiders.cli import report as report_command
 from opinion_spiders.errors import ConfigError
 from opinion_spiders.stores.embedded import EmbeddedStore
 
@@ -59,7 +60,7 @@ def periods_args(
 def test_cli_periods_lists_active_and_upcoming(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert periods_command(periods_args(tmp_path)) == 0
+    assert periods.run(periods_args(tmp_path)) == 0
     out = capsys.readouterr().out
     active, upcoming = out.split("Upcoming")
     assert "alert threshold ×0.8, crawl interval ×0.5" in out
@@ -69,7 +70,7 @@ def test_cli_periods_lists_active_and_upcoming(
 
 
 def test_cli_periods_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert periods_command(periods_args(tmp_path, days=5, json_=True)) == 0
+    assert periods.run(periods_args(tmp_path, days=5, json_=True)) == 0
     listing = json.loads(capsys.readouterr().out)
     assert [p["id"] for p in listing["active"]] == ["notice"]
     assert listing["upcoming"] == []  # 宪法日 is 9 days away
@@ -81,7 +82,7 @@ def test_cli_periods_bad_at_is_a_config_error(tmp_path: Path) -> None:
     args = periods_args(tmp_path)
     args.at = "tomorrow"
     with pytest.raises(ConfigError, match="--at"):
-        periods_command(args)
+        periods.run(args)
 
 
 def plan_args(tmp_path: Path, plan: str, json_: bool) -> argparse.Namespace:
@@ -105,7 +106,7 @@ def test_cli_plan_report_json_from_the_store(
                       "matches": [], "entities": []})  # fmt: skip
     store.upsert_posts(posts)
     store.close()
-    assert plan_report_command(plan_args(tmp_path, "chengbei", json_=True)) == 0
+    assert report_command.run(plan_args(tmp_path, "chengbei", json_=True)) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["plan"]["id"] == "chengbei"
     assert (report["baseline"]["posts"], report["reaction"]["posts"]) == (1, 3)
@@ -115,22 +116,12 @@ def test_cli_plan_report_json_from_the_store(
 def test_cli_plan_report_text_and_unknown_plan(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert plan_report_command(plan_args(tmp_path, "chengbei", json_=False)) == 0
+    assert report_command.run(plan_args(tmp_path, "chengbei", json_=False)) == 0
     assert "Plan chengbei: 城北片区征收方案公示 (running)" in capsys.readouterr().out
     with pytest.raises(ConfigError, match="no plan 'nope'; plans: chengbei"):
-        plan_report_command(plan_args(tmp_path, "nope", json_=False))
+        report_command.run(plan_args(tmp_path, "nope", json_=False))
 
 
-def test_cli_register_adds_periods_command() -> None:
-    parser = argparse.ArgumentParser()
-    sub = parser.add_subparsers(dest="command")
-
-    def add(name: str, func: object, help_: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_)
-        p.add_argument("-s", "--set", action="append", default=[])
-        p.set_defaults(func=func)
-        return p
-
-    register(add)
-    args = parser.parse_args(["periods", "--days", "7", "--json"])
-    assert args.func is periods_command and args.days == 7 and args.json
+def test_cli_parser_adds_periods_command() -> None:
+    args = build_parser(["periods"]).parse_args(["periods", "--days", "7", "--json"])
+    assert args.func is periods.run and args.days == 7 and args.json

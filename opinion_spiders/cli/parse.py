@@ -1,4 +1,5 @@
-"""``opinion parse``, ``opinion explain``: tools for the people who add sites and read scores."""
+"""``opinion parse``: one saved page or URL through the reading chain, as a crawl reads it:
+its posts and links, and which reader read it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from opinion_spiders.adapters import Link
+from opinion_spiders.cli._common import with_runtime
 from opinion_spiders.errors import ConfigError, ParseError
 from opinion_spiders.items import Post
 from opinion_spiders.reading import Reading, read_page
@@ -20,6 +22,16 @@ from opinion_spiders.text.dates import parse_datetime
 from opinion_spiders.text.normalize import clean_text
 
 _COUNTS = ("replies", "views")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("source", help="a saved page (FILE) or an http(s) URL")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--engine", help="the adapter engine (default: chosen from the page)")
+    group.add_argument("--site", help="a declared site: its engine, encoding and time zone")
+    parser.add_argument("--url", help="the page's address, for a saved file (resolves links)")
+    parser.add_argument("--role", default="auto", help="listing|thread|article|feed|index|auto")
+    parser.add_argument("--json", action="store_true", help="JSON Lines, one object per post/link")
 
 
 def fetch(source: str) -> tuple[bytes, str | None, str]:
@@ -98,7 +110,7 @@ def link_row(link: Link, site: Site, now: datetime) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def cmd_parse(args: argparse.Namespace, runtime: Runtime) -> int:
+def parse(args: argparse.Namespace, runtime: Runtime) -> int:
     site, reading, now = parse_page(runtime, args)
     parsed = reading.parsed
     page = {"page_kind": reading.kind, "reader": reading.reader,
@@ -138,97 +150,4 @@ def _print_row(row: dict[str, Any]) -> None:
         print(f"- {row['type']} {row['role']}: {row['title'] or ''} {counts} {row['url']}")
 
 
-def cmd_explain(args: argparse.Namespace, runtime: Runtime) -> int:
-    post = runtime.store.get_post(args.post_id)
-    if post is None:
-        raise ConfigError("opinion explain", args.post_id, "no such post id (see `opinion report`)")
-    if args.json:
-        keep = (
-            "_id",
-            "site",
-            "kind",
-            "url",
-            "title",
-            "author",
-            "published_at",
-            "score",
-            "matches",
-            "contributions",
-        )
-        print(json.dumps({k: post.get(k) for k in keep}, ensure_ascii=False, default=str, indent=1))
-        return 0
-    print(f"{post['_id']}  [{post['site']} {post['kind']}] {post.get('title') or ''}")
-    print(f"  {post.get('url')}  published {post.get('published_at') or '-'}")
-    for m in post.get("matches") or []:
-        weight = f"severity {m['severity']} × weight {m['weight']}"
-        print(f"  rule {m['rule']} ({m.get('name', '')}), {weight}")
-        for hit in m.get("hits", []):
-            context = " ".join(str(hit.get("context", "")).split())
-            print(
-                f"      「{hit['term']}」 {hit['field']}[{hit['start']}:{hit['end']}] …{context}…"
-            )
-    for c in post.get("contributions") or []:
-        print(f"  {c['value']:+8.3f}  {c['source']}: {c['reason']}")
-    print(f"  {post.get('score', 0):8.3f}  score (the sum)")
-    return 0
-
-
-def cmd_new_site(args: argparse.Namespace, runtime: Runtime) -> int:
-    from opinion_spiders.new_site import NewSite, create
-    from opinion_spiders.settings_util import setting_list
-
-    root = Path(args.root)
-    configured = setting_list(runtime.settings, "OPINION_SITES_FILES")
-    sites_file = Path(
-        args.sites_file or (configured[0] if configured else root / "settings" / "sites.toml")
-    )
-    req = NewSite(args.name, args.engine, args.url, args.kind, sites_file, root,
-                  Path(args.page) if args.page else None)  # fmt: skip
-    for path in create(runtime, req):
-        print(f"wrote {path}")
-    return 0
-
-
-def register(add: Any) -> None:
-    """Add ``parse`` and ``explain`` to the ``opinion`` parser (``add`` is cli.py's helper)."""
-    parse = add("parse", with_runtime(cmd_parse), "parse one saved page or URL with an adapter")
-    parse.add_argument("source", help="a saved page (FILE) or an http(s) URL")
-    group = parse.add_mutually_exclusive_group()
-    group.add_argument("--engine", help="the adapter engine (default: chosen from the page)")
-    group.add_argument("--site", help="a declared site: its engine, encoding and time zone")
-    parse.add_argument("--url", help="the page's address, for a saved file (resolves links)")
-    parse.add_argument("--role", default="auto", help="listing|thread|article|feed|index|auto")
-    parse.add_argument("--json", action="store_true", help="JSON Lines, one object per post/link")
-    new = add(
-        "new-site", with_runtime(cmd_new_site), "declare a site, or scaffold a custom adapter"
-    )
-    new.add_argument("name")
-    new.add_argument(
-        "--engine", required=True, help="a known engine, or 'custom' for a new adapter"
-    )
-    new.add_argument("--url", required=True, help="the site's start URL")
-    new.add_argument("--kind", choices=["forum", "portal", "postbar"], help="default: the engine's")
-    new.add_argument(
-        "--sites-file", help="default: first OPINION_SITES_FILES, else settings/sites.toml"
-    )
-    new.add_argument("--root", default=".", help="project checkout to write plugins/ and tests/ in")
-    new.add_argument("--page", help="a saved page of the site for the custom adapter's test")
-    explain = add("explain", with_runtime(cmd_explain), "why a stored post scored what it did")
-    explain.add_argument("post_id")
-    explain.add_argument("--json", action="store_true")
-
-
-def with_runtime(func: Any) -> Any:
-    def run(args: argparse.Namespace) -> int:
-        from opinion_spiders.cli import overrides
-        from opinion_spiders.settings_util import project_values
-
-        runtime = Runtime(project_values(overrides(args.set)))
-        try:
-            code: int = func(args, runtime)
-            return code
-        finally:
-            runtime.close()
-            sys.stdout.flush()
-
-    return run
+run = with_runtime(parse)

@@ -1,34 +1,31 @@
 """``opinion events [--since 24h] [--json]``: the bursts found, newest first, with the words
-that rose. Kept apart from ``cli.py``; ``register(add)`` adds the command to its parser."""
+that rose."""
 
 from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from opinion_spiders.cli._common import settings_from_args
 from opinion_spiders.errors import ConfigError
+from opinion_spiders.report import parse_since
+from opinion_spiders.runtime import Runtime
 
-Add = Callable[[str, Any, str], argparse.ArgumentParser]
 DIMENSIONS = ("rule", "entity", "site", "cluster", "term")
 
 
-def register(add: Add) -> None:
-    events = add("events", events_command, "bursts of posts (events) and emerging words")
-    events.add_argument("--since", default="24h", help="events that went on since (default 24h)")
-    events.add_argument("--dimension", choices=DIMENSIONS, help="only rule, entity, site … events")
-    events.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
-    events.add_argument("--json", action="store_true", help="one JSON object")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--since", default="24h", help="events that went on since (default 24h)")
+    parser.add_argument("--dimension", choices=DIMENSIONS, help="only rule, entity, site … events")
+    parser.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
+    parser.add_argument("--json", action="store_true", help="one JSON object")
 
 
-def events_command(args: argparse.Namespace) -> int:
-    from opinion_spiders.cli_watch import settings_from_args
-    from opinion_spiders.report import parse_since
-    from opinion_spiders.runtime import Runtime
-
+def run(args: argparse.Namespace) -> int:
     try:
         since = parse_since(args.since)
     except ValueError as exc:

@@ -6,25 +6,20 @@ import argparse
 import os
 import signal
 import sys
-from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from opinion_spiders.runtime import Runtime
-
-
-def register(add: Any) -> None:
-    from opinion_spiders.cli_tools import with_runtime
-
-    web = add("web", with_runtime(cmd_web), "the analysts' workspace in a browser")
-    web.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    web.add_argument("--port", type=int, default=8078, help="port (default 8078; 0: any free)")
-    web.add_argument("--token", default=os.environ.get("OPINION_WEB_TOKEN", ""),
-                     help="access token, required when bound beyond loopback")  # fmt: skip
+from opinion_spiders.cli._common import with_runtime
+from opinion_spiders.runtime import Runtime
+from opinion_spiders.web import make_workspace_server
 
 
-def cmd_web(args: argparse.Namespace, runtime: Runtime) -> int:
-    from opinion_spiders.web import make_workspace_server
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8078, help="port (default 8078; 0: any free)")
+    parser.add_argument("--token", default=os.environ.get("OPINION_WEB_TOKEN", ""),
+                        help="access token, required when bound beyond loopback")  # fmt: skip
 
+
+def serve(args: argparse.Namespace, runtime: Runtime) -> int:
     server = make_workspace_server(runtime.store, runtime.settings, args.host, args.port,
                                    args.token)  # fmt: skip
     host, port = str(server.server_address[0]), int(server.server_address[1])
@@ -43,3 +38,6 @@ def cmd_web(args: argparse.Namespace, runtime: Runtime) -> int:
         server.server_close()
         print("opinion web: stopped", file=sys.stderr, flush=True)
     return 0
+
+
+run = with_runtime(serve)

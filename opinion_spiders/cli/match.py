@@ -10,45 +10,36 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from opinion_spiders.cli._common import json_default, now_from_args, settings_from_args
 from opinion_spiders.errors import ConfigError
 from opinion_spiders.items import Post
 from opinion_spiders.posts import match_fields
+from opinion_spiders.runtime import Runtime
 from opinion_spiders.scoring import collect_contributions, total
 from opinion_spiders.sites import Site
+from opinion_spiders.text.rules import Matcher, load_rule_file
+from opinion_spiders.text.segment import Segmenter
 from opinion_spiders.watch.config import calendar_from_settings, watchlist_from_settings
 from opinion_spiders.watch.entities import EntityFinder, entities_document, near_rule_terms
 from opinion_spiders.watch.periods import periods_document
 
-if TYPE_CHECKING:
-    from opinion_spiders.runtime import Runtime
-    from opinion_spiders.text.rules import Matcher
 
-Add = Callable[[str, Any, str], argparse.ArgumentParser]
-
-
-def register(add: Add) -> None:
-    match = add("match", match_command, "which keyword rules fire on a text, where, and the score")
-    match.add_argument("text", nargs="?", help="the text to match (as a post's content)")
-    match.add_argument("--file", help="match the content of this UTF-8 file instead")
-    match.add_argument("--rules", help="a rule file (default: the configured rules)")
-    match.add_argument("--title", default="", help="a title to match along with the text")
-    match.add_argument("--site", default="", help="the site name, for rules limited to sites")
-    match.add_argument("--kind", default="", help="forum, portal or postbar, for kind limits")
-    match.add_argument("--at", help="published at this ISO date/time (periods), default now")
-    match.add_argument("--json", action="store_true", help="one JSON object")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("text", nargs="?", help="the text to match (as a post's content)")
+    parser.add_argument("--file", help="match the content of this UTF-8 file instead")
+    parser.add_argument("--rules", help="a rule file (default: the configured rules)")
+    parser.add_argument("--title", default="", help="a title to match along with the text")
+    parser.add_argument("--site", default="", help="the site name, for rules limited to sites")
+    parser.add_argument("--kind", default="", help="forum, portal or postbar, for kind limits")
+    parser.add_argument("--at", help="published at this ISO date/time (periods), default now")
+    parser.add_argument("--json", action="store_true", help="one JSON object")
 
 
-def match_command(args: argparse.Namespace) -> int:
-    from opinion_spiders.cli_watch import json_default, now_from_args, settings_from_args
-    from opinion_spiders.runtime import Runtime
-    from opinion_spiders.text.rules import Matcher, load_rule_file
-    from opinion_spiders.text.segment import Segmenter
-
+def run(args: argparse.Namespace) -> int:
     if (args.text is None) == (args.file is None):
         raise ConfigError("opinion match", "", "give exactly one of TEXT and --file F")
     text = args.text

@@ -1,0 +1,24 @@
+"""``opinion sites``: declared sites with kind, engine and adapter."""
+
+from __future__ import annotations
+
+import argparse
+
+from opinion_spiders.cli._common import runtime_from_args
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    pass
+
+
+def run(args: argparse.Namespace) -> int:
+    runtime = runtime_from_args(args)
+    for site in runtime.sites.values():
+        adapter = runtime.adapters[site.engine]
+        where = f"{adapter.__module__}.{adapter.__name__}"
+        print(f"{site.name:<20} {site.kind:<8} {site.engine:<10} {where}")
+        for url in site.start_urls:
+            print(f"{'':<20} {url}")
+    for name, reason in runtime.unavailable.items():
+        print(f"{name:<20} UNAVAILABLE: {reason}")
+    return 0
