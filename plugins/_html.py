@@ -24,10 +24,11 @@ def squash(text: str | None) -> str:
     return re.sub(r"\s+", " ", (text or "").replace("\u00a0", " ")).strip()
 
 
-def node_text(node: Selector, drop: str = "") -> str:
-    """Readable text of a node: ``<br>`` and block elements become line breaks, ``drop`` (an
-    XPath relative to the node, e.g. quotes and edit notes) is removed first."""
-    root = node.root
+def node_text(node: Selector | etree._Element, drop: str = "") -> str:
+    """Readable text of a node (a selector or its lxml element): ``<br>`` and block elements
+    become line breaks, ``drop`` (an XPath relative to the node, e.g. quotes and edit notes) is
+    removed first."""
+    root = node.root if isinstance(node, Selector) else node
     if not isinstance(root, etree._Element):
         return squash(str(root))
     root = copy.deepcopy(root)
@@ -97,12 +98,19 @@ def without_fragment(url: str) -> str:
     return urlunsplit(parts._replace(fragment=""))
 
 
-def title_or_text(node: Selector | None) -> str:
+def title_or_text(node: Selector | etree._Element | None) -> str:
     """A time or name shown relative/truncated: prefer the absolute ``title`` attribute."""
     if node is None:
         return ""
+    if not isinstance(node, Selector):
+        found = _TITLE(node)
+        return squash(str(found[0])) if found else squash(_STRING(node))
     titled = node.xpath("descendant-or-self::*[@title][1]/@title").get()
     return squash(titled) if titled else squash(node.xpath("string()").get())
+
+
+_TITLE = etree.XPath("descendant-or-self::*[@title][1]/@title", smart_strings=False)
+_STRING = etree.XPath("string()", smart_strings=False)
 
 
 def js_object(text: str, marker: str) -> Any:

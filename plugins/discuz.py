@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import re
 
+from lxml import etree
 from parsel import Selector
+from parsel.csstranslator import css2xpath
 
 from opinion_spiders import hookimpl
 from opinion_spiders.adapters import Adapter, Link, Page, PageVersion, Parsed, VersionedAdapter
@@ -68,6 +70,13 @@ _OLD_BODY = re.compile(
 _BY_ID = "descendant-or-self::*[@id = $id]"
 _BY_IDS = "descendant-or-self::*[@id = $id or @id = $other]"
 _POSTED = re.compile(r"发表于\s*(\d{4}-\d{1,2}-\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?)")
+#: The floor queries, compiled once (the CSS ones translated as parsel translates them).
+_X_BY_ID = etree.XPath(_BY_ID)
+_X_BY_IDS = etree.XPath(_BY_IDS)
+_X_AUTHOR = etree.XPath(css2xpath(AUTHOR))
+_X_POSTINFO = etree.XPath(css2xpath(".postinfo"))
+_X_EM_TEXT = etree.XPath(css2xpath("em::text"), smart_strings=False)
+_X_STRING = etree.XPath("string()", smart_strings=False)
 
 
 class DiscuzPage(PageVersion):
@@ -154,20 +163,22 @@ class DiscuzPage(PageVersion):
 
     def floor(self, page: Page, node: Selector, title: str, tid: str | None) -> Post | None:
         """One ``div#post_PID`` (6/7: ``table#pidPID``); None for wrappers that are not floors
-        (or blocked floors)."""
-        pid = node.attrib["id"].removeprefix("post_").removeprefix("pid")
-        body = node.xpath(_BY_ID, id=f"postmessage_{pid}") if pid.isdigit() else []
+        (or blocked floors). Read on the lxml element with compiled queries: a parsel query
+        costs more than its evaluation on a floor, and a page has up to ~20 floors of ~10."""
+        el = node.root
+        pid = el.get("id", "").removeprefix("post_").removeprefix("pid")
+        body = _X_BY_ID(el, id=f"postmessage_{pid}") if pid.isdigit() else []
         if not body:
             return None
-        author = node.css(AUTHOR)
-        href = author.attrib.get("href", "") if author else ""
+        author = _X_AUTHOR(el)
+        href = author[0].get("href", "") if author else ""
         return Post(
             site=page.site.name,
             kind=self.adapter.kind,
             url=f"{without_fragment(page.url)}#pid{pid}",
             title=title,
             content=node_text(body[0], BODY_NOISE),
-            author=squash(author[0].xpath("string()").get()) if author else "",
+            author=squash(_X_STRING(author[0])) if author else "",
             author_id=query_param(absolute(page.url, href.replace("&amp;", "&")) or "", "uid"),
             thread_id=tid,
             post_id=pid,
@@ -179,19 +190,20 @@ class DiscuzPage(PageVersion):
 
     @staticmethod
     def floor_number(node: Selector, pid: str) -> int | None:
-        label = node.xpath(_BY_IDS, id=f"postnum{pid}", other=f"postnum_{pid}")
+        label = _X_BY_IDS(node.root, id=f"postnum{pid}", other=f"postnum_{pid}")
         if not label:
             return None
-        number = label.css("em::text").get()
-        text = squash(label.xpath("string()").get())
+        number = next((t for el in label for t in _X_EM_TEXT(el)), None)
+        text = squash(_X_STRING(label[0]))
         return to_int(number) if number else FLOOR_NAMES.get(text, to_int(text))
 
     @staticmethod
     def posted(node: Selector, pid: str) -> str:
         """The post time: the absolute ``title`` of a relative one, else the text after 发表于."""
-        em = node.xpath(_BY_ID, id=f"authorposton{pid}")
+        em = _X_BY_ID(node.root, id=f"authorposton{pid}")
         if not em:
-            shown = _POSTED.search(squash(node.css(".postinfo").xpath("string()").get()))
+            info = _X_POSTINFO(node.root)
+            shown = _POSTED.search(squash(_X_STRING(info[0]) if info else ""))
             return shown.group(1) if shown else ""
         return title_or_text(em[0]).removeprefix("发表于").strip()
 
