@@ -37,6 +37,7 @@ per word, not one per post).
 
 from __future__ import annotations
 
+import itertools
 import math
 import sys
 from collections import Counter
@@ -235,13 +236,14 @@ def drop_subwords(bursts: list[Burst]) -> list[Burst]:
     """jieba's search mode gives a compound and its parts (农民工, 农民, 民工): a word's burst
     is left out when a longer word containing it rose in the same posts at the same time."""
     words = [b for b in bursts if b.dimension == "term"]
+    ids = {id(b): frozenset(b.post_ids) for b in words}  # once each, not once a pair
 
     def covered(b: Burst) -> bool:
-        mine = set(b.post_ids)
+        mine = ids[id(b)]
         for o in words:
             if o is b or not (o.start <= b.end and b.start <= o.end):
                 continue
-            theirs = set(o.post_ids)
+            theirs = ids[id(o)]
             if b.value in o.value and len(o.value) > len(b.value) and mine <= theirs:
                 return True
             if mine == theirs and (-len(o.value), o.value) < (-len(b.value), b.value):
@@ -481,13 +483,13 @@ class BurstDetector:
                               "surprise": round(value, 2)})  # fmt: skip
         found.sort(key=lambda t: (-t["surprise"], -t["count"], t["term"]))
         longer = [t for t in found if len(t["term"]) > 2]
-        kept = [
+        kept = (
             t for t in found
             if t["term"] not in exclude
             and not any(t["term"] in o["term"] and o["term"] != t["term"]
                         and o["count"] == t["count"] for o in longer)
-        ]  # fmt: skip
-        return kept[:top]
+        )  # fmt: skip
+        return list(itertools.islice(kept, top))  # the first ``top``: the rest is not judged
 
     def prune(self, now: datetime) -> None:
         """Forget buckets (and posts) older than the history, and the oldest buckets when more
