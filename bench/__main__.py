@@ -24,7 +24,7 @@ from opinion_spiders.demo.server import DemoServer
 #: The benches with a module of their own, run after the pipeline bench, in this order.
 BENCHES = (
     "stores", "outage", "rules", "neardup", "extract", "corpus", "profile", "vs_scrapy",
-    "startup",
+    "startup", "memory",
 )  # fmt: skip
 
 

@@ -122,6 +122,15 @@ def test_dedup_same_id_and_same_text_on_one_site() -> None:
     assert dedup.duplicate_reason(h) is None  # so is the same text from another author
 
 
+def test_dedup_remembers_only_its_window() -> None:
+    """The oldest id leaves first: a long run does not grow by a key per post."""
+    dedup = Deduplicator(window=2)
+    a, b, c = (prepare_post(_post(post_id=n), "Asia/Shanghai", NOW) for n in ("1", "2", "3"))
+    assert [dedup.duplicate_reason(p) for p in (a, b, c)] == [None, None, None]
+    assert dedup.duplicate_reason(c) == "id" and dedup.duplicate_reason(b) == "id"
+    assert dedup.duplicate_reason(a) is None  # forgotten: the store writes it in place
+
+
 def test_alert_for_threshold_tier_and_stable_id() -> None:
     post = {
         "_id": "s:1:9",

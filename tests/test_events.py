@@ -186,3 +186,21 @@ def test_events_emerging_term_surfaces(any_store: Store, webhook: WebhookReceive
     listed = any_store.find_events(dimension="term")
     assert [e["value"] for e in listed] == ["核酸码"]
     assert any(r["json"]["title"].startswith("新词「核酸码」涌现") for r in webhook.requests)
+
+
+def test_events_detector_memory_is_bounded_and_still_finds_the_burst() -> None:
+    """Past ``memory_posts`` the oldest buckets go (down to nine tenths), older posts are no
+    longer counted, and a burst in the buckets kept is found all the same."""
+    detector = _detector(terms=True)
+    kept = detector.bursts_of
+    kept.memory_posts = 200
+    _feed(detector, _background() + _quiet_rule())  # 288 + 9 posts over 72 hours
+    burst = [_post(T0 + timedelta(hours=72, minutes=5 * i), "petition") for i in range(4)]
+    _feed(detector, burst)
+    found = detector.bursts(T0 + timedelta(hours=72, minutes=50))
+    assert len(kept.records) <= 180 and kept.kept_from is not None
+    oldest = min(b for series in kept.buckets.values() for b in series)
+    assert oldest == kept.kept_from > kept.policy.bucket_of(T0)
+    assert all(kept.policy.bucket_of(r.time) >= oldest for r in kept.records.values())
+    assert not detector.add(_post(T0, "petition"))  # older than what is kept
+    assert [(b.dimension, b.value, b.total) for b in found] == [("rule", "petition", 4)]

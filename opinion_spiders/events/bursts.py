@@ -26,11 +26,20 @@ Emerging terms are the same test on each word of the posts (jieba search terms, 
 out), stricter because thousands of words are tested at once: surprise 4.5, at least 4 posts
 (not lowered by a period) in at least 2 threads; a word's parts are dropped when the whole
 word rose in the same posts.
+
+Memory. The detector keeps what it counted for the history, but never more than
+:data:`MEMORY_POSTS` posts (as many as it reads from the store at start): past that, its
+oldest buckets are forgotten early, down to nine tenths of it, and the baseline is shorter
+than the history (its first ``1 / alpha`` buckets only teach the EWMA again) — so a busy
+7×24 crawl holds a bounded detector (bench.memory). A post's words are shared strings (one
+per word, not one per post).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -42,6 +51,9 @@ LEVELS = ("notice", "warning", "urgent")
 #: Factors of the threshold at which each level starts.
 LEVEL_FACTORS = (1.0, 2.0, 4.0)
 DIMENSIONS = ("rule", "entity", "site", "cluster", "term")
+#: Posts the detector keeps at most (see the module docstring): ~8 kB each, most of it the
+#: (word, bucket) counts of their words.
+MEMORY_POSTS = 50_000
 Key = tuple[str, str]
 
 #: Words too common to rise in a way that means anything (jieba tokens, after folding).
@@ -177,7 +189,7 @@ class BurstPolicy:
         return max(2, round(self.min_count * factor))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PostRecord:
     """What the detector keeps of a post: enough for an event's first post and its terms."""
 
@@ -224,13 +236,14 @@ def drop_subwords(bursts: list[Burst]) -> list[Burst]:
     """jieba's search mode gives a compound and its parts (农民工, 农民, 民工): a word's burst
     is left out when a longer word containing it rose in the same posts at the same time."""
     words = [b for b in bursts if b.dimension == "term"]
+    ids = {id(b): frozenset(b.post_ids) for b in words}  # once each, not once a pair
 
     def covered(b: Burst) -> bool:
-        mine = set(b.post_ids)
+        mine = ids[id(b)]
         for o in words:
             if o is b or not (o.start <= b.end and b.start <= o.end):
                 continue
-            theirs = set(o.post_ids)
+            theirs = ids[id(o)]
             if b.value in o.value and len(o.value) > len(b.value) and mine <= theirs:
                 return True
             if mine == theirs and (-len(o.value), o.value) < (-len(b.value), b.value):
@@ -300,6 +313,9 @@ class BurstDetector:
         self._pruned_at: int | None = None
         #: the first bucket the detector has seen posts in, or kept after pruning
         self.observed_from: int | None = None
+        #: the oldest bucket kept when more than ``memory_posts`` posts made it forget early
+        self.kept_from: int | None = None
+        self.memory_posts = MEMORY_POSTS
 
     def add(self, post: Mapping[str, Any], *, touch: bool = True) -> bool:
         """Count a post once under each of its keys; False when it was counted already.
@@ -308,9 +324,10 @@ class BurstDetector:
         when = post_time(post)
         if not post_id or when is None or post_id in self.records:
             return False
-        if self._pruned_at is not None and self.policy.bucket_of(when) < self._pruned_at:
+        floors = [b for b in (self._pruned_at, self.kept_from) if b is not None]
+        if floors and self.policy.bucket_of(when) < max(floors):
             return False  # older than the history kept
-        terms = tuple(event_terms(post))
+        terms = tuple(sys.intern(t) for t in event_terms(post))
         self.records[post_id] = PostRecord(
             id=post_id, time=when, site=str(post.get("site") or ""), story=story_of(post),
             title=str(post.get("title") or ""), url=str(post.get("url") or ""),
@@ -364,6 +381,8 @@ class BurstDetector:
         ewma, prev = 0.0, None
         last: tuple[int, int, float, float] | None = None
         learning_until = (self.observed_from or 0) + p.warmup
+        if self.kept_from is not None:  # the EWMA starts again where the history was cut
+            learning_until = max(learning_until, self.kept_from + math.ceil(1 / p.alpha))
         for b in sorted(series):
             if prev is not None:
                 ewma *= (1 - p.alpha) ** (b - prev - 1)  # the empty buckets in between
@@ -407,6 +426,8 @@ class BurstDetector:
         """The mean count of this bucket's hour of day on the days before (at most a week)."""
         day = round(86400 / self.policy.bucket.total_seconds())
         first = self.observed_from if self.observed_from is not None else b
+        if self.kept_from is not None:
+            first = max(first, self.kept_from)  # forgotten days are no quiet days
         days = [b - k * day for k in range(1, 8) if b - k * day >= first]
         return sum(len(series.get(d, ())) for d in days) / len(days) if days and day > 1 else 0.0
 
@@ -462,22 +483,39 @@ class BurstDetector:
                               "surprise": round(value, 2)})  # fmt: skip
         found.sort(key=lambda t: (-t["surprise"], -t["count"], t["term"]))
         longer = [t for t in found if len(t["term"]) > 2]
-        kept = [
+        kept = (
             t for t in found
             if t["term"] not in exclude
             and not any(t["term"] in o["term"] and o["term"] != t["term"]
                         and o["count"] == t["count"] for o in longer)
-        ]  # fmt: skip
-        return kept[:top]
+        )  # fmt: skip
+        return list(itertools.islice(kept, top))  # the first ``top``: the rest is not judged
 
     def prune(self, now: datetime) -> None:
-        """Forget buckets (and posts) older than the history."""
+        """Forget buckets (and posts) older than the history, and the oldest buckets when more
+        than ``memory_posts`` posts are kept."""
         oldest = self.policy.bucket_of(now) - self.policy.history
-        if self._pruned_at == oldest:
-            return  # once per bucket: the history only moves on with the clock
-        self._pruned_at = oldest
-        if self.observed_from is not None:
-            self.observed_from = max(self.observed_from, oldest)
+        if self._pruned_at != oldest:  # once per bucket: the history only moves on with the clock
+            self._pruned_at = oldest
+            if self.observed_from is not None:
+                self.observed_from = max(self.observed_from, oldest)
+            self._forget(oldest)
+        if len(self.records) > self.memory_posts:
+            self.kept_from = self._cut(self.memory_posts * 9 // 10)
+            self._forget(self.kept_from)
+
+    def _cut(self, keep: int) -> int:
+        """The oldest bucket to keep so that at most ``keep`` posts are left (the newest
+        bucket stays whatever its size)."""
+        per_bucket = Counter(self.policy.bucket_of(r.time) for r in self.records.values())
+        left = len(self.records)
+        for bucket in sorted(per_bucket)[:-1]:
+            if left <= keep:
+                return bucket
+            left -= per_bucket[bucket]
+        return max(per_bucket)
+
+    def _forget(self, oldest: int) -> None:
         for key in list(self.buckets):
             series = self.buckets[key]
             for b in [b for b in series if b < oldest]:
@@ -485,6 +523,8 @@ class BurstDetector:
             if not series:
                 del self.buckets[key]
                 self.names.pop(key, None)
+        for b in [b for b in self._factors if b < oldest]:
+            del self._factors[b]
         cutoff = self.policy.bucket_start(oldest)
         for post_id in [i for i, r in self.records.items() if r.time < cutoff]:
             self.term_posts.subtract(set(self.records.pop(post_id).terms))

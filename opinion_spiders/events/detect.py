@@ -12,7 +12,7 @@ from typing import Any
 
 from opinion_spiders.alert_dispatch import raise_alert
 from opinion_spiders.alerting import AlertPolicy, Channel
-from opinion_spiders.events.bursts import Burst, BurstDetector, BurstPolicy
+from opinion_spiders.events.bursts import MEMORY_POSTS, Burst, BurstDetector, BurstPolicy
 from opinion_spiders.events.documents import event_alert, event_document, event_id
 from opinion_spiders.stores.base import Store
 from opinion_spiders.watch.periods import Calendar
@@ -22,7 +22,9 @@ logger = logging.getLogger("opinion_spiders.events")
 SEED_FIELDS = ("time", "published_at", "crawled_at", "site", "title", "url", "author",
                "thread_id", "cluster_id", "cluster_size", "cluster_first_id", "matches",
                "entities", "terms")  # fmt: skip
-SEED_LIMIT = 200_000
+#: Stored posts read as baseline at most: as many as the detector keeps (it would forget the
+#: rest at its first look for bursts).
+SEED_LIMIT = MEMORY_POSTS
 
 
 class EventDetector:
