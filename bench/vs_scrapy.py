@@ -94,25 +94,7 @@ class StockForumSpider(scrapy.Spider):
         yield from response.follow_all(css="div.pg a.nxt", callback=self.parse_listing)
 
     def parse_thread(self, response: Response) -> Iterator[Any]:
-        title = response.css("#thread_subject::text").get(default="").strip()
-        for post in response.css("div[id^='post_']"):
-            pid = post.attrib["id"].removeprefix("post_")
-            body = post.css(f"#postmessage_{pid}")
-            if not body:
-                continue
-            posted = post.css(f"#authorposton{pid}")
-            floor = post.css(f"#postnum{pid} em::text").get() or post.css(
-                f"#postnum{pid}::text"
-            ).get(default="")
-            yield {
-                "url": f"{response.url}#pid{pid}",
-                "title": title,
-                "author": post.css(".authi a.xw1::text").get(default="").strip(),
-                "time": posted.css("span::attr(title)").get()
-                or posted.css("::text").re_first(r"\d{4}-\d{1,2}-\d{1,2}[\d: ]*", "").strip(),
-                "body": " ".join(body.xpath("string()").get("").split()),
-                "floor": FLOOR_NAMES.get(floor.strip()) or int(floor.strip() or 0),
-            }
+        yield from _thread_posts(response, response.url)
         yield from response.follow_all(css="div.pg a.nxt", callback=self.parse_thread)
 
 
@@ -146,7 +128,8 @@ def stock_child(base: str, out: Path) -> int:
 
 # -- side C: the same crawl with no framework at all ----------------------------------------
 def _thread_posts(sel: Any, url: str) -> list[dict[str, Any]]:
-    """Side A's post fields, read the same way (parsel, the same selectors)."""
+    """The post fields both hand-written sides read (parsel selectors, as a Scrapy user
+    writes them): ``sel`` is side A's response or side C's selector."""
     title = sel.css("#thread_subject::text").get(default="").strip()
     posts = []
     for post in sel.css("div[id^='post_']"):

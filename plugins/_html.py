@@ -102,15 +102,14 @@ def title_or_text(node: Selector | etree._Element | None) -> str:
     """A time or name shown relative/truncated: prefer the absolute ``title`` attribute."""
     if node is None:
         return ""
-    if not isinstance(node, Selector):
-        found = _TITLE(node)
-        return squash(str(found[0])) if found else squash(_STRING(node))
-    titled = node.xpath("descendant-or-self::*[@title][1]/@title").get()
-    return squash(titled) if titled else squash(node.xpath("string()").get())
+    root = node.root if isinstance(node, Selector) else node
+    titled = _TITLE(root)
+    return squash(str(titled[0])) if titled else squash(STRING(root))
 
 
 _TITLE = etree.XPath("descendant-or-self::*[@title][1]/@title", smart_strings=False)
-_STRING = etree.XPath("string()", smart_strings=False)
+#: An element's string value (``string()``), compiled once.
+STRING = etree.XPath("string()", smart_strings=False)
 
 
 def js_object(text: str, marker: str) -> Any:

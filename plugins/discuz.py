@@ -32,6 +32,7 @@ from plugins._discuz_old import (
 )
 from plugins._discuz_old import index_info as index_info  # a board index's figures, for tools
 from plugins._html import (
+    STRING,
     absolute,
     node_text,
     query_param,
@@ -76,7 +77,6 @@ _X_BY_IDS = etree.XPath(_BY_IDS)
 _X_AUTHOR = etree.XPath(css2xpath(AUTHOR))
 _X_POSTINFO = etree.XPath(css2xpath(".postinfo"))
 _X_EM_TEXT = etree.XPath(css2xpath("em::text"), smart_strings=False)
-_X_STRING = etree.XPath("string()", smart_strings=False)
 
 
 class DiscuzPage(PageVersion):
@@ -178,7 +178,7 @@ class DiscuzPage(PageVersion):
             url=f"{without_fragment(page.url)}#pid{pid}",
             title=title,
             content=node_text(body[0], BODY_NOISE),
-            author=squash(_X_STRING(author[0])) if author else "",
+            author=squash(STRING(author[0])) if author else "",
             author_id=query_param(absolute(page.url, href.replace("&amp;", "&")) or "", "uid"),
             thread_id=tid,
             post_id=pid,
@@ -194,7 +194,7 @@ class DiscuzPage(PageVersion):
         if not label:
             return None
         number = next((t for el in label for t in _X_EM_TEXT(el)), None)
-        text = squash(_X_STRING(label[0]))
+        text = squash(STRING(label[0]))
         return to_int(number) if number else FLOOR_NAMES.get(text, to_int(text))
 
     @staticmethod
@@ -203,7 +203,7 @@ class DiscuzPage(PageVersion):
         em = _X_BY_ID(node.root, id=f"authorposton{pid}")
         if not em:
             info = _X_POSTINFO(node.root)
-            shown = _POSTED.search(squash(_X_STRING(info[0]) if info else ""))
+            shown = _POSTED.search(squash(STRING(info[0]) if info else ""))
             return shown.group(1) if shown else ""
         return title_or_text(em[0]).removeprefix("发表于").strip()
 

@@ -10,10 +10,9 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from opinion_spiders.cli._common import settings_from_args
+from opinion_spiders.cli._common import runtime_from_args
 from opinion_spiders.errors import ConfigError
 from opinion_spiders.report import parse_since
-from opinion_spiders.runtime import Runtime
 
 DIMENSIONS = ("rule", "entity", "site", "cluster", "term")
 
@@ -30,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
         since = parse_since(args.since)
     except ValueError as exc:
         raise ConfigError("opinion events", "--since", str(exc)) from None
-    runtime = Runtime(settings_from_args(args))
+    runtime = runtime_from_args(args)
     try:
         events = runtime.store.find_events(since, limit=args.limit, dimension=args.dimension)
         tz = ZoneInfo(str(runtime.settings.get("OPINION_ALERT_TIMEZONE") or "Asia/Shanghai"))

@@ -11,9 +11,9 @@ builds its own dict from it, since adding words changes the dict.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
-import threading
 from array import array
 from dataclasses import dataclass
 
@@ -46,21 +46,11 @@ class DefaultDictionary:
         return tokenizer
 
 
-_default: DefaultDictionary | None = None
-_lock = threading.Lock()
-
-
+@functools.cache
 def default_dictionary() -> DefaultDictionary:
     """The process's copy, read on first use."""
-    global _default
-    if _default is None:
-        with _lock:
-            if _default is None:
-                words, freqs, total, pairs = cached("jieba-dictionary", _key(), _build)
-                _default = DefaultDictionary(
-                    words, array("q", freqs), total, _word_pairs.filter_of(pairs)
-                )
-    return _default
+    words, freqs, total, pairs = cached("jieba-dictionary", _key(), _build)
+    return DefaultDictionary(words, array("q", freqs), total, _word_pairs.filter_of(pairs))
 
 
 def _key() -> tuple[str | bytes, ...]:

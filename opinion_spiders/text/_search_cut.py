@@ -72,14 +72,10 @@ class SearchCutter:
                 pieces = jieba.finalseg.re_skip.findall(word)
             for piece in pieces:
                 n = len(piece)
-                if n > 2:
-                    for k in range(n - 1):
-                        part = piece[k : k + 2]
-                        if freq.get(part) and searchable(part):
-                            seen.setdefault(part, None)
-                    if n > 3:
-                        for k in range(n - 2):
-                            part = piece[k : k + 3]
+                for size in (2, 3):  # a longer word's 2- then 3-character dictionary words
+                    if n > size:
+                        for k in range(n - size + 1):
+                            part = piece[k : k + size]
                             if freq.get(part) and searchable(part):
                                 seen.setdefault(part, None)
                 if searchable(piece):

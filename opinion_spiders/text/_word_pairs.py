@@ -17,15 +17,19 @@ process; each segmenter copies that filter and adds its own words.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 _BITS = 1 << 24
 MASK = _BITS - 1
 
 
+def _pairs(word: str) -> Iterator[str]:
+    return (word[k : k + 2] for k in range(len(word) - 1))
+
+
 def pairs_text(words: Iterable[str]) -> str:
     """Every pair of adjacent characters inside ``words``, once each, end to end."""
-    return "".join({word[k : k + 2] for word in words for k in range(len(word) - 1)})
+    return "".join({pair for word in words for pair in _pairs(word)})
 
 
 def filter_of(pairs: str) -> bytes:
@@ -54,7 +58,7 @@ class WordPairs:
         self.bits = bytearray(base) if base else bytearray(_BITS >> 3)
 
     def add(self, word: str) -> None:
-        _set_bits(self.bits, (word[k : k + 2] for k in range(len(word) - 1)))
+        _set_bits(self.bits, _pairs(word))
 
     def __contains__(self, pair: object) -> bool:
         h = hash(pair) & MASK
