@@ -21,5 +21,6 @@ class DedupPipeline(Stage):
         reason = self.dedup.duplicate_reason(item)
         if reason:
             self.stats.inc_value(f"opinion/dedup/dropped/{reason}")
-            raise DropItem(f"duplicate ({reason}): {item.id}")
+            # Counted above; a re-read thread drops many, and a warning logs the whole post.
+            raise DropItem(f"duplicate ({reason}): {item.id}", log_level="DEBUG")
         return item
