@@ -64,9 +64,15 @@ class Post:
     score: float = 0.0
     contributions: list[dict[str, Any]] = field(default_factory=list)
     alert: dict[str, Any] | None = None
+    #: The stages whose per-post work a page worker did ahead (``normalize``, ``keywords``,
+    #: ``signature``): they skip it. Not stored.
+    ahead: list[str] = field(default_factory=list)
 
     def to_document(self) -> dict[str, Any]:
         """The MongoDB document for this post (``_id`` instead of ``id``)."""
-        doc = {k: v for k, v in self.__dict__.items() if k != "id"}
+        doc = {k: v for k, v in self.__dict__.items() if k not in _NOT_STORED}
         doc["_id"] = self.id
         return doc
+
+
+_NOT_STORED = frozenset({"id", "ahead"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from opinion_spiders.items import KINDS, Post
@@ -10,6 +11,10 @@ from opinion_spiders.text.dates import parse_datetime
 from opinion_spiders.text.fingerprints import content_hash, post_key
 from opinion_spiders.text.normalize import clean_text
 from opinion_spiders.text.urls import canonicalize_url
+
+if TYPE_CHECKING:
+    from opinion_spiders.text.rules import Matcher
+    from opinion_spiders.text.segment import Segmenter
 
 #: A published time this far after the crawl time is a misread, not a post from the future.
 FUTURE_TOLERANCE = timedelta(hours=1)
@@ -69,6 +74,17 @@ def match_fields(post: Post) -> dict[str, str]:
     if post.floor is None or post.floor <= 1:
         fields["title"] = post.title
     return fields
+
+
+def match_and_cut(post: Post, matcher: Matcher, segmenter: Segmenter) -> None:
+    """The keyword stage's work: the rules that fire on the post, and its search terms. A
+    reply's search terms come from its own text: its thread's title is the opening post's, or
+    every reply would be found by a search for the title's words."""
+    fields = match_fields(post)
+    post.matches = matcher.match(fields, site=post.site, kind=post.kind)
+    post.terms = segmenter.search_terms(
+        "\n".join(fields[k] for k in ("title", "content") if k in fields)
+    )
 
 
 def missing_fields(post: Post) -> list[str]:

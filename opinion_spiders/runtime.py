@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from opinion_spiders.stores import Store
     from opinion_spiders.text.rules import Matcher, Rule, RuleSet
     from opinion_spiders.text.segment import Segmenter
+    from opinion_spiders.watch.entities import Watchlist
 
 _ATTR = "_opinion_runtime"
 logger = logging.getLogger(__name__)
@@ -148,10 +149,19 @@ class Runtime:
         return [rule for rs in self.rule_sets for rule in rs.rules]
 
     @cached_property
+    def watchlist(self) -> Watchlist:
+        from opinion_spiders.watch.config import watchlist_from_settings
+
+        return watchlist_from_settings(self.settings)
+
+    @cached_property
     def segmenter(self) -> Segmenter:
+        """jieba's dictionary with the domain words and the watched names (王书记 stays one
+        word for the rules too); the matcher adds its rules' words. Built alike wherever the
+        crawl's text is cut (a page worker, ``opinion match``)."""
         from opinion_spiders.text.segment import Segmenter
 
-        return Segmenter()
+        return Segmenter(self.watchlist.words())
 
     @cached_property
     def matcher(self) -> Matcher:

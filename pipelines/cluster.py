@@ -37,7 +37,7 @@ class ClusterPipeline(Stage):
     async def process_item(self, item: object) -> object:
         if not isinstance(item, Post):
             return item
-        sig = signature(item.content)
+        sig = _ahead_signature(item) if "signature" in item.ahead else signature(item.content)
         if sig is None:
             self.stats.inc_value("opinion/cluster/short")
             return item
@@ -57,6 +57,12 @@ class ClusterPipeline(Stage):
             pending = self.clusterer.pending
             logger.error("store unavailable: %d cluster updates not written", pending)
             self.stats.set_value("opinion/cluster/unwritten", pending)
+
+
+def _ahead_signature(post: Post) -> Signature | None:
+    """The signature a page worker took, from the fields it wrote (None for a short text)."""
+    member = Member.from_document({"_id": post.id, "minhash": post.minhash})
+    return None if member is None else Signature(member.minhash, tuple(post.minhash_bands))
 
 
 def _apply(post: Post, sig: Signature, result: Assignment) -> None:

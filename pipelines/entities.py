@@ -11,7 +11,6 @@ from scrapy.exceptions import NotConfigured
 
 from opinion_spiders.items import Post
 from opinion_spiders.posts import match_fields
-from opinion_spiders.watch.config import watchlist_from_settings
 from opinion_spiders.watch.entities import EntityFinder, entities_document, near_rule_terms
 from pipelines._base import Stage
 
@@ -19,12 +18,11 @@ from pipelines._base import Stage
 class EntityPipeline(Stage):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        self.watchlist = watchlist_from_settings(crawler.settings)
+        self.watchlist = self.runtime.watchlist
         if not self.watchlist.entities:
             raise NotConfigured("no watched entities (OPINION_WATCH_ENTITIES)")
-        segmenter = self.runtime.segmenter
-        segmenter.add_words(self.watchlist.words())  # 王书记 stays one word for the rules too
-        self.finder = EntityFinder(self.watchlist, segmenter.is_word)
+        # The runtime's segmenter knows the watched names: 王书记 stays one word for the rules.
+        self.finder = EntityFinder(self.watchlist, self.runtime.segmenter.is_word)
 
     def process_item(self, item: object) -> object:
         if not isinstance(item, Post):

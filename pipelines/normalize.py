@@ -18,13 +18,14 @@ class NormalizePipeline(Stage):
     def process_item(self, item: object) -> object:
         if not isinstance(item, Post):
             return item
-        site = self.runtime.sites.get(item.site)
-        tz = site.timezone if site else "Asia/Shanghai"
-        try:
-            prepare_post(item, tz, datetime.now(UTC))
-        except InvalidPost as exc:
-            self.stats.inc_value(f"opinion/normalize/invalid/{exc.reason}")
-            raise DropItem(f"invalid post: {exc}") from None
+        if "normalize" not in item.ahead:
+            site = self.runtime.sites.get(item.site)
+            tz = site.timezone if site else "Asia/Shanghai"
+            try:
+                prepare_post(item, tz, datetime.now(UTC))
+            except InvalidPost as exc:
+                self.stats.inc_value(f"opinion/normalize/invalid/{exc.reason}")
+                raise DropItem(f"invalid post: {exc}") from None
         self.stats.inc_value("opinion/fields/checked")
         for name in missing_fields(item):
             self.stats.inc_value(f"opinion/fields/missing/{name}")

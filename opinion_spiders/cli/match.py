@@ -23,7 +23,7 @@ from opinion_spiders.scoring import collect_contributions, total
 from opinion_spiders.sites import Site
 from opinion_spiders.text.rules import Matcher, load_rule_file
 from opinion_spiders.text.segment import Segmenter
-from opinion_spiders.watch.config import calendar_from_settings, watchlist_from_settings
+from opinion_spiders.watch.config import calendar_from_settings
 from opinion_spiders.watch.entities import EntityFinder, entities_document, near_rule_terms
 from opinion_spiders.watch.periods import periods_document
 
@@ -51,7 +51,8 @@ def run(args: argparse.Namespace) -> int:
     when = now_from_args(args, "opinion match")
     runtime = Runtime(settings_from_args(args))
     if args.rules:
-        matcher = Matcher(load_rule_file(args.rules).rules, Segmenter())
+        segmenter = Segmenter(runtime.watchlist.words())  # as the runtime's knows them
+        matcher = Matcher(load_rule_file(args.rules).rules, segmenter)
     else:
         matcher = runtime.matcher
     result = score_text(
@@ -104,9 +105,8 @@ def score_text(
     kind = kind or site_obj.kind
     post = Post(site=site, kind=kind, url="", title=title, content=content)
     post.published_at = post.crawled_at = when
-    watchlist = watchlist_from_settings(runtime.settings)
+    watchlist = runtime.watchlist
     segmenter = matcher.segmenter
-    segmenter.add_words(watchlist.words())  # before matching, as the crawl's entity stage does
     fields = match_fields(post)
     post.matches = matcher.match(fields, site=site, kind=kind)
     if watchlist.entities:

@@ -8,23 +8,26 @@ walked again, and when every thread on a listing page is unchanged the listing s
 from __future__ import annotations
 
 import logging
-import re
+import os
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
+from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.reactor import is_asyncio_reactor_installed
+from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
-from opinion_spiders.adapters import Adapter, Link, Page, Parsed
-from opinion_spiders.encoding import Decoded, content_type_charset, decode_html
-from opinion_spiders.errors import ConfigError, ParseError
+from opinion_spiders.adapters import Adapter, Link, Parsed
+from opinion_spiders.errors import ConfigError
 from opinion_spiders.health import failure_reason
 from opinion_spiders.items import Post
-from opinion_spiders.reading import read
+from opinion_spiders.page_workers import Fetched, Outcome, PageWorkers, read_fetched
 from opinion_spiders.runtime import Runtime
 from opinion_spiders.sites import Site
 from opinion_spiders.stores import StoreUnavailable, store_uri
@@ -35,23 +38,19 @@ logger = logging.getLogger(__name__)
 MAX_RECORDED_FAILURES = 50
 #: HTTP answers that mean "slow down / go away" rather than "page missing".
 BLOCK_STATUSES = (403, 429)
-#: Content types that are no page to read (a link to an image, a PDF, an archive): counted as
-#: ``opinion/parse/failed/not_html`` instead of being decoded as text and read as mojibake.
-NOT_PAGES = (
-    "image/", "audio/", "video/", "font/", "application/pdf", "application/octet-stream",
-    "application/zip", "application/gzip", "application/x-rar", "application/x-7z",
-    "application/msword", "application/vnd.ms-", "application/vnd.openxmlformats",
-)  # fmt: skip
 PAUSE_KEY = "__paused_until__"
-_HTML_START = re.compile(
-    rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL
-)
 
 
-def _looks_html(body: bytes) -> bool:
-    """Whether an answer of another declared type is a page all the same (servers that send
-    ``.shtml`` pages as ``application/octet-stream``)."""
-    return bool(_HTML_START.match(body[:2048].lstrip(b"\xef\xbb\xbf")))
+def _keep_stdio_blocking() -> None:
+    """Chromium's driver (Node) makes the stdout and stderr it inherits non-blocking, and so
+    for this process too, which shares them: a long log line written while the reader (a pipe,
+    a terminal) lags would be cut short or lost. Set them back (a check costs a microsecond)."""
+    for fd in (1, 2):
+        try:
+            if not os.get_blocking(fd):
+                os.set_blocking(fd, True)
+        except OSError:  # closed, or not a file
+            pass
 
 
 class OpinionSpider(scrapy.Spider):
@@ -69,6 +68,8 @@ class OpinionSpider(scrapy.Spider):
     block_pause: float = 3600.0
     block_streak: int = 0
     warned_render: bool = False
+    #: The page workers reading this crawl's pages; None: the spider reads them itself.
+    workers: PageWorkers | None = None
 
     def __init__(self, site: str | None = None, *args: Any, **kwargs: Any) -> None:
         if not site:
@@ -100,7 +101,16 @@ class OpinionSpider(scrapy.Spider):
             crawler.settings.set("DOWNLOAD_HANDLERS", {}, priority="spider")
         return spider
 
+    def _release_workers(self) -> Deferred[None] | None:
+        workers, self.workers = self.workers, None
+        return None if workers is None else deferred_from_coro(workers.release())
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        if is_asyncio_reactor_installed():
+            self.workers = PageWorkers.acquire(self.settings.copy_to_dict())
+            if self.workers is not None:
+                self.workers.warm_up()
+                self.crawler.signals.connect(self._release_workers, signal=signals.spider_closed)
         try:
             # On the store's writer thread: a store that went away costs the reactor nothing.
             writer = writer_for(store_uri(self.settings))
@@ -196,16 +206,26 @@ class OpinionSpider(scrapy.Spider):
         logger.warning("site %s: no usable answer from %s (%s): %s", self.site.name,
                        getattr(request, "url", "?"), reason, failure.getErrorMessage())  # fmt: skip
 
-    def parse_page(self, response: Response) -> Iterator[Post | scrapy.Request]:
+    async def parse_page(self, response: Response) -> AsyncIterator[Post | scrapy.Request]:
+        _keep_stdio_blocking()
         link: Link = response.meta["opinion_link"]
-        stats = self.crawler.stats
-        assert stats is not None
+        stats = self._stats()
         stats.inc_value("opinion/pages")
         stats.inc_value(f"opinion/pages/{link.role}")
         if response.status in BLOCK_STATUSES:
             self._blocked(response.url, f"HTTP {response.status}", f"http_{response.status}")
             return
-        parsed = self._read_page(response, link)
+        fetched = Fetched(
+            site=self.site.name, url=response.url, role=link.role, status=response.status,
+            content_type=(response.headers.get(b"Content-Type") or b"").decode("latin-1"),
+            body=response.body, meta=dict(link.meta),
+        )  # fmt: skip
+        outcome = await self.workers.read(fetched) if self.workers is not None else None
+        if outcome is None:
+            outcome = read_fetched(fetched, self.site, self.adapter, self.runtime.adapters)
+        else:
+            stats.inc_value("opinion/page_workers/pages")
+        parsed = self._account(response.url, outcome)
         if parsed is None:
             return
         self.block_streak = 0
@@ -213,53 +233,38 @@ class OpinionSpider(scrapy.Spider):
         stats.inc_value("opinion/yield/links", len(parsed.links))
         if not parsed.posts and not parsed.links:
             stats.inc_value("opinion/yield/empty_pages")
-        crawled_at = datetime.now(UTC)
         for post in parsed.posts:
-            post.crawled_at = post.crawled_at or crawled_at
-            post.adapter = post.adapter or self.adapter.engine
-            post.adapter_version = post.adapter_version or self.adapter.version
             yield post
-        yield from self._follow(response, link, parsed)
+        for request in self._follow(response, link, parsed):
+            yield request
 
-    def _read_page(self, response: Response, link: Link) -> Parsed | None:
-        stats = self.crawler.stats
-        assert stats is not None
-        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
-        if content_type.strip().lower().startswith(NOT_PAGES) and not _looks_html(response.body):
-            self._failed(response.url, "not_html", content_type)
+    def _account(self, url: str, outcome: Outcome) -> Parsed | None:
+        """Count and log what reading a page came to; its posts and links if it had any."""
+        stats = self._stats()
+        if outcome.codec:
+            self._check_encoding(url, outcome)
+        if outcome.crash:
+            logger.error("adapter %s crashed on %s\n%s", self.adapter.engine, url, outcome.crash)
+        if outcome.failure is not None or outcome.parsed is None:
+            reason, detail = outcome.failure or ("unreadable", "")
+            self._failed(url, reason, detail)
             return None
-        charset = content_type_charset(content_type)
-        decoded = decode_html(response.body, charset, self.site.encoding)
-        self._check_encoding(response.url, decoded)
-        page = Page(
-            url=response.url, text=decoded.text, role=link.role, site=self.site,
-            crawled_at=datetime.now(UTC), status=response.status, meta=dict(link.meta),
-        )  # fmt: skip
-        try:
-            reading = read(page, [self.adapter], self.runtime.adapters, empty_falls_back=False)
-        except ParseError as exc:
-            self._failed(response.url, exc.reason, exc.detail)
-            return None
-        except Exception as exc:  # noqa: BLE001 - one bad page must not end the crawl
-            logger.exception("adapter %s crashed on %s", self.adapter.engine, response.url)
-            self._failed(response.url, "adapter_error", f"{type(exc).__name__}: {exc}")
-            return None
-        parsed = reading.parsed
-        stats.inc_value(f"opinion/reader/{reading.reader}")
-        if reading.reader != self.adapter.engine:
+        parsed = outcome.parsed
+        stats.inc_value(f"opinion/reader/{outcome.reader}")
+        if outcome.reader != self.adapter.engine:
             # The site's engine failed (a layout change the operators must see, counted as a
             # parse failure), but the page is still read by the chain: nothing is lost.
-            self._failed(response.url, f"read_by_{reading.reader}", "; ".join(reading.tried))
+            self._failed(url, f"read_by_{outcome.reader}", "; ".join(outcome.tried))
         if parsed.page_type == "notice":
             kind = parsed.notice_kind or "other"
             stats.inc_value(f"opinion/parse/notice/{kind}")
-            self._failed(response.url, f"notice_{kind}", parsed.notice[:200])
+            self._failed(url, f"notice_{kind}", parsed.notice[:200])
             if kind == "captcha":
-                self._blocked(response.url, "captcha/verification page", "captcha")
+                self._blocked(url, "captcha/verification page", "captcha")
             return None
         return parsed
 
-    def _check_encoding(self, url: str, decoded: Decoded) -> None:
+    def _check_encoding(self, url: str, decoded: Outcome) -> None:
         """Count pages whose declared charset was overruled or whose decoding stays unsure,
         and warn once per site and event: the operator may want to pin the site's encoding."""
         for event, happened, how in (

@@ -1,0 +1,222 @@
+"""The crawl's side of its page workers: processes started from the same Python, fed the
+fetched pages in turn, their answers awaited on the event loop.
+
+One set of workers per process and settings, shared by every crawler with those settings
+(``opinion crawl A B C``) and stopped with the last of them. A worker that dies takes the page
+it was reading with it (counted as ``reader_crashed``) and is replaced; after
+:data:`MAX_RESTARTS` replacements, or when none starts, the crawl reads its pages itself, as
+it does with ``OPINION_PAGE_WORKERS = 0``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import pickle
+import sys
+from collections import deque
+from collections.abc import Mapping
+from typing import Any
+
+from opinion_spiders.errors import ConfigError
+from opinion_spiders.page_workers._frames import HEADER, frame
+from opinion_spiders.page_workers.work import Fetched, Outcome
+
+logger = logging.getLogger(__name__)
+
+#: Workers started in all beyond the count asked for, before the crawl reads pages itself.
+MAX_RESTARTS = 3
+#: Seconds a worker has to build its runtime, and to end once its crawl is done.
+START_TIMEOUT = 120.0
+STOP_TIMEOUT = 10.0
+_POOLS: dict[str, PageWorkers] = {}
+
+
+class WorkerGone(Exception):
+    """The worker ended or never started: the page is read in the crawl process."""
+
+
+class ReaderCrashed(Exception):
+    """The worker died reading this page."""
+
+
+def worker_count(settings: Mapping[str, Any]) -> int:
+    """``OPINION_PAGE_WORKERS``: a count, or ``auto`` (one fewer than the cores this process
+    may use, at most 4; none on one core)."""
+    value = settings.get("OPINION_PAGE_WORKERS", "auto")
+    if value is None or str(value).strip().lower() in ("", "auto"):
+        return max(0, min(4, len(os.sched_getaffinity(0)) - 1))
+    try:
+        count = int(str(value).strip())
+    except ValueError:
+        count = -1
+    if count < 0:
+        raise ConfigError(
+            "settings", "OPINION_PAGE_WORKERS",
+            f"{value!r} is not a count; use 0 (read pages in the crawl process), 1, 2 … or auto",
+        )  # fmt: skip
+    return count
+
+
+class _Worker:
+    """One worker process and the pages sent to it, answered in the order sent."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+        self.waiting: deque[asyncio.Future[Outcome | None]] = deque()
+        self.alive = True
+        self.closing = False
+        self.answers = asyncio.ensure_future(self._answer())
+
+    @classmethod
+    async def start(cls, settings_frame: bytes) -> _Worker:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p or os.curdir for p in sys.path)}
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "opinion_spiders.page_workers", env=env,
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(settings_frame)
+        try:
+            said = await asyncio.wait_for(_read(proc.stdout), START_TIMEOUT)
+        except (asyncio.IncompleteReadError, TimeoutError):
+            said = None
+        if not (isinstance(said, tuple) and said[0] == "ready"):
+            proc.kill()
+            await proc.wait()
+            why = said[1] if isinstance(said, tuple) else f"exit status {proc.returncode}"
+            raise WorkerGone(f"a page worker did not start: {why}")
+        return cls(proc)
+
+    def send(self, fetched: Fetched) -> asyncio.Future[Outcome | None]:
+        future: asyncio.Future[Outcome | None] = asyncio.get_running_loop().create_future()
+        if not self.alive:
+            future.set_exception(WorkerGone("page worker gone"))
+            return future
+        assert self.proc.stdin is not None
+        self.waiting.append(future)
+        self.proc.stdin.write(frame(fetched))
+        return future
+
+    async def _answer(self) -> None:
+        assert self.proc.stdout is not None
+        try:
+            while True:
+                outcome = await _read(self.proc.stdout)
+                future = self.waiting.popleft()
+                if not future.done():
+                    future.set_result(outcome)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        self.alive = False
+        status = await self.proc.wait()
+        if self.waiting and not self.closing:
+            # Pages are read in the order sent: the first unanswered one was being read.
+            logger.error("a page worker died (exit status %s)", status)
+            self.waiting.popleft().set_exception(ReaderCrashed(f"exit status {status}"))
+        while self.waiting:
+            self.waiting.popleft().set_exception(WorkerGone("page worker gone"))
+
+    async def stop(self) -> None:
+        self.closing = True
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        try:
+            await asyncio.wait_for(self.proc.wait(), STOP_TIMEOUT)
+        except TimeoutError:
+            self.proc.kill()
+        await self.answers
+
+
+async def _read(stream: asyncio.StreamReader) -> Any:
+    (size,) = HEADER.unpack(await stream.readexactly(HEADER.size))
+    return pickle.loads(await stream.readexactly(size))
+
+
+class PageWorkers:
+    """The page workers of one process and settings."""
+
+    def __init__(self, key: str, count: int, settings_frame: bytes) -> None:
+        self.key, self.count, self.settings_frame = key, count, settings_frame
+        self.workers: list[_Worker] = []
+        self.started = 0
+        self.users = 0
+        self.broken = ""
+        self._filling: asyncio.Future[None] | None = None
+
+    @classmethod
+    def acquire(cls, settings: Mapping[str, Any]) -> PageWorkers | None:
+        """The workers for these settings (started on first use), or None when pages are
+        read in the crawl process: no worker asked for, or settings a worker cannot be given."""
+        count = worker_count(settings)
+        if count == 0:
+            return None
+        try:
+            settings_frame = frame(dict(settings))
+        except Exception as exc:  # noqa: BLE001 - e.g. a setting holding a lambda
+            logger.warning("pages are read in the crawl process: settings cannot be handed "
+                           "to a page worker (%s: %s)", type(exc).__name__, exc)  # fmt: skip
+            return None
+        key = hashlib.sha256(settings_frame).hexdigest()
+        pool = _POOLS.get(key) or _POOLS.setdefault(key, cls(key, count, settings_frame))
+        pool.users += 1
+        return pool
+
+    async def read(self, fetched: Fetched) -> Outcome | None:
+        """The page's outcome, or None when the crawl must read it itself."""
+        worker = await self._pick()
+        if worker is None:
+            return None
+        try:
+            return await worker.send(fetched)
+        except ReaderCrashed as exc:
+            return Outcome(failure=("reader_crashed", f"the page worker died reading it ({exc})"))
+        except WorkerGone:
+            return None
+
+    def warm_up(self) -> None:
+        """Start the workers now, while the crawl fetches its first pages."""
+        live = sum(w.alive for w in self.workers)
+        if (
+            live < self.count
+            and not self.broken
+            and (self._filling is None or self._filling.done())
+        ):
+            self._filling = asyncio.ensure_future(self._fill())
+
+    async def _pick(self) -> _Worker | None:
+        self.warm_up()
+        if self._filling is not None and not self._filling.done():
+            await asyncio.shield(self._filling)
+        live = [w for w in self.workers if w.alive]
+        return min(live, key=lambda w: len(w.waiting)) if live else None
+
+    async def _fill(self) -> None:
+        self.workers = [w for w in self.workers if w.alive]
+        while len(self.workers) < self.count:
+            if self.started >= self.count + MAX_RESTARTS:
+                self._break(f"{self.started} page workers started, and they keep dying")
+                return
+            self.started += 1
+            try:
+                self.workers.append(await _Worker.start(self.settings_frame))
+            except WorkerGone as exc:
+                self._break(str(exc))
+                return
+
+    def _break(self, why: str) -> None:
+        self.broken = why
+        logger.error("pages are read in the crawl process from now on: %s", why)
+
+    async def release(self) -> None:
+        """One crawler is done with the workers; the last stops them."""
+        self.users -= 1
+        if self.users > 0:
+            return
+        _POOLS.pop(self.key, None)
+        if self._filling is not None:
+            await asyncio.shield(self._filling)
+        await asyncio.gather(*(w.stop() for w in self.workers))
+        self.workers = []
