@@ -12,8 +12,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from opinion_spiders.alert_dispatch import raise_alert
-from opinion_spiders.alerting import AlertPolicy
+from opinion_spiders.alerting import AlertPolicy, raise_alert
 from opinion_spiders.health import evaluate, fetch_stats, finish_reason, health_alert
 from opinion_spiders.runtime import Runtime
 from opinion_spiders.stores import StoreUnavailable

@@ -9,7 +9,7 @@ An alert goes out only once the post that raised it is durable: the store stage 
 first (or spools it while the store is down; the alert's ``durable`` says which). The post's
 ``alert`` is then set in the store with the store stage's next batch. While the store is down
 the ledger cannot be read: the alert is still sent — once per story in the process, from an
-:class:`~opinion_spiders.alert_dispatch.OfflineLedger` — and its ledger entry spooled behind
+:class:`~opinion_spiders.alerting.OfflineLedger` — and its ledger entry spooled behind
 the posts."""
 
 from __future__ import annotations
@@ -22,13 +22,15 @@ from datetime import UTC, datetime
 
 from scrapy.crawler import Crawler
 
-from opinion_spiders.alert_dispatch import (
+from opinion_spiders.alerting import (
+    AlertPolicy,
     OfflineLedger,
     Outcome,
+    alert_for,
+    period_tiers,
     raise_alert,
     retry_pending,
 )
-from opinion_spiders.alerting import AlertPolicy, alert_for, period_tiers
 from opinion_spiders.items import Post
 from opinion_spiders.stores import StoreUnavailable, store_uri
 from opinion_spiders.stores.factory import spool_dir

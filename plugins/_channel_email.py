@@ -13,7 +13,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
-from opinion_spiders.alert_format import (
+from opinion_spiders.alerting.messages import (
     SHANGHAI,
     alert_text,
     digest_text,

@@ -1,5 +1,6 @@
 """Group-robot channels: DingTalk (钉钉), WeCom (企业微信) and Feishu (飞书) custom robots, each in
-its own message format, DingTalk and Feishu signed when a secret is set.
+its own message format, DingTalk and Feishu signed when a secret is set. The bodies and
+signatures are pure functions, so every format is table-tested without a network.
 
 The robots answer HTTP 200 even when they refuse a message (bad signature, wrong format,
 rate limit); the refusal is in the JSON answer's ``errcode`` / ``code``, so that is checked too.
@@ -7,27 +8,90 @@ rate limit); the refusal is in the JSON answer's ``errcode`` / ``code``, so that
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from datetime import tzinfo
 from typing import Any
 
-from opinion_spiders.alert_format import (
+from opinion_spiders.alerting.messages import (
     SHANGHAI,
     alert_fields,
     alert_markdown,
     digest_items,
     digest_markdown,
     digest_title,
-    dingtalk_body,
-    dingtalk_signed_url,
-    feishu_body,
-    feishu_sign,
     headline,
-    wecom_body,
 )
+
+#: WeCom's documented limits (bytes of UTF-8): markdown 4096, text 2048.
+WECOM_MARKDOWN_MAX = 4096
+
+
+def truncate_utf8(text: str, max_bytes: int) -> str:
+    """Cut to a byte budget without splitting a character (robots count bytes)."""
+    data = text.encode("utf-8")
+    if len(data) <= max_bytes:
+        return text
+    return data[: max_bytes - 3].decode("utf-8", errors="ignore") + "…"
+
+
+# -- robot bodies ----------------------------------------------------------------------------
+def dingtalk_body(title: str, markdown: str) -> dict[str, Any]:
+    """DingTalk custom robot, ``msgtype`` markdown: ``title`` shows in the chat list."""
+    return {"msgtype": "markdown", "markdown": {"title": title, "text": markdown}}
+
+
+def wecom_body(markdown: str) -> dict[str, Any]:
+    """WeCom group robot, ``msgtype`` markdown: ``content`` of at most 4096 UTF-8 bytes."""
+    content = truncate_utf8(markdown, WECOM_MARKDOWN_MAX)
+    return {"msgtype": "markdown", "markdown": {"content": content}}
+
+
+def feishu_body(
+    title: str, lines: Sequence[str], url: str | None, signature: tuple[str, str] | None
+) -> dict[str, Any]:
+    """Feishu custom bot, ``msg_type`` post (rich text): one paragraph a line, a link last;
+    ``timestamp`` and ``sign`` in the body when the bot has a secret."""
+    paragraphs: list[list[dict[str, str]]] = [[{"tag": "text", "text": line}] for line in lines]
+    if url:
+        paragraphs.append([{"tag": "a", "text": "查看原文", "href": url}])
+    body: dict[str, Any] = {
+        "msg_type": "post",
+        "content": {"post": {"zh_cn": {"title": title, "content": paragraphs}}},
+    }
+    if signature:
+        body["timestamp"], body["sign"] = signature
+    return body
+
+
+# -- signing ---------------------------------------------------------------------------------
+def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
+    """HmacSHA256 of ``timestamp + "\\n" + secret`` keyed by the secret, base64 (not yet
+    URL-encoded: :func:`dingtalk_signed_url` does that)."""
+    to_sign = f"{timestamp_ms}\n{secret}".encode()
+    digest = hmac.new(secret.encode(), to_sign, hashlib.sha256).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+def dingtalk_signed_url(url: str, secret: str, timestamp_ms: int) -> str:
+    """The webhook URL with ``timestamp`` (ms) and the URL-encoded ``sign`` appended."""
+    query = urllib.parse.urlencode(
+        {"timestamp": timestamp_ms, "sign": dingtalk_sign(secret, timestamp_ms)}
+    )
+    return f"{url}{'&' if '?' in url else '?'}{query}"
+
+
+def feishu_sign(secret: str, timestamp_s: int) -> str:
+    """Feishu's reverse use of HMAC: ``timestamp + "\\n" + secret`` is the KEY, the message
+    is empty; base64 of the SHA-256 digest."""
+    key = f"{timestamp_s}\n{secret}".encode()
+    return base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode("ascii")
 
 
 class RobotRefused(RuntimeError):

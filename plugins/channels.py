@@ -12,11 +12,21 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from opinion_spiders import hookimpl
-from opinion_spiders.alert_format import alert_text, digest_text
 from opinion_spiders.alerting import Channel
+from opinion_spiders.alerting.messages import alert_text, digest_text
 from opinion_spiders.settings_util import setting_bool, setting_list
 from plugins._channel_email import EmailChannel, SmtpConfig
-from plugins._channel_robots import DingTalkChannel, FeishuChannel, RobotRefused, WeComChannel
+from plugins._channel_robots import (
+    DingTalkChannel,
+    FeishuChannel,
+    RobotRefused,
+    WeComChannel,
+    dingtalk_sign,
+    dingtalk_signed_url,
+    feishu_sign,
+    truncate_utf8,
+    wecom_body,
+)
 
 logger = logging.getLogger("opinion_spiders.alerts")
 
@@ -30,7 +40,12 @@ __all__ = [
     "WeComChannel",
     "WebhookChannel",
     "alert_json",
+    "dingtalk_sign",
+    "dingtalk_signed_url",
+    "feishu_sign",
     "opinion_alert_channels",
+    "truncate_utf8",
+    "wecom_body",
 ]
 
 

@@ -11,14 +11,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from opinion_spiders import alert_dispatch
-from opinion_spiders.alert_dispatch import OfflineLedger, raise_alert
 from opinion_spiders.alerting import (
     AlertPolicy,
+    OfflineLedger,
     alert_for,
     backoff_delay,
     delivery_due,
+    dispatch,
     parse_quiet_hours,
+    raise_alert,
     record_failure,
     record_success,
     retry_pending,
@@ -227,7 +228,7 @@ def test_alerting_retry_finds_an_old_pending_alert_behind_many_sent_ones(
 ) -> None:
     """The retry asks the ledger for open alerts only, so a pending alert is retried however
     many alerts were sent after it (the pass takes at most RETRY_SCAN_LIMIT of them)."""
-    monkeypatch.setattr(alert_dispatch, "RETRY_SCAN_LIMIT", 3)
+    monkeypatch.setattr(dispatch, "RETRY_SCAN_LIMIT", 3)
     channels = [WebhookChannel(webhook.url)]
     policy = AlertPolicy.from_settings({"OPINION_ALERT_TIERS": TIERS})
     t0 = _sh(10)

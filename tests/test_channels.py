@@ -17,17 +17,12 @@ from typing import Any
 import pytest
 from scrapy.utils.test import get_crawler
 
-from opinion_spiders.alert_format import (
+from opinion_spiders.alerting.messages import (
     DIGEST_MAX_ITEMS,
     alert_markdown,
     alert_text,
     digest_text,
-    dingtalk_sign,
-    dingtalk_signed_url,
-    feishu_sign,
     headline,
-    truncate_utf8,
-    wecom_body,
 )
 from opinion_spiders.items import Post
 from opinion_spiders.stores import open_store
@@ -41,7 +36,12 @@ from plugins.channels import (
     SmtpConfig,
     WebhookChannel,
     WeComChannel,
+    dingtalk_sign,
+    dingtalk_signed_url,
+    feishu_sign,
     opinion_alert_channels,
+    truncate_utf8,
+    wecom_body,
 )
 from tests._docs import docs_text
 from tests.receivers import (

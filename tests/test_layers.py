@@ -77,7 +77,8 @@ def _lint_imports(*config: Path) -> subprocess.CompletedProcess[str]:
 def test_the_layers_hold() -> None:
     """The import contracts of pyproject.toml (``[tool.importlinter]``): the engine knows
     nothing of plugins, pipelines, tests or benches; plugins and pipelines are independent;
-    web over events over watch over stores/reading over text; no Scrapy below the crawl."""
+    web over events over watch over stores/reading over text; alerting and clusters over
+    stores; the engine folders below the CLI and the workspace; no Scrapy below the crawl."""
     done = _lint_imports()
     assert done.returncode == 0, done.stdout + done.stderr
     assert "0 broken" in done.stdout

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from opinion_spiders.alert_format import alert_text, digest_text
 from opinion_spiders.alerting import AlertPolicy, alert_for, retry_pending
+from opinion_spiders.alerting.messages import alert_text, digest_text
 from opinion_spiders.stores import Store
 from plugins.channels import LogChannel, WebhookChannel
 from tests.receivers import WebhookReceiver
@@ -30,7 +30,7 @@ def _reply(floor: int, score: float = 30.0, site: str = "demo-forum", tid: str =
 
 
 def _raise(store: Store, channels: list[Any], post: dict[str, Any], now: datetime = NOW) -> Any:
-    from opinion_spiders.alert_dispatch import raise_alert
+    from opinion_spiders.alerting import raise_alert
 
     alert = alert_for(post, TIERS, now)
     assert alert is not None
@@ -101,7 +101,7 @@ def test_story_digest_lists_stories_highest_score_first(
     settings = {"OPINION_ALERT_TIERS": TIERS, "OPINION_ALERT_QUIET_HOURS": "23:00-07:00"}
     policy = AlertPolicy.from_settings(settings)
     channels = [WebhookChannel(webhook.url)]
-    from opinion_spiders.alert_dispatch import raise_alert
+    from opinion_spiders.alerting import raise_alert
 
     for floor in range(1, 4):
         alert = alert_for(_reply(floor, score=30.0), TIERS, night)

@@ -10,8 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from opinion_spiders.alert_dispatch import raise_alert
-from opinion_spiders.alerting import AlertPolicy, Channel
+from opinion_spiders.alerting import AlertPolicy, Channel, raise_alert
 from opinion_spiders.events.bursts import MEMORY_POSTS, Burst, BurstDetector, BurstPolicy
 from opinion_spiders.events.documents import event_alert, event_document, event_id
 from opinion_spiders.stores.base import Store

@@ -1,6 +1,6 @@
 """Stories: one alert per thread on one site, or per near-duplicate cluster across sites, that
 grows instead of a new alert per reply. Pure functions on alert documents; the ledger work is
-in :mod:`opinion_spiders.alert_dispatch`.
+in :mod:`opinion_spiders.alerting.dispatch`.
 
 An alert is keyed by its story (:func:`story_key`): ``thread:<site>:<thread id>`` for a post
 in a thread, and for every copy of a thread's post; ``cluster:<cluster id>`` for an article

@@ -20,7 +20,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any, Protocol
 
-from opinion_spiders.alerting import (
+from opinion_spiders.alerting.policy import (
     AlertPolicy,
     Channel,
     Tiers,
@@ -223,7 +223,10 @@ def retry_pending(
     store: Store, channels: Sequence[Channel], now: datetime, policy: AlertPolicy | None = None
 ) -> Outcome:
     """Retry alerts still ``pending`` whose backoff is over, and — outside quiet hours — send
-    the alerts ``held`` during them as one digest per channel. Safe to call any time."""
+    the alerts ``held`` during them as one digest per channel. Safe to call any time.
+
+    For the CLI and schedulers; crawls do it on their own (see ``pipelines.alert``).
+    """
     run = _Run(store, channels, policy or AlertPolicy(tiers=()), now)
     with _LOCK:
         found = store.find_alerts(limit=RETRY_SCAN_LIMIT, status=OPEN_STATUSES)

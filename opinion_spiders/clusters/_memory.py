@@ -1,4 +1,4 @@
-"""The in-run index of :mod:`.clusters`: posts clustered in this process that the store may
+"""The in-run index of :mod:`.clusterer`: posts clustered in this process that the store may
 not hold yet (the store pipeline writes in batches), the clusters they belong to, and the
 cluster writes a store that was down has not taken yet.
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from opinion_spiders.clusters import Cluster, Member
+    from opinion_spiders.clusters._model import Cluster, Member
     from opinion_spiders.stores.base import Store
 
 

@@ -1,7 +1,7 @@
 """Near-duplicate clusters: reposts and lightly edited copies of one text, with its first
 publisher.
 
-A post joins the cluster of its most similar verified copy (see :mod:`._cluster_model` for
+A post joins the cluster of its most similar verified copy (see :mod:`._model` for
 the MinHash signature and why), or starts its own. When its copies lie in two or more
 clusters, the post bridges them (one text reposted with different edits can start clusters
 that only a copy close to both shows to be one): they merge into the cluster whose first
@@ -19,22 +19,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from opinion_spiders._cluster_memory import ClusterMemory, Pending, PendingJoin, PendingMerge
-from opinion_spiders._cluster_model import (
-    BANDS,
+from opinion_spiders.clusters._memory import ClusterMemory, Pending, PendingJoin, PendingMerge
+from opinion_spiders.clusters._model import (
     CANDIDATE_LIMIT,
-    MIN_CHARS,
-    NUM_PERM,
-    ROWS,
-    SHINGLE,
-    THRESHOLD,
     Cluster,
     Member,
     Signature,
-    best_match,
     copies_by_cluster,
-    signature,
-    similarity,
     unique_members,
 )
 from opinion_spiders.stores.base import StoreUnavailable
@@ -42,11 +33,7 @@ from opinion_spiders.stores.base import StoreUnavailable
 if TYPE_CHECKING:
     from opinion_spiders.stores.base import Store
 
-__all__ = [
-    "BANDS", "CANDIDATE_LIMIT", "MIN_CHARS", "NUM_PERM", "ROWS", "SHINGLE", "THRESHOLD",
-    "Assignment", "Cluster", "Clusterer", "Member", "Signature", "best_match",
-    "copies_by_cluster", "signature", "similarity", "unique_members",
-]  # fmt: skip
+__all__ = ["Assignment", "Clusterer"]
 
 
 @dataclass

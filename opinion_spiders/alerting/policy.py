@@ -1,6 +1,6 @@
-"""Alerts: which posts raise one, in which tier, when they may be sent, and how a failed
-delivery is retried. Pure functions and one frozen policy; delivery is the channels' job and
-the ledger bookkeeping lives in :mod:`opinion_spiders.alert_dispatch`.
+"""The alert policy: which posts raise one, in which tier, when they may be sent, and how a
+failed delivery is retried. Pure functions and one frozen policy; delivery is the channels' job
+and the ledger bookkeeping lives in :mod:`.dispatch`.
 """
 
 from __future__ import annotations
@@ -10,14 +10,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
 from opinion_spiders.events.stories import start_story, story_key
-
-if TYPE_CHECKING:
-    from opinion_spiders.alert_dispatch import Outcome
-    from opinion_spiders.stores.base import Store
 
 #: Tier names in ascending order, with the factor of the threshold each starts at.
 DEFAULT_TIERS = (("notice", 1.0), ("warning", 2.0), ("urgent", 4.0))
@@ -69,7 +65,7 @@ def alert_for(post: Mapping[str, Any], tiers: Tiers, now: datetime) -> dict[str,
     """The alert a stored post raises, or None when its score is under every tier.
 
     The ``_id`` is the post's story's, so the ledger never holds one twice and a story's later
-    posts update it (``alert_dispatch``). Its ``score`` is the story's: the post's, plus a
+    posts update it (:mod:`.dispatch`). Its ``score`` is the story's: the post's, plus a
     bonus for each further site its copies reached. ``published_at`` and ``crawled_at``
     travel along for the latency report.
     """
@@ -246,18 +242,6 @@ def _setting_tiers(settings: Mapping[str, Any]) -> Tiers:
             raise ValueError('OPINION_ALERT_TIERS: write {"notice": 25, "warning": 50, ...}')
         return {str(k): float(v) for k, v in value.items()}
     return float(settings.get("OPINION_ALERT_THRESHOLD", 25.0) or 0.0)
-
-
-def retry_pending(
-    store: Store, channels: Sequence[Channel], now: datetime, policy: AlertPolicy | None = None
-) -> Outcome:
-    """Retry pending alerts whose backoff is over and, after quiet hours, send the digests.
-
-    For the CLI and schedulers; crawls do it on their own (see ``pipelines.alert``).
-    """
-    from opinion_spiders.alert_dispatch import retry_pending as run
-
-    return run(store, channels, now, policy)
 
 
 def period_tiers(tiers: Tiers, periods: Sequence[Mapping[str, Any]]) -> dict[str, float]:

@@ -1,5 +1,5 @@
 """Near-duplicates as data: text signatures, posts (members) and clusters, and their order —
-what :mod:`.clusters` decides with (import them from there).
+what :mod:`.clusterer` decides with (import them from :mod:`opinion_spiders.clusters`).
 
 Why MinHash LSH: a 64-bit simhash at Hamming ≤ 3 catches about a fifth of lightly edited
 Chinese copies. Here a text becomes the set of its character 3-grams (after folding width and
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from opinion_spiders import _minhash
+from opinion_spiders.clusters import _minhash
 from opinion_spiders.stores import cluster_docs as docs
 
 SHINGLE = 3

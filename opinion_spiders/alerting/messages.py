@@ -1,12 +1,10 @@
-"""How an alert or a digest reads in each channel, and the robots' signatures. Pure functions,
-so every format is table-tested without a network."""
+"""How an alert or a digest reads: its headline, the facts an analyst reads, as plain text or
+as the Markdown the group robots render, and the digest of alerts held in quiet hours. Pure
+functions, shared by every channel (built-in or an outside plugin's); each channel's wire
+format — robot bodies and signatures, the email message — lives with its channel plugin."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import urllib.parse
 from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
@@ -18,8 +16,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 TIER_LABELS = {"notice": "关注", "warning": "警告", "urgent": "紧急"}
 #: Digests list at most this many alerts (highest score first); the rest are counted.
 DIGEST_MAX_ITEMS = 20
-#: WeCom's documented limits (bytes of UTF-8): markdown 4096, text 2048.
-WECOM_MARKDOWN_MAX = 4096
 
 
 def tier_label(tier: str | None) -> str:
@@ -123,64 +119,3 @@ def digest_markdown(alerts: Sequence[Mapping[str, Any]], tz: tzinfo = SHANGHAI) 
 def _grown(alert: Mapping[str, Any]) -> str:
     line = story_line(alert)
     return f"（{line}）" if line else ""
-
-
-def truncate_utf8(text: str, max_bytes: int) -> str:
-    """Cut to a byte budget without splitting a character (robots count bytes)."""
-    data = text.encode("utf-8")
-    if len(data) <= max_bytes:
-        return text
-    return data[: max_bytes - 3].decode("utf-8", errors="ignore") + "…"
-
-
-# -- robot bodies ----------------------------------------------------------------------------
-def dingtalk_body(title: str, markdown: str) -> dict[str, Any]:
-    """DingTalk custom robot, ``msgtype`` markdown: ``title`` shows in the chat list."""
-    return {"msgtype": "markdown", "markdown": {"title": title, "text": markdown}}
-
-
-def wecom_body(markdown: str) -> dict[str, Any]:
-    """WeCom group robot, ``msgtype`` markdown: ``content`` of at most 4096 UTF-8 bytes."""
-    content = truncate_utf8(markdown, WECOM_MARKDOWN_MAX)
-    return {"msgtype": "markdown", "markdown": {"content": content}}
-
-
-def feishu_body(
-    title: str, lines: Sequence[str], url: str | None, signature: tuple[str, str] | None
-) -> dict[str, Any]:
-    """Feishu custom bot, ``msg_type`` post (rich text): one paragraph a line, a link last;
-    ``timestamp`` and ``sign`` in the body when the bot has a secret."""
-    paragraphs: list[list[dict[str, str]]] = [[{"tag": "text", "text": line}] for line in lines]
-    if url:
-        paragraphs.append([{"tag": "a", "text": "查看原文", "href": url}])
-    body: dict[str, Any] = {
-        "msg_type": "post",
-        "content": {"post": {"zh_cn": {"title": title, "content": paragraphs}}},
-    }
-    if signature:
-        body["timestamp"], body["sign"] = signature
-    return body
-
-
-# -- signing ---------------------------------------------------------------------------------
-def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
-    """HmacSHA256 of ``timestamp + "\\n" + secret`` keyed by the secret, base64 (not yet
-    URL-encoded: :func:`dingtalk_signed_url` does that)."""
-    to_sign = f"{timestamp_ms}\n{secret}".encode()
-    digest = hmac.new(secret.encode(), to_sign, hashlib.sha256).digest()
-    return base64.b64encode(digest).decode("ascii")
-
-
-def dingtalk_signed_url(url: str, secret: str, timestamp_ms: int) -> str:
-    """The webhook URL with ``timestamp`` (ms) and the URL-encoded ``sign`` appended."""
-    query = urllib.parse.urlencode(
-        {"timestamp": timestamp_ms, "sign": dingtalk_sign(secret, timestamp_ms)}
-    )
-    return f"{url}{'&' if '?' in url else '?'}{query}"
-
-
-def feishu_sign(secret: str, timestamp_s: int) -> str:
-    """Feishu's reverse use of HMAC: ``timestamp + "\\n" + secret`` is the KEY, the message
-    is empty; base64 of the SHA-256 digest."""
-    key = f"{timestamp_s}\n{secret}".encode()
-    return base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode("ascii")

@@ -1,4 +1,4 @@
-"""MinHash over character shingles, and its LSH band keys (helpers of :mod:`.clusters`).
+"""MinHash over character shingles, and its LSH band keys (the signatures of :mod:`._model`).
 
 Why characters, not words: Chinese has no spaces, and segmentation of an edited copy can
 shift word boundaries; character 3-grams survive that. The permutation parameters come from
