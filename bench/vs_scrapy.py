@@ -612,7 +612,7 @@ def main(argv: list[str] | None = None) -> int:
                 for rep in range(max(1, args.reps)):
                     for side in SIDES if rep % 2 == 0 else SIDES[::-1]:
                         run = RUNNERS[side](folder, port, work / f"{side}-{rep}")
-                        _check([*runs, run])
+                        check_runs([*runs, run])
                         say(
                             f"  {LABELS[side]:<40} run {rep + 1}: {run.pages} pages, "
                             f"{run.posts} posts in {run.wall:.1f} s = {run.pages_per_s:.1f} "
@@ -626,7 +626,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _check(runs: list[Run]) -> None:
+def check_runs(runs: list[Run]) -> None:
     """Every side must see the same pages and posts on every site (so on every kind)."""
     seen = {tuple(sorted(r.sites.items())) for r in runs}
     counts = [count for r in runs for pair in r.sites.values() for count in pair]
