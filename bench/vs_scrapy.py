@@ -612,13 +612,13 @@ def main(argv: list[str] | None = None) -> int:
                 for rep in range(max(1, args.reps)):
                     for side in SIDES if rep % 2 == 0 else SIDES[::-1]:
                         run = RUNNERS[side](folder, port, work / f"{side}-{rep}")
-                        check_runs([*runs, run])
                         say(
                             f"  {LABELS[side]:<40} run {rep + 1}: {run.pages} pages, "
                             f"{run.posts} posts in {run.wall:.1f} s = {run.pages_per_s:.1f} "
                             f"pages/s, {run.cpu_per_1000:.1f} CPU s / 1,000 pages"
                         )
                         runs.append(run)
+                    check_runs(runs)  # after each round, so a failing one still shows its figures
         except BenchError as exc:
             print(f"bench.vs_scrapy: error: {exc}", file=sys.stderr)
             return 1
@@ -631,8 +631,10 @@ def check_runs(runs: list[Run]) -> None:
     seen = {tuple(sorted(r.sites.items())) for r in runs}
     counts = [count for r in runs for pair in r.sites.values() for count in pair]
     if len(seen) != 1 or not all(counts):
-        found = "; ".join(f"{r.side}: {r.sites}" for r in runs)
-        raise BenchError(f"the sides did not see the same pages and posts: {found}")
+        names = sorted({name for r in runs for name in r.sites})
+        differ = [n for n in names if len({r.sites.get(n) for r in runs}) > 1] or names
+        found = "; ".join(f"{r.side}: { ({n: r.sites.get(n) for n in differ}) }" for r in runs)
+        raise BenchError(f"the sides did not see the same pages and posts (pages, posts): {found}")
 
 
 if __name__ == "__main__":
