@@ -1,170 +1,41 @@
-"""Where a crawl's time goes: per stage, per page and per post, on a generated ~3,000-page forum.
+"""Where a crawl's time goes: per stage, per page and per post, on a generated ~3,000-page site.
 
-Run ``python -m bench.profile`` (a few minutes). It builds a Discuz!-style GBK forum of
-``--threads`` threads (1–10 floors each, texts drawn from jieba's dictionary by frequency, one
-post in eight carrying a watched term of the bundled rules, one in ten a lightly edited repost
-of an earlier post) with the demo forum's own templates, renders every page once into a
-temporary folder and serves those files from a static server in its own process on
-127.0.0.1. Then ``opinion crawl demo-forum`` runs in a child process with every pipeline and
-a fresh embedded store (``--store mongodb`` for a FerretDB started by the bench), with each
-pipeline's ``process_item`` (and the work it hands to worker threads or to its store's writer
-thread) and the spider's ``parse_page`` wrapped in timers of the calling thread's CPU time
-(``--wall``: elapsed time, for a store whose server does the work) — and, with
-``--cprofile N``, the N costliest functions of a cProfile run, which slows pure Python more
-than C. What is not in a timer (start-up, Scrapy's engine, downloader, scheduler,
-middlewares, the reactor) is reported as the rest of the process's CPU (or elapsed) time.
+Run ``python -m bench.profile`` (a few minutes). It builds :mod:`bench.site`'s generated sites
+(``--threads`` threads split by ``--mix``: by default Discuz! forums, a Tieba-style post bar and
+news portals, in GBK and UTF-8, with the demo sites' own templates), renders every page once
+into a temporary folder and serves those files from a static server in its own process, each
+site on a loopback host of its own. Then ``opinion crawl`` of every site runs in a child
+process with every pipeline and a fresh embedded store (``--store mongodb`` for a FerretDB
+started by the bench), with each pipeline's ``process_item`` (and the work it hands to worker
+threads or to its store's writer thread) and the spiders' ``parse_page`` wrapped in timers of
+the calling thread's CPU time (``--wall``: elapsed time, for a store whose server does the
+work) — and, with ``--cprofile N``, the N costliest functions of a cProfile run, which slows
+pure Python more than C. What is not in a timer (start-up, Scrapy's engine, downloader,
+scheduler, middlewares, the reactor) is reported as the rest of the process's CPU (or elapsed)
+time. ``--mix forum/gbk=100`` is the Discuz!-only GBK forum the bench crawled before.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import cProfile
 import functools
-import hashlib
 import importlib
 import inspect
 import json
 import os
 import pstats
-import random
-import re
 import resource
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urljoin, urlsplit
-from urllib.request import urlopen
 
-SITE = "bench-forum"
-SITES_TOML = """[sites.bench-forum]
-kind = "forum"
-engine = "discuz"
-start_urls = ["{base}/forum/forum.php"]
-max_listing_pages = 100000
-"""
-SEED_TIME = datetime(2026, 11, 20, 12, 0)
-WATCHED = ("贪污", "受贿", "强拆", "补偿款", "上访", "维权", "干部", "不作为", "污染", "火灾")
-_KEYS = ("mod", "fid", "tid", "page")
-_HREF = re.compile(r'href="([^"]+)"')
-
-
-# -- the site ------------------------------------------------------------------------------
-def page_key(path: str, query: str) -> str:
-    """A file name for a forum URL: its path and the query fields the pages use, in order."""
-    fields = parse_qs(query)
-    parts = [f"{k}={fields[k][0]}" for k in _KEYS if k in fields and fields[k][0] != "1"]
-    return hashlib.sha1(f"{path}?{'&'.join(parts)}".encode()).hexdigest()
-
-
-def generate(folder: Path, threads: int, seed: int) -> tuple[int, int]:
-    """Fill a demo forum with generated threads, render every page reachable from its index
-    into ``folder``; (pages, posts) written."""
-    from bench.neardup import Corpus
-    from opinion_spiders.demo.server import DemoServer
-
-    corpus = Corpus(seed)
-    rng = random.Random(seed)
-    posts = 0
-    texts: list[str] = []
-    with DemoServer(seed_time=SEED_TIME) as demo:
-        topic = corpus.topic()
-        for n in range(threads):
-            if n % 20 == 0:
-                topic = corpus.topic()
-            floors = rng.randint(1, 10)
-            thread = None
-            for _ in range(floors):
-                if texts and rng.random() < 0.1:
-                    text = corpus.edit(rng.choice(texts), topic)
-                else:
-                    text = corpus.text(topic)
-                    if rng.random() < 0.125:
-                        at = rng.randrange(len(text))
-                        text = text[:at] + rng.choice(WATCHED) + text[at:]
-                texts.append(text)
-                added = demo.add_post("forum", thread=thread, title=text[:20], content=text,
-                                      author=f"用户{rng.randint(1, 3000)}")  # fmt: skip
-                thread = thread or added["thread"]
-                posts += 1
-        pages = _render_all(demo.base_url, folder)
-    return pages, posts
-
-
-def _render_all(base: str, folder: Path) -> int:
-    folder.mkdir(parents=True, exist_ok=True)
-    todo, seen = [f"{base}/forum/forum.php"], set()
-    while todo:
-        url = todo.pop()
-        parts = urlsplit(url)
-        key = page_key(parts.path, parts.query)
-        if key in seen:
-            continue
-        seen.add(key)
-        with urlopen(url, timeout=30) as response:
-            body = response.read()
-        (folder / key).write_bytes(body)
-        for href in _HREF.findall(body.decode("gb18030")):
-            link = urljoin(url, href.replace("&amp;", "&"))
-            if link.startswith(f"{base}/forum/forum.php?mod=") and (
-                "mod=forumdisplay" in link or "mod=viewthread" in link
-            ):
-                todo.append(link.split("#", 1)[0])
-    return len(seen)
-
-
-class _StaticHandler(BaseHTTPRequestHandler):
-    folder: Path
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
-        parts = urlsplit(self.path)
-        if parts.path == "/robots.txt":
-            body, kind = b"User-agent: *\nAllow: /\n", "text/plain"
-        else:
-            file = self.folder / page_key(parts.path, parts.query)
-            if not file.is_file():
-                self.send_error(404)
-                return
-            body, kind = file.read_bytes(), "text/html; charset=gbk"
-        self.send_response(200)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        pass
-
-
-def serve(folder: Path) -> None:
-    """Serve the rendered pages on 127.0.0.1 (port printed on stdout) until killed."""
-    handler = type("Handler", (_StaticHandler,), {"folder": folder})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    print(server.server_address[1], flush=True)
-    server.serve_forever()
-
-
-@contextlib.contextmanager
-def served(folder: Path) -> Iterator[str]:
-    """The rendered pages in ``folder`` served by :func:`serve` in a process of its own; the
-    base URL."""
-    command = [sys.executable, "-m", "bench.profile", "--serve", str(folder)]
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    try:
-        assert server.stdout is not None
-        yield f"http://127.0.0.1:{server.stdout.readline().strip()}"
-    finally:
-        server.terminate()
-        server.wait()
-
+from bench.site import DEFAULT_MIX, Generated, generate, served, sites_toml
 
 # -- the crawl, timed (in the child process) -----------------------------------------------
 #: CPU seconds of the calling thread (thread_time), so other processes' load does not count;
@@ -284,7 +155,7 @@ def _timed_async_generator(name: str, fn: Callable[..., Any]) -> Callable[..., A
 def instrument() -> list[str]:
     """Wrap every pipeline's item and close methods and the spider's page callback."""
     import settings
-    from opinion_spiders.spiders import ForumSpider
+    from opinion_spiders.spiders import SPIDERS
 
     stages = []
     for path in sorted(settings.ITEM_PIPELINES, key=settings.ITEM_PIPELINES.get):
@@ -299,12 +170,10 @@ def instrument() -> list[str]:
         if "self.in_writer(" in inspect.getsource(cls):
             _writer(cls, stage)
         stages.append(stage)
-    timed = (
-        _timed_async_generator
-        if inspect.isasyncgenfunction(ForumSpider.parse_page)
-        else _timed_generator
-    )
-    ForumSpider.parse_page = timed("parse", ForumSpider.parse_page)  # type: ignore[method-assign]
+    for spider in set(SPIDERS.values()):
+        page = spider.parse_page
+        timed = _timed_async_generator if inspect.isasyncgenfunction(page) else _timed_generator
+        spider.parse_page = timed("parse", page)  # type: ignore[method-assign]
     return stages
 
 
@@ -338,27 +207,32 @@ def child(out: Path, cprofile: bool, wall: bool, argv: list[str]) -> int:
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def crawl_setup(base: str, work: Path, store: str) -> tuple[dict[str, str], list[str]]:
-    """The environment and the ``opinion`` arguments of a full recrawl of the served forum into
-    ``store``: every pipeline, delay 0, AutoThrottle off, robots.txt obeyed (the project's)."""
+def crawl_setup(
+    site: Generated, port: int, work: Path, store: str
+) -> tuple[dict[str, str], list[str]]:
+    """The environment and the ``opinion`` arguments of a full recrawl of every served site
+    into ``store``: every pipeline, delay 0, AutoThrottle off, robots.txt obeyed (the
+    project's)."""
     sites = work / "sites.toml"
-    sites.write_text(SITES_TOML.replace("{base}", base), encoding="utf-8")
+    sites.write_text(sites_toml(site, port), encoding="utf-8")
     env = {
         **os.environ, "OPINION_STORE": store, "OPINION_DATA_DIR": str(work / "data"),
-        "OPINION_DEMO_URL": base, "OPINION_WEBHOOK_URL": "", "PYTHONUNBUFFERED": "1",
+        "OPINION_WEBHOOK_URL": "", "PYTHONUNBUFFERED": "1",
     }  # fmt: skip
     args = [
-        "crawl", SITE, "-s", "OPINION_FULL_RECRAWL=true", "-s", "LOG_LEVEL=WARNING",
-        "-s", f"OPINION_SITES_FILES={sites}", "-s", "OPINION_MAX_LISTING_PAGES=100000",
-        "-s", "AUTOTHROTTLE_ENABLED=false",
+        "crawl", *(s.name for s in site.specs), "-s", "OPINION_FULL_RECRAWL=true",
+        "-s", "LOG_LEVEL=WARNING", "-s", f"OPINION_SITES_FILES={sites}",
+        "-s", "OPINION_MAX_LISTING_PAGES=100000", "-s", "AUTOTHROTTLE_ENABLED=false",
     ]  # fmt: skip
     return env, args
 
 
-def crawl(base: str, work: Path, store: str, cprofile: bool, wall: bool) -> dict[str, Any]:
+def crawl(
+    site: Generated, port: int, work: Path, store: str, cprofile: bool, wall: bool
+) -> dict[str, Any]:
     out = work / "timings.json"
     work.mkdir(parents=True, exist_ok=True)
-    env, args = crawl_setup(base, work, store)
+    env, args = crawl_setup(site, port, work, store)
     command = [
         sys.executable, "-m", "bench.profile", "--child", str(out),
         *(["--cprofile", "1"] if cprofile else []), *(["--wall"] if wall else []), "--", *args,
@@ -371,20 +245,36 @@ def crawl(base: str, work: Path, store: str, cprofile: bool, wall: bool) -> dict
     return result
 
 
-def run_stats(store_uri: str) -> dict[str, int]:
+def site_stats(store_uri: str, names: list[str]) -> dict[str, tuple[int, int]]:
+    """(pages, posts) of each site's run, from the runs the crawl recorded."""
     from opinion_spiders.stores import open_store
 
     store = open_store(store_uri)
     try:
-        [run] = store.find_runs(limit=1)
-        stats = run.get("stats") or {}
-        return {
-            "pages": sum(int(v) for k, v in stats.items() if k.startswith("opinion/pages/")),
-            "posts": int(stats.get("opinion/yield/posts") or 0),
-            "stored": store.count("posts"),
-        }
+        found: dict[str, tuple[int, int]] = {}
+        for run in store.find_runs(limit=len(names) + 10):
+            stats = run.get("stats") or {}
+            pages = sum(int(v) for k, v in stats.items() if k.startswith("opinion/pages/"))
+            found[str(run.get("site"))] = (pages, int(stats.get("opinion/yield/posts") or 0))
+        return {name: found.get(name, (0, 0)) for name in names}
     finally:
         store.close()
+
+
+def run_stats(store_uri: str, names: list[str]) -> dict[str, int]:
+    from opinion_spiders.stores import open_store
+
+    per_site = site_stats(store_uri, names)
+    store = open_store(store_uri)
+    try:
+        stored = store.count("posts")
+    finally:
+        store.close()
+    return {
+        "pages": sum(p for p, _ in per_site.values()),
+        "posts": sum(n for _, n in per_site.values()),
+        "stored": stored,
+    }
 
 
 def report(result: dict[str, Any], counts: dict[str, int], label: str) -> str:
@@ -433,6 +323,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=2800)
     parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument(
+        "--mix", default=DEFAULT_MIX,
+        help=f"sites: kind/encoding=share of the threads, comma-separated (default {DEFAULT_MIX})",
+    )  # fmt: skip
     parser.add_argument("--store", choices=["embedded", "mongodb"], default="embedded")
     parser.add_argument("--cprofile", type=int, default=0, help="also a cProfile run: top N")
     parser.add_argument(
@@ -440,40 +334,37 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="time stages by the clock, not by CPU (for a database server)",
     )
-    parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.serve:
-        serve(args.serve)
-        return 0
     if args.child:
         return child(args.child, bool(args.cprofile), args.wall, args.rest)
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
         work = Path(tmp)
         say(f"generating {args.threads} threads…")
-        pages, posts = generate(work / "site", args.threads, args.seed)
-        say(f"{pages} pages rendered ({posts} generated posts and the demo forum's own); serving…")
-        with served(work / "site") as base:
-            return _measure(args, base, work)
+        site = generate(work / "site", args.threads, args.seed, args.mix)
+        say(f"{sum(site.pages.values())} pages rendered: {site.summary()}; serving…")
+        with served(work / "site") as port:
+            return _measure(args, site, port, work)
 
 
-def _measure(args: argparse.Namespace, base: str, work: Path) -> int:
+def _measure(args: argparse.Namespace, site: Generated, port: int, work: Path) -> int:
     from opinion_spiders.stores.ferretdb import FerretDBProcess
 
     out = []
+    names = [s.name for s in site.specs]
     for run, profiled in (("timed", False), ("profiled", True))[: 2 if args.cprofile else 1]:
         folder = work / run
         say(f"crawl ({run}, {args.store} store)…")
         if args.store == "mongodb":
             with FerretDBProcess(folder / "ferretdb") as server:
                 uri = f"{server.uri}opinion_bench"
-                result = crawl(base, folder, uri, profiled, args.wall)
-                counts = run_stats(uri)
+                result = crawl(site, port, folder, uri, profiled, args.wall)
+                counts = run_stats(uri, names)
         else:
             uri = f"embedded://{folder / 'store'}"
-            result = crawl(base, folder, uri, profiled, args.wall)
-            counts = run_stats(uri)
+            result = crawl(site, port, folder, uri, profiled, args.wall)
+            counts = run_stats(uri, names)
         out.append(report(result, counts, f"{run} crawl, {args.store} store"))
         if profiled:
             out.append(top_functions(result["prof"], args.cprofile))

@@ -1,28 +1,34 @@
 """The full pipeline against what a user would write instead: a stock Scrapy spider.
 
 Run ``python -m bench.vs_scrapy`` (10–20 minutes at the default size on 2 shared cores). It
-builds the ``bench.profile`` forum (``--threads`` generated threads, ~3,000 GBK pages with the
-demo forum's Discuz! X3 templates), serves the rendered files on 127.0.0.1 (with ``--server
-nginx``: Debian's nginx, one worker, instead of the bench's own Python server), and then crawls it
-``--reps`` times from each side, interleaved (A B C, C B A, A B C …), each crawl a process of its
-own:
+builds :mod:`bench.site`'s generated sites (``--threads`` threads, ~3,000 pages in all, split by
+``--mix``; by default a GBK and a UTF-8 Discuz! X3 forum, a UTF-8 Tieba-style post bar and a GBK
+and a UTF-8 government news portal, each on a loopback host of its own, with the demo sites'
+templates), serves the rendered files (with nginx — Debian's, one worker — wherever it is
+installed, else the bench's own Python server) and then crawls every site ``--reps`` times from
+each side, interleaved (A B C, C B A, A B C …), each crawl a process of its own. Every side
+reads every kind over plain HTTP: the post bar is Tieba's **mobile** bar list (server HTML,
+the tieba adapter's ``mobile`` page version, no ``render_js``) and its server-rendered thread
+pages (``pc-raw-2019``), never the PC bar page a browser builds.
 
-- **A**: :class:`StockForumSpider`, a plain ``scrapy.Spider`` with parsel selectors for the
-  same board, listing and thread links and the same post fields (author, time, body, floor) the
-  Discuz! adapter reads, on Scrapy's stock settings with ``ITEM_PIPELINES={}``, except what
-  side B crawls with too: robots.txt obeyed, 16 concurrent requests (8 a host), no delay, no
-  AutoThrottle, ``LOG_LEVEL=WARNING``.
-- **B**: ``opinion crawl`` of the same site with every pipeline into a fresh embedded store,
-  ``OPINION_FULL_RECRAWL=true``, as ``bench.profile`` runs it.
-- **C**: a lean fetcher — aiohttp and parsel, no framework: :func:`lean_crawl` reads robots.txt
-  once, then fetches with 8 requests in flight (what side A's 8 a host allow on this one host),
-  follows the same links and reads the same post fields as side A. The limit of this machine
-  for the work itself, which the issue asks the product to approach.
+- **A**: a plain ``scrapy.Spider`` per kind (:class:`StockForumSpider`,
+  :class:`StockPostbarSpider`, :class:`StockPortalSpider`), a crawler per site in one
+  ``CrawlerProcess``, with parsel selectors for the same links and post fields the built-in
+  adapters read (author, time, body, floor; title, time, body of an article), on Scrapy's
+  stock settings with ``ITEM_PIPELINES={}``, except what side B crawls with too: robots.txt
+  obeyed, 16 concurrent requests (8 a host), no delay, no AutoThrottle,
+  ``LOG_LEVEL=WARNING``.
+- **B**: ``opinion crawl`` of every site (a crawler each, in one process) with every pipeline
+  into a fresh embedded store, ``OPINION_FULL_RECRAWL=true``, as ``bench.profile`` runs it.
+- **C**: a lean fetcher — aiohttp and parsel, no framework: :func:`lean_crawl` reads each
+  host's robots.txt once, then fetches with 8 requests in flight a site (what sides A and B
+  allow a host), follows the same links and reads the same post fields as side A. The limit of
+  this machine for the work itself, which the issue asks the product to approach.
 
-All sides must report the same pages and posts, or the bench fails. Pages/s is pages over the
-process's wall time from launch to exit (start-up included, as a user waits for it), CPU is
-the process's user + system time (``RUSAGE_CHILDREN``). The ratios B/A and B/C are taken per
-round of neighbouring runs; the median of B/A is held to the target of 0.8.
+All sides must report the same pages and posts on every site, or the bench fails. Pages/s is
+pages over the process's wall time from launch to exit (start-up included, as a user waits for
+it), CPU is the process's user + system time (``RUSAGE_CHILDREN``). The ratios B/A and B/C are
+taken per round of neighbouring runs; the median of B/A is held to the target of 0.8.
 """
 
 from __future__ import annotations
@@ -46,10 +52,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import scrapy
 from scrapy.http import Response
+
+from bench.site import DEFAULT_MIX, Generated, base_url, generate, page_key, served
 
 TARGET = 0.8
 SIDES = ("A", "B", "C")
@@ -77,59 +85,24 @@ class BenchError(RuntimeError):
     """A side failed, or the sides did not see the same pages and posts."""
 
 
-# -- side A: what a Scrapy user writes for a Discuz! forum ---------------------------------
-class StockForumSpider(scrapy.Spider):
-    """Board index -> thread lists (and their next pages) -> threads (and theirs) -> posts."""
-
-    name = "stock_forum"
-
-    def parse(self, response: Response) -> Iterator[Any]:
-        for href in response.css("a[href*='mod=forumdisplay']::attr(href)").getall():
-            yield response.follow(href, self.parse_listing)
-
-    def parse_listing(self, response: Response) -> Iterator[Any]:
-        rows = "tbody[id^='normalthread_'] a.xst, tbody[id^='stickthread_'] a.xst"
-        for href in response.css(rows).css("::attr(href)").getall():
-            yield response.follow(href, self.parse_thread)
-        yield from response.follow_all(css="div.pg a.nxt", callback=self.parse_listing)
-
-    def parse_thread(self, response: Response) -> Iterator[Any]:
-        yield from _thread_posts(response, response.url)
-        yield from response.follow_all(css="div.pg a.nxt", callback=self.parse_thread)
+# -- what both hand-written sides read (parsel selectors, as a Scrapy user writes them) -----
+BOARDS = "a[href*='mod=forumdisplay']"
+THREAD_ROWS = "tbody[id^='normalthread_'] a.xst, tbody[id^='stickthread_'] a.xst"
+FORUM_NEXT = "div.pg a.nxt"
+BAR_THREADS = "#frslistcontent a.ti_item[tid]"
+BAR_NEXT = "//li[contains(@class, 'l_pager')]/a[. = '下一页']"
+PORTAL_ARTICLES = "ul.news-list a, ul.list a"
+PORTAL_MORE = "a.more, div.page a.next"
+#: The fields every post of a kind must have, or the side fails.
+REQUIRED = {
+    "forum": ("author", "time", "body", "floor"),
+    "postbar": ("author", "time", "body", "floor"),
+    "portal": ("title", "time", "body", "source"),
+}
 
 
-def stock_child(base: str, out: Path) -> int:
-    """Run side A in this process; its pages, posts and posts with every field to ``out``."""
-    from scrapy import signals
-    from scrapy.crawler import CrawlerProcess
-
-    complete = [0]
-
-    def scraped(item: dict[str, Any]) -> None:
-        if all(item[k] for k in ("author", "time", "body", "floor")):
-            complete[0] += 1
-
-    process = CrawlerProcess(STOCK_SETTINGS)
-    crawler = process.create_crawler(StockForumSpider)
-    crawler.signals.connect(scraped, signal=signals.item_scraped)
-    process.crawl(crawler, start_urls=[f"{base}/forum/forum.php"])
-    process.start()
-    assert crawler.stats is not None
-    stats = crawler.stats.get_stats()
-    out.write_text(json.dumps({
-        "pages": stats.get("response_received_count", 0)
-        - stats.get("robotstxt/response_count", 0),
-        "posts": stats.get("item_scraped_count", 0),
-        "complete": complete[0],
-        "finish_reason": stats.get("finish_reason"),
-    }))  # fmt: skip
-    return 0
-
-
-# -- side C: the same crawl with no framework at all ----------------------------------------
 def _thread_posts(sel: Any, url: str) -> list[dict[str, Any]]:
-    """The post fields both hand-written sides read (parsel selectors, as a Scrapy user
-    writes them): ``sel`` is side A's response or side C's selector."""
+    """A Discuz! thread page's floors: ``sel`` is side A's response or side C's selector."""
     title = sel.css("#thread_subject::text").get(default="").strip()
     posts = []
     for post in sel.css("div[id^='post_']"):
@@ -142,6 +115,7 @@ def _thread_posts(sel: Any, url: str) -> list[dict[str, Any]]:
             default=""
         )
         posts.append({
+            "kind": "forum",
             "url": f"{url}#pid{pid}",
             "title": title,
             "author": post.css(".authi a.xw1::text").get(default="").strip(),
@@ -153,11 +127,185 @@ def _thread_posts(sel: Any, url: str) -> list[dict[str, Any]]:
     return posts
 
 
-async def lean_crawl(base: str) -> dict[str, int]:
-    """Board index -> thread lists -> threads, ``LEAN_CONCURRENCY`` requests in flight."""
+def _bar_posts(sel: Any, url: str) -> list[dict[str, Any]]:
+    """A post-bar thread page's floors, from each floor's ``data-field`` JSON (ads have none)."""
+    title = sel.css("h3.core_title_txt::attr(title)").get(default="").strip()
+    posts = []
+    for floor in sel.css("div.l_post"):
+        field = floor.attrib.get("data-field")
+        if not field:
+            continue
+        data = json.loads(field)
+        pid = data["content"]["post_id"]
+        tails = floor.css("span.tail-info").xpath("string()").getall()
+        shown = [t.strip() for t in tails if not t.strip().startswith("来自")]
+        posts.append({
+            "kind": "postbar",
+            "url": f"{url.split('#', 1)[0]}#{pid}",
+            "title": title,
+            "author": data["author"]["user_name"],
+            "time": next((t for t in shown if not t.endswith("楼")), ""),
+            "body": " ".join(floor.css(f"#post_content_{pid}").xpath("string()").get("").split()),
+            "floor": data["content"]["post_no"],
+        })  # fmt: skip
+    return posts
+
+
+def _article_posts(sel: Any, url: str) -> list[dict[str, Any]]:
+    """A portal article: headline, the info line's time and 来源, the ``#zoom`` body."""
+    info = " ".join(sel.css("div.article div.info").xpath("string()").get("").split())
+    return [{
+        "kind": "portal",
+        "url": url,
+        "title": sel.css("div.article h1::text").get(default="").strip(),
+        "time": (re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", info) or [""])[0],
+        "source": (re.search(r"来源：(\S+)", info) or ["", ""])[1],
+        "body": " ".join(sel.css("#zoom").xpath("string()").get("").split()),
+    }]  # fmt: skip
+
+
+# -- side A: what a Scrapy user writes for each kind of site --------------------------------
+class StockForumSpider(scrapy.Spider):
+    """Board index -> thread lists (and their next pages) -> threads (and theirs) -> posts."""
+
+    name = "stock_forum"
+
+    def parse(self, response: Response) -> Iterator[Any]:
+        yield from response.follow_all(css=BOARDS, callback=self.parse_listing)
+
+    def parse_listing(self, response: Response) -> Iterator[Any]:
+        yield from response.follow_all(css=THREAD_ROWS, callback=self.parse_thread)
+        yield from response.follow_all(css=FORUM_NEXT, callback=self.parse_listing)
+
+    def parse_thread(self, response: Response) -> Iterator[Any]:
+        yield from _thread_posts(response, response.url)
+        yield from response.follow_all(css=FORUM_NEXT, callback=self.parse_thread)
+
+
+class StockPostbarSpider(scrapy.Spider):
+    """Mobile bar-list screens (the start URLs) -> threads (and their next pages) -> floors."""
+
+    name = "stock_postbar"
+
+    def parse(self, response: Response) -> Iterator[Any]:
+        yield from response.follow_all(css=BAR_THREADS, callback=self.parse_thread)
+
+    def parse_thread(self, response: Response) -> Iterator[Any]:
+        yield from _bar_posts(response, response.url)
+        yield from response.follow_all(xpath=BAR_NEXT, callback=self.parse_thread)
+
+
+class StockPortalSpider(scrapy.Spider):
+    """Index and column pages (更多, 下一页) -> articles."""
+
+    name = "stock_portal"
+
+    def parse(self, response: Response) -> Iterator[Any]:
+        yield from response.follow_all(css=PORTAL_ARTICLES, callback=self.parse_article)
+        yield from response.follow_all(css=PORTAL_MORE, callback=self.parse)
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        yield from _article_posts(response, response.url)
+
+
+STOCK_SPIDERS: dict[str, type[scrapy.Spider]] = {
+    "forum": StockForumSpider,
+    "postbar": StockPostbarSpider,
+    "portal": StockPortalSpider,
+}
+
+
+def stock_child(folder: Path, port: int, out: Path) -> int:
+    """Run side A in this process, a crawler per site; each site's pages, posts and posts with
+    every field to ``out``."""
+    from scrapy import signals
+    from scrapy.crawler import CrawlerProcess
+
+    generated = Generated.load(folder)
+    process = CrawlerProcess(STOCK_SETTINGS)
+    crawlers = {}
+    complete: dict[str, int] = {}
+    receivers = []
+    for spec in generated.specs:
+        crawler = process.create_crawler(STOCK_SPIDERS[spec.kind])
+        complete[spec.name] = 0
+
+        def scraped(item: dict[str, Any], name: str = spec.name) -> None:
+            if all(item[k] for k in REQUIRED[item["kind"]]):
+                complete[name] += 1
+
+        receivers.append(scraped)  # the signals hold weak references
+        crawler.signals.connect(scraped, signal=signals.item_scraped)
+        base = base_url(spec, port)
+        process.crawl(crawler, start_urls=[f"{base}{s}" for s in generated.starts[spec.name]])
+        crawlers[spec.name] = crawler
+    process.start()
+    found = {}
+    for name, crawler in crawlers.items():
+        assert crawler.stats is not None
+        stats = crawler.stats.get_stats()
+        found[name] = {
+            "pages": stats.get("response_received_count", 0)
+            - stats.get("robotstxt/response_count", 0),
+            "posts": stats.get("item_scraped_count", 0),
+            "complete": complete[name],
+            "finish_reason": stats.get("finish_reason"),
+        }
+    out.write_text(json.dumps(found))
+    return 0
+
+
+# -- side C: the same crawl with no framework at all ----------------------------------------
+#: Links to follow from a page, and the role of the pages they lead to.
+Follow = tuple[list[str], str]
+
+
+def lean_page(role: str, sel: Any, url: str) -> tuple[list[dict[str, Any]], list[Follow]]:
+    """A page's posts and the links to follow (hrefs, role), by the page's role."""
+    if role == "index":
+        return [], [(sel.css(f"{BOARDS}::attr(href)").getall(), "list")]
+    if role == "list":
+        return [], [
+            (sel.css(THREAD_ROWS).css("::attr(href)").getall(), "thread"),
+            (sel.css(f"{FORUM_NEXT}::attr(href)").getall(), "list"),
+        ]
+    if role == "thread":
+        return _thread_posts(sel, url), [(sel.css(f"{FORUM_NEXT}::attr(href)").getall(), "thread")]
+    if role == "bar":
+        return [], [(sel.css(f"{BAR_THREADS}::attr(href)").getall(), "bar-thread")]
+    if role == "bar-thread":
+        return _bar_posts(sel, url), [(sel.xpath(f"{BAR_NEXT}/@href").getall(), "bar-thread")]
+    if role == "portal":
+        return [], [
+            (sel.css(PORTAL_ARTICLES).css("::attr(href)").getall(), "article"),
+            (sel.css(PORTAL_MORE).css("::attr(href)").getall(), "portal"),
+        ]
+    return _article_posts(sel, url), []
+
+
+#: The role of a site's start URLs on side C, by kind.
+START_ROLES = {"forum": "index", "postbar": "bar", "portal": "portal"}
+
+
+async def lean_crawl(generated: Generated, port: int) -> dict[str, dict[str, int]]:
+    """Every site at once, ``LEAN_CONCURRENCY`` requests in flight a site."""
     import asyncio
 
     import aiohttp
+
+    connector = aiohttp.TCPConnector(limit=0, limit_per_host=LEAN_CONCURRENCY)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        found = await asyncio.gather(*(
+            _lean_site(session, base_url(spec, port), generated.starts[spec.name],
+                       START_ROLES[spec.kind])
+            for spec in generated.specs
+        ))  # fmt: skip
+    return {spec.name: counts for spec, counts in zip(generated.specs, found, strict=True)}
+
+
+async def _lean_site(session: Any, base: str, starts: list[str], role: str) -> dict[str, int]:
+    import asyncio
+
     from parsel import Selector
     from w3lib.encoding import html_to_unicode
 
@@ -165,54 +313,46 @@ async def lean_crawl(base: str) -> dict[str, int]:
     queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
     counts = {"pages": 0, "posts": 0, "complete": 0}
 
-    def follow(url: str, hrefs: list[str], kind: str) -> None:
+    def follow(url: str, hrefs: list[str], role: str) -> None:
         for href in hrefs:
             target = urljoin(url, href).split("#", 1)[0]
             if target not in seen:
                 seen.add(target)
-                queue.put_nowait((target, kind))
+                queue.put_nowait((target, role))
 
-    async def worker(session: aiohttp.ClientSession) -> None:
+    async def worker() -> None:
         while True:
-            url, kind = await queue.get()
+            url, role = await queue.get()
             try:
                 async with session.get(url) as response:
                     body = await response.read()
                     header = response.headers.get("Content-Type")
                 _, text = html_to_unicode(header, body)
                 counts["pages"] += 1
-                sel = Selector(text=text)
-                if kind == "index":
-                    follow(url, sel.css("a[href*='mod=forumdisplay']::attr(href)").getall(), "list")
-                elif kind == "list":
-                    rows = "tbody[id^='normalthread_'] a.xst, tbody[id^='stickthread_'] a.xst"
-                    follow(url, sel.css(rows).css("::attr(href)").getall(), "thread")
-                    follow(url, sel.css("div.pg a.nxt::attr(href)").getall(), "list")
-                else:
-                    for post in _thread_posts(sel, url):
-                        counts["posts"] += 1
-                        if all(post[k] for k in ("author", "time", "body", "floor")):
-                            counts["complete"] += 1
-                    follow(url, sel.css("div.pg a.nxt::attr(href)").getall(), "thread")
+                posts, links = lean_page(role, Selector(text=text), url)
+                for post in posts:
+                    counts["posts"] += 1
+                    if all(post[k] for k in REQUIRED[post["kind"]]):
+                        counts["complete"] += 1
+                for hrefs, next_role in links:
+                    follow(url, hrefs, next_role)
             finally:
                 queue.task_done()
 
-    connector = aiohttp.TCPConnector(limit=LEAN_CONCURRENCY)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        async with session.get(f"{base}/robots.txt") as response:
-            await response.read()  # obeyed as side A obeys it: the site disallows nothing
-        follow(base, [f"{base}/forum/forum.php"], "index")
-        workers = [asyncio.create_task(worker(session)) for _ in range(LEAN_CONCURRENCY)]
-        await queue.join()
-        for task in workers:
-            task.cancel()
+    async with session.get(f"{base}/robots.txt") as response:
+        await response.read()  # obeyed as side A obeys it: the site disallows nothing
+    follow(base, [f"{base}{s}" for s in starts], role)
+    workers = [asyncio.create_task(worker()) for _ in range(LEAN_CONCURRENCY)]
+    await queue.join()
+    for task in workers:
+        task.cancel()
     return counts
 
 
-def lean_child(base: str, out: Path) -> int:
+def lean_child(folder: Path, port: int, out: Path) -> int:
     import asyncio
 
-    out.write_text(json.dumps(asyncio.run(lean_crawl(base))))
+    out.write_text(json.dumps(asyncio.run(lean_crawl(Generated.load(folder), port))))
     return 0
 
 
@@ -232,16 +372,19 @@ http {{
     scgi_temp_path {work}/scgi;
     types {{ }}
     default_type text/html;
-    charset gbk;
     map_hash_max_size 262144;
     map_hash_bucket_size 256;
-    map $args $page {{
+    map "$uri?$args" $page {{
         default "";
 {entries}
     }}
-    server {{
-        listen 127.0.0.1:{port};
+{servers}
+}}
+"""
+NGINX_SERVER = """    server {{
+        listen {host}:{port};
         root {folder};
+        charset {charset};
         location = /robots.txt {{
             charset off;
             default_type text/plain;
@@ -251,30 +394,23 @@ http {{
             if ($page = "") {{ return 404; }}
             try_files /$page =404;
         }}
-    }}
-}}
-"""
+    }}"""
 
 
 def nginx_map(folder: Path) -> dict[str, str]:
-    """Query string -> rendered file, for every forum link on the rendered pages as written
-    (nginx cannot compute :func:`bench.profile.page_key`, so it is told each one)."""
-    from bench.profile import page_key
-
-    start = "/forum/forum.php"
-    found = {"": page_key(start, "")}
-    for file in folder.iterdir():
-        for href in re.findall(r'href="([^"]+)"', file.read_bytes().decode("gb18030")):
-            parts = urlsplit(urljoin(start, href.replace("&amp;", "&")))
-            key = page_key(parts.path, parts.query)
-            if parts.path == start and (folder / key).is_file():
-                found[parts.query] = key
+    """``path?query`` -> rendered file, for every link on the rendered pages as written (nginx
+    cannot compute :func:`bench.site.page_key`, so it is told each one)."""
+    found = {}
+    for spec in Generated.load(folder).specs:
+        for link in (folder / f"{spec.name}.links").read_text().splitlines():
+            path, _, query = link.partition("?")
+            found[link] = page_key(path, query)
     return found
 
 
 @contextlib.contextmanager
-def nginx_served(folder: Path, work: Path) -> Iterator[str]:
-    """The rendered pages in ``folder`` served by Debian's nginx (one worker); the base URL."""
+def nginx_served(folder: Path, work: Path) -> Iterator[int]:
+    """The generated sites in ``folder`` served by Debian's nginx (one worker); the port."""
     binary = shutil.which("nginx") or "/usr/sbin/nginx"
     if not Path(binary).is_file():
         raise BenchError("no nginx: `apt-get install -y nginx`, or leave --server out")
@@ -282,22 +418,26 @@ def nginx_served(folder: Path, work: Path) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+    specs = Generated.load(folder).specs
     entries = "\n".join(f'        "{q}" {k};' for q, k in nginx_map(folder).items())
+    servers = "\n".join(
+        NGINX_SERVER.format(host=s.host, port=port, folder=folder / s.name, charset=s.charset)
+        for s in specs
+    )
     conf = work / "nginx.conf"
     user = pwd.getpwuid(os.getuid()).pw_name  # workers read the private temporary folder
-    conf.write_text(
-        NGINX_CONF.format(user=user, work=work, entries=entries, port=port, folder=folder)
-    )
+    conf.write_text(NGINX_CONF.format(user=user, work=work, entries=entries, servers=servers))
     server = subprocess.Popen([binary, "-c", str(conf), "-p", str(work)])
-    base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port)):
-                break
-            time.sleep(0.1)
-        else:
-            raise BenchError(f"nginx did not start: {(work / 'error.log').read_text()[-2000:]}")
-        yield base
+        for spec in specs:
+            for _ in range(100):
+                with contextlib.suppress(OSError), socket.create_connection((spec.host, port)):
+                    break
+                time.sleep(0.1)
+            else:
+                log = (work / "error.log").read_text()[-2000:]
+                raise BenchError(f"nginx did not start: {log}")
+        yield port
     finally:
         server.terminate()
         server.wait()
@@ -307,10 +447,17 @@ def nginx_served(folder: Path, work: Path) -> Iterator[str]:
 @dataclass
 class Run:
     side: str
-    pages: int
-    posts: int
+    sites: dict[str, tuple[int, int]]  # site -> (pages, posts)
     wall: float
     cpu: float
+
+    @property
+    def pages(self) -> int:
+        return sum(p for p, _ in self.sites.values())
+
+    @property
+    def posts(self) -> int:
+        return sum(n for _, n in self.sites.values())
 
     @property
     def pages_per_s(self) -> float:
@@ -334,42 +481,39 @@ def _timed(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, f
     return wall, cpu
 
 
-def run_stock(base: str, work: Path) -> Run:
+def _hand_written(side: str, flag: str, folder: Path, port: int, work: Path) -> Run:
+    """Side A or C in a child process; each site's posts must all have their kind's fields."""
+    from bench.profile import ROOT
+
     work.mkdir(parents=True)
-    out = work / "stock.json"
+    out = work / "sites.json"
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCRAPY_")}
-    command = [sys.executable, "-m", "bench.vs_scrapy", "--stock-child", str(out), base]
-    from bench.profile import ROOT
-
+    command = [sys.executable, "-m", "bench.vs_scrapy", flag, str(out), str(folder), str(port)]
     wall, cpu = _timed(command, env, ROOT)
-    found = json.loads(out.read_text())
-    if found["finish_reason"] != "finished" or found["complete"] != found["posts"]:
-        raise BenchError(f"side A: {found} (every post must have author, time, body, floor)")
-    return Run("A", found["pages"], found["posts"], wall, cpu)
+    found: dict[str, dict[str, Any]] = json.loads(out.read_text())
+    for name, site in found.items():
+        if site.get("finish_reason", "finished") != "finished" or site["complete"] != site["posts"]:
+            raise BenchError(f"side {side}, {name}: {site} (a post without its kind's fields)")
+    return Run(side, {n: (s["pages"], s["posts"]) for n, s in found.items()}, wall, cpu)
 
 
-def run_lean(base: str, work: Path) -> Run:
-    from bench.profile import ROOT
-
-    work.mkdir(parents=True)
-    out = work / "lean.json"
-    command = [sys.executable, "-m", "bench.vs_scrapy", "--lean-child", str(out), base]
-    wall, cpu = _timed(command, dict(os.environ), ROOT)
-    found = json.loads(out.read_text())
-    if found["complete"] != found["posts"]:
-        raise BenchError(f"side C: {found} (every post must have author, time, body, floor)")
-    return Run("C", found["pages"], found["posts"], wall, cpu)
+def run_stock(folder: Path, port: int, work: Path) -> Run:
+    return _hand_written("A", "--stock-child", folder, port, work)
 
 
-def run_opinion(base: str, work: Path) -> Run:
-    from bench.profile import ROOT, crawl_setup, run_stats
+def run_lean(folder: Path, port: int, work: Path) -> Run:
+    return _hand_written("C", "--lean-child", folder, port, work)
+
+
+def run_opinion(folder: Path, port: int, work: Path) -> Run:
+    from bench.profile import ROOT, crawl_setup, site_stats
 
     work.mkdir(parents=True)
     uri = f"embedded://{work / 'store'}"
-    env, args = crawl_setup(base, work, uri)
+    generated = Generated.load(folder)
+    env, args = crawl_setup(generated, port, work, uri)
     wall, cpu = _timed([sys.executable, "-m", "opinion_spiders", *args], env, ROOT)
-    counts = run_stats(uri)
-    return Run("B", counts["pages"], counts["posts"], wall, cpu)
+    return Run("B", site_stats(uri, [s.name for s in generated.specs]), wall, cpu)
 
 
 RUNNERS = {"A": run_stock, "B": run_opinion, "C": run_lean}
@@ -379,7 +523,7 @@ def spread(values: Sequence[float], fmt: str) -> str:
     return f"{statistics.median(values):{fmt}} ({min(values):{fmt}}–{max(values):{fmt}})"
 
 
-def report(runs: list[Run], reps: int, server: str) -> str:
+def report(runs: list[Run], reps: int, server: str, generated: Generated) -> str:
     by_side = {side: [r for r in runs if r.side == side] for side in SIDES}
     a, b, c = by_side["A"], by_side["B"], by_side["C"]
     speed = [rb.pages_per_s / ra.pages_per_s for ra, rb in zip(a, b, strict=True)]
@@ -387,11 +531,16 @@ def report(runs: list[Run], reps: int, server: str) -> str:
     lean = [rb.pages_per_s / rc.pages_per_s for rc, rb in zip(c, b, strict=True)]
     stock_lean = [ra.pages_per_s / rc.pages_per_s for rc, ra in zip(c, a, strict=True)]
     ratio = statistics.median(speed)
+    kinds = {spec.name: f"{spec.kind} {spec.encoding.upper()}" for spec in generated.specs}
+    crawled = ", ".join(
+        f"{kinds[name]} {pages}/{posts}" for name, (pages, posts) in a[0].sites.items()
+    )
     lines = [
-        f"full pipeline vs stock Scrapy — {a[0].pages} pages, {a[0].posts} posts (generated "
-        f"Discuz! X3 forum, GBK) served by {server} on 127.0.0.1; Python "
-        f"{platform.python_version()}, Scrapy {scrapy.__version__}, {os.cpu_count()} CPUs; "
-        f"{reps} interleaved runs a side, each its own process; median (min–max)",
+        f"full pipeline vs stock Scrapy — {a[0].pages} pages, {a[0].posts} posts on "
+        f"{len(generated.specs)} generated sites (pages/posts: {crawled}) served by {server} "
+        f"on 127.0.0.x; Python {platform.python_version()}, Scrapy {scrapy.__version__}, "
+        f"{os.cpu_count()} CPUs; {reps} interleaved runs a side, each its own process; "
+        "median (min–max)",
         f"  {'side':<40}{'pages/s':>22}{'CPU s / 1,000 pages':>26}",
     ]
     for side, rows in by_side.items():
@@ -418,8 +567,13 @@ def say(message: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.vs_scrapy", description=__doc__)
-    parser.add_argument("--threads", type=int, default=2800, help="generated threads")
+    parser.add_argument("--threads", type=int, default=2800, help="generated threads, all sites")
     parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument(
+        "--mix", default=DEFAULT_MIX,
+        help="the sites, a host each: kind/encoding=share of the threads, comma-separated; "
+        "kind forum, postbar or portal, encoding gbk or utf-8 (default: %(default)s)",
+    )  # fmt: skip
     parser.add_argument("--reps", type=int, default=3, help="runs a side (default 3)")
     parser.add_argument(
         "--server", choices=["auto", "python", "nginx"], default="auto",
@@ -427,20 +581,21 @@ def main(argv: list[str] | None = None) -> int:
         "(default): nginx where it is installed — a Python server on the same 2 cores "
         "holds the stock spider back and flatters the ratio",
     )  # fmt: skip
-    parser.add_argument("--stock-child", nargs=2, help=argparse.SUPPRESS)
-    parser.add_argument("--lean-child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--stock-child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--lean-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.stock_child:
-        return stock_child(args.stock_child[1], Path(args.stock_child[0]))
-    if args.lean_child:
-        return lean_child(args.lean_child[1], Path(args.lean_child[0]))
-    from bench.profile import generate, served
-
+    for flag, child in ((args.stock_child, stock_child), (args.lean_child, lean_child)):
+        if flag:
+            return child(Path(flag[1]), int(flag[2]), Path(flag[0]))
     with tempfile.TemporaryDirectory(prefix="bench-vs-scrapy-") as tmp:
         work = Path(tmp)
         say(f"generating {args.threads} threads…")
-        pages, posts = generate(work / "site", args.threads, args.seed)
-        say(f"{pages} pages rendered ({posts} generated posts); serving…")
+        folder = work / "site"
+        try:
+            generated = generate(folder, args.threads, args.seed, args.mix)
+        except ValueError as exc:
+            parser.error(str(exc))
+        say(f"{sum(generated.pages.values())} pages rendered: {generated.summary()}; serving…")
         runs: list[Run] = []
         use_nginx = args.server == "nginx" or (
             args.server == "auto"
@@ -448,35 +603,38 @@ def main(argv: list[str] | None = None) -> int:
         )
         if use_nginx:
             server = "nginx (Debian, 1 worker)"
-            serving = nginx_served(work / "site", work / "nginx")
+            serving = nginx_served(folder, work / "nginx")
         else:
             server = "the bench's own static server (Python http.server)"
-            serving = served(work / "site")
+            serving = served(folder)
         try:
-            with serving as base:
+            with serving as port:
                 for rep in range(max(1, args.reps)):
                     for side in SIDES if rep % 2 == 0 else SIDES[::-1]:
-                        folder = work / f"{side}-{rep}"
-                        run = RUNNERS[side](base, folder)
-                        _check([*runs, run])
+                        run = RUNNERS[side](folder, port, work / f"{side}-{rep}")
                         say(
                             f"  {LABELS[side]:<40} run {rep + 1}: {run.pages} pages, "
                             f"{run.posts} posts in {run.wall:.1f} s = {run.pages_per_s:.1f} "
                             f"pages/s, {run.cpu_per_1000:.1f} CPU s / 1,000 pages"
                         )
                         runs.append(run)
+                    check_runs(runs)  # after each round, so a failing one still shows its figures
         except BenchError as exc:
             print(f"bench.vs_scrapy: error: {exc}", file=sys.stderr)
             return 1
-    print(report(runs, max(1, args.reps), server))
+    print(report(runs, max(1, args.reps), server, generated))
     return 0
 
 
-def _check(runs: list[Run]) -> None:
-    seen = {(r.pages, r.posts) for r in runs}
-    if len(seen) != 1 or not all(min(pair) for pair in seen):
-        found = ", ".join(f"{r.side}: {r.pages} pages {r.posts} posts" for r in runs)
-        raise BenchError(f"the sides did not see the same pages and posts: {found}")
+def check_runs(runs: list[Run]) -> None:
+    """Every side must see the same pages and posts on every site (so on every kind)."""
+    seen = {tuple(sorted(r.sites.items())) for r in runs}
+    counts = [count for r in runs for pair in r.sites.values() for count in pair]
+    if len(seen) != 1 or not all(counts):
+        names = sorted({name for r in runs for name in r.sites})
+        differ = [n for n in names if len({r.sites.get(n) for r in runs}) > 1] or names
+        found = "; ".join(f"{r.side}: { ({n: r.sites.get(n) for n in differ}) }" for r in runs)
+        raise BenchError(f"the sides did not see the same pages and posts (pages, posts): {found}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,52 @@
+"""``bench.site``, the crawl benches' generated site, at a small size: every kind in the
+encoding its mix entry names, and the three sides of ``bench.vs_scrapy`` (stock Scrapy,
+``opinion crawl`` with every pipeline, the lean fetcher) fetching the same pages and reading
+the same posts on every site, over plain HTTP."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bench import site, vs_scrapy
+
+
+def test_bench_site_mix_names_a_site_a_host_each() -> None:
+    specs = site.parse_mix("forum/gbk=3,forum/gbk=1,postbar/utf-8=1,portal/GBK=1")
+    assert [(s.kind, s.encoding) for s in specs] == [
+        ("forum", "gbk"), ("forum", "gbk"), ("postbar", "utf-8"), ("portal", "gbk"),
+    ]  # fmt: skip
+    assert len({s.name for s in specs}) == len({s.host for s in specs}) == 4
+    assert site.split_threads(specs, 61) == [31, 10, 10, 10]
+    with pytest.raises(ValueError, match="kind/encoding=share"):
+        site.parse_mix("blog/gbk=1")
+
+
+def test_bench_site_renders_each_kind_in_its_encoding(tmp_path: Path) -> None:
+    mix = "forum/utf-8=2,postbar/gbk=1,portal/gbk=1,portal/utf-8=1"
+    generated = site.generate(tmp_path, 30, 5, mix)
+    for spec in generated.specs:
+        files = list((tmp_path / spec.name).iterdir())
+        assert len(files) == generated.pages[spec.name] > 1
+        for file in files:
+            text = file.read_bytes().decode(spec.charset)  # strict: the bytes are that encoding
+            declared = re.search(r"<meta[^>]*charset=[\"']?([\w-]+)", text, re.I)
+            assert declared and declared.group(1).lower() == spec.charset, (spec.name, file)
+    bar = next(s for s in generated.specs if s.kind == "postbar")
+    assert all("mo_device=1" in start for start in generated.starts[bar.name])
+
+
+def test_bench_site_every_side_reads_the_same_pages_and_posts(tmp_path: Path) -> None:
+    folder = tmp_path / "site"
+    generated = site.generate(folder, 40, 3)
+    assert {s.kind for s in generated.specs} == set(site.KINDS)
+    assert {s.encoding for s in generated.specs} == set(site.ENCODINGS)
+    with site.served(folder) as port:
+        runs = [vs_scrapy.RUNNERS[side](folder, port, tmp_path / side) for side in "ABC"]
+    vs_scrapy.check_runs(runs)  # raises unless every side saw the same pages and posts
+    assert set(runs[0].sites) == {s.name for s in generated.specs}
+    for spec in generated.specs:
+        pages, posts = runs[1].sites[spec.name]
+        assert pages == generated.pages[spec.name] and posts > 0, spec.name
