@@ -5,11 +5,18 @@ empty posts (or none) and a layout alarm goes off for the wrong reason.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
+from typing import NamedTuple, TypeVar
 
 from parsel import Selector
 
+from opinion_spiders.adapters import Page, Parsed
+from opinion_spiders.errors import ParseError
 from plugins._html import node_text, squash
+
+A = TypeVar("A")
 
 #: Containers engines put a notice in (Discuz X ``#messagetext``, Discuz 6/7 ``div.message``,
 #: phpBB ``#message``, Tieba's 404 box, generic error boxes).
@@ -69,8 +76,24 @@ TINY_PAGE = 120
 TITLE_ONLY_PAGE = 400
 
 
+class Notice(NamedTuple):
+    kind: str
+    message: str
+    #: Told by words alone — the title, a heading, the little text of a small page — which a
+    #: thread or article can carry too (为什么我无权发帖, 验证码收不到): the page is a notice only
+    #: if its engine reads no post off it. A notice box, a captcha script or a redirect is not.
+    weak: bool = False
+
+
 def detect_notice(text: str, url: str, sel: Selector | None = None) -> tuple[str, str] | None:
-    """``(notice_kind, message)`` when the page is a notice rather than content, else None.
+    """``(notice_kind, message)`` when the page looks like a notice rather than content, else
+    None (see :func:`find_notice`; an adapter reads pages with :func:`notices_first`)."""
+    found = find_notice(text, url, sel)
+    return None if found is None else (found.kind, found.message)
+
+
+def find_notice(text: str, url: str, sel: Selector | None = None) -> Notice | None:
+    """The notice the page looks like, if any.
 
     Phrases are only trusted in a notice box, the title, or a page with little text, so a post
     that mentions "验证码" or "已被删除" stays content. ``sel`` is the page's own selector
@@ -81,17 +104,43 @@ def detect_notice(text: str, url: str, sel: Selector | None = None) -> tuple[str
     box = sel.css(_BOXES) if _may_hold_box(text) else None
     if box:
         message = box_message(box[0])
-        return kind_of(message + " " + title) or "other", message or title
+        return Notice(kind_of(message + " " + title) or "other", message or title)
     visible = visible_text(sel)
     small = len(visible) < SMALL_PAGE and len(text) < SMALL_MARKUP
     kind = "captcha" if "验证" in title else kind_of(title) if title else None
     # a notice page says little beyond its title (a verification wall may carry heavy
     # scripts, but never much text): an article titled 警惕“验证码”诈骗 is content
     if kind and len(visible) < TITLE_ONLY_PAGE:
-        return kind, title
+        return Notice(kind, title, weak=True)
     if small:
         return small_page_notice(text, sel, visible)
     return None
+
+
+def notices_first(parse: Callable[[A, Page], Parsed]) -> Callable[[A, Page], Parsed]:
+    """An adapter's ``parse`` that answers a notice page with the notice. A notice told by
+    words alone (:attr:`Notice.weak`) yields to the posts the engine reads off the page."""
+
+    @functools.wraps(parse)
+    def read(adapter: A, page: Page) -> Parsed:
+        return read_unless_notice(page, lambda p: parse(adapter, p))
+
+    return read
+
+
+def read_unless_notice(page: Page, read: Callable[[Page], Parsed]) -> Parsed:
+    """The page's notice, or what ``read`` reads off it (see :func:`notices_first`)."""
+    found = find_notice(page.text, page.url, page.selector)
+    if found is None:
+        return read(page)
+    if found.weak:
+        try:
+            parsed = read(page)
+        except ParseError:
+            parsed = None
+        if parsed is not None and parsed.posts:
+            return parsed
+    return Parsed(page_type="notice", notice_kind=found.kind, notice=found.message)
 
 
 def _may_hold_box(text: str) -> bool:
@@ -114,21 +163,23 @@ def _name_char(c: str) -> bool:
     return bool(c) and (c.isalnum() or c in "_-")
 
 
-def small_page_notice(text: str, sel: Selector, visible: str) -> tuple[str, str] | None:
+def small_page_notice(text: str, sel: Selector, visible: str) -> Notice | None:
     """A page with little text: its headings say what it is; a near-empty page is judged on
     all its text, captcha scripts and redirects (a short post stays content)."""
     for heading in sel.css("h1, h2, h3, h4"):
         message = squash(heading.xpath("string()").get())
         kind = kind_of(message)
         if kind:
-            return kind, message
+            return Notice(kind, message, weak=True)
     if len(visible) >= TINY_PAGE:
         return None
-    kind = kind_of(visible) or ("captcha" if _CAPTCHA_MARKUP.search(text) else None)
+    kind = kind_of(visible)
     if kind:
-        return kind, visible[:300]
+        return Notice(kind, visible[:300], weak=True)
+    if _CAPTCHA_MARKUP.search(text):
+        return Notice("captcha", visible[:300])
     if _redirects(text):
-        return "redirect", visible[:300] or "redirect"
+        return Notice("redirect", visible[:300] or "redirect")
     return None
 
 

@@ -17,7 +17,7 @@ from opinion_spiders.adapters import Adapter, Link, Page, Parsed
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
 from plugins._html import absolute, node_text, squash, without_fragment
-from plugins._notice import detect_notice
+from plugins._notice import read_unless_notice
 
 BODY_NOISE = (
     ".//aside[contains(@class,'quote')] | .//div[contains(@class,'cooked-selection-barrier')]"
@@ -48,9 +48,9 @@ class DiscourseAdapter(Adapter):
     def parse(self, page: Page) -> Parsed:
         if page.text.lstrip().startswith("{"):
             return self.parse_json(page)
-        found = detect_notice(page.text, page.url, page.selector)
-        if found:
-            return Parsed(page_type="notice", notice_kind=found[0], notice=found[1])
+        return read_unless_notice(page, self.parse_html)
+
+    def parse_html(self, page: Page) -> Parsed:
         sel = page.selector
         if sel.css("article[id^=post_], div.crawler-post, div[itemprop=comment]"):
             return self.parse_topic(page)

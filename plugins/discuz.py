@@ -42,6 +42,7 @@ from plugins._html import (
     without_fragment,
 )
 from plugins._notice import detect_notice as detect_notice  # shared by every engine
+from plugins._notice import notices_first
 
 #: Discuz! names the first floors instead of numbering them.
 FLOOR_NAMES = {"楼主": 1, "沙发": 2, "板凳": 3, "地板": 4}
@@ -83,10 +84,8 @@ class DiscuzPage(PageVersion):
     """What both generations share: notices, the page kind, the board index and the floors of
     a thread. A version adds how it recognises itself and how it reads a thread-list row."""
 
+    @notices_first
     def parse(self, page: Page) -> Parsed:
-        found = detect_notice(page.text, page.url, page.selector)
-        if found:
-            return Parsed(page_type="notice", notice_kind=found[0], notice=found[1])
         kind = page_kind(page.selector, page.role)
         if kind == "thread":
             return self.parse_thread(page)

@@ -28,7 +28,7 @@ from plugins._html import (
     to_int,
     without_fragment,
 )
-from plugins._notice import detect_notice
+from plugins._notice import notices_first
 
 #: Quoted replies (Flarum's mentions extension quotes as ``blockquote``) are not the post's text.
 QUOTES = ".//blockquote | .//script"
@@ -58,10 +58,8 @@ class FlarumAdapter(Adapter):
             return 0.2
         return 0.0
 
+    @notices_first
     def parse(self, page: Page) -> Parsed:
-        found = detect_notice(page.text, page.url, page.selector)
-        if found:
-            return Parsed(page_type="notice", notice_kind=found[0], notice=found[1])
         document = api_document(page)
         if document is not None:
             data = document.get("data")

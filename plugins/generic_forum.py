@@ -22,7 +22,7 @@ from opinion_spiders.items import Post
 from opinion_spiders.reading.main_text import board_line, header_line, page_title
 from opinion_spiders.text.fingerprints import url_key
 from plugins._html import node_text, squash, without_fragment
-from plugins._notice import detect_notice
+from plugins._notice import notices_first
 
 CONFIDENCE = 0.5
 DATE_LIKE = re.compile(
@@ -93,10 +93,8 @@ class GenericForumAdapter(Adapter):
     def sniff(cls, text: str, url: str) -> float:
         return 0.1
 
+    @notices_first
     def parse(self, page: Page) -> Parsed:
-        found = detect_notice(page.text, page.url, page.selector)
-        if found:
-            return Parsed(page_type="notice", notice_kind=found[0], notice=found[1])
         blocks = post_blocks(page.selector)
         if not blocks:
             raise ParseError("no_posts", f"no repeated post blocks on {page.url}")

@@ -21,7 +21,7 @@ from opinion_spiders.adapters import Adapter, Link, Page, Parsed
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
 from plugins._html import absolute, node_text, squash, to_int, without_fragment
-from plugins._notice import detect_notice
+from plugins._notice import notices_first
 
 BODY_NOISE = ".//div[contains(@class,'reply-to-block')] | .//blockquote | .//script"
 _TOPIC_URL = re.compile(r"/topics/(\d+)")
@@ -54,10 +54,8 @@ class HomelandAdapter(Adapter):
             return 0.6
         return 0.0
 
+    @notices_first
     def parse(self, page: Page) -> Parsed:
-        found = detect_notice(page.text, page.url, page.selector)
-        if found:
-            return Parsed(page_type="notice", notice_kind=found[0], notice=found[1])
         sel = page.selector
         if sel.css("div.topic-detail"):
             return self.parse_topic(page)

@@ -15,7 +15,7 @@ from opinion_spiders.adapters import Adapter, Link, Page, Parsed
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
 from plugins._html import absolute, node_text, query_param, squash, title_or_text, to_int
-from plugins._notice import detect_notice
+from plugins._notice import notices_first
 
 BODY_NOISE = ".//blockquote | .//div[contains(@class,'signature')]"
 _POWERED = re.compile(r"Powered By\s*(?:<[^>]+>\s*)*MyBB", re.I)
@@ -40,10 +40,8 @@ class MybbAdapter(Adapter):
             return 0.3
         return 0.0
 
+    @notices_first
     def parse(self, page: Page) -> Parsed:
-        found = detect_notice(page.text, page.url, page.selector)
-        if found:
-            return Parsed(page_type="notice", notice_kind=found[0], notice=found[1])
         sel = page.selector
         if sel.css("div.post_body[id^=pid_]"):
             return self.parse_thread(page)

@@ -27,7 +27,7 @@ from plugins._html import (
     to_int,
     without_fragment,
 )
-from plugins._notice import detect_notice
+from plugins._notice import notices_first
 
 QUOTES = ".//blockquote"
 _POST_MARKUP = re.compile(r"""component="post"[^>]*\sdata-pid="\d+""")
@@ -52,10 +52,8 @@ class NodebbAdapter(Adapter):
             return 0.6
         return 0.0
 
+    @notices_first
     def parse(self, page: Page) -> Parsed:
-        found = detect_notice(page.text, page.url, page.selector)
-        if found:
-            return Parsed(page_type="notice", notice_kind=found[0], notice=found[1])
         data = ajaxify_data(page)
         if isinstance(data.get("posts"), list) and data.get("tid") is not None:
             return self.data_topic(page, data)

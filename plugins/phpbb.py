@@ -16,7 +16,7 @@ from opinion_spiders.adapters import Adapter, Link, Page, Parsed
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
 from plugins._html import absolute, node_text, query_param, squash, to_int, without_fragment
-from plugins._notice import detect_notice
+from plugins._notice import notices_first
 
 BODY_NOISE = (
     ".//blockquote | .//div[contains(@class,'codebox')]/p"
@@ -43,10 +43,8 @@ class PhpbbAdapter(Adapter):
             return 0.4
         return 0.0
 
+    @notices_first
     def parse(self, page: Page) -> Parsed:
-        found = detect_notice(page.text, page.url, page.selector)
-        if found:
-            return Parsed(page_type="notice", notice_kind=found[0], notice=found[1])
         sel = page.selector
         if sel.css("div.post[id^=p] div.postbody") or page.role == "thread":
             return self.parse_topic(page)

@@ -22,7 +22,7 @@ from opinion_spiders.reading.chain import READ_MORE
 from opinion_spiders.text.dates import parse_datetime
 from plugins import _portal_facts as facts
 from plugins._html import absolute, squash
-from plugins._notice import detect_notice
+from plugins._notice import read_unless_notice
 from plugins._portal_body import MIN_BODY, extract_body
 from plugins._portal_body import selector_text as selector_text  # the body paths, for bench
 from plugins._portal_body import tidy as tidy
@@ -89,9 +89,10 @@ class PortalAdapter(Adapter):
             return Parsed(links=sitemap_links(page.text, page.url))
         if root in FEED_ROOTS:
             return Parsed(links=feed_links(page.text, page.url, page.site.timezone))
-        notice = detect_notice(page.text, page.url, page.selector)
-        if notice:
-            return Parsed(page_type="notice", notice=notice[1], notice_kind=notice[0])
+        return read_unless_notice(page, self.parse_html)
+
+    def parse_html(self, page: Page) -> Parsed:
+        """An article or a list page, as the link's role says or the page looks."""
         role = page.role
         if role == "auto":
             role = "article" if self.looks_like_article(page) else "listing"

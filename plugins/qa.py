@@ -29,7 +29,7 @@ from opinion_spiders.adapters import Adapter, Link, Page, PageVersion, Parsed, V
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
 from plugins._html import absolute, html_text, node_text, squash, to_int, without_fragment
-from plugins._notice import detect_notice
+from plugins._notice import notices_first
 
 BODY_NOISE = ".//script | .//div[contains(@class,'js-post-menu')]"
 _SE_QUESTION = re.compile(r"""\bdata-questionid="\d+""")
@@ -221,10 +221,8 @@ class QaAdapter(VersionedAdapter):
     def sniff(cls, text: str, url: str) -> float:
         return max(version.sniff(text, url) for version in cls.page_versions)
 
+    @notices_first
     def parse(self, page: Page) -> Parsed:
-        found = detect_notice(page.text, page.url, page.selector)
-        if found:
-            return Parsed(page_type="notice", notice_kind=found[0], notice=found[1])
         return super().parse(page)
 
 

@@ -22,7 +22,7 @@ from opinion_spiders.adapters import Adapter, Link, Page, PageVersion, Parsed, V
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
 from plugins._html import absolute, json_attr, node_text, squash, to_int, without_fragment
-from plugins._notice import detect_notice
+from plugins._notice import notices_first
 from plugins._tieba_mobile import MOBILE_MARKERS, mobile_links
 from plugins._tieba_mobile import bar_info as bar_info  # a bar's figures, for tools
 
@@ -58,10 +58,8 @@ class TiebaPage(PageVersion):
     """What every version shares: notices, and thread pages (``p/TID``), whose floors carry
     their ``data-field`` JSON. A version adds how it is marked and where its bar list is."""
 
+    @notices_first
     def parse(self, page: Page) -> Parsed:
-        found = detect_notice(page.text, page.url, page.selector)
-        if found:
-            return Parsed(page_type="notice", notice_kind=found[0], notice=found[1])
         if page_marks(page.text).thread or page.role == "thread":
             return self.parse_thread(page)
         return Parsed(links=self.listing_links(page))

@@ -136,6 +136,45 @@ def test_notice_title_mentioning_captcha_on_a_long_article_is_content() -> None:
     assert detect_notice(wall, "https://tieba.baidu.com/f?kw=x") == ("captcha", "百度安全验证")
 
 
+def _short_thread(title: str, floors: list[str]) -> str:
+    """A short Tieba thread page, as the engine reads one (``div.l_post`` with its JSON)."""
+    rows = []
+    for floor, text in enumerate(floors, start=1):
+        field = {"author": {"user_id": 7, "user_name": "网友甲"},
+                 "content": {"post_id": 900 + floor, "thread_id": 55, "post_no": floor}}  # fmt: skip
+        attr = json.dumps(field, ensure_ascii=False).replace('"', "&quot;")
+        rows.append(
+            f'<div class="l_post j_l_post" data-field="{attr}"><div class="d_author">'
+            f'<a class="p_author_name">网友甲</a></div><div class="d_post_content_main">'
+            f'<div class="d_post_content j_d_post_content">{text}</div><div class="core_reply_tail">'
+            f'<span class="tail-info">{floor}楼</span><span class="tail-info">2024-05-30 10:0{floor}</span>'
+            "</div></div></div>"
+        )  # fmt: skip
+    return (
+        f"<html><head><title>{title}【民生吧】_百度贴吧</title></head><body>"
+        f'<h3 class="core_title_txt" title="{title}">{title}</h3>'
+        f'<div id="j_p_postlist">{"".join(rows)}</div></body></html>'
+    )
+
+
+@pytest.mark.parametrize(
+    "title", ["为什么我无权修改帖子", "验证码一直收不到怎么办", "需要登录才能看的公告在哪"]
+)
+def test_a_short_thread_whose_title_reads_like_a_notice_is_content(title: str) -> None:
+    """Words in a title (or a heading) alone are weak: a page the engine reads posts off is a
+    thread. A page with the same title and no posts stays a notice."""
+    site = Site(name="bar", kind="postbar", engine="tieba", start_urls=("x",))
+    html = _short_thread(title, ["同问，楼主解决了吗", "我也是这样"])
+    page = Page(url="https://tieba.baidu.com/p/55", text=html, role="thread", site=site,
+                crawled_at=NOW)  # fmt: skip
+    parsed = TiebaAdapter().parse(page)
+    assert parsed.page_type == "content"
+    assert [p.content for p in parsed.posts] == ["同问，楼主解决了吗", "我也是这样"]
+    empty = Page(url="https://tieba.baidu.com/p/56", text=_short_thread(title, []),
+                 role="thread", site=site, crawled_at=NOW)  # fmt: skip
+    assert TiebaAdapter().parse(empty).page_type == "notice"
+
+
 # --- canaries: a layout change shows as required fields missing on most posts ---------------
 
 CANARIES: list[tuple[type[Adapter], str, tuple[str, ...]]] = [
