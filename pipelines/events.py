@@ -1,6 +1,7 @@
 """Stage 7, the last: count each post in its time bucket per rule, watched entity, site,
 near-duplicate cluster and word (in memory, no store call per post); every
-``OPINION_EVENTS_BATCH`` posts and when the spider closes, find the bursts, write them as
+``OPINION_EVENTS_BATCH`` posts (at most once in ``OPINION_EVENTS_MIN_INTERVAL`` seconds: a
+fast crawl looks at more posts at a time) and when the spider closes, find the bursts, write them as
 ``events`` (one batched write after one ``_id`` read) and raise or escalate each recent
 event's one alert, once the posts counted so far — by every crawler of the process on
 this store — are stored or spooled (an event alert cites them). The baseline is read from
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import UTC, datetime
 from typing import Any
 from weakref import WeakValueDictionary
@@ -39,7 +41,9 @@ class EventPipeline(Stage):
         self.detector = _SHARED.get(key) or EventDetector.from_settings(crawler.settings)
         _SHARED[key] = self.detector
         self.batch = max(1, crawler.settings.getint("OPINION_EVENTS_BATCH", 200))
+        self.interval = max(0.0, crawler.settings.getfloat("OPINION_EVENTS_MIN_INTERVAL", 5.0))
         self.pending = 0
+        self.looked_at = time.monotonic()
 
     async def open_spider(self) -> None:
         try:
@@ -52,7 +56,7 @@ class EventPipeline(Stage):
     async def process_item(self, item: object) -> object:
         if isinstance(item, Post):
             self.pending += int(self.detector.add(item.to_document()))
-            if self.pending >= self.batch:
+            if self.pending >= self.batch and time.monotonic() - self.looked_at >= self.interval:
                 await self.flush()
         return item
 
@@ -60,7 +64,7 @@ class EventPipeline(Stage):
         await self.flush()
 
     async def flush(self) -> None:
-        self.pending = 0
+        self.pending, self.looked_at = 0, time.monotonic()
         runtime, now = self.runtime, datetime.now(UTC)
         bursts = self.detector.bursts(now)
         if not bursts:

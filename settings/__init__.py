@@ -116,6 +116,7 @@ OPINION_CLUSTER_ENABLED = True
 #: detector's other knobs are OPINION_EVENTS_* settings read by BurstPolicy.from_settings.
 OPINION_EVENTS_ENABLED = True
 OPINION_EVENTS_BATCH = 200
+OPINION_EVENTS_MIN_INTERVAL = 5.0
 #: Watch files (TOML); empty means the defaults: the national periods of settings/watch, plus the
 #: demo city's files (opinion_spiders/demo/watch) only while OPINION_SITES_FILES is empty —
 #: the bundled demo sites (docs/analysts.md "Watchlists").

@@ -204,3 +204,44 @@ def test_events_detector_memory_is_bounded_and_still_finds_the_burst() -> None:
     assert all(kept.policy.bucket_of(r.time) >= oldest for r in kept.records.values())
     assert not detector.add(_post(T0, "petition"))  # older than what is kept
     assert [(b.dimension, b.value, b.total) for b in found] == [("rule", "petition", 4)]
+
+
+def test_events_stage_looks_for_bursts_at_most_once_per_interval(tmp_path: Any) -> None:
+    """Every ``OPINION_EVENTS_BATCH`` posts, but not sooner than ``…_MIN_INTERVAL`` seconds
+    after the last look: a fast crawl rescans the keys its posts touched less often."""
+    import asyncio
+
+    from scrapy.utils.test import get_crawler
+
+    from opinion_spiders.items import Post
+    from pipelines.events import EventPipeline
+
+    def looks(interval: float) -> int:
+        settings = {"OPINION_STORE": f"embedded://{tmp_path / str(interval)}", "OPINION_EVENTS_BATCH": 2,
+                    "OPINION_EVENTS_MIN_INTERVAL": interval}  # fmt: skip
+        stage = EventPipeline(get_crawler(settings_dict=settings))
+        stage.looked_at -= 1.0  # the stage opened a second ago
+        done = 0
+        flush = stage.flush
+
+        async def counted() -> None:
+            nonlocal done
+            done += 1
+            await flush()
+
+        stage.flush = counted  # type: ignore[method-assign]
+
+        async def feed() -> None:
+            start = datetime.now(UTC) - timedelta(hours=1)  # within the history kept
+            for n in range(10):
+                when = start + timedelta(minutes=n)
+                post = Post(site="s", kind="forum", url=f"http://x/{n}", content="帖子",
+                            id=f"s:{n}", time=when, published_at=when, crawled_at=when)  # fmt: skip
+                await stage.process_item(post)
+
+        asyncio.run(feed())
+        return done
+
+    assert looks(0) == 5
+    assert looks(0.5) == 1  # the first batch only: the rest come within half a second
+    assert looks(3600) == 0

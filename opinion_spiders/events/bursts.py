@@ -369,10 +369,15 @@ class BurstDetector:
             for burst in self.scan(key):
                 if any(burst.start <= b <= burst.end for b in buckets):
                     found.append(burst)
-        return drop_subwords(found)
+        kept = drop_subwords(found)
+        for burst in kept:  # only for the bursts kept: a word's rise is most of the cost
+            exclude = burst.value if burst.dimension == "term" else ""
+            burst.rising = self.rising_terms(burst.post_ids, exclude=exclude)
+        return kept
 
     def scan(self, key: Key) -> list[Burst]:
-        """Every burst in the key's history, oldest first."""
+        """Every burst in the key's history, oldest first (their ``rising`` terms are
+        :meth:`detect`'s to fill)."""
         series = self.buckets.get(key) or {}
         p = self.policy
         runs: list[list[tuple[int, int, float, float]]] = []
@@ -457,7 +462,6 @@ class BurstDetector:
             baseline=round(run[0][2], 3), total=total, expected=round(expected, 3),
             surprise=round(value, 2), threshold=round(p.threshold_of(key[0]) * factor, 2),
             factor=factor, level=level, post_ids=ordered,
-            rising=self.rising_terms(ordered, exclude=key[1] if key[0] == "term" else ""),
         )  # fmt: skip
 
     def _time(self, post_id: str) -> datetime:
