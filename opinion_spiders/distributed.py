@@ -26,6 +26,7 @@ import os
 import pickle
 import socket
 import uuid
+import weakref
 from collections import deque
 from typing import TYPE_CHECKING, Any, Self
 
@@ -34,6 +35,7 @@ from scrapy import Request, signals
 from scrapy.core.scheduler import BaseScheduler
 from scrapy.dupefilters import BaseDupeFilter
 from scrapy.exceptions import CloseSpider, DontCloseSpider
+from scrapy.utils.asyncio import call_later
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.request import request_from_dict
 from twisted.internet.task import LoopingCall
@@ -117,6 +119,9 @@ class RedisScheduler(BaseScheduler):
         self.spider: Spider | None = None
         self.local: deque[Request] = deque()
         self.handoff: Request | None = None
+        #: Requests that reached a download slot (the others wait in the downloader middlewares).
+        self.placed: weakref.WeakSet[Request] = weakref.WeakSet()
+        self.feed_due = False
         self.waiting = False
         self.failed = ""
         self.loop = LoopingCall(self._tick)
@@ -130,6 +135,7 @@ class RedisScheduler(BaseScheduler):
         scheduler = cls(crawler, str(url), max(timeout, 2 * POLL_INTERVAL))
         crawler.signals.connect(scheduler._spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(scheduler._spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(scheduler._placed, signal=signals.request_reached_downloader)
         return scheduler
 
     def _stat(self, key: str, count: int = 1) -> None:
@@ -216,7 +222,7 @@ class RedisScheduler(BaseScheduler):
         if self.local:
             self.waiting = False
             return self.local.popleft()
-        if self.failed or self.run is None or self._backlogged():
+        if self.failed or self.run is None or self._holding():
             return None
         try:
             payload = self.run.pop()
@@ -229,11 +235,54 @@ class RedisScheduler(BaseScheduler):
             self._stat("dequeued")
         return request
 
-    def _backlogged(self) -> bool:
-        """Requests already wait in this process's download slots (for the site's delay or
-        concurrency): take no more, leave them to the other processes."""
+    def _holding(self) -> bool:
+        """This process holds a request it cannot start yet: take no more, leave them to the
+        other processes. Waiting are the requests in a slot's queue (for the site's delay or
+        concurrency) and those not yet in a slot (in the downloader middlewares, e.g. behind
+        robots.txt). The slot queues alone do not tell: a request reaches its slot a reactor
+        turn after the engine took it, so the engine's burst of ``next_request`` calls would
+        take the whole shared queue (up to ``CONCURRENT_REQUESTS``) and leave the other
+        processes idle while this one works through it at the site's pace."""
         engine = self.crawler.engine
-        return engine is not None and any(s.queue for s in engine.downloader.slots.values())
+        if engine is None:
+            return False
+        downloader = engine.downloader
+        return any(slot.queue for slot in downloader.slots.values()) or any(
+            request not in self.placed for request in downloader.active
+        )
+
+    def _placed(self, request: Request, spider: Spider) -> None:
+        """A request reached its download slot; once the slot has started it, this process
+        may have room for the next one (the engine itself asks only when a download ends)."""
+        self.placed.add(request)
+        if not self.feed_due:
+            self.feed_due = True
+            call_later(0, self._feed_due)
+
+    def _feed_due(self) -> None:
+        self.feed_due = False
+        try:
+            self._feed()
+        except redis.RedisError as exc:
+            self._lost(exc)
+
+    def _feed(self) -> bool:
+        """Hand the engine a request from the shared queue if this process can start it now;
+        True when it did."""
+        run, engine = self.run, self.crawler.engine
+        if run is None or self.failed or engine is None or engine.spider is None:
+            return False
+        if self.local or self._holding() or engine.needs_backout():
+            return False
+        payload = run.pop()
+        request = self._decode(payload) if payload is not None else None
+        if request is None:
+            return False
+        self.waiting = False
+        self._stat("dequeued")
+        self.handoff = request
+        engine.crawl(request)
+        return True
 
     def _encode(self, request: Request) -> bytes | None:
         """Pickled ``to_dict``; None (and a warning) for a request only this process can run."""
@@ -269,30 +318,21 @@ class RedisScheduler(BaseScheduler):
             raise DontCloseSpider
 
     def _tick(self) -> None:
-        """Heartbeat; while idle, take a request that another process queued, or close when the
-        run is over (without waiting for Scrapy's 5-second idle check)."""
+        """Heartbeat; take a request that another process queued when there is room for it, or,
+        while idle, close when the run is over (without waiting for Scrapy's 5-second idle
+        check)."""
         run, engine = self.run, self.crawler.engine
         if run is None or self.failed or engine is None:
             return
         try:
             if not self.waiting:
                 run.beat()
-                return
-            payload = run.pop()
-            if payload is None:
-                if run.idle() and engine.spider is not None:
-                    self.waiting = False
-                    deferred_from_coro(engine.close_spider_async(reason="finished"))
-                return
+                self._feed()
+            elif not self._feed() and run.idle() and engine.spider is not None:
+                self.waiting = False
+                deferred_from_coro(engine.close_spider_async(reason="finished"))
         except redis.RedisError as exc:
             self._lost(exc)
-            return
-        request = self._decode(payload)
-        if request is not None and engine.spider is not None:
-            self.waiting = False
-            self._stat("dequeued")
-            self.handoff = request
-            engine.crawl(request)
 
     def _lost(self, exc: BaseException) -> None:
         """Redis went away mid-crawl: stop this process cleanly (what it collected is stored)."""
