@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from opinion_spiders.alerting import AlertPolicy
-from opinion_spiders.events.bursts import BurstPolicy, surprise
+from opinion_spiders.events.bursts import BurstPolicy, drop_subwords, surprise
 from opinion_spiders.events.detect import EventDetector
 from opinion_spiders.stores import Store
 from opinion_spiders.watch.periods import Calendar, Period
@@ -245,3 +245,77 @@ def test_events_stage_looks_for_bursts_at_most_once_per_interval(tmp_path: Any) 
     assert looks(0) == 5
     assert looks(0.5) == 1  # the first batch only: the rest come within half a second
     assert looks(3600) == 0
+
+
+def _rising_by_definition(
+    detector: Any, post_ids: list[str], exclude: str, top: int = 8
+) -> list[dict[str, Any]]:
+    """Every word's surprise, sorted, then the subword and exclude filters: what
+    ``rising_terms`` must equal, however it gets there."""
+    from collections import Counter
+
+    records = [detector.records[i] for i in post_ids if i in detector.records]
+    counts = Counter(t for r in records for t in set(r.terms))
+    everyone = max(1, len(detector.records))
+    found = []
+    for term, n in counts.items():
+        if n < 2 or term == exclude:
+            continue
+        expected = len(records) * detector.term_posts[term] / everyone
+        value = surprise(n, max(expected, 1e-3))
+        if value > 0:
+            found.append({"term": term, "count": n, "expected": round(expected, 2),
+                          "surprise": round(value, 2)})  # fmt: skip
+    found.sort(key=lambda t: (-t["surprise"], -t["count"], t["term"]))
+    longer = [t for t in found if len(t["term"]) > 2]
+    kept = [t for t in found if t["term"] not in exclude
+            and not any(t["term"] in o["term"] and o["term"] != t["term"]
+                        and o["count"] == t["count"] for o in longer)]  # fmt: skip
+    return kept[:top]
+
+
+def _subwords_by_definition(bursts: list[Any]) -> list[Any]:
+    words = [b for b in bursts if b.dimension == "term"]
+
+    def covered(b: Any) -> bool:
+        for o in words:
+            if o is b or not (o.start <= b.end and b.start <= o.end):
+                continue
+            mine, theirs = set(b.post_ids), set(o.post_ids)
+            if b.value in o.value and len(o.value) > len(b.value) and mine <= theirs:
+                return True
+            if mine == theirs and (-len(o.value), o.value) < (-len(b.value), b.value):
+                return True
+        return False
+
+    return [b for b in bursts if b.dimension != "term" or not covered(b)]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_events_rising_terms_and_subwords_equal_their_definitions(seed: int) -> None:
+    """Bursts of words and their parts over a random crawl: the rising words of every burst
+    and the bursts kept are those the plain definitions give."""
+    import random
+
+    rng = random.Random(seed)
+    vocab = ["农民工", "农民", "民工", "工资", "拖欠", "拖欠工资", "讨薪", "工地", "包工头",
+             "街道", "街道办", "补偿", "补偿款", "拆迁", "城南", "城南街道", "公示", "方案",
+             "群众", "反映", "维权", "堵路", "聚集", "今天", "上午", "现场", "交警", "疏导"]  # fmt: skip
+    detector = _detector(terms=True)
+    posts = []
+    for hour in range(40):
+        hot = rng.sample(vocab, 4) if hour >= 30 else []
+        for _ in range(rng.randint(2, 5) + (rng.randint(8, 25) if hot else 0)):
+            words = rng.sample(vocab, rng.randint(1, 6)) + (rng.sample(hot, 2) if hot else [])
+            when = T0 + timedelta(hours=hour, minutes=rng.randint(0, 59))
+            posts.append(_post(when, thread=str(rng.randint(1, 60)), terms=words))
+    for post in posts:
+        detector.add(post)
+    bursts = detector.bursts_of
+    found = [b for key in list(bursts.buckets) for b in bursts.scan(key)]
+    assert sum(b.dimension == "term" for b in found) >= 10
+    assert [id(b) for b in drop_subwords(found)] == [id(b) for b in _subwords_by_definition(found)]
+    for b in found:
+        exclude = b.value if b.dimension == "term" else ""
+        got = bursts.rising_terms(b.post_ids, exclude=exclude)
+        assert got == _rising_by_definition(bursts, b.post_ids, exclude), b.value

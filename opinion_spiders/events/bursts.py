@@ -237,20 +237,72 @@ def drop_subwords(bursts: list[Burst]) -> list[Burst]:
     is left out when a longer word containing it rose in the same posts at the same time."""
     words = [b for b in bursts if b.dimension == "term"]
     ids = {id(b): frozenset(b.post_ids) for b in words}  # once each, not once a pair
+    # the words each word is a part of, and the words in exactly the same posts
+    holders: dict[str, list[Burst]] = {}
+    alike: dict[frozenset[str], list[Burst]] = {}
+    for o in words:
+        size = len(o.value)
+        parts = {o.value[i:j] for i in range(size) for j in range(i + 1, size + 1) if j - i < size}
+        for part in parts:
+            holders.setdefault(part, []).append(o)
+        alike.setdefault(ids[id(o)], []).append(o)
 
     def covered(b: Burst) -> bool:
         mine = ids[id(b)]
-        for o in words:
-            if o is b or not (o.start <= b.end and b.start <= o.end):
-                continue
-            theirs = ids[id(o)]
-            if b.value in o.value and len(o.value) > len(b.value) and mine <= theirs:
+        for o in holders.get(b.value, ()):
+            if o.start <= b.end and b.start <= o.end and mine <= ids[id(o)]:
                 return True
-            if mine == theirs and (-len(o.value), o.value) < (-len(b.value), b.value):
-                return True  # words that always come together (a phrase): one event
+        rank = (-len(b.value), b.value)
+        for o in alike[mine]:  # words that always come together (a phrase): one event
+            overlaps = o.start <= b.end and b.start <= o.end
+            if o is not b and overlaps and (-len(o.value), o.value) < rank:
+                return True
         return False
 
     return [b for b in bursts if b.dimension != "term" or not covered(b)]
+
+
+#: The most surprise a word seen no more often than expected can show (``surprise(n, m)`` for
+#: ``2 <= n <= m``: 0.293 at most; the Poisson tail from the mean on is about half the mass).
+AT_MOST_EXPECTED = 0.35
+
+
+def _rising(term: str, n: int, expected: float) -> dict[str, Any] | None:
+    """The word's entry, or None when it is not more frequent than chance at all."""
+    value = surprise(n, max(expected, 1e-3))
+    if value <= 0:
+        return None
+    return {"term": term, "count": n, "expected": round(expected, 2), "surprise": round(value, 2)}
+
+
+def _entries(words: Iterable[tuple[str, int, float]]) -> list[dict[str, Any]]:
+    return [e for e in (_rising(*w) for w in words) if e is not None]
+
+
+def _holds_part(word: str, count: int, parts: set[tuple[str, int]]) -> bool:
+    """Whether a shorter word in ``parts`` with this count is part of ``word``."""
+    size = len(word)
+    return any((word[i:j], count) in parts
+               for i in range(size) for j in range(i + 1, size + 1) if j - i < size)  # fmt: skip
+
+
+def _top_rising(
+    found: list[dict[str, Any]], exclude: str, top: int, hiding: Sequence[dict[str, Any]] = ()
+) -> list[dict[str, Any]]:
+    """The ``top`` rising words by surprise, a word left out for a longer one with its count
+    (农民 beside 农民工 when both are in as many posts; ``hiding`` adds such longer words that
+    do not rank) and the burst's own word's parts left out."""
+    found = sorted(found, key=lambda t: (-t["surprise"], -t["count"], t["term"]))
+    longer: dict[int, set[str]] = {}  # count -> words of over two characters with it
+    for t in [*found, *hiding]:
+        if len(t["term"]) > 2:
+            longer.setdefault(t["count"], set()).add(t["term"])
+    kept = (
+        t for t in found
+        if t["term"] not in exclude
+        and not any(t["term"] in o and o != t["term"] for o in longer.get(t["count"], ()))
+    )  # fmt: skip
+    return list(itertools.islice(kept, top))  # the first ``top``: the rest is not judged
 
 
 def post_keys(post: Mapping[str, Any], terms: bool = True) -> list[tuple[Key, str]]:
@@ -327,13 +379,14 @@ class BurstDetector:
         floors = [b for b in (self._pruned_at, self.kept_from) if b is not None]
         if floors and self.policy.bucket_of(when) < max(floors):
             return False  # older than the history kept
-        terms = tuple(sys.intern(t) for t in event_terms(post))
+        # each word once (a post counts once for a word), in the order it came
+        terms = tuple(dict.fromkeys(sys.intern(t) for t in event_terms(post)))
         self.records[post_id] = PostRecord(
             id=post_id, time=when, site=str(post.get("site") or ""), story=story_of(post),
             title=str(post.get("title") or ""), url=str(post.get("url") or ""),
             author=str(post.get("author") or ""), terms=terms,
         )  # fmt: skip
-        self.term_posts.update(set(terms))
+        self.term_posts.update(terms)
         bucket = self.policy.bucket_of(when)
         if self.observed_from is None or bucket < self.observed_from:
             self.observed_from = bucket
@@ -474,26 +527,25 @@ class BurstDetector:
         """Words more frequent in these posts than in all posts kept: each with its count
         in them, the count expected from its share of all posts, and the surprise."""
         records = [self.records[i] for i in post_ids if i in self.records]
-        counts: Counter[str] = Counter(t for r in records for t in set(r.terms))
+        counts = Counter(itertools.chain.from_iterable(r.terms for r in records))  # unique each
         everyone = max(1, len(self.records))
-        found: list[dict[str, Any]] = []
+        share = len(records) / everyone
+        above: list[tuple[str, int, float]] = []  # more often than expected
+        below: list[tuple[str, int, float]] = []
         for term, n in counts.items():
             if n < 2 or term == exclude:
                 continue
-            expected = len(records) * self.term_posts[term] / everyone
-            value = surprise(n, max(expected, 1e-3))
-            if value > 0:
-                found.append({"term": term, "count": n, "expected": round(expected, 2),
-                              "surprise": round(value, 2)})  # fmt: skip
-        found.sort(key=lambda t: (-t["surprise"], -t["count"], t["term"]))
-        longer = [t for t in found if len(t["term"]) > 2]
-        kept = (
-            t for t in found
-            if t["term"] not in exclude
-            and not any(t["term"] in o["term"] and o["term"] != t["term"]
-                        and o["count"] == t["count"] for o in longer)
-        )  # fmt: skip
-        return list(itertools.islice(kept, top))  # the first ``top``: the rest is not judged
+            expected = share * self.term_posts[term]
+            (above if n > expected else below).append((term, n, expected))
+        # A word no more frequent than expected ranks below every other (AT_MOST_EXPECTED),
+        # but a longer one still hides its parts of the same count.
+        found = _entries(above)
+        parts = {(t["term"], t["count"]) for t in found}
+        hiding = _entries(b for b in below if len(b[0]) > 2 and _holds_part(b[0], b[1], parts))
+        kept = _top_rising(found, exclude, top, hiding)
+        if below and (len(kept) < top or kept[-1]["surprise"] <= AT_MOST_EXPECTED):
+            kept = _top_rising(found + _entries(below), exclude, top)
+        return kept
 
     def prune(self, now: datetime) -> None:
         """Forget buckets (and posts) older than the history, and the oldest buckets when more
@@ -531,5 +583,5 @@ class BurstDetector:
             del self._factors[b]
         cutoff = self.policy.bucket_start(oldest)
         for post_id in [i for i, r in self.records.items() if r.time < cutoff]:
-            self.term_posts.subtract(set(self.records.pop(post_id).terms))
+            self.term_posts.subtract(self.records.pop(post_id).terms)
         self.term_posts = +self.term_posts
