@@ -301,12 +301,13 @@ def test_events_rising_terms_and_subwords_equal_their_definitions(seed: int) -> 
     vocab = ["农民工", "农民", "民工", "工资", "拖欠", "拖欠工资", "讨薪", "工地", "包工头",
              "街道", "街道办", "补偿", "补偿款", "拆迁", "城南", "城南街道", "公示", "方案",
              "群众", "反映", "维权", "堵路", "聚集", "今天", "上午", "现场", "交警", "疏导"]  # fmt: skip
+    vocab += [a + b for a, b in itertools.product(vocab[:12], vocab[-12:])]  # more than rank
     detector = _detector(terms=True)
     posts = []
     for hour in range(40):
         hot = rng.sample(vocab, 4) if hour >= 30 else []
         for _ in range(rng.randint(2, 5) + (rng.randint(8, 25) if hot else 0)):
-            words = rng.sample(vocab, rng.randint(1, 6)) + (rng.sample(hot, 2) if hot else [])
+            words = rng.sample(vocab, rng.randint(1, 30)) + (rng.sample(hot, 2) if hot else [])
             when = T0 + timedelta(hours=hour, minutes=rng.randint(0, 59))
             posts.append(_post(when, thread=str(rng.randint(1, 60)), terms=words))
     for post in posts:

@@ -262,6 +262,7 @@ def drop_subwords(bursts: list[Burst]) -> list[Burst]:
     return [b for b in bursts if b.dimension != "term" or not covered(b)]
 
 
+_LN10 = math.log(10)
 #: The most surprise a word seen no more often than expected can show (``surprise(n, m)`` for
 #: ``2 <= n <= m``: 0.293 at most; the Poisson tail from the mean on is about half the mass).
 AT_MOST_EXPECTED = 0.35
@@ -277,6 +278,47 @@ def _rising(term: str, n: int, expected: float) -> dict[str, Any] | None:
 
 def _entries(words: Iterable[tuple[str, int, float]]) -> list[dict[str, Any]]:
     return [e for e in (_rising(*w) for w in words) if e is not None]
+
+
+def _poisson_bounds(n: int, mean: float) -> tuple[float, float]:
+    """Bounds of ``surprise(n, mean)`` (Poisson, ``n > mean``) from the probability of ``n``
+    alone: the tail is that times 1 to ``1 / (1 - mean / (n + 1))``."""
+    first = -mean + n * math.log(mean) - math.lgamma(n + 1)
+    high = -first / _LN10
+    return high + math.log1p(-mean / (n + 1)) / _LN10 - 1e-9, high + 1e-9
+
+
+def _longer_words(words: Iterable[tuple[str, int]]) -> dict[int, set[str]]:
+    """Count -> the words of over two characters with that count."""
+    longer: dict[int, set[str]] = {}
+    for term, count in words:
+        if len(term) > 2:
+            longer.setdefault(count, set()).add(term)
+    return longer
+
+
+def _shown(term: str, count: int, exclude: str, longer: dict[int, set[str]]) -> bool:
+    """Neither a part of the burst's own word nor of a longer word with its count."""
+    return term not in exclude and not any(term in o and o != term for o in longer.get(count, ()))
+
+
+def _best(candidates: list[tuple[float, tuple[str, int, float]]], top: int) -> list[dict[str, Any]]:
+    """The ``top`` entries by surprise, judging words in the order of their upper bounds and
+    stopping once no word left can rank: its bound is a hundredth below the ``top``-th."""
+    candidates.sort(key=lambda c: -c[0])
+    judged: list[dict[str, Any]] = []
+    order = lambda t: (-t["surprise"], -t["count"], t["term"])  # noqa: E731
+    for high, word in candidates:
+        if len(judged) >= top:
+            judged.sort(key=order)
+            del judged[top:]
+            if judged[-1]["surprise"] - 0.01 > high:
+                break
+        entry = _rising(*word)
+        if entry is not None:
+            judged.append(entry)
+    judged.sort(key=order)
+    return judged[:top]
 
 
 def _holds_part(word: str, count: int, parts: set[tuple[str, int]]) -> bool:
@@ -539,12 +581,22 @@ class BurstDetector:
             (above if n > expected else below).append((term, n, expected))
         # A word no more frequent than expected ranks below every other (AT_MOST_EXPECTED),
         # but a longer one still hides its parts of the same count.
-        found = _entries(above)
-        parts = {(t["term"], t["count"]) for t in found}
+        bounded = [(w, *_poisson_bounds(w[1], max(w[2], 1e-3))) for w in above]
+        rising = [w for w, low, high in bounded if low > 0 or _rising(*w) is not None]
+        parts = {(w[0], w[1]) for w in rising}
         hiding = _entries(b for b in below if len(b[0]) > 2 and _holds_part(b[0], b[1], parts))
-        kept = _top_rising(found, exclude, top, hiding)
+        longer = _longer_words(
+            [(w[0], w[1]) for w in rising] + [(t["term"], t["count"]) for t in hiding]
+        )
+        judged = {id(w) for w in rising}
+        candidates = [
+            (high, w)
+            for w, _low, high in bounded
+            if id(w) in judged and _shown(w[0], w[1], exclude, longer)
+        ]
+        kept = _best(candidates, top)
         if below and (len(kept) < top or kept[-1]["surprise"] <= AT_MOST_EXPECTED):
-            kept = _top_rising(found + _entries(below), exclude, top)
+            kept = _top_rising(_entries(above) + _entries(below), exclude, top)
         return kept
 
     def prune(self, now: datetime) -> None:
