@@ -302,9 +302,14 @@ def _shown(term: str, count: int, exclude: str, longer: dict[int, set[str]]) -> 
     return term not in exclude and not any(term in o and o != term for o in longer.get(count, ()))
 
 
-def _best(candidates: list[tuple[float, tuple[str, int, float]]], top: int) -> list[dict[str, Any]]:
-    """The ``top`` entries by surprise, judging words in the order of their upper bounds and
-    stopping once no word left can rank: its bound is a hundredth below the ``top``-th."""
+def _best(
+    candidates: list[tuple[float, tuple[str, int, float]]],
+    top: int,
+    shown: Callable[[tuple[str, int, float]], bool],
+) -> list[dict[str, Any]]:
+    """The ``top`` entries by surprise of the words ``shown``, judging words in the order of
+    their upper bounds and stopping once no word left can rank: its bound is a hundredth
+    below the ``top``-th."""
     candidates.sort(key=lambda c: -c[0])
     judged: list[dict[str, Any]] = []
     order = lambda t: (-t["surprise"], -t["count"], t["term"])  # noqa: E731
@@ -314,6 +319,8 @@ def _best(candidates: list[tuple[float, tuple[str, int, float]]], top: int) -> l
             del judged[top:]
             if judged[-1]["surprise"] - 0.01 > high:
                 break
+        if not shown(word):
+            continue
         entry = _rising(*word)
         if entry is not None:
             judged.append(entry)
@@ -582,19 +589,13 @@ class BurstDetector:
         # A word no more frequent than expected ranks below every other (AT_MOST_EXPECTED),
         # but a longer one still hides its parts of the same count.
         bounded = [(w, *_poisson_bounds(w[1], max(w[2], 1e-3))) for w in above]
-        rising = [w for w, low, high in bounded if low > 0 or _rising(*w) is not None]
-        parts = {(w[0], w[1]) for w in rising}
+        rising = [(high, w) for w, low, high in bounded if low > 0 or _rising(*w) is not None]
+        parts = {(w[0], w[1]) for _, w in rising}
         hiding = _entries(b for b in below if len(b[0]) > 2 and _holds_part(b[0], b[1], parts))
         longer = _longer_words(
-            [(w[0], w[1]) for w in rising] + [(t["term"], t["count"]) for t in hiding]
+            [(w[0], w[1]) for _, w in rising] + [(t["term"], t["count"]) for t in hiding]
         )
-        judged = {id(w) for w in rising}
-        candidates = [
-            (high, w)
-            for w, _low, high in bounded
-            if id(w) in judged and _shown(w[0], w[1], exclude, longer)
-        ]
-        kept = _best(candidates, top)
+        kept = _best(rising, top, lambda w: _shown(w[0], w[1], exclude, longer))
         if below and (len(kept) < top or kept[-1]["surprise"] <= AT_MOST_EXPECTED):
             kept = _top_rising(_entries(above) + _entries(below), exclude, top)
         return kept
