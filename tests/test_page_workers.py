@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,16 @@ def test_a_worker_that_dies_costs_the_page_it_was_reading_and_is_replaced() -> N
     assert after is not None and after.parsed is not None and after.parsed.posts[0].ahead
 
 
+def test_a_page_that_takes_too_long_costs_that_page_only() -> None:
+    settings = {**SETTINGS, "OPINION_PAGE_READ_TIMEOUT": 3}
+    started = time.monotonic()
+    hung, after = _read("hang", "p1", settings=settings)
+    assert time.monotonic() - started < 30, "the worker was stopped, not waited for"
+    assert hung is not None and hung.failure is not None
+    assert hung.failure[0] == "reader_timeout" and "over 3 s" in hung.failure[1]
+    assert after is not None and after.parsed is not None and after.parsed.posts[0].ahead
+
+
 def test_workers_that_keep_dying_leave_the_pages_to_the_crawl(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -104,6 +115,8 @@ def test_the_worker_count_setting(caplog: pytest.LogCaptureFixture) -> None:
     assert 0 <= worker_count({}) <= 4
     with pytest.raises(ConfigError, match="OPINION_PAGE_WORKERS: 'many' is not a count; use 0"):
         worker_count({"OPINION_PAGE_WORKERS": "many"})
+    with pytest.raises(ConfigError, match="OPINION_PAGE_READ_TIMEOUT: '-1' is not a number"):
+        PageWorkers.acquire({"OPINION_PAGE_WORKERS": 1, "OPINION_PAGE_READ_TIMEOUT": "-1"})
     assert PageWorkers.acquire({"OPINION_PAGE_WORKERS": 0}) is None
     with caplog.at_level(logging.WARNING):
         assert PageWorkers.acquire({"OPINION_PAGE_WORKERS": 1, "X": lambda: 0}) is None

@@ -1,10 +1,11 @@
 """A plugin for the page-worker tests: a forum engine whose reading of a page with ``crash``
 in its URL ends the process it runs in (as a segfaulting parser or the OOM killer would), and
-one site of it."""
+of a page with ``hang`` in it takes a minute (a pathological page), and one site of it."""
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -20,6 +21,8 @@ class CrashingAdapter(Adapter):
     def parse(self, page: Page) -> Parsed:
         if "crash" in page.url:
             os._exit(7)
+        if "hang" in page.url:
+            time.sleep(60)
         title = page.selector.css("title::text").get("")
         text = " ".join(page.selector.css("p::text").getall())
         return Parsed(posts=[Post(site=page.site.name, kind="forum", url=page.url, title=title,

@@ -16,6 +16,7 @@ import logging
 import os
 import pickle
 import sys
+import time
 from collections import deque
 from collections.abc import Mapping
 from typing import Any
@@ -41,6 +42,15 @@ class WorkerGone(Exception):
 class ReaderCrashed(Exception):
     """The worker died reading this page."""
 
+    reason = "reader_crashed"
+
+
+class ReaderTimedOut(ReaderCrashed):
+    """The worker took longer than ``OPINION_PAGE_READ_TIMEOUT`` over this page, and was
+    stopped (a pathological page must not hold up every page queued behind it)."""
+
+    reason = "reader_timeout"
+
 
 def worker_count(settings: Mapping[str, Any]) -> int:
     """``OPINION_PAGE_WORKERS``: a count, or ``auto`` (one fewer than the cores this process
@@ -60,18 +70,36 @@ def worker_count(settings: Mapping[str, Any]) -> int:
     return count
 
 
+def read_timeout(settings: Mapping[str, Any]) -> float:
+    """``OPINION_PAGE_READ_TIMEOUT``: seconds a worker may spend on one page (0: no limit)."""
+    value = settings.get("OPINION_PAGE_READ_TIMEOUT", 60)
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if seconds < 0:
+        problem = f"{value!r} is not a number of seconds; use e.g. 60, or 0 for no limit"
+        raise ConfigError("settings", "OPINION_PAGE_READ_TIMEOUT", problem)
+    return seconds
+
+
 class _Worker:
     """One worker process and the pages sent to it, answered in the order sent."""
 
-    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+    def __init__(self, proc: asyncio.subprocess.Process, timeout: float) -> None:
         self.proc = proc
         self.waiting: deque[asyncio.Future[Outcome | None]] = deque()
         self.alive = True
         self.closing = False
+        self.timeout = timeout
+        self.overran = False
+        #: when the page at the head of ``waiting`` began to be read
+        self.head_since = time.monotonic()
         self.answers = asyncio.ensure_future(self._answer())
+        self.watch = asyncio.ensure_future(self._watch()) if timeout > 0 else None
 
     @classmethod
-    async def start(cls, settings_frame: bytes) -> _Worker:
+    async def start(cls, settings_frame: bytes, timeout: float) -> _Worker:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p or os.curdir for p in sys.path)}
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "opinion_spiders.page_workers", env=env,
@@ -88,7 +116,7 @@ class _Worker:
             await proc.wait()
             why = said[1] if isinstance(said, tuple) else f"exit status {proc.returncode}"
             raise WorkerGone(f"a page worker did not start: {why}")
-        return cls(proc)
+        return cls(proc, timeout)
 
     def send(self, fetched: Fetched) -> asyncio.Future[Outcome | None]:
         future: asyncio.Future[Outcome | None] = asyncio.get_running_loop().create_future()
@@ -96,6 +124,8 @@ class _Worker:
             future.set_exception(WorkerGone("page worker gone"))
             return future
         assert self.proc.stdin is not None
+        if not self.waiting:
+            self.head_since = time.monotonic()
         self.waiting.append(future)
         self.proc.stdin.write(frame(fetched))
         return future
@@ -106,21 +136,40 @@ class _Worker:
             while True:
                 outcome = await _read(self.proc.stdout)
                 future = self.waiting.popleft()
+                self.head_since = time.monotonic()
                 if not future.done():
                     future.set_result(outcome)
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
         self.alive = False
         status = await self.proc.wait()
+        if self.watch is not None:
+            self.watch.cancel()
         if self.waiting and not self.closing:
             # Pages are read in the order sent: the first unanswered one was being read.
-            logger.error("a page worker died (exit status %s)", status)
-            self.waiting.popleft().set_exception(ReaderCrashed(f"exit status {status}"))
+            if self.overran:
+                error: ReaderCrashed = ReaderTimedOut(f"over {self.timeout:g} s")
+            else:
+                logger.error("a page worker died (exit status %s)", status)
+                error = ReaderCrashed(f"exit status {status}")
+            self.waiting.popleft().set_exception(error)
         while self.waiting:
             self.waiting.popleft().set_exception(WorkerGone("page worker gone"))
 
+    async def _watch(self) -> None:
+        """Stop the worker when one page takes longer than the timeout."""
+        while self.alive:
+            await asyncio.sleep(min(1.0, self.timeout / 4))
+            if self.alive and self.waiting and time.monotonic() - self.head_since > self.timeout:
+                self.overran = True
+                logger.error("a page worker spent over %g s on one page: stopped", self.timeout)
+                self.proc.kill()
+                return
+
     async def stop(self) -> None:
         self.closing = True
+        if self.watch is not None:
+            self.watch.cancel()
         assert self.proc.stdin is not None
         self.proc.stdin.close()
         try:
@@ -138,8 +187,9 @@ async def _read(stream: asyncio.StreamReader) -> Any:
 class PageWorkers:
     """The page workers of one process and settings."""
 
-    def __init__(self, key: str, count: int, settings_frame: bytes) -> None:
+    def __init__(self, key: str, count: int, settings_frame: bytes, timeout: float) -> None:
         self.key, self.count, self.settings_frame = key, count, settings_frame
+        self.timeout = timeout
         self.workers: list[_Worker] = []
         self.started = 0
         self.users = 0
@@ -150,7 +200,7 @@ class PageWorkers:
     def acquire(cls, settings: Mapping[str, Any]) -> PageWorkers | None:
         """The workers for these settings (started on first use), or None when pages are
         read in the crawl process: no worker asked for, or settings a worker cannot be given."""
-        count = worker_count(settings)
+        count, timeout = worker_count(settings), read_timeout(settings)
         if count == 0:
             return None
         try:
@@ -160,7 +210,7 @@ class PageWorkers:
                            "to a page worker (%s: %s)", type(exc).__name__, exc)  # fmt: skip
             return None
         key = hashlib.sha256(settings_frame).hexdigest()
-        pool = _POOLS.get(key) or _POOLS.setdefault(key, cls(key, count, settings_frame))
+        pool = _POOLS.get(key) or _POOLS.setdefault(key, cls(key, count, settings_frame, timeout))
         pool.users += 1
         return pool
 
@@ -172,7 +222,7 @@ class PageWorkers:
         try:
             return await worker.send(fetched)
         except ReaderCrashed as exc:
-            return Outcome(failure=("reader_crashed", f"the page worker died reading it ({exc})"))
+            return Outcome(failure=(exc.reason, f"the page worker was lost reading it ({exc})"))
         except WorkerGone:
             return None
 
@@ -201,7 +251,7 @@ class PageWorkers:
                 return
             self.started += 1
             try:
-                self.workers.append(await _Worker.start(self.settings_frame))
+                self.workers.append(await _Worker.start(self.settings_frame, self.timeout))
             except WorkerGone as exc:
                 self._break(str(exc))
                 return
