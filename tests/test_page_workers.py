@@ -123,6 +123,25 @@ def test_the_worker_count_setting(caplog: pytest.LogCaptureFixture) -> None:
     assert "settings cannot be handed to a page worker" in caplog.text
 
 
+def test_crawlers_with_the_same_project_settings_share_their_workers() -> None:
+    """``opinion crawl A B``: a site that renders keeps Scrapy's browser handler, another does
+    not, and both hand their pages to the same workers; other project settings, other ones."""
+    forum = PageWorkers.acquire({**SETTINGS, "DOWNLOAD_HANDLERS": {}})
+    bar = PageWorkers.acquire({**SETTINGS, "DOWNLOAD_HANDLERS": {"http": "playwright"}})
+    other = PageWorkers.acquire({**SETTINGS, "OPINION_FULL_RECRAWL": True})
+    assert forum is not None and other is not None
+    assert bar is forum and forum.users == 2 and other is not forum
+
+    async def release() -> None:
+        for workers in (forum, bar, other):
+            await workers.release()
+
+    asyncio.run(release())
+    again = PageWorkers.acquire(SETTINGS)
+    assert again is not None and again is not forum, "the last crawler stopped them"
+    asyncio.run(again.release())
+
+
 def _stored(base: Path, server: DemoServer, workers: int) -> tuple[dict[str, Any], dict[str, Any]]:
     uri = f"embedded://{base / f'workers{workers}'}"
     env = {"OPINION_STORE": uri, "OPINION_DEMO_URL": server.base_url}

@@ -1,9 +1,10 @@
 """The crawl's side of its page workers: processes started from the same Python, fed the
 fetched pages in turn, their answers awaited on the event loop.
 
-One set of workers per process and settings, shared by every crawler with those settings
-(``opinion crawl A B C``) and stopped with the last of them. A worker that dies takes the page
-it was reading with it (counted as ``reader_crashed``) and is replaced; after
+One set of workers per process and ``OPINION_*`` settings, shared by every crawler with those
+settings (``opinion crawl A B C``) and stopped with the last of them. A worker that dies takes
+the page it was reading with it (counted as ``reader_crashed``; one stopped for taking longer
+than ``OPINION_PAGE_READ_TIMEOUT``: ``reader_timeout``) and is replaced; after
 :data:`MAX_RESTARTS` replacements, or when none starts, the crawl reads its pages itself, as
 it does with ``OPINION_PAGE_WORKERS = 0``.
 """
@@ -209,7 +210,10 @@ class PageWorkers:
             logger.warning("pages are read in the crawl process: settings cannot be handed "
                            "to a page worker (%s: %s)", type(exc).__name__, exc)  # fmt: skip
             return None
-        key = hashlib.sha256(settings_frame).hexdigest()
+        # Crawlers of one process differ in Scrapy's per-spider settings (a site that renders
+        # keeps its browser handler); what reading needs is the project's own.
+        ours = sorted((k, repr(v)) for k, v in settings.items() if k.startswith("OPINION_"))
+        key = hashlib.sha256(repr(ours).encode("utf-8")).hexdigest()
         pool = _POOLS.get(key) or _POOLS.setdefault(key, cls(key, count, settings_frame, timeout))
         pool.users += 1
         return pool
