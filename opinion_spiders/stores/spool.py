@@ -44,7 +44,7 @@ Replayed = Callable[[Mapping[str, Any], dict[str, Any]], None]
 
 
 def apply(store: Store, op: str, docs: list[dict[str, Any]]) -> None:
-    """Perform one spooled write; every op is idempotent, so replaying twice is harmless."""
+    """Perform one spooled write; every op but a cluster join is idempotent (see above)."""
     if op == "upsert_posts":
         store.upsert_posts(docs)
         return
