@@ -3,7 +3,10 @@ so the score can count how far a text has spread and who published it first.
 
 Crawlers in one process (``opinion crawl A B``) share one in-run index per store, so a copy
 on site B finds its original on site A even before A's batch reached the store. The store
-calls (and the index they update) run on the store's writer thread, off the reactor.
+calls (and the index they update) run on the store's writer thread, off the reactor. While
+the store is down, the calls it missed wait in memory, at most ``OPINION_CLUSTER_PENDING_LIMIT``
+of them; past that, and when a crawler closes with the store still down, they go to the spool
+behind the posts.
 """
 
 from __future__ import annotations
@@ -14,9 +17,18 @@ from weakref import WeakValueDictionary
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from opinion_spiders.clusters import Assignment, Clusterer, Member, Signature, signature
+from opinion_spiders.clusters import (
+    PENDING_LIMIT,
+    Assignment,
+    Clusterer,
+    Member,
+    Signature,
+    signature,
+)
 from opinion_spiders.items import Post
 from opinion_spiders.stores import store_uri
+from opinion_spiders.stores.factory import spool_dir
+from opinion_spiders.stores.spool import Spool
 from pipelines._base import Stage
 
 logger = logging.getLogger(__name__)
@@ -31,7 +43,10 @@ class ClusterPipeline(Stage):
             raise NotConfigured("OPINION_CLUSTER_ENABLED is off")
         super().__init__(crawler)
         key = store_uri(crawler.settings)
-        self.clusterer = _SHARED.get(key) or Clusterer()
+        self.clusterer = _SHARED.get(key) or Clusterer(
+            spool=Spool(spool_dir(crawler.settings)),
+            pending_limit=crawler.settings.getint("OPINION_CLUSTER_PENDING_LIMIT", PENDING_LIMIT),
+        )
         _SHARED[key] = self.clusterer
 
     async def process_item(self, item: object) -> object:
@@ -53,10 +68,17 @@ class ClusterPipeline(Stage):
         return item
 
     async def close_spider(self) -> None:
-        if not await self.in_writer(self.clusterer.flush, self.runtime.store):
-            pending = self.clusterer.pending
-            logger.error("store unavailable: %d cluster updates not written", pending)
-            self.stats.set_value("opinion/cluster/unwritten", pending)
+        if await self.in_writer(self.clusterer.flush, self.runtime.store):
+            return
+        await self.in_writer(self.clusterer.spool_pending)
+        spooled, unwritten = self.clusterer.spooled, self.clusterer.pending
+        if spooled:
+            logger.warning("store unavailable: %d cluster updates spooled, replayed with the "
+                           "posts when the next run starts", spooled)  # fmt: skip
+            self.stats.set_value("opinion/cluster/spooled", spooled)
+        if unwritten:
+            logger.error("store unavailable: %d cluster updates not written", unwritten)
+            self.stats.set_value("opinion/cluster/unwritten", unwritten)
 
 
 def _ahead_signature(post: Post) -> Signature | None:

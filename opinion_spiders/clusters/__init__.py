@@ -8,6 +8,7 @@ in-run index in ``_memory``. Import from here: this module is the public API.
 
 from __future__ import annotations
 
+from opinion_spiders.clusters._memory import PENDING_LIMIT
 from opinion_spiders.clusters._model import (
     BANDS,
     CANDIDATE_LIMIT,
@@ -28,7 +29,8 @@ from opinion_spiders.clusters._model import (
 from opinion_spiders.clusters.clusterer import Assignment, Clusterer
 
 __all__ = [
-    "BANDS", "CANDIDATE_LIMIT", "MIN_CHARS", "NUM_PERM", "ROWS", "SHINGLE", "THRESHOLD",
+    "BANDS", "CANDIDATE_LIMIT", "MIN_CHARS", "NUM_PERM", "PENDING_LIMIT", "ROWS", "SHINGLE",
+    "THRESHOLD",
     "Assignment", "Cluster", "Clusterer", "Member", "Signature", "best_match",
     "copies_by_cluster", "signature", "similarity", "unique_members",
 ]  # fmt: skip

@@ -19,7 +19,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from opinion_spiders.clusters._memory import ClusterMemory, Pending, PendingJoin, PendingMerge
+from opinion_spiders.clusters._memory import (
+    PENDING_LIMIT,
+    ClusterMemory,
+    Pending,
+    PendingJoin,
+    PendingMerge,
+    PendingWrites,
+)
 from opinion_spiders.clusters._model import (
     CANDIDATE_LIMIT,
     Cluster,
@@ -32,6 +39,7 @@ from opinion_spiders.stores.base import StoreUnavailable
 
 if TYPE_CHECKING:
     from opinion_spiders.stores.base import Store
+    from opinion_spiders.stores.spool import Spool
 
 __all__ = ["Assignment", "Clusterer"]
 
@@ -56,17 +64,31 @@ class Clusterer:
     """Finds, joins or starts a post's cluster, and merges the clusters a post bridges:
     candidates come from the in-run index and the store's band index; the store counts
     joins and merges atomically. While the store is unavailable the in-run index still
-    clusters, and the store calls it missed are made, in order, at the next chance.
+    clusters, and the store calls it missed are made, in order, at the next chance: at most
+    ``pending_limit`` wait in memory, the others in ``spool`` (without one, all in memory).
     Without a store (``store=None``) it clusters in memory only."""
 
-    def __init__(self, memory: ClusterMemory | None = None, limit: int = CANDIDATE_LIMIT) -> None:
-        self.memory = memory or ClusterMemory()
+    def __init__(
+        self, memory: ClusterMemory | None = None, limit: int = CANDIDATE_LIMIT, *,
+        spool: Spool | None = None, pending_limit: int = PENDING_LIMIT,
+    ) -> None:  # fmt: skip
+        self.memory = memory or ClusterMemory(pending=PendingWrites(pending_limit, spool))
         self.limit = limit
 
     @property
     def pending(self) -> int:
-        """Store calls not made yet (the store was down)."""
+        """Store calls not made yet (the store was down) that wait in memory."""
         return len(self.memory.pending)
+
+    @property
+    def spooled(self) -> int:
+        """Store calls not made yet that wait in the spool."""
+        return self.memory.pending.spooled
+
+    def spool_pending(self) -> int:
+        """Send the calls waiting in memory to the spool (the run ends with the store down:
+        the next run's start replays them with the posts); how many went."""
+        return self.memory.pending.spill()
 
     def assign(self, member: Member, sig: Signature, store: Store | None) -> Assignment:
         found, degraded = self._candidates(sig.bands, store)
@@ -104,11 +126,12 @@ class Clusterer:
         return unique_members(groups), False
 
     def _cluster_of(self, cand: Member, store: Store | None) -> tuple[Cluster, bool]:
-        """The candidate's cluster: the store's, unless it has calls pending; else memory."""
+        """The candidate's cluster: the store's once the calls pending are made; else memory."""
         cluster_id = cand.cluster_id or cand.id
         failed = False
-        if store is not None and not self.memory.is_pending(cluster_id):
+        if store is not None:
             try:
+                self._replay(store)
                 doc = store.get_cluster(cluster_id)
             except StoreUnavailable:
                 failed = True
@@ -129,10 +152,10 @@ class Clusterer:
                 pass
         cluster = self._memory_join(copies, member)
         if store is not None:
-            if len(founders) > 1:
-                self.memory.pending.append(PendingMerge(founders))
+            calls: list[Pending] = [PendingMerge(founders)] if len(founders) > 1 else []
             founder = founders.get(cluster.id) or next(iter(founders.values()))
-            self.memory.pending.append(PendingJoin(cluster.id, founder, member.fields()))
+            calls.append(PendingJoin(cluster.id, founder, member.fields()))
+            self.memory.pending.add(*calls)
         return cluster, store is not None
 
     def _store_join(self, founders: dict[str, dict[str, Any]], member: Member,
@@ -154,16 +177,18 @@ class Clusterer:
         return survivor
 
     def _replay(self, store: Store) -> None:
-        """The pending store calls, oldest first; each is dropped only once the store took it
-        (StoreUnavailable leaves it and the rest in place)."""
-        while self.memory.pending:
-            self._made(self.memory.pending[0], store)
-            self.memory.pending.pop(0)
+        """The pending store calls, oldest first (those in the spool, then those in memory);
+        each is dropped only once the store took it (StoreUnavailable leaves it and the rest
+        in place)."""
+        self.memory.pending.replay(store, self._follow)
 
     def _made(self, call: Pending, store: Store) -> Cluster:
         """Make one store call; the in-run index follows the cluster it returned."""
-        cluster = Cluster.from_document(call.apply(store))
-        self.memory.merged(call.cluster_ids, cluster.id)
+        return self._follow(call.cluster_ids, call.apply(store))
+
+    def _follow(self, cluster_ids: Sequence[str], doc: dict[str, Any]) -> Cluster:
+        cluster = Cluster.from_document(doc)
+        self.memory.merged(cluster_ids, cluster.id)
         self.memory.keep_cluster(cluster)
         return cluster
 

@@ -3,18 +3,23 @@
 Why one file per batch: several processes may spool into one folder without interleaving,
 a file appears only when complete (written aside, then renamed), and a replayed batch is
 deleted on its own only after the store accepted it. Writes are idempotent, so a batch
-replayed twice (a crash between write and delete) does no harm.
+replayed twice (a crash between write and delete) does no harm — except a cluster join,
+which counts a copy: ``cluster_writes`` batches are replayed one write at a time, the writes
+not taken yet put back in the batch's place when the store fails midway, and a batch is
+replayed under a lock on its file (``flock``, released by the kernel if the process dies), so
+two processes (or two stages of one) never replay it both.
 """
 
 from __future__ import annotations
 
+import fcntl
 import itertools
 import logging
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from opinion_spiders.stores._docs import dumps, loads
 from opinion_spiders.stores.base import Store, StoreUnavailable
@@ -32,16 +37,23 @@ OPS = (
     "save_state",
     "update_alert",
     "set_post_alerts",
+    "cluster_writes",
 )
+#: what is told of each cluster write replayed: the write, and the cluster the store returned
+Replayed = Callable[[Mapping[str, Any], dict[str, Any]], None]
 
 
 def apply(store: Store, op: str, docs: list[dict[str, Any]]) -> None:
-    """Perform one spooled write; every op is idempotent, so replaying twice is harmless."""
+    """Perform one spooled write; every op but a cluster join is idempotent (see above)."""
     if op == "upsert_posts":
         store.upsert_posts(docs)
         return
     if op == "set_post_alerts":
         store.set_post_alerts({doc["_id"]: doc["alert"] for doc in docs})
+        return
+    if op == "cluster_writes":
+        for doc in docs:
+            cluster_write(store, doc)
         return
     for doc in docs:
         if op == "insert_alert":
@@ -56,6 +68,16 @@ def apply(store: Store, op: str, docs: list[dict[str, Any]]) -> None:
             raise ValueError(f"cannot spool {op!r}; one of {OPS}")
 
 
+def cluster_write(store: Store, doc: Mapping[str, Any]) -> dict[str, Any]:
+    """One spooled cluster call: ``{"call": "join_cluster", "cluster_id", "founder",
+    "member"}`` or ``{"call": "merge_clusters", "founders"}``; the cluster it returned."""
+    if doc.get("call") == "join_cluster":
+        return store.join_cluster(str(doc["cluster_id"]), doc["founder"], doc["member"])
+    if doc.get("call") == "merge_clusters":
+        return store.merge_clusters(doc["founders"])
+    raise ValueError(f"not a cluster write: {doc!r}")
+
+
 _counter = itertools.count()
 
 
@@ -64,7 +86,9 @@ class Spool:
 
     ``save_state`` batches are ``[{"site": ..., "states": {...}}]``, ``update_alert``
     batches ``[{"_id": ..., "fields": {...}}]`` and ``set_post_alerts`` batches
-    ``[{"_id": post id, "alert": {...}}]``; the others are the documents themselves.
+    ``[{"_id": post id, "alert": {...}}]``, ``cluster_writes`` batches the store calls of
+    :func:`cluster_write`, in the order they are to be made; the others are the documents
+    themselves.
     """
 
     def __init__(self, directory: Path) -> None:
@@ -78,15 +102,7 @@ class Spool:
             raise ValueError(f"cannot spool {op!r}; one of {OPS}")
         self.directory.mkdir(parents=True, exist_ok=True)
         name = f"{time.time_ns():020d}-{os.getpid()}-{next(_counter):06d}.jsonl"
-        target = self.directory / name
-        lines = [dumps({"op": op, "count": len(docs)}), *(dumps(doc) for doc in docs)]
-        part = target.with_suffix(".part")
-        with part.open("w", encoding="utf-8") as out:
-            out.write("\n".join(lines) + "\n")
-            out.flush()
-            os.fsync(out.fileno())
-        part.replace(target)
-        return target
+        return _write_batch(self.directory / name, docs, op)
 
     def write(self, store: Store, docs: Docs, op: str = "upsert_posts") -> bool:
         """Write through ``store``; on StoreUnavailable spool the batch. True when written."""
@@ -121,15 +137,34 @@ class Spool:
         """
         done = 0
         for path in self.files():
+            done += self.replay_batch(path, store)
+        return done
+
+    def replay_batch(
+        self, path: Path, store: Store, *, wait: bool = False, replayed: Replayed | None = None
+    ) -> bool:
+        """Write one pending batch and delete it; True when this call replayed it.
+
+        False when it is gone (replayed by another) or set aside as damaged, or — unless
+        ``wait``, which waits for the lock — another replays it now. ``replayed`` is told of
+        each cluster write once the store took it. Raises StoreUnavailable when the store
+        cannot take it; of a ``cluster_writes`` batch only the writes not taken are kept.
+        """
+        handle = _claim(path, wait)
+        if handle is None:
+            return False
+        with handle:  # closing it releases the claim, after the file is deleted or rewritten
             try:
                 op, docs = read_batch(path)
             except (ValueError, IndexError, UnicodeDecodeError) as exc:
                 self.set_aside(path, exc)
-                continue
-            apply(store, op, docs)
+                return False
+            if op == "cluster_writes":
+                _replay_cluster_writes(path, store, docs, replayed)
+            else:
+                apply(store, op, docs)
             path.unlink(missing_ok=True)
-            done += 1
-        return done
+        return True
 
     def set_aside(self, path: Path, why: Exception) -> Path:
         self.damaged_dir.mkdir(parents=True, exist_ok=True)
@@ -141,6 +176,53 @@ class Spool:
             target, why, self.directory,
         )  # fmt: skip
         return target
+
+
+def _write_batch(target: Path, docs: Docs, op: str) -> Path:
+    """``target`` with a header line, then one document a line; written aside, then renamed
+    (a reader sees the whole file or none)."""
+    lines = [dumps({"op": op, "count": len(docs)}), *(dumps(doc) for doc in docs)]
+    part = target.with_name(f"{target.name}.{os.getpid()}.part")
+    with part.open("w", encoding="utf-8") as out:
+        out.write("\n".join(lines) + "\n")
+        out.flush()
+        os.fsync(out.fileno())
+    part.replace(target)
+    return target
+
+
+def _claim(path: Path, wait: bool) -> IO[bytes] | None:
+    """The batch's file, open and locked by us; None when it is gone or (without ``wait``)
+    locked by another. A file replaced while we waited (its writes partly taken) is claimed
+    again under its new content."""
+    while True:
+        try:
+            handle = path.open("rb")
+        except FileNotFoundError:
+            return None
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if os.fstat(handle.fileno()).st_ino == os.stat(path).st_ino:
+                return handle
+        except (BlockingIOError, FileNotFoundError):
+            handle.close()
+            return None
+        handle.close()
+
+
+def _replay_cluster_writes(
+    path: Path, store: Store, docs: list[dict[str, Any]], replayed: Replayed | None
+) -> None:
+    """One write at a time: a join counts a copy, so none may be made twice."""
+    for done, doc in enumerate(docs):
+        try:
+            answer = cluster_write(store, doc)
+        except StoreUnavailable:
+            if done:
+                _write_batch(path, docs[done:], "cluster_writes")  # the rest, in the batch's place
+            raise
+        if replayed is not None:
+            replayed(doc, answer)
 
 
 def read_batch(path: Path) -> tuple[str, list[dict[str, Any]]]:
