@@ -99,6 +99,27 @@ def test_events_burst_on_a_quiet_baseline_raises_one_event_and_one_alert(
     assert sent["tier"] == "notice" and sent["title"].startswith("规则「群体维权」突增：4 帖")
 
 
+def test_events_burst_that_grows_back_into_an_earlier_hour_stays_one_event(
+    any_store: Store, webhook: WebhookReceiver
+) -> None:
+    """Posts of the hour before a recorded burst arrive later (another site crawled after, a
+    late look): the burst now starts an hour earlier, and it is the same event and alert."""
+    detector, channels = _detector(), [WebhookChannel(webhook.url)]
+    _feed(detector, _background() + _quiet_rule())
+    now = T0 + timedelta(hours=72, minutes=50)
+    _feed(detector, [_post(T0 + timedelta(hours=72, minutes=5 * i), "petition") for i in range(4)])
+    assert _record(detector, any_store, channels, now)["events"] == 1
+    earlier = [_post(T0 + timedelta(hours=71, minutes=5 * i), "petition") for i in range(4)]
+    _feed(detector, earlier)
+    done = _record(detector, any_store, channels, now)
+    assert done["events"] == 1 and "new/rule" not in done
+    [event] = any_store.find_events()
+    assert event["_id"] == "rule:petition:2026-11-23T00:00Z", "stored under its first start"
+    assert event["start"] == T0 + timedelta(hours=71) and event["count"] == 8
+    assert {p["_id"] for p in earlier} <= set(event["post_ids"])
+    assert len({r["json"]["id"] for r in webhook.requests}) == 1
+
+
 def test_events_growth_escalates_the_same_alert(any_store: Store, webhook: WebhookReceiver) -> None:
     detector, channels = _detector(), [WebhookChannel(webhook.url)]
     _feed(detector, _background() + _quiet_rule())

@@ -81,15 +81,21 @@ class EventDetector:
         """Write the bursts as events (one ``_id`` read, one batched write) and raise or
         escalate the alert of each event that ended within ``alert_within``; counts of what
         happened, for stats."""
-        ids = [event_id(b, self.bursts_of) for b in bursts]
-        previous = store.get_events(ids)
+        # A burst is stored under its first bucket; one seen again after it grew back into
+        # earlier buckets is the event stored under a later one within it: one _id read of
+        # every bucket of every burst, and the earliest stored one wins.
+        spans = [
+            [event_id(b, self.bursts_of, k) for k in range(b.start, b.end + 1)] for b in bursts
+        ]
+        stored = store.get_events([i for span in spans for i in span])
+        previous = [next((stored[i] for i in span if i in stored), None) for span in spans]
         docs = [
-            event_document(b, self.bursts_of, previous.get(i), now)
-            for b, i in zip(bursts, ids, strict=True)
+            event_document(b, self.bursts_of, prev, now)
+            for b, prev in zip(bursts, previous, strict=True)
         ]
         store.upsert_events(docs)
         done: Counter[str] = Counter(events=len(docs))
-        done.update(f"new/{d['dimension']}" for d in docs if d["_id"] not in previous)
+        done.update(f"new/{d['dimension']}" for d in docs if d["_id"] not in stored)
         names = [name for name, _ in self.alerts.tiers]
         for doc in docs:
             if doc["end"] < now - self.policy.alert_within:

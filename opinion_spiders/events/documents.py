@@ -14,9 +14,10 @@ LABELS = {
 }  # fmt: skip
 
 
-def event_id(burst: Burst, detector: BurstDetector) -> str:
-    """``dimension:value:start`` — stable while the burst goes on (its first bucket)."""
-    start = detector.policy.bucket_start(burst.start)
+def event_id(burst: Burst, detector: BurstDetector, bucket: int | None = None) -> str:
+    """``dimension:value:start`` — stable while the burst goes on (its first bucket, or the
+    ``bucket`` given: a stored event's start within a burst that grew back before it)."""
+    start = detector.policy.bucket_start(burst.start if bucket is None else bucket)
     return f"{burst.dimension}:{burst.value}:{start:%Y-%m-%dT%H:%MZ}"
 
 
@@ -41,7 +42,8 @@ def event_document(
     sites = sorted({r.site for r in records} | set((previous or {}).get("sites") or []))
     count = max(burst.total, int((previous or {}).get("count") or 0))
     doc = {
-        "_id": event_id(burst, detector),
+        # a burst that grew back into earlier buckets stays the event it was first stored as
+        "_id": str(previous["_id"]) if previous else event_id(burst, detector),
         "dimension": burst.dimension,
         "value": burst.value,
         "name": burst.name or burst.value,
