@@ -484,15 +484,41 @@ class Run:
         return 1000 * self.cpu / self.pages
 
 
-def _timed(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
-    """Wall and CPU seconds (user + system) of one child process."""
+#: Seconds in which neither a crawl process nor side D's server uses any CPU: the crawl hangs.
+STALL = 120.0
+
+
+def _timed(
+    command: list[str], env: dict[str, str], cwd: Path, server_pid: int | None = None
+) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system) of one child process; stopped, and the bench
+    failed, when it and ``server_pid`` stay idle for :data:`STALL` seconds."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - started
+    with tempfile.TemporaryFile() as err:
+        child = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=err)
+        busy, idle_since = None, time.monotonic()
+        while True:
+            try:
+                child.wait(timeout=5)
+                break
+            except subprocess.TimeoutExpired:
+                now = (process_cpu(child.pid), process_cpu(server_pid))
+                if now != busy:
+                    busy, idle_since = now, time.monotonic()
+                elif time.monotonic() - idle_since > STALL:
+                    child.kill()
+                    child.wait()
+                    raise BenchError(
+                        f"{command[2:4]} hung: no CPU in the crawl process"
+                        f"{' nor the FerretDB server' if server_pid else ''} for {STALL:.0f} s"
+                    ) from None
+        wall = time.perf_counter() - started
+        err.seek(0)
+        stderr = err.read().decode(errors="replace")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        raise BenchError(f"{command[2:4]} exited {done.returncode}:\n{done.stderr[-3000:]}")
+    if child.returncode != 0:
+        raise BenchError(f"{command[2:4]} exited {child.returncode}:\n{stderr[-3000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu
 
@@ -521,14 +547,17 @@ def run_lean(folder: Path, port: int, work: Path) -> Run:
     return _hand_written("C", "--lean-child", folder, port, work)
 
 
-def _opinion(side: str, uri: str, folder: Path, port: int, work: Path) -> Run:
+def _opinion(
+    side: str, uri: str, folder: Path, port: int, work: Path, server_pid: int | None = None
+) -> Run:
     """``opinion crawl`` of every site into ``uri`` (sides B and D); (pages, posts) of each
     site from the run records it stored."""
     from bench.profile import ROOT, crawl_setup, site_stats
 
     generated = Generated.load(folder)
     env, args = crawl_setup(generated, port, work, uri)
-    wall, cpu = _timed([sys.executable, "-m", "opinion_spiders", *args], env, ROOT)
+    command = [sys.executable, "-m", "opinion_spiders", *args]
+    wall, cpu = _timed(command, env, ROOT, server_pid)
     return Run(side, site_stats(uri, [s.name for s in generated.specs]), wall, cpu)
 
 
@@ -549,7 +578,7 @@ def run_ferretdb(
     database = "vs_scrapy_" + re.sub(r"\W", "_", work.name)
     uri = f"{server_uri.rstrip('/')}/{database}"
     before = process_cpu(server_pid)
-    run = _opinion("D", uri, folder, port, work)
+    run = _opinion("D", uri, folder, port, work, server_pid)
     after = process_cpu(server_pid)
     if before is not None and after is not None:
         run.server_cpu = after - before
@@ -735,8 +764,8 @@ def ferretdb_runner(stack: contextlib.ExitStack, data_dir: Path) -> tuple[dict[s
     try:
         server = stack.enter_context(FerretDBProcess(data_dir))
     except (RuntimeError, OSError) as exc:
-        why = f"FerretDB could not be started, so side D was not measured: {exc}"
-        say(f"bench.vs_scrapy: {why}")
+        why = f"FerretDB could not be started: {exc}"
+        say(f"bench.vs_scrapy: side D not measured — {why}")
         return dict(RUNNERS), why
     pid = ferretdb_pid(data_dir)
     say(f"FerretDB on {server.uri} (pid {pid or 'not found: its CPU is not read'})")
