@@ -10,7 +10,8 @@
 - :mod:`bench.vs_scrapy`: pages/s and CPU per page of ``opinion crawl`` with every pipeline vs
   a stock Scrapy spider per kind (no pipelines) and a lean aiohttp + parsel fetcher, on the
   same generated ~3,000-page site (:mod:`bench.site`: forums, a post bar and portals in GBK
-  and UTF-8), interleaved; :mod:`bench.profile` times each stage of the product on that site.
+  and UTF-8), interleaved, and the same ``opinion crawl`` into a FerretDB (side D, target
+  0.6 of stock Scrapy); :mod:`bench.profile` times each stage of the product on that site.
 
 Each measurement is repeated and the median kept; the target for both ratios is 0.8.
 """

@@ -6,7 +6,7 @@ builds :mod:`bench.site`'s generated sites (``--threads`` threads, ~3,000 pages 
 and a UTF-8 government news portal, each on a loopback host of its own, with the demo sites'
 templates), serves the rendered files (with nginx — Debian's, one worker — wherever it is
 installed, else the bench's own Python server) and then crawls every site ``--reps`` times from
-each side, interleaved (A B C, C B A, A B C …), each crawl a process of its own. Every side
+each side, interleaved (A B C D, D C B A, A B C D …), each crawl a process of its own. Every side
 reads every kind over plain HTTP: the post bar is Tieba's **mobile** bar list (server HTML,
 the tieba adapter's ``mobile`` page version, no ``render_js``) and its server-rendered thread
 pages (``pc-raw-2019``), never the PC bar page a browser builds.
@@ -20,6 +20,16 @@ pages (``pc-raw-2019``), never the PC bar page a browser builds.
   ``LOG_LEVEL=WARNING``.
 - **B**: ``opinion crawl`` of every site (a crawler each, in one process) with every pipeline
   into a fresh embedded store, ``OPINION_FULL_RECRAWL=true``, as ``bench.profile`` runs it.
+- **D**: the same ``opinion crawl`` as side B, every pipeline, into a fresh database (one a run)
+  on a real FerretDB 1.24 (SQLite backend, the MongoDB-wire server the project tests with),
+  started once on 127.0.0.1 before the first round by
+  :class:`~opinion_spiders.stores.ferretdb.FerretDBProcess` (``scripts/build_ferretdb.sh``'s
+  cached build), as ``bench.profile --store mongodb`` and ``bench.outage`` start it. Its
+  pages/s and CPU are the crawl process's, like side B's; the server's own CPU during the run
+  (user + system of all its threads, read from ``/proc/<pid>/stat``) is reported beside it,
+  not in it. If FerretDB cannot be built or started, the bench says why and that side D was
+  not measured, and runs A B C alone. A crawl that, with side D's server, uses under 1 CPU s in
+  120 s hangs: it is stopped and fails the bench (side D's did, twice, at the default size).
 - **C**: a lean fetcher — aiohttp and parsel, no framework: :func:`lean_crawl` reads each
   host's robots.txt once, then fetches with 8 requests in flight a site (what sides A and B
   allow a host), follows the same links and reads the same post fields as side A. The limit of
@@ -28,13 +38,15 @@ pages (``pc-raw-2019``), never the PC bar page a browser builds.
 All sides must report the same pages and posts on every site, or the bench fails. Pages/s is
 pages over the process's wall time from launch to exit (start-up included, as a user waits for
 it), CPU is the process's user + system time (``RUSAGE_CHILDREN``). The ratios B/A and B/C are
-taken per round of neighbouring runs; the median of B/A is held to the target of 0.8.
+taken per round of neighbouring runs; the median of B/A is held to the target of 0.8, that of
+D/A to issue 12's 0.6 for the crawl into FerretDB.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import platform
@@ -48,7 +60,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,11 +72,14 @@ from scrapy.http import Response
 from bench.site import DEFAULT_MIX, Generated, base_url, generate, page_key, served
 
 TARGET = 0.8
-SIDES = ("A", "B", "C")
+#: Issue 12's target for the same crawl into FerretDB (side D), against side A.
+TARGET_FERRETDB = 0.6
+SIDES = ("A", "B", "C", "D")
 LABELS = {
     "A": "A stock Scrapy spider, no pipelines",
     "B": "B opinion crawl, every pipeline",
     "C": "C lean aiohttp + parsel fetcher",
+    "D": "D opinion crawl into FerretDB",
 }
 #: Side C's requests in flight: side A's (and B's) 8 a host, on the one host served.
 LEAN_CONCURRENCY = 8
@@ -450,6 +465,8 @@ class Run:
     sites: dict[str, tuple[int, int]]  # site -> (pages, posts)
     wall: float
     cpu: float
+    #: Side D: the FerretDB server's CPU seconds during the run (None: not readable).
+    server_cpu: float | None = None
 
     @property
     def pages(self) -> int:
@@ -468,15 +485,46 @@ class Run:
         return 1000 * self.cpu / self.pages
 
 
-def _timed(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
-    """Wall and CPU seconds (user + system) of one child process."""
+#: Seconds in which a crawl process and side D's server use under :data:`IDLE_CPU` CPU
+#: seconds together (pymongo's heartbeat threads tick even in a hung crawl): it hangs.
+STALL = 120.0
+IDLE_CPU = 1.0
+
+
+def _timed(
+    command: list[str], env: dict[str, str], cwd: Path, server_pid: int | None = None
+) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system) of one child process; stopped, and the bench
+    failed, when it and ``server_pid`` stay idle for :data:`STALL` seconds."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - started
+    with tempfile.TemporaryFile() as err:
+        child = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=err)
+        mark, idle_since = -IDLE_CPU, time.monotonic()
+        while True:
+            try:
+                child.wait(timeout=5)
+                break
+            except KeyboardInterrupt:
+                child.kill()
+                raise
+            except subprocess.TimeoutExpired:
+                used = (process_cpu(child.pid) or 0.0) + (process_cpu(server_pid) or 0.0)
+                if used - mark >= IDLE_CPU:
+                    mark, idle_since = used, time.monotonic()
+                elif time.monotonic() - idle_since > STALL:
+                    child.kill()
+                    child.wait()
+                    raise BenchError(
+                        f"{command[2:4]} hung: under {IDLE_CPU:.0f} CPU s in the crawl process"
+                        f"{' and the FerretDB server' if server_pid else ''} for {STALL:.0f} s"
+                    ) from None
+        wall = time.perf_counter() - started
+        err.seek(0)
+        stderr = err.read().decode(errors="replace")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        raise BenchError(f"{command[2:4]} exited {done.returncode}:\n{done.stderr[-3000:]}")
+    if child.returncode != 0:
+        raise BenchError(f"{command[2:4]} exited {child.returncode}:\n{stderr[-3000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu
 
@@ -505,27 +553,82 @@ def run_lean(folder: Path, port: int, work: Path) -> Run:
     return _hand_written("C", "--lean-child", folder, port, work)
 
 
-def run_opinion(folder: Path, port: int, work: Path) -> Run:
+def _opinion(
+    side: str, uri: str, folder: Path, port: int, work: Path, server_pid: int | None = None
+) -> Run:
+    """``opinion crawl`` of every site into ``uri`` (sides B and D); (pages, posts) of each
+    site from the run records it stored."""
     from bench.profile import ROOT, crawl_setup, site_stats
 
-    work.mkdir(parents=True)
-    uri = f"embedded://{work / 'store'}"
     generated = Generated.load(folder)
     env, args = crawl_setup(generated, port, work, uri)
-    wall, cpu = _timed([sys.executable, "-m", "opinion_spiders", *args], env, ROOT)
-    return Run("B", site_stats(uri, [s.name for s in generated.specs]), wall, cpu)
+    command = [sys.executable, "-m", "opinion_spiders", *args]
+    wall, cpu = _timed(command, env, ROOT, server_pid)
+    return Run(side, site_stats(uri, [s.name for s in generated.specs]), wall, cpu)
 
 
-RUNNERS = {"A": run_stock, "B": run_opinion, "C": run_lean}
+def run_opinion(folder: Path, port: int, work: Path) -> Run:
+    work.mkdir(parents=True)
+    return _opinion("B", f"embedded://{work / 'store'}", folder, port, work)
+
+
+def run_ferretdb(
+    folder: Path, port: int, work: Path, server_uri: str, server_pid: int | None = None
+) -> Run:
+    """Side D: side B's crawl into a fresh database on the FerretDB at ``server_uri``, with
+    the server's CPU during the crawl when its pid is known."""
+    from opinion_spiders.stores.factory import spool_dir
+    from opinion_spiders.stores.spool import Spool
+
+    work.mkdir(parents=True)
+    database = "vs_scrapy_" + re.sub(r"\W", "_", work.name)
+    uri = f"{server_uri.rstrip('/')}/{database}"
+    before = process_cpu(server_pid)
+    run = _opinion("D", uri, folder, port, work, server_pid)
+    after = process_cpu(server_pid)
+    if before is not None and after is not None:
+        run.server_cpu = after - before
+    spool = Spool(spool_dir({"OPINION_STORE": uri, "OPINION_DATA_DIR": str(work / "data")}))
+    if spooled := len(spool.files()):
+        raise BenchError(f"side D spooled {spooled} batches: FerretDB did not take its writes")
+    return run
+
+
+def ferretdb_pid(data_dir: Path) -> int | None:
+    """The pid of the FerretDB whose ``--state-dir`` is ``data_dir``, found in /proc."""
+    flag = f"--state-dir={data_dir.resolve()}".encode()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if flag in (entry / "cmdline").read_bytes().split(b"\0"):
+                    return int(entry.name)
+    return None
+
+
+def process_cpu(pid: int | None) -> float | None:
+    """User + system seconds of a live process, all its threads (``/proc/<pid>/stat``)."""
+    if pid is None:
+        return None
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rpartition(")")[2].split()  # from field 3 (state): utime is 14, stime 15
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+Runner = Callable[[Path, int, Path], Run]
+RUNNERS: dict[str, Runner] = {"A": run_stock, "B": run_opinion, "C": run_lean}
 
 
 def spread(values: Sequence[float], fmt: str) -> str:
     return f"{statistics.median(values):{fmt}} ({min(values):{fmt}}–{max(values):{fmt}})"
 
 
-def report(runs: list[Run], reps: int, server: str, generated: Generated) -> str:
+def report(runs: list[Run], reps: int, server: str, generated: Generated, no_d: str = "") -> str:
+    """The table; ``no_d`` says why side D was not measured, when it was not."""
     by_side = {side: [r for r in runs if r.side == side] for side in SIDES}
-    a, b, c = by_side["A"], by_side["B"], by_side["C"]
+    a, b, c, d = by_side["A"], by_side["B"], by_side["C"], by_side["D"]
     speed = [rb.pages_per_s / ra.pages_per_s for ra, rb in zip(a, b, strict=True)]
     cost = [rb.cpu_per_1000 / ra.cpu_per_1000 for ra, rb in zip(a, b, strict=True)]
     lean = [rb.pages_per_s / rc.pages_per_s for rc, rb in zip(c, b, strict=True)]
@@ -544,6 +647,8 @@ def report(runs: list[Run], reps: int, server: str, generated: Generated) -> str
         f"  {'side':<40}{'pages/s':>22}{'CPU s / 1,000 pages':>26}",
     ]
     for side, rows in by_side.items():
+        if not rows:
+            continue
         lines.append(
             f"  {LABELS[side]:<40}{spread([r.pages_per_s for r in rows], '.1f'):>22}"
             f"{spread([r.cpu_per_1000 for r in rows], '.1f'):>26}"
@@ -555,10 +660,33 @@ def report(runs: list[Run], reps: int, server: str, generated: Generated) -> str
         f"  ratio B/A CPU per page, per round of runs: {spread(cost, '.2f')}",
         f"  ratio B/C pages/s (the product against the lean fetcher): {spread(lean, '.2f')};"
         f" A/C (stock Scrapy against it): {spread(stock_lean, '.2f')}",
+        *(ferretdb_lines(a, b, d) if d else [f"  side D NOT MEASURED: {no_d}"]),
         "  (pages/s over each process's wall time from launch to exit, start-up included;"
         " CPU = user + system of the process)",
     ]
     return "\n".join(lines)
+
+
+def ferretdb_lines(a: list[Run], b: list[Run], d: list[Run]) -> list[str]:
+    """Side D against A (issue 12's 0.6) and B, and its server's CPU beside its own."""
+    speed = [rd.pages_per_s / ra.pages_per_s for ra, rd in zip(a, d, strict=True)]
+    store = [rd.pages_per_s / rb.pages_per_s for rb, rd in zip(b, d, strict=True)]
+    verdict = "met" if statistics.median(speed) >= TARGET_FERRETDB else "BELOW TARGET"
+    lines = [
+        f"  ratio D/A pages/s, per round of runs: {spread(speed, '.2f')}; "
+        f"target >= {TARGET_FERRETDB}: {verdict}",
+        f"  ratio D/B pages/s (FerretDB against the embedded store): {spread(store, '.2f')}",
+    ]
+    served = [1000 * r.server_cpu / r.pages for r in d if r.server_cpu is not None]
+    if len(served) == len(d):
+        both = [1000 * (r.cpu + (r.server_cpu or 0.0)) / r.pages for r in d]
+        lines.append(
+            f"  D's FerretDB server, not in D's CPU above: {spread(served, '.1f')} CPU s / "
+            f"1,000 pages (/proc/<pid>/stat); crawl process + server: {spread(both, '.1f')}"
+        )
+    else:
+        lines.append("  D's FerretDB server CPU: not readable from /proc, not counted anywhere")
+    return lines
 
 
 def say(message: str) -> None:
@@ -608,22 +736,47 @@ def main(argv: list[str] | None = None) -> int:
             server = "the bench's own static server (Python http.server)"
             serving = served(folder)
         try:
-            with serving as port:
+            with serving as port, contextlib.ExitStack() as stack:
+                runners, no_d = ferretdb_runner(stack, work / "ferretdb")
+                sides = [side for side in SIDES if side in runners]
                 for rep in range(max(1, args.reps)):
-                    for side in SIDES if rep % 2 == 0 else SIDES[::-1]:
-                        run = RUNNERS[side](folder, port, work / f"{side}-{rep}")
+                    for side in sides if rep % 2 == 0 else sides[::-1]:
+                        run = runners[side](folder, port, work / f"{side}-{rep}")
+                        server_cpu = (
+                            f" (+ FerretDB server {1000 * run.server_cpu / run.pages:.1f})"
+                            if run.server_cpu is not None
+                            else ""
+                        )
                         say(
                             f"  {LABELS[side]:<40} run {rep + 1}: {run.pages} pages, "
                             f"{run.posts} posts in {run.wall:.1f} s = {run.pages_per_s:.1f} "
-                            f"pages/s, {run.cpu_per_1000:.1f} CPU s / 1,000 pages"
+                            f"pages/s, {run.cpu_per_1000:.1f} CPU s / 1,000 pages{server_cpu}"
                         )
                         runs.append(run)
                     check_runs(runs)  # after each round, so a failing one still shows its figures
         except BenchError as exc:
             print(f"bench.vs_scrapy: error: {exc}", file=sys.stderr)
             return 1
-    print(report(runs, max(1, args.reps), server, generated))
+    print(report(runs, max(1, args.reps), server, generated, no_d))
     return 0
+
+
+def ferretdb_runner(stack: contextlib.ExitStack, data_dir: Path) -> tuple[dict[str, Runner], str]:
+    """Every side's runner, side D's on a FerretDB started here for the whole bench (stopped
+    with ``stack``); without D when FerretDB cannot be started, and why, said at once."""
+    from opinion_spiders.stores.ferretdb import FerretDBProcess
+
+    say("starting FerretDB for side D…")
+    try:
+        server = stack.enter_context(FerretDBProcess(data_dir))
+    except (RuntimeError, OSError) as exc:
+        why = f"FerretDB could not be started: {exc}"
+        say(f"bench.vs_scrapy: side D not measured — {why}")
+        return dict(RUNNERS), why
+    pid = ferretdb_pid(data_dir)
+    say(f"FerretDB on {server.uri} (pid {pid or 'not found: its CPU is not read'})")
+    run_d = functools.partial(run_ferretdb, server_uri=server.uri, server_pid=pid)
+    return {**RUNNERS, "D": run_d}, ""
 
 
 def check_runs(runs: list[Run]) -> None:

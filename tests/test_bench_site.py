@@ -1,11 +1,14 @@
 """``bench.site``, the crawl benches' generated site, at a small size: every kind in the
-encoding its mix entry names, and the three sides of ``bench.vs_scrapy`` (stock Scrapy,
-``opinion crawl`` with every pipeline, the lean fetcher) fetching the same pages and reading
-the same posts on every site, over plain HTTP."""
+encoding its mix entry names, and the four sides of ``bench.vs_scrapy`` (stock Scrapy,
+``opinion crawl`` with every pipeline into the embedded store, the lean fetcher, ``opinion
+crawl`` into FerretDB) fetching the same pages and reading the same posts on every site, over
+plain HTTP."""
 
 from __future__ import annotations
 
+import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -38,15 +41,28 @@ def test_bench_site_renders_each_kind_in_its_encoding(tmp_path: Path) -> None:
     assert all("mo_device=1" in start for start in generated.starts[bar.name])
 
 
-def test_bench_site_every_side_reads_the_same_pages_and_posts(tmp_path: Path) -> None:
+def test_bench_site_every_side_reads_the_same_pages_and_posts(
+    tmp_path: Path, mongo_uri: str
+) -> None:
     folder = tmp_path / "site"
     generated = site.generate(folder, 40, 3)
     assert {s.kind for s in generated.specs} == set(site.KINDS)
     assert {s.encoding for s in generated.specs} == set(site.ENCODINGS)
     with site.served(folder) as port:
         runs = [vs_scrapy.RUNNERS[side](folder, port, tmp_path / side) for side in "ABC"]
+        runs.append(vs_scrapy.run_ferretdb(folder, port, tmp_path / "D", mongo_uri))
     vs_scrapy.check_runs(runs)  # raises unless every side saw the same pages and posts
+    assert runs[3].side == "D" and runs[3].sites == runs[1].sites
     assert set(runs[0].sites) == {s.name for s in generated.specs}
     for spec in generated.specs:
         pages, posts = runs[1].sites[spec.name]
         assert pages == generated.pages[spec.name] and posts > 0, spec.name
+
+
+def test_bench_vs_scrapy_reads_a_process_cpu_from_proc() -> None:
+    """Side D's server CPU comes from /proc/<pid>/stat: for this process it is what
+    ``time.process_time`` says (user + system of every thread), to the clock tick."""
+    sum(i * i for i in range(300_000))
+    read, own = vs_scrapy.process_cpu(os.getpid()), time.process_time()
+    assert read is not None and abs(read - own) < 0.1
+    assert vs_scrapy.process_cpu(None) is None
