@@ -21,6 +21,11 @@ class LocalServer:
     _log: IO[bytes] | None = None
 
     @property
+    def pid(self) -> int | None:
+        """The server process's id while it runs (to signal it, e.g. in fault tests)."""
+        return self._proc.pid if self._proc is not None and self._proc.poll() is None else None
+
+    @property
     def log_path(self) -> Path:  # pragma: no cover - each server says where
         raise NotImplementedError
 

@@ -38,6 +38,9 @@ NAMESPACE_EXISTS = 48  # the server's code for "collection already exists"
 #: Server codes that no retry mends: the credentials, or the rights they carry.
 REFUSED = {18: "the credentials (AuthenticationFailed)", 13: "access (Unauthorized)"}
 TIMEOUT_MS = 5000
+#: How long one operation may wait for the server's answer: a server that stops answering
+#: mid-crawl (seen with FerretDB under load) costs this once, then the breaker spools.
+OPERATION_TIMEOUT_MS = 60_000
 
 #: collection -> index key lists (what analysts and reports filter and sort on)
 INDEXES: dict[str, list[list[tuple[str, int]]]] = {
@@ -73,7 +76,7 @@ class MongoStore:
 
     def __init__(
         self, uri: str, db_name: str = "opinion", *, timeout_ms: int = TIMEOUT_MS,
-        one_by_one: bool | None = None,
+        one_by_one: bool | None = None, operation_timeout_ms: int = OPERATION_TIMEOUT_MS,
     ) -> None:  # fmt: skip
         """``one_by_one``: read several ``_id``s with one ``{_id: value}`` query each instead
         of one ``$in`` (None: on FerretDB, which answers only that form from its index)."""
@@ -83,6 +86,8 @@ class MongoStore:
             options["serverSelectionTimeoutMS"] = timeout_ms
         if "connecttimeoutms" not in lowered:
             options["connectTimeoutMS"] = timeout_ms
+X
+            options["socketTimeoutMS"] = operation_timeout_ms
         self.client: pymongo.MongoClient[Doc] = pymongo.MongoClient(uri, **options)
         self.shown_uri = _without_password(uri)
         #: Shared by every MongoStore of this process on this URI (see stores.breaker).
