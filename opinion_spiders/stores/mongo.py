@@ -86,7 +86,7 @@ class MongoStore:
             options["serverSelectionTimeoutMS"] = timeout_ms
         if "connecttimeoutms" not in lowered:
             options["connectTimeoutMS"] = timeout_ms
-X
+        if "sockettimeoutms" not in lowered:  # pymongo's default waits for ever
             options["socketTimeoutMS"] = operation_timeout_ms
         self.client: pymongo.MongoClient[Doc] = pymongo.MongoClient(uri, **options)
         self.shown_uri = _without_password(uri)
