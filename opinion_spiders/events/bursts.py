@@ -241,9 +241,7 @@ def drop_subwords(bursts: list[Burst]) -> list[Burst]:
     holders: dict[str, list[Burst]] = {}
     alike: dict[frozenset[str], list[Burst]] = {}
     for o in words:
-        size = len(o.value)
-        parts = {o.value[i:j] for i in range(size) for j in range(i + 1, size + 1) if j - i < size}
-        for part in parts:
+        for part in word_parts(o.value):
             holders.setdefault(part, []).append(o)
         alike.setdefault(ids[id(o)], []).append(o)
 
@@ -328,11 +326,15 @@ def _best(
     return judged[:top]
 
 
+def word_parts(word: str) -> set[str]:
+    """Every shorter run of the word's characters (农民工: 农, 民, 工, 农民, 民工)."""
+    size = len(word)
+    return {word[i:j] for i in range(size) for j in range(i + 1, size + 1) if j - i < size}
+
+
 def _holds_part(word: str, count: int, parts: set[tuple[str, int]]) -> bool:
     """Whether a shorter word in ``parts`` with this count is part of ``word``."""
-    size = len(word)
-    return any((word[i:j], count) in parts
-               for i in range(size) for j in range(i + 1, size + 1) if j - i < size)  # fmt: skip
+    return any((part, count) in parts for part in word_parts(word))
 
 
 def _top_rising(
