@@ -4,6 +4,7 @@ FerretDB) raising and escalating one event alert to a real webhook receiver."""
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -215,7 +216,10 @@ def test_events_detector_memory_is_bounded_and_still_finds_the_burst() -> None:
     detector = _detector(terms=True)
     kept = detector.bursts_of
     kept.memory_posts = 200
-    _feed(detector, _background() + _quiet_rule())  # 288 + 9 posts over 72 hours
+    words = ["拆迁", "补偿", "街道", "公示", "群众"]
+    background = [{**p, "terms": words[i % 5 :] + words[: i % 3]}
+                  for i, p in enumerate(_background())]  # fmt: skip
+    _feed(detector, background + _quiet_rule())  # 288 + 9 posts over 72 hours
     burst = [_post(T0 + timedelta(hours=72, minutes=5 * i), "petition") for i in range(4)]
     _feed(detector, burst)
     found = detector.bursts(T0 + timedelta(hours=72, minutes=50))
@@ -224,6 +228,10 @@ def test_events_detector_memory_is_bounded_and_still_finds_the_burst() -> None:
     assert oldest == kept.kept_from > kept.policy.bucket_of(T0)
     assert all(kept.policy.bucket_of(r.time) >= oldest for r in kept.records.values())
     assert not detector.add(_post(T0, "petition"))  # older than what is kept
+    # the vocabulary counts the posts kept, not the posts forgotten
+    held = Counter(t for r in kept.records.values() for t in kept.vocabulary.decode(r.term_ids))
+    assert set(held) == set(words)
+    assert {t: kept.vocabulary.posts_with(t) for t in words} == held
     assert [(b.dimension, b.value, b.total) for b in found] == [("rule", "petition", 4)]
 
 
@@ -273,16 +281,15 @@ def _rising_by_definition(
 ) -> list[dict[str, Any]]:
     """Every word's surprise, sorted, then the subword and exclude filters: what
     ``rising_terms`` must equal, however it gets there."""
-    from collections import Counter
 
     records = [detector.records[i] for i in post_ids if i in detector.records]
-    counts = Counter(t for r in records for t in set(r.terms))
+    counts = Counter(t for r in records for t in set(detector.vocabulary.decode(r.term_ids)))
     everyone = max(1, len(detector.records))
     found = []
     for term, n in counts.items():
         if n < 2 or term == exclude:
             continue
-        expected = len(records) * detector.term_posts[term] / everyone
+        expected = len(records) * detector.vocabulary.posts_with(term) / everyone
         value = surprise(n, max(expected, 1e-3))
         if value > 0:
             found.append({"term": term, "count": n, "expected": round(expected, 2),

@@ -31,21 +31,23 @@ Memory. The detector keeps what it counted for the history, but never more than
 :data:`MEMORY_POSTS` posts (as many as it reads from the store at start): past that, its
 oldest buckets are forgotten early, down to nine tenths of it, and the baseline is shorter
 than the history (its first ``1 / alpha`` buckets only teach the EWMA again) — so a busy
-7×24 crawl holds a bounded detector (bench.memory). A post's words are shared strings (one
-per word, not one per post).
+7×24 crawl holds a bounded detector (bench.memory). A post's words are kept as small ints of
+the detector's vocabulary (its words, one string each, and how many kept posts hold each):
+the rising words of a burst start from one numpy count over its posts' word ids.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib.resources import files
 from typing import Any
+
+import numpy as np
 
 LEVELS = ("notice", "warning", "urgent")
 #: Factors of the threshold at which each level starts.
@@ -95,12 +97,20 @@ def surprise(count: float, mean: float, dispersion: float = 0.0) -> float:
         return -math.log10(max(1e-300, 1.0 - lower)) if lower < 1 else 0.0
     first = log_pmf(x)
     total, term, k = 1.0, 1.0, x
-    while k < x + 100_000:
-        term *= ratio(k)
-        total += term
-        k += 1
-        if term < 1e-12 * total:
-            break
+    if dispersion > 0:
+        while k < x + 100_000:
+            term *= ratio(k)
+            total += term
+            k += 1
+            if term < 1e-12 * total:
+                break
+    else:  # the same series, ``ratio`` written out: this loop is most of a word's surprise
+        while k < x + 100_000:
+            term *= mean / (k + 1)
+            total += term
+            k += 1
+            if term < 1e-12 * total:
+                break
     return max(0.0, -(first + math.log(total)) / math.log(10))
 
 
@@ -200,7 +210,8 @@ class PostRecord:
     title: str = ""
     url: str = ""
     author: str = ""
-    terms: tuple[str, ...] = ()
+    #: the post's words (each once), as int32 ids of the detector's :class:`Vocabulary`
+    term_ids: bytes = b""
 
 
 @dataclass
@@ -278,12 +289,29 @@ def _entries(words: Iterable[tuple[str, int, float]]) -> list[dict[str, Any]]:
     return [e for e in (_rising(*w) for w in words) if e is not None]
 
 
-def _poisson_bounds(n: int, mean: float) -> tuple[float, float]:
-    """Bounds of ``surprise(n, mean)`` (Poisson, ``n > mean``) from the probability of ``n``
-    alone: the tail is that times 1 to ``1 / (1 - mean / (n + 1))``."""
-    first = -mean + n * math.log(mean) - math.lgamma(n + 1)
+def _poisson_bounds(n: np.ndarray, expected: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper bounds of each ``surprise(n, max(expected, 1e-3))`` (Poisson,
+    ``n > mean``) from the probability of ``n`` alone: the tail is that times 1 to
+    ``1 / (1 - mean / (n + 1))``."""
+    mean = np.maximum(expected, 1e-3)
+    first = -mean + n * np.log(mean) - _log_factorials(n)
     high = -first / _LN10
-    return high + math.log1p(-mean / (n + 1)) / _LN10 - 1e-9, high + 1e-9
+    return high + np.log1p(-mean / (n + 1)) / _LN10 - 1e-9, high + 1e-9
+
+
+#: ``lgamma(k + 1)`` for k from 0, grown to the largest count asked for
+_LOG_FACTORIALS: list[np.ndarray] = [np.zeros(0)]
+
+
+def _log_factorials(n: np.ndarray) -> np.ndarray:
+    table = _LOG_FACTORIALS[0]
+    top = int(n.max()) if len(n) else 0
+    if top >= len(table):
+        size = max(top + 1, 2 * len(table), 256)
+        table = np.array([math.lgamma(k + 1) for k in range(size)])
+        _LOG_FACTORIALS[0] = table
+    found: np.ndarray = table[n]
+    return found
 
 
 def _longer_words(words: Iterable[tuple[str, int]]) -> dict[int, set[str]]:
@@ -295,9 +323,27 @@ def _longer_words(words: Iterable[tuple[str, int]]) -> dict[int, set[str]]:
     return longer
 
 
-def _shown(term: str, count: int, exclude: str, longer: dict[int, set[str]]) -> bool:
+class _Longer:
+    """Whether a word is part of a longer word with its count (of over two characters): the
+    parts of the longer words of one count are gathered when a word of that count is first
+    asked about (most counts never are: only the words judged for the top ones)."""
+
+    def __init__(self, longer: dict[int, set[str]]) -> None:
+        self.longer = longer
+        self.parts: dict[int, set[str]] = {}
+
+    def hides(self, term: str, count: int) -> bool:
+        parts = self.parts.get(count)
+        if parts is None:
+            parts = self.parts[count] = set()
+            for word in self.longer.get(count, ()):
+                parts |= word_parts(word)
+        return term in parts
+
+
+def _shown(term: str, count: int, exclude: str, longer: _Longer) -> bool:
     """Neither a part of the burst's own word nor of a longer word with its count."""
-    return term not in exclude and not any(term in o and o != term for o in longer.get(count, ()))
+    return term not in exclude and not longer.hides(term, count)
 
 
 def _best(
@@ -324,6 +370,17 @@ def _best(
             judged.append(entry)
     judged.sort(key=order)
     return judged[:top]
+
+
+def _words(
+    vocabulary: Vocabulary, ids: np.ndarray, counts: np.ndarray, expected: np.ndarray
+) -> list[tuple[str, int, float]]:
+    """(word, posts holding it, posts expected to) of each id."""
+    words = vocabulary.words
+    return [
+        (words[i], n, e)
+        for i, n, e in zip(ids.tolist(), counts.tolist(), expected.tolist(), strict=True)
+    ]
 
 
 def word_parts(word: str) -> set[str]:
@@ -395,6 +452,53 @@ def post_time(post: Mapping[str, Any]) -> datetime | None:
     return when if isinstance(when, datetime) else None
 
 
+class Vocabulary:
+    """The words of the posts a detector keeps, as small ints, with how many of those posts
+    hold each word: a burst's word counts are then one numpy count over its posts' ids, not
+    a Python loop over their words. A forgotten word keeps its id, at 0 posts (a language's
+    words are bounded; the posts are not)."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.words: list[str] = []
+        self.posts = np.zeros(1024, dtype=np.int64)
+
+    def encode(self, terms: Iterable[str]) -> bytes:
+        """The ids of ``terms`` (distinct words: one post's), counting one more post for each."""
+        ids = self.ids
+        for term in terms:
+            if term not in ids:
+                ids[term] = len(self.words)
+                self.words.append(term)
+        array = np.array([ids[t] for t in terms], dtype=np.int32)
+        if len(self.words) > len(self.posts):
+            grown = np.zeros(2 * len(self.words), dtype=np.int64)
+            grown[: len(self.posts)] = self.posts
+            self.posts = grown
+        self.posts[array] += 1
+        return array.tobytes()
+
+    def forget(self, encoded: Iterable[bytes]) -> None:
+        """The posts of these ids are no longer kept."""
+        ids = np.frombuffer(b"".join(encoded), dtype=np.int32)
+        if len(ids):
+            self.posts -= np.bincount(ids, minlength=len(self.posts))
+
+    def decode(self, encoded: bytes) -> tuple[str, ...]:
+        return tuple(self.words[i] for i in np.frombuffer(encoded, dtype=np.int32).tolist())
+
+    def posts_with(self, term: str) -> int:
+        """How many kept posts hold ``term``."""
+        index = self.ids.get(term)
+        return 0 if index is None else int(self.posts[index])
+
+    def counts(self, encoded: Iterable[bytes]) -> tuple[np.ndarray, np.ndarray]:
+        """Each word id of these posts, with how many of them hold it."""
+        ids = np.frombuffer(b"".join(encoded), dtype=np.int32)
+        found, counts = np.unique(ids, return_counts=True)
+        return found, counts
+
+
 class BurstDetector:
     """Bucket counts per key in memory; :meth:`add` is per post and cheap, :meth:`detect`
     runs per batch on the keys that changed.
@@ -411,7 +515,7 @@ class BurstDetector:
         self.buckets: dict[Key, dict[int, list[str]]] = {}
         self.names: dict[Key, str] = {}
         self.records: dict[str, PostRecord] = {}
-        self.term_posts: Counter[str] = Counter()
+        self.vocabulary = Vocabulary()
         self.touched: dict[Key, set[int]] = {}
         self._pruned_at: int | None = None
         #: the first bucket the detector has seen posts in, or kept after pruning
@@ -431,13 +535,12 @@ class BurstDetector:
         if floors and self.policy.bucket_of(when) < max(floors):
             return False  # older than the history kept
         # each word once (a post counts once for a word), in the order it came
-        terms = tuple(dict.fromkeys(sys.intern(t) for t in event_terms(post)))
+        terms = list(dict.fromkeys(event_terms(post)))
         self.records[post_id] = PostRecord(
             id=post_id, time=when, site=str(post.get("site") or ""), story=story_of(post),
             title=str(post.get("title") or ""), url=str(post.get("url") or ""),
-            author=str(post.get("author") or ""), terms=terms,
+            author=str(post.get("author") or ""), term_ids=self.vocabulary.encode(terms),
         )  # fmt: skip
-        self.term_posts.update(terms)
         bucket = self.policy.bucket_of(when)
         if self.observed_from is None or bucket < self.observed_from:
             self.observed_from = bucket
@@ -578,25 +681,30 @@ class BurstDetector:
         """Words more frequent in these posts than in all posts kept: each with its count
         in them, the count expected from its share of all posts, and the surprise."""
         records = [self.records[i] for i in post_ids if i in self.records]
-        counts = Counter(itertools.chain.from_iterable(r.terms for r in records))  # unique each
-        everyone = max(1, len(self.records))
-        share = len(records) / everyone
-        above: list[tuple[str, int, float]] = []  # more often than expected
-        below: list[tuple[str, int, float]] = []
-        for term, n in counts.items():
-            if n < 2 or term == exclude:
-                continue
-            expected = share * self.term_posts[term]
-            (above if n > expected else below).append((term, n, expected))
+        vocabulary = self.vocabulary
+        ids, counts = vocabulary.counts(r.term_ids for r in records)  # each word once a post
+        keep = counts >= 2
+        if exclude in vocabulary.ids:
+            keep &= ids != vocabulary.ids[exclude]
+        ids, counts = ids[keep], counts[keep]
+        share = len(records) / max(1, len(self.records))
+        expected = share * vocabulary.posts[ids]
+        up = counts > expected  # more often than expected
+        above = _words(vocabulary, ids[up], counts[up], expected[up])
+        below = _words(vocabulary, ids[~up], counts[~up], expected[~up])
         # A word no more frequent than expected ranks below every other (AT_MOST_EXPECTED),
         # but a longer one still hides its parts of the same count.
-        bounded = [(w, *_poisson_bounds(w[1], max(w[2], 1e-3))) for w in above]
-        rising = [(high, w) for w, low, high in bounded if low > 0 or _rising(*w) is not None]
+        lows, highs = _poisson_bounds(counts[up], expected[up])
+        rising = [
+            (high, w)
+            for w, low, high in zip(above, lows.tolist(), highs.tolist(), strict=True)
+            if low > 0 or _rising(*w) is not None
+        ]
         parts = {(w[0], w[1]) for _, w in rising}
         hiding = _entries(b for b in below if len(b[0]) > 2 and _holds_part(b[0], b[1], parts))
-        longer = _longer_words(
+        longer = _Longer(_longer_words(
             [(w[0], w[1]) for _, w in rising] + [(t["term"], t["count"]) for t in hiding]
-        )
+        ))  # fmt: skip
         kept = _best(rising, top, lambda w: _shown(w[0], w[1], exclude, longer))
         if below and (len(kept) < top or kept[-1]["surprise"] <= AT_MOST_EXPECTED):
             kept = _top_rising(_entries(above) + _entries(below), exclude, top)
@@ -637,6 +745,5 @@ class BurstDetector:
         for b in [b for b in self._factors if b < oldest]:
             del self._factors[b]
         cutoff = self.policy.bucket_start(oldest)
-        for post_id in [i for i, r in self.records.items() if r.time < cutoff]:
-            self.term_posts.subtract(self.records.pop(post_id).terms)
-        self.term_posts = +self.term_posts
+        gone = [i for i, r in self.records.items() if r.time < cutoff]
+        self.vocabulary.forget([self.records.pop(post_id).term_ids for post_id in gone])
