@@ -1,7 +1,8 @@
 """Stage 7, the last: count each post in its time bucket per rule, watched entity, site,
 near-duplicate cluster and word (in memory, no store call per post); every
 ``OPINION_EVENTS_BATCH`` posts (at most once in ``OPINION_EVENTS_MIN_INTERVAL`` seconds: a
-fast crawl looks at more posts at a time) and when the spider closes, find the bursts, write them as
+fast crawl looks at more posts at a time; both counted for the detector, whichever of its
+crawlers brought the posts) and when the spider closes, find the bursts, write them as
 ``events`` (one batched write after one ``_id`` read) and raise or escalate each recent
 event's one alert, once the posts counted so far — by every crawler of the process on
 this store — are stored or spooled (an event alert cites them). The baseline is read from
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from weakref import WeakValueDictionary
@@ -28,8 +30,20 @@ from pipelines.store import StorePipeline
 
 logger = logging.getLogger(__name__)
 
-#: store URI -> the detector its crawlers share; gone when the last of them is.
-_SHARED: WeakValueDictionary[str, EventDetector] = WeakValueDictionary()
+
+@dataclass(eq=False)
+class Shared:
+    """A detector and when it was last looked at, shared by the crawlers of one store: five
+    sites crawled at once look for bursts once an interval, not five times."""
+
+    detector: EventDetector
+    #: posts counted since the last look
+    pending: int = 0
+    looked_at: float = field(default_factory=time.monotonic)
+
+
+#: store URI -> what its crawlers share; gone when the last of them is.
+_SHARED: WeakValueDictionary[str, Shared] = WeakValueDictionary()
 
 
 class EventPipeline(Stage):
@@ -38,12 +52,11 @@ class EventPipeline(Stage):
             raise NotConfigured("OPINION_EVENTS_ENABLED is off")
         super().__init__(crawler)
         key = store_uri(crawler.settings)
-        self.detector = _SHARED.get(key) or EventDetector.from_settings(crawler.settings)
-        _SHARED[key] = self.detector
+        self.shared = _SHARED.get(key) or Shared(EventDetector.from_settings(crawler.settings))
+        _SHARED[key] = self.shared
+        self.detector = self.shared.detector
         self.batch = max(1, crawler.settings.getint("OPINION_EVENTS_BATCH", 200))
         self.interval = max(0.0, crawler.settings.getfloat("OPINION_EVENTS_MIN_INTERVAL", 5.0))
-        self.pending = 0
-        self.looked_at = time.monotonic()
 
     async def open_spider(self) -> None:
         try:
@@ -55,8 +68,10 @@ class EventPipeline(Stage):
 
     async def process_item(self, item: object) -> object:
         if isinstance(item, Post):
-            self.pending += int(self.detector.add(item.to_document()))
-            if self.pending >= self.batch and time.monotonic() - self.looked_at >= self.interval:
+            shared = self.shared
+            shared.pending += int(self.detector.add(item.to_document()))
+            due = time.monotonic() - shared.looked_at >= self.interval
+            if shared.pending >= self.batch and due:
                 await self.flush()
         return item
 
@@ -64,7 +79,7 @@ class EventPipeline(Stage):
         await self.flush()
 
     async def flush(self) -> None:
-        self.pending, self.looked_at = 0, time.monotonic()
+        self.shared.pending, self.shared.looked_at = 0, time.monotonic()
         runtime, now = self.runtime, datetime.now(UTC)
         bursts = self.detector.bursts(now)
         if not bursts:

@@ -237,7 +237,8 @@ def test_events_detector_memory_is_bounded_and_still_finds_the_burst() -> None:
 
 def test_events_stage_looks_for_bursts_at_most_once_per_interval(tmp_path: Any) -> None:
     """Every ``OPINION_EVENTS_BATCH`` posts, but not sooner than ``…_MIN_INTERVAL`` seconds
-    after the last look: a fast crawl rescans the keys its posts touched less often."""
+    after the last look: a fast crawl rescans the keys its posts touched less often. Both are
+    the shared detector's: crawlers of one store (``opinion crawl A B``) look together."""
     import asyncio
 
     from scrapy.utils.test import get_crawler
@@ -245,20 +246,25 @@ def test_events_stage_looks_for_bursts_at_most_once_per_interval(tmp_path: Any) 
     from opinion_spiders.items import Post
     from pipelines.events import EventPipeline
 
-    def looks(interval: float) -> int:
-        settings = {"OPINION_STORE": f"embedded://{tmp_path / str(interval)}", "OPINION_EVENTS_BATCH": 2,
-                    "OPINION_EVENTS_MIN_INTERVAL": interval}  # fmt: skip
-        stage = EventPipeline(get_crawler(settings_dict=settings))
-        stage.looked_at -= 1.0  # the stage opened a second ago
+    def looks(interval: float, crawlers: int = 1) -> int:
+        settings = {"OPINION_STORE": f"embedded://{tmp_path / f'{interval}-{crawlers}'}",
+                    "OPINION_EVENTS_BATCH": 2, "OPINION_EVENTS_MIN_INTERVAL": interval}  # fmt: skip
+        stages = [EventPipeline(get_crawler(settings_dict=settings)) for _ in range(crawlers)]
+        stages[0].shared.looked_at -= 1.0  # the stages opened a second ago
         done = 0
-        flush = stage.flush
 
-        async def counted() -> None:
-            nonlocal done
-            done += 1
-            await flush()
+        def counting(stage: EventPipeline) -> None:
+            flush = stage.flush
 
-        stage.flush = counted  # type: ignore[method-assign]
+            async def counted() -> None:
+                nonlocal done
+                done += 1
+                await flush()
+
+            stage.flush = counted  # type: ignore[method-assign]
+
+        for stage in stages:
+            counting(stage)
 
         async def feed() -> None:
             start = datetime.now(UTC) - timedelta(hours=1)  # within the history kept
@@ -266,7 +272,7 @@ def test_events_stage_looks_for_bursts_at_most_once_per_interval(tmp_path: Any) 
                 when = start + timedelta(minutes=n)
                 post = Post(site="s", kind="forum", url=f"http://x/{n}", content="帖子",
                             id=f"s:{n}", time=when, published_at=when, crawled_at=when)  # fmt: skip
-                await stage.process_item(post)
+                await stages[n % crawlers].process_item(post)
 
         asyncio.run(feed())
         return done
@@ -274,6 +280,8 @@ def test_events_stage_looks_for_bursts_at_most_once_per_interval(tmp_path: Any) 
     assert looks(0) == 5
     assert looks(0.5) == 1  # the first batch only: the rest come within half a second
     assert looks(3600) == 0
+    assert looks(0, crawlers=2) == 5  # every 2 posts of either crawler
+    assert looks(0.5, crawlers=2) == 1
 
 
 def _rising_by_definition(
