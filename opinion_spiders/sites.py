@@ -19,6 +19,11 @@ _KNOWN_KEYS = {
 }  # fmt: skip
 
 
+#: The time zone of a site's page times when its table names none (and of posts whose site
+#: is not declared).
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
 @dataclass(frozen=True)
 class Site:
     """One monitored site: which spider kind and engine read it, and where to start."""
@@ -28,7 +33,7 @@ class Site:
     engine: str
     start_urls: tuple[str, ...]
     render_js: bool = False
-    timezone: str = "Asia/Shanghai"
+    timezone: str = DEFAULT_TIMEZONE
     weight: float = 1.0
     encoding: str | None = None
     max_listing_pages: int = 20
@@ -77,7 +82,7 @@ def site_from_mapping(
             source, f"{where} start_urls", f"{url!r} is not an http(s) URL",
         )  # fmt: skip
         resolved.append(url)
-    tz = data.get("timezone", "Asia/Shanghai")
+    tz = data.get("timezone", DEFAULT_TIMEZONE)
     try:
         ZoneInfo(str(tz))
     except (ZoneInfoNotFoundError, ValueError):
@@ -150,6 +155,12 @@ def load_sites_file(
     unknown = sorted(set(data) - {"sites"})
     _expect(not unknown, source, "top level", f"unknown table(s) {unknown}; use [sites.NAME]")
     return [site_from_mapping(name, table, source, substitutions) for name, table in tables.items()]
+
+
+def timezone_of(sites: Mapping[str, Site], name: str) -> str:
+    """The time zone of the site ``name``'s page times."""
+    site = sites.get(name)
+    return site.timezone if site else DEFAULT_TIMEZONE
 
 
 def check_unique(sites: Iterable[Site]) -> dict[str, Site]:

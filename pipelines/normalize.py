@@ -9,6 +9,7 @@ from scrapy.exceptions import DropItem
 
 from opinion_spiders.items import Post
 from opinion_spiders.posts import InvalidPost, missing_fields, prepare_post
+from opinion_spiders.sites import timezone_of
 from pipelines._base import Stage
 
 logger = logging.getLogger(__name__)
@@ -19,10 +20,8 @@ class NormalizePipeline(Stage):
         if not isinstance(item, Post):
             return item
         if "normalize" not in item.ahead:
-            site = self.runtime.sites.get(item.site)
-            tz = site.timezone if site else "Asia/Shanghai"
             try:
-                prepare_post(item, tz, datetime.now(UTC))
+                prepare_post(item, timezone_of(self.runtime.sites, item.site), datetime.now(UTC))
             except InvalidPost as exc:
                 self.stats.inc_value(f"opinion/normalize/invalid/{exc.reason}")
                 raise DropItem(f"invalid post: {exc}") from None

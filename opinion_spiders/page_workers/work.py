@@ -27,6 +27,7 @@ from opinion_spiders.encoding import content_type_charset, decode_html
 from opinion_spiders.errors import ParseError
 from opinion_spiders.posts import InvalidPost, match_and_cut, prepare_post
 from opinion_spiders.reading import read
+from opinion_spiders.sites import timezone_of
 
 if TYPE_CHECKING:
     from opinion_spiders.items import Post
@@ -123,9 +124,8 @@ def work_ahead(posts: list[Post], runtime: Runtime) -> None:
     now = datetime.now(UTC)
     matcher, segmenter = runtime.matcher, runtime.segmenter
     for post in posts:
-        site = runtime.sites.get(post.site)
         try:
-            prepare_post(post, site.timezone if site else "Asia/Shanghai", now)
+            prepare_post(post, timezone_of(runtime.sites, post.site), now)
         except InvalidPost:
             continue  # its stage drops it, and counts the reason
         match_and_cut(post, matcher, segmenter)
