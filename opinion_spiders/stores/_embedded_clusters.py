@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
+import struct
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -38,6 +39,7 @@ _CLUSTER_INDEXES = (
 )
 _CHUNK = 500
 _HEX16 = re.compile(r"^[0-9a-f]{16}$")
+_HEX16_RUN = re.compile(r"[0-9a-f]{16}(?: [0-9a-f]{16})*")
 
 
 def ensure(conn: sqlite3.Connection) -> None:
@@ -58,13 +60,23 @@ def band_key(band: str) -> int:
     return int.from_bytes(raw, "big", signed=True)
 
 
+def band_keys(bands: Iterable[object]) -> set[int]:
+    """The keys of a post's bands, as :func:`band_key` makes them: for the usual bands (16 hex
+    digits each) one check, one ``fromhex`` and one unpack for them all, as a crawl keys every
+    post's 32 bands twice (its lookup, its write)."""
+    texts = [str(b) for b in bands]
+    joined = " ".join(texts)
+    if texts and _HEX16_RUN.fullmatch(joined):
+        return set(struct.unpack(f">{len(texts)}q", bytes.fromhex(joined)))
+    return {band_key(t) for t in texts}
+
+
 def _digest(text: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()
 
 
 def _bands(doc: Mapping[str, Any] | None) -> set[int]:
-    bands = (doc or {}).get("minhash_bands") or ()
-    return {band_key(str(b)) for b in bands}
+    return band_keys((doc or {}).get("minhash_bands") or ())
 
 
 def sync_bands(
@@ -72,7 +84,9 @@ def sync_bands(
     before: Mapping[str, Mapping[str, Any]],
     after: Iterable[Mapping[str, Any]],
 ) -> None:
-    """Make the band rows of the written posts match their documents (old keys out)."""
+    """Make the band rows of the written posts match their documents (old keys out). The rows
+    go in key order: a batch's keys are random, and inserting them sorted walks the index
+    once instead of jumping about it (half the CPU of a batch's band rows)."""
     gone: list[tuple[int, str]] = []
     new: list[tuple[int, str]] = []
     for doc in after:
@@ -80,13 +94,13 @@ def sync_bands(
         old, now = _bands(before.get(post_id)), _bands(doc)
         gone.extend((b, post_id) for b in old - now)
         new.extend((b, post_id) for b in now - old)
-    conn.executemany("DELETE FROM post_bands WHERE band = ? AND post_id = ?", gone)
-    conn.executemany("INSERT OR IGNORE INTO post_bands VALUES (?, ?)", new)
+    conn.executemany("DELETE FROM post_bands WHERE band = ? AND post_id = ?", sorted(gone))
+    conn.executemany("INSERT OR IGNORE INTO post_bands VALUES (?, ?)", sorted(new))
 
 
 def candidate_ids(conn: sqlite3.Connection, bands: Sequence[str], limit: int) -> list[str]:
     """Posts sharing any band: one primary-key range seek per band, never a scan."""
-    keys = sorted({band_key(b) for b in bands})
+    keys = sorted(band_keys(bands))
     if not keys or limit <= 0:
         return []
     marks = ",".join("?" * len(keys))
