@@ -163,26 +163,23 @@ class ClusterMemory:
         if member.id in self.members:
             self._evict(member.id)
         self.members[member.id] = (member, tuple(bands))
-        for band in bands:
-            self._list(band, member.id)
+        self._list(bands, member.id)
         while len(self.members) > self.capacity:
             self._evict(next(iter(self.members)))
 
-    def _list(self, band: str, post_id: str) -> None:
+    def _list(self, bands: Sequence[str], post_id: str) -> None:
         """A band lists its only post as the id itself, a list once it has two: nearly every
         band has one post, and 32 lists per post kept the garbage collector walking hundreds
         of thousands of them (a tenth of a crawl's clustering CPU)."""
-        ids = self.by_band.get(band)
-        if ids is None:
-            self.by_band[band] = post_id
-        elif isinstance(ids, str):
-            self.by_band[band] = [ids, post_id]
-        else:
-            ids.append(post_id)
-
-    def _listed(self, band: str) -> Sequence[str]:
-        ids = self.by_band.get(band, ())
-        return (ids,) if isinstance(ids, str) else ids
+        by_band = self.by_band
+        for band in bands:
+            ids = by_band.get(band)
+            if ids is None:
+                by_band[band] = post_id
+            elif isinstance(ids, str):
+                by_band[band] = [ids, post_id]
+            else:
+                ids.append(post_id)
 
     def _evict(self, post_id: str) -> None:
         _member, bands = self.members.pop(post_id)
@@ -195,7 +192,13 @@ class ClusterMemory:
 
     def candidates(self, bands: Sequence[str]) -> list[Member]:
         """Posts sharing at least one band key, each once."""
-        ids = dict.fromkeys(i for band in bands for i in self._listed(band))
+        ids: dict[str, None] = {}
+        for band in bands:
+            listed = self.by_band.get(band)
+            if isinstance(listed, str):
+                ids[listed] = None
+            elif listed:
+                ids.update(dict.fromkeys(listed))
         return [self.members[i][0] for i in ids if i in self.members]
 
     def keep_cluster(self, cluster: Cluster) -> None:
