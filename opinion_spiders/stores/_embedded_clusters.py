@@ -20,6 +20,8 @@ import sqlite3
 import struct
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 from opinion_spiders.stores import cluster_docs as docs
@@ -92,10 +94,12 @@ def sync_bands(
     for doc in after:
         post_id = str(doc["_id"])
         old, now = _bands(before.get(post_id)), _bands(doc)
-        gone.extend((b, post_id) for b in old - now)
-        new.extend((b, post_id) for b in now - old)
-    conn.executemany("DELETE FROM post_bands WHERE band = ? AND post_id = ?", sorted(gone))
-    conn.executemany("INSERT OR IGNORE INTO post_bands VALUES (?, ?)", sorted(new))
+        gone.extend(zip(old - now, repeat(post_id)))
+        new.extend(zip(now - old, repeat(post_id)))
+    by_key = itemgetter(0)
+    conn.executemany("DELETE FROM post_bands WHERE band = ? AND post_id = ?",
+                     sorted(gone, key=by_key))  # fmt: skip
+    conn.executemany("INSERT OR IGNORE INTO post_bands VALUES (?, ?)", sorted(new, key=by_key))
 
 
 def candidate_ids(conn: sqlite3.Connection, bands: Sequence[str], limit: int) -> list[str]:
