@@ -169,8 +169,8 @@ class ClusterMemory:
 
     def _list(self, bands: Sequence[str], post_id: str) -> None:
         """A band lists its only post as the id itself, a list once it has two: nearly every
-        band has one post, and 32 lists per post kept the garbage collector walking hundreds
-        of thousands of them (a tenth of a crawl's clustering CPU)."""
+        band has one post, and 32 lists per post left hundreds of thousands of them for the
+        garbage collector to walk and for each post to build."""
         by_band = self.by_band
         for band in bands:
             ids = by_band.get(band)
