@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from array import array
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -200,6 +201,23 @@ def _reopen(store: Store) -> Store:
     assert isinstance(store, MongoStore)
     host, port = store.client.address  # type: ignore[misc]
     return MongoStore(f"mongodb://{host}:{port}/", store.db.name)
+
+
+def test_clusters_in_run_index_forgets_the_oldest_posts_band_by_band() -> None:
+    """Posts sharing bands with others, then pushed out by newer ones: a lookup finds the
+    posts still kept, in the order they came, each once."""
+    memory = Clusterer().memory
+    memory.capacity = 2
+    one, two, three = (Member(f"forum:1:{i}", "forum", array("I")) for i in (1, 2, 3))
+    memory.add(one, ["a", "b"])
+    memory.add(two, ["b", "c", "c"])
+    assert [m.id for m in memory.candidates(["c", "b", "a"])] == ["forum:1:2", "forum:1:1"]
+    memory.add(three, ["a", "c"])  # one goes
+    assert [m.id for m in memory.candidates(["a", "b", "c"])] == ["forum:1:3", "forum:1:2"]
+    memory.add(two, ["d"])  # seen again with other bands: listed under those only
+    assert [m.id for m in memory.candidates(["b", "c", "d"])] == ["forum:1:3", "forum:1:2"]
+    assert [m.id for m in memory.candidates(["b"])] == []
+    assert set(memory.by_band) == {"a", "c", "d"}
 
 
 def test_clusters_survive_reopening_the_store(any_store: Store) -> None:

@@ -447,6 +447,14 @@ def test_store_band_candidates_share_any_band(any_store: Store) -> None:
     assert any_store.find_band_candidates([], limit=10) == []
 
 
+def test_store_band_index_keys_any_band_text(any_store: Store) -> None:
+    """Bands are 16 hex digits; any other text is a key of its own (a post of mixed bands)."""
+    any_store.upsert_posts([_banded("1", ["bb00000000000009", "band one", "CC00000000000009"])])
+    for band in ("bb00000000000009", "band one", "CC00000000000009"):
+        assert [c["_id"] for c in any_store.find_band_candidates([band], 10)] == ["forum-a:7:1"]
+    assert any_store.find_band_candidates(["cc00000000000009", "band two"], 10) == []
+
+
 def test_store_band_index_follows_rewritten_posts(any_store: Store) -> None:
     any_store.upsert_posts([_banded("1", ["aa00000000000001", "bb00000000000001"])])
     any_store.upsert_posts([_banded("1", ["cc00000000000001"], score=3.0)])

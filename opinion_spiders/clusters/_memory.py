@@ -153,7 +153,8 @@ class ClusterMemory:
     def __init__(self, capacity: int = 10_000, pending: PendingWrites | None = None) -> None:
         self.capacity = capacity
         self.members: dict[str, tuple[Member, tuple[str, ...]]] = {}
-        self.by_band: dict[str, list[str]] = {}
+        #: band key -> the posts listed under it (see :meth:`_list`)
+        self.by_band: dict[str, str | list[str]] = {}
         self.clusters: dict[str, Cluster] = {}
         #: store calls that failed while the store was down, made at the next chance
         self.pending = pending if pending is not None else PendingWrites()
@@ -162,23 +163,42 @@ class ClusterMemory:
         if member.id in self.members:
             self._evict(member.id)
         self.members[member.id] = (member, tuple(bands))
-        for band in bands:
-            self.by_band.setdefault(band, []).append(member.id)
+        self._list(bands, member.id)
         while len(self.members) > self.capacity:
             self._evict(next(iter(self.members)))
+
+    def _list(self, bands: Sequence[str], post_id: str) -> None:
+        """A band lists its only post as the id itself, a list once it has two: nearly every
+        band has one post, and 32 lists per post left hundreds of thousands of them for the
+        garbage collector to walk and for each post to build."""
+        by_band = self.by_band
+        for band in bands:
+            ids = by_band.get(band)
+            if ids is None:
+                by_band[band] = post_id
+            elif isinstance(ids, str):
+                by_band[band] = [ids, post_id]
+            else:
+                ids.append(post_id)
 
     def _evict(self, post_id: str) -> None:
         _member, bands = self.members.pop(post_id)
         for band in bands:
-            ids = self.by_band.get(band, [])
-            if post_id in ids:
+            ids = self.by_band.get(band)
+            if isinstance(ids, list) and post_id in ids:
                 ids.remove(post_id)
-            if not ids:
+            if not ids or ids == post_id:
                 self.by_band.pop(band, None)
 
     def candidates(self, bands: Sequence[str]) -> list[Member]:
         """Posts sharing at least one band key, each once."""
-        ids = dict.fromkeys(i for band in bands for i in self.by_band.get(band, ()))
+        ids: dict[str, None] = {}
+        for band in bands:
+            listed = self.by_band.get(band)
+            if isinstance(listed, str):
+                ids[listed] = None
+            elif listed:
+                ids.update(dict.fromkeys(listed))
         return [self.members[i][0] for i in ids if i in self.members]
 
     def keep_cluster(self, cluster: Cluster) -> None:
