@@ -516,6 +516,8 @@ class BurstDetector:
         self.names: dict[Key, str] = {}
         self.records: dict[str, PostRecord] = {}
         self.vocabulary = Vocabulary()
+        #: buckets in a day
+        self._day = round(86400 / policy.bucket.total_seconds())
         self.touched: dict[Key, set[int]] = {}
         self._pruned_at: int | None = None
         #: the first bucket the detector has seen posts in, or kept after pruning
@@ -636,12 +638,19 @@ class BurstDetector:
 
     def _same_hour(self, series: Mapping[int, list[str]], b: int) -> float:
         """The mean count of this bucket's hour of day on the days before (at most a week)."""
-        day = round(86400 / self.policy.bucket.total_seconds())
+        day = self._day
+        if day <= 1:
+            return 0.0
         first = self.observed_from if self.observed_from is not None else b
         if self.kept_from is not None:
             first = max(first, self.kept_from)  # forgotten days are no quiet days
-        days = [b - k * day for k in range(1, 8) if b - k * day >= first]
-        return sum(len(series.get(d, ())) for d in days) / len(days) if days and day > 1 else 0.0
+        total = days = 0
+        d = b - day
+        while days < 7 and d >= first:  # the days before, nearest first
+            total += len(series.get(d, ()))
+            days += 1
+            d -= day
+        return total / days if days else 0.0
 
     def _bursts(self, dimension: str, count: int, lam: float, factor: float) -> bool:
         p = self.policy
