@@ -1,19 +1,21 @@
 """Stage 7, the last: count each post in its time bucket per rule, watched entity, site,
-near-duplicate cluster and word (in memory, no store call per post); every
-``OPINION_EVENTS_BATCH`` posts (at most once in ``OPINION_EVENTS_MIN_INTERVAL`` seconds: a
+near-duplicate cluster and word (in memory, no store call per post); look for bursts every
+``OPINION_EVENTS_BATCH`` posts, at most once in ``OPINION_EVENTS_MIN_INTERVAL`` seconds (a
 fast crawl looks at more posts at a time; both counted for the detector, whichever of its
-crawlers brought the posts) and when the spider closes, find the bursts, write them as
-``events`` (one batched write after one ``_id`` read) and raise or escalate each recent
-event's one alert, once the posts counted so far — by every crawler of the process on
-this store — are stored or spooled (an event alert cites them). The baseline is read from
-the store once, when the first spider of the process opens; crawlers of one process share
-one detector per store."""
+crawlers brought the posts), a look that took long pausing the next so that looking takes at
+most ``OPINION_EVENTS_MAX_SHARE`` of the time, and when the spider closes. A look finds the
+bursts, writes them as ``events`` (one batched write after one ``_id`` read) and raises or
+escalates each recent event's one alert, once the posts counted so far — by every crawler of
+the process on this store — are stored or spooled (an event alert cites them). The baseline
+is read from the store once, when the first spider of the process opens; crawlers of one
+process share one detector per store."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -40,6 +42,8 @@ class Shared:
     #: posts counted since the last look
     pending: int = 0
     looked_at: float = field(default_factory=time.monotonic)
+    #: seconds the next look waits at least: the last look's CPU time beyond the share
+    pause: float = 0.0
 
 
 #: store URI -> what its crawlers share; gone when the last of them is.
@@ -57,6 +61,11 @@ class EventPipeline(Stage):
         self.detector = self.shared.detector
         self.batch = max(1, crawler.settings.getint("OPINION_EVENTS_BATCH", 200))
         self.interval = max(0.0, crawler.settings.getfloat("OPINION_EVENTS_MIN_INTERVAL", 5.0))
+        share = crawler.settings.getfloat("OPINION_EVENTS_MAX_SHARE", 0.1)
+        if not 0 < share <= 1:
+            raise ValueError(f"OPINION_EVENTS_MAX_SHARE must be in (0, 1], e.g. 0.1, not {share}")
+        #: seconds of pause per CPU second a look took
+        self.pause_per_second = (1 - share) / share
 
     async def open_spider(self) -> None:
         try:
@@ -70,7 +79,7 @@ class EventPipeline(Stage):
         if isinstance(item, Post):
             shared = self.shared
             shared.pending += int(self.detector.add(item.to_document()))
-            due = time.monotonic() - shared.looked_at >= self.interval
+            due = time.monotonic() - shared.looked_at >= max(self.interval, shared.pause)
             if shared.pending >= self.batch and due:
                 await self.flush()
         return item
@@ -79,9 +88,19 @@ class EventPipeline(Stage):
         await self.flush()
 
     async def flush(self) -> None:
+        """Look for bursts now; the interval and the pause count from the end of the look."""
         self.shared.pending, self.shared.looked_at = 0, time.monotonic()
+        try:
+            await self._look()
+        finally:
+            self.shared.looked_at = time.monotonic()
+
+    async def _look(self) -> None:
         runtime, now = self.runtime, datetime.now(UTC)
+        started = time.thread_time()
         bursts = self.detector.bursts(now)
+        spent = time.thread_time() - started
+        self.shared.pause = spent * self.pause_per_second
         if not bursts:
             return
         for posts in StorePipeline.sharing_store(self.crawler):  # an event alert cites posts
@@ -90,9 +109,10 @@ class EventPipeline(Stage):
             except Exception as exc:  # noqa: BLE001 - the events still count
                 logger.error("posts not written (%s); events recorded all the same", exc)
         try:
-            done: dict[str, Any] = await asyncio.to_thread(
-                self.detector.record, bursts, runtime.store, runtime.channels, now
+            done, recording = await asyncio.to_thread(
+                _timed, self.detector.record, bursts, runtime.store, runtime.channels, now
             )
+            self.shared.pause = (spent + recording) * self.pause_per_second
         except StoreUnavailable as exc:
             logger.error("store unavailable, %d bursts not written: %s", len(bursts), exc)
             self.detector.retouch(bursts)
@@ -101,3 +121,9 @@ class EventPipeline(Stage):
             self.stats.inc_value(f"opinion/events/{name}", value)
         if done.get("alerts"):
             self.stats.inc_value("opinion/alert/raised/event", done["alerts"])
+
+
+def _timed(fn: Callable[..., dict[str, Any]], *args: Any) -> tuple[dict[str, Any], float]:
+    """What ``fn`` returns, and the CPU seconds it took on this thread."""
+    started = time.thread_time()
+    return fn(*args), time.thread_time() - started

@@ -117,6 +117,9 @@ OPINION_CLUSTER_ENABLED = True
 OPINION_EVENTS_ENABLED = True
 OPINION_EVENTS_BATCH = 200
 OPINION_EVENTS_MIN_INTERVAL = 5.0
+#: At most this share of the time goes to looking for bursts: a look that took 1 s of CPU
+#: pauses the next for 9 s (a backfill of days of posts rescans long histories).
+OPINION_EVENTS_MAX_SHARE = 0.1
 #: Watch files (TOML); empty means the defaults: the national periods of settings/watch, plus the
 #: demo city's files (opinion_spiders/demo/watch) only while OPINION_SITES_FILES is empty —
 #: the bundled demo sites (docs/analysts.md "Watchlists").

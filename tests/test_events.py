@@ -4,6 +4,7 @@ FerretDB) raising and escalating one event alert to a real webhook receiver."""
 from __future__ import annotations
 
 import itertools
+import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -246,11 +247,23 @@ def test_events_stage_looks_for_bursts_at_most_once_per_interval(tmp_path: Any) 
     from opinion_spiders.items import Post
     from pipelines.events import EventPipeline
 
-    def looks(interval: float, crawlers: int = 1) -> int:
-        settings = {"OPINION_STORE": f"embedded://{tmp_path / f'{interval}-{crawlers}'}",
-                    "OPINION_EVENTS_BATCH": 2, "OPINION_EVENTS_MIN_INTERVAL": interval}  # fmt: skip
+    def looks(interval: float, crawlers: int = 1, share: float = 1.0, slow: float = 0.0) -> int:
+        folder = tmp_path / f"{interval}-{crawlers}-{share}-{slow}"  # a store (detector) each
+        settings = {"OPINION_STORE": f"embedded://{folder}", "OPINION_EVENTS_BATCH": 2,
+                    "OPINION_EVENTS_MIN_INTERVAL": interval,
+                    "OPINION_EVENTS_MAX_SHARE": share}  # fmt: skip
         stages = [EventPipeline(get_crawler(settings_dict=settings)) for _ in range(crawlers)]
         stages[0].shared.looked_at -= 1.0  # the stages opened a second ago
+        detector = stages[0].detector
+        bursts = detector.bursts
+
+        def costly(now: datetime) -> Any:
+            started = time.thread_time()
+            while time.thread_time() - started < slow:  # a look that takes ``slow`` CPU s
+                pass
+            return bursts(now)
+
+        detector.bursts = costly  # type: ignore[method-assign]
         done = 0
 
         def counting(stage: EventPipeline) -> None:
@@ -282,6 +295,12 @@ def test_events_stage_looks_for_bursts_at_most_once_per_interval(tmp_path: Any) 
     assert looks(3600) == 0
     assert looks(0, crawlers=2) == 5  # every 2 posts of either crawler
     assert looks(0.5, crawlers=2) == 1
+    # a look that took 0.2 CPU s pauses the next for 0.2 s at half the time (then the posts
+    # have all come), and not at all when looking may take all of it
+    assert looks(0, share=0.5, slow=0.2) == 1
+    assert looks(0, share=1.0, slow=0.01) == 5
+    with pytest.raises(ValueError, match="OPINION_EVENTS_MAX_SHARE"):
+        looks(0, share=0)
 
 
 def _rising_by_definition(
