@@ -5,7 +5,8 @@
 generated texts (``--threads`` threads in all, split by the mix's shares; 1–10 floors a forum
 or post-bar thread, one article a portal entry; words drawn from jieba's dictionary by
 frequency, one post in eight carrying a watched term of the bundled rules, one in ten a lightly
-edited repost of an earlier one), renders every page a crawl reaches into a folder of its own,
+edited repost of an earlier one; threads started over the :data:`SPAN` before generation,
+fewer at night, replies minutes to hours after the post before), renders every page a crawl reaches into a folder of its own,
 re-encoded to the site's encoding (its ``<meta charset>`` and served ``Content-Type`` say so),
 and serves each site on a loopback address of its own (127.0.0.2, .3 …: a host each, as real
 sites are, so a crawler's per-host limits apply per site) from the bench's Python server or
@@ -38,7 +39,7 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -46,7 +47,12 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urljoin, urlsplit
 from urllib.request import urlopen
 
-SEED_TIME = datetime(2026, 11, 20, 12, 0)
+#: How far back the generated threads start: a site's last three days, as a crawl finds them.
+#: (Until 2026-12 every post carried the demo's frozen minute: 13k posts in one hour, every
+#: topical word an "emerging term" — thousands of events a crawl, as no real site gives.)
+SPAN = timedelta(days=3)
+#: Replies come on average this long after the post before them (exponentially distributed).
+REPLY_GAP = timedelta(minutes=40)
 WATCHED = ("贪污", "受贿", "强拆", "补偿款", "上访", "维权", "干部", "不作为", "污染", "火灾")
 SOURCES = ("临江市政府办公室", "临江日报", "市住建局", "市生态环境局", "市信访局", "新华社")
 KINDS = ("forum", "postbar", "portal")
@@ -178,14 +184,18 @@ def _text(corpus: Any, rng: random.Random, texts: list[str], topic: list[str]) -
 def _site(
     spec: SiteSpec, threads: int, corpus: Any, rng: random.Random, texts: list[str], folder: Path
 ) -> tuple[list[str], int, int]:
-    from opinion_spiders.demo.server import DemoServer
+    from opinion_spiders.demo.server import ZONE, DemoServer
 
     posts = 0
-    with DemoServer(seed_time=SEED_TIME) as demo:
+    now = datetime.now(ZONE).replace(second=0, microsecond=0)
+    # in order: a topic's threads (20 in a row) come close together, as a story's do
+    starts = sorted(_thread_start(rng, now) for _ in range(threads))
+    with DemoServer(seed_time=now) as demo:
         topic = corpus.topic()
         for n in range(threads):
             if n % 20 == 0:
                 topic = corpus.topic()
+            demo.seed_time = when = starts[n]  # the demo stamps a post with its clock
             if spec.kind == "portal":
                 paragraphs = [_text(corpus, rng, texts, topic) for _ in range(rng.randint(2, 4))]
                 added = demo.add_post("portal", title=paragraphs[0][:24],
@@ -201,6 +211,9 @@ def _site(
                                       author=f"用户{rng.randint(1, 3000)}")  # fmt: skip
                 thread = thread or added["thread"]
                 posts += 1
+                when = min(now, when + REPLY_GAP * rng.expovariate(1.0))
+                demo.seed_time = when
+        demo.seed_time = now  # pages say "3 小时前" as of generation
         renderer = _Renderer(spec, demo.base_url, folder)
         if spec.kind == "postbar":
             starts = renderer.bar_screens(demo.store.default_board("postbar"))
@@ -209,6 +222,14 @@ def _site(
         renderer.walk(starts)
         renderer.save()
     return starts, len(renderer.seen), posts
+
+
+def _thread_start(rng: random.Random, now: datetime) -> datetime:
+    """A moment within the :data:`SPAN` before ``now``, a third as likely at night (0–7 h)."""
+    while True:
+        at = now - SPAN * rng.random()
+        if at.hour >= 7 or rng.random() < 1 / 3:
+            return at.replace(second=0, microsecond=0)
 
 
 class _Renderer:
