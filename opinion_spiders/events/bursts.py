@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -456,47 +457,60 @@ class Vocabulary:
     """The words of the posts a detector keeps, as small ints, with how many of those posts
     hold each word: a burst's word counts are then one numpy count over its posts' ids, not
     a Python loop over their words. A forgotten word keeps its id, at 0 posts (a language's
-    words are bounded; the posts are not)."""
+    words are bounded; the posts are not). Per post it stays in plain Python: a numpy call
+    may let go of the GIL, and the crawl's thread then waits for the store's to hand it back.
+    """
 
     def __init__(self) -> None:
         self.ids: dict[str, int] = {}
         self.words: list[str] = []
-        self.posts = np.zeros(1024, dtype=np.int64)
+        self.posts: list[int] = []
 
     def encode(self, terms: Iterable[str]) -> bytes:
         """The ids of ``terms`` (distinct words: one post's), counting one more post for each."""
-        ids = self.ids
+        ids, posts = self.ids, self.posts
+        found = array("i")
         for term in terms:
-            if term not in ids:
-                ids[term] = len(self.words)
+            index = ids.get(term)
+            if index is None:
+                index = ids[term] = len(self.words)
                 self.words.append(term)
-        array = np.array([ids[t] for t in terms], dtype=np.int32)
-        if len(self.words) > len(self.posts):
-            grown = np.zeros(2 * len(self.words), dtype=np.int64)
-            grown[: len(self.posts)] = self.posts
-            self.posts = grown
-        self.posts[array] += 1
-        return array.tobytes()
+                posts.append(0)
+            posts[index] += 1
+            found.append(index)
+        return found.tobytes()
 
     def forget(self, encoded: Iterable[bytes]) -> None:
         """The posts of these ids are no longer kept."""
-        ids = np.frombuffer(b"".join(encoded), dtype=np.int32)
-        if len(ids):
-            self.posts -= np.bincount(ids, minlength=len(self.posts))
+        posts = self.posts
+        for one in encoded:
+            for index in _ids(one):
+                posts[index] -= 1
 
     def decode(self, encoded: bytes) -> tuple[str, ...]:
-        return tuple(self.words[i] for i in np.frombuffer(encoded, dtype=np.int32).tolist())
+        return tuple(self.words[i] for i in _ids(encoded))
 
     def posts_with(self, term: str) -> int:
         """How many kept posts hold ``term``."""
         index = self.ids.get(term)
-        return 0 if index is None else int(self.posts[index])
+        return 0 if index is None else self.posts[index]
+
+    def holding(self, ids: np.ndarray) -> np.ndarray:
+        """How many kept posts hold each word of ``ids``."""
+        posts = self.posts
+        return np.array([posts[i] for i in ids.tolist()], dtype=np.int64)
 
     def counts(self, encoded: Iterable[bytes]) -> tuple[np.ndarray, np.ndarray]:
         """Each word id of these posts, with how many of them hold it."""
         ids = np.frombuffer(b"".join(encoded), dtype=np.int32)
         found, counts = np.unique(ids, return_counts=True)
         return found, counts
+
+
+def _ids(encoded: bytes) -> array[int]:
+    ids = array("i")
+    ids.frombytes(encoded)
+    return ids
 
 
 class BurstDetector:
@@ -697,7 +711,7 @@ class BurstDetector:
             keep &= ids != vocabulary.ids[exclude]
         ids, counts = ids[keep], counts[keep]
         share = len(records) / max(1, len(self.records))
-        expected = share * vocabulary.posts[ids]
+        expected = share * vocabulary.holding(ids)
         up = counts > expected  # more often than expected
         above = _words(vocabulary, ids[up], counts[up], expected[up])
         below = _words(vocabulary, ids[~up], counts[~up], expected[~up])
