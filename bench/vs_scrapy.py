@@ -704,6 +704,11 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     parser.add_argument("--reps", type=int, default=3, help="runs a side (default 3)")
     parser.add_argument(
+        "--sides", default="".join(SIDES),
+        help="ABCD (default) or ABC: side D, the crawl into FerretDB, takes ~10 min a run at "
+        "the default size",
+    )  # fmt: skip
+    parser.add_argument(
         "--server", choices=["auto", "python", "nginx"], default="auto",
         help="serve with Debian's nginx (1 worker) or the bench's own http.server; auto "
         "(default): nginx where it is installed — a Python server on the same 2 cores "
@@ -712,6 +717,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stock-child", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--lean-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if set(args.sides) - set(SIDES) or not set("ABC") <= set(args.sides):
+        parser.error("--sides: ABC, or ABCD with the crawl into FerretDB")
     for flag, child in ((args.stock_child, stock_child), (args.lean_child, lean_child)):
         if flag:
             return child(Path(flag[1]), int(flag[2]), Path(flag[0]))
@@ -737,8 +744,11 @@ def main(argv: list[str] | None = None) -> int:
             serving = served(folder)
         try:
             with serving as port, contextlib.ExitStack() as stack:
-                runners, no_d = ferretdb_runner(stack, work / "ferretdb")
-                sides = [side for side in SIDES if side in runners]
+                if "D" in args.sides:
+                    runners, no_d = ferretdb_runner(stack, work / "ferretdb")
+                else:
+                    runners, no_d = dict(RUNNERS), "not asked for (--sides)"
+                sides = [side for side in SIDES if side in runners and side in args.sides]
                 for rep in range(max(1, args.reps)):
                     for side in sides if rep % 2 == 0 else sides[::-1]:
                         run = runners[side](folder, port, work / f"{side}-{rep}")
