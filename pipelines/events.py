@@ -6,7 +6,8 @@ crawlers brought the posts), a look that took long pausing the next so that look
 most ``OPINION_EVENTS_MAX_SHARE`` of the time, and when the spider closes. A look finds the
 bursts, writes them as ``events`` (one batched write after one ``_id`` read) and raises or
 escalates each recent event's one alert, once the posts counted so far — by every crawler of
-the process on this store — are stored or spooled (an event alert cites them). The baseline
+the process on this store — are stored or spooled (an event alert cites them). Of crawlers
+sharing the detector, the last to close looks for all of them. The baseline
 is read from the store once, when the first spider of the process opens; crawlers of one
 process share one detector per store."""
 
@@ -44,6 +45,8 @@ class Shared:
     looked_at: float = field(default_factory=time.monotonic)
     #: seconds the next look waits at least: the last look's CPU time beyond the share
     pause: float = 0.0
+    #: crawlers open on the detector: the last to close looks for everyone
+    open: int = 0
 
 
 #: store URI -> what its crawlers share; gone when the last of them is.
@@ -68,6 +71,7 @@ class EventPipeline(Stage):
         self.pause_per_second = (1 - share) / share
 
     async def open_spider(self) -> None:
+        self.shared.open += 1
         try:
             seeded = await asyncio.to_thread(self.detector.seed, self.runtime.store)
         except StoreUnavailable as exc:
@@ -85,7 +89,11 @@ class EventPipeline(Stage):
         return item
 
     async def close_spider(self) -> None:
-        await self.flush()
+        """The last crawler of the detector to close looks for bursts: a look rescans every
+        key touched since the last one, and crawlers still running look again anyway."""
+        self.shared.open -= 1
+        if self.shared.open <= 0:
+            await self.flush()
 
     async def flush(self) -> None:
         """Look for bursts now; the interval and the pause count from the end of the look."""

@@ -303,6 +303,44 @@ def test_events_stage_looks_for_bursts_at_most_once_per_interval(tmp_path: Any) 
         looks(0, share=0)
 
 
+def test_events_stage_last_crawler_to_close_looks_for_all(tmp_path: Any) -> None:
+    """Crawlers of one store share the detector: a closing crawler whose siblings still run
+    leaves the look to them (each look rescans every key touched since the last), and the
+    last to close looks, finding the burst all of them brought."""
+    import asyncio
+
+    from scrapy.utils.test import get_crawler
+
+    from pipelines.events import EventPipeline
+
+    settings = {"OPINION_STORE": f"embedded://{tmp_path}", "OPINION_EVENTS_BATCH": 1000}
+    stages = [EventPipeline(get_crawler(settings_dict=settings)) for _ in range(2)]
+    found: list[int] = []
+    bursts = stages[0].detector.bursts
+
+    def counted(now: datetime) -> Any:
+        found.append(len(result := bursts(now)))
+        return result
+
+    stages[0].detector.bursts = counted  # type: ignore[method-assign]
+    burst_at = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    history = [_post(burst_at - timedelta(hours=h, minutes=10), "petition")
+               for h in range(30, 2, -8)]  # fmt: skip
+    burst = [_post(burst_at + timedelta(minutes=i), "petition") for i in range(6)]
+
+    async def run() -> None:
+        for stage in stages:
+            await stage.open_spider()
+        for n, post in enumerate(history + burst):
+            stages[n % 2].detector.add(post)
+        await stages[0].close_spider()
+        assert found == []  # the other crawler still runs
+        await stages[1].close_spider()
+
+    asyncio.run(run())
+    assert len(found) == 1 and found[0] >= 1
+
+
 def _rising_by_definition(
     detector: Any, post_ids: list[str], exclude: str, top: int = 8
 ) -> list[dict[str, Any]]:
