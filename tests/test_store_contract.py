@@ -453,6 +453,11 @@ def test_store_band_index_keys_any_band_text(any_store: Store) -> None:
     for band in ("bb00000000000009", "band one", "CC00000000000009"):
         assert [c["_id"] for c in any_store.find_band_candidates([band], 10)] == ["forum-a:7:1"]
     assert any_store.find_band_candidates(["cc00000000000009", "band two"], 10) == []
+    # a band that reads like two hex bands is one band of its own text
+    twin = "ee00000000000009 ee00000000000009"
+    any_store.upsert_posts([_banded("2", [twin])])
+    assert [c["_id"] for c in any_store.find_band_candidates([twin], 10)] == ["forum-a:7:2"]
+    assert any_store.find_band_candidates(["ee00000000000009"], 10) == []
 
 
 def test_store_band_index_follows_rewritten_posts(any_store: Store) -> None:

@@ -68,7 +68,7 @@ def band_keys(bands: Iterable[object]) -> set[int]:
     post's 32 bands twice (its lookup, its write)."""
     texts = [str(b) for b in bands]
     joined = " ".join(texts)
-    if texts and _HEX16_RUN.fullmatch(joined):
+    if texts and len(joined) == 17 * len(texts) - 1 and _HEX16_RUN.fullmatch(joined):
         return set(struct.unpack(f">{len(texts)}q", bytes.fromhex(joined)))
     return {band_key(t) for t in texts}
 
