@@ -414,8 +414,9 @@ def _top_rising(
     return list(itertools.islice(kept, top))  # the first ``top``: the rest is not judged
 
 
-def post_keys(post: Mapping[str, Any], terms: bool = True) -> list[tuple[Key, str]]:
-    """The keys a stored post counts under, each with a display name."""
+def post_keys(post: Mapping[str, Any], words: Iterable[str] = ()) -> list[tuple[Key, str]]:
+    """The keys a stored post counts under, each with a display name; ``words`` are its
+    :func:`event_terms` when words are counted too."""
     keys: list[tuple[Key, str]] = [(("site", str(post.get("site") or "")), "")]
     for m in post.get("matches") or []:
         if isinstance(m, Mapping) and m.get("rule"):
@@ -425,8 +426,7 @@ def post_keys(post: Mapping[str, Any], terms: bool = True) -> list[tuple[Key, st
             keys.append((("entity", str(e["id"])), str(e.get("name") or "")))
     if post.get("cluster_id") and int(post.get("cluster_size") or 0) >= 2:
         keys.append((("cluster", str(post["cluster_id"])), ""))
-    if terms:
-        keys.extend((("term", t), t) for t in event_terms(post))
+    keys.extend((("term", t), t) for t in words)
     return list(dict.fromkeys(keys))
 
 
@@ -560,7 +560,7 @@ class BurstDetector:
         bucket = self.policy.bucket_of(when)
         if self.observed_from is None or bucket < self.observed_from:
             self.observed_from = bucket
-        for key, name in post_keys(post, self.policy.terms):
+        for key, name in post_keys(post, terms if self.policy.terms else ()):
             self._count(key, bucket, post_id, touch)
             if name:
                 self.names.setdefault(key, name)
@@ -573,9 +573,21 @@ class BurstDetector:
         return True
 
     def _count(self, key: Key, bucket: int, post_id: str, touch: bool) -> None:
-        self.buckets.setdefault(key, {}).setdefault(bucket, []).append(post_id)
+        """Count the post under ``key`` (looked up before anything is made: ~70 keys a post)."""
+        series = self.buckets.get(key)
+        if series is None:
+            series = self.buckets[key] = {}
+        posts = series.get(bucket)
+        if posts is None:
+            series[bucket] = [post_id]
+        else:
+            posts.append(post_id)
         if touch:
-            self.touched.setdefault(key, set()).add(bucket)
+            touched = self.touched.get(key)
+            if touched is None:
+                self.touched[key] = {bucket}
+            else:
+                touched.add(bucket)
 
     def factor(self, bucket: int) -> float:
         if self._factor_at is None:
