@@ -60,7 +60,11 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "opinion_spiders.runstats.RunStatsExtension": 500,
+    "opinion_spiders.gc_policy.GcPolicy": 510,
 }
+#: The youngest garbage-collector generation is swept every this many new objects (Python's
+#: default 700; 0 leaves Python's settings); what start-up built is frozen out of the sweeps.
+OPINION_GC_THRESHOLD = 10_000
 #: With OPINION_REDIS_URL set, this add-on makes crawls share their queue through Redis.
 ADDONS = {
     "opinion_spiders.distributed.DistributedAddon": 0,
