@@ -8,6 +8,9 @@ took about a third of the event detector's per-post CPU on a 13k-post replay (4.
 with a threshold of 10,000). Freezing what exists once the spiders are open (Scrapy,
 lxml, the dictionary, the rules) keeps the full sweeps to what the crawl made. Nothing is
 collected later than it would be by reference counting: only cycles wait a little longer.
+Frozen objects are never swept, so this fits a process that runs one crawl (``opinion crawl``,
+a scrapyd job, the page workers), as the project's do; one that ran crawl after crawl would
+freeze the cyclic leftovers of the earlier ones (set ``OPINION_GC_THRESHOLD = 0`` there).
 """
 
 from __future__ import annotations
