@@ -120,17 +120,27 @@ def _judge_together(
 ) -> None:
     """Judge, field by field, every strict single word the chosen plain rules found, in one
     pass that shares the positions and windows the words have in common (every plain rule
-    looks at all its found terms, so nothing is judged that would not be)."""
-    by_field: dict[str, dict[int, TermNode]] = {}
+    looks at all its found terms, so nothing is judged that would not be). Rules mostly
+    share their fields, so the words are gathered per tuple of fields first."""
+    by_fields: dict[tuple[str, ...], dict[int, TermNode]] = {}
     for index, compiled in chosen:
         if compiled.plain is None:
             continue
-        words = [t for t in found_terms[index] if t.strict and not t.joints]
-        if words:
-            for field in compiled.rule.fields:
-                terms = by_field.setdefault(field, {})
-                for term in words:
-                    terms[term.nid] = term
+        fields = compiled.rule.fields
+        terms = by_fields.get(fields)
+        if terms is None:
+            terms = by_fields[fields] = {}
+        for term in found_terms[index]:
+            if term.word:
+                terms[term.nid] = term
+    by_field: dict[str, dict[int, TermNode]] = {}
+    for fields, terms in by_fields.items():
+        if terms:
+            for field in fields:
+                if field in by_field:
+                    by_field[field].update(terms)
+                else:
+                    by_field[field] = dict(terms)
     for field, terms in by_field.items():
         if len(terms) > 1:
             scan.judge(field, terms.values())
@@ -246,24 +256,27 @@ class _Scan:
         """Judge the occurrences of these strict single words in the field together, ahead of
         :meth:`spans` (which then finds them judged)."""
         candidates = self.candidates(field)
-        todo: dict[tuple[str, int, bool, tuple[int, ...]], tuple[list[int], int]] = {}
+        if not candidates:
+            return
+        judged = self._judged
+        todo: list[tuple[tuple[str, int, bool, tuple[int, ...]], int, int]] = []
+        spans: list[tuple[int, int]] = []
         for term in terms:
             starts = candidates.get(term.nid)
-            key: tuple[str, int, bool, tuple[int, ...]] = (field, term.nid, True, ())
-            if starts and key not in self._judged:
-                todo[key] = (starts[:MAX_CANDIDATES], term.length)
+            if starts:
+                key: tuple[str, int, bool, tuple[int, ...]] = (field, term.nid, True, ())
+                if key not in judged:
+                    length, at = term.length, len(spans)
+                    spans.extend([(s, s + length) for s in starts[:MAX_CANDIDATES]])
+                    todo.append((key, at, len(spans)))
         if not todo:
             return
-        spans = [(s, s + length) for starts, length in todo.values() for s in starts]
         oks = self._segmenter.whole_words(self.text(field), spans)
-        at = 0
-        for key, (starts, length) in todo.items():
-            self._judged[key] = [
-                (s, s + length)
-                for s, ok in zip(starts, oks[at : at + len(starts)], strict=True)
-                if ok
-            ]
-            at += len(starts)
+        for key, at, stop in todo:
+            if stop - at == 1:  # most words occur once
+                judged[key] = [spans[at]] if oks[at] else []
+            else:
+                judged[key] = [spans[k] for k in range(at, stop) if oks[k]]
 
     def _judge(self, field: str, term: TermNode, starts: list[int]) -> list[tuple[int, int]]:
         length = term.length

@@ -43,6 +43,8 @@ class TermNode:
         self.length = len(needle)
         self.strict = not term.substring
         self.joints = _joints(term.text, needle)
+        #: a strict single word, judged with the post's others (``Matcher``'s judging)
+        self.word = self.strict and not self.joints
         self.contexts = tuple(
             (key, tuple(i for i in range(len(key)) if key.startswith(needle, i)))
             for key in (match_key(c) for c in term.not_in)
