@@ -395,22 +395,13 @@ def _holds_part(word: str, count: int, parts: set[tuple[str, int]]) -> bool:
     return any((part, count) in parts for part in word_parts(word))
 
 
-def _top_rising(
-    found: list[dict[str, Any]], exclude: str, top: int, hiding: Sequence[dict[str, Any]] = ()
-) -> list[dict[str, Any]]:
+def _top_rising(found: list[dict[str, Any]], exclude: str, top: int) -> list[dict[str, Any]]:
     """The ``top`` rising words by surprise, a word left out for a longer one with its count
-    (农民 beside 农民工 when both are in as many posts; ``hiding`` adds such longer words that
-    do not rank) and the burst's own word's parts left out."""
+    (农民 beside 农民工 when both are in as many posts) and the burst's own word's parts left
+    out."""
     found = sorted(found, key=lambda t: (-t["surprise"], -t["count"], t["term"]))
-    longer: dict[int, set[str]] = {}  # count -> words of over two characters with it
-    for t in [*found, *hiding]:
-        if len(t["term"]) > 2:
-            longer.setdefault(t["count"], set()).add(t["term"])
-    kept = (
-        t for t in found
-        if t["term"] not in exclude
-        and not any(t["term"] in o and o != t["term"] for o in longer.get(t["count"], ()))
-    )  # fmt: skip
+    longer = _Longer(_longer_words((t["term"], t["count"]) for t in found))
+    kept = (t for t in found if _shown(t["term"], t["count"], exclude, longer))
     return list(itertools.islice(kept, top))  # the first ``top``: the rest is not judged
 
 
