@@ -51,9 +51,6 @@ class GcPolicy:
     """The extension: the threshold when the crawler is made, the freeze when its spider
     opens (each spider of a process freezes what exists by then)."""
 
-    def __init__(self, threshold: int) -> None:
-        self.threshold = threshold
-
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> GcPolicy:
         threshold = crawler.settings.getint("OPINION_GC_THRESHOLD", DEFAULT_THRESHOLD)
@@ -63,7 +60,7 @@ class GcPolicy:
         if threshold == 0:
             raise NotConfigured("OPINION_GC_THRESHOLD is 0: Python's own collector settings")
         apply_threshold(threshold)
-        policy = cls(threshold)
+        policy = cls()
         crawler.signals.connect(policy.spider_opened, signal=signals.spider_opened)
         return policy
 
