@@ -12,7 +12,13 @@ from typing import Any
 import pytest
 
 from opinion_spiders.alerting import AlertPolicy
-from opinion_spiders.events.bursts import BurstPolicy, drop_subwords, surprise
+from opinion_spiders.events.bursts import (
+    BurstDetector,
+    BurstPolicy,
+    drop_subwords,
+    reaches,
+    surprise,
+)
 from opinion_spiders.events.detect import EventDetector
 from opinion_spiders.stores import Store
 from opinion_spiders.watch.periods import Calendar, Period
@@ -76,6 +82,19 @@ def test_events_surprise_is_the_tail_probability(
     count: int, mean: float, dispersion: float, low: float, high: float
 ) -> None:
     assert low <= surprise(count, mean, dispersion) <= high
+
+
+@pytest.mark.parametrize("dispersion", [0.0, 0.1, 0.5, 1.0, 2.0])
+def test_events_reaches_agrees_with_the_surprise(dispersion: float) -> None:
+    """The bounded test of a bucket gives what comparing its whole surprise gives, on both
+    sides of every threshold, at the very value too."""
+    means = [0.05, 0.2, 0.7, 1.0, 2.5, 6.0, 13.3, 40.0, 120.0]
+    for mean, count in itertools.product(means, range(0, 80)):
+        value = surprise(count, mean, dispersion)
+        for threshold in (0.3, 1.0, 2.4, 3.0, 4.5, 6.0, 12.0, value, value + 1e-12):
+            assert reaches(count, mean, dispersion, threshold) == (value >= threshold), (
+                count, mean, threshold,
+            )  # fmt: skip
 
 
 def test_events_burst_on_a_quiet_baseline_raises_one_event_and_one_alert(
@@ -413,3 +432,65 @@ def test_events_rising_terms_and_subwords_equal_their_definitions(seed: int) -> 
         exclude = b.value if b.dimension == "term" else ""
         got = bursts.rising_terms(b.post_ids, exclude=exclude)
         assert got == _rising_by_definition(bursts, b.post_ids, exclude), b.value
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_events_detect_finds_what_scanning_every_touched_key_finds(seed: int) -> None:
+    """Words with too few posts near the buckets they were counted in are not scanned, and
+    only the runs holding a touched bucket become bursts: batch after batch, the bursts are
+    those a scan of every touched key's whole history gives."""
+    import random
+
+    rng = random.Random(seed)
+    words = [f"词{n}" for n in range(300)]
+    # words rise at the rules' threshold here, so that two 2-post halves of an hour's end burst
+    bursts = BurstDetector(BurstPolicy(terms=True, term_threshold=3.0))
+    hours = 60
+    posts = []
+    for hour in range(hours):
+        for _ in range(rng.randint(3, 12)):
+            terms = rng.sample(words, rng.randint(1, 12))
+            when = T0 + timedelta(hours=hour, minutes=rng.randint(0, 59))
+            posts.append(_post(when, thread=str(rng.randint(1, 40)), terms=terms))
+        if rng.random() < 0.4:  # words that rise across the hour's end: 2-5 posts each side
+            hot = rng.sample(words, 3)
+            for side in (0, 1):
+                for _ in range(rng.randint(2, 5)):
+                    minute = rng.randint(40, 59) if side == 0 else rng.randint(0, 20)
+                    when = T0 + timedelta(hours=hour + side, minutes=minute)
+                    terms = rng.sample(words, rng.randint(1, 6)) + hot
+                    posts.append(_post(when, thread=str(rng.randint(1, 40)), terms=terms))
+    rng.shuffle(posts)  # a backfill: late posts land in old buckets
+    found = 0
+    for start in range(0, len(posts), 97):
+        for post in posts[start : start + 97]:
+            bursts.add(post)
+        touched = {key: set(b) for key, b in bursts.touched.items()}
+        expected = drop_subwords([
+            b for key, marks in touched.items() for b in bursts.scan(key)
+            if any(b.start <= t <= b.end for t in marks)
+        ])  # fmt: skip
+        got = bursts.detect()
+        assert [(b.key, b.start, b.end, b.total, b.post_ids) for b in got] == [
+            (b.key, b.start, b.end, b.total, b.post_ids) for b in expected
+        ]
+        found += sum(b.dimension == "term" for b in got)
+    assert found >= 10
+
+
+def test_events_detect_reports_the_bridge_after_a_split_burst() -> None:
+    """A post in the bucket after a burst cut in two by the hour (2 + 2 posts of a quiet word)
+    is the burst's bridge: counted alone in a later batch, it brings the burst back, though
+    no two buckets around it hold the burst's four posts."""
+    # the pair: surprise 2.31 (4 posts against 0.2 + 0.4, the first half in the EWMA)
+    bursts = BurstDetector(BurstPolicy(terms=True, term_threshold=2.0))
+    for hour in range(30):
+        bursts.add(_post(T0 + timedelta(hours=hour), terms=["日常"]))
+    for hour, minute in ((30, 50), (30, 55), (31, 5), (31, 10)):
+        bursts.add(_post(T0 + timedelta(hours=hour, minutes=minute), terms=["堵路"]))
+    assert [(b.value, sorted(b.counts.values())) for b in bursts.detect() if b.value == "堵路"] == [
+        ("堵路", [2, 2])
+    ]
+    bursts.add(_post(T0 + timedelta(hours=32, minutes=5), terms=["堵路"]))
+    found = [b for b in bursts.detect() if b.value == "堵路"]
+    assert [(b.total, len(b.counts)) for b in found] == [(5, 3)]

@@ -38,6 +38,7 @@ the rising words of a burst start from one numpy count over its posts' word ids.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 from array import array
@@ -64,6 +65,8 @@ _STOP_TEXT = files("opinion_spiders.events").joinpath("stopwords.txt").read_text
 STOP_WORDS = frozenset(
     word for line in _STOP_TEXT.splitlines() if not line.startswith("#") for word in line.split()
 )
+
+_LN10 = math.log(10)
 
 
 def surprise(count: float, mean: float, dispersion: float = 0.0) -> float:
@@ -113,6 +116,34 @@ def surprise(count: float, mean: float, dispersion: float = 0.0) -> float:
             if term < 1e-12 * total:
                 break
     return max(0.0, -(first + math.log(total)) / math.log(10))
+
+
+def reaches(count: int, mean: float, dispersion: float, threshold: float) -> bool:
+    """``surprise(count, mean, dispersion) >= threshold``, mostly told from the probability of
+    ``count`` alone: the tail is that times 1 to ``1 / (1 - ratio)``, where ``ratio`` is the
+    next probability's share of it — the largest share on when the ratios fall, as they do
+    for Poisson and for ``dispersion <= 1`` (shape ``r >= 1``). Only a count whose bounds
+    straddle the threshold sums its tail."""
+    x = math.ceil(count)
+    if x <= mean or mean <= 0 or dispersion > 1:
+        return surprise(count, mean, dispersion) >= threshold
+    if dispersion > 0:
+        r = 1.0 / dispersion
+        q = mean / (r + mean)
+        first = (
+            math.lgamma(x + r) - math.lgamma(r) - math.lgamma(x + 1)
+            + r * math.log1p(-q) + x * math.log(q)
+        )  # fmt: skip
+        ratio = (x + r) / (x + 1) * q
+    else:
+        first = -mean + x * math.log(mean) - math.lgamma(x + 1)
+        ratio = mean / (x + 1)
+    high = -first / _LN10
+    if high < threshold - 1e-9:
+        return False
+    if ratio < 1 and high + math.log1p(-ratio) / _LN10 > threshold + 1e-9:
+        return True
+    return surprise(count, mean, dispersion) >= threshold
 
 
 @dataclass(frozen=True)
@@ -272,7 +303,6 @@ def drop_subwords(bursts: list[Burst]) -> list[Burst]:
     return [b for b in bursts if b.dimension != "term" or not covered(b)]
 
 
-_LN10 = math.log(10)
 #: The most surprise a word seen no more often than expected can show (``surprise(n, m)`` for
 #: ``2 <= n <= m``: 0.293 at most; the Poisson tail from the mean on is about half the mass).
 AT_MOST_EXPECTED = 0.35
@@ -504,6 +534,24 @@ def _ids(encoded: bytes) -> array[int]:
     return ids
 
 
+def _may_burst(series: Mapping[int, Sequence[str]], buckets: Iterable[int], least: int) -> bool:
+    """Whether a burst of at least ``least`` posts a bucket (or a pair of buckets) can hold
+    one of ``buckets``. A bucket is in a burst only as a burst bucket — alone, with the one
+    before it as a pair, or as the one before of a pair — or as the bridge after one: some
+    two neighbouring buckets from two before it to one after it hold ``least`` posts."""
+    for t in buckets:
+        near = [len(series.get(b, ())) for b in range(t - 2, t + 2)]
+        if any(a + b >= least for a, b in itertools.pairwise(near)):
+            return True
+    return False
+
+
+def _holds_any(marks: Sequence[int], start: int, end: int) -> bool:
+    """Whether a sorted ``marks`` has one within ``start``..``end``."""
+    at = bisect.bisect_left(marks, start)
+    return at < len(marks) and marks[at] <= end
+
+
 class BurstDetector:
     """Bucket counts per key in memory; :meth:`add` is per post and cheap, :meth:`detect`
     runs per batch on the keys that changed.
@@ -591,19 +639,20 @@ class BurstDetector:
         """Bursts that include a bucket touched since the last call (then forgotten)."""
         touched, self.touched = self.touched, {}
         found = []
+        words = self.policy.term_min_count
         for key, buckets in touched.items():
-            for burst in self.scan(key):
-                if any(burst.start <= b <= burst.end for b in buckets):
-                    found.append(burst)
+            if key[0] == "term" and not _may_burst(self.buckets.get(key) or {}, buckets, words):
+                continue  # most words: too few posts near the buckets they were counted in
+            found.extend(self.scan(key, buckets))
         kept = drop_subwords(found)
         for burst in kept:  # only for the bursts kept: a word's rise is most of the cost
             exclude = burst.value if burst.dimension == "term" else ""
             burst.rising = self.rising_terms(burst.post_ids, exclude=exclude)
         return kept
 
-    def scan(self, key: Key) -> list[Burst]:
-        """Every burst in the key's history, oldest first (their ``rising`` terms are
-        :meth:`detect`'s to fill)."""
+    def scan(self, key: Key, touched: Iterable[int] | None = None) -> list[Burst]:
+        """Every burst in the key's history, oldest first, or only those that hold a bucket of
+        ``touched`` (their ``rising`` terms are :meth:`detect`'s to fill)."""
         series = self.buckets.get(key) or {}
         p = self.policy
         runs: list[list[tuple[int, int, float, float]]] = []
@@ -651,6 +700,9 @@ class BurstDetector:
                 ewma = p.alpha * count + (1 - p.alpha) * ewma
         if run:
             runs.append(run + ([bridge] if bridge else []))
+        if touched is not None:  # a run is consecutive buckets: its ends tell what it holds
+            marks = sorted(touched)
+            runs = [r for r in runs if _holds_any(marks, r[0][0], r[-1][0])]
         return [b for b in (self._burst(key, r) for r in runs) if b is not None]
 
     def _same_hour(self, series: Mapping[int, list[str]], b: int) -> float:
@@ -672,7 +724,7 @@ class BurstDetector:
     def _bursts(self, dimension: str, count: int, lam: float, factor: float) -> bool:
         p = self.policy
         return count >= p.min_posts(dimension, factor) and (
-            surprise(count, lam, p.dispersion) >= p.threshold_of(dimension) * factor
+            reaches(count, lam, p.dispersion, p.threshold_of(dimension) * factor)
         )
 
     def _burst(self, key: Key, run: Sequence[tuple[int, int, float, float]]) -> Burst | None:
