@@ -244,7 +244,7 @@ def test_events_detector_memory_is_bounded_and_still_finds_the_burst() -> None:
     _feed(detector, burst)
     found = detector.bursts(T0 + timedelta(hours=72, minutes=50))
     assert len(kept.records) <= 180 and kept.kept_from is not None
-    oldest = min(b for series in kept.buckets.values() for b in series)
+    oldest = min(b for series in [*kept.buckets.values(), kept.word_counts] for b in series)
     assert oldest == kept.kept_from > kept.policy.bucket_of(T0)
     assert all(kept.policy.bucket_of(r.time) >= oldest for r in kept.records.values())
     assert not detector.add(_post(T0, "petition"))  # older than what is kept
@@ -425,7 +425,8 @@ def test_events_rising_terms_and_subwords_equal_their_definitions(seed: int) -> 
     for post in posts:
         detector.add(post)
     bursts = detector.bursts_of
-    found = [b for key in list(bursts.buckets) for b in bursts.scan(key)]
+    keys = [*bursts.buckets, *(("term", w) for w in bursts.vocabulary.words)]
+    found = [b for key in keys for b in bursts.scan(key)]
     assert sum(b.dimension == "term" for b in found) >= 10
     assert [id(b) for b in drop_subwords(found)] == [id(b) for b in _subwords_by_definition(found)]
     for b in found:
@@ -466,14 +467,17 @@ def test_events_detect_finds_what_scanning_every_touched_key_finds(seed: int) ->
         for post in posts[start : start + 97]:
             bursts.add(post)
         touched = {key: set(b) for key, b in bursts.touched.items()}
+        for bucket, indexes in bursts.touched_words.items():
+            for index in indexes:
+                touched.setdefault(("term", bursts.vocabulary.words[index]), set()).add(bucket)
         expected = drop_subwords([
             b for key, marks in touched.items() for b in bursts.scan(key)
             if any(b.start <= t <= b.end for t in marks)
         ])  # fmt: skip
         got = bursts.detect()
-        assert [(b.key, b.start, b.end, b.total, b.post_ids) for b in got] == [
+        assert sorted((b.key, b.start, b.end, b.total, b.post_ids) for b in got) == sorted(
             (b.key, b.start, b.end, b.total, b.post_ids) for b in expected
-        ]
+        )
         found += sum(b.dimension == "term" for b in got)
     assert found >= 10
 

@@ -33,7 +33,9 @@ oldest buckets are forgotten early, down to nine tenths of it, and the baseline 
 than the history (its first ``1 / alpha`` buckets only teach the EWMA again) — so a busy
 7×24 crawl holds a bounded detector (bench.memory). A post's words are kept as small ints of
 the detector's vocabulary (its words, one string each, and how many kept posts hold each):
-the rising words of a burst start from one numpy count over its posts' word ids.
+the rising words of a burst start from one numpy count over its posts' word ids. Words are
+counted per bucket by id (the other keys keep their posts per bucket), and a word's posts in a
+bucket are indexed only when it may burst there.
 """
 
 from __future__ import annotations
@@ -55,8 +57,8 @@ LEVELS = ("notice", "warning", "urgent")
 #: Factors of the threshold at which each level starts.
 LEVEL_FACTORS = (1.0, 2.0, 4.0)
 DIMENSIONS = ("rule", "entity", "site", "cluster", "term")
-#: Posts the detector keeps at most (see the module docstring): ~8 kB each, most of it the
-#: (word, bucket) counts of their words.
+#: Posts the detector keeps at most (see the module docstring): ~5.6 kB each (a crawl's
+#: posts: the record, its words' ids and their counts per bucket, the vocabulary).
 MEMORY_POSTS = 50_000
 Key = tuple[str, str]
 
@@ -435,9 +437,9 @@ def _top_rising(found: list[dict[str, Any]], exclude: str, top: int) -> list[dic
     return list(itertools.islice(kept, top))  # the first ``top``: the rest is not judged
 
 
-def post_keys(post: Mapping[str, Any], words: Iterable[str] = ()) -> list[tuple[Key, str]]:
-    """The keys a stored post counts under, each with a display name; ``words`` are its
-    :func:`event_terms` when words are counted too."""
+def post_keys(post: Mapping[str, Any]) -> list[tuple[Key, str]]:
+    """The keys a stored post counts under but its words, each with a display name (a
+    post's words, :func:`event_terms`, count as ``("term", word)`` keys of their own)."""
     keys: list[tuple[Key, str]] = [(("site", str(post.get("site") or "")), "")]
     for m in post.get("matches") or []:
         if isinstance(m, Mapping) and m.get("rule"):
@@ -447,7 +449,6 @@ def post_keys(post: Mapping[str, Any], words: Iterable[str] = ()) -> list[tuple[
             keys.append((("entity", str(e["id"])), str(e.get("name") or "")))
     if post.get("cluster_id") and int(post.get("cluster_size") or 0) >= 2:
         keys.append((("cluster", str(post["cluster_id"])), ""))
-    keys.extend((("term", t), t) for t in words)
     return list(dict.fromkeys(keys))
 
 
@@ -487,7 +488,7 @@ class Vocabulary:
         self.words: list[str] = []
         self.posts: list[int] = []
 
-    def encode(self, terms: Iterable[str]) -> bytes:
+    def encode(self, terms: Iterable[str]) -> array[int]:
         """The ids of ``terms`` (distinct words: one post's), counting one more post for each."""
         ids, posts = self.ids, self.posts
         found = array("i")
@@ -499,7 +500,7 @@ class Vocabulary:
                 posts.append(0)
             posts[index] += 1
             found.append(index)
-        return found.tobytes()
+        return found
 
     def forget(self, encoded: Iterable[bytes]) -> None:
         """The posts of these ids are no longer kept."""
@@ -534,16 +535,13 @@ def _ids(encoded: bytes) -> array[int]:
     return ids
 
 
-def _may_burst(series: Mapping[int, Sequence[str]], buckets: Iterable[int], least: int) -> bool:
+def _may_burst(near: Sequence[int], least: int) -> bool:
     """Whether a burst of at least ``least`` posts a bucket (or a pair of buckets) can hold
-    one of ``buckets``. A bucket is in a burst only as a burst bucket — alone, with the one
-    before it as a pair, or as the one before of a pair — or as the bridge after one: some
-    two neighbouring buckets from two before it to one after it hold ``least`` posts."""
-    for t in buckets:
-        near = [len(series.get(b, ())) for b in range(t - 2, t + 2)]
-        if any(a + b >= least for a, b in itertools.pairwise(near)):
-            return True
-    return False
+    a bucket, from its key's counts ``near`` it: two before it to one after it. A bucket is in
+    a burst only as a burst bucket — alone, with the one before it as a pair, or as the one
+    before of a pair — or as the bridge after one: some two neighbouring buckets of ``near``
+    hold ``least`` posts between them."""
+    return any(a + b >= least for a, b in itertools.pairwise(near))
 
 
 def _holds_any(marks: Sequence[int], start: int, end: int) -> bool:
@@ -565,13 +563,21 @@ class BurstDetector:
         self.policy = policy
         self._factor_at = factor_at
         self._factors: dict[int, float] = {}
+        #: the posts of each key but words, per bucket
         self.buckets: dict[Key, dict[int, list[str]]] = {}
         self.names: dict[Key, str] = {}
         self.records: dict[str, PostRecord] = {}
         self.vocabulary = Vocabulary()
+        #: words are counted per bucket, by vocabulary id (a post's words in one C call: most
+        #: of a post's keys are its words); their posts are found from the bucket's posts
+        self.word_counts: dict[int, Counter[int]] = {}
+        self.bucket_posts: dict[int, list[str]] = {}
+        self._word_index: dict[int, tuple[int, dict[int, list[str]]]] = {}
         #: buckets in a day
         self._day = round(86400 / policy.bucket.total_seconds())
         self.touched: dict[Key, set[int]] = {}
+        #: bucket -> the ids of the words counted in it since the last look
+        self.touched_words: dict[int, set[int]] = {}
         self._pruned_at: int | None = None
         #: the first bucket the detector has seen posts in, or kept after pruning
         self.observed_from: int | None = None
@@ -591,18 +597,27 @@ class BurstDetector:
             return False  # older than the history kept
         # each word once (a post counts once for a word), in the order it came
         terms = list(dict.fromkeys(event_terms(post)))
+        ids = self.vocabulary.encode(terms)
         self.records[post_id] = PostRecord(
             id=post_id, time=when, site=str(post.get("site") or ""), story=story_of(post),
             title=str(post.get("title") or ""), url=str(post.get("url") or ""),
-            author=str(post.get("author") or ""), term_ids=self.vocabulary.encode(terms),
+            author=str(post.get("author") or ""), term_ids=ids.tobytes(),
         )  # fmt: skip
         bucket = self.policy.bucket_of(when)
         if self.observed_from is None or bucket < self.observed_from:
             self.observed_from = bucket
-        for key, name in post_keys(post, terms if self.policy.terms else ()):
+        for key, name in post_keys(post):
             self._count(key, bucket, post_id, touch)
             if name:
                 self.names.setdefault(key, name)
+        self.bucket_posts.setdefault(bucket, []).append(post_id)
+        if self.policy.terms and ids:
+            counts = self.word_counts.get(bucket)
+            if counts is None:
+                counts = self.word_counts[bucket] = Counter()
+            counts.update(ids)
+            if touch:
+                self.touched_words.setdefault(bucket, set()).update(ids)
         first = post.get("cluster_first_id")
         if int(post.get("cluster_size") or 0) == 2 and first and str(first) in self.records:
             founder = self.records[str(first)]  # its copy makes the cluster: count it too
@@ -612,7 +627,7 @@ class BurstDetector:
         return True
 
     def _count(self, key: Key, bucket: int, post_id: str, touch: bool) -> None:
-        """Count the post under ``key`` (looked up before anything is made: ~70 keys a post)."""
+        """Count the post under ``key`` (looked up before anything is made)."""
         series = self.buckets.get(key)
         if series is None:
             series = self.buckets[key] = {}
@@ -635,25 +650,82 @@ class BurstDetector:
             self._factors[bucket] = float(self._factor_at(self.policy.bucket_start(bucket)))
         return self._factors[bucket]
 
+    def touch(self, key: Key, bucket: int) -> None:
+        """Look at the key's bursts that hold ``bucket`` again at the next :meth:`detect`."""
+        if key[0] == "term":
+            index = self.vocabulary.ids.get(key[1])
+            if index is not None:
+                self.touched_words.setdefault(bucket, set()).add(index)
+        else:
+            self.touched.setdefault(key, set()).add(bucket)
+
     def detect(self) -> list[Burst]:
         """Bursts that include a bucket touched since the last call (then forgotten)."""
         touched, self.touched = self.touched, {}
         found = []
-        words = self.policy.term_min_count
         for key, buckets in touched.items():
-            if key[0] == "term" and not _may_burst(self.buckets.get(key) or {}, buckets, words):
-                continue  # most words: too few posts near the buckets they were counted in
             found.extend(self.scan(key, buckets))
+        words = self.vocabulary.words
+        for index, marks in self._words_that_may_burst().items():
+            found.extend(self.scan(("term", words[index]), marks))
         kept = drop_subwords(found)
         for burst in kept:  # only for the bursts kept: a word's rise is most of the cost
             exclude = burst.value if burst.dimension == "term" else ""
             burst.rising = self.rising_terms(burst.post_ids, exclude=exclude)
         return kept
 
+    def _words_that_may_burst(self) -> dict[int, list[int]]:
+        """The words counted since the last look, each with the buckets it was counted in,
+        but for words with too few posts near those buckets to be in a burst there (most
+        words: see :func:`_may_burst`)."""
+        touched, self.touched_words = self.touched_words, {}
+        least = self.policy.term_min_count
+        counts, none = self.word_counts, Counter[int]()
+        found: dict[int, list[int]] = {}
+        for t in sorted(touched):
+            near = [counts.get(b, none) for b in range(t - 2, t + 2)]
+            for index in touched[t]:
+                if _may_burst([c[index] for c in near], least):
+                    found.setdefault(index, []).append(t)
+        return found
+
+    def series(self, key: Key) -> dict[int, int]:
+        """Bucket -> posts of the key, for every bucket it has posts in."""
+        if key[0] != "term":
+            return {b: len(ids) for b, ids in (self.buckets.get(key) or {}).items()}
+        index = self.vocabulary.ids.get(key[1])
+        if index is None:
+            return {}
+        return {b: n for b, c in self.word_counts.items() if (n := c.get(index))}
+
+    def posts_of(self, key: Key, bucket: int) -> list[str]:
+        """The key's posts in ``bucket``, in the order they were counted."""
+        if key[0] != "term":
+            return (self.buckets.get(key) or {}).get(bucket, [])
+        index = self.vocabulary.ids.get(key[1])
+        return [] if index is None else self._word_posts(bucket).get(index, [])
+
+    def _word_posts(self, bucket: int) -> dict[int, list[str]]:
+        """Word id -> the bucket's posts that hold it, indexed when first asked for and then
+        as far as the bucket's new posts (only buckets where a word may burst are)."""
+        done, index = self._word_index.get(bucket) or (0, {})
+        posts = self.bucket_posts.get(bucket, [])
+        if done < len(posts):
+            records = self.records
+            for post_id in posts[done:]:
+                for word in _ids(records[post_id].term_ids):
+                    held = index.get(word)
+                    if held is None:
+                        index[word] = [post_id]
+                    else:
+                        held.append(post_id)
+            self._word_index[bucket] = (len(posts), index)
+        return index
+
     def scan(self, key: Key, touched: Iterable[int] | None = None) -> list[Burst]:
         """Every burst in the key's history, oldest first, or only those that hold a bucket of
         ``touched`` (their ``rising`` terms are :meth:`detect`'s to fill)."""
-        series = self.buckets.get(key) or {}
+        series = self.series(key)
         p = self.policy
         runs: list[list[tuple[int, int, float, float]]] = []
         run: list[tuple[int, int, float, float]] = []
@@ -667,7 +739,7 @@ class BurstDetector:
             if prev is not None:
                 ewma *= (1 - p.alpha) ** (b - prev - 1)  # the empty buckets in between
             prev = b
-            count, factor = len(series[b]), self.factor(b)
+            count, factor = series[b], self.factor(b)
             lam = max(ewma, self._same_hour(series, b), p.floor)
             entry = (b, count, lam, factor)
             bursts = b >= learning_until and self._bursts(key[0], count, lam, factor)
@@ -705,7 +777,7 @@ class BurstDetector:
             runs = [r for r in runs if _holds_any(marks, r[0][0], r[-1][0])]
         return [b for b in (self._burst(key, r) for r in runs) if b is not None]
 
-    def _same_hour(self, series: Mapping[int, list[str]], b: int) -> float:
+    def _same_hour(self, series: Mapping[int, int], b: int) -> float:
         """The mean count of this bucket's hour of day on the days before (at most a week)."""
         day = self._day
         if day <= 1:
@@ -716,7 +788,7 @@ class BurstDetector:
         total = days = 0
         d = b - day
         while days < 7 and d >= first:  # the days before, nearest first
-            total += len(series.get(d, ()))
+            total += series.get(d, 0)
             days += 1
             d -= day
         return total / days if days else 0.0
@@ -729,8 +801,7 @@ class BurstDetector:
 
     def _burst(self, key: Key, run: Sequence[tuple[int, int, float, float]]) -> Burst | None:
         p = self.policy
-        series = self.buckets[key]
-        ids = [i for b, *_ in run for i in series[b]]
+        ids = [i for b, *_ in run for i in self.posts_of(key, b)]
         if key[0] == "term":
             stories = {self.records[i].story for i in ids if i in self.records}
             if len(stories) < p.term_min_stories:
@@ -741,8 +812,9 @@ class BurstDetector:
         value = surprise(total, expected, p.dispersion)
         level = p.level(value, factor, key[0]) or LEVELS[0]
         ordered = sorted(ids, key=lambda i: (self._time(i), i))
+        name = key[1] if key[0] == "term" else self.names.get(key, "")
         return Burst(
-            dimension=key[0], value=key[1], name=self.names.get(key, ""),
+            dimension=key[0], value=key[1], name=name,
             start=run[0][0], end=run[-1][0], counts={b: c for b, c, _, _ in run},
             baseline=round(run[0][2], 3), total=total, expected=round(expected, 3),
             surprise=round(value, 2), threshold=round(p.threshold_of(key[0]) * factor, 2),
@@ -820,8 +892,9 @@ class BurstDetector:
             if not series:
                 del self.buckets[key]
                 self.names.pop(key, None)
-        for b in [b for b in self._factors if b < oldest]:
-            del self._factors[b]
+        for kept in (self._factors, self.word_counts, self.bucket_posts, self._word_index):
+            for b in [b for b in kept if b < oldest]:
+                del kept[b]
         cutoff = self.policy.bucket_start(oldest)
         gone = [i for i, r in self.records.items() if r.time < cutoff]
         self.vocabulary.forget([self.records.pop(post_id).term_ids for post_id in gone])

@@ -73,7 +73,7 @@ class EventDetector:
     def retouch(self, bursts: Sequence[Burst]) -> None:
         """Bursts that could not be written are looked at again with the next batch."""
         for b in bursts:
-            self.bursts_of.touched.setdefault(b.key, set()).add(b.end)
+            self.bursts_of.touch(b.key, b.end)
 
     def record(
         self, bursts: Sequence[Burst], store: Store, channels: Sequence[Channel], now: datetime
