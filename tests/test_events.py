@@ -243,7 +243,7 @@ def test_events_detector_memory_is_bounded_and_still_finds_the_burst() -> None:
     burst = [_post(T0 + timedelta(hours=72, minutes=5 * i), "petition") for i in range(4)]
     _feed(detector, burst)
     found = detector.bursts(T0 + timedelta(hours=72, minutes=50))
-    assert len(kept.records) <= 180 and kept.kept_from is not None
+    assert len(kept.records) <= 200 and kept.kept_from is not None
     oldest = min(b for series in [*kept.buckets.values(), kept.word_counts] for b in series)
     assert oldest == kept.kept_from > kept.policy.bucket_of(T0)
     assert all(kept.policy.bucket_of(r.time) >= oldest for r in kept.records.values())
@@ -253,6 +253,23 @@ def test_events_detector_memory_is_bounded_and_still_finds_the_burst() -> None:
     assert set(held) == set(words)
     assert {t: kept.vocabulary.posts_with(t) for t in words} == held
     assert [(b.dimension, b.value, b.total) for b in found] == [("rule", "petition", 4)]
+
+
+def test_events_detector_memory_is_bounded_between_looks() -> None:
+    """Posts counted with no look in between (a slow look pauses the next) are held to
+    ``memory_posts`` all the same; posts of one bucket are kept whatever their number."""
+    detector = _detector(terms=True)
+    kept = detector.bursts_of
+    kept.memory_posts = 200
+    posts = [{**p, "terms": ["拆迁", "补偿"]} for p in _background(hours=300, per_hour=4)]
+    _feed(detector, posts)
+    assert 180 <= len(kept.records) <= 200
+    assert set(kept.records) == {p["_id"] for p in posts[-len(kept.records) :]}
+    assert kept.vocabulary.posts_with("拆迁") == len(kept.records)
+    assert sum(sum(c.values()) for c in kept.word_counts.values()) == 2 * len(kept.records)
+    one_hour = [_post(T0 + timedelta(days=20, seconds=n), terms=["维权"]) for n in range(500)]
+    _feed(detector, one_hour)
+    assert len(kept.records) == 500  # the newest bucket is not cut
 
 
 def test_events_stage_looks_for_bursts_at_most_once_per_interval(tmp_path: Any) -> None:

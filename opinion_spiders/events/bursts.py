@@ -29,7 +29,8 @@ word rose in the same posts.
 
 Memory. The detector keeps what it counted for the history, but never more than
 :data:`MEMORY_POSTS` posts (as many as it reads from the store at start): past that, its
-oldest buckets are forgotten early, down to nine tenths of it, and the baseline is shorter
+oldest buckets are forgotten early, as the posts come (not only when it looks: a slow look
+pauses the next), down to nine tenths of it, and the baseline is shorter
 than the history (its first ``1 / alpha`` buckets only teach the EWMA again) — so a busy
 7×24 crawl holds a bounded detector (bench.memory). A post's words are kept as small ints of
 the detector's vocabulary (its words, one string each, and how many kept posts hold each):
@@ -584,6 +585,8 @@ class BurstDetector:
         #: the oldest bucket kept when more than ``memory_posts`` posts made it forget early
         self.kept_from: int | None = None
         self.memory_posts = MEMORY_POSTS
+        #: posts kept past which the next :meth:`_bound` forgets (the newest bucket stays)
+        self._bound_at = 0
 
     def add(self, post: Mapping[str, Any], *, touch: bool = True) -> bool:
         """Count a post once under each of its keys; False when it was counted already.
@@ -624,6 +627,7 @@ class BurstDetector:
             key, at = ("cluster", str(post["cluster_id"])), self.policy.bucket_of(founder.time)
             if founder.id not in self.buckets.get(key, {}).get(at, []):
                 self._count(key, at, founder.id, touch)
+        self._bound()  # here too: a long pause between looks must not let the posts pile up
         return True
 
     def _count(self, key: Key, bucket: int, post_id: str, touch: bool) -> None:
@@ -869,9 +873,17 @@ class BurstDetector:
             if self.observed_from is not None:
                 self.observed_from = max(self.observed_from, oldest)
             self._forget(oldest)
-        if len(self.records) > self.memory_posts:
-            self.kept_from = self._cut(self.memory_posts * 9 // 10)
-            self._forget(self.kept_from)
+        self._bound()
+
+    def _bound(self) -> None:
+        """Forget the oldest buckets when more than ``memory_posts`` posts are kept, down to
+        nine tenths of it (as far as the newest bucket allows: then not again before another
+        tenth has come)."""
+        if len(self.records) <= max(self.memory_posts, self._bound_at):
+            return
+        self.kept_from = self._cut(self.memory_posts * 9 // 10)
+        self._forget(self.kept_from)
+        self._bound_at = len(self.records) + self.memory_posts // 10
 
     def _cut(self, keep: int) -> int:
         """The oldest bucket to keep so that at most ``keep`` posts are left (the newest
