@@ -515,3 +515,19 @@ def test_events_detect_reports_the_bridge_after_a_split_burst() -> None:
     bursts.add(_post(T0 + timedelta(hours=32, minutes=5), terms=["堵路"]))
     found = [b for b in bursts.detect() if b.value == "堵路"]
     assert [(b.total, len(b.counts)) for b in found] == [(5, 3)]
+
+
+def test_events_burst_keeps_its_start_when_a_weak_tail_would_sink_it() -> None:
+    """A rule busy at 2 posts an hour gets 10 (surprise 3.45 against 2) and then 3, which is
+    still above its baseline and so the burst's tail: the two together (13 against 4, 2.57)
+    are under the threshold of 3. The burst is the hour that burst, at its own surprise —
+    not dropped, and not stored below the threshold it was called at."""
+    detector = _detector()
+    posts = [_post(T0 + timedelta(hours=h, minutes=m), "petition")
+             for h in range(48) for m in (10, 40)]  # fmt: skip
+    posts += [_post(T0 + timedelta(hours=48, minutes=m), "petition") for m in range(0, 50, 5)]
+    posts += [_post(T0 + timedelta(hours=49, minutes=m), "petition") for m in (5, 20, 35)]
+    _feed(detector, posts)
+    found = [b for b in detector.bursts(T0 + timedelta(hours=50)) if b.dimension == "rule"]
+    assert [(b.total, len(b.counts), b.level) for b in found] == [(10, 1, "notice")]
+    assert found[0].surprise >= found[0].threshold == 3.0

@@ -776,10 +776,12 @@ class BurstDetector:
                 ewma = p.alpha * count + (1 - p.alpha) * ewma
         if run:
             runs.append(run + ([bridge] if bridge else []))
-        if touched is not None:  # a run is consecutive buckets: its ends tell what it holds
-            marks = sorted(touched)
-            runs = [r for r in runs if _holds_any(marks, r[0][0], r[-1][0])]
-        return [b for b in (self._burst(key, r) for r in runs) if b is not None]
+        if touched is None:
+            return [b for b in (self._burst(key, r) for r in runs) if b is not None]
+        marks = sorted(touched)  # a run is consecutive buckets: its ends tell what it holds
+        runs = [r for r in runs if _holds_any(marks, r[0][0], r[-1][0])]
+        found = (self._burst(key, r) for r in runs)  # a burst may lose its run's tail
+        return [b for b in found if b is not None and _holds_any(marks, b.start, b.end)]
 
     def _same_hour(self, series: Mapping[int, int], b: int) -> float:
         """The mean count of this bucket's hour of day on the days before (at most a week)."""
@@ -804,17 +806,26 @@ class BurstDetector:
         )
 
     def _burst(self, key: Key, run: Sequence[tuple[int, int, float, float]]) -> Burst | None:
+        """The run as a burst: its longest start that reaches the threshold as a whole (a
+        weak tail — the bridge that ends it — can take the whole below: 12 posts against
+        5.2 where the first bucket was 9 against 2.6), else None."""
         p = self.policy
+        while True:
+            total = sum(c for _, c, _, _ in run)
+            expected = sum(lam for _, _, lam, _ in run)
+            factor = min(f for *_, f in run)
+            value = surprise(total, expected, p.dispersion)
+            level = p.level(value, factor, key[0])
+            if level is not None and total >= p.min_posts(key[0], factor):
+                break
+            if len(run) == 1:
+                return None
+            run = run[:-1]
         ids = [i for b, *_ in run for i in self.posts_of(key, b)]
         if key[0] == "term":
             stories = {self.records[i].story for i in ids if i in self.records}
             if len(stories) < p.term_min_stories:
                 return None
-        total = sum(c for _, c, _, _ in run)
-        expected = sum(lam for _, _, lam, _ in run)
-        factor = min(f for *_, f in run)
-        value = surprise(total, expected, p.dispersion)
-        level = p.level(value, factor, key[0]) or LEVELS[0]
         ordered = sorted(ids, key=lambda i: (self._time(i), i))
         name = key[1] if key[0] == "term" else self.names.get(key, "")
         return Burst(
