@@ -29,6 +29,8 @@ SLOW = (
 )  # fmt: skip
 _EVENT_BUCKET = re.compile(r":\d{4}-\d\d-\d\dT\d\d:\d\dZ$")
 DONE = re.compile(r"done (\S+): (\d+) pages, (\d+) posts")
+#: A notification as the log channel (always on) delivers it.
+SENT = "[opinion_spiders.alerts] WARNING: ALERT "
 
 
 def reposted_forum() -> Corpus:
@@ -54,10 +56,10 @@ def clean_run(
     """What one process with nothing going wrong stores of ``reposted_site`` (embedded)."""
     server, sites = reposted_site
     uri = f"embedded://{tmp_path_factory.mktemp('clean') / 'store'}"
-    run_opinion("crawl", *site_args(sites), env={"OPINION_STORE": uri})
-    clean = outcome(uri)
+    log = run_opinion("crawl", *site_args(sites), env={"OPINION_STORE": uri}).stderr
+    clean = {**outcome(uri), "sent": notifications(log)}
     assert clean["count"] == len(server.corpus.readable_posts()) == 438
-    assert len(clean["clusters"]) == 15 and clean["alert_count"] == 17
+    assert len(clean["clusters"]) == 15 and clean["alert_count"] == clean["sent"] == 17
     return clean
 
 
@@ -156,9 +158,15 @@ def outcome(uri: str) -> dict[str, Any]:
         store.close()
 
 
-def assert_same_as_clean(after: dict[str, Any], clean: dict[str, Any]) -> None:
-    """0 posts lost, 0 duplicate posts, 0 duplicate alerts, the clean run's clusters and
-    ``posts.alert``."""
+def notifications(*logs: str) -> int:
+    """Alerts delivered (by the log channel) in the crawls that wrote ``logs``."""
+    return sum(log.count(SENT) for log in logs)
+
+
+def assert_same_as_clean(after: dict[str, Any], clean: dict[str, Any], sent: int) -> None:
+    """0 posts lost, 0 duplicate posts, 0 duplicate alerts (stored, and ``sent``: delivered
+    by the faulty crawls), the clean run's clusters and ``posts.alert``."""
+    assert sent == clean["sent"], "an alert delivered twice (or lost)"
     assert after["count"] == len(after["ids"]) == len(set(after["ids"])), "a post twice"
     assert sorted(after["ids"]) == sorted(clean["ids"]), "a post lost"
     assert after["clusters"] == clean["clusters"]

@@ -12,6 +12,7 @@ from tests._proc import run_opinion
 from tests.fault_runs import (
     SLOW,
     assert_same_as_clean,
+    notifications,
     outcome,
     site_args,
     start_crawl,
@@ -42,6 +43,6 @@ def test_crawl_killed_and_rerun_converges_on_a_clean_run(
     assert f"done {SITE}: " in done.stderr and "Traceback" not in done.stderr
     rerun = outcome(uri)
     assert rerun["count"] == total
-    assert_same_as_clean(rerun, clean_run)
+    assert_same_as_clean(rerun, clean_run, notifications(crawl.log(), done.stderr))
     (run,) = rerun["runs"]  # the killed process recorded none
     assert run["finish_reason"] == "finished"
