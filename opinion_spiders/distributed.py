@@ -179,6 +179,9 @@ class RedisScheduler(BaseScheduler):
                     logger.info("shared run %s is over; its Redis keys are removed", self.run.run)
             except redis.RedisError as exc:
                 logger.warning("could not leave the shared run in Redis: %s", exc)
+        if self.local:
+            self._stat("dropped", len(self.local))  # taken, not started, nowhere to give back
+            self.local.clear()
         self._stat("requeued", self.run.requeued if self.run else 0)
         if self.client is not None:
             self.client.close()
@@ -201,6 +204,7 @@ class RedisScheduler(BaseScheduler):
             self.local.append(request)
             return True
         if self.failed or self.run is None or self.df is None:
+            self._stat("dropped")
             return False
         try:
             if not request.dont_filter and self.df.request_seen(request):
@@ -214,6 +218,7 @@ class RedisScheduler(BaseScheduler):
             self.run.push(payload, request.priority)
         except redis.RedisError as exc:
             self._lost(exc)
+            self._stat("dropped")
             return False
         self._stat("enqueued")
         return True

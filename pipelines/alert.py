@@ -10,15 +10,20 @@ first (or spools it while the store is down; the alert's ``durable`` says which)
 ``alert`` is then set in the store with the store stage's next batch. While the store is down
 the ledger cannot be read: the alert is still sent — once per story in the process, from an
 :class:`~opinion_spiders.alerting.OfflineLedger` — and its ledger entry spooled behind
-the posts."""
+the posts. A story this process raised or grew in the stored ledger before the outage is
+known to the offline ledger as it was last read (the last :data:`KNOWN_STORIES` of them), so
+a post that joins it while the store is down grows it instead of sending it again as new."""
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import threading
 import time
+from collections import OrderedDict
 from datetime import UTC, datetime
+from typing import Any
 
 from scrapy.crawler import Crawler
 
@@ -44,6 +49,10 @@ logger = logging.getLogger(__name__)
 _OFFLINE: dict[str, OfflineLedger] = {}
 #: an offline raise and the spooling of its writes, one at a time (a story's writes in order)
 _OFFLINE_LOCK = threading.Lock()
+#: store URI -> the stories this process last read from the stored ledger, newest last
+_KNOWN: dict[str, OrderedDict[str, dict[str, Any]]] = {}
+#: How many stories :data:`_KNOWN` keeps per store (the oldest go first).
+KNOWN_STORIES = 2000
 
 
 class AlertPipeline(Stage):
@@ -53,6 +62,7 @@ class AlertPipeline(Stage):
         self._next_retry = 0.0
         self.spool = Spool(spool_dir(crawler.settings))
         self.offline = _OFFLINE.setdefault(store_uri(crawler.settings), OfflineLedger())
+        self.known = _KNOWN.setdefault(store_uri(crawler.settings), OrderedDict())
 
     async def open_spider(self) -> None:
         await self._retry()
@@ -90,14 +100,12 @@ class AlertPipeline(Stage):
         return where
 
     async def _raise(self, item: Post, alert: dict[str, object], tiers: dict[str, float]) -> None:
-        runtime, now = self.runtime, datetime.now(UTC)
+        now = datetime.now(UTC)
         if self._offline_has(str(alert["_id"])):
             outcome = await self._raise_offline(alert, now, tiers)
         else:
             try:
-                outcome = await asyncio.to_thread(
-                    raise_alert, runtime.store, runtime.channels, alert, self.policy, now, tiers
-                )
+                outcome = await asyncio.to_thread(self._raise_stored, alert, now, tiers)
             except StoreUnavailable as exc:
                 logger.warning("alert ledger unavailable, alert for %s goes out without it, "
                                "its ledger writes spooled: %s", item.id, exc)  # fmt: skip
@@ -139,6 +147,24 @@ class AlertPipeline(Stage):
         self.offline.alerts.pop(alert_id, None)
         return False
 
+    def _raise_stored(
+        self, alert: dict[str, object], now: datetime, tiers: dict[str, float]
+    ) -> Outcome | None:
+        """Raise ``alert`` in the stored ledger, and remember its story as it stands there."""
+        runtime = self.runtime
+        outcome = raise_alert(runtime.store, runtime.channels, alert, self.policy, now, tiers)
+        try:
+            story = runtime.store.get_alert(str(alert["_id"]))
+        except StoreUnavailable:
+            return outcome
+        if story is not None:
+            with _OFFLINE_LOCK:
+                self.known[str(alert["_id"])] = story
+                self.known.move_to_end(str(alert["_id"]))
+                while len(self.known) > KNOWN_STORIES:
+                    self.known.popitem(last=False)
+        return outcome
+
     async def _raise_offline(
         self, alert: dict[str, object], now: datetime, tiers: dict[str, float]
     ) -> Outcome | None:
@@ -150,6 +176,10 @@ class AlertPipeline(Stage):
         self, alert: dict[str, object], now: datetime, tiers: dict[str, float]
     ) -> Outcome | None:
         with _OFFLINE_LOCK:
+            alert_id = str(alert["_id"])
+            if alert_id not in self.offline and alert_id in self.known:
+                # raised before the outage: grow it (the stored one gets the update on replay)
+                self.offline.alerts[alert_id] = copy.deepcopy(self.known[alert_id])
             outcome = raise_alert(
                 self.offline, self.runtime.channels, alert, self.policy, now, tiers
             )

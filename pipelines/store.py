@@ -12,7 +12,13 @@ this crawler spooled a batch, so a replay keeps the order.
 Every store call (and every spool write) runs on the store's writer thread, off the reactor;
 while a MongoDB server is away its circuit breaker fails them at once, so a batch goes to the
 spool without waiting. What the breaker did while this crawler ran is counted in the stats
-``opinion/store/breaker/<event>`` (events of :mod:`opinion_spiders.stores.breaker`)."""
+``opinion/store/breaker/<event>`` (events of :mod:`opinion_spiders.stores.breaker`).
+
+Bookmarks are saved when the spider has closed, knowing why: only a walk that ``finished``
+saves its threads'. A listing walk stops at the first page with no changed thread, so the
+threads a walk cut short (Ctrl-C, Redis lost, blocked) had read on the first listing pages
+would hide, in the next run, every thread on the pages it never reached; after such a walk
+the next run walks them all again (only a block's pause is kept)."""
 
 from __future__ import annotations
 
@@ -24,9 +30,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from weakref import WeakSet
 
+from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from opinion_spiders.items import Post
+from opinion_spiders.spiders import PAUSE_KEY
 from opinion_spiders.stores import StoreUnavailable, store_uri
 from opinion_spiders.stores.breaker import CLOSED
 from opinion_spiders.stores.factory import spool_dir
@@ -68,6 +76,7 @@ class StorePipeline(Stage):
         self.breaker_seen: dict[str, int] = {}
         setattr(crawler, _ATTR, self)
         _STAGES.add(self)
+        crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
 
     @classmethod
     def of(cls, crawler: Crawler) -> StorePipeline | None:
@@ -182,10 +191,16 @@ class StorePipeline(Stage):
     async def close_spider(self) -> None:
         await self.flush()
         self.recent.clear()  # every post is written: nothing left to tell apart
-        completed = getattr(self.spider, "completed", None)
-        if completed and not self.spooled:
-            await self.in_writer(self._save_state, self.spider.site.name, dict(completed))
         self._count_breaker()
+
+    async def _spider_closed(self, spider: Spider, reason: str) -> None:
+        """Save the bookmarks of the posts written (none once a batch was spooled): every
+        thread's when the walk finished, else only a pause (see the module's docstring)."""
+        completed = dict(getattr(spider, "completed", None) or {})
+        if reason != "finished":
+            completed = {k: v for k, v in completed.items() if k == PAUSE_KEY}
+        if completed and not self.spooled:
+            await self.in_writer(self._save_state, spider.site.name, completed)
 
     def _save_state(self, site: str, completed: dict[str, str]) -> None:
         try:

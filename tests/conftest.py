@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.fixtures_ferretdb",
     "tests.fixtures_redis",
     "tests.receivers",
+    "tests.fault_runs",
 ]

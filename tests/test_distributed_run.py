@@ -8,12 +8,15 @@ import time
 
 import pytest
 import redis
+from scrapy import Request, Spider
+from scrapy.core.engine import ExecutionEngine
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
 from opinion_spiders.distributed import SCHEDULER, DistributedAddon, RedisScheduler, site_key
 from opinion_spiders.errors import ConfigError
 from opinion_spiders.redis_run import SharedRun, check_url, safe_url
+from opinion_spiders.redis_server import RedisServer
 from opinion_spiders.sites import Site
 from opinion_spiders.stores.ferretdb import free_port
 
@@ -145,3 +148,23 @@ def test_redis_addon_switches_the_scheduler_only_when_a_url_is_set(redis_url: st
         get_crawler(settings_dict={"OPINION_REDIS_URL": redis_url})
     )
     assert scheduler.url == redis_url and not scheduler.has_pending_requests()
+
+
+def test_redis_scheduler_counts_the_requests_lost_with_redis() -> None:
+    """Redis gone mid-crawl: a request the process can neither queue nor give back (new links,
+    one it took and had not started) is counted in ``opinion/redis/dropped``."""
+    with RedisServer() as server:
+        crawler = get_crawler(Spider, settings_dict={"OPINION_REDIS_URL": server.url})
+        crawler.engine = ExecutionEngine(crawler, lambda _spider: None)  # not crawling
+        scheduler = RedisScheduler.from_crawler(crawler)
+        scheduler.open(Spider("lost"))
+        assert scheduler.enqueue_request(Request("http://a.test/1"))
+        assert scheduler.run is not None and scheduler.run.pop() is not None
+        scheduler.local.append(Request("http://a.test/1"))  # taken; Redis goes before it starts
+    assert not scheduler.enqueue_request(Request("http://a.test/2"))
+    assert scheduler.failed.startswith("lost Redis")
+    assert not scheduler.enqueue_request(Request("http://a.test/3"))
+    scheduler.close("redis_unavailable")
+    assert crawler.stats is not None
+    assert crawler.stats.get_value("opinion/redis/dropped") == 3
+    assert crawler.stats.get_value("opinion/redis/enqueued") == 1

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from opinion_spiders.spiders._base import PAUSE_KEY
 from opinion_spiders.spiders.forum import ForumSpider
 from opinion_spiders.spiders.portal import PortalSpider
 from opinion_spiders.spiders.postbar import PostbarSpider
 
 SPIDERS = {"forum": ForumSpider, "portal": PortalSpider, "postbar": PostbarSpider}
 
-__all__ = ["SPIDERS", "ForumSpider", "PortalSpider", "PostbarSpider"]
+__all__ = ["PAUSE_KEY", "SPIDERS", "ForumSpider", "PortalSpider", "PostbarSpider"]

@@ -1,0 +1,112 @@
+"""Fault suite: MongoDB (a FerretDB of the test's own) stopped or frozen mid-crawl, once part of
+the posts are stored. The crawl goes on into the spool; the server comes back during the crawl
+or only after it, and the next run replays the spool: the store then holds what a clean run of the same
+site stores — every post once, every alert once, the same clusters and ``posts.alert``."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from opinion_spiders.stores.factory import spool_dir
+from opinion_spiders.stores.ferretdb import FerretDBProcess, free_port
+from opinion_spiders.stores.spool import Spool
+from tests._proc import run_opinion
+from tests.fault_runs import (
+    DONE,
+    SLOW,
+    assert_same_as_clean,
+    notifications,
+    outcome,
+    site_args,
+    start_crawl,
+    stored_posts,
+    wait_until,
+)
+from tests.forum_corpus import SITE, CorpusServer
+
+STOP_AT = 100
+#: How long the server stays away when it comes back during the crawl.
+AWAY = 4.0
+#: Pages at a pace that leaves the crawl running while the server is away.
+SLOWER = ("-s", "DOWNLOAD_DELAY=0.15")
+SPOOLED = re.compile(r"done \S+: \d+ pages, \d+ posts \(\d+ new, (\d+) of them spooled")
+
+
+@pytest.fixture
+def ferretdb(tmp_path: Path) -> Iterator[FerretDBProcess]:
+    """A FerretDB with a port and a data folder of its own, so the test can stop it."""
+    server = FerretDBProcess(tmp_path / "ferretdb", port=free_port())
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize(
+    ("fault", "back"),
+    [("stopped", "next run"), ("frozen", "mid-crawl")],
+)
+def test_mongodb_stopped_mid_crawl_loses_nothing(
+    ferretdb: FerretDBProcess,
+    reposted_site: tuple[CorpusServer, Path],
+    clean_run: dict[str, Any],
+    tmp_path: Path,
+    fault: str,
+    back: str,
+) -> None:
+    """``stopped``: the server process ends (SIGTERM) and starts again on its port;
+    ``frozen``: SIGSTOP, its connections stay open and nothing answers, then SIGCONT (the
+    store's operation timeout, 60 s by default, is 3 s here)."""
+    server, sites = reposted_site
+    total = len(server.corpus.readable_posts())
+    base = ferretdb.start()
+    uri = f"{base}faults?serverSelectionTimeoutMS=2000&connectTimeoutMS=2000&socketTimeoutMS=3000"
+    env = {"OPINION_STORE": uri, "OPINION_DATA_DIR": str(tmp_path / "data")}
+    pid = ferretdb.pid
+    assert pid is not None
+    crawl = start_crawl(tmp_path, "outage", env, *site_args(sites), *SLOW, *SLOWER)
+    try:
+        wait_until(f"{STOP_AT} posts stored", lambda: stored_posts(uri) >= STOP_AT, [crawl])
+        if fault == "frozen":
+            os.kill(pid, signal.SIGSTOP)
+        else:
+            ferretdb.stop()  # SIGTERM: the server goes, the crawl keeps going
+        if back == "mid-crawl":
+            time.sleep(AWAY)
+            assert crawl.proc.poll() is None, "the crawl ended while the server was away"
+            if fault == "frozen":
+                os.kill(pid, signal.SIGCONT)
+            else:
+                ferretdb.start()
+        code, log = crawl.finish()
+    finally:
+        crawl.stop()
+        if fault == "frozen":
+            os.kill(pid, signal.SIGCONT)
+    assert code == 0, log[-3000:]
+    assert "Traceback" not in log
+    (done,) = DONE.findall(log)
+    spooled = SPOOLED.search(log)
+    assert spooled is not None and 0 < int(spooled.group(1)) < int(done[2]), log[-3000:]
+    if back == "next run":
+        ferretdb.start()
+    assert STOP_AT <= stored_posts(uri) < total
+
+    rerun = run_opinion("crawl", *site_args(sites), env=env)
+    assert f"done {SITE}: " in rerun.stderr and "Traceback" not in rerun.stderr
+    assert Spool(spool_dir(env)).pending() == 0
+    after = outcome(uri)
+    assert after["count"] == total
+    assert_same_as_clean(after, clean_run, notifications(log, rerun.stderr))
+    runs = sorted(after["runs"], key=lambda r: r["started_at"])
+    assert [r["finish_reason"] for r in runs] == ["finished", "finished"]
+    first, second = (r["stats"] for r in runs)
+    assert first["opinion/store/breaker/opened"] == 1
+    assert first.get("opinion/store/breaker/closed", 0) == (back == "mid-crawl")
+    assert second["opinion/store/replayed"] > 0
