@@ -120,6 +120,26 @@ def test_events_burst_on_a_quiet_baseline_raises_one_event_and_one_alert(
     assert sent["tier"] == "notice" and sent["title"].startswith("规则「群体维权」突增：4 帖")
 
 
+def test_events_burst_is_written_from_the_posts_it_was_found_with(
+    any_store: Store, webhook: WebhookReceiver
+) -> None:
+    """A look writes its events on another thread while the detector goes on counting and
+    forgetting posts: an event is written from what was kept of its posts when it was found,
+    even once the detector has forgotten them."""
+    detector, channels = _detector(), [WebhookChannel(webhook.url)]
+    _feed(detector, _background() + _quiet_rule())
+    now = T0 + timedelta(hours=72, minutes=50)
+    burst = [_post(T0 + timedelta(hours=72, minutes=5 * i), "petition") for i in range(4)]
+    _feed(detector, burst)
+    found = detector.bursts(now)
+    detector.bursts_of.memory_posts = 50  # the burst's hour is forgotten by the next posts
+    _feed(detector, [_post(T0 + timedelta(hours=75, seconds=n)) for n in range(60)])
+    assert not set(detector.bursts_of.records) & {p["_id"] for p in burst}
+    assert detector.record(found, any_store, channels, now)["events"] == 1
+    [event] = any_store.find_events()
+    assert event["first_post"]["id"] == burst[0]["_id"] and event["sites"] == ["demo-forum"]
+
+
 def test_events_burst_that_grows_back_into_an_earlier_hour_stays_one_event(
     any_store: Store, webhook: WebhookReceiver
 ) -> None:

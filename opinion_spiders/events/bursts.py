@@ -268,6 +268,9 @@ class Burst:
     level: str
     post_ids: list[str]
     rising: list[dict[str, Any]] = field(default_factory=list)
+    #: what the detector kept of its posts, taken when it was found: the event is written
+    #: from these on another thread while the detector counts and forgets posts
+    records: list[PostRecord] = field(default_factory=list)
 
     @property
     def key(self) -> Key:
@@ -676,6 +679,7 @@ class BurstDetector:
         for burst in kept:  # only for the bursts kept: a word's rise is most of the cost
             exclude = burst.value if burst.dimension == "term" else ""
             burst.rising = self.rising_terms(burst.post_ids, exclude=exclude)
+            burst.records = [self.records[i] for i in burst.post_ids if i in self.records]
         return kept
 
     def _words_that_may_burst(self) -> dict[int, list[int]]:

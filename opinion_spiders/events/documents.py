@@ -31,7 +31,7 @@ def event_document(
     level, the levels it went through and times. A stored event keeps its creation time,
     first post, members and level (a level never falls)."""
     p = detector.policy
-    records = [detector.records[i] for i in burst.post_ids if i in detector.records]
+    records = burst.records  # taken when it was found (see Burst.records)
     first = records[0] if records else None
     old_ids = list((previous or {}).get("post_ids") or [])
     post_ids = list(dict.fromkeys([*old_ids, *burst.post_ids]))[: p.max_posts]
