@@ -6,8 +6,9 @@ crawlers brought the posts), a look that took long pausing the next so that look
 most ``OPINION_EVENTS_MAX_SHARE`` of the time, and when the spider closes. A look finds the
 bursts, writes them as ``events`` (one batched write after one ``_id`` read) and raises or
 escalates each recent event's one alert, once the posts counted so far — by every crawler of
-the process on this store — are stored or spooled (an event alert cites them). Of crawlers
-sharing the detector, the last to close looks for all of them. The baseline
+the process on this store — are stored or spooled (an event alert cites them). One look at a
+time: a look whose writes outlast the interval (a slow server) holds the next one back. Of
+crawlers sharing the detector, the last to close looks for all of them. The baseline
 is read from the store once, when the first spider of the process opens; crawlers of one
 process share one detector per store."""
 
@@ -47,6 +48,9 @@ class Shared:
     pause: float = 0.0
     #: crawlers open on the detector: the last to close looks for everyone
     open: int = 0
+    #: held by the look in progress: one look at a time (a look's writes can outlast the
+    #: interval on a slow server, and two looks would write the same events at once)
+    looking: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 #: store URI -> what its crawlers share; gone when the last of them is.
@@ -84,7 +88,7 @@ class EventPipeline(Stage):
             shared = self.shared
             shared.pending += int(self.detector.add(item.to_document()))
             due = time.monotonic() - shared.looked_at >= max(self.interval, shared.pause)
-            if shared.pending >= self.batch and due:
+            if shared.pending >= self.batch and due and not shared.looking.locked():
                 await self.flush()
         return item
 
@@ -96,12 +100,14 @@ class EventPipeline(Stage):
             await self.flush()
 
     async def flush(self) -> None:
-        """Look for bursts now; the interval and the pause count from the end of the look."""
-        self.shared.pending, self.shared.looked_at = 0, time.monotonic()
-        try:
-            await self._look()
-        finally:
-            self.shared.looked_at = time.monotonic()
+        """Look for bursts now, once the look in progress (if any) is done; the interval and
+        the pause count from the end of the look."""
+        async with self.shared.looking:
+            self.shared.pending, self.shared.looked_at = 0, time.monotonic()
+            try:
+                await self._look()
+            finally:
+                self.shared.looked_at = time.monotonic()
 
     async def _look(self) -> None:
         runtime, now = self.runtime, datetime.now(UTC)

@@ -359,6 +359,51 @@ def test_events_stage_looks_for_bursts_at_most_once_per_interval(tmp_path: Any) 
         looks(0, share=0)
 
 
+def test_events_stage_looks_one_at_a_time(tmp_path: Any) -> None:
+    """Items are processed concurrently: while a look writes (slowly: a server far away),
+    later items do not start another; the closing crawler waits for it, then looks last."""
+    import asyncio
+
+    from scrapy.utils.test import get_crawler
+
+    from opinion_spiders.items import Post
+    from pipelines.events import EventPipeline
+
+    settings = {"OPINION_STORE": f"embedded://{tmp_path}", "OPINION_EVENTS_BATCH": 2,
+                "OPINION_EVENTS_MIN_INTERVAL": 0, "OPINION_EVENTS_MAX_SHARE": 1}  # fmt: skip
+    stage = EventPipeline(get_crawler(settings_dict=settings))
+    running, most, looks = 0, 0, 0
+
+    def slow_record(*_: Any) -> dict[str, int]:  # the writes of a look, on a worker thread
+        nonlocal running, most, looks
+        running += 1
+        looks += 1
+        most = max(most, running)
+        time.sleep(0.05)
+        running -= 1
+        return {}
+
+    stage.detector.bursts = lambda now: [object()]  # type: ignore[method-assign,misc,list-item]
+    stage.detector.record = slow_record  # type: ignore[method-assign]
+
+    async def crawl() -> None:
+        start = datetime.now(UTC) - timedelta(hours=1)
+
+        async def item(n: int) -> None:
+            await asyncio.sleep(0.01 * n)
+            when = start + timedelta(minutes=n)
+            await stage.process_item(Post(site="s", kind="forum", url=f"http://x/{n}",
+                                          content="帖子", id=f"s:{n}", time=when,
+                                          published_at=when, crawled_at=when))  # fmt: skip
+
+        stage.shared.open += 1
+        await asyncio.gather(*(item(n) for n in range(20)))
+        await stage.close_spider()
+
+    asyncio.run(crawl())
+    assert most == 1 and 2 <= looks <= 6  # ~every 5th item while a look takes 0.05 s, + close
+
+
 def test_events_stage_last_crawler_to_close_looks_for_all(tmp_path: Any) -> None:
     """Crawlers of one store share the detector: a closing crawler whose siblings still run
     leaves the look to them (each look rescans every key touched since the last), and the
