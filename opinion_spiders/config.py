@@ -396,7 +396,7 @@ def _expected(kind: str, type_: Any) -> str:
     if kind == "bool":
         return "true or false"
     if kind == "list":
-        return "a list of names (or one comma-separated string)"
+        return "a list, or one comma-separated string"
     if kind == "dict":
         return "a JSON object"
     if kind == "str":
