@@ -172,7 +172,8 @@ class Config(msgspec.Struct, frozen=True, kw_only=True, rename=_renamed):
         "sender, e.g. `舆情监测 <monitor@example.cn>`",
     )] = "opinion-spiders@localhost"  # fmt: skip
     smtp_to: Annotated[list[str], _setting(
-        "recipients (a list, or comma-separated)", example="a@example.cn,b@example.cn",
+        "recipients of the email channel: at least one when `OPINION_SMTP_HOST` is set",
+        example="a@example.cn,b@example.cn",
     )] = []  # fmt: skip
     smtp_user: Annotated[str, _setting("SMTP login, when set", env=True)] = ""
     smtp_password: Annotated[str, _setting("SMTP password, when set", env=True)] = ""
@@ -525,13 +526,23 @@ def load_config(settings: Mapping[str, Any], *, cmdline: Collection[str] = ()) -
         except _Bad:
             raise _bad(field, raw, settings, cmdline) from None
     try:
-        return msgspec.convert(values, Config, strict=False)
+        config = msgspec.convert(values, Config, strict=False)
     except msgspec.ValidationError as exc:
         found = re.search(r"\$\.(\w+)", str(exc))
         if not found or found.group(1) not in known:
             raise ConfigError("settings", "", str(exc)) from None
         name = found.group(1)
         raise _bad(known[name], settings.get(name), settings, cmdline) from None
+    if config.smtp_host and not config.smtp_to:
+        # the email channel is made at the first alert: without this, mid-crawl
+        problem = (
+            "name at least one recipient of the email channel (OPINION_SMTP_HOST is "
+            f"{config.smtp_host}); write e.g. {known['OPINION_SMTP_TO'].example}"
+        )
+        raise ConfigError(
+            "OPINION_SMTP_TO", "", problem + _origin("OPINION_SMTP_HOST", settings, cmdline)
+        )
+    return config
 
 
 def config_of(settings: Mapping[str, Any]) -> Config:

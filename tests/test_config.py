@@ -136,6 +136,14 @@ def test_config_bad_value_says_what_to_write(name: str, given: object, message: 
     assert "\n" not in str(caught.value)
 
 
+def test_config_email_without_recipients_fails_at_start() -> None:
+    """The email channel is made at the first alert: the missing recipients are found first."""
+    with pytest.raises(ConfigError, match=r"^OPINION_SMTP_TO: name at least one recipient of "
+                       r"the email channel \(OPINION_SMTP_HOST is smtp.x.cn\); write e.g. a@"):  # fmt: skip
+        load_config({"OPINION_SMTP_HOST": "smtp.x.cn"})
+    assert load_config({"OPINION_SMTP_HOST": "smtp.x.cn", "OPINION_SMTP_TO": "a@x.cn"}).smtp_to
+
+
 def test_config_unknown_name_is_reported_with_the_closest_known_one() -> None:
     with pytest.raises(ConfigError, match=r"^OPINION_EVENT_MAX_SHARE: no such setting; did you "
                        r"mean OPINION_EVENTS_MAX_SHARE\?"):  # fmt: skip
