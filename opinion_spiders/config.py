@@ -548,12 +548,12 @@ def load_config(settings: Mapping[str, Any], *, cmdline: Collection[str] = ()) -
 def config_of(settings: Mapping[str, Any]) -> Config:
     """``load_config(settings)``, kept on a frozen Scrapy ``Settings`` (one crawler's): its
     components, built one after another from it, share one checked object."""
-    cached: Config | None = getattr(settings, "_opinion_config", None)
-    if cached is not None:
-        return cached
+    owner, cached = getattr(settings, "_opinion_config", (None, None))
+    if owner == id(settings) and isinstance(cached, Config):
+        return cached  # not a copy's: ``Settings.copy()`` copies the attribute too
     config = load_config(settings)
     if getattr(settings, "frozen", False):
-        settings._opinion_config = config  # type: ignore[attr-defined]
+        settings._opinion_config = (id(settings), config)  # type: ignore[attr-defined]
     return config
 
 

@@ -184,6 +184,10 @@ def test_config_is_built_once_per_crawler_and_checked_when_it_is_made() -> None:
     crawler.settings.freeze()
     assert config_of(crawler.settings) is config_of(crawler.settings)
     assert config_of(crawler.settings).store_batch_size == 9
+    copied = crawler.settings.copy()
+    copied.frozen = False
+    copied.set("OPINION_STORE_BATCH_SIZE", 3)
+    assert config_of(copied).store_batch_size == 3
     with pytest.raises(ConfigError, match="^OPINION_RUNS_ENABLED: maybe is not true or false"):
         RunStatsExtension.from_crawler(get_crawler(settings_dict={"OPINION_RUNS_ENABLED": "maybe"}))
 
