@@ -15,10 +15,10 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
+from opinion_spiders.config import Config, load_config
 from opinion_spiders.distributed import check_settings
-from opinion_spiders.errors import ConfigError
 from opinion_spiders.health import finish_reason
-from opinion_spiders.progress import DEFAULT_INTERVAL, Progress, counts
+from opinion_spiders.progress import Progress, counts
 from opinion_spiders.runtime import Runtime
 from opinion_spiders.spiders import SPIDERS
 from opinion_spiders.stores.base import StoreUnavailable
@@ -57,8 +57,10 @@ def run_crawls(
     """Crawl the named sites concurrently in one Scrapy process; returns a result per site.
 
     The runtime is built first so a bad site definition or rule file is rejected before the
-    first request; so is an unreachable ``OPINION_REDIS_URL``.
+    first request; so is an unreachable ``OPINION_REDIS_URL``. A bad ``OPINION_*`` setting is
+    rejected first of all.
     """
+    config = load_config(settings)
     runtime = Runtime(settings)
     _ = runtime.rule_sets
     check_settings(settings)
@@ -68,7 +70,7 @@ def run_crawls(
         runtime.store.ensure_schema()
     chosen = [runtime.site(name) for name in sites]
     process = CrawlerProcess(settings)
-    shown = _progress(settings) if progress else None
+    shown = _progress(config) if progress else None
     results: list[SiteResult] = []
     for site in chosen:
         crawler = process.create_crawler(SPIDERS[site.kind])
@@ -95,15 +97,9 @@ def run_crawls(
     return results
 
 
-def _progress(settings: Settings) -> Progress:
-    try:
-        interval = float(settings.get("OPINION_PROGRESS_INTERVAL", DEFAULT_INTERVAL) or 0)
-    except (TypeError, ValueError):
-        value = settings.get("OPINION_PROGRESS_INTERVAL")
-        raise ConfigError(
-            "OPINION_PROGRESS_INTERVAL", str(value), "give seconds, e.g. 30"
-        ) from None
-    return Progress(sys.stderr, interactive=sys.stderr.isatty(), interval=max(interval, 0.0))
+def _progress(config: Config) -> Progress:
+    interval = config.progress_interval
+    return Progress(sys.stderr, interactive=sys.stderr.isatty(), interval=interval)
 
 
 def _watch(crawler: Crawler, result: SiteResult, progress: Progress | None) -> None:

@@ -22,6 +22,8 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from opinion_spiders.config import config_of
+
 logger = logging.getLogger(__name__)
 #: Objects allocated (less those freed) between two sweeps of the youngest generation.
 DEFAULT_THRESHOLD = 10_000
@@ -33,12 +35,11 @@ def apply_threshold(threshold: int) -> None:
     gc.set_threshold(threshold, middle, oldest)
 
 
-def collect_less(threshold: object) -> None:
+def collect_less(threshold: int) -> None:
     """The policy in a process that is no crawler (a page worker), once it has started:
-    ``threshold`` as the setting gives it (0 or empty: Python's own settings)."""
-    value = int(str(threshold or 0))
-    if value > 0:
-        apply_threshold(value)
+    ``threshold`` as the checked setting gives it (0: Python's own settings)."""
+    if threshold > 0:
+        apply_threshold(threshold)
         _freeze()
 
 
@@ -53,10 +54,7 @@ class GcPolicy:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> GcPolicy:
-        threshold = crawler.settings.getint("OPINION_GC_THRESHOLD", DEFAULT_THRESHOLD)
-        if threshold < 0:
-            raise ValueError(f"OPINION_GC_THRESHOLD must be 0 (Python's default) or more, "
-                             f"e.g. {DEFAULT_THRESHOLD}, not {threshold}")  # fmt: skip
+        threshold = config_of(crawler.settings).gc_threshold
         if threshold == 0:
             raise NotConfigured("OPINION_GC_THRESHOLD is 0: Python's own collector settings")
         apply_threshold(threshold)

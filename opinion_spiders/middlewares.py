@@ -16,6 +16,8 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 
+from opinion_spiders.config import config_of
+
 #: Never wait longer than this for one retry, whatever ``Retry-After`` says.
 HARD_MAX = 600.0
 
@@ -59,11 +61,11 @@ class BackoffRetryMiddleware(RetryMiddleware):
         return result
 
     async def _wait(self, retry: Request, asked: float | None) -> None:
-        settings = self.crawler.settings
+        config = config_of(self.crawler.settings)
         delay = backoff_delay(
             int(retry.meta.get("retry_times", 1)),
-            settings.getfloat("OPINION_RETRY_BACKOFF_BASE", 1.0),
-            settings.getfloat("OPINION_RETRY_BACKOFF_MAX", 60.0),
+            config.retry_backoff_base,
+            config.retry_backoff_max,
         )
         if asked is not None:
             delay = max(delay, asked)

@@ -28,8 +28,8 @@ from typing import Any
 import pluggy
 
 from opinion_spiders import PROJECT_NAME, hookspecs
+from opinion_spiders.config import config_of
 from opinion_spiders.errors import ConfigError
-from opinion_spiders.settings_util import setting_bool, setting_list
 
 logger = logging.getLogger(__name__)
 
@@ -254,15 +254,15 @@ def build_plugin_manager(
     """Register the built-ins named by ``OPINION_PLUGINS``, then (unless
     ``OPINION_ENTRYPOINTS_ENABLED`` is false) every entry point of the group
     ``opinion_spiders``, one at a time."""
-    settings = settings or {}
+    config = config_of(settings or {})
     manager = OpinionPluginManager()
     manager.add_hookspecs(hookspecs)
-    names = setting_list(settings, "OPINION_PLUGINS") or builtin_plugins()
+    names = config.plugins or builtin_plugins()
     for name in names:
         _register_module(manager, name, name)
     for plugin in extra_plugins:
         manager.register(plugin)
-    if setting_bool(settings, "OPINION_ENTRYPOINTS_ENABLED", True):
+    if config.entrypoints_enabled:
         for ep in entry_points(group=ENTRY_POINT_GROUP):
             if manager.has_plugin(ep.name) or manager.is_blocked(ep.name):
                 continue

@@ -13,6 +13,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from opinion_spiders.alerting import AlertPolicy, raise_alert
+from opinion_spiders.config import config_of
 from opinion_spiders.health import evaluate, fetch_stats, finish_reason, health_alert
 from opinion_spiders.runtime import Runtime
 from opinion_spiders.stores import StoreUnavailable
@@ -32,7 +33,7 @@ class RunStatsExtension:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunStatsExtension:
-        if not crawler.settings.getbool("OPINION_RUNS_ENABLED", True):
+        if not config_of(crawler.settings).runs_enabled:
             raise NotConfigured("OPINION_RUNS_ENABLED is off")
         ext = cls(crawler)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)

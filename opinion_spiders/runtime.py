@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from opinion_spiders.adapters import Adapter
+from opinion_spiders.config import Config, config_of
 from opinion_spiders.errors import ConfigError
 from opinion_spiders.plugin_manager import OpinionPluginManager, PluginFailure, build_plugin_manager
-from opinion_spiders.settings_util import bundled_path, setting_list
+from opinion_spiders.settings_util import bundled_path
 from opinion_spiders.sites import Site, check_unique, load_sites_file, site_from_mapping
 
 if TYPE_CHECKING:
@@ -34,6 +35,8 @@ class Runtime:
 
     def __init__(self, settings: Mapping[str, Any], extra_plugins: Sequence[object] = ()) -> None:
         self.settings = settings
+        #: the ``OPINION_*`` settings, checked (a bad one fails here, before any plugin loads)
+        self.config: Config = config_of(settings)
         self.plugins: OpinionPluginManager = build_plugin_manager(settings, extra_plugins)
         self.adapters = self._collect_adapters()
         #: Sites whose engine is missing while a plugin failed to load, with why: the rest
@@ -70,11 +73,11 @@ class Runtime:
 
     def site_substitutions(self) -> dict[str, str]:
         """Placeholders a sites file may use in its URLs: ``{demo}`` is the demo sites' base."""
-        return {"demo": str(self.settings.get("OPINION_DEMO_URL", "http://127.0.0.1:8077"))}
+        return {"demo": self.config.demo_url}
 
     def _collect_sites(self) -> dict[str, Site]:
         subs = self.site_substitutions()
-        files = setting_list(self.settings, "OPINION_SITES_FILES")
+        files = self.config.sites_files
         sites: list[Site] = []
         if files:
             for f in files:

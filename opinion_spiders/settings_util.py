@@ -1,4 +1,7 @@
-"""Read settings that may come as Python values (settings module) or strings (``-s``, env)."""
+"""The project's settings module as plain values, the analysts' zone, bundled data files.
+
+The ``OPINION_*`` settings themselves are read, checked and typed by ``opinion_spiders.config``.
+"""
 
 from __future__ import annotations
 
@@ -7,36 +10,14 @@ from datetime import datetime, tzinfo
 from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-
-def setting_list(settings: Mapping[str, Any], name: str) -> list[str]:
-    """A list setting; a string (from ``-s NAME=a,b`` or scrapyd) is split on commas."""
-    value = settings.get(name)
-    if not value:
-        return []
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    return [str(v) for v in value]
-
-
-def setting_bool(settings: Mapping[str, Any], name: str, default: bool = False) -> bool:
-    value = settings.get(name, default)
-    if isinstance(value, str):
-        return value.strip().lower() not in {"0", "false", "no", "off", ""}
-    return bool(value)
+from zoneinfo import ZoneInfo
 
 
 def analyst_zone(settings: Mapping[str, Any]) -> tzinfo:
     """``OPINION_TIMEZONE``: the zone analysts read times in (reports, search, export)."""
-    from opinion_spiders.errors import ConfigError
+    from opinion_spiders.config import config_of
 
-    name = str(settings.get("OPINION_TIMEZONE") or "Asia/Shanghai")
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        problem = "not a time zone (e.g. Asia/Shanghai)"
-        raise ConfigError("OPINION_TIMEZONE", name, problem) from None
+    return ZoneInfo(config_of(settings).timezone)  # checked: a known zone
 
 
 def in_zone(value: Any, tz: tzinfo) -> Any:

@@ -18,13 +18,13 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from opinion_spiders.clusters import (
-    PENDING_LIMIT,
     Assignment,
     Clusterer,
     Member,
     Signature,
     signature,
 )
+from opinion_spiders.config import config_of
 from opinion_spiders.items import Post
 from opinion_spiders.stores import store_uri
 from opinion_spiders.stores.factory import spool_dir
@@ -39,13 +39,13 @@ _SHARED: WeakValueDictionary[str, Clusterer] = WeakValueDictionary()
 
 class ClusterPipeline(Stage):
     def __init__(self, crawler: Crawler) -> None:
-        if not crawler.settings.getbool("OPINION_CLUSTER_ENABLED", True):
+        if not config_of(crawler.settings).cluster_enabled:
             raise NotConfigured("OPINION_CLUSTER_ENABLED is off")
         super().__init__(crawler)
         key = store_uri(crawler.settings)
         self.clusterer = _SHARED.get(key) or Clusterer(
             spool=Spool(spool_dir(crawler.settings)),
-            pending_limit=crawler.settings.getint("OPINION_CLUSTER_PENDING_LIMIT", PENDING_LIMIT),
+            pending_limit=self.runtime.config.cluster_pending_limit,
         )
         _SHARED[key] = self.clusterer
 

@@ -65,7 +65,7 @@ class _Batch:
 class StorePipeline(Stage):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        self.batch_size = max(1, crawler.settings.getint("OPINION_STORE_BATCH_SIZE", 200))
+        self.batch_size = self.runtime.config.store_batch_size
         self.spool = Spool(spool_dir(crawler.settings))
         self.open = _Batch()
         self.writing: list[_Batch] = []

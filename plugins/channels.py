@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from opinion_spiders import hookimpl
 from opinion_spiders.alerting import Channel
 from opinion_spiders.alerting.messages import alert_text, digest_text
-from opinion_spiders.settings_util import setting_bool, setting_list
+from opinion_spiders.config import config_of
 from plugins._channel_email import EmailChannel, SmtpConfig
 from plugins._channel_robots import (
     DingTalkChannel,
@@ -109,43 +109,37 @@ class WebhookChannel:
 
 
 def smtp_config(settings: Mapping[str, Any]) -> SmtpConfig | None:
-    host = str(settings.get("OPINION_SMTP_HOST") or "")
-    if not host:
+    config = config_of(settings)
+    if not config.smtp_host:
         return None
     return SmtpConfig(
-        host=host,
-        port=int(settings.get("OPINION_SMTP_PORT") or 25),
-        sender=str(settings.get("OPINION_SMTP_FROM") or "opinion-spiders@localhost"),
-        recipients=tuple(setting_list(settings, "OPINION_SMTP_TO")),
-        user=str(settings.get("OPINION_SMTP_USER") or ""),
-        password=str(settings.get("OPINION_SMTP_PASSWORD") or ""),
-        starttls=setting_bool(settings, "OPINION_SMTP_STARTTLS"),
-        ssl=setting_bool(settings, "OPINION_SMTP_SSL"),
-        timeout=_timeout(settings),
+        host=config.smtp_host,
+        port=config.smtp_port,
+        sender=config.smtp_from,
+        recipients=tuple(config.smtp_to),
+        user=config.smtp_user,
+        password=config.smtp_password,
+        starttls=config.smtp_starttls,
+        ssl=config.smtp_ssl,
+        timeout=config.alert_timeout,
     )
-
-
-def _timeout(settings: Mapping[str, Any]) -> float:
-    return float(settings.get("OPINION_ALERT_TIMEOUT") or 10)
 
 
 @hookimpl
 def opinion_alert_channels(settings: Mapping[str, Any]) -> list[Channel]:
-    tz = ZoneInfo(str(settings.get("OPINION_ALERT_TIMEZONE") or "Asia/Shanghai"))
+    config = config_of(settings)
+    tz = ZoneInfo(config.alert_timezone)
     channels: list[Channel] = [LogChannel(tz)]
-    if url := settings.get("OPINION_WEBHOOK_URL"):
-        channels.append(
-            WebhookChannel(str(url), float(settings.get("OPINION_WEBHOOK_TIMEOUT") or 10))
-        )
-    if config := smtp_config(settings):
-        channels.append(EmailChannel(config, tz))
+    if config.webhook_url:
+        channels.append(WebhookChannel(config.webhook_url, config.webhook_timeout))
+    if smtp := smtp_config(settings):
+        channels.append(EmailChannel(smtp, tz))
     robots: list[tuple[str, type[DingTalkChannel | WeComChannel | FeishuChannel], str]] = [
-        ("OPINION_DINGTALK_URL", DingTalkChannel, "OPINION_DINGTALK_SECRET"),
-        ("OPINION_WECOM_URL", WeComChannel, ""),
-        ("OPINION_FEISHU_URL", FeishuChannel, "OPINION_FEISHU_SECRET"),
+        (config.dingtalk_url, DingTalkChannel, config.dingtalk_secret),
+        (config.wecom_url, WeComChannel, ""),
+        (config.feishu_url, FeishuChannel, config.feishu_secret),
     ]
-    for url_key, cls, secret_key in robots:
-        if url := settings.get(url_key):
-            secret = str(settings.get(secret_key) or "") if secret_key else ""
-            channels.append(cls(str(url), secret, timeout=_timeout(settings), tz=tz))
+    for url, cls, secret in robots:
+        if url:
+            channels.append(cls(url, secret, timeout=config.alert_timeout, tz=tz))
     return channels

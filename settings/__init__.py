@@ -1,8 +1,9 @@
 """Scrapy settings of opinion-spiders (``scrapy.cfg`` points here).
 
-Every ``OPINION_*`` setting is documented in docs/operators.md's settings reference; override any of
-them with ``-s NAME=VALUE``, in a scrapyd schedule call, or (for the store) with the
-``OPINION_STORE`` environment variable.
+Every ``OPINION_*`` setting is declared — type, default, range, meaning — in
+``opinion_spiders/config.py`` (docs/operators.md's settings reference is printed from it) and
+checked when a run starts; override any of them with ``-s NAME=VALUE``, in a scrapyd schedule
+call, or (for the store) with the ``OPINION_STORE`` environment variable.
 """
 
 from __future__ import annotations

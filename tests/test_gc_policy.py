@@ -9,6 +9,7 @@ import pytest
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
 
+from opinion_spiders.config import load_config
 from opinion_spiders.gc_policy import DEFAULT_THRESHOLD, GcPolicy, collect_less
 
 
@@ -34,13 +35,16 @@ def test_gc_policy_is_off_at_zero_and_says_what_is_wrong_below() -> None:
     with pytest.raises(NotConfigured):
         GcPolicy.from_crawler(get_crawler(settings_dict={"OPINION_GC_THRESHOLD": 0}))
     assert gc.get_threshold() == (700, 10, 10)
-    with pytest.raises(ValueError, match="OPINION_GC_THRESHOLD must be 0"):
+    with pytest.raises(
+        ValueError,
+        match=r"OPINION_GC_THRESHOLD: -1 is not a count of objects \(0: Python's own settings\); write e.g. 10000",
+    ):
         GcPolicy.from_crawler(get_crawler(settings_dict={"OPINION_GC_THRESHOLD": -1}))
 
 
 def test_gc_policy_in_a_page_worker_follows_the_setting() -> None:
     gc.set_threshold(700, 10, 10)
-    collect_less("")
+    collect_less(load_config({"OPINION_GC_THRESHOLD": "0"}).gc_threshold)
     assert gc.get_threshold() == (700, 10, 10) and gc.get_freeze_count() == 0
-    collect_less(5000)
+    collect_less(load_config({"OPINION_GC_THRESHOLD": "5000"}).gc_threshold)
     assert gc.get_threshold() == (5000, 10, 10) and gc.get_freeze_count() > 0

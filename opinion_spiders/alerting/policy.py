@@ -5,7 +5,6 @@ and the ledger bookkeeping lives in :mod:`.dispatch`.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Any, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
+from opinion_spiders.config import Config, config_of
 from opinion_spiders.events.stories import start_story, story_key
 
 #: Tier names in ascending order, with the factor of the threshold each starts at.
@@ -209,14 +209,20 @@ class AlertPolicy:
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> AlertPolicy:
-        tz = ZoneInfo(str(settings.get("OPINION_ALERT_TIMEZONE") or "Asia/Shanghai"))
-        tiers = _setting_tiers(settings)
+        return cls.from_config(config_of(settings))
+
+    @classmethod
+    def from_config(cls, config: Config) -> AlertPolicy:
+        """``OPINION_ALERT_TIERS``, else 1×/2×/4× ``OPINION_ALERT_THRESHOLD``; the quiet hours
+        and retries."""
+        tz = ZoneInfo(config.alert_timezone)
+        tiers: Tiers = config.alert_tiers or config.alert_threshold
         return cls(
             tiers=tuple(tier_table(tiers)),
-            quiet=parse_quiet_hours(settings.get("OPINION_ALERT_QUIET_HOURS"), tz),
+            quiet=parse_quiet_hours(config.alert_quiet_hours, tz),
             tz=tz,
-            retry_base=float(settings.get("OPINION_ALERT_RETRY_BASE") or 60.0),
-            retry_max=float(settings.get("OPINION_ALERT_RETRY_MAX") or 3600.0),
+            retry_base=config.alert_retry_base,
+            retry_max=config.alert_retry_max,
         )
 
     @property
@@ -230,18 +236,6 @@ class AlertPolicy:
 
     def is_quiet(self, now: datetime) -> bool:
         return self.quiet is not None and self.quiet.contains(now)
-
-
-def _setting_tiers(settings: Mapping[str, Any]) -> Tiers:
-    """``OPINION_ALERT_TIERS`` (a dict, or JSON from ``-s``); else 1×/2×/4× the threshold."""
-    value = settings.get("OPINION_ALERT_TIERS")
-    if isinstance(value, str) and value.strip():
-        value = json.loads(value)
-    if value:
-        if not isinstance(value, Mapping):
-            raise ValueError('OPINION_ALERT_TIERS: write {"notice": 25, "warning": 50, ...}')
-        return {str(k): float(v) for k, v in value.items()}
-    return float(settings.get("OPINION_ALERT_THRESHOLD", 25.0) or 0.0)
 
 
 def period_tiers(tiers: Tiers, periods: Sequence[Mapping[str, Any]]) -> dict[str, float]:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from opinion_spiders.config import load_config
 from opinion_spiders.errors import ConfigError
 from opinion_spiders.settings_util import project_values
 
@@ -32,7 +33,12 @@ def overrides(pairs: Sequence[str]) -> dict[str, str]:
 
 
 def settings_from_args(args: argparse.Namespace) -> Any:
-    return project_values(overrides(getattr(args, "set", None) or []))
+    """The project's settings with the ``-s`` overrides, their ``OPINION_*`` checked: a typo is
+    one line before the command does anything."""
+    given = overrides(getattr(args, "set", None) or [])
+    values = project_values(given)
+    load_config(values, cmdline=given)
+    return values
 
 
 def runtime_from_args(args: argparse.Namespace) -> Runtime:

@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     runtime = runtime_from_args(args)
     try:
         events = runtime.store.find_events(since, limit=args.limit, dimension=args.dimension)
-        tz = ZoneInfo(str(runtime.settings.get("OPINION_ALERT_TIMEZONE") or "Asia/Shanghai"))
+        tz = ZoneInfo(runtime.config.alert_timezone)
     finally:
         runtime.close()
     listing = events_listing(events, since, tz)

@@ -9,7 +9,6 @@ from pathlib import Path
 from opinion_spiders.cli._common import with_runtime
 from opinion_spiders.new_site import NewSite, create
 from opinion_spiders.runtime import Runtime
-from opinion_spiders.settings_util import setting_list
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def new_site(args: argparse.Namespace, runtime: Runtime) -> int:
     root = Path(args.root)
-    configured = setting_list(runtime.settings, "OPINION_SITES_FILES")
+    configured = runtime.config.sites_files
     sites_file = Path(
         args.sites_file or (configured[0] if configured else root / "settings" / "sites.toml")
     )

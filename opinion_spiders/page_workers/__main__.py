@@ -16,7 +16,7 @@ from typing import IO
 
 from opinion_spiders.adapters import Adapter
 from opinion_spiders.clusters import signature
-from opinion_spiders.gc_policy import DEFAULT_THRESHOLD, collect_less
+from opinion_spiders.gc_policy import collect_less
 from opinion_spiders.page_workers._frames import frame, read_frame
 from opinion_spiders.page_workers.work import Fetched, Outcome, read_fetched, work_ahead
 from opinion_spiders.runtime import Runtime
@@ -29,7 +29,7 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> int:
     try:
         runtime = Runtime(settings)
         warm_up(runtime)
-        collect_less(settings.get("OPINION_GC_THRESHOLD", DEFAULT_THRESHOLD))
+        collect_less(runtime.config.gc_threshold)
     except Exception as exc:  # noqa: BLE001 - said to the spider, which reads pages itself
         out.write(frame(("error", f"{type(exc).__name__}: {exc}")))
         out.flush()

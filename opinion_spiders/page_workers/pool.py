@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
-from opinion_spiders.errors import ConfigError
+from opinion_spiders.config import config_of
 from opinion_spiders.page_workers._frames import HEADER, frame
 from opinion_spiders.page_workers.work import Fetched, Outcome
 
@@ -56,32 +56,15 @@ class ReaderTimedOut(ReaderCrashed):
 def worker_count(settings: Mapping[str, Any]) -> int:
     """``OPINION_PAGE_WORKERS``: a count, or ``auto`` (one fewer than the cores this process
     may use, at most 4; none on one core)."""
-    value = settings.get("OPINION_PAGE_WORKERS", "auto")
-    if value is None or str(value).strip().lower() in ("", "auto"):
+    count = config_of(settings).page_workers
+    if count == "auto":
         return max(0, min(4, len(os.sched_getaffinity(0)) - 1))
-    try:
-        count = int(str(value).strip())
-    except ValueError:
-        count = -1
-    if count < 0:
-        raise ConfigError(
-            "settings", "OPINION_PAGE_WORKERS",
-            f"{value!r} is not a count; use 0 (read pages in the crawl process), 1, 2 … or auto",
-        )  # fmt: skip
     return count
 
 
 def read_timeout(settings: Mapping[str, Any]) -> float:
     """``OPINION_PAGE_READ_TIMEOUT``: seconds a worker may spend on one page (0: no limit)."""
-    value = settings.get("OPINION_PAGE_READ_TIMEOUT", 60)
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        seconds = -1.0
-    if seconds < 0:
-        problem = f"{value!r} is not a number of seconds; use e.g. 60, or 0 for no limit"
-        raise ConfigError("settings", "OPINION_PAGE_READ_TIMEOUT", problem)
-    return seconds
+    return config_of(settings).page_read_timeout
 
 
 class _Worker:

@@ -89,12 +89,11 @@ class OpinionSpider(scrapy.Spider):
         spider.runtime = Runtime.for_crawler(crawler)
         spider.site = spider.runtime.site(spider.site_name, cls.kind)
         spider.adapter = spider.runtime.adapter_for(spider.site)
-        spider.full_recrawl = crawler.settings.getbool("OPINION_FULL_RECRAWL")
-        spider.max_listing_pages = min(
-            spider.site.max_listing_pages, crawler.settings.getint("OPINION_MAX_LISTING_PAGES", 50)
-        )
-        spider.block_threshold = crawler.settings.getint("OPINION_BLOCK_THRESHOLD", 3)
-        spider.block_pause = crawler.settings.getfloat("OPINION_BLOCK_PAUSE", 3600)
+        config = spider.runtime.config
+        spider.full_recrawl = config.full_recrawl
+        spider.max_listing_pages = min(spider.site.max_listing_pages, config.max_listing_pages)
+        spider.block_threshold = config.block_threshold
+        spider.block_pause = config.block_pause
         if not (spider.site.render_js or type(spider.adapter).render_js):
             # No page of this site needs a browser: Scrapy's own HTTP handlers, and no
             # Chromium driver started for it (a setting given on the command line still wins).

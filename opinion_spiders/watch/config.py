@@ -17,7 +17,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from opinion_spiders.settings_util import setting_list
+from opinion_spiders.config import config_of
 from opinion_spiders.watch.entities import Watchlist, load_watchlists
 from opinion_spiders.watch.periods import Calendar, load_calendars
 from opinion_spiders.watch.plans import Plan, load_plans
@@ -33,11 +33,16 @@ def watch_files(settings: Mapping[str, Any], name: str) -> list[Traversable]:
     from opinion_spiders.demo import watch_file
     from opinion_spiders.settings_util import bundled_path
 
-    files = setting_list(settings, name)
-    if files:
+    config = config_of(settings)
+    named = {
+        ENTITIES: config.watch_entities,
+        PERIODS: config.watch_periods,
+        PLANS: config.watch_plans,
+    }
+    if files := named[name]:
         return [Path(f) for f in files]
     national: list[Traversable] = [bundled_path("watch", "periods.toml")] if name == PERIODS else []
-    if setting_list(settings, "OPINION_SITES_FILES"):
+    if config.sites_files:
         return national
     return [*national, watch_file(_DEMO[name])]
 
