@@ -26,6 +26,7 @@ from weakref import WeakValueDictionary
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from opinion_spiders.config import config_of
 from opinion_spiders.events.detect import EventDetector
 from opinion_spiders.items import Post
 from opinion_spiders.stores import StoreUnavailable, store_uri
@@ -59,18 +60,17 @@ _SHARED: WeakValueDictionary[str, Shared] = WeakValueDictionary()
 
 class EventPipeline(Stage):
     def __init__(self, crawler: Crawler) -> None:
-        if not crawler.settings.getbool("OPINION_EVENTS_ENABLED", True):
+        config = config_of(crawler.settings)
+        if not config.events_enabled:
             raise NotConfigured("OPINION_EVENTS_ENABLED is off")
         super().__init__(crawler)
         key = store_uri(crawler.settings)
         self.shared = _SHARED.get(key) or Shared(EventDetector.from_settings(crawler.settings))
         _SHARED[key] = self.shared
         self.detector = self.shared.detector
-        self.batch = max(1, crawler.settings.getint("OPINION_EVENTS_BATCH", 200))
-        self.interval = max(0.0, crawler.settings.getfloat("OPINION_EVENTS_MIN_INTERVAL", 5.0))
-        share = crawler.settings.getfloat("OPINION_EVENTS_MAX_SHARE", 0.1)
-        if not 0 < share <= 1:
-            raise ValueError(f"OPINION_EVENTS_MAX_SHARE must be in (0, 1], e.g. 0.1, not {share}")
+        self.batch = config.events_batch
+        self.interval = config.events_min_interval
+        share = config.events_max_share
         #: seconds of pause per CPU second a look took
         self.pause_per_second = (1 - share) / share
 

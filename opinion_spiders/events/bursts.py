@@ -184,32 +184,27 @@ class BurstPolicy:
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> BurstPolicy:
-        def number(name: str, default: float) -> float:
-            value = settings.get(f"OPINION_EVENTS_{name}")
-            return float(default if value is None or value == "" else value)
+        """The policy of the ``OPINION_EVENTS_*`` settings (checked by :mod:`opinion_spiders.
+        config`)."""
+        from opinion_spiders.config import config_of
 
-        hours = number("BUCKET_HOURS", 1.0)
-        if not 0 < hours <= 24 * 7:
-            raise ValueError("OPINION_EVENTS_BUCKET_HOURS: between 0 and 168 hours, e.g. 1")
-        policy = cls(
+        c = config_of(settings)
+        hours = c.events_bucket_hours
+        return cls(
             bucket=timedelta(hours=hours),
-            alpha=number("ALPHA", cls.alpha),
-            floor=number("FLOOR", cls.floor),
-            dispersion=number("DISPERSION", cls.dispersion),
-            threshold=number("THRESHOLD", cls.threshold),
-            min_count=int(number("MIN_COUNT", cls.min_count)),
-            term_min_count=int(number("TERM_MIN_COUNT", cls.term_min_count)),
-            term_min_stories=int(number("TERM_MIN_STORIES", cls.term_min_stories)),
-            term_threshold=number("TERM_THRESHOLD", cls.term_threshold),
-            history=max(2, int(number("HISTORY_DAYS", 7) * 24 / hours)),
-            warmup=int(number("WARMUP_HOURS", 24) / hours),
-            alert_within=timedelta(hours=number("ALERT_WITHIN_HOURS", 24)),
-            terms=str(settings.get("OPINION_EVENTS_TERMS", True)).lower()
-            not in ("0", "false", "no", "off"),
+            alpha=c.events_alpha,
+            floor=c.events_floor,
+            dispersion=c.events_dispersion,
+            threshold=c.events_threshold,
+            min_count=c.events_min_count,
+            term_min_count=c.events_term_min_count,
+            term_min_stories=c.events_term_min_stories,
+            term_threshold=c.events_term_threshold,
+            history=max(2, int(c.events_history_days * 24 / hours)),
+            warmup=int(c.events_warmup_hours / hours),
+            alert_within=timedelta(hours=c.events_alert_within_hours),
+            terms=c.events_terms,
         )
-        if not (0 < policy.alpha <= 1 and policy.floor > 0 and policy.threshold > 0):
-            raise ValueError("OPINION_EVENTS_ALPHA in (0, 1], _FLOOR and _THRESHOLD above 0")
-        return policy
 
     def bucket_of(self, when: datetime) -> int:
         return math.floor(when.timestamp() / self.bucket.total_seconds())
