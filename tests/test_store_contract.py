@@ -19,7 +19,7 @@ from opinion_spiders.errors import ConfigError
 from opinion_spiders.stores import open_store, store_uri
 from opinion_spiders.stores.base import Store
 from opinion_spiders.stores.embedded import EmbeddedStore
-from opinion_spiders.stores.mongo import MongoStore
+from opinion_spiders.stores.mongo import MongoStore, reads_in_by_id
 
 T0 = datetime(2026, 11, 25, 8, 0, 0, 123000, tzinfo=UTC)
 
@@ -512,14 +512,16 @@ class _Commands(CommandListener):
         pass
 
 
-@pytest.mark.parametrize("one_by_one", [None, False])
+@pytest.mark.parametrize("one_by_one", [None, True, False])
 def test_mongo_store_per_post_lookups_are_primary_key_reads(
     mongo_uri: str, one_by_one: bool | None
 ) -> None:
     """What the crawl asks per post (near-duplicate candidates, its cluster, the alert ledger,
-    setting an alerting post's ``alert``) filters on ``_id`` alone: what a MongoDB-wire server answers from its primary key. Band
-    keys are the ``_id`` of their own collection, ``bands``. On FerretDB (the default, None)
-    each ``_id`` is its own query; ``one_by_one=False`` is MongoDB's ``$in``."""
+    setting an alerting post's ``alert``) filters on ``_id`` alone: what a MongoDB-wire server
+    answers from its primary key. Band keys are the ``_id`` of their own collection,
+    ``bands``. ``one_by_one=True`` (a released FerretDB, which scans for an ``$in``) reads each
+    ``_id`` with its own query; ``False`` is MongoDB's ``$in``, and so is the default (None)
+    on the project's FerretDB build, which answers ``$in`` from its ``_id`` index."""
     commands = _Commands()
     name = f"test_{uuid.uuid4().hex[:12]}"
     store = MongoStore(mongo_uri, name, one_by_one=one_by_one)
@@ -539,13 +541,24 @@ def test_mongo_store_per_post_lookups_are_primary_key_reads(
         assert commands.seen and all(set(f) == {"_id"} for _, _, f in commands.seen), commands.seen
         assert {t for _, t, _ in commands.seen} >= {"bands", "posts"}
         band_reads = [f["_id"] for _, t, f in commands.seen if t == "bands"]
-        if one_by_one is None:  # FerretDB: one plain _id per query
+        if one_by_one:  # a released FerretDB: one plain _id per query
             assert sorted(band_reads) == ["bb00000000000001", "cc00000000000001"]
         else:
             assert band_reads == [{"$in": ["bb00000000000001", "cc00000000000001"]}]
     finally:
         store.client.drop_database(name)
         store.close()
+
+
+def test_mongo_store_reads_in_by_id_where_the_server_says_it_can(mongo_uri: str) -> None:
+    """The project's FerretDB build names its ``_id``-``$in`` reading in its build tags; a
+    released FerretDB (no such tag) and MongoDB (no ``ferretdbVersion``) are told apart."""
+    info = MongoClient(mongo_uri).admin.command("buildInfo")
+    assert "ferretdbVersion" in info and reads_in_by_id(info)
+    assert not reads_in_by_id({"ferretdbVersion": "v1.24.2", "buildEnvironment": {}})
+    assert not reads_in_by_id({"ferretdbVersion": "v1.24.2"})
+    assert reads_in_by_id({"buildEnvironment": {"-tags": "netgo,opinion_id_in"}})
+    assert not reads_in_by_id({"buildEnvironment": {"-tags": "opinion_id_in_not"}})
 
 
 def test_mongo_store_band_documents_stay_bounded(mongo_store: MongoStore) -> None:

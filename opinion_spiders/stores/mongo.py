@@ -34,6 +34,9 @@ from opinion_spiders.stores.mongo_locks import COLLECTION as LOCKS
 from opinion_spiders.stores.mongo_locks import DocLocks, NoLocks, needs_locks
 
 Doc = dict[str, Any]
+#: The build tag of scripts/build_ferretdb.sh's FerretDB, which reads an ``$in`` on ``_id``
+#: from its index (released FerretDB 1.24 scans the collection for it).
+ID_IN_TAG = "opinion_id_in"
 NAMESPACE_EXISTS = 48  # the server's code for "collection already exists"
 #: Server codes that no retry mends: the credentials, or the rights they carry.
 REFUSED = {18: "the credentials (AuthenticationFailed)", 13: "access (Unauthorized)"}
@@ -67,6 +70,13 @@ INDEXES: dict[str, list[list[tuple[str, int]]]] = {
 }
 
 
+def reads_in_by_id(build_info: Mapping[str, Any]) -> bool:
+    """Whether a FerretDB answers ``{_id: {$in: [...]}}`` from its ``_id`` index: the
+    project's build says so in its build tags (``buildInfo.buildEnvironment["-tags"]``)."""
+    tags = (build_info.get("buildEnvironment") or {}).get("-tags") or ""
+    return ID_IN_TAG in str(tags).split(",")
+
+
 class MongoStore:
     """The :class:`~opinion_spiders.stores.base.Store` contract on database ``db_name``."""
 
@@ -79,7 +89,8 @@ class MongoStore:
         one_by_one: bool | None = None, operation_timeout_ms: int = OPERATION_TIMEOUT_MS,
     ) -> None:  # fmt: skip
         """``one_by_one``: read several ``_id``s with one ``{_id: value}`` query each instead
-        of one ``$in`` (None: on FerretDB, which answers only that form from its index)."""
+        of one ``$in`` (None: on a FerretDB that answers only that form from its index — not
+        the project's build, see :func:`reads_in_by_id`)."""
         options: dict[str, Any] = {"tz_aware": True}
         lowered = uri.lower()
         if "serverselectiontimeoutms" not in lowered:  # an option in the URI wins
@@ -142,10 +153,11 @@ class MongoStore:
                 self.db[name].create_index(keys)
         if band_index.COLLECTION not in existing:  # the band index: read by _id only
             _create_collection(self.db, band_index.COLLECTION)
-        ferretdb = needs_locks(self.client)
+        build_info = self.client.admin.command("buildInfo")
+        ferretdb = needs_locks(build_info)
         locks = DocLocks(self.db[LOCKS]) if ferretdb else NoLocks()
         if self._one_by_one is None:
-            self._one_by_one = ferretdb
+            self._one_by_one = ferretdb and not reads_in_by_id(build_info)
         self._clusters = MongoClusters(self.db, locks)
         self._schema_ready = True
 

@@ -15,12 +15,11 @@ from __future__ import annotations
 import random
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pymongo
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
@@ -33,9 +32,9 @@ LEASE = timedelta(seconds=30)
 WAIT = 60.0
 
 
-def needs_locks(client: pymongo.MongoClient[dict[str, Any]]) -> bool:
+def needs_locks(build_info: Mapping[str, Any]) -> bool:
     """True for FerretDB (its ``buildInfo`` names its version), whose updates need locks."""
-    return "ferretdbVersion" in client.admin.command("buildInfo")
+    return "ferretdbVersion" in build_info
 
 
 class DocLocks:
