@@ -229,11 +229,13 @@ def test_crawl_stopped_mid_crawl_closes_cleanly_and_keeps_what_it_read(
     tmp_path: Path, demo_url: str, sig: signal.Signals
 ) -> None:
     uri = f"embedded://{tmp_path / 'store'}"
-    proc = _opinion("crawl", "demo-forum", *SLOW,
+    proc = _opinion("crawl", "demo-forum", *SLOW, "-s", "OPINION_PROGRESS_INTERVAL=0.2",
                     env={"OPINION_STORE": uri, "OPINION_DEMO_URL": demo_url})  # fmt: skip
     assert proc.stderr is not None
     _wait_for(proc.stderr, "crawling demo-forum")
-    time.sleep(3)
+    for line in proc.stderr:  # stopped once it has read posts (a loaded machine is slow)
+        if re.search(r"demo-forum \d+ pages [1-9]\d* posts", line):
+            break
     proc.send_signal(sig)
     err = proc.stderr.read()
     assert proc.wait(timeout=60) == 1  # the run was cut short
