@@ -164,9 +164,13 @@ def test_distributed_second_process_joining_a_run_under_way_takes_its_share(
         assert all(times), f"run {number}: each process fetched threads: {list(map(len, times))}"
         end = max(max(t) for t in times)
         # from its first thread to the run's last one, each process fetches at the site's pace
-        # (0.4 s; the other holds at most the one request it is about to start)
+        # (0.4 s; the other holds at most the one request it is about to start) — on a loaded
+        # machine at the pace the two reach: a gap is at most 2.5 s or five of their usual
+        # gaps (the fault this catches left one process idle for the rest of the run)
+        gaps = sorted(b - a for t in times for a, b in itertools.pairwise(t))
+        allowed = max(2.5, 5 * gaps[len(gaps) // 2]) if gaps else 2.5
         idle = max(b - a for t in times for a, b in itertools.pairwise([*t, end]))
-        assert idle < 2.5, f"run {number}: a process waited {idle:.1f}s for work"
+        assert idle < allowed, f"run {number}: a process waited {idle:.1f}s for work"
         store = open_store(uri)
         try:
             posts = store.count("posts")
