@@ -161,3 +161,13 @@ print(json.dumps([out, sorted(sys.modules)]))
     assert unknown[0] == 2 and "invalid choice: 'nosuch'" in unknown[1]
     commands = {f"opinion_spiders.cli.{module}" for module, _ in cli.COMMANDS.values()}
     assert commands & set(modules) == set()
+
+
+def test_at_without_an_offset_is_read_in_opinion_timezone() -> None:
+    """``--at`` without an offset is the analysts' wall clock: ``OPINION_TIMEZONE``
+    (Asia/Shanghai unless set), the zone every command shows times in; the periods calendar
+    shows the moment in its own zone."""
+    at = ("periods", "--at", "2026-05-01T10:00")
+    assert run_opinion(*at).stdout.startswith("Now 2026-05-01 10:00 (Asia/Shanghai)")
+    berlin = run_opinion(*at, "-s", "OPINION_TIMEZONE=Europe/Berlin").stdout
+    assert berlin.startswith("Now 2026-05-01 16:00 (Asia/Shanghai)"), berlin

@@ -12,7 +12,6 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from opinion_spiders.config import load_config
 from opinion_spiders.errors import ConfigError
@@ -69,8 +68,12 @@ def now_from_args(args: argparse.Namespace, command: str) -> datetime:
         value = datetime.fromisoformat(text)
     except ValueError:
         raise ConfigError(command, "--at", f"{text!r}: use an ISO date or time") from None
-    # a time without an offset is read as the analysts' (Asia/Shanghai) wall clock
-    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+    if value.tzinfo:
+        return value
+    # a time without an offset is the analysts' wall clock (OPINION_TIMEZONE)
+    from opinion_spiders.settings_util import analyst_zone
+
+    return value.replace(tzinfo=analyst_zone(settings_from_args(args)))
 
 
 def json_default(value: Any) -> str:
