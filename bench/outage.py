@@ -30,8 +30,8 @@ from bench.crawl import SITE, BenchError
 from opinion_spiders.demo.server import DemoServer
 from opinion_spiders.stores import open_store
 from opinion_spiders.stores.factory import spool_dir
-from opinion_spiders.stores.ferretdb import FerretDBProcess, free_port
 from opinion_spiders.stores.spool import Spool, read_batch
+from servers.ferretdb import FerretDBProcess, free_port
 
 VARIANTS = ("mongodb up", "mongodb down")
 

@@ -349,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _measure(args: argparse.Namespace, site: Generated, port: int, work: Path) -> int:
-    from opinion_spiders.stores.ferretdb import FerretDBProcess
+    from servers.ferretdb import FerretDBProcess
 
     out = []
     names = [s.name for s in site.specs]

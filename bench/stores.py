@@ -32,8 +32,8 @@ from pymongo import UpdateOne
 
 from opinion_spiders.stores import open_store
 from opinion_spiders.stores.embedded import EmbeddedStore
-from opinion_spiders.stores.ferretdb import FerretDBProcess
 from opinion_spiders.stores.mongo import MongoStore
+from servers.ferretdb import FerretDBProcess
 
 Doc = dict[str, Any]
 

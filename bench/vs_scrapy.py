@@ -23,7 +23,7 @@ pages (``pc-raw-2019``), never the PC bar page a browser builds.
 - **D**: the same ``opinion crawl`` as side B, every pipeline, into a fresh database (one a run)
   on a real FerretDB 1.24 (SQLite backend, the MongoDB-wire server the project tests with),
   started once on 127.0.0.1 before the first round by
-  :class:`~opinion_spiders.stores.ferretdb.FerretDBProcess` (``scripts/build_ferretdb.sh``'s
+  :class:`~servers.ferretdb.FerretDBProcess` (``scripts/build_ferretdb.sh``'s
   cached build), as ``bench.profile --store mongodb`` and ``bench.outage`` start it. Its
   pages/s and CPU are the crawl process's, like side B's; the server's own CPU during the run
   (user + system of all its threads, read from ``/proc/<pid>/stat``) is reported beside it,
@@ -774,7 +774,7 @@ def main(argv: list[str] | None = None) -> int:
 def ferretdb_runner(stack: contextlib.ExitStack, data_dir: Path) -> tuple[dict[str, Runner], str]:
     """Every side's runner, side D's on a FerretDB started here for the whole bench (stopped
     with ``stack``); without D when FerretDB cannot be started, and why, said at once."""
-    from opinion_spiders.stores.ferretdb import FerretDBProcess
+    from servers.ferretdb import FerretDBProcess
 
     say("starting FerretDB for side D…")
     try:

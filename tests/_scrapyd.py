@@ -21,8 +21,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from opinion_spiders.local_server import LocalServer
-from opinion_spiders.stores.ferretdb import free_port
+from servers.ferretdb import free_port
+from servers.local_server import LocalServer
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

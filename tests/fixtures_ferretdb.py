@@ -13,8 +13,8 @@ import pytest
 
 from opinion_spiders.stores.base import Store
 from opinion_spiders.stores.embedded import EmbeddedStore
-from opinion_spiders.stores.ferretdb import FerretDBProcess
 from opinion_spiders.stores.mongo import MongoStore
+from servers.ferretdb import FerretDBProcess
 
 
 @pytest.fixture(scope="session")

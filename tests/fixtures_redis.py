@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from opinion_spiders.redis_server import RedisServer, RedisServerError
+from servers.redis_server import RedisServer, RedisServerError
 
 _DATABASES = itertools.cycle(range(1, 16))
 

@@ -19,10 +19,10 @@ from scrapy.utils.test import get_crawler
 from opinion_spiders.items import Post
 from opinion_spiders.stores import Store, open_store
 from opinion_spiders.stores.factory import spool_dir
-from opinion_spiders.stores.ferretdb import free_port
 from opinion_spiders.stores.spool import Spool, read_batch
 from pipelines.alert import AlertPipeline
 from pipelines.store import RECENT_BATCHES, StorePipeline
+from servers.ferretdb import free_port
 from tests._proc import run_opinion
 from tests.fixtures_ferretdb import store_uri_on
 from tests.receivers import Answer, WebhookReceiver

@@ -12,7 +12,7 @@ import pytest
 
 from opinion_spiders.demo.server import DemoServer
 from opinion_spiders.stores import open_store
-from opinion_spiders.stores.ferretdb import free_port
+from servers.ferretdb import free_port
 from tests._proc import run_opinion
 from tests.receivers import serve
 

@@ -21,11 +21,11 @@ from opinion_spiders.clusters import Clusterer, Member, signature
 from opinion_spiders.items import Post
 from opinion_spiders.stores import Store, open_store
 from opinion_spiders.stores.factory import spool_dir
-from opinion_spiders.stores.ferretdb import free_port
 from opinion_spiders.stores.mongo import MongoStore
 from opinion_spiders.stores.spool import Spool, read_batch
 from pipelines.cluster import ClusterPipeline
 from pipelines.store import StorePipeline
+from servers.ferretdb import free_port
 
 T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 SITES = ("demo-forum", "demo-bar", "demo-portal")

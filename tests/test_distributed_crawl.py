@@ -21,9 +21,9 @@ import pytest
 import redis
 
 from opinion_spiders.demo.server import DemoServer
-from opinion_spiders.redis_server import RedisServer
 from opinion_spiders.stores import Store, open_store
-from opinion_spiders.stores.ferretdb import free_port
+from servers.ferretdb import free_port
+from servers.redis_server import RedisServer
 from tests._proc import BIN, ROOT, run_opinion
 
 SITES = ("demo-forum", "demo-portal")

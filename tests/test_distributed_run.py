@@ -16,9 +16,9 @@ from scrapy.utils.test import get_crawler
 from opinion_spiders.distributed import SCHEDULER, DistributedAddon, RedisScheduler, site_key
 from opinion_spiders.errors import ConfigError
 from opinion_spiders.redis_run import SharedRun, check_url, safe_url
-from opinion_spiders.redis_server import RedisServer
 from opinion_spiders.sites import Site
-from opinion_spiders.stores.ferretdb import free_port
+from servers.ferretdb import free_port
+from servers.redis_server import RedisServer
 
 BASE = "opinion:{forum:test-site:0123456789}"
 

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from opinion_spiders.redis_server import RedisServer
+from servers.redis_server import RedisServer
 from tests._proc import run_opinion
 from tests.fault_runs import (
     SLOW,

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from opinion_spiders.stores.factory import spool_dir
-from opinion_spiders.stores.ferretdb import FerretDBProcess, free_port
 from opinion_spiders.stores.spool import Spool
+from servers.ferretdb import FerretDBProcess, free_port
 from tests._proc import run_opinion
 from tests.fault_runs import (
     DONE,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tests._proc import ROOT
 
-CHECKED = ("opinion_spiders", "plugins", "pipelines", "bench", "settings", "tests")
+CHECKED = ("opinion_spiders", "plugins", "pipelines", "bench", "settings", "tests", "servers")
 
 
 def _module(path: Path, root: Path) -> tuple[str, str]:

@@ -20,8 +20,8 @@ import pytest
 from opinion_spiders.schedule import cycle_wait, next_wait, parse_interval
 from opinion_spiders.scrapyd_cycle import active_jobs, job_site, last_finished, new_job_id
 from opinion_spiders.stores import open_store
-from opinion_spiders.stores.ferretdb import free_port
 from opinion_spiders.watch.config import calendar_from_settings
+from servers.ferretdb import free_port
 from tests import test_scrapyd
 from tests._proc import BIN, ROOT, run_opinion
 from tests._scrapyd import Scrapyd

@@ -20,9 +20,9 @@ import pytest
 from opinion_spiders.stores.base import StoreUnavailable
 from opinion_spiders.stores.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker, breaker_for
 from opinion_spiders.stores.factory import spool_dir
-from opinion_spiders.stores.ferretdb import FerretDBProcess, free_port
 from opinion_spiders.stores.mongo import MongoStore
 from opinion_spiders.stores.spool import Spool, read_batch
+from servers.ferretdb import FerretDBProcess, free_port
 from tests._proc import BIN, ROOT, run_opinion
 from tests.test_store_contract import post
 

@@ -14,9 +14,9 @@ from opinion_spiders.stores import open_store
 from opinion_spiders.stores.base import Store, StoreUnavailable
 from opinion_spiders.stores.embedded import EmbeddedStore
 from opinion_spiders.stores.factory import spool_dir
-from opinion_spiders.stores.ferretdb import free_port
 from opinion_spiders.stores.mongo import MongoStore
 from opinion_spiders.stores.spool import Spool, read_batch
+from servers.ferretdb import free_port
 from tests._proc import run_opinion
 from tests.test_store_contract import T0, match, post
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import redis
 
-from opinion_spiders.local_server import LocalServer
-from opinion_spiders.stores.ferretdb import free_port
+from servers.ferretdb import free_port
+from servers.local_server import LocalServer
 
 BIN_ENV = "OPINION_REDIS_SERVER"
 START_TIMEOUT = 20.0

@@ -14,9 +14,9 @@ from pathlib import Path
 import pymongo
 from pymongo.errors import PyMongoError
 
-from opinion_spiders.local_server import LocalServer
+from servers.local_server import LocalServer
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "build_ferretdb.sh"
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "build_ferretdb.sh"
 BIN_ENV = "OPINION_FERRETDB_BIN"
 START_TIMEOUT = 30.0
 
