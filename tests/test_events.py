@@ -596,3 +596,21 @@ def test_events_burst_keeps_its_start_when_a_weak_tail_would_sink_it() -> None:
     found = [b for b in detector.bursts(T0 + timedelta(hours=50)) if b.dimension == "rule"]
     assert [(b.total, len(b.counts), b.level) for b in found] == [(10, 1, "notice")]
     assert found[0].surprise >= found[0].threshold == 3.0
+
+
+def test_events_vocabulary_forgets_the_words_of_forgotten_posts() -> None:
+    """A 7×24 crawl meets new words without end: a word no kept post holds gives its id to
+    the next new word, so the vocabulary holds about the words of the posts kept."""
+    bursts = BurstDetector(BurstPolicy(terms=True))
+    bursts.memory_posts = 100
+    for n in range(1000):  # each post two words of its own and one shared
+        when = T0 + timedelta(minutes=10 * n)
+        bursts.add(_post(when, terms=[f"新词{n}", f"别字{n}", "街道"]))
+    vocabulary = bursts.vocabulary
+    kept = [vocabulary.decode(r.term_ids) for r in bursts.records.values()]
+    assert len(bursts.records) <= 100
+    assert set(vocabulary.ids) == {w for words in kept for w in words}
+    assert len(vocabulary.words) <= 2 * 100 + 1 + len(vocabulary.free)
+    assert len(vocabulary.words) < 300  # not 2,001
+    assert vocabulary.posts_with("街道") == len(bursts.records)
+    assert all(vocabulary.words[vocabulary.ids[w]] == w for w in vocabulary.ids)

@@ -477,15 +477,18 @@ def post_time(post: Mapping[str, Any]) -> datetime | None:
 class Vocabulary:
     """The words of the posts a detector keeps, as small ints, with how many of those posts
     hold each word: a burst's word counts are then one numpy count over its posts' ids, not
-    a Python loop over their words. A forgotten word keeps its id, at 0 posts (a language's
-    words are bounded; the posts are not). Per post it stays in plain Python: a numpy call
-    may let go of the GIL, and the crawl's thread then waits for the store's to hand it back.
+    a Python loop over their words. A word no kept post holds is forgotten and its id given to
+    the next new word (a 7×24 crawl meets new names and typos without end; nothing refers to
+    the id of a word of forgotten posts). Per post it stays in plain Python: a numpy call may
+    let go of the GIL, and the crawl's thread then waits for the store's to hand it back.
     """
 
     def __init__(self) -> None:
         self.ids: dict[str, int] = {}
         self.words: list[str] = []
         self.posts: list[int] = []
+        #: ids of forgotten words, for new ones
+        self.free: list[int] = []
 
     def encode(self, terms: Iterable[str]) -> array[int]:
         """The ids of ``terms`` (distinct words: one post's), counting one more post for each."""
@@ -494,19 +497,27 @@ class Vocabulary:
         for term in terms:
             index = ids.get(term)
             if index is None:
-                index = ids[term] = len(self.words)
-                self.words.append(term)
-                posts.append(0)
+                if self.free:
+                    index = ids[term] = self.free.pop()
+                    self.words[index] = term
+                else:
+                    index = ids[term] = len(self.words)
+                    self.words.append(term)
+                    posts.append(0)
             posts[index] += 1
             found.append(index)
         return found
 
     def forget(self, encoded: Iterable[bytes]) -> None:
-        """The posts of these ids are no longer kept."""
-        posts = self.posts
+        """The posts of these ids are no longer kept; words no kept post holds are forgotten."""
+        posts, words = self.posts, self.words
         for one in encoded:
             for index in _ids(one):
                 posts[index] -= 1
+                if posts[index] == 0:
+                    del self.ids[words[index]]
+                    words[index] = ""
+                    self.free.append(index)
 
     def decode(self, encoded: bytes) -> tuple[str, ...]:
         return tuple(self.words[i] for i in _ids(encoded))
@@ -917,7 +928,9 @@ class BurstDetector:
             if not series:
                 del self.buckets[key]
                 self.names.pop(key, None)
-        for kept in (self._factors, self.word_counts, self.bucket_posts, self._word_index):
+        kept_by_bucket = (self._factors, self.word_counts, self.bucket_posts, self._word_index,
+                          self.touched_words)  # fmt: skip
+        for kept in kept_by_bucket:
             for b in [b for b in kept if b < oldest]:
                 del kept[b]
         cutoff = self.policy.bucket_start(oldest)
