@@ -34,9 +34,9 @@ from tests.forum_corpus import SITE, CorpusServer
 
 STOP_AT = 100
 #: How long the server stays away when it comes back during the crawl.
-AWAY = 4.0
+AWAY = 8.0
 #: Pages at a pace that leaves the crawl running while the server is away.
-SLOWER = ("-s", "DOWNLOAD_DELAY=0.15")
+SLOWER = ("-s", "DOWNLOAD_DELAY=0.25")
 SPOOLED = re.compile(r"done \S+: \d+ pages, \d+ posts \(\d+ new, (\d+) of them spooled")
 
 
