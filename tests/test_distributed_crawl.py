@@ -12,7 +12,6 @@ import time
 import urllib.request
 import uuid
 from collections import Counter
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from opinion_spiders.stores import Store, open_store
 from servers.ferretdb import free_port
 from servers.redis_server import RedisServer
 from tests._proc import BIN, ROOT, run_opinion
+from tests.fault_runs import Crawl, start_crawl
 
 SITES = ("demo-forum", "demo-portal")
 SUMMED = ("opinion/pages", "opinion/pages/thread", "opinion/pages/article", "opinion/store/written")
@@ -37,36 +37,13 @@ MS_LOG = ("-s", "LOG_FORMAT=%(asctime)s.%(msecs)03d [%(name)s] %(levelname)s: %(
 SLOW = ("-s", "DOWNLOAD_DELAY=0.2")
 
 
-@dataclass
-class Crawl:
-    """One `opinion crawl` process running in the background, its output in files."""
-
-    proc: subprocess.Popen[bytes]
-    stderr: Path
-
-    def log(self) -> str:
-        return self.stderr.read_text(encoding="utf-8", errors="replace")
-
-    def finish(self, timeout: float = 240) -> tuple[int, str]:
-        return self.proc.wait(timeout=timeout), self.log()
-
-    def pages(self) -> int:
-        return sum(int(m.group(2)) for m in DONE.finditer(self.log()))
-
-
-def _start(folder: Path, name: str, env: dict[str, str], *args: str) -> Crawl:
-    folder.mkdir(parents=True, exist_ok=True)
-    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **env}
-    with (folder / f"{name}.out").open("wb") as out, (folder / f"{name}.err").open("wb") as err:
-        proc = subprocess.Popen(
-            [str(BIN / "opinion"), "crawl", *args], cwd=ROOT, env=full_env, stdout=out, stderr=err
-        )
-    return Crawl(proc, folder / f"{name}.err")
+def _pages(crawl: Crawl) -> int:
+    return sum(int(m.group(2)) for m in DONE.finditer(crawl.log()))
 
 
 def _together(folder: Path, env: dict[str, str], *args: str, count: int = 2) -> list[Crawl]:
     """``count`` processes started at once; each must finish cleanly."""
-    crawls = [_start(folder, f"p{n}", env, *SITES, *args) for n in range(count)]
+    crawls = [start_crawl(folder, f"p{n}", env, *SITES, *args) for n in range(count)]
     for crawl in crawls:
         code, log = crawl.finish()
         assert code == 0, log[-5000:]
@@ -132,7 +109,7 @@ def test_distributed_two_processes_fetch_each_page_once(
     assert {r["finish_reason"] for r in runs} == {"finished"}
     assert {r["stats"]["opinion/redis/run"] for r in runs} == {1}
     assert _summed(runs) == alone["stats"], "each page once, each post written once"
-    assert all(crawl.pages() > 0 for crawl in crawls), "both processes did part of the work"
+    assert all(_pages(crawl) > 0 for crawl in crawls), "both processes did part of the work"
     assert redis.Redis.from_url(redis_url).keys("*:run:*") == []
 
 
@@ -154,9 +131,9 @@ def test_distributed_second_process_joining_a_run_under_way_takes_its_share(
     for number in range(3):
         uri = f"embedded://{tmp_path / f'store{number}'}"
         env = _env(uri, demo_url, redis_url)
-        first = _start(tmp_path / str(number), "first", env, *args)
+        first = start_crawl(tmp_path / str(number), "first", env, *args)
         _wait_for_content_pages(first, 1)
-        second = _start(tmp_path / str(number), "second", env, *args)
+        second = start_crawl(tmp_path / str(number), "second", env, *args)
         for crawl in (first, second):
             code, log = crawl.finish()
             assert code == 0, log[-5000:]
@@ -238,8 +215,8 @@ def test_distributed_dead_process_leaves_its_requests_to_the_other(
     uri = f"embedded://{tmp_path / 'store'}"
     env = _env(uri, demo_url, redis_url)
     slow = (*SITES, *SLOW, "-s", "OPINION_REDIS_WORKER_TIMEOUT=3")
-    victim = _start(tmp_path, "victim", env, *slow, "-s", "LOG_LEVEL=DEBUG")
-    survivor = _start(tmp_path, "survivor", env, *slow)
+    victim = start_crawl(tmp_path, "victim", env, *slow, "-s", "LOG_LEVEL=DEBUG")
+    survivor = start_crawl(tmp_path, "survivor", env, *slow)
     _wait_for_content_pages(victim, 3)
     victim.proc.kill()
     victim.proc.wait(timeout=30)
@@ -293,7 +270,7 @@ def test_distributed_redis_lost_midway_keeps_what_was_collected(
     uri = f"embedded://{tmp_path / 'store'}"
     with RedisServer() as server:
         env = _env(uri, demo_url, server.url)
-        crawl = _start(tmp_path, "lost", env, "demo-forum", *SLOW, "-s", "LOG_LEVEL=DEBUG")
+        crawl = start_crawl(tmp_path, "lost", env, "demo-forum", *SLOW, "-s", "LOG_LEVEL=DEBUG")
         _wait_for_content_pages(crawl, 3)
     code, log = crawl.finish()
     assert code == 1, log[-3000:]
