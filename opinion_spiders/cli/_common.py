@@ -60,7 +60,8 @@ def with_runtime(func: Callable[[argparse.Namespace, Runtime], int]) -> Callable
     return run
 
 
-def now_from_args(args: argparse.Namespace, command: str) -> datetime:
+def now_from_args(args: argparse.Namespace, command: str, settings: Any) -> datetime:
+    """``--at`` (or now); a time without an offset is in ``settings``' ``OPINION_TIMEZONE``."""
     text = getattr(args, "at", None)
     if not text:
         return datetime.now(UTC)
@@ -73,7 +74,7 @@ def now_from_args(args: argparse.Namespace, command: str) -> datetime:
     # a time without an offset is the analysts' wall clock (OPINION_TIMEZONE)
     from opinion_spiders.settings_util import analyst_zone
 
-    return value.replace(tzinfo=analyst_zone(settings_from_args(args)))
+    return value.replace(tzinfo=analyst_zone(settings))
 
 
 def json_default(value: Any) -> str:

@@ -48,8 +48,9 @@ def run(args: argparse.Namespace) -> int:
             text = Path(args.file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(args.file, "", f"cannot read it as UTF-8 text: {exc}") from None
-    when = now_from_args(args, "opinion match")
-    runtime = Runtime(settings_from_args(args))
+    settings = settings_from_args(args)
+    when = now_from_args(args, "opinion match", settings)
+    runtime = Runtime(settings)
     if args.rules:
         segmenter = Segmenter(runtime.watchlist.words())  # as the runtime's knows them
         matcher = Matcher(load_rule_file(args.rules).rules, segmenter)

@@ -20,8 +20,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    calendar = calendar_from_settings(settings_from_args(args))
-    now = calendar.local(now_from_args(args, "opinion periods"))
+    settings = settings_from_args(args)
+    calendar = calendar_from_settings(settings)
+    now = calendar.local(now_from_args(args, "opinion periods", settings))
     listing = periods_listing(calendar, now, args.days)
     if args.json:
         print(json.dumps(listing, ensure_ascii=False, default=json_default, indent=1))

@@ -49,9 +49,10 @@ def run_plan(args: argparse.Namespace) -> int:
     if args.plan not in plans:
         known = ", ".join(sorted(plans)) or "none"
         raise ConfigError("opinion report", "--plan", f"no plan {args.plan!r}; plans: {known}")
+    now = now_from_args(args, "opinion report", settings)
     runtime = Runtime(settings)
     try:
-        report = plan_report(runtime.store, plans[args.plan], now_from_args(args, "opinion report"))
+        report = plan_report(runtime.store, plans[args.plan], now)
     finally:
         runtime.close()
     if args.json:
