@@ -72,13 +72,11 @@ STOP_WORDS = frozenset(
 _LN10 = math.log(10)
 
 
-def surprise(count: float, mean: float, dispersion: float = 0.0) -> float:
-    """``-log10 P(X ≥ count)`` for X negative-binomial with ``mean`` and variance
-    ``mean + dispersion·mean²`` (Poisson when ``dispersion`` is 0). 0 for a count at or
-    below the mean's neighbourhood; large when the count is improbable."""
-    x = math.ceil(count)
-    if x <= 0 or mean <= 0:
-        return 0.0 if x <= 0 else math.inf
+def _distribution(
+    mean: float, dispersion: float
+) -> tuple[Callable[[int], float], Callable[[int], float]]:
+    """``log P(X = k)`` and ``P(X = k + 1) / P(X = k)`` of the negative binomial with ``mean``
+    and variance ``mean + dispersion·mean²`` (Poisson when ``dispersion`` is 0)."""
     if dispersion > 0:
         r = 1.0 / dispersion
         q = mean / (r + mean)
@@ -91,14 +89,26 @@ def surprise(count: float, mean: float, dispersion: float = 0.0) -> float:
 
         def ratio(k: int) -> float:
             return (k + r) / (k + 1) * q
-    else:
 
-        def log_pmf(k: int) -> float:
-            return -mean + k * math.log(mean) - math.lgamma(k + 1)
+        return log_pmf, ratio
 
-        def ratio(k: int) -> float:
-            return mean / (k + 1)
+    def poisson_log_pmf(k: int) -> float:
+        return -mean + k * math.log(mean) - math.lgamma(k + 1)
 
+    def poisson_ratio(k: int) -> float:
+        return mean / (k + 1)
+
+    return poisson_log_pmf, poisson_ratio
+
+
+def surprise(count: float, mean: float, dispersion: float = 0.0) -> float:
+    """``-log10 P(X ≥ count)`` for X negative-binomial with ``mean`` and variance
+    ``mean + dispersion·mean²`` (Poisson when ``dispersion`` is 0). 0 for a count at or
+    below the mean's neighbourhood; large when the count is improbable."""
+    x = math.ceil(count)
+    if x <= 0 or mean <= 0:
+        return 0.0 if x <= 0 else math.inf
+    log_pmf, ratio = _distribution(mean, dispersion)
     if x <= mean:  # the tail is most of the mass: 1 - the lower sum, without cancellation
         lower = sum(math.exp(log_pmf(k)) for k in range(x))
         return -math.log10(max(1e-300, 1.0 - lower)) if lower < 1 else 0.0
@@ -130,21 +140,11 @@ def reaches(count: int, mean: float, dispersion: float, threshold: float) -> boo
     x = math.ceil(count)
     if x <= mean or mean <= 0 or dispersion > 1:
         return surprise(count, mean, dispersion) >= threshold
-    if dispersion > 0:
-        r = 1.0 / dispersion
-        q = mean / (r + mean)
-        first = (
-            math.lgamma(x + r) - math.lgamma(r) - math.lgamma(x + 1)
-            + r * math.log1p(-q) + x * math.log(q)
-        )  # fmt: skip
-        ratio = (x + r) / (x + 1) * q
-    else:
-        first = -mean + x * math.log(mean) - math.lgamma(x + 1)
-        ratio = mean / (x + 1)
-    high = -first / _LN10
+    log_pmf, ratio = _distribution(mean, dispersion)
+    high, step = -log_pmf(x) / _LN10, ratio(x)
     if high < threshold - 1e-9:
         return False
-    if ratio < 1 and high + math.log1p(-ratio) / _LN10 > threshold + 1e-9:
+    if step < 1 and high + math.log1p(-step) / _LN10 > threshold + 1e-9:
         return True
     return surprise(count, mean, dispersion) >= threshold
 
