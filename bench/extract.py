@@ -30,8 +30,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from opinion_spiders.adapters import Page
-from opinion_spiders.encoding import decode_html
 from opinion_spiders.errors import ParseError
+from opinion_spiders.reading.encoding import decode_html
 from opinion_spiders.sites import Site
 from plugins.portal import PortalAdapter, selector_text, tidy, trafilatura_text
 

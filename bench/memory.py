@@ -282,7 +282,7 @@ def child(
     """The crawl, in this process; the report as JSON in ``out``."""
     from scrapy.crawler import CrawlerProcess
 
-    from opinion_spiders.crawl import project_settings
+    from opinion_spiders.crawling.runner import project_settings
     from opinion_spiders.demo import watch_file
     from opinion_spiders.runtime import Runtime
     from opinion_spiders.settings_util import bundled_path

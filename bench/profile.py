@@ -155,7 +155,7 @@ def _timed_async_generator(name: str, fn: Callable[..., Any]) -> Callable[..., A
 def instrument() -> list[str]:
     """Wrap every pipeline's item and close methods and the spider's page callback."""
     import settings
-    from opinion_spiders.spiders import SPIDERS
+    from opinion_spiders.crawling.spiders import SPIDERS
 
     stages = []
     for path in sorted(settings.ITEM_PIPELINES, key=settings.ITEM_PIPELINES.get):

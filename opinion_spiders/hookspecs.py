@@ -16,8 +16,8 @@ import pluggy
 if TYPE_CHECKING:
     from opinion_spiders.adapters import Adapter
     from opinion_spiders.alerting import Channel
+    from opinion_spiders.core.scoring import Contribution
     from opinion_spiders.items import Post
-    from opinion_spiders.scoring import Contribution
     from opinion_spiders.sites import Site
     from opinion_spiders.text.rules import RuleSet
 

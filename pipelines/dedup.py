@@ -5,7 +5,7 @@ from __future__ import annotations
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from opinion_spiders.dedup import Deduplicator
+from opinion_spiders.core.dedup import Deduplicator
 from opinion_spiders.items import Post
 from pipelines._base import Stage
 

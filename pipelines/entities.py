@@ -9,8 +9,8 @@ from __future__ import annotations
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from opinion_spiders.core.posts import match_fields
 from opinion_spiders.items import Post
-from opinion_spiders.posts import match_fields
 from opinion_spiders.watch.entities import EntityFinder, entities_document, near_rule_terms
 from pipelines._base import Stage
 

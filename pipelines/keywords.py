@@ -3,8 +3,8 @@ the segmented search terms analysts query."""
 
 from __future__ import annotations
 
+from opinion_spiders.core.posts import match_and_cut
 from opinion_spiders.items import Post
-from opinion_spiders.posts import match_and_cut
 from pipelines._base import Stage
 
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from scrapy.exceptions import DropItem
 
+from opinion_spiders.core.posts import InvalidPost, missing_fields, prepare_post
 from opinion_spiders.items import Post
-from opinion_spiders.posts import InvalidPost, missing_fields, prepare_post
 from opinion_spiders.sites import timezone_of
 from pipelines._base import Stage
 

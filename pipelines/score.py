@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from opinion_spiders.core.scoring import collect_contributions, total
 from opinion_spiders.items import Post
-from opinion_spiders.scoring import collect_contributions, total
 from pipelines._base import Stage
 
 

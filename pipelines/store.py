@@ -33,8 +33,8 @@ from weakref import WeakSet
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
+from opinion_spiders.crawling.spiders import PAUSE_KEY
 from opinion_spiders.items import Post
-from opinion_spiders.spiders import PAUSE_KEY
 from opinion_spiders.stores import StoreUnavailable, store_uri
 from opinion_spiders.stores.breaker import CLOSED
 from opinion_spiders.stores.factory import spool_dir

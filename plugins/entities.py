@@ -8,8 +8,8 @@ and officials); a mention within the watchlist's window of a rule's term counts 
 from __future__ import annotations
 
 from opinion_spiders import hookimpl
+from opinion_spiders.core.scoring import Contribution
 from opinion_spiders.items import Post
-from opinion_spiders.scoring import Contribution
 from opinion_spiders.sites import Site
 
 #: Points for an entity near a fired rule's term, and for a mention alone (× entity weight).

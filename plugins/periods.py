@@ -9,8 +9,8 @@ heaviest.
 from __future__ import annotations
 
 from opinion_spiders import hookimpl
+from opinion_spiders.core.scoring import Contribution
 from opinion_spiders.items import Post
-from opinion_spiders.scoring import Contribution
 from opinion_spiders.sites import Site
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 
 from opinion_spiders import hookimpl
+from opinion_spiders.core.scoring import Contribution
 from opinion_spiders.items import Post
-from opinion_spiders.scoring import Contribution
 from opinion_spiders.sites import Site
 
 #: Engagement adds at most this much: busy threads rank higher, but never alert on their own.

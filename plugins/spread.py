@@ -6,8 +6,8 @@ from __future__ import annotations
 import math
 
 from opinion_spiders import hookimpl
+from opinion_spiders.core.scoring import Contribution
 from opinion_spiders.items import Post
-from opinion_spiders.scoring import Contribution
 from opinion_spiders.sites import Site
 
 #: Spread adds at most this much: wide reposting raises a post, but alerts need more.

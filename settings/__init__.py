@@ -12,8 +12,8 @@ import os
 import shutil
 
 BOT_NAME = "opinion_spiders"
-SPIDER_MODULES = ["opinion_spiders.spiders"]
-NEWSPIDER_MODULE = "opinion_spiders.spiders"
+SPIDER_MODULES = ["opinion_spiders.crawling.spiders"]
+NEWSPIDER_MODULE = "opinion_spiders.crawling.spiders"
 
 # -- politeness ----------------------------------------------------------------------------
 USER_AGENT = "opinion-spiders/0.1 (+public-opinion monitoring; contact the operator)"
@@ -31,8 +31,8 @@ RETRY_ENABLED = True
 RETRY_TIMES = 2
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "opinion_spiders.middlewares.BackoffRetryMiddleware": 550,
-    "opinion_spiders.middlewares.RedirectLoopMiddleware": 610,  # sees redirects before 600
+    "opinion_spiders.crawling.middlewares.BackoffRetryMiddleware": 550,
+    "opinion_spiders.crawling.middlewares.RedirectLoopMiddleware": 610,  # sees redirects before 600
 }
 #: Retries wait OPINION_RETRY_BACKOFF_BASE × 2^(n-1) seconds (at most …_MAX), or Retry-After.
 OPINION_RETRY_BACKOFF_BASE = 1.0
@@ -60,15 +60,15 @@ ITEM_PIPELINES = {
     "pipelines.events.EventPipeline": 700,
 }
 EXTENSIONS = {
-    "opinion_spiders.runstats.RunStatsExtension": 500,
-    "opinion_spiders.gc_policy.GcPolicy": 510,
+    "opinion_spiders.crawling.runstats.RunStatsExtension": 500,
+    "opinion_spiders.crawling.gc_policy.GcPolicy": 510,
 }
 #: The youngest garbage-collector generation is swept every this many new objects (Python's
 #: default 700; 0 leaves Python's settings); what start-up built is frozen out of the sweeps.
 OPINION_GC_THRESHOLD = 10_000
 #: With OPINION_REDIS_URL set, this add-on makes crawls share their queue through Redis.
 ADDONS = {
-    "opinion_spiders.distributed.DistributedAddon": 0,
+    "opinion_spiders.crawling.distributed.DistributedAddon": 0,
 }
 
 # -- JS rendering: scrapy-playwright, only for requests an adapter marks render_js -----------

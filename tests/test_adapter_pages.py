@@ -42,10 +42,10 @@ from typing import Any
 import pytest
 
 from opinion_spiders.adapters import Adapter, Link, Page, Parsed
-from opinion_spiders.encoding import decode_html
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
 from opinion_spiders.plugin_manager import build_plugin_manager
+from opinion_spiders.reading.encoding import decode_html
 from opinion_spiders.sites import Site
 from opinion_spiders.text.dates import parse_datetime
 from opinion_spiders.text.fingerprints import post_key

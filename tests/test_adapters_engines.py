@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from opinion_spiders.adapters import Adapter, Link, Page, Parsed
-from opinion_spiders.encoding import decode_html
 from opinion_spiders.items import Post
 from opinion_spiders.reading import read_page
+from opinion_spiders.reading.encoding import decode_html
 from opinion_spiders.sites import Site
 from plugins.discourse import DiscourseAdapter, follow_ups
 from plugins.discuz import DiscuzAdapter, detect_notice, index_info

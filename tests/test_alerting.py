@@ -26,7 +26,7 @@ from opinion_spiders.alerting import (
     tier_for,
     tier_table,
 )
-from opinion_spiders.report import alert_latency, build_report, format_report, percentile
+from opinion_spiders.analysis.report import alert_latency, build_report, format_report, percentile
 from opinion_spiders.stores import Store, open_store
 from opinion_spiders.stores.spool import Spool
 from plugins.channels import DingTalkChannel, LogChannel, WebhookChannel

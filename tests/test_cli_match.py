@@ -129,8 +129,8 @@ print(json.dumps([code, sorted(parser_only), sorted(sys.modules)]))
     assert "opinion_spiders.reading" not in at_parser and "opinion_spiders.web" not in at_parser
     commands = {f"opinion_spiders.cli.{module}" for module, _ in cli.COMMANDS.values()}
     assert commands & set(at_end) == {"opinion_spiders.cli.match"}
-    only_others = ("opinion_spiders.web", "opinion_spiders.search", "opinion_spiders.export",
-                   "opinion_spiders.crawl", "opinion_spiders.new_site", "scrapy", "twisted")  # fmt: skip
+    only_others = ("opinion_spiders.web", "opinion_spiders.analysis.search", "opinion_spiders.analysis.export",
+                   "opinion_spiders.crawling.runner", "opinion_spiders.scaffold.new_site", "scrapy", "twisted")  # fmt: skip
     assert [m for m in only_others if m in at_end] == []
 
 

@@ -22,8 +22,8 @@ from opinion_spiders.config import (
     load_config,
     markdown_table,
 )
+from opinion_spiders.crawling.runstats import RunStatsExtension
 from opinion_spiders.errors import ConfigError
-from opinion_spiders.runstats import RunStatsExtension
 from opinion_spiders.settings_util import project_values
 from tests._proc import ROOT, run_opinion
 

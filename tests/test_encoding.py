@@ -19,8 +19,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from opencc import OpenCC
 
-from opinion_spiders import encoding
-from opinion_spiders.encoding import Decoded, content_type_charset, decode_html, normalise_charset
+from opinion_spiders.reading import encoding
+from opinion_spiders.reading.encoding import (
+    Decoded,
+    content_type_charset,
+    decode_html,
+    normalise_charset,
+)
 from opinion_spiders.stores import open_store
 from tests._proc import run_opinion
 from tests.receivers import serve

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from opinion_spiders.alerting import alert_for, tier_for
-from opinion_spiders.dedup import Deduplicator
+from opinion_spiders.analysis.report import parse_since
+from opinion_spiders.core.dedup import Deduplicator
+from opinion_spiders.core.posts import InvalidPost, prepare_post
 from opinion_spiders.errors import ConfigError
 from opinion_spiders.items import Post
-from opinion_spiders.posts import InvalidPost, prepare_post
-from opinion_spiders.report import parse_since
 from opinion_spiders.sites import check_unique, load_sites_file
 
 NOW = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)  # 12:00 in Asia/Shanghai
@@ -156,7 +156,7 @@ def test_parse_since_durations_and_errors() -> None:
 
 
 def test_match_fields_title_only_for_opening_post() -> None:
-    from opinion_spiders.posts import match_fields
+    from opinion_spiders.core.posts import match_fields
 
     assert "title" in match_fields(_post(floor=1)) and "title" in match_fields(_post(floor=None))
     assert set(match_fields(_post(floor=2))) == {"content", "author"}

@@ -10,7 +10,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
 
 from opinion_spiders.config import load_config
-from opinion_spiders.gc_policy import DEFAULT_THRESHOLD, GcPolicy, collect_less
+from opinion_spiders.crawling.gc_policy import DEFAULT_THRESHOLD, GcPolicy, collect_less
 
 
 @pytest.fixture(autouse=True)

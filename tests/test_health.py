@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from opinion_spiders.health import (
+from opinion_spiders.core.health import (
     default_checks,
     evaluate,
     fetch_stats,
@@ -83,7 +83,7 @@ def test_health_failure_reason_sees_through_scrapy_wrapped_errors() -> None:
     )
     from twisted.web.client import ResponseNeverReceived
 
-    from opinion_spiders.health import failure_reason
+    from opinion_spiders.core.health import failure_reason
 
     never = DownloadFailedError("[<Failure ConnectionDone>]")
     never.__cause__ = ResponseNeverReceived([])

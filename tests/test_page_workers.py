@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
+from opinion_spiders.crawling.page_workers import AHEAD, Fetched, Outcome, PageWorkers, worker_count
+from opinion_spiders.crawling.page_workers.pool import MAX_RESTARTS
 from opinion_spiders.demo.server import DemoServer
 from opinion_spiders.errors import ConfigError
-from opinion_spiders.page_workers import AHEAD, Fetched, Outcome, PageWorkers, worker_count
-from opinion_spiders.page_workers.pool import MAX_RESTARTS
 from opinion_spiders.plugin_manager import builtin_plugins
 from opinion_spiders.stores import open_store
 from tests._proc import run_opinion

@@ -18,11 +18,11 @@ from scrapy.utils.test import get_crawler
 
 from opinion_spiders import hookimpl, hookspecs
 from opinion_spiders.adapters import Adapter
+from opinion_spiders.core.scoring import Contribution, total
 from opinion_spiders.errors import ConfigError
 from opinion_spiders.items import Post
 from opinion_spiders.plugin_manager import PluginFailure, build_plugin_manager, builtin_plugins
 from opinion_spiders.runtime import Runtime
-from opinion_spiders.scoring import Contribution, total
 from opinion_spiders.sites import Site
 from pipelines.score import ScorePipeline
 from tests._docs import docs_text

@@ -9,8 +9,8 @@ import subprocess
 import threading
 from pathlib import Path
 
+from opinion_spiders.crawling.progress import Progress
 from opinion_spiders.demo.server import DemoServer
-from opinion_spiders.progress import Progress
 from tests._proc import BIN, ROOT, run_opinion
 
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from parsel import Selector
 
 from opinion_spiders.adapters import Page
+from opinion_spiders.core.posts import prepare_post
 from opinion_spiders.items import Post
-from opinion_spiders.posts import prepare_post
 from opinion_spiders.reading import read, read_page
 from opinion_spiders.reading.main_text import coverage, merged, shingles
 from opinion_spiders.reading.story import furniture, story_element, within_story, without_link_runs

@@ -13,8 +13,8 @@ import pytest
 from pymongo import MongoClient
 from pymongo.database import Database
 
+from opinion_spiders.core.posts import prepare_post
 from opinion_spiders.items import Post
-from opinion_spiders.posts import prepare_post
 from opinion_spiders.stores.mongo import MongoStore
 from opinion_spiders.text.rules import Matcher, load_rule_file
 from opinion_spiders.text.segment import Segmenter

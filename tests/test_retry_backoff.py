@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from opinion_spiders.middlewares import backoff_delay, retry_after
+from opinion_spiders.crawling.middlewares import backoff_delay, retry_after
 from opinion_spiders.stores import open_store
 from tests._proc import run_opinion
 from tests.receivers import serve

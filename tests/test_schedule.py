@@ -17,8 +17,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from opinion_spiders.schedule import cycle_wait, next_wait, parse_interval
-from opinion_spiders.scrapyd_cycle import active_jobs, job_site, last_finished, new_job_id
+from opinion_spiders.scheduling.schedule import cycle_wait, next_wait, parse_interval
+from opinion_spiders.scheduling.scrapyd_cycle import (
+    active_jobs,
+    job_site,
+    last_finished,
+    new_job_id,
+)
 from opinion_spiders.stores import open_store
 from opinion_spiders.watch.config import calendar_from_settings
 from servers.ferretdb import free_port

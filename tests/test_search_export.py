@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
+from opinion_spiders.analysis.export import ALERT_COLUMNS, POST_COLUMNS, alert_row, post_row, write
+from opinion_spiders.analysis.search import marked, parse_query, search
 from opinion_spiders.errors import ConfigError
-from opinion_spiders.export import ALERT_COLUMNS, POST_COLUMNS, alert_row, post_row, write
-from opinion_spiders.search import marked, parse_query, search
 from opinion_spiders.stores.base import PostFilter, Store
 from tests._proc import ROOT, run_opinion
 from tests.test_store_contract import T0, match, post
@@ -158,7 +158,7 @@ def test_cli_search_and_export_on_the_embedded_store(tmp_path: Path) -> None:
 def test_report_shows_every_time_in_the_analysts_zone(embedded_store: Store) -> None:
     from zoneinfo import ZoneInfo
 
-    from opinion_spiders.report import build_report, format_report, parse_since
+    from opinion_spiders.analysis.report import build_report, format_report, parse_since
 
     embedded_store.upsert_posts(sample_posts())
     zone = ZoneInfo("America/New_York")
@@ -177,7 +177,7 @@ def test_report_shows_every_time_in_the_analysts_zone(embedded_store: Store) -> 
 
 def test_search_excerpt_is_one_windowing_for_the_terminal_and_the_web() -> None:
     """``marked`` (【…】) and the web's ``highlighted`` (<mark>) cut and mark alike."""
-    from opinion_spiders.search import excerpt
+    from opinion_spiders.analysis.search import excerpt
     from opinion_spiders.web.pages import highlighted
 
     text = "甲乙丙拆遷丁戊己庚<b>辛壬癸"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import signal
 
-from opinion_spiders import crawl
 from opinion_spiders.cli._common import overrides, runtime_from_args
+from opinion_spiders.crawling import runner
 from opinion_spiders.errors import ConfigError
 
 
@@ -21,15 +21,15 @@ def run(args: argparse.Namespace) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _stop_requested)
 
-    settings = crawl.project_settings(overrides(args.set))
+    settings = runner.project_settings(overrides(args.set))
     names = args.sites
     if args.all:
         names = list(runtime_from_args(args).sites)
     if not names:
         raise ConfigError("opinion crawl", "", "name at least one site, or use --all")
-    results = crawl.run_crawls(names, settings)
+    results = runner.run_crawls(names, settings)
     return 1 if any(r.finish_reason not in ("finished", "") for r in results) else 0
 
 
 def _stop_requested(signum: int, _frame: object) -> None:
-    crawl.STOP_REQUESTED.set()
+    runner.STOP_REQUESTED.set()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from opinion_spiders.cli._common import overrides
-from opinion_spiders.demo_run import run_demo
+from opinion_spiders.demo.run import run_demo
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

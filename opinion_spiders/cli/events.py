@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from opinion_spiders.analysis.report import parse_since
 from opinion_spiders.cli._common import runtime_from_args
 from opinion_spiders.errors import ConfigError
-from opinion_spiders.report import parse_since
 
 DIMENSIONS = ("rule", "entity", "site", "cluster", "term")
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from opinion_spiders import export
+from opinion_spiders.analysis import export
+from opinion_spiders.analysis.search import DEFAULT_SCAN, parse_query, search
 from opinion_spiders.cli._common import with_runtime
 from opinion_spiders.cli.search import add_filters, analyst_zone, positive, selection_from
 from opinion_spiders.errors import ConfigError
 from opinion_spiders.runtime import Runtime
-from opinion_spiders.search import DEFAULT_SCAN, parse_query, search
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from opinion_spiders.cli._common import json_default, now_from_args, settings_from_args
+from opinion_spiders.core.posts import match_fields
+from opinion_spiders.core.scoring import collect_contributions, total
 from opinion_spiders.errors import ConfigError
 from opinion_spiders.items import Post
-from opinion_spiders.posts import match_fields
 from opinion_spiders.runtime import Runtime
-from opinion_spiders.scoring import collect_contributions, total
 from opinion_spiders.sites import Site
 from opinion_spiders.text.rules import Matcher, load_rule_file
 from opinion_spiders.text.segment import Segmenter

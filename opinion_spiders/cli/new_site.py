@@ -7,8 +7,8 @@ import argparse
 from pathlib import Path
 
 from opinion_spiders.cli._common import with_runtime
-from opinion_spiders.new_site import NewSite, create
 from opinion_spiders.runtime import Runtime
+from opinion_spiders.scaffold.new_site import NewSite, create
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from opinion_spiders.analysis.report import build_report, format_report, parse_since
 from opinion_spiders.cli._common import (
     json_default,
     now_from_args,
@@ -13,7 +14,6 @@ from opinion_spiders.cli._common import (
     settings_from_args,
 )
 from opinion_spiders.errors import ConfigError
-from opinion_spiders.report import build_report, format_report, parse_since
 from opinion_spiders.runtime import Runtime
 from opinion_spiders.settings_util import analyst_zone
 from opinion_spiders.watch.config import plans_from_settings

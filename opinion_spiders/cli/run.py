@@ -6,7 +6,7 @@ import argparse
 
 from opinion_spiders.cli._common import overrides, runtime_from_args
 from opinion_spiders.errors import ConfigError
-from opinion_spiders.schedule import Stopping, parse_interval, process_cycle, run_forever
+from opinion_spiders.scheduling.schedule import Stopping, parse_interval, process_cycle, run_forever
 from opinion_spiders.watch.config import calendar_from_settings
 
 
@@ -39,9 +39,9 @@ def run(args: argparse.Namespace) -> int:
         cycle = process_cycle(names, overrides(args.set), stopping)
     else:
         # only with --scrapyd, and the spiders bring Scrapy
-        from opinion_spiders._scrapyd_api import ScrapydAPI
-        from opinion_spiders.scrapyd_cycle import ScrapydCycle, SiteSpider
-        from opinion_spiders.spiders import SPIDERS
+        from opinion_spiders.crawling.spiders import SPIDERS
+        from opinion_spiders.scheduling.scrapyd_api import ScrapydAPI
+        from opinion_spiders.scheduling.scrapyd_cycle import ScrapydCycle, SiteSpider
 
         targets = [SiteSpider(s.name, SPIDERS[s.kind].name) for s in sites]
         project = args.project or "opinion_spiders"

@@ -11,11 +11,9 @@ import argparse
 import json
 from datetime import tzinfo
 
-from opinion_spiders import export, settings_util
-from opinion_spiders.cli._common import with_runtime
-from opinion_spiders.errors import ConfigError
-from opinion_spiders.runtime import Runtime
-from opinion_spiders.search import (
+from opinion_spiders import settings_util
+from opinion_spiders.analysis import export
+from opinion_spiders.analysis.search import (
     DEFAULT_SCAN,
     SearchResult,
     hit_spans,
@@ -24,6 +22,9 @@ from opinion_spiders.search import (
     post_filter,
     search,
 )
+from opinion_spiders.cli._common import with_runtime
+from opinion_spiders.errors import ConfigError
+from opinion_spiders.runtime import Runtime
 from opinion_spiders.stores.base import PostFilter
 
 

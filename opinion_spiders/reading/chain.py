@@ -23,9 +23,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from opinion_spiders.adapters import Adapter, Page, Parsed
-from opinion_spiders.encoding import Decoded, decode_html
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
+from opinion_spiders.reading.encoding import Decoded, decode_html
 from opinion_spiders.reading.main_text import MIN_TEXT, bigrams, coverage, main_text, page_title
 from opinion_spiders.reading.story import BOARD_APPARATUS, within_story, without_apparatus
 from opinion_spiders.sites import Site

@@ -21,12 +21,12 @@ from typing import Any
 from urllib.parse import parse_qs
 from wsgiref.types import StartResponse, WSGIEnvironment
 
-from opinion_spiders import export
+from opinion_spiders.analysis import export
+from opinion_spiders.analysis.review import ACTIONS, STATES, review_state, reviewed
+from opinion_spiders.analysis.search import hit_spans, match_spans
 from opinion_spiders.errors import ConfigError
 from opinion_spiders.events.stories import story_key
 from opinion_spiders.items import KINDS
-from opinion_spiders.review import ACTIONS, STATES, review_state, reviewed
-from opinion_spiders.search import hit_spans, match_spans
 from opinion_spiders.settings_util import analyst_zone
 from opinion_spiders.stores.base import PostFilter, Store
 from opinion_spiders.web import detail, pages
@@ -124,14 +124,14 @@ class Workspace:
         return morsel is not None and hmac.compare_digest(morsel.value, self.token)
 
     def _since(self, query: Query, default: str = "7d") -> datetime | None:
-        from opinion_spiders.report import parse_when
+        from opinion_spiders.analysis.report import parse_when
 
         text = _first(query, "since", default)
         return parse_when(text, "since", self.tz, datetime.now(UTC)) if text != "all" else None
 
     # -- pages ---------------------------------------------------------------------------------
     def overview(self, query: Query, form: Query) -> Response:
-        from opinion_spiders.report import analysis_part
+        from opinion_spiders.analysis.report import analysis_part
 
         since = self._since(query)
         shown = _first(query, "since", "7d")
@@ -285,7 +285,7 @@ class Workspace:
         return redirect("/alerts?state=all")
 
     def _selection(self, query: Query) -> PostFilter:
-        from opinion_spiders.search import post_filter
+        from opinion_spiders.analysis.search import post_filter
 
         score = _first(query, "min_score")
         try:
@@ -299,7 +299,7 @@ class Workspace:
         )  # fmt: skip
 
     def search(self, query: Query, form: Query) -> Response:
-        from opinion_spiders.search import parse_query, search
+        from opinion_spiders.analysis.search import parse_query, search
 
         words = _first(query, "q")
         fields = {k: _first(query, k) for k in ("since", "until", "site", "kind", "rule",
@@ -400,7 +400,7 @@ class Workspace:
         return Response(pages.layout(title, body, note=f"times in {self.tz}"))
 
     def export(self, query: Query, form: Query) -> Response:
-        from opinion_spiders.search import parse_query, search
+        from opinion_spiders.analysis.search import parse_query, search
 
         what, fmt = _first(query, "what", "posts"), _first(query, "format", "csv")
         if fmt not in export.FORMATS or what not in ("posts", "alerts"):

@@ -10,10 +10,10 @@ from datetime import tzinfo
 from html import escape
 from typing import Any
 
+from opinion_spiders.analysis.review import review_state
+from opinion_spiders.analysis.search import hit_spans, match_spans, word_hits
 from opinion_spiders.events.documents import LABELS
 from opinion_spiders.events.evidence import Evidence
-from opinion_spiders.review import review_state
-from opinion_spiders.search import hit_spans, match_spans, word_hits
 from opinion_spiders.web import pages
 
 #: Posts a story or event page lists at most (the timeline and spread count them all).

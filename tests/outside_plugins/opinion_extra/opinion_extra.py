@@ -68,7 +68,7 @@ def opinion_sites(settings):
 
 @hookimpl
 def opinion_score(post, site):
-    from opinion_spiders.scoring import Contribution
+    from opinion_spiders.core.scoring import Contribution
 
     if site.name == "extra-forum":
         return [Contribution("extra", 1.5, "outside plugin: every extra-forum post")]

@@ -59,7 +59,7 @@ def post_filter(
 ) -> PostFilter:
     """The filter an analyst gave as text (``24h``, ``7d`` or ISO dates read in ``tz``; the
     option ``names`` say which field was wrong); a clear error when since is not before until."""
-    from opinion_spiders.report import parse_when
+    from opinion_spiders.analysis.report import parse_when
 
     now = datetime.now(UTC)
     start = parse_when(since, names[0], tz, now)

@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from opinion_spiders.adapters import Adapter, Page
-from opinion_spiders.encoding import decode_html
 from opinion_spiders.errors import ConfigError, ParseError
+from opinion_spiders.reading.encoding import decode_html
 from opinion_spiders.runtime import Runtime
 from opinion_spiders.sites import Site, site_from_mapping
 
@@ -142,7 +142,9 @@ def _case_name(req: NewSite) -> str:
 
 def _template(name: str, values: dict[str, str]) -> str:
     text = (
-        resources.files("opinion_spiders").joinpath("templates", name).read_text(encoding="utf-8")
+        resources.files("opinion_spiders.scaffold")
+        .joinpath("templates", name)
+        .read_text(encoding="utf-8")
     )
     return string.Template(text).substitute(values)
 

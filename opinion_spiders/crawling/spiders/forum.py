@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from opinion_spiders.spiders._base import OpinionSpider
+from opinion_spiders.crawling.spiders._base import OpinionSpider
 
 
 class ForumSpider(OpinionSpider):

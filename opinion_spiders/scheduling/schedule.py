@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from opinion_spiders.report import DURATION, UNITS
+from opinion_spiders.analysis.report import DURATION, UNITS
 
 
 def parse_interval(text: str) -> float:

@@ -24,10 +24,10 @@ from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from opinion_spiders.adapters import Adapter, Link, Parsed
+from opinion_spiders.core.health import failure_reason
+from opinion_spiders.crawling.page_workers import Fetched, Outcome, PageWorkers, read_fetched
 from opinion_spiders.errors import ConfigError
-from opinion_spiders.health import failure_reason
 from opinion_spiders.items import Post
-from opinion_spiders.page_workers import Fetched, Outcome, PageWorkers, read_fetched
 from opinion_spiders.runtime import Runtime
 from opinion_spiders.sites import Site
 from opinion_spiders.stores import StoreUnavailable, store_uri

@@ -16,11 +16,11 @@ from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
 from opinion_spiders.config import Config, load_config
-from opinion_spiders.distributed import check_settings
-from opinion_spiders.health import finish_reason
-from opinion_spiders.progress import Progress, counts
+from opinion_spiders.core.health import finish_reason
+from opinion_spiders.crawling.distributed import check_settings
+from opinion_spiders.crawling.progress import Progress, counts
+from opinion_spiders.crawling.spiders import SPIDERS
 from opinion_spiders.runtime import Runtime
-from opinion_spiders.spiders import SPIDERS
 from opinion_spiders.stores.base import StoreUnavailable
 
 

@@ -4,7 +4,7 @@
 read it with the site's engine and then the reading chain. It touches no stats and logs
 nothing; the :class:`Outcome` says what happened, so the spider can count and log it where it
 runs — in its own process, or with the answer read by a page worker (see
-:mod:`opinion_spiders.page_workers`).
+:mod:`opinion_spiders.crawling.page_workers`).
 
 :func:`work_ahead` does, for each post read, what the first pipeline stages would do on their
 own without the store: clean and key it (normalize), match the keyword rules and cut its
@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING, Any
 
 from opinion_spiders.adapters import Adapter, Page, Parsed
 from opinion_spiders.clusters import signature
-from opinion_spiders.encoding import content_type_charset, decode_html
+from opinion_spiders.core.posts import InvalidPost, match_and_cut, prepare_post
 from opinion_spiders.errors import ParseError
-from opinion_spiders.posts import InvalidPost, match_and_cut, prepare_post
 from opinion_spiders.reading import read
+from opinion_spiders.reading.encoding import content_type_charset, decode_html
 from opinion_spiders.sites import timezone_of
 
 if TYPE_CHECKING:

@@ -89,6 +89,6 @@ def match_and_cut(post: Post, matcher: Matcher, segmenter: Segmenter) -> None:
 
 def missing_fields(post: Post) -> list[str]:
     """Required fields (per target kind) the post lacks — the layout-change signal."""
-    from opinion_spiders.health import REQUIRED_FIELDS
+    from opinion_spiders.core.health import REQUIRED_FIELDS
 
     return [name for name in REQUIRED_FIELDS.get(post.kind, ()) if not getattr(post, name)]

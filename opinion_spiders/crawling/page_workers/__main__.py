@@ -1,5 +1,5 @@
-"""A page worker process: ``python -m opinion_spiders.page_workers``, started by
-:class:`opinion_spiders.page_workers.PageWorkers`, never by hand.
+"""A page worker process: ``python -m opinion_spiders.crawling.page_workers``, started by
+:class:`opinion_spiders.crawling.page_workers.PageWorkers`, never by hand.
 
 It reads the crawl's settings, builds a runtime from them (plugins, sites, rules, the
 dictionary), answers ``ready``, then reads one :class:`Fetched` page after another from stdin
@@ -16,9 +16,9 @@ from typing import IO
 
 from opinion_spiders.adapters import Adapter
 from opinion_spiders.clusters import signature
-from opinion_spiders.gc_policy import collect_less
-from opinion_spiders.page_workers._frames import frame, read_frame
-from opinion_spiders.page_workers.work import Fetched, Outcome, read_fetched, work_ahead
+from opinion_spiders.crawling.gc_policy import collect_less
+from opinion_spiders.crawling.page_workers._frames import frame, read_frame
+from opinion_spiders.crawling.page_workers.work import Fetched, Outcome, read_fetched, work_ahead
 from opinion_spiders.runtime import Runtime
 
 

@@ -13,9 +13,9 @@ from opinion_spiders.stores.base import Store
 
 
 def run_demo(port: int, overrides: Mapping[str, str], *, serve: bool = False) -> int:
-    from opinion_spiders.crawl import project_settings, run_crawls
+    from opinion_spiders.analysis.report import build_report, format_report
+    from opinion_spiders.crawling.runner import project_settings, run_crawls
     from opinion_spiders.demo.server import DemoServer
-    from opinion_spiders.report import build_report, format_report
     from opinion_spiders.runtime import Runtime
 
     server = DemoServer(port=port)

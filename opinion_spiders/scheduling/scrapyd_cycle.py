@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from opinion_spiders._scrapyd_api import (
+from opinion_spiders.errors import ConfigError
+from opinion_spiders.scheduling.scrapyd_api import (
     ScrapydAPI,
     ScrapydDown,
     ScrapydError,
     ScrapydMisaddressed,
     ScrapydRejected,
 )
-from opinion_spiders.errors import ConfigError
 
 JOB_ID = re.compile(r"^(?P<site>.+)\.\d{8}T\d{6}Z-[0-9a-f]{4}$")
 ACTIVE = ("running", "pending")

@@ -11,8 +11,8 @@ reads pages itself with the same :func:`read_fetched`.
 
 from __future__ import annotations
 
-from opinion_spiders.page_workers.pool import PageWorkers, worker_count
-from opinion_spiders.page_workers.work import (
+from opinion_spiders.crawling.page_workers.pool import PageWorkers, worker_count
+from opinion_spiders.crawling.page_workers.work import (
     AHEAD,
     Fetched,
     Outcome,

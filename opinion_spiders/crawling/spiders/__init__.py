@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from opinion_spiders.spiders._base import PAUSE_KEY
-from opinion_spiders.spiders.forum import ForumSpider
-from opinion_spiders.spiders.portal import PortalSpider
-from opinion_spiders.spiders.postbar import PostbarSpider
+from opinion_spiders.crawling.spiders._base import PAUSE_KEY
+from opinion_spiders.crawling.spiders.forum import ForumSpider
+from opinion_spiders.crawling.spiders.portal import PortalSpider
+from opinion_spiders.crawling.spiders.postbar import PostbarSpider
 
 SPIDERS = {"forum": ForumSpider, "portal": PortalSpider, "postbar": PostbarSpider}
 

@@ -40,8 +40,8 @@ from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.request import request_from_dict
 from twisted.internet.task import LoopingCall
 
+from opinion_spiders.crawling.redis_run import SharedRun, check_url, connect, safe_url, unreachable
 from opinion_spiders.errors import ConfigError
-from opinion_spiders.redis_run import SharedRun, check_url, connect, safe_url, unreachable
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-SCHEDULER = "opinion_spiders.distributed.RedisScheduler"
+SCHEDULER = "opinion_spiders.crawling.distributed.RedisScheduler"
 #: How often an idle process looks for work in the shared queue and beats its heart (seconds).
 POLL_INTERVAL = 0.5
 UNAVAILABLE = "redis_unavailable"

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
-from opinion_spiders._report_watch import analysis_part, format_analysis
+from opinion_spiders.analysis._report_watch import analysis_part, format_analysis
 from opinion_spiders.errors import ConfigError
 from opinion_spiders.events.stories import story_line
 from opinion_spiders.items import KINDS

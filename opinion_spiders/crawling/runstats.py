@@ -14,7 +14,7 @@ from scrapy.exceptions import NotConfigured
 
 from opinion_spiders.alerting import AlertPolicy, raise_alert
 from opinion_spiders.config import config_of
-from opinion_spiders.health import evaluate, fetch_stats, finish_reason, health_alert
+from opinion_spiders.core.health import evaluate, fetch_stats, finish_reason, health_alert
 from opinion_spiders.runtime import Runtime
 from opinion_spiders.stores import StoreUnavailable
 from opinion_spiders.stores.factory import spool_dir

@@ -23,8 +23,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from opinion_spiders.config import config_of
-from opinion_spiders.page_workers._frames import HEADER, frame
-from opinion_spiders.page_workers.work import Fetched, Outcome
+from opinion_spiders.crawling.page_workers._frames import HEADER, frame
+from opinion_spiders.crawling.page_workers.work import Fetched, Outcome
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ class _Worker:
     async def start(cls, settings_frame: bytes, timeout: float) -> _Worker:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p or os.curdir for p in sys.path)}
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "opinion_spiders.page_workers", env=env,
+            sys.executable, "-m", "opinion_spiders.crawling.page_workers", env=env,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         )  # fmt: skip
         assert proc.stdin is not None and proc.stdout is not None

@@ -17,8 +17,8 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
+from opinion_spiders.analysis.review import review_state
 from opinion_spiders.errors import ConfigError
-from opinion_spiders.review import review_state
 
 FORMATS = ("csv", "xlsx", "json", "jsonl")
 POST_COLUMNS = (
