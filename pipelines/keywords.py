@@ -4,6 +4,7 @@ the segmented search terms analysts query."""
 from __future__ import annotations
 
 from opinion_spiders.core.posts import match_and_cut
+from opinion_spiders.crawling.page_workers import worker_count
 from opinion_spiders.items import Post
 from pipelines._base import Stage
 
@@ -11,7 +12,11 @@ from pipelines._base import Stage
 class KeywordPipeline(Stage):
     def open_spider(self) -> None:
         self.matcher = self.runtime.matcher
-        self.runtime.segmenter.search_terms("预热")  # load the dictionary before the first item
+        if not worker_count(self.crawler.settings):
+            # the crawl reads its pages itself: load the dictionary before the first item.
+            # With page workers it is theirs to load; here it would cost ~1 s of the crawl
+            # process's CPU for a fallback (a worker that keeps dying) that loads it when used.
+            self.runtime.segmenter.search_terms("预热")
 
     def process_item(self, item: object) -> object:
         if not isinstance(item, Post):

@@ -50,6 +50,11 @@ class Segmenter:
         self._added: list[tuple[str, int]] = []
         self._search: SearchCutter | None = None
 
+    @property
+    def loaded(self) -> bool:
+        """Whether the dictionary has been built (it is on first use)."""
+        return self._tokenizer is not None
+
     def _ready(self) -> jieba.Tokenizer:
         """Build the tokenizer on first use; later calls only read an attribute."""
         tokenizer = self._tokenizer
