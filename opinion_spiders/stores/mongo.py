@@ -215,9 +215,16 @@ class MongoStore:
     def upsert_events(self, events: Sequence[Mapping[str, Any]]) -> None:
         if not events:
             return
-        ops = [ReplaceOne({"_id": e["_id"]}, dict(e), upsert=True) for e in events]
+        # As for posts: insert, then replace the ids that were stored already. A look of a
+        # first crawl writes thousands of new events, and FerretDB answers one insert command
+        # for all of them in about the time it takes for one upsert each: 4,087 upserts in one
+        # command outlasted the 60 s operation timeout, and the server went on with them after
+        # the client had given up, so every store call behind them timed out too.
+        docs = {e["_id"]: dict(e) for e in events}  # the last copy of an _id wins
         with self._guard() as db:
-            db.events.bulk_write(ops, ordered=False)
+            known = set(band_index.insert_new(db.events, list(docs.values())))
+            ops = [ReplaceOne({"_id": i}, docs[i], upsert=True) for i in docs if i in known]
+            band_index.write_chunked(db.events, ops)
 
     def get_events(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         if not ids:
