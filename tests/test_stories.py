@@ -94,6 +94,32 @@ def test_story_copies_on_other_sites_join_the_thread_and_spread(
     assert story["tier"] == "warning" and story["threads"] == ["demo-forum:1019", "demo-bar:91"]
 
 
+def test_story_raised_by_a_copy_takes_its_own_threads_title_when_that_thread_comes(
+    any_store: Store, webhook: WebhookReceiver
+) -> None:
+    """The post bar's copy of the forum post is crawled first: it raises the forum thread's
+    story under the bar thread's title; the forum's own post then gives the story its title
+    (seen in the demo: two stories under one title when the bar was crawled ahead)."""
+    channels = [WebhookChannel(webhook.url)]
+    founder = "demo-forum:1019:5001"
+    copy = _reply(2, score=45.0, site="demo-bar", tid="91", title="吧友转帖：看到没",
+                  cluster_id=founder, cluster_size=2,
+                  cluster_sites=["demo-bar", "demo-forum"])  # fmt: skip
+    _raise(any_store, channels, copy)
+    story = any_store.get_alert("thread:demo-forum:1019")
+    assert story is not None and story["title"] == "吧友转帖：看到没"
+    other = _reply(3, score=30.0, site="demo-bar", tid="91", title="吧友转帖：看到没",
+                   cluster_id="demo-bar:91:5003", cluster_size=1)  # fmt: skip
+    _raise(any_store, channels, other)  # the bar thread's own story keeps the bar's title
+    _raise(any_store, channels, _reply(1, score=45.0, cluster_id=founder, cluster_size=2))
+    story = any_store.get_alert("thread:demo-forum:1019")
+    assert story is not None and story["title"] == "滨江街道有人聚集堵路"
+    assert story["post_ids"] == ["demo-bar:91:5002", founder]
+    bar = any_store.get_alert("thread:demo-bar:91")
+    assert bar is not None and bar["title"] == "吧友转帖：看到没"
+    assert len(webhook.requests) == 2, "a new title is no new delivery"
+
+
 def test_story_digest_lists_stories_highest_score_first(
     any_store: Store, webhook: WebhookReceiver
 ) -> None:

@@ -132,6 +132,12 @@ def _grow_post(
         "rules": _union(existing.get("rules") or [], incoming.get("rules") or []),
         "terms": sorted(_union(existing.get("terms") or [], incoming.get("terms") or [])),
     }
+    story = str(existing.get("_id") or "")
+    own = story.startswith("thread:") and story[7:] in (incoming.get("threads") or ())
+    if own and incoming.get("title"):
+        # a post of the story's own thread: the story reads under its thread's title,
+        # whichever copy (a repost in another thread) happened to raise the alert first
+        fields["title"] = incoming["title"]
     tier = _higher(order, existing.get("tier"), incoming.get("tier"), tier_of(fields["score"]))
     return fields, tier
 
