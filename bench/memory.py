@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import ctypes
 import json
 import os
 import random
@@ -175,6 +176,43 @@ def memory_now() -> dict[str, int]:
     return out
 
 
+def heap_now() -> dict[str, int]:
+    """Where the anonymous memory is, in kB: Python's small-object allocator's blocks in use
+    (``sys.getallocatedblocks``, a count, not kB), and glibc malloc's bytes in use and held
+    free (``mallinfo2``: numpy arrays, SQLite's cache, big Python objects). Free memory that
+    malloc holds but cannot give back is fragmentation, not live data."""
+    out = {"py_blocks": sys.getallocatedblocks(), "malloc_used": 0, "malloc_free": 0}
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return out
+    if not hasattr(libc, "mallinfo2"):
+        return out
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_size_t) for name in (
+            "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
+            "uordblks", "fordblks", "keepcost",
+        )]  # fmt: skip
+
+    libc.mallinfo2.restype = MallInfo2
+    info = libc.mallinfo2()
+    out["malloc_used"] = (info.uordblks + info.hblkhd) // 1024
+    out["malloc_free"] = info.fordblks // 1024
+    return out
+
+
+def grown_types(before: collections.Counter[str] | None, top: int) -> collections.Counter[str]:
+    """Live objects by type now; prints the ``top`` types that grew most since ``before``."""
+    import gc
+
+    now = collections.Counter(type(o).__qualname__ for o in gc.get_objects())
+    if before is not None:
+        grown = (now - before).most_common(top)
+        print("    grew: " + ", ".join(f"{name} +{n:,}" for name, n in grown), file=sys.stderr)
+    return now
+
+
 @dataclass
 class Checkpoint:
     posts: int
@@ -182,6 +220,7 @@ class Checkpoint:
     memory: dict[str, int]
     in_flight: int
     store_mb: float
+    heap: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -218,9 +257,14 @@ class StreamSpider(scrapy.Spider):
 
     name = "bench-memory"
 
-    def __init__(self, stream: Stream, report: Report, store: Path, **kwargs: Any) -> None:
+    def __init__(
+        self, stream: Stream, report: Report, store: Path, types: int = 0, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.stream, self.report, self.store = stream, report, store
+        #: with ``--types N``: the N types that grew most between checkpoints
+        self.types = types
+        self.counted: collections.Counter[str] | None = None
         self.pages = 0
         self.done = 0
         self.started = time.monotonic()
@@ -269,15 +313,17 @@ class StreamSpider(scrapy.Spider):
         point = Checkpoint(
             posts=self.done, seconds=round(time.monotonic() - self.started, 1),
             memory=memory_now(), in_flight=slot.itemproc_size if slot else 0,
-            store_mb=round(size / 2**20, 1),
+            store_mb=round(size / 2**20, 1), heap=heap_now(),
         )  # fmt: skip
         self.report.checkpoints.append(point)
         print(_row(point), file=sys.stderr, flush=True)
+        if self.types:
+            self.counted = grown_types(self.counted, self.types)
 
 
 def child(
     out: Path, work: Path, posts: int, every: int, warmup: float, seed: int,
-    overrides: Sequence[str] = (),
+    overrides: Sequence[str] = (), types: int = 0,
 ) -> int:  # fmt: skip
     """The crawl, in this process; the report as JSON in ``out``."""
     from scrapy.crawler import CrawlerProcess
@@ -315,7 +361,7 @@ def child(
     stream = Stream(posts, seed, datetime.now(UTC))
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(StreamSpider)
-    process.crawl(crawler, stream=stream, report=report, store=store)
+    process.crawl(crawler, stream=stream, report=report, store=store, types=types)
     process.start()
     report.seconds = round(time.monotonic() - started, 1)
     stats = crawler.stats.get_stats() if crawler.stats else {}
@@ -326,17 +372,18 @@ def child(
 
 # -- the parent --------------------------------------------------------------------------------
 def _row(c: Checkpoint) -> str:
-    m = c.memory
+    m, h = c.memory, c.heap
     return (
         f"{c.posts:>10,}{c.seconds:>9.0f}{m['VmRSS'] / 1024:>9.1f}{m['RssAnon'] / 1024:>9.1f}"
         f"{m['RssFile'] / 1024:>9.1f}{m['RssShmem'] / 1024:>8.1f}{c.store_mb:>10.1f}"
-        f"{c.in_flight:>10}"
+        f"{c.in_flight:>10}{h.get('py_blocks', 0) / 1000:>10,.0f}"
+        f"{h.get('malloc_used', 0) / 1024:>9.1f}{h.get('malloc_free', 0) / 1024:>9.1f}"
     )
 
 
 HEADER = (
     f"{'posts':>10}{'s':>9}{'RSS MB':>9}{'anon':>9}{'file':>9}{'shmem':>8}{'store MB':>10}"
-    f"{'in flight':>10}"
+    f"{'in flight':>10}{'py k-blk':>10}{'malloc':>9}{'m. free':>9}"
 )
 
 
@@ -391,20 +438,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the report here (JSON)")
     parser.add_argument("-s", dest="settings", action="append", default=[], metavar="NAME=VALUE",
                         help="a Scrapy setting for the crawl (e.g. a stage off)")  # fmt: skip
+    parser.add_argument(
+        "--types", type=int, default=0, metavar="N",
+        help="a diagnosis: at each checkpoint, the N types of Python object that grew most",
+    )  # fmt: skip
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     every = args.every or min(50_000, max(1, args.posts // 20))
     if args.child:
         return child(
-            args.child, args.work, args.posts, every, args.warmup, args.seed, args.settings
-        )
+            args.child, args.work, args.posts, every, args.warmup, args.seed, args.settings,
+            args.types,
+        )  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp:
         work, out = Path(tmp), Path(tmp) / "report.json"
         command = [
             sys.executable, "-m", "bench.memory", "--child", str(out), "--work", str(work),
             "--posts", str(args.posts), "--every", str(every), "--warmup", str(args.warmup),
-            "--seed", str(args.seed), *(f"-s{s}" for s in args.settings),
+            "--seed", str(args.seed), "--types", str(args.types),
+            *(f"-s{s}" for s in args.settings),
         ]  # fmt: skip
         print(f"bench.memory: {args.posts:,} posts, a checkpoint every {every:,}", file=sys.stderr)
         print(HEADER, file=sys.stderr, flush=True)

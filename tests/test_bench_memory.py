@@ -18,6 +18,7 @@ def test_bench_memory_reports_rss_at_each_checkpoint(tmp_path: Path) -> None:
     assert report.stored + report.dropped == 1000 and report.errors == 0
     for point in report.checkpoints:
         assert point.memory["RssAnon"] > 0 and point.memory["RssFile"] > 0
+        assert point.heap["py_blocks"] > 0 and point.heap["malloc_used"] > 0
     assert report.checkpoints[-1].store_mb > 0
     assert report.early.posts == 250  # the first checkpoint past 10 % of the run
     assert report.ratio > 0 and report.stats["opinion/store/written"] == report.stored
