@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import ctypes
 import gc
 from collections.abc import Iterator
 
 import pytest
-from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
 
 from opinion_spiders.config import load_config
-from opinion_spiders.crawling.gc_policy import DEFAULT_THRESHOLD, GcPolicy, collect_less
+from opinion_spiders.crawling.gc_policy import (
+    DEFAULT_THRESHOLD,
+    GcPolicy,
+    collect_less,
+    limit_arenas,
+    malloc_trim,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -30,11 +36,14 @@ def test_gc_policy_raises_the_threshold_and_freezes_start_up_when_a_spider_opens
     assert gc.get_freeze_count() > 1000  # Scrapy, the settings … are out of the sweeps
 
 
-def test_gc_policy_is_off_at_zero_and_says_what_is_wrong_below() -> None:
+def test_gc_policy_leaves_the_collector_alone_at_zero_and_says_what_is_wrong_below() -> None:
     gc.set_threshold(700, 10, 10)
-    with pytest.raises(NotConfigured):
-        GcPolicy.from_crawler(get_crawler(settings_dict={"OPINION_GC_THRESHOLD": 0}))
-    assert gc.get_threshold() == (700, 10, 10)
+    policy = GcPolicy.from_crawler(get_crawler(settings_dict={"OPINION_GC_THRESHOLD": 0}))
+    policy.spider_opened()
+    assert gc.get_threshold() == (700, 10, 10) and gc.get_freeze_count() == 0
+    assert policy.trimming is not None and policy.trimming.running  # glibc: still trims
+    policy.spider_closed()
+    assert not policy.trimming.running
     with pytest.raises(
         ValueError,
         match=r"OPINION_GC_THRESHOLD: -1 is not a count of objects \(0: Python's own settings\); write e.g. 10000",
@@ -48,3 +57,32 @@ def test_gc_policy_in_a_page_worker_follows_the_setting() -> None:
     assert gc.get_threshold() == (700, 10, 10) and gc.get_freeze_count() == 0
     collect_less(load_config({"OPINION_GC_THRESHOLD": "5000"}).gc_threshold)
     assert gc.get_threshold() == (5000, 10, 10) and gc.get_freeze_count() > 0
+
+
+def _anon_mb() -> int:
+    with open("/proc/self/status", encoding="ascii") as f:
+        return next(int(line.split()[1]) // 1024 for line in f if line.startswith("RssAnon:"))
+
+
+def test_malloc_trim_gives_back_the_free_pages_malloc_keeps() -> None:
+    """128 MB in 64 kB blocks, all freed but the last (which keeps the heap from shrinking
+    by itself): the memory stays with the process until the trim."""
+    trim = malloc_trim()
+    assert trim is not None, "glibc's malloc_trim: the crawl's memory policy needs it here"
+    libc = ctypes.CDLL("libc.so.6")
+    libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
+    libc.free.argtypes = [ctypes.c_void_p]
+    blocks = [libc.malloc(64 * 1024) for _ in range(2000)]
+    for block in blocks:
+        ctypes.memset(block, 1, 64 * 1024)
+    for block in blocks[:-1]:
+        libc.free(block)
+    held = _anon_mb()
+    trim()
+    assert _anon_mb() < held - 100
+    libc.free(blocks[-1])
+
+
+def test_limit_arenas_is_taken_by_glibc() -> None:
+    """The crawl's threads share 2 malloc arenas (mallopt answers 1 when it took the value)."""
+    assert limit_arenas() is True

@@ -11,12 +11,18 @@ collected later than it would be by reference counting: only cycles wait a littl
 Frozen objects are never swept, so this fits a process that runs one crawl (``opinion crawl``,
 a scrapyd job, the page workers), as the project's do; one that ran crawl after crawl would
 freeze the cyclic leftovers of the earlier ones (set ``OPINION_GC_THRESHOLD = 0`` there).
+
+And the memory freed is given back: every minute of a crawl, glibc's ``malloc_trim`` returns
+the free pages malloc holds to the system (:func:`malloc_trim`, whatever the threshold).
 """
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -27,6 +33,44 @@ from opinion_spiders.config import config_of
 logger = logging.getLogger(__name__)
 #: Objects allocated (less those freed) between two sweeps of the youngest generation.
 DEFAULT_THRESHOLD = 10_000
+#: Seconds between two returns of malloc's free memory to the system.
+TRIM_INTERVAL = 60.0
+#: malloc arenas the threads of a crawl process share (glibc's ``M_ARENA_MAX``, option -8).
+MALLOC_ARENAS = 2
+_M_ARENA_MAX = -8
+
+
+def malloc_trim() -> Callable[[], int] | None:
+    """glibc's ``malloc_trim(0)``, which gives the system back the free pages malloc holds in
+    every arena (None elsewhere). A long crawl frees big temporary buffers (an event look's
+    arrays and lists, the store's batches) on several threads; glibc keeps the freed pages, so
+    the anonymous memory crept up between looks while the live data did not (bench.memory:
+    malloc's free memory 14 -> 170 MB from 50,000 to 100,000 posts)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return None
+    trim = getattr(libc, "malloc_trim", None)
+    if trim is None:
+        return None
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    return lambda: int(trim(0))
+
+
+def limit_arenas(arenas: int = MALLOC_ARENAS) -> bool:
+    """glibc's ``mallopt(M_ARENA_MAX, arenas)``: the threads of the process share that many
+    malloc arenas instead of up to 8 per core, so memory one thread freed serves the next
+    allocation of another (a crawl allocates on the reactor thread, the store's writer thread
+    and the worker threads). Takes effect for arenas not made yet; False where it cannot."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return False
+    mallopt = getattr(libc, "mallopt", None)
+    if mallopt is None:
+        return False
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    return bool(mallopt(_M_ARENA_MAX, arenas))
 
 
 def apply_threshold(threshold: int) -> None:
@@ -50,17 +94,36 @@ def _freeze() -> None:
 
 class GcPolicy:
     """The extension: the threshold when the crawler is made, the freeze when its spider
-    opens (each spider of a process freezes what exists by then)."""
+    opens (each spider of a process freezes what exists by then), and malloc's free memory
+    given back every :data:`TRIM_INTERVAL` seconds while it runs (with any threshold)."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> GcPolicy:
         threshold = config_of(crawler.settings).gc_threshold
-        if threshold == 0:
+        limit_arenas()
+        policy = cls(freeze=threshold > 0)
+        if threshold == 0 and policy.trim is None:
             raise NotConfigured("OPINION_GC_THRESHOLD is 0: Python's own collector settings")
-        apply_threshold(threshold)
-        policy = cls()
+        if threshold > 0:
+            apply_threshold(threshold)
         crawler.signals.connect(policy.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(policy.spider_closed, signal=signals.spider_closed)
         return policy
 
+    def __init__(self, freeze: bool = True) -> None:
+        self.freeze = freeze
+        self.trim = malloc_trim()
+        self.trimming: Any = None
+
     def spider_opened(self) -> None:
-        _freeze()
+        if self.freeze:
+            _freeze()
+        if self.trim is not None:
+            from twisted.internet import task
+
+            self.trimming = task.LoopingCall(self.trim)
+            self.trimming.start(TRIM_INTERVAL, now=False)
+
+    def spider_closed(self) -> None:
+        if self.trimming is not None and self.trimming.running:
+            self.trimming.stop()
