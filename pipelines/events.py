@@ -27,6 +27,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from opinion_spiders.config import config_of
+from opinion_spiders.crawling.gc_policy import malloc_trim
 from opinion_spiders.events.detect import EventDetector
 from opinion_spiders.items import Post
 from opinion_spiders.stores import StoreUnavailable, store_uri
@@ -56,6 +57,9 @@ class Shared:
 
 #: store URI -> what its crawlers share; gone when the last of them is.
 _SHARED: WeakValueDictionary[str, Shared] = WeakValueDictionary()
+#: Gives malloc's free memory back after each look, which frees the biggest buffers of a
+#: crawl (bench.memory: 423 MB held free again between two of the GC policy's minutely trims).
+_TRIM = malloc_trim()
 
 
 class EventPipeline(Stage):
@@ -108,6 +112,8 @@ class EventPipeline(Stage):
                 await self._look()
             finally:
                 self.shared.looked_at = time.monotonic()
+                if _TRIM is not None:
+                    _TRIM()
 
     async def _look(self) -> None:
         runtime, now = self.runtime, datetime.now(UTC)

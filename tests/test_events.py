@@ -3,10 +3,12 @@ FerretDB) raising and escalating one event alert to a real webhook receiver."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -614,3 +616,31 @@ def test_events_vocabulary_forgets_the_words_of_forgotten_posts() -> None:
     assert len(vocabulary.words) < 300  # not 2,001
     assert vocabulary.posts_with("街道") == len(bursts.records)
     assert all(vocabulary.words[vocabulary.ids[w]] == w for w in vocabulary.ids)
+
+
+def test_events_stage_gives_mallocs_free_memory_back_after_each_look(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A look frees the biggest buffers of a crawl: the stage trims malloc after each one."""
+    from scrapy.utils.test import get_crawler
+
+    import pipelines.events
+    from opinion_spiders.items import Post
+    from pipelines.events import EventPipeline
+
+    trims: list[int] = []
+    monkeypatch.setattr(pipelines.events, "_TRIM", lambda: trims.append(1) or 1)
+    settings = {"OPINION_STORE": f"embedded://{tmp_path}", "OPINION_EVENTS_BATCH": 2,
+                "OPINION_EVENTS_MIN_INTERVAL": 0, "OPINION_EVENTS_MAX_SHARE": 1}  # fmt: skip
+    stage = EventPipeline(get_crawler(settings_dict=settings))
+
+    async def feed() -> None:
+        start = datetime.now(UTC) - timedelta(hours=1)
+        for n in range(6):
+            when = start + timedelta(minutes=n)
+            post = Post(site="s", kind="forum", url=f"http://x/{n}", content="帖子",
+                        id=f"s:{n}", time=when, published_at=when, crawled_at=when)  # fmt: skip
+            await stage.process_item(post)
+
+    asyncio.run(feed())
+    assert len(trims) == 3  # a look every 2 posts
