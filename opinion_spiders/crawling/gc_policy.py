@@ -46,15 +46,8 @@ def malloc_trim() -> Callable[[], int] | None:
     arrays and lists, the store's batches) on several threads; glibc keeps the freed pages, so
     the anonymous memory crept up between looks while the live data did not (bench.memory:
     malloc's free memory 14 -> 170 MB from 50,000 to 100,000 posts)."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return None
-    trim = getattr(libc, "malloc_trim", None)
-    if trim is None:
-        return None
-    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
-    return lambda: int(trim(0))
+    trim = _glibc("malloc_trim", [ctypes.c_size_t])
+    return None if trim is None else (lambda: int(trim(0)))
 
 
 def limit_arenas(arenas: int = MALLOC_ARENAS) -> bool:
@@ -62,15 +55,18 @@ def limit_arenas(arenas: int = MALLOC_ARENAS) -> bool:
     malloc arenas instead of up to 8 per core, so memory one thread freed serves the next
     allocation of another (a crawl allocates on the reactor thread, the store's writer thread
     and the worker threads). Takes effect for arenas not made yet; False where it cannot."""
+    mallopt = _glibc("mallopt", [ctypes.c_int, ctypes.c_int])
+    return mallopt is not None and bool(mallopt(_M_ARENA_MAX, arenas))
+
+
+def _glibc(name: str, argtypes: list[Any]) -> Any:
+    """glibc's function ``name`` returning an int, or None where there is none."""
     try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return False
-    mallopt = getattr(libc, "mallopt", None)
-    if mallopt is None:
-        return False
-    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    return bool(mallopt(_M_ARENA_MAX, arenas))
+        function = getattr(ctypes.CDLL("libc.so.6"), name)
+    except (OSError, AttributeError):
+        return None
+    function.argtypes, function.restype = argtypes, ctypes.c_int
+    return function
 
 
 def apply_threshold(threshold: int) -> None:
