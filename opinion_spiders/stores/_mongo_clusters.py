@@ -28,7 +28,8 @@ Every lookup of an id that has no document — each new cluster asks — is then
 of a collection as small as the number of merges, not a query on the survivors'
 ``merged_from`` lists, which FerretDB answers by scanning every cluster.
 
-On FerretDB every update runs under the cluster's lock (see :mod:`.mongo_locks`).
+On FerretDB every update runs under the cluster's lock, and every read and write names the
+``_id`` alone (see :mod:`.mongo_locks`): it scans the collection for any other filter.
 """
 
 from __future__ import annotations
@@ -36,15 +37,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pymongo import ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from opinion_spiders.stores import cluster_docs as docs
-from opinion_spiders.stores.mongo_locks import DocLocks, NoLocks
+from opinion_spiders.stores.mongo_locks import AtomicWrites, Choice
 
 Doc = dict[str, Any]
-Choice = tuple[Doc, Doc]  # (extra filter, update)
 LIVE: Doc = {"merged_into": {"$exists": False}}
 MERGES = "cluster_merges"
 #: Redirects followed / races retried before giving up (each needs another writer's change).
@@ -56,13 +55,15 @@ class ClusterConflict(RuntimeError):
 
 
 class MongoClusters:
-    """The ``clusters`` collection's joins and merges (``locks``: FerretDB's, else none)."""
+    """The ``clusters`` collection's joins and merges; ``writes`` makes its conditional
+    writes (FerretDB's :class:`~.mongo_locks.LockedWrites`, else atomic ones)."""
 
-    def __init__(self, db: Database[Doc], locks: DocLocks | NoLocks) -> None:
+    def __init__(self, db: Database[Doc], writes: AtomicWrites) -> None:
         self.db = db
-        self.coll = db.clusters
+        self.coll = writes.collection
         self.merges = db[MERGES]
-        self.locks = locks
+        self.writes = writes
+        self.locks = writes.locks
 
     # -- join --------------------------------------------------------------------------------
     def join(self, cluster_id: str, founder: Mapping[str, Any], member: Mapping[str, Any]) -> Doc:
@@ -112,9 +113,7 @@ class MongoClusters:
         another cluster between our look and our insert: the caller goes there instead."""
         if self._alias(str(fresh["_id"])) is None:
             return False
-        with self.locks.held(str(fresh["_id"])):
-            unchanged = {"_id": fresh["_id"], "size": fresh["size"], **LIVE}
-            return self.coll.delete_one(unchanged).deleted_count == 1
+        return self.writes.delete({"_id": fresh["_id"], "size": fresh["size"], **LIVE})
 
     # -- merge -------------------------------------------------------------------------------
     def merge(self, clusters: Mapping[str, Mapping[str, Any]]) -> Doc:
@@ -137,8 +136,8 @@ class MongoClusters:
         parts: dict[str, tuple[Doc, bool]] = {}
         for cluster_id, founder in clusters.items():
             live = self._resolve(cluster_id)
-            doc = self.coll.find_one({"_id": live, **LIVE}) if live else None
-            if doc is not None:
+            doc = self.coll.find_one({"_id": live}) if live else None
+            if doc is not None and "merged_into" not in doc:
                 self._ensure_key(doc)
                 parts.setdefault(str(live), (doc, True))
             else:
@@ -155,7 +154,7 @@ class MongoClusters:
                 if self._alias(str(part["_id"])) is None:
                     self._fold(claim)
                 else:  # another merge took this lone post between our look and our claim
-                    self.coll.delete_one({"_id": part["_id"], "merged_into": into})
+                    self.writes.delete({"_id": part["_id"], "merged_into": into})
                 return
         later = {"$or": [{"first_key": {"$gt": key}}, {"first_key": key, "_id": {"$gt": into}}]}
         claimed = self._update(
@@ -185,7 +184,7 @@ class MongoClusters:
         self._apply(live, [({"first_key": {"$gt": first["first_key"]}}, {"$set": first})])
         self._repoint(gone, live)
         self.merges.update_one({"_id": gone}, {"$set": {"into": live}}, upsert=True)
-        self.coll.delete_one({"_id": gone, "merged_into": {"$exists": True}})
+        self.writes.delete({"_id": gone, "merged_into": {"$exists": True}})
         return into
 
     def _repoint(self, gone: str, into: str) -> None:
@@ -204,11 +203,10 @@ class MongoClusters:
         (document after, its id); (None, id) when the live cluster matched none; (None, None)
         when there is no such cluster."""
         for _ in range(HOPS):
-            for extra, update in choices:
-                doc = self._update({"_id": cluster_id, **LIVE, **extra}, update)
-                if doc is not None:
-                    return doc, cluster_id
-            found = self.coll.find_one({"_id": cluster_id})
+            live = [({**LIVE, **extra}, update) for extra, update in choices]
+            doc, found = self.writes.update_first(cluster_id, live)
+            if doc is not None:
+                return doc, cluster_id
             if found is not None and "merged_into" not in found:
                 return None, cluster_id
             nxt = self._fold(found) if found is not None else self._alias(cluster_id)
@@ -254,10 +252,7 @@ class MongoClusters:
 
     # -- single-document writes --------------------------------------------------------------
     def _update(self, query: Doc, update: Doc) -> Doc | None:
-        with self.locks.held(str(query["_id"])):
-            return self.coll.find_one_and_update(
-                query, update, return_document=ReturnDocument.AFTER
-            )
+        return self.writes.update(query, update)
 
     def _insert(self, doc: Doc) -> bool:
         try:

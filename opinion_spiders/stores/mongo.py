@@ -31,7 +31,7 @@ from opinion_spiders.stores._mongo_clusters import LIVE, MongoClusters
 from opinion_spiders.stores.base import COLLECTIONS, PostFilter, StoreRefused, StoreUnavailable
 from opinion_spiders.stores.breaker import CircuitBreaker, breaker_for
 from opinion_spiders.stores.mongo_locks import COLLECTION as LOCKS
-from opinion_spiders.stores.mongo_locks import DocLocks, NoLocks, needs_locks
+from opinion_spiders.stores.mongo_locks import AtomicWrites, DocLocks, LockedWrites, needs_locks
 
 Doc = dict[str, Any]
 #: The build tag of scripts/build_ferretdb.sh's FerretDB, which reads an ``$in`` on ``_id``
@@ -155,10 +155,11 @@ class MongoStore:
             _create_collection(self.db, band_index.COLLECTION)
         build_info = self.client.admin.command("buildInfo")
         ferretdb = needs_locks(build_info)
-        locks = DocLocks(self.db[LOCKS]) if ferretdb else NoLocks()
+        clusters, locks = self.db.clusters, DocLocks(self.db[LOCKS])
+        writes = LockedWrites(clusters, locks) if ferretdb else AtomicWrites(clusters)
         if self._one_by_one is None:
             self._one_by_one = ferretdb and not reads_in_by_id(build_info)
-        self._clusters = MongoClusters(self.db, locks)
+        self._clusters = MongoClusters(self.db, writes)
         self._schema_ready = True
 
     @contextmanager
