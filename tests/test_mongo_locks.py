@@ -63,7 +63,7 @@ def test_a_filter_it_cannot_check_is_refused_not_guessed(query: dict[str, Any]) 
 
 
 class _Filters(monitoring.CommandListener):
-    """The filter of every command on one database's cluster collections."""
+    """The filter of every command on one database's cluster collections and posts."""
 
     def __init__(self, database: str) -> None:
         self.database = database
@@ -74,7 +74,7 @@ class _Filters(monitoring.CommandListener):
             return
         cmd, name = event.command, event.command_name
         collection = str(cmd.get(name))
-        if collection not in ("clusters", "cluster_merges"):
+        if collection not in ("clusters", "cluster_merges", "cluster_members", "posts"):
             return
         if name in ("find", "count"):
             self.seen.append((name, collection, dict(cmd.get("filter") or cmd.get("query") or {})))
@@ -96,11 +96,16 @@ def _post(pid: str, site: str, published: datetime) -> dict[str, Any]:
             "crawled_at": published + timedelta(hours=1)}  # fmt: skip
 
 
-def test_cluster_joins_and_merges_on_ferretdb_name_the_id_alone(mongo_uri: str) -> None:
+@pytest.mark.parametrize("locked", [True, False], ids=["ferretdb", "as-on-mongodb"])
+def test_cluster_joins_merges_and_moved_posts_on_ferretdb_name_the_id_alone(
+    mongo_uri: str, locked: bool
+) -> None:
+    """FerretDB's locked writes; then, for the same results, the atomic writes the store makes
+    on MongoDB (one process here, so FerretDB's lost updates cannot happen)."""
     name = f"test_{uuid.uuid4().hex[:12]}"
     filters = _Filters(name)
     monitoring.register(filters)  # for clients made from here on; it records this database only
-    store = MongoStore(mongo_uri, name)
+    store = MongoStore(mongo_uri, name, locked=locked)
     try:
         early, late = (
             _post("forum:1:1", "demo-forum", T0),
@@ -115,18 +120,26 @@ def test_cluster_joins_and_merges_on_ferretdb_name_the_id_alone(mongo_uri: str) 
         store.join_cluster("portal:2:0", late, _post("wiki:1:1", "wiki", T0 + timedelta(hours=2)))
         earlier = _post("wiki:0:1", "wiki", T0 - timedelta(hours=1))
         store.join_cluster("portal:2:0", late, earlier)  # takes the later cluster's first place
+        store.upsert_posts(
+            [{**p, "cluster_id": "forum:1:1"} for p in (early, _post("bar:1:2", "demo-bar", T0))]
+        )
         merged = store.merge_clusters({"portal:2:0": late, "forum:1:1": early})
         after = store.join_cluster(
             "portal:2:0", late, _post("bar:1:3", "demo-bar", T0 + timedelta(hours=4))
         )
+        filters.database = ""  # what the test reads itself is not recorded
+        moved = {p["_id"]: p["cluster_id"] for p in store.find_posts(limit=10)}
     finally:
         store.client.drop_database(name)
         store.close()
     assert merged["_id"] == "portal:2:0" and merged["size"] == 6  # its first publisher is earliest
+    assert moved == {"forum:1:1": "portal:2:0", "bar:1:2": "portal:2:0"}, "posts follow the merge"
     assert after["_id"] == "portal:2:0" and after["size"] == 7
     assert sorted(after["sites"]) == ["demo-bar", "demo-forum", "demo-portal", "wiki"]
     assert after["site_count"] == 4 and after["first_post_id"] == "wiki:0:1"
     assert after["merged_from"] == ["forum:1:1"]
+    if not locked:
+        return
     kinds = {name for name, _coll, _query in filters.seen}
     assert {"find", "findAndModify", "delete"} <= kinds, filters.seen
     wider = [(n, c, q) for n, c, q in filters.seen if set(q) != {"_id"}]

@@ -672,14 +672,17 @@ def test_store_join_cluster_fills_first_key_of_an_older_document(any_store: Stor
 
 
 def _two_clusters_and_a_lone_post(store: Store) -> None:
-    """c-early (first published T0 - 2h, 3 copies), c-late (T0, 2 copies), lone (T0 + 1h)."""
+    """c-early (first published T0 - 2h, 3 copies), c-late (T0, 2 copies), lone (T0 + 1h);
+    a stored post of each (a copy that joined it, the lone post itself)."""
     store.join_cluster("c-early", copy("c-early", published=T0 - 2 * H),
-                       copy("e2", "bar-b", T0 + 5 * H))  # fmt: skip
-    store.join_cluster("c-early", copy("x"), copy("e3", "bar-b", T0 + 6 * H))
-    store.join_cluster("c-late", copy("c-late", "portal-c"), copy("l2", "portal-c", T0 + 9 * H))
+                       copy("bar-b:1:2", "bar-b", T0 + 5 * H))  # fmt: skip
+    store.join_cluster("c-early", copy("x"), copy("bar-b:1:3", "bar-b", T0 + 6 * H))
+    store.join_cluster("c-late", copy("c-late", "portal-c"),
+                       copy("portal-c:1:1", "portal-c", T0 + 9 * H))  # fmt: skip
     store.upsert_posts([
-        post("forum-a", "1", "1", cluster_id="c-late"), post("forum-a", "1", "2", cluster_id="lone"),
-        post("forum-a", "1", "3", cluster_id="c-early"),
+        post("portal-c", "1", "1", cluster_id="c-late"),
+        {**post("wiki-d", "1", "1", cluster_id="lone"), "_id": "lone"},
+        post("bar-b", "1", "3", cluster_id="c-early"),
     ])  # fmt: skip
 
 
@@ -721,8 +724,10 @@ def test_store_merge_clusters_of_merged_survivors_chain(any_store: Store) -> Non
     assert (final["_id"], final["size"]) == ("c-early", 6)
     assert sorted(final["merged_from"]) == ["c-late", "lone"]
     assert any_store.get_cluster("lone") == final
-    any_store.upsert_posts([post("wiki-d", "1", "1", cluster_id="lone")])
-    assert any_store.get_post("wiki-d:1:1")["cluster_id"] == "c-early"  # type: ignore[index]
+    any_store.upsert_posts([post("wiki-d", "1", "2", cluster_id="lone")])
+    assert any_store.get_post("wiki-d:1:2")["cluster_id"] == "c-early"  # type: ignore[index]
+    posts = {p["_id"]: p["cluster_id"] for p in any_store.find_posts(limit=10)}
+    assert len(posts) == 4 and set(posts.values()) == {"c-early"}, posts
 
 
 def test_store_merge_clusters_of_one_writes_nothing(any_store: Store) -> None:

@@ -143,9 +143,10 @@ class Store(Protocol):
 
         Sizes are summed, sites united, the earliest first publisher and latest
         ``last_seen`` kept, the absorbed ids (and what they had absorbed) added to
-        ``merged_from``; their documents are deleted and their posts take the surviving
-        ``cluster_id``. Joins to an absorbed cluster, before or during the merge, are
-        counted in the survivor. See docs/analysts.md (clusters) for what MongoDB guarantees.
+        ``merged_from``; their documents are deleted and their posts (each founder and
+        every copy :meth:`join_cluster` counted) take the surviving ``cluster_id``. Joins to
+        an absorbed cluster, before or during the merge, are counted in the survivor. See
+        docs/analysts.md (clusters) for what MongoDB guarantees.
         """
 
     def upsert_cluster(self, cluster: Mapping[str, Any]) -> None:

@@ -87,10 +87,13 @@ class MongoStore:
     def __init__(
         self, uri: str, db_name: str = "opinion", *, timeout_ms: int = TIMEOUT_MS,
         one_by_one: bool | None = None, operation_timeout_ms: int = OPERATION_TIMEOUT_MS,
+        locked: bool | None = None,
     ) -> None:  # fmt: skip
         """``one_by_one``: read several ``_id``s with one ``{_id: value}`` query each instead
         of one ``$in`` (None: on a FerretDB that answers only that form from its index — not
-        the project's build, see :func:`reads_in_by_id`)."""
+        the project's build, see :func:`reads_in_by_id`). ``locked``: cluster writes under
+        per-document locks (:mod:`.mongo_locks`; None: on FerretDB, whose updates are not
+        atomic)."""
         options: dict[str, Any] = {"tz_aware": True}
         lowered = uri.lower()
         if "serverselectiontimeoutms" not in lowered:  # an option in the URI wins
@@ -106,6 +109,7 @@ class MongoStore:
         self.db: Database[Doc] = self.client[db_name]
         self._schema_ready = False
         self._one_by_one = one_by_one
+        self._locked = locked
         self._full = band_index.FullBands()
         self._clusters: MongoClusters | None = None
 
@@ -156,10 +160,11 @@ class MongoStore:
         build_info = self.client.admin.command("buildInfo")
         ferretdb = needs_locks(build_info)
         clusters, locks = self.db.clusters, DocLocks(self.db[LOCKS])
-        writes = LockedWrites(clusters, locks) if ferretdb else AtomicWrites(clusters)
+        locked = ferretdb if self._locked is None else self._locked
+        writes = LockedWrites(clusters, locks) if locked else AtomicWrites(clusters)
         if self._one_by_one is None:
             self._one_by_one = ferretdb and not reads_in_by_id(build_info)
-        self._clusters = MongoClusters(self.db, writes)
+        self._clusters = MongoClusters(self.db, writes, one_by_one=bool(self._one_by_one))
         self._schema_ready = True
 
     @contextmanager
