@@ -14,6 +14,8 @@ import shutil
 BOT_NAME = "opinion_spiders"
 SPIDER_MODULES = ["opinion_spiders.crawling.spiders"]
 NEWSPIDER_MODULE = "opinion_spiders.crawling.spiders"
+#: ``scrapy crawl`` reports a configuration error as one line (see that module).
+COMMANDS_MODULE = "opinion_spiders.crawling.commands"
 
 # -- politeness ----------------------------------------------------------------------------
 USER_AGENT = "opinion-spiders/0.1 (+public-opinion monitoring; contact the operator)"

@@ -98,3 +98,27 @@ def test_demo_serve_stops_on_ctrl_c_and_sigterm(tmp_path: Path, sig: signal.Sign
     finally:
         proc.kill()
         proc.wait()
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (("-a", "site=demo-portal", "-s", "OPINION_ALERT_THRESHOLD=abc"),
+         "OPINION_ALERT_THRESHOLD: abc is not a number of at least 0; write e.g. 25 (given with -s)"),
+        ((), "spider arguments: site: missing; run `scrapy crawl portal -a site=NAME`"),
+    ],
+)  # fmt: skip
+def test_scrapy_crawl_reports_a_configuration_error_in_one_line(
+    tmp_path: Path, args: tuple[str, ...], line: str
+) -> None:
+    """As `opinion crawl` does: the line that says what to fix, no traceback, exit 1 (scrapyd
+    runs `scrapy crawl`, so its job logs read the same)."""
+    uri = f"embedded://{tmp_path / 'store'}"
+    done = subprocess.run(
+        [str(BIN / "scrapy"), "crawl", "portal", *args, "-s", f"OPINION_STORE={uri}"],
+        cwd=ROOT, capture_output=True, text=True, check=False, timeout=180,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    errors = [ln for ln in done.stderr.splitlines() if "ERROR" in ln]
+    assert len(errors) == 1 and errors[0].endswith(f"ERROR: {line}"), done.stderr
+    assert "Traceback" not in done.stderr and "never retrieved" not in done.stderr
