@@ -3,7 +3,7 @@ pure functions as tables, then the ledger at work on a real store with real rece
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -321,6 +321,48 @@ def test_alerting_offline_ledger_alerts_a_story_once_and_its_spooled_writes_repl
     assert webhook.requests[-1]["json"]["id"] == "post:s:9:9"
     again = _alert(_post("a:1:0", 30.0, "c42"), t0)
     assert raise_alert(store, channels, again, policy, t0) is None, "never the same alert twice"
+
+
+class _Recorded(OfflineLedger):
+    """The ledger's writes as they are made: (operation, the fields it sets)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[str, list[str]]] = []
+
+    def insert_alert(self, alert: Mapping[str, Any]) -> bool:
+        self.calls.append(("insert", []))
+        return super().insert_alert(alert)
+
+    def update_alert(self, alert_id: str, fields: Mapping[str, Any]) -> None:
+        self.calls.append(("update", sorted(fields)))
+        super().update_alert(alert_id, fields)
+
+
+def test_alerting_each_channel_result_is_written_before_the_next_send(
+    webhook: WebhookReceiver, dingtalk: DingTalkReceiver
+) -> None:
+    """Two channels: the first one's result is written before the second is tried; the last
+    result goes in the same write as the status (one update less an alert on a slow store)."""
+    channels = [WebhookChannel(webhook.url), DingTalkChannel(dingtalk.url, secret=dingtalk.secret)]
+    policy = AlertPolicy.from_settings({"OPINION_ALERT_TIERS": TIERS})
+    ledger, now = _Recorded(), _sh(10)
+    written_before: list[list[tuple[str, list[str]]]] = []
+    for channel in channels:
+
+        def watched(alert: dict[str, Any], send: Any = channel.send) -> None:
+            written_before.append(list(ledger.calls))
+            send(alert)
+
+        channel.send = watched  # type: ignore[method-assign]
+    raise_alert(ledger, channels, _alert(_post("a:1:0", 60.0), now), policy, now)
+    assert written_before == [
+        [("insert", [])],
+        [("insert", []), ("update", ["deliveries.webhook"])],
+    ]
+    assert ledger.calls[2:] == [("update", ["alerted_at", "deliveries.dingtalk", "status"])]
+    assert ledger.alerts["post:a:1:0"]["status"] == "sent"
+    assert len(webhook.requests) == 1 and len(dingtalk.requests) == 1
 
 
 def test_alerting_failing_channel_retried_with_backoff_never_twice(

@@ -249,13 +249,17 @@ class _Run:
         self.out = Outcome()
 
     def deliver(self, alert: dict[str, Any]) -> None:
-        """Try every channel that is due; record each result; settle the status."""
+        """Try every channel that is due; record each result before the next send (the last
+        one in the same write as the status, one update less an alert); settle the status."""
         deliveries = alert.setdefault("deliveries", {})
+        record: dict[str, Any] = {}
         for channel, name in zip(self.channels, self.names, strict=True):
             if delivery_due(deliveries.get(name), self.now):
+                if record:
+                    self.store.update_alert(alert["_id"], record)
                 sent = self._try(channel, partial(channel.send, alert))
-                self._record(alert, name, sent)
-        self.out.status = self._settle(alert, "pending")
+                record = self._record(alert, name, sent, write=False)
+        self.out.status = self._settle(alert, "pending", record)
 
     def digest(self, held: list[dict[str, Any]]) -> None:
         """One message per channel listing the held alerts that channel has not had yet."""
@@ -288,26 +292,37 @@ class _Run:
         return None
 
     def _record(
-        self, alert: dict[str, Any], name: str, error: BaseException | None, digest: bool = False
-    ) -> None:
-        """Write one channel's result at once: a crash later cannot make it send again."""
+        self, alert: dict[str, Any], name: str, error: BaseException | None, digest: bool = False,
+        write: bool = True,
+    ) -> dict[str, Any]:  # fmt: skip
+        """One channel's result, written at once (``write``; else by the caller before anything
+        else is sent): a crash later cannot make it send again. The fields it sets."""
         old = _record_of(alert, name)
         if error is None:
             new = record_success(old, self.now, digest=digest)
         else:
             new = record_failure(old, self.now, error, self.policy)
         alert.setdefault("deliveries", {})[name] = new
-        self.store.update_alert(alert["_id"], {f"deliveries.{name}": new})
+        fields = {f"deliveries.{name}": new}
+        if write:
+            self.store.update_alert(alert["_id"], fields)
+        return fields
 
-    def _settle(self, alert: dict[str, Any], open_status: str) -> str:
-        """``sent`` (with ``alerted_at``) once every channel has it, else stays open."""
+    def _settle(
+        self, alert: dict[str, Any], open_status: str, record: Mapping[str, Any] | None = None
+    ) -> str:
+        """``sent`` (with ``alerted_at``) once every channel has it, else stays open; written
+        with ``record``, a channel's result not written yet."""
         fields: dict[str, Any] = {"status": open_status}
         if is_delivered(alert.get("deliveries") or {}, self.names):
             # alerted_at stays the first moment; an escalation's delivery is last_sent_at
             first = alert.get("alerted_at") is None
             fields = {"status": "sent", "alerted_at" if first else "last_sent_at": self.now}
+        write = dict(record or {})
         if alert.get("status") != fields["status"]:
-            self.store.update_alert(alert["_id"], fields)
+            write.update(fields)
+        if write:
+            self.store.update_alert(alert["_id"], write)
         alert.update(fields)
         return str(fields["status"])
 
