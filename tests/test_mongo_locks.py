@@ -1,18 +1,25 @@
-"""Conditional cluster writes on a server without atomic updates (FerretDB): each names the
-``_id`` alone, because FerretDB reads and decodes every document of the collection for any
-other filter, and the rest of the filter is checked by ``matches`` as MongoDB would."""
+"""Writing to FerretDB within its limits. Conditional cluster writes on a server without
+atomic updates: each names the ``_id`` alone, because FerretDB reads and decodes every document
+of the collection for any other filter, and the rest of the filter is checked by ``matches`` as
+MongoDB would. Bulk writes from several writers at once: small enough commands that its pool
+of connections never runs dry."""
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pymongo import monitoring
 
+from opinion_spiders.stores.base import PostFilter
 from opinion_spiders.stores.mongo import MongoStore
 from opinion_spiders.stores.mongo_locks import matches
+from servers.ferretdb import FerretDBProcess
 
 T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 DOC: dict[str, Any] = {
@@ -144,3 +151,40 @@ def test_cluster_joins_merges_and_moved_posts_on_ferretdb_name_the_id_alone(
     assert {"find", "findAndModify", "delete"} <= kinds, filters.seen
     wider = [(n, c, q) for n, c, q in filters.seen if set(q) != {"_id"}]
     assert not wider, f"filters besides _id: {wider}"
+
+
+def test_bulk_writes_from_several_writers_at_once_never_stall_ferretdb(tmp_path: Path) -> None:
+    """Three stores (as three crawl processes) write alerts onto posts, and index bands, at
+    once. FerretDB 1.24 holds a connection per statement of an update command until it ends,
+    from a pool of 100: three writers sending commands of 50 stopped it for good at once
+    (every call then waited out its timeout). A server of its own: a stalled one would stop
+    every later test."""
+    server = FerretDBProcess(tmp_path / "ferretdb")
+    uri = server.start()
+    stores = [MongoStore(f"{uri}?socketTimeoutMS=20000", "race") for _ in range(3)]
+    try:
+        ids = [f"forum:{i}:1" for i in range(600)]
+        stores[0].upsert_posts([{"_id": i, "site": "forum", "content": "x"} for i in ids])
+        errors: list[BaseException] = []
+
+        def write(store: MongoStore, n: int) -> None:
+            try:
+                for _ in range(3):
+                    store.set_post_alerts({i: {"_id": f"post:{i}", "by": n} for i in ids})
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=write, args=(s, n)) for n, s in enumerate(stores)]
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert not errors, errors
+        assert time.monotonic() - started < 60
+        alerts = {p["_id"]: p.get("alert") for p in stores[0].select_posts(PostFilter(), 1000)}
+        assert len(alerts) == 600 and all(a and a["_id"] == f"post:{i}" for i, a in alerts.items())
+    finally:
+        for store in stores:
+            store.close()
+        server.stop()

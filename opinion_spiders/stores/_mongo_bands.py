@@ -52,7 +52,7 @@ class FullBands:
 
 
 def index_posts(
-    bands: Collection[Doc], posts: Sequence[Mapping[str, Any]], full: FullBands
+    bands: Collection[Doc], posts: Sequence[Mapping[str, Any]], full: FullBands, chunk: int
 ) -> None:
     """List each post under its band keys (after the posts themselves were written)."""
     by_band: dict[str, list[str]] = {}
@@ -66,7 +66,7 @@ def index_posts(
     known = insert_new(bands, fresh)
     ops = [UpdateOne({"_id": key}, {"$addToSet": {"posts": {"$each": by_band[key]}}})
            for key in known]  # fmt: skip
-    write_chunked(bands, ops)
+    write_chunked(bands, ops, chunk)
 
 
 def candidates(
@@ -111,15 +111,22 @@ def by_id(
     return {str(d["_id"]): d for d in collection.find({"_id": {"$in": ids}}, fields)}
 
 
-#: Update statements sent in one command: FerretDB 1.24 never answers an ``update`` command
-#: of 100 statements or more (measured: 99 take 0.7 s, 100 time out).
-CHUNK = 50
+#: Update statements sent in one command to FerretDB. FerretDB 1.24 keeps each statement's
+#: query open until the command ends, on a pool of 100 SQLite connections, and each statement's
+#: write needs one more: one command of 100 statements never ends (measured: 99 take 0.7 s, 100
+#: time out), and two commands of 50 at once — two crawl processes, or the store's writer
+#: thread and the events stage — stop the server for good, every connection held by a query
+#: and each command waiting for one to write (measured: 3 threads of 50-statement commands
+#: stalled at once; of 10, 95,000 statements in 8 s). In commands of 10, nine at once are safe.
+FERRETDB_CHUNK = 10
+#: MongoDB takes a bulk write of any size (the driver splits what the server cannot take).
+MONGODB_CHUNK = 1000
 
 
-def write_chunked(collection: Collection[Doc], ops: Sequence[Any]) -> None:
-    """``bulk_write`` (unordered) in commands of at most :data:`CHUNK` operations."""
-    for start in range(0, len(ops), CHUNK):
-        collection.bulk_write(list(ops[start : start + CHUNK]), ordered=False)
+def write_chunked(collection: Collection[Doc], ops: Sequence[Any], chunk: int) -> None:
+    """``bulk_write`` (unordered) in commands of at most ``chunk`` operations."""
+    for start in range(0, len(ops), chunk):
+        collection.bulk_write(list(ops[start : start + chunk]), ordered=False)
 
 
 def insert_new(collection: Collection[Doc], docs: list[Doc]) -> list[Any]:

@@ -71,10 +71,12 @@ class MongoClusters:
     writes (FerretDB's :class:`~.mongo_locks.LockedWrites`, else atomic ones)."""
 
     def __init__(
-        self, db: Database[Doc], writes: AtomicWrites, *, one_by_one: bool = False
-    ) -> None:
+        self, db: Database[Doc], writes: AtomicWrites, *, one_by_one: bool = False,
+        chunk: int = band_index.FERRETDB_CHUNK,
+    ) -> None:  # fmt: skip
         """``one_by_one``: update posts by ``_id`` one statement each, not with an ``$in``
-        (a FerretDB that scans for ``$in``, see :func:`._mongo_bands.by_id`)."""
+        (a FerretDB that scans for ``$in``, see :func:`._mongo_bands.by_id`), ``chunk``
+        statements a command."""
         self.db = db
         self.coll = writes.collection
         self.merges = db[MERGES]
@@ -82,6 +84,7 @@ class MongoClusters:
         self.writes = writes
         self.locks = writes.locks
         self.one_by_one = one_by_one
+        self.chunk = chunk
 
     # -- join --------------------------------------------------------------------------------
     def join(self, cluster_id: str, founder: Mapping[str, Any], member: Mapping[str, Any]) -> Doc:
@@ -252,7 +255,8 @@ class MongoClusters:
             return
         move = {"$set": {"cluster_id": into}}
         if self.one_by_one:
-            band_index.write_chunked(self.db.posts, [UpdateOne({"_id": i}, move) for i in post_ids])
+            ops = [UpdateOne({"_id": i}, move) for i in post_ids]
+            band_index.write_chunked(self.db.posts, ops, self.chunk)
         else:
             self.db.posts.update_many({"_id": {"$in": post_ids}}, move)
 

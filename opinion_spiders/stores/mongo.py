@@ -110,6 +110,8 @@ class MongoStore:
         self._schema_ready = False
         self._one_by_one = one_by_one
         self._locked = locked
+        #: update statements a command (FerretDB's limit until the server is known)
+        self._chunk = band_index.FERRETDB_CHUNK
         self._full = band_index.FullBands()
         self._clusters: MongoClusters | None = None
 
@@ -160,11 +162,14 @@ class MongoStore:
         build_info = self.client.admin.command("buildInfo")
         ferretdb = needs_locks(build_info)
         clusters, locks = self.db.clusters, DocLocks(self.db[LOCKS])
+        self._chunk = band_index.FERRETDB_CHUNK if ferretdb else band_index.MONGODB_CHUNK
         locked = ferretdb if self._locked is None else self._locked
         writes = LockedWrites(clusters, locks) if locked else AtomicWrites(clusters)
         if self._one_by_one is None:
             self._one_by_one = ferretdb and not reads_in_by_id(build_info)
-        self._clusters = MongoClusters(self.db, writes, one_by_one=bool(self._one_by_one))
+        self._clusters = MongoClusters(
+            self.db, writes, one_by_one=bool(self._one_by_one), chunk=self._chunk
+        )
         self._schema_ready = True
 
     @contextmanager
@@ -185,15 +190,16 @@ class MongoStore:
             clusters.forward_posts(list(batch.values()))
         with self._guard() as db:
             known = band_index.insert_new(db.posts, list(batch.values()))
-            band_index.write_chunked(db.posts, [_post_upsert(batch[k]) for k in known])
-            band_index.index_posts(db[band_index.COLLECTION], list(batch.values()), self._full)
+            band_index.write_chunked(db.posts, [_post_upsert(batch[k]) for k in known], self._chunk)
+            bands = db[band_index.COLLECTION]
+            band_index.index_posts(bands, list(batch.values()), self._full, self._chunk)
         return len(batch) - len(known)
 
     def set_post_alerts(self, alerts: Mapping[str, Mapping[str, Any]]) -> None:
         ops = [UpdateOne({"_id": pid}, {"$set": {"alert": dict(a)}}) for pid, a in alerts.items()]
         if ops:
             with self._guard() as db:
-                band_index.write_chunked(db.posts, ops)
+                band_index.write_chunked(db.posts, ops, self._chunk)
 
     def insert_alert(self, alert: Mapping[str, Any]) -> bool:
         with self._guard() as db:
@@ -230,7 +236,7 @@ class MongoStore:
         with self._guard() as db:
             known = set(band_index.insert_new(db.events, list(docs.values())))
             ops = [ReplaceOne({"_id": i}, docs[i], upsert=True) for i in docs if i in known]
-            band_index.write_chunked(db.events, ops)
+            band_index.write_chunked(db.events, ops, self._chunk)
 
     def get_events(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         if not ids:
@@ -273,7 +279,7 @@ class MongoStore:
             for key, state in states.items()
         ]
         with self._guard() as db:
-            band_index.write_chunked(db.crawl_state, ops)
+            band_index.write_chunked(db.crawl_state, ops, self._chunk)
 
     def record_run(self, run: Mapping[str, Any]) -> None:
         with self._guard() as db:
