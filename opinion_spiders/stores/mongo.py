@@ -161,10 +161,11 @@ class MongoStore:
             _create_collection(self.db, band_index.COLLECTION)
         build_info = self.client.admin.command("buildInfo")
         ferretdb = needs_locks(build_info)
-        clusters, locks = self.db.clusters, DocLocks(self.db[LOCKS])
         self._chunk = band_index.FERRETDB_CHUNK if ferretdb else band_index.MONGODB_CHUNK
-        locked = ferretdb if self._locked is None else self._locked
-        writes = LockedWrites(clusters, locks) if locked else AtomicWrites(clusters)
+        clusters, locked = self.db.clusters, ferretdb if self._locked is None else self._locked
+        writes: AtomicWrites = (
+            LockedWrites(clusters, DocLocks(self.db[LOCKS])) if locked else AtomicWrites(clusters)
+        )
         if self._one_by_one is None:
             self._one_by_one = ferretdb and not reads_in_by_id(build_info)
         self._clusters = MongoClusters(

@@ -146,18 +146,19 @@ class LockedWrites(AtomicWrites):
     def update(self, query: Doc, update: Doc) -> Doc | None:
         doc_id, rest = _split(query)
         with self.locks.held(doc_id):
-            found = self.collection.find_one({"_id": doc_id})
-            if found is None or not matches(found, rest):
-                return None
-            return self._write(doc_id, update)
+            return self._write(doc_id, update) if self._matching(doc_id, rest) else None
 
     def delete(self, query: Doc) -> bool:
         doc_id, rest = _split(query)
         with self.locks.held(doc_id):
-            found = self.collection.find_one({"_id": doc_id})
-            if found is None or not matches(found, rest):
+            if not self._matching(doc_id, rest):
                 return False
             return self.collection.delete_one({"_id": doc_id}).deleted_count == 1
+
+    def _matching(self, doc_id: str, rest: Doc) -> bool:
+        """Whether the document is there and matches ``rest`` (read under the caller's lock)."""
+        found = self.collection.find_one({"_id": doc_id})
+        return found is not None and matches(found, rest)
 
     def _write(self, doc_id: str, update: Doc) -> Doc | None:
         return self.collection.find_one_and_update(
