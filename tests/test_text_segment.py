@@ -248,3 +248,57 @@ def test_cache_keys_read_module_sources_from_a_zipped_egg(tmp_path: Path) -> Non
     finally:
         sys.path.remove(str(egg))
         sys.modules.pop("zipped_builder", None)
+
+
+def test_windows_route_the_same_in_jieba_rs_as_in_python() -> None:
+    """Word boundaries are judged on jieba's route over a window of Hanzi: in Python for a
+    process's first windows, in jieba-rs after. Both must cut every window alike, with rule
+    terms added — new words and known ones given a new frequency, before and after jieba-rs
+    is built — which needs the Python dictionary's total to stay the sum of its frequencies,
+    as jieba-rs keeps it (jieba's ``add_word`` adds a known word's new frequency without
+    taking off its old one)."""
+    from opinion_spiders.text._route import route_cuts
+
+    segmenter = Segmenter(["吃拿卡要", "本日", "政府", "用户"])  # 本日, 政府, 用户: known words
+    tokenizer = segmenter._ready()
+    search = segmenter._search_cutter()
+    added = ["农民工讨薪", "学校", "发展中"]  # 学校: a known word again
+    total, old = tokenizer.total, {w: tokenizer.FREQ.get(w, 0) for w in added}
+    segmenter.add_words(added)
+    assert tokenizer.total == total + sum(tokenizer.FREQ[w] - old[w] for w in added)
+    rng = random.Random(11)
+    words, counts = zip(*((w, f) for w, f in tokenizer.FREQ.items() if f), strict=True)
+    cumulative = list(itertools.accumulate(counts))
+    texts = ["你本日用户", "村干部吃拿卡要农民工讨薪", "发展中国家的学校政府", "㐀㐁中国人民丽"]
+    for _ in range(1500):
+        picks = rng.choices(words, cum_weights=cumulative, k=rng.randint(2, 12))
+        texts.append("".join(w for w in picks if all(_han(c) for c in w)))
+    windows = 0
+    for text in texts:
+        for start in range(0, max(1, len(text) - 1), 3):
+            stop = min(len(text), start + rng.randint(1, 24))
+            expected = route_cuts(tokenizer, text, start, stop)
+            assert search.cuts(text, start, stop) == expected, (text, start, stop)
+            windows += 1
+    assert windows > 5000
+
+
+def test_whole_words_agree_before_and_after_jieba_rs_routes() -> None:
+    """The same judgements from a segmenter routing in Python and one past the switch."""
+    from opinion_spiders.text import segment
+
+    texts = ["他很能干部分工作没做完", "村干部吃拿卡要，市委组织部发布通知", "发展中国家政府"]
+    spans = [[(3, 5), (2, 4), (4, 6)], [(1, 3), (3, 7), (11, 14)], [(2, 4), (5, 7), (0, 3)]]
+    python = Segmenter(["吃拿卡要", "政府"])
+    assert python._search is None
+    judged = [python.whole_words(t, s) for t, s in zip(texts, spans, strict=True)]
+    assert python._search is None  # a few windows: jieba-rs not built
+    compiled = Segmenter(["吃拿卡要", "政府"])
+    compiled._routed = segment.ROUTES_IN_PYTHON
+    assert [compiled.whole_words(t, s) for t, s in zip(texts, spans, strict=True)] == judged
+    assert compiled._search is not None  # the windows went to jieba-rs
+    assert judged[0] == [False, True, True]  # 能干|部分: 干部 is no word there
+
+
+def _han(c: str) -> bool:
+    return "\u4e00" <= c <= "\u9fff"

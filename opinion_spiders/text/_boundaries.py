@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import jieba
 
@@ -26,6 +26,9 @@ MAX_WORD = 8
 
 #: A candidate: start, end, and the inner boundaries a phrase needs (its word joints).
 Span = tuple[int, int, tuple[int, ...]]
+#: Where the best route over ``text[start:stop]`` cuts, from ``start`` to ``stop`` (as
+#: :func:`~opinion_spiders.text._route.route_cuts` gives them, or the same in compiled code).
+Cuts = Callable[[str, int, int], list[int]]
 
 
 _HAN = "\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
@@ -120,14 +123,19 @@ def _crossed(freq: dict[str, int], pairs: WordPairs, text: str, i: int) -> bool:
 
 
 def check_spans(
-    tokenizer: jieba.Tokenizer, pairs: WordPairs, text: str, spans: Sequence[Span]
+    tokenizer: jieba.Tokenizer,
+    pairs: WordPairs,
+    text: str,
+    spans: Sequence[Span],
+    cuts: Cuts | None = None,
 ) -> list[bool]:
-    """For each span, whether segmentation agrees it is whole words (its joints included)."""
+    """For each span, whether segmentation agrees it is whole words (its joints included);
+    ``cuts`` routes the windows (by default :func:`route_cuts` on ``tokenizer``)."""
     results = [False] * len(spans)
     pending: list[_Pending] = []
     _sort_out(tokenizer.FREQ, pairs, text, spans, range(len(spans)), results, pending)
     if pending:
-        _judge_pending(tokenizer, text, spans, pending, results)
+        _judge_pending(tokenizer, cuts, text, spans, pending, results)
     return results
 
 
@@ -158,6 +166,7 @@ def _sort_out(
 
 def _judge_pending(
     tokenizer: jieba.Tokenizer,
+    cuts: Cuts | None,
     text: str,
     spans: Sequence[Span],
     pending: list[_Pending],
@@ -170,15 +179,19 @@ def _judge_pending(
     reach = -1
     for item in pending:
         if group and item[0] > reach:
-            _judge(tokenizer, text, spans, group, results)
+            _judge(tokenizer, cuts, text, spans, group, results)
             group = []
         group.append(item)
         reach = max(reach, item[1])
-    _judge(tokenizer, text, spans, group, results)
+    _judge(tokenizer, cuts, text, spans, group, results)
 
 
 def whole_words(
-    tokenizer: jieba.Tokenizer, pairs: WordPairs, text: str, spans: Sequence[tuple[int, int]]
+    tokenizer: jieba.Tokenizer,
+    pairs: WordPairs,
+    text: str,
+    spans: Sequence[tuple[int, int]],
+    cuts: Cuts | None = None,
 ) -> list[bool]:
     """:func:`check_spans` for single words (no joints), such as every occurrence of every
     term a post's rules ask about at once. An edge settled by letters, or one that no
@@ -212,7 +225,7 @@ def whole_words(
             kept[k] = True
     if pending:
         full = [(start, end, ()) for start, end in spans]
-        _judge_pending(tokenizer, text, full, pending, kept)
+        _judge_pending(tokenizer, cuts, text, full, pending, kept)
     return kept
 
 
@@ -224,6 +237,7 @@ def _maybe_crossed(pairs: WordPairs, text: str, i: int) -> bool:
 
 def _judge(
     tokenizer: jieba.Tokenizer,
+    cuts: Cuts | None,
     text: str,
     spans: Sequence[Span],
     group: list[_Pending],
@@ -232,16 +246,16 @@ def _judge(
     """Segment one merged window and judge every span inside it."""
     left = group[0][0]
     right = max([g[1] for g in group]) if len(group) > 1 else group[0][1]
-    cuts = route_cuts(tokenizer, text, left, right)
-    bounds = set(cuts)
+    route = route_cuts(tokenizer, text, left, right) if cuts is None else cuts(text, left, right)
+    bounds = set(route)
     for _, _, index, needed in group:
         if bounds.issuperset(needed):
             results[index] = True
             continue
         start, end, _ = spans[index]
-        at = bisect_right(cuts, start) - 1  # the word the span starts in
-        if at + 1 < len(cuts) and end <= cuts[at + 1]:
-            offset = cuts[at]
-            word = text[offset : cuts[at + 1]]
+        at = bisect_right(route, start) - 1  # the word the span starts in
+        if at + 1 < len(route) and end <= route[at + 1]:
+            offset = route[at]
+            word = text[offset : route[at + 1]]
             parts = {b + offset for b in compound_boundaries(tokenizer, word)}
             results[index] = all(b in bounds or b in parts for b in needed)

@@ -23,6 +23,7 @@ boundaries, so both dictionaries must hold the same words with the same frequenc
 from __future__ import annotations
 
 import re
+from itertools import accumulate
 
 import jieba
 import jieba.finalseg
@@ -53,6 +54,11 @@ class SearchCutter:
     def add(self, word: str, count: int) -> None:
         """Add ``word`` with the frequency jieba gave it."""
         self._cutter.add_word(word, count, None)
+
+    def cuts(self, text: str, start: int, stop: int) -> list[int]:
+        """Where jieba's route without the HMM cuts ``text[start:stop]``, a run of Hanzi (one
+        block for both cutters): :func:`~opinion_spiders.text._route.route_cuts` in Rust."""
+        return list(accumulate(map(len, self._cutter.cut(text[start:stop], False)), initial=start))
 
     def terms(self, folded: str) -> list[str]:
         """The unique searchable words of jieba's search-mode cut of ``folded`` (already in

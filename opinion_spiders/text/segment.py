@@ -16,11 +16,17 @@ import jieba
 
 from opinion_spiders.text._boundaries import Span, check_spans, whole_words
 from opinion_spiders.text._dictionary import default_dictionary
+from opinion_spiders.text._route import route_cuts
 from opinion_spiders.text._search_cut import SearchCutter
 from opinion_spiders.text._word_pairs import WordPairs
 from opinion_spiders.text.normalize import fold_for_search
 
 Token = tuple[str, int, int]
+
+#: Windows a segmenter routes in Python before it builds jieba-rs to route them (~0.1 s and
+#: ~25 MB once, then ~2 µs a window against ~8): a process that judges a few posts never
+#: builds it; one that stores posts has built it already, for their search terms.
+ROUTES_IN_PYTHON = 2_000
 
 
 def _read_domain_words() -> list[tuple[str, int | None]]:
@@ -49,6 +55,7 @@ class Segmenter:
         #: every word added to the default dictionary, with the frequency jieba gave it
         self._added: list[tuple[str, int]] = []
         self._search: SearchCutter | None = None
+        self._routed = 0  # windows routed in Python
 
     @property
     def loaded(self) -> bool:
@@ -79,7 +86,11 @@ class Segmenter:
         word = word.strip()
         if not word:
             return
+        old = tokenizer.FREQ.get(word, 0)
         tokenizer.add_word(word, freq)
+        # jieba adds a known word's new frequency to the total without taking its old one
+        # off; the total is the sum of the frequencies, as in jieba-rs (``_search_cut``)
+        tokenizer.total -= old
         self._pairs.add(word)
         added = (word, tokenizer.FREQ[word])
         self._added.append(added)
@@ -123,12 +134,24 @@ class Segmenter:
         """:meth:`is_word` for many spans (with the inner joints of phrases), segmenting only a
         small window around each, never the whole text."""
         tokenizer = self._ready()
-        return check_spans(tokenizer, self._pairs, text, spans)
+        return check_spans(tokenizer, self._pairs, text, spans, self._cuts)
 
     def whole_words(self, text: str, spans: Sequence[tuple[int, int]]) -> list[bool]:
         """:meth:`is_word` for each ``(start, end)`` span, judged together (positions and
         windows they share are worked out once)."""
-        return whole_words(self._ready(), self._pairs, text, spans)
+        return whole_words(self._ready(), self._pairs, text, spans, self._cuts)
+
+    def _cuts(self, text: str, start: int, stop: int) -> list[int]:
+        """jieba's route over one window of Hanzi: in jieba-rs once a search cutter exists (it
+        holds the same words with the same frequencies, so it cuts the same), else in Python
+        until :data:`ROUTES_IN_PYTHON` windows make building one worth it."""
+        search = self._search
+        if search is None:
+            self._routed += 1
+            if self._routed <= ROUTES_IN_PYTHON:
+                return route_cuts(self._ready(), text, start, stop)
+            search = self._search_cutter()
+        return search.cuts(text, start, stop)
 
     def search_terms(self, text: str) -> list[str]:
         """Unique folded words for analysts' search (width, case, traditional → simplified),
