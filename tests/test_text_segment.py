@@ -250,21 +250,24 @@ def test_cache_keys_read_module_sources_from_a_zipped_egg(tmp_path: Path) -> Non
         sys.modules.pop("zipped_builder", None)
 
 
-def test_windows_route_the_same_in_jieba_rs_as_in_python() -> None:
+def test_windows_route_the_same_in_jieba_rs_as_in_python(monkeypatch: pytest.MonkeyPatch) -> None:
     """Word boundaries are judged on jieba's route over a window of Hanzi: in Python for a
     process's first windows, in jieba-rs after. Both must cut every window alike, with rule
     terms added — new words and known ones given a new frequency, before and after jieba-rs
     is built — which needs the Python dictionary's total to stay the sum of its frequencies,
     as jieba-rs keeps it (jieba's ``add_word`` adds a known word's new frequency without
     taking off its old one)."""
-    from opinion_spiders.text._route import route_cuts
+    from opinion_spiders.text import segment
 
-    segmenter = Segmenter(["吃拿卡要", "本日", "政府", "用户"])  # 本日, 政府, 用户: known words
-    tokenizer = segmenter._ready()
-    search = segmenter._search_cutter()
+    monkeypatch.setattr(segment, "ROUTES_IN_PYTHON", 10**9)
+    first = ["吃拿卡要", "本日", "政府", "用户"]  # 本日, 政府, 用户: known words
     added = ["农民工讨薪", "学校", "发展中"]  # 学校: a known word again
+    python, compiled = Segmenter(first), Segmenter(first)
+    compiled.search_terms("预热")  # jieba-rs built before the next words come, as in a crawl
+    tokenizer = python._ready()
     total, old = tokenizer.total, {w: tokenizer.FREQ.get(w, 0) for w in added}
-    segmenter.add_words(added)
+    for segmenter in (python, compiled):
+        segmenter.add_words(added)
     assert tokenizer.total == total + sum(tokenizer.FREQ[w] - old[w] for w in added)
     rng = random.Random(11)
     words, counts = zip(*((w, f) for w, f in tokenizer.FREQ.items() if f), strict=True)
@@ -277,10 +280,10 @@ def test_windows_route_the_same_in_jieba_rs_as_in_python() -> None:
     for text in texts:
         for start in range(0, max(1, len(text) - 1), 3):
             stop = min(len(text), start + rng.randint(1, 24))
-            expected = route_cuts(tokenizer, text, start, stop)
-            assert search.cuts(text, start, stop) == expected, (text, start, stop)
+            expected = python._cuts(text, start, stop)
+            assert compiled._cuts(text, start, stop) == expected, (text, start, stop)
             windows += 1
-    assert windows > 5000
+    assert windows > 5000 and python._search is None and compiled._search is not None
 
 
 def test_whole_words_agree_before_and_after_jieba_rs_routes() -> None:
