@@ -351,6 +351,9 @@ def child(
         "OPINION_FEISHU_URL": "", "OPINION_SMTP_HOST": "",
         "LOG_LEVEL": "ERROR", "AUTOTHROTTLE_ENABLED": False,
         "SCRAPER_SLOT_MAX_ACTIVE_SIZE": MAX_ACTIVE,
+        # the RSS read is this process's: the event detector, most of a crawl's state,
+        # stays in it instead of the events process
+        "OPINION_EVENTS_PROCESS": False,
     })  # fmt: skip
     for override in overrides:
         name, _, value = override.partition("=")

@@ -192,7 +192,7 @@ def child(out: Path, cprofile: bool, wall: bool, argv: list[str]) -> int:
         profiler.disable()
         profiler.dump_stats(str(out.with_suffix(".prof")))
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    workers = resource.getrusage(resource.RUSAGE_CHILDREN)  # the page workers, once ended
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)  # page workers, events, once ended
     out.write_text(json.dumps({
         "code": code, "stages": stages, "times": TIMES, "calls": CALLS,
         "wall": time.perf_counter() - started, "cpu": time.process_time() - cpu0,
@@ -292,7 +292,8 @@ def report(result: dict[str, Any], counts: dict[str, int], label: str) -> str:
         f"{label}: {pages} pages, {posts} posts ({counts['stored']} stored) in "
         f"{result['wall']:.1f} s wall = {pages / result['wall']:.1f} pages/s; "
         f"process CPU {result['cpu']:.1f} s = {1000 * result['cpu'] / pages:.1f} ms/page; "
-        f"page workers' CPU {workers:.1f} s = {1000 * workers / pages:.1f} ms/page; "
+        f"page workers' and events process's CPU {workers:.1f} s = "
+        f"{1000 * workers / pages:.1f} ms/page; "
         f"max RSS {result['maxrss_mb']:.0f} MB; stages timed by {clock} time (the crawl "
         "process's: a page worker's reading and per-post work are in its own CPU)",
         f"  {'stage':<44}{'s':>8}{'ms/page':>9}{'ms/post':>9}{'share':>8}",

@@ -214,6 +214,16 @@ class Config(msgspec.Struct, frozen=True, kw_only=True, rename=_renamed):
         "bursts of posts per rule, entity, site, cluster and word, and emerging terms (stage "
         "`pipelines.events`; docs/analysts.md, Events)",
     )] = True  # fmt: skip
+    events_process: Annotated[bool | Literal["auto"], _setting(
+        "the event detector in a process of its own beside the crawl process (counting posts "
+        "under their words and keys and looking for bursts took about a quarter of the crawl "
+        "process's CPU); `auto`: when the process may use two cores or more. The crawl sends "
+        "it the posts it counts and asks it to look; one per `opinion crawl` and store (~150 "
+        "MB), stopped with the crawl. If it dies or does not start, the crawl counts events "
+        "itself from then on, with the stored posts as baseline (an ERROR line, stat "
+        "`opinion/events/process_lost`)",
+        expected="true, false or auto", example="auto",
+    )] = "auto"  # fmt: skip
     events_batch: Annotated[int, _setting(
         "posts between two looks for bursts (a fast crawl looks at more posts at a time: "
         "each look rescans every key its posts touched); for the process's one detector per "
@@ -372,7 +382,8 @@ class Field:
 
     name: str
     attr: str
-    kind: str  # bool, int, float, str, list, dict, count (an int or "auto")
+    #: bool, int, float, str, list, dict, count (an int or "auto"), switch (a bool or "auto")
+    kind: str
     default: Any
     description: str
     example: str
@@ -390,12 +401,16 @@ def _kind(type_: Any) -> str:
         mi.BoolType: "bool", mi.IntType: "int", mi.FloatType: "float", mi.StrType: "str",
         mi.ListType: "list", mi.DictType: "dict", mi.UnionType: "count",
     }  # fmt: skip
+    if isinstance(type_, mi.UnionType) and any(isinstance(t, mi.BoolType) for t in type_.types):
+        return "switch"
     return kinds[type(type_)]
 
 
 def _expected(kind: str, type_: Any) -> str:
     if kind == "bool":
         return "true or false"
+    if kind == "switch":
+        return "true, false or auto"
     if kind == "list":
         return "a list, or one comma-separated string"
     if kind == "dict":
@@ -464,9 +479,11 @@ def _coerce(field: Field, raw: Any) -> Any:
         text = raw.strip()
         if not text:
             return "" if kind == "str" and field.default == "" else _DEFAULT
-        if kind == "bool":
+        if kind in ("bool", "switch"):
             if text.lower() in _TRUE | _FALSE:
                 return text.lower() in _TRUE
+            if kind == "switch" and text.lower() == "auto":
+                return "auto"
             raise _Bad
         if kind == "list":
             return [part.strip() for part in text.split(",") if part.strip()]
@@ -483,7 +500,7 @@ def _coerce(field: Field, raw: Any) -> Any:
             except ValueError:
                 raise _Bad from None
         return text
-    if kind == "bool" and not isinstance(raw, bool):
+    if kind in ("bool", "switch") and not isinstance(raw, bool) and raw != "auto":
         if raw in (0, 1):
             return bool(raw)
         raise _Bad

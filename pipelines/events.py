@@ -10,7 +10,13 @@ the process on this store — are stored or spooled (an event alert cites them).
 time: a look whose writes outlast the interval (a slow server) holds the next one back. Of
 crawlers sharing the detector, the last to close looks for all of them. The baseline
 is read from the store once, when the first spider of the process opens; crawlers of one
-process share one detector per store."""
+process share one detector per store.
+
+With ``OPINION_EVENTS_PROCESS`` (by default on two cores or more) the detector runs in the
+events process (:mod:`opinion_spiders.crawling.events_process`): this stage sends it the
+posts and asks it to look, and waits for the posts to be stored before it writes what it
+found. If that process dies or does not start, the detector here takes over, with the stored
+posts as baseline."""
 
 from __future__ import annotations
 
@@ -27,7 +33,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from opinion_spiders.config import config_of
+from opinion_spiders.crawling.events_process import EventsProcess, EventsProcessGone, wanted
 from opinion_spiders.crawling.gc_policy import malloc_trim
+from opinion_spiders.events.bursts import Burst
 from opinion_spiders.events.detect import EventDetector
 from opinion_spiders.items import Post
 from opinion_spiders.stores import StoreUnavailable, store_uri
@@ -43,6 +51,10 @@ class Shared:
     sites crawled at once look for bursts once an interval, not five times."""
 
     detector: EventDetector
+    #: the events process counting in the detector's stead (None: the detector counts)
+    remote: EventsProcess | None = None
+    #: whether to start one, when the first crawler opens
+    wants_remote: bool = False
     #: posts counted since the last look
     pending: int = 0
     looked_at: float = field(default_factory=time.monotonic)
@@ -69,7 +81,9 @@ class EventPipeline(Stage):
             raise NotConfigured("OPINION_EVENTS_ENABLED is off")
         super().__init__(crawler)
         key = store_uri(crawler.settings)
-        self.shared = _SHARED.get(key) or Shared(EventDetector.from_settings(crawler.settings))
+        self.shared = _SHARED.get(key) or Shared(
+            EventDetector.from_settings(crawler.settings), wants_remote=wanted(crawler.settings)
+        )
         _SHARED[key] = self.shared
         self.detector = self.shared.detector
         self.batch = config.events_batch
@@ -79,18 +93,56 @@ class EventPipeline(Stage):
         self.pause_per_second = (1 - share) / share
 
     async def open_spider(self) -> None:
-        self.shared.open += 1
+        shared = self.shared
+        shared.open += 1
+        if shared.wants_remote:
+            shared.wants_remote = False  # one try per detector: the first crawler's
+            try:
+                shared.remote = await EventsProcess.start(self.crawler.settings)
+                logger.info("events are counted in the events process (pid %d)",
+                            shared.remote.pid)  # fmt: skip
+            except EventsProcessGone as exc:
+                logger.error("%s; events are counted in the crawl process", exc)
         try:
-            seeded = await asyncio.to_thread(self.detector.seed, self.runtime.store)
+            if shared.remote is not None:
+                seeded = await shared.remote.seed()
+            else:
+                seeded = await asyncio.to_thread(self.detector.seed, self.runtime.store)
         except StoreUnavailable as exc:
             logger.warning("store unavailable, events start without a baseline: %s", exc)
             return
+        except EventsProcessGone as exc:
+            await self._take_over(exc)
+            return
         self.stats.set_value("opinion/events/baseline_posts", seeded)
+
+    async def _take_over(self, exc: Exception) -> None:
+        """The events process is gone: count here from now on, the stored posts as baseline
+        (the posts it had counted and those not stored yet are not counted again)."""
+        shared = self.shared
+        if shared.remote is None:
+            return
+        remote, shared.remote = shared.remote, None
+        logger.error("%s: events are counted in the crawl process from now on, with the "
+                     "stored posts as baseline", exc)  # fmt: skip
+        self.stats.set_value("opinion/events/process_lost", 1)
+        await remote.stop()
+        try:
+            await asyncio.to_thread(self.detector.seed, self.runtime.store)
+        except StoreUnavailable as unavailable:
+            logger.warning("store unavailable, events go on without a baseline: %s", unavailable)
 
     async def process_item(self, item: object) -> object:
         if isinstance(item, Post):
             shared = self.shared
-            shared.pending += int(self.detector.add(item.to_document()))
+            if shared.remote is not None:
+                try:
+                    shared.remote.add(item.to_document())
+                    shared.pending += 1
+                except EventsProcessGone as exc:
+                    await self._take_over(exc)
+            if shared.remote is None:
+                shared.pending += int(self.detector.add(item.to_document()))
             due = time.monotonic() - shared.looked_at >= max(self.interval, shared.pause)
             if shared.pending >= self.batch and due and not shared.looking.locked():
                 await self.flush()
@@ -102,6 +154,9 @@ class EventPipeline(Stage):
         self.shared.open -= 1
         if self.shared.open <= 0:
             await self.flush()
+            remote, self.shared.remote = self.shared.remote, None
+            if remote is not None:
+                await remote.stop()
 
     async def flush(self) -> None:
         """Look for bursts now, once the look in progress (if any) is done; the interval and
@@ -110,18 +165,26 @@ class EventPipeline(Stage):
             self.shared.pending, self.shared.looked_at = 0, time.monotonic()
             try:
                 await self._look()
+            except EventsProcessGone as exc:
+                await self._take_over(exc)
+            except RuntimeError as exc:  # a request the events process failed
+                logger.error("%s", exc)
             finally:
                 self.shared.looked_at = time.monotonic()
-                if _TRIM is not None:
+                if _TRIM is not None and self.shared.remote is None:
                     _TRIM()
 
     async def _look(self) -> None:
-        runtime, now = self.runtime, datetime.now(UTC)
-        started = time.thread_time()
-        bursts = self.detector.bursts(now)
-        spent = time.thread_time() - started
+        runtime, now, remote = self.runtime, datetime.now(UTC), self.shared.remote
+        bursts: list[Burst] = []  # found here; the events process holds its own
+        if remote is not None:
+            found, spent = await remote.bursts(now)
+        else:
+            started = time.thread_time()
+            bursts = self.detector.bursts(now)
+            spent, found = time.thread_time() - started, len(bursts)
         self.shared.pause = spent * self.pause_per_second
-        if not bursts:
+        if not found:
             return
         for posts in StorePipeline.sharing_store(self.crawler):  # an event alert cites posts
             try:
@@ -129,13 +192,17 @@ class EventPipeline(Stage):
             except Exception as exc:  # noqa: BLE001 - the events still count
                 logger.error("posts not written (%s); events recorded all the same", exc)
         try:
-            done, recording = await asyncio.to_thread(
-                _timed, self.detector.record, bursts, runtime.store, runtime.channels, now
-            )
+            if remote is not None:  # it looks at the bursts again when they are not written
+                done, recording = await remote.record(now)
+            else:
+                done, recording = await asyncio.to_thread(
+                    _timed, self.detector.record, bursts, runtime.store, runtime.channels, now
+                )
             self.shared.pause = (spent + recording) * self.pause_per_second
         except StoreUnavailable as exc:
-            logger.error("store unavailable, %d bursts not written: %s", len(bursts), exc)
-            self.detector.retouch(bursts)
+            logger.error("store unavailable, %d bursts not written: %s", found, exc)
+            if remote is None:
+                self.detector.retouch(bursts)
             return
         for name, value in done.items():
             self.stats.inc_value(f"opinion/events/{name}", value)

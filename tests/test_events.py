@@ -29,6 +29,9 @@ from tests.receivers import WebhookReceiver
 
 T0 = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
 TIERS = {"notice": 25, "warning": 50, "urgent": 100}
+#: The stage's pacing tests watch the detector in the crawl process; the events process has
+#: tests of its own (test_events_process.py).
+IN_CRAWL = {"OPINION_EVENTS_PROCESS": False}
 _ids = itertools.count(1)
 
 
@@ -309,7 +312,7 @@ def test_events_stage_looks_for_bursts_at_most_once_per_interval(tmp_path: Any) 
         folder = tmp_path / f"{interval}-{crawlers}-{share}-{slow}"  # a store (detector) each
         settings = {"OPINION_STORE": f"embedded://{folder}", "OPINION_EVENTS_BATCH": 2,
                     "OPINION_EVENTS_MIN_INTERVAL": interval,
-                    "OPINION_EVENTS_MAX_SHARE": share}  # fmt: skip
+                    "OPINION_EVENTS_MAX_SHARE": share, **IN_CRAWL}  # fmt: skip
         stages = [EventPipeline(get_crawler(settings_dict=settings)) for _ in range(crawlers)]
         stages[0].shared.looked_at -= 1.0  # the stages opened a second ago
         detector = stages[0].detector
@@ -372,7 +375,8 @@ def test_events_stage_looks_one_at_a_time(tmp_path: Any) -> None:
     from pipelines.events import EventPipeline
 
     settings = {"OPINION_STORE": f"embedded://{tmp_path}", "OPINION_EVENTS_BATCH": 2,
-                "OPINION_EVENTS_MIN_INTERVAL": 0, "OPINION_EVENTS_MAX_SHARE": 1}  # fmt: skip
+                "OPINION_EVENTS_MIN_INTERVAL": 0, "OPINION_EVENTS_MAX_SHARE": 1,
+                **IN_CRAWL}  # fmt: skip
     stage = EventPipeline(get_crawler(settings_dict=settings))
     running, most, looks = 0, 0, 0
 
@@ -416,7 +420,8 @@ def test_events_stage_last_crawler_to_close_looks_for_all(tmp_path: Any) -> None
 
     from pipelines.events import EventPipeline
 
-    settings = {"OPINION_STORE": f"embedded://{tmp_path}", "OPINION_EVENTS_BATCH": 1000}
+    settings = {"OPINION_STORE": f"embedded://{tmp_path}", "OPINION_EVENTS_BATCH": 1000,
+                **IN_CRAWL}  # fmt: skip
     stages = [EventPipeline(get_crawler(settings_dict=settings)) for _ in range(2)]
     found: list[int] = []
     bursts = stages[0].detector.bursts
@@ -631,7 +636,8 @@ def test_events_stage_gives_mallocs_free_memory_back_after_each_look(
     trims: list[int] = []
     monkeypatch.setattr(pipelines.events, "_TRIM", lambda: trims.append(1) or 1)
     settings = {"OPINION_STORE": f"embedded://{tmp_path}", "OPINION_EVENTS_BATCH": 2,
-                "OPINION_EVENTS_MIN_INTERVAL": 0, "OPINION_EVENTS_MAX_SHARE": 1}  # fmt: skip
+                "OPINION_EVENTS_MIN_INTERVAL": 0, "OPINION_EVENTS_MAX_SHARE": 1,
+                **IN_CRAWL}  # fmt: skip
     stage = EventPipeline(get_crawler(settings_dict=settings))
 
     async def feed() -> None:

@@ -16,8 +16,8 @@ from typing import IO
 
 from opinion_spiders.adapters import Adapter
 from opinion_spiders.clusters import signature
+from opinion_spiders.crawling.frames import frame, read_frame
 from opinion_spiders.crawling.gc_policy import collect_less
-from opinion_spiders.crawling.page_workers._frames import frame, read_frame
 from opinion_spiders.crawling.page_workers.work import Fetched, Outcome, read_fetched, work_ahead
 from opinion_spiders.runtime import Runtime
 

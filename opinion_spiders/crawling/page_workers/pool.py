@@ -15,7 +15,6 @@ import asyncio
 import hashlib
 import logging
 import os
-import pickle
 import sys
 import time
 from collections import deque
@@ -23,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from opinion_spiders.config import config_of
-from opinion_spiders.crawling.page_workers._frames import HEADER, frame
+from opinion_spiders.crawling.frames import frame, read_async
 from opinion_spiders.crawling.page_workers.work import Fetched, Outcome
 
 logger = logging.getLogger(__name__)
@@ -92,7 +91,7 @@ class _Worker:
         assert proc.stdin is not None and proc.stdout is not None
         proc.stdin.write(settings_frame)
         try:
-            said = await asyncio.wait_for(_read(proc.stdout), START_TIMEOUT)
+            said = await asyncio.wait_for(read_async(proc.stdout), START_TIMEOUT)
         except (asyncio.IncompleteReadError, TimeoutError):
             said = None
         if not (isinstance(said, tuple) and said[0] == "ready"):
@@ -118,7 +117,7 @@ class _Worker:
         assert self.proc.stdout is not None
         try:
             while True:
-                outcome = await _read(self.proc.stdout)
+                outcome = await read_async(self.proc.stdout)
                 future = self.waiting.popleft()
                 self.head_since = time.monotonic()
                 if not future.done():
@@ -161,11 +160,6 @@ class _Worker:
         except TimeoutError:
             self.proc.kill()
         await self.answers
-
-
-async def _read(stream: asyncio.StreamReader) -> Any:
-    (size,) = HEADER.unpack(await stream.readexactly(HEADER.size))
-    return pickle.loads(await stream.readexactly(size))
 
 
 class PageWorkers:

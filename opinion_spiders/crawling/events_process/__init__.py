@@ -1,0 +1,155 @@
+"""The events process: the event detector of a crawl in a process of its own.
+
+Counting every post under its words and keys, and looking for bursts in those counts, took
+about a quarter of the crawl process's CPU (``bench.profile``), on the thread that runs
+Scrapy. With ``OPINION_EVENTS_PROCESS`` (``auto``: when the process may use two cores or
+more) the events stage sends the posts it counts to this process in batches and asks it to
+look, and the crawl process keeps to fetching, the store and what needs the store. The stage
+decides when to look and waits for the posts an event alert cites to be stored, as before;
+the process finds the bursts, writes the events and raises their alerts.
+
+One process per crawl process and store, shared by the crawlers on that store, stopped with
+the last of them. If it dies, or never starts, the stage counts events in the crawl process
+from then on (see ``pipelines.events``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from opinion_spiders.config import config_of
+from opinion_spiders.crawling.frames import frame, read_async
+from opinion_spiders.events.detect import SEED_FIELDS
+from opinion_spiders.stores import StoreUnavailable
+
+logger = logging.getLogger(__name__)
+
+#: Posts sent to the process in one message (and before each look, whatever are left).
+SEND_BATCH = 64
+#: Seconds the process has to build its runtime, and to end once its crawl is done.
+START_TIMEOUT = 120.0
+STOP_TIMEOUT = 30.0
+#: What the detector reads of a post: the rest (the text, the HTML) is not sent.
+FIELDS = ("_id", *SEED_FIELDS)
+
+
+class EventsProcessGone(Exception):
+    """The process ended, or never started: the crawl counts events itself."""
+
+
+def wanted(settings: Mapping[str, Any]) -> bool:
+    """``OPINION_EVENTS_PROCESS``: on, off, or ``auto`` (on when the process may use two
+    cores or more)."""
+    setting = config_of(settings).events_process
+    if setting == "auto":
+        return len(os.sched_getaffinity(0)) >= 2
+    return bool(setting)
+
+
+def counted(post: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of a post's document that the detector reads."""
+    return {k: post[k] for k in FIELDS if k in post}
+
+
+class EventsProcess:
+    """The crawl's side: posts sent in batches, one request answered at a time."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+        self.pid = proc.pid
+        self.unsent: list[dict[str, Any]] = []
+        self._asking = asyncio.Lock()
+
+    @classmethod
+    async def start(cls, settings: Mapping[str, Any]) -> EventsProcess:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p or os.curdir for p in sys.path)}
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "opinion_spiders.crawling.events_process", env=env,
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        assert proc.stdin is not None and proc.stdout is not None
+        try:
+            proc.stdin.write(frame(dict(settings)))
+            said = await asyncio.wait_for(read_async(proc.stdout), START_TIMEOUT)
+        except (asyncio.IncompleteReadError, TimeoutError, ConnectionError):
+            said = None
+        except Exception as exc:  # noqa: BLE001 - e.g. a setting holding a lambda
+            said = ("error", f"settings cannot be handed over ({type(exc).__name__}: {exc})")
+        if not (isinstance(said, tuple) and said[0] == "ready"):
+            if proc.returncode is None:
+                proc.kill()
+            status = await proc.wait()
+            why = said[1] if isinstance(said, tuple) else f"exit status {status}"
+            raise EventsProcessGone(f"the events process did not start: {why}")
+        return cls(proc)
+
+    def add(self, post: Mapping[str, Any]) -> None:
+        """Count a post (sent with the next batch)."""
+        self.unsent.append(counted(post))
+        if len(self.unsent) >= SEND_BATCH:
+            self._send_unsent()
+
+    def _send_unsent(self) -> None:
+        if self.unsent:
+            batch, self.unsent = self.unsent, []
+            self._write(("add", batch))
+
+    def _write(self, message: tuple[Any, ...]) -> None:
+        stdin = self.proc.stdin
+        if stdin is None or stdin.is_closing() or self.proc.returncode is not None:
+            raise EventsProcessGone(self._gone())
+        stdin.write(frame(message))
+
+    async def _ask(self, *request: Any) -> tuple[Any, ...]:
+        """Send the posts not sent yet, then the request; its answer."""
+        async with self._asking:
+            try:
+                self._send_unsent()
+                self._write(request)
+                assert self.proc.stdout is not None
+                answer: tuple[Any, ...] = await read_async(self.proc.stdout)
+            except (asyncio.IncompleteReadError, ConnectionError) as exc:
+                raise EventsProcessGone(self._gone()) from exc
+        if answer[0] == "unavailable":
+            raise StoreUnavailable(answer[1])
+        if answer[0] == "error":
+            raise RuntimeError(f"the events process failed to {request[0]}: {answer[1]}")
+        return answer
+
+    def _gone(self) -> str:
+        status = self.proc.returncode
+        return "the events process ended" + ("" if status is None else f" (exit status {status})")
+
+    async def seed(self) -> int:
+        """Read the baseline from the store (once per detector): how many posts."""
+        return int((await self._ask("seed"))[1])
+
+    async def bursts(self, now: datetime) -> tuple[int, float]:
+        """Look for bursts: how many there are (held for :meth:`record`), and the CPU seconds
+        the look took."""
+        _, count, spent = await self._ask("look", now)
+        return int(count), float(spent)
+
+    async def record(self, now: datetime) -> tuple[dict[str, int], float]:
+        """Write the bursts of the last look as events and raise their alerts: what was done,
+        and the CPU seconds it took."""
+        _, done, spent = await self._ask("record", now)
+        return dict(done), float(spent)
+
+    async def stop(self) -> None:
+        """End the process once it has served what it was sent."""
+        stdin = self.proc.stdin
+        if stdin is not None and not stdin.is_closing():
+            stdin.close()
+        try:
+            await asyncio.wait_for(self.proc.wait(), STOP_TIMEOUT)
+        except TimeoutError:
+            logger.error("the events process did not end in %g s: stopped", STOP_TIMEOUT)
+            self.proc.kill()
+            await self.proc.wait()

@@ -1,0 +1,121 @@
+"""The event detector in a process of its own (``OPINION_EVENTS_PROCESS``): the same events
+as in the crawl process, and a crawl that goes on when that process dies or never starts."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import signal
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scrapy.utils.test import get_crawler
+
+from opinion_spiders.items import Post
+from opinion_spiders.stores import open_store
+from pipelines.events import EventPipeline
+
+
+def _posts() -> list[Post]:
+    """A rule that fires every eight hours for two days, then six times in an hour, among
+    posts of a busy site: one burst of the rule (and of the site's words)."""
+    burst_at = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    times = [burst_at - timedelta(hours=h, minutes=10) for h in range(46, 2, -8)]
+    quiet = [(t, False) for t in times] + [
+        (burst_at - timedelta(hours=h, minutes=m), None) for h in range(46, 1, -1)
+        for m in (20, 40)
+    ]  # fmt: skip
+    burst = [(burst_at + timedelta(minutes=i), True) for i in range(6)]
+    posts = []
+    for n, (when, rule) in enumerate(sorted(quiet, key=lambda q: q[0]) + burst):
+        matches = [{"rule": "petition", "name": "群体维权"}] if rule is not None else []
+        posts.append(Post(
+            site="demo-forum", kind="forum", url=f"http://x/{n}", title=f"帖子 {n}",
+            content="讨薪" if rule else "天气", id=f"demo-forum:{n}:{n}", thread_id=str(n),
+            time=when, published_at=when, crawled_at=when, matches=matches,
+            terms=["农民工", "讨薪"] if rule else ["天气"],
+        ))  # fmt: skip
+    return posts
+
+
+def _settings(folder: Path, process: bool) -> dict[str, Any]:
+    return {
+        "OPINION_STORE": f"embedded://{folder}", "OPINION_EVENTS_PROCESS": process,
+        "OPINION_EVENTS_BATCH": 25, "OPINION_EVENTS_MIN_INTERVAL": 0,
+        "OPINION_EVENTS_MAX_SHARE": 1, "OPINION_WEBHOOK_URL": "",
+    }  # fmt: skip
+
+
+async def _crawl(stage: EventPipeline, posts: list[Post], kill_after: int | None = None) -> None:
+    """Each post stored, then counted, as the store stage and this one do in a crawl."""
+    store = stage.runtime.store
+    await stage.open_spider()
+    for n, post in enumerate(posts):
+        if n == kill_after and stage.shared.remote is not None:
+            os.kill(stage.shared.remote.pid, signal.SIGKILL)
+            await stage.shared.remote.proc.wait()
+        store.upsert_posts([post.to_document()])
+        await stage.process_item(post)
+    await stage.close_spider()
+
+
+def _events(folder: Path) -> list[tuple[Any, ...]]:
+    store = open_store(f"embedded://{folder}")
+    try:
+        return sorted((e["_id"], e["count"], tuple(e["post_ids"])) for e in store.find_events())
+    finally:
+        store.close()
+
+
+def test_events_process_writes_the_events_the_crawl_process_would(tmp_path: Path) -> None:
+    """The same posts through the stage with the detector here and in the events process:
+    the same events, and the process ends with the crawl."""
+    stages = {}
+    for process in (False, True):
+        stage = EventPipeline(get_crawler(settings_dict=_settings(tmp_path / str(process),
+                                                                  process)))  # fmt: skip
+        stages[process] = stage
+        asyncio.run(_crawl(stage, _posts()))
+    remote_events = _events(tmp_path / "True")
+    assert remote_events == _events(tmp_path / "False")
+    assert any(e[0].startswith("rule:petition:") and e[1] == 6 for e in remote_events)
+    stats = stages[True].stats
+    assert stats.get_value("opinion/events/process_lost") is None
+    assert stats.get_value("opinion/events/events") == stages[False].stats.get_value(
+        "opinion/events/events"
+    )
+    assert stages[True].shared.remote is None  # stopped by the last crawler to close
+
+
+def test_events_process_that_dies_leaves_the_counting_to_the_crawl(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Killed mid-crawl: one ERROR line, a stat, and the crawl's own detector goes on (the
+    posts before it died are not counted again), so the burst that comes after is found."""
+    stage = EventPipeline(get_crawler(settings_dict=_settings(tmp_path, True)))
+    posts = _posts()
+    with caplog.at_level(logging.ERROR, logger="pipelines.events"):
+        asyncio.run(_crawl(stage, posts, kill_after=len(posts) - 10))
+    assert stage.stats.get_value("opinion/events/process_lost") == 1
+    [line] = [r.getMessage() for r in caplog.records if r.name == "pipelines.events"]
+    assert "events process ended (exit status -9)" in line
+    assert "counted in the crawl process from now on" in line
+    assert any(e[0].startswith("rule:petition:") for e in _events(tmp_path))
+
+
+def test_events_process_that_does_not_start_leaves_the_counting_to_the_crawl(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "executable", "/bin/false")
+    stage = EventPipeline(get_crawler(settings_dict=_settings(tmp_path, True)))
+    with caplog.at_level(logging.ERROR, logger="pipelines.events"):
+        asyncio.run(_crawl(stage, _posts()))
+    [line] = [r.getMessage() for r in caplog.records if r.name == "pipelines.events"]
+    assert re.fullmatch(r"the events process did not start: exit status \d+; "
+                        r"events are counted in the crawl process", line)  # fmt: skip
+    assert any(e[0].startswith("rule:petition:") and e[1] == 6 for e in _events(tmp_path))
