@@ -92,6 +92,7 @@ def start_crawl(folder: Path, name: str, env: dict[str, str], *args: str) -> Cra
         proc = subprocess.Popen(
             [str(BIN / "opinion"), "crawl", *args],
             cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=out,
+            start_new_session=True,  # a process group of its own, as in a terminal
         )  # fmt: skip
     return Crawl(proc, err)
 

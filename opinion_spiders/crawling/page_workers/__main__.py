@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 from typing import IO
 
@@ -68,6 +69,9 @@ def _work(runtime: Runtime, adapters: dict[str, Adapter], fetched: Fetched) -> O
 
 
 def main() -> int:
+    # Ctrl-C reaches every process of the terminal's group: the crawl stops gracefully (its
+    # pages in flight still read here) and then closes stdin, which ends this process.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # stdout carries the frames alone: whatever a plugin prints goes to stderr.
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
