@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable, Sequence
 
 import jieba
 
-from opinion_spiders.text._route import route_cuts
 from opinion_spiders.text._subwords import compound_boundaries, latin_edge
 from opinion_spiders.text._word_pairs import MASK, WordPairs
 
@@ -127,10 +126,10 @@ def check_spans(
     pairs: WordPairs,
     text: str,
     spans: Sequence[Span],
-    cuts: Cuts | None = None,
+    cuts: Cuts,
 ) -> list[bool]:
     """For each span, whether segmentation agrees it is whole words (its joints included);
-    ``cuts`` routes the windows (by default :func:`route_cuts` on ``tokenizer``)."""
+    ``cuts`` routes the windows."""
     results = [False] * len(spans)
     pending: list[_Pending] = []
     _sort_out(tokenizer.FREQ, pairs, text, spans, range(len(spans)), results, pending)
@@ -166,7 +165,7 @@ def _sort_out(
 
 def _judge_pending(
     tokenizer: jieba.Tokenizer,
-    cuts: Cuts | None,
+    cuts: Cuts,
     text: str,
     spans: Sequence[Span],
     pending: list[_Pending],
@@ -191,7 +190,7 @@ def whole_words(
     pairs: WordPairs,
     text: str,
     spans: Sequence[tuple[int, int]],
-    cuts: Cuts | None = None,
+    cuts: Cuts,
 ) -> list[bool]:
     """:func:`check_spans` for single words (no joints), such as every occurrence of every
     term a post's rules ask about at once. An edge settled by letters, or one that no
@@ -237,7 +236,7 @@ def _maybe_crossed(pairs: WordPairs, text: str, i: int) -> bool:
 
 def _judge(
     tokenizer: jieba.Tokenizer,
-    cuts: Cuts | None,
+    cuts: Cuts,
     text: str,
     spans: Sequence[Span],
     group: list[_Pending],
@@ -246,7 +245,7 @@ def _judge(
     """Segment one merged window and judge every span inside it."""
     left = group[0][0]
     right = max([g[1] for g in group]) if len(group) > 1 else group[0][1]
-    route = route_cuts(tokenizer, text, left, right) if cuts is None else cuts(text, left, right)
+    route = cuts(text, left, right)
     bounds = set(route)
     for _, _, index, needed in group:
         if bounds.issuperset(needed):

@@ -18,12 +18,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import sys
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from opinion_spiders.config import config_of
+from opinion_spiders.crawling.children import NotStarted, start_child
 from opinion_spiders.crawling.frames import frame, read_async
 from opinion_spiders.events.detect import SEED_FIELDS
 from opinion_spiders.stores import StoreUnavailable
@@ -68,25 +68,18 @@ class EventsProcess:
 
     @classmethod
     async def start(cls, settings: Mapping[str, Any]) -> EventsProcess:
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p or os.curdir for p in sys.path)}
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "opinion_spiders.crawling.events_process", env=env,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-        )  # fmt: skip
-        assert proc.stdin is not None and proc.stdout is not None
+        why = "the events process did not start"
         try:
-            proc.stdin.write(frame(dict(settings)))
-            said = await asyncio.wait_for(read_async(proc.stdout), START_TIMEOUT)
-        except (asyncio.IncompleteReadError, TimeoutError, ConnectionError):
-            said = None
+            settings_frame = frame(dict(settings))
         except Exception as exc:  # noqa: BLE001 - e.g. a setting holding a lambda
-            said = ("error", f"settings cannot be handed over ({type(exc).__name__}: {exc})")
-        if not (isinstance(said, tuple) and said[0] == "ready"):
-            if proc.returncode is None:
-                proc.kill()
-            status = await proc.wait()
-            why = said[1] if isinstance(said, tuple) else f"exit status {status}"
-            raise EventsProcessGone(f"the events process did not start: {why}")
+            raise EventsProcessGone(f"{why}: settings cannot be handed over "
+                                    f"({type(exc).__name__}: {exc})") from None  # fmt: skip
+        try:
+            proc = await start_child(
+                "opinion_spiders.crawling.events_process", settings_frame, START_TIMEOUT
+            )
+        except NotStarted as exc:
+            raise EventsProcessGone(f"{why}: {exc}") from None
         return cls(proc)
 
     def add(self, post: Mapping[str, Any]) -> None:

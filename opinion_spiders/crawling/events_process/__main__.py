@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import sys
 import time
 from typing import IO, Any
 
+from opinion_spiders.crawling.children import run_child
 from opinion_spiders.crawling.frames import frame, read_frame
 from opinion_spiders.crawling.gc_policy import collect_less, malloc_trim
 from opinion_spiders.events.bursts import Burst
@@ -110,17 +110,7 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> int:
 
 
 def main() -> int:
-    # Ctrl-C reaches every process of the terminal's group: the crawl stops gracefully, asks
-    # for its last look and then closes stdin, which ends this process; it must not die first.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # stdout carries the frames alone: whatever a plugin prints goes to stderr.
-    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    logging.basicConfig(
-        level=logging.WARNING, stream=sys.stderr,
-        format="%(asctime)s [events process %(process)d] %(name)s %(levelname)s: %(message)s",
-    )  # fmt: skip
-    return serve(sys.stdin.buffer, out)
+    return run_child(serve, "events process")
 
 
 if __name__ == "__main__":

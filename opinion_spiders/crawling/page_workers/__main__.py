@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import sys
 from typing import IO
 
 from opinion_spiders.adapters import Adapter
 from opinion_spiders.clusters import signature
+from opinion_spiders.crawling.children import run_child
 from opinion_spiders.crawling.frames import frame, read_frame
 from opinion_spiders.crawling.gc_policy import collect_less
 from opinion_spiders.crawling.page_workers.work import Fetched, Outcome, read_fetched, work_ahead
@@ -69,17 +69,7 @@ def _work(runtime: Runtime, adapters: dict[str, Adapter], fetched: Fetched) -> O
 
 
 def main() -> int:
-    # Ctrl-C reaches every process of the terminal's group: the crawl stops gracefully (its
-    # pages in flight still read here) and then closes stdin, which ends this process.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # stdout carries the frames alone: whatever a plugin prints goes to stderr.
-    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    logging.basicConfig(
-        level=logging.WARNING, stream=sys.stderr,
-        format="%(asctime)s [page worker %(process)d] %(name)s %(levelname)s: %(message)s",
-    )  # fmt: skip
-    return serve(sys.stdin.buffer, out)
+    return run_child(serve, "page worker")
 
 
 if __name__ == "__main__":

@@ -15,13 +15,13 @@ import asyncio
 import hashlib
 import logging
 import os
-import sys
 import time
 from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
 from opinion_spiders.config import config_of
+from opinion_spiders.crawling.children import NotStarted, start_child
 from opinion_spiders.crawling.frames import frame, read_async
 from opinion_spiders.crawling.page_workers.work import Fetched, Outcome
 
@@ -83,22 +83,12 @@ class _Worker:
 
     @classmethod
     async def start(cls, settings_frame: bytes, timeout: float) -> _Worker:
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p or os.curdir for p in sys.path)}
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "opinion_spiders.crawling.page_workers", env=env,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-        )  # fmt: skip
-        assert proc.stdin is not None and proc.stdout is not None
-        proc.stdin.write(settings_frame)
         try:
-            said = await asyncio.wait_for(read_async(proc.stdout), START_TIMEOUT)
-        except (asyncio.IncompleteReadError, TimeoutError):
-            said = None
-        if not (isinstance(said, tuple) and said[0] == "ready"):
-            proc.kill()
-            await proc.wait()
-            why = said[1] if isinstance(said, tuple) else f"exit status {proc.returncode}"
-            raise WorkerGone(f"a page worker did not start: {why}")
+            proc = await start_child(
+                "opinion_spiders.crawling.page_workers", settings_frame, START_TIMEOUT
+            )
+        except NotStarted as exc:
+            raise WorkerGone(f"a page worker did not start: {exc}") from None
         return cls(proc, timeout)
 
     def send(self, fetched: Fetched) -> asyncio.Future[Outcome | None]:
