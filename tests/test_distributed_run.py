@@ -48,7 +48,8 @@ def test_shared_run_gives_each_request_to_one_process(redis_url: str) -> None:
     a.push(b"urgent", priority=5)
     taken = [a.pop(), b.pop(), a.pop()] + _drain(b)
     assert taken == [b"urgent", b"req0", b"req1", b"req2", b"req3", b"req4", b"req5"]
-    assert a.add_seen("fp1") and not b.add_seen("fp1")
+    assert a.offer(b"page", 0, "fp1") and not b.offer(b"page", 0, "fp1")
+    assert b.pop() == b"page" and a.pop() is None
 
 
 def test_shared_run_is_over_only_when_queue_empty_and_nobody_busy(redis_url: str) -> None:
@@ -70,11 +71,32 @@ def test_shared_run_after_the_end_starts_afresh(redis_url: str) -> None:
     """A later run reads listings again: its seen set starts empty."""
     a = _run(redis_url, "a")
     a.join()
-    assert a.add_seen("listing-page-1")
+    assert a.offer(b"listing", 0, "listing-page-1") and a.pop() == b"listing"
     assert a.idle() and a.leave()
     c = _run(redis_url, "c")
-    assert c.join() == "2"
-    assert c.add_seen("listing-page-1") and c.queued() == 0
+    assert c.join() == "2" and c.queued() == 0
+    assert c.offer(b"listing", 0, "listing-page-1") and c.queued() == 1
+
+
+def test_shared_run_is_not_over_while_a_seen_request_waits_to_be_queued_or_run(
+    redis_url: str,
+) -> None:
+    """Two processes start together and both offer the site's start page: whichever offered it
+    first has it queued in the same step, so the other can never find the run empty with
+    nobody busy and end it before it began (it did when seen and queued were two steps)."""
+    a, b = _run(redis_url, "a"), _run(redis_url, "b")
+    a.join(), b.join()
+    assert a.offer(b"start", 0, "start-page") and not b.offer(b"start", 0, "start-page")
+    assert not b.idle(), "the start page is queued"
+    assert b.offer(b"start", 0, None) and b.queued() == 2, "not to be filtered: queued again"
+    assert _drain(b) == [b"start", b"start"] and not a.idle() and b.idle()
+    # a request only one process can run (no payload) makes that process busy until it idles
+    c, d = _run(redis_url, "c"), _run(redis_url, "d")
+    assert c.join() == d.join() == "2"
+    assert c.offer(None, 0, "local-only") and c.queued() == 0
+    assert not d.offer(None, 0, "local-only")
+    assert not d.idle(), "c holds a request of this run"
+    assert c.idle() and d.idle()
 
 
 def test_shared_run_joining_while_it_ends_starts_a_new_one(redis_url: str) -> None:

@@ -91,9 +91,11 @@ class RedisDupeFilter(BaseDupeFilter):
         self.debug = crawler.settings.getbool("DUPEFILTER_DEBUG")
         self.logged = False
 
-    def request_seen(self, request: Request) -> bool:
-        fingerprint = self.crawler.request_fingerprinter.fingerprint(request).hex()
-        return not self.run.add_seen(fingerprint)
+    def fingerprint(self, request: Request) -> str | None:
+        """The fingerprint the run's seen set keeps; None for a request not to be filtered."""
+        if request.dont_filter:
+            return None
+        return self.crawler.request_fingerprinter.fingerprint(request).hex()
 
     def log(self, request: Request, spider: Spider) -> None:
         assert self.crawler.stats is not None
@@ -191,8 +193,10 @@ class RedisScheduler(BaseScheduler):
         assert self.run is not None
         while self.local:
             request = self.local.popleft()
-            payload = self._encode(request)
-            if payload is not None:
+            payload, _problem = self._encode(request)
+            if payload is None:
+                self._stat("dropped")  # only this process could run it
+            else:
                 self.run.push(payload, request.priority)
 
     def has_pending_requests(self) -> bool:
@@ -206,20 +210,22 @@ class RedisScheduler(BaseScheduler):
         if self.failed or self.run is None or self.df is None:
             self._stat("dropped")
             return False
-        try:
-            if not request.dont_filter and self.df.request_seen(request):
-                assert self.spider is not None
-                self.df.log(request, self.spider)
-                return False
-            payload = self._encode(request)
-            if payload is None:
-                self.local.append(request)
-                return True
-            self.run.push(payload, request.priority)
+        payload, problem = self._encode(request)
+        try:  # the seen check and the queueing are one step: see SharedRun.offer
+            offered = self.run.offer(payload, request.priority, self.df.fingerprint(request))
         except redis.RedisError as exc:
             self._lost(exc)
             self._stat("dropped")
             return False
+        if not offered:
+            assert self.spider is not None
+            self.df.log(request, self.spider)
+            return False
+        if payload is None:
+            logger.warning("not shared through Redis, fetched here: %s (%s)", request, problem)
+            self._stat("unshared")
+            self.local.append(request)
+            return True
         self._stat("enqueued")
         return True
 
@@ -289,14 +295,12 @@ class RedisScheduler(BaseScheduler):
         engine.crawl(request)
         return True
 
-    def _encode(self, request: Request) -> bytes | None:
-        """Pickled ``to_dict``; None (and a warning) for a request only this process can run."""
+    def _encode(self, request: Request) -> tuple[bytes | None, str]:
+        """Pickled ``to_dict``, or None and why for a request only this process can run."""
         try:
-            return pickle.dumps(request.to_dict(spider=self.spider), protocol=5)
+            return pickle.dumps(request.to_dict(spider=self.spider), protocol=5), ""
         except (pickle.PicklingError, TypeError, AttributeError, ValueError) as exc:
-            logger.warning("not shared through Redis, fetched here: %s (%s)", request, exc)
-            self._stat("unshared")
-            return None
+            return None, str(exc)
 
     def _decode(self, payload: bytes) -> Request | None:
         try:

@@ -96,6 +96,21 @@ redis.call('EXPIRE', b .. ':seq', ttl)
 redis.call('ZADD', r .. ':queue', ARGV[5], string.format('%015d', n) .. ':' .. ARGV[6])
 """
 
+# A new request: unless its fingerprint (ARGV[7]) is seen already, record it and, in the same
+# step, queue it — or, with no payload (a request only this process can run), mark this
+# process busy. A request some process has seen is always queued or held by a busy process,
+# so another process can never find the queue empty and nobody busy in between and call the
+# run over before it started (as it could when the two were separate steps).
+_OFFER = f"""
+if ARGV[7] ~= '' and redis.call('SADD', r .. ':seen', ARGV[7]) == 0 then return 0 end
+if ARGV[6] == '' then
+  redis.call('SADD', r .. ':busy', worker)
+  return 1
+end
+{_PUSH}
+return 1
+"""
+
 # Take the first request, in one step with recording it as this process's and marking it busy.
 _POP = """
 local item = redis.call('ZPOPMIN', r .. ':queue')
@@ -152,7 +167,7 @@ class SharedRun:
         self.requeued = 0
         self._scripts = {
             name: client.register_script(_LIB + body)
-            for name, body in (("join", _JOIN), ("push", _PUSH), ("pop", _POP),
+            for name, body in (("join", _JOIN), ("push", _PUSH), ("offer", _OFFER), ("pop", _POP),
                                ("idle", _IDLE), ("beat", _BEAT), ("leave", _LEAVE))
         }  # fmt: skip
 
@@ -169,11 +184,14 @@ class SharedRun:
         self.run = _text(self._call("join"))
         return self.run
 
-    def add_seen(self, fingerprint: str) -> bool:
-        """Record a request fingerprint; False when some process of this run had it already."""
-        return self.client.sadd(f"{self.prefix}:seen", fingerprint) == 1
+    def offer(self, payload: bytes | None, priority: int, fingerprint: str | None) -> bool:
+        """Queue a new request, or with ``payload=None`` hold it in this process (which counts
+        as busy until its next ``idle``); False, and nothing done, when its ``fingerprint`` was
+        seen by some process of this run already. ``fingerprint=None`` skips the check."""
+        return bool(self._call("offer", -priority, payload or b"", fingerprint or ""))
 
     def push(self, payload: bytes, priority: int) -> None:
+        """Queue a request again (one this process took and gives back): no seen check."""
         self._call("push", -priority, payload)
 
     def pop(self) -> bytes | None:
