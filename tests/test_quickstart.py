@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import re
 import signal
@@ -73,11 +74,21 @@ def test_scrapy_list_and_crawl_from_checkout(tmp_path: Path, demo_url: str) -> N
     store.close()
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_demo_serve_stops_on_ctrl_c_and_sigterm(tmp_path: Path, sig: signal.Signals) -> None:
-    """`opinion demo --serve` keeps serving after its report and stops cleanly on a signal."""
+@pytest.mark.parametrize(
+    ("sig", "to_a_thread"),
+    [(signal.SIGINT, False), (signal.SIGTERM, False), (signal.SIGTERM, True)],
+    ids=["SIGINT", "SIGTERM", "SIGTERM-to-a-thread"],
+)
+def test_demo_serve_stops_on_ctrl_c_and_sigterm(
+    tmp_path: Path, sig: signal.Signals, to_a_thread: bool
+) -> None:
+    """`opinion demo --serve` keeps serving after its report and stops cleanly on a signal,
+    whichever of its threads the kernel hands the signal to (sent to one that is not the main
+    thread, it used to wait out an hour-long sleep)."""
     port = str(_free_port())
-    env = {**os.environ, "OPINION_STORE": f"embedded://{tmp_path / 'store'}"}
+    # faulthandler: if it hangs, SIGABRT makes it print every thread's stack for the report
+    store = f"embedded://{tmp_path / 'store'}"
+    env = {**os.environ, "OPINION_STORE": store, "PYTHONFAULTHANDLER": "1"}
     proc = subprocess.Popen(
         [str(BIN / "opinion"), "demo", "--serve", "--port", port],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -91,8 +102,18 @@ def test_demo_serve_stops_on_ctrl_c_and_sigterm(tmp_path: Path, sig: signal.Sign
             raise AssertionError(f"demo ended before serving: {proc.wait()}")
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as resp:
             assert resp.status == 200
-        proc.send_signal(sig)
-        assert proc.wait(timeout=20) == 0
+        if to_a_thread:
+            threads = sorted(int(t) for t in os.listdir(f"/proc/{proc.pid}/task"))
+            assert len(threads) > 1 and ctypes.CDLL(None).tgkill(proc.pid, threads[-1], sig) == 0
+        else:
+            proc.send_signal(sig)
+        try:  # reading both pipes to the end, so a full pipe cannot hold it up
+            _out, err = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGABRT)
+            _out, err = proc.communicate(timeout=20)
+            raise AssertionError(f"still running 20 s after {sig.name}:\n{err}") from None
+        assert proc.returncode == 0 and f"stopped ({sig.name})" in err, err
         with pytest.raises(OSError):
             urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=3)
     finally:

@@ -4,8 +4,8 @@ through every pipeline into the configured store (the embedded one by default), 
 from __future__ import annotations
 
 import signal
+import socket
 import sys
-import time
 from collections.abc import Mapping
 
 from opinion_spiders.errors import ConfigError
@@ -65,19 +65,30 @@ def _stories_and_events(store: Store) -> str:
 
 def _serve_until_stopped(base: str) -> None:
     """Serve until Ctrl-C or SIGTERM. Scrapy's crawl left its own shutdown handlers on both
-    signals (they only stop a reactor that has already stopped), so ours go back first."""
+    signals (they only stop a reactor that has already stopped), so ours go back first.
+
+    The main thread waits on a socket that Python's signal wake-up writes to, not in a long
+    sleep: a signal the kernel hands to another thread (the server's, say) only flags the
+    handler for the main thread, which would run it when the sleep ended, an hour later."""
 
     def stop(signum: int, frame: object) -> None:
         raise _Stop(signum)
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    wake, woken = socket.socketpair()
+    wake.setblocking(False)
+    previous = signal.set_wakeup_fd(wake.fileno(), warn_on_full_buffer=False)
     try:  # the announcement too: a signal sent as soon as it is read may land inside print
         print(f"serving the demo sites on {base} — Ctrl-C to stop", file=sys.stderr, flush=True)
         while True:
-            time.sleep(3600)
+            woken.recv(64)  # the handler raises here, or at the loop's next step
     except _Stop as stopped:
         print(f"stopped ({signal.Signals(stopped.signum).name})", file=sys.stderr)
+    finally:
+        signal.set_wakeup_fd(previous)
+        wake.close()
+        woken.close()
 
 
 class _Stop(Exception):
