@@ -104,3 +104,13 @@ def test_health_failure_reason_sees_through_scrapy_wrapped_errors() -> None:
         "too_large",
         "cancelled",
     ]
+
+
+def test_health_a_run_stopped_on_purpose_is_not_judged() -> None:
+    """Ctrl-C or SIGTERM cuts the requests in flight short (and Ctrl-C reaches a rendering
+    site's Chromium): a failure in such a run is the stop, not the site."""
+    cut = {"opinion/fetch/failed": 2, "opinion/fetch/failed/cancelled": 2}
+    stats = {**cut, **fetch_stats(cut)}
+    assert _names(evaluate(stats, "forum")) == {"unreachable"}
+    assert evaluate(stats, "forum", reason="shutdown") == []
+    assert _names(evaluate(stats, "forum", reason="closespider_timeout")) == {"unreachable"}

@@ -152,10 +152,23 @@ def default_checks(kind: str) -> list[HealthCheck]:
     return checks
 
 
+#: Finish reasons of a run stopped on purpose (Ctrl-C, SIGTERM, a scrapyd cancel). Its figures
+#: are partial and its failures may be the stop itself (the requests it cut short; Ctrl-C
+#: reaches a rendering site's Chromium too), so it is not judged: the next run is.
+NOT_JUDGED = frozenset({"shutdown"})
+
+
 def evaluate(
-    stats: Mapping[str, Any], kind: str, previous: Mapping[str, Any] | None = None
+    stats: Mapping[str, Any],
+    kind: str,
+    previous: Mapping[str, Any] | None = None,
+    *,
+    reason: str = "finished",
 ) -> list[dict[str, Any]]:
-    """The checks that failed, each ``{"check", "message", "value"}``."""
+    """The checks that failed, each ``{"check", "message", "value"}``; none for a run that
+    ended for a reason in :data:`NOT_JUDGED`."""
+    if reason in NOT_JUDGED:
+        return []
     out = []
     for check in default_checks(kind):
         if check.failed(stats, previous):

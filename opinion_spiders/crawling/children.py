@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import signal
 import sys
 from collections.abc import Callable
 from typing import IO
@@ -22,10 +21,15 @@ class NotStarted(Exception):
 async def start_child(
     module: str, settings_frame: bytes, timeout: float
 ) -> asyncio.subprocess.Process:
-    """``python -m module``, handed the settings; returned once it answers ``ready``."""
+    """``python -m module``, handed the settings; returned once it answers ``ready``.
+
+    The child runs in a process group of its own. Ctrl-C reaches every process of the
+    terminal's group: the crawl stops gracefully, still using its children, and then closes
+    their stdin, which ends them; they must not die first — nor while still importing, before
+    any code of theirs could ignore the signal."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p or os.curdir for p in sys.path)}
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", module, env=env,
+        sys.executable, "-m", module, env=env, process_group=0,
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
     )  # fmt: skip
     assert proc.stdin is not None and proc.stdout is not None
@@ -44,9 +48,6 @@ async def start_child(
 
 def run_child(serve: Callable[[IO[bytes], IO[bytes]], int], name: str) -> int:
     """A child's ``main``: ``serve(stdin, stdout)`` with its log lines on stderr, named."""
-    # Ctrl-C reaches every process of the terminal's group: the crawl stops gracefully, still
-    # using its children, and then closes their stdin, which ends them; they must not die first.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # stdout carries the frames alone: whatever a plugin prints goes to stderr.
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())

@@ -68,7 +68,9 @@ class RunStatsExtension:
         recorded = False
         try:
             previous = self._previous_stats(runtime, doc["site"])
-            doc["health"] = evaluate(doc["stats"], str(doc["kind"]), previous)
+            doc["health"] = evaluate(
+                doc["stats"], str(doc["kind"]), previous, reason=doc["finish_reason"]
+            )
             runtime.store.record_run(doc)
             recorded = True
             for problem in doc["health"]:
@@ -77,7 +79,10 @@ class RunStatsExtension:
             if recorded:
                 logger.error("run %s recorded, its health alerts not raised: %s", self.run_id, exc)
                 return
-            doc.setdefault("health", evaluate(doc["stats"], str(doc["kind"]), None))
+            if "health" not in doc:  # the store failed before the previous run was read
+                doc["health"] = evaluate(
+                    doc["stats"], str(doc["kind"]), reason=doc["finish_reason"]
+                )
             Spool(spool_dir(self.crawler.settings)).append([doc], "record_run")
             logger.error("store unavailable, run %s spooled to disk: %s", self.run_id, exc)
 
