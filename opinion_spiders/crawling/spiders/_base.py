@@ -18,9 +18,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
-from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.reactor import is_asyncio_reactor_installed
-from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from opinion_spiders.adapters import Adapter, Link, Parsed
@@ -100,9 +98,10 @@ class OpinionSpider(scrapy.Spider):
             crawler.settings.set("DOWNLOAD_HANDLERS", {}, priority="spider")
         return spider
 
-    def _release_workers(self) -> Deferred[None] | None:
+    async def _release_workers(self) -> None:
         workers, self.workers = self.workers, None
-        return None if workers is None else deferred_from_coro(workers.release())
+        if workers is not None:
+            await workers.release()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if is_asyncio_reactor_installed():
