@@ -550,6 +550,69 @@ def test_mongo_store_per_post_lookups_are_primary_key_reads(
         store.close()
 
 
+class _DuplicateInserts(CommandListener):
+    """Insert commands that met a duplicate key, by collection."""
+
+    def __init__(self) -> None:
+        self.targets: dict[int, str] = {}
+        self.met: list[str] = []
+
+    def started(self, event: CommandStartedEvent) -> None:
+        if event.command_name == "insert":
+            self.targets[event.request_id] = str(event.command["insert"])
+
+    def succeeded(self, event: CommandSucceededEvent) -> None:
+        target = self.targets.pop(event.request_id, None)
+        errors = event.reply.get("writeErrors") or []
+        if target and any(e.get("code") == 11000 for e in errors):
+            self.met.append(target)
+
+    def failed(self, event: CommandFailedEvent) -> None:
+        self.targets.pop(event.request_id, None)
+
+
+def test_mongo_store_extends_the_band_documents_it_knows_without_a_failed_insert(
+    mongo_uri: str,
+) -> None:
+    """The band keys this process looked up or wrote go straight to the update: the insert of
+    the new ones meets no duplicate key (on FerretDB an insert that meets one is written
+    document by document, several times slower), and a key whose document went meanwhile is
+    written again (an upsert)."""
+    dups = _DuplicateInserts()
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    store = MongoStore(mongo_uri, name)
+    store.client = MongoClient(mongo_uri, tz_aware=True, event_listeners=[dups])
+    store.db = store.client[name]
+    try:
+        store.upsert_posts([_banded("1", ["aa00000000000001", "bb00000000000001"])])
+        store.upsert_posts([_banded("2", ["aa00000000000001", "cc00000000000001"])])  # wrote aa
+        store.find_band_candidates(["dd00000000000001"], 10)
+        other = MongoClient(mongo_uri)[name]  # another process writes dd; this one looks it up
+        other.bands.insert_one({"_id": "dd00000000000001", "posts": ["forum-a:7:9"]})
+        store.find_band_candidates(["dd00000000000001", "cc00000000000001"], 10)
+        store.upsert_posts([_banded("3", ["dd00000000000001", "cc00000000000001"])])
+        assert dups.met == []
+        other.bands.delete_one({"_id": "aa00000000000001"})  # gone meanwhile
+        store.upsert_posts([_banded("4", ["aa00000000000001"])])
+        listed = {d["_id"]: d["posts"] for d in other.bands.find()}
+        assert listed == {
+            "aa00000000000001": ["forum-a:7:4"],
+            "bb00000000000001": ["forum-a:7:1"],
+            "cc00000000000001": ["forum-a:7:2", "forum-a:7:3"],
+            "dd00000000000001": ["forum-a:7:9", "forum-a:7:3"],
+        }
+        # a key another process wrote unseen: the insert meets it, the update follows
+        other.bands.insert_one({"_id": "ee00000000000001", "posts": ["forum-a:7:8"]})
+        store.upsert_posts([_banded("5", ["ee00000000000001"])])
+        assert dups.met == ["bands"]
+        assert other.bands.find_one({"_id": "ee00000000000001"})["posts"] == [  # type: ignore[index]
+            "forum-a:7:8", "forum-a:7:5"
+        ]  # fmt: skip
+    finally:
+        store.client.drop_database(name)
+        store.close()
+
+
 def test_mongo_store_reads_in_by_id_where_the_server_says_it_can(mongo_uri: str) -> None:
     """The project's FerretDB build names its ``_id``-``$in`` reading in its build tags; a
     released FerretDB (no such tag) and MongoDB (no ``ferretdbVersion``) are told apart."""

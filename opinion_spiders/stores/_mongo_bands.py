@@ -10,7 +10,12 @@ MongoDB-wire server answers best. A band lists about :data:`CAPACITY` posts, the
 stored (later copies still find those): a text reposted thousands of times keeps small band
 documents and a bounded lookup. A band document is written when a batch of posts is:
 inserted when new (most keys are), else extended with ``$addToSet`` by ``_id`` alone — unless
-a lookup saw it full (:class:`FullBands`; writers elsewhere may add a few more meanwhile).
+a lookup saw it full (writers elsewhere may add a few more meanwhile). Which keys are there
+already, this process mostly knows (:class:`KnownBands`): each post's lookup read its band
+documents just before its batch is written, and the process wrote the others itself. Those
+go straight to the update (an upsert, in case one went meanwhile), so the insert meets a
+duplicate key only when another process wrote the key since: FerretDB 1.24 writes an
+insert that meets one document by document, several times slower than in one go.
 A post rewritten with other bands stays listed under its old ones; the lookup checks each
 candidate's current ``minhash_bands``, so such a stale entry is never returned.
 """
@@ -35,43 +40,63 @@ CAPACITY = 100
 _READ_FACTOR = 4
 
 
-class FullBands:
-    """Band keys seen listing :data:`CAPACITY` posts (by the lookups, which read a post's
-    bands just before its batch is written), so the writes skip them; the oldest forgotten
-    past ``size``. An update filtered on anything besides ``_id`` would scan on FerretDB."""
+class KnownBands:
+    """Band keys this process knows to be stored: seen by a lookup or written here (the
+    newest ``size`` of them), and apart, those seen listing :data:`CAPACITY` posts, which the
+    writes skip (the oldest forgotten past ``size``). An update filtered on anything besides
+    ``_id`` would scan on FerretDB."""
 
     def __init__(self, size: int = 100_000) -> None:
         self.size = size
-        self.keys: dict[str, None] = {}
+        self.full: dict[str, None] = {}
+        self.present: dict[str, None] = {}
 
     def saw(self, key: str, listed: int) -> None:
+        """A lookup read the band document ``key``, listing ``listed`` posts."""
+        self.stored([key])
         if listed >= CAPACITY:
-            self.keys[key] = None
-            while len(self.keys) > self.size:
-                del self.keys[next(iter(self.keys))]
+            self.full[key] = None
+            _trim(self.full, self.size)
+
+    def stored(self, keys: Sequence[str]) -> None:
+        for key in keys:
+            self.present.pop(key, None)  # to the newest end
+            self.present[key] = None
+        _trim(self.present, self.size)
+
+
+def _trim(keys: dict[str, None], size: int) -> None:
+    while len(keys) > size:
+        del keys[next(iter(keys))]
 
 
 def index_posts(
-    bands: Collection[Doc], posts: Sequence[Mapping[str, Any]], full: FullBands, chunk: int
+    bands: Collection[Doc], posts: Sequence[Mapping[str, Any]], known: KnownBands, chunk: int
 ) -> None:
     """List each post under its band keys (after the posts themselves were written)."""
     by_band: dict[str, list[str]] = {}
     for post in posts:
         for band in dict.fromkeys(post.get("minhash_bands") or ()):
-            if str(band) not in full.keys:
+            if str(band) not in known.full:
                 by_band.setdefault(str(band), []).append(str(post["_id"]))
     if not by_band:
         return
-    fresh = [{"_id": key, "posts": ids[:CAPACITY]} for key, ids in by_band.items()]
-    known = insert_new(bands, fresh)
-    ops = [UpdateOne({"_id": key}, {"$addToSet": {"posts": {"$each": by_band[key]}}})
-           for key in known]  # fmt: skip
+    fresh = [{"_id": key, "posts": ids[:CAPACITY]} for key, ids in by_band.items()
+             if key not in known.present]  # fmt: skip
+    there = insert_new(bands, fresh)
+    ops = [_extend(key, by_band[key], upsert=False) for key in there]
+    ops += [_extend(key, ids, upsert=True) for key, ids in by_band.items() if key in known.present]
     write_chunked(bands, ops, chunk)
+    known.stored(list(by_band))
+
+
+def _extend(key: str, post_ids: list[str], *, upsert: bool) -> UpdateOne:
+    return UpdateOne({"_id": key}, {"$addToSet": {"posts": {"$each": post_ids}}}, upsert=upsert)
 
 
 def candidates(
     bands: Collection[Doc], posts: Collection[Doc], keys: Sequence[str], limit: int,
-    full: FullBands, *, one_by_one: bool = False,
+    known: KnownBands, *, one_by_one: bool = False,
 ) -> list[Doc]:  # fmt: skip
     """Up to ``limit`` posts listed under any of ``keys`` that still carry one of them;
     ``one_by_one`` reads each ``_id`` with its own query (see :func:`by_id`)."""
@@ -80,7 +105,7 @@ def candidates(
         return []
     listed = by_id(bands, wanted, None, one_by_one)
     for key, band in listed.items():
-        full.saw(key, len(band.get("posts") or ()))
+        known.saw(key, len(band.get("posts") or ()))
     ids = dict.fromkeys(str(p) for key in wanted for p in listed.get(key, {}).get("posts", ()))
     chosen = list(ids)[: limit * _READ_FACTOR]
     if not chosen:

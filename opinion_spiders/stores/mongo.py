@@ -112,7 +112,7 @@ class MongoStore:
         self._locked = locked
         #: update statements a command (FerretDB's limit until the server is known)
         self._chunk = band_index.FERRETDB_CHUNK
-        self._full = band_index.FullBands()
+        self._known = band_index.KnownBands()
         self._clusters: MongoClusters | None = None
 
     @contextmanager
@@ -193,7 +193,7 @@ class MongoStore:
             known = band_index.insert_new(db.posts, list(batch.values()))
             band_index.write_chunked(db.posts, [_post_upsert(batch[k]) for k in known], self._chunk)
             bands = db[band_index.COLLECTION]
-            band_index.index_posts(bands, list(batch.values()), self._full, self._chunk)
+            band_index.index_posts(bands, list(batch.values()), self._known, self._chunk)
         return len(batch) - len(known)
 
     def set_post_alerts(self, alerts: Mapping[str, Mapping[str, Any]]) -> None:
@@ -303,8 +303,10 @@ class MongoStore:
     # -- reads -------------------------------------------------------------------------------
     def find_band_candidates(self, bands: Sequence[str], limit: int = 50) -> list[dict[str, Any]]:
         with self._guard() as db:
-            return band_index.candidates(db[band_index.COLLECTION], db.posts, bands, limit,
-                                         self._full, one_by_one=bool(self._one_by_one))  # fmt: skip
+            return band_index.candidates(
+                db[band_index.COLLECTION], db.posts, bands, limit, self._known,
+                one_by_one=bool(self._one_by_one),
+            )  # fmt: skip
 
     def get_cluster(self, cluster_id: str) -> dict[str, Any] | None:
         with self._cluster_ops() as ops:
