@@ -88,6 +88,7 @@ class ClusterPipeline(Stage):
         return future
 
     async def _send(self) -> None:
+        batch: list[tuple[Member, Signature, asyncio.Future[Assignment]]] = []
         try:
             await asyncio.sleep(0)  # the other posts of the page reach the stage first
             while self.waiting:
@@ -105,7 +106,9 @@ class ClusterPipeline(Stage):
                 for (*_, future), result in zip(batch, results, strict=True):
                     if not future.done():
                         future.set_result(result)
-        finally:
+        finally:  # cancelled (the loop is closing): no post waits for ever
+            for *_, future in (*batch, *self.waiting):
+                future.cancel()
             self.sender = None
 
     async def close_spider(self) -> None:

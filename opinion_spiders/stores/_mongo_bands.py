@@ -52,8 +52,8 @@ class KnownBands:
         self.present: dict[str, None] = {}
 
     def saw(self, key: str, listed: int) -> None:
-        """A lookup read the band document ``key``, listing ``listed`` posts."""
-        self.stored([key])
+        """A lookup read the band document ``key``, listing ``listed`` posts (it is stored:
+        the caller says so with :meth:`stored`, once for every key it read)."""
         if listed >= CAPACITY:
             self.full[key] = None
             _trim(self.full, self.size)
@@ -109,6 +109,7 @@ def candidates_many(
     listed = by_id(bands, every_key, None, one_by_one)
     for key, band in listed.items():
         known.saw(key, len(band.get("posts") or ()))
+    known.stored(list(listed))
     chosen = [_listed_posts(listed, keys)[: limit * _READ_FACTOR] for keys in wanted]
     every_post = list(dict.fromkeys(post_id for ids in chosen for post_id in ids))
     if not every_post:
