@@ -142,21 +142,39 @@ def outcome(uri: str) -> dict[str, Any]:
         members: dict[str, set[str]] = {}
         for post in posts:
             members.setdefault(str(post.get("cluster_id")), set()).add(post["_id"])
+        found = store.find_clusters(limit=100_000)
         clusters = {
-            frozenset(members.get(c["_id"], ())): (c["size"], c["first_post_id"])
-            for c in store.find_clusters(limit=100_000)
+            frozenset(members.get(c["_id"], ())): (c["size"], c["first_post_id"]) for c in found
         }
-        alerts = [(_EVENT_BUCKET.sub("", a["_id"]), sorted(a.get("post_ids") or []))
+        clusters_ids = [c["_id"] for c in found]
+        story = _story_names([members.get(c, set()) for c in clusters_ids])
+        alerts = [(story(_EVENT_BUCKET.sub("", a["_id"])), sorted(a.get("post_ids") or []))
                   for a in store.find_alerts(limit=100_000)]  # fmt: skip
         return {
             "count": store.count("posts"), "ids": [p["_id"] for p in posts],
             "clusters": clusters, "alerts": sorted(alerts),
             "alert_count": store.count("alerts"),
-            "post_alerts": sorted((p["_id"], p["alert"]["id"]) for p in posts if p.get("alert")),
+            "post_alerts": sorted(
+                (p["_id"], story(p["alert"]["id"])) for p in posts if p.get("alert")
+            ),
             "runs": store.find_runs(limit=100),
         }  # fmt: skip
     finally:
         store.close()
+
+
+def _story_names(clusters: list[set[str]]) -> Callable[[str], str]:
+    """Alert ids as a comparison across runs needs them. A story of copies is named after the
+    thread of its cluster's first-crawled post (``cluster_story_key``): the original's thread
+    when it was read first, the repost's when the crawl order put it first — and that order
+    is the scheduler's, not the site's, in any run with more than one request in flight. So
+    a ``thread:`` story of a thread holding a copy is named here by its cluster's members."""
+    threads: dict[str, str] = {}
+    for ids in clusters:
+        name = "copies:" + ",".join(sorted(ids))
+        for site, thread, *_ in (post_id.split(":") for post_id in ids):
+            threads[f"thread:{site}:{thread}"] = name
+    return lambda alert_id: threads.get(alert_id, alert_id)
 
 
 def notifications(*logs: str) -> int:
