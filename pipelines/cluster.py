@@ -3,7 +3,9 @@ so the score can count how far a text has spread and who published it first.
 
 Crawlers in one process (``opinion crawl A B``) share one in-run index per store, so a copy
 on site B finds its original on site A even before A's batch reached the store. The store
-calls (and the index they update) run on the store's writer thread, off the reactor. While
+calls (and the index they update) run on the store's writer thread, off the reactor; the
+posts that reach the stage together (a page's, and those that came while the writer was busy)
+go in one call, which reads the candidates of them all in one lookup. While
 the store is down, the calls it missed wait in memory, at most ``OPINION_CLUSTER_PENDING_LIMIT``
 of them; past that, and when a crawler closes with the store still down, they go to the spool
 behind the posts.
@@ -11,6 +13,7 @@ behind the posts.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from weakref import WeakValueDictionary
 
@@ -33,6 +36,9 @@ from pipelines._base import Stage
 
 logger = logging.getLogger(__name__)
 
+#: Posts assigned in one writer call at most: their candidates are one lookup of up to 32
+#: band keys a post (a lookup of thousands of keys is slower than several smaller ones).
+BATCH = 8
 #: store URI -> the clusterer its crawlers share; gone when the last of them is.
 _SHARED: WeakValueDictionary[str, Clusterer] = WeakValueDictionary()
 
@@ -48,6 +54,9 @@ class ClusterPipeline(Stage):
             pending_limit=self.runtime.config.cluster_pending_limit,
         )
         _SHARED[key] = self.clusterer
+        #: posts waiting for their assignment, and the task that sends them to the writer
+        self.waiting: list[tuple[Member, Signature, asyncio.Future[Assignment]]] = []
+        self.sender: asyncio.Task[None] | None = None
 
     async def process_item(self, item: object) -> object:
         if not isinstance(item, Post):
@@ -58,7 +67,7 @@ class ClusterPipeline(Stage):
             return item
         member = Member(item.id, item.site, sig.minhash, item.author, item.published_at,
                         item.crawled_at)  # fmt: skip
-        result = await self.in_writer(self.clusterer.assign, member, sig, self.runtime.store)
+        result = await self._assign(member, sig)
         _apply(item, sig, result)
         self.stats.inc_value(f"opinion/cluster/{result.outcome}")
         if result.merged:
@@ -66,6 +75,41 @@ class ClusterPipeline(Stage):
         if result.degraded:
             self.stats.inc_value("opinion/cluster/store_unavailable")
         return item
+
+    def _assign(self, member: Member, sig: Signature) -> asyncio.Future[Assignment]:
+        """The post's assignment, made on the writer thread together with those of the posts
+        that reached this stage meanwhile (the posts of a page come at once, and more wait
+        while the writer is busy): one candidate lookup for them all."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Assignment] = loop.create_future()
+        self.waiting.append((member, sig, future))
+        if self.sender is None:
+            self.sender = loop.create_task(self._send())
+        return future
+
+    async def _send(self) -> None:
+        batch: list[tuple[Member, Signature, asyncio.Future[Assignment]]] = []
+        try:
+            await asyncio.sleep(0)  # the other posts of the page reach the stage first
+            while self.waiting:
+                batch, self.waiting = self.waiting[:BATCH], self.waiting[BATCH:]
+                posts = [(member, sig) for member, sig, _ in batch]
+                try:
+                    results = await self.in_writer(
+                        self.clusterer.assign_many, posts, self.runtime.store
+                    )
+                except Exception as exc:  # noqa: BLE001 - each post's own await raises it
+                    for *_, future in batch:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                for (*_, future), result in zip(batch, results, strict=True):
+                    if not future.done():
+                        future.set_result(result)
+        finally:  # cancelled (the loop is closing): no post waits for ever
+            for *_, future in (*batch, *self.waiting):
+                future.cancel()
+            self.sender = None
 
     async def close_spider(self) -> None:
         if await self.in_writer(self.clusterer.flush, self.runtime.store):

@@ -242,6 +242,31 @@ def test_clusters_survive_reopening_the_store(any_store: Store) -> None:
             reopened.close()
 
 
+def test_clusters_assigned_together_as_one_by_one(any_store: Store) -> None:
+    """The posts that reach the cluster stage together are assigned in one writer call, with
+    one candidate lookup for them all: the same clusters as one post at a time — a post finds
+    the stored copies, and a copy later in the same call finds an earlier one through the
+    in-run index."""
+    first = Clusterer()
+    _stored(first, any_store, "forum:1:1", CHAIQIAN, "demo-forum", T0)
+    _stored(first, any_store, "forum:2:1", HUAGONG, "demo-forum", T0)
+    reopened = _reopen(any_store)
+    try:
+        texts = [("bar:9:1", "转自临江论坛：" + CHAIQIAN), ("bar:9:2", "河西的味道又来了，今晚更浓。"
+                 "已经打了三次热线，一直说在查，能不能给个准话？"), ("portal:5:0", "【转载】" + HUAGONG),
+                 ("bar:9:3", "【转载】" + HUAGONG + "求扩散。")]  # fmt: skip
+        posts = [(member(pid, text, site=pid.split(":")[0]), _sig(text)) for pid, text in texts]
+        together = Clusterer().assign_many(posts, reopened)
+        assert [(a.cluster.id, a.outcome) for a in together] == [
+            ("forum:1:1", "joined"), ("bar:9:2", "new"), ("forum:2:1", "joined"),
+            ("forum:2:1", "joined"),
+        ]  # fmt: skip
+        assert together[3].cluster.size == 3  # the original, and the copy before it in the call
+    finally:
+        if reopened is not any_store:
+            reopened.close()
+
+
 def test_clusters_store_unavailable_degrades_to_the_in_run_index(tmp_path: Path) -> None:
     """MongoDB down (nothing listens on the port): posts still cluster, the cluster document
     waits in memory and is written once a store takes it."""

@@ -447,6 +447,31 @@ def test_store_band_candidates_share_any_band(any_store: Store) -> None:
     assert any_store.find_band_candidates([], limit=10) == []
 
 
+def test_store_band_candidates_of_several_posts_at_once(any_store: Store) -> None:
+    """One lookup for several posts answers each as its own lookup would, in order."""
+    any_store.upsert_posts([
+        _banded("1", ["aa00000000000001", "bb00000000000001"]),
+        _banded("2", ["aa00000000000002", "bb00000000000001"]),
+        _banded("3", ["aa00000000000003"]),
+    ])  # fmt: skip
+    any_store.upsert_posts([_banded("2", ["cc00000000000002"])])  # rewritten: not under bb now
+    queries = [["bb00000000000001"], ["zz"], ["aa00000000000003", "aa00000000000002"], [],
+               ["cc00000000000002", "aa00000000000001"]]  # fmt: skip
+    many = any_store.find_band_candidates_many(queries, limit=10)
+    assert many == [any_store.find_band_candidates(q, limit=10) for q in queries]
+    assert [sorted(c["_id"] for c in found) for found in many] == [
+        ["forum-a:7:1"], [], ["forum-a:7:3"], [], ["forum-a:7:1", "forum-a:7:2"]
+    ]  # fmt: skip
+    assert all("minhash_bands" not in c for found in many for c in found)
+    assert [len(f) for f in any_store.find_band_candidates_many(queries, limit=1)] == [
+        1,
+        0,
+        1,
+        0,
+        1,
+    ]
+
+
 def test_store_band_index_keys_any_band_text(any_store: Store) -> None:
     """Bands are 16 hex digits; any other text is a key of its own (a post of mixed bands)."""
     any_store.upsert_posts([_banded("1", ["bb00000000000009", "band one", "CC00000000000009"])])
@@ -532,6 +557,11 @@ def test_mongo_store_per_post_lookups_are_primary_key_reads(
                             _banded("2", ["bb00000000000001"])])  # fmt: skip
         assert store.db.bands.find_one({"_id": "bb00000000000001"}) == {
             "_id": "bb00000000000001", "posts": ["forum-a:7:1", "forum-a:7:2"]}  # fmt: skip
+        commands.seen.clear()
+        several = store.find_band_candidates_many([["aa00000000000001"], ["bb00000000000001"]])
+        assert [len(f) for f in several] == [1, 2] and len(commands.seen) == (
+            4 if one_by_one else 2  # the bands, then the posts: for both at once (post 1 once)
+        ), commands.seen
         commands.seen.clear()
         found = store.find_band_candidates(["bb00000000000001", "cc00000000000001"], 10)
         store.get_cluster("forum-a:7:1")

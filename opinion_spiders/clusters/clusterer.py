@@ -91,7 +91,33 @@ class Clusterer:
         return self.memory.pending.spill()
 
     def assign(self, member: Member, sig: Signature, store: Store | None) -> Assignment:
-        found, degraded = self._candidates(sig.bands, store)
+        return self.assign_many([(member, sig)], store)[0]
+
+    def assign_many(
+        self, posts: Sequence[tuple[Member, Signature]], store: Store | None
+    ) -> list[Assignment]:
+        """:meth:`assign` each post in order, with the store's candidates of them all read
+        at once (one round trip or two, however many posts): a post later in the list finds
+        the earlier ones in the in-run index, as it would if each were assigned alone."""
+        stored: list[list[dict[str, Any]]] = [[] for _ in posts]
+        degraded = False
+        if store is not None:
+            try:
+                stored = store.find_band_candidates_many([s.bands for _, s in posts], self.limit)
+            except StoreUnavailable:
+                degraded = True
+        return [
+            self._assign(member, sig, stored_found, degraded, store)
+            for (member, sig), stored_found in zip(posts, stored, strict=True)
+        ]
+
+    def _assign(
+        self, member: Member, sig: Signature, stored: list[dict[str, Any]], degraded: bool,
+        store: Store | None,
+    ) -> Assignment:  # fmt: skip
+        groups: list[Iterable[Member]] = [self.memory.candidates(sig.bands)]
+        groups.append(m for m in map(Member.from_document, stored) if m is not None)
+        found = unique_members(groups)
         known = next((c for c in found if c.id == member.id), None)
         if known is not None:
             cluster, failed = self._cluster_of(known, store)
@@ -113,17 +139,6 @@ class Clusterer:
         except StoreUnavailable:
             return False
         return True
-
-    def _candidates(self, bands: Sequence[str], store: Store | None) -> tuple[list[Member], bool]:
-        groups: list[Iterable[Member]] = [self.memory.candidates(bands)]
-        if store is None:
-            return unique_members(groups), False
-        try:
-            found = store.find_band_candidates(bands, self.limit)
-        except StoreUnavailable:
-            return unique_members(groups), True
-        groups.append(m for m in map(Member.from_document, found) if m is not None)
-        return unique_members(groups), False
 
     def _cluster_of(self, cand: Member, store: Store | None) -> tuple[Cluster, bool]:
         """The candidate's cluster: the store's once the calls pending are made; else memory."""

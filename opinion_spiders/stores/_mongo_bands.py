@@ -52,8 +52,8 @@ class KnownBands:
         self.present: dict[str, None] = {}
 
     def saw(self, key: str, listed: int) -> None:
-        """A lookup read the band document ``key``, listing ``listed`` posts."""
-        self.stored([key])
+        """A lookup read the band document ``key``, listing ``listed`` posts (it is stored:
+        the caller says so with :meth:`stored`, once for every key it read)."""
         if listed >= CAPACITY:
             self.full[key] = None
             _trim(self.full, self.size)
@@ -94,30 +94,48 @@ def _extend(key: str, post_ids: list[str], *, upsert: bool) -> UpdateOne:
     return UpdateOne({"_id": key}, {"$addToSet": {"posts": {"$each": post_ids}}}, upsert=upsert)
 
 
-def candidates(
-    bands: Collection[Doc], posts: Collection[Doc], keys: Sequence[str], limit: int,
-    known: KnownBands, *, one_by_one: bool = False,
-) -> list[Doc]:  # fmt: skip
-    """Up to ``limit`` posts listed under any of ``keys`` that still carry one of them;
-    ``one_by_one`` reads each ``_id`` with its own query (see :func:`by_id`)."""
-    wanted = list(dict.fromkeys(keys))
-    if not wanted or limit <= 0:
-        return []
-    listed = by_id(bands, wanted, None, one_by_one)
+def candidates_many(
+    bands: Collection[Doc], posts: Collection[Doc], queries: Sequence[Sequence[str]],
+    limit: int, known: KnownBands, *, one_by_one: bool = False,
+) -> list[list[Doc]]:  # fmt: skip
+    """For each list of band keys in ``queries``: up to ``limit`` posts listed under any of
+    them that still carry one. Two reads for all the lists: the band documents of every key,
+    then every post they list (up to the read limit of each list); ``one_by_one`` reads each
+    ``_id`` with its own query (see :func:`by_id`)."""
+    wanted = [list(dict.fromkeys(keys)) for keys in queries]
+    every_key = list(dict.fromkeys(key for keys in wanted for key in keys))
+    if not every_key or limit <= 0:
+        return [[] for _ in queries]
+    listed = by_id(bands, every_key, None, one_by_one)
     for key, band in listed.items():
         known.saw(key, len(band.get("posts") or ()))
-    ids = dict.fromkeys(str(p) for key in wanted for p in listed.get(key, {}).get("posts", ()))
-    chosen = list(ids)[: limit * _READ_FACTOR]
-    if not chosen:
-        return []
+    known.stored(list(listed))
+    chosen = [_listed_posts(listed, keys)[: limit * _READ_FACTOR] for keys in wanted]
+    every_post = list(dict.fromkeys(post_id for ids in chosen for post_id in ids))
+    if not every_post:
+        return [[] for _ in queries]
     fields = dict.fromkeys((*CANDIDATE_FIELDS, "minhash_bands"), 1)
-    found = by_id(posts, chosen, fields, one_by_one)
-    keyset = set(wanted)
+    found = by_id(posts, every_post, fields, one_by_one)
+    return [
+        _still_listed(found, ids, set(keys), limit)
+        for keys, ids in zip(wanted, chosen, strict=True)
+    ]
+
+
+def _listed_posts(listed: Mapping[str, Doc], keys: list[str]) -> list[str]:
+    return list(dict.fromkeys(str(p) for key in keys for p in listed.get(key, {}).get("posts", ())))
+
+
+def _still_listed(
+    found: Mapping[str, Doc], ids: list[str], keys: set[str], limit: int
+) -> list[Doc]:
+    """The posts ``ids`` that still carry one of ``keys`` (a post rewritten with other bands
+    stays listed under its old ones), up to ``limit``, without their bands."""
     out = []
-    for post_id in chosen:
+    for post_id in ids:
         doc = found.get(post_id)
-        if doc is not None and keyset.intersection(doc.pop("minhash_bands", None) or ()):
-            out.append(doc)
+        if doc is not None and keys.intersection(doc.get("minhash_bands") or ()):
+            out.append({k: v for k, v in doc.items() if k != "minhash_bands"})
             if len(out) == limit:
                 break
     return out

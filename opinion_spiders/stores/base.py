@@ -122,6 +122,12 @@ class Store(Protocol):
         the :data:`CANDIDATE_FIELDS`; answered from an index, so the cost stays nearly flat as
         the store grows."""
 
+    def find_band_candidates_many(
+        self, queries: Sequence[Sequence[str]], limit: int = 50
+    ) -> list[list[dict[str, Any]]]:
+        """:meth:`find_band_candidates` of each list of bands in ``queries``, in order, as
+        few round trips as the store allows (the crawl looks up several posts at once)."""
+
     def join_cluster(
         self, cluster_id: str, founder: Mapping[str, Any], member: Mapping[str, Any]
     ) -> dict[str, Any]:

@@ -268,6 +268,12 @@ class EmbeddedStore:
         with self._lock:
             return _clusters.candidates(self._conn, bands, limit)
 
+    def find_band_candidates_many(
+        self, queries: Sequence[Sequence[str]], limit: int = 50
+    ) -> list[list[dict[str, Any]]]:
+        with self._lock:  # in the process: no round trip to save
+            return [_clusters.candidates(self._conn, bands, limit) for bands in queries]
+
     def get_cluster(self, cluster_id: str) -> dict[str, Any] | None:
         with self._lock:
             return _clusters.get_live(self._conn, cluster_id)

@@ -302,9 +302,14 @@ class MongoStore:
 
     # -- reads -------------------------------------------------------------------------------
     def find_band_candidates(self, bands: Sequence[str], limit: int = 50) -> list[dict[str, Any]]:
+        return self.find_band_candidates_many([bands], limit)[0]
+
+    def find_band_candidates_many(
+        self, queries: Sequence[Sequence[str]], limit: int = 50
+    ) -> list[list[dict[str, Any]]]:
         with self._guard() as db:
-            return band_index.candidates(
-                db[band_index.COLLECTION], db.posts, bands, limit, self._known,
+            return band_index.candidates_many(
+                db[band_index.COLLECTION], db.posts, queries, limit, self._known,
                 one_by_one=bool(self._one_by_one),
             )  # fmt: skip
 
