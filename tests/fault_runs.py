@@ -146,8 +146,7 @@ def outcome(uri: str) -> dict[str, Any]:
         clusters = {
             frozenset(members.get(c["_id"], ())): (c["size"], c["first_post_id"]) for c in found
         }
-        clusters_ids = [c["_id"] for c in found]
-        story = _story_names([members.get(c, set()) for c in clusters_ids])
+        story = _story_names([members.get(c["_id"], set()) for c in found])
         alerts = [(story(_EVENT_BUCKET.sub("", a["_id"])), sorted(a.get("post_ids") or []))
                   for a in store.find_alerts(limit=100_000)]  # fmt: skip
         return {
