@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -502,6 +503,37 @@ def test_store_rewrites_batches_of_hundreds(any_store: Store) -> None:
     assert any_store.get_post("forum-a:7:249")["score"] == 1.0  # type: ignore[index]
     any_store.save_state("forum-a", {f"thread:{i}": str(i) for i in range(150)})
     assert len(any_store.load_state("forum-a")) == 150
+
+
+def test_embedded_store_writes_a_batch_larger_than_one_statement(
+    embedded_store: EmbeddedStore,
+) -> None:
+    """The embedded store writes a batch's rows as multi-row statements (one SQLite step each,
+    see ``stores/_sqlite.py``), split where the values one statement may bind run out — 999 on
+    SQLite builds before 3.32, as set here: 600 posts of 32 bands are 19,200 band rows. Every
+    row is there, and a rewrite of the batch takes out the band and rule rows it no longer
+    has."""
+    embedded_store._conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
+    bands = [[f"{i:08x}{b:08x}" for b in range(32)] for i in range(600)]
+    posts = [_banded(str(i), bands[i], matches=[{"rule": f"r{i % 3}", "hits": []}],
+                     score=float(i)) for i in range(600)]  # fmt: skip
+    assert embedded_store.upsert_posts(posts) == 600
+    assert embedded_store.count("posts") == 600
+    for i in (0, 299, 599):
+        [found] = embedded_store.find_band_candidates([bands[i][31]], 10)
+        assert found["_id"] == f"forum-a:7:{i}"
+    assert len(embedded_store.find_posts(matched_only=True, limit=1000)) == 600
+    rewritten = [{**p, "minhash_bands": [f"ff{i:014x}"], "matches": []}
+                 for i, p in enumerate(posts)]  # fmt: skip
+    assert embedded_store.upsert_posts(rewritten) == 0
+    assert embedded_store.find_band_candidates([bands[599][0], bands[0][5]], 10) == []
+    assert [c["_id"] for c in embedded_store.find_band_candidates(["ff0000000000012b"], 10)] == [
+        "forum-a:7:299"
+    ]
+    assert embedded_store.find_posts(matched_only=True, limit=1000) == []
+    embedded_store.set_post_alerts({f"forum-a:7:{i}": {"_id": f"a{i}"} for i in range(0, 600, 7)})
+    assert embedded_store.get_post("forum-a:7:588")["alert"] == {"_id": "a588"}  # type: ignore[index]
+    assert "alert" not in (embedded_store.get_post("forum-a:7:589") or {})
 
 
 def test_store_band_candidates_are_bounded_by_the_limit(any_store: Store) -> None:

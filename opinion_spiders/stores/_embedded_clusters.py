@@ -26,6 +26,7 @@ from typing import Any
 
 from opinion_spiders.stores import cluster_docs as docs
 from opinion_spiders.stores._docs import dumps, loads, opt_iso
+from opinion_spiders.stores._sqlite import write_rows
 from opinion_spiders.stores.base import CANDIDATE_FIELDS
 
 SCHEMA = (
@@ -97,9 +98,9 @@ def sync_bands(
         gone.extend(zip(old - now, repeat(post_id)))
         new.extend(zip(now - old, repeat(post_id)))
     by_key = itemgetter(0)
-    conn.executemany("DELETE FROM post_bands WHERE band = ? AND post_id = ?",
-                     sorted(gone, key=by_key))  # fmt: skip
-    conn.executemany("INSERT OR IGNORE INTO post_bands VALUES (?, ?)", sorted(new, key=by_key))
+    write_rows(conn, "DELETE FROM post_bands WHERE (band, post_id) IN (VALUES {rows})",
+               sorted(gone, key=by_key))  # fmt: skip
+    write_rows(conn, "INSERT OR IGNORE INTO post_bands VALUES {rows}", sorted(new, key=by_key))
 
 
 def candidate_ids(conn: sqlite3.Connection, bands: Sequence[str], limit: int) -> list[str]:

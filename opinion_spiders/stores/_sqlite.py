@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 #: Bytes of the store file SQLite reads through a memory map (address space, not memory).
 MMAP_BYTES = 1 << 30
 _RETRY_PAUSE = 0.05
+#: Values bound to one statement of :func:`write_rows` at most (SQLite's own default limit).
+MAX_VALUES = 32_766
 
 
 def connect(file: Path, busy_timeout: float) -> sqlite3.Connection:
@@ -40,3 +44,25 @@ def _use_wal(conn: sqlite3.Connection, busy_timeout: float) -> None:
             if "locked" not in str(exc) or time.monotonic() >= deadline:
                 raise
             time.sleep(_RETRY_PAUSE)
+
+
+def write_rows(conn: sqlite3.Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    """``sql`` with ``{rows}`` replaced by ``(…), (…), …`` holding ``rows`` (all of one width),
+    in as few statements as the bound values allow: ``INSERT INTO t VALUES {rows}``, or
+    ``DELETE FROM t WHERE (a, b) IN (VALUES {rows})``.
+
+    Why not ``executemany``: the sqlite3 module lets go of the GIL around every row's step, and
+    the writer thread must win it back from the crawl's event loop each time — when the loop
+    is busy, only after the interpreter's switch interval (5 ms). A batch of 30 posts is
+    ~1,000 rows (their band keys); here it is one step a statement. Measured beside a thread
+    spinning in Python: 57 ms a post with ``executemany``, 2 ms this way."""
+    if not rows:
+        return
+    width = len(rows[0])
+    limit = min(MAX_VALUES, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+    per = max(1, limit // width)
+    mark = "(" + ", ".join("?" * width) + ")"
+    for start in range(0, len(rows), per):
+        chunk = rows[start : start + per]
+        conn.execute(sql.format(rows=", ".join([mark] * len(chunk))),
+                     [v for row in chunk for v in row])  # fmt: skip

@@ -148,14 +148,15 @@ class EmbeddedStore:
             rows.append((doc["_id"], dumps(doc), time, *cols, num, int(bool(matches))))
             names = {m["rule"] for m in matches if isinstance(m, Mapping) and "rule" in m}
             rules.extend((doc["_id"], str(name), time) for name in names)
-        conn.executemany(
+        _sqlite.write_rows(
+            conn,
             "INSERT OR REPLACE INTO posts (_id, doc, time, site, kind, day, cluster_id, score,"
-            " matched) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " matched) VALUES {rows}",
             rows,
         )
         stale = [(r[0],) for r in rows if r[0] in known]  # new posts have no rule rows yet
-        conn.executemany("DELETE FROM post_rules WHERE post_id = ?", stale)
-        conn.executemany("INSERT OR IGNORE INTO post_rules VALUES (?, ?, ?)", rules)
+        _sqlite.write_rows(conn, "DELETE FROM post_rules WHERE post_id IN (VALUES {rows})", stale)
+        _sqlite.write_rows(conn, "INSERT OR IGNORE INTO post_rules VALUES {rows}", rules)
 
     def set_post_alerts(self, alerts: Mapping[str, Mapping[str, Any]]) -> None:
         if not alerts:
@@ -165,7 +166,8 @@ class EmbeddedStore:
             rows = [
                 (dumps({**doc, "alert": dict(alerts[pid])}), pid) for pid, doc in stored.items()
             ]
-            conn.executemany("UPDATE posts SET doc = ? WHERE _id = ?", rows)
+            _sqlite.write_rows(conn, "UPDATE posts SET doc = v.column1 FROM (VALUES {rows}) AS v"
+                               " WHERE posts._id = v.column2", rows)  # fmt: skip
 
     def insert_alert(self, alert: Mapping[str, Any]) -> bool:
         row = (alert["_id"], dumps(alert), opt_iso(alert.get("created_at")), alert.get("status"))
