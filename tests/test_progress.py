@@ -18,7 +18,8 @@ def test_progress_line_counts_each_running_site_and_the_rate() -> None:
     out = io.StringIO()
     forum = {"opinion/pages/thread": 7, "opinion/pages/listing": 3, "item_scraped_count": 40,
              "opinion/alert/raised/post": 2, "opinion/alert/raised/health": 1}  # fmt: skip
-    portal = {"opinion/pages/article": 5, "item_scraped_count": 5}
+    portal = {"opinion/pages/article": 5, "item_scraped_count": 5,
+              "opinion/alert/raised/event": 4}  # bursts across the sites: not the portal's
     progress = Progress(out, interactive=False, interval=30)
     progress.watch("forum", lambda: forum)
     progress.watch("portal", lambda: portal)
@@ -27,7 +28,8 @@ def test_progress_line_counts_each_running_site_and_the_rate() -> None:
     progress.tick()
     line = out.getvalue()
     assert line.startswith("  progress [0:00] forum 10 pages 40 posts 3 alerts; ")
-    assert "portal 5 pages 5 posts 0 alerts — " in line and line.endswith(" pages/s\n")
+    assert "portal 5 pages 5 posts 0 alerts; events 4 alerts — " in line
+    assert line.endswith(" pages/s\n")
     progress.finished("forum")
     assert not stopped
     progress.tick()

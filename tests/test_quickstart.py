@@ -27,7 +27,8 @@ def _free_port() -> int:
 def test_demo_twice_same_counts_nothing_stored_or_alerted_twice(tmp_path: Path) -> None:
     env = {"OPINION_DATA_DIR": str(tmp_path / "data"), "OPINION_STORE": ""}
     port = str(_free_port())
-    first = run_opinion("demo", "--port", port, env=env, cwd=tmp_path, timeout=300).stdout
+    done = run_opinion("demo", "--port", port, env=env, cwd=tmp_path, timeout=300)
+    first = done.stdout
     second = run_opinion("demo", "--port", port, env=env, cwd=tmp_path, timeout=300).stdout
     counts = re.compile(
         r"^Posts: (\d+) — times in Asia/Shanghai\n  by kind: forum (\d+), portal (\d+), "
@@ -54,6 +55,14 @@ def test_demo_twice_same_counts_nothing_stored_or_alerted_twice(tmp_path: Path) 
     assert re.search(r"^Events \(bursts\): [1-9]", first, re.M)
     assert re.search(r"In the store: \d+ stories alerted .*emerging terms: .*农民工", first)
     assert [e["value"] for e in store.find_events(dimension="term")] == ["农民工"]
+    # each site's line counts its own alerts; the event alerts (bursts across the sites) come
+    # in a line of their own, whichever site's post set off the look that raised them
+    own = [int(n) for n in re.findall(r"^  done demo-\S+: .* (\d+) alerts, ", done.stderr, re.M)]
+    events = re.search(r"^  events: (\d+) event alerts ", done.stderr, re.M)
+    assert len(own) == 3 and events, done.stderr
+    ledger = store.find_alerts(limit=1000)
+    assert sum(own) == len(stories) and int(events.group(1)) == len(ledger) - len(stories) > 0
+    assert f"This run: {m1.group(1)} new posts stored, {len(ledger)} new alerts raised" in first
     store.close()
 
 

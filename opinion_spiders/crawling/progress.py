@@ -19,19 +19,30 @@ DEFAULT_INTERVAL = 30.0
 TERMINAL_INTERVAL = 1.0
 
 
+#: The stat of event alerts (bursts across the sites of the process), counted by whichever
+#: crawler's post set off the look that raised them: not that site's own.
+EVENT_ALERTS = "opinion/alert/raised/event"
+
+
 @dataclass
 class Counts:
     pages: int
     posts: int
+    #: the site's own: its posts' alerts and its health alerts
     alerts: int
+    #: event alerts this crawler's looks raised (see :data:`EVENT_ALERTS`)
+    events: int = 0
 
 
 def counts(stats: Mapping[str, Any]) -> Counts:
     """Pages fetched, posts read and alerts raised so far, from one crawler's stats."""
+    raised = sum(int(v) for k, v in stats.items() if k.startswith("opinion/alert/raised/"))
+    events = int(stats.get(EVENT_ALERTS, 0))
     return Counts(
         pages=sum(int(v) for k, v in stats.items() if k.startswith("opinion/pages/")),
         posts=int(stats.get("item_scraped_count", 0)),
-        alerts=sum(int(v) for k, v in stats.items() if k.startswith("opinion/alert/raised/")),
+        alerts=raised - events,
+        events=events,
     )
 
 
@@ -62,16 +73,19 @@ class Progress:
             self.on_all_done()
 
     def line(self) -> str:
-        """One line: each running site's pages, posts and alerts, then the page rate."""
+        """One line: each running site's pages, posts and alerts, the event alerts of every
+        site, then the page rate."""
         elapsed = max(time.monotonic() - self.started, 1e-6)
-        parts, pages = [], 0
+        parts, pages, events = [], 0, 0
         for site, stats in self.sites.items():
             c = counts(stats())
-            pages += c.pages
+            pages, events = pages + c.pages, events + c.events
             if site not in self.done:
                 parts.append(f"{site} {c.pages} pages {c.posts} posts {c.alerts} alerts")
         minutes, seconds = divmod(int(elapsed), 60)
         running = "; ".join(parts) or "finishing"
+        if events:
+            running += f"; events {events} alerts"
         return f"[{minutes}:{seconds:02d}] {running} — {pages / elapsed:.1f} pages/s"
 
     def tick(self) -> None:

@@ -41,7 +41,10 @@ class SiteResult:
     new: int = 0
     pages: int = 0
     parse_failures: int = 0
+    #: the site's own alerts: its posts' and its health alerts
     alerts: int = 0
+    #: event alerts (bursts across the sites) raised by looks this crawler's posts set off
+    events: int = 0
     spooled: int = 0
     finish_reason: str = ""
     stats: dict[str, Any] = field(default_factory=dict)
@@ -87,6 +90,10 @@ def run_crawls(
     if STOP_REQUESTED.is_set():
         raise KeyboardInterrupt  # asked to stop before anything started
     process.start()
+    events = sum(r.events for r in results)
+    if shown is not None and events:
+        shown.say(f"  events: {events} event alerts (bursts across the sites; not in the "
+                  "sites' own counts)")  # fmt: skip
     for result in results:
         if not result.finish_reason:
             # Stopped (SIGINT/SIGTERM) while the engine was still starting (Chromium's driver
@@ -123,7 +130,7 @@ def _watch(crawler: Crawler, result: SiteResult, progress: Progress | None) -> N
         result.items = int(stats.get("opinion/store/written", 0)) + result.spooled
         result.new = int(stats.get("opinion/store/new", 0))
         so_far = counts(stats)
-        result.pages, result.alerts = so_far.pages, so_far.alerts
+        result.pages, result.alerts, result.events = so_far.pages, so_far.alerts, so_far.events
         result.parse_failures = int(stats.get("opinion/parse/failed", 0))
         if progress is not None:
             spooled = f", {result.spooled} of them spooled to disk" if result.spooled else ""

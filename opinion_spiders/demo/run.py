@@ -35,7 +35,7 @@ def run_demo(port: int, overrides: Mapping[str, str], *, serve: bool = False) ->
         results = run_crawls(demo_sites, settings)
         print(format_report(build_report(runtime.store, settings=runtime.settings)))
         new = sum(r.new for r in results)
-        alerts = sum(r.alerts for r in results)
+        alerts = sum(r.alerts + r.events for r in results)
         print(f"\nThis run: {new} new posts stored, {alerts} new alerts raised "
               f"(store: {runtime.store.kind}).")  # fmt: skip
         print(_stories_and_events(runtime.store))
