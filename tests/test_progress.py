@@ -18,8 +18,11 @@ def test_progress_line_counts_each_running_site_and_the_rate() -> None:
     out = io.StringIO()
     forum = {"opinion/pages/thread": 7, "opinion/pages/listing": 3, "item_scraped_count": 40,
              "opinion/alert/raised/post": 2, "opinion/alert/raised/health": 1}  # fmt: skip
-    portal = {"opinion/pages/article": 5, "item_scraped_count": 5,
-              "opinion/alert/raised/event": 4}  # bursts across the sites: not the portal's
+    portal = {
+        "opinion/pages/article": 5,
+        "item_scraped_count": 5,
+        "opinion/alert/raised/event": 4,
+    }  # bursts across the sites: not the portal's
     progress = Progress(out, interactive=False, interval=30)
     progress.watch("forum", lambda: forum)
     progress.watch("portal", lambda: portal)
