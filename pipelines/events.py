@@ -35,6 +35,7 @@ from scrapy.exceptions import NotConfigured
 from opinion_spiders.config import config_of
 from opinion_spiders.crawling.events_process import EventsProcess, EventsProcessGone, wanted
 from opinion_spiders.crawling.gc_policy import malloc_trim
+from opinion_spiders.crawling.progress import EVENT_ALERTS
 from opinion_spiders.events.bursts import Burst
 from opinion_spiders.events.detect import EventDetector
 from opinion_spiders.items import Post
@@ -207,7 +208,7 @@ class EventPipeline(Stage):
         for name, value in done.items():
             self.stats.inc_value(f"opinion/events/{name}", value)
         if done.get("alerts"):
-            self.stats.inc_value("opinion/alert/raised/event", done["alerts"])
+            self.stats.inc_value(EVENT_ALERTS, done["alerts"])
 
 
 def _timed(fn: Callable[..., dict[str, Any]], *args: Any) -> tuple[dict[str, Any], float]:
