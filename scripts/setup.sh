@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything opinion-spiders needs on a fresh Debian machine, idempotently:
 #   the Python environment (.venv, the project installed editable with its dev extras),
+#   the compiled word judge (native/, with cargo: required with --test, optional without),
 #   Chromium for scrapy-playwright (Debian's package: `playwright install` cannot download here),
 #   and, with --test, the parts the test suite runs for real: FerretDB (built from the Go
 #   module proxy, cached), scrapyd (a dev extra), Debian's redis-server (distributed mode).
@@ -22,6 +23,31 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -e ".[dev]"
   touch "$stamp"
+fi
+
+# The compiled word judge (native/, Rust via PyO3): keyword rules judge a post's candidate
+# words in compiled code instead of Python. A run works without it (slower rule matching);
+# the tests hold it to the Python judge, so --test needs it.
+[ -d "$HOME/.cargo/bin" ] && PATH="$PATH:$HOME/.cargo/bin"
+native_stamp=.venv/.opinion-native
+if [ ! -f "$native_stamp" ] || [ -n "$(find native -newer "$native_stamp" -not -path 'native/target*' -print -quit)" ]; then
+  if ! command -v cargo >/dev/null && [ "$want_test" = 1 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing Debian's cargo (Rust) for the compiled word judge"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cargo >/dev/null
+  fi
+  if command -v cargo >/dev/null; then
+    say "building the compiled word judge (native/, cargo)"
+    .venv/bin/python -m pip install -q ./native
+    touch "$native_stamp"
+  elif [ "$want_test" = 1 ]; then
+    say "cargo is missing: the tests need the compiled word judge (native/); install Rust"
+    say "(rustup, or as root: apt-get install cargo) and run this again"
+    exit 1
+  else
+    say "cargo not found: keyword rules judge words in Python (slower); install Rust and"
+    say "run this again to build the compiled word judge (native/)"
+  fi
 fi
 
 chromium_bin=$(command -v chromium || true)

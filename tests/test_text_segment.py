@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import os
@@ -17,6 +18,7 @@ from typing import Any
 import jieba
 import pytest
 
+from opinion_spiders.text import segment
 from opinion_spiders.text.disk_cache import source_of
 from opinion_spiders.text.normalize import fold_for_search
 from opinion_spiders.text.segment import Segmenter, shared_segmenter
@@ -40,23 +42,31 @@ def test_segmenter_keeps_domain_words_whole(segmenter: Segmenter, word: str) -> 
     assert (word, 2, 2 + len(word)) in segmenter.tokenize(text)
 
 
-@pytest.mark.parametrize(
-    ("text", "word", "expected"),
-    [
-        ("他很能干部分工作没做完", "干部", False),
-        ("村干部不作为", "干部", True),
-        ("市委组织部发布通知", "组织部", True),
-        ("中国人民很团结", "国人", False),
-        ("乡里的干部都来了", "干部", True),
-        ("打开app下载", "app", True),
-        ("happy new year", "app", False),
-    ],
-)
+IS_WORD = [
+    ("他很能干部分工作没做完", "干部", False),
+    ("村干部不作为", "干部", True),
+    ("市委组织部发布通知", "组织部", True),
+    ("中国人民很团结", "国人", False),
+    ("乡里的干部都来了", "干部", True),
+    ("打开app下载", "app", True),
+    ("happy new year", "app", False),
+]
+
+
+@pytest.mark.parametrize(("text", "word", "expected"), IS_WORD)
+@pytest.mark.parametrize("compiled", [False, True], ids=["python", "compiled"])
 def test_segmenter_is_word_agrees_with_segmentation(
-    segmenter: Segmenter, text: str, word: str, expected: bool
+    text: str, word: str, expected: bool, compiled: bool
 ) -> None:
+    segmenter = _segmenters(compiled)
     start = text.index(word)
     assert segmenter.is_word(text, start, start + len(word)) is expected
+    assert segmenter.whole_words(text, [(start, start + len(word))]) == [expected]
+
+
+@functools.cache
+def _segmenters(compiled: bool) -> Segmenter:
+    return Segmenter(["吃拿卡要", "app"], compiled=compiled)
 
 
 def test_segmenter_is_word_rejects_spans_outside_the_text(segmenter: Segmenter) -> None:
@@ -305,3 +315,52 @@ def test_whole_words_agree_before_and_after_jieba_rs_routes() -> None:
 
 def _han(c: str) -> bool:
     return "\u4e00" <= c <= "\u9fff"
+
+
+def test_compiled_word_judge_is_installed() -> None:
+    """``scripts/setup.sh`` builds the compiled judge (``native/``, with cargo) and the suite
+    runs on it: a machine where it did not build fails here, not silently in Python."""
+    assert segment.COMPILED_JUDGE, "opinion_native is not installed: run scripts/setup.sh"
+
+
+#: What words meet in the texts the two judges are held to: punctuation, Latin letters and
+#: digits, letters beyond the Basic Multilingual Plane (math bold A, CJK extension B), an
+#: emoji, fullwidth letters, a combining mark, a lone surrogate.
+JOINS = ["", "", "", "", "，", "。", " ", "x1.5", "AB", "app", "㐀", "𝐀", "𠀋", "😀", "Ｗ",
+         "é", "e\u0301", "\ud800", "3"]  # fmt: skip
+
+
+def test_compiled_judge_agrees_with_python_on_every_span() -> None:
+    """The compiled judge is a second implementation of the Python one: on texts drawn from
+    jieba's dictionary by frequency, every span of up to 6 characters and phrases with their
+    joints get the same answer from both — with rule terms added before it is built and
+    after, and the spans it leaves to Python (letters beyond the BMP) settled there."""
+    first = ["吃拿卡要", "本日", "政府", "app"]
+    added = ["农民工讨薪", "学校", "发展中", "村干部吃"]
+    python, compiled = Segmenter(first, compiled=False), Segmenter(first, compiled=True)
+    tokenizer = python._ready()
+    words, counts = zip(*((w, f) for w, f in tokenizer.FREQ.items() if f), strict=True)
+    cumulative = list(itertools.accumulate(counts))
+    rng = random.Random(5)
+    texts = ["他很能干部分工作没做完", "村干部吃拿卡要，市委组织部发布通知", "发展中国家政府",
+             "打开app下载happy", "𝐀政府𝐀 𠀋政府𠀋"]  # fmt: skip
+    for _ in range(600):
+        picks = rng.choices(words, cum_weights=cumulative, k=rng.randint(2, 16))
+        joins = rng.choices(JOINS, k=len(picks))
+        texts.append("".join(w + j for w, j in zip(picks, joins, strict=True)))
+    checked = 0
+    for round_ in range(2):
+        if round_:
+            for segmenter in (python, compiled):
+                segmenter.add_words(added)
+            texts = [t.replace("学", "学校", 1) for t in texts] + ["村干部吃拿卡要农民工讨薪"]
+        for text in texts:
+            n = len(text)
+            spans = [(s, e) for s in range(n + 1) for e in range(s + 1, min(n, s + 6) + 1)]
+            assert compiled.whole_words(text, spans) == python.whole_words(text, spans), text
+            phrases = [(s, e, tuple(sorted(rng.sample(range(s + 1, e), min(2, e - s - 1)))))
+                       for s, e in spans if e - s >= 3]  # fmt: skip
+            assert compiled.check_spans(text, phrases) == python.check_spans(text, phrases)
+            checked += len(spans) + len(phrases)
+    assert checked > 100_000
+    assert compiled._native is not None and python._native is None

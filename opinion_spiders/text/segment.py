@@ -9,11 +9,13 @@ reads once from its disk cache (``_dictionary``; ~0.15 s a segmenter).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from importlib import resources
+from typing import Any, TypeVar
 
 import jieba
 
+from opinion_spiders.text import _native
 from opinion_spiders.text._boundaries import Span, check_spans, whole_words
 from opinion_spiders.text._dictionary import default_dictionary
 from opinion_spiders.text._route import route_cuts
@@ -22,11 +24,19 @@ from opinion_spiders.text._word_pairs import WordPairs
 from opinion_spiders.text.normalize import fold_for_search
 
 Token = tuple[str, int, int]
+_S = TypeVar("_S", Span, tuple[int, int])
+_UNDECIDED = _native.UNDECIDED
+#: Whether the compiled word judge (``opinion_native``, built from ``native/``) is installed.
+COMPILED_JUDGE: bool = _native.AVAILABLE
 
 #: Windows a segmenter routes in Python before it builds jieba-rs to route them (~0.1 s and
 #: ~25 MB once, then ~2 µs a window against ~8): a process that judges a few posts never
 #: builds it; one that stores posts has built it already, for their search terms.
 ROUTES_IN_PYTHON = 2_000
+#: Texts a segmenter judges in Python before it builds the compiled judge, where installed
+#: (``_native``: ~0.17 s and ~40 MB once, then a dense post's words in a few µs against
+#: ~100): `opinion match` on a handful of posts never builds it; a crawl does at once.
+JUDGED_IN_PYTHON = 200
 
 
 def _read_domain_words() -> list[tuple[str, int | None]]:
@@ -47,7 +57,15 @@ def _read_domain_words() -> list[tuple[str, int | None]]:
 class Segmenter:
     """Segments text with jieba's default dictionary, the domain words and ``words``."""
 
-    def __init__(self, words: Iterable[str] = ()) -> None:
+    def __init__(self, words: Iterable[str] = (), *, compiled: bool | None = None) -> None:
+        """``compiled``: judge words with the compiled judge from the first text (True; an
+        error where it is not installed), never (False), or once it pays (None)."""
+        if compiled and not COMPILED_JUDGE:
+            raise RuntimeError(
+                "the compiled word judge (opinion_native) is not installed: run "
+                "scripts/setup.sh on a machine with cargo, or pass compiled=None"
+            )
+        self._compiled = compiled
         self._lock = threading.Lock()
         self._tokenizer: jieba.Tokenizer | None = None
         self._pairs = WordPairs()
@@ -56,6 +74,8 @@ class Segmenter:
         self._added: list[tuple[str, int]] = []
         self._search: SearchCutter | None = None
         self._routed = 0  # windows routed in Python
+        self._native: Any = None  # the compiled judge, once built
+        self._judged = 0  # texts judged in Python
 
     @property
     def loaded(self) -> bool:
@@ -96,6 +116,8 @@ class Segmenter:
         self._added.append(added)
         if self._search is not None:
             self._search.add(*added)
+        if self._native is not None:
+            self._native.add_word(*added, tokenizer.total)
 
     def _search_cutter(self) -> SearchCutter:
         search = self._search
@@ -134,12 +156,52 @@ class Segmenter:
         """:meth:`is_word` for many spans (with the inner joints of phrases), segmenting only a
         small window around each, never the whole text."""
         tokenizer = self._ready()
-        return check_spans(tokenizer, self._pairs, text, spans, self._cuts)
+        native = self._native or self._native_judge()
+        if native is None:
+            return check_spans(tokenizer, self._pairs, text, spans, self._cuts)
+        codes = native.check_spans(text, spans)
+        if _UNDECIDED in codes:
+            return self._settle(codes, spans, lambda rest: check_spans(
+                tokenizer, self._pairs, text, rest, self._cuts))  # fmt: skip
+        return list(map(bool, codes))
 
     def whole_words(self, text: str, spans: Sequence[tuple[int, int]]) -> list[bool]:
         """:meth:`is_word` for each ``(start, end)`` span, judged together (positions and
         windows they share are worked out once)."""
-        return whole_words(self._ready(), self._pairs, text, spans, self._cuts)
+        tokenizer = self._ready()
+        native = self._native or self._native_judge()
+        if native is None:
+            return whole_words(tokenizer, self._pairs, text, spans, self._cuts)
+        codes = native.whole_words(text, spans)
+        if _UNDECIDED in codes:
+            return self._settle(codes, spans, lambda rest: whole_words(
+                tokenizer, self._pairs, text, rest, self._cuts))  # fmt: skip
+        return list(map(bool, codes))
+
+    def _native_judge(self) -> Any:
+        """The compiled judge once :data:`JUDGED_IN_PYTHON` texts were judged without it
+        (None before, and where it is not installed)."""
+        if self._compiled is False or not COMPILED_JUDGE:
+            return None
+        self._judged += 1
+        if self._judged <= JUDGED_IN_PYTHON and not self._compiled:
+            return None
+        tokenizer = self._ready()
+        with self._lock:
+            if self._native is None:
+                self._native = _native.build(default_dictionary(), self._added, tokenizer.total)
+            return self._native
+
+    @staticmethod
+    def _settle(
+        codes: bytes, spans: Sequence[_S], judge: Callable[[list[_S]], list[bool]]
+    ) -> list[bool]:
+        """The compiled judge's answers, with the spans it left undecided judged in Python."""
+        undecided = [k for k, code in enumerate(codes) if code == _UNDECIDED]
+        results = list(map(bool, codes))
+        for k, ok in zip(undecided, judge([spans[k] for k in undecided]), strict=True):
+            results[k] = ok
+        return results
 
     def _cuts(self, text: str, start: int, stop: int) -> list[int]:
         """jieba's route over one window of Hanzi: in jieba-rs once a search cutter exists (it
@@ -151,7 +213,10 @@ class Segmenter:
             if self._routed <= ROUTES_IN_PYTHON:
                 return route_cuts(self._ready(), text, start, stop)
             search = self._search_cutter()
-        return search.cuts(text, start, stop)
+        try:
+            return search.cuts(text, start, stop)
+        except UnicodeEncodeError:  # a lone surrogate (a badly decoded page): Rust needs UTF-8
+            return route_cuts(self._ready(), text, start, stop)
 
     def search_terms(self, text: str) -> list[str]:
         """Unique folded words for analysts' search (width, case, traditional → simplified),
