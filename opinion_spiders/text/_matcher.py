@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
+from opinion_spiders.text import _native
 from opinion_spiders.text._match_form import (
     MatchText,
     in_match_form,
@@ -71,17 +73,59 @@ class Matcher:
         self._always = [i for i, c in enumerate(self._compiled) if c.without_terms]
         self._automaton = _automaton(compiler.needles)
         segmenter.add_words(sorted(compiler.strict_words))
+        self._needles = compiler.needles
+        #: The plain rules matched in compiled code (``_native``), once the segmenter has its
+        #: compiled judge; Python then scans only for the other rules' needles.
+        self._plain_rules: Any = None
+        rest = {needle: nid for needle, nid in compiler.needles.items() if nid in self._by_needle}
+        self._rest_automaton = _automaton(rest)
 
     def match(
         self, fields: Mapping[str, str], *, site: str = "", kind: str = ""
     ) -> list[dict[str, Any]]:
         """The rules that fire on ``fields``, each with its hits in the original text."""
-        scan = _Scan(fields, self._automaton, self.segmenter)
+        plain = self._plain_rules or self._compiled_plain()
+        if plain is not None:
+            found = plain.matches(_forms(fields), site, kind)
+            if found is not None:  # else a span only Python can judge: all in Python
+                if self._rest_automaton is None and not self._always:
+                    return [result for _, result in found]
+                rest = self._evaluate(fields, site, kind, self._rest_automaton, plain=False)
+                both = sorted([*found, *rest], key=itemgetter(0)) if rest else found
+                return [result for _, result in both]
+        return [result for _, result in self._evaluate(fields, site, kind, self._automaton)]
+
+    def _compiled_plain(self) -> Any:
+        """The compiled matcher of the plain rules, once the segmenter's compiled judge is
+        built (None before, and without one)."""
+        judge = self.segmenter.compiled_judge()
+        if judge is None:
+            return None
+        plain_nids = set(self._plain_by_needle)
+        needles = [(n, nid) for n, nid in self._needles.items() if n and nid in plain_nids]
+        rules = [
+            (index, c.rule.id, c.rule.name, c.rule.severity, c.rule.weight, list(c.rule.fields),
+             list(c.rule.sites), list(c.rule.kinds),
+             [(t.nid, t.text, t.strict, list(t.joints), t.length)
+              for terms in c.plain.values() for t in terms])
+            for index, c in enumerate(self._compiled) if c.plain is not None
+        ]  # fmt: skip
+        self._plain_rules = _native.plain_rules(judge, needles, rules)
+        return self._plain_rules
+
+    def _evaluate(
+        self, fields: Mapping[str, str], site: str, kind: str, automaton: _Automaton | None,
+        *, plain: bool = True,
+    ) -> list[tuple[int, dict[str, Any]]]:  # fmt: skip
+        """The rules that fire, by index, found with ``automaton``; without ``plain``, the
+        rules that are not plain only."""
+        scan = _Scan(fields, automaton, self.segmenter)
         found = scan.found()
         if not found and not self._always:
             return []  # most posts: no term turned up and no rule fires without one
         wanted = set(self._always)
-        by_needle, plain_by_needle = self._by_needle, self._plain_by_needle
+        by_needle = self._by_needle
+        plain_by_needle = self._plain_by_needle if plain else {}
         found_terms: dict[int, list[TermNode]] = {}  # plain rule → its terms found
         for nid in found:
             rules = by_needle.get(nid)
@@ -111,8 +155,27 @@ class Matcher:
             else:
                 hits = compiled.node.evaluate(scan, rule.fields)
             if hits is not None:
-                results.append(_result(rule, hits, scan))
+                results.append((index, _result(rule, hits, scan)))
         return results
+
+
+#: A field as the compiled matcher takes it (see :func:`_forms`).
+_Form = tuple[str, str, str, tuple[int, ...], tuple[int, ...]]
+
+
+def _forms(fields: Mapping[str, str]) -> list[_Form]:
+    """Each non-empty field as the compiled matcher takes it: name, original text, match
+    form, and where the two line up (``MatchText``'s runs; none when already in match form)."""
+    forms: list[_Form] = []
+    for name, original in fields.items():
+        if not original:
+            continue
+        if in_match_form(original):
+            forms.append((name, original, original, (), ()))
+        else:
+            form = match_form(original)
+            forms.append((name, original, form.text, form.seg_norm, form.seg_orig))
+    return forms
 
 
 def _judge_together(

@@ -1,6 +1,7 @@
 """The compiled word judge, when installed: ``opinion_native`` (Rust, built from ``native/``
 by ``scripts/setup.sh`` where cargo is found), the same judging as :mod:`._boundaries` and
-:mod:`._route` on its own copy of a segmenter's dictionary.
+:mod:`._route` on its own copy of a segmenter's dictionary; and the plain rules (an any-group
+of bare terms, or one bare term) matched on it in one call, as :mod:`._matcher` matches them.
 
 Python stays the reference and the fallback: without the module every span is judged in
 Python, and a span the compiled judge leaves :data:`UNDECIDED` (an edge whose letter test
@@ -16,9 +17,9 @@ from typing import Any
 from opinion_spiders.text._dictionary import DefaultDictionary
 
 try:
-    from opinion_native import WordJudge
+    from opinion_native import PlainRules, WordJudge
 except ImportError:  # not built on this machine: every span is judged in Python
-    WordJudge = None
+    PlainRules = WordJudge = None
 
 #: Whether the compiled judge can be used in this process.
 AVAILABLE = WordJudge is not None
@@ -48,3 +49,8 @@ def build(base: DefaultDictionary, added: Iterable[tuple[str, int]], total: int)
         judge.add_word(word, count, total)
     judge.add_word("", 0, total)  # the total as it stands (an empty word adds nothing)
     return judge
+
+
+def plain_rules(judge: Any, needles: list[tuple[str, int]], rules: list[tuple[Any, ...]]) -> Any:
+    """The compiled matcher of plain rules on ``judge``; see ``native/src/rules.rs``."""
+    return PlainRules(judge, needles, rules)

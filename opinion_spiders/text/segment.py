@@ -178,6 +178,12 @@ class Segmenter:
                 tokenizer, self._pairs, text, rest, self._cuts))  # fmt: skip
         return list(map(bool, codes))
 
+    def compiled_judge(self) -> Any:
+        """The compiled judge (``_native``) once it pays — built after :data:`JUDGED_IN_PYTHON`
+        calls, each counted as a text judged — or None (not yet, not installed, or
+        ``compiled=False``): the matcher hands it its plain rules."""
+        return self._native or self._native_judge()
+
     def _native_judge(self) -> Any:
         """The compiled judge once :data:`JUDGED_IN_PYTHON` texts were judged without it
         (None before, and where it is not installed)."""

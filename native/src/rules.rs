@@ -1,0 +1,436 @@
+//! Plain keyword rules matched in one call: the prefilter's pass, the judging of strict
+//! terms and each fired rule's evidence, as `_matcher.Matcher.match` gives them.
+//!
+//! A plain rule is an any-group of bare terms or one bare term (no nested groups, no
+//! `not_in`): most rules are. Others stay in Python. The Python matcher is the reference: this
+//! gives the same results, in the same form, for the rules it is given; a post with a span
+//! the judge cannot settle (see `judge`) is answered with `None`, for Python to match.
+
+use daachorse::CharwiseDoubleArrayAhoCorasick;
+use pyo3::exceptions::PyValueError;
+use pyo3::ffi;
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+use rustc_hash::FxHashMap;
+
+use crate::judge::{code_points, WordJudge, UNDECIDED, YES};
+
+/// Characters of original text kept on each side of a hit (`_matcher.CONTEXT`).
+const CONTEXT: usize = 15;
+/// Hits kept a term (`_matcher.MAX_HITS_PER_TERM`).
+const MAX_HITS_PER_TERM: usize = 20;
+/// Occurrences of one term judged a field (`_matcher.MAX_CANDIDATES`).
+const MAX_CANDIDATES: usize = 200;
+
+struct Term {
+    nid: u32,
+    text: Py<PyString>,
+    /// The term as written, for ordering hits as Python orders its strings.
+    key: String,
+    strict: bool,
+    joints: Vec<usize>,
+    length: usize,
+}
+
+struct Rule {
+    index: usize,
+    id: PyObject,
+    name: PyObject,
+    severity: PyObject,
+    weight: PyObject,
+    fields: Vec<(String, Py<PyString>)>,
+    /// Where each field sorts its hits: the last place of its name in `fields`, as Python's
+    /// `{name: i for i, name in enumerate(rule.fields)}` has it.
+    order: Vec<usize>,
+    sites: Vec<String>,
+    kinds: Vec<String>,
+    terms: Vec<Term>,
+}
+
+/// One field of a post: its original text, its match form and where the two line up.
+struct Field<'py> {
+    name: String,
+    original: Bound<'py, PyString>,
+    text: Vec<u32>,
+    seg_norm: Vec<usize>,
+    seg_orig: Vec<usize>,
+    candidates: FxHashMap<u32, Vec<usize>>,
+}
+
+impl Field<'_> {
+    /// `MatchText.original_index`.
+    fn original_index(&self, i: usize) -> usize {
+        if self.seg_norm.is_empty() {
+            return i;
+        }
+        let at = self.seg_norm.partition_point(|&x| x <= i);
+        let k = if at == 0 {
+            self.seg_norm.len() - 1
+        } else {
+            at - 1
+        }; // Python's [-1]
+        self.seg_orig[k] + i - self.seg_norm[k]
+    }
+
+    /// `MatchText.original_span` of a hit (never empty).
+    fn original_span(&self, start: usize, end: usize) -> (usize, usize) {
+        if self.seg_norm.is_empty() {
+            return (start, end);
+        }
+        (self.original_index(start), self.original_index(end - 1) + 1)
+    }
+}
+
+/// Tuple extracted for each rule: index, id, name, severity, weight, fields, sites, kinds,
+/// terms (needle id, text, strict, joints, needle length).
+type RuleArgs = (
+    usize,
+    PyObject,
+    PyObject,
+    PyObject,
+    PyObject,
+    Vec<String>,
+    Vec<String>,
+    Vec<String>,
+    Vec<(u32, Py<PyString>, bool, Vec<usize>, usize)>,
+);
+
+/// A field handed in: name, original text, match-form text, `seg_norm`, `seg_orig`.
+type FieldArgs<'py> = (
+    String,
+    Bound<'py, PyString>,
+    Bound<'py, PyString>,
+    Vec<usize>,
+    Vec<usize>,
+);
+
+/// Judged occurrences by (field, needle, strict, joints), as `_Scan` keeps them.
+type Judged = FxHashMap<(usize, u32, bool, Vec<usize>), Vec<(usize, usize)>>;
+
+/// A hit: the field's place in the rule's fields, start and end in match form, the term.
+type Hit = (usize, usize, usize, usize);
+
+#[pyclass(module = "opinion_native")]
+pub(crate) struct PlainRules {
+    judge: Py<WordJudge>,
+    automaton: Option<CharwiseDoubleArrayAhoCorasick<u32>>,
+    rules: Vec<Rule>,
+    /// needle id → (rule, term) positions
+    by_needle: FxHashMap<u32, Vec<(u32, u32)>>,
+}
+
+#[pymethods]
+impl PlainRules {
+    /// `judge`: the segmenter's compiled judge (words added to it later count here too);
+    /// `needles`: every non-empty needle with its id; `rules`: see `RuleArgs`, in order.
+    #[new]
+    fn new(
+        judge: Py<WordJudge>,
+        needles: Vec<(String, u32)>,
+        rules: Vec<RuleArgs>,
+    ) -> PyResult<Self> {
+        let automaton = if needles.is_empty() {
+            None
+        } else {
+            Some(
+                CharwiseDoubleArrayAhoCorasick::with_values(needles)
+                    .map_err(|e| PyValueError::new_err(format!("needles: {e}")))?,
+            )
+        };
+        let mut by_needle: FxHashMap<u32, Vec<(u32, u32)>> = FxHashMap::default();
+        let mut kept = Vec::with_capacity(rules.len());
+        for (r, (index, id, name, severity, weight, fields, sites, kinds, terms)) in
+            rules.into_iter().enumerate()
+        {
+            let terms: Vec<Term> = Python::with_gil(|py| {
+                terms
+                    .into_iter()
+                    .map(|(nid, text, strict, joints, length)| Term {
+                        nid,
+                        key: text.bind(py).to_string(),
+                        text,
+                        strict,
+                        joints,
+                        length,
+                    })
+                    .collect()
+            });
+            for (t, term) in terms.iter().enumerate() {
+                by_needle
+                    .entry(term.nid)
+                    .or_default()
+                    .push((r as u32, t as u32));
+            }
+            let order = fields
+                .iter()
+                .map(|f| fields.iter().rposition(|g| g == f).unwrap_or(0))
+                .collect();
+            let fields = Python::with_gil(|py| {
+                fields
+                    .into_iter()
+                    .map(|f| (f.clone(), PyString::new(py, &f).unbind()))
+                    .collect()
+            });
+            kept.push(Rule {
+                index,
+                id,
+                name,
+                severity,
+                weight,
+                fields,
+                order,
+                sites,
+                kinds,
+                terms,
+            });
+        }
+        Ok(PlainRules {
+            judge,
+            automaton,
+            rules: kept,
+            by_needle,
+        })
+    }
+
+    /// The rules that fire on the fields, as `[(rule index, result), …]` in rule order; None
+    /// when a span needs Python's judging.
+    fn matches<'py>(
+        &self,
+        py: Python<'py>,
+        fields: Vec<FieldArgs<'py>>,
+        site: &str,
+        kind: &str,
+    ) -> PyResult<Option<Bound<'py, PyList>>> {
+        let out = PyList::empty(py);
+        let Some(automaton) = &self.automaton else {
+            return Ok(Some(out));
+        };
+        let mut post: Vec<Field<'py>> = Vec::with_capacity(fields.len());
+        let mut found: Vec<u32> = Vec::new();
+        for (name, original, text, seg_norm, seg_orig) in fields {
+            let chars = code_points(&text);
+            let candidates = scan(automaton, &chars);
+            found.extend(candidates.keys().copied());
+            post.push(Field {
+                name,
+                original,
+                text: chars,
+                seg_norm,
+                seg_orig,
+                candidates,
+            });
+        }
+        if found.is_empty() {
+            return Ok(Some(out));
+        }
+        found.sort_unstable();
+        found.dedup();
+        // each rule with a found term, with those terms
+        let mut wanted: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
+        for nid in &found {
+            for &(r, t) in self.by_needle.get(nid).map(Vec::as_slice).unwrap_or(&[]) {
+                wanted.entry(r).or_default().push(t);
+            }
+        }
+        let mut chosen: Vec<(u32, Vec<u32>)> = wanted.into_iter().collect();
+        chosen.sort_unstable_by_key(|(r, _)| *r);
+        let judge = self.judge.borrow(py);
+        let mut judged: Judged = FxHashMap::default();
+        for (r, terms) in chosen {
+            let rule = &self.rules[r as usize];
+            if (!rule.sites.is_empty() && !rule.sites.iter().any(|s| s == site))
+                || (!rule.kinds.is_empty() && !rule.kinds.iter().any(|k| k == kind))
+            {
+                continue;
+            }
+            let mut hits: Vec<Hit> = Vec::new();
+            for (place, (field_name, _)) in rule.fields.iter().enumerate() {
+                let Some(f) = post.iter().position(|f| &f.name == field_name) else {
+                    continue;
+                };
+                let field = &post[f];
+                for &t in &terms {
+                    let term = &rule.terms[t as usize];
+                    let Some(starts) = field.candidates.get(&term.nid) else {
+                        continue;
+                    };
+                    let key = (f, term.nid, term.strict, term.joints.clone());
+                    let spans = match judged.get(&key) {
+                        Some(spans) => spans,
+                        None => {
+                            let Some(spans) = spans_of(&judge, field, term, starts) else {
+                                return Ok(None);
+                            };
+                            judged.entry(key).or_insert(spans)
+                        }
+                    };
+                    hits.extend(spans.iter().map(|&(s, e)| (place, s, e, t as usize)));
+                }
+            }
+            if hits.is_empty() {
+                continue;
+            }
+            let evidence = evidence_list(py, rule, &post, hits)?;
+            let result = PyDict::new(py);
+            result.set_item(intern!(py, "rule"), &rule.id)?;
+            result.set_item(intern!(py, "name"), &rule.name)?;
+            result.set_item(intern!(py, "severity"), &rule.severity)?;
+            result.set_item(intern!(py, "weight"), &rule.weight)?;
+            result.set_item(intern!(py, "hits"), evidence)?;
+            out.append(PyTuple::new(
+                py,
+                [rule.index.into_pyobject(py)?.into_any(), result.into_any()],
+            )?)?;
+        }
+        Ok(Some(out))
+    }
+}
+
+/// Start positions of every needle in the text, by needle id, from one automaton pass (a
+/// lone surrogate searched as U+FFFD, one character for one, as the Python prefilter does).
+fn scan(
+    automaton: &CharwiseDoubleArrayAhoCorasick<u32>,
+    chars: &[u32],
+) -> FxHashMap<u32, Vec<usize>> {
+    let mut haystack = String::with_capacity(chars.len() * 3);
+    let mut char_at: Vec<u32> = Vec::with_capacity(chars.len() * 3 + 1);
+    for (i, &c) in chars.iter().enumerate() {
+        let ch = char::from_u32(c).unwrap_or('\u{FFFD}');
+        haystack.push(ch);
+        char_at.resize(haystack.len(), i as u32);
+    }
+    let mut found: FxHashMap<u32, Vec<usize>> = FxHashMap::default();
+    for m in automaton.find_overlapping_iter(&haystack) {
+        found
+            .entry(m.value())
+            .or_default()
+            .push(char_at[m.start()] as usize);
+    }
+    found
+}
+
+/// `_Scan._judge`: the term's occurrences in the field that count (strict ones only where
+/// they are whole words); None when one needs Python's judging.
+fn spans_of(
+    judge: &WordJudge,
+    field: &Field<'_>,
+    term: &Term,
+    starts: &[usize],
+) -> Option<Vec<(usize, usize)>> {
+    let starts = &starts[..starts.len().min(MAX_CANDIDATES)];
+    let spans: Vec<(usize, usize)> = starts.iter().map(|&s| (s, s + term.length)).collect();
+    if !term.strict {
+        return Some(spans);
+    }
+    let checks: Vec<(usize, usize, Vec<usize>)> = spans
+        .iter()
+        .map(|&(s, e)| (s, e, term.joints.iter().map(|j| s + j).collect()))
+        .collect();
+    let codes = judge.judge(&field.text, &checks);
+    if codes.contains(&UNDECIDED) {
+        return None;
+    }
+    Some(
+        spans
+            .into_iter()
+            .zip(codes)
+            .filter(|&(_, code)| code == YES)
+            .map(|(span, _)| span)
+            .collect(),
+    )
+}
+
+/// `_matcher._result`'s hits: each in original positions with its context, in reading
+/// order, each original span once, at most `MAX_HITS_PER_TERM` a term.
+fn evidence_list<'py>(
+    py: Python<'py>,
+    rule: &Rule,
+    post: &[Field<'py>],
+    mut hits: Vec<Hit>,
+) -> PyResult<Bound<'py, PyList>> {
+    let list = PyList::empty(py);
+    let field_of = |place: usize| {
+        post.iter()
+            .find(|f| f.name == rule.fields[place].0)
+            .expect("a hit's field")
+    };
+    if hits.len() == 1 {
+        let (place, s, e, t) = hits[0];
+        let field = field_of(place);
+        let (o_start, o_end) = field.original_span(s, e);
+        list.append(evidence(py, rule, place, field, o_start, o_end, t)?)?;
+        return Ok(list);
+    }
+    let order = &rule.order;
+    hits.sort_by(|a, b| {
+        (order[a.0], a.1, a.2, &rule.terms[a.3].key).cmp(&(
+            order[b.0],
+            b.1,
+            b.2,
+            &rule.terms[b.3].key,
+        ))
+    });
+    let mut seen: Vec<(usize, usize, usize, &str)> = Vec::new();
+    let mut per_term: FxHashMap<&str, usize> = FxHashMap::default();
+    for (place, s, e, t) in hits {
+        let field = field_of(place);
+        let (o_start, o_end) = field.original_span(s, e);
+        let term = rule.terms[t].key.as_str();
+        let key = (order[place], o_start, o_end, term);
+        let count = per_term.get(term).copied().unwrap_or(0);
+        if count >= MAX_HITS_PER_TERM || seen.contains(&key) {
+            continue;
+        }
+        seen.push(key);
+        per_term.insert(term, count + 1);
+        list.append(evidence(py, rule, place, field, o_start, o_end, t)?)?;
+    }
+    Ok(list)
+}
+
+/// `_matcher._evidence`: `{term, field, start, end, context}`.
+fn evidence<'py>(
+    py: Python<'py>,
+    rule: &Rule,
+    place: usize,
+    field: &Field<'py>,
+    o_start: usize,
+    o_end: usize,
+    t: usize,
+) -> PyResult<Bound<'py, PyDict>> {
+    let hit = PyDict::new(py);
+    hit.set_item(intern!(py, "term"), &rule.terms[t].text)?;
+    hit.set_item(intern!(py, "field"), &rule.fields[place].1)?;
+    hit.set_item(intern!(py, "start"), o_start)?;
+    hit.set_item(intern!(py, "end"), o_end)?;
+    hit.set_item(
+        intern!(py, "context"),
+        substring(
+            py,
+            &field.original,
+            o_start.saturating_sub(CONTEXT),
+            o_end + CONTEXT,
+        )?,
+    )?;
+    Ok(hit)
+}
+
+/// `text[start:end]` as Python slices it (clamped to the text).
+fn substring<'py>(
+    py: Python<'py>,
+    text: &Bound<'py, PyString>,
+    start: usize,
+    end: usize,
+) -> PyResult<Bound<'py, PyAny>> {
+    // SAFETY: a live str with the GIL held; PyUnicode_Substring clamps `end` to the length
+    // and returns a new reference (or NULL with an exception set).
+    unsafe {
+        let out = ffi::PyUnicode_Substring(
+            text.as_ptr(),
+            start as ffi::Py_ssize_t,
+            end as ffi::Py_ssize_t,
+        );
+        Bound::from_owned_ptr_or_err(py, out)
+    }
+}
