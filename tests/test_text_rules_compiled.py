@@ -11,9 +11,12 @@ from opinion_spiders.text.segment import Segmenter
 
 #: What the planted terms and words meet: punctuation, Latin letters and digits, letters
 #: beyond the Basic Multilingual Plane (math bold A, CJK extension B), an emoji, fullwidth
-#: letters, a combining mark, a lone surrogate.
+#: letters, a combining mark, a lone surrogate, separators the match form drops or keeps
+#: (spaces, an ideographic space, a spelled-out word, a soft hyphen), enclosed letters and a
+#: traditional character.
 JOINS = ["", "", "", "", "", "，", "。", " ", "x1.5", "AB", "app", "𝐀", "𠀋", "😀", "Ｗ",
-         "e\u0301", "\ud800", "3"]  # fmt: skip
+         "e\u0301", "\ud800", "3", "  ", "\u3000", "v.p.n", "-", "／", "\u00ad", "①", "Ⓐ",
+         "*", "貪"]  # fmt: skip
 #: Evasions the match form undoes (and one it keeps: a Latin letter between).
 EVASIONS = ["*", " ", "·", "\u200b", "😀", "x"]
 FIELDS = [("title", "content"), ("content",), ("title",), ("content", "title")]
@@ -73,6 +76,7 @@ def test_compiled_plain_rules_match_as_python_does() -> None:
     rules = _rules(rng, terms) + [
         Rule(id="cap", name="cap", fields=("content",), any_of=(Term("干部"), Term("貪污"))),
         Rule(id="phrase", name="phrase", any_of=(Term("农民 工"), Term("讨薪", substring=True))),
+        Rule(id="latin", name="latin", any_of=(Term("new year"), Term("vpn"))),
     ]
     python = Matcher(rules, Segmenter(compiled=False))
     compiled = Matcher(rules, Segmenter(compiled=True))
@@ -83,6 +87,7 @@ def test_compiled_plain_rules_match_as_python_does() -> None:
     ]  # fmt: skip
     posts.append({"title": "", "content": "干部，" * 30 + "贪*污" * 25})  # the per-term cap
     posts.append({"content": "农民工讨薪找农民 工"})
+    posts.append({"title": "happy new  year", "content": "翻墙用v.p.n，new\u3000 year"})
     posts.append({"title": None, "content": ""})  # type: ignore[dict-item]
     fired = hits = 0
     for post, (site, kind) in zip(
@@ -94,5 +99,7 @@ def test_compiled_plain_rules_match_as_python_does() -> None:
         hits += sum(len(r["hits"]) for r in expected)
     assert compiled._plain_rules is not None and python._plain_rules is None
     assert fired > 500 and hits > 1_000, (fired, hits)
-    capped = compiled.match(posts[-3])
+    capped = compiled.match(posts[-4])
     assert [len(r["hits"]) for r in capped if r["rule"] == "cap"] == [40]  # 20 a term
+    latin = compiled.match(posts[-2])
+    assert [len(r["hits"]) for r in latin if r["rule"] == "latin"] == [3]

@@ -7,6 +7,7 @@
 //! letter-or-digit test needs a character beyond the Basic Multilingual Plane, for which
 //! Python's `str.isalnum` table is not passed in) comes back as `UNDECIDED` for Python to judge.
 
+mod form;
 mod judge;
 mod rules;
 

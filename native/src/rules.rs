@@ -11,9 +11,10 @@ use pyo3::exceptions::PyValueError;
 use pyo3::ffi;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyDict, PyList, PyMapping, PyString, PyTuple};
 use rustc_hash::FxHashMap;
 
+use crate::form::MatchForm;
 use crate::judge::{code_points, WordJudge, UNDECIDED, YES};
 
 /// Characters of original text kept on each side of a hit (`_matcher.CONTEXT`).
@@ -96,14 +97,8 @@ type RuleArgs = (
     Vec<(u32, Py<PyString>, bool, Vec<usize>, usize)>,
 );
 
-/// A field handed in: name, original text, match-form text, `seg_norm`, `seg_orig`.
-type FieldArgs<'py> = (
-    String,
-    Bound<'py, PyString>,
-    Bound<'py, PyString>,
-    Vec<usize>,
-    Vec<usize>,
-);
+/// The match form's tables (see `form::MatchForm::new`).
+type FormArgs = (Vec<(u32, u32)>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>);
 
 /// Judged occurrences by (field, needle, strict, joints), as `_Scan` keeps them.
 type Judged = FxHashMap<(usize, u32, bool, Vec<usize>), Vec<(usize, usize)>>;
@@ -114,6 +109,7 @@ type Hit = (usize, usize, usize, usize);
 #[pyclass(module = "opinion_native")]
 pub(crate) struct PlainRules {
     judge: Py<WordJudge>,
+    form: MatchForm,
     automaton: Option<CharwiseDoubleArrayAhoCorasick<u32>>,
     rules: Vec<Rule>,
     /// needle id → (rule, term) positions
@@ -123,13 +119,15 @@ pub(crate) struct PlainRules {
 #[pymethods]
 impl PlainRules {
     /// `judge`: the segmenter's compiled judge (words added to it later count here too);
-    /// `needles`: every non-empty needle with its id; `rules`: see `RuleArgs`, in order.
+    /// `form`: the match form's tables; `needles`: every non-empty needle with its id; `rules`: see `RuleArgs`, in order.
     #[new]
     fn new(
         judge: Py<WordJudge>,
+        form: FormArgs,
         needles: Vec<(String, u32)>,
         rules: Vec<RuleArgs>,
     ) -> PyResult<Self> {
+        let form = MatchForm::new(form.0, form.1, form.2, form.3, form.4)?;
         let automaton = if needles.is_empty() {
             None
         } else {
@@ -187,18 +185,20 @@ impl PlainRules {
         }
         Ok(PlainRules {
             judge,
+            form,
             automaton,
             rules: kept,
             by_needle,
         })
     }
 
-    /// The rules that fire on the fields, as `[(rule index, result), …]` in rule order; None
-    /// when a span needs Python's judging.
+    /// The rules that fire on the fields (a mapping of names to texts; empty ones and None
+    /// skipped), as `[(rule index, result), …]` in rule order; None when a span needs
+    /// Python's judging, or a field is not text (for Python to say so).
     fn matches<'py>(
         &self,
         py: Python<'py>,
-        fields: Vec<FieldArgs<'py>>,
+        fields: &Bound<'py, PyAny>,
         site: &str,
         kind: &str,
     ) -> PyResult<Option<Bound<'py, PyList>>> {
@@ -206,18 +206,36 @@ impl PlainRules {
         let Some(automaton) = &self.automaton else {
             return Ok(Some(out));
         };
-        let mut post: Vec<Field<'py>> = Vec::with_capacity(fields.len());
+        let items = match fields.downcast::<PyDict>() {
+            Ok(dict) => dict.items(),
+            Err(_) => fields.downcast::<PyMapping>()?.items()?,
+        };
+        let mut post: Vec<Field<'py>> = Vec::with_capacity(items.len());
         let mut found: Vec<u32> = Vec::new();
-        for (name, original, text, seg_norm, seg_orig) in fields {
-            let chars = code_points(&text);
-            let candidates = scan(automaton, &chars);
+        for item in items.iter() {
+            let (name, value): (Bound<'py, PyAny>, Bound<'py, PyAny>) = item.extract()?;
+            if value.is_none() {
+                continue;
+            }
+            let Ok(original) = value.downcast_into::<PyString>() else {
+                return Ok(None);
+            };
+            let chars = code_points(&original);
+            if chars.is_empty() {
+                continue;
+            }
+            let Ok(name) = name.extract::<String>() else {
+                return Ok(None);
+            };
+            let form = self.form.form(chars);
+            let candidates = scan(automaton, &form.text);
             found.extend(candidates.keys().copied());
             post.push(Field {
                 name,
                 original,
-                text: chars,
-                seg_norm,
-                seg_orig,
+                text: form.text,
+                seg_norm: form.seg_norm,
+                seg_orig: form.seg_orig,
                 candidates,
             });
         }

@@ -218,6 +218,30 @@ def _get_tables() -> _Tables:
     return _tables
 
 
+#: The match form's tables as the compiled matcher (``_native``) takes them: the fold as
+#: (character, character) pairs, then bit tables of the Basic Multilingual Plane (bit ``c``
+#: of byte ``c >> 3``) of the characters that need work, the separators, the invisible
+#: characters and the Hanzi.
+CompiledTables = tuple[list[tuple[int, int]], bytes, bytes, bytes, bytes]
+
+
+def compiled_tables() -> CompiledTables:
+    """This module's tables for the compiled matcher, which takes the same steps."""
+    tables = _get_tables()
+    every = "".join(map(chr, range(0x10000)))
+
+    def bits(pattern: re.Pattern[str]) -> bytes:
+        out = bytearray(0x10000 >> 3)
+        for run in pattern.finditer(every):
+            for code in range(*run.span()):
+                out[code >> 3] |= 1 << (code & 7)
+        return bytes(out)
+
+    pairs = [(code, ord(folded)) for code, folded in tables.table.items()]
+    return (pairs, bits(tables.special), bits(tables.runs), bits(tables.invisible),
+            bits(tables.han))  # fmt: skip
+
+
 def in_match_form(s: str) -> bool:
     """Whether ``s`` is its own match form (nothing to fold, no separator): most posts."""
     return (_tables or _get_tables()).special.search(s) is None

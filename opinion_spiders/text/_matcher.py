@@ -86,7 +86,7 @@ class Matcher:
         """The rules that fire on ``fields``, each with its hits in the original text."""
         plain = self._plain_rules or self._compiled_plain()
         if plain is not None:
-            found = plain.matches(_forms(fields), site, kind)
+            found = plain.matches(fields, site, kind)
             if found is not None:  # else a span only Python can judge: all in Python
                 if self._rest_automaton is None and not self._always:
                     return [result for _, result in found]
@@ -157,25 +157,6 @@ class Matcher:
             if hits is not None:
                 results.append((index, _result(rule, hits, scan)))
         return results
-
-
-#: A field as the compiled matcher takes it (see :func:`_forms`).
-_Form = tuple[str, str, str, tuple[int, ...], tuple[int, ...]]
-
-
-def _forms(fields: Mapping[str, str]) -> list[_Form]:
-    """Each non-empty field as the compiled matcher takes it: name, original text, match
-    form, and where the two line up (``MatchText``'s runs; none when already in match form)."""
-    forms: list[_Form] = []
-    for name, original in fields.items():
-        if not original:
-            continue
-        if in_match_form(original):
-            forms.append((name, original, original, (), ()))
-        else:
-            form = match_form(original)
-            forms.append((name, original, form.text, form.seg_norm, form.seg_orig))
-    return forms
 
 
 def _judge_together(

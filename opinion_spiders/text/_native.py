@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from opinion_spiders.text._dictionary import DefaultDictionary
+from opinion_spiders.text._match_form import CompiledTables, compiled_tables
 
 try:
     from opinion_native import PlainRules, WordJudge
@@ -53,4 +54,9 @@ def build(base: DefaultDictionary, added: Iterable[tuple[str, int]], total: int)
 
 def plain_rules(judge: Any, needles: list[tuple[str, int]], rules: list[tuple[Any, ...]]) -> Any:
     """The compiled matcher of plain rules on ``judge``; see ``native/src/rules.rs``."""
-    return PlainRules(judge, needles, rules)
+    return PlainRules(judge, _match_tables(), needles, rules)
+
+
+@functools.cache
+def _match_tables() -> CompiledTables:
+    return compiled_tables()
