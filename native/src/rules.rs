@@ -251,17 +251,21 @@ impl PlainRules {
                 wanted.entry(r).or_default().push(t);
             }
         }
-        let mut chosen: Vec<(u32, Vec<u32>)> = wanted.into_iter().collect();
-        chosen.sort_unstable_by_key(|(r, _)| *r);
+        let mut chosen: Vec<(&Rule, Vec<u32>)> = wanted
+            .into_iter()
+            .map(|(r, terms)| (&self.rules[r as usize], terms))
+            .filter(|(rule, _)| {
+                (rule.sites.is_empty() || rule.sites.iter().any(|s| s == site))
+                    && (rule.kinds.is_empty() || rule.kinds.iter().any(|k| k == kind))
+            })
+            .collect();
+        chosen.sort_unstable_by_key(|(rule, _)| rule.index);
         let judge = self.judge.borrow(py);
         let mut judged: Judged = FxHashMap::default();
-        for (r, terms) in chosen {
-            let rule = &self.rules[r as usize];
-            if (!rule.sites.is_empty() && !rule.sites.iter().any(|s| s == site))
-                || (!rule.kinds.is_empty() && !rule.kinds.iter().any(|k| k == kind))
-            {
-                continue;
-            }
+        if found.len() > 1 && !judge_together(&judge, &post, &chosen, &mut judged) {
+            return Ok(None);
+        }
+        for (rule, terms) in chosen {
             let mut hits: Vec<Hit> = Vec::new();
             for (place, (field_name, _)) in rule.fields.iter().enumerate() {
                 let Some(f) = post.iter().position(|f| &f.name == field_name) else {
@@ -326,6 +330,55 @@ fn scan(
             .push(char_at[m.start()] as usize);
     }
     found
+}
+
+/// `_matcher._judge_together`: each field's strict single words, of every chosen rule that
+/// looks at the field, judged in one call (the edges and windows they share worked out
+/// once) into `judged`; false when one needs Python's judging.
+fn judge_together(
+    judge: &WordJudge,
+    post: &[Field<'_>],
+    chosen: &[(&Rule, Vec<u32>)],
+    judged: &mut Judged,
+) -> bool {
+    for (f, field) in post.iter().enumerate() {
+        let mut spans: Vec<(usize, usize, Vec<usize>)> = Vec::new();
+        let mut owners: Vec<(u32, usize, usize)> = Vec::new(); // needle, its spans' range
+        for (rule, terms) in chosen {
+            if !rule.fields.iter().any(|(name, _)| *name == field.name) {
+                continue;
+            }
+            for &t in terms {
+                let term = &rule.terms[t as usize];
+                if !term.strict || !term.joints.is_empty() || owners.iter().any(|o| o.0 == term.nid)
+                {
+                    continue;
+                }
+                let Some(starts) = field.candidates.get(&term.nid) else {
+                    continue;
+                };
+                let at = spans.len();
+                let starts = &starts[..starts.len().min(MAX_CANDIDATES)];
+                spans.extend(starts.iter().map(|&s| (s, s + term.length, Vec::new())));
+                owners.push((term.nid, at, spans.len()));
+            }
+        }
+        if owners.len() < 2 {
+            continue; // judged alone, when its rule's hits are gathered
+        }
+        let codes = judge.judge(&field.text, &spans);
+        if codes.contains(&UNDECIDED) {
+            return false;
+        }
+        for (nid, at, stop) in owners {
+            let kept = (at..stop)
+                .filter(|&k| codes[k] == YES)
+                .map(|k| (spans[k].0, spans[k].1))
+                .collect();
+            judged.insert((f, nid, true, Vec::new()), kept);
+        }
+    }
+    true
 }
 
 /// `_Scan._judge`: the term's occurrences in the field that count (strict ones only where
