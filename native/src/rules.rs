@@ -41,6 +41,8 @@ struct Rule {
     severity: PyObject,
     weight: PyObject,
     fields: Vec<(String, Py<PyString>)>,
+    /// Each field's number among every rule's fields (`PlainRules::field_ids`).
+    field_ids: Vec<usize>,
     /// Where each field sorts its hits: the last place of its name in `fields`, as Python's
     /// `{name: i for i, name in enumerate(rule.fields)}` has it.
     order: Vec<usize>,
@@ -51,7 +53,8 @@ struct Rule {
 
 /// One field of a post: its original text, its match form and where the two line up.
 struct Field<'py> {
-    name: String,
+    /// The field's number among the rules' fields (None: no plain rule looks at it).
+    id: Option<usize>,
     original: Bound<'py, PyString>,
     text: Vec<u32>,
     seg_norm: Vec<usize>,
@@ -114,6 +117,8 @@ pub(crate) struct PlainRules {
     rules: Vec<Rule>,
     /// needle id → (rule, term) positions
     by_needle: FxHashMap<u32, Vec<(u32, u32)>>,
+    /// Every field name a rule looks at, numbered.
+    field_ids: FxHashMap<String, usize>,
 }
 
 #[pymethods]
@@ -138,6 +143,7 @@ impl PlainRules {
         };
         let mut by_needle: FxHashMap<u32, Vec<(u32, u32)>> = FxHashMap::default();
         let mut kept = Vec::with_capacity(rules.len());
+        let mut field_ids: FxHashMap<String, usize> = FxHashMap::default();
         for (r, (index, id, name, severity, weight, fields, sites, kinds, terms)) in
             rules.into_iter().enumerate()
         {
@@ -164,6 +170,13 @@ impl PlainRules {
                 .iter()
                 .map(|f| fields.iter().rposition(|g| g == f).unwrap_or(0))
                 .collect();
+            let field_ids_of = fields
+                .iter()
+                .map(|f| {
+                    let next = field_ids.len();
+                    *field_ids.entry(f.clone()).or_insert(next)
+                })
+                .collect();
             let fields = Python::with_gil(|py| {
                 fields
                     .into_iter()
@@ -177,6 +190,7 @@ impl PlainRules {
                 severity,
                 weight,
                 fields,
+                field_ids: field_ids_of,
                 order,
                 sites,
                 kinds,
@@ -189,6 +203,7 @@ impl PlainRules {
             automaton,
             rules: kept,
             by_needle,
+            field_ids,
         })
     }
 
@@ -224,14 +239,15 @@ impl PlainRules {
             if chars.is_empty() {
                 continue;
             }
-            let Ok(name) = name.extract::<String>() else {
+            let Ok(name) = name.downcast_into::<PyString>() else {
                 return Ok(None);
             };
+            let id = self.field_ids.get(name.to_cow()?.as_ref()).copied();
             let form = self.form.form(chars);
             let candidates = scan(automaton, &form.text);
             found.extend(candidates.keys().copied());
             post.push(Field {
-                name,
+                id,
                 original,
                 text: form.text,
                 seg_norm: form.seg_norm,
@@ -267,8 +283,8 @@ impl PlainRules {
         }
         for (rule, terms) in chosen {
             let mut hits: Vec<Hit> = Vec::new();
-            for (place, (field_name, _)) in rule.fields.iter().enumerate() {
-                let Some(f) = post.iter().position(|f| &f.name == field_name) else {
+            for (place, &field_id) in rule.field_ids.iter().enumerate() {
+                let Some(f) = post.iter().position(|f| f.id == Some(field_id)) else {
                     continue;
                 };
                 let field = &post[f];
@@ -345,7 +361,7 @@ fn judge_together(
         let mut spans: Vec<(usize, usize, Vec<usize>)> = Vec::new();
         let mut owners: Vec<(u32, usize, usize)> = Vec::new(); // needle, its spans' range
         for (rule, terms) in chosen {
-            if !rule.fields.iter().any(|(name, _)| *name == field.name) {
+            if field.id.is_none_or(|id| !rule.field_ids.contains(&id)) {
                 continue;
             }
             for &t in terms {
@@ -423,7 +439,7 @@ fn evidence_list<'py>(
     let list = PyList::empty(py);
     let field_of = |place: usize| {
         post.iter()
-            .find(|f| f.name == rule.fields[place].0)
+            .find(|f| f.id == Some(rule.field_ids[place]))
             .expect("a hit's field")
     };
     if hits.len() == 1 {
