@@ -75,7 +75,7 @@ class Segmenter:
         self._search: SearchCutter | None = None
         self._routed = 0  # windows routed in Python
         self._native: Any = None  # the compiled judge, once built
-        self._judged = 0  # texts judged in Python
+        self._python_judged = 0  # texts judged in Python
 
     @property
     def loaded(self) -> bool:
@@ -155,28 +155,31 @@ class Segmenter:
     def check_spans(self, text: str, spans: Sequence[Span]) -> list[bool]:
         """:meth:`is_word` for many spans (with the inner joints of phrases), segmenting only a
         small window around each, never the whole text."""
-        tokenizer = self._ready()
-        native = self._native or self._native_judge()
-        if native is None:
-            return check_spans(tokenizer, self._pairs, text, spans, self._cuts)
-        codes = native.check_spans(text, spans)
-        if _UNDECIDED in codes:
-            return self._settle(codes, spans, lambda rest: check_spans(
-                tokenizer, self._pairs, text, rest, self._cuts))  # fmt: skip
-        return list(map(bool, codes))
+        return self._judged(text, spans, check_spans, compiled="check_spans")
 
     def whole_words(self, text: str, spans: Sequence[tuple[int, int]]) -> list[bool]:
         """:meth:`is_word` for each ``(start, end)`` span, judged together (positions and
         windows they share are worked out once)."""
+        return self._judged(text, spans, whole_words, compiled="whole_words")
+
+    def _judged(
+        self, text: str, spans: Sequence[_S], python: Callable[..., list[bool]], *, compiled: str
+    ) -> list[bool]:
+        """The spans judged by the compiled judge's method ``compiled`` where it is built,
+        those it leaves undecided (and all, without it) by ``python`` (``_boundaries``)."""
         tokenizer = self._ready()
         native = self._native or self._native_judge()
         if native is None:
-            return whole_words(tokenizer, self._pairs, text, spans, self._cuts)
-        codes = native.whole_words(text, spans)
-        if _UNDECIDED in codes:
-            return self._settle(codes, spans, lambda rest: whole_words(
-                tokenizer, self._pairs, text, rest, self._cuts))  # fmt: skip
-        return list(map(bool, codes))
+            return python(tokenizer, self._pairs, text, spans, self._cuts)
+        codes = getattr(native, compiled)(text, spans)
+        if _UNDECIDED not in codes:
+            return list(map(bool, codes))
+        undecided = [k for k, code in enumerate(codes) if code == _UNDECIDED]
+        results = list(map(bool, codes))
+        rest = python(tokenizer, self._pairs, text, [spans[k] for k in undecided], self._cuts)
+        for k, ok in zip(undecided, rest, strict=True):
+            results[k] = ok
+        return results
 
     def compiled_judge(self) -> Any:
         """The compiled judge (``_native``) once it pays — built after :data:`JUDGED_IN_PYTHON`
@@ -189,25 +192,14 @@ class Segmenter:
         (None before, and where it is not installed)."""
         if self._compiled is False or not COMPILED_JUDGE:
             return None
-        self._judged += 1
-        if self._judged <= JUDGED_IN_PYTHON and not self._compiled:
+        self._python_judged += 1
+        if self._python_judged <= JUDGED_IN_PYTHON and not self._compiled:
             return None
         tokenizer = self._ready()
         with self._lock:
             if self._native is None:
                 self._native = _native.build(default_dictionary(), self._added, tokenizer.total)
             return self._native
-
-    @staticmethod
-    def _settle(
-        codes: bytes, spans: Sequence[_S], judge: Callable[[list[_S]], list[bool]]
-    ) -> list[bool]:
-        """The compiled judge's answers, with the spans it left undecided judged in Python."""
-        undecided = [k for k, code in enumerate(codes) if code == _UNDECIDED]
-        results = list(map(bool, codes))
-        for k, ok in zip(undecided, judge([spans[k] for k in undecided]), strict=True):
-            results[k] = ok
-        return results
 
     def _cuts(self, text: str, start: int, stop: int) -> list[int]:
         """jieba's route over one window of Hanzi: in jieba-rs once a search cutter exists (it
