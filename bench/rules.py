@@ -33,7 +33,7 @@ import jieba
 import opencc
 
 from opinion_spiders.text.rules import Matcher, Rule, Term
-from opinion_spiders.text.segment import Segmenter
+from opinion_spiders.text.segment import COMPILED_JUDGE, Segmenter
 
 PUNCTUATION = "，，，。！？、；"
 EVASIONS = ("*", " ", "·", "\u200b", "😀")
@@ -242,6 +242,16 @@ def format_results(results: list[Result], repeat: int) -> str:
             f"{r.base / r.ours:>7.1f}x   {recall}{verdict}"
         )
     lines.append("  (found: watched terms a post, by jieba.lcut + set)")
+    lines.append(
+        "  (our side: "
+        + (
+            "the compiled word judge and plain rules (opinion_native, native/), once a matcher"
+            " has matched 200 posts"
+            if COMPILED_JUDGE
+            else "in Python: opinion_native is not installed (scripts/setup.sh builds it)"
+        )
+        + ")"
+    )
     return "\n".join(lines)
 
 
