@@ -1,4 +1,4 @@
-"""The compiled matcher of plain rules (``native/``) held to the Python matcher, the
+"""The compiled matcher of flat rules (``native/``) held to the Python matcher, the
 reference: the same results, in the same form and order, on generated rules and posts."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 import random
 
-from opinion_spiders.text.rules import Matcher, Rule, Term
+from opinion_spiders.text.rules import Group, Matcher, Rule, Term
 from opinion_spiders.text.segment import Segmenter
 
 #: What the planted terms and words meet: punctuation, Latin letters and digits, letters
@@ -37,17 +37,22 @@ def _rules(rng: random.Random, terms: list[str]) -> list[Rule]:
         items = tuple(Term(t, substring=rng.random() < 0.2) for t in picks)
         shape = rng.random()
         extra: dict[str, object] = {}
-        if shape < 0.55:
+        if shape < 0.4:
             extra["any_of"] = items
-        elif shape < 0.7:
+        elif shape < 0.5:
             extra["all_of"] = items[:1]
-        elif shape < 0.8:  # not plain: two terms that must both be there
+        elif shape < 0.6:  # two terms that must both be there
             extra["all_of"] = items[:2]
-        elif shape < 0.9:  # not plain: an exclusion
+        elif shape < 0.7:  # an exclusion
             extra["any_of"] = items
-            extra["none_of"] = (Term(rng.choice(terms)),)
-        else:  # not plain: a term with the longer words it must not be part of
+            extra["none_of"] = (Term(rng.choice(terms)), Term(rng.choice(terms)))
+        elif shape < 0.8:  # a term that must be there, and one of others
+            extra["all_of"] = (Term(rng.choice(terms)), Group("any", items))
+            extra["none_of"] = (Term(rng.choice(terms)),) if rng.random() < 0.5 else ()
+        elif shape < 0.9:  # not flat: a term with the longer words it must not be part of
             extra["any_of"] = (Term(picks[0], not_in=(picks[0] + rng.choice(terms),)),)
+        else:  # not flat: close together
+            extra["near"] = Group("near", items[:2] or items, within=rng.randint(2, 30))
         rules.append(Rule(
             id=f"r{k}", name=f"rule {k}", severity=rng.randint(1, 3), weight=rng.random(),
             fields=rng.choice(FIELDS), sites=rng.choice([(), (), ("a",), ("a", "b")]),
@@ -68,7 +73,7 @@ def _text(rng: random.Random, words: list[str], cumulative: list[int], terms: li
     return "".join(p + j for p, j in zip(parts, joins, strict=True))
 
 
-def test_compiled_plain_rules_match_as_python_does() -> None:
+def test_compiled_flat_rules_match_as_python_does() -> None:
     rng = random.Random(3)
     words, cumulative = _words(rng)
     terms = [w for w in rng.sample(words, 400) if len(w) >= 2]
@@ -97,7 +102,8 @@ def test_compiled_plain_rules_match_as_python_does() -> None:
         assert compiled.match(post, site=site, kind=kind) == expected, post
         fired += len(expected)
         hits += sum(len(r["hits"]) for r in expected)
-    assert compiled._plain_rules is not None and python._plain_rules is None
+    assert compiled._flat_rules is not None and python._flat_rules is None
+    assert compiled._rest_by_needle  # rules the compiled matcher leaves to Python
     assert fired > 500 and hits > 1_000, (fired, hits)
     capped = compiled.match(posts[-4])
     assert [len(r["hits"]) for r in capped if r["rule"] == "cap"] == [40]  # 20 a term

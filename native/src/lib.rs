@@ -16,6 +16,6 @@ use pyo3::prelude::*;
 #[pymodule]
 fn opinion_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<judge::WordJudge>()?;
-    m.add_class::<rules::PlainRules>()?;
+    m.add_class::<rules::FlatRules>()?;
     Ok(())
 }

@@ -1,8 +1,9 @@
-//! Plain keyword rules matched in one call: the prefilter's pass, the judging of strict
+//! Flat keyword rules matched in one call: the prefilter's pass, the judging of strict
 //! terms and each fired rule's evidence, as `_matcher.Matcher.match` gives them.
 //!
-//! A plain rule is an any-group of bare terms or one bare term (no nested groups, no
-//! `not_in`): most rules are. Others stay in Python. The Python matcher is the reference: this
+//! A flat rule is a bare term, an any-group of bare terms, or an all-group of bare terms and
+//! any- and none-groups of bare terms (no `near`, no deeper groups, no `not_in`): most rules
+//! are (`_rule_nodes.flat_clauses`). Others stay in Python. The Python matcher is the reference: this
 //! gives the same results, in the same form, for the rules it is given; a post with a span
 //! the judge cannot settle (see `judge`) is answered with `None`, for Python to match.
 
@@ -32,6 +33,18 @@ struct Term {
     strict: bool,
     joints: Vec<usize>,
     length: usize,
+    /// The clause of the rule the term is in.
+    clause: usize,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Op {
+    /// Each term found.
+    All,
+    /// One of them.
+    Any,
+    /// None of them.
+    None,
 }
 
 struct Rule {
@@ -41,7 +54,7 @@ struct Rule {
     severity: PyObject,
     weight: PyObject,
     fields: Vec<(String, Py<PyString>)>,
-    /// Each field's number among every rule's fields (`PlainRules::field_ids`).
+    /// Each field's number among every rule's fields (`FlatRules::field_ids`).
     field_ids: Vec<usize>,
     /// Where each field sorts its hits: the last place of its name in `fields`, as Python's
     /// `{name: i for i, name in enumerate(rule.fields)}` has it.
@@ -49,11 +62,13 @@ struct Rule {
     sites: Vec<String>,
     kinds: Vec<String>,
     terms: Vec<Term>,
+    /// The rule's clauses, in order, each with its terms.
+    clauses: Vec<(Op, Vec<usize>)>,
 }
 
 /// One field of a post: its original text, its match form and where the two line up.
 struct Field<'py> {
-    /// The field's number among the rules' fields (None: no plain rule looks at it).
+    /// The field's number among the rules' fields (None: no rule here looks at it).
     id: Option<usize>,
     original: Bound<'py, PyString>,
     text: Vec<u32>,
@@ -87,7 +102,8 @@ impl Field<'_> {
 }
 
 /// Tuple extracted for each rule: index, id, name, severity, weight, fields, sites, kinds,
-/// terms (needle id, text, strict, joints, needle length).
+/// clause ops ("all", "any", "none"), terms (needle id, text, strict, joints, needle length,
+/// clause).
 type RuleArgs = (
     usize,
     PyObject,
@@ -97,7 +113,8 @@ type RuleArgs = (
     Vec<String>,
     Vec<String>,
     Vec<String>,
-    Vec<(u32, Py<PyString>, bool, Vec<usize>, usize)>,
+    Vec<String>,
+    Vec<(u32, Py<PyString>, bool, Vec<usize>, usize, usize)>,
 );
 
 /// The match form's tables (see `form::MatchForm::new`).
@@ -110,7 +127,7 @@ type Judged = FxHashMap<(usize, u32, bool, Vec<usize>), Vec<(usize, usize)>>;
 type Hit = (usize, usize, usize, usize);
 
 #[pyclass(module = "opinion_native")]
-pub(crate) struct PlainRules {
+pub(crate) struct FlatRules {
     judge: Py<WordJudge>,
     form: MatchForm,
     automaton: Option<CharwiseDoubleArrayAhoCorasick<u32>>,
@@ -122,7 +139,7 @@ pub(crate) struct PlainRules {
 }
 
 #[pymethods]
-impl PlainRules {
+impl FlatRules {
     /// `judge`: the segmenter's compiled judge (words added to it later count here too);
     /// `form`: the match form's tables; `needles`: every non-empty needle with its id; `rules`: see `RuleArgs`, in order.
     #[new]
@@ -144,22 +161,39 @@ impl PlainRules {
         let mut by_needle: FxHashMap<u32, Vec<(u32, u32)>> = FxHashMap::default();
         let mut kept = Vec::with_capacity(rules.len());
         let mut field_ids: FxHashMap<String, usize> = FxHashMap::default();
-        for (r, (index, id, name, severity, weight, fields, sites, kinds, terms)) in
+        for (r, (index, id, name, severity, weight, fields, sites, kinds, ops, terms)) in
             rules.into_iter().enumerate()
         {
+            let mut clauses: Vec<(Op, Vec<usize>)> = Vec::with_capacity(ops.len());
+            for op in &ops {
+                let op = match op.as_str() {
+                    "all" => Op::All,
+                    "any" => Op::Any,
+                    "none" => Op::None,
+                    other => return Err(PyValueError::new_err(format!("clause op {other:?}"))),
+                };
+                clauses.push((op, Vec::new()));
+            }
             let terms: Vec<Term> = Python::with_gil(|py| {
                 terms
                     .into_iter()
-                    .map(|(nid, text, strict, joints, length)| Term {
+                    .map(|(nid, text, strict, joints, length, clause)| Term {
                         nid,
                         key: text.bind(py).to_string(),
                         text,
                         strict,
                         joints,
                         length,
+                        clause,
                     })
                     .collect()
             });
+            for (t, term) in terms.iter().enumerate() {
+                let Some(clause) = clauses.get_mut(term.clause) else {
+                    return Err(PyValueError::new_err("a term's clause is out of range"));
+                };
+                clause.1.push(t);
+            }
             for (t, term) in terms.iter().enumerate() {
                 by_needle
                     .entry(term.nid)
@@ -195,9 +229,10 @@ impl PlainRules {
                 sites,
                 kinds,
                 terms,
+                clauses,
             });
         }
-        Ok(PlainRules {
+        Ok(FlatRules {
             judge,
             form,
             automaton,
@@ -283,6 +318,7 @@ impl PlainRules {
         }
         for (rule, terms) in chosen {
             let mut hits: Vec<Hit> = Vec::new();
+            let mut with_hits: Vec<usize> = Vec::new(); // terms found in the rule's fields
             for (place, &field_id) in rule.field_ids.iter().enumerate() {
                 let Some(f) = post.iter().position(|f| f.id == Some(field_id)) else {
                     continue;
@@ -303,10 +339,15 @@ impl PlainRules {
                             judged.entry(key).or_insert(spans)
                         }
                     };
-                    hits.extend(spans.iter().map(|&(s, e)| (place, s, e, t as usize)));
+                    if !spans.is_empty() && !with_hits.contains(&(t as usize)) {
+                        with_hits.push(t as usize);
+                    }
+                    if rule.clauses[term.clause].0 != Op::None {
+                        hits.extend(spans.iter().map(|&(s, e)| (place, s, e, t as usize)));
+                    }
                 }
             }
-            if hits.is_empty() {
+            if hits.is_empty() || !fires(rule, &with_hits) {
                 continue;
             }
             let evidence = evidence_list(py, rule, &post, hits)?;
@@ -323,6 +364,19 @@ impl PlainRules {
         }
         Ok(Some(out))
     }
+}
+
+/// Whether every clause of the rule holds, given the terms found in its fields (the
+/// top-level all-group of `_rule_nodes.GroupNode.evaluate`).
+fn fires(rule: &Rule, with_hits: &[usize]) -> bool {
+    rule.clauses
+        .iter()
+        .enumerate()
+        .all(|(k, (op, members))| match op {
+            Op::All => members.iter().all(|t| with_hits.contains(t)),
+            Op::Any => with_hits.iter().any(|&t| rule.terms[t].clause == k),
+            Op::None => !with_hits.iter().any(|&t| rule.terms[t].clause == k),
+        })
 }
 
 /// Start positions of every needle in the text, by needle id, from one automaton pass (a

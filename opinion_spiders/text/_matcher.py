@@ -21,11 +21,13 @@ from opinion_spiders.text._match_form import (
 )
 from opinion_spiders.text._rule_nodes import (
     Compiler,
+    FlatClauses,
     Hit,
     Node,
     PlainTerms,
     TermNode,
     fires_without_terms,
+    flat_clauses,
     plain_hits,
     plain_terms,
 )
@@ -47,6 +49,7 @@ class _Compiled:
     needles: frozenset[int]
     without_terms: bool
     plain: PlainTerms | None
+    flat: FlatClauses | None
 
 
 class Matcher:
@@ -65,7 +68,8 @@ class Matcher:
             node = compiler.compile(rule.expression)
             needles = compiler.needle_ids(node)
             plain = plain_terms(node)
-            self._compiled.append(_Compiled(rule, node, needles, fires_without_terms(node), plain))
+            self._compiled.append(_Compiled(
+                rule, node, needles, fires_without_terms(node), plain, flat_clauses(node)))  # fmt: skip
             for nid in needles if plain is None else ():
                 self._by_needle.setdefault(nid, []).append(index)
             for nid, terms in (plain or {}).items():
@@ -74,58 +78,69 @@ class Matcher:
         self._automaton = _automaton(compiler.needles)
         segmenter.add_words(sorted(compiler.strict_words))
         self._needles = compiler.needles
-        #: The plain rules matched in compiled code (``_native``), once the segmenter has its
-        #: compiled judge; Python then scans only for the other rules' needles.
-        self._plain_rules: Any = None
-        rest = {needle: nid for needle, nid in compiler.needles.items() if nid in self._by_needle}
+        #: The flat rules (plain ones, and all/any/none over bare terms) matched in compiled
+        #: code (``_native``), once the segmenter has its compiled judge; Python then looks
+        #: only for the other rules' needles.
+        self._flat_rules: Any = None
+        self._rest_by_needle: dict[int, list[int]] = {}
+        for index, c in enumerate(self._compiled):
+            for nid in c.needles if c.flat is None else ():
+                self._rest_by_needle.setdefault(nid, []).append(index)
+        rest = {n: nid for n, nid in compiler.needles.items() if nid in self._rest_by_needle}
         self._rest_automaton = _automaton(rest)
 
     def match(
         self, fields: Mapping[str, str], *, site: str = "", kind: str = ""
     ) -> list[dict[str, Any]]:
         """The rules that fire on ``fields``, each with its hits in the original text."""
-        plain = self._plain_rules or self._compiled_plain()
-        if plain is not None:
-            found = plain.matches(fields, site, kind)
+        flat = self._flat_rules or self._compiled_flat()
+        if flat is not None:
+            found = flat.matches(fields, site, kind)
             if found is not None:  # else a span only Python can judge: all in Python
                 if self._rest_automaton is None and not self._always:
                     return [result for _, result in found]
-                rest = self._evaluate(fields, site, kind, self._rest_automaton, plain=False)
+                rest = self._evaluate(
+                    fields, site, kind, self._rest_automaton, self._rest_by_needle, {})
                 both = sorted([*found, *rest], key=itemgetter(0)) if rest else found
                 return [result for _, result in both]
-        return [result for _, result in self._evaluate(fields, site, kind, self._automaton)]
+        return [result for _, result in self._evaluate(
+            fields, site, kind, self._automaton, self._by_needle, self._plain_by_needle)]  # fmt: skip
 
-    def _compiled_plain(self) -> Any:
-        """The compiled matcher of the plain rules, once the segmenter's compiled judge is
+    def _compiled_flat(self) -> Any:
+        """The compiled matcher of the flat rules, once the segmenter's compiled judge is
         built (None before, and without one)."""
         judge = self.segmenter.compiled_judge()
         if judge is None:
             return None
-        plain_nids = set(self._plain_by_needle)
-        needles = [(n, nid) for n, nid in self._needles.items() if n and nid in plain_nids]
-        rules = [
-            (index, c.rule.id, c.rule.name, c.rule.severity, c.rule.weight, list(c.rule.fields),
-             list(c.rule.sites), list(c.rule.kinds),
-             [(t.nid, t.text, t.strict, list(t.joints), t.length)
-              for terms in c.plain.values() for t in terms])
-            for index, c in enumerate(self._compiled) if c.plain is not None
-        ]  # fmt: skip
-        self._plain_rules = _native.plain_rules(judge, needles, rules)
-        return self._plain_rules
+        rules = []
+        flat_nids: set[int] = set()
+        for index, c in enumerate(self._compiled):
+            if c.flat is None:
+                continue
+            ops = [op for op, _ in c.flat]
+            terms = [(t.nid, t.text, t.strict, list(t.joints), t.length, k)
+                     for k, (_, clause) in enumerate(c.flat) for t in clause]  # fmt: skip
+            flat_nids.update(t[0] for t in terms)
+            rules.append((index, c.rule.id, c.rule.name, c.rule.severity, c.rule.weight,
+                          list(c.rule.fields), list(c.rule.sites), list(c.rule.kinds), ops,
+                          terms))  # fmt: skip
+        needles = [(n, nid) for n, nid in self._needles.items() if n and nid in flat_nids]
+        self._flat_rules = _native.flat_rules(judge, needles, rules)
+        return self._flat_rules
 
     def _evaluate(
         self, fields: Mapping[str, str], site: str, kind: str, automaton: _Automaton | None,
-        *, plain: bool = True,
+        by_needle: dict[int, list[int]],
+        plain_by_needle: dict[int, list[tuple[int, TermNode]]],
     ) -> list[tuple[int, dict[str, Any]]]:  # fmt: skip
-        """The rules that fire, by index, found with ``automaton``; without ``plain``, the
-        rules that are not plain only."""
+        """The rules that fire, by index, found with ``automaton``: those of ``by_needle``
+        (evaluated node by node), of ``plain_by_needle`` (from their found terms) and the
+        rules that fire without terms."""
         scan = _Scan(fields, automaton, self.segmenter)
         found = scan.found()
         if not found and not self._always:
             return []  # most posts: no term turned up and no rule fires without one
         wanted = set(self._always)
-        by_needle = self._by_needle
-        plain_by_needle = self._plain_by_needle if plain else {}
         found_terms: dict[int, list[TermNode]] = {}  # plain rule → its terms found
         for nid in found:
             rules = by_needle.get(nid)

@@ -1,7 +1,8 @@
 """The compiled word judge, when installed: ``opinion_native`` (Rust, built from ``native/``
 by ``scripts/setup.sh`` where cargo is found), the same judging as :mod:`._boundaries` and
-:mod:`._route` on its own copy of a segmenter's dictionary; and the plain rules (an any-group
-of bare terms, or one bare term) matched on it in one call, as :mod:`._matcher` matches them.
+:mod:`._route` on its own copy of a segmenter's dictionary; and the flat rules (bare terms, any-
+and none-groups of them, all-groups of those) matched on it in one call, as
+:mod:`._matcher` matches them.
 
 Python stays the reference and the fallback: without the module every span is judged in
 Python, and a span the compiled judge leaves :data:`UNDECIDED` (an edge whose letter test
@@ -18,9 +19,9 @@ from opinion_spiders.text._dictionary import DefaultDictionary
 from opinion_spiders.text._match_form import CompiledTables, compiled_tables
 
 try:
-    from opinion_native import PlainRules, WordJudge
+    from opinion_native import FlatRules, WordJudge
 except ImportError:  # not built on this machine: every span is judged in Python
-    PlainRules = WordJudge = None
+    FlatRules = WordJudge = None
 
 #: Whether the compiled judge can be used in this process.
 AVAILABLE = WordJudge is not None
@@ -52,9 +53,9 @@ def build(base: DefaultDictionary, added: Iterable[tuple[str, int]], total: int)
     return judge
 
 
-def plain_rules(judge: Any, needles: list[tuple[str, int]], rules: list[tuple[Any, ...]]) -> Any:
-    """The compiled matcher of plain rules on ``judge``; see ``native/src/rules.rs``."""
-    return PlainRules(judge, _match_tables(), needles, rules)
+def flat_rules(judge: Any, needles: list[tuple[str, int]], rules: list[tuple[Any, ...]]) -> Any:
+    """The compiled matcher of flat rules on ``judge``; see ``native/src/rules.rs``."""
+    return FlatRules(judge, _match_tables(), needles, rules)
 
 
 @functools.cache

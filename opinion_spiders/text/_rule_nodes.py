@@ -179,6 +179,39 @@ def plain_terms(node: Node) -> PlainTerms | None:
     return None if any(t.contexts for ts in terms.values() for t in ts) else terms
 
 
+#: A flat rule as clauses, in the order its expression evaluates them: ``"all"`` (each term
+#: must be found), ``"any"`` (one of them), ``"none"`` (none of them), each over bare terms.
+FlatClauses = list[tuple[str, list[TermNode]]]
+
+
+def flat_clauses(node: Node) -> FlatClauses | None:
+    """The clauses of a flat rule — a bare term, an any-group of bare terms, or an all-group
+    of bare terms and any- and none-groups of bare terms — which the compiled matcher
+    evaluates; None for any other (``near``, deeper groups, a term with ``not_in``, a rule
+    that fires without terms)."""
+    clauses = _clauses(node, top=True)
+    return clauses if clauses and any(op != "none" for op, _ in clauses) else None
+
+
+def _clauses(node: Node, *, top: bool) -> FlatClauses | None:
+    if isinstance(node, TermNode):
+        return None if node.contexts else [("all", [node])]
+    if node.op == "all":
+        if not top:
+            return None
+        clauses: FlatClauses = []
+        for child in node.children:
+            inner = _clauses(child, top=False)
+            if inner is None:
+                return None
+            clauses.extend(inner)
+        return clauses
+    if node.op not in ("any", "none") or node._groups:
+        return None
+    terms = [t for ts in node._terms.values() for t in ts]
+    return None if not terms or any(t.contexts for t in terms) else [(node.op, terms)]
+
+
 def plain_hits(scan: Scan, terms: Sequence[TermNode], fields: Sequence[str]) -> list[Hit] | None:
     """What the any-group of a plain rule evaluates to, given those of its ``terms`` that the
     prefilter found in some field, without its layers of calls."""
