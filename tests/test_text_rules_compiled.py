@@ -82,6 +82,8 @@ def test_compiled_flat_rules_match_as_python_does() -> None:
         Rule(id="cap", name="cap", fields=("content",), any_of=(Term("干部"), Term("貪污"))),
         Rule(id="phrase", name="phrase", any_of=(Term("农民 工"), Term("讨薪", substring=True))),
         Rule(id="latin", name="latin", any_of=(Term("new year"), Term("vpn"))),
+        Rule(id="land", name="land", any_of=(Term("强拆"), Term("拆迁")), none_of=(Term("电视剧"),)),
+        Rule(id="cadre", name="cadre", all_of=(Term("干部"),), any_of=(Term("打人"), Term("作风"))),
     ]
     python = Matcher(rules, Segmenter(compiled=False))
     compiled = Matcher(rules, Segmenter(compiled=True))
@@ -93,6 +95,8 @@ def test_compiled_flat_rules_match_as_python_does() -> None:
     posts.append({"title": "", "content": "干部，" * 30 + "贪*污" * 25})  # the per-term cap
     posts.append({"content": "农民工讨薪找农民 工"})
     posts.append({"title": "happy new  year", "content": "翻墙用v.p.n，new\u3000 year"})
+    posts += [{"content": "强拆了，电视剧里"}, {"content": "强拆了"}, {"content": "干部作风"},
+              {"content": "作风问题"}, {"title": "干部", "content": "打人"}]  # fmt: skip
     posts.append({"title": None, "content": ""})  # type: ignore[dict-item]
     fired = hits = 0
     for post, (site, kind) in zip(
@@ -105,7 +109,9 @@ def test_compiled_flat_rules_match_as_python_does() -> None:
     assert compiled._flat_rules is not None and python._flat_rules is None
     assert compiled._rest_by_needle  # rules the compiled matcher leaves to Python
     assert fired > 500 and hits > 1_000, (fired, hits)
-    capped = compiled.match(posts[-4])
+    capped = compiled.match(posts[-9])
     assert [len(r["hits"]) for r in capped if r["rule"] == "cap"] == [40]  # 20 a term
-    latin = compiled.match(posts[-2])
+    latin = compiled.match(posts[-7])
     assert [len(r["hits"]) for r in latin if r["rule"] == "latin"] == [3]
+    fired_on = [{r["rule"] for r in compiled.match(p)} & {"land", "cadre"} for p in posts[-6:-1]]
+    assert fired_on == [set(), {"land"}, {"cadre"}, set(), {"cadre"}]

@@ -68,8 +68,9 @@ class Matcher:
             node = compiler.compile(rule.expression)
             needles = compiler.needle_ids(node)
             plain = plain_terms(node)
-            self._compiled.append(_Compiled(
-                rule, node, needles, fires_without_terms(node), plain, flat_clauses(node)))  # fmt: skip
+            flat = flat_clauses(node)
+            compiled = _Compiled(rule, node, needles, fires_without_terms(node), plain, flat)
+            self._compiled.append(compiled)
             for nid in needles if plain is None else ():
                 self._by_needle.setdefault(nid, []).append(index)
             for nid, terms in (plain or {}).items():
@@ -100,11 +101,14 @@ class Matcher:
                 if self._rest_automaton is None and not self._always:
                     return [result for _, result in found]
                 rest = self._evaluate(
-                    fields, site, kind, self._rest_automaton, self._rest_by_needle, {})
+                    fields, site, kind, self._rest_automaton, self._rest_by_needle, {}
+                )
                 both = sorted([*found, *rest], key=itemgetter(0)) if rest else found
                 return [result for _, result in both]
-        return [result for _, result in self._evaluate(
-            fields, site, kind, self._automaton, self._by_needle, self._plain_by_needle)]  # fmt: skip
+        everything = self._evaluate(
+            fields, site, kind, self._automaton, self._by_needle, self._plain_by_needle
+        )
+        return [result for _, result in everything]
 
     def _compiled_flat(self) -> Any:
         """The compiled matcher of the flat rules, once the segmenter's compiled judge is
