@@ -126,6 +126,36 @@ type Judged = FxHashMap<(usize, u32, bool, Vec<usize>), Vec<(usize, usize)>>;
 /// A hit: the field's place in the rule's fields, start and end in match form, the term.
 type Hit = (usize, usize, usize, usize);
 
+/// (rule, term) positions by needle id, flat: `spans[nid]` is the range of `pairs` a needle
+/// has (needle ids are dense, 0 to the number of needles).
+struct ByNeedle {
+    spans: Vec<(u32, u32)>,
+    pairs: Vec<(u32, u32)>,
+}
+
+impl ByNeedle {
+    fn new(mut by: FxHashMap<u32, Vec<(u32, u32)>>) -> Self {
+        let top = by.keys().copied().max().map_or(0, |n| n as usize + 1);
+        let mut spans = vec![(0, 0); top];
+        let mut pairs = Vec::new();
+        for (nid, span) in spans.iter_mut().enumerate() {
+            if let Some(list) = by.remove(&(nid as u32)) {
+                *span = (pairs.len() as u32, list.len() as u32);
+                pairs.extend(list);
+            }
+        }
+        ByNeedle { spans, pairs }
+    }
+
+    #[inline]
+    fn get(&self, nid: u32) -> &[(u32, u32)] {
+        match self.spans.get(nid as usize) {
+            Some(&(at, len)) => &self.pairs[at as usize..(at + len) as usize],
+            None => &[],
+        }
+    }
+}
+
 #[pyclass(module = "opinion_native")]
 pub(crate) struct FlatRules {
     judge: Py<WordJudge>,
@@ -133,7 +163,7 @@ pub(crate) struct FlatRules {
     automaton: Option<CharwiseDoubleArrayAhoCorasick<u32>>,
     rules: Vec<Rule>,
     /// needle id → (rule, term) positions
-    by_needle: FxHashMap<u32, Vec<(u32, u32)>>,
+    by_needle: ByNeedle,
     /// Every field name a rule looks at, numbered.
     field_ids: FxHashMap<String, usize>,
 }
@@ -237,7 +267,7 @@ impl FlatRules {
             form,
             automaton,
             rules: kept,
-            by_needle,
+            by_needle: ByNeedle::new(by_needle),
             field_ids,
         })
     }
@@ -296,9 +326,10 @@ impl FlatRules {
         found.sort_unstable();
         found.dedup();
         // each rule with a found term, with those terms
-        let mut wanted: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
+        let mut wanted: FxHashMap<u32, Vec<u32>> =
+            FxHashMap::with_capacity_and_hasher(found.len(), Default::default());
         for nid in &found {
-            for &(r, t) in self.by_needle.get(nid).map(Vec::as_slice).unwrap_or(&[]) {
+            for &(r, t) in self.by_needle.get(*nid) {
                 wanted.entry(r).or_default().push(t);
             }
         }
@@ -505,12 +536,15 @@ fn evidence_list<'py>(
     }
     let order = &rule.order;
     hits.sort_by(|a, b| {
-        (order[a.0], a.1, a.2, &rule.terms[a.3].key).cmp(&(
-            order[b.0],
-            b.1,
-            b.2,
-            &rule.terms[b.3].key,
-        ))
+        (order[a.0], a.1, a.2)
+            .cmp(&(order[b.0], b.1, b.2))
+            .then_with(|| {
+                if a.3 == b.3 {
+                    std::cmp::Ordering::Equal
+                } else {
+                    rule.terms[a.3].key.cmp(&rule.terms[b.3].key)
+                }
+            })
     });
     let mut seen: Vec<(usize, usize, usize, &str)> = Vec::new();
     let mut per_term: FxHashMap<&str, usize> = FxHashMap::default();
