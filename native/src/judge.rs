@@ -47,8 +47,9 @@ struct Dictionary {
     letters: u32,
     short: FxHashMap<u64, u64>,
     long: FxHashMap<Box<[u32]>, u64>,
-    /// Adjacent pairs of characters inside words (a word crossing a position holds the pair
-    /// around it): most positions are settled by this one lookup.
+    /// Adjacent pairs of characters inside entries (a word crossing a position holds the pair
+    /// around it; a piece holding a pair no entry holds is in no entry): most positions and
+    /// most walks are settled by this one lookup.
     pairs: PairFilter,
     log_total: f64,
 }
@@ -126,10 +127,10 @@ impl Dictionary {
                 self.long.insert(chars.into(), count);
             }
         }
-        if count > 0 {
-            for w in chars.windows(2) {
-                self.pairs.insert(w[0], w[1]);
-            }
+        // every entry's pairs, prefixes' too: a piece holding a pair no entry holds is in
+        // no entry, so walks stop there without a lookup
+        for w in chars.windows(2) {
+            self.pairs.insert(w[0], w[1]);
         }
     }
 
@@ -151,6 +152,9 @@ impl Dictionary {
         let mut key = 0u64;
         let mut short = true;
         for i in k + 1..=stop {
+            if i - k >= 2 && !self.pairs.contains(text[i - 2], text[i - 1]) {
+                return; // no entry holds this pair, so none holds the piece
+            }
             if short && i - k <= SHORT {
                 let n = self.number(text[i - 1]);
                 if n == 0 {
