@@ -4,6 +4,11 @@ One Aho–Corasick pass per field over the match form (:mod:`~opinion_spiders.te
 finds every candidate term at once;
 segmentation then runs only in a small window around the candidates of strict terms that a
 rule actually asks about, and rules none of whose terms turned up are not evaluated at all.
+
+Where the compiled matcher is installed (``_native``), the flat rules — bare terms, any- and
+none-groups of them, all-groups of those — are matched in one compiled call once the
+segmenter has its compiled judge, and only the other rules here; this module stays the
+reference both are held to.
 """
 
 from __future__ import annotations
