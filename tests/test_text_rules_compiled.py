@@ -82,7 +82,9 @@ def test_compiled_flat_rules_match_as_python_does() -> None:
         Rule(id="cap", name="cap", fields=("content",), any_of=(Term("干部"), Term("貪污"))),
         Rule(id="phrase", name="phrase", any_of=(Term("农民 工"), Term("讨薪", substring=True))),
         Rule(id="latin", name="latin", any_of=(Term("new year"), Term("vpn"))),
-        Rule(id="land", name="land", any_of=(Term("强拆"), Term("拆迁")), none_of=(Term("电视剧"),)),
+        Rule(
+            id="land", name="land", any_of=(Term("强拆"), Term("拆迁")), none_of=(Term("电视剧"),)
+        ),
         Rule(id="cadre", name="cadre", all_of=(Term("干部"),), any_of=(Term("打人"), Term("作风"))),
     ]
     python = Matcher(rules, Segmenter(compiled=False))
