@@ -1,11 +1,14 @@
-//! Word-boundary judging for opinion-spiders' keyword rules, compiled.
+//! opinion-spiders' keyword rules, compiled: a second implementation of Python code that stays
+//! the reference and the fallback (`opinion_spiders/text/`), held to it by the tests.
 //!
-//! The same decisions as `opinion_spiders/text/_boundaries.py` and `_route.py`, on the same
-//! dictionary (jieba's prefix dictionary: every word with its frequency, every prefix of a
-//! word with 0), with the same floating-point arithmetic, so the same route and ties. The
-//! Python module stays the reference: a span this code cannot settle exactly (an edge whose
-//! letter-or-digit test needs a character beyond the Basic Multilingual Plane, for which
-//! Python's `str.isalnum` table is not passed in) comes back as `UNDECIDED` for Python to judge.
+//! - `judge` (`WordJudge`): whether candidate spans are whole words — the decisions of
+//!   `_boundaries.py` and `_route.py` on the same dictionary (jieba's prefix dictionary: every
+//!   word with its frequency, every prefix of a word with 0), with the same floating-point
+//!   arithmetic, so the same route and ties. A span it cannot settle exactly (an edge whose
+//!   letter-or-digit test needs a character beyond the Basic Multilingual Plane, for which
+//!   Python's `str.isalnum` table is not passed in) comes back `UNDECIDED`, for Python.
+//! - `form`: the match form of `_match_form.py`, from the tables Python builds.
+//! - `rules` (`FlatRules`): the flat rules matched in one call, as `_matcher.py` matches them.
 
 mod form;
 mod judge;
