@@ -483,25 +483,6 @@ impl WordJudge {
         let chars = code_points(text);
         PyBytes::new(py, &self.judge(&chars, &spans))
     }
-
-    /// `_route.route_cuts` (for the tests that hold both to the same answers).
-    #[pyo3(signature = (text, start=0, stop=None, split=false))]
-    fn route_cuts(
-        &self,
-        text: &Bound<'_, PyString>,
-        start: usize,
-        stop: Option<usize>,
-        split: bool,
-    ) -> PyResult<Vec<usize>> {
-        let chars = code_points(text);
-        let stop = stop.unwrap_or(chars.len());
-        if start > stop || stop > chars.len() {
-            return Err(PyValueError::new_err(
-                "need 0 <= start <= stop <= len(text)",
-            ));
-        }
-        Ok(self.dict.route(&chars, start, stop, split))
-    }
 }
 
 impl WordJudge {

@@ -46,10 +46,9 @@ def build(base: DefaultDictionary, added: Iterable[tuple[str, int]], total: int)
     ~0.17 s and ~40 MB for jieba's dictionary."""
     if WordJudge is None:
         return None
-    judge = WordJudge(base.words.encode(), base.freqs.tobytes(), base.total, _alnum())
+    judge = WordJudge(base.words.encode(), base.freqs.tobytes(), total, _alnum())
     for word, count in added:
         judge.add_word(word, count, total)
-    judge.add_word("", 0, total)  # the total as it stands (an empty word adds nothing)
     return judge
 
 
