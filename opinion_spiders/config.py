@@ -205,11 +205,11 @@ class Config(msgspec.Struct, frozen=True, kw_only=True, rename=_renamed):
         "near-duplicate clusters of reposts and lightly edited copies (MinHash LSH; stage "
         "`pipelines.cluster`)",
     )] = True  # fmt: skip
-    cluster_pending_limit: Annotated[int, _setting(
-        "cluster joins and merges that wait in memory while the store is down; past it they "
-        "go to the spool as one batch, and so do those left when a crawler closes with the "
-        "store still down (stat `opinion/cluster/spooled`)", ge=0,
-    )] = 1000  # fmt: skip
+    cluster_step_wait: Annotated[float, _setting(
+        "seconds a crawl that ends waits for another process's cluster step (the single writer "
+        "of clusters, `opinion cluster`) before it leaves its posts queued for the next step "
+        "(stat `opinion/cluster/step/busy`)", ge=0,
+    )] = 60.0  # fmt: skip
     events_enabled: Annotated[bool, _setting(
         "bursts of posts per rule, entity, site, cluster and word, and emerging terms (stage "
         "`pipelines.events`; docs/analysts.md, Events)",

@@ -1,14 +1,18 @@
-"""Stage 3½ (after keyword rules, before score): put each post in its near-duplicate cluster,
-so the score can count how far a text has spread and who published it first.
+"""Stage 3½ (after keyword rules, before score): put each post in its near-duplicate cluster
+as the crawl sees it, so the score can count how far a text has spread and who published it
+first; and when the spider closes, run the cluster step that writes the clusters.
 
 Crawlers in one process (``opinion crawl A B``) share one in-run index per store, so a copy
 on site B finds its original on site A even before A's batch reached the store. The store
-calls (and the index they update) run on the store's writer thread, off the reactor; the
+reads (candidates, their clusters) run on the store's writer thread, off the reactor; the
 posts that reach the stage together (a page's, and those that came while the writer was busy)
-go in one call, which reads the candidates of them all in one lookup. While
-the store is down, the calls it missed wait in memory, at most ``OPINION_CLUSTER_PENDING_LIMIT``
-of them; past that, and when a crawler closes with the store still down, they go to the spool
-behind the posts.
+go in one call. The crawl writes nothing to the clusters: the store queues each stored post,
+and the cluster step (:mod:`opinion_spiders.clusters.step`, the single writer) clusters them.
+It runs here twice: when the spider opens, once the store stage has replayed the spool (so the
+crawl's view starts from the clusters of every post stored before; skipped when another
+process runs it), and once this crawler's posts are written, waiting up to
+``OPINION_CLUSTER_STEP_WAIT`` seconds for another process's step; posts left queued go to the
+next step.
 """
 
 from __future__ import annotations
@@ -23,16 +27,16 @@ from scrapy.exceptions import NotConfigured
 from opinion_spiders.clusters import (
     Assignment,
     Clusterer,
+    ClusterStep,
     Member,
     Signature,
     signature,
 )
 from opinion_spiders.config import config_of
 from opinion_spiders.items import Post
-from opinion_spiders.stores import store_uri
-from opinion_spiders.stores.factory import spool_dir
-from opinion_spiders.stores.spool import Spool
+from opinion_spiders.stores import StoreUnavailable, store_uri
 from pipelines._base import Stage
+from pipelines.store import StorePipeline
 
 logger = logging.getLogger(__name__)
 
@@ -49,10 +53,7 @@ class ClusterPipeline(Stage):
             raise NotConfigured("OPINION_CLUSTER_ENABLED is off")
         super().__init__(crawler)
         key = store_uri(crawler.settings)
-        self.clusterer = _SHARED.get(key) or Clusterer(
-            spool=Spool(spool_dir(crawler.settings)),
-            pending_limit=self.runtime.config.cluster_pending_limit,
-        )
+        self.clusterer = _SHARED.get(key) or Clusterer()
         _SHARED[key] = self.clusterer
         #: posts waiting for their assignment, and the task that sends them to the writer
         self.waiting: list[tuple[Member, Signature, asyncio.Future[Assignment]]] = []
@@ -111,18 +112,40 @@ class ClusterPipeline(Stage):
                 future.cancel()
             self.sender = None
 
+    async def open_spider(self) -> None:
+        """Once the spool is replayed, the step for the posts stored before this crawl."""
+        posts = StorePipeline.of(self.crawler)
+        if posts is not None:
+            await posts.replayed.wait()
+        await self._step(0.0, "start")
+
     async def close_spider(self) -> None:
-        if await self.in_writer(self.clusterer.flush, self.runtime.store):
+        """Once this crawler's posts are written, the step for them."""
+        posts = StorePipeline.of(self.crawler)
+        if posts is not None:
+            await posts.durable()
+        await self._step(self.runtime.config.cluster_step_wait, "step")
+
+    async def _step(self, wait: float, stat: str) -> None:
+        """Run the cluster step (in a thread of its own: waiting for the lease must not hold
+        up the store's writer); ``stat``: the stats' prefix under ``opinion/cluster/``."""
+        step = ClusterStep(self.runtime.store)
+        try:
+            result = await asyncio.to_thread(step.run, wait)
+        except StoreUnavailable as exc:
+            logger.warning("cluster step not run, the store is unavailable (the posts stay "
+                           "queued for the next step): %s", exc)  # fmt: skip
+            self.stats.set_value(f"opinion/cluster/{stat}/store_unavailable", 1)
             return
-        await self.in_writer(self.clusterer.spool_pending)
-        spooled, unwritten = self.clusterer.spooled, self.clusterer.pending
-        if spooled:
-            logger.warning("store unavailable: %d cluster updates spooled, replayed with the "
-                           "posts when the next run starts", spooled)  # fmt: skip
-            self.stats.set_value("opinion/cluster/spooled", spooled)
-        if unwritten:
-            logger.error("store unavailable: %d cluster updates not written", unwritten)
-            self.stats.set_value("opinion/cluster/unwritten", unwritten)
+        if result.busy:
+            if wait:
+                logger.info("cluster step: another process holds it after %.0fs; this "
+                            "crawl's posts stay queued for its next step", wait)  # fmt: skip
+            self.stats.set_value(f"opinion/cluster/{stat}/busy", 1)
+            return
+        for name in ("posts", "new", "joined", "merged", "known"):
+            if getattr(result, name):
+                self.stats.set_value(f"opinion/cluster/{stat}/{name}", getattr(result, name))
 
 
 def _ahead_signature(post: Post) -> Signature | None:

@@ -74,6 +74,8 @@ class StorePipeline(Stage):
         self.spooled = False
         self._behind_spool = False
         self.breaker_seen: dict[str, int] = {}
+        #: set once :meth:`open_spider` has replayed the spool (the cluster stage waits for it)
+        self.replayed = asyncio.Event()
         setattr(crawler, _ATTR, self)
         _STAGES.add(self)
         crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
@@ -98,7 +100,10 @@ class StorePipeline(Stage):
             self.breaker_seen = breaker.snapshot()
             if breaker.state != CLOSED:
                 self.stats.set_value(BREAKER_STATS + "open_at_start", 1)
-        replayed = await self.in_writer(self._replay)
+        try:
+            replayed = await self.in_writer(self._replay)
+        finally:
+            self.replayed.set()
         if replayed:
             self.stats.inc_value("opinion/store/replayed", replayed)
         if self.spool.damaged:

@@ -27,7 +27,8 @@ from opinion_spiders.alerting import (
     tier_table,
 )
 from opinion_spiders.analysis.report import alert_latency, build_report, format_report, percentile
-from opinion_spiders.stores import Store, open_store
+from opinion_spiders.stores import Store, cluster_docs, open_store
+from opinion_spiders.stores.base import ClusterWrites
 from opinion_spiders.stores.spool import Spool
 from plugins.channels import DingTalkChannel, LogChannel, WebhookChannel
 from tests.receivers import DingTalkReceiver, WebhookReceiver
@@ -270,19 +271,23 @@ def test_alerting_merged_clusters_are_one_story(any_store: Store) -> None:
     first publisher). A post of A, or one still carrying B's id, does not alert again."""
     channels = [LogChannel()]
     policy, now = AlertPolicy.from_settings({"OPINION_ALERT_TIERS": TIERS}), _sh(10)
-    t0 = now - timedelta(hours=3)
-    any_store.join_cluster("A", _member("A", "forum", t0), _member("a2", "bar", t0))
-    any_store.join_cluster("B", _member("B", "portal", t0 + timedelta(hours=1)),
-                           _member("b2", "bar", t0 + timedelta(hours=1)))  # fmt: skip
+    t0, hour = now - timedelta(hours=3), timedelta(hours=1)
+    a = cluster_docs.joined(cluster_docs.founded("A", _member("A", "forum", t0)),
+                            _member("a2", "bar", t0))  # fmt: skip
+    b = cluster_docs.joined(cluster_docs.founded("B", _member("B", "portal", t0 + hour)),
+                            _member("b2", "bar", t0 + hour))  # fmt: skip
+    any_store.write_clusters(ClusterWrites(clusters=[a, b]))
     b_alert = raise_alert(any_store, channels, _alert(_post("b2", cluster="B"), now), policy, now)
     assert b_alert is not None
-    merged = any_store.merge_clusters({"A": _member("A", "forum", t0), "B": _member("B", "x", t0)})
-    assert merged["_id"] == "A" and "B" in merged["merged_from"]
+    any_store.write_clusters(ClusterWrites([cluster_docs.combined(a, b)], merged={"B": "A"}))
+    merged = any_store.get_cluster("B")
+    assert merged is not None and merged["_id"] == "A" and "B" in merged["merged_from"]
     for pid, cluster in (("a2", "A"), ("late", "B")):
         assert raise_alert(any_store, channels, _alert(_post(pid, cluster=cluster), now),
                            policy, now) is None  # fmt: skip
     assert [a["_id"] for a in any_store.find_alerts()] == ["cluster:B"]
-    any_store.join_cluster("C", _member("C", "forum", t0), _member("c2", "bar", t0))
+    any_store.upsert_cluster(cluster_docs.joined(cluster_docs.founded(
+        "C", _member("C", "forum", t0)), _member("c2", "bar", t0)))  # fmt: skip
     other = _alert(_post("c2", cluster="C"), now)
     assert raise_alert(any_store, channels, other, policy, now) is not None, "another story"
     assert other["_id"] == "cluster:C"

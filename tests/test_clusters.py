@@ -20,6 +20,7 @@ from opinion_spiders.clusters import (
     THRESHOLD,
     Cluster,
     Clusterer,
+    ClusterStep,
     Member,
     signature,
     similarity,
@@ -165,7 +166,7 @@ def test_clusters_document_carries_spread_and_first_publisher() -> None:
         "site_count": 3, "first_post_id": "f1", "first_site": "demo-forum",
         "first_author": "夜跑的猫", "first_published_at": T0, "first_crawled_at": T0 + H,
         "first_key": "2026-11-25T08:00:00.000+00:00 2026-11-25T09:00:00.000+00:00 f1",
-        "last_seen": T0 + 9 * H, "merged_from": [],
+        "last_seen": T0 + 9 * H, "merged_from": [], "members": ["b1", "p1"],
     }  # fmt: skip
     assert Cluster.from_document(cluster.to_document()).to_document() == cluster.to_document()
 
@@ -179,20 +180,26 @@ def test_clusters_same_post_seen_again_is_not_counted_twice() -> None:
     assert again.outcome == "known" and again.cluster.size == 1
 
 
-# -- with a store: the index survives restarts, and a store that is down loses nothing ------
-def _stored(clusterer: Clusterer, store: Store, post_id: str, text: str, site: str,
-            published: datetime) -> Cluster:  # fmt: skip
-    """What the cluster and store stages do for one post: assign, then write the post."""
+# -- with a store: the crawl reads, the cluster step writes --------------------------------
+def _stored(store: Store, post_id: str, text: str, site: str, published: datetime) -> Cluster:
+    """What the crawl and the cluster step do for one post: store it, then run the step; the
+    post's cluster as stored (a lone post as a cluster of one)."""
     sig = signature(text)
     assert sig is not None
-    m = Member(post_id, site, sig.minhash, "网友", published, published + H)
-    cluster = clusterer.assign(m, sig, store).cluster
     store.upsert_posts([{
         "_id": post_id, "site": site, "content": text, "published_at": published,
         "crawled_at": published + H, "time": published, "author": "网友", "minhash": sig.encoded,
-        "minhash_bands": list(sig.bands), "cluster_id": cluster.id,
+        "minhash_bands": list(sig.bands),
     }])  # fmt: skip
-    return cluster
+    ClusterStep(store).run()
+    post = store.get_post(post_id)
+    assert post is not None
+    found = store.get_cluster(post["cluster_id"])
+    if found is not None:
+        return Cluster.from_document(found)
+    assert (post["cluster_id"], post["cluster_size"]) == (post_id, 1)
+    return Cluster.founded_by(Member(post_id, site, sig.minhash, "网友", published,
+                                     published + H))  # fmt: skip
 
 
 def _reopen(store: Store) -> Store:
@@ -221,35 +228,38 @@ def test_clusters_in_run_index_forgets_the_oldest_posts_band_by_band() -> None:
 
 
 def test_clusters_survive_reopening_the_store(any_store: Store) -> None:
-    """A new process (fresh in-run index) finds the stored copies through the band index."""
-    first = Clusterer()
-    _stored(first, any_store, "forum:1:1", CHAIQIAN, "demo-forum", T0)
-    _stored(first, any_store, "bar:9:1", "转自临江论坛：" + CHAIQIAN, "demo-bar", T0 + H)
+    """A new process finds the stored copies through the band index."""
+    _stored(any_store, "forum:1:1", CHAIQIAN, "demo-forum", T0)
+    _stored(any_store, "bar:9:1", "转自临江论坛：" + CHAIQIAN, "demo-bar", T0 + H)
     reopened = _reopen(any_store)
     try:
-        later = Clusterer()  # nothing in memory: only the store knows
-        cluster = _stored(later, reopened, "portal:5:0", CHAIQIAN + "记者将持续关注。",
-                          "demo-portal", T0 - H)  # fmt: skip
+        cluster = _stored(reopened, "portal:5:0", CHAIQIAN + "记者将持续关注。", "demo-portal",
+                          T0 - H)  # fmt: skip
         assert (cluster.id, cluster.size, cluster.first.id) == ("forum:1:1", 3, "portal:5:0")
         stored = reopened.get_cluster("forum:1:1")
         assert stored is not None and stored["size"] == 3 and stored["site_count"] == 3
         assert stored["first_post_id"] == "portal:5:0"
+        assert sorted(stored["members"]) == ["bar:9:1", "portal:5:0"]
         assert [c["_id"] for c in reopened.find_clusters()] == ["forum:1:1"]
-        other = _stored(later, reopened, "forum:2:1", HUAGONG, "demo-forum", T0)
+        joined = reopened.get_post("portal:5:0")
+        assert joined is not None and (joined["cluster_id"], joined["cluster_size"]) == (
+            "forum:1:1",
+            3,
+        )
+        other = _stored(reopened, "forum:2:1", HUAGONG, "demo-forum", T0)
         assert other.id == "forum:2:1" and reopened.count("clusters") == 1  # lone: not stored
     finally:
         if reopened is not any_store:
             reopened.close()
 
 
-def test_clusters_assigned_together_as_one_by_one(any_store: Store) -> None:
+def test_clusters_crawl_view_reads_the_stored_clusters(any_store: Store) -> None:
     """The posts that reach the cluster stage together are assigned in one writer call, with
-    one candidate lookup for them all: the same clusters as one post at a time — a post finds
-    the stored copies, and a copy later in the same call finds an earlier one through the
-    in-run index."""
-    first = Clusterer()
-    _stored(first, any_store, "forum:1:1", CHAIQIAN, "demo-forum", T0)
-    _stored(first, any_store, "forum:2:1", HUAGONG, "demo-forum", T0)
+    one candidate lookup for them all: a post finds the stored copies, and a copy later in
+    the same call finds an earlier one through the in-run index. The crawl writes nothing."""
+    _stored(any_store, "forum:1:1", CHAIQIAN, "demo-forum", T0)
+    _stored(any_store, "forum:2:1", HUAGONG, "demo-forum", T0)
+    _stored(any_store, "bar:1:1", "【转载】" + HUAGONG, "demo-bar", T0 + H)
     reopened = _reopen(any_store)
     try:
         texts = [("bar:9:1", "转自临江论坛：" + CHAIQIAN), ("bar:9:2", "河西的味道又来了，今晚更浓。"
@@ -261,15 +271,17 @@ def test_clusters_assigned_together_as_one_by_one(any_store: Store) -> None:
             ("forum:1:1", "joined"), ("bar:9:2", "new"), ("forum:2:1", "joined"),
             ("forum:2:1", "joined"),
         ]  # fmt: skip
-        assert together[3].cluster.size == 3  # the original, and the copy before it in the call
+        # the stored cluster of 2, the copy before in the call, and this one
+        assert together[3].cluster.size == 4
+        assert reopened.get_cluster("forum:2:1")["size"] == 2  # type: ignore[index]
+        assert reopened.count("clusters") == 1
     finally:
         if reopened is not any_store:
             reopened.close()
 
 
-def test_clusters_store_unavailable_degrades_to_the_in_run_index(tmp_path: Path) -> None:
-    """MongoDB down (nothing listens on the port): posts still cluster, the cluster document
-    waits in memory and is written once a store takes it."""
+def test_clusters_store_unavailable_degrades_to_the_in_run_index() -> None:
+    """MongoDB down (nothing listens on the port): posts still cluster in the crawl's view."""
     down = MongoStore("mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=200", "x")
     clusterer = Clusterer()
     try:
@@ -282,16 +294,8 @@ def test_clusters_store_unavailable_degrades_to_the_in_run_index(tmp_path: Path)
             result = clusterer.assign(Member(pid, site, sig.minhash, crawled_at=T0), sig, down)
             assert result.degraded
         assert (result.outcome, result.cluster.size) == ("joined", 2)
-        assert clusterer.flush(down) is False
     finally:
         down.close()
-    back = EmbeddedStore(tmp_path / "store")
-    try:
-        assert clusterer.flush(back) is True
-        stored = back.get_cluster("f:1")
-        assert stored is not None and stored["size"] == 2 and clusterer.pending == 0
-    finally:
-        back.close()
 
 
 # -- a copy that bridges two clusters merges them -----------------------------------------------
@@ -346,17 +350,12 @@ def test_clusters_bridging_copy_merges_two_clusters_in_memory() -> None:
 
 def test_clusters_bridging_copy_merges_stored_clusters(any_store: Store) -> None:
     """Every post ends up with one cluster_id, the cluster with the full original as its first
-    publisher — also the repost that was still waiting in the store stage's batch."""
-    clusterer = Clusterer()
+    publisher — also the repost stored just before the original, with no step between."""
     for pid, site, text, published in BRIDGED[:1] + BRIDGED[2:3]:
-        _stored(clusterer, any_store, pid, text, site, published)
+        _stored(any_store, pid, text, site, published)
     pid, site, text, published = BRIDGED[1]
-    waiting = clusterer.assign(Member(pid, site, _sig(text).minhash, "网友", published,
-                                      published + H), _sig(text), any_store)  # fmt: skip
-    assert waiting.cluster.id == "forum:1:1" and waiting.cluster.size == 2
-    pid, site, text, published = BRIDGED[3]
-    cluster = _stored(clusterer, any_store, pid, text, site, published)
-    _stored_as(any_store, BRIDGED[1], "forum:1:1")  # written after the merge, with the old id
+    any_store.upsert_posts([_post_doc(BRIDGED[1])])
+    cluster = _stored(any_store, *_args(BRIDGED[3]))
     assert (cluster.id, cluster.size, cluster.first.id) == ("portal:3:0", 4, "forum:9:1")
     posts = {p["_id"]: p["cluster_id"] for p in any_store.find_posts(limit=10)}
     assert posts == dict.fromkeys([b[0] for b in BRIDGED], "portal:3:0")
@@ -364,43 +363,22 @@ def test_clusters_bridging_copy_merges_stored_clusters(any_store: Store) -> None
     assert (stored["_id"], stored["size"], stored["site_count"]) == ("portal:3:0", 4, 3)
     assert (stored["first_post_id"], stored["first_published_at"]) == ("forum:9:1", T0)
     assert stored["merged_from"] == ["forum:1:1"]
-    later = _stored(Clusterer(), any_store, "bar:8:1", "顶！" + X + Y, "demo-bar", T0 + 5 * H)
+    assert any_store.get_cluster("forum:1:1") == stored
+    later = _stored(any_store, "bar:8:1", "顶！" + X + Y, "demo-bar", T0 + 5 * H)
     assert (later.id, later.size) == ("portal:3:0", 5), "a later copy finds the merged cluster"
 
 
-def _stored_as(store: Store, row: tuple[str, str, str, datetime], cluster_id: str) -> None:
+def _args(row: tuple[str, str, str, datetime]) -> tuple[str, str, str, datetime]:
+    pid, site, text, published = row
+    return pid, text, site, published
+
+
+def _post_doc(row: tuple[str, str, str, datetime]) -> dict[str, Any]:
     pid, site, text, published = row
     sig = _sig(text)
-    store.upsert_posts([{
-        "_id": pid, "site": site, "content": text, "published_at": published,
-        "crawled_at": published + H, "time": published, "author": "网友", "minhash": sig.encoded,
-        "minhash_bands": list(sig.bands), "cluster_id": cluster_id,
-    }])  # fmt: skip
-
-
-def test_clusters_merge_while_the_store_is_down_is_replayed_once(tmp_path: Path) -> None:
-    """The original arrives while MongoDB is down: the merge and the join wait in memory and
-    are made once the store is back, counted once however often flush is called."""
-    back = EmbeddedStore(tmp_path / "store")
-    down = MongoStore("mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=200", "x")
-    clusterer = Clusterer()
-    try:
-        for pid, site, text, published in BRIDGED[:3]:
-            _stored(clusterer, back, pid, text, site, published)
-        pid, site, text, published = BRIDGED[3]
-        result = clusterer.assign(Member(pid, site, _sig(text).minhash, "网友", published,
-                                         published + H), _sig(text), down)  # fmt: skip
-        assert result.degraded and result.merged == ["forum:1:1"]
-        assert (result.cluster.id, result.cluster.size) == ("portal:3:0", 4)
-        assert clusterer.flush(down) is False and clusterer.pending == 2
-        assert back.get_cluster("forum:1:1")["size"] == 2  # type: ignore[index]
-        assert clusterer.flush(back) is True and clusterer.flush(back) is True
-        [stored] = back.find_clusters()
-        assert (stored["_id"], stored["size"], stored["first_post_id"]) == ("portal:3:0", 4, pid)
-        assert clusterer.pending == 0
-    finally:
-        down.close()
-        back.close()
+    return {"_id": pid, "site": site, "content": text, "published_at": published,
+            "crawled_at": published + H, "time": published, "author": "网友",
+            "minhash": sig.encoded, "minhash_bands": list(sig.bands)}  # fmt: skip
 
 
 # -- properties -------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from opinion_spiders.events.evidence import (
     timeline,
 )
 from opinion_spiders.stores.base import Store
+from tests._stored import upsert_clustered
 from tests.test_store_contract import T0, post
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -63,7 +64,7 @@ def seed(store: Store) -> dict[str, Any]:
     """The story posts, the thread's alert and a burst event over the matched posts with its
     alert; the thread's alert is returned."""
     posts = story_posts()
-    store.upsert_posts(posts)
+    upsert_clustered(store, posts)
     first = next(p for p in posts if p["_id"] == "forum-a:7:1")
     alert = alert_for(first, 10.0, T0 + HOUR)
     assert alert is not None and alert["_id"] == "thread:forum-a:7"

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 from pymongo import MongoClient
+from pymongo.collection import Collection
 from pymongo.monitoring import (
     CommandFailedEvent,
     CommandListener,
@@ -18,7 +21,7 @@ from pymongo.monitoring import (
 
 from opinion_spiders.errors import ConfigError
 from opinion_spiders.stores import open_store, store_uri
-from opinion_spiders.stores.base import Store
+from opinion_spiders.stores.base import CANDIDATE_FIELDS, CLUSTER_FIELDS, ClusterWrites, Store
 from opinion_spiders.stores.embedded import EmbeddedStore
 from opinion_spiders.stores.mongo import MongoStore, reads_in_by_id
 
@@ -325,13 +328,15 @@ def test_store_member_posts_unites_ids_threads_and_clusters_earliest_first(
     any_store.upsert_posts(
         [
             post("forum-a", "1", "2", published_at=T0 + hour),
-            post("forum-a", "1", "1", published_at=T0, cluster_id="forum-a:1:1"),
+            post("forum-a", "1", "1", published_at=T0),
             post("forum-b", "1", "1", published_at=T0 + 2 * hour),  # same thread id, other site
-            post("news-c", "5", "1", published_at=T0 + 3 * hour, cluster_id="forum-a:1:1"),
+            post("news-c", "5", "1", published_at=T0 + 3 * hour),
             post("news-c", "6", "1", published_at=T0 - hour),
             post("news-c", "7", "1", published_at=T0 - 2 * hour),
         ]
     )
+    cluster = {"cluster_id": "forum-a:1:1"}
+    any_store.write_clusters(ClusterWrites(posts={"forum-a:1:1": cluster, "news-c:5:1": cluster}))
 
     def ids(**given: Any) -> list[str]:
         return [p["_id"] for p in any_store.member_posts(**given)]
@@ -427,17 +432,17 @@ def test_mongo_schema_made_meanwhile_by_another_process_is_fine(mongo_uri: str) 
 
 # -- near-duplicate clusters: the band index and the clusters collection ----------------------
 def _banded(pid: str, bands: list[str], **fields: Any) -> dict[str, Any]:
-    return post("forum-a", "7", pid, minhash=f"m1:{pid}", minhash_bands=bands,
-                cluster_id=fields.pop("cluster_id", f"forum-a:7:{pid}"), **fields)  # fmt: skip
+    return post("forum-a", "7", pid, minhash=f"m1:{pid}", minhash_bands=bands, **fields)
 
 
 def test_store_band_candidates_share_any_band(any_store: Store) -> None:
     any_store.upsert_posts([
         _banded("1", ["aa00000000000001", "bb00000000000001"]),
-        _banded("2", ["aa00000000000002", "bb00000000000001"], cluster_id="forum-a:7:1"),
+        _banded("2", ["aa00000000000002", "bb00000000000001"]),
         _banded("3", ["aa00000000000003", "bb00000000000003"]),
         post("forum-a", "7", "4"),  # no signature (a short text)
     ])  # fmt: skip
+    any_store.write_clusters(ClusterWrites(posts={"forum-a:7:2": {"cluster_id": "forum-a:7:1"}}))
     found = any_store.find_band_candidates(["bb00000000000001", "zz"], limit=10)
     assert sorted(c["_id"] for c in found) == ["forum-a:7:1", "forum-a:7:2"]
     two = next(c for c in found if c["_id"] == "forum-a:7:2")
@@ -607,6 +612,15 @@ def test_mongo_store_per_post_lookups_are_primary_key_reads(
             assert sorted(band_reads) == ["bb00000000000001", "cc00000000000001"]
         else:
             assert band_reads == [{"$in": ["bb00000000000001", "cc00000000000001"]}]
+        commands.seen.clear()  # the cluster step's writes and reads: by _id alone too
+        store.write_clusters(ClusterWrites(
+            clusters=[_cluster("forum-a:7:1", 2, T0)], merged={"forum-a:7:2": "forum-a:7:1"},
+            posts={"forum-a:7:2": {"cluster_id": "forum-a:7:1"}}, done=["forum-a:7:2"]))  # fmt: skip
+        store.get_clusters(["forum-a:7:1"])
+        assert store.get_cluster("forum-a:7:2")["size"] == 2  # type: ignore[index]
+        assert all(set(f) == {"_id"} for _, _, f in commands.seen), commands.seen
+        assert {t for _, t, _ in commands.seen} == {
+            "clusters", "cluster_merges", "posts", "cluster_queue", "cluster_journal"}  # fmt: skip
     finally:
         store.client.drop_database(name)
         store.close()
@@ -724,143 +738,189 @@ def test_store_clusters_upsert_get_and_largest_first(any_store: Store) -> None:
     assert [c["_id"] for c in any_store.find_clusters(limit=1)] == ["c1"]
 
 
-# -- cluster joins and merges: counted by the store, atomically ------------------------------
+# -- the cluster step: the queue, clusters by id, merges and its lease -----------------------
 H = timedelta(hours=1)
+#: A post's cluster fields as the cluster step writes them.
+FIELDS = {"cluster_id": "c1", "cluster_size": 2, "cluster_sites": ["forum-a"],
+          "cluster_first_id": "forum-a:7:1"}  # fmt: skip
 
 
-def copy(pid: str, site: str = "forum-a", published: datetime | None = T0,
-         crawled: datetime | None = None, author: str = "网友甲") -> dict[str, Any]:  # fmt: skip
-    """What join_cluster takes of a post."""
-    return {"_id": pid, "site": site, "author": author, "published_at": published,
-            "crawled_at": crawled or (published or T0) + H}  # fmt: skip
+def _queued(store: Store, limit: int = 1000) -> list[str]:
+    return sorted(p["_id"] for p in store.queued_posts(limit))
 
 
-def test_store_join_cluster_founds_then_counts(any_store: Store) -> None:
-    first = any_store.join_cluster(
-        "forum-a:1:1", copy("forum-a:1:1"), copy("bar-b:9:1", "bar-b", T0 + H)
-    )
-    assert (first["_id"], first["size"], sorted(first["sites"]), first["site_count"]) == (
-        "forum-a:1:1", 2, ["bar-b", "forum-a"], 2)  # fmt: skip
-    assert (first["first_post_id"], first["first_site"], first["first_published_at"]) == (
-        "forum-a:1:1", "forum-a", T0)  # fmt: skip
-    assert first["last_seen"] == T0 + 2 * H and first["merged_from"] == []
-    again = any_store.join_cluster("forum-a:1:1", copy("x"), copy("bar-b:9:2", "bar-b", T0 + 2 * H))
-    assert (again["size"], again["site_count"], again["last_seen"]) == (3, 2, T0 + 3 * H)
-    third = any_store.join_cluster("forum-a:1:1", copy("x"), copy("portal-c:5:0", "portal-c", T0))
-    assert (third["size"], sorted(third["sites"]), third["site_count"]) == (
-        4, ["bar-b", "forum-a", "portal-c"], 3)  # fmt: skip
-    assert third["last_seen"] == T0 + 3 * H, "an older crawl does not lower last_seen"
-    assert any_store.get_cluster("forum-a:1:1") == third
-    assert any_store.count("clusters") == 1
+def _lose_post(store: Store, post_id: str) -> Callable[[], None]:
+    """Take a stored post away behind the store's back (as a crash between a queue entry's
+    write and its post's leaves it: an old entry without a post); the call returned puts it
+    back as it was, without queueing it."""
+    if isinstance(store, MongoStore):
+        posts = store.db.posts
+        doc = posts.find_one_and_delete({"_id": post_id}) or {}
+        store.db.cluster_queue.update_one({"_id": post_id}, {"$set": {"queued_at": T0}})
+
+        def restore() -> None:
+            posts.insert_one(doc)
+
+        return restore
+    assert isinstance(store, EmbeddedStore)
+    conn = store._conn
+    row = conn.execute("SELECT * FROM posts WHERE _id = ?", (post_id,)).fetchone()
+    conn.execute("DELETE FROM posts WHERE _id = ?", (post_id,))
+
+    def put_back() -> None:
+        conn.execute(f"INSERT INTO posts VALUES ({','.join('?' * len(row))})", row)
+
+    return put_back
 
 
-#: (case, the joining copy's published_at, crawled_at, id, does it become the first publisher?)
-#: The cluster's first publisher is "forum-a:1:1", published T0, crawled T0 + 1h.
-FIRST_PUBLISHER = [
-    ("published later", T0 + H, T0 + 2 * H, "bar-b:1:1", False),
-    ("published earlier", T0 - H, T0 + 5 * H, "bar-b:1:2", True),
-    ("same time, crawled earlier", T0, T0 + timedelta(minutes=30), "bar-b:1:3", True),
-    ("same time, crawled later", T0, T0 + 2 * H, "bar-b:1:4", False),
-    ("no time shown, crawled before the first was published", None, T0 - H, "bar-b:1:5", True),
-    ("no time shown, crawled after", None, T0 + 3 * H, "bar-b:1:6", False),
-    ("same times, smaller id", T0, T0 + H, "aaa:0:0", True),
-]  # fmt: skip
+def test_store_upsert_posts_queues_the_posts_with_a_signature(any_store: Store) -> None:
+    any_store.upsert_posts([_banded("1", ["aa00000000000001"]), post("forum-a", "7", "2"),
+                            _banded("3", ["aa00000000000003"])])  # fmt: skip
+    assert _queued(any_store) == ["forum-a:7:1", "forum-a:7:3"]
+    any_store.upsert_posts([_banded("1", ["aa00000000000001"])])  # queued already: once
+    assert _queued(any_store) == ["forum-a:7:1", "forum-a:7:3"]
 
 
-@pytest.mark.parametrize(("case", "published", "crawled", "pid", "wins"), FIRST_PUBLISHER,
-                         ids=[c[0] for c in FIRST_PUBLISHER])  # fmt: skip
-def test_store_join_cluster_takes_only_an_earlier_first_publisher(
-    any_store: Store, case: str, published: datetime | None, crawled: datetime, pid: str,
-    wins: bool,
-) -> None:  # fmt: skip
-    founder = copy("forum-a:1:1", author="最早的人")
-    any_store.join_cluster("forum-a:1:1", founder, copy("forum-a:1:2", published=T0 + 4 * H))
-    after = any_store.join_cluster("forum-a:1:1", founder,
-                                   copy(pid, "bar-b", published, crawled, author="转帖的人"))  # fmt: skip
-    expected = (
-        (pid, "bar-b", "转帖的人", published)
-        if wins
-        else ("forum-a:1:1", "forum-a", "最早的人", T0)
-    )
-    assert (after["first_post_id"], after["first_site"], after["first_author"],
-            after["first_published_at"]) == expected, case  # fmt: skip
-    assert after["size"] == 3 and any_store.get_cluster("forum-a:1:1") == after
+def test_store_upsert_posts_leaves_the_cluster_fields_to_the_cluster_step(
+    any_store: Store,
+) -> None:
+    any_store.upsert_posts([_banded("1", ["aa00000000000001"], **FIELDS)])
+    assert not set(CLUSTER_FIELDS) & set(any_store.get_post("forum-a:7:1") or {})
+    done = ClusterWrites(posts={"forum-a:7:1": FIELDS}, done=["forum-a:7:1"])
+    any_store.write_clusters(done)
+    assert _queued(any_store) == []
+    any_store.upsert_posts([_banded("1", ["aa00000000000002"], score=2.0, cluster_id="c9",
+                                    cluster_size=9)])  # fmt: skip
+    stored = any_store.get_post("forum-a:7:1") or {}
+    assert {f: stored.get(f) for f in CLUSTER_FIELDS} == FIELDS and stored["score"] == 2.0
+    assert _queued(any_store) == ["forum-a:7:1"], "a rewritten post is queued again"
 
 
-def test_store_join_cluster_fills_first_key_of_an_older_document(any_store: Store) -> None:
-    """A cluster written before first_key existed still keeps its earliest first publisher."""
-    any_store.upsert_cluster(_cluster("c1", 2, T0 + H))  # first published T0, no first_key
-    later = any_store.join_cluster("c1", copy("x"), copy("bar-b:1:1", "bar-b", T0 + H))
-    assert (later["size"], later["first_post_id"]) == (3, "c1-first")
-    earlier = any_store.join_cluster("c1", copy("x"), copy("bar-b:1:2", "bar-b", T0 - H))
-    assert (earlier["size"], earlier["first_post_id"]) == (4, "bar-b:1:2")
+def test_store_queued_posts_have_the_candidate_fields_and_bands(any_store: Store) -> None:
+    any_store.upsert_posts([_banded(str(i), [f"aa{i:014d}", "bb00000000000001"])
+                            for i in range(5)])  # fmt: skip
+    any_store.write_clusters(ClusterWrites(posts={"forum-a:7:0": FIELDS}))
+    assert len(_queued(any_store, limit=3)) == 3
+    queued = {p["_id"]: p for p in any_store.queued_posts()}
+    assert sorted(queued) == [f"forum-a:7:{i}" for i in range(5)]
+    one, zero = queued["forum-a:7:1"], queued["forum-a:7:0"]
+    assert set(one) <= {*CANDIDATE_FIELDS, "minhash_bands"} and "content" not in one
+    assert (one["minhash"], one["site"], one["author"], one["published_at"]) == (
+        "m1:1", "forum-a", "网友甲", T0)  # fmt: skip
+    assert one["minhash_bands"] == ["aa00000000000001", "bb00000000000001"]
+    assert one["crawled_at"] == T0 + H and zero["cluster_id"] == "c1"
 
 
-def _two_clusters_and_a_lone_post(store: Store) -> None:
-    """c-early (first published T0 - 2h, 3 copies), c-late (T0, 2 copies), lone (T0 + 1h);
-    a stored post of each (a copy that joined it, the lone post itself)."""
-    store.join_cluster("c-early", copy("c-early", published=T0 - 2 * H),
-                       copy("bar-b:1:2", "bar-b", T0 + 5 * H))  # fmt: skip
-    store.join_cluster("c-early", copy("x"), copy("bar-b:1:3", "bar-b", T0 + 6 * H))
-    store.join_cluster("c-late", copy("c-late", "portal-c"),
-                       copy("portal-c:1:1", "portal-c", T0 + 9 * H))  # fmt: skip
-    store.upsert_posts([
-        post("portal-c", "1", "1", cluster_id="c-late"),
-        {**post("wiki-d", "1", "1", cluster_id="lone"), "_id": "lone"},
-        post("bar-b", "1", "3", cluster_id="c-early"),
-    ])  # fmt: skip
+def test_store_queued_posts_drop_the_ids_whose_post_is_gone(any_store: Store) -> None:
+    any_store.upsert_posts([_banded("1", ["aa00000000000001"]), _banded("2", ["aa00000000000002"])])
+    restore = _lose_post(any_store, "forum-a:7:1")
+    assert _queued(any_store) == ["forum-a:7:2"]
+    restore()
+    assert any_store.get_post("forum-a:7:1") is not None
+    assert _queued(any_store) == ["forum-a:7:2"], "its queue entry went"
 
 
-def test_store_merge_clusters_into_the_earliest_first_publisher(any_store: Store) -> None:
-    _two_clusters_and_a_lone_post(any_store)
-    lone = copy("lone", "wiki-d", T0 + H)
-    merged = any_store.merge_clusters({"c-late": copy("c-late"), "lone": lone,
-                                       "c-early": copy("c-early")})  # fmt: skip
-    assert merged["_id"] == "c-early" and merged["size"] == 3 + 2 + 1
-    assert sorted(merged["sites"]) == ["bar-b", "forum-a", "portal-c", "wiki-d"]
-    assert merged["site_count"] == 4 and sorted(merged["merged_from"]) == ["c-late", "lone"]
-    assert (merged["first_post_id"], merged["first_published_at"]) == ("c-early", T0 - 2 * H)
-    assert merged["last_seen"] == T0 + 10 * H
-    assert any_store.count("clusters") == 1 and any_store.get_cluster("c-early") == merged
-    assert any_store.get_cluster("c-late") == merged, "an absorbed id leads to the survivor"
-    posts = {p["_id"]: p["cluster_id"] for p in any_store.find_posts(limit=10)}
-    assert set(posts.values()) == {"c-early"}, posts
+def test_mongo_store_keeps_queued_a_post_still_being_written(mongo_store: MongoStore) -> None:
+    """A queue entry is written before its post: one just written whose post is not there
+    yet (another process between the two writes) is skipped, not taken off the queue."""
+    mongo_store.upsert_posts([_banded("1", ["aa00000000000001"])])
+    doc = mongo_store.db.posts.find_one_and_delete({"_id": "forum-a:7:1"})
+    assert mongo_store.queued_posts() == []
+    mongo_store.db.posts.insert_one(doc)  # type: ignore[arg-type]
+    assert _queued(mongo_store) == ["forum-a:7:1"]
 
 
-def test_store_merge_clusters_then_late_copies_follow(any_store: Store) -> None:
-    """A join, or a post written, under an absorbed id ends up in the surviving cluster."""
-    _two_clusters_and_a_lone_post(any_store)
-    any_store.merge_clusters({"c-late": copy("c-late"), "c-early": copy("c-early")})
-    joined = any_store.join_cluster("c-late", copy("c-late"), copy("l3", "wiki-d", T0 - 3 * H))
-    assert (joined["_id"], joined["size"], joined["first_post_id"]) == ("c-early", 6, "l3")
-    assert joined["site_count"] == 4 == len(joined["sites"])
-    any_store.upsert_posts([post("portal-c", "7", "1", cluster_id="c-late")])
-    assert any_store.get_post("portal-c:7:1")["cluster_id"] == "c-early"  # type: ignore[index]
-    again = any_store.merge_clusters({"c-late": copy("c-late"), "c-early": copy("c-early")})
-    assert again == joined, "merging what is merged already changes nothing"
-    assert any_store.count("clusters") == 1
+def _state(store: Store, ids: list[str], posts: list[str]) -> tuple[Any, ...]:
+    fields = [{f: (store.get_post(p) or {}).get(f) for f in CLUSTER_FIELDS} for p in posts]
+    return (store.get_clusters(ids), store.cluster_aliases(ids), fields, _queued(store),
+            store.count("clusters"), store.count("posts"))  # fmt: skip
 
 
-def test_store_merge_clusters_of_merged_survivors_chain(any_store: Store) -> None:
-    _two_clusters_and_a_lone_post(any_store)
-    any_store.merge_clusters({"c-late": copy("c-late"), "lone": copy("lone", published=T0 + H)})
-    assert any_store.get_cluster("lone")["_id"] == "c-late"  # type: ignore[index]
-    final = any_store.merge_clusters({"c-late": copy("c-late"), "c-early": copy("c-early")})
-    assert (final["_id"], final["size"]) == ("c-early", 6)
-    assert sorted(final["merged_from"]) == ["c-late", "lone"]
-    assert any_store.get_cluster("lone") == final
-    any_store.upsert_posts([post("wiki-d", "1", "2", cluster_id="lone")])
-    assert any_store.get_post("wiki-d:1:2")["cluster_id"] == "c-early"  # type: ignore[index]
-    posts = {p["_id"]: p["cluster_id"] for p in any_store.find_posts(limit=10)}
-    assert len(posts) == 4 and set(posts.values()) == {"c-early"}, posts
+def test_store_write_clusters_replaces_merges_and_sets_posts_by_id(any_store: Store) -> None:
+    any_store.upsert_posts([_banded(p, [f"aa0000000000000{p}"]) for p in "123"])
+    a, b = _cluster("A", 2, T0), _cluster("B", 1, T0)
+    any_store.write_clusters(ClusterWrites(clusters=[a, b]))
+    assert any_store.get_clusters(["A", "B", "nope"]) == {"A": a, "B": b}
+    assert any_store.get_clusters([]) == {} and any_store.cluster_aliases(["A", "B"]) == {}
+    grown = {**_cluster("B", 3, T0 + H), "merged_from": ["A"], "members": ["forum-a:7:1"]}
+    ours = {"cluster_id": "B", "cluster_size": 3, "cluster_first_id": "B-first"}
+    step = ClusterWrites(clusters=[grown], merged={"A": "B"},
+                         posts={"forum-a:7:1": ours, "forum-a:7:2": ours, "gone:0:0": ours},
+                         done=["forum-a:7:1", "forum-a:7:2"])  # fmt: skip
+    any_store.write_clusters(step)
+    assert any_store.get_clusters(["A", "B"]) == {"B": grown} and any_store.count("clusters") == 1
+    assert any_store.get_cluster("A") == grown == any_store.get_cluster("B")
+    assert any_store.cluster_aliases(["A", "B", "nope"]) == {"A": "B"}
+    for pid in ("forum-a:7:1", "forum-a:7:2"):
+        stored = any_store.get_post(pid) or {}
+        assert {f: stored.get(f) for f in ours} == ours and stored["minhash"].startswith("m1:")
+    assert "cluster_id" not in (any_store.get_post("forum-a:7:3") or {})
+    assert any_store.get_post("gone:0:0") is None and any_store.count("posts") == 3
+    assert _queued(any_store) == ["forum-a:7:3"]
+    before = _state(any_store, ["A", "B"], ["forum-a:7:1", "forum-a:7:3"])
+    any_store.write_clusters(step)  # a step cut short is done again: the same state
+    assert _state(any_store, ["A", "B"], ["forum-a:7:1", "forum-a:7:3"]) == before
 
 
-def test_store_merge_clusters_of_one_writes_nothing(any_store: Store) -> None:
-    lone = any_store.merge_clusters({"lone": copy("lone")})
-    assert (lone["_id"], lone["size"], lone["first_post_id"]) == ("lone", 1, "lone")
-    assert any_store.count("clusters") == 0
-    with pytest.raises(ValueError):
-        any_store.merge_clusters({})
+def test_mongo_store_finishes_a_step_cut_short_before_anything_else(
+    mongo_store: MongoStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A step's writes are all or nothing on MongoDB: killed after its clusters were written
+    and before its posts and queue (here: the second bulk write raises), the next call of
+    the step finishes it from the journal before it reads the queue."""
+    mongo_store.upsert_posts([_banded(p, [f"aa0000000000000{p}"]) for p in "12"])
+    ours = {"cluster_id": "B", "cluster_size": 2, "cluster_first_id": "forum-a:7:1"}
+    step = ClusterWrites(clusters=[_cluster("B", 2, T0)], merged={"A": "B"},
+                         posts={"forum-a:7:1": ours, "forum-a:7:2": ours},
+                         done=["forum-a:7:1", "forum-a:7:2"])  # fmt: skip
+    real, calls = Collection.bulk_write, []
+
+    def killed(self: Collection[Any], *args: Any, **kwargs: Any) -> Any:
+        calls.append(self.name)
+        if len(calls) > 1:
+            raise RuntimeError("killed")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Collection, "bulk_write", killed)
+    with pytest.raises(RuntimeError):
+        mongo_store.write_clusters(step)
+    monkeypatch.setattr(Collection, "bulk_write", real)
+    assert mongo_store.count("clusters") == 1 and "cluster_id" not in (
+        mongo_store.get_post("forum-a:7:1") or {})  # fmt: skip
+    assert mongo_store.queued_posts() == [], "the cut-short step was finished first"
+    for pid in ("forum-a:7:1", "forum-a:7:2"):
+        assert (mongo_store.get_post(pid) or {}).get("cluster_id") == "B"
+    assert mongo_store.cluster_aliases(["A"]) == {"A": "B"}
+
+
+def test_store_write_clusters_merges_chain(any_store: Store) -> None:
+    """A merged into B, then B into C: A leads to C (and a merge record of its own is
+    never needed for that)."""
+    a, b, c = (_cluster(cid, 1, T0) for cid in "ABC")
+    any_store.write_clusters(ClusterWrites(clusters=[a, b, c]))
+    b2 = {**_cluster("B", 2, T0), "merged_from": ["A"]}
+    any_store.write_clusters(ClusterWrites(clusters=[b2], merged={"A": "B"}))
+    c3 = {**_cluster("C", 3, T0), "merged_from": ["A", "B"]}
+    any_store.write_clusters(ClusterWrites(clusters=[c3], merged={"B": "C"}))
+    assert any_store.cluster_aliases(["A", "B", "C", "D"]) == {"A": "C", "B": "C"}
+    assert any_store.get_cluster("A") == c3 == any_store.get_cluster("B")
+    assert any_store.get_clusters(["A", "B", "C"]) == {"C": c3}
+    assert any_store.get_cluster("D") is None and any_store.count("clusters") == 1
+
+
+def test_store_lease_has_one_holder_at_a_time(any_store: Store) -> None:
+    assert any_store.take_lease("step", "a", 60) is True
+    assert any_store.take_lease("step", "b", 60) is False
+    any_store.release_lease("step", "b")  # not b's: nothing happens
+    assert any_store.take_lease("step", "b", 60) is False
+    assert any_store.take_lease("other", "b", 60) is True, "a lease of its own name"
+    any_store.release_lease("step", "a")
+    assert any_store.take_lease("step", "b", 0.001) is True
+    time.sleep(0.02)
+    assert any_store.take_lease("step", "a", 0.001) is True, "an expired lease is taken over"
+    assert any_store.take_lease("step", "a", 60) is True  # renewed for a minute
+    time.sleep(0.02)
+    assert any_store.take_lease("step", "b", 60) is False
 
 
 def test_store_select_posts_by_every_filter_newest_first(any_store: Store) -> None:

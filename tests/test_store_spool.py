@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import re
 import threading
@@ -192,34 +193,26 @@ def test_crawl_with_the_store_down_spools_and_says_so(tmp_path: Path, demo_url: 
     assert "Traceback" not in proc.stderr
 
 
-def test_spool_cluster_writes_are_replayed_once_by_replayers_at_once(tmp_path: Path) -> None:
-    """A join counts a copy, so a spooled one must be made once: two processes' stages (here
-    two threads, each with its own spool object and store connection) replaying one spool
-    at the same time count every join once."""
+def test_spool_cluster_calls_of_an_older_version_are_dropped(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Versions before the cluster step spooled their cluster calls: the cluster step now
+    clusters the posts themselves, so such a batch is dropped with a warning (and does not
+    stop the posts behind it)."""
     spool = Spool(tmp_path / "spool")
     founder = {"_id": "forum:1:1", "site": "demo-forum", "author": "网友",
-               "published_at": T0, "crawled_at": T0}  # fmt: skip
-    for batch in range(20):
-        joins = [{"call": "join_cluster", "cluster_id": "forum:1:1", "founder": founder,
-                  "member": {**founder, "_id": f"bar:{batch}:{i}", "site": "demo-bar"}}
-                 for i in range(5)]  # fmt: skip
-        spool.append(joins, "cluster_writes")
-    stores = [EmbeddedStore(tmp_path / "store") for _ in range(2)]
-    start = threading.Barrier(2)
-
-    def replay(n: int) -> None:
-        start.wait(timeout=30)
-        Spool(tmp_path / "spool").replay(stores[n])
-
-    threads = [threading.Thread(target=replay, args=(n,)) for n in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+               "published_at": T0.isoformat(), "crawled_at": T0.isoformat()}  # fmt: skip
+    join = {"call": "join_cluster", "cluster_id": "forum:1:1", "founder": founder,
+            "member": {**founder, "_id": "bar:1:1", "site": "demo-bar"}}  # fmt: skip
+    (tmp_path / "spool").mkdir()
+    (tmp_path / "spool" / "00000000000000000000-1-000000.jsonl").write_text(
+        '{"op": "cluster_writes", "count": 1}\n' + json.dumps(join) + "\n"
+    )
+    spool.append([{"_id": "forum:1:1", "content": "x", "crawled_at": T0}])
+    store = EmbeddedStore(tmp_path / "store")
     try:
-        cluster = stores[0].get_cluster("forum:1:1")
-        assert cluster is not None and cluster["size"] == 1 + 20 * 5, "a join was made twice"
-        assert cluster["sites"] == ["demo-bar", "demo-forum"] and spool.pending() == 0
+        assert spool.replay(store) == 2 and spool.pending() == 0
+        assert store.count("posts") == 1 and store.count("clusters") == 0
     finally:
-        for store in stores:
-            store.close()
+        store.close()
+    assert "dropped 1 spooled cluster calls of an older version" in caplog.text

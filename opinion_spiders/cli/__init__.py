@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("export", "write posts or alerts to CSV, xlsx or JSON"),
     "web": ("web", "the analysts' workspace in a browser"),
     "events": ("events", "bursts of posts (events) and emerging words"),
+    "cluster": ("cluster", "write the near-duplicate clusters of newly stored posts"),
 }
 
 

@@ -149,6 +149,8 @@ class Cluster:
     sites: set[str] = field(default_factory=set)
     last_seen: datetime | None = None
     merged_from: list[str] = field(default_factory=list)
+    #: the posts counted besides the founder (whose ``_id`` the cluster bears)
+    members: list[str] = field(default_factory=list)
 
     @classmethod
     def founded_by(cls, member: Member, cluster_id: str | None = None) -> Cluster:
@@ -167,6 +169,7 @@ class Cluster:
         after = Cluster.from_document(doc)
         self.first, self.size, self.sites = after.first, after.size, after.sites
         self.last_seen, self.merged_from = after.last_seen, after.merged_from
+        self.members = after.members
 
     @property
     def site_count(self) -> int:
@@ -192,6 +195,7 @@ class Cluster:
             "first_key": self.first.sort_key,
             "last_seen": self.last_seen,
             "merged_from": list(self.merged_from),
+            "members": list(self.members),
         }
 
     @classmethod
@@ -207,8 +211,9 @@ class Cluster:
         )
         sites = {str(s) for s in doc.get("sites") or ()}
         merged = sorted(str(m) for m in doc.get("merged_from") or ())
+        members = [str(m) for m in doc.get("members") or ()]
         return cls(str(doc["_id"]), first, int(doc.get("size") or 1), sites,
-                   doc.get("last_seen"), merged)  # fmt: skip
+                   doc.get("last_seen"), merged, members)  # fmt: skip
 
 
 def unique_members(groups: Sequence[Iterable[Member]]) -> list[Member]:

@@ -7,9 +7,9 @@ million posts keeps its 32 million rows compact). Clusters get real columns for 
 ``find_clusters`` sorts and filters on, and ``cluster_merges(absorbed, into_id)`` says where
 each merged-away cluster went (kept flat: every row names a live cluster).
 
-Joins and merges run inside the caller's ``BEGIN IMMEDIATE`` transaction: read, compute with
-:mod:`.cluster_docs`, write. The write lock is taken before the read, so two processes on
-one file cannot interleave.
+The cluster step's queue is ``cluster_queue(post_id)`` (rowid order: oldest first), filled
+by ``upsert_posts`` in the posts' own transaction; one step's writes are one transaction
+(:func:`write`), and its lease a row of ``leases``.
 """
 
 from __future__ import annotations
@@ -19,21 +19,23 @@ import re
 import sqlite3
 import struct
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
-from opinion_spiders.stores import cluster_docs as docs
-from opinion_spiders.stores._docs import dumps, loads, opt_iso
+from opinion_spiders.stores._docs import dumps, iso, loads, opt_iso
 from opinion_spiders.stores._sqlite import write_rows
-from opinion_spiders.stores.base import CANDIDATE_FIELDS
+from opinion_spiders.stores.base import CANDIDATE_FIELDS, ClusterWrites
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS post_bands (band INTEGER NOT NULL, post_id TEXT NOT NULL,"
     " PRIMARY KEY (band, post_id)) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS cluster_merges (absorbed TEXT PRIMARY KEY, into_id TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS cluster_merges_into ON cluster_merges (into_id)",
+    "CREATE TABLE IF NOT EXISTS cluster_queue (post_id TEXT PRIMARY KEY)",
+    "CREATE TABLE IF NOT EXISTS leases (_id TEXT PRIMARY KEY, holder TEXT NOT NULL,"
+    " expires TEXT NOT NULL)",
 )
 _CLUSTER_COLUMNS = {"size": "INTEGER", "last_seen": "TEXT"}
 _CLUSTER_INDEXES = (
@@ -122,36 +124,35 @@ _CANDIDATE_SQL = ", ".join(
 
 
 def candidates(conn: sqlite3.Connection, bands: Sequence[str], limit: int) -> list[dict[str, Any]]:
-    """Posts sharing any band, with only the fields a candidate needs: SQLite reads them out
-    of the stored JSON, instead of the whole post being parsed in Python."""
+    """Posts sharing any band, with only the fields a candidate needs."""
     ids = candidate_ids(conn, bands, limit)
-    found: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        marks = ",".join("?" * len(chunk))
-        sql = f"SELECT {_CANDIDATE_SQL} FROM posts WHERE _id IN ({marks})"
-        for row in conn.execute(sql, chunk):
-            doc = dict(zip(CANDIDATE_FIELDS, row, strict=True))
-            for name in CANDIDATE_FIELDS:
-                if name.endswith("_at") and doc[name] is not None:
-                    doc[name] = datetime.fromisoformat(doc[name]).astimezone(UTC)
-            found[doc["_id"]] = doc
+    found = _read_candidates(conn, ids)
     return [found[i] for i in ids if i in found]
 
 
+def _read_candidates(
+    conn: sqlite3.Connection, ids: list[str], *, bands: bool = False
+) -> dict[str, dict[str, Any]]:
+    """The posts ``ids`` (those stored) with the :data:`CANDIDATE_FIELDS` (and, ``bands``,
+    their ``minhash_bands``): SQLite reads them out of the stored JSON, instead of the whole
+    post being parsed in Python."""
+    names = [*CANDIDATE_FIELDS, *(["minhash_bands"] if bands else [])]
+    columns = _CANDIDATE_SQL + (", doc -> '$.minhash_bands'" if bands else "")
+    found: dict[str, dict[str, Any]] = {}
+    for chunk in _chunks(ids):
+        sql = f"SELECT {columns} FROM posts WHERE _id IN ({_marks(chunk)})"
+        for row in conn.execute(sql, chunk):
+            doc = dict(zip(names, row, strict=True))
+            for name in CANDIDATE_FIELDS:
+                if name.endswith("_at") and doc[name] is not None:
+                    doc[name] = datetime.fromisoformat(doc[name]).astimezone(UTC)
+            if bands:
+                doc["minhash_bands"] = loads(doc["minhash_bands"] or "[]")
+            found[doc["_id"]] = doc
+    return found
+
+
 # -- the clusters table ----------------------------------------------------------------------
-def live_id(conn: sqlite3.Connection, cluster_id: str) -> str:
-    """The cluster ``cluster_id`` is now: itself, or the one it was merged into."""
-    sql = "SELECT into_id FROM cluster_merges WHERE absorbed = ?"
-    row = conn.execute(sql, (cluster_id,)).fetchone()
-    return str(row[0]) if row else cluster_id
-
-
-def get(conn: sqlite3.Connection, cluster_id: str) -> dict[str, Any] | None:
-    row = conn.execute("SELECT doc FROM clusters WHERE _id = ?", (cluster_id,)).fetchone()
-    return loads(row[0]) if row else None
-
-
 def get_live(conn: sqlite3.Connection, cluster_id: str) -> dict[str, Any] | None:
     """The cluster, or the one it was merged into (one statement: one consistent read)."""
     sql = ("SELECT doc FROM clusters WHERE _id = COALESCE((SELECT into_id FROM cluster_merges"
@@ -168,66 +169,82 @@ def put(conn: sqlite3.Connection, cluster: Mapping[str, Any]) -> None:
                  " VALUES (?, ?, ?, ?)", row)  # fmt: skip
 
 
-def join(
-    conn: sqlite3.Connection, cluster_id: str, founder: Mapping[str, Any],
-    member: Mapping[str, Any],
-) -> dict[str, Any]:  # fmt: skip
-    """One more copy in the cluster (or the one it was merged into); founded if missing."""
-    cluster_id = live_id(conn, cluster_id)
-    cluster = get(conn, cluster_id) or docs.founded(cluster_id, founder)
-    after = docs.joined(cluster, member)
-    put(conn, after)
-    return after
+def get_many(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for chunk in _chunks(list(dict.fromkeys(ids))):
+        sql = f"SELECT _id, doc FROM clusters WHERE _id IN ({_marks(chunk)})"
+        found.update((i, loads(d)) for i, d in conn.execute(sql, chunk))
+    return found
 
 
-def merge(conn: sqlite3.Connection, clusters: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """Fold the clusters into the one with the earliest first publisher, in one transaction."""
-    if not clusters:
-        raise ValueError("merge_clusters needs at least one cluster")
-    parts: dict[str, dict[str, Any]] = {}
-    for cluster_id, founder in clusters.items():
-        live = live_id(conn, cluster_id)
-        if live not in parts:
-            parts[live] = get(conn, live) or docs.founded(live, founder)
-    survivor, *rest = sorted(parts.values(), key=docs.order)
-    if not rest:
-        return survivor
-    for part in rest:
-        survivor = docs.combined(survivor, part)
-    put(conn, survivor)
-    _forward(conn, [str(p["_id"]) for p in rest], str(survivor["_id"]))
-    return survivor
+def aliases(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, str]:
+    """Where merged-away ids went (``cluster_merges`` is kept flat: one hop)."""
+    found: dict[str, str] = {}
+    for chunk in _chunks(list(dict.fromkeys(ids))):
+        sql = f"SELECT absorbed, into_id FROM cluster_merges WHERE absorbed IN ({_marks(chunk)})"
+        found.update((str(a), str(i)) for a, i in conn.execute(sql, chunk))
+    return found
 
 
-def _forward(conn: sqlite3.Connection, gone: list[str], into: str) -> None:
-    """Absorbed clusters: documents out, their posts and earlier merges pointed at ``into``."""
-    marks = ",".join("?" * len(gone))
-    conn.execute(f"DELETE FROM clusters WHERE _id IN ({marks})", gone)
-    conn.execute(f"UPDATE cluster_merges SET into_id = ? WHERE into_id IN ({marks})", [into, *gone])
-    rows = [(g, into) for g in gone]
-    conn.executemany("INSERT OR REPLACE INTO cluster_merges VALUES (?, ?)", rows)
-    conn.execute(
-        "UPDATE posts SET cluster_id = ?, doc = json_set(doc, '$.cluster_id', ?)"
-        f" WHERE cluster_id IN ({marks})",
-        [into, into, *gone],
-    )
+# -- the cluster step ------------------------------------------------------------------------
+def queue(conn: sqlite3.Connection, posts: Iterable[Mapping[str, Any]]) -> None:
+    """Queue the posts that have a signature for the cluster step."""
+    rows = [(str(p["_id"]),) for p in posts if p.get("minhash")]
+    conn.executemany("INSERT OR IGNORE INTO cluster_queue (post_id) VALUES (?)", rows)
 
 
-def forward_posts(conn: sqlite3.Connection, posts: Iterable[dict[str, Any]]) -> None:
-    """Posts written with a cluster id that was merged away get the surviving id (a batch
-    may hold posts clustered before the merge)."""
-    by_cluster: dict[str, list[dict[str, Any]]] = {}
-    for post in posts:
-        if isinstance(post.get("cluster_id"), str):
-            by_cluster.setdefault(post["cluster_id"], []).append(post)
-    ids = list(by_cluster)
+def queued(conn: sqlite3.Connection, limit: int) -> list[dict[str, Any]]:
+    """The oldest ``limit`` queued posts with their candidate fields and bands; queued ids
+    whose post is gone leave the queue."""
+    sql = "SELECT post_id FROM cluster_queue ORDER BY rowid LIMIT ?"
+    ids = [str(row[0]) for row in conn.execute(sql, (limit,))]
+    found = _read_candidates(conn, ids, bands=True)
+    gone = [(i,) for i in ids if i not in found]
+    conn.executemany("DELETE FROM cluster_queue WHERE post_id = ?", gone)
+    return [found[i] for i in ids if i in found]
+
+
+def write(conn: sqlite3.Connection, writes: ClusterWrites) -> None:
+    """One step's writes (inside the caller's transaction)."""
+    for cluster in writes.clusters:
+        put(conn, cluster)
+    for gone, into in writes.merged.items():
+        conn.execute("UPDATE cluster_merges SET into_id = ? WHERE into_id = ?", (into, gone))
+        conn.execute("INSERT OR REPLACE INTO cluster_merges VALUES (?, ?)", (gone, into))
+    conn.executemany("DELETE FROM clusters WHERE _id = ?", [(g,) for g in writes.merged])
+    _set_post_fields(conn, writes.posts)
+    conn.executemany("DELETE FROM cluster_queue WHERE post_id = ?", [(i,) for i in writes.done])
+
+
+def _set_post_fields(conn: sqlite3.Connection, posts: Mapping[str, Mapping[str, Any]]) -> None:
+    ids = list(posts)
+    rows: list[tuple[str, str | None, str]] = []
+    for chunk in _chunks(ids):
+        sql = f"SELECT _id, doc FROM posts WHERE _id IN ({_marks(chunk)})"
+        for post_id, raw in conn.execute(sql, chunk):
+            doc = {**loads(raw), **posts[post_id]}
+            cluster = doc.get("cluster_id")
+            rows.append((dumps(doc), cluster if isinstance(cluster, str) else None, post_id))
+    conn.executemany("UPDATE posts SET doc = ?, cluster_id = ? WHERE _id = ?", rows)
+
+
+def take_lease(conn: sqlite3.Connection, name: str, holder: str, seconds: float) -> bool:
+    now = datetime.now(UTC)
+    row = conn.execute("SELECT holder, expires FROM leases WHERE _id = ?", (name,)).fetchone()
+    if row is not None and row[0] != holder and row[1] > iso(now):
+        return False
+    expires = iso(now + timedelta(seconds=seconds))
+    conn.execute("INSERT OR REPLACE INTO leases VALUES (?, ?, ?)", (name, holder, expires))
+    return True
+
+
+def _chunks(ids: list[str]) -> Iterable[list[str]]:
     for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        marks = ",".join("?" * len(chunk))
-        sql = f"SELECT absorbed, into_id FROM cluster_merges WHERE absorbed IN ({marks})"
-        for absorbed, into in conn.execute(sql, chunk):
-            for post in by_cluster[absorbed]:
-                post["cluster_id"] = into
+        yield ids[start : start + _CHUNK]
+
+
+def _marks(chunk: Sequence[object]) -> str:
+    return ",".join("?" * len(chunk))
 
 
 def find(conn: sqlite3.Connection, where: str, params: Sequence[Any], limit: int) -> list[Any]:

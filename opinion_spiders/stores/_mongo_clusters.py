@@ -1,340 +1,242 @@
-"""Near-duplicate clusters on MongoDB with single-document atomic updates only: FerretDB 1.24
-has neither multi-document transactions nor pipeline updates.
+"""The cluster step's collections on MongoDB: the queue, the merge records and the leases.
 
-A join is one ``find_one_and_update``: ``$inc`` size and ``$max`` last_seen, plus ``$push``
-of the site guarded by ``sites: {$ne: site}`` so ``site_count`` moves in the same update.
-When the copy was published earlier, a second update sets the first-publisher fields,
-filtered on ``first_key > its key``, so only an earlier copy ever wins. A new cluster is an
-insert; losing the insert race (duplicate key) means counting again as a join.
+Why so plain: clusters have one writer, the cluster step, which holds a lease (``leases``)
+and decides joins and merges in Python (:mod:`opinion_spiders.stores.cluster_docs`). The
+store only writes what it decided, as idempotent writes that each name one ``_id``: no
+``$inc``, no conditional update, no lock. FerretDB 1.24 (the test server) loses concurrent
+``$inc``s (it runs an update as a read, then a write by ``_id``) and scans the whole
+collection for any filter but a bare ``_id``; with a single writer and ``_id`` writes, neither
+matters. Every write goes in commands of ``chunk`` statements (FerretDB hangs on a command of
+100, see :data:`._mongo_bands.FERRETDB_CHUNK`).
 
-A merge claims each absorbed cluster by setting ``merged_into`` (every update filters on
-"not merged", so nothing lands on it afterwards and the claimed document is final), folds it
-into the survivor with updates that are idempotent (the size only while the survivor's
-``merged_from`` lacks it; sites guarded by ``$ne``; the first publisher by ``first_key``),
-points its posts at the survivor and deletes it. A call that meets a claimed document
-finishes that fold first, so a merge cut short by a crash is finished by the next call that
-touches the cluster, and a join never lands in a cluster that is being folded away. Claims
-go from the later first publisher to the earlier one (the filter checks it), and a first
-publisher only gets earlier, so merges never form a cycle.
+- ``cluster_queue``: ``{_id: post id, queued_at}``, written by ``upsert_posts`` before the
+  posts, taken off by ``write_clusters`` (``done``). A crash between the two writes leaves a
+  queue entry for a post that is not there, rather than a stored post nobody clusters. A
+  post still being written by another process is in that state too for a moment, so an entry
+  whose post is missing is taken off only once it is :data:`QUEUE_GRACE` old. The queue is
+  read oldest first with a ``limit`` (on FerretDB a sort of the whole queue, which stays
+  small while the step keeps up); its posts are then read by ``_id``.
+- ``cluster_merges``: ``{_id: absorbed id, into: where it went}``. Records are never moved
+  when their target is absorbed in turn (finding them would be a filter on ``into``, a scan
+  on FerretDB): :func:`aliases` follows a chain hop by hop, each hop one ``_id`` read for
+  every id at once. A survivor is the earliest first publisher, so it is rarely absorbed
+  later, and chains stay short.
+- ``leases``: ``{_id: name, holder, expires}`` (tiny: any filter is fine).
+- ``cluster_journal``: one document, ``{_id: "step", clusters, merged, posts, done}``: a
+  step's writes, inserted whole before any of them is made and deleted once all are. A single
+  document's write is atomic on every MongoDB-wire server, so a step's writes are all or
+  nothing: one cut short (a kill, a lost server) is finished from the journal by the next
+  ``queued_posts`` or ``write_clusters``, before anything else is read. Without it a step
+  done again on a different batch (new posts came meanwhile) could leave a cluster written by
+  the first try that no post names.
 
-A lone post (no document yet) has no document to claim: founding its cluster and merging it
-away both insert its id, and both look for a merge record (``merged_from``) after the insert
-and back off if one appeared. What is left is a race within one round trip of two such
-inserts, which can count that post twice.
-
-Where a merged-away id went is kept in ``cluster_merges`` (``_id`` = the absorbed id, ``into``
-= where it went, chains followed hop by hop), written before the absorbed document is deleted.
-Every lookup of an id that has no document — each new cluster asks — is then one ``_id`` read
-of a collection as small as the number of merges, not a query on the survivors'
-``merged_from`` lists, which FerretDB answers by scanning every cluster.
-
-A cluster's posts are listed by ``_id`` in ``cluster_members`` (its founder, whose id it
-bears, aside): a fold reads the list and moves those posts by ``_id``. A filter on
-``posts.cluster_id`` is an index read on MongoDB but a read of every post on FerretDB (3.8–4.5 s
-a merge at 13,000 posts); only a cluster stored before the lists were kept is still found that
-way.
-
-On FerretDB every update runs under the cluster's lock, and every read and write names the
-``_id`` alone (see :mod:`.mongo_locks`): it scans the collection for any other filter.
+A cluster lists its posts in its own document (``members``); ``cluster_members`` and
+``cluster_locks`` of the earlier design are no longer read or written.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pymongo import UpdateOne
+from pymongo import ASCENDING, DeleteOne, ReplaceOne, UpdateOne
+from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from opinion_spiders.stores import _mongo_bands as band_index
-from opinion_spiders.stores import cluster_docs as docs
-from opinion_spiders.stores.mongo_locks import AtomicWrites, Choice
+from opinion_spiders.stores.base import CANDIDATE_FIELDS, CLUSTER_FIELDS, ClusterWrites
 
 Doc = dict[str, Any]
-LIVE: Doc = {"merged_into": {"$exists": False}}
+QUEUE = "cluster_queue"
 MERGES = "cluster_merges"
-#: A cluster's posts besides its founder: ``{_id: cluster id, posts: [post _id, …]}``.
-MEMBERS = "cluster_members"
-#: Post ids read or moved in one command (the project's FerretDB build pushes down 1,000).
-ID_CHUNK = 1000
-#: Redirects followed / races retried before giving up (each needs another writer's change).
-HOPS = 32
+LEASES = "leases"
+JOURNAL = "cluster_journal"
+#: Collections of the cluster step, besides ``clusters`` (created with the schema).
+COLLECTIONS = (QUEUE, MERGES, LEASES, JOURNAL)
+#: collection -> index key lists (the queue is read oldest first)
+INDEXES: dict[str, list[list[tuple[str, int]]]] = {
+    QUEUE: [[("queued_at", ASCENDING), ("_id", ASCENDING)]],
+}
+#: How old a queue entry whose post is missing must be before it is taken off: longer than
+#: one ``upsert_posts`` call takes to write its posts after its queue entries.
+QUEUE_GRACE = timedelta(minutes=10)
+#: Merge records followed from one id at most (a longer chain ends where the walk stopped).
+HOPS = 64
 
 
-class ClusterConflict(RuntimeError):
-    """A cluster kept changing under one call longer than :data:`HOPS` retries."""
+# -- the queue ---------------------------------------------------------------------------------
+def queue(db: Database[Doc], post_ids: Sequence[str]) -> None:
+    """Queue posts for the cluster step (an entry there already stays as it is)."""
+    now = datetime.now(UTC)
+    band_index.insert_new(db[QUEUE], [{"_id": p, "queued_at": now} for p in post_ids])
 
 
-class MongoClusters:
-    """The ``clusters`` collection's joins and merges; ``writes`` makes its conditional
-    writes (FerretDB's :class:`~.mongo_locks.LockedWrites`, else atomic ones)."""
+def queued(db: Database[Doc], limit: int, *, one_by_one: bool, chunk: int) -> list[Doc]:
+    """Up to ``limit`` queued posts, oldest entry first, with the candidate fields and
+    ``minhash_bands``; entries whose post is missing are skipped, and taken off once old."""
+    finish(db, chunk)
+    if limit <= 0:
+        return []
+    order = [("queued_at", ASCENDING), ("_id", ASCENDING)]
+    entries = list(db[QUEUE].find({}).sort(order).limit(limit))
+    ids = [str(e["_id"]) for e in entries]
+    fields = dict.fromkeys((*CANDIDATE_FIELDS, "minhash_bands"), 1)
+    found = band_index.by_id(db.posts, ids, fields, one_by_one) if ids else {}
+    old = datetime.now(UTC) - QUEUE_GRACE
+    gone = [
+        DeleteOne({"_id": e["_id"]})
+        for e in entries
+        if str(e["_id"]) not in found and _older(e.get("queued_at"), old)
+    ]
+    band_index.write_chunked(db[QUEUE], gone, chunk)
+    return [found[i] for i in ids if i in found]
 
-    def __init__(
-        self, db: Database[Doc], writes: AtomicWrites, *, one_by_one: bool = False,
-        chunk: int = band_index.FERRETDB_CHUNK,
-    ) -> None:  # fmt: skip
-        """``one_by_one``: update posts by ``_id`` one statement each, not with an ``$in``
-        (a FerretDB that scans for ``$in``, see :func:`._mongo_bands.by_id`), ``chunk``
-        statements a command."""
-        self.db = db
-        self.coll = writes.collection
-        self.merges = db[MERGES]
-        self.members = db[MEMBERS]
-        self.writes = writes
-        self.locks = writes.locks
-        self.one_by_one = one_by_one
-        self.chunk = chunk
 
-    # -- join --------------------------------------------------------------------------------
-    def join(self, cluster_id: str, founder: Mapping[str, Any], member: Mapping[str, Any]) -> Doc:
-        for _ in range(HOPS):
-            doc = self._count(cluster_id, member)
-            if doc is not None:
-                self._list(str(doc["_id"]), [str(member["_id"])])
-                return self._offer_first(doc, docs.first_fields(member))
-            fresh = docs.joined(docs.founded(cluster_id, founder), member)
-            if self._insert(fresh) and not self._undo_if_merged(fresh):
-                self._list(cluster_id, [str(member["_id"])])
-                return fresh
-        raise ClusterConflict(cluster_id)
+def _older(when: Any, than: datetime) -> bool:
+    return not isinstance(when, datetime) or when < than
 
-    def _count(self, cluster_id: str, member: Mapping[str, Any]) -> Doc | None:
-        """Size, site and last_seen of one more copy; None when there is no such cluster."""
-        site = str(member.get("site") or "")
-        seen = _max_seen(member.get("crawled_at"))
-        known: Choice = ({"sites": site}, {"$inc": {"size": 1}, **seen})
-        grow = {"$inc": {"size": 1, "site_count": 1}, "$push": {"sites": site}, **seen}
-        new: Choice = ({"sites": {"$ne": site}}, grow)
-        for _ in range(HOPS):
-            doc, live = self._apply(cluster_id, [known, new])
-            if doc is not None or live is None:
-                return doc
-            cluster_id = live  # the site arrived between the two filters: count again
-        raise ClusterConflict(cluster_id)
 
-    def _offer_first(self, doc: Doc, first: Doc) -> Doc:
-        """The cluster after offering ``first`` as its first publisher (taken if earlier)."""
-        if first["first_key"] >= self._ensure_key(doc):
-            return doc
-        earlier: Choice = ({"first_key": {"$gt": first["first_key"]}}, {"$set": first})
-        after, live = self._apply(str(doc["_id"]), [earlier])
-        if after is not None:
-            return after
-        return self.get(live or str(doc["_id"])) or doc  # an even earlier copy got there
+# -- the cluster step's writes -----------------------------------------------------------------
+def write(db: Database[Doc], writes: ClusterWrites, chunk: int) -> None:
+    """:meth:`~opinion_spiders.stores.base.Store.write_clusters`: the journal first (a step
+    cut short before is finished), then each part by ``_id``, in the contract's order, then
+    the journal deleted."""
+    _check(writes)
+    finish(db, chunk)
+    db[JOURNAL].insert_one({"_id": "step", **_journal(writes)})
+    finish(db, chunk)
 
-    def _ensure_key(self, doc: Doc) -> str:
-        """A document stored before ``first_key`` existed gets it now (from first_* fields)."""
-        if not doc.get("first_key"):
-            doc["first_key"] = docs.key_of(doc)
-            unset = {"_id": doc["_id"], "first_key": {"$exists": False}}
-            self._update(unset, {"$set": {"first_key": doc["first_key"]}})
-        return str(doc["first_key"])
 
-    def _undo_if_merged(self, fresh: Doc) -> bool:
-        """True (and the new document deleted) when its founder, a lone post, was merged into
-        another cluster between our look and our insert: the caller goes there instead."""
-        if self._alias(str(fresh["_id"])) is None:
-            return False
-        return self.writes.delete({"_id": fresh["_id"], "size": fresh["size"], **LIVE})
+def finish(db: Database[Doc], chunk: int) -> None:
+    """Make the writes of a journaled step (one cut short, or the one just journaled) and
+    delete the journal; nothing when there is none."""
+    entry = db[JOURNAL].find_one({"_id": "step"})
+    if entry is None:
+        return
+    _apply(db, _from_journal(entry), chunk)
+    db[JOURNAL].delete_one({"_id": "step"})
 
-    # -- merge -------------------------------------------------------------------------------
-    def merge(self, clusters: Mapping[str, Mapping[str, Any]]) -> Doc:
-        if not clusters:
-            raise ValueError("merge_clusters needs at least one cluster")
-        for _ in range(HOPS):
-            parts = self._gather(clusters)
-            (survivor, stored), *rest = sorted(parts.values(), key=lambda p: docs.order(p[0]))
-            if not rest:
-                return survivor
-            if not stored and not (self._insert(survivor) and not self._undo_if_merged(survivor)):
-                continue  # it was founded, or merged, meanwhile: look again
-            for part, part_stored in rest:
-                self._absorb(survivor, part, part_stored)
-            return self.get(str(survivor["_id"])) or survivor
-        raise ClusterConflict(next(iter(clusters)))
 
-    def _gather(self, clusters: Mapping[str, Mapping[str, Any]]) -> dict[str, tuple[Doc, bool]]:
-        """Live id -> (document, stored?); a lone post (no document) as a cluster of one."""
-        parts: dict[str, tuple[Doc, bool]] = {}
-        for cluster_id, founder in clusters.items():
-            live = self._resolve(cluster_id)
-            doc = self.coll.find_one({"_id": live}) if live else None
-            if doc is not None and "merged_into" not in doc:
-                self._ensure_key(doc)
-                parts.setdefault(str(live), (doc, True))
-            else:
-                parts.setdefault(cluster_id, (docs.founded(cluster_id, founder), False))
-        return parts
+def _journal(writes: ClusterWrites) -> Doc:
+    """A step's writes as one document: ids as values, not keys (an id may hold a dot, which
+    a key may not), in objects, not pairs (FerretDB stores no nested arrays)."""
+    return {
+        "clusters": list(writes.clusters),
+        "merged": [{"gone": gone, "into": into} for gone, into in writes.merged.items()],
+        "posts": [{"_id": post_id, "set": dict(f)} for post_id, f in writes.posts.items()],
+        "done": list(writes.done),
+    }
 
-    def _absorb(self, survivor: Doc, part: Doc, stored: bool) -> None:
-        """Claim ``part`` for ``survivor``, then fold it. A part that meanwhile got an earlier
-        first publisher than the survivor, or was claimed by another merge, is left alone."""
-        into, key = str(survivor["_id"]), docs.key_of(survivor)
-        if not stored:
-            claim = {**part, "merged_into": into}
-            if self._insert(claim):
-                if self._alias(str(part["_id"])) is None:
-                    self._fold(claim)
-                else:  # another merge took this lone post between our look and our claim
-                    self.writes.delete({"_id": part["_id"], "merged_into": into})
-                return
-        later = {"$or": [{"first_key": {"$gt": key}}, {"first_key": key, "_id": {"$gt": into}}]}
-        claimed = self._update(
-            {"_id": part["_id"], **LIVE, **later}, {"$set": {"merged_into": into}}
-        )
-        if claimed is not None:
-            self._fold(claimed)
 
-    def _fold(self, claimed: Doc) -> str:
-        """Add a claimed cluster to the one it was claimed for, point its posts there and
-        delete it; each step is idempotent, so any caller may finish a fold."""
-        gone, into = str(claimed["_id"]), str(claimed["merged_into"])
-        absorbed = [gone, *(claimed.get("merged_from") or ())]
-        count: Choice = ({"merged_from": {"$ne": gone}}, {
-            "$inc": {"size": int(claimed.get("size") or 1)},
-            "$addToSet": {"merged_from": {"$each": absorbed}},
-            **_max_seen(claimed.get("last_seen")),
-        })  # fmt: skip
-        _doc, live = self._apply(into, [count])
-        if live is None:  # nowhere to go (claims keep their target): leave it claimed
-            return into
-        for site in claimed.get("sites") or ():
-            add = {"$push": {"sites": site}, "$inc": {"site_count": 1}}
-            self._apply(live, [({"sites": {"$ne": site}}, add)])
-        first = {name: claimed.get(name) for name in docs.FIRST}
-        first["first_key"] = docs.key_of(claimed)
-        self._apply(live, [({"first_key": {"$gt": first["first_key"]}}, {"$set": first})])
-        posts = self._posts_of(claimed)
-        if posts is None:
-            self._repoint(gone, live)
-        else:
-            self._move(posts, absorbed, live)
-        self.merges.update_one({"_id": gone}, {"$set": {"into": live}}, upsert=True)
-        self.members.delete_one({"_id": gone})
-        self.writes.delete({"_id": gone, "merged_into": {"$exists": True}})
-        return into
+def _from_journal(entry: Doc) -> ClusterWrites:
+    return ClusterWrites(
+        clusters=list(entry.get("clusters") or ()),
+        merged={str(m["gone"]): str(m["into"]) for m in entry.get("merged") or ()},
+        posts={str(p["_id"]): dict(p["set"]) for p in entry.get("posts") or ()},
+        done=[str(d) for d in entry.get("done") or ()],
+    )
 
-    # -- which posts a cluster has ------------------------------------------------------------
-    def _list(self, cluster_id: str, post_ids: Sequence[str]) -> None:
-        """Add posts to the cluster's member list (its founder, whose id it bears, is not
-        listed: it is always a member)."""
-        ids = [p for p in dict.fromkeys(post_ids) if p != cluster_id]
-        if ids:
-            add = {"$addToSet": {"posts": {"$each": ids}}}
-            self.members.update_one({"_id": cluster_id}, add, upsert=True)
 
-    def _posts_of(self, cluster: Doc) -> list[str] | None:
-        """The posts that carry the cluster's id: its founder and the posts listed for it; None
-        for a cluster of several copies without a list (stored before lists were kept)."""
-        cluster_id = str(cluster["_id"])
-        listed = self.members.find_one({"_id": cluster_id})
-        if listed is None and int(cluster.get("size") or 1) > 1:
-            return None
-        return [cluster_id, *(str(p) for p in (listed or {}).get("posts") or ())]
+def _check(writes: ClusterWrites) -> None:
+    for post_id, fields in writes.posts.items():
+        unknown = set(fields) - set(CLUSTER_FIELDS)
+        if unknown:
+            raise ValueError(f"post {post_id!r}: not cluster fields: {sorted(unknown)}")
+    for gone, into in writes.merged.items():
+        if gone == into:
+            raise ValueError(f"cluster {gone!r} cannot be merged into itself")
 
-    def _move(self, posts: list[str], absorbed: list[str], into: str) -> None:
-        """The posts of a folded cluster (those still carrying its id, or an id it absorbed)
-        take ``into``, and are listed there; again if ``into`` was merged away meanwhile. Reads
-        and writes by ``_id``: FerretDB scans every post for a filter on ``cluster_id``."""
-        old = set(absorbed)
-        for _ in range(HOPS):
-            self._list(into, posts)
-            for start in range(0, len(posts), ID_CHUNK):
-                chunk = posts[start : start + ID_CHUNK]
-                found = band_index.by_id(self.db.posts, chunk, {"cluster_id": 1}, self.one_by_one)
-                ours = [i for i, doc in found.items() if doc.get("cluster_id") in old]
-                self._set_cluster(ours, into)
-            live = self._resolve(into)
-            if live is None or live == into:
-                return
-            old, into = {into}, live
 
-    def _set_cluster(self, post_ids: list[str], into: str) -> None:
-        if not post_ids:
-            return
-        move = {"$set": {"cluster_id": into}}
-        if self.one_by_one:
-            ops = [UpdateOne({"_id": i}, move) for i in post_ids]
-            band_index.write_chunked(self.db.posts, ops, self.chunk)
-        else:
-            self.db.posts.update_many({"_id": {"$in": post_ids}}, move)
+def _apply(db: Database[Doc], writes: ClusterWrites, chunk: int) -> None:
+    put = [ReplaceOne({"_id": c["_id"]}, dict(c), upsert=True) for c in writes.clusters]
+    band_index.write_chunked(db.clusters, put, chunk)
+    records = [
+        ReplaceOne({"_id": gone}, {"into": into}, upsert=True)
+        for gone, into in writes.merged.items()
+    ]
+    band_index.write_chunked(db[MERGES], records, chunk)
+    band_index.write_chunked(db.clusters, [DeleteOne({"_id": g}) for g in writes.merged], chunk)
+    posts = [
+        UpdateOne({"_id": post_id}, {"$set": dict(fields)})  # no upsert: a post not stored
+        for post_id, fields in writes.posts.items()
+        if fields  # MongoDB rejects an empty $set
+    ]
+    band_index.write_chunked(db.posts, posts, chunk)
+    band_index.write_chunked(db[QUEUE], [DeleteOne({"_id": p}) for p in writes.done], chunk)
 
-    def _repoint(self, gone: str, into: str) -> None:
-        """Posts of ``gone`` take ``into``; again if ``into`` was merged away meanwhile. For a
-        cluster without a member list: MongoDB answers it from the ``cluster_id`` index."""
-        old = [gone]
-        for _ in range(HOPS):
-            self.db.posts.update_many({"cluster_id": {"$in": old}}, {"$set": {"cluster_id": into}})
-            live = self._resolve(into)
-            if live is None or live == into:
-                return
-            old, into = [into], live
 
-    # -- following merges --------------------------------------------------------------------
-    def _apply(self, cluster_id: str, choices: Sequence[Choice]) -> tuple[Doc | None, str | None]:
-        """The first update whose filter the live cluster matches, following merges:
-        (document after, its id); (None, id) when the live cluster matched none; (None, None)
-        when there is no such cluster."""
-        for _ in range(HOPS):
-            live = [({**LIVE, **extra}, update) for extra, update in choices]
-            doc, found = self.writes.update_first(cluster_id, live)
-            if doc is not None:
-                return doc, cluster_id
-            if found is not None and "merged_into" not in found:
-                return None, cluster_id
-            nxt = self._fold(found) if found is not None else self._alias(cluster_id)
-            if nxt is None:
-                return None, None
-            cluster_id = nxt
-        raise ClusterConflict(cluster_id)
+# -- following merges --------------------------------------------------------------------------
+def aliases(merges: Collection[Doc], ids: Sequence[str], *, one_by_one: bool) -> dict[str, str]:
+    """Where each merged-away id of ``ids`` went: the end of its chain of merge records, each
+    hop one ``_id`` read of every id still walking (a cycle, which the writer never makes,
+    ends the walk where it would repeat)."""
+    at = {str(i): str(i) for i in ids}
+    seen = {i: {i} for i in at}
+    out: dict[str, str] = {}
+    walking = list(at)
+    for _ in range(HOPS):
+        if not walking:
+            break
+        here = list(dict.fromkeys(at[i] for i in walking))
+        found = band_index.by_id(merges, here, {"into": 1}, one_by_one)
+        still = []
+        for origin in walking:
+            record = found.get(at[origin])
+            into = str(record["into"]) if record is not None else None
+            if into is None or into in seen[origin]:
+                continue
+            seen[origin].add(into)
+            at[origin] = out[origin] = into
+            still.append(origin)
+        walking = still
+    return out
 
-    def _resolve(self, cluster_id: str) -> str | None:
-        """The live cluster ``cluster_id`` is now, finishing folds on the way; None if none."""
-        return self._apply(cluster_id, [])[1]
 
-    def get(self, cluster_id: str) -> Doc | None:
-        """The cluster or the one it went to, read only (a fold in progress is not finished)."""
-        for _ in range(HOPS):
-            doc = self.coll.find_one({"_id": cluster_id})
-            if doc is not None and "merged_into" not in doc:
-                return doc
-            nxt = str(doc["merged_into"]) if doc is not None else self._alias(cluster_id)
-            if nxt is None:
-                return None
-            cluster_id = nxt
-        return None
+def live(db: Database[Doc], cluster_id: str, *, one_by_one: bool) -> Doc | None:
+    """The cluster document, or the one at the end of its merges; None when there is none."""
+    doc = db.clusters.find_one({"_id": cluster_id})
+    if doc is not None:
+        return doc
+    into = aliases(db[MERGES], [cluster_id], one_by_one=one_by_one).get(cluster_id)
+    return db.clusters.find_one({"_id": into}) if into is not None else None
 
-    def _alias(self, cluster_id: str) -> str | None:
-        """Where a merged-away ``cluster_id`` went (one hop), from ``cluster_merges``."""
-        record = self.merges.find_one({"_id": cluster_id})
-        return str(record["into"]) if record else None
 
-    def forward_posts(self, posts: Sequence[Doc]) -> None:
-        """Posts written with a cluster id that was merged away get the surviving id."""
-        ids = list({p["cluster_id"] for p in posts if isinstance(p.get("cluster_id"), str)})
-        if not ids:
-            return
-        moved: dict[str, str] = {}
-        for record in self.merges.find({"_id": {"$in": ids}}):
-            live = self.get(str(record["_id"]))
-            if live is not None:
-                moved[str(record["_id"])] = str(live["_id"])
-        for post in posts:
-            if post.get("cluster_id") in moved:
-                post["cluster_id"] = moved[post["cluster_id"]]
+# -- leases ------------------------------------------------------------------------------------
+def take_lease(leases: Collection[Doc], name: str, holder: str, seconds: float) -> bool:
+    """Insert the lease; on a duplicate key renew it if it is ours, or remove it if it
+    expired and try the insert once more.
 
-    # -- single-document writes --------------------------------------------------------------
-    def _update(self, query: Doc, update: Doc) -> Doc | None:
-        return self.writes.update(query, update)
-
-    def _insert(self, doc: Doc) -> bool:
+    On FerretDB an update or delete is a read, then a write by ``_id``, so two processes
+    taking over one expired lease at once may both succeed; the one whose lease was deleted
+    under it finds out at its next renewal (the renewal matches nothing: False). The holder
+    renews before each step, so two writers overlap by one step at most, and the writes are
+    idempotent."""
+    now = datetime.now(UTC)
+    expires = now + timedelta(seconds=seconds)
+    for _ in range(2):
         try:
-            self.coll.insert_one(dict(doc))
+            leases.insert_one({"_id": name, "holder": holder, "expires": expires})
+            return True
         except DuplicateKeyError:
+            held = leases.find_one({"_id": name})
+        if held is None:
+            continue  # released meanwhile
+        if held.get("holder") == holder:
+            renew = {"$set": {"expires": expires}}
+            return leases.update_one({"_id": name, "holder": holder}, renew).matched_count == 1
+        if not _expired(held.get("expires"), now):
             return False
-        return True
+        old = {"_id": name, "holder": held.get("holder"), "expires": held.get("expires")}
+        leases.delete_one(old)
+    return False
 
 
-def _max_seen(seen: Any) -> Doc:
-    return {"$max": {"last_seen": seen}} if seen is not None else {}
+def _expired(expires: Any, now: datetime) -> bool:
+    """Whether a lease ran out (one without a time, never written so, counts as run out)."""
+    return not isinstance(expires, datetime) or expires <= now
+
+
+def release_lease(leases: Collection[Doc], name: str, holder: str) -> None:
+    leases.delete_one({"_id": name, "holder": holder})

@@ -8,7 +8,7 @@ gives back what it was given (datetimes tz-aware, UTC). Collections, as DESIGN.m
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from opinion_spiders.stores.breaker import CircuitBreaker
 
 COLLECTIONS = ("posts", "clusters", "alerts", "runs", "crawl_state", "events")
+#: A post's fields that only the cluster step writes (:meth:`Store.write_clusters`).
+CLUSTER_FIELDS = ("cluster_id", "cluster_size", "cluster_sites", "cluster_first_id")
 #: What :meth:`Store.find_band_candidates` returns of each post.
 CANDIDATE_FIELDS = ("_id", "cluster_id", "minhash", "site", "author", "published_at", "crawled_at")
 
@@ -36,6 +38,20 @@ class PostFilter:
     rules: tuple[str, ...] = ()
     entities: tuple[str, ...] = ()
     min_score: float | None = None
+
+
+@dataclass
+class ClusterWrites:
+    """One step of the cluster writer (:meth:`Store.write_clusters`)."""
+
+    #: cluster documents to store whole (replacing what is there)
+    clusters: list[dict[str, Any]] = field(default_factory=list)
+    #: absorbed cluster id -> the cluster it went into (its document is deleted)
+    merged: dict[str, str] = field(default_factory=dict)
+    #: post ``_id`` -> its cluster fields (a subset of :data:`CLUSTER_FIELDS`)
+    posts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: post ``_id``s taken off the queue
+    done: list[str] = field(default_factory=list)
 
 
 class StoreUnavailable(Exception):
@@ -64,8 +80,9 @@ class Store(Protocol):
         """Write posts by ``_id`` in one batch; return how many were new.
 
         An existing post is updated (fields replaced) but keeps its ``first_seen_at``;
-        a new one gets ``first_seen_at`` = its ``crawled_at``. A ``cluster_id`` that names a
-        cluster merged away is stored as the surviving cluster's id.
+        a new one gets ``first_seen_at`` = its ``crawled_at``. The :data:`CLUSTER_FIELDS` are
+        the cluster step's: those of ``docs`` are ignored and a stored post keeps its own. A
+        post with a ``minhash`` is queued for the cluster step (:meth:`queued_posts`).
         """
 
     def set_post_alerts(self, alerts: Mapping[str, Mapping[str, Any]]) -> None:
@@ -128,36 +145,40 @@ class Store(Protocol):
         """:meth:`find_band_candidates` of each list of bands in ``queries``, in order, as
         few round trips as the store allows (the crawl looks up several posts at once)."""
 
-    def join_cluster(
-        self, cluster_id: str, founder: Mapping[str, Any], member: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        """Count one more copy in a cluster, atomically, and return the cluster document as
-        it is after the join (its ``_id`` is the surviving one when ``cluster_id`` was merged
-        away).
+    # -- the cluster step (the single writer of clusters; see opinion_spiders.clusters) -----
+    def queued_posts(self, limit: int = 1000) -> list[dict[str, Any]]:
+        """Up to ``limit`` posts waiting for the cluster step, with the
+        :data:`CANDIDATE_FIELDS` and ``minhash_bands``. :meth:`upsert_posts` queues every post
+        it writes that has a ``minhash``; :meth:`write_clusters` takes them off (``done``). A
+        queued post whose document is gone is taken off the queue here."""
 
-        ``founder`` and ``member`` are posts (``_id``, ``site``, ``author``, ``published_at``,
-        ``crawled_at``). A cluster without a document yet starts as ``founder`` plus
-        ``member`` (size 2). Otherwise ``size`` grows by one, ``member``'s site joins
-        ``sites`` (``site_count`` stays ``len(sites)``), ``last_seen`` rises to its
-        ``crawled_at``, and it becomes the first publisher only when its ``first_key`` is
-        smaller. Joins from several processes at once are all counted.
-        """
+    def get_clusters(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The cluster documents with these ``_id``s, as stored (merges not followed), by
+        ``_id``; one ``_id`` read however many."""
 
-    def merge_clusters(self, clusters: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-        """Merge clusters (id -> its founder post, used while it has no document) into the
-        one whose first publisher is earliest; return the surviving document.
+    def cluster_aliases(self, ids: Sequence[str]) -> dict[str, str]:
+        """Where each of ``ids`` that was merged away went: the live cluster at the end of
+        its chain of merges (an id that was never merged away is left out)."""
 
-        Sizes are summed, sites united, the earliest first publisher and latest
-        ``last_seen`` kept, the absorbed ids (and what they had absorbed) added to
-        ``merged_from``; their documents are deleted and their posts (each founder and
-        every copy :meth:`join_cluster` counted) take the surviving ``cluster_id``. Joins to
-        an absorbed cluster, before or during the merge, are counted in the survivor. See
-        docs/analysts.md (clusters) for what MongoDB guarantees.
-        """
+    def write_clusters(self, writes: ClusterWrites) -> None:
+        """Write one step of the cluster writer, every part by ``_id``: ``clusters`` replaced
+        whole, ``merged`` recorded (absorbed id -> survivor; :meth:`cluster_aliases` follows
+        chains), the absorbed documents deleted, each post of ``posts`` given its fields
+        (``cluster_id``, ``cluster_size``, ``cluster_sites``, ``cluster_first_id``; a post not
+        stored is skipped), and ``done`` taken off the queue. All or nothing: a write cut short
+        (a kill, a lost server) is finished by the store's next :meth:`queued_posts` or
+        :meth:`write_clusters` before anything else (MongoDB: from a journal document written
+        first; embedded: one transaction). Writing the same step twice changes nothing."""
+
+    def take_lease(self, name: str, holder: str, seconds: float) -> bool:
+        """Hold the lease ``name`` for ``seconds`` (from now): True when it was free, expired,
+        or ``holder``'s already (then renewed); False while another holder's runs."""
+
+    def release_lease(self, name: str, holder: str) -> None:
+        """Give the lease up, if ``holder`` holds it."""
 
     def upsert_cluster(self, cluster: Mapping[str, Any]) -> None:
-        """Insert or replace a whole cluster document (restores, imports). Not for counting
-        copies: a replace loses concurrent joins; use :meth:`join_cluster`."""
+        """Insert or replace a whole cluster document (restores, imports)."""
 
     def get_cluster(self, cluster_id: str) -> dict[str, Any] | None:
         """The cluster document, or the one it was merged into; None when there is none."""

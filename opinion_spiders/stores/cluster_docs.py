@@ -1,13 +1,18 @@
 """The ``clusters`` document, defined once for both stores and the in-run index: the first
 publisher's sort key, a lone post as a cluster of one, a join and a merge.
 
-Why a text sort key: an update filter compares one field, so the order of
-:meth:`opinion_spiders.clusters.Member.publish_key` is kept as ``first_key``, text that sorts
-the same way (fixed-width UTC times, ``~`` for a missing one, then the post id). A copy then
-becomes the first publisher with one conditional update, ``first_key > its key``.
+Why a text sort key: the first publisher is found by one comparison of ``first_key``, the
+order of :meth:`opinion_spiders.clusters.Member.publish_key` kept as text that sorts the same
+way (fixed-width UTC times, ``~`` for a missing one, then the post id), which the stores and
+reports can also sort on.
 
 A member (or founder) is what a cluster needs of a post: its ``_id``, ``site``, ``author``,
 ``published_at`` and ``crawled_at`` (a subset of its ``posts`` document).
+
+A cluster lists its posts in ``members`` (their ``_id``s; the founder, whose ``_id`` the
+cluster bears, aside), so a join or a merge made twice counts once: the cluster step writes
+by replacing documents, and a step cut short is done again (see
+:meth:`opinion_spiders.stores.base.Store.write_clusters`).
 """
 
 from __future__ import annotations
@@ -65,24 +70,39 @@ def founded(cluster_id: str, founder: Mapping[str, Any]) -> Doc:
     """A lone post as a cluster of one: never stored alone, the start of a join or merge."""
     site = str(founder.get("site") or "")
     return {"_id": cluster_id, "size": 1, "sites": [site], "site_count": 1, **first_fields(founder),
-            "last_seen": founder.get("crawled_at"), "merged_from": []}  # fmt: skip
+            "last_seen": founder.get("crawled_at"), "merged_from": [], "members": []}  # fmt: skip
+
+
+def has_member(cluster: Mapping[str, Any], post_id: str) -> bool:
+    """Whether the post is counted in the cluster (its founder, or listed in ``members``)."""
+    return post_id == str(cluster["_id"]) or post_id in (cluster.get("members") or ())
 
 
 def joined(cluster: Mapping[str, Any], member: Mapping[str, Any]) -> Doc:
-    """The cluster after one more copy."""
+    """The cluster after one more copy (unchanged when it counts the post already)."""
+    post_id = str(member["_id"])
+    if has_member(cluster, post_id):
+        return dict(cluster)
     site = str(member.get("site") or "")
-    return _grown(cluster, 1, [site], first_fields(member), member.get("crawled_at"))
+    out = _grown(cluster, 1, [site], first_fields(member), member.get("crawled_at"))
+    out["members"] = [*out["members"], post_id]
+    return out
 
 
 def combined(cluster: Mapping[str, Any], other: Mapping[str, Any]) -> Doc:
     """``cluster`` after absorbing ``other``: sizes summed, sites united, the earlier first
-    publisher, the later ``last_seen``, and ``other`` (with what it had absorbed) recorded in
-    ``merged_from``."""
+    publisher, the later ``last_seen``, ``other``'s posts listed, and ``other`` (with what it
+    had absorbed) recorded in ``merged_from`` (unchanged when it was absorbed already)."""
+    if str(other["_id"]) in (cluster.get("merged_from") or ()):
+        return dict(cluster)
     first = {name: other.get(name) for name in FIRST} | {"first_key": key_of(other)}
     out = _grown(cluster, int(other.get("size") or 1), other.get("sites") or (), first,
                  other.get("last_seen"))  # fmt: skip
     gone = [str(other["_id"]), *(other.get("merged_from") or ())]
     out["merged_from"] = sorted({*out["merged_from"], *gone})
+    listed = [str(other["_id"]), *(other.get("members") or ())]
+    out["members"] = list(dict.fromkeys(p for p in (*out["members"], *listed)
+                                        if p != str(cluster["_id"])))  # fmt: skip
     return out
 
 
@@ -98,6 +118,7 @@ def _grown(
         out.update(first)
     out["last_seen"] = latest(cluster.get("last_seen"), seen)
     out["merged_from"] = list(cluster.get("merged_from") or ())
+    out["members"] = list(cluster.get("members") or ())
     return out
 
 

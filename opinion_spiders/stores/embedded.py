@@ -26,7 +26,13 @@ from opinion_spiders.stores._docs import (
     ordered_counts,
     set_path,
 )
-from opinion_spiders.stores.base import COLLECTIONS, PostFilter, StoreUnavailable
+from opinion_spiders.stores.base import (
+    CLUSTER_FIELDS,
+    COLLECTIONS,
+    ClusterWrites,
+    PostFilter,
+    StoreUnavailable,
+)
 from opinion_spiders.stores.breaker import CircuitBreaker
 
 #: The integer key of a band in the ``post_bands`` table (for raw writers of the schema,
@@ -120,7 +126,7 @@ class EmbeddedStore:
                 prev = batch.get(post_id) or merged.get(post_id)
                 new += prev is None
                 batch[post_id] = _merge_post(prev, doc)
-            _clusters.forward_posts(conn, batch.values())
+            _clusters.queue(conn, batch.values())
             self._write_posts(conn, list(batch.values()), set(merged))
             _clusters.sync_bands(conn, merged, batch.values())
         return new
@@ -255,15 +261,17 @@ class EmbeddedStore:
         with self._write() as conn:
             _clusters.put(conn, cluster)
 
-    def join_cluster(
-        self, cluster_id: str, founder: Mapping[str, Any], member: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        with self._write() as conn:
-            return _clusters.join(conn, cluster_id, founder, member)
+    def write_clusters(self, writes: ClusterWrites) -> None:
+        with self._write() as conn:  # one transaction: all of it or none
+            _clusters.write(conn, writes)
 
-    def merge_clusters(self, clusters: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    def take_lease(self, name: str, holder: str, seconds: float) -> bool:
         with self._write() as conn:
-            return _clusters.merge(conn, clusters)
+            return _clusters.take_lease(conn, name, holder, seconds)
+
+    def release_lease(self, name: str, holder: str) -> None:
+        with self._write() as conn:
+            conn.execute("DELETE FROM leases WHERE _id = ? AND holder = ?", (name, holder))
 
     # -- reads -------------------------------------------------------------------------------
     def find_band_candidates(self, bands: Sequence[str], limit: int = 50) -> list[dict[str, Any]]:
@@ -279,6 +287,18 @@ class EmbeddedStore:
     def get_cluster(self, cluster_id: str) -> dict[str, Any] | None:
         with self._lock:
             return _clusters.get_live(self._conn, cluster_id)
+
+    def get_clusters(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            return _clusters.get_many(self._conn, ids)
+
+    def cluster_aliases(self, ids: Sequence[str]) -> dict[str, str]:
+        with self._lock:
+            return _clusters.aliases(self._conn, ids)
+
+    def queued_posts(self, limit: int = 1000) -> list[dict[str, Any]]:
+        with self._write() as conn:  # takes off the queue the posts that are gone
+            return _clusters.queued(conn, limit)
 
     def find_clusters(self, since: datetime | None = None, limit: int = 10) -> list[dict[str, Any]]:
         where, params = _since("last_seen", since)
@@ -416,8 +436,9 @@ class EmbeddedStore:
 
 
 def _merge_post(prev: dict[str, Any] | None, doc: Mapping[str, Any]) -> dict[str, Any]:
-    """MongoDB ``$set`` + ``$setOnInsert`` semantics: fields replaced, first_seen_at kept."""
-    fields = {k: v for k, v in doc.items() if k != "first_seen_at"}
+    """MongoDB ``$set`` + ``$setOnInsert`` semantics: fields replaced, first_seen_at kept; the
+    cluster fields are the cluster step's (a stored post keeps its own)."""
+    fields = {k: v for k, v in doc.items() if k != "first_seen_at" and k not in CLUSTER_FIELDS}
     if prev is None:
         first = doc.get("first_seen_at") or doc.get("crawled_at")
         return {**fields, "first_seen_at": first}

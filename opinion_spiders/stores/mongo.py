@@ -25,13 +25,18 @@ from pymongo.errors import (
 )
 
 from opinion_spiders.stores import _mongo_bands as band_index
+from opinion_spiders.stores import _mongo_clusters as cluster_step
 from opinion_spiders.stores import _select, _watched
 from opinion_spiders.stores._docs import check_field, ordered_counts
-from opinion_spiders.stores._mongo_clusters import LIVE, MongoClusters
-from opinion_spiders.stores.base import COLLECTIONS, PostFilter, StoreRefused, StoreUnavailable
+from opinion_spiders.stores.base import (
+    CLUSTER_FIELDS,
+    COLLECTIONS,
+    ClusterWrites,
+    PostFilter,
+    StoreRefused,
+    StoreUnavailable,
+)
 from opinion_spiders.stores.breaker import CircuitBreaker, breaker_for
-from opinion_spiders.stores.mongo_locks import COLLECTION as LOCKS
-from opinion_spiders.stores.mongo_locks import AtomicWrites, DocLocks, LockedWrites, needs_locks
 
 Doc = dict[str, Any]
 #: The build tag of scripts/build_ferretdb.sh's FerretDB, which reads an ``$in`` on ``_id``
@@ -61,13 +66,17 @@ INDEXES: dict[str, list[list[tuple[str, int]]]] = {
     "clusters": [
         [("size", DESCENDING), ("last_seen", DESCENDING)],
         [("last_seen", DESCENDING)],
-        [("merged_from", ASCENDING)],  # multikey: where a merged-away cluster went
     ],
     "alerts": [[("created_at", DESCENDING)], [("status", ASCENDING)]],
     "runs": [[("started_at", DESCENDING)]],
     "crawl_state": [[("site", ASCENDING)]],
     "events": [[("end", DESCENDING)], [("dimension", ASCENDING), ("value", ASCENDING)]],
 }
+
+
+def is_ferretdb(build_info: Mapping[str, Any]) -> bool:
+    """True for FerretDB: its ``buildInfo`` names its version."""
+    return "ferretdbVersion" in build_info
 
 
 def reads_in_by_id(build_info: Mapping[str, Any]) -> bool:
@@ -87,13 +96,10 @@ class MongoStore:
     def __init__(
         self, uri: str, db_name: str = "opinion", *, timeout_ms: int = TIMEOUT_MS,
         one_by_one: bool | None = None, operation_timeout_ms: int = OPERATION_TIMEOUT_MS,
-        locked: bool | None = None,
     ) -> None:  # fmt: skip
         """``one_by_one``: read several ``_id``s with one ``{_id: value}`` query each instead
         of one ``$in`` (None: on a FerretDB that answers only that form from its index — not
-        the project's build, see :func:`reads_in_by_id`). ``locked``: cluster writes under
-        per-document locks (:mod:`.mongo_locks`; None: on FerretDB, whose updates are not
-        atomic)."""
+        the project's build, see :func:`reads_in_by_id`)."""
         options: dict[str, Any] = {"tz_aware": True}
         lowered = uri.lower()
         if "serverselectiontimeoutms" not in lowered:  # an option in the URI wins
@@ -109,11 +115,9 @@ class MongoStore:
         self.db: Database[Doc] = self.client[db_name]
         self._schema_ready = False
         self._one_by_one = one_by_one
-        self._locked = locked
         #: update statements a command (FerretDB's limit until the server is known)
         self._chunk = band_index.FERRETDB_CHUNK
         self._known = band_index.KnownBands()
-        self._clusters: MongoClusters | None = None
 
     @contextmanager
     def _guard(self) -> Iterator[Database[Doc]]:
@@ -159,25 +163,17 @@ class MongoStore:
                 self.db[name].create_index(keys)
         if band_index.COLLECTION not in existing:  # the band index: read by _id only
             _create_collection(self.db, band_index.COLLECTION)
+        for name in cluster_step.COLLECTIONS:  # the cluster step's queue, merges and leases
+            if name not in existing:
+                _create_collection(self.db, name)
+            for keys in cluster_step.INDEXES.get(name, []):
+                self.db[name].create_index(keys)
         build_info = self.client.admin.command("buildInfo")
-        ferretdb = needs_locks(build_info)
+        ferretdb = is_ferretdb(build_info)
         self._chunk = band_index.FERRETDB_CHUNK if ferretdb else band_index.MONGODB_CHUNK
-        clusters, locked = self.db.clusters, ferretdb if self._locked is None else self._locked
-        writes: AtomicWrites = (
-            LockedWrites(clusters, DocLocks(self.db[LOCKS])) if locked else AtomicWrites(clusters)
-        )
         if self._one_by_one is None:
             self._one_by_one = ferretdb and not reads_in_by_id(build_info)
-        self._clusters = MongoClusters(
-            self.db, writes, one_by_one=bool(self._one_by_one), chunk=self._chunk
-        )
         self._schema_ready = True
-
-    @contextmanager
-    def _cluster_ops(self) -> Iterator[MongoClusters]:
-        with self._guard():
-            assert self._clusters is not None
-            yield self._clusters
 
     # -- writes ------------------------------------------------------------------------------
     def upsert_posts(self, docs: Sequence[Mapping[str, Any]]) -> int:
@@ -185,11 +181,14 @@ class MongoStore:
             return 0
         # Insert first, then update the ids that were stored already: FerretDB slows down on
         # upserts and $in lookups by _id as a collection grows, but not on inserts, and new
-        # posts are the common case. The last copy of an _id in a batch wins.
-        batch = {doc["_id"]: _first_seen(dict(doc), None) for doc in docs}
-        with self._cluster_ops() as clusters:
-            clusters.forward_posts(list(batch.values()))
+        # posts are the common case. The last copy of an _id in a batch wins. The cluster
+        # fields are the cluster step's: left out here, so a stored post keeps its own.
+        batch = {doc["_id"]: _first_seen(_crawled_fields(doc), None) for doc in docs}
+        signed = [str(i) for i, doc in batch.items() if doc.get("minhash")]
         with self._guard() as db:
+            # The queue first: a crash before the posts leaves an entry whose post is not
+            # there (queued_posts drops it once old), never a stored post nobody clusters.
+            cluster_step.queue(db, signed)
             known = band_index.insert_new(db.posts, list(batch.values()))
             band_index.write_chunked(db.posts, [_post_upsert(batch[k]) for k in known], self._chunk)
             bands = db[band_index.COLLECTION]
@@ -287,18 +286,41 @@ class MongoStore:
             db.runs.replace_one({"_id": run["_id"]}, dict(run), upsert=True)
 
     def upsert_cluster(self, cluster: Mapping[str, Any]) -> None:
-        with self._cluster_ops() as ops, ops.locks.held(str(cluster["_id"])):
-            ops.coll.replace_one({"_id": cluster["_id"]}, dict(cluster), upsert=True)
+        with self._guard() as db:
+            db.clusters.replace_one({"_id": cluster["_id"]}, dict(cluster), upsert=True)
 
-    def join_cluster(
-        self, cluster_id: str, founder: Mapping[str, Any], member: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        with self._cluster_ops() as ops:
-            return ops.join(cluster_id, founder, member)
+    # -- the cluster step (its one writer; see _mongo_clusters) ------------------------------
+    def queued_posts(self, limit: int = 1000) -> list[dict[str, Any]]:
+        with self._guard() as db:
+            return cluster_step.queued(
+                db, limit, one_by_one=bool(self._one_by_one), chunk=self._chunk
+            )
 
-    def merge_clusters(self, clusters: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-        with self._cluster_ops() as ops:
-            return ops.merge(clusters)
+    def get_clusters(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        if not ids:
+            return {}
+        with self._guard() as db:
+            return band_index.by_id(db.clusters, list(dict.fromkeys(ids)), None,
+                                    bool(self._one_by_one))  # fmt: skip
+
+    def cluster_aliases(self, ids: Sequence[str]) -> dict[str, str]:
+        if not ids:
+            return {}
+        with self._guard() as db:
+            merges = db[cluster_step.MERGES]
+            return cluster_step.aliases(merges, ids, one_by_one=bool(self._one_by_one))
+
+    def write_clusters(self, writes: ClusterWrites) -> None:
+        with self._guard() as db:
+            cluster_step.write(db, writes, self._chunk)
+
+    def take_lease(self, name: str, holder: str, seconds: float) -> bool:
+        with self._guard() as db:
+            return cluster_step.take_lease(db[cluster_step.LEASES], name, holder, seconds)
+
+    def release_lease(self, name: str, holder: str) -> None:
+        with self._guard() as db:
+            cluster_step.release_lease(db[cluster_step.LEASES], name, holder)
 
     # -- reads -------------------------------------------------------------------------------
     def find_band_candidates(self, bands: Sequence[str], limit: int = 50) -> list[dict[str, Any]]:
@@ -314,12 +336,12 @@ class MongoStore:
             )  # fmt: skip
 
     def get_cluster(self, cluster_id: str) -> dict[str, Any] | None:
-        with self._cluster_ops() as ops:
-            return ops.get(cluster_id)
+        with self._guard() as db:
+            return cluster_step.live(db, cluster_id, one_by_one=bool(self._one_by_one))
 
     def find_clusters(self, since: datetime | None = None, limit: int = 10) -> list[dict[str, Any]]:
         order = [("size", DESCENDING), ("last_seen", DESCENDING), ("_id", ASCENDING)]
-        query = {**_since("last_seen", since), **LIVE}  # not one being merged away
+        query = _since("last_seen", since)
         with self._guard() as db:
             return list(db.clusters.find(query).sort(order).limit(limit))
 
@@ -499,6 +521,11 @@ def _create_collection(db: Database[Doc], name: str) -> None:
 def _first_seen(doc: dict[str, Any], first: Any) -> dict[str, Any]:
     doc["first_seen_at"] = first or doc.get("first_seen_at") or doc.get("crawled_at")
     return doc
+
+
+def _crawled_fields(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """A post as the crawl writes it: without the cluster step's fields."""
+    return {k: v for k, v in doc.items() if k not in CLUSTER_FIELDS}
 
 
 def _post_upsert(doc: Mapping[str, Any]) -> UpdateOne:

@@ -3,11 +3,14 @@
 Why one file per batch: several processes may spool into one folder without interleaving,
 a file appears only when complete (written aside, then renamed), and a replayed batch is
 deleted on its own only after the store accepted it. Writes are idempotent, so a batch
-replayed twice (a crash between write and delete) does no harm — except a cluster join,
-which counts a copy: ``cluster_writes`` batches are replayed one write at a time, the writes
-not taken yet put back in the batch's place when the store fails midway, and a batch is
-replayed under a lock on its file (``flock``, released by the kernel if the process dies), so
-two processes (or two stages of one) never replay it both.
+replayed twice (a crash between write and delete) does no harm; still, a batch is replayed
+under a lock on its file (``flock``, released by the kernel if the process dies), so two
+processes (or two stages of one) never replay it both.
+
+Clusters are never spooled: the cluster step writes them from the stored posts, and a
+replayed post is queued for it like any other. ``cluster_writes`` batches left by versions
+that spooled cluster calls are dropped on replay with a warning: their posts are replayed
+(and queued) on their own.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import itertools
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -37,23 +40,22 @@ OPS = (
     "save_state",
     "update_alert",
     "set_post_alerts",
-    "cluster_writes",
 )
-#: what is told of each cluster write replayed: the write, and the cluster the store returned
-Replayed = Callable[[Mapping[str, Any], dict[str, Any]], None]
+#: what older versions spooled, dropped on replay (see the module's docstring)
+LEGACY_OPS = ("cluster_writes",)
 
 
 def apply(store: Store, op: str, docs: list[dict[str, Any]]) -> None:
-    """Perform one spooled write; every op but a cluster join is idempotent (see above)."""
+    """Perform one spooled write (every one is idempotent)."""
     if op == "upsert_posts":
         store.upsert_posts(docs)
         return
     if op == "set_post_alerts":
         store.set_post_alerts({doc["_id"]: doc["alert"] for doc in docs})
         return
-    if op == "cluster_writes":
-        for doc in docs:
-            cluster_write(store, doc)
+    if op in LEGACY_OPS:
+        logger.warning("dropped %d spooled cluster calls of an older version: the cluster "
+                       "step clusters their posts", len(docs))  # fmt: skip
         return
     for doc in docs:
         if op == "insert_alert":
@@ -68,16 +70,6 @@ def apply(store: Store, op: str, docs: list[dict[str, Any]]) -> None:
             raise ValueError(f"cannot spool {op!r}; one of {OPS}")
 
 
-def cluster_write(store: Store, doc: Mapping[str, Any]) -> dict[str, Any]:
-    """One spooled cluster call: ``{"call": "join_cluster", "cluster_id", "founder",
-    "member"}`` or ``{"call": "merge_clusters", "founders"}``; the cluster it returned."""
-    if doc.get("call") == "join_cluster":
-        return store.join_cluster(str(doc["cluster_id"]), doc["founder"], doc["member"])
-    if doc.get("call") == "merge_clusters":
-        return store.merge_clusters(doc["founders"])
-    raise ValueError(f"not a cluster write: {doc!r}")
-
-
 _counter = itertools.count()
 
 
@@ -86,9 +78,7 @@ class Spool:
 
     ``save_state`` batches are ``[{"site": ..., "states": {...}}]``, ``update_alert``
     batches ``[{"_id": ..., "fields": {...}}]`` and ``set_post_alerts`` batches
-    ``[{"_id": post id, "alert": {...}}]``, ``cluster_writes`` batches the store calls of
-    :func:`cluster_write`, in the order they are to be made; the others are the documents
-    themselves.
+    ``[{"_id": post id, "alert": {...}}]``; the others are the documents themselves.
     """
 
     def __init__(self, directory: Path) -> None:
@@ -140,15 +130,12 @@ class Spool:
             done += self.replay_batch(path, store)
         return done
 
-    def replay_batch(
-        self, path: Path, store: Store, *, wait: bool = False, replayed: Replayed | None = None
-    ) -> bool:
+    def replay_batch(self, path: Path, store: Store, *, wait: bool = False) -> bool:
         """Write one pending batch and delete it; True when this call replayed it.
 
         False when it is gone (replayed by another) or set aside as damaged, or — unless
-        ``wait``, which waits for the lock — another replays it now. ``replayed`` is told of
-        each cluster write once the store took it. Raises StoreUnavailable when the store
-        cannot take it; of a ``cluster_writes`` batch only the writes not taken are kept.
+        ``wait``, which waits for the lock — another replays it now. Raises StoreUnavailable
+        when the store cannot take it (the batch stays).
         """
         handle = _claim(path, wait)
         if handle is None:
@@ -159,10 +146,7 @@ class Spool:
             except (ValueError, IndexError, UnicodeDecodeError) as exc:
                 self.set_aside(path, exc)
                 return False
-            if op == "cluster_writes":
-                _replay_cluster_writes(path, store, docs, replayed)
-            else:
-                apply(store, op, docs)
+            apply(store, op, docs)
             path.unlink(missing_ok=True)
         return True
 
@@ -210,21 +194,6 @@ def _claim(path: Path, wait: bool) -> IO[bytes] | None:
         handle.close()
 
 
-def _replay_cluster_writes(
-    path: Path, store: Store, docs: list[dict[str, Any]], replayed: Replayed | None
-) -> None:
-    """One write at a time: a join counts a copy, so none may be made twice."""
-    for done, doc in enumerate(docs):
-        try:
-            answer = cluster_write(store, doc)
-        except StoreUnavailable:
-            if done:
-                _write_batch(path, docs[done:], "cluster_writes")  # the rest, in the batch's place
-            raise
-        if replayed is not None:
-            replayed(doc, answer)
-
-
 def read_batch(path: Path) -> tuple[str, list[dict[str, Any]]]:
     """Header and documents of one spool file; a truncated file is an error, not a loss."""
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -234,6 +203,6 @@ def read_batch(path: Path) -> tuple[str, list[dict[str, Any]]]:
     if not isinstance(header, dict):
         raise ValueError(f"{path}: damaged spool file (no header)")
     docs = [loads(line) for line in lines[1:] if line]
-    if header.get("op") not in OPS or header.get("count") != len(docs):
+    if header.get("op") not in (*OPS, *LEGACY_OPS) or header.get("count") != len(docs):
         raise ValueError(f"{path}: damaged spool file (header {header!r}, {len(docs)} docs)")
     return header["op"], docs

@@ -1,0 +1,232 @@
+"""The cluster step: the single writer of near-duplicate clusters.
+
+Why one writer: clusters counted by every crawler process at once needed atomic counters and,
+on a server without atomic updates (FerretDB), locks — and still raced (one story as two
+clusters, copies counted twice after a requeue, a cluster lost in an outage). Here the crawl
+only stores posts with their signatures, and :meth:`Store.upsert_posts` queues them; the step
+takes the queue in batches, decides joins and merges in Python, and writes each batch with
+one :meth:`Store.write_clusters` of idempotent ``_id`` writes. One holder of the lease
+:data:`LEASE` at a time (a crawl runs the step when it ends; ``opinion cluster`` runs it on
+demand or standing), so nothing races, and a step cut short — a kill, an outage — leaves its
+posts queued for the next one, which writes the same result: a cluster lists its posts
+(``members``), so a join or merge made twice counts once.
+
+A batch's posts are taken in the order they were crawled (then queued): the order in which
+the crawl met them and gave each its view of its cluster — the story its alert was raised
+under — so the step founds each cluster with the copy the crawl founded it with. A post's
+candidates are the stored posts that share a band with it and were clustered already (by an
+earlier step, or earlier in this batch); a candidate still queued finds this post when its
+own turn comes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from opinion_spiders.clusters._model import (
+    CANDIDATE_LIMIT,
+    Member,
+    copies_by_cluster,
+)
+from opinion_spiders.stores import cluster_docs as docs
+from opinion_spiders.stores.base import ClusterWrites
+
+if TYPE_CHECKING:
+    from opinion_spiders.stores.base import Store
+
+logger = logging.getLogger(__name__)
+LEASE = "cluster-step"
+#: How long the lease is held without a renewal (renewed after every batch).
+LEASE_SECONDS = 300.0
+#: Queued posts taken per batch (one read of their candidates, one write).
+BATCH = 500
+
+Doc = dict[str, Any]
+
+
+@dataclass
+class StepResult:
+    """What one run of the step did (``busy``: another holder had the lease)."""
+
+    posts: int = 0
+    new: int = 0
+    joined: int = 0
+    merged: int = 0
+    known: int = 0
+    batches: int = 0
+    busy: bool = False
+
+    def add(self, other: StepResult) -> None:
+        for name in ("posts", "new", "joined", "merged", "known", "batches"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def holder_name() -> str:
+    """Who holds the lease: host, process and a token (one process may run several)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class ClusterStep:
+    """Clusters the queued posts of ``store``: :meth:`run` takes the lease and empties the
+    queue, batch by batch."""
+
+    def __init__(
+        self, store: Store, *, batch: int = BATCH, limit: int = CANDIDATE_LIMIT,
+        holder: str | None = None,
+    ) -> None:  # fmt: skip
+        self.store = store
+        self.batch = batch
+        self.limit = limit
+        self.holder = holder or holder_name()
+
+    def run(self, wait: float = 0.0, stop: Callable[[], bool] | None = None) -> StepResult:
+        """Take the lease (waiting up to ``wait`` seconds for another holder to finish) and
+        cluster every queued post; ``stop()`` true ends it between batches. StoreUnavailable
+        propagates: what was not written stays queued."""
+        deadline = time.monotonic() + wait
+        while not self.store.take_lease(LEASE, self.holder, LEASE_SECONDS):
+            if time.monotonic() >= deadline:
+                return StepResult(busy=True)
+            time.sleep(min(0.5, max(0.01, deadline - time.monotonic())))
+        result = StepResult()
+        try:
+            while stop is None or not stop():
+                queued = self.store.queued_posts(self.batch)
+                if not queued:
+                    break
+                result.add(self.write_batch(queued))
+                if not self.store.take_lease(LEASE, self.holder, LEASE_SECONDS):
+                    logger.warning("cluster step: lease lost to another holder; it goes on")
+                    return result
+        finally:
+            self.store.release_lease(LEASE, self.holder)
+        return result
+
+    def write_batch(self, queued: list[Doc]) -> StepResult:
+        """Cluster one batch of queued posts and write it (the caller holds the lease)."""
+        batch = _Batch(self.store, self.limit)
+        result = batch.cluster(queued)
+        self.store.write_clusters(batch.writes(queued))
+        return result
+
+
+class _Batch:
+    """One batch's decisions: the clusters it read and changed, where merged ids went, and
+    the cluster fields of each post it touched."""
+
+    def __init__(self, store: Store, limit: int) -> None:
+        self.store = store
+        self.limit = limit
+        self.clusters: dict[str, Doc] = {}
+        self.changed: set[str] = set()
+        #: merged-away id -> where it went (from the store, and this batch's merges)
+        self.alias: dict[str, str] = {}
+        self.merged: dict[str, str] = {}
+        #: post id -> its cluster id, for the posts clustered in this batch
+        self.assigned: dict[str, str] = {}
+        self.posts: dict[str, Doc] = {}
+
+    def cluster(self, queued: list[Doc]) -> StepResult:
+        result = StepResult(posts=len(queued), batches=1)
+        todo: list[tuple[Member, Doc]] = []
+        for doc in queued:
+            member = Member.from_document(doc)
+            if doc.get("cluster_id"):
+                result.known += 1  # clustered before (a re-crawl): it keeps its cluster
+            elif member is not None:
+                todo.append((member, doc))
+        todo.sort(key=lambda pair: docs.time_key(pair[0].crawled_at))  # stable: queue order
+        found = self.store.find_band_candidates_many(
+            [doc.get("minhash_bands") or () for _, doc in todo], self.limit
+        )
+        self._read(found)
+        for (member, _doc), candidates in zip(todo, found, strict=True):
+            outcome = self._assign(member, candidates)
+            setattr(result, outcome, getattr(result, outcome) + 1)
+        result.merged = len(self.merged)
+        return result
+
+    def _read(self, found: list[list[Doc]]) -> None:
+        """The clusters the candidates belong to, following merges: two reads for the batch."""
+        ids = {str(d["cluster_id"]) for cands in found for d in cands if d.get("cluster_id")}
+        self.alias.update(self.store.cluster_aliases(sorted(ids)))
+        live = {self.alias.get(i, i) for i in ids}
+        self.clusters.update(self.store.get_clusters(sorted(live)))
+
+    def _live(self, cluster_id: str) -> str:
+        while cluster_id in self.alias:
+            cluster_id = self.alias[cluster_id]
+        return cluster_id
+
+    def _assign(self, member: Member, candidates: list[Doc]) -> str:
+        found: list[Member] = []
+        for doc in candidates:
+            post_id = str(doc["_id"])
+            cluster_id = self.assigned.get(post_id) or doc.get("cluster_id")
+            cand = Member.from_document(doc)
+            if post_id == member.id or not cluster_id or cand is None:
+                continue  # itself, or still queued: it finds this post when its turn comes
+            cand.cluster_id = self._live(str(cluster_id))
+            found.append(cand)
+        copies = copies_by_cluster(member, found, self.limit)
+        if not copies:
+            lone = docs.founded(member.id, member.fields())
+            self._place(member.id, lone)
+            return "new"
+        parts = [self.clusters.get(cid) or docs.founded(cid, cand.fields())
+                 for cid, (cand, _sim) in copies.items()]  # fmt: skip
+        survivor, *rest = sorted(parts, key=docs.order)
+        for part in rest:
+            survivor = self._absorb(survivor, part)
+        survivor = docs.joined(survivor, member.fields())
+        self._keep(survivor)
+        self._place(member.id, survivor)
+        return "joined"
+
+    def _absorb(self, survivor: Doc, part: Doc) -> Doc:
+        into, gone = str(survivor["_id"]), str(part["_id"])
+        after = docs.combined(survivor, part)
+        self.alias[gone] = into
+        self.merged[gone] = into
+        for absorbed, target in list(self.merged.items()):
+            if target == gone:
+                self.merged[absorbed] = into
+        self.clusters.pop(gone, None)
+        self.changed.discard(gone)
+        for post_id in [gone, *(part.get("members") or ())]:
+            self.posts.setdefault(str(post_id), {})["cluster_id"] = into
+            if str(post_id) in self.assigned:
+                self.assigned[str(post_id)] = into
+        return after
+
+    def _keep(self, cluster: Doc) -> None:
+        self.clusters[str(cluster["_id"])] = cluster
+        self.changed.add(str(cluster["_id"]))
+
+    def _place(self, post_id: str, cluster: Mapping[str, Any]) -> None:
+        """The post's cluster fields: the cluster as it stands when the post joins."""
+        self.assigned[post_id] = str(cluster["_id"])
+        self.posts[post_id] = {
+            "cluster_id": str(cluster["_id"]),
+            "cluster_size": int(cluster.get("size") or 1),
+            "cluster_sites": sorted(cluster.get("sites") or ()),
+            "cluster_first_id": cluster.get("first_post_id"),
+        }
+
+    def writes(self, queued: list[Doc]) -> ClusterWrites:
+        posts = {}
+        for post_id, fields in self.posts.items():
+            posts[post_id] = {**fields, "cluster_id": self._live(str(fields["cluster_id"]))}
+        return ClusterWrites(
+            clusters=[self.clusters[c] for c in sorted(self.changed) if c in self.clusters],
+            merged={gone: self._live(into) for gone, into in self.merged.items()},
+            posts=posts,
+            done=[str(d["_id"]) for d in queued],
+        )

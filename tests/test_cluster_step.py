@@ -1,0 +1,336 @@
+"""The cluster step, the single writer of clusters: whatever the number of crawler processes,
+kills, cut-short steps and outages, one story is one cluster, every copy is counted once, and
+no post names a cluster that is not there.
+
+The corpus: eight texts with five lightly edited copies each, and three texts in three parts
+(two partial reposts and the full text that bridges them), in an order fixed by a seed. Its
+stories are known by construction (the post id's prefix), so every test compares the stored
+clusters with them, not with another run of the code."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import multiprocessing
+import os
+import random
+import signal
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scrapy.utils.test import get_crawler
+
+from opinion_spiders.clusters import LEASE, ClusterStep, signature
+from opinion_spiders.items import Post
+from opinion_spiders.stores import Store, StoreUnavailable, open_store
+from opinion_spiders.stores.base import ClusterWrites
+from opinion_spiders.stores.factory import spool_dir
+from opinion_spiders.stores.spool import Spool
+from pipelines.cluster import ClusterPipeline
+from pipelines.store import StorePipeline
+from servers.ferretdb import free_port
+from tests._proc import run_opinion
+
+T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+SITES = ("demo-forum", "demo-bar", "demo-portal")
+
+Row = tuple[str, str, str, datetime]  # post id, site, text, published
+
+
+def _corpus() -> list[Row]:
+    rng = random.Random(20261125)
+
+    def hanzi(n: int) -> str:
+        return "".join(chr(rng.randint(0x4E00, 0x9FA5)) for _ in range(n))
+
+    def at() -> datetime:
+        return T0 + timedelta(minutes=rng.randint(0, 600))
+
+    rows: list[Row] = []
+    for topic in range(8):
+        base = hanzi(90)
+        for copy in range(5):
+            text = list(base)
+            for _ in range(3):
+                text[rng.randrange(len(text))] = hanzi(1)
+            rows.append((f"t{topic}:{copy}", SITES[copy % 3], "".join(text), at()))
+    rng.shuffle(rows)
+    for bridge in range(3):
+        x, y, z = hanzi(50), hanzi(30), hanzi(50)
+        rows.insert(2 + bridge, (f"b{bridge}:x", "demo-forum", x + y, at()))
+        rows.insert(4 + bridge, (f"b{bridge}:x2", "demo-bar", "转自论坛" + x + y, at()))
+        rows.insert(6 + bridge, (f"b{bridge}:z", "demo-portal", y + z, at()))
+        rows.insert(len(rows) // 2 + bridge, (f"b{bridge}:full", "demo-forum", x + y + z, at()))
+    return rows
+
+
+ROWS = _corpus()
+#: The stories by construction: the posts sharing an id prefix.
+STORIES = {frozenset(r[0] for r in ROWS if r[0].split(":")[0] == s)
+           for s in {r[0].split(":")[0] for r in ROWS}}  # fmt: skip
+
+
+def _post(row: Row) -> Post:
+    pid, site, text, published = row
+    return Post(site=site, kind="forum", url=f"http://x/{pid}", title="转", content=text,
+                author="网友", published_at=published, time=published,
+                crawled_at=published + timedelta(hours=1), id=pid)  # fmt: skip
+
+
+def _doc(row: Row) -> dict[str, Any]:
+    """The post as the crawl stores it: with its signature (the store queues it)."""
+    sig = signature(row[2])
+    assert sig is not None
+    doc = _post(row).to_document()
+    doc.update(minhash=sig.encoded, minhash_bands=list(sig.bands))
+    return doc
+
+
+def _assert_stories(store: Store) -> None:
+    """One cluster per story, counting each copy once, on the sites its copies are on; every
+    post names its cluster, which is stored (a story of several posts)."""
+    posts = {p["_id"]: p for p in store.find_posts(sort="time", limit=1000)}
+    assert len(posts) == len(ROWS)
+    by_cluster: dict[str, set[str]] = {}
+    for pid, post in posts.items():
+        by_cluster.setdefault(post["cluster_id"], set()).add(pid)
+    assert {frozenset(ids) for ids in by_cluster.values()} == STORIES
+    clusters = {c["_id"]: c for c in store.find_clusters(limit=1000)}
+    assert set(clusters) == set(by_cluster), "a post names a cluster that is not stored"
+    for cluster_id, ids in by_cluster.items():
+        cluster = clusters[cluster_id]
+        assert cluster["size"] == len(ids), f"{cluster_id}: copies counted twice or lost"
+        assert cluster["sites"] == sorted({posts[i]["site"] for i in ids})
+        first = min(ids, key=lambda i: (posts[i]["published_at"], i))
+        assert cluster["first_post_id"] == first
+        assert sorted([cluster_id, *cluster["members"]]) == sorted(ids)
+    assert store.count("clusters") == len(STORIES)
+    assert store.queued_posts() == []
+
+
+@pytest.fixture
+def shared_uri(any_store: Store, tmp_path: Path) -> Iterator[str]:
+    """A fresh store of ``any_store``'s kind, by URI (for other processes)."""
+    from opinion_spiders.stores.mongo import MongoStore
+
+    if not isinstance(any_store, MongoStore):
+        yield f"embedded://{tmp_path / 'shared'}"
+        return
+    host, port = any_store.client.address  # type: ignore[misc]
+    name = f"test_step_{uuid.uuid4().hex[:12]}"
+    yield f"mongodb://{host}:{port}/{name}"
+    any_store.client.drop_database(name)
+
+
+def test_cluster_step_one_batch_makes_one_cluster_per_story(any_store: Store) -> None:
+    any_store.upsert_posts([_doc(r) for r in ROWS])
+    assert len(any_store.queued_posts(1000)) == len(ROWS)
+    result = ClusterStep(any_store).run()
+    assert (result.posts, result.new + result.joined) == (len(ROWS), len(ROWS))
+    assert result.new == len(STORIES)
+    _assert_stories(any_store)
+
+
+def test_cluster_step_after_every_post_merges_the_bridged_clusters(any_store: Store) -> None:
+    """A step after each post (the way a standing step meets a trickle): the partial reposts
+    start clusters of their own, and the full text, when it comes, merges them."""
+    merged = 0
+    for row in ROWS:
+        any_store.upsert_posts([_doc(row)])
+        merged += ClusterStep(any_store).run().merged
+    assert merged == 3, "each bridged story merged once"
+    _assert_stories(any_store)
+    absorbed = [m for c in any_store.find_clusters(limit=100) for m in c["merged_from"]]
+    for gone in absorbed:
+        survivor = any_store.get_cluster(gone)
+        assert survivor is not None and gone in survivor["merged_from"]
+
+
+def test_cluster_step_again_changes_nothing(any_store: Store) -> None:
+    """A post crawled again is queued again: the step knows it and counts nothing twice."""
+    any_store.upsert_posts([_doc(r) for r in ROWS])
+    ClusterStep(any_store).run()
+    any_store.upsert_posts([_doc(r) for r in ROWS[:10]])
+    again = ClusterStep(any_store).run()
+    assert (again.posts, again.known, again.joined, again.new) == (10, 10, 0, 0)
+    _assert_stories(any_store)
+
+
+class _Failing:
+    """A store whose first ``write_clusters`` fails (a killed process, a lost server); a
+    store's write is all or nothing (see the store contract tests)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store, self.failed = store, False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+    def write_clusters(self, writes: ClusterWrites) -> None:
+        if not self.failed:
+            self.failed = True
+            raise StoreUnavailable("cut short")
+        self.store.write_clusters(writes)
+
+
+def test_cluster_step_cut_short_leaves_its_posts_to_the_next(any_store: Store) -> None:
+    """Steps that fail to write (their lease left to run out): their posts stay queued, and
+    the next step makes every story's cluster, nothing counted twice."""
+    for start in range(0, len(ROWS), 7):
+        any_store.upsert_posts([_doc(r) for r in ROWS[start : start + 7]])
+        with pytest.raises(StoreUnavailable):
+            ClusterStep(_Failing(any_store), holder="cut").run()  # type: ignore[arg-type]
+        any_store.release_lease(LEASE, "cut")  # as its lease would run out
+        ClusterStep(any_store).run()
+    _assert_stories(any_store)
+
+
+def _crawler_process(uri: str, rows: list[Row], start: Any) -> None:
+    """One crawler process: stores its posts in small batches, a step after each batch."""
+    store = open_store(uri)
+    start.wait(timeout=60)
+    try:
+        for at in range(0, len(rows), 3):
+            store.upsert_posts([_doc(r) for r in rows[at : at + 3]])
+            ClusterStep(store).run(wait=60)
+    finally:
+        store.close()
+
+
+def test_cluster_step_from_two_processes_makes_one_cluster_per_story(shared_uri: str) -> None:
+    """Two crawler processes store the copies of the same stories at once, each running the
+    step after every batch: one cluster per story, every copy counted once."""
+    context = multiprocessing.get_context("spawn")
+    start = context.Barrier(2)
+    halves = [ROWS[0::2], ROWS[1::2]]
+    procs = [context.Process(target=_crawler_process, args=(shared_uri, rows, start))
+             for rows in halves]  # fmt: skip
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(timeout=300)
+    assert [proc.exitcode for proc in procs] == [0, 0]
+    store = open_store(shared_uri)
+    try:
+        _assert_stories(store)
+    finally:
+        store.close()
+
+
+def _hold_the_step(uri: str, holding: Any) -> None:
+    """A step that takes the lease and hangs (to be killed)."""
+    store = open_store(uri)
+    assert store.take_lease(LEASE, "doomed", 2.0)
+    holding.set()
+    time.sleep(600)
+
+
+def test_cluster_step_left_by_a_killed_process_is_taken_over(shared_uri: str) -> None:
+    """A process killed -9 while it held the step: the next step waits its lease out, then
+    clusters every post (also those stored while the dead one held it)."""
+    context = multiprocessing.get_context("spawn")
+    holding = context.Event()
+    doomed = context.Process(target=_hold_the_step, args=(shared_uri, holding))
+    doomed.start()
+    assert holding.wait(timeout=60)
+    os.kill(doomed.pid or 0, signal.SIGKILL)
+    doomed.join(timeout=30)
+    store = open_store(shared_uri)
+    try:
+        store.upsert_posts([_doc(r) for r in ROWS])
+        assert ClusterStep(store).run(wait=0).busy, "the dead holder's lease still runs"
+        result = ClusterStep(store).run(wait=30)
+        assert not result.busy and result.posts == len(ROWS)
+        _assert_stories(store)
+    finally:
+        store.close()
+
+
+def _crawl_stages(settings: dict[str, Any], rows: list[Row]) -> Any:
+    """The cluster and store stages of one crawler over ``rows``; its stats."""
+    crawler = get_crawler(settings_dict=settings)
+    cluster, posts = ClusterPipeline.from_crawler(crawler), StorePipeline.from_crawler(crawler)
+
+    async def run() -> None:
+        await asyncio.gather(cluster.open_spider(), posts.open_spider())
+        for row in rows:
+            await posts.process_item(await cluster.process_item(_post(row)))
+        await asyncio.gather(cluster.close_spider(), posts.close_spider())
+
+    try:
+        asyncio.run(run())
+    finally:
+        cluster.runtime.close()
+    assert crawler.stats is not None
+    return crawler.stats
+
+
+def test_cluster_stage_runs_the_step_when_the_crawler_closes(tmp_path: Path) -> None:
+    settings = {"OPINION_STORE": f"embedded://{tmp_path / 'store'}",
+                "OPINION_DATA_DIR": str(tmp_path), "OPINION_STORE_BATCH_SIZE": 4}  # fmt: skip
+    stats = _crawl_stages(settings, ROWS)
+    assert stats.get_value("opinion/cluster/step/posts") == len(ROWS)
+    store = open_store(settings["OPINION_STORE"])
+    try:
+        _assert_stories(store)
+    finally:
+        store.close()
+
+
+def test_cluster_stage_with_the_store_down_leaves_the_clusters_to_the_next_step(
+    shared_uri: str, tmp_path: Path
+) -> None:
+    """A crawl with MongoDB down throughout: the posts go to the spool and the step cannot
+    run; the next run's start replays the spool (which queues the posts) and its step makes
+    every story's cluster."""
+    dead = f"mongodb://127.0.0.1:{free_port()}/opinion?serverSelectionTimeoutMS=200"
+    settings = {"OPINION_STORE": dead, "OPINION_DATA_DIR": str(tmp_path / "down"),
+                "OPINION_STORE_BATCH_SIZE": 4}  # fmt: skip
+    stats = _crawl_stages(settings, ROWS)
+    assert stats.get_value("opinion/cluster/step/store_unavailable") == 1
+    assert stats.get_value("opinion/store/spooled") == len(ROWS)
+    live = open_store(shared_uri)
+    try:
+        Spool(spool_dir(settings)).replay(live)
+        ClusterStep(live).run()
+        _assert_stories(live)
+    finally:
+        live.close()
+
+
+def test_opinion_cluster_clusters_the_queued_posts(tmp_path: Path) -> None:
+    uri = f"embedded://{tmp_path / 'store'}"
+    store = open_store(uri)
+    try:
+        store.upsert_posts([_doc(r) for r in ROWS])
+    finally:
+        store.close()
+    done = run_opinion("cluster", "--json", env={"OPINION_STORE": uri})
+    assert done.returncode == 0, done.stderr
+    counts = Counter(json.loads(done.stdout))
+    assert counts["posts"] == len(ROWS) and counts["new"] == len(STORIES)
+    store = open_store(uri)
+    try:
+        _assert_stories(store)
+    finally:
+        store.close()
+    again = run_opinion("cluster", env={"OPINION_STORE": uri})
+    assert again.returncode == 0 and "clustered 0 posts" in again.stdout
+
+
+def test_opinion_cluster_says_so_when_another_process_holds_the_step(tmp_path: Path) -> None:
+    uri = f"embedded://{tmp_path / 'store'}"
+    store = open_store(uri)
+    try:
+        assert store.take_lease(LEASE, "someone else", 600)
+        done = run_opinion("cluster", "--wait", "0", env={"OPINION_STORE": uri}, check=False)
+        assert done.returncode == 1
+        assert "another process ran the step" in done.stdout
+    finally:
+        store.close()
