@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from weakref import WeakValueDictionary
 
 from scrapy.crawler import Crawler
@@ -127,11 +128,17 @@ class ClusterPipeline(Stage):
         await self._step(self.runtime.config.cluster_step_wait, "step")
 
     async def _step(self, wait: float, stat: str) -> None:
-        """Run the cluster step (in a thread of its own: waiting for the lease must not hold
-        up the store's writer); ``stat``: the stats' prefix under ``opinion/cluster/``."""
+        """Run the cluster step on the store's writer thread, after the calls asked before
+        it (a FerretDB stalls for good when two threads of a process send it bulk writes at
+        once), asking for the lease again every half second while another process holds it,
+        up to ``wait`` seconds; ``stat``: the stats' prefix under ``opinion/cluster/``."""
         step = ClusterStep(self.runtime.store)
+        deadline = time.monotonic() + wait
         try:
-            result = await asyncio.to_thread(step.run, wait)
+            while (result := await self.in_writer(step.run, 0.0)).busy:
+                if time.monotonic() >= deadline:
+                    break
+                await asyncio.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
         except StoreUnavailable as exc:
             logger.warning("cluster step not run, the store is unavailable (the posts stay "
                            "queued for the next step): %s", exc)  # fmt: skip

@@ -62,6 +62,9 @@ INDEXES: dict[str, list[list[tuple[str, int]]]] = {
 #: How old a queue entry whose post is missing must be before it is taken off: longer than
 #: one ``upsert_posts`` call takes to write its posts after its queue entries.
 QUEUE_GRACE = timedelta(minutes=10)
+#: Queue entries taken off in one ``delete_many`` (an ``$in`` on ``_id``: FerretDB answers it
+#: from its index, or by reading the queue, which holds one step's posts or a crawl's at most).
+DONE_CHUNK = 500
 #: Merge records followed from one id at most (a longer chain ends where the walk stopped).
 HOPS = 64
 
@@ -164,7 +167,8 @@ def _apply(db: Database[Doc], writes: ClusterWrites, chunk: int) -> None:
         if fields  # MongoDB rejects an empty $set
     ]
     band_index.write_chunked(db.posts, posts, chunk)
-    band_index.write_chunked(db[QUEUE], [DeleteOne({"_id": p}) for p in writes.done], chunk)
+    for start in range(0, len(writes.done), DONE_CHUNK):  # the queue is small: one command
+        db[QUEUE].delete_many({"_id": {"$in": list(writes.done[start : start + DONE_CHUNK])}})
 
 
 # -- following merges --------------------------------------------------------------------------
