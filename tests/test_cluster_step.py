@@ -115,12 +115,12 @@ def _assert_stories(store: Store) -> None:
 
 
 @pytest.fixture
-def shared_uri(any_store: Store, tmp_path: Path) -> Iterator[str]:
+def store_uri_of_kind(any_store: Store, tmp_path: Path) -> Iterator[str]:
     """A fresh store of ``any_store``'s kind, by URI (for other processes)."""
     from opinion_spiders.stores.mongo import MongoStore
 
     if not isinstance(any_store, MongoStore):
-        yield f"embedded://{tmp_path / 'shared'}"
+        yield f"embedded://{tmp_path / 'store'}"
         return
     host, port = any_store.client.address  # type: ignore[misc]
     name = f"test_step_{uuid.uuid4().hex[:12]}"
@@ -203,20 +203,22 @@ def _crawler_process(uri: str, rows: list[Row], start: Any) -> None:
         store.close()
 
 
-def test_cluster_step_from_two_processes_makes_one_cluster_per_story(shared_uri: str) -> None:
+def test_cluster_step_from_two_processes_makes_one_cluster_per_story(
+    store_uri_of_kind: str,
+) -> None:
     """Two crawler processes store the copies of the same stories at once, each running the
     step after every batch: one cluster per story, every copy counted once."""
     context = multiprocessing.get_context("spawn")
     start = context.Barrier(2)
     halves = [ROWS[0::2], ROWS[1::2]]
-    procs = [context.Process(target=_crawler_process, args=(shared_uri, rows, start))
+    procs = [context.Process(target=_crawler_process, args=(store_uri_of_kind, rows, start))
              for rows in halves]  # fmt: skip
     for proc in procs:
         proc.start()
     for proc in procs:
         proc.join(timeout=300)
     assert [proc.exitcode for proc in procs] == [0, 0]
-    store = open_store(shared_uri)
+    store = open_store(store_uri_of_kind)
     try:
         _assert_stories(store)
     finally:
@@ -231,17 +233,17 @@ def _hold_the_step(uri: str, holding: Any) -> None:
     time.sleep(600)
 
 
-def test_cluster_step_left_by_a_killed_process_is_taken_over(shared_uri: str) -> None:
+def test_cluster_step_left_by_a_killed_process_is_taken_over(store_uri_of_kind: str) -> None:
     """A process killed -9 while it held the step: the next step waits its lease out, then
     clusters every post (also those stored while the dead one held it)."""
     context = multiprocessing.get_context("spawn")
     holding = context.Event()
-    doomed = context.Process(target=_hold_the_step, args=(shared_uri, holding))
+    doomed = context.Process(target=_hold_the_step, args=(store_uri_of_kind, holding))
     doomed.start()
     assert holding.wait(timeout=60)
     os.kill(doomed.pid or 0, signal.SIGKILL)
     doomed.join(timeout=30)
-    store = open_store(shared_uri)
+    store = open_store(store_uri_of_kind)
     try:
         store.upsert_posts([_doc(r) for r in ROWS])
         assert ClusterStep(store).run(wait=0).busy, "the dead holder's lease still runs"
@@ -284,7 +286,7 @@ def test_cluster_stage_runs_the_step_when_the_crawler_closes(tmp_path: Path) -> 
 
 
 def test_cluster_stage_with_the_store_down_leaves_the_clusters_to_the_next_step(
-    shared_uri: str, tmp_path: Path
+    store_uri_of_kind: str, tmp_path: Path
 ) -> None:
     """A crawl with MongoDB down throughout: the posts go to the spool and the step cannot
     run; the next run's start replays the spool (which queues the posts) and its step makes
@@ -295,7 +297,7 @@ def test_cluster_stage_with_the_store_down_leaves_the_clusters_to_the_next_step(
     stats = _crawl_stages(settings, ROWS)
     assert stats.get_value("opinion/cluster/step/store_unavailable") == 1
     assert stats.get_value("opinion/store/spooled") == len(ROWS)
-    live = open_store(shared_uri)
+    live = open_store(store_uri_of_kind)
     try:
         Spool(spool_dir(settings)).replay(live)
         ClusterStep(live).run()

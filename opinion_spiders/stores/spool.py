@@ -130,17 +130,16 @@ class Spool:
             done += self.replay_batch(path, store)
         return done
 
-    def replay_batch(self, path: Path, store: Store, *, wait: bool = False) -> bool:
+    def replay_batch(self, path: Path, store: Store) -> bool:
         """Write one pending batch and delete it; True when this call replayed it.
 
-        False when it is gone (replayed by another) or set aside as damaged, or — unless
-        ``wait``, which waits for the lock — another replays it now. Raises StoreUnavailable
-        when the store cannot take it (the batch stays).
+        False when it is gone (replayed by another), set aside as damaged, or another replays
+        it now. Raises StoreUnavailable when the store cannot take it (the batch stays).
         """
-        handle = _claim(path, wait)
+        handle = _claim(path)
         if handle is None:
             return False
-        with handle:  # closing it releases the claim, after the file is deleted or rewritten
+        with handle:  # closing it releases the claim, after the file is deleted
             try:
                 op, docs = read_batch(path)
             except (ValueError, IndexError, UnicodeDecodeError) as exc:
@@ -175,23 +174,22 @@ def _write_batch(target: Path, docs: Docs, op: str) -> Path:
     return target
 
 
-def _claim(path: Path, wait: bool) -> IO[bytes] | None:
-    """The batch's file, open and locked by us; None when it is gone or (without ``wait``)
-    locked by another. A file replaced while we waited (its writes partly taken) is claimed
-    again under its new content."""
-    while True:
-        try:
-            handle = path.open("rb")
-        except FileNotFoundError:
-            return None
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-            if os.fstat(handle.fileno()).st_ino == os.stat(path).st_ino:
-                return handle
-        except (BlockingIOError, FileNotFoundError):
-            handle.close()
-            return None
+def _claim(path: Path) -> IO[bytes] | None:
+    """The batch's file, open and locked by us; None when it is gone or locked by another (a
+    batch's name is never reused, so a file still there once locked is the one opened)."""
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        return None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
         handle.close()
+        return None
+    if not path.exists():  # replayed and deleted by another between our open and our lock
+        handle.close()
+        return None
+    return handle
 
 
 def read_batch(path: Path) -> tuple[str, list[dict[str, Any]]]:
