@@ -162,10 +162,10 @@ def _ahead_signature(post: Post) -> Signature | None:
 
 
 def _apply(post: Post, sig: Signature, result: Assignment) -> None:
-    cluster = result.cluster
     post.minhash = sig.encoded
     post.minhash_bands = list(sig.bands)
-    post.cluster_id = cluster.id
-    post.cluster_size = cluster.size
-    post.cluster_sites = sorted(cluster.sites)
-    post.cluster_first_id = cluster.first.id
+    fields = result.post_fields()
+    post.cluster_id = fields["cluster_id"]
+    post.cluster_size = fields["cluster_size"]
+    post.cluster_sites = fields["cluster_sites"]
+    post.cluster_first_id = fields["cluster_first_id"]

@@ -26,10 +26,10 @@ from typing import Any
 import pytest
 from scrapy.utils.test import get_crawler
 
-from opinion_spiders.clusters import LEASE, ClusterStep, signature
+from opinion_spiders.clusters import LEASE, Clusterer, ClusterStep, Member, signature
 from opinion_spiders.items import Post
 from opinion_spiders.stores import Store, StoreUnavailable, open_store
-from opinion_spiders.stores.base import ClusterWrites
+from opinion_spiders.stores.base import CLUSTER_FIELDS, ClusterWrites
 from opinion_spiders.stores.factory import spool_dir
 from opinion_spiders.stores.spool import Spool
 from pipelines.cluster import ClusterPipeline
@@ -92,6 +92,30 @@ def _doc(row: Row) -> dict[str, Any]:
     return doc
 
 
+def _viewed(rows: list[Row], clusterer: Clusterer, store: Store | None) -> list[dict[str, Any]]:
+    """The posts as the crawl stores them: each with the crawl's view of its cluster, from
+    the store's clusters and this process's in-run index (``clusterer``), as the cluster
+    stage gives it; ``crawled_at`` is when the view was taken, to the millisecond, as in a
+    crawl."""
+    docs = [_doc(r) for r in rows]
+    pairs = []
+    for doc in docs:
+        now = datetime.now(UTC)
+        doc["crawled_at"] = now.replace(microsecond=now.microsecond // 1000 * 1000)
+        sig = signature(doc["content"])
+        assert sig is not None
+        pairs.append((Member(doc["_id"], doc["site"], sig.minhash, doc["author"],
+                             doc["published_at"], doc["crawled_at"]), sig))  # fmt: skip
+    for doc, view in zip(docs, clusterer.assign_many(pairs, store), strict=True):
+        doc.update(view.post_fields())
+    return docs
+
+
+def _fields(store: Store) -> dict[str, dict[str, Any]]:
+    posts = store.find_posts(sort="time", limit=1000)
+    return {p["_id"]: {f: p.get(f) for f in CLUSTER_FIELDS} for p in posts}
+
+
 def _assert_stories(store: Store) -> None:
     """One cluster per story, counting each copy once, on the sites its copies are on; every
     post names its cluster, which is stored (a story of several posts)."""
@@ -152,6 +176,50 @@ def test_cluster_step_after_every_post_merges_the_bridged_clusters(any_store: St
         assert survivor is not None and gone in survivor["merged_from"]
 
 
+class _Recording:
+    """A store that keeps the post fields each ``write_clusters`` sets."""
+
+    def __init__(self, store: Store) -> None:
+        self.store, self.posts = store, set[str]()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+    def write_clusters(self, writes: ClusterWrites) -> None:
+        self.posts.update(writes.posts)
+        self.store.write_clusters(writes)
+
+
+def test_cluster_step_keeps_the_crawls_view_where_it_agrees(any_store: Store) -> None:
+    """A new post is stored with the crawl's view of its cluster: one process that saw every
+    copy before it (as a lone crawl does) agrees with the step, which rewrites only the posts
+    of the clusters it merged (the crawl never rewrites a stored post)."""
+    clusterer = Clusterer()
+    for start in range(0, len(ROWS), 9):
+        any_store.upsert_posts(_viewed(ROWS[start : start + 9], clusterer, any_store))
+    views = _fields(any_store)
+    recording = _Recording(any_store)
+    result = ClusterStep(recording, batch=25).run()  # type: ignore[arg-type]
+    assert result.new == len(STORIES) + 3 and result.merged == 3  # the bridged parts
+    _assert_stories(any_store)
+    changed = {p for p, fields in _fields(any_store).items() if fields != views[p]}
+    assert recording.posts == changed, "only the posts whose fields differ are rewritten"
+    assert changed and all(p.startswith("b") for p in changed), "only the merges move posts"
+
+
+def test_cluster_step_corrects_the_views_of_processes_that_did_not_see_each_other(
+    any_store: Store,
+) -> None:
+    """Each post stored by a process that saw nothing else (its own in-run index, a store
+    not clustered yet): every view says "a story of one"; the step, in batches that leave
+    copies queued behind them, makes one cluster per story."""
+    for row in ROWS:
+        any_store.upsert_posts(_viewed([row], Clusterer(), None))
+    assert all(f["cluster_size"] == 1 for f in _fields(any_store).values())
+    ClusterStep(any_store, batch=7).run()
+    _assert_stories(any_store)
+
+
 def test_cluster_step_again_changes_nothing(any_store: Store) -> None:
     """A post crawled again is queued again: the step knows it and counts nothing twice."""
     any_store.upsert_posts([_doc(r) for r in ROWS])
@@ -196,8 +264,9 @@ def _crawler_process(uri: str, rows: list[Row], start: Any) -> None:
     store = open_store(uri)
     start.wait(timeout=60)
     try:
+        clusterer = Clusterer()
         for at in range(0, len(rows), 3):
-            store.upsert_posts([_doc(r) for r in rows[at : at + 3]])
+            store.upsert_posts(_viewed(rows[at : at + 3], clusterer, store))
             ClusterStep(store).run(wait=60)
     finally:
         store.close()

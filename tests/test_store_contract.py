@@ -781,19 +781,38 @@ def test_store_upsert_posts_queues_the_posts_with_a_signature(any_store: Store) 
     assert _queued(any_store) == ["forum-a:7:1", "forum-a:7:3"]
 
 
-def test_store_upsert_posts_leaves_the_cluster_fields_to_the_cluster_step(
-    any_store: Store,
-) -> None:
-    any_store.upsert_posts([_banded("1", ["aa00000000000001"], **FIELDS)])
-    assert not set(CLUSTER_FIELDS) & set(any_store.get_post("forum-a:7:1") or {})
+def _cluster_fields(store: Store, post_id: str) -> dict[str, Any]:
+    stored = store.get_post(post_id) or {}
+    return {f: stored[f] for f in CLUSTER_FIELDS if f in stored}
+
+
+def test_store_upsert_posts_keeps_a_stored_posts_cluster_fields(any_store: Store) -> None:
+    """A new post is stored with the crawl's view of its cluster; once stored, its cluster
+    fields are the cluster step's: a rewrite of the post leaves them as they are."""
+    view = {**FIELDS, "cluster_id": "c0", "cluster_size": 1}
+    any_store.upsert_posts([_banded("1", ["aa00000000000001"], **view), _banded("2", ["ab"])])
+    assert _cluster_fields(any_store, "forum-a:7:1") == view
+    assert _cluster_fields(any_store, "forum-a:7:2") == {}
     done = ClusterWrites(posts={"forum-a:7:1": FIELDS}, done=["forum-a:7:1"])
     any_store.write_clusters(done)
-    assert _queued(any_store) == []
+    assert _queued(any_store) == ["forum-a:7:2"]
     any_store.upsert_posts([_banded("1", ["aa00000000000002"], score=2.0, cluster_id="c9",
                                     cluster_size=9)])  # fmt: skip
     stored = any_store.get_post("forum-a:7:1") or {}
-    assert {f: stored.get(f) for f in CLUSTER_FIELDS} == FIELDS and stored["score"] == 2.0
-    assert _queued(any_store) == ["forum-a:7:1"], "a rewritten post is queued again"
+    assert _cluster_fields(any_store, "forum-a:7:1") == FIELDS and stored["score"] == 2.0
+    assert stored["minhash_bands"] == ["aa00000000000002"]
+    assert _queued(any_store) == ["forum-a:7:1", "forum-a:7:2"], "a rewritten post is queued"
+
+
+def test_store_still_queued_names_the_posts_waiting_for_the_step(any_store: Store) -> None:
+    any_store.upsert_posts([_banded(str(i), [f"aa{i:014d}"]) for i in range(3)])
+    any_store.upsert_posts([post("forum-a", "7", "9")])  # no signature: never queued
+    any_store.write_clusters(ClusterWrites(posts={"forum-a:7:1": FIELDS}, done=["forum-a:7:1"]))
+    ids = ["forum-a:7:0", "forum-a:7:1", "forum-a:7:2", "forum-a:7:9", "forum-a:7:404"]
+    assert any_store.still_queued(ids) == {"forum-a:7:0", "forum-a:7:2"}
+    assert any_store.still_queued([]) == set()
+    many = [f"forum-a:7:{i}" for i in range(1200)]  # more than one read's worth of ids
+    assert any_store.still_queued(many) == {"forum-a:7:0", "forum-a:7:2"}
 
 
 def test_store_queued_posts_have_the_candidate_fields_and_bands(any_store: Store) -> None:
@@ -804,11 +823,13 @@ def test_store_queued_posts_have_the_candidate_fields_and_bands(any_store: Store
     queued = {p["_id"]: p for p in any_store.queued_posts()}
     assert sorted(queued) == [f"forum-a:7:{i}" for i in range(5)]
     one, zero = queued["forum-a:7:1"], queued["forum-a:7:0"]
-    assert set(one) <= {*CANDIDATE_FIELDS, "minhash_bands"} and "content" not in one
+    assert set(one) <= {*CANDIDATE_FIELDS, *CLUSTER_FIELDS, "minhash_bands"}
+    assert "content" not in one
     assert (one["minhash"], one["site"], one["author"], one["published_at"]) == (
         "m1:1", "forum-a", "网友甲", T0)  # fmt: skip
     assert one["minhash_bands"] == ["aa00000000000001", "bb00000000000001"]
-    assert one["crawled_at"] == T0 + H and zero["cluster_id"] == "c1"
+    assert one["crawled_at"] == T0 + H and not one.get("cluster_id")
+    assert {f: zero[f] for f in CLUSTER_FIELDS} == FIELDS
 
 
 def test_store_queued_posts_drop_the_ids_whose_post_is_gone(any_store: Store) -> None:

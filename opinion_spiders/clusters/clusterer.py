@@ -45,6 +45,23 @@ class Assignment:
     similarity: float
     degraded: bool = False
     merged: list[str] = field(default_factory=list)
+    #: the cluster as it stood when the post was assigned (``cluster`` grows with later posts)
+    snapshot: dict[str, Any] = field(default_factory=dict)
+
+    def post_fields(self) -> dict[str, Any]:
+        """The post's cluster fields: its cluster as it stood when the post was assigned (what
+        the crawl stores with a new post, and the cluster step writes the same way, unless it
+        decides otherwise; see ``CLUSTER_FIELDS`` of the stores)."""
+        return dict(self.snapshot) or _fields(self.cluster)
+
+
+def _fields(cluster: Cluster) -> dict[str, Any]:
+    return {
+        "cluster_id": cluster.id,
+        "cluster_size": cluster.size,
+        "cluster_sites": sorted(cluster.sites),
+        "cluster_first_id": cluster.first.id,
+    }
 
 
 class Clusterer:
@@ -117,6 +134,7 @@ class Clusterer:
 
     def _finish(self, member: Member, sig: Signature, result: Assignment) -> Assignment:
         member.cluster_id = result.cluster.id
+        result.snapshot = _fields(result.cluster)
         self.memory.add(member, sig.bands)
         self.memory.keep_cluster(result.cluster)
         return result

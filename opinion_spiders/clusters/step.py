@@ -3,7 +3,8 @@
 Why one writer: clusters counted by every crawler process at once needed atomic counters and,
 on a server without atomic updates (FerretDB), locks — and still raced (one story as two
 clusters, copies counted twice after a requeue, a cluster lost in an outage). Here the crawl
-only stores posts with their signatures, and :meth:`Store.upsert_posts` queues them; the step
+writes no cluster: it stores posts with their signatures, and :meth:`Store.upsert_posts`
+queues them; the step
 takes the queue in batches, decides joins and merges in Python, and writes each batch with
 one :meth:`Store.write_clusters` of idempotent ``_id`` writes. One holder of the lease
 :data:`LEASE` at a time (a crawl runs the step when it ends; ``opinion cluster`` runs it on
@@ -11,12 +12,16 @@ demand or standing), so nothing races, and a step cut short — a kill, an outag
 posts queued for the next one, which writes the same result: a cluster lists its posts
 (``members``), so a join or merge made twice counts once.
 
-A batch's posts are taken in the order they were crawled (then queued): the order in which
-the crawl met them and gave each its view of its cluster — the story its alert was raised
-under — so the step founds each cluster with the copy the crawl founded it with. A post's
-candidates are the stored posts that share a band with it and were clustered already (by an
-earlier step, or earlier in this batch); a candidate still queued finds this post when its
-own turn comes.
+A new post is stored with the crawl's view of its cluster (the story its alert was raised
+under); the step rewrites a post's cluster fields only where it decides otherwise (the crawl
+did not see a copy another process stored meanwhile, or a merge moved the post). A batch's
+posts are taken in the order the crawl met them (crawl time, then among a page's posts the
+cluster sizes of their views, then queue order), so the step founds each cluster with the
+copy the crawl founded it with, and mostly agrees. A post's candidates are the stored posts
+that share a band with it and were clustered already (by an earlier step, or earlier in this
+batch); a candidate still queued (:meth:`Store.still_queued`: its cluster fields are only a
+crawl's view) finds this post when its own turn comes. A queued post that a stored cluster
+counts already (a re-crawl) keeps its cluster.
 """
 
 from __future__ import annotations
@@ -123,6 +128,15 @@ class ClusterStep:
         return result
 
 
+def _crawl_order(pair: tuple[Member, Doc]) -> tuple[str, int]:
+    """The order the crawl met the posts in: by crawl time, and among the posts of one page
+    (one crawl time) in the order of the sizes their clusters had when each was met (the
+    crawl's view: a founder 1, each copy after it one more)."""
+    member, doc = pair
+    size = doc.get("cluster_size")
+    return docs.time_key(member.crawled_at), size if isinstance(size, int) else 0
+
+
 class _Batch:
     """One batch's decisions: the clusters it read and changed, where merged ids went, and
     the cluster fields of each post it touched."""
@@ -135,41 +149,60 @@ class _Batch:
         #: merged-away id -> where it went (from the store, and this batch's merges)
         self.alias: dict[str, str] = {}
         self.merged: dict[str, str] = {}
-        #: post id -> its cluster id, for the posts clustered in this batch
+        #: post id -> its cluster id, for the posts clustered in this batch (or before it)
         self.assigned: dict[str, str] = {}
         self.posts: dict[str, Doc] = {}
+        #: cluster ids read (or found missing), and the candidates still queued
+        self.seen: set[str] = set()
+        self.waiting: set[str] = set()
 
     def cluster(self, queued: list[Doc]) -> StepResult:
         result = StepResult(posts=len(queued), batches=1)
+        self._read([str(d["cluster_id"]) for d in queued if d.get("cluster_id")])
         todo: list[tuple[Member, Doc]] = []
         for doc in queued:
             member = Member.from_document(doc)
-            if doc.get("cluster_id"):
-                result.known += 1  # clustered before (a re-crawl): it keeps its cluster
+            known = self._counted_in(str(doc["_id"]), doc.get("cluster_id"))
+            if known is not None:  # clustered before (a re-crawl): it keeps its cluster
+                self.assigned[str(doc["_id"])] = known
+                result.known += 1
             elif member is not None:
                 todo.append((member, doc))
-        todo.sort(key=lambda pair: docs.time_key(pair[0].crawled_at))  # stable: queue order
+        todo.sort(key=_crawl_order)  # stable: then queue order
         bands = [doc.get("minhash_bands") or () for _, doc in todo]
         found: list[list[Doc]] = []
         for start in range(0, len(bands), LOOKUP):
             chunk = bands[start : start + LOOKUP]
             found.extend(self.store.find_band_candidates_many(chunk, self.limit))
-        self._read(found)
+        self._read([str(d["cluster_id"]) for ds in found for d in ds if d.get("cluster_id")])
+        listed = sorted({str(d["_id"]) for ds in found for d in ds})
+        for start in range(0, len(listed), READ):
+            self.waiting.update(self.store.still_queued(listed[start : start + READ]))
         for (member, _doc), candidates in zip(todo, found, strict=True):
             outcome = self._assign(member, candidates)
             setattr(result, outcome, getattr(result, outcome) + 1)
         result.merged = len(self.merged)
         return result
 
-    def _read(self, found: list[list[Doc]]) -> None:
-        """The clusters the candidates belong to, following merges (reads of a few hundred
-        ids each)."""
-        ids = sorted({str(d["cluster_id"]) for ds in found for d in ds if d.get("cluster_id")})
+    def _read(self, wanted: list[str]) -> None:
+        """The clusters ``wanted`` (those not read yet), following merges (reads of a few
+        hundred ids each)."""
+        ids = sorted(set(wanted) - self.seen)
+        self.seen.update(ids)
         for start in range(0, len(ids), READ):
             self.alias.update(self.store.cluster_aliases(ids[start : start + READ]))
-        live = sorted({self.alias.get(i, i) for i in ids})
+        live = sorted({self.alias.get(i, i) for i in ids} - set(self.clusters))
         for start in range(0, len(live), READ):
             self.clusters.update(self.store.get_clusters(live[start : start + READ]))
+
+    def _counted_in(self, post_id: str, cluster_id: object) -> str | None:
+        """The stored cluster that counts the post already (a step placed it), else None: its
+        cluster fields are the crawl's view, or those of a cluster of one."""
+        if not cluster_id:
+            return None
+        live = self._live(str(cluster_id))
+        cluster = self.clusters.get(live)
+        return live if cluster is not None and docs.has_member(cluster, post_id) else None
 
     def _live(self, cluster_id: str) -> str:
         while cluster_id in self.alias:
@@ -180,11 +213,13 @@ class _Batch:
         found: list[Member] = []
         for doc in candidates:
             post_id = str(doc["_id"])
-            cluster_id = self.assigned.get(post_id) or doc.get("cluster_id")
+            cluster_id = self.assigned.get(post_id)
+            if cluster_id is None and post_id not in self.waiting:
+                cluster_id = str(doc.get("cluster_id") or post_id)
             cand = Member.from_document(doc)
             if post_id == member.id or not cluster_id or cand is None:
                 continue  # itself, or still queued: it finds this post when its turn comes
-            cand.cluster_id = self._live(str(cluster_id))
+            cand.cluster_id = self._live(cluster_id)
             found.append(cand)
         copies = copies_by_cluster(member, found, self.limit)
         if not copies:
@@ -232,9 +267,15 @@ class _Batch:
         }
 
     def writes(self, queued: list[Doc]) -> ClusterWrites:
+        """What to write: the changed clusters, the merges, and the posts whose cluster fields
+        differ from those stored (a new post's are the crawl's view, mostly the same)."""
+        stored = {str(d["_id"]): d for d in queued}
         posts = {}
         for post_id, fields in self.posts.items():
-            posts[post_id] = {**fields, "cluster_id": self._live(str(fields["cluster_id"]))}
+            now = {**fields, "cluster_id": self._live(str(fields["cluster_id"]))}
+            before = stored.get(post_id)
+            if before is None or any(before.get(f) != v for f, v in now.items()):
+                posts[post_id] = now
         return ClusterWrites(
             clusters=[self.clusters[c] for c in sorted(self.changed) if c in self.clusters],
             merged={gone: self._live(into) for gone, into in self.merged.items()},

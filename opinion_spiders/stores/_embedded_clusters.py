@@ -26,7 +26,7 @@ from typing import Any
 
 from opinion_spiders.stores._docs import dumps, iso, loads, opt_iso
 from opinion_spiders.stores._sqlite import write_rows
-from opinion_spiders.stores.base import CANDIDATE_FIELDS, ClusterWrites
+from opinion_spiders.stores.base import CANDIDATE_FIELDS, CLUSTER_FIELDS, ClusterWrites
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS post_bands (band INTEGER NOT NULL, post_id TEXT NOT NULL,"
@@ -130,14 +130,21 @@ def candidates(conn: sqlite3.Connection, bands: Sequence[str], limit: int) -> li
     return [found[i] for i in ids if i in found]
 
 
+#: What the cluster step reads of a queued post besides: its bands and cluster fields (JSON
+#: arrays and numbers as SQLite gives them; ``cluster_sites`` and the bands parsed after).
+_QUEUED = ("minhash_bands", "cluster_size", "cluster_sites", "cluster_first_id")
+_QUEUED_SQL = (", doc -> '$.minhash_bands', doc ->> '$.cluster_size',"
+               " doc -> '$.cluster_sites', doc ->> '$.cluster_first_id'")  # fmt: skip
+
+
 def _read_candidates(
-    conn: sqlite3.Connection, ids: list[str], *, bands: bool = False
+    conn: sqlite3.Connection, ids: list[str], *, queued: bool = False
 ) -> dict[str, dict[str, Any]]:
-    """The posts ``ids`` (those stored) with the :data:`CANDIDATE_FIELDS` (and, ``bands``,
-    their ``minhash_bands``): SQLite reads them out of the stored JSON, instead of the whole
-    post being parsed in Python."""
-    names = [*CANDIDATE_FIELDS, *(["minhash_bands"] if bands else [])]
-    columns = _CANDIDATE_SQL + (", doc -> '$.minhash_bands'" if bands else "")
+    """The posts ``ids`` (those stored) with the :data:`CANDIDATE_FIELDS` (and, ``queued``,
+    their ``minhash_bands`` and cluster fields): SQLite reads them out of the stored JSON,
+    instead of the whole post being parsed in Python. A field the post lacks is left out."""
+    names = [*CANDIDATE_FIELDS, *(_QUEUED if queued else ())]
+    columns = _CANDIDATE_SQL + (_QUEUED_SQL if queued else "")
     found: dict[str, dict[str, Any]] = {}
     for chunk in _chunks(ids):
         sql = f"SELECT {columns} FROM posts WHERE _id IN ({_marks(chunk)})"
@@ -146,8 +153,13 @@ def _read_candidates(
             for name in CANDIDATE_FIELDS:
                 if name.endswith("_at") and doc[name] is not None:
                     doc[name] = datetime.fromisoformat(doc[name]).astimezone(UTC)
-            if bands:
+            if queued:
                 doc["minhash_bands"] = loads(doc["minhash_bands"] or "[]")
+                for name in CLUSTER_FIELDS:
+                    if doc[name] is None:
+                        del doc[name]
+                if "cluster_sites" in doc:
+                    doc["cluster_sites"] = loads(doc["cluster_sites"])
             found[doc["_id"]] = doc
     return found
 
@@ -194,14 +206,23 @@ def queue(conn: sqlite3.Connection, posts: Iterable[Mapping[str, Any]]) -> None:
 
 
 def queued(conn: sqlite3.Connection, limit: int) -> list[dict[str, Any]]:
-    """The oldest ``limit`` queued posts with their candidate fields and bands; queued ids
+    """The oldest ``limit`` queued posts with their candidate and cluster fields and bands;
+    queued ids
     whose post is gone leave the queue."""
     sql = "SELECT post_id FROM cluster_queue ORDER BY rowid LIMIT ?"
     ids = [str(row[0]) for row in conn.execute(sql, (limit,))]
-    found = _read_candidates(conn, ids, bands=True)
+    found = _read_candidates(conn, ids, queued=True)
     gone = [(i,) for i in ids if i not in found]
     conn.executemany("DELETE FROM cluster_queue WHERE post_id = ?", gone)
     return [found[i] for i in ids if i in found]
+
+
+def still_queued(conn: sqlite3.Connection, ids: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(list(dict.fromkeys(ids))):
+        sql = f"SELECT post_id FROM cluster_queue WHERE post_id IN ({_marks(chunk)})"
+        found.update(str(row[0]) for row in conn.execute(sql, chunk))
+    return found
 
 
 def write(conn: sqlite3.Connection, writes: ClusterWrites) -> None:

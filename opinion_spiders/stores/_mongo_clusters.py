@@ -9,13 +9,14 @@ collection for any filter but a bare ``_id``; with a single writer and ``_id`` w
 matters. Every write goes in commands of ``chunk`` statements (FerretDB hangs on a command of
 100, see :data:`._mongo_bands.FERRETDB_CHUNK`).
 
-- ``cluster_queue``: ``{_id: post id, queued_at}``, written by ``upsert_posts`` before the
-  posts, taken off by ``write_clusters`` (``done``). A crash between the two writes leaves a
-  queue entry for a post that is not there, rather than a stored post nobody clusters. A
-  post still being written by another process is in that state too for a moment, so an entry
-  whose post is missing is taken off only once it is :data:`QUEUE_GRACE` old. The queue is
-  read oldest first with a ``limit`` (on FerretDB a sort of the whole queue, which stays
-  small while the step keeps up); its posts are then read by ``_id``.
+- ``cluster_queue``: ``{_id: post id, queued_at, seq}`` (``seq``: the post's place in its
+  ``upsert_posts`` call, whose entries share ``queued_at``), written by ``upsert_posts``
+  before the posts, taken off by ``write_clusters`` (``done``). A crash between the two
+  writes leaves a queue entry for a post that is not there, rather than a stored post nobody
+  clusters. A post still being written by another process is in that state too for a moment,
+  so an entry whose post is missing is taken off only once it is :data:`QUEUE_GRACE` old.
+  The queue is read oldest first with a ``limit`` (on FerretDB a sort of the whole queue,
+  which stays small while the step keeps up); its posts are then read by ``_id``.
 - ``cluster_merges``: ``{_id: absorbed id, into: where it went}``. Records are never moved
   when their target is absorbed in turn (finding them would be a filter on ``into``, a scan
   on FerretDB): :func:`aliases` follows a chain hop by hop, each hop one ``_id`` read for
@@ -57,7 +58,7 @@ JOURNAL = "cluster_journal"
 COLLECTIONS = (QUEUE, MERGES, LEASES, JOURNAL)
 #: collection -> index key lists (the queue is read oldest first)
 INDEXES: dict[str, list[list[tuple[str, int]]]] = {
-    QUEUE: [[("queued_at", ASCENDING), ("_id", ASCENDING)]],
+    QUEUE: [[("queued_at", ASCENDING), ("seq", ASCENDING), ("_id", ASCENDING)]],
 }
 #: How old a queue entry whose post is missing must be before it is taken off: longer than
 #: one ``upsert_posts`` call takes to write its posts after its queue entries.
@@ -71,21 +72,23 @@ HOPS = 64
 
 # -- the queue ---------------------------------------------------------------------------------
 def queue(db: Database[Doc], post_ids: Sequence[str]) -> None:
-    """Queue posts for the cluster step (an entry there already stays as it is)."""
+    """Queue posts for the cluster step, in their order (an entry there already stays as it
+    is)."""
     now = datetime.now(UTC)
-    band_index.insert_new(db[QUEUE], [{"_id": p, "queued_at": now} for p in post_ids])
+    entries = [{"_id": p, "queued_at": now, "seq": i} for i, p in enumerate(post_ids)]
+    band_index.insert_new(db[QUEUE], entries)
 
 
 def queued(db: Database[Doc], limit: int, *, one_by_one: bool, chunk: int) -> list[Doc]:
-    """Up to ``limit`` queued posts, oldest entry first, with the candidate fields and
-    ``minhash_bands``; entries whose post is missing are skipped, and taken off once old."""
+    """Up to ``limit`` queued posts, oldest entry first, with the candidate and cluster fields
+    and ``minhash_bands``; entries whose post is missing are skipped, and taken off once old."""
     finish(db, chunk)
     if limit <= 0:
         return []
-    order = [("queued_at", ASCENDING), ("_id", ASCENDING)]
+    order = [("queued_at", ASCENDING), ("seq", ASCENDING), ("_id", ASCENDING)]
     entries = list(db[QUEUE].find({}).sort(order).limit(limit))
     ids = [str(e["_id"]) for e in entries]
-    fields = dict.fromkeys((*CANDIDATE_FIELDS, "minhash_bands"), 1)
+    fields = dict.fromkeys((*CANDIDATE_FIELDS, *CLUSTER_FIELDS, "minhash_bands"), 1)
     found = band_index.by_id(db.posts, ids, fields, one_by_one) if ids else {}
     old = datetime.now(UTC) - QUEUE_GRACE
     gone = [

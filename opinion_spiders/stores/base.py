@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from opinion_spiders.stores.breaker import CircuitBreaker
 
 COLLECTIONS = ("posts", "clusters", "alerts", "runs", "crawl_state", "events")
-#: A post's fields that only the cluster step writes (:meth:`Store.write_clusters`).
+#: A post's cluster fields: the crawl's view when it is first stored, then the cluster step's
+#: (:meth:`Store.write_clusters`); a rewrite of a stored post leaves them as they are.
 CLUSTER_FIELDS = ("cluster_id", "cluster_size", "cluster_sites", "cluster_first_id")
 #: What :meth:`Store.find_band_candidates` returns of each post.
 CANDIDATE_FIELDS = ("_id", "cluster_id", "minhash", "site", "author", "published_at", "crawled_at")
@@ -80,9 +81,11 @@ class Store(Protocol):
         """Write posts by ``_id`` in one batch; return how many were new.
 
         An existing post is updated (fields replaced) but keeps its ``first_seen_at``;
-        a new one gets ``first_seen_at`` = its ``crawled_at``. The :data:`CLUSTER_FIELDS` are
-        the cluster step's: those of ``docs`` are ignored and a stored post keeps its own. A
-        post with a ``minhash`` is queued for the cluster step (:meth:`queued_posts`).
+        a new one gets ``first_seen_at`` = its ``crawled_at``. The :data:`CLUSTER_FIELDS` of a
+        new post are stored as given (the crawl's view of its cluster, which the cluster step
+        corrects where it decides otherwise); a stored post keeps its own (they are the
+        step's). A post with a ``minhash`` is queued for the cluster step
+        (:meth:`queued_posts`).
         """
 
     def set_post_alerts(self, alerts: Mapping[str, Mapping[str, Any]]) -> None:
@@ -148,9 +151,15 @@ class Store(Protocol):
     # -- the cluster step (the single writer of clusters; see opinion_spiders.clusters) -----
     def queued_posts(self, limit: int = 1000) -> list[dict[str, Any]]:
         """Up to ``limit`` posts waiting for the cluster step, with the
-        :data:`CANDIDATE_FIELDS` and ``minhash_bands``. :meth:`upsert_posts` queues every post
-        it writes that has a ``minhash``; :meth:`write_clusters` takes them off (``done``). A
-        queued post whose document is gone is taken off the queue here."""
+        :data:`CANDIDATE_FIELDS`, the :data:`CLUSTER_FIELDS` and ``minhash_bands``.
+        :meth:`upsert_posts` queues every post it writes that has a ``minhash``;
+        :meth:`write_clusters` takes them off (``done``). A queued post whose document is gone
+        is taken off the queue here."""
+
+    def still_queued(self, ids: Sequence[str]) -> set[str]:
+        """Which of the post ``ids`` wait in the cluster step's queue (one ``_id`` read
+        however many): a post stored but not clustered yet, whose cluster fields are only the
+        crawl's view."""
 
     def get_clusters(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """The cluster documents with these ``_id``s, as stored (merges not followed), by

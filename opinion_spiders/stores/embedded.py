@@ -296,6 +296,10 @@ class EmbeddedStore:
         with self._lock:
             return _clusters.aliases(self._conn, ids)
 
+    def still_queued(self, ids: Sequence[str]) -> set[str]:
+        with self._lock:
+            return _clusters.still_queued(self._conn, ids)
+
     def queued_posts(self, limit: int = 1000) -> list[dict[str, Any]]:
         with self._write() as conn:  # takes off the queue the posts that are gone
             return _clusters.queued(conn, limit)
@@ -436,12 +440,13 @@ class EmbeddedStore:
 
 
 def _merge_post(prev: dict[str, Any] | None, doc: Mapping[str, Any]) -> dict[str, Any]:
-    """MongoDB ``$set`` + ``$setOnInsert`` semantics: fields replaced, first_seen_at kept; the
-    cluster fields are the cluster step's (a stored post keeps its own)."""
-    fields = {k: v for k, v in doc.items() if k != "first_seen_at" and k not in CLUSTER_FIELDS}
+    """MongoDB ``$set`` + ``$setOnInsert`` semantics: fields replaced, first_seen_at kept; a
+    new post keeps the crawl's view of its cluster, a stored one its cluster fields (the
+    cluster step's)."""
     if prev is None:
         first = doc.get("first_seen_at") or doc.get("crawled_at")
-        return {**fields, "first_seen_at": first}
+        return {**{k: v for k, v in doc.items() if k != "first_seen_at"}, "first_seen_at": first}
+    fields = {k: v for k, v in doc.items() if k != "first_seen_at" and k not in CLUSTER_FIELDS}
     return {**prev, **fields}
 
 

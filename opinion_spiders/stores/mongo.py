@@ -181,16 +181,18 @@ class MongoStore:
             return 0
         # Insert first, then update the ids that were stored already: FerretDB slows down on
         # upserts and $in lookups by _id as a collection grows, but not on inserts, and new
-        # posts are the common case. The last copy of an _id in a batch wins. The cluster
-        # fields are the cluster step's: left out here, so a stored post keeps its own.
-        batch = {doc["_id"]: _first_seen(_crawled_fields(doc), None) for doc in docs}
+        # posts are the common case. The last copy of an _id in a batch wins. A new post is
+        # stored with the crawl's view of its cluster; a stored one keeps its cluster fields
+        # (the cluster step's), left out of its update.
+        batch = {doc["_id"]: _first_seen(dict(doc), None) for doc in docs}
         signed = [str(i) for i, doc in batch.items() if doc.get("minhash")]
         with self._guard() as db:
             # The queue first: a crash before the posts leaves an entry whose post is not
             # there (queued_posts drops it once old), never a stored post nobody clusters.
             cluster_step.queue(db, signed)
             known = band_index.insert_new(db.posts, list(batch.values()))
-            band_index.write_chunked(db.posts, [_post_upsert(batch[k]) for k in known], self._chunk)
+            updates = [_post_upsert(_crawled_fields(batch[k])) for k in known]
+            band_index.write_chunked(db.posts, updates, self._chunk)
             bands = db[band_index.COLLECTION]
             band_index.index_posts(bands, list(batch.values()), self._known, self._chunk)
         return len(batch) - len(known)
@@ -295,6 +297,14 @@ class MongoStore:
             return cluster_step.queued(
                 db, limit, one_by_one=bool(self._one_by_one), chunk=self._chunk
             )
+
+    def still_queued(self, ids: Sequence[str]) -> set[str]:
+        if not ids:
+            return set()
+        with self._guard() as db:
+            queue = db[cluster_step.QUEUE]
+            return set(band_index.by_id(queue, list(dict.fromkeys(ids)), {"_id": 1},
+                                        bool(self._one_by_one)))  # fmt: skip
 
     def get_clusters(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         if not ids:
@@ -524,7 +534,7 @@ def _first_seen(doc: dict[str, Any], first: Any) -> dict[str, Any]:
 
 
 def _crawled_fields(doc: Mapping[str, Any]) -> dict[str, Any]:
-    """A post as the crawl writes it: without the cluster step's fields."""
+    """A stored post as the crawl rewrites it: without the cluster fields (the step's)."""
     return {k: v for k, v in doc.items() if k not in CLUSTER_FIELDS}
 
 
