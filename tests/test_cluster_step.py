@@ -177,13 +177,18 @@ def test_cluster_step_after_every_post_merges_the_bridged_clusters(any_store: St
 
 
 class _Recording:
-    """A store that keeps the post fields each ``write_clusters`` sets."""
+    """A store that keeps the post fields each ``write_clusters`` sets, and the candidate
+    posts the step reads."""
 
     def __init__(self, store: Store) -> None:
-        self.store, self.posts = store, set[str]()
+        self.store, self.posts, self.read = store, set[str](), list[str]()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.store, name)
+
+    def candidate_posts(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        self.read.extend(ids)
+        return self.store.candidate_posts(ids)
 
     def write_clusters(self, writes: ClusterWrites) -> None:
         self.posts.update(writes.posts)
@@ -205,6 +210,7 @@ def test_cluster_step_keeps_the_crawls_view_where_it_agrees(any_store: Store) ->
     changed = {p for p, fields in _fields(any_store).items() if fields != views[p]}
     assert recording.posts == changed, "only the posts whose fields differ are rewritten"
     assert changed and all(p.startswith("b") for p in changed), "only the merges move posts"
+    assert len(recording.read) < len(ROWS) // 4, "the step reads what the views do not vouch for"
 
 
 def test_cluster_step_corrects_the_views_of_processes_that_did_not_see_each_other(
@@ -218,6 +224,26 @@ def test_cluster_step_corrects_the_views_of_processes_that_did_not_see_each_othe
     assert all(f["cluster_size"] == 1 for f in _fields(any_store).values())
     ClusterStep(any_store, batch=7).run()
     _assert_stories(any_store)
+
+
+def test_cluster_step_bridges_a_recrawled_post_to_a_copy_placed_while_it_waited(
+    any_store: Store,
+) -> None:
+    """A new copy placed while the only copies it shares bands with wait in the queue again
+    (re-crawled): it starts a cluster of its own; the re-crawled post, when its turn comes,
+    keeps its cluster and merges the new copy's into it — one story, one cluster."""
+    story = sorted((r for r in ROWS if r[0].startswith("t0:")), key=lambda r: r[0])
+    first, second, copy = story[0], story[1], story[2]
+    any_store.upsert_posts([_doc(first), _doc(second)])
+    ClusterStep(any_store).run()
+    any_store.upsert_posts([_doc(copy)])
+    any_store.upsert_posts([_doc(first), _doc(second)])  # re-crawled: queued behind the copy
+    result = ClusterStep(any_store, batch=1).run()
+    assert (result.known, result.new, result.merged) == (2, 1, 1)
+    posts = {p["_id"]: p for p in any_store.find_posts(limit=10)}
+    [cluster] = any_store.find_clusters()
+    assert {p["cluster_id"] for p in posts.values()} == {cluster["_id"]}
+    assert cluster["size"] == 3 and sorted([cluster["_id"], *cluster["members"]]) == sorted(posts)
 
 
 def test_cluster_step_again_changes_nothing(any_store: Store) -> None:

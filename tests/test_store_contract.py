@@ -478,6 +478,31 @@ def test_store_band_candidates_of_several_posts_at_once(any_store: Store) -> Non
     ]
 
 
+def test_store_band_listed_and_candidate_posts_are_a_lookup_in_two(any_store: Store) -> None:
+    """The cluster step's lookup in two halves: the ids listed under each query's bands (a
+    post rewritten with other bands may still be among them), then the posts it reads, with
+    their current bands, which tell such a post apart."""
+    any_store.upsert_posts([
+        _banded("1", ["aa00000000000001", "bb00000000000001"]),
+        _banded("2", ["aa00000000000002", "bb00000000000001"]),
+        _banded("3", ["aa00000000000003"]),
+    ])  # fmt: skip
+    any_store.upsert_posts([_banded("2", ["cc00000000000002"])])  # rewritten: not under bb now
+    queries = [["bb00000000000001"], ["zz"], ["aa00000000000003", "cc00000000000002"], []]
+    listed = any_store.band_listed(queries, limit=10)
+    assert [set(ids) for ids in listed][1:] == [set(), {"forum-a:7:3", "forum-a:7:2"}, set()]
+    assert {"forum-a:7:1"} <= set(listed[0]) <= {"forum-a:7:1", "forum-a:7:2"}
+    read = any_store.candidate_posts([*listed[0], "forum-a:7:3", "forum-a:7:404"])
+    assert set(read) == {*listed[0], "forum-a:7:3"}
+    fields = {*CANDIDATE_FIELDS, "minhash_bands"} - {"cluster_id"}  # none stored here
+    assert set(read["forum-a:7:1"]) == fields
+    assert read["forum-a:7:1"]["minhash_bands"] == ["aa00000000000001", "bb00000000000001"]
+    assert read["forum-a:7:3"]["minhash"] == "m1:3" and read["forum-a:7:3"]["published_at"] == T0
+    if "forum-a:7:2" in read:
+        assert read["forum-a:7:2"]["minhash_bands"] == ["cc00000000000002"]
+    assert any_store.candidate_posts([]) == {}
+
+
 def test_store_band_index_keys_any_band_text(any_store: Store) -> None:
     """Bands are 16 hex digits; any other text is a key of its own (a post of mixed bands)."""
     any_store.upsert_posts([_banded("1", ["bb00000000000009", "band one", "CC00000000000009"])])

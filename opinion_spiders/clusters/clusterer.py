@@ -87,7 +87,7 @@ class Clusterer:
         degraded = False
         if store is not None:
             try:
-                stored = store.find_band_candidates_many([s.bands for _, s in posts], self.limit)
+                stored = self._stored_candidates(store, [sig for _, sig in posts])
                 self._read_clusters(store, stored)
             except StoreUnavailable:
                 degraded = True
@@ -95,6 +95,23 @@ class Clusterer:
             self._assign(member, sig, stored_found, degraded)
             for (member, sig), stored_found in zip(posts, stored, strict=True)
         ]
+
+    def _stored_candidates(
+        self, store: Store, sigs: Sequence[Signature]
+    ) -> list[list[dict[str, Any]]]:
+        """Each post's candidates in the store: the posts listed under its bands, read but for
+        those this process holds in its in-run index (which finds them anyway) — in a crawl,
+        most copies are of posts crawled a moment before."""
+        listed = store.band_listed([sig.bands for sig in sigs], self.limit)
+        held = self.memory.members
+        need = list(dict.fromkeys(p for ids in listed for p in ids if p not in held))
+        read = store.candidate_posts(need) if need else {}
+        out = []
+        for sig, ids in zip(sigs, listed, strict=True):
+            keys = set(sig.bands)  # (a post rewritten with other bands is listed, not a copy)
+            found = [read[p] for p in ids if p in read and keys & set(read[p]["minhash_bands"])]
+            out.append(found[: self.limit])
+        return out
 
     def _read_clusters(self, store: Store, stored: list[list[dict[str, Any]]]) -> None:
         """The stored clusters of the candidates that this process does not hold yet."""

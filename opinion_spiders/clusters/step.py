@@ -166,23 +166,70 @@ class _Batch:
             if known is not None:  # clustered before (a re-crawl): it keeps its cluster
                 self.assigned[str(doc["_id"])] = known
                 result.known += 1
-            elif member is not None:
+            if member is not None:
                 todo.append((member, doc))
         todo.sort(key=_crawl_order)  # stable: then queue order
         bands = [doc.get("minhash_bands") or () for _, doc in todo]
-        found: list[list[Doc]] = []
+        listed: list[list[str]] = []
         for start in range(0, len(bands), LOOKUP):
-            chunk = bands[start : start + LOOKUP]
-            found.extend(self.store.find_band_candidates_many(chunk, self.limit))
-        self._read([str(d["cluster_id"]) for ds in found for d in ds if d.get("cluster_id")])
-        listed = sorted({str(d["_id"]) for ds in found for d in ds})
-        for start in range(0, len(listed), READ):
-            self.waiting.update(self.store.still_queued(listed[start : start + READ]))
-        for (member, _doc), candidates in zip(todo, found, strict=True):
-            outcome = self._assign(member, candidates)
+            listed.extend(self.store.band_listed(bands[start : start + LOOKUP], self.limit))
+        views = [self._view(doc) for _, doc in todo]
+        batch = {str(d["_id"]): d for d in queued}
+        self.waiting.update(p for p in batch if p not in self.assigned)  # until placed
+        read = self._candidates(todo, listed, views, batch)
+        for (member, doc), ids, view in zip(todo, listed, views, strict=True):
+            keys = set(doc.get("minhash_bands") or ())
+            candidates = []
+            for post_id in ids:
+                cand = batch.get(post_id) or read.get(post_id)
+                if cand is not None and post_id != member.id and keys & set(cand["minhash_bands"]):
+                    candidates.append(cand)  # (a post rewritten with other bands is not)
+            trusted = view if any(self._in(view, p) for p in ids if p != member.id) else None
+            if member.id in self.assigned:  # known: it may bridge its cluster to a copy's
+                self._bridge(member, candidates[: self.limit], self.assigned[member.id])
+                continue
+            outcome = self._assign(member, candidates[: self.limit], trusted)
             setattr(result, outcome, getattr(result, outcome) + 1)
         result.merged = len(self.merged)
         return result
+
+    def _view(self, doc: Doc) -> str | None:
+        """The stored cluster the post's fields name (the crawl's view; a re-crawl's own), if
+        there is one (None: a cluster of its own, not stored)."""
+        cluster_id = doc.get("cluster_id")
+        if not cluster_id:
+            return None
+        live = self._live(str(cluster_id))
+        return live if live in self.clusters else None
+
+    def _in(self, cluster_id: str | None, post_id: str) -> bool:
+        """Whether the cluster (or the one it was merged into) counts the post."""
+        cluster = self.clusters.get(self._live(cluster_id)) if cluster_id else None
+        return cluster is not None and docs.has_member(cluster, post_id)
+
+    def _candidates(
+        self, todo: list[tuple[Member, Doc]], listed: list[list[str]], views: list[str | None],
+        batch: Mapping[str, Doc],
+    ) -> dict[str, Doc]:  # fmt: skip
+        """The listed posts to read: not those of the batch (read with it), nor those the
+        stored cluster of a post's view counts (the crawl verified the copy; their cluster is
+        known) — in a lone crawl, nearly every candidate — nor those still queued (not
+        clustered yet: each finds this post when its own turn comes; a re-crawl among them,
+        which a stored cluster counts, bridges its cluster to this post's then)."""
+        need = sorted({
+            post_id
+            for (member, _), ids, view in zip(todo, listed, views, strict=True)
+            for post_id in ids
+            if post_id != member.id and post_id not in batch and not self._in(view, post_id)
+        })  # fmt: skip
+        for start in range(0, len(need), READ):
+            self.waiting.update(self.store.still_queued(need[start : start + READ]))
+        wanted = [p for p in need if p not in self.waiting]
+        read: dict[str, Doc] = {}
+        for start in range(0, len(wanted), READ):
+            read.update(self.store.candidate_posts(wanted[start : start + READ]))
+        self._read([str(d["cluster_id"]) for d in read.values() if d.get("cluster_id")])
+        return read
 
     def _read(self, wanted: list[str]) -> None:
         """The clusters ``wanted`` (those not read yet), following merges (reads of a few
@@ -209,7 +256,8 @@ class _Batch:
             cluster_id = self.alias[cluster_id]
         return cluster_id
 
-    def _assign(self, member: Member, candidates: list[Doc]) -> str:
+    def _members(self, member: Member, candidates: list[Doc]) -> list[Member]:
+        """The candidates clustered already, each with its live cluster."""
         found: list[Member] = []
         for doc in candidates:
             post_id = str(doc["_id"])
@@ -221,7 +269,14 @@ class _Batch:
                 continue  # itself, or still queued: it finds this post when its turn comes
             cand.cluster_id = self._live(cluster_id)
             found.append(cand)
-        copies = copies_by_cluster(member, found, self.limit)
+        return found
+
+    def _assign(self, member: Member, candidates: list[Doc], trusted: str | None) -> str:
+        """Place the post with its verified copies among ``candidates``, and in ``trusted``
+        (the stored cluster of its view, which counts a listed candidate) besides."""
+        copies = copies_by_cluster(member, self._members(member, candidates), self.limit)
+        if trusted is not None and self._live(trusted) in self.clusters:
+            copies.setdefault(self._live(trusted), (member, 1.0))
         if not copies:
             lone = docs.founded(member.id, member.fields())
             self._place(member.id, lone)
@@ -235,6 +290,21 @@ class _Batch:
         self._keep(survivor)
         self._place(member.id, survivor)
         return "joined"
+
+    def _bridge(self, member: Member, candidates: list[Doc], known: str) -> None:
+        """A re-crawled post keeps its cluster, merged with those of its verified copies that
+        were clustered while it waited in the queue (a copy another process stored at once)."""
+        copies = copies_by_cluster(member, self._members(member, candidates), self.limit)
+        live = self._live(known)
+        if not copies or set(copies) == {live} or live not in self.clusters:
+            return
+        parts = [self.clusters.get(cid) or docs.founded(cid, cand.fields())
+                 for cid, (cand, _sim) in copies.items() if cid != live]  # fmt: skip
+        survivor, *rest = sorted([self.clusters[live], *parts], key=docs.order)
+        for part in rest:
+            survivor = self._absorb(survivor, part)
+        self._keep(survivor)
+        self.assigned[member.id] = str(survivor["_id"])
 
     def _absorb(self, survivor: Doc, part: Doc) -> Doc:
         into, gone = str(survivor["_id"]), str(part["_id"])

@@ -130,6 +130,15 @@ def candidates(conn: sqlite3.Connection, bands: Sequence[str], limit: int) -> li
     return [found[i] for i in ids if i in found]
 
 
+def read_candidates(conn: sqlite3.Connection, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The posts ``ids`` (those stored) with the candidate fields and their bands."""
+    found = _read_candidates(conn, ids, queued=True)
+    for doc in found.values():
+        for name in ("cluster_size", "cluster_sites", "cluster_first_id"):
+            doc.pop(name, None)
+    return found
+
+
 #: What the cluster step reads of a queued post besides: its bands and cluster fields (JSON
 #: arrays and numbers as SQLite gives them; ``cluster_sites`` and the bands parsed after).
 _QUEUED = ("minhash_bands", "cluster_size", "cluster_sites", "cluster_first_id")

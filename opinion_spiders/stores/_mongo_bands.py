@@ -109,23 +109,39 @@ def candidates_many(
     then every post they list (up to the read limit of each list); ``one_by_one`` reads each
     ``_id`` with its own query (see :func:`by_id`)."""
     wanted = [list(dict.fromkeys(keys)) for keys in queries]
-    every_key = list(dict.fromkeys(key for keys in wanted for key in keys))
+    chosen = listed_many(bands, wanted, limit, known, one_by_one=one_by_one)
+    every_post = list(dict.fromkeys(post_id for ids in chosen for post_id in ids))
+    if not every_post:
+        return [[] for _ in queries]
+    found = read_candidates(posts, every_post, one_by_one=one_by_one)
+    return [
+        _still_listed(found, ids, set(keys), limit)
+        for keys, ids in zip(wanted, chosen, strict=True)
+    ]
+
+
+def listed_many(
+    bands: Collection[Doc], queries: Sequence[Sequence[str]], limit: int, known: KnownBands,
+    *, one_by_one: bool = False,
+) -> list[list[str]]:  # fmt: skip
+    """For each list of band keys: the post ids listed under them (up to the read limit),
+    from one read of every key's band document."""
+    every_key = list(dict.fromkeys(key for keys in queries for key in keys))
     if not every_key or limit <= 0:
         return [[] for _ in queries]
     listed = by_id(bands, every_key, None, one_by_one)
     for key, band in listed.items():
         known.saw(key, len(band.get("posts") or ()))
     known.stored(list(listed))
-    chosen = [_listed_posts(listed, keys)[: limit * _READ_FACTOR] for keys in wanted]
-    every_post = list(dict.fromkeys(post_id for ids in chosen for post_id in ids))
-    if not every_post:
-        return [[] for _ in queries]
+    return [_listed_posts(listed, list(keys))[: limit * _READ_FACTOR] for keys in queries]
+
+
+def read_candidates(
+    posts: Collection[Doc], ids: list[str], *, one_by_one: bool = False
+) -> dict[str, Doc]:
+    """The posts ``ids`` with the candidate fields and their bands."""
     fields = dict.fromkeys((*CANDIDATE_FIELDS, "minhash_bands"), 1)
-    found = by_id(posts, every_post, fields, one_by_one)
-    return [
-        _still_listed(found, ids, set(keys), limit)
-        for keys, ids in zip(wanted, chosen, strict=True)
-    ]
+    return by_id(posts, ids, fields, one_by_one) if ids else {}
 
 
 def _listed_posts(listed: Mapping[str, Doc], keys: list[str]) -> list[str]:
@@ -157,7 +173,10 @@ def by_id(
     if one_by_one:
         found = (collection.find_one({"_id": i}, fields) for i in ids)
         return {str(d["_id"]): d for d in found if d is not None}
-    return {str(d["_id"]): d for d in collection.find({"_id": {"$in": ids}}, fields)}
+    # all in the first reply: a cursor's getMore is one more round trip (the driver's default
+    # first batch is 101 documents, and a lookup asks for a few hundred)
+    cursor = collection.find({"_id": {"$in": ids}}, fields, batch_size=len(ids))
+    return {str(d["_id"]): d for d in cursor}
 
 
 #: Update statements sent in one command to FerretDB. FerretDB 1.24 keeps each statement's

@@ -148,6 +148,18 @@ class Store(Protocol):
         """:meth:`find_band_candidates` of each list of bands in ``queries``, in order, as
         few round trips as the store allows (the crawl looks up several posts at once)."""
 
+    def band_listed(self, queries: Sequence[Sequence[str]], limit: int = 50) -> list[list[str]]:
+        """The first half of :meth:`find_band_candidates_many`, for a caller that holds some
+        candidates already (the crawl: its in-run index; the cluster step: its batch, and
+        the posts the clusters of the crawl's views count): for each list
+        of bands, the ``_id``s of the posts listed under any of them — up to a few times
+        ``limit``, as a post rewritten with other bands may still be listed under its old ones
+        (:meth:`candidate_posts` shows its current bands)."""
+
+    def candidate_posts(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The second half: the stored posts among ``ids`` with the :data:`CANDIDATE_FIELDS`
+        and ``minhash_bands``, by ``_id`` (one ``_id`` read however many)."""
+
     # -- the cluster step (the single writer of clusters; see opinion_spiders.clusters) -----
     def queued_posts(self, limit: int = 1000) -> list[dict[str, Any]]:
         """Up to ``limit`` posts waiting for the cluster step, with the

@@ -284,6 +284,14 @@ class EmbeddedStore:
         with self._lock:  # in the process: no round trip to save
             return [_clusters.candidates(self._conn, bands, limit) for bands in queries]
 
+    def band_listed(self, queries: Sequence[Sequence[str]], limit: int = 50) -> list[list[str]]:
+        with self._lock:
+            return [_clusters.candidate_ids(self._conn, bands, limit) for bands in queries]
+
+    def candidate_posts(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            return _clusters.read_candidates(self._conn, list(dict.fromkeys(ids)))
+
     def get_cluster(self, cluster_id: str) -> dict[str, Any] | None:
         with self._lock:
             return _clusters.get_live(self._conn, cluster_id)

@@ -345,6 +345,16 @@ class MongoStore:
                 one_by_one=bool(self._one_by_one),
             )  # fmt: skip
 
+    def band_listed(self, queries: Sequence[Sequence[str]], limit: int = 50) -> list[list[str]]:
+        with self._guard() as db:
+            return band_index.listed_many(db[band_index.COLLECTION], queries, limit, self._known,
+                                          one_by_one=bool(self._one_by_one))  # fmt: skip
+
+    def candidate_posts(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        with self._guard() as db:
+            return band_index.read_candidates(db.posts, list(dict.fromkeys(ids)),
+                                              one_by_one=bool(self._one_by_one))  # fmt: skip
+
     def get_cluster(self, cluster_id: str) -> dict[str, Any] | None:
         with self._guard() as db:
             return cluster_step.live(db, cluster_id, one_by_one=bool(self._one_by_one))
