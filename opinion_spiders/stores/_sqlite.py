@@ -15,18 +15,27 @@ _RETRY_PAUSE = 0.05
 MAX_VALUES = 32_766
 
 
+#: Pages the WAL holds before a commit copies them back into the database file (4 KiB each).
+CHECKPOINT_PAGES = 10_000
+
+
 def connect(file: Path, busy_timeout: float) -> sqlite3.Connection:
     """A connection in autocommit mode, WAL journal, waiting ``busy_timeout`` seconds for
     locks, reading through a memory map (the band index of a large store is hit at 32 random
     places per lookup: bench.neardup, 1M posts). The WAL is synced at checkpoints, not per
     commit (``synchronous = NORMAL``): a commit survives the process dying, not a power cut,
-    and costs a fifth of a synced one (a crawl commits per post)."""
+    and costs a fifth of a synced one (a crawl commits per post). The WAL is copied back
+    into the file every :data:`CHECKPOINT_PAGES` pages instead of SQLite's 1,000: a crawl
+    rewrites the same pages of its indexes (the band index, the posts' tail) batch after
+    batch, and a checkpoint copies each page once however often it was written since — 13,000
+    posts' writes took a third less time (5.0 → 3.4 s, 3.7 → 2.9 CPU s) for a WAL of ~40 MB."""
     conn = sqlite3.connect(file, timeout=busy_timeout, isolation_level=None,
                            check_same_thread=False)  # fmt: skip
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
     _use_wal(conn, busy_timeout)
     conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
     conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES}")
     return conn
 
 
