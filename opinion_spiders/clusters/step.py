@@ -155,6 +155,8 @@ class _Batch:
         #: cluster ids read (or found missing), and the candidates still queued
         self.seen: set[str] = set()
         self.waiting: set[str] = set()
+        #: cluster id -> (the document the set was built from, the ids it counts)
+        self._member_sets: dict[str, tuple[Doc, set[str]]] = {}
 
     def cluster(self, queued: list[Doc]) -> StepResult:
         result = StepResult(posts=len(queued), batches=1)
@@ -203,9 +205,17 @@ class _Batch:
         return live if live in self.clusters else None
 
     def _in(self, cluster_id: str | None, post_id: str) -> bool:
-        """Whether the cluster (or the one it was merged into) counts the post."""
+        """Whether the cluster (or the one it was merged into) counts the post: asked for
+        every candidate of every post, so of a set built once per version of the cluster (a
+        story's ``members`` run to thousands)."""
         cluster = self.clusters.get(self._live(cluster_id)) if cluster_id else None
-        return cluster is not None and docs.has_member(cluster, post_id)
+        if cluster is None:
+            return False
+        doc, ids = self._member_sets.get(str(cluster["_id"]), (None, set[str]()))
+        if doc is not cluster:
+            ids = {str(cluster["_id"]), *(cluster.get("members") or ())}
+            self._member_sets[str(cluster["_id"])] = (cluster, ids)
+        return post_id in ids
 
     def _candidates(
         self, todo: list[tuple[Member, Doc]], listed: list[list[str]], views: list[str | None],
