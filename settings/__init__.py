@@ -79,6 +79,10 @@ DOWNLOAD_HANDLERS = {
     "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
 }
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+#: The asyncio loop under the reactor: uvloop's (libuv) runs the crawl's callbacks, tasks and
+#: pipes to its page workers for ~3 % less CPU than asyncio's own (bench: side B's crawl, 3
+#: interleaved pairs, 40.6 -> 39.4 CPU s, 23.4 -> 22.6 s).
+ASYNCIO_EVENT_LOOP = "uvloop.Loop"
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
 
 

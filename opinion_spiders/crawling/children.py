@@ -23,13 +23,14 @@ async def start_child(
 ) -> asyncio.subprocess.Process:
     """``python -m module``, handed the settings; returned once it answers ``ready``.
 
-    The child runs in a process group of its own. Ctrl-C reaches every process of the
-    terminal's group: the crawl stops gracefully, still using its children, and then closes
-    their stdin, which ends them; they must not die first — nor while still importing, before
-    any code of theirs could ignore the signal."""
+    The child runs in a session (so a process group) of its own. Ctrl-C reaches every process
+    of the terminal's group: the crawl stops gracefully, still using its children, and then
+    closes their stdin, which ends them; they must not die first — nor while still importing,
+    before any code of theirs could ignore the signal. (A new session rather than
+    ``process_group=0``, which uvloop's loop, the crawl's, does not take.)"""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p or os.curdir for p in sys.path)}
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", module, env=env, process_group=0,
+        sys.executable, "-m", module, env=env, start_new_session=True,
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
     )  # fmt: skip
     assert proc.stdin is not None and proc.stdout is not None
