@@ -8,6 +8,7 @@ call, or (for the store) with the ``OPINION_STORE`` environment variable.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 
@@ -81,8 +82,9 @@ DOWNLOAD_HANDLERS = {
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 #: The asyncio loop under the reactor: uvloop's (libuv) runs the crawl's callbacks, tasks and
 #: pipes to its page workers for ~3 % less CPU than asyncio's own (bench: side B's crawl, 3
-#: interleaved pairs, 40.6 -> 39.4 CPU s, 23.4 -> 22.6 s).
-ASYNCIO_EVENT_LOOP = "uvloop.Loop"
+#: interleaved pairs, 40.6 -> 39.4 CPU s, 23.4 -> 22.6 s); asyncio's own where uvloop is not
+#: installed (it is not built for Windows).
+ASYNCIO_EVENT_LOOP = "uvloop.Loop" if importlib.util.find_spec("uvloop") else None
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
 
 
