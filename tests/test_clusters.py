@@ -16,12 +16,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from opinion_spiders.clusters import (
+    BANDS,
     MIN_CHARS,
+    NUM_PERM,
+    ROWS,
+    SHINGLE,
     THRESHOLD,
     Cluster,
     Clusterer,
     ClusterStep,
     Member,
+    Signer,
+    normalise,
     signature,
     similarity,
 )
@@ -384,6 +390,19 @@ def _post_doc(row: tuple[str, str, str, datetime]) -> dict[str, Any]:
 # -- properties -------------------------------------------------------------------------------
 HANZI = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5)
 NOISE = st.sampled_from(["，", "。", "！", "？", "、", " ", "\n", ",", ".", "!", "\u3000", "…"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=400)
+       | st.text(HANZI | st.sampled_from("ab1𠀀😀"), max_size=400))  # fmt: skip
+def test_clusters_compiled_signature_is_numpys(text: str) -> None:
+    """The compiled MinHash (``opinion_native``) gives the numpy reference's values and band
+    keys for any normalised text, also one shorter than a shingle, empty, or beyond the
+    Basic Multilingual Plane."""
+    signer = Signer(NUM_PERM, SHINGLE, BANDS, ROWS)
+    assert signer.compiled is not None, "opinion_native is not installed: run scripts/setup.sh"
+    folded = normalise(text)
+    assert signer.sign(folded) == signer.sign_in_python(folded)
 
 
 @settings(max_examples=60, deadline=None)

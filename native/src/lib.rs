@@ -9,9 +9,12 @@
 //!   Python's `str.isalnum` table is not passed in) comes back `UNDECIDED`, for Python.
 //! - `form`: the match form of `_match_form.py`, from the tables Python builds.
 //! - `rules` (`FlatRules`): the flat rules matched in one call, as `_matcher.py` matches them.
+//! - `minhash` (`MinHasher`): a text's near-duplicate signature and band keys in one call, as
+//!   `clusters/_minhash.py` computes them.
 
 mod form;
 mod judge;
+mod minhash;
 mod rules;
 
 use pyo3::prelude::*;
@@ -20,5 +23,6 @@ use pyo3::prelude::*;
 fn opinion_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<judge::WordJudge>()?;
     m.add_class::<rules::FlatRules>()?;
+    m.add_class::<minhash::MinHasher>()?;
     Ok(())
 }

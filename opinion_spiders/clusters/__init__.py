@@ -10,6 +10,7 @@ public API.
 
 from __future__ import annotations
 
+from opinion_spiders.clusters._minhash import Signer, normalise
 from opinion_spiders.clusters._model import (
     BANDS,
     CANDIDATE_LIMIT,
@@ -33,7 +34,8 @@ from opinion_spiders.clusters.step import LEASE, ClusterStep, StepResult
 __all__ = [
     "BANDS", "CANDIDATE_LIMIT", "LEASE", "MIN_CHARS", "NUM_PERM", "ROWS", "SHINGLE",
     "THRESHOLD",
-    "Assignment", "Cluster", "ClusterStep", "Clusterer", "Member", "Signature", "StepResult",
+    "Assignment", "Cluster", "ClusterStep", "Clusterer", "Member", "Signature", "Signer",
+    "StepResult",
     "best_match",
-    "copies_by_cluster", "signature", "similarity", "unique_members",
+    "copies_by_cluster", "normalise", "signature", "similarity", "unique_members",
 ]  # fmt: skip

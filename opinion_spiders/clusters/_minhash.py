@@ -5,7 +5,8 @@ shift word boundaries; character 3-grams survive that. The permutation parameter
 a fixed seed, so signatures computed by any process, today or next year, stay comparable —
 change :data:`VERSION` whenever a parameter changes.
 
-Why numpy, and this hash family: a pure-Python signature (a blake2b per shingle, then
+Why numpy (and, where it is built, the same arithmetic compiled: :class:`Signer`), and this
+hash family: a pure-Python signature (a blake2b per shingle, then
 ``(a*h + b) mod 2**61-1`` per permutation on Python integers) cost about 5 ms of a post's
 ~10 ms through every pipeline. Here a 3-gram of code points (each < 0x110000) packs exactly
 into one 64-bit integer, which the splitmix64 finaliser (a bijection) spreads over 64 bits;
@@ -26,6 +27,11 @@ import numpy as np
 import numpy.typing as npt
 
 from opinion_spiders.text.normalize import fold_for_match
+
+try:
+    from opinion_native import MinHasher
+except ImportError:  # not built on this machine: numpy computes every signature
+    MinHasher = None
 
 #: Bumped when the shingling, hashing or band layout changes: older signatures are ignored.
 VERSION = "m2"
@@ -96,6 +102,35 @@ class Permutations:
             table += self.b  # in place, and reduced along rows: 5× faster than the transpose
             np.minimum(low, table.min(axis=0), out=low)
         return array("I", (low >> _S32).astype(np.uint32).tobytes())
+
+
+class Signer:
+    """A normalised text's MinHash values and band keys: ``count`` permutations of
+    ``size``-character shingles, ``bands`` bands of ``rows`` values. Compiled
+    (``opinion_native.MinHasher``, the same integers in one call: 22 µs against numpy's 86 µs
+    for a 300-character post) where it is installed; numpy (:func:`shingle_hashes`, :meth:`Permutations.minhash`, :func:`band_keys`),
+    the reference, everywhere."""
+
+    def __init__(self, count: int, size: int, bands: int, rows: int) -> None:
+        self.perms = Permutations(count)
+        self.size, self.bands, self.rows = size, bands, rows
+        self.compiled = None
+        if MinHasher is not None:
+            a, b = [int(v) for v in self.perms.a], [int(v) for v in self.perms.b]
+            seeds = [int(v) for v in _band_seeds(bands)]
+            self.compiled = MinHasher(a, b, seeds, size, rows)
+
+    def sign(self, folded: str) -> tuple[array[int], tuple[str, ...]]:
+        if self.compiled is None:
+            return self.sign_in_python(folded)
+        raw, keys = self.compiled.sign(folded)
+        values = array("I")
+        values.frombytes(raw)
+        return values, tuple(keys)
+
+    def sign_in_python(self, folded: str) -> tuple[array[int], tuple[str, ...]]:
+        values = self.perms.minhash(shingle_hashes(folded, self.size))
+        return values, band_keys(values, self.bands, self.rows)
 
 
 def band_keys(values: array[int], bands: int, rows: int) -> tuple[str, ...]:

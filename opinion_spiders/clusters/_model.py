@@ -32,7 +32,7 @@ MIN_CHARS = 30
 #: At most this many posts sharing a band are checked per lookup (and clusters merged).
 CANDIDATE_LIMIT = 50
 
-_PERMS = _minhash.Permutations(NUM_PERM)
+_SIGNER = _minhash.Signer(NUM_PERM, SHINGLE, BANDS, ROWS)
 
 
 @dataclass(frozen=True)
@@ -52,8 +52,8 @@ def signature(text: str) -> Signature | None:
     folded = _minhash.normalise(text)
     if len(folded) < MIN_CHARS:
         return None
-    values = _PERMS.minhash(_minhash.shingle_hashes(folded, SHINGLE))
-    return Signature(values, _minhash.band_keys(values, BANDS, ROWS))
+    values, bands = _SIGNER.sign(folded)
+    return Signature(values, bands)
 
 
 def similarity(a: array[int], b: array[int]) -> float:
