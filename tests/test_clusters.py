@@ -286,6 +286,40 @@ def test_clusters_crawl_view_reads_the_stored_clusters(any_store: Store) -> None
             reopened.close()
 
 
+class _Reads:
+    """A store that keeps the ids of the candidate posts read from it."""
+
+    def __init__(self, store: Store) -> None:
+        self.store, self.read = store, list[str]()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+    def candidate_posts(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        self.read.extend(ids)
+        return self.store.candidate_posts(ids)
+
+
+def test_clusters_crawl_view_reads_only_the_candidates_it_does_not_hold(
+    any_store: Store,
+) -> None:
+    """A copy of a post this process assigned (and stored) a moment before is found in the
+    in-run index: the lookup reads only the stored candidates the index does not hold."""
+    _stored(any_store, "forum:1:1", CHAIQIAN, "demo-forum", T0)  # stored by an earlier crawl
+    clusterer, store = Clusterer(), _Reads(any_store)
+    first = member("forum:2:1", HUAGONG, site="demo-forum")
+    [view] = clusterer.assign_many([(first, _sig(HUAGONG))], store)  # type: ignore[arg-type]
+    any_store.upsert_posts([{**_post_doc(("forum:2:1", "demo-forum", HUAGONG, T0)),
+                             **view.post_fields()}])  # fmt: skip
+    copies = [(member("bar:1:1", "【转载】" + HUAGONG, site="demo-bar"), _sig("【转载】" + HUAGONG)),
+              (member("bar:2:1", "转自临江论坛：" + CHAIQIAN, site="demo-bar"),
+               _sig("转自临江论坛：" + CHAIQIAN))]  # fmt: skip
+    views = clusterer.assign_many(copies, store)  # type: ignore[arg-type]
+    assert [(v.cluster.id, v.outcome) for v in views] == [("forum:2:1", "joined"),
+                                                           ("forum:1:1", "joined")]  # fmt: skip
+    assert store.read == ["forum:1:1"], "the post held in the in-run index is not read"
+
+
 def test_clusters_store_unavailable_degrades_to_the_in_run_index() -> None:
     """MongoDB down (nothing listens on the port): posts still cluster in the crawl's view."""
     down = MongoStore("mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=200", "x")

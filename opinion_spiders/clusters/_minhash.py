@@ -108,8 +108,8 @@ class Signer:
     """A normalised text's MinHash values and band keys: ``count`` permutations of
     ``size``-character shingles, ``bands`` bands of ``rows`` values. Compiled
     (``opinion_native.MinHasher``, the same integers in one call: 22 µs against numpy's 86 µs
-    for a 300-character post) where it is installed; numpy (:func:`shingle_hashes`, :meth:`Permutations.minhash`, :func:`band_keys`),
-    the reference, everywhere."""
+    for a 300-character post) where it is installed; numpy (:func:`shingle_hashes`,
+    :meth:`Permutations.minhash`, :func:`band_keys`), the reference, everywhere."""
 
     def __init__(self, count: int, size: int, bands: int, rows: int) -> None:
         self.perms = Permutations(count)
