@@ -453,14 +453,19 @@ def test_store_band_candidates_share_any_band(any_store: Store) -> None:
     assert any_store.find_band_candidates([], limit=10) == []
 
 
-def test_store_band_candidates_of_several_posts_at_once(any_store: Store) -> None:
-    """One lookup for several posts answers each as its own lookup would, in order."""
-    any_store.upsert_posts([
+def _three_banded(store: Store) -> None:
+    """Three posts under bands of their own and one shared, the second rewritten since."""
+    store.upsert_posts([
         _banded("1", ["aa00000000000001", "bb00000000000001"]),
         _banded("2", ["aa00000000000002", "bb00000000000001"]),
         _banded("3", ["aa00000000000003"]),
     ])  # fmt: skip
-    any_store.upsert_posts([_banded("2", ["cc00000000000002"])])  # rewritten: not under bb now
+    store.upsert_posts([_banded("2", ["cc00000000000002"])])  # rewritten: not under bb now
+
+
+def test_store_band_candidates_of_several_posts_at_once(any_store: Store) -> None:
+    """One lookup for several posts answers each as its own lookup would, in order."""
+    _three_banded(any_store)
     queries = [["bb00000000000001"], ["zz"], ["aa00000000000003", "aa00000000000002"], [],
                ["cc00000000000002", "aa00000000000001"]]  # fmt: skip
     many = any_store.find_band_candidates_many(queries, limit=10)
@@ -482,12 +487,7 @@ def test_store_band_listed_and_candidate_posts_are_a_lookup_in_two(any_store: St
     """The cluster step's lookup in two halves: the ids listed under each query's bands (a
     post rewritten with other bands may still be among them), then the posts it reads, with
     their current bands, which tell such a post apart."""
-    any_store.upsert_posts([
-        _banded("1", ["aa00000000000001", "bb00000000000001"]),
-        _banded("2", ["aa00000000000002", "bb00000000000001"]),
-        _banded("3", ["aa00000000000003"]),
-    ])  # fmt: skip
-    any_store.upsert_posts([_banded("2", ["cc00000000000002"])])  # rewritten: not under bb now
+    _three_banded(any_store)
     queries = [["bb00000000000001"], ["zz"], ["aa00000000000003", "cc00000000000002"], []]
     listed = any_store.band_listed(queries, limit=10)
     assert [set(ids) for ids in listed][1:] == [set(), {"forum-a:7:3", "forum-a:7:2"}, set()]
