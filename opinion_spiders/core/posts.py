@@ -40,9 +40,10 @@ def prepare_post(post: Post, tz: str, now: datetime) -> Post:
     post.author = clean_text(post.author)
     if not post.title and not post.content:
         raise InvalidPost("empty", post.url)
-    crawled = post.crawled_at or now  # to the millisecond, as MongoDB keeps it: the time the
-    post.crawled_at = crawled.replace(microsecond=crawled.microsecond // 1000 * 1000)  # crawl
-    # orders its view of a cluster by is the one the cluster step reads back
+    # to the millisecond, as MongoDB keeps it: the time the crawl orders its view of a cluster
+    # by is the one the cluster step reads back
+    crawled = post.crawled_at or now
+    post.crawled_at = crawled.replace(microsecond=crawled.microsecond // 1000 * 1000)
     post.published_at = _published(post, tz)
     post.canonical_url = canonicalize_url(post.url)
     post.id = post.id or post_key(

@@ -131,29 +131,33 @@ def candidates(conn: sqlite3.Connection, bands: Sequence[str], limit: int) -> li
 
 
 def read_candidates(conn: sqlite3.Connection, ids: list[str]) -> dict[str, dict[str, Any]]:
-    """The posts ``ids`` (those stored) with the candidate fields and their bands."""
-    found = _read_candidates(conn, ids, queued=True)
+    """The posts ``ids`` (those stored) with the candidate fields and their bands; like
+    MongoDB's, a post without a ``cluster_id`` has none in its document."""
+    found = _read_candidates(conn, ids, bands=True)
     for doc in found.values():
-        for name in ("cluster_size", "cluster_sites", "cluster_first_id"):
-            doc.pop(name, None)
+        if doc["cluster_id"] is None:
+            del doc["cluster_id"]
     return found
 
 
-#: What the cluster step reads of a queued post besides: its bands and cluster fields (JSON
-#: arrays and numbers as SQLite gives them; ``cluster_sites`` and the bands parsed after).
-_QUEUED = ("minhash_bands", "cluster_size", "cluster_sites", "cluster_first_id")
-_QUEUED_SQL = (", doc -> '$.minhash_bands', doc ->> '$.cluster_size',"
-               " doc -> '$.cluster_sites', doc ->> '$.cluster_first_id'")  # fmt: skip
+#: A queued post's cluster fields besides ``cluster_id`` (a candidate field), as SQLite gives
+#: them (``cluster_sites`` parsed after).
+_CLUSTER = ("cluster_size", "cluster_sites", "cluster_first_id")
+_CLUSTER_SQL = (", doc ->> '$.cluster_size', doc -> '$.cluster_sites',"
+                " doc ->> '$.cluster_first_id'")  # fmt: skip
 
 
 def _read_candidates(
-    conn: sqlite3.Connection, ids: list[str], *, queued: bool = False
+    conn: sqlite3.Connection, ids: list[str], *, bands: bool = False, cluster: bool = False
 ) -> dict[str, dict[str, Any]]:
-    """The posts ``ids`` (those stored) with the :data:`CANDIDATE_FIELDS` (and, ``queued``,
-    their ``minhash_bands`` and cluster fields): SQLite reads them out of the stored JSON,
-    instead of the whole post being parsed in Python. A field the post lacks is left out."""
-    names = [*CANDIDATE_FIELDS, *(_QUEUED if queued else ())]
-    columns = _CANDIDATE_SQL + (_QUEUED_SQL if queued else "")
+    """The posts ``ids`` (those stored) with the :data:`CANDIDATE_FIELDS` (and, ``bands``,
+    their ``minhash_bands``; ``cluster``, the other cluster fields, each left out where the
+    post has none): SQLite reads them out of the stored JSON, instead of the whole post being
+    parsed in Python."""
+    names = [*CANDIDATE_FIELDS, *(["minhash_bands"] if bands else []),
+             *(_CLUSTER if cluster else ())]  # fmt: skip
+    columns = (_CANDIDATE_SQL + (", doc -> '$.minhash_bands'" if bands else "")
+               + (_CLUSTER_SQL if cluster else ""))  # fmt: skip
     found: dict[str, dict[str, Any]] = {}
     for chunk in _chunks(ids):
         sql = f"SELECT {columns} FROM posts WHERE _id IN ({_marks(chunk)})"
@@ -162,8 +166,9 @@ def _read_candidates(
             for name in CANDIDATE_FIELDS:
                 if name.endswith("_at") and doc[name] is not None:
                     doc[name] = datetime.fromisoformat(doc[name]).astimezone(UTC)
-            if queued:
+            if bands:
                 doc["minhash_bands"] = loads(doc["minhash_bands"] or "[]")
+            if cluster:
                 for name in CLUSTER_FIELDS:
                     if doc[name] is None:
                         del doc[name]
@@ -216,11 +221,10 @@ def queue(conn: sqlite3.Connection, posts: Iterable[Mapping[str, Any]]) -> None:
 
 def queued(conn: sqlite3.Connection, limit: int) -> list[dict[str, Any]]:
     """The oldest ``limit`` queued posts with their candidate and cluster fields and bands;
-    queued ids
-    whose post is gone leave the queue."""
+    queued ids whose post is gone leave the queue."""
     sql = "SELECT post_id FROM cluster_queue ORDER BY rowid LIMIT ?"
     ids = [str(row[0]) for row in conn.execute(sql, (limit,))]
-    found = _read_candidates(conn, ids, queued=True)
+    found = _read_candidates(conn, ids, bands=True, cluster=True)
     gone = [(i,) for i in ids if i not in found]
     conn.executemany("DELETE FROM cluster_queue WHERE post_id = ?", gone)
     return [found[i] for i in ids if i in found]
