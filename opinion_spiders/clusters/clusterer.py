@@ -7,8 +7,10 @@ the post bridges them: they merge into the cluster whose first publisher is earl
 
 The crawl only reads: candidates from the in-run index and the store's band index, clusters
 as the cluster step last wrote them (:meth:`Store.get_clusters`). What it decides is the
-post's view at crawl time; the clusters themselves — documents, merges, every post's
-``cluster_id`` — are written by the cluster step alone (:mod:`.step`), from the stored posts.
+post's view at crawl time, stored with a new post (:meth:`Assignment.post_fields`); the
+clusters themselves — documents, merges, and a post's ``cluster_*`` fields wherever they
+differ from that view — are written by the cluster step alone (:mod:`.step`), from the stored
+posts.
 """
 
 from __future__ import annotations
