@@ -275,6 +275,11 @@ class Config(msgspec.Struct, frozen=True, kw_only=True, rename=_renamed):
     events_term_min_stories: Annotated[int, _setting(
         "threads an emerging word needs", ge=0,
     )] = 2  # fmt: skip
+    events_term_fold: Annotated[float, _setting(
+        "a word whose burst shares this share of its posts (of the other's, if fewer) with "
+        "a more surprising word's burst at the same time is one event with it (0: every "
+        "word an event of its own)", ge=0, le=1,
+    )] = 0.5  # fmt: skip
     events_alert_within_hours: Annotated[float, _setting(
         "events whose last burst ended longer ago than this raise no alert", ge=0,
     )] = 24.0  # fmt: skip

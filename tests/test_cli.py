@@ -76,7 +76,10 @@ def test_cli_events_lists_recent_bursts_and_emerging_terms(tmp_path: Path) -> No
                 "terms": [{"term": "工资", "count": 3}]}  # fmt: skip
 
     store = open_store(f"embedded://{tmp_path}")
-    store.upsert_events([event("term:农民工", now, 5.3), event("site:demo-forum", now, 4.2),
+    story = event("term:农民工", now, 5.3)
+    story["words"] = [{"term": "讨薪", "count": 4, "surprise": 5.0},
+                      {"term": "工地", "count": 3, "surprise": 4.6}]  # fmt: skip
+    store.upsert_events([story, event("site:demo-forum", now, 4.2),
                          event("rule:land", now - timedelta(days=3), 9.0)])  # fmt: skip
     store.close()
     env = {"OPINION_STORE": f"embedded://{tmp_path}"}
@@ -87,8 +90,10 @@ def test_cli_events_lists_recent_bursts_and_emerging_terms(tmp_path: Path) -> No
         "first: [demo-forum] 滨江街道有人聚集堵路  http://x/1019" in out and "rule:land" not in out
     )
     assert out.rstrip().endswith("Emerging terms: 农民工 (5)")
+    assert out.count("      with: ") == 1 and "      with: 讨薪、工地\n" in out
     listing = json.loads(run_opinion("events", "--since", "7d", "--json", env=env).stdout)
     assert [e["value"] for e in listing["events"]] == ["农民工", "demo-forum", "land"]
+    assert [w["term"] for w in listing["events"][0]["words"]] == ["讨薪", "工地"]
     assert listing["emerging_terms"] == [
         {"term": "农民工", "count": 5, "surprise": 5.3, "event": listing["events"][0]["id"]}
     ]

@@ -15,9 +15,11 @@ import pytest
 
 from opinion_spiders.alerting import AlertPolicy
 from opinion_spiders.events.bursts import (
+    Burst,
     BurstDetector,
     BurstPolicy,
     drop_subwords,
+    fold_co_rising,
     reaches,
     surprise,
 )
@@ -253,6 +255,133 @@ def test_events_emerging_term_surfaces(any_store: Store, webhook: WebhookReceive
     listed = any_store.find_events(dimension="term")
     assert [e["value"] for e in listed] == ["核酸码"]
     assert any(r["json"]["title"].startswith("新词「核酸码」涌现") for r in webhook.requests)
+
+
+def _everyday(hours: int = 72) -> list[dict[str, Any]]:
+    """Three days of everyday talk across nine threads, four posts an hour."""
+    words = ["物业", "停车", "小区", "电梯", "学校", "公交", "医保", "地铁", "垃圾", "暖气"]
+    return [
+        _post(T0 + timedelta(hours=h, minutes=15 * i), thread=f"t{h % 9}",
+              terms=[words[(h + i) % 10], words[(h * 3 + i) % 10]])
+        for h in range(hours) for i in range(4)
+    ]  # fmt: skip
+
+
+def test_events_words_of_one_story_are_one_event_and_one_alert(
+    any_store: Store, webhook: WebhookReceiver
+) -> None:
+    """A fire: eight posts in four threads within the hour, each naming three of 火灾, 消防,
+    起火 and 锦绣小区 (so no two words are in exactly the same posts), and in the same hour an
+    unrelated new word in five posts of its own. Two events — the story's, led by its most
+    surprising word and listing the other three, and the other word's — and two alerts, where
+    every word was an event and an alert of its own before (as it still is with the fold off)."""
+    story = ["火灾", "消防", "起火", "锦绣小区"]
+    burst_at = T0 + timedelta(hours=72)
+    fresh = [
+        _post(burst_at + timedelta(minutes=6 * i), thread=f"f{i % 4}",
+              terms=[w for k, w in enumerate(story) if k != i % 4])
+        for i in range(8)
+    ] + [_post(burst_at + timedelta(minutes=5 + 7 * i), thread=f"g{i % 2}", terms=["团购"])
+         for i in range(5)]  # fmt: skip
+    now = burst_at + timedelta(hours=1)
+    unfolded = EventDetector(
+        BurstPolicy(terms=True, term_fold=0),
+        AlertPolicy.from_settings({"OPINION_ALERT_TIERS": TIERS}),
+    )
+    _feed(unfolded, _everyday() + fresh)
+    assert sorted(b.value for b in unfolded.bursts(now) if b.dimension == "term") == sorted(
+        [*story, "团购"]
+    )
+    detector = _detector(terms=True)
+    _feed(detector, _everyday() + fresh)
+    done = _record(detector, any_store, [WebhookChannel(webhook.url)], now)
+    assert done["events"] == 2 and done["alerts"] == 2
+    events = {e["value"]: e for e in any_store.find_events(dimension="term")}
+    [lead] = set(events) - {"团购"}
+    assert lead in story and events["团购"]["words"] == []
+    assert sorted(w["term"] for w in events[lead]["words"]) == sorted(set(story) - {lead})
+    assert all(w["count"] == 6 for w in events[lead]["words"]) and events[lead]["count"] == 6
+    titles = sorted(r["json"]["title"] for r in webhook.requests)
+    assert len(titles) == 2 and any(t.startswith(f"新词「{lead}」涌现（同时：") for t in titles)
+
+
+def test_events_story_stays_the_event_it_was_first_stored_as_when_its_lead_changes(
+    any_store: Store, webhook: WebhookReceiver
+) -> None:
+    """溃坝 leads a story at the first look (six posts; 转移 in five of them). By the next
+    look 转移 is in eleven posts and leads, 溃坝 folded into it: the story is still the event
+    first stored, under 溃坝, with 转移 among its words — one event, one alert, grown."""
+    detector, channels = _detector(terms=True), [WebhookChannel(webhook.url)]
+    _feed(detector, _everyday())
+    burst_at = T0 + timedelta(hours=72)
+    first = [
+        _post(burst_at + timedelta(minutes=5 * i), thread=f"d{i % 3}",
+              terms=["溃坝", "转移"] if i else ["溃坝"])
+        for i in range(6)
+    ]  # fmt: skip
+    _feed(detector, first)
+    done = _record(detector, any_store, channels, burst_at + timedelta(minutes=40))
+    [event] = any_store.find_events(dimension="term")
+    assert (event["value"], [w["term"] for w in event["words"]]) == ("溃坝", ["转移"])
+    assert done["alerts"] == 1
+    _feed(detector, [_post(burst_at + timedelta(minutes=32 + 3 * i), thread=f"e{i % 3}",
+                           terms=["转移"]) for i in range(6)])  # fmt: skip
+    [burst] = [
+        b for b in detector.bursts(burst_at + timedelta(minutes=55)) if b.dimension == "term"
+    ]
+    assert (burst.value, [w["term"] for w in burst.words]) == ("转移", ["溃坝"])
+    done = detector.record([burst], any_store, channels, burst_at + timedelta(minutes=55))
+    [again] = any_store.find_events(dimension="term")
+    assert again["_id"] == event["_id"] and again["value"] == "溃坝"
+    assert [(w["term"], w["count"]) for w in again["words"]] == [("转移", 11)]
+    assert again["count"] == 11 and done.get("alerts", 0) == 0
+    assert [a["_id"] for a in any_store.find_alerts()] == ["event:" + event["_id"]]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_events_fold_co_rising_follows_its_definition(seed: int) -> None:
+    """Over random bursts: every word is kept or listed under exactly one kept word; a word is
+    listed under the first word ranked above it that overlaps it in time and shares half the
+    posts of the smaller; kept words never qualify for each other; other keys pass as they are."""
+    import random
+
+    rng = random.Random(seed)
+    words = [f"词{n}" for n in range(40)]
+    bursts = []
+    for n, word in enumerate(words):
+        start = rng.randint(0, 6)
+        posts = [f"p{rng.randint(0, 60)}" for _ in range(rng.randint(4, 20))]
+        bursts.append(Burst(
+            dimension="term", value=word, name=word, start=start, end=start + rng.randint(0, 2),
+            counts={}, baseline=0.2, total=len(set(posts)), expected=1.0,
+            surprise=round(rng.uniform(4.5, 9), 1 if n % 3 else 0), threshold=4.5, factor=1.0,
+            level="notice", post_ids=sorted(set(posts)),
+        ))  # fmt: skip
+    other = Burst(dimension="rule", value="r", name="r", start=0, end=9, counts={}, baseline=0.2,
+                  total=9, expected=1.0, surprise=9.0, threshold=3.0, factor=1.0, level="notice",
+                  post_ids=["p1"])  # fmt: skip
+    kept = fold_co_rising([*bursts, other], 0.5)
+    assert other in kept
+    rank = sorted(bursts, key=lambda b: (-b.surprise, -len(b.value), b.value))
+
+    def joins(word: Burst, lead: Burst) -> bool:
+        a, b = set(word.post_ids), set(lead.post_ids)
+        overlap = lead.start <= word.end and word.start <= lead.end
+        return overlap and len(a & b) >= 0.5 * min(len(a), len(b))
+
+    leads: list[Burst] = []
+    listed: dict[str, str] = {}
+    for word in rank:
+        host = next((lead for lead in leads if joins(word, lead)), None)
+        if host is None:
+            leads.append(word)
+        else:
+            listed[word.value] = host.value
+    assert [b for b in kept if b.dimension == "term"] == [b for b in bursts if b in leads]
+    assert 0 < len(leads) < len(bursts)
+    got = {w["term"]: lead.value for lead in leads for w in lead.words}
+    assert got == listed
+    assert not any(joins(a, b) for a, b in itertools.combinations(leads, 2))
 
 
 def test_events_detector_memory_is_bounded_and_still_finds_the_burst() -> None:
@@ -555,14 +684,15 @@ def test_events_detect_finds_what_scanning_every_touched_key_finds(seed: int) ->
     for start in range(0, len(posts), 97):
         for post in posts[start : start + 97]:
             bursts.add(post)
+        bursts._touch_stories()  # the other words of the stories found before, as detect does
         touched = {key: set(b) for key, b in bursts.touched.items()}
         for bucket, indexes in bursts.touched_words.items():
             for index in indexes:
                 touched.setdefault(("term", bursts.vocabulary.words[index]), set()).add(bucket)
-        expected = drop_subwords([
+        expected = fold_co_rising(drop_subwords([
             b for key, marks in touched.items() for b in bursts.scan(key)
             if any(b.start <= t <= b.end for t in marks)
-        ])  # fmt: skip
+        ]), bursts.policy.term_fold)  # fmt: skip
         got = bursts.detect()
         assert sorted((b.key, b.start, b.end, b.total, b.post_ids) for b in got) == sorted(
             (b.key, b.start, b.end, b.total, b.post_ids) for b in expected

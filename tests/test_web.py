@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import urllib.error
 import urllib.request
@@ -305,3 +306,30 @@ def test_web_after_the_demo_in_chromium(tmp_path: Path, browser: Browser) -> Non
         assert len(rows) - 1 == opened and any("值班员" in str(r) for r in rows[1:])
         _shot(page, "demo-alerts")
         page.close()
+
+
+def test_web_event_page_lists_a_storys_words_and_marks_them() -> None:
+    """A word's event with the words of its story: the page lists them, and marks each in
+    the posts, not only the word the event is stored under."""
+    from datetime import UTC, datetime
+
+    from opinion_spiders.events.evidence import Evidence
+    from opinion_spiders.web.detail import event_body
+
+    at = datetime(2026, 11, 25, 8, 30, tzinfo=UTC)
+    posts = [
+        {"_id": "forum-a:1:1", "site": "forum-a", "title": "锦绣小区火灾", "content": "消防车到了",
+         "url": "http://x/1", "author": "网友甲", "time": at},
+        {"_id": "forum-a:2:2", "site": "forum-a", "title": "起火原因", "content": "消防在查",
+         "url": "http://x/2", "author": "网友乙", "time": at},
+    ]  # fmt: skip
+    event = {
+        "_id": "term:火灾:2026-11-25T08:00Z", "dimension": "term", "value": "火灾", "name": "火灾",
+        "level": "notice", "start": at, "end": at, "count": 2, "peak": {"start": at, "count": 2},
+        "words": [{"term": "消防", "count": 2, "surprise": 5.1},
+                  {"term": "起火", "count": 1, "surprise": 4.7}],
+    }  # fmt: skip
+    html = event_body(event, Evidence(posts=posts), UTC)
+    assert "<th>words</th><td>消防、起火</td>" in html
+    marked = html.split('class="posts"', 1)[1]
+    assert {"火灾", "消防", "起火"} <= set(re.findall(r"<mark[^>]*>([^<]+)</mark>", marked))

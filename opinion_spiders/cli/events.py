@@ -68,7 +68,7 @@ def events_listing(
 def _summary(e: Mapping[str, Any]) -> dict[str, Any]:
     keep = ("dimension", "value", "name", "level", "start", "end", "peak", "count", "expected",
             "baseline", "surprise", "threshold", "period_factor", "first_post", "post_ids",
-            "sites", "terms", "alert_id", "created_at", "updated_at")  # fmt: skip
+            "sites", "terms", "words", "alert_id", "created_at", "updated_at")  # fmt: skip
     return {"id": e["_id"], **{k: e.get(k) for k in keep}}
 
 
@@ -89,6 +89,8 @@ def format_events(listing: Mapping[str, Any], tz: ZoneInfo) -> str:
         )
         lines.append(f"      first: [{first.get('site')}] {first.get('title')}  {first.get('url')}")
         lines.append(f"      rising: {rising}")
+        if e.get("words"):
+            lines.append(f"      with: {'、'.join(w['term'] for w in e['words'])}")
     if listing["emerging_terms"]:
         words = ", ".join(f"{t['term']} ({t['count']})" for t in listing["emerging_terms"])
         lines.append(f"Emerging terms: {words}")

@@ -25,7 +25,9 @@ minimum count by its ``threshold_factor`` (0.8: bursts are called at 80 % of the
 Emerging terms are the same test on each word of the posts (jieba search terms, stop words
 out), stricter because thousands of words are tested at once: surprise 4.5, at least 4 posts
 (not lowered by a period) in at least 2 threads; a word's parts are dropped when the whole
-word rose in the same posts.
+word rose in the same posts, and the words of one story — they rise together, in the same
+posts at the same time — are one event, led by the most surprising of them (see
+:func:`fold_co_rising`).
 
 Memory. The detector keeps what it counted for the history, but never more than
 :data:`MEMORY_POSTS` posts (as many as it reads from the store at start): past that, its
@@ -181,6 +183,9 @@ class BurstPolicy:
     #: events whose last burst bucket ended longer ago than this raise no alert
     alert_within: timedelta = timedelta(hours=24)
     terms: bool = True
+    #: a word whose burst shares this share of its posts (or of the lead's, if fewer) with a
+    #: more surprising word's burst at the same time is folded into that word's event (0: off)
+    term_fold: float = 0.5
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> BurstPolicy:
@@ -204,6 +209,7 @@ class BurstPolicy:
             warmup=int(c.events_warmup_hours / hours),
             alert_within=timedelta(hours=c.events_alert_within_hours),
             terms=c.events_terms,
+            term_fold=c.events_term_fold,
         )
 
     def bucket_of(self, when: datetime) -> int:
@@ -263,6 +269,9 @@ class Burst:
     level: str
     post_ids: list[str]
     rising: list[dict[str, Any]] = field(default_factory=list)
+    #: the words folded into this word's burst (:func:`fold_co_rising`), most surprising
+    #: first: [{term, count, surprise}]
+    words: list[dict[str, Any]] = field(default_factory=list)
     #: what the detector kept of its posts, taken when it was found: the event is written
     #: from these on another thread while the detector counts and forgets posts
     records: list[PostRecord] = field(default_factory=list)
@@ -302,6 +311,50 @@ def drop_subwords(bursts: list[Burst]) -> list[Burst]:
         return False
 
     return [b for b in bursts if b.dimension != "term" or not covered(b)]
+
+
+def _rank(burst: Burst) -> tuple[float, int, str]:
+    return (-burst.surprise, -len(burst.value), burst.value)
+
+
+def fold_co_rising(bursts: list[Burst], share: float) -> list[Burst]:
+    """The words of one story rise together — 火灾, 消防, 起火 and the estate's name in the
+    posts about one fire —, and one event with its words says so better than one event (and
+    one alert) a word. Word bursts are taken most surprising first (then the longer word,
+    then the word); each joins the first lead before it whose burst overlaps it in time and
+    shares at least ``share`` of the posts of the smaller of the two, and is listed in that
+    lead's ``words``; else it leads an event of its own. A word joins a lead, never another
+    joined word, so unrelated stories do not chain together through a common word. Bursts of
+    other keys are kept as they are; ``share`` 0 folds nothing."""
+    if share <= 0:
+        return bursts
+    words = sorted((b for b in bursts if b.dimension == "term"), key=_rank)
+    leads: list[Burst] = []
+    lead_posts: list[frozenset[str]] = []
+    leads_of: dict[str, list[int]] = {}  # post id -> the leads holding it
+    folded: set[int] = set()
+    for burst in words:
+        mine = frozenset(burst.post_ids)
+        shared = Counter(n for post in mine for n in leads_of.get(post, ()))
+        host = next(
+            (
+                n for n in sorted(shared)
+                if leads[n].start <= burst.end and burst.start <= leads[n].end
+                and shared[n] >= share * min(len(mine), len(lead_posts[n]))
+            ),
+            None,
+        )  # fmt: skip
+        if host is not None:
+            leads[host].words.append(
+                {"term": burst.value, "count": burst.total, "surprise": burst.surprise}
+            )
+            folded.add(id(burst))
+            continue
+        for post in mine:
+            leads_of.setdefault(post, []).append(len(leads))
+        leads.append(burst)
+        lead_posts.append(mine)
+    return [b for b in bursts if id(b) not in folded]
 
 
 #: The most surprise a word seen no more often than expected can show (``surprise(n, m)`` for
@@ -583,6 +636,10 @@ class BurstDetector:
         self.word_counts: dict[int, Counter[int]] = {}
         self.bucket_posts: dict[int, list[str]] = {}
         self._word_index: dict[int, tuple[int, np.ndarray, np.ndarray]] = {}
+        #: a word of a story found (:func:`fold_co_rising`) -> the story's words and buckets:
+        #: a word counted again there brings the other words to the next look, so the story
+        #: is folded again whole, whichever of its words leads it now
+        self.stories: dict[str, tuple[tuple[str, ...], int, int]] = {}
         #: buckets in a day
         self._day = round(86400 / policy.bucket.total_seconds())
         self.touched: dict[Key, set[int]] = {}
@@ -675,18 +732,36 @@ class BurstDetector:
     def detect(self) -> list[Burst]:
         """Bursts that include a bucket touched since the last call (then forgotten)."""
         touched, self.touched = self.touched, {}
+        self._touch_stories()
         found = []
         for key, buckets in touched.items():
             found.extend(self.scan(key, buckets))
         words = self.vocabulary.words
         for index, marks in self._words_that_may_burst().items():
             found.extend(self.scan(("term", words[index]), marks))
-        kept = drop_subwords(found)
-        for burst in kept:  # only for the bursts kept: a word's rise is most of the cost
+        kept = fold_co_rising(drop_subwords(found), self.policy.term_fold)
+        for burst in kept:
+            if burst.words:
+                story = (burst.value, *(w["term"] for w in burst.words))
+                self.stories.update(
+                    (w, (story, burst.start, burst.end)) for w in story
+                )  # only for the bursts kept: a word's rise is most of the cost
             exclude = burst.value if burst.dimension == "term" else ""
             burst.rising = self.rising_terms(burst.post_ids, exclude=exclude)
             burst.records = [self.records[i] for i in burst.post_ids if i in self.records]
         return kept
+
+    def _touch_stories(self) -> None:
+        """A word of a story counted again in (or next to) the story's buckets touches the
+        story's other words there too."""
+        ids, words = self.vocabulary.ids, self.vocabulary.words
+        for bucket, touched in self.touched_words.items():
+            more: set[int] = set()
+            for index in touched:
+                story = self.stories.get(words[index])
+                if story and story[1] - 1 <= bucket <= story[2] + 1:
+                    more.update(ids[w] for w in story[0] if w in ids)
+            touched |= more
 
     def _words_that_may_burst(self) -> dict[int, list[int]]:
         """The words counted since the last look, each with the buckets it was counted in,
@@ -933,6 +1008,8 @@ class BurstDetector:
         for kept in kept_by_bucket:
             for b in [b for b in kept if b < oldest]:
                 del kept[b]
+        for word in [w for w, (_, _, end) in self.stories.items() if end < oldest]:
+            del self.stories[word]
         cutoff = self.policy.bucket_start(oldest)
         gone = [i for i, r in self.records.items() if r.time < cutoff]
         self.vocabulary.forget([self.records.pop(post_id).term_ids for post_id in gone])

@@ -12,7 +12,7 @@ from typing import Any
 
 from opinion_spiders.alerting import AlertPolicy, Channel, raise_alert
 from opinion_spiders.events.bursts import MEMORY_POSTS, Burst, BurstDetector, BurstPolicy
-from opinion_spiders.events.documents import event_alert, event_document, event_id
+from opinion_spiders.events.documents import event_alert, event_document, stored_ids
 from opinion_spiders.stores.base import Store
 from opinion_spiders.watch.periods import Calendar
 
@@ -82,13 +82,12 @@ class EventDetector:
         escalate the alert of each event that ended within ``alert_within``; counts of what
         happened, for stats."""
         # A burst is stored under its first bucket; one seen again after it grew back into
-        # earlier buckets is the event stored under a later one within it: one _id read of
-        # every bucket of every burst, and the earliest stored one wins.
-        spans = [
-            [event_id(b, self.bursts_of, k) for k in range(b.start, b.end + 1)] for b in bursts
-        ]
+        # earlier buckets is the event stored under a later one within it, and a story of
+        # words may have been stored under another of its words: one _id read of them all
+        # for every burst, and the first stored one wins.
+        spans = [stored_ids(b, self.bursts_of) for b in bursts]
         stored = store.get_events([i for span in spans for i in span])
-        previous = [next((stored[i] for i in span if i in stored), None) for span in spans]
+        previous = _previous(bursts, spans, stored)
         docs = [
             event_document(b, self.bursts_of, prev, now)
             for b, prev in zip(bursts, previous, strict=True)
@@ -106,3 +105,22 @@ class EventDetector:
                 continue
             done["escalated" if outcome.escalated else "grew" if outcome.grew else "alerts"] += 1
         return dict(done)
+
+
+def _previous(
+    bursts: Sequence[Burst], spans: Sequence[Sequence[str]], stored: Mapping[str, Any]
+) -> list[Mapping[str, Any] | None]:
+    """Each burst's stored event, each stored event to one burst at most: first a burst's own
+    ids (its word, its dimension's key), then those of the words folded into it."""
+    found: list[Mapping[str, Any] | None] = [None] * len(bursts)
+    taken: set[str] = set()
+    for own in (True, False):
+        for n, (burst, span) in enumerate(zip(bursts, spans, strict=True)):
+            if found[n] is not None:
+                continue
+            ids = span[: burst.end - burst.start + 1] if own else span
+            hit = next((i for i in ids if i in stored and i not in taken), None)
+            if hit is not None:
+                found[n] = stored[hit]
+                taken.add(hit)
+    return found

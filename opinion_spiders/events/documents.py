@@ -14,11 +14,24 @@ LABELS = {
 }  # fmt: skip
 
 
-def event_id(burst: Burst, detector: BurstDetector, bucket: int | None = None) -> str:
+def event_id(
+    burst: Burst, detector: BurstDetector, bucket: int | None = None, value: str | None = None
+) -> str:
     """``dimension:value:start`` — stable while the burst goes on (its first bucket, or the
-    ``bucket`` given: a stored event's start within a burst that grew back before it)."""
+    ``bucket`` given: a stored event's start within a burst that grew back before it; the
+    ``value`` given: a word folded into the burst, which may have led the event before)."""
     start = detector.policy.bucket_start(burst.start if bucket is None else bucket)
-    return f"{burst.dimension}:{burst.value}:{start:%Y-%m-%dT%H:%MZ}"
+    return f"{burst.dimension}:{burst.value if value is None else value}:{start:%Y-%m-%dT%H:%MZ}"
+
+
+def stored_ids(burst: Burst, detector: BurstDetector) -> list[str]:
+    """The ``_id`` the burst may be stored under, in the order to prefer them: its own over
+    each of its buckets (a burst that grew back into earlier buckets), then those of the words
+    folded into it (a story whose lead word changed as it grew stays the event first stored)."""
+    values = [burst.value, *(w["term"] for w in burst.words)]
+    return [
+        event_id(burst, detector, k, v) for v in values for k in range(burst.start, burst.end + 1)
+    ]
 
 
 def event_document(
@@ -40,13 +53,16 @@ def event_document(
         level = str(previous["level"])
     first_post = _first_post(first, (previous or {}).get("first_post"))
     sites = sorted({r.site for r in records} | set((previous or {}).get("sites") or []))
+    # a stored story keeps the word it was first stored under, whichever leads it now
+    value = str(previous["value"]) if previous and previous.get("value") else burst.value
+    name = str(previous.get("name") or value) if previous else burst.name or burst.value
     count = max(burst.total, int((previous or {}).get("count") or 0))
     doc = {
         # a burst that grew back into earlier buckets stays the event it was first stored as
         "_id": str(previous["_id"]) if previous else event_id(burst, detector),
         "dimension": burst.dimension,
-        "value": burst.value,
-        "name": burst.name or burst.value,
+        "value": value,
+        "name": name,
         "start": p.bucket_start(burst.start),
         "end": p.bucket_start(burst.end + 1),
         "bucket_hours": p.bucket.total_seconds() / 3600,
@@ -65,12 +81,25 @@ def event_document(
         "post_ids": post_ids,
         "sites": sites,
         "terms": burst.rising,
+        "words": _words(previous, burst, value),
         "created_at": (previous or {}).get("created_at") or now,
         "updated_at": now,
     }
     doc["levels"] = _levels(previous, level, count, now)
     doc["alert_id"] = f"event:{doc['_id']}"
     return doc
+
+
+def _words(previous: Mapping[str, Any] | None, burst: Burst, value: str) -> list[dict[str, Any]]:
+    """The words that rose with the event's word (see ``fold_co_rising``): those stored before
+    and those of this burst, each once at its latest count, most surprising first."""
+    if burst.dimension != "term":
+        return []
+    own = {"term": burst.value, "count": burst.total, "surprise": burst.surprise}
+    found = {w["term"]: dict(w) for w in (previous or {}).get("words") or []}
+    found.update((w["term"], dict(w)) for w in [own, *burst.words])
+    found.pop(value, None)
+    return sorted(found.values(), key=lambda w: (-float(w["surprise"]), w["term"]))
 
 
 def _levels(
@@ -102,7 +131,9 @@ def _rank(level: Any) -> int:
 
 
 def event_title(event: Mapping[str, Any]) -> str:
-    """``规则「征地拆迁」突增：12 帖/1 小时（基线 0.2）`` — what the event alert is called."""
+    """``规则「征地拆迁」突增：12 帖/1 小时（基线 0.2）`` — what the event alert is called; a
+    story of words names the first three that rose with its word: ``新词「火灾」涌现（同时：消防、
+    起火、锦绣小区）：…``."""
     label = LABELS.get(str(event.get("dimension")), str(event.get("dimension")))
     name = event.get("name") or event.get("value")
     if event.get("dimension") == "cluster" and event.get("first_post"):
@@ -110,6 +141,9 @@ def event_title(event: Mapping[str, Any]) -> str:
     hours = float(event.get("bucket_hours") or 1)
     peak = event.get("peak") or {}
     what = "涌现" if event.get("dimension") == "term" else "突增"
+    words = [str(w["term"]) for w in event.get("words") or []]
+    if words:
+        what += f"（同时：{'、'.join(words[:3])}{' 等' if len(words) > 3 else ''}）"
     return (
         f"{label}「{name}」{what}：{event.get('count')} 帖，峰值 {peak.get('count')} 帖/"
         f"{hours:g} 小时（基线 {float(event.get('baseline') or 0):.1f}）"
@@ -143,6 +177,7 @@ def event_alert(
         "event_level": event.get("level"),
         "rules": [event["value"]] if event.get("dimension") == "rule" else [],
         "terms": terms,
+        "words": [str(w["term"]) for w in event.get("words") or []],
         "count": event.get("count"),
         "posts": event.get("count"),
         "expected": event.get("expected"),

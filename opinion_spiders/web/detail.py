@@ -64,6 +64,8 @@ def event_body(event: Mapping[str, Any], evidence: Evidence, tz: tzinfo) -> str:
                      f"{float(event.get('period_factor') or 1):g})"),
         ("sites", escape(", ".join(str(s) for s in event.get("sites") or []))),
     ]  # fmt: skip
+    if event.get("words"):  # a story of words (docs/analysts.md, Events)
+        facts.append(("words", escape("、".join(str(w.get("term")) for w in event["words"]))))
     levels = event.get("levels") or [
         {"level": event.get("level"), "at": event.get("created_at"), "count": event.get("count")}
     ]
@@ -87,7 +89,7 @@ def _event_marks(event: Mapping[str, Any], posts: Sequence[Mapping[str, Any]]) -
     found as rules find terms) or the event's entity's mentions (an ``entity`` event)."""
     dimension, value = event.get("dimension"), str(event.get("value") or "")
     if dimension == "term":
-        hits = word_hits(posts, [value])
+        hits = word_hits(posts, [value, *(str(w.get("term")) for w in event.get("words") or [])])
     elif dimension == "entity":
         hits = [[h for e in p.get("entities") or [] if e.get("id") == value
                  for h in e.get("hits") or []] for p in posts]  # fmt: skip
