@@ -89,6 +89,17 @@ def test_segmenter_rule_term_does_not_eat_neighbours() -> None:
     assert "部分" in words
 
 
+def test_segmenter_search_terms_keep_each_segmenters_own_words() -> None:
+    """The first search cutter of a process takes the jieba-rs instance rjieba built when
+    imported; the words one segmenter adds are still its own, whichever came first."""
+    text = "据说蓝鲸计划乙又来了，鲸落计划丙也是"
+    first, second = Segmenter(["蓝鲸计划乙"]), Segmenter(["鲸落计划丙"])
+    a, b = first.search_terms(text), second.search_terms(text)
+    assert "蓝鲸计划乙" in a and "鲸落计划丙" not in a
+    assert "鲸落计划丙" in b and "蓝鲸计划乙" not in b
+    assert "鲸落计划丙" not in Segmenter().search_terms(text)
+
+
 def test_segmenter_does_not_touch_the_global_jieba_dictionary() -> None:
     Segmenter(["奇怪新词甲乙"]).tokenize("奇怪新词甲乙")
     assert "奇怪新词甲乙" not in jieba.dt.FREQ

@@ -23,13 +23,32 @@ boundaries, so both dictionaries must hold the same words with the same frequenc
 from __future__ import annotations
 
 import re
+import threading
 from itertools import accumulate
+from typing import Any
 
 import jieba
 import jieba.finalseg
 
 #: Ideographs jieba-rs reads as Han and jieba does not (see the module).
 _WIDER_HAN = re.compile("[\u3400-\u4dbf\u9fd6-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
+#: Whether a cutter of this process took the instance rjieba builds when imported.
+_DEFAULT_TAKEN = False
+_DEFAULT_LOCK = threading.Lock()
+
+
+def _new_cutter() -> Any:
+    """A jieba-rs instance with its default dictionary. rjieba builds one when imported
+    (~0.3 s, ~25 MB) and serves it through its module functions: the first cutter of the
+    process takes that one (a page worker has one cutter), later ones build their own."""
+    import rjieba
+
+    global _DEFAULT_TAKEN
+    with _DEFAULT_LOCK:
+        if not _DEFAULT_TAKEN:
+            _DEFAULT_TAKEN = True
+            return rjieba  # its cut and add_word are the default instance's
+    return rjieba.Jieba()
 
 
 def searchable(word: str) -> bool:
@@ -42,12 +61,10 @@ class SearchCutter:
     """jieba-rs holding jieba's default dictionary and the words added to ``freq``'s owner."""
 
     def __init__(self, freq: dict[str, int], added: list[tuple[str, int]]) -> None:
-        # rjieba builds a default instance of its own when imported (~0.3 s, ~25 MB): only a
-        # process that stores or searches terms pays for it, not `opinion match`
-        import rjieba
-
+        # imported here: only a process that stores or searches terms pays for jieba-rs, not
+        # `opinion match`
         self._freq = freq
-        self._cutter = rjieba.Jieba()
+        self._cutter = _new_cutter()
         for word, count in added:
             self.add(word, count)
 
@@ -69,21 +86,33 @@ class SearchCutter:
         else:
             words = cut(folded, True)
         freq = self._freq
+        # a dict keeps a key where it was first set: first seen first
         seen: dict[str, None] = {}
         for word in words:
-            if len(word) < 2:
+            n = len(word)
+            if n < 2:
                 continue
-            pieces = (word,)
-            if word.isascii() and word not in freq:
-                pieces = jieba.finalseg.re_skip.findall(word)
-            for piece in pieces:
-                n = len(piece)
-                for size in (2, 3):  # a longer word's 2- then 3-character dictionary words
-                    if n > size:
-                        for k in range(n - size + 1):
-                            part = piece[k : k + size]
-                            if freq.get(part) and searchable(part):
-                                seen.setdefault(part, None)
-                if searchable(piece):
-                    seen.setdefault(piece, None)
+            if word.isascii():
+                if word not in freq:
+                    for piece in jieba.finalseg.re_skip.findall(word):
+                        _add_parts(piece, freq, seen)
+                    continue
+            elif n == 2:  # most words: no parts, and searchable when one is a letter
+                if word.isalpha() or word[0].isalpha() or word[1].isalpha():
+                    seen[word] = None
+                continue
+            _add_parts(word, freq, seen)
         return list(seen)
+
+
+def _add_parts(piece: str, freq: dict[str, int], seen: dict[str, None]) -> None:
+    """A word's 2- then 3-character dictionary words (search mode's parts), then itself."""
+    n = len(piece)
+    for size in (2, 3):
+        if n > size:
+            for k in range(n - size + 1):
+                part = piece[k : k + size]
+                if freq.get(part) and searchable(part):
+                    seen[part] = None
+    if searchable(piece):
+        seen[piece] = None
