@@ -28,10 +28,12 @@ def stored_ids(burst: Burst, detector: BurstDetector) -> list[str]:
     """The ``_id`` the burst may be stored under, in the order to prefer them: its own over
     each of its buckets (a burst that grew back into earlier buckets), then those of the words
     folded into it (a story whose lead word changed as it grew stays the event first stored)."""
+    starts = [
+        f"{detector.policy.bucket_start(k):%Y-%m-%dT%H:%MZ}"
+        for k in range(burst.start, burst.end + 1)
+    ]  # each bucket's text once, not once a word (a story lists dozens of words)
     values = [burst.value, *(w["term"] for w in burst.words)]
-    return [
-        event_id(burst, detector, k, v) for v in values for k in range(burst.start, burst.end + 1)
-    ]
+    return [f"{burst.dimension}:{v}:{start}" for v in values for start in starts]
 
 
 def event_document(
