@@ -22,7 +22,9 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -36,8 +38,10 @@ from opinion_spiders.alerting import (
     raise_alert,
     retry_pending,
 )
+from opinion_spiders.clusters import CANDIDATE_LIMIT, Member, copies_by_cluster
+from opinion_spiders.events.stories import cluster_story_key
 from opinion_spiders.items import Post
-from opinion_spiders.stores import StoreUnavailable, store_uri
+from opinion_spiders.stores import Store, StoreUnavailable, store_uri
 from opinion_spiders.stores.factory import spool_dir
 from opinion_spiders.stores.spool import Spool
 from pipelines._base import Stage
@@ -81,7 +85,7 @@ class AlertPipeline(Stage):
         if alert is not None:
             posts = StorePipeline.of(self.crawler)
             alert["durable"] = await self._durable(posts, item.id)
-            await self._raise(item, alert, tiers)
+            await self._raise(item, alert, tiers, doc)
             if item.alert is not None and posts is not None:
                 posts.note_alert(item.id, item.alert)
         if time.monotonic() >= self._next_retry:
@@ -99,13 +103,16 @@ class AlertPipeline(Stage):
             self.stats.inc_value(f"opinion/alert/post_{where}")
         return where
 
-    async def _raise(self, item: Post, alert: dict[str, object], tiers: dict[str, float]) -> None:
+    async def _raise(
+        self, item: Post, alert: dict[str, object], tiers: dict[str, float], doc: dict[str, Any]
+    ) -> None:
         now = datetime.now(UTC)
         if self._offline_has(str(alert["_id"])):
             outcome = await self._raise_offline(alert, now, tiers)
         else:
+            copy_of = partial(copy_stories, self.runtime.store, doc)
             try:
-                outcome = await asyncio.to_thread(self._raise_stored, alert, now, tiers)
+                outcome = await asyncio.to_thread(self._raise_stored, alert, now, tiers, copy_of)
             except StoreUnavailable as exc:
                 logger.warning("alert ledger unavailable, alert for %s goes out without it, "
                                "its ledger writes spooled: %s", item.id, exc)  # fmt: skip
@@ -114,6 +121,8 @@ class AlertPipeline(Stage):
             self.stats.inc_value("opinion/alert/already_raised")
             item.alert = await asyncio.to_thread(self._known_part, item.id, alert)
             return
+        if outcome.folded:
+            self.stats.inc_value("opinion/alert/folded_into_earlier")
         if outcome.escalated:
             self.stats.inc_value("opinion/alert/escalated")
         elif outcome.grew:
@@ -148,11 +157,17 @@ class AlertPipeline(Stage):
         return False
 
     def _raise_stored(
-        self, alert: dict[str, object], now: datetime, tiers: dict[str, float]
+        self,
+        alert: dict[str, object],
+        now: datetime,
+        tiers: dict[str, float],
+        copy_of: Callable[[], list[str]],
     ) -> Outcome | None:
         """Raise ``alert`` in the stored ledger, and remember its story as it stands there."""
         runtime = self.runtime
-        outcome = raise_alert(runtime.store, runtime.channels, alert, self.policy, now, tiers)
+        outcome = raise_alert(
+            runtime.store, runtime.channels, alert, self.policy, now, tiers, copy_of
+        )
         try:
             story = runtime.store.get_alert(str(alert["_id"]))
         except StoreUnavailable:
@@ -208,3 +223,16 @@ class AlertPipeline(Stage):
             self.stats.inc_value(f"opinion/alert/sent/{name}")
         for name in outcome.failed:
             self.stats.inc_value(f"opinion/alert/failed/{name}")
+
+
+def copy_stories(store: Store, post: Mapping[str, Any]) -> list[str]:
+    """The stories of the stored copies of ``post`` (near-duplicates at the clusters'
+    threshold, found by its bands as the crawl finds them), by their clusters: a cluster's
+    story is its first post's (:func:`cluster_story_key`), a lone post's its thread's."""
+    me, bands = Member.from_document(post), post.get("minhash_bands") or []
+    if me is None or not bands:
+        return []
+    [listed] = store.band_listed([list(bands)], CANDIDATE_LIMIT)
+    found = store.candidate_posts([i for i in listed if i != me.id])
+    candidates = [m for d in found.values() if (m := Member.from_document(d)) is not None]
+    return [cluster_story_key(cluster) for cluster in copies_by_cluster(me, candidates)]

@@ -27,9 +27,11 @@ from opinion_spiders.alerting import (
     tier_table,
 )
 from opinion_spiders.analysis.report import alert_latency, build_report, format_report, percentile
+from opinion_spiders.clusters import signature
 from opinion_spiders.stores import Store, cluster_docs, open_store
 from opinion_spiders.stores.base import ClusterWrites
 from opinion_spiders.stores.spool import Spool
+from pipelines.alert import copy_stories
 from plugins.channels import DingTalkChannel, LogChannel, WebhookChannel
 from tests.receivers import DingTalkReceiver, WebhookReceiver
 
@@ -294,6 +296,83 @@ def test_alerting_merged_clusters_are_one_story(any_store: Store) -> None:
     assert any_store.alert_ids(["cluster:B", "cluster:C", "cluster:A", "post:x"]) == {
         "cluster:B", "cluster:C",
     }  # fmt: skip
+
+
+TEXT = (
+    "城南街道办昨天下午组织人员强拆了老街三十六号的民房，住户说补偿款至今没有到位，"
+    "多次到街道和区信访局反映都没有结果，现场有老人被推倒受伤送医，请有关部门尽快调查处理"
+)
+
+
+def _copy_post(site: str, thread: str, text: str, crawled: datetime) -> dict[str, Any]:
+    """A stored post as the crawl writes it, alone in the cluster of its crawl's view."""
+    sig = signature(text)
+    assert sig is not None
+    pid = f"{site}:{thread}:1"
+    return {
+        "_id": pid, "site": site, "kind": "forum", "url": f"http://x/{pid}", "thread_id": thread,
+        "post_id": "1", "title": text[:12], "content": text, "author": "网友", "score": 60.0,
+        "published_at": crawled - timedelta(minutes=30), "crawled_at": crawled,
+        "time": crawled - timedelta(minutes=30), "day": "2024-05-01",
+        "matches": [{"rule": "land", "hits": [{"term": "强拆"}]}],
+        "minhash": sig.encoded, "minhash_bands": list(sig.bands),
+        "cluster_id": pid, "cluster_size": 1, "cluster_first_id": pid,
+    }  # fmt: skip
+
+
+def test_alerting_a_new_story_that_is_a_copy_of_an_earlier_one_grows_it(
+    any_store: Store, webhook: WebhookReceiver
+) -> None:
+    """Two crawl processes each stored one copy of a text before either saw the other's, so
+    each crawl's view put its copy in a thread story of its own. The first to raise its story
+    delivers it; the second finds, after its insert, that its post is a copy of that earlier
+    story's: its entry goes, the earlier story grows by the post, nothing more is sent."""
+    channels = [WebhookChannel(webhook.url)]
+    policy, t0 = AlertPolicy.from_settings({"OPINION_ALERT_TIERS": TIERS}), _sh(10)
+    first = _copy_post("forum-a", "1", TEXT, t0)
+    copy = _copy_post("forum-b", "5", TEXT.replace("昨天下午", "昨天"), t0 + timedelta(seconds=5))
+    any_store.upsert_posts([first, copy])
+    assert copy_stories(any_store, copy) == ["thread:forum-a:1"]
+    assert copy_stories(any_store, first) == ["thread:forum-b:5"]
+    one = _alert(first, t0)
+    done = raise_alert(any_store, channels, one, policy, t0, copy_of=lambda: copy_stories(
+        any_store, first))  # fmt: skip
+    assert done is not None and not done.folded and done.sent == ["webhook"]
+    later = t0 + timedelta(minutes=1)
+    two = _alert(copy, later)
+    assert two["_id"] == "thread:forum-b:5"
+    done = raise_alert(any_store, channels, two, policy, later, copy_of=lambda: copy_stories(
+        any_store, copy))  # fmt: skip
+    assert done is not None and done.folded and done.grew and done.sent == []
+    assert two["_id"] == "thread:forum-a:1"  # the post's part is in the earlier story
+    [story] = any_store.find_alerts()
+    assert story["_id"] == "thread:forum-a:1" and story["post_ids"] == [first["_id"], copy["_id"]]
+    assert story["sites"] == ["forum-a", "forum-b"] and story["tier"] == "warning"
+    assert [r["json"]["id"] for r in webhook.requests] == ["thread:forum-a:1"]
+
+
+def test_alerting_a_copys_story_raised_later_does_not_take_an_earlier_one(
+    any_store: Store, webhook: WebhookReceiver
+) -> None:
+    """The other order of the same race: the second process inserted its story first, and the
+    first process looks while that entry is there. The entry raised later is no reason to
+    fold: the earlier story is delivered (the later one, looking after its insert, folds)."""
+    channels = [WebhookChannel(webhook.url)]
+    policy, t0 = AlertPolicy.from_settings({"OPINION_ALERT_TIERS": TIERS}), _sh(10)
+    first = _copy_post("forum-a", "1", TEXT, t0)
+    copy = _copy_post("forum-b", "5", TEXT.replace("昨天下午", "昨天"), t0 + timedelta(seconds=5))
+    any_store.upsert_posts([first, copy])
+    assert any_store.insert_alert(_alert(copy, t0 + timedelta(seconds=1)))  # not yet looked
+    one = _alert(first, t0)
+    done = raise_alert(any_store, channels, one, policy, t0, copy_of=lambda: copy_stories(
+        any_store, first))  # fmt: skip
+    assert done is not None and not done.folded and done.sent == ["webhook"]
+    assert any_store.alert_ids(["thread:forum-a:1", "thread:forum-b:5"]) == {
+        "thread:forum-a:1", "thread:forum-b:5"}  # fmt: skip
+    unrelated = _copy_post("forum-c", "9", "今天天气不错，公园里的花都开了，很多市民带着孩子出来散步，"
+                           "湖边有人钓鱼，也有人在草地上放风筝，一派春天的景象", t0)  # fmt: skip
+    any_store.upsert_posts([unrelated])
+    assert copy_stories(any_store, unrelated) == []
 
 
 def test_alerting_offline_ledger_alerts_a_story_once_and_its_spooled_writes_replay(

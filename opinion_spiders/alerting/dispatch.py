@@ -16,7 +16,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any, Protocol
 
@@ -54,6 +54,8 @@ class Outcome:
     #: the story's alert was there already and grew; it was delivered again if it escalated
     grew: bool = False
     escalated: bool = False
+    #: a new story turned out a copy of an earlier story's post, and grew that one instead
+    folded: bool = False
 
 
 class Ledger(Protocol):
@@ -64,6 +66,7 @@ class Ledger(Protocol):
     def get_alert(self, alert_id: str) -> dict[str, Any] | None: ...
     def insert_alert(self, alert: Mapping[str, Any]) -> bool: ...
     def update_alert(self, alert_id: str, fields: Mapping[str, Any]) -> None: ...
+    def delete_alert(self, alert_id: str) -> None: ...
 
 
 class OfflineLedger:
@@ -94,6 +97,11 @@ class OfflineLedger:
         self.alerts[str(alert["_id"])] = doc = dict(alert)
         self._writes.append(("insert_alert", [doc]))
         return True
+
+    def delete_alert(self, alert_id: str) -> None:
+        """Never asked for while the store is down (a new story folds only into a stored
+        one), so nothing to spool."""
+        self.alerts.pop(alert_id, None)
 
     def update_alert(self, alert_id: str, fields: Mapping[str, Any]) -> None:
         doc = self.alerts.get(alert_id)
@@ -128,6 +136,7 @@ def raise_alert(
     policy: AlertPolicy,
     now: datetime,
     tiers: Tiers | None = None,
+    copy_of: Callable[[], Sequence[str]] | None = None,
 ) -> Outcome | None:
     """Write the alert to the ledger, then deliver it (or hold it in quiet hours).
 
@@ -136,6 +145,13 @@ def raise_alert(
     higher tier — ``tiers`` (default the policy's; a sensitive period's lower ones from the
     alert stage) say where the story's score lands. None when nothing changed; other alerts
     (site health) are raised once and never updated.
+
+    ``copy_of()`` names the stories of the stored copies of a post alert's post. A new story
+    whose post is a copy of a story raised earlier — two crawl processes each met one copy
+    before either had stored its own, so neither saw the other's (the cluster step joins the
+    two later) — is that story: its ledger entry is removed before anything is sent, and the
+    earlier story grows by the post. Each process looks after its own insert, so of two new
+    stories the later one always sees the earlier one, and folds into it.
     """
     with _LOCK:
         if _story_alerted(store, alert):
@@ -147,11 +163,47 @@ def raise_alert(
             if alert.get("type") in STORY_TYPES:
                 alert["history"] = [_step(alert, "raised", now)]
             if store.insert_alert(alert):
-                return _deliver_new(store, channels, alert, policy, now)
+                earlier = _earlier_story(store, alert, copy_of) if copy_of else None
+                if earlier is None:
+                    return _deliver_new(store, channels, alert, policy, now)
+                _fold(store, earlier, alert)  # delivered again only if it escalates
+                out = _grow(store, channels, earlier, alert, policy, now, tiers)
+                out = out or Outcome(grew=True)
+                out.folded = True
+                return out
             existing = store.get_alert(str(alert["_id"]))  # another process raised it meanwhile
         if existing is None or alert.get("type") not in STORY_TYPES:
             return None
         return _grow(store, channels, existing, alert, policy, now, tiers)
+
+
+def _earlier_story(
+    store: Ledger, alert: Mapping[str, Any], copy_of: Callable[[], Sequence[str]]
+) -> dict[str, Any] | None:
+    """Of the stories the post is a copy of, the earliest raised (then by ``_id``), when it
+    was raised before this one; else None."""
+    if alert.get("type") != "post":
+        return None
+    mine = _raised(alert)
+    found = [store.get_alert(story) for story in dict.fromkeys(copy_of()) if story != mine[1]]
+    earlier = [d for d in found if d is not None and d.get("type") == "post" and _raised(d) < mine]
+    return min(earlier, key=_raised, default=None)
+
+
+def _raised(alert: Mapping[str, Any]) -> tuple[datetime, str]:
+    created = alert.get("created_at")
+    return (created if isinstance(created, datetime) else datetime.max.replace(tzinfo=UTC),
+            str(alert["_id"]))  # fmt: skip
+
+
+def _fold(store: Ledger, earlier: Mapping[str, Any], alert: dict[str, Any]) -> None:
+    """The new story is the earlier one: its entry goes, and ``alert`` is re-keyed to the
+    earlier story, for that one to grow by its post."""
+    store.delete_alert(str(alert["_id"]))
+    logger.info("alert %s: its post is a copy of story %s's, which grows instead",
+                alert["_id"], earlier["_id"])  # fmt: skip
+    alert["_id"] = earlier["_id"]
+    alert.pop("history", None)
 
 
 def _deliver_new(

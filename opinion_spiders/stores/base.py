@@ -100,6 +100,10 @@ class Store(Protocol):
         """Which of the ledger ``_id``s in ``ids`` the ledger holds (one read, however many:
         the alert stage asks it for the clusters merged into an alert's cluster)."""
 
+    def delete_alert(self, alert_id: str) -> None:
+        """Remove a ledger entry by ``_id``: a new story, found before anything was sent to be
+        a copy of an earlier story (see :func:`opinion_spiders.alerting.raise_alert`)."""
+
     def update_alert(self, alert_id: str, fields: Mapping[str, Any]) -> None:
         """Set fields on a ledger entry (status, deliveries, alerted_at); a dotted name sets a
         nested field (``deliveries.log``)."""

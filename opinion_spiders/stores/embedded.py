@@ -187,6 +187,10 @@ class EmbeddedStore:
         marks = ", ".join("?" * len(ids))
         return {i for (i,) in self._query(f"SELECT _id FROM alerts WHERE _id IN ({marks})", ids)}
 
+    def delete_alert(self, alert_id: str) -> None:
+        with self._write() as conn:
+            conn.execute("DELETE FROM alerts WHERE _id = ?", (alert_id,))
+
     def update_alert(self, alert_id: str, fields: Mapping[str, Any]) -> None:
         with self._write() as conn:
             found = conn.execute("SELECT doc FROM alerts WHERE _id = ?", (alert_id,)).fetchone()

@@ -217,6 +217,10 @@ class MongoStore:
         with self._guard() as db:
             return {str(d["_id"]) for d in db.alerts.find({"_id": {"$in": list(ids)}}, {"_id": 1})}
 
+    def delete_alert(self, alert_id: str) -> None:
+        with self._guard() as db:
+            db.alerts.delete_one({"_id": alert_id})
+
     def update_alert(self, alert_id: str, fields: Mapping[str, Any]) -> None:
         if fields:
             with self._guard() as db:
