@@ -351,28 +351,48 @@ def test_alerting_a_new_story_that_is_a_copy_of_an_earlier_one_grows_it(
     assert [r["json"]["id"] for r in webhook.requests] == ["thread:forum-a:1"]
 
 
-def test_alerting_a_copys_story_raised_later_does_not_take_an_earlier_one(
+def test_alerting_a_copys_story_inserted_first_is_the_earlier_one(
     any_store: Store, webhook: WebhookReceiver
 ) -> None:
-    """The other order of the same race: the second process inserted its story first, and the
-    first process looks while that entry is there. The entry raised later is no reason to
-    fold: the earlier story is delivered (the later one, looking after its insert, folds)."""
+    """The other order of the same race: the second process's story went in first, and the
+    first process looks while that entry is there. The story inserted first is the earlier
+    one, whichever post was crawled first: the first process folds into it and sends nothing
+    (the second, looking after its insert, found no other story and sent its own)."""
     channels = [WebhookChannel(webhook.url)]
     policy, t0 = AlertPolicy.from_settings({"OPINION_ALERT_TIERS": TIERS}), _sh(10)
     first = _copy_post("forum-a", "1", TEXT, t0)
     copy = _copy_post("forum-b", "5", TEXT.replace("昨天下午", "昨天"), t0 + timedelta(seconds=5))
     any_store.upsert_posts([first, copy])
-    assert any_store.insert_alert(_alert(copy, t0 + timedelta(seconds=1)))  # not yet looked
+    inserted = _alert(copy, t0 + timedelta(seconds=1))
+    inserted["created_at"] = datetime.now(UTC)  # as raise_alert stamps it, going in
+    assert any_store.insert_alert(inserted)
     one = _alert(first, t0)
     done = raise_alert(any_store, channels, one, policy, t0, copy_of=lambda: copy_stories(
         any_store, first))  # fmt: skip
-    assert done is not None and not done.folded and done.sent == ["webhook"]
-    assert any_store.alert_ids(["thread:forum-a:1", "thread:forum-b:5"]) == {
-        "thread:forum-a:1", "thread:forum-b:5"}  # fmt: skip
-    unrelated = _copy_post("forum-c", "9", "今天天气不错，公园里的花都开了，很多市民带着孩子出来散步，"
-                           "湖边有人钓鱼，也有人在草地上放风筝，一派春天的景象", t0)  # fmt: skip
-    any_store.upsert_posts([unrelated])
+    assert done is not None and done.folded and done.sent == []
+    [story] = any_store.find_alerts()
+    assert story["_id"] == one["_id"] == "thread:forum-b:5"
+    assert story["post_ids"] == [copy["_id"], first["_id"]] and webhook.requests == []
+
+
+def test_alerting_a_post_with_no_stored_copy_raises_its_own_story(
+    any_store: Store, webhook: WebhookReceiver
+) -> None:
+    """The look for copies finds none for an unrelated text: its story is raised as before."""
+    channels = [WebhookChannel(webhook.url)]
+    policy, t0 = AlertPolicy.from_settings({"OPINION_ALERT_TIERS": TIERS}), _sh(10)
+    first = _copy_post("forum-a", "1", TEXT, t0)
+    unrelated = _copy_post("forum-c", "9", "今天天气不错，公园里的花都开了，很多市民带着孩子出来"
+                           "散步，湖边有人钓鱼，也有人在草地上放风筝，一派春天的景象", t0)  # fmt: skip
+    any_store.upsert_posts([first, unrelated])
+    assert raise_alert(any_store, channels, _alert(first, t0), policy, t0) is not None
     assert copy_stories(any_store, unrelated) == []
+    own = _alert(unrelated, t0)
+    done = raise_alert(any_store, channels, own, policy, t0, copy_of=lambda: copy_stories(
+        any_store, unrelated))  # fmt: skip
+    assert done is not None and not done.folded and done.sent == ["webhook"]
+    assert any_store.alert_ids(["thread:forum-a:1", "thread:forum-c:9"]) == {
+        "thread:forum-a:1", "thread:forum-c:9"}  # fmt: skip
 
 
 def test_alerting_offline_ledger_alerts_a_story_once_and_its_spooled_writes_replay(

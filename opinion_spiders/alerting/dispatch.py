@@ -151,7 +151,9 @@ def raise_alert(
     before either had stored its own, so neither saw the other's (the cluster step joins the
     two later) — is that story: its ledger entry is removed before anything is sent, and the
     earlier story grows by the post. Each process looks after its own insert, so of two new
-    stories the later one always sees the earlier one, and folds into it.
+    stories the later one always sees the earlier one, and folds into it. "Earlier" is by
+    ``created_at``, which such an alert takes from the clock as it goes in (not ``now``): it
+    orders two inserts as they landed, but for two that land within one insert's latency.
     """
     with _LOCK:
         if _story_alerted(store, alert):
@@ -162,6 +164,8 @@ def raise_alert(
                 alert["status"] = "held"
             if alert.get("type") in STORY_TYPES:
                 alert["history"] = [_step(alert, "raised", now)]
+            if copy_of is not None:
+                alert["created_at"] = datetime.now(UTC)
             if store.insert_alert(alert):
                 earlier = _earlier_story(store, alert, copy_of) if copy_of else None
                 if earlier is None:
