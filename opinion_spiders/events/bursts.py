@@ -740,12 +740,10 @@ class BurstDetector:
         for index, marks in self._words_that_may_burst().items():
             found.extend(self.scan(("term", words[index]), marks))
         kept = fold_co_rising(drop_subwords(found), self.policy.term_fold)
-        for burst in kept:
+        for burst in kept:  # only for the bursts kept: a word's rise is most of the cost
             if burst.words:
                 story = (burst.value, *(w["term"] for w in burst.words))
-                self.stories.update(
-                    (w, (story, burst.start, burst.end)) for w in story
-                )  # only for the bursts kept: a word's rise is most of the cost
+                self.stories.update((w, (story, burst.start, burst.end)) for w in story)
             exclude = burst.value if burst.dimension == "term" else ""
             burst.rising = self.rising_terms(burst.post_ids, exclude=exclude)
             burst.records = [self.records[i] for i in burst.post_ids if i in self.records]
