@@ -12,7 +12,11 @@ the ledger cannot be read: the alert is still sent — once per story in the pro
 :class:`~opinion_spiders.alerting.OfflineLedger` — and its ledger entry spooled behind
 the posts. A story this process raised or grew in the stored ledger before the outage is
 known to the offline ledger as it was last read (the last :data:`KNOWN_STORIES` of them), so
-a post that joins it while the store is down grows it instead of sending it again as new."""
+a post that joins it while the store is down grows it instead of sending it again as new.
+
+A new story whose post is a copy of a story raised earlier — another crawl process met the
+other copy first, and neither crawl's view of the cluster saw the other's — grows that story
+instead of going out (see :func:`copy_stories` and ``raise_alert``'s ``copy_of``)."""
 
 from __future__ import annotations
 

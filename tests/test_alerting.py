@@ -28,7 +28,7 @@ from opinion_spiders.alerting import (
 )
 from opinion_spiders.analysis.report import alert_latency, build_report, format_report, percentile
 from opinion_spiders.clusters import signature
-from opinion_spiders.stores import Store, cluster_docs, open_store
+from opinion_spiders.stores import Store, StoreUnavailable, cluster_docs, open_store
 from opinion_spiders.stores.base import ClusterWrites
 from opinion_spiders.stores.spool import Spool
 from pipelines.alert import copy_stories
@@ -393,6 +393,21 @@ def test_alerting_a_post_with_no_stored_copy_raises_its_own_story(
     assert done is not None and not done.folded and done.sent == ["webhook"]
     assert any_store.alert_ids(["thread:forum-a:1", "thread:forum-c:9"]) == {
         "thread:forum-a:1", "thread:forum-c:9"}  # fmt: skip
+
+
+def test_alerting_a_failed_look_for_copies_sends_the_new_story(
+    store: Store, webhook: WebhookReceiver
+) -> None:
+    """The store going away during the look for copies does not hold the new story back."""
+    channels = [WebhookChannel(webhook.url)]
+    policy, now = AlertPolicy.from_settings({"OPINION_ALERT_TIERS": TIERS}), _sh(10)
+
+    def gone() -> list[str]:
+        raise StoreUnavailable("the store went away")
+
+    done = raise_alert(store, channels, _alert(_post(), now), policy, now, copy_of=gone)
+    assert done is not None and not done.folded and done.sent == ["webhook"]
+    assert [a["_id"] for a in store.find_alerts()] == ["post:s:1:9"]
 
 
 def test_alerting_offline_ledger_alerts_a_story_once_and_its_spooled_writes_replay(

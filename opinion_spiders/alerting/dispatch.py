@@ -32,7 +32,7 @@ from opinion_spiders.alerting.policy import (
     tier_table,
 )
 from opinion_spiders.events.stories import cluster_story_key, grow
-from opinion_spiders.stores.base import Store
+from opinion_spiders.stores.base import Store, StoreUnavailable
 
 logger = logging.getLogger("opinion_spiders.alerts")
 _LOCK = threading.Lock()
@@ -167,7 +167,10 @@ def raise_alert(
             if copy_of is not None:
                 alert["created_at"] = datetime.now(UTC)
             if store.insert_alert(alert):
-                earlier = _earlier_story(store, alert, copy_of) if copy_of else None
+                try:
+                    earlier = _earlier_story(store, alert, copy_of) if copy_of else None
+                except StoreUnavailable:  # the look failed: the story goes out as it would have
+                    earlier = None
                 if earlier is None:
                     return _deliver_new(store, channels, alert, policy, now)
                 _fold(store, earlier, alert)  # delivered again only if it escalates
