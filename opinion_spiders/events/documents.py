@@ -14,26 +14,23 @@ LABELS = {
 }  # fmt: skip
 
 
-def event_id(
-    burst: Burst, detector: BurstDetector, bucket: int | None = None, value: str | None = None
-) -> str:
-    """``dimension:value:start`` — stable while the burst goes on (its first bucket, or the
-    ``bucket`` given: a stored event's start within a burst that grew back before it; the
-    ``value`` given: a word folded into the burst, which may have led the event before)."""
-    start = detector.policy.bucket_start(burst.start if bucket is None else bucket)
-    return f"{burst.dimension}:{burst.value if value is None else value}:{start:%Y-%m-%dT%H:%MZ}"
+def event_id(burst: Burst, detector: BurstDetector) -> str:
+    """``dimension:value:start`` — stable while the burst goes on (its first bucket)."""
+    return f"{burst.dimension}:{burst.value}:{_stamp(detector, burst.start)}"
 
 
 def stored_ids(burst: Burst, detector: BurstDetector) -> list[str]:
     """The ``_id`` the burst may be stored under, in the order to prefer them: its own over
     each of its buckets (a burst that grew back into earlier buckets), then those of the words
     folded into it (a story whose lead word changed as it grew stays the event first stored)."""
-    starts = [
-        f"{detector.policy.bucket_start(k):%Y-%m-%dT%H:%MZ}"
-        for k in range(burst.start, burst.end + 1)
-    ]  # each bucket's text once, not once a word (a story lists dozens of words)
+    # each bucket's text once, not once a word (a story lists dozens of words)
+    starts = [_stamp(detector, k) for k in range(burst.start, burst.end + 1)]
     values = [burst.value, *(w["term"] for w in burst.words)]
     return [f"{burst.dimension}:{v}:{start}" for v in values for start in starts]
+
+
+def _stamp(detector: BurstDetector, bucket: int) -> str:
+    return f"{detector.policy.bucket_start(bucket):%Y-%m-%dT%H:%MZ}"
 
 
 def event_document(
