@@ -306,7 +306,7 @@ class Config(msgspec.Struct, frozen=True, kw_only=True, rename=_renamed):
         "state (the event detector's counts, the in-run indexes) made the collector a third "
         "of the detector's per-post CPU with the defaults. `0`: Python's own settings", ge=0,
         expected="a count of objects (0: Python's own settings)",
-    )] = 10_000  # fmt: skip
+    )] = 100_000  # fmt: skip
     page_workers: Annotated[Annotated[int, msgspec.Meta(ge=0)] | Literal["auto"], _setting(
         "processes that read the crawl's pages and do their posts' own work (cleaning, "
         "rules, search terms, MinHash signatures) beside the crawl process, which keeps to "

@@ -68,7 +68,7 @@ EXTENSIONS = {
 }
 #: The youngest garbage-collector generation is swept every this many new objects (Python's
 #: default 700; 0 leaves Python's settings); what start-up built is frozen out of the sweeps.
-OPINION_GC_THRESHOLD = 10_000
+OPINION_GC_THRESHOLD = 100_000
 #: With OPINION_REDIS_URL set, this add-on makes crawls share their queue through Redis.
 ADDONS = {
     "opinion_spiders.crawling.distributed.DistributedAddon": 0,

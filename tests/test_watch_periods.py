@@ -124,6 +124,23 @@ def test_periods_time_zone_is_the_calendars(calendar: Calendar) -> None:
     assert calendar.active(datetime(2026, 11, 16, 15, 59, tzinfo=UTC)) == []
 
 
+def test_periods_windows_follow_the_calendar_and_the_years_asked_for(calendar: Calendar) -> None:
+    """The windows of the last span of years are kept (a crawl asks for every post): asked
+    again after the periods changed, or for other years, the answer is worked out anew."""
+    autumn, later = at("2026-11-25 12:00"), at("2029-11-25 12:00")
+    assert [w.period.id for w in calendar.active(autumn)] == ["notice"]
+    national = [w.start.year for w in calendar.windows(later) if w.period.id == "national"]
+    assert national == [2028, 2029, 2030]
+    notice = next(p for p in calendar.periods if p.id == "notice")
+    calendar.periods.remove(notice)
+    assert calendar.active(autumn) == []
+    calendar.periods.append(notice)
+    assert [w.period.id for w in calendar.active(autumn)] == ["notice"]
+    first = calendar.windows(autumn)
+    first.clear()  # a caller's list is its own
+    assert calendar.windows(autumn)
+
+
 COMBINED = [
     # moment, score weight, threshold factor, crawl-interval factor
     ("2026-11-01 12:00", 0.0, 1.0, 1.0),  # nothing active: factors are neutral

@@ -95,12 +95,21 @@ class Window:
 class Calendar:
     periods: list[Period] = field(default_factory=list)
     tz: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_TZ))
+    #: the windows of the last span of years asked for, with what they were worked out from:
+    #: a crawl asks for every post, nearly always for the same years
+    _last: tuple[tuple[Any, ...], list[Window]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def windows(self, now: datetime, days: float = 0) -> list[Window]:
         """Occurrences that may touch ``[now, now + days]`` (a year of slack on each side)."""
         now = self.local(now)
         years = range(now.year - 1, (now + timedelta(days=days)).year + 2)
-        return [Window(p, s, e) for p in self.periods for s, e in p.cores(self.tz, years)]
+        key = (years.start, years.stop, self.tz, *self.periods)
+        if self._last is None or self._last[0] != key:
+            found = [Window(p, s, e) for p in self.periods for s, e in p.cores(self.tz, years)]
+            self._last = (key, found)
+        return list(self._last[1])
 
     def local(self, moment: datetime) -> datetime:
         """``moment`` in the calendar's zone; a naive time is read as local time there."""
