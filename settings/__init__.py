@@ -65,6 +65,7 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "opinion_spiders.crawling.runstats.RunStatsExtension": 500,
     "opinion_spiders.crawling.gc_policy.GcPolicy": 510,
+    "opinion_spiders.crawling.log_records.LogLevelRecords": 520,
 }
 #: The youngest garbage-collector generation is swept every this many new objects (Python's
 #: default 700; 0 leaves Python's settings); what start-up built is frozen out of the sweeps.
