@@ -27,6 +27,7 @@ class _Made(logging.Handler):
 @pytest.fixture
 def made() -> Iterator[_Made]:
     level, handlers = logging.root.level, list(logging.root.handlers)
+    scrapy_level = logging.getLogger("scrapy").level
     before = get_scrapy_root_handler()
     handler = _Made()
     logging.root.addHandler(handler)
@@ -35,6 +36,7 @@ def made() -> Iterator[_Made]:
         if h not in handlers:
             logging.root.removeHandler(h)
     logging.root.setLevel(level)
+    logging.getLogger("scrapy").setLevel(scrapy_level)
     if before is None:
         import scrapy.utils.log
 
@@ -42,7 +44,7 @@ def made() -> Iterator[_Made]:
 
 
 def test_log_records_below_the_level_are_not_made_once_a_spider_opens(made: _Made) -> None:
-    install_scrapy_root_handler(Settings({"LOG_LEVEL": "INFO"}))  # the root at NOTSET
+    install_scrapy_root_handler(Settings({"LOG_LEVEL": "INFO"}))  # root NOTSET, scrapy DEBUG
     extension = LogLevelRecords.from_crawler(get_crawler(settings_dict={"LOG_LEVEL": "INFO"}))
     scraper, plugin = logging.getLogger("scrapy.core.scraper"), logging.getLogger("a.plugin")
     plugin.setLevel(logging.DEBUG)
@@ -53,6 +55,7 @@ def test_log_records_below_the_level_are_not_made_once_a_spider_opens(made: _Mad
         made.records.clear()
         extension.spider_opened()
         assert logging.root.level == logging.INFO
+        assert logging.getLogger("scrapy").level == logging.INFO
         scraper.debug("Scraped from %s", "<200 y>")
         scraper.info("Closing spider")
         plugin.debug("its own level")  # a logger with a level of its own keeps it
