@@ -62,6 +62,8 @@ ITEM_PIPELINES = {
     "pipelines.alert.AlertPipeline": 600,
     "pipelines.events.EventPipeline": 700,
 }
+#: Scrapy's in-memory stats without the per-attribute cost of its deprecation shim.
+STATS_CLASS = "opinion_spiders.crawling.stats_collector.CrawlStatsCollector"
 EXTENSIONS = {
     "opinion_spiders.crawling.runstats.RunStatsExtension": 500,
     "opinion_spiders.crawling.gc_policy.GcPolicy": 510,
