@@ -78,9 +78,11 @@ ADDONS = {
 }
 
 # -- JS rendering: scrapy-playwright, only for requests an adapter marks render_js -----------
+#: scrapy-playwright's handler, its Playwright driver started by the first page that needs a
+#: browser (not when the engine starts: a post bar read from its mobile list needs none).
 DOWNLOAD_HANDLERS = {
-    "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
-    "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    "http": "opinion_spiders.crawling.browser_handler.BrowserOnDemandHandler",
+    "https": "opinion_spiders.crawling.browser_handler.BrowserOnDemandHandler",
 }
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 #: The asyncio loop under the reactor: uvloop's (libuv) runs the crawl's callbacks, tasks and

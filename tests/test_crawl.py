@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bench import site
 from opinion_spiders.demo.server import DemoServer
 from opinion_spiders.stores import Store, open_store
 from tests._proc import run_opinion
@@ -118,3 +119,20 @@ def test_browser_started_only_for_sites_that_render(
                                            "OPINION_DEMO_URL": demo_url})  # fmt: skip
     assert ("Starting download handler" in done.stderr) is browser
     assert re.search(rf"done {site}: \d+ pages, [1-9]\d* posts", done.stderr)
+
+
+def test_browser_not_started_for_a_post_bar_whose_pages_need_none(tmp_path: Path) -> None:
+    """A post bar keeps scrapy-playwright's handler (its engine can render), but read from its
+    server-rendered mobile list no page asks for a browser: no Playwright driver is started
+    (scrapy-playwright's own handler starts one a scheme when the engine starts)."""
+    generated = site.generate(tmp_path / "site", 12, 5, "postbar/utf-8=1")
+    sites = tmp_path / "sites.toml"
+    with site.served(tmp_path / "site") as port:
+        sites.write_text(site.sites_toml(generated, port), encoding="utf-8")
+        name = generated.specs[0].name
+        done = run_opinion("crawl", name, "-s", f"OPINION_SITES_FILES={sites}",
+                           "-s", "LOG_LEVEL=INFO",
+                           env={"OPINION_STORE": f"embedded://{tmp_path / 's'}"})  # fmt: skip
+    assert "Starting download handler" not in done.stderr
+    assert "run-driver" not in done.stderr
+    assert re.search(rf"done {name}: \d+ pages, [1-9]\d* posts", done.stderr)
