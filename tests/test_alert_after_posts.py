@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +22,7 @@ from opinion_spiders.stores import Store, open_store
 from opinion_spiders.stores.factory import spool_dir
 from opinion_spiders.stores.spool import Spool, read_batch
 from pipelines.alert import AlertPipeline
-from pipelines.store import RECENT_BATCHES, StorePipeline
+from pipelines.store import DURABLE_WAIT, RECENT_BATCHES, StorePipeline
 from servers.ferretdb import free_port
 from tests._proc import run_opinion
 from tests.fixtures_ferretdb import store_uri_on
@@ -194,6 +195,55 @@ def test_store_stage_durable_waits_for_a_batch_still_queued_behind_many(tmp_path
         assert first is not None and first["alert"]["id"] == "post:demo-forum:0:1"
     finally:
         server_stuck.set()
+        stage.runtime.close()
+
+
+def test_store_stage_durable_posts_of_one_moment_share_one_write(tmp_path: Path) -> None:
+    """Posts waited for within DURABLE_WAIT of each other are written together, with the
+    posts that came between them, in one write that comes within the wait — not one write
+    each; a batch that fills first is written at once, and its waiter answered then (and the
+    next batch waited for gets a timed write of its own while that one's timer still runs)."""
+    uri = f"embedded://{tmp_path / 'store'}"
+    crawler = get_crawler(settings_dict={"OPINION_STORE": uri, "OPINION_STORE_BATCH_SIZE": 8})
+    stage = StorePipeline.from_crawler(crawler)
+    now = datetime.now(UTC)
+    posts = [Post(site="demo-forum", kind="forum", url=f"http://x/t/{n}", title="强拆",
+                  id=f"demo-forum:{n}:1", crawled_at=now) for n in range(12)]  # fmt: skip
+    store = stage.runtime.store
+    writes: list[int] = []
+    upsert = store.upsert_posts
+    store.upsert_posts = lambda docs: writes.append(len(docs)) or upsert(docs)  # type: ignore[method-assign]
+
+    async def run() -> tuple[list[str], float, float]:
+        await stage.open_spider()
+        started = time.monotonic()
+        await stage.process_item(posts[0])
+        first = asyncio.ensure_future(stage.durable([posts[0].id]))
+        await stage.process_item(posts[1])
+        await stage.process_item(posts[2])
+        third = asyncio.ensure_future(stage.durable([posts[2].id]))
+        answers = list(await asyncio.gather(first, third))
+        waited = time.monotonic() - started
+        started = time.monotonic()
+        await stage.process_item(posts[3])
+        filled = asyncio.ensure_future(stage.durable([posts[3].id]))
+        for post in posts[4:11]:  # the last of them fills the batch: written at once
+            await stage.process_item(post)
+        answers.append(await filled)
+        at_once = time.monotonic() - started
+        await stage.process_item(posts[11])
+        answers.append(await asyncio.wait_for(stage.durable([posts[11].id]), 4 * DURABLE_WAIT))
+        await stage.close_spider()
+        return answers, waited, at_once
+
+    try:
+        answers, waited, at_once = asyncio.run(run())
+        assert answers == ["stored", "stored", "stored", "stored"]
+        assert writes == [3, 8, 1]  # the moment's three posts, a full batch, the last post
+        assert DURABLE_WAIT * 0.8 <= waited < DURABLE_WAIT + 2.0
+        assert at_once < DURABLE_WAIT * 0.8
+        assert store.count("posts") == len(posts)
+    finally:
         stage.runtime.close()
 
 
