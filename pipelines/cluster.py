@@ -63,14 +63,15 @@ class ClusterPipeline(Stage):
     async def process_item(self, item: object) -> object:
         if not isinstance(item, Post):
             return item
-        sig = _ahead_signature(item) if "signature" in item.ahead else signature(item.content)
+        ahead = "signature" in item.ahead
+        sig = _ahead_signature(item) if ahead else signature(item.content)
         if sig is None:
             self.stats.inc_value("opinion/cluster/short")
             return item
         member = Member(item.id, item.site, sig.minhash, item.author, item.published_at,
                         item.crawled_at)  # fmt: skip
         result = await self._assign(member, sig)
-        _apply(item, sig, result)
+        _apply(item, None if ahead else sig, result)
         self.stats.inc_value(f"opinion/cluster/{result.outcome}")
         if result.merged:
             self.stats.inc_value("opinion/cluster/merged", len(result.merged))
@@ -161,9 +162,12 @@ def _ahead_signature(post: Post) -> Signature | None:
     return None if member is None else Signature(member.minhash, tuple(post.minhash_bands))
 
 
-def _apply(post: Post, sig: Signature, result: Assignment) -> None:
-    post.minhash = sig.encoded
-    post.minhash_bands = list(sig.bands)
+def _apply(post: Post, sig: Signature | None, result: Assignment) -> None:
+    """The cluster fields of ``result`` on the post, and the signature's fields unless the
+    page worker wrote them (``sig`` None)."""
+    if sig is not None:
+        post.minhash = sig.encoded
+        post.minhash_bands = list(sig.bands)
     fields = result.post_fields()
     post.cluster_id = fields["cluster_id"]
     post.cluster_size = fields["cluster_size"]
