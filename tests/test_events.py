@@ -701,6 +701,26 @@ def test_events_detect_finds_what_scanning_every_touched_key_finds(seed: int) ->
     assert found >= 10
 
 
+def test_events_term_series_of_many_words_at_once_are_each_words_series() -> None:
+    """A look reads the counts of the words it scans at once — bucket by bucket for many
+    words, word by word for a few in a long history: either way each word's own series."""
+    import random
+
+    rng = random.Random(3)
+    words = [f"词{n}" for n in range(400)]
+    bursts = BurstDetector(BurstPolicy(terms=True))
+    for hour in range(48):
+        for _ in range(rng.randint(2, 9)):
+            when = T0 + timedelta(hours=hour, minutes=rng.randint(0, 59))
+            bursts.add(_post(when, terms=rng.sample(words, rng.randint(1, 30))))
+    ids = bursts.vocabulary.ids
+    for asked in (words[:3], words):  # a few: word by word; all: bucket by bucket
+        indexes = [ids[w] for w in asked if w in ids]
+        got = bursts._term_series(indexes)
+        assert got == {ids[w]: bursts.series(("term", w)) for w in asked if w in ids}
+        assert sum(map(len, got.values())) > len(indexes)
+
+
 def test_events_detect_reports_the_bridge_after_a_split_burst() -> None:
     """A post in the bucket after a burst cut in two by the hour (2 + 2 posts of a quiet word)
     is the burst's bridge: counted alone in a later batch, it brings the burst back, though

@@ -807,10 +807,17 @@ class BurstDetector:
 
     def _term_series(self, indexes: Iterable[int]) -> dict[int, dict[int, int]]:
         """:meth:`series` of the words ``indexes`` at once: bucket by bucket, the counts of
-        those of them it holds, rather than every bucket asked for each word."""
+        those of them it holds, rather than every bucket asked for each word — when that is
+        less work (many words against the buckets' sizes: a crawl's look), else word by word
+        (a few words in a long history of big buckets)."""
         wanted = np.fromiter(indexes, dtype=np.int64)
         out: dict[int, dict[int, int]] = {int(i): {} for i in wanted.tolist()}
         if not len(wanted):
+            return out
+        held_in_all = sum(len(counts) for counts in self.word_counts.values())
+        if len(wanted) * len(self.word_counts) <= held_in_all:
+            for index, found in out.items():
+                found.update((b, n) for b, c in self.word_counts.items() if (n := c.get(index)))
             return out
         wanted.sort()
         for bucket, counts in self.word_counts.items():
