@@ -598,15 +598,6 @@ def _ids(encoded: bytes) -> array[int]:
     return ids
 
 
-def _may_burst(near: Sequence[int], least: int) -> bool:
-    """Whether a burst of at least ``least`` posts a bucket (or a pair of buckets) can hold
-    a bucket, from its key's counts ``near`` it: two before it to one after it. A bucket is in
-    a burst only as a burst bucket — alone, with the one before it as a pair, or as the one
-    before of a pair — or as the bridge after one: some two neighbouring buckets of ``near``
-    hold ``least`` posts between them."""
-    return any(a + b >= least for a, b in itertools.pairwise(near))
-
-
 def _holds_any(marks: Sequence[int], start: int, end: int) -> bool:
     """Whether a sorted ``marks`` has one within ``start``..``end``."""
     at = bisect.bisect_left(marks, start)
@@ -766,9 +757,12 @@ class BurstDetector:
     def _words_that_may_burst(self) -> dict[int, list[int]]:
         """The words counted since the last look, each with the buckets it was counted in,
         but for words with too few posts near those buckets to be in a burst there (most
-        words: see :func:`_may_burst`, here for all the words of a bucket in one numpy step
-        each: the look's tenth of a million word-bucket pairs one by one were a fifth of the
-        events process)."""
+        words). A bucket is in a burst only as a burst bucket — alone, with the one before it
+        as a pair, or as the one before of a pair — or as the bridge after one, so some two
+        neighbouring buckets of the four from two before it to one after it hold
+        ``term_min_count`` of the word's posts between them. Worked out for all the words of
+        a bucket in one numpy step each: the look's tenth of a million word-bucket pairs one
+        by one were a fifth of the events process."""
         touched, self.touched_words = self.touched_words, {}
         least = self.policy.term_min_count
         sorted_counts: dict[int, tuple[np.ndarray, np.ndarray]] = {}
