@@ -9,12 +9,12 @@ do; the report gives their similarity). An edited copy gets
 changed, a sentence appended, a 转自/转载 header.
 
 Lookup: the embedded store (SQLite). The background posts are bulk-inserted rows — a minimal
-``posts`` row and 32 ``post_bands`` rows each, band keys spread uniformly as real hashes are —
-built in SQL, not through ``upsert_posts`` (that would take an hour at 1M); the planted posts
-and their copies go through the real store path. One lookup = ``find_band_candidates`` +
-verification (``best_match``), timed per copy. Recall: the same copies through a
-:class:`~opinion_spiders.clusters.Clusterer` with its in-run index (the store answers the same
-candidates, the lookup part shows that).
+``posts`` row, its ``post_keys`` row and 32 ``band_posts`` rows each, band keys spread
+uniformly as real hashes are — built in SQL, not through ``upsert_posts`` (that would take an
+hour at 1M); the planted posts and their copies go through the real store path. One lookup =
+``find_band_candidates`` + verification (``best_match``), timed per copy. Recall: the same
+copies through a :class:`~opinion_spiders.clusters.Clusterer` with its in-run index (the store
+answers the same candidates, the lookup part shows that).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ import jieba
 
 from opinion_spiders import clusters
 from opinion_spiders.clusters import Clusterer, Member, Signature, best_match, signature
-from opinion_spiders.stores.embedded import FILENAME, EmbeddedStore
+from opinion_spiders.stores.embedded import FILENAME, EmbeddedStore, post_key
 
 PUNCTUATION = "，，，。！？、；"
 HEADERS = ("转自临江论坛：", "【转载】", "转自临江吧 网友爆料：\n", "转：")
@@ -195,10 +195,18 @@ def bulk_background(file: Path, count: int) -> None:
             "SELECT i + 1 FROM n WHERE i < ?) SELECT printf('bg%09d', i), '{}', 0 FROM n",
             (count - 1,),
         )
+        conn.execute("CREATE TEMP TABLE bg_keys (i INTEGER PRIMARY KEY, key INTEGER NOT NULL)")
+        conn.executemany(
+            "INSERT INTO bg_keys VALUES (?, ?)", ((i, post_key(f"bg{i:09d}")) for i in range(count))
+        )
         conn.execute(
-            "INSERT INTO post_bands WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL "
-            "SELECT i + 1 FROM n WHERE i < ?) SELECT -9223372036854775808 + i * ? + i * ? "
-            "+ abs(random() % ?), printf('bg%09d', (i * ?) % ?) FROM n",
+            "INSERT OR IGNORE INTO post_keys SELECT key, printf('bg%09d', i) FROM bg_keys"
+            " ORDER BY key"
+        )
+        conn.execute(
+            "INSERT OR IGNORE INTO band_posts WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL "
+            "SELECT i + 1 FROM n WHERE i < ?) SELECT -9223372036854775808 + n.i * ? + n.i * ? "
+            "+ abs(random() % ?), k.key FROM n JOIN bg_keys k ON k.i = (n.i * ?) % ?",
             (rows - 1, half_step, half_step, 2 * half_step, mult, count),
         )
         conn.execute("COMMIT")

@@ -7,8 +7,8 @@ contributions, dates included), repeated with fresh ids up to N. The store path 
 insert — ``sqlite3`` ``executemany`` of the JSON documents (WAL, one transaction per batch,
 like the store) and pymongo ``insert_many`` on a FerretDB started for the bench — into the
 same schema: the collection with the indexes analysts query by and the near-duplicate band
-index (SQLite ``post_bands`` rows; MongoDB ``bands`` documents, upserted) — the ratio's
-baseline: what the store path adds over the driver for the same stored result — and, for
+index (SQLite ``band_posts`` and ``post_keys`` rows; MongoDB ``bands`` documents, upserted) —
+the ratio's baseline: what the store path adds over the driver for the same stored result — and, for
 context, into a plain table/collection with no secondary index.
 
 ``python -m bench.stores`` (``--only stores``) times near-duplicate candidate lookups as the
@@ -165,18 +165,24 @@ def _raw_row(d: Doc) -> tuple[Any, ...]:
     return (d["_id"], json.dumps(d, default=_iso, ensure_ascii=False), *cols, matched)
 
 
-def _index_rows(batch: Sequence[Doc]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+def _index_rows(
+    batch: Sequence[Doc],
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """The rows SQLite needs for what MongoDB indexes by itself (multikey ``matches.rule`` and
-    ``minhash_bands``): a raw writer of the same schema must write them too."""
-    from opinion_spiders.stores.embedded import band_key
+    ``minhash_bands``): a raw writer of the same schema must write them too — the rules, the
+    band rows and the keys of the posts with bands."""
+    from opinion_spiders.stores.embedded import band_key, post_key
 
-    rules, bands = [], []
+    rules, bands, keys = [], [], []
     for d in batch:
         t = d.get("time")
         time = _iso(t)["$date"] if isinstance(t, datetime) else t
         rules += [(d["_id"], r, time) for r in {m["rule"] for m in d.get("matches") or []}]
-        bands += [(band_key(str(b)), d["_id"]) for b in set(d.get("minhash_bands") or ())]
-    return rules, bands
+        key = post_key(d["_id"])
+        found = [(band_key(str(b)), key) for b in set(d.get("minhash_bands") or ())]
+        bands += found
+        keys += [(key, d["_id"])] if found else []
+    return rules, bands, keys
 
 
 def embedded_raw(docs: Sequence[Doc], folder: Path, size: int, indexed: bool = True) -> float:
@@ -203,9 +209,10 @@ def embedded_raw(docs: Sequence[Doc], folder: Path, size: int, indexed: bool = T
                 conn.execute("BEGIN IMMEDIATE")
                 conn.executemany(sql, rows)
                 if indexed:
-                    rules, bands = _index_rows(batch)
+                    rules, bands, keys = _index_rows(batch)
                     conn.executemany("INSERT INTO post_rules VALUES (?, ?, ?)", rules)
-                    conn.executemany("INSERT INTO post_bands VALUES (?, ?)", bands)
+                    conn.executemany("INSERT INTO band_posts VALUES (?, ?)", bands)
+                    conn.executemany("INSERT INTO post_keys VALUES (?, ?)", keys)
                 conn.execute("COMMIT")
 
         return _rate(len(docs), write)

@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -522,6 +523,48 @@ def test_store_band_index_follows_rewritten_posts(any_store: Store) -> None:
     assert any_store.find_band_candidates(["aa00000000000001", "bb00000000000001"], 10) == []
     [moved] = any_store.find_band_candidates(["cc00000000000001"], 10)
     assert moved["_id"] == "forum-a:7:1"
+
+
+def test_embedded_store_moves_the_band_rows_of_a_store_made_before(tmp_path: Path) -> None:
+    """A store file made before ``band_posts`` keeps its band index as ``post_bands(band,
+    post_id)`` rows: opening it moves them over (the old table goes), and its posts are found
+    under their bands, as posts written after are."""
+    store = EmbeddedStore(tmp_path)
+    store.upsert_posts([_banded("1", ["aa00000000000001", "bb00000000000001"]),
+                        _banded("2", ["bb00000000000001", "band two"])])  # fmt: skip
+    conn = store._conn
+    conn.executescript(
+        "CREATE TABLE post_bands (band INTEGER NOT NULL, post_id TEXT NOT NULL,"
+        " PRIMARY KEY (band, post_id)) WITHOUT ROWID;"
+        "INSERT INTO post_bands SELECT band, post_id FROM band_posts JOIN post_keys ON key = post;"
+        "DROP TABLE band_posts; DROP TABLE post_keys;"
+    )
+    store.close()
+    store = EmbeddedStore(tmp_path)
+    tables = {row[0] for row in store._conn.execute("SELECT name FROM sqlite_master")}
+    assert "post_bands" not in tables and {"band_posts", "post_keys"} <= tables
+    assert store._conn.execute("SELECT count(*) FROM band_posts").fetchone() == (4,)
+    store.upsert_posts([_banded("3", ["aa00000000000001"])])
+    listed = store.band_listed([["aa00000000000001"], ["band two"], ["zz"]], 10)
+    assert [set(ids) for ids in listed] == [{"forum-a:7:1", "forum-a:7:3"}, {"forum-a:7:2"}, set()]
+    store.upsert_posts([_banded("1", ["cc00000000000001"])])  # a moved post rewritten
+    assert [set(ids) for ids in store.band_listed([["aa00000000000001"]], 10)] == [{"forum-a:7:3"}]
+    store.close()
+
+
+def test_embedded_store_lists_both_posts_of_one_key(embedded_store: EmbeddedStore) -> None:
+    """Posts are keyed in ``band_posts`` by a 64-bit digest of their ``_id``; were two ids to
+    share one (a key written here by hand for a post of no bands), a band lists both, and the
+    candidate read, with each post's bands, tells the one that has the band."""
+    embedded_store.upsert_posts([_banded("1", ["aa00000000000001"]), post("forum-a", "7", "2")])
+    conn = embedded_store._conn
+    [(key,)] = conn.execute("SELECT key FROM post_keys WHERE post_id = 'forum-a:7:1'").fetchall()
+    conn.execute("INSERT INTO post_keys VALUES (?, 'forum-a:7:2')", (key,))
+    [listed] = embedded_store.band_listed([["aa00000000000001"]], 10)
+    assert sorted(listed) == ["forum-a:7:1", "forum-a:7:2"]
+    read = embedded_store.candidate_posts(listed)
+    assert read["forum-a:7:1"]["minhash_bands"] == ["aa00000000000001"]
+    assert "minhash_bands" not in read["forum-a:7:2"] or not read["forum-a:7:2"]["minhash_bands"]
 
 
 def test_store_rewrites_batches_of_hundreds(any_store: Store) -> None:

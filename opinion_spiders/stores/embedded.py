@@ -35,9 +35,10 @@ from opinion_spiders.stores.base import (
 )
 from opinion_spiders.stores.breaker import CircuitBreaker
 
-#: The integer key of a band in the ``post_bands`` table (for raw writers of the schema,
-#: such as ``bench.stores``'s baseline).
+#: The integer keys of a band and of a post in the ``band_posts`` table (for raw writers of the
+#: schema, such as ``bench.stores``'s baseline; ``post_keys`` maps a post's key to its ``_id``).
 band_key = _clusters.band_key
+post_key = _clusters.post_key
 
 FILENAME = "opinion.sqlite3"
 BUSY_TIMEOUT = 30.0
