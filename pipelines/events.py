@@ -56,6 +56,10 @@ class Shared:
     remote: EventsProcess | None = None
     #: whether to start one, when the first crawler opens
     wants_remote: bool = False
+    #: its start (and baseline), under way while the crawl runs; posts counted meanwhile
+    #: wait in ``early`` (sent, or counted here if it never starts, once it is done)
+    starting: asyncio.Task[None] | None = None
+    early: list[dict[str, Any]] = field(default_factory=list)
     #: posts counted since the last look
     pending: int = 0
     looked_at: float = field(default_factory=time.monotonic)
@@ -94,28 +98,60 @@ class EventPipeline(Stage):
         self.pause_per_second = (1 - share) / share
 
     async def open_spider(self) -> None:
+        """Read the baseline; the first crawler starts the events process instead, which
+        reads it there. That start is not waited for (a process to start and a baseline to
+        read: ~0.8 s in which no page of this site was fetched)."""
         shared = self.shared
         shared.open += 1
         if shared.wants_remote:
             shared.wants_remote = False  # one try per detector: the first crawler's
-            try:
-                shared.remote = await EventsProcess.start(self.crawler.settings)
-                logger.info("events are counted in the events process (pid %d)",
-                            shared.remote.pid)  # fmt: skip
-            except EventsProcessGone as exc:
-                logger.error("%s; events are counted in the crawl process", exc)
+            shared.starting = asyncio.ensure_future(self._start_remote())
+        if shared.starting is not None:
+            return
         try:
-            if shared.remote is not None:
-                seeded = await shared.remote.seed()
-            else:
-                seeded = await asyncio.to_thread(self.detector.seed, self.runtime.store)
+            seeded = await asyncio.to_thread(self.detector.seed, self.runtime.store)
         except StoreUnavailable as exc:
             logger.warning("store unavailable, events start without a baseline: %s", exc)
             return
+        self.stats.set_value("opinion/events/baseline_posts", seeded)
+
+    async def _start_remote(self) -> None:
+        """Start the events process and have it read the baseline, then hand it the posts
+        counted meanwhile — or count them here, with the stored posts as baseline, if it
+        does not start."""
+        shared = self.shared
+        try:
+            remote = await EventsProcess.start(self.crawler.settings)
+        except EventsProcessGone as exc:
+            logger.error("%s; events are counted in the crawl process", exc)
+            early, shared.early = shared.early, []
+            try:
+                await asyncio.to_thread(self.detector.seed, self.runtime.store)
+            except StoreUnavailable as unavailable:
+                logger.warning("store unavailable, events start without a baseline: %s",
+                               unavailable)  # fmt: skip
+            for doc in early:
+                self.detector.add(doc)
+            return
+        logger.info("events are counted in the events process (pid %d)", remote.pid)
+        shared.remote = remote
+        try:
+            self.stats.set_value("opinion/events/baseline_posts", await remote.seed())
+        except StoreUnavailable as exc:
+            logger.warning("store unavailable, events start without a baseline: %s", exc)
+        except RuntimeError as exc:  # the process could not read it
+            logger.error("%s", exc)
         except EventsProcessGone as exc:
             await self._take_over(exc)
-            return
-        self.stats.set_value("opinion/events/baseline_posts", seeded)
+        early, shared.early = shared.early, []
+        for doc in early:
+            if shared.remote is not None:
+                try:
+                    shared.remote.add(doc)
+                    continue
+                except EventsProcessGone as exc:
+                    await self._take_over(exc)
+            self.detector.add(doc)  # taken over: counted here
 
     async def _take_over(self, exc: Exception) -> None:
         """The events process is gone: count here from now on, the stored posts as baseline
@@ -136,13 +172,16 @@ class EventPipeline(Stage):
     async def process_item(self, item: object) -> object:
         if isinstance(item, Post):
             shared = self.shared
-            if shared.remote is not None:
+            if shared.starting is not None and not shared.starting.done():
+                shared.early.append(item.to_document())
+                shared.pending += 1
+            elif shared.remote is not None:
                 try:
                     shared.remote.add(item.to_document())
                     shared.pending += 1
                 except EventsProcessGone as exc:
                     await self._take_over(exc)
-            if shared.remote is None:
+            else:
                 shared.pending += int(self.detector.add(item.to_document()))
             due = time.monotonic() - shared.looked_at >= max(self.interval, shared.pause)
             if shared.pending >= self.batch and due and not shared.looking.locked():
@@ -162,6 +201,8 @@ class EventPipeline(Stage):
     async def flush(self) -> None:
         """Look for bursts now, once the look in progress (if any) is done; the interval and
         the pause count from the end of the look."""
+        if self.shared.starting is not None:
+            await self.shared.starting  # the posts counted meanwhile are in, wherever
         async with self.shared.looking:
             self.shared.pending, self.shared.looked_at = 0, time.monotonic()
             try:

@@ -119,3 +119,37 @@ def test_events_process_that_does_not_start_leaves_the_counting_to_the_crawl(
     assert re.fullmatch(r"the events process did not start: exit status \d+; "
                         r"events are counted in the crawl process", line)  # fmt: skip
     assert any(e[0].startswith("rule:petition:") and e[1] == 6 for e in _events(tmp_path))
+
+
+def test_crawlers_do_not_wait_for_the_events_process_and_lose_no_post_meanwhile(
+    tmp_path: Path,
+) -> None:
+    """Two crawlers on one store (``opinion crawl A B``): the first starts the events process
+    and neither waits for it to be ready; the posts both count meanwhile wait and are sent
+    once it is, so the events are those of the detector in the crawl process."""
+    posts = _posts()
+    crawlers = {}
+
+    async def crawl(process: bool) -> None:
+        folder = tmp_path / str(process)
+        stages = [EventPipeline(get_crawler(settings_dict=_settings(folder, process)))
+                  for _ in range(2)]  # fmt: skip
+        crawlers[process] = stages
+        store = stages[0].runtime.store
+        for stage in stages:
+            await stage.open_spider()
+        if process:
+            starting = stages[0].shared.starting
+            assert starting is not None and not starting.done()
+            assert stages[1].shared is stages[0].shared
+        for n, post in enumerate(posts):
+            store.upsert_posts([post.to_document()])
+            await stages[n % 2].process_item(post)
+        for stage in stages:
+            await stage.close_spider()
+
+    for process in (False, True):
+        asyncio.run(crawl(process))
+    assert _events(tmp_path / "True") == _events(tmp_path / "False")
+    assert any(e[0].startswith("rule:petition:") and e[1] == 6 for e in _events(tmp_path / "True"))
+    assert crawlers[True][0].stats.get_value("opinion/events/process_lost") is None

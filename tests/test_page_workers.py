@@ -7,13 +7,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from opinion_spiders.crawling.page_workers import AHEAD, Fetched, Outcome, PageWorkers, worker_count
+from opinion_spiders.crawling.page_workers import (
+    AHEAD,
+    Fetched,
+    Outcome,
+    PageWorkers,
+    pool,
+    start_workers_early,
+    stop_early_workers,
+    worker_count,
+)
 from opinion_spiders.crawling.page_workers.pool import MAX_RESTARTS
 from opinion_spiders.demo.server import DemoServer
 from opinion_spiders.errors import ConfigError
@@ -179,3 +189,61 @@ def test_a_crawl_stores_the_same_posts_with_and_without_page_workers(
     assert helped_stats["opinion/page_workers/pages"] == helped_stats["opinion/pages"]
     counted = ("opinion/pages", "opinion/yield/posts", "item_scraped_count")
     assert {k: alone_stats.get(k) for k in counted} == {k: helped_stats.get(k) for k in counted}
+
+
+def _children(name: str) -> list[int]:
+    """This process's live children running ``name`` (zombies are not running)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            stat = (proc / "stat").read_text()
+            cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[1]) == os.getpid() and fields[0] != "Z" and name in cmdline:
+            found.append(int(proc.name))
+    return found
+
+
+def test_workers_started_early_are_taken_by_their_pool() -> None:
+    """``opinion crawl`` starts its page workers before Scrapy and the spiders are built; the
+    pool of the same project settings takes them instead of starting its own, and reads with
+    them as with its own."""
+    start_workers_early(SETTINGS)
+    [early] = pool._EARLY[pool._key(SETTINGS)]
+    assert _children("page_workers") == [early.pid]
+    try:
+        (outcome,) = _read("p1", settings={**SETTINGS, "DOWNLOAD_HANDLERS": {}})
+    finally:
+        stop_early_workers()
+    assert outcome is not None and outcome.parsed is not None
+    assert outcome.parsed.posts[0].ahead == list(AHEAD)
+    assert pool._EARLY == {}
+    assert early.poll() is not None, "taken, and stopped with its pool"
+    assert _children("page_workers") == []
+
+
+def test_workers_started_early_that_no_pool_takes_are_stopped() -> None:
+    """Other project settings (or a crawl that stopped before its spiders opened): the early
+    workers end, and the pool starts workers of its own."""
+    start_workers_early(SETTINGS)
+    [early] = pool._EARLY[pool._key(SETTINGS)]
+    (outcome,) = _read("p1", settings={**SETTINGS, "OPINION_FULL_RECRAWL": True})
+    assert outcome is not None and outcome.parsed is not None
+    assert early.poll() is None, "not taken: still waiting for pages"
+    stop_early_workers()
+    assert early.poll() is not None and pool._EARLY == {}
+    assert _children("page_workers") == []
+
+
+def test_a_crawl_that_stops_before_it_starts_leaves_no_early_worker(tmp_path: Path) -> None:
+    from opinion_spiders.crawling.runner import project_settings, run_crawls
+
+    settings = project_settings({**SETTINGS, "OPINION_STORE": f"embedded://{tmp_path}"})
+    with pytest.raises(ConfigError, match="no-such-site"):
+        run_crawls(["no-such-site"], settings, progress=False)
+    assert pool._EARLY == {}
+    assert _children("page_workers") == []

@@ -7,9 +7,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import subprocess
 import sys
 from collections.abc import Callable
-from typing import IO
+from typing import IO, TypeVar
 
 from opinion_spiders.crawling.frames import read_async
 
@@ -28,15 +29,25 @@ async def start_child(
     closes their stdin, which ends them; they must not die first — nor while still importing,
     before any code of theirs could ignore the signal. (A new session rather than
     ``process_group=0``, which uvloop's loop, the crawl's, does not take.)"""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p or os.curdir for p in sys.path)}
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", module, env=env, start_new_session=True,
+        sys.executable, "-m", module, env=_env(), start_new_session=True,
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
     )  # fmt: skip
     assert proc.stdin is not None and proc.stdout is not None
     proc.stdin.write(settings_frame)
+    return await _ready(proc, proc.stdout, timeout)
+
+
+_P = TypeVar("_P", "asyncio.subprocess.Process", "Adopted")
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(p or os.curdir for p in sys.path)}
+
+
+async def _ready(proc: _P, stdout: asyncio.StreamReader, timeout: float) -> _P:
     try:
-        said = await asyncio.wait_for(read_async(proc.stdout), timeout)
+        said = await asyncio.wait_for(read_async(stdout), timeout)
     except (asyncio.IncompleteReadError, TimeoutError, ConnectionError):
         said = None
     if isinstance(said, tuple) and said[0] == "ready":
@@ -45,6 +56,57 @@ async def start_child(
         proc.kill()
     status = await proc.wait()
     raise NotStarted(said[1] if isinstance(said, tuple) else f"exit status {status}")
+
+
+def start_early(module: str, settings_frame: bytes) -> subprocess.Popen[bytes]:
+    """``python -m module`` started now, before an event loop runs, and handed the settings
+    (a pipe holds them: nothing waits); :func:`adopt_child` takes it on the loop later. It
+    starts as :func:`start_child`'s do, and ends with the end of its stdin — at the latest
+    when this process ends."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", module], env=_env(), start_new_session=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdin is not None
+    proc.stdin.write(settings_frame)
+    proc.stdin.flush()
+    return proc
+
+
+class Adopted:
+    """A child of :func:`start_early` on the event loop: what the crawl uses of an
+    ``asyncio.subprocess.Process`` (its pipes as streams, ``wait``, ``kill``)."""
+
+    def __init__(
+        self, popen: subprocess.Popen[bytes], stdin: asyncio.StreamWriter,
+        stdout: asyncio.StreamReader,
+    ) -> None:  # fmt: skip
+        self.popen, self.pid = popen, popen.pid
+        self.stdin, self.stdout = stdin, stdout
+
+    @property
+    def returncode(self) -> int | None:
+        return self.popen.poll()
+
+    async def wait(self) -> int:
+        return await asyncio.to_thread(self.popen.wait)
+
+    def kill(self) -> None:
+        self.popen.kill()
+
+
+async def adopt_child(popen: subprocess.Popen[bytes], timeout: float) -> Adopted:
+    """A child of :func:`start_early`, its pipes on the running loop; returned once it
+    answers ``ready`` (:class:`NotStarted` else, as :func:`start_child`)."""
+    assert popen.stdin is not None and popen.stdout is not None
+    loop = asyncio.get_running_loop()
+    stdout = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stdout), popen.stdout)
+    transport, protocol = await loop.connect_write_pipe(
+        asyncio.streams.FlowControlMixin, popen.stdin
+    )
+    stdin = asyncio.StreamWriter(transport, protocol, None, loop)
+    return await _ready(Adopted(popen, stdin, stdout), stdout, timeout)
 
 
 def run_child(serve: Callable[[IO[bytes], IO[bytes]], int], name: str) -> int:

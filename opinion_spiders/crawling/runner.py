@@ -18,6 +18,7 @@ from scrapy.utils.project import get_project_settings
 from opinion_spiders.config import Config, load_config
 from opinion_spiders.core.health import finish_reason
 from opinion_spiders.crawling.distributed import check_settings
+from opinion_spiders.crawling.page_workers import start_workers_early, stop_early_workers
 from opinion_spiders.crawling.progress import Progress, counts
 from opinion_spiders.crawling.spiders import SPIDERS
 from opinion_spiders.runtime import Runtime
@@ -64,6 +65,17 @@ def run_crawls(
     rejected first of all.
     """
     config = load_config(settings)
+    if "asyncio" in str(settings.get("TWISTED_REACTOR") or ""):  # what page workers need
+        start_workers_early(settings.copy_to_dict())
+    try:
+        return _run_crawls(sites, settings, config, progress)
+    finally:
+        stop_early_workers()
+
+
+def _run_crawls(
+    sites: Sequence[str], settings: Settings, config: Config, progress: bool
+) -> list[SiteResult]:
     runtime = Runtime(settings)
     _ = runtime.rule_sets
     check_settings(settings)

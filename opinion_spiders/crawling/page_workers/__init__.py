@@ -11,7 +11,12 @@ reads pages itself with the same :func:`read_fetched`.
 
 from __future__ import annotations
 
-from opinion_spiders.crawling.page_workers.pool import PageWorkers, worker_count
+from opinion_spiders.crawling.page_workers.pool import (
+    PageWorkers,
+    start_workers_early,
+    stop_early_workers,
+    worker_count,
+)
 from opinion_spiders.crawling.page_workers.work import (
     AHEAD,
     Fetched,
@@ -22,6 +27,6 @@ from opinion_spiders.crawling.page_workers.work import (
 )
 
 __all__ = [
-    "AHEAD", "Fetched", "Outcome", "PageWorkers", "looks_html", "read_fetched", "work_ahead",
-    "worker_count",
+    "AHEAD", "Fetched", "Outcome", "PageWorkers", "looks_html", "read_fetched",
+    "start_workers_early", "stop_early_workers", "work_ahead", "worker_count",
 ]  # fmt: skip

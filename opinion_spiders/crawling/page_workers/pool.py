@@ -15,13 +15,20 @@ import asyncio
 import hashlib
 import logging
 import os
+import subprocess
 import time
 from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
 from opinion_spiders.config import config_of
-from opinion_spiders.crawling.children import NotStarted, start_child
+from opinion_spiders.crawling.children import (
+    Adopted,
+    NotStarted,
+    adopt_child,
+    start_child,
+    start_early,
+)
 from opinion_spiders.crawling.frames import frame, read_async
 from opinion_spiders.crawling.page_workers.work import Fetched, Outcome
 
@@ -32,7 +39,11 @@ MAX_RESTARTS = 3
 #: Seconds a worker has to build its runtime, and to end once its crawl is done.
 START_TIMEOUT = 120.0
 STOP_TIMEOUT = 10.0
+MODULE = "opinion_spiders.crawling.page_workers"
 _POOLS: dict[str, PageWorkers] = {}
+#: Workers started before any crawler asked for them (:func:`start_workers_early`), by the key
+#: of their settings: the pool of those settings takes them as it fills.
+_EARLY: dict[str, list[subprocess.Popen[bytes]]] = {}
 
 
 class WorkerGone(Exception):
@@ -61,6 +72,51 @@ def worker_count(settings: Mapping[str, Any]) -> int:
     return count
 
 
+def _key(settings: Mapping[str, Any]) -> str:
+    """What a pool is shared by: crawlers of one process differ in Scrapy's per-spider
+    settings (a site that renders keeps its browser handler); what reading needs is the
+    project's own."""
+    ours = sorted((k, repr(v)) for k, v in settings.items() if k.startswith("OPINION_"))
+    return hashlib.sha256(repr(ours).encode("utf-8")).hexdigest()
+
+
+def start_workers_early(settings: Mapping[str, Any]) -> None:
+    """Start the page workers of a crawl with ``settings`` now, while the crawl process
+    builds Scrapy and its spiders: a worker takes ~1 s to import, build its runtime and
+    warm up, and a crawl that started it from its first spider waited that long for its
+    first pages to be read. Its pool takes them (:meth:`PageWorkers.read`); the ones no
+    pool took are stopped by :func:`stop_early_workers`."""
+    count = worker_count(settings)
+    if count == 0:
+        return
+    try:
+        settings_frame = frame(dict(settings))
+    except Exception:  # noqa: BLE001 - the pool says why, when it starts its own
+        return
+    for _ in range(count):
+        try:
+            _EARLY.setdefault(_key(settings), []).append(start_early(MODULE, settings_frame))
+        except OSError as exc:
+            logger.warning("a page worker did not start early: %s", exc)
+            return
+
+
+def stop_early_workers() -> None:
+    """End the early workers no pool took (their stdin closed, they end by themselves)."""
+    for early in _EARLY.values():
+        for proc in early:
+            assert proc.stdin is not None
+            proc.stdin.close()
+            try:
+                proc.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            if proc.stdout is not None:
+                proc.stdout.close()
+    _EARLY.clear()
+
+
 def read_timeout(settings: Mapping[str, Any]) -> float:
     """``OPINION_PAGE_READ_TIMEOUT``: seconds a worker may spend on one page (0: no limit)."""
     return config_of(settings).page_read_timeout
@@ -69,7 +125,7 @@ def read_timeout(settings: Mapping[str, Any]) -> float:
 class _Worker:
     """One worker process and the pages sent to it, answered in the order sent."""
 
-    def __init__(self, proc: asyncio.subprocess.Process, timeout: float) -> None:
+    def __init__(self, proc: asyncio.subprocess.Process | Adopted, timeout: float) -> None:
         self.proc = proc
         self.waiting: deque[asyncio.Future[Outcome | None]] = deque()
         self.alive = True
@@ -82,11 +138,15 @@ class _Worker:
         self.watch = asyncio.ensure_future(self._watch()) if timeout > 0 else None
 
     @classmethod
-    async def start(cls, settings_frame: bytes, timeout: float) -> _Worker:
+    async def start(
+        cls, settings_frame: bytes, timeout: float, early: subprocess.Popen[bytes] | None = None
+    ) -> _Worker:
+        """A worker started now, or ``early`` (:func:`start_workers_early`) taken over."""
         try:
-            proc = await start_child(
-                "opinion_spiders.crawling.page_workers", settings_frame, START_TIMEOUT
-            )
+            if early is not None:
+                proc: asyncio.subprocess.Process | Adopted = await adopt_child(early, START_TIMEOUT)
+            else:
+                proc = await start_child(MODULE, settings_frame, START_TIMEOUT)
         except NotStarted as exc:
             raise WorkerGone(f"a page worker did not start: {exc}") from None
         return cls(proc, timeout)
@@ -177,10 +237,7 @@ class PageWorkers:
             logger.warning("pages are read in the crawl process: settings cannot be handed "
                            "to a page worker (%s: %s)", type(exc).__name__, exc)  # fmt: skip
             return None
-        # Crawlers of one process differ in Scrapy's per-spider settings (a site that renders
-        # keeps its browser handler); what reading needs is the project's own.
-        ours = sorted((k, repr(v)) for k, v in settings.items() if k.startswith("OPINION_"))
-        key = hashlib.sha256(repr(ours).encode("utf-8")).hexdigest()
+        key = _key(settings)
         pool = _POOLS.get(key) or _POOLS.setdefault(key, cls(key, count, settings_frame, timeout))
         pool.users += 1
         return pool
@@ -221,8 +278,11 @@ class PageWorkers:
                 self._break(f"{self.started} page workers started, and they keep dying")
                 return
             self.started += 1
+            early = _EARLY.get(self.key)
             try:
-                self.workers.append(await _Worker.start(self.settings_frame, self.timeout))
+                self.workers.append(await _Worker.start(
+                    self.settings_frame, self.timeout, early.pop(0) if early else None
+                ))  # fmt: skip
             except WorkerGone as exc:
                 self._break(str(exc))
                 return
