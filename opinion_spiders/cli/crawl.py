@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import signal
 
 from opinion_spiders.cli._common import overrides, runtime_from_args
@@ -28,6 +29,10 @@ def run(args: argparse.Namespace) -> int:
     if not names:
         raise ConfigError("opinion crawl", "", "name at least one site, or use --all")
     results = runner.run_crawls(names, settings)
+    # The process ends next, and Python's last collections at exit walked every object the
+    # crawl left (~0.2 s of a 13,000-post crawl's end, the crawl long done): frozen, they
+    # are freed as they would be, by their references, without the walk.
+    gc.freeze()
     return 1 if any(r.finish_reason not in ("finished", "") for r in results) else 0
 
 
