@@ -122,7 +122,7 @@ class EventPipeline(Stage):
         shared = self.shared
         try:
             remote = await EventsProcess.start(self.crawler.settings)
-        except EventsProcessGone as exc:
+        except (EventsProcessGone, OSError) as exc:  # OSError: no process could be made
             logger.error("%s; events are counted in the crawl process", exc)
             early, shared.early = shared.early, []
             try:
