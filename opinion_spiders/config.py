@@ -220,7 +220,9 @@ class Config(msgspec.Struct, frozen=True, kw_only=True, rename=_renamed):
         "under their words and keys and looking for bursts took about a quarter of the crawl "
         "process's CPU); `auto`: when the process may use two cores or more. The crawl sends "
         "it the posts it counts and asks it to look; one per `opinion crawl` and store (~150 "
-        "MB), stopped with the crawl. If it dies or does not start, the crawl counts events "
+        "MB), started as the first spider opens (no spider waits for it: the posts counted "
+        "meanwhile are sent once it is up) and stopped with the crawl. If it dies or does "
+        "not start, the crawl counts events "
         "itself from then on, with the stored posts as baseline (an ERROR line, stat "
         "`opinion/events/process_lost`)",
         expected="true, false or auto", example="auto",
@@ -314,7 +316,8 @@ class Config(msgspec.Struct, frozen=True, kw_only=True, rename=_renamed):
         "fetching, the store and clustering; `auto`: one fewer than the cores the process "
         "may use, at most 4, none on one core; `0`: the crawl reads its pages itself. Each "
         "worker is a Python process of its own (~150 MB), shared by the crawls of one "
-        "`opinion crawl`, stopped with them. One that dies costs the page it was reading "
+        "`opinion crawl` (which starts them first, while it builds Scrapy and its spiders), "
+        "stopped with them. One that dies costs the page it was reading "
         "(`opinion/parse/failed/reader_crashed`) and is replaced, and so does one that spends "
         "over `OPINION_PAGE_READ_TIMEOUT` seconds on one page; after 3 replacements, or when "
         "none starts, the crawl reads its pages itself and says so in one error line. "
