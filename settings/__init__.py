@@ -47,6 +47,11 @@ DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 TELNETCONSOLE_ENABLED = False
+#: Scrapy 2.19's remote control: a token-guarded HTTP server in each crawler that runs the
+#: Python code posted to it, announced in a job file under the user's profile. A crawl has
+#: no use for it, and it costs every crawl process aiohttp (~0.3 s to import) and a server
+#: for each site.
+REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
 
 # -- pipelines, in order: normalise/validate -> dedup -> keywords -> score -> store -> alert --

@@ -121,6 +121,21 @@ def test_browser_started_only_for_sites_that_render(
     assert re.search(rf"done {site}: \d+ pages, [1-9]\d* posts", done.stderr)
 
 
+def test_a_crawl_opens_no_console_and_no_code_server(tmp_path: Path) -> None:
+    """Scrapy's telnet console and its remote control (an HTTP server that runs posted
+    Python code) are off: neither is among the extensions a crawl enables."""
+    generated = site.generate(tmp_path / "site", 6, 5, "forum/utf-8=1")
+    sites = tmp_path / "sites.toml"
+    with site.served(tmp_path / "site") as port:
+        sites.write_text(site.sites_toml(generated, port), encoding="utf-8")
+        done = run_opinion("crawl", generated.specs[0].name, "-s", f"OPINION_SITES_FILES={sites}",
+                           "-s", "LOG_LEVEL=INFO",
+                           env={"OPINION_STORE": f"embedded://{tmp_path / 's'}"})  # fmt: skip
+    enabled = done.stderr[done.stderr.index("Enabled extensions:") :].split("]", 1)[0]
+    assert "scrapy.extensions.corestats.CoreStats" in enabled
+    assert "RemoteControl" not in enabled and "TelnetConsole" not in enabled
+
+
 def test_browser_not_started_for_a_post_bar_whose_pages_need_none(tmp_path: Path) -> None:
     """A post bar keeps scrapy-playwright's handler (its engine can render), but read from its
     server-rendered mobile list no page asks for a browser: no Playwright driver is started
