@@ -108,12 +108,18 @@ class EventPipeline(Stage):
             shared.starting = asyncio.ensure_future(self._start_remote())
         if shared.starting is not None:
             return
+        seeded = await self._seed_here("start")
+        if seeded is not None:
+            self.stats.set_value("opinion/events/baseline_posts", seeded)
+
+    async def _seed_here(self, goes: str) -> int | None:
+        """The stored posts as the baseline of the detector in this process (None, and a
+        warning that events ``goes`` without one, while the store is unavailable)."""
         try:
-            seeded = await asyncio.to_thread(self.detector.seed, self.runtime.store)
+            return await asyncio.to_thread(self.detector.seed, self.runtime.store)
         except StoreUnavailable as exc:
-            logger.warning("store unavailable, events start without a baseline: %s", exc)
-            return
-        self.stats.set_value("opinion/events/baseline_posts", seeded)
+            logger.warning("store unavailable, events %s without a baseline: %s", goes, exc)
+            return None
 
     async def _start_remote(self) -> None:
         """Start the events process and have it read the baseline, then hand it the posts
@@ -125,11 +131,7 @@ class EventPipeline(Stage):
         except (EventsProcessGone, OSError) as exc:  # OSError: no process could be made
             logger.error("%s; events are counted in the crawl process", exc)
             early, shared.early = shared.early, []
-            try:
-                await asyncio.to_thread(self.detector.seed, self.runtime.store)
-            except StoreUnavailable as unavailable:
-                logger.warning("store unavailable, events start without a baseline: %s",
-                               unavailable)  # fmt: skip
+            await self._seed_here("start")
             for doc in early:
                 self.detector.add(doc)
             return
@@ -164,10 +166,7 @@ class EventPipeline(Stage):
                      "stored posts as baseline", exc)  # fmt: skip
         self.stats.set_value("opinion/events/process_lost", 1)
         await remote.stop()
-        try:
-            await asyncio.to_thread(self.detector.seed, self.runtime.store)
-        except StoreUnavailable as unavailable:
-            logger.warning("store unavailable, events go on without a baseline: %s", unavailable)
+        await self._seed_here("go on")
 
     async def process_item(self, item: object) -> object:
         if isinstance(item, Post):
@@ -175,14 +174,15 @@ class EventPipeline(Stage):
             if shared.starting is not None and not shared.starting.done():
                 shared.early.append(item.to_document())
                 shared.pending += 1
-            elif shared.remote is not None:
-                try:
-                    shared.remote.add(item.to_document())
-                    shared.pending += 1
-                except EventsProcessGone as exc:
-                    await self._take_over(exc)
             else:
-                shared.pending += int(self.detector.add(item.to_document()))
+                if shared.remote is not None:
+                    try:
+                        shared.remote.add(item.to_document())
+                        shared.pending += 1
+                    except EventsProcessGone as exc:
+                        await self._take_over(exc)
+                if shared.remote is None:  # here from the start, or from this post on
+                    shared.pending += int(self.detector.add(item.to_document()))
             due = time.monotonic() - shared.looked_at >= max(self.interval, shared.pause)
             if shared.pending >= self.batch and due and not shared.looking.locked():
                 await self.flush()

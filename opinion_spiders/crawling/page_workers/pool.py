@@ -84,8 +84,8 @@ def start_workers_early(settings: Mapping[str, Any]) -> None:
     """Start the page workers of a crawl with ``settings`` now, while the crawl process
     builds Scrapy and its spiders: a worker takes ~1 s to import, build its runtime and
     warm up, and a crawl that started it from its first spider waited that long for its
-    first pages to be read. Its pool takes them (:meth:`PageWorkers.read`); the ones no
-    pool took are stopped by :func:`stop_early_workers`."""
+    first pages to be read. The pool of the same settings takes them as it fills; the ones
+    no pool took are stopped by :func:`stop_early_workers`."""
     count = worker_count(settings)
     if count == 0:
         return
