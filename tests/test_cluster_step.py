@@ -29,7 +29,7 @@ from scrapy.utils.test import get_crawler
 from opinion_spiders.clusters import LEASE, Clusterer, ClusterStep, Member, signature
 from opinion_spiders.items import Post
 from opinion_spiders.stores import Store, StoreUnavailable, open_store
-from opinion_spiders.stores.base import CLUSTER_FIELDS, ClusterWrites
+from opinion_spiders.stores.base import CLUSTER_FIELDS, FRESH, ClusterWrites
 from opinion_spiders.stores.factory import spool_dir
 from opinion_spiders.stores.spool import Spool
 from pipelines.cluster import ClusterPipeline
@@ -211,6 +211,92 @@ def test_cluster_step_keeps_the_crawls_view_where_it_agrees(any_store: Store) ->
     assert recording.posts == changed, "only the posts whose fields differ are rewritten"
     assert changed and all(p.startswith("b") for p in changed), "only the merges move posts"
     assert len(recording.read) < len(ROWS) // 4, "the step reads what the views do not vouch for"
+
+
+class _Listing:
+    """A store that keeps the posts whose bands the step reads (``band_listed``)."""
+
+    def __init__(self, store: Store, queued: list[str]) -> None:
+        self.store, self.queued, self.listed = store, queued, list[str]()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+    def queued_posts(self, limit: int = 1000) -> list[dict[str, Any]]:
+        found = self.store.queued_posts(limit)
+        self.queued.extend(str(d["_id"]) for d in found if d.get(FRESH))
+        return found
+
+    def band_listed(self, queries: list[list[str]], limit: int = 50) -> list[list[str]]:
+        bands = {tuple(d["minhash_bands"]): d["_id"] for d in map(_doc, ROWS)}
+        self.listed.extend(bands[tuple(q)] for q in queries)
+        return self.store.band_listed(queries, limit)
+
+
+def _marks_fresh(store: Store) -> bool:
+    """Whether the store marks posts :data:`FRESH` (MongoDB; the embedded store does not)."""
+    return store.kind == "mongodb"
+
+
+def test_cluster_step_reads_no_bands_of_a_post_whose_bands_were_new(any_store: Store) -> None:
+    """A post none of whose bands a stored post (or another of its batch) had when it was
+    written is queued fresh: each post that shares a band was written after it and lists it,
+    so the step reads the bands of the others only — and still makes one cluster per story.
+    (The embedded store marks none fresh: the step reads every post's bands.)"""
+    for row in ROWS:
+        any_store.upsert_posts([_doc(row)])
+    earlier: set[str] = set()
+    expected = set()
+    for row in ROWS:
+        bands = set(_doc(row)["minhash_bands"])
+        if earlier.isdisjoint(bands) and _marks_fresh(any_store):
+            expected.add(row[0])
+        earlier |= bands
+    fresh: list[str] = []
+    listing = _Listing(any_store, fresh)
+    ClusterStep(listing, batch=10).run()  # type: ignore[arg-type]
+    assert set(fresh) == expected and (len(expected) >= len(STORIES) or not expected)
+    assert sorted(listing.listed) == sorted(r[0] for r in ROWS if r[0] not in expected)
+    _assert_stories(any_store)
+
+
+def test_cluster_step_joins_a_fresh_post_to_a_copy_of_its_batch_taken_before_it(
+    any_store: Store,
+) -> None:
+    """A fresh post whose copy (written after it) comes first in the batch — crawled
+    earlier, stored later, as by another process — is placed with the copy that listed it."""
+    story = sorted((r for r in ROWS if r[0].startswith("t1:")), key=lambda r: r[0])
+    first, copy = _doc(story[0]), _doc(story[1])
+    copy["crawled_at"] = first["crawled_at"] - timedelta(minutes=5)
+    any_store.upsert_posts([first])
+    any_store.upsert_posts([copy])
+    fresh = [bool(d.get(FRESH)) for d in any_store.queued_posts()]
+    assert fresh == [_marks_fresh(any_store), False]
+    result = ClusterStep(any_store).run()
+    assert (result.new, result.joined) == (1, 1)
+    [cluster] = any_store.find_clusters()
+    assert sorted([cluster["_id"], *cluster["members"]]) == sorted([first["_id"], copy["_id"]])
+
+
+def test_cluster_step_rechecks_a_fresh_post_a_copy_listed_while_it_waited(
+    any_store: Store,
+) -> None:
+    """A copy taken in an earlier batch than a fresh post it lists (queued before it, its
+    bands written after — two processes at once; here a post queued before and rewritten
+    as a copy): the step asks for the fresh post's bands to be read, and it joins the copy."""
+    story = sorted((r for r in ROWS if r[0].startswith("t2:")), key=lambda r: r[0])
+    other = next(r for r in ROWS if r[0].startswith("t3:"))
+    original = _doc(story[0])
+    early = _doc((story[1][0], story[1][1], other[2], story[1][3]))
+    any_store.upsert_posts([early])  # queued first, with another text
+    any_store.upsert_posts([original])  # fresh
+    any_store.upsert_posts([_doc(story[1])])  # rewritten as a copy: stays first, rechecked
+    fresh = [bool(d.get(FRESH)) for d in any_store.queued_posts()]
+    assert fresh == [False, _marks_fresh(any_store)]
+    result = ClusterStep(any_store, batch=1).run()
+    assert (result.new, result.joined, result.batches) == (1, 1, 2)
+    [cluster] = any_store.find_clusters()
+    assert sorted([cluster["_id"], *cluster["members"]]) == sorted([story[0][0], story[1][0]])
 
 
 def test_cluster_step_corrects_the_views_of_processes_that_did_not_see_each_other(

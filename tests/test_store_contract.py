@@ -22,7 +22,13 @@ from pymongo.monitoring import (
 
 from opinion_spiders.errors import ConfigError
 from opinion_spiders.stores import open_store, store_uri
-from opinion_spiders.stores.base import CANDIDATE_FIELDS, CLUSTER_FIELDS, ClusterWrites, Store
+from opinion_spiders.stores.base import (
+    CANDIDATE_FIELDS,
+    CLUSTER_FIELDS,
+    FRESH,
+    ClusterWrites,
+    Store,
+)
 from opinion_spiders.stores.embedded import EmbeddedStore
 from opinion_spiders.stores.mongo import MongoStore, reads_in_by_id
 
@@ -523,6 +529,24 @@ def test_store_band_index_follows_rewritten_posts(any_store: Store) -> None:
     assert any_store.find_band_candidates(["aa00000000000001", "bb00000000000001"], 10) == []
     [moved] = any_store.find_band_candidates(["cc00000000000001"], 10)
     assert moved["_id"] == "forum-a:7:1"
+
+
+def test_mongodb_store_queues_a_post_fresh_when_no_post_had_its_bands(
+    mongo_store: MongoStore,
+) -> None:
+    """A queued post is fresh when none of its bands was stored before it, nor another
+    post's of its batch (each band document it inserted lists it alone); not once it is
+    queued again, nor once a step asked to recheck it."""
+    one, two, three = "aa00000000000001", "bb00000000000001", "cc00000000000001"
+    mongo_store.upsert_posts([_banded("1", [one, two]), _banded("2", [three]),
+                            _banded("3", [three, "dd00000000000001"])])  # fmt: skip
+    mongo_store.upsert_posts([_banded("4", [one]), _banded("5", ["ee00000000000001"])])
+    mongo_store.upsert_posts([_banded("5", ["ee00000000000001"])])  # queued again
+    mongo_store.upsert_posts([_banded("6", ["ff00000000000001"]), _banded("7", ["band seven"])])
+    mongo_store.write_clusters(ClusterWrites(recheck=["forum-a:7:6", "not queued"]))
+    queued = {str(d["_id"])[-1]: d.get(FRESH, False) for d in mongo_store.queued_posts()}
+    assert queued == {"1": True, "2": False, "3": False, "4": False, "5": False, "6": False,
+                      "7": True}  # fmt: skip
 
 
 def test_embedded_store_moves_the_band_rows_of_a_store_made_before(tmp_path: Path) -> None:

@@ -22,6 +22,14 @@ that share a band with it and were clustered already (by an earlier step, or ear
 batch); a candidate still queued (:meth:`Store.still_queued`: its cluster fields are only a
 crawl's view) finds this post when its own turn comes. A queued post that a stored cluster
 counts already (a re-crawl) keeps its cluster.
+
+Whose bands are read: a post the store queued :data:`~opinion_spiders.stores.base.FRESH` —
+its bands were all new when written — is listed by every post that shares one (each was
+written after it), so the step reads only the other posts' bands (on MongoDB each read is
+a document a band: ~70 % of a crawl's posts are fresh). Its candidates are then the posts of
+its batch that list it; a post that lists it from an earlier batch (two processes writing at
+once) finds it still queued and asks, in its batch's writes (``recheck``), for its bands to
+be read when its turn comes.
 """
 
 from __future__ import annotations
@@ -41,7 +49,7 @@ from opinion_spiders.clusters._model import (
     copies_by_cluster,
 )
 from opinion_spiders.stores import cluster_docs as docs
-from opinion_spiders.stores.base import ClusterWrites
+from opinion_spiders.stores.base import FRESH, ClusterWrites
 
 if TYPE_CHECKING:
     from opinion_spiders.stores.base import Store
@@ -155,6 +163,8 @@ class _Batch:
         #: cluster ids read (or found missing), and the candidates still queued
         self.seen: set[str] = set()
         self.waiting: set[str] = set()
+        #: queued posts (not of this batch) whose bands must be read when their turn comes
+        self.recheck: set[str] = set()
         #: cluster id -> (the document the set was built from, the ids it counts)
         self._member_sets: dict[str, tuple[Doc, set[str]]] = {}
 
@@ -171,10 +181,7 @@ class _Batch:
             if member is not None:
                 todo.append((member, doc))
         todo.sort(key=_crawl_order)  # stable: then queue order
-        bands = [doc.get("minhash_bands") or () for _, doc in todo]
-        listed: list[list[str]] = []
-        for start in range(0, len(bands), LOOKUP):
-            listed.extend(self.store.band_listed(bands[start : start + LOOKUP], self.limit))
+        listed = self._listed(todo)
         views = [self._view(doc) for _, doc in todo]
         batch = {str(d["_id"]): d for d in queued}
         self.waiting.update(p for p in batch if p not in self.assigned)  # until placed
@@ -194,6 +201,27 @@ class _Batch:
             setattr(result, outcome, getattr(result, outcome) + 1)
         result.merged = len(self.merged)
         return result
+
+    def _listed(self, todo: list[tuple[Member, Doc]]) -> list[list[str]]:
+        """Each post's listed posts: read from the band index, but for a fresh post's
+        (:data:`FRESH`: every post sharing its bands was written after it and lists it) —
+        and with each post of the batch that lists a post besides (a copy taken before it
+        finds it so)."""
+        stale = [i for i, (_, doc) in enumerate(todo) if not doc.get(FRESH)]
+        bands = [todo[i][1].get("minhash_bands") or () for i in stale]
+        listed: list[list[str]] = [[] for _ in todo]
+        for start in range(0, len(stale), LOOKUP):
+            found = self.store.band_listed(bands[start : start + LOOKUP], self.limit)
+            for i, ids in zip(stale[start : start + LOOKUP], found, strict=True):
+                listed[i] = ids
+        place = {member.id: i for i, (member, _) in enumerate(todo)}
+        for i in stale:
+            me = todo[i][0].id
+            for post_id in list(listed[i]):
+                j = place.get(post_id)
+                if j is not None and j != i and me not in listed[j]:
+                    listed[j].append(me)
+        return listed
 
     def _view(self, doc: Doc) -> str | None:
         """The stored cluster the post's fields name (the crawl's view; a re-crawl's own), if
@@ -234,6 +262,9 @@ class _Batch:
         })  # fmt: skip
         for start in range(0, len(need), READ):
             self.waiting.update(self.store.still_queued(need[start : start + READ]))
+        # a listed post waiting in the queue finds this one when its turn comes by reading
+        # its bands, which a fresh post would not do unless told to
+        self.recheck.update(p for p in need if p in self.waiting)
         wanted = [p for p in need if p not in self.waiting]
         read: dict[str, Doc] = {}
         for start in range(0, len(wanted), READ):
@@ -361,4 +392,5 @@ class _Batch:
             merged={gone: self._live(into) for gone, into in self.merged.items()},
             posts=posts,
             done=[str(d["_id"]) for d in queued],
+            recheck=sorted(self.recheck),
         )

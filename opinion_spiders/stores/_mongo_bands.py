@@ -78,15 +78,17 @@ def _trim(keys: OrderedDict[str, None], size: int) -> None:
 
 def index_posts(
     bands: Collection[Doc], posts: Sequence[Mapping[str, Any]], known: KnownBands, chunk: int
-) -> None:
-    """List each post under its band keys (after the posts themselves were written)."""
+) -> set[str]:
+    """List each post under its band keys (after the posts themselves were written); return
+    the posts whose every band document this call inserted, listing that post alone (no
+    document had the key, no other post of the batch has it)."""
     by_band: dict[str, list[str]] = {}
     for post in posts:
         for band in dict.fromkeys(post.get("minhash_bands") or ()):
             if str(band) not in known.full:
                 by_band.setdefault(str(band), []).append(str(post["_id"]))
     if not by_band:
-        return
+        return set()
     fresh = [{"_id": key, "posts": ids[:CAPACITY]} for key, ids in by_band.items()
              if key not in known.present]  # fmt: skip
     there = insert_new(bands, fresh)
@@ -94,6 +96,12 @@ def index_posts(
     ops += [_extend(key, ids, upsert=True) for key, ids in by_band.items() if key in known.present]
     write_chunked(bands, ops, chunk)
     known.stored(list(by_band))
+    alone = {doc["_id"] for doc in fresh if len(doc["posts"]) == 1}.difference(there)
+    return {
+        str(post["_id"])
+        for post in posts
+        if post.get("minhash_bands") and alone.issuperset(map(str, post["minhash_bands"]))
+    }
 
 
 def _extend(key: str, post_ids: list[str], *, upsert: bool) -> UpdateOne:

@@ -11,7 +11,10 @@ matters. Every write goes in commands of ``chunk`` statements (FerretDB hangs on
 
 - ``cluster_queue``: ``{_id: post id, queued_at, seq}`` (``seq``: the post's place in its
   ``upsert_posts`` call, whose entries share ``queued_at``), written by ``upsert_posts``
-  before the posts, taken off by ``write_clusters`` (``done``). A crash between the two
+  before the posts, taken off by ``write_clusters`` (``done``). ``fresh: true`` is set once
+  the post's bands are written, where each was a new document listing it alone;
+  ``recheck: true`` where a step asked for its bands to be read again, or the post was
+  queued again (two fields, so neither write undoes the other). A crash between the two
   writes leaves a queue entry for a post that is not there, rather than a stored post nobody
   clusters. A post still being written by another process is in that state too for a moment,
   so an entry whose post is missing is taken off only once it is :data:`QUEUE_GRACE` old.
@@ -47,7 +50,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from opinion_spiders.stores import _mongo_bands as band_index
-from opinion_spiders.stores.base import CANDIDATE_FIELDS, CLUSTER_FIELDS, ClusterWrites
+from opinion_spiders.stores.base import CANDIDATE_FIELDS, CLUSTER_FIELDS, FRESH, ClusterWrites
 
 Doc = dict[str, Any]
 QUEUE = "cluster_queue"
@@ -71,12 +74,25 @@ HOPS = 64
 
 
 # -- the queue ---------------------------------------------------------------------------------
-def queue(db: Database[Doc], post_ids: Sequence[str]) -> None:
-    """Queue posts for the cluster step, in their order (an entry there already stays as it
-    is)."""
+def queue(db: Database[Doc], post_ids: Sequence[str]) -> list[str]:
+    """Queue posts for the cluster step, in their order; an entry there already stays where
+    it is, its bands to be read again. Returns the ids that were queued already."""
     now = datetime.now(UTC)
     entries = [{"_id": p, "queued_at": now, "seq": i} for i, p in enumerate(post_ids)]
-    band_index.insert_new(db[QUEUE], entries)
+    again = [str(i) for i in band_index.insert_new(db[QUEUE], entries)]
+    _set_flag(db, again, "recheck")
+    return again
+
+
+def mark_fresh(db: Database[Doc], post_ids: Sequence[str]) -> None:
+    """Mark queued posts whose bands were all new when written (:data:`.base.FRESH`)."""
+    _set_flag(db, post_ids, "fresh")
+
+
+def _set_flag(db: Database[Doc], post_ids: Sequence[str], flag: str) -> None:
+    for start in range(0, len(post_ids), DONE_CHUNK):  # an $in on _id: answered by the index
+        ids = list(post_ids[start : start + DONE_CHUNK])
+        db[QUEUE].update_many({"_id": {"$in": ids}}, {"$set": {flag: True}})
 
 
 def queued(db: Database[Doc], limit: int, *, one_by_one: bool, chunk: int) -> list[Doc]:
@@ -97,6 +113,10 @@ def queued(db: Database[Doc], limit: int, *, one_by_one: bool, chunk: int) -> li
         if str(e["_id"]) not in found and _older(e.get("queued_at"), old)
     ]
     band_index.write_chunked(db[QUEUE], gone, chunk)
+    for entry in entries:
+        doc = found.get(str(entry["_id"]))
+        if doc is not None and entry.get("fresh") is True and not entry.get("recheck"):
+            doc[FRESH] = True
     return [found[i] for i in ids if i in found]
 
 
@@ -133,6 +153,7 @@ def _journal(writes: ClusterWrites) -> Doc:
         "merged": [{"gone": gone, "into": into} for gone, into in writes.merged.items()],
         "posts": [{"_id": post_id, "set": dict(f)} for post_id, f in writes.posts.items()],
         "done": list(writes.done),
+        "recheck": list(writes.recheck),
     }
 
 
@@ -142,6 +163,7 @@ def _from_journal(entry: Doc) -> ClusterWrites:
         merged={str(m["gone"]): str(m["into"]) for m in entry.get("merged") or ()},
         posts={str(p["_id"]): dict(p["set"]) for p in entry.get("posts") or ()},
         done=[str(d) for d in entry.get("done") or ()],
+        recheck=[str(r) for r in entry.get("recheck") or ()],
     )
 
 
@@ -170,6 +192,7 @@ def _apply(db: Database[Doc], writes: ClusterWrites, chunk: int) -> None:
         if fields  # MongoDB rejects an empty $set
     ]
     band_index.write_chunked(db.posts, posts, chunk)
+    _set_flag(db, writes.recheck, "recheck")
     for start in range(0, len(writes.done), DONE_CHUNK):  # the queue is small: one command
         db[QUEUE].delete_many({"_id": {"$in": list(writes.done[start : start + DONE_CHUNK])}})
 

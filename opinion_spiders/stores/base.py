@@ -23,6 +23,14 @@ COLLECTIONS = ("posts", "clusters", "alerts", "runs", "crawl_state", "events")
 CLUSTER_FIELDS = ("cluster_id", "cluster_size", "cluster_sites", "cluster_first_id")
 #: What :meth:`Store.find_band_candidates` returns of each post.
 CANDIDATE_FIELDS = ("_id", "cluster_id", "minhash", "site", "author", "published_at", "crawled_at")
+#: Set (True) on a post :meth:`Store.queued_posts` returns when the post's bands were all new
+#: when :meth:`Store.upsert_posts` wrote it — no stored post had any of them, and no other post
+#: of its batch — and no step asked for them to be read again (``recheck``). Every post that
+#: shares one of its bands was written after it and lists it, so the cluster step need not read
+#: its bands (see :mod:`opinion_spiders.clusters.step`). MongoDB learns it from the band
+#: documents' inserts; the embedded store marks no post fresh: a check when writing costs a
+#: seek a band, as much as the step's read it would save.
+FRESH = "bands_fresh"
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,10 @@ class ClusterWrites:
     posts: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: post ``_id``s taken off the queue
     done: list[str] = field(default_factory=list)
+    #: queued post ``_id``s whose bands the step reads when their turn comes, fresh or not
+    #: (:data:`FRESH`): a copy clustered while they waited listed them (a store that marks no
+    #: post fresh reads every post's)
+    recheck: list[str] = field(default_factory=list)
 
 
 class StoreUnavailable(Exception):
@@ -170,7 +182,8 @@ class Store(Protocol):
         :data:`CANDIDATE_FIELDS`, the :data:`CLUSTER_FIELDS` and ``minhash_bands``.
         :meth:`upsert_posts` queues every post it writes that has a ``minhash``;
         :meth:`write_clusters` takes them off (``done``). A queued post whose document is gone
-        is taken off the queue here."""
+        is taken off the queue here. A post whose bands were all new when it was written, and
+        that no step asked to recheck, may carry :data:`FRESH`."""
 
     def still_queued(self, ids: Sequence[str]) -> set[str]:
         """Which of the post ``ids`` wait in the cluster step's queue (one ``_id`` read

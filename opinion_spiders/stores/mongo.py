@@ -189,12 +189,14 @@ class MongoStore:
         with self._guard() as db:
             # The queue first: a crash before the posts leaves an entry whose post is not
             # there (queued_posts drops it once old), never a stored post nobody clusters.
-            cluster_step.queue(db, signed)
+            again = set(cluster_step.queue(db, signed))
             known = band_index.insert_new(db.posts, list(batch.values()))
             updates = [_post_upsert(_crawled_fields(batch[k])) for k in known]
             band_index.write_chunked(db.posts, updates, self._chunk)
             bands = db[band_index.COLLECTION]
-            band_index.index_posts(bands, list(batch.values()), self._known, self._chunk)
+            fresh = band_index.index_posts(bands, list(batch.values()), self._known, self._chunk)
+            # after the bands: a queue entry marked fresh names a post whose bands are there
+            cluster_step.mark_fresh(db, [i for i in signed if i in fresh and i not in again])
         return len(batch) - len(known)
 
     def set_post_alerts(self, alerts: Mapping[str, Mapping[str, Any]]) -> None:
