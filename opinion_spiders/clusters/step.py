@@ -25,11 +25,11 @@ counts already (a re-crawl) keeps its cluster.
 
 Whose bands are read: a post the store queued :data:`~opinion_spiders.stores.base.FRESH` —
 its bands were all new when written — is listed by every post that shares one (each was
-written after it), so the step reads only the other posts' bands (on MongoDB each read is
-a document a band: about three in four of a crawl's posts are fresh). Its candidates are then the posts of
-its batch that list it; a post that lists it from an earlier batch (two processes writing at
-once) finds it still queued and asks, in its batch's writes (``recheck``), for its bands to
-be read when its turn comes.
+written after it), so the step reads only the other posts' bands (on MongoDB each read is a
+document a band; about three in four of a crawl's posts are fresh). Its candidates are then
+the posts of its batch that list it; a post that lists it from an earlier batch (two
+processes writing at once) finds it still queued and asks, in its batch's writes
+(``recheck``), for its bands to be read when its turn comes.
 """
 
 from __future__ import annotations
