@@ -536,7 +536,7 @@ def test_mongodb_store_queues_a_post_fresh_when_no_post_had_its_bands(
 ) -> None:
     """A queued post is fresh when none of its bands was stored before it, nor another
     post's of its batch (each band document it inserted lists it alone); not once it is
-    queued again, nor once a step asked to recheck it."""
+    queued again, nor once a step asked to recheck it, nor when it was stored before."""
     one, two, three = "aa00000000000001", "bb00000000000001", "cc00000000000001"
     mongo_store.upsert_posts([_banded("1", [one, two]), _banded("2", [three]),
                             _banded("3", [three, "dd00000000000001"])])  # fmt: skip
@@ -544,9 +544,14 @@ def test_mongodb_store_queues_a_post_fresh_when_no_post_had_its_bands(
     mongo_store.upsert_posts([_banded("5", ["ee00000000000001"])])  # queued again
     mongo_store.upsert_posts([_banded("6", ["ff00000000000001"]), _banded("7", ["band seven"])])
     mongo_store.write_clusters(ClusterWrites(recheck=["forum-a:7:6", "not queued"]))
+    mongo_store.upsert_posts([_banded("8", ["ab00000000000008"])])
+    mongo_store.write_clusters(ClusterWrites(done=["forum-a:7:8"]))  # clustered, then
+    mongo_store.upsert_posts([_banded("8", ["ac00000000000008"])])  # rewritten: bands new
     queued = {str(d["_id"])[-1]: d.get(FRESH, False) for d in mongo_store.queued_posts()}
     assert queued == {"1": True, "2": False, "3": False, "4": False, "5": False, "6": False,
-                      "7": True}  # fmt: skip
+                      "7": True, "8": False}  # fmt: skip
+    stored = mongo_store.get_post("forum-a:7:8")
+    assert stored is not None and FRESH not in stored
 
 
 def test_embedded_store_moves_the_band_rows_of_a_store_made_before(tmp_path: Path) -> None:

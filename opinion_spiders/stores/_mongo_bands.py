@@ -79,9 +79,10 @@ def _trim(keys: OrderedDict[str, None], size: int) -> None:
 def index_posts(
     bands: Collection[Doc], posts: Sequence[Mapping[str, Any]], known: KnownBands, chunk: int
 ) -> set[str]:
-    """List each post under its band keys (after the posts themselves were written); return
-    the posts whose every band document this call inserted, listing that post alone (no
-    document had the key, no other post of the batch has it)."""
+    """List each post under its band keys (before the posts are written: a lookup drops a
+    listed post that is not stored); return the posts whose every band document this call
+    inserted, listing that post alone (no document had the key, no other post of the batch
+    has it)."""
     by_band: dict[str, list[str]] = {}
     for post in posts:
         for band in dict.fromkeys(post.get("minhash_bands") or ()):

@@ -11,10 +11,10 @@ matters. Every write goes in commands of ``chunk`` statements (FerretDB hangs on
 
 - ``cluster_queue``: ``{_id: post id, queued_at, seq}`` (``seq``: the post's place in its
   ``upsert_posts`` call, whose entries share ``queued_at``), written by ``upsert_posts``
-  before the posts, taken off by ``write_clusters`` (``done``). ``fresh: true`` is set once
-  the post's bands are written, where each was a new document listing it alone;
-  ``recheck: true`` where a step asked for its bands to be read again, or the post was
-  queued again (two fields, so neither write undoes the other). A crash between the two
+  before the posts, taken off by ``write_clusters`` (``done``); ``recheck: true`` where a
+  step asked for the post's bands to be read again, or the post was queued again. (A post
+  whose bands were each a new document listing it alone is stored with ``bands_fresh: true``:
+  its bands are written before it.) A crash between the two
   writes leaves a queue entry for a post that is not there, rather than a stored post nobody
   clusters. A post still being written by another process is in that state too for a moment,
   so an entry whose post is missing is taken off only once it is :data:`QUEUE_GRACE` old.
@@ -74,19 +74,12 @@ HOPS = 64
 
 
 # -- the queue ---------------------------------------------------------------------------------
-def queue(db: Database[Doc], post_ids: Sequence[str]) -> list[str]:
+def queue(db: Database[Doc], post_ids: Sequence[str]) -> None:
     """Queue posts for the cluster step, in their order; an entry there already stays where
-    it is, its bands to be read again. Returns the ids that were queued already."""
+    it is, its bands to be read again."""
     now = datetime.now(UTC)
     entries = [{"_id": p, "queued_at": now, "seq": i} for i, p in enumerate(post_ids)]
-    again = [str(i) for i in band_index.insert_new(db[QUEUE], entries)]
-    _set_flag(db, again, "recheck")
-    return again
-
-
-def mark_fresh(db: Database[Doc], post_ids: Sequence[str]) -> None:
-    """Mark queued posts whose bands were all new when written (:data:`.base.FRESH`)."""
-    _set_flag(db, post_ids, "fresh")
+    _set_flag(db, [str(i) for i in band_index.insert_new(db[QUEUE], entries)], "recheck")
 
 
 def _set_flag(db: Database[Doc], post_ids: Sequence[str], flag: str) -> None:
@@ -104,7 +97,7 @@ def queued(db: Database[Doc], limit: int, *, one_by_one: bool, chunk: int) -> li
     order = [("queued_at", ASCENDING), ("seq", ASCENDING), ("_id", ASCENDING)]
     entries = list(db[QUEUE].find({}).sort(order).limit(limit))
     ids = [str(e["_id"]) for e in entries]
-    fields = dict.fromkeys((*CANDIDATE_FIELDS, *CLUSTER_FIELDS, "minhash_bands"), 1)
+    fields = dict.fromkeys((*CANDIDATE_FIELDS, *CLUSTER_FIELDS, "minhash_bands", FRESH), 1)
     found = band_index.by_id(db.posts, ids, fields, one_by_one) if ids else {}
     old = datetime.now(UTC) - QUEUE_GRACE
     gone = [
@@ -115,7 +108,7 @@ def queued(db: Database[Doc], limit: int, *, one_by_one: bool, chunk: int) -> li
     band_index.write_chunked(db[QUEUE], gone, chunk)
     for entry in entries:
         doc = found.get(str(entry["_id"]))
-        if doc is not None and entry.get("fresh") is True and not entry.get("recheck"):
+        if doc is not None and (doc.pop(FRESH, None) is True and not entry.get("recheck")):
             doc[FRESH] = True
     return [found[i] for i in ids if i in found]
 

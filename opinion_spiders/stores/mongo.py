@@ -31,6 +31,7 @@ from opinion_spiders.stores._docs import check_field, ordered_counts
 from opinion_spiders.stores.base import (
     CLUSTER_FIELDS,
     COLLECTIONS,
+    FRESH,
     ClusterWrites,
     PostFilter,
     StoreRefused,
@@ -189,14 +190,16 @@ class MongoStore:
         with self._guard() as db:
             # The queue first: a crash before the posts leaves an entry whose post is not
             # there (queued_posts drops it once old), never a stored post nobody clusters.
-            again = set(cluster_step.queue(db, signed))
-            known = band_index.insert_new(db.posts, list(batch.values()))
-            updates = [_post_upsert(_crawled_fields(batch[k])) for k in known]
-            band_index.write_chunked(db.posts, updates, self._chunk)
+            cluster_step.queue(db, signed)
+            # The bands before the posts: a new post is stored knowing whether its bands were
+            # all new (FRESH; a lookup drops a listed post not stored yet, or ever).
             bands = db[band_index.COLLECTION]
             fresh = band_index.index_posts(bands, list(batch.values()), self._known, self._chunk)
-            # after the bands: a queue entry marked fresh names a post whose bands are there
-            cluster_step.mark_fresh(db, [i for i in signed if i in fresh and i not in again])
+            known = band_index.insert_new(
+                db.posts, [{**doc, FRESH: True} if k in fresh else doc for k, doc in batch.items()]
+            )
+            updates = [_post_upsert(_crawled_fields(batch[k])) for k in known]
+            band_index.write_chunked(db.posts, updates, self._chunk)
         return len(batch) - len(known)
 
     def set_post_alerts(self, alerts: Mapping[str, Mapping[str, Any]]) -> None:
@@ -555,10 +558,11 @@ def _crawled_fields(doc: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _post_upsert(doc: Mapping[str, Any]) -> UpdateOne:
-    """Replace the fields but keep ``first_seen_at`` from the first time the post was seen."""
-    fields = {k: v for k, v in doc.items() if k not in ("_id", "first_seen_at")}
+    """Replace the fields but keep ``first_seen_at`` from the first time the post was seen; a
+    rewritten post is not :data:`FRESH` (its bands were stored before)."""
+    fields = {k: v for k, v in doc.items() if k not in ("_id", "first_seen_at", FRESH)}
     first = doc.get("first_seen_at") or doc.get("crawled_at")
-    update: dict[str, Any] = {"$setOnInsert": {"first_seen_at": first}}
+    update: dict[str, Any] = {"$setOnInsert": {"first_seen_at": first}, "$unset": {FRESH: ""}}
     if fields:  # MongoDB rejects an empty $set
         update["$set"] = fields
     return UpdateOne({"_id": doc["_id"]}, update, upsert=True)
