@@ -20,12 +20,15 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
+from opinion_spiders.crawling.http_handler import keep_connections
+
 
 class BrowserOnDemandHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
     """scrapy-playwright's download handler with its start put off until a page needs it."""
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
+        keep_connections(self, crawler)  # for the requests it passes to Scrapy's handler
         self._started = False
         self._starting = asyncio.Lock()
 

@@ -93,9 +93,11 @@ class OpinionSpider(scrapy.Spider):
         spider.block_threshold = config.block_threshold
         spider.block_pause = config.block_pause
         if not (spider.site.render_js or type(spider.adapter).render_js):
-            # No page of this site needs a browser: Scrapy's own HTTP handlers, and no
+            # No page of this site needs a browser: Scrapy's own HTTP handler, and no
             # Chromium driver started for it (a setting given on the command line still wins).
-            crawler.settings.set("DOWNLOAD_HANDLERS", {}, priority="spider")
+            handler = "opinion_spiders.crawling.http_handler.KeepAliveHandler"
+            crawler.settings.set("DOWNLOAD_HANDLERS", {"http": handler, "https": handler},
+                                 priority="spider")  # fmt: skip
         return spider
 
     async def _release_workers(self) -> None:
