@@ -218,6 +218,7 @@ class _Listing:
 
     def __init__(self, store: Store, queued: list[str]) -> None:
         self.store, self.queued, self.listed = store, queued, list[str]()
+        self.posts = {tuple(d["minhash_bands"]): d["_id"] for d in map(_doc, ROWS)}
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.store, name)
@@ -228,8 +229,7 @@ class _Listing:
         return found
 
     def band_listed(self, queries: list[list[str]], limit: int = 50) -> list[list[str]]:
-        bands = {tuple(d["minhash_bands"]): d["_id"] for d in map(_doc, ROWS)}
-        self.listed.extend(bands[tuple(q)] for q in queries)
+        self.listed.extend(self.posts[tuple(q)] for q in queries)
         return self.store.band_listed(queries, limit)
 
 

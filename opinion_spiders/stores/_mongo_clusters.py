@@ -79,13 +79,14 @@ def queue(db: Database[Doc], post_ids: Sequence[str]) -> None:
     it is, its bands to be read again."""
     now = datetime.now(UTC)
     entries = [{"_id": p, "queued_at": now, "seq": i} for i, p in enumerate(post_ids)]
-    _set_flag(db, [str(i) for i in band_index.insert_new(db[QUEUE], entries)], "recheck")
+    _recheck(db, [str(i) for i in band_index.insert_new(db[QUEUE], entries)])
 
 
-def _set_flag(db: Database[Doc], post_ids: Sequence[str], flag: str) -> None:
+def _recheck(db: Database[Doc], post_ids: Sequence[str]) -> None:
+    """Mark queued posts ``recheck: true`` (their bands to be read when their turn comes)."""
     for start in range(0, len(post_ids), DONE_CHUNK):  # an $in on _id: answered by the index
         ids = list(post_ids[start : start + DONE_CHUNK])
-        db[QUEUE].update_many({"_id": {"$in": ids}}, {"$set": {flag: True}})
+        db[QUEUE].update_many({"_id": {"$in": ids}}, {"$set": {"recheck": True}})
 
 
 def queued(db: Database[Doc], limit: int, *, one_by_one: bool, chunk: int) -> list[Doc]:
@@ -185,7 +186,7 @@ def _apply(db: Database[Doc], writes: ClusterWrites, chunk: int) -> None:
         if fields  # MongoDB rejects an empty $set
     ]
     band_index.write_chunked(db.posts, posts, chunk)
-    _set_flag(db, writes.recheck, "recheck")
+    _recheck(db, writes.recheck)
     for start in range(0, len(writes.done), DONE_CHUNK):  # the queue is small: one command
         db[QUEUE].delete_many({"_id": {"$in": list(writes.done[start : start + DONE_CHUNK])}})
 
