@@ -19,6 +19,14 @@ from servers.local_server import LocalServer
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "build_ferretdb.sh"
 BIN_ENV = "OPINION_FERRETDB_BIN"
 START_TIMEOUT = 30.0
+#: SQLite settings of the server's files, as the driver's ``_pragma`` URI parameters (FerretDB
+#: adds its own: WAL, a busy timeout). ``synchronous(normal)``: the WAL is synced at checkpoints,
+#: not at every commit — the durability of the embedded store (``stores/_sqlite.py``) and of a
+#: MongoDB's default write concern (acknowledged before its journal is synced, every 100 ms): a
+#: write survives the server being killed, not a power cut. FerretDB leaves SQLite's default,
+#: an fsync a commit, and commits each update statement alone: a ``$addToSet`` took 0.49 ms
+#: against 0.28 ms so, an insert 32 µs a document either way.
+SQLITE_PRAGMAS = ("synchronous(normal)",)
 
 
 def build_binary() -> Path:
@@ -91,7 +99,7 @@ class FerretDBProcess(LocalServer):
         return [
             str(binary),
             "--handler=sqlite",
-            f"--sqlite-url=file:{self.data_dir.resolve()}/",
+            f"--sqlite-url=file:{self.data_dir.resolve()}/?{_pragmas()}",
             f"--listen-addr=127.0.0.1:{self.port}",
             "--telemetry=disable",
             f"--state-dir={self.data_dir.resolve()}",
@@ -109,6 +117,10 @@ class FerretDBProcess(LocalServer):
         self.uri = f"mongodb://127.0.0.1:{self.port}/"
         self._wait_until(lambda: _pings(self.uri), self.uri, START_TIMEOUT, 0.1)
         return self.uri
+
+
+def _pragmas() -> str:
+    return "&".join(f"_pragma={pragma}" for pragma in SQLITE_PRAGMAS)
 
 
 def _pings(uri: str) -> bool:

@@ -5,11 +5,14 @@ site stores — every post once, every alert once, the same clusters and ``posts
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pymongo
 import pytest
 
 from opinion_spiders.stores.factory import spool_dir
@@ -114,3 +117,29 @@ def test_mongodb_stopped_mid_crawl_loses_nothing(
 def _posts_spooled(env: dict[str, str]) -> bool:
     """Whether a batch of posts waits in the spool (alert ledger writes may be there first)."""
     return any(read_batch(f)[0] == "upsert_posts" for f in Spool(spool_dir(env)).files())
+
+
+def test_ferretdb_keeps_acknowledged_writes_when_killed(ferretdb: FerretDBProcess) -> None:
+    """The test server syncs its SQLite WAL at checkpoints, not per commit
+    (``SQLITE_PRAGMAS``): every write it acknowledged is still there after SIGKILL — inserts,
+    single updates (a commit each) and a bulk write — as the embedded store's are."""
+    uri = ferretdb.start()
+    client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(uri)
+    coll = client.durable.docs
+    coll.insert_many([{"_id": f"d{i}", "n": i} for i in range(2000)])
+    for i in range(0, 200, 2):
+        coll.update_one({"_id": f"d{i}"}, {"$addToSet": {"tags": "seen"}})
+    coll.bulk_write([pymongo.UpdateOne({"_id": f"d{i}"}, {"$set": {"n": -i}}) for i in range(10)])
+    client.close()
+    pid = ferretdb.pid
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+    ferretdb.stop()  # reaps it; the files are as the kill left them
+    client = pymongo.MongoClient(ferretdb.start())
+    try:
+        coll = client.durable.docs
+        assert coll.count_documents({}) == 2000
+        assert coll.count_documents({"tags": "seen"}) == 100
+        assert sorted(d["n"] for d in coll.find({"n": {"$lt": 0}})) == list(range(-9, 0))
+    finally:
+        client.close()
