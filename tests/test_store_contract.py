@@ -929,6 +929,38 @@ def test_store_queued_posts_have_the_candidate_fields_and_bands(any_store: Store
     assert {f: zero[f] for f in CLUSTER_FIELDS} == FIELDS
 
 
+def test_store_queued_posts_come_oldest_first_a_limit_at_a_time(any_store: Store) -> None:
+    """The step drains the queue ``limit`` posts at a time in the order they were queued:
+    by ``upsert_posts`` call, then by place in the call (FerretDB is read in insertion order,
+    not sorted whole: see ``_mongo_clusters._oldest``)."""
+    batches = [[str(i) for i in reversed(range(a, b))] for a, b in ((0, 110), (110, 190),
+                                                                     (190, 300))]  # fmt: skip
+    for batch in batches:
+        any_store.upsert_posts([_banded(p, [f"ba{int(p):014d}"]) for p in batch])
+    taken: list[str] = []
+    while ids := [str(p["_id"]) for p in any_store.queued_posts(120)]:
+        assert len(ids) <= 120
+        taken += ids
+        any_store.write_clusters(ClusterWrites(done=ids))
+    assert taken == [f"forum-a:7:{p}" for batch in batches for p in batch]
+
+
+def test_mongodb_store_sorts_the_entries_it_reads_in_insertion_order(
+    mongo_store: MongoStore,
+) -> None:
+    """Entries inserted out of queue order (writers queueing at once) come sorted by
+    ``queued_at``, then place, within what one read takes."""
+    mongo_store.upsert_posts([_banded(p, [f"bc{int(p):014d}"]) for p in "123"])
+    queue = mongo_store.db["cluster_queue"]
+    entries = list(queue.find({}))
+    queue.delete_many({})
+    early = min(e["queued_at"] for e in entries) - timedelta(seconds=5)
+    late, first = [e for e in entries if e["seq"] < 2], [e for e in entries if e["seq"] == 2]
+    queue.insert_many(late + [{**e, "queued_at": early, "seq": 0} for e in first])
+    assert [p["_id"] for p in mongo_store.queued_posts(10)] == [
+        "forum-a:7:3", "forum-a:7:1", "forum-a:7:2"]  # fmt: skip
+
+
 def test_store_queued_posts_drop_the_ids_whose_post_is_gone(any_store: Store) -> None:
     any_store.upsert_posts([_banded("1", ["aa00000000000001"]), _banded("2", ["aa00000000000002"])])
     restore = _lose_post(any_store, "forum-a:7:1")

@@ -119,6 +119,8 @@ class MongoStore:
         #: update statements a command (FerretDB's limit until the server is known)
         self._chunk = band_index.FERRETDB_CHUNK
         self._known = band_index.KnownBands()
+        #: read the cluster queue in insertion order (FerretDB sorts whole collections in Go)
+        self._natural_queue = False
 
     @contextmanager
     def _guard(self) -> Iterator[Database[Doc]]:
@@ -172,6 +174,7 @@ class MongoStore:
         build_info = self.client.admin.command("buildInfo")
         ferretdb = is_ferretdb(build_info)
         self._chunk = band_index.FERRETDB_CHUNK if ferretdb else band_index.MONGODB_CHUNK
+        self._natural_queue = ferretdb
         if self._one_by_one is None:
             self._one_by_one = ferretdb and not reads_in_by_id(build_info)
         self._schema_ready = True
@@ -304,8 +307,9 @@ class MongoStore:
     def queued_posts(self, limit: int = 1000) -> list[dict[str, Any]]:
         with self._guard() as db:
             return cluster_step.queued(
-                db, limit, one_by_one=bool(self._one_by_one), chunk=self._chunk
-            )
+                db, limit, one_by_one=bool(self._one_by_one), chunk=self._chunk,
+                natural=self._natural_queue,
+            )  # fmt: skip
 
     def still_queued(self, ids: Sequence[str]) -> set[str]:
         if not ids:
