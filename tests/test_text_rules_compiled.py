@@ -3,8 +3,11 @@ reference: the same results, in the same form and order, on generated rules and 
 
 from __future__ import annotations
 
+import gc
 import itertools
 import random
+
+import pytest
 
 from opinion_spiders.text.rules import Group, Matcher, Rule, Term
 from opinion_spiders.text.segment import Segmenter
@@ -73,7 +76,10 @@ def _text(rng: random.Random, words: list[str], cumulative: list[int], terms: li
     return "".join(p + j for p, j in zip(parts, joins, strict=True))
 
 
-def test_compiled_flat_rules_match_as_python_does() -> None:
+@pytest.mark.parametrize("flat_only", [False, True], ids=["with-python-rules", "flat-only"])
+def test_compiled_flat_rules_match_as_python_does(flat_only: bool) -> None:
+    """``flat-only``: every rule is the compiled matcher's, which then returns the results
+    alone (no rule index to merge Python's by)."""
     rng = random.Random(3)
     words, cumulative = _words(rng)
     terms = [w for w in rng.sample(words, 400) if len(w) >= 2]
@@ -87,6 +93,9 @@ def test_compiled_flat_rules_match_as_python_does() -> None:
         ),
         Rule(id="cadre", name="cadre", all_of=(Term("干部"),), any_of=(Term("打人"), Term("作风"))),
     ]
+    if flat_only:
+        sorting = Matcher(rules, Segmenter(compiled=False))
+        rules = [r for r, c in zip(rules, sorting._compiled, strict=True) if c.flat is not None]
     python = Matcher(rules, Segmenter(compiled=False))
     compiled = Matcher(rules, Segmenter(compiled=True))
     posts = [
@@ -109,7 +118,8 @@ def test_compiled_flat_rules_match_as_python_does() -> None:
         fired += len(expected)
         hits += sum(len(r["hits"]) for r in expected)
     assert compiled._flat_rules is not None and python._flat_rules is None
-    assert compiled._rest_by_needle  # rules the compiled matcher leaves to Python
+    # rules the compiled matcher leaves to Python, or none
+    assert bool(compiled._rest_by_needle) is not flat_only
     assert fired > 500 and hits > 1_000, (fired, hits)
     capped = compiled.match(posts[-9])
     assert [len(r["hits"]) for r in capped if r["rule"] == "cap"] == [40]  # 20 a term
@@ -117,3 +127,18 @@ def test_compiled_flat_rules_match_as_python_does() -> None:
     assert [len(r["hits"]) for r in latin if r["rule"] == "latin"] == [3]
     fired_on = [{r["rule"] for r in compiled.match(p)} & {"land", "cadre"} for p in posts[-6:-1]]
     assert fired_on == [set(), {"land"}, {"cadre"}, set(), {"cadre"}]
+
+
+def test_compiled_hits_are_left_out_of_the_cyclic_collectors_walks() -> None:
+    """A hit holds strings and ints only, so the compiled matcher untracks it (CPython's
+    collector would, after walking it once); given a container, it is tracked again."""
+    rules = [Rule(id="land", name="land", any_of=(Term("强拆"), Term("拆迁")))]
+    matcher = Matcher(rules, Segmenter(compiled=True))
+    matcher.match({"content": "预热"})
+    [result] = matcher.match({"content": "村里强拆，又说拆迁"})
+    assert matcher._flat_rules is not None
+    assert [h["term"] for h in result["hits"]] == ["强拆", "拆迁"]
+    hit = result["hits"][0]
+    assert not gc.is_tracked(hit) and gc.is_tracked(result)
+    hit["seen_by"] = []
+    assert gc.is_tracked(hit)

@@ -35,6 +35,9 @@ struct Term {
     length: usize,
     /// The clause of the rule the term is in.
     clause: usize,
+    /// The same number for every term judged alike (same needle, strictness and joints):
+    /// what `Judged` keeps a field's judged occurrences under.
+    judged_as: u32,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -120,8 +123,9 @@ type RuleArgs = (
 /// The match form's tables (see `form::MatchForm::new`).
 type FormArgs = (Vec<(u32, u32)>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>);
 
-/// Judged occurrences by (field, needle, strict, joints), as `_Scan` keeps them.
-type Judged = FxHashMap<(usize, u32, bool, Vec<usize>), Vec<(usize, usize)>>;
+/// Judged occurrences by (field, the terms' `judged_as`: needle, strict, joints), as `_Scan`
+/// keeps them.
+type Judged = FxHashMap<(usize, u32), Vec<(usize, usize)>>;
 
 /// A hit: the field's place in the rule's fields, start and end in match form, the term.
 type Hit = (usize, usize, usize, usize);
@@ -191,6 +195,7 @@ impl FlatRules {
         let mut by_needle: FxHashMap<u32, Vec<(u32, u32)>> = FxHashMap::default();
         let mut kept = Vec::with_capacity(rules.len());
         let mut field_ids: FxHashMap<String, usize> = FxHashMap::default();
+        let mut judged_as: FxHashMap<(u32, bool, Vec<usize>), u32> = FxHashMap::default();
         for (r, (index, id, name, severity, weight, fields, sites, kinds, ops, terms)) in
             rules.into_iter().enumerate()
         {
@@ -207,14 +212,21 @@ impl FlatRules {
             let terms: Vec<Term> = Python::with_gil(|py| {
                 terms
                     .into_iter()
-                    .map(|(nid, text, strict, joints, length, clause)| Term {
-                        nid,
-                        key: text.bind(py).to_string(),
-                        text,
-                        strict,
-                        joints,
-                        length,
-                        clause,
+                    .map(|(nid, text, strict, joints, length, clause)| {
+                        let next = judged_as.len() as u32;
+                        let judged_as = *judged_as
+                            .entry((nid, strict, joints.clone()))
+                            .or_insert(next);
+                        Term {
+                            nid,
+                            key: text.bind(py).to_string(),
+                            text,
+                            strict,
+                            joints,
+                            length,
+                            clause,
+                            judged_as,
+                        }
                     })
                     .collect()
             });
@@ -273,14 +285,17 @@ impl FlatRules {
     }
 
     /// The rules that fire on the fields (a mapping of names to texts; empty ones and None
-    /// skipped), as `[(rule index, result), …]` in rule order; None when a span needs
-    /// Python's judging, or a field is not text (for Python to say so).
+    /// skipped), as `[(rule index, result), …]` in rule order — or, not `indexed`, the
+    /// results alone (for a caller with no other rules to merge them with); None when a span
+    /// needs Python's judging, or a field is not text (for Python to say so).
+    #[pyo3(signature = (fields, site, kind, indexed = true))]
     fn matches<'py>(
         &self,
         py: Python<'py>,
         fields: &Bound<'py, PyAny>,
         site: &str,
         kind: &str,
+        indexed: bool,
     ) -> PyResult<Option<Bound<'py, PyList>>> {
         let out = PyList::empty(py);
         let Some(automaton) = &self.automaton else {
@@ -360,7 +375,7 @@ impl FlatRules {
                     let Some(starts) = field.candidates.get(&term.nid) else {
                         continue;
                     };
-                    let key = (f, term.nid, term.strict, term.joints.clone());
+                    let key = (f, term.judged_as);
                     let spans = match judged.get(&key) {
                         Some(spans) => spans,
                         None => {
@@ -388,10 +403,14 @@ impl FlatRules {
             result.set_item(intern!(py, "severity"), &rule.severity)?;
             result.set_item(intern!(py, "weight"), &rule.weight)?;
             result.set_item(intern!(py, "hits"), evidence)?;
-            out.append(PyTuple::new(
-                py,
-                [rule.index.into_pyobject(py)?.into_any(), result.into_any()],
-            )?)?;
+            if indexed {
+                out.append(PyTuple::new(
+                    py,
+                    [rule.index.into_pyobject(py)?.into_any(), result.into_any()],
+                )?)?;
+            } else {
+                out.append(result)?;
+            }
         }
         Ok(Some(out))
     }
@@ -416,19 +435,32 @@ fn scan(
     automaton: &CharwiseDoubleArrayAhoCorasick<u32>,
     chars: &[u32],
 ) -> FxHashMap<u32, Vec<usize>> {
-    let mut haystack = String::with_capacity(chars.len() * 3);
-    let mut char_at: Vec<u32> = Vec::with_capacity(chars.len() * 3 + 1);
-    for (i, &c) in chars.iter().enumerate() {
-        let ch = char::from_u32(c).unwrap_or('\u{FFFD}');
-        haystack.push(ch);
-        char_at.resize(haystack.len(), i as u32);
-    }
+    let haystack: String = chars
+        .iter()
+        .map(|&c| char::from_u32(c).unwrap_or('\u{FFFD}'))
+        .collect();
+    let bytes = haystack.as_bytes();
+    let chars_in = |from: usize, to: usize| {
+        bytes[from..to]
+            .iter()
+            .filter(|&&b| b & 0xC0 != 0x80)
+            .count()
+    };
+    // the matches come by their ends, in order: an end's character index is counted on from
+    // the one before, a start's is its end's less the characters matched
+    let (mut at_byte, mut at_char) = (0usize, 0usize);
     let mut found: FxHashMap<u32, Vec<usize>> = FxHashMap::default();
     for m in automaton.find_overlapping_iter(&haystack) {
+        at_char = if m.end() >= at_byte {
+            at_char + chars_in(at_byte, m.end())
+        } else {
+            chars_in(0, m.end()) // (never: daachorse reports by end)
+        };
+        at_byte = m.end();
         found
             .entry(m.value())
             .or_default()
-            .push(char_at[m.start()] as usize);
+            .push(at_char - chars_in(m.start(), m.end()));
     }
     found
 }
@@ -444,7 +476,8 @@ fn judge_together(
 ) -> bool {
     for (f, field) in post.iter().enumerate() {
         let mut spans: Vec<(usize, usize, Vec<usize>)> = Vec::new();
-        let mut owners: Vec<(u32, usize, usize)> = Vec::new(); // needle, its spans' range
+        // needle, its terms' `judged_as`, its spans' range
+        let mut owners: Vec<(u32, u32, usize, usize)> = Vec::new();
         for (rule, terms) in chosen {
             if field.id.is_none_or(|id| !rule.field_ids.contains(&id)) {
                 continue;
@@ -461,7 +494,7 @@ fn judge_together(
                 let at = spans.len();
                 let starts = &starts[..starts.len().min(MAX_CANDIDATES)];
                 spans.extend(starts.iter().map(|&s| (s, s + term.length, Vec::new())));
-                owners.push((term.nid, at, spans.len()));
+                owners.push((term.nid, term.judged_as, at, spans.len()));
             }
         }
         if owners.len() < 2 {
@@ -471,12 +504,12 @@ fn judge_together(
         if codes.contains(&UNDECIDED) {
             return false;
         }
-        for (nid, at, stop) in owners {
+        for (_, judged_as, at, stop) in owners {
             let kept = (at..stop)
                 .filter(|&k| codes[k] == YES)
                 .map(|k| (spans[k].0, spans[k].1))
                 .collect();
-            judged.insert((f, nid, true, Vec::new()), kept);
+            judged.insert((f, judged_as), kept);
         }
     }
     true
@@ -588,6 +621,11 @@ fn evidence<'py>(
             o_end + CONTEXT,
         )?,
     )?;
+    // Strings and ints only, so no cycle runs through it: the cyclic collector need not walk
+    // it (CPython untracks such a dict itself, but only after a collection has walked it; a
+    // dict given a container later is tracked again by the insert).
+    // SAFETY: a live dict with the GIL held, tracked since PyDict_New.
+    unsafe { ffi::PyObject_GC_UnTrack(hit.as_ptr().cast()) };
     Ok(hit)
 }
 

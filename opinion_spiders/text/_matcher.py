@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from opinion_spiders.text import _native
 from opinion_spiders.text._match_form import (
@@ -101,10 +101,11 @@ class Matcher:
         """The rules that fire on ``fields``, each with its hits in the original text."""
         flat = self._flat_rules or self._compiled_flat()
         if flat is not None:
-            found = flat.matches(fields, site, kind)
+            alone = self._rest_automaton is None and not self._always
+            found = flat.matches(fields, site, kind, not alone)
             if found is not None:  # else a span only Python can judge: all in Python
-                if self._rest_automaton is None and not self._always:
-                    return [result for _, result in found]
+                if alone:  # the flat rules are all there is: their results, in rule order
+                    return cast(list[dict[str, Any]], found)
                 rest = self._evaluate(
                     fields, site, kind, self._rest_automaton, self._rest_by_needle, {}
                 )
