@@ -153,3 +153,31 @@ def test_crawlers_do_not_wait_for_the_events_process_and_lose_no_post_meanwhile(
     assert _events(tmp_path / "True") == _events(tmp_path / "False")
     assert any(e[0].startswith("rule:petition:") and e[1] == 6 for e in _events(tmp_path / "True"))
     assert crawlers[True][0].stats.get_value("opinion/events/process_lost") is None
+
+
+def test_children_are_handed_the_settings_as_plain_data(tmp_path: Path) -> None:
+    """Scrapy keeps its dict settings as Scrapy objects; handed over as they are, they made the
+    events process import Scrapy and Twisted while reading its settings. Handed as plain data,
+    a child reads the same values without importing Scrapy."""
+    import subprocess
+
+    from opinion_spiders.crawling.children import handed_settings
+
+    settings = get_crawler(settings_dict=_settings(tmp_path, True)).settings
+    read = (
+        "import pickle, sys\n"
+        "from opinion_spiders.crawling.frames import read_frame\n"
+        "got = read_frame(sys.stdin.buffer)\n"
+        "sys.stdout.buffer.write(pickle.dumps((got, 'scrapy' in sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", read], input=handed_settings(settings), capture_output=True,
+        check=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )  # fmt: skip
+    import pickle
+
+    got, imported_scrapy = pickle.loads(done.stdout)
+    assert not imported_scrapy
+    assert got == settings.copy_to_dict()
+    assert got["OPINION_STORE"] == f"embedded://{tmp_path}"
+    assert type(got["ITEM_PIPELINES"]) is dict

@@ -9,14 +9,23 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Callable
-from typing import IO, TypeVar
+from collections.abc import Callable, Mapping
+from typing import IO, Any, TypeVar
 
-from opinion_spiders.crawling.frames import read_async
+from opinion_spiders.crawling.frames import frame, read_async
 
 
 class NotStarted(Exception):
     """The process ended or said why before it was ready."""
+
+
+def handed_settings(settings: Mapping[str, Any]) -> bytes:
+    """The frame that hands a child the crawl's settings, as plain data: Scrapy's settings
+    hold their dict settings (``ITEM_PIPELINES``, ``EXTENSIONS`` …) as Scrapy objects, and a
+    child unpickling one imports Scrapy and Twisted (~0.4 s of CPU in the events process,
+    which never uses them). Raises what pickling raises (a setting holding a lambda)."""
+    copy = getattr(settings, "copy_to_dict", None)
+    return frame(copy() if callable(copy) else dict(settings))
 
 
 async def start_child(

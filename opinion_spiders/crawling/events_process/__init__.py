@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from opinion_spiders.config import config_of
-from opinion_spiders.crawling.children import NotStarted, start_child
+from opinion_spiders.crawling.children import NotStarted, handed_settings, start_child
 from opinion_spiders.crawling.frames import frame, read_async
 from opinion_spiders.events.detect import SEED_FIELDS
 from opinion_spiders.stores import StoreUnavailable
@@ -70,7 +70,7 @@ class EventsProcess:
     async def start(cls, settings: Mapping[str, Any]) -> EventsProcess:
         why = "the events process did not start"
         try:
-            settings_frame = frame(dict(settings))
+            settings_frame = handed_settings(settings)
         except Exception as exc:  # noqa: BLE001 - e.g. a setting holding a lambda
             raise EventsProcessGone(f"{why}: settings cannot be handed over "
                                     f"({type(exc).__name__}: {exc})") from None  # fmt: skip

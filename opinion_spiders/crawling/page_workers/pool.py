@@ -26,6 +26,7 @@ from opinion_spiders.crawling.children import (
     Adopted,
     NotStarted,
     adopt_child,
+    handed_settings,
     start_child,
     start_early,
 )
@@ -90,7 +91,7 @@ def start_workers_early(settings: Mapping[str, Any]) -> None:
     if count == 0:
         return
     try:
-        settings_frame = frame(dict(settings))
+        settings_frame = handed_settings(settings)
     except Exception:  # noqa: BLE001 - the pool says why, when it starts its own
         return
     for _ in range(count):
@@ -232,7 +233,7 @@ class PageWorkers:
         if count == 0:
             return None
         try:
-            settings_frame = frame(dict(settings))
+            settings_frame = handed_settings(settings)
         except Exception as exc:  # noqa: BLE001 - e.g. a setting holding a lambda
             logger.warning("pages are read in the crawl process: settings cannot be handed "
                            "to a page worker (%s: %s)", type(exc).__name__, exc)  # fmt: skip
