@@ -80,6 +80,31 @@ def sh(*args: int) -> datetime:
         ("半年前", sh(2023, 11, 10, 10, 0)),
         ("半个月前", NOW - timedelta(days=15)),
         ("大前天 08:00", sh(2024, 5, 7, 8, 0)),
+        # boards and feeds in English: the month by its name, or counted back
+        ("on March 29, 2024, 10:35 am", sh(2024, 3, 29, 10, 35)),
+        ("Quote from klwild on March 29, 2024, 10:35 pm", sh(2024, 3, 29, 22, 35)),
+        ("Sat Dec 05, 2026 10:35 am", sh(2026, 12, 5, 10, 35)),
+        ("May 16, 2024 at 8:16 PM", sh(2024, 5, 16, 20, 16)),
+        ("Sept. 3rd, 2023", sh(2023, 9, 3)),
+        ("Posted: Jan 2 2024 - 08:16", sh(2024, 1, 2, 8, 16)),
+        ("29 March 2024", sh(2024, 3, 29)),
+        ("12th of May, 2023 07:05", sh(2023, 5, 12, 7, 5)),
+        ("Mon, 06 May 2024 08:16:00 GMT", sh(2024, 5, 6, 16, 16)),
+        ("Mon, 06 May 2024 08:16:00 +0800", sh(2024, 5, 6, 8, 16)),
+        ("Mon, 06 May 2024 08:16:00 -05:00", sh(2024, 5, 6, 21, 16)),
+        ("May 9", sh(2024, 5, 9)),
+        ("May 11 10:00", sh(2023, 5, 11, 10, 0)),  # later this year would be the future
+        ("3 Dec 8:00", sh(2023, 12, 3, 8, 0)),
+        ("5 minutes ago", NOW - timedelta(minutes=5)),
+        ("an hour ago", NOW - timedelta(hours=1)),
+        ("Updated 2 days ago", NOW - timedelta(days=2)),
+        ("2h ago", NOW - timedelta(hours=2)),
+        ("3 weeks ago", NOW - timedelta(days=21)),
+        ("a month ago", sh(2024, 4, 10, 10, 0)),
+        ("2 yrs ago", sh(2022, 5, 10, 10, 0)),
+        ("just now", NOW),
+        ("Yesterday at 8:16 PM", sh(2024, 5, 9, 20, 16)),
+        ("Today, 09:15", sh(2024, 5, 10, 9, 15)),
     ],
 )
 def test_parse_datetime_reads_site_formats(text: str, expected: datetime) -> None:
@@ -90,7 +115,18 @@ def test_parse_datetime_reads_site_formats(text: str, expected: datetime) -> Non
 
 @pytest.mark.parametrize(
     "text",
-    ["", "未知", "hello", "2024-13-01", "2024-02-30 10:00", "25:61", "99999个月前", "下午 25:00"],
+    [
+        "",
+        "未知",
+        "hello",
+        "2024-13-01",
+        "2024-02-30 10:00",
+        "25:61",
+        "99999个月前",
+        "下午 25:00",
+        "Feb 30, 2024",
+        "the decade 5 years on",
+    ],
 )
 def test_parse_datetime_returns_none_when_unparseable(text: str) -> None:
     assert parse_datetime(text, NOW) is None
@@ -164,6 +200,20 @@ RELATIVE_FORMS = st.one_of(
     ),
     st.builds("{:02d}:{:02d}".format, st.integers(0, 23), st.integers(0, 59)),
     st.builds("{:02d}-{:02d} 12:00".format, st.integers(1, 12), st.integers(1, 28)),
+    st.builds("{} minutes ago".format, st.integers(0, 10**5)),
+    st.builds("{} months ago".format, st.integers(0, 240)),
+    st.builds(
+        "{} at {}:{:02d} {}".format,
+        st.sampled_from(["Today", "Yesterday"]),
+        st.integers(1, 12),
+        st.integers(0, 59),
+        st.sampled_from(["AM", "PM"]),
+    ),
+    st.builds(
+        "{} {} 12:00".format,
+        st.sampled_from(["Jan", "Feb", "March", "April", "May", "Jun", "July", "Sept", "Dec"]),
+        st.integers(1, 28),
+    ),
 )
 
 

@@ -3,6 +3,12 @@
 Forums print absolute dates in many shapes and relative ones (``3分钟前``, ``昨天 12:30``)
 that only mean something against the crawl time, so every parse takes ``now``. Results are in
 the site's zone; a naive ``now`` is taken to be in that zone already.
+
+Boards in English (phpBB, XenForo, Discourse and WordPress forums left at their defaults, Hong
+Kong and overseas sites, feeds) name the month (``March 29, 2024, 10:35 am``, ``29 Mar 2024``,
+``Sat Dec 05, 2026 10:35 am``, ``Mon, 16 May 2024 08:16:00 GMT``) or count back (``5 minutes
+ago``, ``Yesterday at 8:16 PM``): read as such, not as the bare clock in them, which would make
+a two-year-old post today's.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ import calendar
 import html
 import re
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 Handler = Callable[[re.Match[str], datetime], datetime | None]
@@ -38,16 +44,53 @@ _AGO = re.compile(
     r"(?P<n>\d+|半|[一二两三四五六七八九]?十[一二三四五六七八九]?|[一二两三四五六七八九])\s*个?\s*"
     r"(?P<unit>秒钟|秒|分钟|分|小时|钟头|天|日|周|星期|礼拜|月|年)\s*(?:之|以)?前"
 )
-_JUST_NOW = re.compile(r"刚刚|刚才")
+_JUST_NOW = re.compile(r"刚刚|刚才|\bjust now\b|\b(?:a )?moments? ago\b", re.IGNORECASE)
 _NAMED_DAY = re.compile(rf"(?P<day>今天|昨天|大前天|前天)\s*(?:{_HMS})?")
 _CLOCK = re.compile(rf"(?<![\d:：]){_HMS}(?![\d:：])")
+#: A month by its English name or abbreviation (``Sept`` too), a whole word.
+_MONTH_NAME = (
+    r"(?P<mn>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?"
+)
+_DAY_NUMBER = r"(?P<d>\d{1,2})(?:st|nd|rd|th)?"
+#: The time after a named date (``, 10:35 am``, `` at 8:16 PM``, `` - 08:16``), and the zone
+#: an RFC 822 date gives it (``GMT``, ``+0800``).
+_NAMED_TIME = (
+    rf"(?:\s*,?\s*(?:at\s+|@\s*|-\s*)?{_HMS}"
+    r"(?:\s*(?P<zone>GMT|UTC|Z|[+-]\d{2}:?\d{2})(?![\d:]))?)?"
+)
+_MONTH_FIRST = rf"\b{_MONTH_NAME}\s*{_DAY_NUMBER}(?![\d:])"
+_DAY_FIRST = rf"(?<!\d){_DAY_NUMBER}\s+(?:of\s+)?{_MONTH_NAME}"
+_NAMED_YEAR = r"(?:\s*,\s*|\s+)(?P<y>\d{4})(?!\d)"
+_NAMED_FULL = (
+    re.compile(rf"{_MONTH_FIRST}{_NAMED_YEAR}{_NAMED_TIME}", re.IGNORECASE),
+    re.compile(rf"{_DAY_FIRST},?{_NAMED_YEAR}{_NAMED_TIME}", re.IGNORECASE),
+)
+#: Without a year (``May 16``, ``16 May 10:35``): the latest such day that is past.
+_NAMED_DAY_OF_MONTH = (
+    re.compile(rf"{_MONTH_FIRST}{_NAMED_TIME}", re.IGNORECASE),
+    re.compile(rf"{_DAY_FIRST}{_NAMED_TIME}", re.IGNORECASE),
+)
+_EN_AGO = re.compile(
+    r"\b(?P<n>\d+|an?|one)\s*(?P<unit>s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?"
+    r"|w|wks?|weeks?|mos?|months?|y|yrs?|years?)\s+ago\b",
+    re.IGNORECASE,
+)
+_EN_NAMED_DAY = re.compile(
+    rf"\b(?P<day>today|yesterday)\b(?:\s*,?\s*(?:at\s+|@\s*)?{_HMS})?", re.IGNORECASE
+)
 
 _UNITS = {
     "秒钟": 1, "秒": 1, "分钟": 60, "分": 60, "小时": 3600, "钟头": 3600, "天": 86400,
     "日": 86400, "周": 7 * 86400, "星期": 7 * 86400, "礼拜": 7 * 86400,
 }  # fmt: skip
 _CALENDAR_UNITS = {"月": 1, "年": 12}  # months back: a month is not a fixed number of seconds
-_DAYS_BACK = {"今天": 0, "昨天": 1, "前天": 2, "大前天": 3}
+_DAYS_BACK = {"今天": 0, "昨天": 1, "前天": 2, "大前天": 3, "today": 0, "yesterday": 1}
+_MONTHS = {name: n for n, name in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+)}  # fmt: skip
+#: English units of ``… ago``, by their first letters (``m`` a minute, ``mo`` a month).
+_EN_UNITS = {"s": "秒", "m": "分钟", "h": "小时", "d": "天", "w": "周", "mo": "月", "y": "年"}
 _DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _PM = {"下午", "晚上", "傍晚", "夜里", "夜间"}
 _AM = {"上午", "凌晨", "早上", "早晨"}
@@ -106,11 +149,16 @@ def _full(found: re.Match[str], now: datetime) -> datetime:
 
 
 def _month_day(found: re.Match[str], now: datetime) -> datetime:
-    """This year, or last year when this year's date is still to come."""
     month, day = int(found["mo"]), int(found["d"])
+    return _latest_past(lambda year: _at(date(year, month, day), _clock(found), now), now)
+
+
+def _latest_past(at: Callable[[int], datetime], now: datetime) -> datetime:
+    """A day given without its year: this year's, or last year's when this year's is still to
+    come."""
     for year in (now.year, now.year - 1):
         try:
-            result = _at(date(year, month, day), _clock(found), now)
+            result = at(year)
         except ValueError:
             continue  # 02-29 outside a leap year
         if result <= now:
@@ -118,11 +166,51 @@ def _month_day(found: re.Match[str], now: datetime) -> datetime:
     raise ValueError("no past date for this month and day")
 
 
+def _named_full(found: re.Match[str], now: datetime) -> datetime:
+    return _named_at(date(int(found["y"]), _month_of(found), int(found["d"])), found, now)
+
+
+def _named_day_of_month(found: re.Match[str], now: datetime) -> datetime:
+    month, day = _month_of(found), int(found["d"])
+    return _latest_past(lambda year: _named_at(date(year, month, day), found, now), now)
+
+
+def _month_of(found: re.Match[str]) -> int:
+    return _MONTHS[found["mn"][:3].lower()]
+
+
+def _named_at(day: date, found: re.Match[str], now: datetime) -> datetime:
+    """The day at the match's time: in the site's zone, or in the zone the text names."""
+    zone = found["zone"]
+    if not zone:
+        return _at(day, _clock(found), now)
+    return datetime.combine(day, _clock(found), tzinfo=_offset(zone)).astimezone(now.tzinfo)
+
+
+def _offset(zone: str) -> tzinfo:
+    """``GMT``, ``UTC``, ``Z`` or ``+0800``/``-05:00``."""
+    if zone.isalpha():
+        return UTC
+    digits = zone[1:].replace(":", "")
+    delta = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+    return timezone(-delta if zone[0] == "-" else delta)
+
+
 def _ago(found: re.Match[str], now: datetime) -> datetime:
-    """``5分钟前``, ``半小时前``, ``两天前``, ``3个月前``: months and years go back by the
-    calendar (3个月前 on 31 May is 28 or 29 February)."""
-    count = _count(found["n"])
-    unit = found["unit"]
+    return _back_by(_count(found["n"]), found["unit"], now)
+
+
+def _en_ago(found: re.Match[str], now: datetime) -> datetime:
+    """``5 minutes ago``, ``an hour ago``, ``2d ago``, ``3 mos ago``."""
+    number, unit = found["n"].lower(), found["unit"].lower()
+    count = int(number) if number.isdigit() else 1
+    return _back_by(count, _EN_UNITS["mo" if unit.startswith("mo") else unit[0]], now)
+
+
+def _back_by(count: float, unit: str, now: datetime) -> datetime:
+    """``count`` of the unit (``分钟``, ``天``, ``月`` …) before ``now``: ``5分钟前``,
+    ``半小时前``, ``两天前``, ``3个月前``. Months and years go back by the calendar (3个月前 on
+    31 May is 28 or 29 February)."""
     if unit in _CALENDAR_UNITS:
         months = count * _CALENDAR_UNITS[unit]
         if months != int(months):  # 半个月, 半年: half of one month is days, not a month
@@ -163,8 +251,9 @@ def _just_now(found: re.Match[str], now: datetime) -> datetime:
 
 
 def _named_day(found: re.Match[str], now: datetime) -> datetime:
-    """今天/昨天/前天; a 今天 time still to come (clock skew) is taken as now."""
-    day = now.date() - timedelta(days=_DAYS_BACK[found["day"]])
+    """今天/昨天/前天 (today, yesterday); a time of today still to come (clock skew) is taken
+    as now."""
+    day = now.date() - timedelta(days=_DAYS_BACK[found["day"].lower()])
     return min(_at(day, _clock(found), now), now)
 
 
@@ -177,10 +266,14 @@ def _bare_clock(found: re.Match[str], now: datetime) -> datetime:
 _PATTERNS: tuple[tuple[re.Pattern[str], Handler], ...] = (
     (_ISO_OFFSET, _iso),
     (_FULL, _full),
+    *((pattern, _named_full) for pattern in _NAMED_FULL),
     (_EPOCH, _epoch),
     (_AGO, _ago),
+    (_EN_AGO, _en_ago),
     (_JUST_NOW, _just_now),
     (_NAMED_DAY, _named_day),
+    (_EN_NAMED_DAY, _named_day),
     (_MONTH_DAY, _month_day),
+    *((pattern, _named_day_of_month) for pattern in _NAMED_DAY_OF_MONTH),
     (_CLOCK, _bare_clock),
 )
