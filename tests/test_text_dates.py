@@ -105,6 +105,12 @@ def sh(*args: int) -> datetime:
         ("just now", NOW),
         ("Yesterday at 8:16 PM", sh(2024, 5, 9, 20, 16)),
         ("Today, 09:15", sh(2024, 5, 10, 9, 15)),
+        # the year last: the American order, unless the first number cannot be a month or
+        # dots part them
+        ("05-16-2023, 08:16 PM", sh(2023, 5, 16, 20, 16)),
+        ("5/6/2023", sh(2023, 5, 6)),
+        ("16/05/2023 08:16", sh(2023, 5, 16, 8, 16)),
+        ("06.05.2023 08:16", sh(2023, 5, 6, 8, 16)),
     ],
 )
 def test_parse_datetime_reads_site_formats(text: str, expected: datetime) -> None:
@@ -126,6 +132,7 @@ def test_parse_datetime_reads_site_formats(text: str, expected: datetime) -> Non
         "下午 25:00",
         "Feb 30, 2024",
         "the decade 5 years on",
+        "13/13/2023",
     ],
 )
 def test_parse_datetime_returns_none_when_unparseable(text: str) -> None:

@@ -6,9 +6,10 @@ the site's zone; a naive ``now`` is taken to be in that zone already.
 
 Boards in English (phpBB, XenForo, Discourse and WordPress forums left at their defaults, Hong
 Kong and overseas sites, feeds) name the month (``March 29, 2024, 10:35 am``, ``29 Mar 2024``,
-``Sat Dec 05, 2026 10:35 am``, ``Mon, 16 May 2024 08:16:00 GMT``) or count back (``5 minutes
-ago``, ``Yesterday at 8:16 PM``): read as such, not as the bare clock in them, which would make
-a two-year-old post today's.
+``Sat Dec 05, 2026 10:35 am``, ``Mon, 16 May 2024 08:16:00 GMT``), put the year last
+(``05-16-2024, 08:16 PM``) or count back (``5 minutes ago``, ``Yesterday at 8:16 PM``): read as
+such, not as the bare clock or the month and day in them, which would make a two-year-old post
+today's or this year's.
 """
 
 from __future__ import annotations
@@ -36,6 +37,13 @@ _EPOCH = re.compile(r"(?<!\d)(?P<n>\d{13}|\d{10})(?!\d)")
 _FULL = re.compile(
     r"(?<!\d)(?P<y>\d{4})\s*[-/.年]\s*(?P<mo>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})(?!\d)\s*日?"
     rf"(?:\s*T?\s*{_HMS})?"
+)
+#: A year last (``05-16-2024, 08:16 PM`` as vBulletin prints it, ``16.05.2024``): the first
+#: number is the day when it cannot be a month, or when dots part them (European); else the
+#: month (the American order, with dashes or slashes).
+_YEAR_LAST = re.compile(
+    r"(?<![\d\-/.])(?P<a>\d{1,2})(?P<sep>[-/.])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4})(?![\d\-/.])"
+    rf"(?:\s*,?\s*{_HMS})?"
 )
 _MONTH_DAY = re.compile(
     rf"(?<![\d\-/.])(?P<mo>\d{{1,2}})\s*[-/月]\s*(?P<d>\d{{1,2}})(?!\d)\s*日?(?:\s*{_HMS})?"
@@ -146,6 +154,13 @@ def _epoch(found: re.Match[str], now: datetime) -> datetime:
 def _full(found: re.Match[str], now: datetime) -> datetime:
     day = date(int(found["y"]), int(found["mo"]), int(found["d"]))
     return _at(day, _clock(found), now)
+
+
+def _year_last(found: re.Match[str], now: datetime) -> datetime:
+    first, second = int(found["a"]), int(found["b"])
+    day_first = first > 12 or (second <= 12 and found["sep"] == ".")
+    month, day = (second, first) if day_first else (first, second)
+    return _at(date(int(found["y"]), month, day), _clock(found), now)
 
 
 def _month_day(found: re.Match[str], now: datetime) -> datetime:
@@ -267,6 +282,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], Handler], ...] = (
     (_ISO_OFFSET, _iso),
     (_FULL, _full),
     *((pattern, _named_full) for pattern in _NAMED_FULL),
+    (_YEAR_LAST, _year_last),
     (_EPOCH, _epoch),
     (_AGO, _ago),
     (_EN_AGO, _en_ago),
