@@ -32,6 +32,13 @@ DATE_LIKE = re.compile(
     re.I,
 )
 _AUTHOR_HINT = re.compile(r"author|user|poster|name|nick|member", re.I)
+#: A date of the author's, not the post's, in the profile beside a post (``Joined: 4 months
+#: ago``, ``注册时间 2019-05-01``), said in its own text or the label before it.
+_PROFILE_DATE = re.compile(
+    r"\b(?:joined|member since|registered|reg\. date|last (?:seen|active|visit|login))\b"
+    r"|注册|加入于|入坛|最后登录|上次登录|上次访问|最后访问|在线时间",
+    re.I,
+)
 #: Words that name a post body as a whole part of a class or id token (``post-body``,
 #: ``message``, ``t_msgfont``, ``entry-content``, ``postContent``); utility classes that merely
 #: contain one (``text-sm``, ``theme-text-muted``) do not count.
@@ -359,10 +366,13 @@ def time_of(node: Selector) -> str:
     for title in node.xpath(".//*[@title]/@title").getall():
         if DATE_LIKE.search(title) and re.search(r"\d{4}", title):
             return squash(title)
+    previous = ""
     for text in node.xpath(".//text()[not(ancestor::blockquote)]").getall():
         found = DATE_LIKE.search(text)
-        if found and len(text.strip()) <= 60:
+        if found and len(text.strip()) <= 60 and not _PROFILE_DATE.search(f"{previous} {text}"):
             return squash(text)
+        if text.strip():
+            previous = text
     return ""
 
 

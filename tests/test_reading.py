@@ -516,3 +516,27 @@ def test_reading_thread_leaves_the_sites_announcement_out() -> None:
     lone = _thread([story]).replace('<div class="thread">', f'{notice}<div class="thread">')
     (post,) = read(_reached_as("thread", lone, url), [], RUNTIME.adapters).parsed.posts
     assert story in post.content and "6.3.1" not in post.content
+
+
+#: Post blocks whose author profile, above the post's own time, gives dates of the author's.
+PROFILED_POST = """<div class="entry" id="post_{n}"><div class="profile">
+<a href="/user/{who}">{who}</a><span>Joined: 4 months ago</span>
+<dl><dt>注册时间</dt><dd>2019-03-0{n}</dd></dl></div>
+<div class="meta"><span class="date">2024-05-1{n} 10:0{n}</span></div>
+<div class="message"><p>{body}</p></div></div>"""
+
+
+def test_reading_generic_post_time_is_not_its_authors_join_date() -> None:
+    """``Joined: 4 months ago`` and a date under 注册时间 in the profile beside each post are
+    the author's: the post's time is the one after them."""
+    who = ("alice", "bob", "carol")
+    posts = "".join(
+        PROFILED_POST.format(n=i + 1, who=who[i], body=body) for i, body in enumerate(BODIES)
+    )
+    reading, _ = read_page(
+        THREAD.format(posts=posts).encode(), "https://board.example.org/t/80", RUNTIME
+    )
+    assert reading.reader == "generic"
+    assert [p.published_text for p in reading.parsed.posts] == [
+        f"2024-05-1{n} 10:0{n}" for n in (1, 2, 3)
+    ]

@@ -105,12 +105,13 @@ def sh(*args: int) -> datetime:
         ("just now", NOW),
         ("Yesterday at 8:16 PM", sh(2024, 5, 9, 20, 16)),
         ("Today, 09:15", sh(2024, 5, 10, 9, 15)),
-        # the year last: the American order, unless the first number cannot be a month or
-        # dots part them
+        # the year last: the number that can be the month is; both can: the day first, as
+        # in Hong Kong (the month first in the Americas: see below)
         ("05-16-2023, 08:16 PM", sh(2023, 5, 16, 20, 16)),
-        ("5/6/2023", sh(2023, 5, 6)),
         ("16/05/2023 08:16", sh(2023, 5, 16, 8, 16)),
+        ("08/05/2024 9:58 pm", sh(2024, 5, 8, 21, 58)),
         ("06.05.2023 08:16", sh(2023, 5, 6, 8, 16)),
+        ("05/09/2024", sh(2024, 5, 9)),  # 5 September is still to come: the 9th of May
     ],
 )
 def test_parse_datetime_reads_site_formats(text: str, expected: datetime) -> None:
@@ -150,6 +151,18 @@ def test_parse_datetime_converts_now_into_the_site_zone() -> None:
 def test_parse_datetime_uses_the_given_zone() -> None:
     result = parse_datetime("2024-05-10 08:00", NOW, tz="Europe/Berlin")
     assert result == datetime(2024, 5, 10, 8, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+
+
+def test_parse_datetime_year_last_puts_the_month_first_in_the_americas() -> None:
+    """05/08/2024 is 5 August in Hong Kong and 8 May in New York; a date still to come in the
+    zone's order is read in the other."""
+    new_york = ZoneInfo("America/New_York")
+    now = datetime(2024, 9, 10, 10, 0, tzinfo=new_york)
+    assert parse_datetime("05/08/2024", now, "America/New_York") == datetime(
+        2024, 5, 8, tzinfo=new_york
+    )
+    assert parse_datetime("05/08/2024", sh(2024, 9, 10, 10, 0)) == sh(2024, 8, 5)
+    assert parse_datetime("05/08/2024", sh(2024, 5, 10, 10, 0)) == sh(2024, 5, 8)
 
 
 def test_parse_datetime_months_back_land_on_the_last_day_of_a_shorter_month() -> None:

@@ -7,9 +7,9 @@ the site's zone; a naive ``now`` is taken to be in that zone already.
 Boards in English (phpBB, XenForo, Discourse and WordPress forums left at their defaults, Hong
 Kong and overseas sites, feeds) name the month (``March 29, 2024, 10:35 am``, ``29 Mar 2024``,
 ``Sat Dec 05, 2026 10:35 am``, ``Mon, 16 May 2024 08:16:00 GMT``), put the year last
-(``05-16-2024, 08:16 PM``) or count back (``5 minutes ago``, ``Yesterday at 8:16 PM``): read as
-such, not as the bare clock or the month and day in them, which would make a two-year-old post
-today's or this year's.
+(``05-16-2024, 08:16 PM``, ``08/05/2024``) or count back (``5 minutes ago``, ``Yesterday at
+8:16 PM``): read as such, not as the bare clock or the month and day in them, which would make
+a two-year-old post today's or this year's.
 """
 
 from __future__ import annotations
@@ -38,9 +38,8 @@ _FULL = re.compile(
     r"(?<!\d)(?P<y>\d{4})\s*[-/.年]\s*(?P<mo>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})(?!\d)\s*日?"
     rf"(?:\s*T?\s*{_HMS})?"
 )
-#: A year last (``05-16-2024, 08:16 PM`` as vBulletin prints it, ``16.05.2024``): the first
-#: number is the day when it cannot be a month, or when dots part them (European); else the
-#: month (the American order, with dashes or slashes).
+#: A year last (``05-16-2024, 08:16 PM`` as vBulletin prints it, ``08/05/2024``, ``16.05.2024``):
+#: see :func:`_year_last` for which number is the month.
 _YEAR_LAST = re.compile(
     r"(?<![\d\-/.])(?P<a>\d{1,2})(?P<sep>[-/.])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4})(?![\d\-/.])"
     rf"(?:\s*,?\s*{_HMS})?"
@@ -93,6 +92,8 @@ _UNITS = {
     "日": 86400, "周": 7 * 86400, "星期": 7 * 86400, "礼拜": 7 * 86400,
 }  # fmt: skip
 _CALENDAR_UNITS = {"月": 1, "年": 12}  # months back: a month is not a fixed number of seconds
+#: Zones where a date with its year last puts the month first (``05/08/2024`` is 8 May).
+_MONTH_FIRST_ZONES = ("America/", "US/", "Canada/")
 _DAYS_BACK = {"今天": 0, "昨天": 1, "前天": 2, "大前天": 3, "today": 0, "yesterday": 1}
 _MONTHS = {name: n for n, name in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
@@ -157,10 +158,19 @@ def _full(found: re.Match[str], now: datetime) -> datetime:
 
 
 def _year_last(found: re.Match[str], now: datetime) -> datetime:
-    first, second = int(found["a"]), int(found["b"])
-    day_first = first > 12 or (second <= 12 and found["sep"] == ".")
-    month, day = (second, first) if day_first else (first, second)
-    return _at(date(int(found["y"]), month, day), _clock(found), now)
+    """The number that can be the month is; when both can, the order of the site's part of
+    the world — the month first in the Americas (``America/…`` zones), the day first elsewhere
+    (Hong Kong, Singapore, Malaysia, Europe) — unless that date is still to come and the
+    other is not."""
+    first, second, year = int(found["a"]), int(found["b"]), int(found["y"])
+    if first > 12 or second > 12:
+        return _at(date(year, min(first, second), max(first, second)), _clock(found), now)
+    zone = str(getattr(now.tzinfo, "key", ""))
+    orders = [(first, second), (second, first)]  # (month, day)
+    if not zone.startswith(_MONTH_FIRST_ZONES):
+        orders.reverse()
+    dates = [_at(date(year, month, day), _clock(found), now) for month, day in orders]
+    return dates[0] if dates[0] <= now or dates[1] > now else dates[1]
 
 
 def _month_day(found: re.Match[str], now: datetime) -> datetime:
