@@ -147,6 +147,11 @@ class PortalAdapter(Adapter):
         listed = str(page.meta.get("published_text") or "")
         if not (shown or declared or _ARTICLE_MARKERS.search(page.text[:60000]) or _titled(sel)):
             raise ParseError("no_article", f"no time, article metas or headline on {page.url}")
+        # Sure of the page as a CMS's article by its info line, metas or list; the time the
+        # structured data or the line under the headline gives dates it all the same.
+        sure = bool(shown or declared or listed)
+        shown = shown or facts.dateline(sel, title)
+        declared = declared or facts.structured_time(sel)
         post_id = article_key(page.url).removeprefix("article:")
         return Post(
             site=page.site.name, kind=self.kind, url=page.url, title=title, content=content,
@@ -155,7 +160,7 @@ class PortalAdapter(Adapter):
             published_at=self.published_at(shown, declared, page),
             source=facts.source(sel, meta, info), adapter=self.engine,
             adapter_version=f"{self.version}+{path}",
-            confidence=1.0 if (shown or declared or listed) else GUESSED,
+            confidence=1.0 if sure else GUESSED,
         )  # fmt: skip
 
     @staticmethod
@@ -164,12 +169,25 @@ class PortalAdapter(Adapter):
         an offset, else the feed's time, else whatever date the page gives."""
         now, tz = page.crawled_at, page.site.timezone
         if shown and facts.has_clock(shown):
-            return parse_datetime(shown, now, tz)
+            return _as_url_says(parse_datetime(shown, now, tz), page.url)
         exact = iso_time(declared) or feed_time(str(page.meta.get("published_text", "")))
         if exact:
             return exact
         text = shown or declared
-        return parse_datetime(text, now, tz) if text else None
+        return _as_url_says(parse_datetime(text, now, tz), page.url) if text else None
+
+
+def _as_url_says(at: datetime | None, url: str) -> datetime | None:
+    """A date whose day and month could be either way round (``05/09/2024``) is read as the
+    article's URL dates it (``/20240509/``) when only the other reading agrees with it."""
+    day = _url_day(url)
+    if at is None or not day or at.day > 12 or at.date().isoformat() == day:
+        return at
+    try:
+        swapped = at.replace(month=at.day, day=at.month)
+    except ValueError:
+        return at
+    return swapped if swapped.date().isoformat() == day else at
 
 
 def _titled(sel: Selector) -> bool:

@@ -1,0 +1,86 @@
+"""When an article was published, where the page says it other than in its info line or metas:
+schema.org's ``datePublished`` (JSON-LD, microdata) and the short lines under the headline."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+from opinion_spiders.adapters import Page
+from opinion_spiders.sites import Site
+from plugins.portal import GUESSED, PortalAdapter
+
+BODY = (
+    "<p>" + "市政府今天召开新闻发布会，介绍城市供水价格调整方案的听证安排和后续措施。" * 4 + "</p>"
+)
+SH = timezone(timedelta(hours=8))
+
+
+def _article(head: str, top: str, body: str = BODY, url: str = "") -> Page:
+    url = url or "https://news.example.cn/a/8GVppf8aesd"
+    html = f"""<html><head><title>供水价格调整听证会将于下月举行_新闻中心</title>{head}</head>
+<body><div class="nav"><a href="/">首页</a> <a href="/news">新闻</a></div>
+<div class="main"><h1>供水价格调整听证会将于下月举行</h1>{top}<div class="text">{body}</div></div>
+</body></html>"""
+    site = Site(name="news", kind="portal", engine="portal", start_urls=(url,))
+    return Page(url, html, "article", site, datetime(2026, 12, 5, 8, 0, tzinfo=UTC))
+
+
+def _read(page: Page) -> tuple[datetime | None, str, float]:
+    (post,) = PortalAdapter().parse(page).posts
+    return post.published_at, post.published_text, post.confidence
+
+
+def test_json_ld_date_published_dates_the_article() -> None:
+    """A NewsArticle in an ``@graph`` beside the site's own object (whose date is not the
+    article's), as WordPress SEO plugins write it."""
+    data = """{"@context": "https://schema.org", "@graph": [
+      {"@type": "WebSite", "name": "News", "datePublished": "2001-01-01T00:00:00+00:00"},
+      {"@type": ["NewsArticle"], "headline": "x", "datePublished": "2024-05-12T18:06:59+02:00"}
+    ]}"""
+    at, text, confidence = _read(
+        _article(f'<script type="application/ld+json">{data}</script>', "")
+    )
+    assert at == datetime(2024, 5, 12, 16, 6, 59, tzinfo=UTC)
+    assert text == "2024-05-12T18:06:59+02:00"
+    assert confidence == GUESSED  # no info line or metas: the reading is as sure as before
+
+
+def test_broken_json_ld_is_no_date_and_no_error() -> None:
+    at, text, _ = _read(_article('<script type="application/ld+json">{"@type": </script>', ""))
+    assert (at, text) == (None, "")
+
+
+def test_microdata_date_published_dates_the_article() -> None:
+    top = '<div class="by"><time itemprop="datePublished" datetime="2024-05-02T14:05:20Z">May 2</time></div>'
+    at, _, _ = _read(_article("", top))
+    assert at == datetime(2024, 5, 2, 14, 5, 20, tzinfo=UTC)
+
+
+def test_the_line_under_the_headline_dates_the_article() -> None:
+    """A dateline in no block the info-line reader knows (``2024-05-18 16:56发布于北京``)."""
+    top = '<div class="x1"><span>环球时报</span><span>2024-05-18 16:56</span><span>发布于北京</span></div>'
+    at, text, _ = _read(_article("", top))
+    assert text == "2024-05-18 16:56"
+    assert at == datetime(2024, 5, 18, 16, 56, tzinfo=SH)
+
+
+def test_a_date_in_the_body_is_not_the_articles() -> None:
+    """Under the headline straight away comes the body, whose dates are what it reports on."""
+    body = (
+        "<p>新的阶梯水价方案自2025年1月1日起施行，"
+        + "听证会将邀请市民代表参加并公开全部成本数据。" * 4
+        + "</p>"
+    )
+    at, text, _ = _read(_article("", "", body))
+    assert (at, text) == (None, "")
+
+
+def test_a_date_either_way_round_is_read_as_the_url_dates_the_article() -> None:
+    """``05/09/2024`` in a site's ``date`` meta, and ``/20240509/`` in its URL: 9 May."""
+    page = _article(
+        '<meta name="date" content="05/09/2024 10:46:12">', "",
+        url="https://www.health.example.com/news/20240509/sleep-and-genes",
+    )  # fmt: skip
+    at, _, confidence = _read(page)
+    assert at == datetime(2024, 5, 9, 10, 46, 12, tzinfo=SH)
+    assert confidence == 1.0  # a time in its metas: sure of it as an article, as before
