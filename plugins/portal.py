@@ -151,7 +151,7 @@ class PortalAdapter(Adapter):
         # structured data or the line under the headline gives dates it all the same.
         sure = bool(shown or declared or listed)
         shown = shown or facts.dateline(sel, title)
-        declared = declared or facts.structured_time(sel)
+        declared = declared or facts.dating_time(sel, meta)
         post_id = article_key(page.url).removeprefix("article:")
         return Post(
             site=page.site.name, kind=self.kind, url=page.url, title=title, content=content,
