@@ -5,16 +5,13 @@ Chinese CMSs expose them in three places, read in this order: their own ``<meta>
 ``source``; Open Graph), the visible line under the headline (``2024年05月10日06:58 |
 来源：人民日报``) and page scripts (qq's ``ARTICLE_INFO``). The visible time wins over the
 meta one: it is what readers saw, and metas are often the last edit (Sina shows 00:26, its
-``og`` says 05:54). Where neither names a time, the structured data the page gives search
-engines does: schema.org's ``datePublished``, as microdata (``itemprop``) or JSON-LD.
+``og`` says 05:54). The times a page declares (metas, scripts, schema.org's data) are read
+by :mod:`opinion_spiders.reading.published`; this module reads what the page shows.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterator
-from typing import Any
 
 from parsel import Selector
 
@@ -32,38 +29,14 @@ _SPLIT = re.compile(r"(?<!\d)(\d{4})\s+(\d{1,2})/(\d{1,2})\s+(\d{1,2}:\d{2}(?::\
 _CLOCK = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}")
 _BYLINE = re.compile(r"(?:记者|作者|撰文)\s*[:：/]?\s*([^|｜\d]+?)\s*(?:[|｜]|\d|来源|$)")
 _EDITOR = re.compile(r"(?:责任编辑|责编)\s*[:：]\s*([^\s【】\[\]（）()<>、]+(?:、[^\s【】）)]+)*)")
-_ARTICLE_INFO = re.compile(r"ARTICLE_INFO\s*=[^}]{0,800}?pubtime\s*:\s*['\"]([^'\"]+)")
 _INFO_CSS = (
     ".date, .post_info, .a_time, .pubtime, .pub_time, #pubtime, .publish-time, .info, "
     ".article-info, .pages-date, .header-time, .date-source, .time"
 )
-TIME_METAS = (
-    "pubdate", "publishdate", "article:published_time", "weibo: article:create_at",
-    "og:release_date", "datePublished", "dc.date", "firstpublishedtime",
-)  # fmt: skip
-#: Metas that date an article without making a page one (a ``date`` meta stands on pages of
-#: every kind); read after :data:`TIME_METAS`, with schema.org's data.
-DATING_METAS = (
-    "dc.date.issued", "dcterms.created", "publish_date", "publication_date", "published_time",
-    "sailthru.date", "parsely-pub-date", "date",
-)  # fmt: skip
 #: How far under the headline :func:`dateline` looks (characters of text), and the longest
 #: line it takes for a dateline rather than the body.
 DATELINE_CHARS = 200
 DATELINE_LINE = 80
-#: schema.org types whose ``datePublished`` is the article's (not its site's or an image's).
-_ARTICLE_TYPES = re.compile(r"Article$|BlogPosting$|^Report$|^WebPage$|Posting$")
-
-
-def metas(sel: Selector) -> dict[str, str]:
-    """Every ``<meta name|property>`` by its lower-cased name; the first non-empty one wins."""
-    found: dict[str, str] = {}
-    for node in sel.xpath("//meta[@content]"):
-        name = (node.attrib.get("name") or node.attrib.get("property") or "").strip().lower()
-        value = squash(node.attrib.get("content"))
-        if name and value and name not in found:
-            found[name] = value
-    return found
 
 
 def site_names(meta: dict[str, str]) -> set[str]:
@@ -158,57 +131,6 @@ def shown_time(text: str) -> str:
 
 def has_clock(text: str) -> bool:
     return bool(_CLOCK.search(text))
-
-
-def meta_time(sel: Selector, meta: dict[str, str]) -> str:
-    """The publication time the page's metas or scripts declare (no visible line needed)."""
-    for name in TIME_METAS:
-        if meta.get(name.lower()):
-            return meta[name.lower()]
-    script = " ".join(sel.xpath("//script[contains(., 'ARTICLE_INFO')]/text()").getall())
-    found = _ARTICLE_INFO.search(script)
-    return squash(found.group(1)) if found else ""
-
-
-def dating_time(sel: Selector, meta: dict[str, str]) -> str:
-    """A time that dates the article only: :data:`DATING_METAS`, else schema.org's
-    ``datePublished`` — microdata (``itemprop``), else JSON-LD."""
-    for name in DATING_METAS:
-        if meta.get(name):
-            return meta[name]
-    marked = sel.xpath(
-        "(//*[@itemprop='datePublished']/@content | //*[@itemprop='datePublished']/@datetime)[1]"
-    ).get()
-    return squash(marked) if marked else linked_data_time(sel)
-
-
-def linked_data_time(sel: Selector) -> str:
-    """``datePublished`` of the page's JSON-LD article (``NewsArticle``, ``BlogPosting`` …,
-    in an ``@graph`` too), '' when there is none or the data does not parse."""
-    for script in sel.xpath("//script[@type='application/ld+json']/text()").getall():
-        try:
-            data = json.loads(script, strict=False)
-        except ValueError:
-            continue
-        for item in _items(data):
-            kinds = item.get("@type")
-            published = item.get("datePublished")
-            if isinstance(published, str) and any(
-                isinstance(kind, str) and _ARTICLE_TYPES.search(kind)
-                for kind in (kinds if isinstance(kinds, list) else [kinds])
-            ):
-                return squash(published)
-    return ""
-
-
-def _items(data: Any) -> Iterator[dict[str, Any]]:
-    """The objects of a JSON-LD document: itself, a list's and an ``@graph``'s members."""
-    if isinstance(data, list):
-        for member in data:
-            yield from _items(member)
-    elif isinstance(data, dict):
-        yield data
-        yield from _items(data.get("@graph"))
 
 
 def source(sel: Selector, meta: dict[str, str], info: str) -> str:

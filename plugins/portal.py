@@ -19,6 +19,7 @@ from opinion_spiders.adapters import Adapter, Link, Page, Parsed
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
 from opinion_spiders.reading.chain import READ_MORE
+from opinion_spiders.reading.published import dating_time, meta_time, metas
 from opinion_spiders.text.dates import parse_datetime
 from plugins import _portal_facts as facts
 from plugins._html import absolute, squash
@@ -133,7 +134,7 @@ class PortalAdapter(Adapter):
     def article(self, page: Page) -> Post:
         """One article page -> one post (headline, body, shown time, 来源, author)."""
         sel = page.selector
-        meta = facts.metas(sel)
+        meta = metas(sel)
         title = facts.headline(sel, meta)
         info = facts.info_line(sel)
         heads = {
@@ -143,7 +144,7 @@ class PortalAdapter(Adapter):
         content, path = extract_body(page.text, sel, page.url, heads, title)
         if not title or len(content) < MIN_BODY:
             raise ParseError("no_article", f"no headline or body on {page.url}")
-        shown, declared = facts.shown_time(info), facts.meta_time(sel, meta)
+        shown, declared = facts.shown_time(info), meta_time(sel, meta)
         listed = str(page.meta.get("published_text") or "")
         if not (shown or declared or _ARTICLE_MARKERS.search(page.text[:60000]) or _titled(sel)):
             raise ParseError("no_article", f"no time, article metas or headline on {page.url}")
@@ -151,7 +152,7 @@ class PortalAdapter(Adapter):
         # structured data or the line under the headline gives dates it all the same.
         sure = bool(shown or declared or listed)
         shown = shown or facts.dateline(sel, title)
-        declared = declared or facts.dating_time(sel, meta)
+        declared = declared or dating_time(sel, meta)
         post_id = article_key(page.url).removeprefix("article:")
         return Post(
             site=page.site.name, kind=self.kind, url=page.url, title=title, content=content,

@@ -540,3 +540,24 @@ def test_reading_generic_post_time_is_not_its_authors_join_date() -> None:
     assert [p.published_text for p in reading.parsed.posts] == [
         f"2024-05-1{n} 10:0{n}" for n in (1, 2, 3)
     ]
+
+
+def test_reading_main_text_post_carries_the_time_the_page_declares() -> None:
+    """The page as one post is dated by its metas or schema.org's data, as an article's body
+    would be: a JSON-LD DiscussionForumPosting here (its site's WebSite date is not it)."""
+    data = (
+        '{"@graph": [{"@type": "WebSite", "datePublished": "2001-01-01"},'
+        ' {"@type": "DiscussionForumPosting", "datePublished": "2024-05-12T09:30:00+08:00"}]}'
+    )
+    html = (
+        "<html><head><title>Notes</title>"
+        f'<script type="application/ld+json">{data}</script></head>'
+        f"<body><div class='main'><p>{PARAGRAPH * 4}</p></div></body></html>"
+    )
+    reading = read(_reached_as("thread", html, "https://board.example.org/t/6"), [],
+                   RUNTIME.adapters)  # fmt: skip
+    (post,) = reading.parsed.posts
+    assert reading.reader == "main_text"
+    assert post.published_text == "2024-05-12T09:30:00+08:00"
+    prepared = prepare_post(post, "Asia/Shanghai", datetime.now(UTC))
+    assert prepared.published_at == datetime(2024, 5, 12, 1, 30, tzinfo=UTC)

@@ -70,23 +70,24 @@ _SEP = "\x00"
 _VISIBLE = ".//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"
 
 
-def _squash(text: str | None) -> str:
+def squash(text: str | None) -> str:
+    """One line: every run of whitespace (no-break and ideographic spaces too) one space."""
     return " ".join((text or "").split())
 
 
 def element_text(el: etree._Element) -> str:
     """An element's visible text (scripts and styles left out), one line."""
-    return _squash(" ".join(el.xpath(_VISIBLE)))
+    return squash(" ".join(el.xpath(_VISIBLE)))
 
 
 def headline_element(sel: Selector, headline: str) -> etree._Element | None:
     """The ``<h1>``–``<h3>`` in the body whose text is the headline (or the start of it)."""
-    want = _squash(headline).lower()
+    want = squash(headline).lower()
     if len(want) < 4:
         return None
     for tag in ("h1", "h2", "h3"):
         for node in sel.xpath(f"//body//{tag}"):
-            got = _squash(node.xpath("string()").get()).lower()
+            got = squash(node.xpath("string()").get()).lower()
             if len(got) >= 4 and (got == want or want.startswith(got) or got.startswith(want)):
                 return node.root
     return None
