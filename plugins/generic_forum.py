@@ -32,6 +32,15 @@ DATE_LIKE = re.compile(
     re.I,
 )
 _AUTHOR_HINT = re.compile(r"author|user|poster|name|nick|member", re.I)
+#: Words of a class that make an element beside the author's name something else of theirs
+#: (``spPostUserRank``, ``user-location``, ``author-posts``, ``author-tag``: an OP badge) or a
+#: control (``wpf-action not_reg_user``: a Reply button). Of the rest, a class naming a name
+#: (``author-name``, ``nick-name``) goes before one naming the user (``user-info``).
+_NOT_A_NAME = frozenset(
+    ["rank", "location", "title", "status", "group", "joined", "avatar", "badge", "tag",
+     "label", "online", "offline", "role", "level", "reputation", "karma", "points", "posts",
+     "count", "stats", "action", "button", "btn"]
+)  # fmt: skip
 #: A date of the author's, not the post's, in the profile beside a post (``Joined: 4 months
 #: ago``, ``注册时间 2019-05-01``), said in its own text or the label before it.
 _PROFILE_DATE = re.compile(
@@ -348,12 +357,17 @@ def author_of(block: etree._Element, body: etree._Element) -> str:
         text = _text(el)
         if el.tag == "a" and _PROFILE.search(el.get("href") or "") and 1 < len(text) <= 40:
             return text
-    hinted = [
-        text for el in outside
-        if _AUTHOR_HINT.search(f"{el.get('class', '')} {el.get('itemprop', '')}")
-        and 1 < len(text := _text(el)) <= 40 and not DATE_LIKE.search(text)
-    ]  # fmt: skip
-    return min(hinted, key=len) if hinted else ""
+    hinted = []
+    for el in outside:
+        named = f"{el.get('class', '')} {el.get('itemprop', '')}"
+        if not _AUTHOR_HINT.search(named):
+            continue
+        tokens = {t.lower() for t in _TOKEN_PARTS.split(named.replace(" ", "-")) if t}
+        if tokens & _NOT_A_NAME or not 1 < len(text := _text(el)) <= 40 or DATE_LIKE.search(text):
+            continue
+        naming = any("name" in t or "nick" in t or t in ("author", "poster") for t in tokens)
+        hinted.append((not naming, len(text), text))
+    return min(hinted)[2] if hinted else ""
 
 
 def time_of(node: Selector) -> str:

@@ -561,3 +561,28 @@ def test_reading_main_text_post_carries_the_time_the_page_declares() -> None:
     assert post.published_text == "2024-05-12T09:30:00+08:00"
     prepared = prepare_post(post, "Asia/Shanghai", datetime.now(UTC))
     assert prepared.published_at == datetime(2024, 5, 12, 1, 30, tzinfo=UTC)
+
+
+#: Post blocks whose author card holds, beside the name, the author's rank, place and post
+#: count and a Reply button, all in classes that say "user" or "author".
+CARD_POST = """<div class="entry" id="post_{n}"><div class="user-section">
+<span class="spPostUserRank">Member</span><div class="user-location">Canada</div>
+<div class="author-posts">Posts: 2{n}</div><div class="author-name">{who}</div>
+<span class="author-tag">OP</span></div>
+<div class="meta"><span class="date">2024-05-1{n} 10:0{n}</span></div>
+<div class="message"><p>{body}</p></div>
+<span class="wpf-action not_reg_user">Reply</span></div>"""
+
+
+def test_reading_generic_author_is_the_name_not_the_rest_of_the_card() -> None:
+    """A rank, a place, a post count, a badge or a button is no author, however short: the
+    element whose class names a name is."""
+    who = ("alice_w", "bob_the_builder", "carol88")
+    posts = "".join(
+        CARD_POST.format(n=i + 1, who=who[i], body=body) for i, body in enumerate(BODIES)
+    )
+    reading, _ = read_page(
+        THREAD.format(posts=posts).encode(), "https://board.example.org/t/82", RUNTIME
+    )
+    assert reading.reader == "generic"
+    assert [p.author for p in reading.parsed.posts] == list(who)
