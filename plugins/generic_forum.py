@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from urllib.parse import urlsplit
 
 from lxml import etree
 from parsel import Selector
@@ -355,7 +356,7 @@ def author_of(block: etree._Element, body: etree._Element) -> str:
             return squash(declared)
     for el in outside:
         text = _text(el)
-        if el.tag == "a" and _PROFILE.search(el.get("href") or "") and 1 < len(text) <= 40:
+        if el.tag == "a" and 1 < len(text) <= 40 and _profile_link(el.get("href") or "", text):
             return text
     hinted = []
     for el in outside:
@@ -368,6 +369,16 @@ def author_of(block: etree._Element, body: etree._Element) -> str:
         naming = any("name" in t or "nick" in t or t in ("author", "poster") for t in tokens)
         hinted.append((not naming, len(text), text))
     return min(hinted)[2] if hinted else ""
+
+
+def _profile_link(href: str, text: str) -> bool:
+    """A link to a poster's page: a profile path (``/user/…``, ``space-uid-…``), or one whose
+    last part is the link's text itself (``/bobbyiliev``, ``/@bobby``: the name as its slug)."""
+    if _PROFILE.search(href):
+        return True
+    path = urlsplit(href)
+    slug = path.path.rstrip("/").rpartition("/")[2].removeprefix("@")
+    return not path.query and " " not in text and slug == text.removeprefix("@")
 
 
 def time_of(node: Selector) -> str:

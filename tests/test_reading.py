@@ -586,3 +586,24 @@ def test_reading_generic_author_is_the_name_not_the_rest_of_the_card() -> None:
     )
     assert reading.reader == "generic"
     assert [p.author for p in reading.parsed.posts] == list(who)
+
+
+#: Post blocks that name their poster only by a link to their page, in utility classes.
+SLUG_POST = """<div class="entry" id="post_{n}"><div class="flex items-center text-sm">
+<a class="font-bold hover:underline" href="/{who}">{who}</a><span>・</span>
+<p class="text-xs">2024-05-1{n} 10:0{n}</p></div><div class="prose"><p>{body}</p></div>
+<a href="/report/?link=https://board.example.org/t/83">Report</a></div>"""
+
+
+def test_reading_generic_author_is_the_link_named_as_its_page() -> None:
+    """``<a href="/bobbyiliev">bobbyiliev</a>``: a link whose address ends in its own text is
+    the poster's page (a Report link with a query is not)."""
+    who = ("haleemhosein", "bobbyiliev", "carol88")
+    posts = "".join(
+        SLUG_POST.format(n=i + 1, who=who[i], body=body) for i, body in enumerate(BODIES)
+    )
+    reading, _ = read_page(
+        THREAD.format(posts=posts).encode(), "https://board.example.org/t/83", RUNTIME
+    )
+    assert reading.reader == "generic"
+    assert [p.author for p in reading.parsed.posts] == list(who)
