@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 from parsel import Selector
@@ -373,11 +373,12 @@ def author_of(block: etree._Element, body: etree._Element) -> str:
 
 def _profile_link(href: str, text: str) -> bool:
     """A link to a poster's page: a profile path (``/user/…``, ``space-uid-…``), or one whose
-    last part is the link's text itself (``/bobbyiliev``, ``/@bobby``: the name as its slug)."""
+    last part is the link's text itself (``/bobbyiliev``, ``/@bobby``, ``/%E5%B0%8F%E6%98%8E``
+    for 小明: the name as its slug)."""
     if _PROFILE.search(href):
         return True
     path = urlsplit(href)
-    slug = path.path.rstrip("/").rpartition("/")[2].removeprefix("@")
+    slug = unquote(path.path.rstrip("/").rpartition("/")[2]).removeprefix("@")
     return not path.query and " " not in text and slug == text.removeprefix("@")
 
 

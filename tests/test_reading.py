@@ -598,9 +598,12 @@ SLUG_POST = """<div class="entry" id="post_{n}"><div class="flex items-center te
 def test_reading_generic_author_is_the_link_named_as_its_page() -> None:
     """``<a href="/bobbyiliev">bobbyiliev</a>``: a link whose address ends in its own text is
     the poster's page (a Report link with a query is not)."""
-    who = ("haleemhosein", "bobbyiliev", "carol88")
+    who = ("haleemhosein", "bobbyiliev", "小明")
     posts = "".join(
-        SLUG_POST.format(n=i + 1, who=who[i], body=body) for i, body in enumerate(BODIES)
+        SLUG_POST.format(n=i + 1, who=who[i], body=body).replace(
+            'href="/小明"', 'href="/%E5%B0%8F%E6%98%8E"'
+        )
+        for i, body in enumerate(BODIES)
     )
     reading, _ = read_page(
         THREAD.format(posts=posts).encode(), "https://board.example.org/t/83", RUNTIME
