@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 from parsel import Selector
 
@@ -198,6 +200,15 @@ def _reached_as(role: str, html: str, url: str) -> Page:
     return Page(url, html, role, site, datetime.now(UTC))
 
 
+def _main_text_thread(html: str, thread: int) -> Post:
+    """The one post of a page reached as a thread and read as its main text."""
+    url = f"https://board.example.org/t/{thread}"
+    reading = read(_reached_as("thread", html, url), [], RUNTIME.adapters)
+    (post,) = reading.parsed.posts
+    assert (reading.reader, reading.kind) == ("main_text", "thread")
+    return post
+
+
 def test_reading_thread_role_reads_the_opening_post_the_blocks_leave_out() -> None:
     """Reached as a thread, a page whose signed comments stand apart from its opening story
     gives the story as floor 1 and every comment after it, in page order."""
@@ -225,10 +236,7 @@ def test_reading_thread_role_keeps_main_text_when_blocks_are_elsewhere() -> None
         f"<div class='main'><p>{PARAGRAPH * 4}</p></div>"
         f"<aside class='latest'>{sidebar}</aside></body></html>"
     )
-    reading = read(_reached_as("thread", html, "https://board.example.org/t/5"), [],
-                   RUNTIME.adapters)  # fmt: skip
-    (post,) = reading.parsed.posts
-    assert reading.reader == "main_text" and reading.kind == "thread"
+    post = _main_text_thread(html, 5)
     assert "new water policy" in post.content and "parking fees" not in post.content
 
 
@@ -257,10 +265,7 @@ def test_reading_main_text_post_takes_the_page_title_without_site_suffix() -> No
         f"<body><h1>Why did the water price rise?</h1><div><p>{PARAGRAPH * 3}</p></div></body>"
         "</html>"
     )
-    reading = read(_reached_as("thread", html, "https://board.example.org/t/9"), [],
-                   RUNTIME.adapters)  # fmt: skip
-    (post,) = reading.parsed.posts
-    assert reading.reader == "main_text"
+    post = _main_text_thread(html, 9)
     assert post.title == "Why did the water price rise?"
     assert not post.content.startswith("Why did the water")
 
@@ -526,20 +531,24 @@ PROFILED_POST = """<div class="entry" id="post_{n}"><div class="profile">
 <div class="message"><p>{body}</p></div></div>"""
 
 
+def _generic_posts(block: str, who: Sequence[str], thread: int) -> list[Post]:
+    """The posts the generic reader reads off a thread of ``block``s by ``who`` (``{slug}``:
+    the name as a URL path)."""
+    posts = "".join(
+        block.format(n=n, who=name, slug=quote(name), body=body)
+        for n, (name, body) in enumerate(zip(who, BODIES, strict=True), 1)
+    )
+    url = f"https://board.example.org/t/{thread}"
+    reading, _ = read_page(THREAD.format(posts=posts).encode(), url, RUNTIME)
+    assert reading.reader == "generic"
+    return reading.parsed.posts
+
+
 def test_reading_generic_post_time_is_not_its_authors_join_date() -> None:
     """``Joined: 4 months ago`` and a date under 注册时间 in the profile beside each post are
     the author's: the post's time is the one after them."""
-    who = ("alice", "bob", "carol")
-    posts = "".join(
-        PROFILED_POST.format(n=i + 1, who=who[i], body=body) for i, body in enumerate(BODIES)
-    )
-    reading, _ = read_page(
-        THREAD.format(posts=posts).encode(), "https://board.example.org/t/80", RUNTIME
-    )
-    assert reading.reader == "generic"
-    assert [p.published_text for p in reading.parsed.posts] == [
-        f"2024-05-1{n} 10:0{n}" for n in (1, 2, 3)
-    ]
+    posts = _generic_posts(PROFILED_POST, ("alice", "bob", "carol"), 80)
+    assert [p.published_text for p in posts] == [f"2024-05-1{n} 10:0{n}" for n in (1, 2, 3)]
 
 
 def test_reading_main_text_post_carries_the_time_the_page_declares() -> None:
@@ -554,10 +563,7 @@ def test_reading_main_text_post_carries_the_time_the_page_declares() -> None:
         f'<script type="application/ld+json">{data}</script></head>'
         f"<body><div class='main'><p>{PARAGRAPH * 4}</p></div></body></html>"
     )
-    reading = read(_reached_as("thread", html, "https://board.example.org/t/6"), [],
-                   RUNTIME.adapters)  # fmt: skip
-    (post,) = reading.parsed.posts
-    assert reading.reader == "main_text"
+    post = _main_text_thread(html, 6)
     assert post.published_text == "2024-05-12T09:30:00+08:00"
     prepared = prepare_post(post, "Asia/Shanghai", datetime.now(UTC))
     assert prepared.published_at == datetime(2024, 5, 12, 1, 30, tzinfo=UTC)
@@ -578,19 +584,12 @@ def test_reading_generic_author_is_the_name_not_the_rest_of_the_card() -> None:
     """A rank, a place, a post count, a badge or a button is no author, however short: the
     element whose class names a name is."""
     who = ("alice_w", "bob_the_builder", "carol88")
-    posts = "".join(
-        CARD_POST.format(n=i + 1, who=who[i], body=body) for i, body in enumerate(BODIES)
-    )
-    reading, _ = read_page(
-        THREAD.format(posts=posts).encode(), "https://board.example.org/t/82", RUNTIME
-    )
-    assert reading.reader == "generic"
-    assert [p.author for p in reading.parsed.posts] == list(who)
+    assert [p.author for p in _generic_posts(CARD_POST, who, 82)] == list(who)
 
 
 #: Post blocks that name their poster only by a link to their page, in utility classes.
 SLUG_POST = """<div class="entry" id="post_{n}"><div class="flex items-center text-sm">
-<a class="font-bold hover:underline" href="/{who}">{who}</a><span>・</span>
+<a class="font-bold hover:underline" href="/{slug}">{who}</a><span>・</span>
 <p class="text-xs">2024-05-1{n} 10:0{n}</p></div><div class="prose"><p>{body}</p></div>
 <a href="/report/?link=https://board.example.org/t/83">Report</a></div>"""
 
@@ -598,15 +597,5 @@ SLUG_POST = """<div class="entry" id="post_{n}"><div class="flex items-center te
 def test_reading_generic_author_is_the_link_named_as_its_page() -> None:
     """``<a href="/bobbyiliev">bobbyiliev</a>``: a link whose address ends in its own text is
     the poster's page (a Report link with a query is not)."""
-    who = ("haleemhosein", "bobbyiliev", "小明")
-    posts = "".join(
-        SLUG_POST.format(n=i + 1, who=who[i], body=body).replace(
-            'href="/小明"', 'href="/%E5%B0%8F%E6%98%8E"'
-        )
-        for i, body in enumerate(BODIES)
-    )
-    reading, _ = read_page(
-        THREAD.format(posts=posts).encode(), "https://board.example.org/t/83", RUNTIME
-    )
-    assert reading.reader == "generic"
-    assert [p.author for p in reading.parsed.posts] == list(who)
+    who = ("haleemhosein", "bobbyiliev", "小明")  # /%E5%B0%8F%E6%98%8E
+    assert [p.author for p in _generic_posts(SLUG_POST, who, 83)] == list(who)
