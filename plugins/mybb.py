@@ -22,6 +22,14 @@ _POWERED = re.compile(r"Powered By\s*(?:<[^>]+>\s*)*MyBB", re.I)
 _BODY = re.compile(r"""class="post_body[^"]*"\s+id="pid_\d+""")
 
 
+#: The thread's title: in the header row just above the posts, not in a mode switch floated
+#: beside it; the first header of a page can be a sidebar's (a Login box).
+THREAD_TITLE = (
+    "//*[@id='posts']/preceding::td[contains(concat(' ', normalize-space(@class), ' '),"
+    " ' thead ')][1]//strong[not(ancestor::*[contains(@class, 'float_right')])]"
+)
+
+
 class MybbAdapter(Adapter):
     """MyBB 1.8 default theme ("1.8"): ``div.post`` floors, ``inline_row`` thread rows."""
 
@@ -51,7 +59,7 @@ class MybbAdapter(Adapter):
 
     def parse_thread(self, page: Page) -> Parsed:
         sel = page.selector
-        title = squash(sel.css("td.thead strong").xpath("string()").get())
+        title = squash(sel.xpath(THREAD_TITLE).xpath("string()").get())
         title = title or squash(sel.css("title::text").get())
         tid = query_param(page.url, "tid") or query_param(
             (sel.css(".post_head a[href*='tid=']::attr(href)").get() or "").replace("&amp;", "&"),

@@ -334,3 +334,19 @@ def test_notice_boxes_are_found_in_a_long_page(box: str) -> None:
         "抱歉，指定的主题不存在或已被删除",
     )
     assert detect_notice(f"<html><body>{filler}</body></html>", "http://bbs.example.cn/t") is None
+
+
+def test_mybb_title_is_the_threads_header_not_a_sidebars() -> None:
+    """A Login box's header comes first on the page, a mode switch floats beside the thread's
+    own header: the title is the thread's."""
+    page, _ = case("mybb/showthread_default")
+    login = '<table class="tborder"><tr><td class="thead" colspan="2"><strong>Login</strong></td></tr></table>'
+    switch = (
+        '<td class="thead"><div class="float_right"><span class="smalltext"><strong>'
+        '<a href="showthread.php?mode=threaded&amp;tid=1">Threaded Mode</a></strong></span></div>'
+    )
+    text = page.text.replace("<body>", f"<body>{login}", 1).replace('<td class="thead">', switch, 1)
+    assert text.count("Login") == 1 and "Threaded Mode" in text
+    moved = Page(page.url, text, page.role, page.site, page.crawled_at, meta=page.meta)
+    titles = {p.title for p in MybbAdapter().parse(moved).posts}
+    assert titles == {"高铁站接驳公交什么时候恢复？"}
