@@ -12,7 +12,7 @@ from opinion_spiders.adapters import Page
 from opinion_spiders.core.posts import prepare_post
 from opinion_spiders.items import Post
 from opinion_spiders.reading import read, read_page
-from opinion_spiders.reading.main_text import coverage, merged, shingles
+from opinion_spiders.reading.main_text import coverage, merged, page_title, shingles
 from opinion_spiders.reading.story import furniture, story_element, within_story, without_link_runs
 from opinion_spiders.runtime import Runtime
 from opinion_spiders.sites import Site
@@ -599,3 +599,13 @@ def test_reading_generic_author_is_the_link_named_as_its_page() -> None:
     the poster's page (a Report link with a query is not)."""
     who = ("haleemhosein", "bobbyiliev", "小明")  # /%E5%B0%8F%E6%98%8E
     assert [p.author for p in _generic_posts(SLUG_POST, who, 83)] == list(who)
+
+
+def test_page_title_leaves_out_the_site_after_any_separator() -> None:
+    """A site's name after " - ", " | ", " • ", " » " or " · " is left out of the title."""
+    for sep in ("-", "|", "•", "»", "·", "_", "—"):
+        html = (
+            f"<html><head><title>Top 3 mentalists? {sep} Magicians and Magic</title></head></html>"
+        )
+        assert page_title(Selector(text=html)) == "Top 3 mentalists?"
+    assert page_title(Selector(text="<title>Smith·Jones duo</title>")) == "Smith·Jones duo"

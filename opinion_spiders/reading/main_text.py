@@ -214,12 +214,12 @@ def coverage(part: str, whole: str) -> float:
     return len(bigrams(part) & want) / len(want)
 
 
-_SITE_SUFFIX = re.compile(r"\s+[-|_–—]\s+")
+_SITE_SUFFIX = re.compile(r"\s+[-|_–—•·»]\s+")
 
 
 def page_title(sel: Selector) -> str:
     """The page's own title: the heading its ``<title>`` starts with (site banners are
-    ``<h1>`` too), else the ``<title>`` up to a site suffix (" - Site", " | Board")."""
+    ``<h1>`` too), else the ``<title>`` up to a site suffix (" - Site", " | Board", " • Forum")."""
     title = " ".join((sel.xpath("string(//title)").get() or "").split())
     for heading in sel.css("h1, h2, h3"):
         text = " ".join((heading.xpath("string()").get() or "").split())
