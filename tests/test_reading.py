@@ -609,3 +609,16 @@ def test_page_title_leaves_out_the_site_after_any_separator() -> None:
         )
         assert page_title(Selector(text=html)) == "Top 3 mentalists?"
     assert page_title(Selector(text="<title>Smith·Jones duo</title>")) == "Smith·Jones duo"
+
+
+def test_page_title_is_the_headline_after_a_section_name() -> None:
+    """``BBL news - <headline> | ESPNcricinfo``, the headline an ``h1``: the headline, not the
+    section before the first separator nor the site's banner heading."""
+    headline = "Seccombe and McKay join Renegades and Stars as high performance managers"
+    html = (
+        f"<html><head><title>BBL news - {headline} | ESPNcricinfo</title></head><body>"
+        f"<h2>ESPNcricinfo</h2><h1>{headline}</h1></body></html>"
+    )
+    assert page_title(Selector(text=html)) == headline
+    banner_only = html.replace(f"<h1>{headline}</h1>", "")
+    assert page_title(Selector(text=banner_only)) == "BBL news"

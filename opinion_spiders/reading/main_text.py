@@ -218,11 +218,17 @@ _SITE_SUFFIX = re.compile(r"\s+[-|_–—•·»]\s+")
 
 
 def page_title(sel: Selector) -> str:
-    """The page's own title: the heading its ``<title>`` starts with (site banners are
-    ``<h1>`` too), else the ``<title>`` up to a site suffix (" - Site", " | Board", " • Forum")."""
+    """The page's own title: the longest heading its ``<title>`` starts with (site banners and
+    section names are headings too), else a heading that is most of the ``<title>`` (``BBL
+    news - <headline> | ESPNcricinfo``), else the ``<title>`` up to a site suffix (" - Site",
+    " | Board", " • Forum")."""
     title = " ".join((sel.xpath("string(//title)").get() or "").split())
-    for heading in sel.css("h1, h2, h3"):
-        text = " ".join((heading.xpath("string()").get() or "").split())
-        if len(text) > 3 and title.startswith(text):
-            return text
+    headings = [
+        " ".join((h or "").split()) for h in sel.css("h1, h2, h3").xpath("string()").getall()
+    ]
+    starting = [text for text in headings if len(text) > 3 and title.startswith(text)]
+    # "Section - Headline | Site": a heading that is most of the title, after its section
+    inside = [text for text in headings if 2 * len(text) >= len(title) > 0 and text in title]
+    if starting or inside:
+        return max(starting or inside, key=len)
     return _SITE_SUFFIX.split(title)[0]
