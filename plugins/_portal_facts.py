@@ -15,17 +15,12 @@ import re
 
 from parsel import Selector
 
+from opinion_spiders.reading.published import shown_time
 from plugins._html import squash
 
 _SEP = re.compile(r"\s*(?:_|\||｜|--|-|–|—)\s*")
 _LABEL = re.compile(r"(?:^|[\s|｜/,，])来源\s*[:：]")
 _SOURCE = re.compile(r"来源\s*[:：]\s*([^\s|｜]+)")
-_SHOWN = re.compile(
-    r"(?<!\d)\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}(?!\d)\s*日?"
-    r"(?:\s*\d{1,2}\s*[:：]\s*\d{2}(?:\s*[:：]\s*\d{2})?)?"
-)
-#: 新华网 prints ``2024 05/09 22:27:02`` in three spans.
-_SPLIT = re.compile(r"(?<!\d)(\d{4})\s+(\d{1,2})/(\d{1,2})\s+(\d{1,2}:\d{2}(?::\d{2})?)")
 _CLOCK = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}")
 _BYLINE = re.compile(r"(?:记者|作者|撰文)\s*[:：/]?\s*([^|｜\d]+?)\s*(?:[|｜]|\d|来源|$)")
 _EDITOR = re.compile(r"(?:责任编辑|责编)\s*[:：]\s*([^\s【】\[\]（）()<>、]+(?:、[^\s【】）)]+)*)")
@@ -33,10 +28,6 @@ _INFO_CSS = (
     ".date, .post_info, .a_time, .pubtime, .pub_time, #pubtime, .publish-time, .info, "
     ".article-info, .pages-date, .header-time, .date-source, .time"
 )
-#: How far under the headline :func:`dateline` looks (characters of text), and the longest
-#: line it takes for a dateline rather than the body.
-DATELINE_CHARS = 200
-DATELINE_LINE = 80
 
 
 def site_names(meta: dict[str, str]) -> set[str]:
@@ -93,40 +84,6 @@ def info_line(sel: Selector) -> str:
         if len(text) <= 300 and shown_time(text):
             return text
     return ""
-
-
-def dateline(sel: Selector, title: str) -> str:
-    """The time printed in the short lines right under the headline (the ``h1``/``h2`` that
-    reads as ``title``), for pages that put it in no block this module knows: up to
-    ``DATELINE_CHARS`` of text, stopping at the first long line (the body, whose dates are
-    what it reports on)."""
-    if not title:
-        return ""
-    for head in sel.xpath("//h1 | //h2"):
-        if squash(head.xpath("string()").get()) != title:
-            continue
-        seen = 0
-        for text in head.xpath("following::text()[not(ancestor::script or ancestor::style)]"):
-            line = squash(text.get())
-            if not line:
-                continue
-            if len(line) > DATELINE_LINE or seen > DATELINE_CHARS:
-                return ""
-            seen += len(line)
-            if found := shown_time(line):
-                return found
-        return ""
-    return ""
-
-
-def shown_time(text: str) -> str:
-    """The date-time as printed (``2024年05月10日06:58``); split forms come out as ISO."""
-    split = _SPLIT.search(text)
-    if split:
-        y, mo, d, clock = split.groups()
-        return f"{y}-{int(mo):02d}-{int(d):02d} {clock}"
-    found = _SHOWN.search(text)
-    return squash(found.group(0)) if found else ""
 
 
 def has_clock(text: str) -> bool:

@@ -19,7 +19,7 @@ from opinion_spiders.adapters import Adapter, Link, Page, Parsed
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
 from opinion_spiders.reading.chain import READ_MORE
-from opinion_spiders.reading.published import dating_time, meta_time, metas
+from opinion_spiders.reading.published import dateline, dating_time, meta_time, metas, shown_time
 from opinion_spiders.text.dates import parse_datetime
 from plugins import _portal_facts as facts
 from plugins._html import absolute, squash
@@ -144,15 +144,16 @@ class PortalAdapter(Adapter):
         content, path = extract_body(page.text, sel, page.url, heads, title)
         if not title or len(content) < MIN_BODY:
             raise ParseError("no_article", f"no headline or body on {page.url}")
-        shown, declared = facts.shown_time(info), meta_time(sel, meta)
+        shown, declared = shown_time(info), meta_time(sel, meta)
         listed = str(page.meta.get("published_text") or "")
         if not (shown or declared or _ARTICLE_MARKERS.search(page.text[:60000]) or _titled(sel)):
             raise ParseError("no_article", f"no time, article metas or headline on {page.url}")
         # Sure of the page as a CMS's article by its info line, metas or list; the time the
-        # structured data or the line under the headline gives dates it all the same.
+        # structured data or the line under the headline gives dates it all the same. The line
+        # under the headline comes last: it names no zone, and is often the last update.
         sure = bool(shown or declared or listed)
-        shown = shown or facts.dateline(sel, title)
         declared = declared or dating_time(sel, meta)
+        shown = shown or ("" if declared or listed else dateline(sel, title))
         post_id = article_key(page.url).removeprefix("article:")
         return Post(
             site=page.site.name, kind=self.kind, url=page.url, title=title, content=content,

@@ -84,3 +84,13 @@ def test_a_date_either_way_round_is_read_as_the_url_dates_the_article() -> None:
     at, _, confidence = _read(page)
     assert at == datetime(2024, 5, 9, 10, 46, 12, tzinfo=SH)
     assert confidence == GUESSED  # a `date` meta stands on pages of every kind: it dates only
+
+
+def test_the_line_under_the_headline_yields_to_a_declared_time() -> None:
+    """An English dateline names no zone and is often the last update: a time the page
+    declares goes first."""
+    head = '<meta property="article:published_time" content="2024-05-11T20:31:00+00:00">'
+    at, _, _ = _read(_article(head, "<p>Updated May 13, 2024, 7:00 am</p>"))
+    assert at == datetime(2024, 5, 11, 20, 31, tzinfo=UTC)
+    at, text, _ = _read(_article("", "<p>Updated May 13, 2024, 7:00 am</p>"))
+    assert text == "May 13, 2024, 7:00 am"

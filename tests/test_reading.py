@@ -622,3 +622,15 @@ def test_page_title_is_the_headline_after_a_section_name() -> None:
     assert page_title(Selector(text=html)) == headline
     banner_only = html.replace(f"<h1>{headline}</h1>", "")
     assert page_title(Selector(text=banner_only)) == "BBL news"
+
+
+def test_reading_main_text_post_is_dated_by_the_line_under_its_title() -> None:
+    """No time declared: the date in the short lines under the thread's heading (the opening
+    post's), not one in the body."""
+    html = (
+        "<html><head><title>Design colors - Support Forum</title></head><body>"
+        "<div class='main'><h1>Design colors</h1><p>Quote from klwild on March 29, 2024, 10:35 am</p>"
+        f"<p>{PARAGRAPH * 4} The hearing is set for April 2, 2025.</p></div></body></html>"
+    )
+    post = _main_text_thread(html, 7)
+    assert post.published_text == "March 29, 2024, 10:35 am"

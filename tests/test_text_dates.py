@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from opinion_spiders.text.dates import parse_datetime
+from opinion_spiders.text.dates import full_date, parse_datetime
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2024, 5, 10, 10, 0, 0, tzinfo=SH)
@@ -242,3 +242,20 @@ def test_parse_datetime_relative_forms_never_in_the_future(now: datetime, text: 
     result = parse_datetime(text, now)
     assert result is not None
     assert result <= now
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("发布时间：2024年5月2日 21:44 来源：新华社", "2024年5月2日 21:44"),
+        ("Quote from klwild on March 29, 2024, 10:35 am", "March 29, 2024, 10:35 am"),
+        ("Posted 05/16/2024, 08:16 PM by bob", "05/16/2024, 08:16 PM"),
+        ("2024-05-12T08:00:00+08:00", "2024-05-12T08:00:00+08:00"),
+        ("3分钟前", ""),
+        ("May 16 10:35", ""),
+        ("18:58", ""),
+        ("", ""),
+    ],
+)
+def test_full_date_is_a_date_that_gives_its_year(text: str, found: str) -> None:
+    assert full_date(text) == found

@@ -27,7 +27,7 @@ from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
 from opinion_spiders.reading.encoding import Decoded, decode_html
 from opinion_spiders.reading.main_text import MIN_TEXT, bigrams, coverage, main_text, page_title
-from opinion_spiders.reading.published import declared_time
+from opinion_spiders.reading.published import dateline, declared_time
 from opinion_spiders.reading.story import BOARD_APPARATUS, within_story, without_apparatus
 from opinion_spiders.sites import Site
 from opinion_spiders.text.fingerprints import url_key
@@ -336,7 +336,8 @@ def _main_text_reading(page: Page, text: str, kind: str, tried: list[str]) -> Re
 def _main_text_post(page: Page, text: str, kind: str) -> Post:
     from parsel import Selector
 
-    title = page_title(page.selector if page.text else Selector(text="<html/>"))
+    sel = page.selector if page.text else Selector(text="<html/>")
+    title = page_title(sel)
     lines = text.split("\n")
     if title and lines and " ".join(lines[0].split()) == title:
         text = "\n".join(lines[1:]) or text  # the title is the post's title, not its text
@@ -345,7 +346,7 @@ def _main_text_post(page: Page, text: str, kind: str) -> Post:
         site=page.site.name, kind=page.site.kind, url=page.url, title=title, content=text,
         thread_id=key, post_id=key, floor=1 if kind == "thread" else None, adapter=MAIN_TEXT,
         adapter_version="1", confidence=MAIN_TEXT_CONFIDENCE,
-        published_text=declared_time(page.selector) if page.text else "",
+        published_text=declared_time(sel) or dateline(sel, title),
     )  # fmt: skip
 
 

@@ -11,6 +11,8 @@ Two kinds of declaration, kept apart because the reading chain decides on one of
   microdata (``itemprop``) or JSON-LD (an article's, in an ``@graph`` too).
 
 :func:`declared_time` is either, for a reader that only wants the date (the main text's post).
+And what a page shows: :func:`shown_time` reads a date-time as Chinese CMSs print it, and
+:func:`dateline` the date in the short lines under a headline.
 """
 
 from __future__ import annotations
@@ -23,7 +25,14 @@ from typing import Any
 from parsel import Selector
 
 from opinion_spiders.reading.story import squash
+from opinion_spiders.text.dates import full_date
 
+_SHOWN = re.compile(
+    r"(?<!\d)\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}(?!\d)\s*日?"
+    r"(?:\s*\d{1,2}\s*[:：]\s*\d{2}(?:\s*[:：]\s*\d{2})?)?"
+)
+#: 新华网 prints ``2024 05/09 22:27:02`` in three spans.
+_SPLIT = re.compile(r"(?<!\d)(\d{4})\s+(\d{1,2})/(\d{1,2})\s+(\d{1,2}:\d{2}(?::\d{2})?)")
 _ARTICLE_INFO = re.compile(r"ARTICLE_INFO\s*=[^}]{0,800}?pubtime\s*:\s*['\"]([^'\"]+)")
 #: What CMSs declare of an article (see the module).
 TIME_METAS = (
@@ -36,6 +45,10 @@ DATING_METAS = (
     "dc.date.issued", "dcterms.created", "publish_date", "publication_date", "published_time",
     "sailthru.date", "parsely-pub-date", "date",
 )  # fmt: skip
+#: How far under the headline :func:`dateline` looks (characters of text), and the longest
+#: line it takes for a dateline rather than the body.
+DATELINE_CHARS = 200
+DATELINE_LINE = 80
 #: schema.org types whose ``datePublished`` is the article's (not its site's or an image's).
 _ARTICLE_TYPES = re.compile(r"Article$|BlogPosting$|^Report$|^WebPage$|Posting$")
 
@@ -106,3 +119,37 @@ def declared_time(sel: Selector) -> str:
     """The time the page declares, of either kind ('' when none)."""
     meta = metas(sel)
     return meta_time(sel, meta) or dating_time(sel, meta)
+
+
+def dateline(sel: Selector, title: str) -> str:
+    """The date printed in the short lines right under the headline (the ``h1``/``h2`` that
+    reads as ``title``; a date with its year, ``2024-05-18 16:56``, ``March 29, 2024``), for
+    pages that put it in no block a reader knows: up to ``DATELINE_CHARS`` of text, stopping
+    at the first long line (the body, whose dates are what it reports on)."""
+    if not title:
+        return ""
+    for head in sel.xpath("//h1 | //h2"):
+        if squash(head.xpath("string()").get()) != title:
+            continue
+        seen = 0
+        for text in head.xpath("following::text()[not(ancestor::script or ancestor::style)]"):
+            line = squash(text.get())
+            if not line:
+                continue
+            if len(line) > DATELINE_LINE or seen > DATELINE_CHARS:
+                return ""
+            seen += len(line)
+            if found := shown_time(line) or full_date(line):
+                return found
+        return ""
+    return ""
+
+
+def shown_time(text: str) -> str:
+    """The date-time as printed (``2024年05月10日06:58``); split forms come out as ISO."""
+    split = _SPLIT.search(text)
+    if split:
+        y, mo, d, clock = split.groups()
+        return f"{y}-{int(mo):02d}-{int(d):02d} {clock}"
+    found = _SHOWN.search(text)
+    return squash(found.group(0)) if found else ""

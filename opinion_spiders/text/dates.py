@@ -120,6 +120,17 @@ def parse_datetime(text: str, now: datetime, tz: str = "Asia/Shanghai") -> datet
     return None
 
 
+def full_date(text: str) -> str:
+    """The first date in ``text`` that gives its year (``2024-05-12T08:00+08:00``,
+    ``2024年5月2日 21:44``, ``March 29, 2024, 10:35 am``, ``05/16/2024``), as printed; '' when
+    there is none: a clock, a month and day or ``3分钟前`` alone are no date of a page."""
+    cleaned = " ".join(html.unescape(text).replace("\xa0", " ").replace("\u3000", " ").split())
+    for pattern in (_ISO_OFFSET, _FULL, *_NAMED_FULL, _YEAR_LAST):
+        if found := pattern.search(cleaned):
+            return found.group(0).strip()
+    return ""
+
+
 def _clock(found: re.Match[str]) -> time:
     """The time of day in a match; midnight when the text gave none. A 12-hour clock (下午
     3:20, 07:42 PM) becomes the 24-hour one; 中午 1 点 is 13:00, 凌晨 12 点 is midnight."""
