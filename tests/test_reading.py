@@ -624,6 +624,19 @@ def test_page_title_is_the_headline_after_a_section_name() -> None:
     assert page_title(Selector(text=banner_only)) == "BBL news"
 
 
+def test_page_title_ignores_markup_written_into_the_title() -> None:
+    """``<title>News Forum - RFK Jr. vows … $5 &lt;br/&gt;BILLION …``: the ``<br/>`` a CMS wrote
+    as text does not keep the headline from matching the title."""
+    html = (
+        "<html><head><title>News Forum - RFK Jr. vows to give farmers $5 &lt;br/&gt;BILLION in"
+        " reparations</title></head><body><h1>News Forum</h1>"
+        "<h2>RFK Jr. vows to give farmers $5 BILLION in reparations</h2></body></html>"
+    )
+    assert (
+        page_title(Selector(text=html)) == "RFK Jr. vows to give farmers $5 BILLION in reparations"
+    )
+
+
 def test_reading_main_text_post_is_dated_by_the_line_under_its_title() -> None:
     """No time declared: the date in the short lines under the thread's heading (the opening
     post's), not one in the body."""

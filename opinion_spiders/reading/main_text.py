@@ -214,15 +214,16 @@ def coverage(part: str, whole: str) -> float:
     return len(bigrams(part) & want) / len(want)
 
 
+#: Markup a CMS wrote into a ``<title>`` as text (``… $5 <br/>BILLION …``).
+_MARKUP = re.compile(r"<[A-Za-z/][^<>]{0,40}>")
 _SITE_SUFFIX = re.compile(r"\s+[-|_–—•·»]\s+")
 
 
 def page_title(sel: Selector) -> str:
-    """The page's own title: the longest heading its ``<title>`` starts with (site banners and
-    section names are headings too), else a heading that is most of the ``<title>`` (``BBL
-    news - <headline> | ESPNcricinfo``), else the ``<title>`` up to a site suffix (" - Site",
-    " | Board", " • Forum")."""
-    title = " ".join((sel.xpath("string(//title)").get() or "").split())
+    """The page's own title: the longest heading the ``<title>`` starts with or that is most of
+    it (``BBL news - <headline> | ESPNcricinfo``; site banners and section names are headings
+    too), else the ``<title>`` up to a site suffix (" - Site", " | Board", " • Forum")."""
+    title = " ".join(_MARKUP.sub(" ", sel.xpath("string(//title)").get() or "").split())
     headings = [
         " ".join((h or "").split()) for h in sel.css("h1, h2, h3").xpath("string()").getall()
     ]
@@ -230,5 +231,5 @@ def page_title(sel: Selector) -> str:
     # "Section - Headline | Site": a heading that is most of the title, after its section
     inside = [text for text in headings if 2 * len(text) >= len(title) > 0 and text in title]
     if starting or inside:
-        return max(starting or inside, key=len)
+        return max(starting + inside, key=len)
     return _SITE_SUFFIX.split(title)[0]
