@@ -22,8 +22,13 @@ _SEP = re.compile(r"\s*(?:_|\||｜|--|-|–|—)\s*")
 _LABEL = re.compile(r"(?:^|[\s|｜/,，])来源\s*[:：]")
 _SOURCE = re.compile(r"来源\s*[:：]\s*([^\s|｜]+)")
 _CLOCK = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}")
-_BYLINE = re.compile(r"(?:记者|作者|撰文)\s*[:：/]?\s*([^|｜\d]+?)\s*(?:[|｜]|\d|来源|$)")
+_BYLINE = re.compile(
+    r"(?:记者|作者|撰文)\s*[:：/]?\s*([^|｜\d]+?)\s*(?:[|｜]|\d|来源|分享|打印|字号|$)"
+)
 _EDITOR = re.compile(r"(?:责任编辑|责编)\s*[:：]\s*([^\s【】\[\]（）()<>、]+(?:、[^\s【】）)]+)*)")
+#: What a source element says around the source: ``本文来源于国家统计局 2024-05-11 09:36``.
+_SOURCE_HEAD = re.compile(r"^(?:本文)?来源(?:于|自)?\s*[:：]?\s*")
+_SOURCE_TAIL = re.compile(r"\s*(?:\d{4}\s*[-/.年].*|[|｜].*)$")
 _INFO_CSS = (
     ".date, .post_info, .a_time, .pubtime, .pub_time, #pubtime, .publish-time, .info, "
     ".article-info, .pages-date, .header-time, .date-source, .time"
@@ -100,7 +105,7 @@ def source(sel: Selector, meta: dict[str, str], info: str) -> str:
     if found:
         return found.group(1)
     for node in sel.css(".a_source, a.source, span.source, .article-source, #source"):
-        text = re.sub(r"^来源\s*[:：]\s*", "", squash(node.xpath("string()").get()))
+        text = _SOURCE_TAIL.sub("", _SOURCE_HEAD.sub("", squash(node.xpath("string()").get())))
         if 0 < len(text) <= 30:
             return text
     return meta.get("mediaid", "")

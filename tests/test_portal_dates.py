@@ -1,5 +1,6 @@
 """When an article was published, where the page says it other than in its info line or metas:
-schema.org's ``datePublished`` (JSON-LD, microdata) and the short lines under the headline."""
+schema.org's ``datePublished`` (JSON-LD, microdata) and the short lines under the headline; and
+who wrote it and where it comes from, without the words around them."""
 
 from __future__ import annotations
 
@@ -28,6 +29,18 @@ def _article(head: str, top: str, body: str = BODY, url: str = "") -> Page:
 def _read(page: Page) -> tuple[datetime | None, str, float]:
     (post,) = PortalAdapter().parse(page).posts
     return post.published_at, post.published_text, post.confidence
+
+
+def test_the_byline_ends_where_the_share_buttons_begin() -> None:
+    top = '<div class="info">时间：2024.05.11 来源：光明日报 作者：南帆 分享到：</div>'
+    (post,) = PortalAdapter().parse(_article("", top)).posts
+    assert (post.author, post.source) == ("南帆", "光明日报")
+
+
+def test_a_source_element_gives_the_source_without_its_wording_and_time() -> None:
+    top = '<p><span class="source">本文来源于国家统计局 2024-05-11 09:36:26</span></p>'
+    (post,) = PortalAdapter().parse(_article("", top)).posts
+    assert post.source == "国家统计局"
 
 
 def test_json_ld_date_published_dates_the_article() -> None:
