@@ -20,7 +20,7 @@ from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
 from opinion_spiders.reading.chain import READ_MORE
 from opinion_spiders.reading.published import dateline, dating_time, meta_time, metas, shown_time
-from opinion_spiders.text.dates import parse_datetime
+from opinion_spiders.text.dates import either_way_round, parse_datetime
 from plugins import _portal_facts as facts
 from plugins._html import absolute, squash
 from plugins._notice import read_unless_notice
@@ -171,19 +171,19 @@ class PortalAdapter(Adapter):
         an offset, else the feed's time, else whatever date the page gives."""
         now, tz = page.crawled_at, page.site.timezone
         if shown and facts.has_clock(shown):
-            return _as_url_says(parse_datetime(shown, now, tz), page.url)
+            return _as_url_says(parse_datetime(shown, now, tz), shown, page.url)
         exact = iso_time(declared) or feed_time(str(page.meta.get("published_text", "")))
         if exact:
             return exact
         text = shown or declared
-        return _as_url_says(parse_datetime(text, now, tz), page.url) if text else None
+        return _as_url_says(parse_datetime(text, now, tz), text, page.url) if text else None
 
 
-def _as_url_says(at: datetime | None, url: str) -> datetime | None:
+def _as_url_says(at: datetime | None, text: str, url: str) -> datetime | None:
     """A date whose day and month could be either way round (``05/09/2024``) is read as the
     article's URL dates it (``/20240509/``) when only the other reading agrees with it."""
     day = _url_day(url)
-    if at is None or not day or at.day > 12 or at.date().isoformat() == day:
+    if at is None or not day or not either_way_round(text) or at.date().isoformat() == day:
         return at
     try:
         swapped = at.replace(month=at.day, day=at.month)

@@ -107,3 +107,13 @@ def test_the_line_under_the_headline_yields_to_a_declared_time() -> None:
     assert at == datetime(2024, 5, 11, 20, 31, tzinfo=UTC)
     at, text, _ = _read(_article("", "<p>Updated May 13, 2024, 7:00 am</p>"))
     assert text == "May 13, 2024, 7:00 am"
+
+
+def test_a_date_that_names_its_month_is_not_turned_round_by_the_url() -> None:
+    """``2024-09-05`` can only be 5 September, whatever day the URL names."""
+    page = _article(
+        '<meta name="date" content="2024-09-05 10:46:12">', "",
+        url="https://www.health.example.com/news/20240509/sleep-and-genes",
+    )  # fmt: skip
+    at, _, _ = _read(page)
+    assert at == datetime(2024, 9, 5, 10, 46, 12, tzinfo=SH)

@@ -50,7 +50,7 @@ DATING_METAS = (
 DATELINE_CHARS = 200
 DATELINE_LINE = 80
 #: schema.org types whose ``datePublished`` is the article's (not its site's or an image's).
-_ARTICLE_TYPES = re.compile(r"Article$|BlogPosting$|^Report$|^WebPage$|Posting$")
+_ARTICLE_TYPES = re.compile(r"Article$|Posting$|^Report$|^WebPage$")
 
 
 def metas(sel: Selector) -> dict[str, str]:

@@ -131,6 +131,14 @@ def full_date(text: str) -> str:
     return ""
 
 
+def either_way_round(text: str) -> bool:
+    """Whether ``text``'s date puts its year last with both other numbers ≤ 12
+    (``05/09/2024``): a date :func:`parse_datetime` reads in the site's order, which another
+    clue (the article's URL) may settle."""
+    found = _YEAR_LAST.search(text)
+    return found is not None and int(found["a"]) <= 12 and int(found["b"]) <= 12
+
+
 def _clock(found: re.Match[str]) -> time:
     """The time of day in a match; midnight when the text gave none. A 12-hour clock (下午
     3:20, 07:42 PM) becomes the 24-hour one; 中午 1 点 is 13:00, 凌晨 12 点 is midnight."""
