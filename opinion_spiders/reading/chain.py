@@ -10,7 +10,9 @@ article; and otherwise the main text itself is one post of low confidence. A
 listing comes out as links only where the page has no main text of its own, so an article is
 never read as its related links. A page reached by a link whose role says what it is reads as
 that: a thread's posts (with the opening post the blocks leave out) or its main text with its
-comments; an article's body or its main text without them. The :class:`Reading` says which
+comments; an article's body or its main text without them. A page reached with no role whose
+address or structured data names it a thread (:mod:`~opinion_spiders.reading.declared_kind`)
+reads as one reached as a thread. The :class:`Reading` says which
 reader won, what kind of page it took the page for and how sure it is.
 """
 
@@ -25,6 +27,7 @@ from typing import TYPE_CHECKING
 from opinion_spiders.adapters import Adapter, Page, Parsed
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
+from opinion_spiders.reading.declared_kind import discussion_sign
 from opinion_spiders.reading.encoding import Decoded, decode_html
 from opinion_spiders.reading.main_text import MIN_TEXT, bigrams, coverage, main_text, page_title
 from opinion_spiders.reading.published import dateline, declared_time
@@ -133,6 +136,8 @@ def read(
         return _as_thread(page, adapters, tried)
     if page.role == "article":
         return _as_article(page, adapters, tried)
+    if discussion_sign(page.url, page.selector):
+        return _as_thread(page, adapters, tried)
     return _fall_back(page, adapters, tried, listing)
 
 

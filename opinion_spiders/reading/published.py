@@ -89,20 +89,26 @@ def dating_time(sel: Selector, meta: dict[str, str]) -> str:
 def linked_data_time(sel: Selector) -> str:
     """``datePublished`` of the page's JSON-LD article (``NewsArticle``, ``BlogPosting`` …,
     in an ``@graph`` too), '' when there is none or the data does not parse."""
+    for item in linked_data(sel):
+        kinds = item.get("@type")
+        published = item.get("datePublished")
+        if isinstance(published, str) and any(
+            isinstance(kind, str) and _ARTICLE_TYPES.search(kind)
+            for kind in (kinds if isinstance(kinds, list) else [kinds])
+        ):
+            return squash(published)
+    return ""
+
+
+def linked_data(sel: Selector) -> Iterator[dict[str, Any]]:
+    """The objects of the page's JSON-LD scripts, in page order: each script's object, a
+    list's and an ``@graph``'s members (scripts that do not parse are passed over)."""
     for script in sel.xpath("//script[@type='application/ld+json']/text()").getall():
         try:
             data = json.loads(script, strict=False)
         except ValueError:
             continue
-        for item in _items(data):
-            kinds = item.get("@type")
-            published = item.get("datePublished")
-            if isinstance(published, str) and any(
-                isinstance(kind, str) and _ARTICLE_TYPES.search(kind)
-                for kind in (kinds if isinstance(kinds, list) else [kinds])
-            ):
-                return squash(published)
-    return ""
+        yield from _items(data)
 
 
 def _items(data: Any) -> Iterator[dict[str, Any]]:
