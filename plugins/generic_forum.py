@@ -34,13 +34,14 @@ DATE_LIKE = re.compile(
 )
 _AUTHOR_HINT = re.compile(r"author|user|poster|name|nick|member", re.I)
 #: Words of a class that make an element beside the author's name something else of theirs
-#: (``spPostUserRank``, ``user-location``, ``author-posts``, ``author-tag``: an OP badge) or a
+#: (``spPostUserRank``, ``user-location``, ``author-posts``, ``author-tag`` and
+#: ``topic-author-icon``: an OP badge) or a
 #: control (``wpf-action not_reg_user``: a Reply button). Of the rest, a class naming a name
 #: (``author-name``, ``nick-name``) goes before one naming the user (``user-info``).
 _NOT_A_NAME = frozenset(
     ["rank", "location", "title", "status", "group", "joined", "avatar", "badge", "tag",
      "label", "online", "offline", "role", "level", "reputation", "karma", "points", "posts",
-     "count", "stats", "action", "button", "btn"]
+     "count", "stats", "action", "button", "btn", "icon"]
 )  # fmt: skip
 #: A date of the author's, not the post's, in the profile beside a post (``Joined: 4 months
 #: ago``, ``注册时间 2019-05-01``), said in its own text or the label before it.
@@ -77,14 +78,31 @@ _UTILITY = re.compile(
 _TOKEN_PARTS = re.compile(r"[-_:]+|(?<=[a-z])(?=[A-Z])")
 _ID_DIGITS = re.compile(r"(\d{2,})")
 _BODY_TAGS = ("div", "section", "article", "td", "p")
-_PROFILE = re.compile(r"user|member|profile|space|/u/|uid=|[?&]un=", re.I)
+_PROFILE = re.compile(r"user|member|profile|space|people|/u/|uid=|[?&]un=", re.I)
 _SKIP = {"script", "style", "noscript", "head", "nav", "footer", "header", "aside"}
 _MIN_BODY = 8
 _OPENING_LEVELS = 3
 _OPENING_MIN = 40
+#: Share of a box's text the posts of another kind inside it must hold for the box to be a
+#: container of posts rather than a post.
+_INNER_SHARE = 0.5
+#: Share of signed posts from which an unsigned stub among them is not a post.
+_SIGNED_SHARE = 2 / 3
+_QUOTE_CLASS = "concat(' ', normalize-space(translate(@class, 'QUOTE', 'quote')), ' ')"
+#: Quotes inside a post: ``<blockquote>``, or a class one of whose words is a quote (Discuz!
+#: ``quote``, Douban ``reply-quote-content``, vBulletin ``bbcode_quote``; not a script's hook
+#: such as XenForo's ``js-selectToQuote``).
+QUOTES = (
+    ".//blockquote | .//*["
+    + " or ".join(
+        f"contains({_QUOTE_CLASS}, '{part}')"
+        for part in (" quote", "-quote ", "_quote ", "-quote-", "_quote_", "_quote-", "-quote_")
+    )
+    + "]"
+)
 #: Quotes and hidden elements are not part of what a post says.
 _NOT_BODY = (
-    ".//blockquote | .//*[@hidden] | .//*[@aria-hidden='true']"
+    f"{QUOTES} | .//*[@hidden] | .//*[@aria-hidden='true']"
     " | .//*[contains(translate(@style, ' ', ''), 'display:none')]"
     # signatures: phpBB, vBulletin, XenForo, Kunena (``ksignature``), Discuz (``sign``)
     " | .//*[contains(translate(@class, 'SIGNATURE', 'signature'), 'signature')"
@@ -123,6 +141,9 @@ class GenericForumAdapter(Adapter):
             post for i, b in enumerate(blocks, 1) if (post := self.block_post(page, b, title, i))
         ]
         posts = [post for post in drop_template_lines(without_board_lines(posts)) if post.content]
+        posts = without_stubs(posts)
+        for floor, post in enumerate(posts, 1):  # the blocks left out are no floor
+            post.floor = floor
         if not posts:
             raise ParseError("no_posts", f"no readable post blocks on {page.url}")
         return Parsed(posts=posts)
@@ -180,6 +201,15 @@ def without_board_lines(posts: list[Post]) -> list[Post]:
     return posts
 
 
+def without_stubs(posts: list[Post]) -> list[Post]:
+    """Among signed posts, a block with no author and a few characters left (the reply list's
+    head, ``社保 12 条回复 • 2024-05-14``, once its count and time are gone) is not a post."""
+    signed = sum(1 for post in posts if post.author)
+    if signed < _SIGNED_SHARE * len(posts):
+        return posts
+    return [p for p in posts if p.author or len("".join(p.content.split())) >= _MIN_BODY]
+
+
 def drop_template_lines(posts: list[Post]) -> list[Post]:
     """Lines that recur in many posts of one thread ("Quote", "Reveal hidden contents", a
     signature, a "thanks received" counter) are the board's template, not what was said."""
@@ -204,21 +234,66 @@ def signature(el: etree._Element) -> str:
 
 
 def post_blocks(sel: Selector) -> list[etree._Element]:
-    """The sibling group that looks most like posts: most members with a date and a body."""
-    best: list[etree._Element] = []
-    best_score = 0.0
+    """The sibling group that looks most like posts: most members with a date and a body —
+    and not a group of boxes that hold the posts (see :func:`_inner_group`)."""
+    groups: list[tuple[float, list[etree._Element]]] = []
     for parent in sel.root.iter():
         if not isinstance(parent.tag, str) or parent.tag in _SKIP:
             continue
-        groups: dict[str, list[etree._Element]] = defaultdict(list)
+        siblings: dict[str, list[etree._Element]] = defaultdict(list)
         for child in parent:
             if isinstance(child.tag, str) and child.tag not in _SKIP:
-                groups[signature(child)].append(child)
-        for members in groups.values():
-            score = group_score(members)
-            if score > best_score:
-                best, best_score = members, score
-    return [el for el in best if looks_like_post(el)]
+                siblings[signature(child)].append(child)
+        for members in siblings.values():
+            if (score := group_score(members)) > 0:
+                groups.append((score, [el for el in members if looks_like_post(el)]))
+    if not groups:
+        return []
+    best = max(groups, key=lambda group: group[0])[1]
+    while (inner := _inner_group(best, groups)) is not None:
+        best = inner
+    return best
+
+
+def _inner_group(
+    best: list[etree._Element], groups: list[tuple[float, list[etree._Element]]]
+) -> list[etree._Element] | None:
+    """The group of posts inside one of ``best``'s members, if one is: a page's boxes (the
+    opening post's, the replies') repeat too, each with a date and text, and the box of the
+    replies holds more text than any reply — but a post does not hold several posts of
+    another kind that make up most of its text. Not blocks every member holds alike (a
+    post's own cells: the poster's card beside the message), nor quotes. The highest-scoring
+    such group."""
+    kind = signature(best[0])
+    for _, members in sorted(groups, key=lambda group: -group[0]):
+        inner = signature(members[0])
+        if inner == kind or _quoted(members[0]):
+            continue  # replies nested in the posts they answer are the same kind of block
+        holders = [box for box in best if _holds(box, inner)]
+        if len(holders) != 1:
+            continue
+        (box,) = holders
+        inside = [el for el in members if box in el.iterancestors()]
+        held = sum(len(_text(el)) for el in inside)
+        if len(inside) >= 2 and held >= _INNER_SHARE * len(_text(box)):
+            return members
+    return None
+
+
+def _holds(box: etree._Element, kind: str) -> bool:
+    """Whether ``box`` holds two or more elements of signature ``kind``."""
+    tag, _, first = kind.partition(".")
+    found = 0
+    for el in box.iterdescendants(tag):
+        if signature(el) == kind:
+            found += 1
+            if found == 2:
+                return True
+    return False
+
+
+def _quoted(el: etree._Element) -> bool:
+    return el.tag == "blockquote" or "quote" in (el.get("class") or "").lower()
 
 
 _ANNOUNCEMENT = (
@@ -306,9 +381,13 @@ def _hinted(el: etree._Element) -> bool:
 def body_node(block: etree._Element) -> etree._Element | None:
     """The element holding the post text: the hinted element (content-like class or id) that
     holds the most text, if that is a fair share of the block; else the element that holds
-    the most text directly (paragraphs, lines) — never a date or a name line."""
+    the most text directly (paragraphs, lines) — never a date or a name line. Quotes are not
+    the body, and their text does not count towards any element's share."""
+    quotes = set(block.xpath(QUOTES))
     hinted = [
-        (el, len(_text(el))) for el in block.iter(*_BODY_TAGS) if el is not block and _hinted(el)
+        (el, _unquoted(el, quotes))
+        for el in block.iter(*_BODY_TAGS)
+        if el is not block and _hinted(el) and not _in_quote(el, quotes, block)
     ]
     longest = max((n for _, n in hinted), default=0)
     fair = [(el, n) for el, n in hinted if n >= max(_MIN_BODY, 0.3 * longest)]
@@ -325,6 +404,25 @@ def body_node(block: etree._Element) -> etree._Element | None:
     if best is block:
         return block
     return best
+
+
+def _unquoted(el: etree._Element, quotes: set[etree._Element]) -> int:
+    """Characters of an element's text outside the quotes it holds."""
+    inside = [q for q in quotes if el in q.iterancestors()]
+    outer = [q for q in inside if not any(a in quotes for a in q.iterancestors())]
+    return len(_text(el)) - sum(len(_text(q)) for q in outer)
+
+
+def _in_quote(el: etree._Element, quotes: set[etree._Element], block: etree._Element) -> bool:
+    """Whether an element is a quote or lies inside one within ``block``."""
+    if el in quotes:
+        return True
+    for up in el.iterancestors():
+        if up is block:
+            return False
+        if up in quotes:
+            return True
+    return False
 
 
 def _own_text(el: etree._Element) -> int:

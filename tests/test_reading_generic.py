@@ -1,0 +1,114 @@
+"""The generic thread reader on the shapes boards give their threads: which repeated blocks
+are the posts, which part of a post is its body and who wrote it."""
+
+from __future__ import annotations
+
+from lxml import html as lxml_html
+
+from opinion_spiders.items import Post
+from opinion_spiders.reading import read_page
+from opinion_spiders.runtime import Runtime
+from plugins.generic_forum import QUOTES
+from tests._proc import ROOT
+
+REAL = ROOT / "tests" / "reading_pages"
+RUNTIME = Runtime({})
+
+
+def _posts(html: str | bytes, url: str) -> list[Post]:
+    raw = html.encode() if isinstance(html, str) else html
+    reading, _ = read_page(raw, url, RUNTIME, role="thread")
+    assert (reading.reader, reading.kind) == ("generic", "thread")
+    return reading.parsed.posts
+
+
+def test_generic_posts_are_the_replies_not_the_boxes_that_hold_them() -> None:
+    """The opening post's box and the replies' box repeat (two ``div.box``, each with a date
+    and text, the second the longer): the replies inside it are the posts, the opening post
+    comes first, and the replies' head (a tag, a count and a date) is no post."""
+    posts = _posts((REAL / "written_v2ex_topic.html").read_bytes(), "https://www.v2ex.com/t/1003")
+    assert [p.author for p in posts] == ["lisan", "wangwu", "zhaoliu", "lisan"]
+    assert [p.floor for p in posts] == [1, 2, 3, 4]
+    assert posts[0].content.startswith("离职三个月了")
+    assert (
+        posts[1].content
+        == "公积金可以先不管，等找到新工作以后新单位会帮你转移过去，断缴几个月影响不大。"
+    )
+    assert posts[1].published_text == "2024-05-12 10:30:02 +08:00"
+    assert not any(p.content == "社保" or "条回复" in p.content for p in posts)
+
+
+def test_generic_posts_of_a_group_topic_signed_quoted_and_badged() -> None:
+    """Posters' pages under ``/people/`` sign the posts; the OP badge (``topic-author-icon``)
+    beside a name is not the author; a reply's quote of another (``reply-quote-content``) is
+    left out, and the reply is still its body although the quote takes a share of the block."""
+    url = "https://www.douban.com/group/topic/302111222/"
+    posts = _posts((REAL / "written_douban_group_topic.html").read_bytes(), url)
+    assert [p.author for p in posts] == ["小美", "老张", "阳光", "小美"]
+    assert posts[2].content == "我们那边也是这样，后来业委会出面才退了钱。"
+    assert [p.published_text[:19] for p in posts][1:] == [
+        "2024-05-11 21:40:12", "2024-05-11 22:03:51", "2024-05-12 08:15:00",
+    ]  # fmt: skip
+
+
+PAGE = """<html><head><title>Water price rise again? - Town Board</title></head><body>
+<h1>Water price rise again?</h1><div class="thread">{posts}</div></body></html>"""
+BODIES = [
+    "My bill doubled this year and nobody from the water company explains why, is this legal?",
+    "Same here, the council approved it without any hearing, we should write to the mayor.",
+    "I called the hotline twice and they told me to wait for the review next month, useless.",
+]
+#: A post that answers the two before it in quotes, each quote dated.
+QUOTING = f"""<div class="post" id="p{{n}}"><a href="/user/{{who}}">{{who}}</a>
+<span class="date">2024-05-1{{n}} 10:0{{n}}</span><div class="content">
+<blockquote class="ipsQuote"><span>On 2024-05-11 10:01, alice said:</span>
+<p>{BODIES[0]}</p></blockquote>
+<blockquote class="ipsQuote"><span>On 2024-05-12 10:02, bob said:</span>
+<p>{BODIES[1]}</p></blockquote>
+<p>{{body}}</p></div></div>"""
+#: Posts whose poster card and message are two cells of one kind, each with a date.
+CELLED = """<article class="message" id="p{n}"><div class="message-cell user">
+<a href="/user/{who}">{who}</a> Joined 2021-11-0{n} Messages 42{n}</div>
+<div class="message-cell main"><span class="date">2024-05-1{n} 10:0{n}</span>
+<div class="message-body js-selectToQuote"><p>{body}</p></div></div></article>"""
+
+
+def _thread(block: str, last: str) -> str:
+    who = ("alice", "bob", "carol")
+    posts = "".join(
+        (last if n == 3 else block).format(n=n, who=name, body=body)
+        for n, (name, body) in enumerate(zip(who, BODIES, strict=True), 1)
+    )
+    return PAGE.format(posts=posts)
+
+
+def test_generic_quotes_inside_a_post_are_not_posts() -> None:
+    """Dated quotes inside one post repeat too, but they are that post's quotes: the posts are
+    the thread's, and the quotes are not part of the one that holds them."""
+    plain = QUOTING.split("<blockquote")[0] + "<p>{body}</p></div></div>"
+    posts = _posts(_thread(plain, QUOTING), "https://board.example.org/t/90")
+    assert [p.author for p in posts] == ["alice", "bob", "carol"]
+    assert [p.content for p in posts] == BODIES
+
+
+def test_generic_cells_every_post_holds_are_not_posts() -> None:
+    """Cells that every post has alike (the poster's card beside the message) are the posts'
+    own parts; a class that only hooks a script (``js-selectToQuote``) is not a quote."""
+    posts = _posts(_thread(CELLED, CELLED), "https://board.example.org/t/91")
+    assert [p.author for p in posts] == ["alice", "bob", "carol"]
+    assert [p.content for p in posts] == BODIES
+
+
+def test_generic_quote_classes_are_words_of_a_class() -> None:
+    page = lxml_html.fromstring(
+        "<div>"
+        + "".join(
+            f'<div class="{name}">{name}</div>'
+            for name in ("quote", "reply-quote-content", "bbcode_quote x", "QuoteBox",
+                         "js-selectToQuote", "unquoted", "quotation")
+        )
+        + "</div>"
+    )  # fmt: skip
+    assert [el.text for el in page.xpath(QUOTES)] == [
+        "quote", "reply-quote-content", "bbcode_quote x", "QuoteBox",
+    ]  # fmt: skip
