@@ -111,6 +111,8 @@ _NOT_BODY = (
 )
 #: A line this short may be a header (time, floor, author) or template text.
 _HEADER_LINE = 60
+#: A text with a date and a link to the poster's page is their post's header up to this long.
+_SIGNED_HEADER = 100
 #: Posts a line must recur in to count as the board's template.
 _TEMPLATE_POSTS = 3
 _SENTENCE = re.compile(r"[。！？，；]|[.!?,;](?:\s|$)")
@@ -381,8 +383,10 @@ def _hinted(el: etree._Element) -> bool:
 def body_node(block: etree._Element) -> etree._Element | None:
     """The element holding the post text: the hinted element (content-like class or id) that
     holds the most text, if that is a fair share of the block; else the element that holds
-    the most text directly (paragraphs, lines) — never a date or a name line. Quotes are not
-    the body, and their text does not count towards any element's share."""
+    the most text directly (paragraphs, lines) — a short line with a date in it (the poster's
+    name, time and place) or a text all in links (a "Like" button) only where no other text
+    is long enough, never a bare date. Quotes
+    are not the body, and their text does not count towards any element's share."""
     quotes = set(block.xpath(QUOTES))
     hinted = [
         (el, _unquoted(el, quotes))
@@ -394,16 +398,35 @@ def body_node(block: etree._Element) -> etree._Element | None:
     innermost = [(el, n) for el, n in fair if not any(el in o.iterancestors() for o, _ in fair)]
     if innermost:
         return max(innermost, key=lambda pair: pair[1])[0]
-    best, best_size = None, 0
-    for el in block.iter(*_BODY_TAGS):
-        own = _own_text(el)
-        if own > best_size and not DATE_LIKE.fullmatch(squash(el.text or "")):
-            best, best_size = el, own
-    if best is None or best_size < _MIN_BODY:
-        return None
-    if best is block:
-        return block
-    return best
+    owned = [(el, _own_text(el)) for el in block.iter(*_BODY_TAGS)]
+    said = [(el, own) for el, own in owned if not _header(el, own) and not _linked(el, own)]
+    for candidates in (said, owned):  # a line with a date is the body only where none else is
+        best, best_size = None, 0
+        for el, own in candidates:
+            size = len(own) - own.count(_JOIN)
+            if size > best_size and not DATE_LIKE.fullmatch(own):
+                best, best_size = el, size
+        if best is not None and best_size >= _MIN_BODY:
+            return best
+    return None
+
+
+def _linked(el: etree._Element, own: str) -> bool:
+    """Whether an element's own text is all in its links: a button or a menu, not a body."""
+    linked = sum(len(_text(a)) for a in el if isinstance(a.tag, str) and a.tag == "a")
+    return linked > 0 and linked >= len(own) - own.count(_JOIN)
+
+
+def _header(el: etree._Element, own: str) -> bool:
+    """A short text with a date in it: a post's header (its poster, time and place) — longer
+    where it links to the poster's page (``Reply 2 - Posted by: <a>Rand Al'Thor</a>
+    5/21/2024 4:50:13 AM (No. 1721837)``)."""
+    size = len(own) - own.count(_JOIN)
+    if size > _SIGNED_HEADER or not DATE_LIKE.search(own):
+        return False
+    return size <= _HEADER_LINE or any(
+        _profile_link(a.get("href") or "", _text(a)) for a in el.iter("a")
+    )
 
 
 def _unquoted(el: etree._Element, quotes: set[etree._Element]) -> int:
@@ -425,18 +448,21 @@ def _in_quote(el: etree._Element, quotes: set[etree._Element], block: etree._Ele
     return False
 
 
-def _own_text(el: etree._Element) -> int:
-    """Characters directly in an element and its inline children (not in nested blocks)."""
-    size = len((el.text or "").strip())
+_JOIN = "\x1f"  # between the parts of an element's own text: not counted as a character
+
+
+def _own_text(el: etree._Element) -> str:
+    """The text directly in an element and its inline children (not in nested blocks)."""
+    parts = [(el.text or "").strip()]
     for child in el:
         if (
             isinstance(child.tag, str)
             and child.tag not in _BODY_TAGS
             and child.tag not in ("ul", "ol", "table", "blockquote", "pre")
         ):
-            size += len(_text(child))
-        size += len((child.tail or "").strip())
-    return size
+            parts.append(_text(child))
+        parts.append((child.tail or "").strip())
+    return _JOIN.join(part for part in parts if part)
 
 
 def author_of(block: etree._Element, body: etree._Element) -> str:

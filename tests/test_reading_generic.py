@@ -112,3 +112,57 @@ def test_generic_quote_classes_are_words_of_a_class() -> None:
     assert [el.text for el in page.xpath(QUOTES)] == [
         "quote", "reply-quote-content", "bbcode_quote x", "QuoteBox",
     ]  # fmt: skip
+
+
+def test_generic_body_is_not_the_line_of_poster_time_and_place() -> None:
+    """A reply whose header line (poster, time, 来自广东) holds more text than what it says: the
+    text is the body, the header gives the author and time."""
+    url = "https://guba.eastmoney.com/news,600519,1412345678.html"
+    posts = _posts((REAL / "written_guba_post.html").read_bytes(), url)
+    assert [p.author for p in posts] == ["价值投资老王", "散户小李", "追涨杀跌", "价值投资老王"]
+    assert posts[1].content == "回购要等股东大会审议通过，不会那么快的。"
+    assert posts[1].published_text == "2024-06-03 09:55"
+
+
+def test_generic_thread_laid_out_in_tables() -> None:
+    """One table a post, the poster's card (级别, 威望, 发帖) in a cell beside the text: the
+    card's cells are not main text the posts miss, so the posts are the reading, with or
+    without a role (``read.php?tid=`` names a thread)."""
+    html = (REAL / "written_nga_thread.html").read_bytes()
+    url = "https://bbs.nga.cn/read.php?tid=41234567"
+    for role in ("thread", "auto"):
+        reading, _ = read_page(html, url, RUNTIME, role=role)
+        assert (reading.reader, reading.kind) == ("generic", "thread"), role
+        posts = reading.parsed.posts
+        assert [p.author for p in posts] == ["风吹麦浪", "打工人甲", "老程序员"], role
+        assert posts[2].content == "弹性退休那条更值得关注，可以自愿提前或者延后，最多三年。"
+
+
+#: A story with its readers' replies below, each headed by a long line that links the poster
+#: and shows the time, with a Like button longer than a short reply.
+STORY = """<html><head><title>Farm aid plan - Daily Board</title></head><body>
+<div class="story"><h1>Farm aid plan</h1><p>{story}</p></div><div class="replies">{replies}</div>
+</body></html>"""
+REPLY = """<div class="post-reply-wrapper"><div class="reply-details">Reply {n} - Posted by:
+<a href="/members/{n}0/{who}.html" class="member-link">{who}</a> 5/21/2024 4:5{n}:13 AM
+(No. 172183{n})</div><div class="reply-text">{body}</div><div class="reply-like">
+<a data-reply-id="172183{n}">Click Here if you Like this Comment</a></div></div>"""
+
+
+def test_generic_replies_under_a_story_keep_their_short_text_and_authors() -> None:
+    """Reached as a thread, the story is floor 1 and each reply follows with its poster and
+    its own text — not its header line (longer than a short reply, but a line that links the
+    poster and shows the time) nor the Like button; and the headers do not join the story."""
+    story = "The plan would pay farmers for losses caused by the drought, officials said. " * 4
+    bodies = ["RFK has jumped the shark.", "Out of his own pocket?", "Pigford III is coming soon."]
+    who = ["rand", "gordon", "vhs68"]
+    replies = "".join(
+        REPLY.format(n=n, who=name, body=body)
+        for n, (name, body) in enumerate(zip(who, bodies, strict=True), 1)
+    )
+    html = STORY.format(story=story, replies=replies)
+    posts = _posts(html, "https://board.example.org/2024/05/21/farm_aid.html")
+    assert posts[0].content == story.strip()
+    assert [p.author for p in posts[1:]] == who
+    assert [p.content for p in posts[1:]] == bodies
+    assert posts[1].published_text.startswith("5/21/2024 4:51:13 AM")

@@ -30,6 +30,7 @@ RUNTIME = Runtime({})
         "https://forums.debian.net/viewtopic.php?t=159270",  # phpBB
         "https://www.example.com/forum/showthread.php?tid=42",  # vBulletin
         "https://csolbbs.tiancity.com/forum.php?mod=viewthread&tid=38",  # Discuz!
+        "https://bbs.nga.cn/read.php?tid=41234567",  # NGA, PHPWind
     ],
 )
 def test_discussion_sign_reads_a_thread_address(url: str) -> None:

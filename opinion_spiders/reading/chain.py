@@ -29,7 +29,15 @@ from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
 from opinion_spiders.reading.declared_kind import discussion_sign
 from opinion_spiders.reading.encoding import Decoded, decode_html
-from opinion_spiders.reading.main_text import MIN_TEXT, bigrams, coverage, main_text, page_title
+from opinion_spiders.reading.main_text import (
+    MIN_TEXT,
+    PROSE_LINE,
+    bigrams,
+    cells,
+    coverage,
+    main_text,
+    page_title,
+)
 from opinion_spiders.reading.published import dateline, declared_time
 from opinion_spiders.reading.story import BOARD_APPARATUS, within_story, without_apparatus
 from opinion_spiders.sites import Site
@@ -52,6 +60,8 @@ SIGNED_COVERAGE = 0.75
 SIGNED_INSIDE = 0.9
 #: A line of main text is missed by the posts when less than this share of it is theirs.
 MISSED_SHARE = 0.5
+#: Characters of a post's shown time from which a line that holds it is the post's header.
+SHOWN_TIME = 8
 #: Share of the main text an article body must account for (less: comments or replies
 #: hold the rest, and the main text reads the page better).
 ARTICLE_COVERAGE = 0.75
@@ -178,12 +188,21 @@ def _board_text(page: Page) -> str:
 
 def _missed(text: str, posts: Sequence[Post]) -> str:
     """The lines of the main text that no post holds (most of their character pairs absent
-    from every post), '' when they add up to too little to be a post."""
+    from every post), '' when they add up to too little to be a post; of a table row, its
+    cells of prose (not the poster's card beside a post); never a line that shows a post's
+    time (its header)."""
     held = bigrams(_joined(posts))
-    out = [
-        line for line in text.split("\n")
-        if (want := bigrams(line)) and len(want & held) < MISSED_SHARE * len(want)
-    ]  # fmt: skip
+    shown = {post.published_text for post in posts if len(post.published_text) >= SHOWN_TIME}
+    out = []
+    for line in text.split("\n"):
+        if any(time in line for time in shown):
+            continue  # a post's header: its poster and the time it shows
+        row = cells(line)
+        out += [
+            cell for cell in row
+            if (want := bigrams(cell)) and len(want & held) < MISSED_SHARE * len(want)
+            and (len(row) == 1 or len(cell) >= PROSE_LINE)
+        ]  # fmt: skip
     rest = "\n".join(out)
     return rest if len("".join(rest.split())) >= MIN_TEXT else ""
 

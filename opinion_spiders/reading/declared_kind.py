@@ -10,8 +10,8 @@ boards declare them to search engines, so :func:`discussion_sign` reads those fi
   followed by the thread's own part (``/t/some-topic/123``, ``/threads/title.45/``,
   ``/questions/60671/how``, ``/discussion-topics/slug/``), a Discuz! rewrite
   (``thread-268-1-1.html``) or a viewer script given a thread (``viewtopic.php?t=1``,
-  ``showthread.php?tid=1``, ``forum.php?mod=viewthread&tid=1``). A bare ``/questions`` or
-  ``/topics/…`` (a news site's topic page) is a list, not a thread;
+  ``showthread.php?tid=1``, ``read.php?tid=1``, ``forum.php?mod=viewthread&tid=1``). A
+  bare ``/questions`` or ``/topics/…`` (a news site's topic page) is a list, not a thread;
 * schema.org data, JSON-LD or microdata: a ``DiscussionForumPosting`` or a ``QAPage``.
 """
 
@@ -30,7 +30,7 @@ THREAD_PARTS = frozenset(
      "discussion-topics", "answer", "answers", "showthread", "viewthread"]
 )  # fmt: skip
 #: Viewer scripts, and the query keys that give them the thread they show.
-_VIEWERS = re.compile(r"^(?:viewtopic|showthread|viewthread|showtopic|thread|topic)\.\w+$")
+_VIEWERS = re.compile(r"^(?:viewtopic|showthread|viewthread|showtopic|thread|topic|read)\.\w+$")
 _THREAD_KEYS = frozenset(["t", "tid", "p", "topic", "threadid", "showtopic"])
 _REWRITE = re.compile(r"^thread-\d+(?:-\d+)*\.html?$")
 #: Parts that, after a thread word, make the page a list of threads (``/questions/tagged/x``).

@@ -202,12 +202,23 @@ def bigrams(text: str) -> set[tuple[str, str]]:
     return set(zip(flat, flat[1:], strict=False))
 
 
+_CELL = re.compile(r"(?:^|\s)\|(?:\s|$)")
+
+
+def cells(line: str) -> list[str]:
+    """A main text's line as its table cells (trafilatura writes a table row as one line,
+    ``| cell | cell |``: on a board laid out in tables, the poster's card beside the post);
+    a line that is no row is its one cell."""
+    parts = [part.strip() for part in _CELL.split(line)]
+    return [part for part in parts if part] if len(parts) > 1 else [line]
+
+
 def coverage(part: str, whole: str) -> float:
     """The share of ``whole``'s character pairs that ``part`` also has (1.0 when ``whole`` is
     empty): how much of the main text a reader's posts account for. Only the lines of prose
     count where there are any — short lines (names, times, buttons) are what a reader that
-    cleans its posts leaves out on purpose."""
-    prose = [line for line in whole.split("\n") if len(line) >= PROSE_LINE]
+    cleans its posts leaves out on purpose —, and of a table row its cells of prose."""
+    prose = [cell for line in whole.split("\n") for cell in cells(line) if len(cell) >= PROSE_LINE]
     want = bigrams("\n".join(prose) if prose else whole)
     if not want:
         return 1.0
