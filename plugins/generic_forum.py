@@ -32,6 +32,9 @@ DATE_LIKE = re.compile(
     r"|\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}",
     re.I,
 )
+#: Attributes in which boards declare a poster's name (Tianya's ``uname`` on the link).
+_NAME_ATTRIBUTES = ("data-username", "data-user-name", "data-uname", "data-author",
+                    "data-nickname", "username", "uname", "nickname")  # fmt: skip
 _AUTHOR_HINT = re.compile(r"author|user|poster|name|nick|member", re.I)
 #: Words of a class that make an element beside the author's name something else of theirs
 #: (``spPostUserRank``, ``user-location``, ``author-posts``, ``author-tag`` and
@@ -115,6 +118,7 @@ _HEADER_LINE = 60
 _SIGNED_HEADER = 100
 #: Posts a line must recur in to count as the board's template.
 _TEMPLATE_POSTS = 3
+_CJK = re.compile(r"[\u3400-\u9fff]")
 _SENTENCE = re.compile(r"[。！？，；]|[.!?,;](?:\s|$)")
 
 
@@ -306,36 +310,39 @@ _ANNOUNCEMENT = (
 
 def opening_block(blocks: list[etree._Element]) -> etree._Element | None:
     """The opening post when it stands apart from the replies (a Q&A question above its
-    answers list, a first post in a container of its own): the nearest block before the reply
-    group, within a few levels up, that carries a body of prose — not a title, a link list, a
-    block of the group's own kind or the site's announcement box."""
+    answers list, a first post in a container of its own, or an undated block of their kind
+    right before them): the nearest block before the reply group, within a few levels up,
+    that carries a body of prose — not a title, a link list, a block of the group's own kind
+    further up or the site's announcement box."""
     kind = signature(blocks[0])
-    node = blocks[0].getparent()
-    for _ in range(_OPENING_LEVELS):
-        parent = node.getparent() if node is not None else None
-        if node is None or parent is None:
-            return None
-        before = list(parent)[: list(parent).index(node)]
-        for sibling in reversed(before):
+    node = blocks[0]
+    for _ in range(_OPENING_LEVELS + 1):
+        for sibling in node.itersiblings(preceding=True):
             if not isinstance(sibling.tag, str) or sibling.tag in _SKIP:
                 continue
+            body = body_node(sibling)
+            prose = body is not None and _is_prose(body)
             if signature(sibling) == kind:
-                return None
+                # undated (the thread's time stands in the page's head) but with a body of
+                # prose, a block of the replies' own kind right before them opens the thread
+                return sibling if prose and node is blocks[0] else None
             if sibling.xpath(_ANNOUNCEMENT):  # the site's announcement box above every thread
                 continue
-            body = body_node(sibling)
-            if body is not None and _is_prose(body):
+            if prose:
                 return sibling
-        node = parent
+        node = node.getparent()
+        if node is None or node.getparent() is None:
+            return None
     return None
 
 
 def _is_prose(el: etree._Element) -> bool:
-    """Enough text, most of it not link text, with sentence punctuation (a sort menu or a
-    button row has none)."""
+    """Enough text (a CJK character counting twice), most of it not link text, with sentence
+    punctuation (a sort menu or a button row has none)."""
     text = _text(el)
     linked = sum(len(_text(a)) for a in el.iter("a"))
-    return len(text) >= _OPENING_MIN and linked < 0.3 * len(text) and bool(_SENTENCE.search(text))
+    weight = len(text) + len(_CJK.findall(text))  # a CJK character says about a short word
+    return weight >= _OPENING_MIN and linked < 0.3 * len(text) and bool(_SENTENCE.search(text))
 
 
 def group_score(members: list[etree._Element]) -> float:
@@ -466,14 +473,14 @@ def _own_text(el: etree._Element) -> str:
 
 
 def author_of(block: etree._Element, body: etree._Element) -> str:
-    """A declared name (``data-username``, ``itemprop=name``), else a profile link's text, else
-    the shortest author-like element; never from inside the body."""
+    """A declared name (``data-username``, ``uname``, ``itemprop=name`` …), else a profile
+    link's text, else the shortest author-like element; never from inside the body."""
     outside = [
         el for el in block.iter()
         if isinstance(el.tag, str) and el is not body and body not in el.iterancestors()
     ]  # fmt: skip
     for el in outside:
-        declared = el.get("data-username") or (
+        declared = next((el.get(name) for name in _NAME_ATTRIBUTES if el.get(name)), None) or (
             el.get("content") if el.get("itemprop") == "name" else None
         )
         if declared:

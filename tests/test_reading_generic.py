@@ -166,3 +166,25 @@ def test_generic_replies_under_a_story_keep_their_short_text_and_authors() -> No
     assert [p.author for p in posts[1:]] == who
     assert [p.content for p in posts[1:]] == bodies
     assert posts[1].published_text.startswith("5/21/2024 4:51:13 AM")
+
+
+def test_generic_opening_post_of_the_replies_kind_but_undated() -> None:
+    """The opening post is a block like the replies whose time stands in the page's head: it
+    opens the thread; the names are the ones the links declare (``uname``)."""
+    url = "http://bbs.tianya.cn/post-free-5123456-1.shtml"
+    posts = _posts((REAL / "written_tianya_post.html").read_bytes(), url)
+    assert posts[0].content.startswith("我们小区列入了老旧小区改造名单")
+    assert [p.author for p in posts[1:]] == ["风雨同舟", "老街坊", "江湖夜雨"]
+    assert [p.floor for p in posts] == [1, 2, 3, 4]
+
+
+def test_generic_short_chinese_question_opens_its_answers() -> None:
+    """A question of 38 characters above its answers is prose enough to open the thread (a
+    CJK character says about a short word)."""
+    url = "https://zhidao.baidu.com/question/2213456789012345678.html"
+    posts = _posts((REAL / "written_zhidao_question.html").read_bytes(), url)
+    assert (
+        posts[0].content
+        == "去年在外地打工忘记交了，今年回老家想补交，村里说不行，请问有没有补交的办法？"
+    )
+    assert [p.author for p in posts[1:]] == ["社保小助手", "热心网友"]
