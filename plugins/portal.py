@@ -20,6 +20,7 @@ from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
 from opinion_spiders.reading.chain import READ_MORE
 from opinion_spiders.reading.published import dateline, dating_time, meta_time, metas, shown_time
+from opinion_spiders.reading.story import link_list
 from opinion_spiders.text.dates import either_way_round, parse_datetime
 from plugins import _portal_facts as facts
 from plugins._html import absolute, squash
@@ -93,12 +94,17 @@ class PortalAdapter(Adapter):
         return read_unless_notice(page, self.parse_html)
 
     def parse_html(self, page: Page) -> Parsed:
-        """An article or a list page, as the link's role says or the page looks."""
+        """An article or a list page, as the link's role says or the page looks — a page
+        reached as an article whose body is a list of links (titles with their dates) is a
+        list page."""
         role = page.role
         if role == "auto":
             role = "article" if self.looks_like_article(page) else "listing"
         if role == "article":
-            return Parsed(posts=[self.article(page)])
+            post = self.article(page)
+            if link_list(post.content, page.selector):  # a column page reached as an article
+                return Parsed(links=self.list_links(page))
+            return Parsed(posts=[post])
         return Parsed(links=self.list_links(page))
 
     @staticmethod

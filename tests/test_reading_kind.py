@@ -3,12 +3,17 @@ the reading chain uses it for a page reached with no role."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from parsel import Selector
 
+from opinion_spiders.adapters import Page
 from opinion_spiders.reading import read_page
 from opinion_spiders.reading.declared_kind import discussion_sign
 from opinion_spiders.runtime import Runtime
+from opinion_spiders.sites import Site
+from plugins.portal import PortalAdapter
 from tests._proc import ROOT
 
 REAL = ROOT / "tests" / "reading_pages"
@@ -93,3 +98,54 @@ def test_reading_without_role_takes_a_thread_address_for_a_thread() -> None:
     assert post.content.startswith("is there a way to create a custom template")
     reading, _ = read_page(html, f"http://demo.designwall.com/dwqa/{slug}", RUNTIME)
     assert reading.kind == "article"
+
+
+@pytest.mark.parametrize(
+    ("page", "url"),
+    [
+        ("written_gov_notice_column.html", "http://www.example.gov.cn/zwgk/tzgg/"),
+        ("written_board_thread_list.html", "https://bbs.example.cn/forum-1-1.html"),
+    ],
+)
+@pytest.mark.parametrize("role", ["article", "auto"])
+def test_reading_list_of_links_is_a_listing_not_an_article(page: str, url: str, role: str) -> None:
+    """A column of linked titles with their dates, or a board's thread list read row by row,
+    is a listing — its links, no post — whether reached by an article link or with no role,
+    though an extractor reads its list as a body of text."""
+    reading, _ = read_page((REAL / page).read_bytes(), url, RUNTIME, role=role)
+    assert (reading.kind, reading.parsed.posts) == ("listing", [])
+    assert len(reading.parsed.links) >= 8
+
+
+def test_reading_story_with_related_links_is_still_an_article() -> None:
+    """A short story with a longer list of related links under it is a story: the links are
+    a fifth of its text."""
+    related = "".join(
+        f'<li><a href="/news/2024/05/{i}.html">关于第{i}批惠民工程项目的公示</a>'
+        f"<span>2024-05-{i:02d}</span></li>"
+        for i in range(1, 7)
+    )
+    story = "城区老旧管网改造工程于本周一开工，预计年底前完成，施工期间部分路段将实行交通管制。" * 3
+    html = (
+        "<html><head><title>管网改造工程开工 - 某市新闻网</title></head><body>"
+        f"<div class='article'><h1>管网改造工程开工</h1><div class='info'>2024-05-20 09:30</div>"
+        f"<p>{story}</p><p>{story}</p><p>{story}</p></div><ul class='related'>{related}</ul>"
+        "</body></html>"
+    )
+    url = "http://news.example.cn/2024/05/20/guanwang.html"
+    reading, _ = read_page(html.encode(), url, RUNTIME, role="article")
+    assert reading.kind == "article"
+    assert story[:20] in reading.parsed.posts[0].content
+
+
+def test_portal_engine_reads_a_column_reached_as_an_article_as_its_links() -> None:
+    """In a crawl the site's portal engine reads the page first: a column page that an
+    article link led to gives the articles it lists, not an article of its titles."""
+    url = "http://www.example.gov.cn/zwgk/tzgg/"
+    html = (REAL / "written_gov_notice_column.html").read_text(encoding="utf-8")
+    site = Site(name="gov", kind="portal", engine="portal", start_urls=(url,))
+    parsed = PortalAdapter().parse(Page(url, html, "article", site, datetime.now(UTC)))
+    assert parsed.posts == []
+    assert "http://www.example.gov.cn/zwgk/tzgg/202405/t20240510_4000.html" in {
+        link.url for link in parsed.links
+    }

@@ -39,7 +39,12 @@ from opinion_spiders.reading.main_text import (
     page_title,
 )
 from opinion_spiders.reading.published import dateline, declared_time
-from opinion_spiders.reading.story import BOARD_APPARATUS, within_story, without_apparatus
+from opinion_spiders.reading.story import (
+    BOARD_APPARATUS,
+    link_list,
+    within_story,
+    without_apparatus,
+)
 from opinion_spiders.sites import Site
 from opinion_spiders.text.fingerprints import url_key
 
@@ -224,21 +229,29 @@ def _as_article(page: Page, adapters: Mapping[str, type[Adapter]], tried: list[s
     text = within_story(text, page.selector, headline or "")
     if article and article.page_type == "notice":
         return Reading(article, PORTAL, "notice", 0.5, tried)
+    if article and article.links and not article.posts:
+        tried.append(f"{PORTAL}: its body is a list of links")
+        return Reading(article, PORTAL, "listing", 0.5, tried)
     if article and article.posts:
         covered = coverage(article.posts[0].content, text)
         if covered >= ARTICLE_COVERAGE or not text or _dated_story(article):
             return Reading(_as_site(article, page), PORTAL, "article", min(1.0, covered), tried)
         tried.append(f"{PORTAL}: its body holds {covered:.0%} of the main text")
-    if text and teasers(text):
-        return _teaser_listing(page, adapters, tried)
+    if text and (teasers(text) or link_list(text, page.selector)):
+        return _listing(page, adapters, tried, _LISTED)
     if text:
         return _main_text_reading(page, text, "article", tried)
     raise ParseError("unreadable", "; ".join(tried) or "no text on the page")
 
 
-def _teaser_listing(page: Page, adapters: Mapping[str, type[Adapter]], tried: list[str]) -> Reading:
-    """A column of teasers: no post, the articles they lead to as links."""
-    tried.append(f"{MAIN_TEXT}: its lines are teasers that each lead to an article")
+_LISTED = f"{MAIN_TEXT}: its lines are teasers or links that each lead to another page"
+
+
+def _listing(
+    page: Page, adapters: Mapping[str, type[Adapter]], tried: list[str], why: str
+) -> Reading:
+    """A column of teasers or links: no post, the pages they lead to as links."""
+    tried.append(why)
     links = _try(adapters.get(PORTAL), page, "listing", tried)
     return Reading(links or Parsed(), PORTAL, "listing", 0.5, tried)
 
@@ -291,8 +304,8 @@ def _fall_back(
         tried.append(f"{PORTAL}: its body holds {covered:.0%} of the main text")
     if listing is not None and _is_listing(listing.parsed, text):
         return listing
-    if text and threaded < 0.5 and teasers(text):
-        return _teaser_listing(page, adapters, tried)
+    if text and threaded < 0.5 and (teasers(text) or link_list(text, page.selector)):
+        return _listing(page, adapters, tried, _LISTED)
     if text:
         kind = "thread" if threaded >= 0.5 else "article"
         return _main_text_reading(page, text if kind == "thread" else story or text, kind, tried)

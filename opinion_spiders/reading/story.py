@@ -36,6 +36,14 @@ LINK_RUN = 3
 LINK_CARD = 400
 #: Words up to which a line between links is a card's label ("5 minutes", "Biology").
 LABEL_WORDS = 3
+#: Lines of link texts, and the share of a text's characters they hold, from which the text
+#: is a list of links (:func:`link_list`).
+LIST_LINES = 5
+LIST_SHARE = 0.7
+#: What stands beside a listed link: dates and times, counts, bullets and cell borders.
+_LIST_NOISE = re.compile(
+    r"\d{2,4}\s*[-/.年月]\s*\d{1,2}(?:\s*[-/.月]\s*\d{1,2}\s*日?)?|\d+|[-|:·•()\[\]【】（）]"
+)
 #: Characters up to which a line may be a player's control or label.
 CONTROL_LINE = 100
 #: The page's apparatus around a story, by the word its class or id names it with.
@@ -152,6 +160,35 @@ def without_link_runs(text: str, sel: Selector) -> str:
             keep[start:end] = [False] * (end - start)
         start = end + 1
     return "\n".join(line for line, k in zip(lines, keep, strict=True) if k)
+
+
+def link_list(text: str, sel: Selector) -> bool:
+    """Whether a text is a list of links, not a story: ``LIST_LINES`` or more of its lines,
+    holding ``LIST_SHARE`` of its characters or more, are each the texts of the page's links
+    with at most dates, counts and a short label between them — a column page's titles with
+    their dates (``关于…的通知 2024-05-28``), a board's thread list read row by row (title,
+    poster, date, replies). A story with a list of related links under it is mostly prose."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    if len(lines) < LIST_LINES:
+        return False
+    links = [t for t in link_texts(sel) if len(t) <= LINK_CARD]
+    listed = [line for line in lines if _all_links(line, links)]
+    size = sum(len(line) for line in lines)
+    return len(listed) >= LIST_LINES and sum(len(line) for line in listed) >= LIST_SHARE * size
+
+
+def _all_links(line: str, links: Sequence[str]) -> bool:
+    """Whether a line is link texts with at most dates, numbers and a short label left."""
+    rest = line
+    found = False
+    for link in links:
+        if link in rest:
+            rest = rest.replace(link, " ")
+            found = True
+    if not found:
+        return False
+    rest = _LIST_NOISE.sub(" ", rest)
+    return words(rest) <= LABEL_WORDS
 
 
 def without_apparatus(text: str, sel: Selector, kinds: Sequence[str] = tuple(APPARATUS)) -> str:
