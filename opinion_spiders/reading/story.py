@@ -40,6 +40,8 @@ LABEL_WORDS = 3
 #: is a list of links (:func:`link_list`).
 LIST_LINES = 5
 LIST_SHARE = 0.7
+#: Characters up to which a line may be a listed link's (a title with its date and counts).
+LIST_LINE = 200
 #: What stands beside a listed link: dates and times, counts, bullets and cell borders.
 _LIST_NOISE = re.compile(
     r"\d{2,4}\s*[-/.年月]\s*\d{1,2}(?:\s*[-/.月]\s*\d{1,2}\s*日?)?|\d+|[-|:·•()\[\]【】（）]"
@@ -169,11 +171,12 @@ def link_list(text: str, sel: Selector) -> bool:
     their dates (``关于…的通知 2024-05-28``), a board's thread list read row by row (title,
     poster, date, replies). A story with a list of related links under it is mostly prose."""
     lines = [line for line in text.split("\n") if line.strip()]
-    if len(lines) < LIST_LINES:
-        return False
-    links = [t for t in link_texts(sel) if len(t) <= LINK_CARD]
-    listed = [line for line in lines if _all_links(line, links)]
     size = sum(len(line) for line in lines)
+    short = [line for line in lines if len(line) <= LIST_LINE]
+    if len(short) < LIST_LINES or sum(len(line) for line in short) < LIST_SHARE * size:
+        return False  # a story's paragraphs: no need to look for the links
+    links = [t for t in link_texts(sel) if len(t) <= LINK_CARD]
+    listed = [line for line in short if _all_links(line, links)]
     return len(listed) >= LIST_LINES and sum(len(line) for line in listed) >= LIST_SHARE * size
 
 
