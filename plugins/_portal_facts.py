@@ -112,7 +112,9 @@ def source(sel: Selector, meta: dict[str, str], info: str) -> str:
 
 
 def author(sel: Selector, meta: dict[str, str], info: str) -> str:
-    """The byline (作者/记者), else the responsible editor (责任编辑), else a named meta author."""
+    """The byline (作者/记者), else the responsible editor (责任编辑), else a named meta author
+    (``author``, ``article:author``; a WeChat article's account in ``og:article:author``) —
+    not a profile's address."""
     for text in (info, *sel.css(".author, .byline, .article-author").xpath("string()").getall()):
         found = _BYLINE.search(squash(text))
         if found and found.group(1).strip():
@@ -125,5 +127,8 @@ def author(sel: Selector, meta: dict[str, str], info: str) -> str:
         found = _EDITOR.search(squash(text))
         if found:
             return found.group(1)
-    named = meta.get("author", "")
-    return "" if named.isdigit() or named in site_names(meta) else named
+    for name in ("author", "article:author", "og:article:author"):
+        named = meta.get(name, "")
+        if named and not named.isdigit() and "/" not in named and named not in site_names(meta):
+            return named
+    return ""

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from opinion_spiders.adapters import Page
 from opinion_spiders.sites import Site
 from plugins.portal import GUESSED, PortalAdapter
+from tests._proc import ROOT
 
 BODY = (
     "<p>" + "市政府今天召开新闻发布会，介绍城市供水价格调整方案的听证安排和后续措施。" * 4 + "</p>"
@@ -117,3 +118,22 @@ def test_a_date_that_names_its_month_is_not_turned_round_by_the_url() -> None:
     )  # fmt: skip
     at, _, _ = _read(page)
     assert at == datetime(2024, 9, 5, 10, 46, 12, tzinfo=SH)
+
+
+def test_a_wechat_article_is_dated_by_its_script_and_signed_by_its_account() -> None:
+    """A WeChat article's shown time is written by script: the page declares it as epoch
+    seconds (``var ct``); its account is the ``og:article:author`` meta."""
+    url = "https://mp.weixin.qq.com/s/AbCdEfGhIjKlMnOp"
+    html = (ROOT / "tests" / "reading_pages" / "written_weixin_article.html").read_text("utf-8")
+    site = Site(name="wx", kind="portal", engine="portal", start_urls=(url,))
+    page = Page(url, html, "article", site, datetime(2026, 12, 5, 8, 0, tzinfo=UTC))
+    (post,) = PortalAdapter().parse(page).posts
+    assert post.published_at == datetime(2024, 7, 2, 6, 0, tzinfo=UTC)
+    assert post.author == "健康某市"
+    assert post.content.startswith("7月1日起，我市城乡居民基本医疗保险门诊报销比例")
+
+
+def test_an_author_meta_that_is_an_address_is_no_author() -> None:
+    head = '<meta property="article:author" content="https://www.facebook.com/citydaily">'
+    (post,) = PortalAdapter().parse(_article(head, "<div>2024-05-11 09:30</div>")).posts
+    assert post.author == ""

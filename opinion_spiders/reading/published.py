@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 from parsel import Selector
@@ -34,6 +35,7 @@ _SHOWN = re.compile(
 #: 新华网 prints ``2024 05/09 22:27:02`` in three spans.
 _SPLIT = re.compile(r"(?<!\d)(\d{4})\s+(\d{1,2})/(\d{1,2})\s+(\d{1,2}:\d{2}(?::\d{2})?)")
 _ARTICLE_INFO = re.compile(r"ARTICLE_INFO\s*=[^}]{0,800}?pubtime\s*:\s*['\"]([^'\"]+)")
+_WECHAT_TIME = re.compile(r"\bvar\s+ct\s*=\s*['\"](\d{10})['\"]")
 #: What CMSs declare of an article (see the module).
 TIME_METAS = (
     "pubdate", "publishdate", "article:published_time", "weibo: article:create_at",
@@ -65,13 +67,19 @@ def metas(sel: Selector) -> dict[str, str]:
 
 
 def meta_time(sel: Selector, meta: dict[str, str]) -> str:
-    """The publication time the page's metas or scripts declare (no visible line needed)."""
+    """The publication time the page's metas or scripts declare (no visible line needed):
+    qq's ``ARTICLE_INFO`` ``pubtime``, and a WeChat article's ``var ct = "<epoch seconds>"``
+    (its shown time is written by script), as ISO 8601 in UTC."""
     for name in TIME_METAS:
         if meta.get(name.lower()):
             return meta[name.lower()]
     script = " ".join(sel.xpath("//script[contains(., 'ARTICLE_INFO')]/text()").getall())
-    found = _ARTICLE_INFO.search(script)
-    return squash(found.group(1)) if found else ""
+    if found := _ARTICLE_INFO.search(script):
+        return squash(found.group(1))
+    script = " ".join(sel.xpath("//script[contains(., 'var ct')]/text()").getall())
+    if found := _WECHAT_TIME.search(script):
+        return datetime.fromtimestamp(int(found.group(1)), UTC).isoformat()
+    return ""
 
 
 def dating_time(sel: Selector, meta: dict[str, str]) -> str:
