@@ -80,6 +80,8 @@ _UTILITY = re.compile(
 )
 _TOKEN_PARTS = re.compile(r"[-_:]+|(?<=[a-z])(?=[A-Z])")
 _ID_DIGITS = re.compile(r"(\d{2,})")
+_ALTERNATE = re.compile(r"(?<=[a-zA-Z])[12]$|[-_]\d+$|^(?:odd|even)$|[-_](?:odd|even)$", re.I)
+_GRID = re.compile(r"(?:span|grid|col|size|level|width|order|offset)[-_]?\d", re.I)
 _BODY_TAGS = ("div", "section", "article", "td", "p")
 _PROFILE = re.compile(r"user|member|profile|space|people|/u/|uid=|[?&]un=", re.I)
 _SKIP = {"script", "style", "noscript", "head", "nav", "footer", "header", "aside"}
@@ -234,9 +236,15 @@ def drop_template_lines(posts: list[Post]) -> list[Post]:
 
 def signature(el: etree._Element) -> str:
     """Tag plus the first class token: what repeated post blocks share (later tokens mark
-    variants such as the opening post, and ids carry numbers)."""
+    variants such as the opening post, and ids carry numbers) — without the 1 or 2 or the
+    odd/even that alternating rows end it with (SMF's ``windowbg``/``windowbg2``, ``row1``/
+    ``row2``, ``alt1``/``alt2``, ``odd``/``even``) or the number that counts them
+    (bbPress's ``loop-item-3``), unless it names a layout column (``col-lg-9``)."""
     classes = (el.get("class") or "").split()
-    return f"{el.tag}.{classes[0] if classes else ''}"
+    first = classes[0] if classes else ""
+    if not (_UTILITY.match(first) or _GRID.match(first)):  # col-lg-9, span3: layout columns
+        first = _ALTERNATE.sub("", first)
+    return f"{el.tag}.{first}"
 
 
 def post_blocks(sel: Selector) -> list[etree._Element]:

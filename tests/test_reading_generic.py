@@ -3,12 +3,13 @@ are the posts, which part of a post is its body and who wrote it."""
 
 from __future__ import annotations
 
+import pytest
 from lxml import html as lxml_html
 
 from opinion_spiders.items import Post
 from opinion_spiders.reading import read_page
 from opinion_spiders.runtime import Runtime
-from plugins.generic_forum import QUOTES
+from plugins.generic_forum import QUOTES, signature
 from tests._proc import ROOT
 
 REAL = ROOT / "tests" / "reading_pages"
@@ -188,3 +189,39 @@ def test_generic_short_chinese_question_opens_its_answers() -> None:
         == "去年在外地打工忘记交了，今年回老家想补交，村里说不行，请问有没有补交的办法？"
     )
     assert [p.author for p in posts[1:]] == ["社保小助手", "热心网友"]
+
+
+def test_generic_posts_in_alternating_rows_are_one_group() -> None:
+    """Posts styled in alternating rows (``windowbg``, ``windowbg2``) are one group of posts,
+    read with or without a role (``index.php?topic=`` names a thread)."""
+    html = (REAL / "written_smf_topic.html").read_bytes()
+    for role in ("thread", "auto"):
+        reading, _ = read_page(
+            html, "https://www.example-smf.org/index.php?topic=1234.0", RUNTIME, role=role
+        )
+        assert reading.reader == "generic", role
+        assert [p.author for p in reading.parsed.posts] == ["GardenGuy", "Marta_K", "oldtimer"]
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "same"),
+    [
+        ("windowbg", "windowbg2", True),
+        ("row1", "row2", True),
+        ("alt1", "alt2", True),
+        ("odd", "even", True),
+        ("post-odd", "post-even", True),
+        ("loop-item-0", "loop-item-3", True),
+        ("col-lg-9", "col-lg-3", False),  # layout columns
+        ("span3", "span9", False),
+        ("header", "footer", False),
+    ],
+)
+def test_generic_signature_forgets_what_alternates_or_counts(
+    first: str, second: str, same: bool
+) -> None:
+    page = lxml_html.fromstring(
+        f'<div><div class="{first} a"></div><div class="{second} b"></div></div>'
+    )
+    one, two = page
+    assert (signature(one) == signature(two)) is same

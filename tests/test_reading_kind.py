@@ -36,6 +36,7 @@ RUNTIME = Runtime({})
         "https://www.example.com/forum/showthread.php?tid=42",  # vBulletin
         "https://csolbbs.tiancity.com/forum.php?mod=viewthread&tid=38",  # Discuz!
         "https://bbs.nga.cn/read.php?tid=41234567",  # NGA, PHPWind
+        "https://www.example-smf.org/index.php?topic=1234.0",  # SMF
     ],
 )
 def test_discussion_sign_reads_a_thread_address(url: str) -> None:

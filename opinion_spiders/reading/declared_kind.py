@@ -10,7 +10,8 @@ boards declare them to search engines, so :func:`discussion_sign` reads those fi
   followed by the thread's own part (``/t/some-topic/123``, ``/threads/title.45/``,
   ``/questions/60671/how``, ``/discussion-topics/slug/``), a Discuz! rewrite
   (``thread-268-1-1.html``) or a viewer script given a thread (``viewtopic.php?t=1``,
-  ``showthread.php?tid=1``, ``read.php?tid=1``, ``forum.php?mod=viewthread&tid=1``). A
+  ``showthread.php?tid=1``, ``read.php?tid=1``, ``forum.php?mod=viewthread&tid=1``) or any
+  script given a ``topic`` (SMF's ``index.php?topic=1234.0``). A
   bare ``/questions`` or ``/topics/…`` (a news site's topic page) is a list, not a thread;
 * schema.org data, JSON-LD or microdata: a ``DiscussionForumPosting`` or a ``QAPage``.
 """
@@ -32,6 +33,8 @@ THREAD_PARTS = frozenset(
 #: Viewer scripts, and the query keys that give them the thread they show.
 _VIEWERS = re.compile(r"^(?:viewtopic|showthread|viewthread|showtopic|thread|topic|read)\.\w+$")
 _THREAD_KEYS = frozenset(["t", "tid", "p", "topic", "threadid", "showtopic"])
+#: Query keys that give a thread whatever the script (SMF's ``index.php?topic=1234.0``).
+_THREAD_QUERY = ("topic", "showtopic")
 _REWRITE = re.compile(r"^thread-\d+(?:-\d+)*\.html?$")
 #: Parts that, after a thread word, make the page a list of threads (``/questions/tagged/x``).
 _LISTS = frozenset(["tagged", "tag", "tags", "page", "new", "latest", "top", "hot", "ask"])
@@ -56,6 +59,8 @@ def discussion_sign(url: str, sel: Selector | None = None) -> str:
             return f"its address names a thread: {part}"
     if "viewthread" in query.get("mod", []):
         return "its address names a thread: mod=viewthread"
+    if any(key in query for key in _THREAD_QUERY):
+        return f"its address names a thread: {next(k for k in _THREAD_QUERY if k in query)}="
     if sel is not None:
         return _declared(sel)
     return ""
