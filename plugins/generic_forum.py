@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from lxml import etree
@@ -66,6 +67,7 @@ _BODY_WORDS = frozenset(
         "entry",
         "postbody",
         "posttext",
+        "postcontent",
         "postmessage",
         "bbwrapper",
         "markdown",
@@ -80,6 +82,7 @@ _UTILITY = re.compile(
 )
 _TOKEN_PARTS = re.compile(r"[-_:]+|(?<=[a-z])(?=[A-Z])")
 _ID_DIGITS = re.compile(r"(\d{2,})")
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _ALTERNATE = re.compile(r"(?<=[a-zA-Z])[12]$|[-_]\d+$|^(?:odd|even)$|[-_](?:odd|even)$", re.I)
 _GRID = re.compile(r"(?:span|grid|col|size|level|width|order|offset)[-_]?\d", re.I)
 _BODY_TAGS = ("div", "section", "article", "td", "p")
@@ -94,11 +97,12 @@ _INNER_SHARE = 0.5
 #: Share of signed posts from which an unsigned stub among them is not a post.
 _SIGNED_SHARE = 2 / 3
 _QUOTE_CLASS = "concat(' ', normalize-space(translate(@class, 'QUOTE', 'quote')), ' ')"
-#: Quotes inside a post: ``<blockquote>``, or a class one of whose words is a quote (Discuz!
-#: ``quote``, Douban ``reply-quote-content``, vBulletin ``bbcode_quote``; not a script's hook
-#: such as XenForo's ``js-selectToQuote``).
+#: Quotes inside a post: ``<blockquote>`` (not vBulletin 4's ``blockquote.postcontent``, which
+#: holds the post itself), or a class one of whose words is a quote (Discuz! ``quote``, Douban
+#: ``reply-quote-content``, vBulletin ``bbcode_quote``; not a script's hook such as XenForo's
+#: ``js-selectToQuote``).
 QUOTES = (
-    ".//blockquote | .//*["
+    ".//blockquote[not(contains(translate(@class, 'CONTENT', 'content'), 'content'))] | .//*["
     + " or ".join(
         f"contains({_QUOTE_CLASS}, '{part}')"
         for part in (" quote", "-quote ", "_quote ", "-quote-", "_quote_", "_quote-", "-quote_")
@@ -532,13 +536,32 @@ def time_of(node: Selector) -> str:
         if DATE_LIKE.search(title) and re.search(r"\d{4}", title):
             return squash(title)
     previous = ""
-    for text in node.xpath(".//text()[not(ancestor::blockquote)]").getall():
+    for text in node.root.xpath(".//text()[not(ancestor::blockquote)]"):
         found = DATE_LIKE.search(text)
         if found and len(text.strip()) <= 60 and not _PROFILE_DATE.search(f"{previous} {text}"):
-            return squash(text)
+            return _with_its_day(text)
         if text.strip():
             previous = text
     return ""
+
+
+def _with_its_day(text: Any) -> str:
+    """A time with the day printed beside it in another element (vBulletin's
+    ``05-05-2024,<span class="time">10:12 AM</span>``): the shortest enclosing element's text
+    that gives a year, else the time as it stands — never a bare clock where the day is
+    there to read."""
+    own = squash(str(text))
+    if _YEAR.search(own):
+        return own
+    el = text.getparent()
+    for _ in range(2):
+        if el is None:
+            break
+        around = squash(el.xpath("string()"))
+        if len(around) <= _HEADER_LINE and _YEAR.search(around) and own in around:
+            return around
+        el = el.getparent()
+    return own
 
 
 def post_id(block: etree._Element) -> str | None:

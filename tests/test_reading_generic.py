@@ -225,3 +225,18 @@ def test_generic_signature_forgets_what_alternates_or_counts(
     )
     one, two = page
     assert (signature(one) == signature(two)) is same
+
+
+def test_generic_post_held_in_a_blockquote_and_dated_with_its_day() -> None:
+    """vBulletin 4 holds each post in ``blockquote.postcontent`` — the post, not a quote —
+    and prints its day and its time in two elements: the time read is both, never the bare
+    clock (which would date a post of 2024 today)."""
+    url = "https://forum.example.com/showthread.php?t=4321"
+    posts = _posts((REAL / "written_vbulletin4_thread.html").read_bytes(), url)
+    assert [p.author for p in posts] == ["roadwatcher", "millie_b", "roadwatcher"]
+    assert (
+        posts[2].content == "They mention a temporary ferry in the appendix, but no schedule yet."
+    )
+    assert [p.published_text for p in posts] == [
+        "05-05-2024,10:12 AM", "05-05-2024,10:48 AM", "05-05-2024,11:20 AM",
+    ]  # fmt: skip
