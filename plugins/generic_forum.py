@@ -283,14 +283,16 @@ def _inner_group(
     post's own cells: the poster's card beside the message), nor quotes. The highest-scoring
     such group."""
     kind = signature(best[0])
+    holders: dict[str, etree._Element | None] = {}  # by kind: the one member holding them
     for _, members in sorted(groups, key=lambda group: -group[0]):
         inner = signature(members[0])
         if inner == kind or _quoted(members[0]):
             continue  # replies nested in the posts they answer are the same kind of block
-        holders = [box for box in best if _holds(box, inner)]
-        if len(holders) != 1:
+        if inner not in holders:
+            holding = [box for box in best if _holds(box, inner)]
+            holders[inner] = holding[0] if len(holding) == 1 else None
+        if (box := holders[inner]) is None:
             continue
-        (box,) = holders
         inside = [el for el in members if box in el.iterancestors()]
         held = sum(len(_text(el)) for el in inside)
         if len(inside) >= 2 and held >= _INNER_SHARE * len(_text(box)):
