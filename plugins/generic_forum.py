@@ -152,6 +152,8 @@ class GenericForumAdapter(Adapter):
         posts = [
             post for i, b in enumerate(blocks, 1) if (post := self.block_post(page, b, title, i))
         ]
+        if opening is not None and posts and posts[0].floor == 1:
+            _signed_by_head(posts[0], opening, title)
         posts = [post for post in drop_template_lines(without_board_lines(posts)) if post.content]
         posts = without_stubs(posts)
         for floor, post in enumerate(posts, 1):  # the blocks left out are no floor
@@ -185,6 +187,27 @@ class GenericForumAdapter(Adapter):
             adapter_version=self.version,
             confidence=CONFIDENCE,
         )
+
+
+def _signed_by_head(post: Post, opening: etree._Element, title: str) -> None:
+    """An opening post with neither poster nor time takes them from the thread's head — the
+    nearest block before it, within a few levels up, that shows the thread's title (Tianya:
+    ``楼主：<poster> 时间：2015-05-05 10:10:10`` under the title, the post's block undated)."""
+    if post.author or post.published_text or not title:
+        return
+    node = opening
+    for _ in range(_OPENING_LEVELS):
+        for head in node.itersiblings(preceding=True):
+            if not isinstance(head.tag, str) or title not in _text(head):
+                continue
+            headings = [h for h in head.iter("h1", "h2", "h3") if title in _text(h)]
+            post.author = author_of(head, headings[0]) if headings else ""
+            post.published_text = time_of(Selector(root=head))
+            return
+        parent = node.getparent()
+        if parent is None:
+            return
+        node = parent
 
 
 def without_header_lines(content: str, author: str) -> str:

@@ -171,10 +171,12 @@ def test_generic_replies_under_a_story_keep_their_short_text_and_authors() -> No
 
 def test_generic_opening_post_of_the_replies_kind_but_undated() -> None:
     """The opening post is a block like the replies whose time stands in the page's head: it
-    opens the thread; the names are the ones the links declare (``uname``)."""
+    opens the thread, and takes its poster and time from the head under the thread's title;
+    the names are the ones the links declare (``uname``)."""
     url = "http://bbs.tianya.cn/post-free-5123456-1.shtml"
     posts = _posts((REAL / "written_tianya_post.html").read_bytes(), url)
     assert posts[0].content.startswith("我们小区列入了老旧小区改造名单")
+    assert (posts[0].author, posts[0].published_text) == ("江湖夜雨", "时间：2015-05-05 10:10:10")
     assert [p.author for p in posts[1:]] == ["风雨同舟", "老街坊", "江湖夜雨"]
     assert [p.floor for p in posts] == [1, 2, 3, 4]
 
