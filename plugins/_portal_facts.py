@@ -12,6 +12,7 @@ by :mod:`opinion_spiders.reading.published`; this module reads what the page sho
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from parsel import Selector
 
@@ -25,6 +26,22 @@ _CLOCK = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}")
 _BYLINE = re.compile(
     r"(?:记者|作者|撰文)\s*[:：/]?\s*([^|｜\d]+?)\s*(?:[|｜]|\d|来源|分享|打印|字号|$)"
 )
+#: How far after the headline (elements) an account's name is looked for, and how long it is.
+UNDER_HEADLINE = 40
+_ACCOUNT_CHARS = 30
+_ACCOUNT_WORDS = frozenset(["author", "nickname", "nick", "username", "uname", "writer",
+                            "authorname"])  # fmt: skip
+_NOT_ACCOUNT = frozenset(["avatar", "icon", "tag", "label", "time", "date", "source", "site",
+                          "location", "origin", "place", "city", "title", "role", "bio",
+                          "desc"])  # fmt: skip
+#: An English byline's "By", and what labels a name rather than being one.
+_BY = re.compile(r"^(?:written\s+)?by\s+|[\s,，;|]+$", re.I)
+_NOT_A_NAME = re.compile(
+    r"[:：]|^(?:written\s+)?by$|^(?:more\s+)?about\b|^(?:the\s+)?authors?$|^作者$", re.I
+)
+_CLASS_WORDS = re.compile(r"[-_\s]+|(?<=[a-z])(?=[A-Z])")
+_USER_PAGE = re.compile(r"/(?:c/)?user/|/u/|/people/|/profile/|/author/|space", re.I)
+_DIGITS = re.compile(r"\d{2}")
 _EDITOR = re.compile(r"(?:责任编辑|责编)\s*[:：]\s*([^\s【】\[\]（）()<>、]+(?:、[^\s【】）)]+)*)")
 #: What a source element says around the source: ``本文来源于国家统计局 2024-05-11 09:36``.
 _SOURCE_HEAD = re.compile(r"^(?:本文)?来源(?:于|自)?\s*[:：]?\s*")
@@ -114,7 +131,7 @@ def source(sel: Selector, meta: dict[str, str], info: str) -> str:
 def author(sel: Selector, meta: dict[str, str], info: str) -> str:
     """The byline (作者/记者), else the responsible editor (责任编辑), else a named meta author
     (``author``, ``article:author``; a WeChat article's account in ``og:article:author``) —
-    not a profile's address."""
+    not a profile's address —, else the account named under the headline (:func:`account`)."""
     for text in (info, *sel.css(".author, .byline, .article-author").xpath("string()").getall()):
         found = _BYLINE.search(squash(text))
         if found and found.group(1).strip():
@@ -131,4 +148,41 @@ def author(sel: Selector, meta: dict[str, str], info: str) -> str:
         named = meta.get(name, "")
         if named and not named.isdigit() and "/" not in named and named not in site_names(meta):
             return named
+    return account(sel)
+
+
+def _named_text(node: Any) -> str:
+    """An element's text without what its parts say besides a name (``solar-author-origin``:
+    the place the author writes from)."""
+    other = [
+        squash(el.xpath("string()"))
+        for el in node.iterdescendants()
+        if isinstance(el.tag, str) and _words(el) & _NOT_ACCOUNT
+    ]
+    text = squash(node.xpath("string()"))
+    for part in other:
+        text = text.replace(part, " ") if part else text
+    return squash(text)
+
+
+def _words(node: Any) -> set[str]:
+    return {w.lower() for w in _CLASS_WORDS.split(node.get("class") or "") if w}
+
+
+def account(sel: Selector) -> str:
+    """The name shown under the headline of a self-media article (CSDN, Toutiao, Baijiahao
+    accounts): among the first elements after the ``<h1>``, one whose class names an author
+    or nickname (``follow-nickName``, ``author-name``) or a link to a user's page, with a
+    short text and no number in it."""
+    for el in sel.xpath(f"(//h1)[1]/following::*[position() <= {UNDER_HEADLINE}]"):
+        node = el.root
+        text = _BY.sub("", _named_text(node))
+        if not 1 < len(text) <= _ACCOUNT_CHARS or _DIGITS.search(text) or _NOT_A_NAME.search(text):
+            continue
+        words = _words(node)
+        if words & _NOT_ACCOUNT:
+            continue
+        user_page = node.tag == "a" and _USER_PAGE.search(node.get("href") or "")
+        if words & _ACCOUNT_WORDS or user_page:
+            return text
     return ""

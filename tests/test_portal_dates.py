@@ -137,3 +137,34 @@ def test_an_author_meta_that_is_an_address_is_no_author() -> None:
     head = '<meta property="article:author" content="https://www.facebook.com/citydaily">'
     (post,) = PortalAdapter().parse(_article(head, "<div>2024-05-11 09:30</div>")).posts
     assert post.author == ""
+
+
+def _written(name: str, url: str) -> Page:
+    html = (ROOT / "tests" / "reading_pages" / name).read_text("utf-8")
+    site = Site(name="media", kind="portal", engine="portal", start_urls=(url,))
+    return Page(url, html, "article", site, datetime(2026, 12, 5, 8, 0, tzinfo=UTC))
+
+
+def test_a_self_media_article_is_signed_by_the_account_under_its_headline() -> None:
+    """No byline, no author meta: the account named under the headline is the author — by
+    a class that names a nickname, or a link to a user's page."""
+    csdn = _written("written_csdn_blog.html", "https://blog.csdn.net/coder_zhang/article/details/1")
+    toutiao = _written("written_toutiao_article.html", "https://www.toutiao.com/article/73812/")
+    assert [PortalAdapter().parse(page).posts[0].author for page in (csdn, toutiao)] == [
+        "码农小张", "城市晚报",
+    ]  # fmt: skip
+
+
+def test_the_account_is_a_name_not_its_label_role_or_place() -> None:
+    """ "Written by", a role beside the name and the place it was written from are not the
+    name; an author element with only a place in it names no one."""
+    top = (
+        '<div class="author-box"><span class="author">Written by <a href="/p/lw">Lance'
+        ' Whitney</a>, <span class="author-role">Contributor</span></span></div>'
+        "<div>2024-05-11 09:30</div>"
+    )
+    (post,) = PortalAdapter().parse(_article("", top)).posts
+    assert post.author == "Lance Whitney"
+    top = '<div class="author-names"><div class="author-origin">São Paulo</div></div>'
+    (post,) = PortalAdapter().parse(_article("", top + "<div>2024-05-11 09:30</div>")).posts
+    assert post.author == ""
