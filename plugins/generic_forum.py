@@ -286,8 +286,9 @@ def post_blocks(sel: Selector) -> list[etree._Element]:
             if isinstance(child.tag, str) and child.tag not in _SKIP:
                 siblings[signature(child)].append(child)
         for members in siblings.values():
-            if (score := group_score(members)) > 0:
-                groups.append((score, [el for el in members if looks_like_post(el)]))
+            score, hits = group_score(members)
+            if score > 0:
+                groups.append((score, hits))
     if not groups:
         return []
     best = max(groups, key=lambda group: group[0])[1]
@@ -382,17 +383,17 @@ def _is_prose(el: etree._Element) -> bool:
     return weight >= _OPENING_MIN and linked < 0.3 * len(text) and bool(_SENTENCE.search(text))
 
 
-def group_score(members: list[etree._Element]) -> float:
+def group_score(members: list[etree._Element]) -> tuple[float, list[etree._Element]]:
     """The text the post-like members hold (each capped, so one huge block cannot win alone),
     less what the non-post members hold: posts carry the bulk of a thread's text, while
-    comment rows, menus and teaser lists repeat too but hold little."""
+    comment rows, menus and teaser lists repeat too but hold little; and those members."""
     if len(members) < 2:
-        return 0.0
+        return 0.0, []
     hits = [el for el in members if looks_like_post(el)]
     if len(hits) < 2:
-        return 0.0
+        return 0.0, []
     held = sum(min(len(_text(el)), 3000) for el in hits)
-    return held + 50 * len(hits) - 20 * (len(members) - len(hits))
+    return held + 50 * len(hits) - 20 * (len(members) - len(hits)), hits
 
 
 def looks_like_post(el: etree._Element) -> bool:
