@@ -19,6 +19,15 @@ _SPACE = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
 _INT = re.compile(r"-?\d[\d,]*")
 
 
+_CLASS_WORD = re.compile(r"[-_:\s]+|(?<=[a-z])(?=[A-Z])")
+
+
+def class_words(value: str | None) -> set[str]:
+    """The lower-cased words of a class attribute (``follow-nickName spPostUserRank`` →
+    follow, nick, name, sp, post, user, rank)."""
+    return {word.lower() for word in _CLASS_WORD.split(value or "") if word}
+
+
 def squash(text: str | None) -> str:
     """One line: every run of whitespace (&nbsp; and the ideographic space too) -> one space."""
     return re.sub(r"\s+", " ", (text or "").replace("\u00a0", " ")).strip()

@@ -17,7 +17,7 @@ from typing import Any
 from parsel import Selector
 
 from opinion_spiders.reading.published import shown_time
-from plugins._html import squash
+from plugins._html import class_words, squash
 
 _SEP = re.compile(r"\s*(?:_|\||｜|--|-|–|—)\s*")
 _LABEL = re.compile(r"(?:^|[\s|｜/,，])来源\s*[:：]")
@@ -39,7 +39,6 @@ _BY = re.compile(r"^(?:written\s+)?by\s+|[\s,，;|]+$", re.I)
 _NOT_A_NAME = re.compile(
     r"[:：]|^(?:written\s+)?by$|^(?:more\s+)?about\b|^(?:the\s+)?authors?$|^作者$", re.I
 )
-_CLASS_WORDS = re.compile(r"[-_\s]+|(?<=[a-z])(?=[A-Z])")
 _USER_PAGE = re.compile(r"/(?:c/)?user/|/u/|/people/|/profile/|/author/|space", re.I)
 _DIGITS = re.compile(r"\d{2}")
 _EDITOR = re.compile(r"(?:责任编辑|责编)\s*[:：]\s*([^\s【】\[\]（）()<>、]+(?:、[^\s【】）)]+)*)")
@@ -157,16 +156,12 @@ def _named_text(node: Any) -> str:
     other = [
         squash(el.xpath("string()"))
         for el in node.iterdescendants()
-        if isinstance(el.tag, str) and _words(el) & _NOT_ACCOUNT
+        if isinstance(el.tag, str) and class_words(el.get("class")) & _NOT_ACCOUNT
     ]
     text = squash(node.xpath("string()"))
     for part in other:
         text = text.replace(part, " ") if part else text
     return squash(text)
-
-
-def _words(node: Any) -> set[str]:
-    return {w.lower() for w in _CLASS_WORDS.split(node.get("class") or "") if w}
 
 
 def account(sel: Selector) -> str:
@@ -179,7 +174,7 @@ def account(sel: Selector) -> str:
         text = _BY.sub("", _named_text(node))
         if not 1 < len(text) <= _ACCOUNT_CHARS or _DIGITS.search(text) or _NOT_A_NAME.search(text):
             continue
-        words = _words(node)
+        words = class_words(node.get("class"))
         if words & _NOT_ACCOUNT:
             continue
         user_page = node.tag == "a" and _USER_PAGE.search(node.get("href") or "")

@@ -22,8 +22,9 @@ from opinion_spiders.adapters import Adapter, Page, Parsed
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
 from opinion_spiders.reading.main_text import board_line, header_line, page_title
+from opinion_spiders.text.dates import full_date
 from opinion_spiders.text.fingerprints import url_key
-from plugins._html import node_text, squash, without_fragment
+from plugins._html import class_words, node_text, squash, without_fragment
 from plugins._notice import notices_first
 
 CONFIDENCE = 0.5
@@ -82,7 +83,6 @@ _UTILITY = re.compile(
 )
 _TOKEN_PARTS = re.compile(r"[-_:]+|(?<=[a-z])(?=[A-Z])")
 _ID_DIGITS = re.compile(r"(\d{2,})")
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _ALTERNATE = re.compile(r"(?<=[a-zA-Z])[12]$|[-_]\d+$|^(?:odd|even)$|[-_](?:odd|even)$", re.I)
 _GRID = re.compile(r"(?:span|grid|col|size|level|width|order|offset)[-_]?\d", re.I)
 _BODY_TAGS = ("div", "section", "article", "td", "p")
@@ -443,12 +443,11 @@ def body_node(block: etree._Element) -> etree._Element | None:
     innermost = [(el, n) for el, n in fair if not any(el in o.iterancestors() for o, _ in fair)]
     if innermost:
         return max(innermost, key=lambda pair: pair[1])[0]
-    owned = [(el, _own_text(el)) for el in block.iter(*_BODY_TAGS)]
-    said = [(el, own) for el, own in owned if not _header(el, own) and not _linked(el, own)]
+    owned = [(el, *_own_text(el)) for el in block.iter(*_BODY_TAGS)]
+    said = [(el, own, n) for el, own, n in owned if not _header(el, own, n) and not _linked(el, n)]
     for candidates in (said, owned):  # a line with a date is the body only where none else is
         best, best_size = None, 0
-        for el, own in candidates:
-            size = len(own) - own.count(_JOIN)
+        for el, own, size in candidates:
             if size > best_size and not DATE_LIKE.fullmatch(own):
                 best, best_size = el, size
         if best is not None and best_size >= _MIN_BODY:
@@ -456,17 +455,17 @@ def body_node(block: etree._Element) -> etree._Element | None:
     return None
 
 
-def _linked(el: etree._Element, own: str) -> bool:
-    """Whether an element's own text is all in its links: a button or a menu, not a body."""
+def _linked(el: etree._Element, size: int) -> bool:
+    """Whether an element's own text (``size`` characters) is all in its links: a button or a
+    menu, not a body."""
     linked = sum(len(_text(a)) for a in el if isinstance(a.tag, str) and a.tag == "a")
-    return linked > 0 and linked >= len(own) - own.count(_JOIN)
+    return linked > 0 and linked >= size
 
 
-def _header(el: etree._Element, own: str) -> bool:
+def _header(el: etree._Element, own: str, size: int) -> bool:
     """A short text with a date in it: a post's header (its poster, time and place) — longer
     where it links to the poster's page (``Reply 2 - Posted by: <a>Rand Al'Thor</a>
     5/21/2024 4:50:13 AM (No. 1721837)``)."""
-    size = len(own) - own.count(_JOIN)
     if size > _SIGNED_HEADER or not DATE_LIKE.search(own):
         return False
     return size <= _HEADER_LINE or any(
@@ -493,11 +492,9 @@ def _in_quote(el: etree._Element, quotes: set[etree._Element], block: etree._Ele
     return False
 
 
-_JOIN = "\x1f"  # between the parts of an element's own text: not counted as a character
-
-
-def _own_text(el: etree._Element) -> str:
-    """The text directly in an element and its inline children (not in nested blocks)."""
+def _own_text(el: etree._Element) -> tuple[str, int]:
+    """The text directly in an element and its inline children (not in nested blocks), and its
+    characters (the spaces between its parts not counted)."""
     parts = [(el.text or "").strip()]
     for child in el:
         if (
@@ -507,7 +504,8 @@ def _own_text(el: etree._Element) -> str:
         ):
             parts.append(_text(child))
         parts.append((child.tail or "").strip())
-    return _JOIN.join(part for part in parts if part)
+    parts = [part for part in parts if part]
+    return " ".join(parts), sum(len(part) for part in parts)
 
 
 def author_of(block: etree._Element, body: etree._Element) -> str:
@@ -532,7 +530,7 @@ def author_of(block: etree._Element, body: etree._Element) -> str:
         named = f"{el.get('class', '')} {el.get('itemprop', '')}"
         if not _AUTHOR_HINT.search(named):
             continue
-        tokens = {t.lower() for t in _TOKEN_PARTS.split(named.replace(" ", "-")) if t}
+        tokens = class_words(named)
         if tokens & _NOT_A_NAME or not 1 < len(text := _text(el)) <= 40 or DATE_LIKE.search(text):
             continue
         naming = any("name" in t or "nick" in t or t in ("author", "poster") for t in tokens)
@@ -577,14 +575,14 @@ def _with_its_day(text: Any) -> str:
     that gives a year, else the time as it stands — never a bare clock where the day is
     there to read."""
     own = squash(str(text))
-    if _YEAR.search(own):
+    if full_date(own):
         return own
     el = text.getparent()
     for _ in range(2):
         if el is None:
             break
         around = squash(el.xpath("string()"))
-        if len(around) <= _HEADER_LINE and _YEAR.search(around) and own in around:
+        if len(around) <= _HEADER_LINE and full_date(around) and own in around:
             return around
         el = el.getparent()
     return own
