@@ -28,9 +28,14 @@ from plugins._html import class_words, node_text, squash, without_fragment
 from plugins._notice import notices_first
 
 CONFIDENCE = 0.5
+#: A date or time as a post's header shows it. The words alone (``刚刚``, ``昨天``, ``3天前``)
+#: only where no Chinese words run on around them: in a sentence (``昨天差点摔一跤``) they
+#: are what someone said, not when.
 DATE_LIKE = re.compile(
-    r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}|\d{1,2}:\d{2}|\d+\s*(?:秒|分钟|小时|天|周|个?月)前"
-    r"|刚刚|昨天|前天|\b\d+\s*(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?)\s+ago\b"
+    r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}|\d{1,2}:\d{2}"
+    r"|\d+\s*(?:秒|分钟|小时|天|周|个?月)前(?![\u4e00-\u9fff])"
+    r"|(?<![\u4e00-\u9fff])(?:刚刚|昨天|前天)(?![\u4e00-\u9fff])"
+    r"|\b\d+\s*(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?)\s+ago\b"
     r"|\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}",
     re.I,
 )
@@ -170,6 +175,8 @@ class GenericForumAdapter(Adapter):
             return None
         author = author_of(block, body)
         content = without_header_lines(node_text(Selector(root=body), _NOT_BODY), author)
+        if not author and (author := inline_signer(body)):
+            content = re.sub(rf"^{re.escape(author)}\s*[:：]\s*", "", content, count=1)
         # Without an id of its own a post is its floor: a URL fragment is no identity.
         pid = post_id(block) or block.get("id") or f"floor-{index}"
         return Post(
@@ -536,6 +543,31 @@ def author_of(block: etree._Element, body: etree._Element) -> str:
         naming = any("name" in t or "nick" in t or t in ("author", "poster") for t in tokens)
         hinted.append((not naming, len(text), text))
     return min(hinted)[2] if hinted else ""
+
+
+def inline_signer(body: etree._Element) -> str:
+    """The poster who signs a comment at its start, as comment lists print them
+    (``<a href="/u/1276871217">Mickey-R</a>: 这么大的公园…`` on Weibo, a post bar's replies
+    within a floor): a link to their page before any other text, then a colon (past their
+    badges, which show no text)."""
+    if (body.text or "").strip():
+        return ""
+    name = ""
+    for child in body:
+        if not isinstance(child.tag, str):
+            continue
+        text = _text(child)
+        if not name:
+            href = child.get("href") or ""
+            if child.tag != "a" or not 1 < len(text) <= 40 or not _profile_link(href, text):
+                return ""
+            name = text
+        elif text:
+            return ""
+        tail = (child.tail or "").strip()
+        if tail:
+            return name if tail[0] in ":：" else ""
+    return ""
 
 
 def _profile_link(href: str, text: str) -> bool:

@@ -242,3 +242,26 @@ def test_generic_post_held_in_a_blockquote_and_dated_with_its_day() -> None:
     assert [p.published_text for p in posts] == [
         "05-05-2024,10:12 AM", "05-05-2024,10:48 AM", "05-05-2024,11:20 AM",
     ]  # fmt: skip
+
+
+def test_generic_comments_apart_from_the_post_they_answer() -> None:
+    """A Weibo post: the main text is the post, its comments stand outside it. The post opens
+    the thread, dated by its head; each comment is signed inline (``name: text``, the name
+    left out of the text) and dated with a two-digit year; a comment that says 昨天
+    (yesterday) in a sentence keeps its own time and its text."""
+    page = (REAL / "written_weibo_post.html").read_bytes()
+    url = "https://weibo.com/2803301701/Pq3xKa1Bc"
+    for role in ("thread", "auto"):
+        reading, _ = read_page(page, url, RUNTIME, role=role)
+        assert (reading.reader, reading.kind) == ("generic", "thread")
+        posts = reading.parsed.posts
+        assert [p.floor for p in posts] == [1, 2, 3, 4, 5, 6]
+        assert "燃气管道改造工程原定五月完工" in posts[0].content
+        assert posts[0].published_text == "24-6-2 09:41"
+        assert [p.author for p in posts[1:]] == [
+            "小巷里的猫", "南门老张", "Joy_2018", "一只小蜗牛", "城南居民甲",
+        ]  # fmt: skip
+        assert posts[4].content == "临时通道晚上没有灯，昨天差点摔一跤，麻烦管一管。"
+        assert [p.published_text for p in posts[1:]] == [
+            "24-6-2 10:02", "24-6-2 10:15", "24-6-2 10:31", "24-6-2 11:48", "24-6-3 08:20",
+        ]  # fmt: skip

@@ -112,6 +112,10 @@ def sh(*args: int) -> datetime:
         ("08/05/2024 9:58 pm", sh(2024, 5, 8, 21, 58)),
         ("06.05.2023 08:16", sh(2023, 5, 6, 8, 16)),
         ("05/09/2024", sh(2024, 5, 9)),  # 5 September is still to come: the 9th of May
+        # a year of two digits, first (Weibo's day of an earlier year), with its clock
+        ("24-5-3 17:08", sh(2024, 5, 3, 17, 8)),
+        ("23-12-31 23:59 来自北京", sh(2023, 12, 31, 23, 59)),
+        ("23/12/01 08:00", sh(2023, 12, 1, 8, 0)),
     ],
 )
 def test_parse_datetime_reads_site_formats(text: str, expected: datetime) -> None:
@@ -165,6 +169,21 @@ def test_parse_datetime_year_last_puts_the_month_first_in_the_americas() -> None
     assert parse_datetime("05/08/2024", sh(2024, 5, 10, 10, 0)) == sh(2024, 5, 8)
 
 
+def test_parse_datetime_short_year_is_first_in_east_asia_and_last_elsewhere() -> None:
+    """``13-05-24 17:08`` is 24 May 2013 in Shanghai, 13 May 2024 in Berlin; an order that
+    gives no date yields to one that does."""
+    berlin = ZoneInfo("Europe/Berlin")
+    now = datetime(2024, 9, 10, 10, 0, tzinfo=berlin)
+    assert parse_datetime("13-05-24 17:08", NOW) == sh(2013, 5, 24, 17, 8)
+    assert parse_datetime("13-05-24 17:08", now, "Europe/Berlin") == datetime(
+        2024, 5, 13, 17, 8, tzinfo=berlin
+    )
+    assert parse_datetime("24-5-13 17:08", now, "Europe/Berlin") == datetime(
+        2013, 5, 24, 17, 8, tzinfo=berlin
+    )
+    assert parse_datetime("05-13-24 17:08", NOW) == sh(2024, 5, 13, 17, 8)  # no 13th month
+
+
 def test_parse_datetime_months_back_land_on_the_last_day_of_a_shorter_month() -> None:
     assert parse_datetime("3个月前", sh(2024, 5, 31, 9, 0)) == sh(2024, 2, 29, 9, 0)
     assert parse_datetime("1个月前", sh(2023, 3, 31, 9, 0)) == sh(2023, 2, 28, 9, 0)
@@ -187,6 +206,7 @@ NUMERIC_FORMS = [
     lambda d: d.strftime("发表于 %Y-%m-%d %H:%M:%S"),
     lambda d: d.isoformat(),
     lambda d: d.astimezone(UTC).isoformat(),
+    lambda d: f"{d:%y}-{d.month}-{d.day} {d:%H:%M:%S}",
     lambda d: str(int(d.timestamp())),
     lambda d: str(int(d.timestamp()) * 1000),
 ]
@@ -251,6 +271,7 @@ def test_parse_datetime_relative_forms_never_in_the_future(now: datetime, text: 
         ("Quote from klwild on March 29, 2024, 10:35 am", "March 29, 2024, 10:35 am"),
         ("Posted 05/16/2024, 08:16 PM by bob", "05/16/2024, 08:16 PM"),
         ("2024-05-12T08:00:00+08:00", "2024-05-12T08:00:00+08:00"),
+        ("24-5-13 17:08 来自福建", "24-5-13 17:08"),
         ("3分钟前", ""),
         ("May 16 10:35", ""),
         ("18:58", ""),

@@ -46,6 +46,7 @@ from opinion_spiders.reading.story import (
     without_apparatus,
 )
 from opinion_spiders.sites import Site
+from opinion_spiders.text.dates import full_date
 from opinion_spiders.text.fingerprints import url_key
 
 if TYPE_CHECKING:
@@ -63,6 +64,13 @@ THREAD_COVERAGE = 0.9
 #: they hold this share of the main text and the main text holds ``SIGNED_INSIDE`` of theirs.
 SIGNED_COVERAGE = 0.75
 SIGNED_INSIDE = 0.9
+#: Signed, dated posts of which the main text holds less than this share lie apart from it:
+#: comments under the post the main text is (see :func:`_comments_apart`), read with it at
+#: ``COMMENTS_APART`` confidence.
+APART_INSIDE = 0.2
+COMMENTS_APART = 0.5
+#: Characters at the start of such a post's main text where its poster's line may date it.
+HEAD_CHARS = 60
 #: A line of main text is missed by the posts when less than this share of it is theirs.
 MISSED_SHARE = 0.5
 #: Characters of a post's shown time from which a line that holds it is the post's header.
@@ -179,9 +187,32 @@ def _as_thread(page: Page, adapters: Mapping[str, type[Adapter]], tried: list[st
                 _open_with(thread, _main_text_post(page, missed, "thread"))
             return Reading(_as_site(thread, page), GENERIC, "thread", round(threaded, 2), tried)
         tried.append(f"{GENERIC}: its posts hold {threaded:.0%} of the main text")
+        if text and _comments_apart(thread, text):
+            return _with_its_comments(page, thread, text, tried)
     if text:
         return _main_text_reading(page, text, "thread", tried)
     raise ParseError("unreadable", "; ".join(tried) or "no text on the page")
+
+
+def _comments_apart(thread: Parsed, text: str) -> bool:
+    """Signed, dated posts that lie outside the main text: the comments under a post the
+    main text holds (a Weibo post and its comment list, which a main-text extractor leaves
+    out as the page's apparatus)."""
+    joined = _joined(thread.posts)
+    return (
+        _authored(thread)
+        and all(post.published_text for post in thread.posts)
+        and coverage(text, joined) < APART_INSIDE
+    )
+
+
+def _with_its_comments(page: Page, thread: Parsed, text: str, tried: list[str]) -> Reading:
+    """The main text as the opening post, dated by the time at its head where the page
+    declares none (``城市晚报 24-6-2 09:41 来自 微博网页版``), and the comments under it."""
+    opener = _main_text_post(page, text, "thread")
+    opener.published_text = opener.published_text or full_date(text[:HEAD_CHARS])
+    _open_with(thread, opener)
+    return Reading(_as_site(thread, page), GENERIC, "thread", COMMENTS_APART, tried)
 
 
 def _board_text(page: Page) -> str:
@@ -306,6 +337,8 @@ def _fall_back(
         return listing
     if text and threaded < 0.5 and (teasers(text) or link_list(text, page.selector)):
         return _listing(page, adapters, tried, _LISTED)
+    if thread and text and _comments_apart(thread, text):
+        return _with_its_comments(page, thread, text, tried)
     if text:
         kind = "thread" if threaded >= 0.5 else "article"
         return _main_text_reading(page, text if kind == "thread" else story or text, kind, tried)

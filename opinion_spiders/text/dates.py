@@ -44,6 +44,13 @@ _YEAR_LAST = re.compile(
     r"(?<![\d\-/.])(?P<a>\d{1,2})(?P<sep>[-/.])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4})(?![\d\-/.])"
     rf"(?:\s*,?\s*{_HMS})?"
 )
+#: A year of two digits, first, then a clock (``24-5-13 17:08``, as Weibo prints a day of an
+#: earlier year): see :func:`_short_year` for the order; the clock keeps version numbers and
+#: scores out.
+_SHORT_YEAR = re.compile(
+    r"(?<![\d\-/.:])(?P<a>\d{2})(?P<sep>[-/])(?P<b>\d{1,2})(?P=sep)(?P<c>\d{1,2})(?![\d\-/.])"
+    rf"\s*,?\s*{_HMS}"
+)
 _MONTH_DAY = re.compile(
     rf"(?<![\d\-/.])(?P<mo>\d{{1,2}})\s*[-/月]\s*(?P<d>\d{{1,2}})(?!\d)\s*日?(?:\s*{_HMS})?"
 )
@@ -125,7 +132,7 @@ def full_date(text: str) -> str:
     ``2024年5月2日 21:44``, ``March 29, 2024, 10:35 am``, ``05/16/2024``), as printed; '' when
     there is none: a clock, a month and day or ``3分钟前`` alone are no date of a page."""
     cleaned = " ".join(html.unescape(text).replace("\xa0", " ").replace("\u3000", " ").split())
-    for pattern in (_ISO_OFFSET, _FULL, *_NAMED_FULL, _YEAR_LAST):
+    for pattern in (_ISO_OFFSET, _FULL, *_NAMED_FULL, _YEAR_LAST, _SHORT_YEAR):
         if found := pattern.search(cleaned):
             return found.group(0).strip()
     return ""
@@ -190,6 +197,25 @@ def _year_last(found: re.Match[str], now: datetime) -> datetime:
         orders.reverse()
     dates = [_at(date(year, month, day), _clock(found), now) for month, day in orders]
     return dates[0] if dates[0] <= now or dates[1] > now else dates[1]
+
+
+def _short_year(found: re.Match[str], now: datetime) -> datetime:
+    """The year first in East Asia (``24-5-13``: 13 May 2024, as Chinese, Japanese and Korean
+    sites print it), last elsewhere in the site's order (``13-05-24`` in Europe, ``05-13-24`` in
+    the Americas); another order where that one is no date."""
+    a, b, c = int(found["a"]), int(found["b"]), int(found["c"])
+    zone = str(getattr(now.tzinfo, "key", ""))
+    year_first = (2000 + a, b, c)
+    orders = [(2000 + c, a, b), (2000 + c, b, a)]  # (year, month, day)
+    if not zone.startswith(_MONTH_FIRST_ZONES):
+        orders.reverse()
+    orders.insert(0 if zone.startswith("Asia/") else 2, year_first)
+    for year, month, day in orders:
+        try:
+            return _at(date(year, month, day), _clock(found), now)
+        except ValueError:
+            continue
+    raise ValueError(f"no date in {found.group(0)!r}")
 
 
 def _month_day(found: re.Match[str], now: datetime) -> datetime:
@@ -312,6 +338,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], Handler], ...] = (
     (_FULL, _full),
     *((pattern, _named_full) for pattern in _NAMED_FULL),
     (_YEAR_LAST, _year_last),
+    (_SHORT_YEAR, _short_year),
     (_EPOCH, _epoch),
     (_AGO, _ago),
     (_EN_AGO, _en_ago),
