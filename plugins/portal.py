@@ -24,6 +24,7 @@ from opinion_spiders.reading.story import link_list
 from opinion_spiders.text.dates import either_way_round, parse_datetime
 from plugins import _portal_facts as facts
 from plugins._html import absolute, squash
+from plugins._letters import read_letter
 from plugins._notice import read_unless_notice
 from plugins._portal_body import MIN_BODY, extract_body
 from plugins._portal_body import selector_text as selector_text  # the body paths, for bench
@@ -96,8 +97,11 @@ class PortalAdapter(Adapter):
     def parse_html(self, page: Page) -> Parsed:
         """An article or a list page, as the link's role says or the page looks — a page
         reached as an article whose body is a list of links (titles with their dates) is a
-        list page."""
+        list page; a letter to officials with its answer (a government message board's) is
+        the letter, the reply and the rating (:mod:`plugins._letters`)."""
         role = page.role
+        if role in ("article", "auto", "thread") and (letter := read_letter(page)):
+            return Parsed(posts=letter)
         if role == "auto":
             role = "article" if self.looks_like_article(page) else "listing"
         if role == "article":

@@ -1,0 +1,256 @@
+"""Letters to officials and their answers, as government message boards show them (领导留言板,
+市长信箱, 网络问政, a hotline's published cases).
+
+A letter page shows a citizen's letter and, once it is handled, the answering body's reply
+and often the writer's rating — under labels (来信内容, 回复单位, 答复时间, 满意度 …) in table
+rows, definition lists or labelled blocks. Read as one article, the official answer would be
+signed by the citizen and dated by the letter; read here, the letter, the reply and the rating
+are posts of their own — the letter signed by its writer, the reply by the body that gave it,
+each with its own time: what an analyst needs to see what was answered, by whom and how late.
+
+A page is a letter page when it shows a reply under its label (回复内容, 答复内容, 办理结果 …),
+or, not yet answered, two labels only letters carry (留言人 and 留言时间).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from lxml import etree
+from parsel import Selector
+
+from opinion_spiders.adapters import Page
+from opinion_spiders.items import Post
+from opinion_spiders.reading.main_text import page_title
+from opinion_spiders.text.dates import full_date
+from opinion_spiders.text.fingerprints import url_key
+from plugins._html import STRING, node_text, squash
+
+#: The letter's labels, each field's (a label a letter board alone uses marked strong below).
+LETTER_TITLE = ("信件标题", "留言标题", "来信标题", "诉求标题", "问题标题", "咨询标题", "投诉标题")
+LETTER_AUTHOR = ("来信人", "留言人", "写信人", "诉求人", "反映人", "咨询人", "投诉人", "建议人",
+                 "提问人")  # fmt: skip
+LETTER_TIME = ("来信时间", "留言时间", "写信时间", "来信日期", "留言日期", "诉求时间", "反映时间",
+               "咨询时间", "投诉时间", "提问时间", "提交时间")  # fmt: skip
+LETTER_BODY = ("来信内容", "留言内容", "信件内容", "诉求内容", "反映内容", "咨询内容", "投诉内容",
+               "建议内容", "问题描述", "问题内容")  # fmt: skip
+#: The reply's labels.
+REPLY_UNIT = ("回复单位", "答复单位", "办理单位", "回复部门", "答复部门", "承办单位", "处理单位",
+              "回复机构", "答复机构", "办理部门")  # fmt: skip
+REPLY_TIME = ("回复时间", "答复时间", "办结时间", "办理时间", "处理时间", "回复日期", "答复日期")
+REPLY_BODY = ("回复内容", "答复内容", "办理结果", "回复意见", "答复意见", "处理结果", "办理情况",
+              "处理意见", "答复情况", "回复情况")  # fmt: skip
+RATING = ("满意度", "网友评价", "评价内容", "评价结果", "满意程度")
+_FIELDS = {
+    "title": LETTER_TITLE, "author": LETTER_AUTHOR, "time": LETTER_TIME, "body": LETTER_BODY,
+    "unit": REPLY_UNIT, "reply_time": REPLY_TIME, "reply": REPLY_BODY, "rating": RATING,
+}  # fmt: skip
+_TIMES = ("time", "reply_time")
+_FIELD_OF = {label: name for name, labels in _FIELDS.items() for label in labels}
+#: Labels only a letter board prints: two of them make a letter page with no reply yet.
+_STRONG = re.compile(r"^(?:来信|留言|写信|信件|诉求)")
+_LABEL = re.compile(
+    rf"^({'|'.join(sorted(_FIELD_OF, key=len, reverse=True))})\s*(?:[:：]\s*(.*))?$", re.S
+)
+_STARTS = re.compile("|".join(_FIELD_OF))
+#: Any label on a page: the cheap test before the page's elements are looked at.
+MARKED = re.compile("|".join((*LETTER_BODY, *REPLY_BODY, *REPLY_UNIT, *LETTER_AUTHOR)))
+_LABEL_TAGS = ("td", "th", "dt", "dd", "span", "div", "label", "strong", "b", "em", "font",
+               "h2", "h3", "h4", "h5", "p", "li", "i")  # fmt: skip
+_BLOCK_TAGS = ("p", "div", "td", "dd", "section", "article", "li")
+_SKIP = ("script", "style", "noscript", "nav", "header", "footer", "aside", "head", "title")
+#: Characters up to which a value is a name, a unit or a time rather than a text.
+SHORT = 40
+#: Characters up to which a line with a date in a reply's block is its head, not its text.
+HEAD_LINE = 60
+#: What an answering body's name ends in (区住房和城乡建设局, 市民政局, 街道办事处 …).
+_BODY_SUFFIX = re.compile(
+    r"(?:局|委员会|委|办公室|办|厅|部|政府|中心|办事处|街道|管委会|镇|乡|所|队|院|处|科|站|公司|集团)$"
+)
+
+
+@dataclass
+class Field:
+    """A labelled value: its text (a time before it taken apart) and the element holding it."""
+
+    text: str
+    node: etree._Element | None
+    label: etree._Element
+    time: str = ""
+
+
+def read_letter(page: Page) -> list[Post] | None:
+    """The letter, its reply and the rating as posts; None when the page is no letter page."""
+    if not MARKED.search(page.text):
+        return None
+    sel = page.selector
+    fields = letter_fields(sel)
+    if fields is None:
+        return None
+    reply = fields.get("reply")
+    body = fields.get("body")
+    letter_text = _text_of(body) if body else _unlabelled_letter(sel, fields)
+    if not letter_text:
+        return None
+    key = url_key(page.url)
+    title = fields["title"].text if "title" in fields else page_title(sel)
+    base = page.url.split("#")[0]
+
+    def post(part: str, content: str, author: str, shown: str, floor: int) -> Post:
+        return Post(
+            site=page.site.name, kind=page.site.kind, url=f"{base}#{part}", title=title,
+            content=content, author=author, thread_id=key, post_id=f"{key}-{part}",
+            floor=floor, published_text=shown, adapter="letters", adapter_version="1",
+        )  # fmt: skip
+
+    letter_time = _value(fields, "time") or _time_before(sel, letter_text)
+    posts = [post("letter", letter_text, _value(fields, "author"), letter_time, 1)]
+    if reply is not None and (answer := _text_of(reply)):
+        unit = _value(fields, "unit") or _unit_in(reply)
+        when = _value(fields, "reply_time") or reply.time or _date_in(reply, answer)
+        posts.append(post("reply", answer, unit, when, 2))
+    if (rating := fields.get("rating")) and rating.text:
+        posts.append(post("rating", rating.text, posts[0].author, rating.time, len(posts) + 1))
+    return posts
+
+
+def letter_fields(sel: Selector) -> dict[str, Field] | None:
+    """The page's labelled fields, if it is a letter page: a reply under its label, or two
+    labels only a letter board prints."""
+    fields = labelled(sel)
+    strong = sum(1 for field in fields.values() if _STRONG.match(_label_text(field)))
+    return fields if "reply" in fields or strong >= 2 else None
+
+
+def labelled(sel: Selector) -> dict[str, Field]:
+    """Each field's first labelled value on the page."""
+    found: dict[str, Field] = {}
+    for el in sel.root.iter(*_LABEL_TAGS):
+        if any(up.tag in _SKIP for up in el.iterancestors()):
+            continue
+        own = (el.text or "").strip()
+        if not own or not _STARTS.match(own) or not (match := _LABEL.match(squash(STRING(el)))):
+            continue
+        label, rest = match.group(1), squash(match.group(2))
+        name = _FIELD_OF[label]
+        if name in found or not own.startswith(label):
+            continue
+        field = _field(el, rest, dated=name in _TIMES)
+        if field is not None:
+            found[name] = field
+    return found
+
+
+def _field(label: etree._Element, rest: str, *, dated: bool) -> Field | None:
+    """The value a label gives: the text after its colon, the text after the label element,
+    else the next element (its row's next cell, a ``<dd>``, the block under a heading) — a
+    bare time standing first taken as the value's time (``网友评价 2024-07-20 09:02 已经…``)
+    unless the label is a time's (``dated``)."""
+    if rest:
+        return Field(rest, None, label)
+    tail = squash(label.tail)
+    if tail:
+        return Field(tail, None, label)
+    time = ""
+    node = label.getnext()
+    parent = label.getparent()
+    if node is None and parent is not None and squash(STRING(parent)) == squash(STRING(label)):
+        node = parent.getnext()  # a label alone in its cell or block: the value follows it
+    while node is not None:
+        if not isinstance(node.tag, str):
+            node = node.getnext()
+            continue
+        text = squash(STRING(node))
+        if _LABEL.match(text):
+            return None  # the next label: this one's value is empty
+        if text and full_date(text) == text and not time and not dated:
+            time, node = text, node.getnext()
+            continue
+        return Field(text, node, label, time) if text else None
+    return None
+
+
+def _label_text(field: Field) -> str:
+    return squash(STRING(field.label))
+
+
+def _value(fields: dict[str, Field], name: str) -> str:
+    """A short field's text (a name, a unit, a time), '' where the page gives none."""
+    field = fields.get(name)
+    return field.text if field and len(field.text) <= SHORT else ""
+
+
+def _text_of(field: Field) -> str:
+    """A text field's lines, without the head a reply's block may open with (its unit and
+    time on a short line)."""
+    if field.node is None:
+        return field.text
+    lines = node_text(field.node).split("\n")
+    return "\n".join(x for x in lines if not (len(x) <= HEAD_LINE and full_date(x)))
+
+
+def _own_size(el: etree._Element) -> int:
+    """Characters of text directly in an element and its inline children."""
+    size = len((el.text or "").strip())
+    for child in el:
+        if isinstance(child.tag, str) and child.tag not in _BLOCK_TAGS and child.tag != "table":
+            size += len(squash(STRING(child)))
+        size += len((child.tail or "").strip())
+    return size
+
+
+def _unlabelled_letter(sel: Selector, fields: dict[str, Field]) -> str:
+    """A letter whose text has no label: the block with the most text of its own that stands
+    before the reply's label (the page's first part), outside the labelled values."""
+    stop = fields["reply"].label if "reply" in fields else None
+    taken = {f.node for f in fields.values() if f.node is not None} | {
+        f.label for f in fields.values()
+    }
+    best, size = None, 0
+    for el in sel.root.iter():
+        if el is stop:
+            break
+        if not isinstance(el.tag, str) or el.tag not in _BLOCK_TAGS:
+            continue
+        if el in taken or any(up.tag in _SKIP or up in taken for up in el.iterancestors()):
+            continue
+        own = _own_size(el)
+        if own > size:
+            best, size = el, own
+    return node_text(best) if best is not None and size >= SHORT else ""
+
+
+def _time_before(sel: Selector, letter: str) -> str:
+    """The first date with its year on the page before the letter's text (its info line)."""
+    first = letter.split("\n")[0][:20]
+    for text in sel.root.xpath("//body//text()[not(ancestor::script or ancestor::style)]"):
+        if first and first in text:
+            return ""
+        if found := full_date(str(text)):
+            return found
+    return ""
+
+
+def _unit_in(field: Field) -> str:
+    """The answering body named in the reply's head: a short text ending as an office's name
+    does (局, 委员会, 办事处 …)."""
+    if field.node is None:
+        return ""
+    for el in field.node.iter():
+        text = squash(STRING(el))
+        if 2 < len(text) <= SHORT and _BODY_SUFFIX.search(text) and not full_date(text):
+            return text
+    return ""
+
+
+def _date_in(field: Field, answer: str) -> str:
+    """The first date with its year in the reply's element outside its text."""
+    if field.node is None:
+        return ""
+    for text in field.node.itertext():
+        if str(text).strip() and str(text).strip() in answer:
+            continue
+        if found := full_date(str(text)):
+            return found
+    return ""

@@ -1,0 +1,100 @@
+"""Letters to officials on government message boards (``plugins._letters``): the letter, the
+answering body's reply and the writer's rating as posts of their own, each signed and dated
+as the page shows it — whether the page is read by the letters engine, by a portal site's
+engine in a crawl, or with no engine at all."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from opinion_spiders.adapters import Page
+from opinion_spiders.reading import read_page
+from opinion_spiders.runtime import Runtime
+from opinion_spiders.sites import Site
+from plugins.letters import LettersAdapter
+from plugins.portal import PortalAdapter
+from tests._proc import ROOT
+
+REAL = ROOT / "tests" / "reading_pages"
+RUNTIME = Runtime({})
+URL = "http://www.example.gov.cn/hdjl/szxx/202403/t20240318_123.html"
+
+
+def _read(name: str, role: str) -> list:
+    reading, _ = read_page((REAL / name).read_bytes(), URL, RUNTIME, role=role)
+    assert (reading.reader, reading.kind) == ("letters", "thread")
+    return reading.parsed.posts
+
+
+@pytest.mark.parametrize("role", ["auto", "thread", "article"])
+def test_letter_reply_and_rating_are_posts_of_their_own(role: str) -> None:
+    """The letter's text has no label (it is the block before the reply); its writer and time
+    stand in the info line; the reply's office and time in the reply's head; the rating has
+    its own time."""
+    posts = _read("written_letter_board_answered.html", role)
+    assert [p.floor for p in posts] == [1, 2, 3]
+    assert [p.author for p in posts] == ["网友1720449", "某某区住房和城乡建设局", "网友1720449"]
+    assert [p.published_text for p in posts] == [
+        "2024-07-08 23:15", "2024-07-15 16:20", "2024-07-20 09:02",
+    ]  # fmt: skip
+    assert posts[0].content.startswith("尊敬的领导：我们是某某小区的居民")
+    assert posts[1].content.startswith("网友您好：收到您的留言后")
+    assert "2024-07-15" not in posts[1].content  # the reply's head is not its text
+    assert posts[2].content == "已经停止夜间施工了，感谢区住建局的及时处理。"
+    assert {p.title for p in posts} == {"关于小区旁边工地夜间施工扰民的问题"}
+    assert len({p.post_id for p in posts}) == 3
+
+
+def test_letter_laid_out_in_label_cells_in_gb2312() -> None:
+    posts = _read("written_mayor_mailbox_gb2312.html", "auto")
+    assert [(p.author, p.published_text) for p in posts] == [
+        ("王**", "2024-03-11 09:26:41"), ("市民政局", "2024-03-18 15:02:10"),
+    ]  # fmt: skip
+    assert posts[0].title == "关于农村低保申请审核时间过长的咨询"
+    assert posts[0].content.startswith("我母亲今年七十三岁")
+    assert posts[1].content.startswith("王先生您好：\n根据我市最低生活保障审核确认办法")
+    assert "公示期满无异议后即可发放" in posts[1].content
+    assert posts[1].content.endswith("感谢您的来信。")
+
+
+def test_letter_in_a_definition_list_and_labelled_blocks_with_its_rating() -> None:
+    """A 问政 question: not an article, nor a listing of its sidebar's links."""
+    posts = _read("written_wenzheng_rated.html", "auto")
+    assert [(p.author, p.published_text) for p in posts] == [
+        ("市民8821", "2024-09-02 19:40"), ("市交通运输局", "2024-09-10 11:15"), ("市民8821", ""),
+    ]  # fmt: skip
+    assert posts[0].content.startswith("我们小区门口原来有一个公交站")
+    assert posts[1].content.startswith("网友您好！此次线路调整")
+    assert posts[2].content == "基本满意"
+
+
+def test_letter_not_yet_answered_is_the_letter_alone() -> None:
+    posts = _read("written_letter_board_pending.html", "auto")
+    assert [(p.floor, p.author, p.published_text) for p in posts] == [
+        (1, "读书人2023", "2024-10-12 20:31")
+    ]
+    assert posts[0].content.startswith("社区图书馆周末只开放到下午五点")
+
+
+def test_portal_site_in_a_crawl_reads_its_message_board_letters() -> None:
+    """A government portal's engine, given a letter page by an article link, reads the letter
+    and the reply apart — not one article signed by nobody and dated by the letter."""
+    site = Site(name="city", kind="portal", engine="portal", start_urls=(URL,))
+    text = (REAL / "written_letter_board_answered.html").read_text(encoding="utf-8")
+    page = Page(URL, text, "article", site, datetime.now(UTC))
+    posts = PortalAdapter().parse(page).posts
+    assert [p.author for p in posts] == ["网友1720449", "某某区住房和城乡建设局", "网友1720449"]
+    assert {p.site for p in posts} == {"city"}
+    assert {p.kind for p in posts} == {"portal"}
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["written_toutiao_article.html", "written_weixin_article.html", "written_v2ex_topic.html",
+     "written_gov_notice_column.html", "written_guba_post.html"],
+)  # fmt: skip
+def test_letters_engine_passes_over_other_pages(name: str) -> None:
+    text = (REAL / name).read_bytes().decode("utf-8")
+    assert LettersAdapter.sniff(text, URL) == 0.0
