@@ -16,7 +16,7 @@ from typing import Any
 
 from parsel import Selector
 
-from opinion_spiders.reading.published import shown_time
+from opinion_spiders.reading.published import headline_node, shown_time
 from plugins._html import class_words, squash
 
 _SEP = re.compile(r"\s*(?:_|\||｜|--|-|–|—)\s*")
@@ -127,7 +127,7 @@ def source(sel: Selector, meta: dict[str, str], info: str) -> str:
     return meta.get("mediaid", "")
 
 
-def author(sel: Selector, meta: dict[str, str], info: str) -> str:
+def author(sel: Selector, meta: dict[str, str], info: str, title: str = "") -> str:
     """The byline (作者/记者), else the responsible editor (责任编辑), else a named meta author
     (``author``, ``article:author``; a WeChat article's account in ``og:article:author``) —
     not a profile's address —, else the account named under the headline (:func:`account`)."""
@@ -147,7 +147,7 @@ def author(sel: Selector, meta: dict[str, str], info: str) -> str:
         named = meta.get(name, "")
         if named and not named.isdigit() and "/" not in named and named not in site_names(meta):
             return named
-    return account(sel)
+    return account(sel, title)
 
 
 def _named_text(node: Any) -> str:
@@ -164,12 +164,17 @@ def _named_text(node: Any) -> str:
     return squash(text)
 
 
-def account(sel: Selector) -> str:
+def account(sel: Selector, title: str = "") -> str:
     """The name shown under the headline of a self-media article (CSDN, Toutiao, Baijiahao
-    accounts): among the first elements after the ``<h1>``, one whose class names an author
-    or nickname (``follow-nickName``, ``author-name``) or a link to a user's page, with a
-    short text and no number in it."""
-    for el in sel.xpath(f"(//h1)[1]/following::*[position() <= {UNDER_HEADLINE}]"):
+    accounts): among the first elements after the ``<h1>`` (else the element that shows the
+    headline ``title``, see :func:`~opinion_spiders.reading.published.headline_node`), one
+    whose class names an author or nickname (``follow-nickName``, ``author-name``) or a link
+    to a user's page, with a short text and no number in it."""
+    head = sel.xpath("(//h1)[1]")
+    start = head[0] if head else headline_node(sel, title)
+    if start is None:
+        return ""
+    for el in start.xpath(f"following::*[position() <= {UNDER_HEADLINE}]"):
         node = el.root
         text = _BY.sub("", _named_text(node))
         if not 1 < len(text) <= _ACCOUNT_CHARS or _DIGITS.search(text) or _NOT_A_NAME.search(text):

@@ -19,7 +19,14 @@ from opinion_spiders.adapters import Adapter, Link, Page, Parsed
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
 from opinion_spiders.reading.chain import READ_MORE
-from opinion_spiders.reading.published import dateline, dating_time, meta_time, metas, shown_time
+from opinion_spiders.reading.published import (
+    TITLED,
+    dateline,
+    dating_time,
+    meta_time,
+    metas,
+    shown_time,
+)
 from opinion_spiders.reading.story import link_list
 from opinion_spiders.text.dates import either_way_round, parse_datetime
 from plugins import _portal_facts as facts
@@ -61,6 +68,9 @@ _ARTICLE_MARKERS = re.compile(
     r"""|ARTICLE_INFO\s*=""",
     re.I,
 )
+#: Characters from which a title-classed element that opens the ``<title>`` is a headline
+#: (a column's name, ``新闻中心``, is shorter).
+TITLED_CHARS = 8
 #: A guessed article (no article metas, no shown time) is worth less than a declared one.
 GUESSED = 0.7
 
@@ -167,7 +177,7 @@ class PortalAdapter(Adapter):
         post_id = article_key(page.url).removeprefix("article:")
         return Post(
             site=page.site.name, kind=self.kind, url=page.url, title=title, content=content,
-            author=facts.author(sel, meta, info), thread_id=post_id, post_id=post_id,
+            author=facts.author(sel, meta, info, title), thread_id=post_id, post_id=post_id,
             published_text=shown or declared or listed,
             published_at=self.published_at(shown, declared, page),
             source=facts.source(sel, meta, info), adapter=self.engine,
@@ -203,10 +213,15 @@ def _as_url_says(at: datetime | None, text: str, url: str) -> datetime | None:
 
 
 def _titled(sel: Selector) -> bool:
-    """Does an ``h1``/``h2`` open the ``<title>``? Articles repeat their headline there."""
+    """Does an ``h1``/``h2`` open the ``<title>``, or an element whose class names a title
+    (a script-rendered article's ``div.articleTitle``, at least ``TITLED_CHARS`` long)?
+    Articles repeat their headline there."""
     title = squash(sel.xpath("//title/text()").get())
     heads = (squash(h) for h in sel.xpath("//h1 | //h2").xpath("string()").getall())
-    return any(len(h) >= 4 and title.startswith(h) for h in heads)
+    if any(len(h) >= 4 and title.startswith(h) for h in heads):
+        return True
+    titled = (squash(h) for h in sel.xpath(TITLED).xpath("string()").getall())
+    return any(len(h) >= TITLED_CHARS and title.startswith(h) for h in titled)
 
 
 def _dated_rows(page: Page) -> dict[str, Link]:

@@ -168,3 +168,25 @@ def test_the_account_is_a_name_not_its_label_role_or_place() -> None:
     top = '<div class="author-names"><div class="author-origin">São Paulo</div></div>'
     (post,) = PortalAdapter().parse(_article("", top + "<div>2024-05-11 09:30</div>")).posts
     assert post.author == ""
+
+
+def test_a_headline_in_a_title_class_dated_by_its_day_and_clock_apart() -> None:
+    """A Baijiahao article as its script renders it: the headline in no ``<h1>`` but a
+    ``div`` whose class names a title, the account under it, and a day without its year
+    (``发布时间：05-20``) with its clock in the next element (``10:12``) — the latest such day
+    that is past."""
+    url = "https://baijiahao.baidu.com/s?id=1799123456789"
+    (post,) = PortalAdapter().parse(_written("written_baijiahao_article.html", url)).posts
+    assert post.title == "多地推出以旧换新补贴，家电销量明显回升"
+    assert post.author == "财经观察者"
+    assert post.published_text == "05-20 10:12"
+    assert post.published_at == datetime(2026, 5, 20, 10, 12, tzinfo=SH)
+    assert post.content.startswith("五月以来，多个省份陆续出台家电以旧换新补贴政策")
+
+
+def test_a_day_without_its_year_or_clock_does_not_date_the_article() -> None:
+    """``05-20`` alone under the headline could be anything (a section's date, a count):
+    only with its clock is it the article's day."""
+    top = '<div class="x1"><span>发布时间：05-20</span><span>北京</span></div>'
+    at, text, _ = _read(_article("", top))
+    assert (at, text) == (None, "")

@@ -51,6 +51,16 @@ DATING_METAS = (
 #: line it takes for a dateline rather than the body.
 DATELINE_CHARS = 200
 DATELINE_LINE = 80
+#: Elements other than ``h1``/``h2`` that may show the headline: a class naming a title, not a
+#: link's or one holding links.
+TITLED = (
+    "//*[contains(translate(@class, 'TITLE', 'title'), 'title')]"
+    "[not(self::title or ancestor::a or .//a)]"
+)
+_MONTH_DAY = re.compile(
+    r"(?<![\d\-/.])(\d{1,2})\s*[-/月]\s*(\d{1,2})(?![\d\-/.])\s*日?(?:\s*(\d{1,2}:\d{2}))?"
+)
+_BARE_CLOCK = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?")
 #: schema.org types whose ``datePublished`` is the article's (not its site's or an image's).
 _ARTICLE_TYPES = re.compile(r"Article$|Posting$|^Report$|^WebPage$")
 
@@ -136,27 +146,53 @@ def declared_time(sel: Selector) -> str:
 
 
 def dateline(sel: Selector, title: str) -> str:
-    """The date printed in the short lines right under the headline (the ``h1``/``h2`` that
-    reads as ``title``; a date with its year, ``2024-05-18 16:56``, ``March 29, 2024``), for
-    pages that put it in no block a reader knows: up to ``DATELINE_CHARS`` of text, stopping
-    at the first long line (the body, whose dates are what it reports on)."""
-    if not title:
+    """The date printed in the short lines right under the headline (the element that reads
+    as ``title``: see :func:`headline_node`; a date with its year, ``2024-05-18 16:56``,
+    ``March 29, 2024``, or a month and day with its clock), for pages that put it in no block
+    a reader knows: up to ``DATELINE_CHARS`` of text, stopping at the first long line (the
+    body, whose dates are what it reports on)."""
+    head = headline_node(sel, title)
+    if head is None:
         return ""
-    for head in sel.xpath("//h1 | //h2"):
-        if squash(head.xpath("string()").get()) != title:
+    lines: list[str] = []
+    seen = 0
+    for text in head.xpath("following::text()[not(ancestor::script or ancestor::style)]"):
+        line = squash(text.get())
+        if not line:
             continue
-        seen = 0
-        for text in head.xpath("following::text()[not(ancestor::script or ancestor::style)]"):
-            line = squash(text.get())
-            if not line:
-                continue
-            if len(line) > DATELINE_LINE or seen > DATELINE_CHARS:
-                return ""
-            seen += len(line)
-            if found := shown_time(line) or full_date(line):
-                return found
-        return ""
+        if len(line) > DATELINE_LINE or seen > DATELINE_CHARS:
+            break
+        seen += len(line)
+        lines.append(line)
+    for at, line in enumerate(lines):
+        after = lines[at + 1] if at + 1 < len(lines) else ""
+        if found := shown_time(line) or full_date(line) or _day_at(line, after):
+            return found
     return ""
+
+
+def headline_node(sel: Selector, title: str) -> Selector | None:
+    """The element that shows the headline ``title``: an ``h1``/``h2``, else an element whose
+    class names a title (a script-rendered page's ``div.index-module_articleTitle_…``) —
+    not a link or what holds one (a teaser's title)."""
+    if not title:
+        return None
+    for path in ("//h1 | //h2", TITLED):
+        for head in sel.xpath(path):
+            if squash(head.xpath("string()").get()) == title:
+                return head
+    return None
+
+
+def _day_at(line: str, after: str) -> str:
+    """A month and day with its clock, in the line or alone in the next one (Baijiahao's
+    ``发布时间：05-20`` then ``10:12``): the year is the latest that is past, as the site meant."""
+    found = _MONTH_DAY.search(line)
+    if not found:
+        return ""
+    month, day, clock = found.groups()
+    clock = clock or (after if _BARE_CLOCK.fullmatch(after) else "")
+    return f"{int(month):02d}-{int(day):02d} {clock}" if clock else ""
 
 
 def shown_time(text: str) -> str:
