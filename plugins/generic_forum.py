@@ -9,6 +9,7 @@ marked with a lower ``confidence`` so analysts and health checks can tell it fro
 
 from __future__ import annotations
 
+import copy
 import re
 from collections import defaultdict
 from typing import Any
@@ -91,7 +92,7 @@ _ID_DIGITS = re.compile(r"(\d{2,})")
 _ALTERNATE = re.compile(r"(?<=[a-zA-Z])[12]$|[-_]\d+$|^(?:odd|even)$|[-_](?:odd|even)$", re.I)
 _GRID = re.compile(r"(?:span|grid|col|size|level|width|order|offset)[-_]?\d", re.I)
 _BODY_TAGS = ("div", "section", "article", "td", "p")
-_PROFILE = re.compile(r"user|member|profile|space|people|/u/|uid=|[?&]un=", re.I)
+_PROFILE = re.compile(r"user|member|profile|space|people|/u/|/u\?|uid=|[?&]un=", re.I)
 _SKIP = {"script", "style", "noscript", "head", "nav", "footer", "header", "aside"}
 _MIN_BODY = 8
 _OPENING_LEVELS = 3
@@ -99,6 +100,10 @@ _OPENING_MIN = 40
 #: Share of a box's text the posts of another kind inside it must hold for the box to be a
 #: container of posts rather than a post.
 _INNER_SHARE = 0.5
+#: Posts from which a group whose one member holds posts of another kind is a comment list
+#: with the replies to one comment inside it, not the boxes of a thread (an opening post's
+#: and the replies').
+_NESTING_COMMENTS = 3
 #: Share of signed posts from which an unsigned stub among them is not a post.
 _SIGNED_SHARE = 2 / 3
 _QUOTE_CLASS = "concat(' ', normalize-space(translate(@class, 'QUOTE', 'quote')), ' ')"
@@ -130,6 +135,10 @@ _SIGNED_HEADER = 100
 #: Posts a line must recur in to count as the board's template.
 _TEMPLATE_POSTS = 3
 _CJK = re.compile(r"[\u3400-\u9fff]")
+#: What stands between two names in a reply's header (``小王 回复 老李：``, ``bob replied to``).
+_BETWEEN_NAMES = re.compile(
+    r"(?:回复|回覆|答复|reply(?: to)?|replied(?: to)?|[@:：→›>»])?\s*[:：]?", re.I
+)
 _SENTENCE = re.compile(r"[。！？，；]|[.!?,;](?:\s|$)")
 
 
@@ -300,8 +309,57 @@ def post_blocks(sel: Selector) -> list[etree._Element]:
         return []
     best = max(groups, key=lambda group: group[0])[1]
     while (inner := _inner_group(best, groups)) is not None:
+        if len(best) >= _NESTING_COMMENTS:
+            return _with_replies(best, inner)
         best = inner
     return best
+
+
+def _with_replies(
+    comments: list[etree._Element], replies: list[etree._Element]
+) -> list[etree._Element]:
+    """Comments that hold the replies to them (a 楼中楼, replies within a floor): each comment
+    in order, read without its replies (a copy: the page's own tree is untouched), then its
+    replies — the blocks of the replies' kind inside it."""
+    kind = signature(replies[0])
+    tag = replies[0].tag
+    blocks: list[etree._Element] = []
+    for comment in comments:
+        inside = [
+            el for el in comment.iterdescendants(tag)
+            if signature(el) == kind and not _nested_in(el, kind, comment)
+        ]  # fmt: skip
+        blocks += [_without(comment, inside), *inside] if inside else [comment]
+    return blocks
+
+
+def _nested_in(el: etree._Element, kind: str, top: etree._Element) -> bool:
+    """Whether ``el`` lies inside another block of ``kind`` below ``top``."""
+    for up in el.iterancestors():
+        if up is top:
+            return False
+        if signature(up) == kind:
+            return True
+    return False
+
+
+def _without(box: etree._Element, parts: list[etree._Element]) -> etree._Element:
+    """A copy of ``box`` without ``parts`` (elements inside it)."""
+    paths = []
+    for part in parts:
+        path, node = [], part
+        while node is not box:
+            parent = node.getparent()
+            path.append(parent.index(node))
+            node = parent
+        paths.append(path[::-1])
+    trimmed = copy.deepcopy(box)
+    for path in sorted(paths, reverse=True):  # later siblings first: earlier indices hold
+        node = trimmed
+        for at in path:
+            node = node[at]
+        node.getparent().remove(node)
+    return trimmed
 
 
 def _inner_group(
@@ -446,20 +504,47 @@ def body_node(block: etree._Element) -> etree._Element | None:
         if el is not block and _hinted(el) and not _in_quote(el, quotes, block)
     ]
     longest = max((n for _, n in hinted), default=0)
-    fair = [(el, n) for el, n in hinted if n >= max(_MIN_BODY, 0.3 * longest)]
+    fair = [(el, n) for el, n in hinted if n >= 0.3 * longest and _weight(el, n) >= _MIN_BODY]
     innermost = [(el, n) for el, n in fair if not any(el in o.iterancestors() for o, _ in fair)]
     if innermost:
         return max(innermost, key=lambda pair: pair[1])[0]
     owned = [(el, *_own_text(el)) for el in block.iter(*_BODY_TAGS)]
-    said = [(el, own, n) for el, own, n in owned if not _header(el, own, n) and not _linked(el, n)]
+    said = [
+        (el, own, n) for el, own, n in owned
+        if not _header(el, own, n) and not _linked(el, n) and not _name_line(el)
+    ]  # fmt: skip
     for candidates in (said, owned):  # a line with a date is the body only where none else is
         best, best_size = None, 0
         for el, own, size in candidates:
             if size > best_size and not DATE_LIKE.fullmatch(own):
                 best, best_size = el, size
-        if best is not None and best_size >= _MIN_BODY:
+        if best is not None and _weight(best, best_size) >= _MIN_BODY:
             return best
     return None
+
+
+def _weight(el: etree._Element, size: int) -> int:
+    """An element's ``size`` characters with each CJK character of its text counting twice,
+    up to ``size`` more: ``主要是不赚钱`` is a reply, six characters though it is."""
+    return size + min(size, len(_CJK.findall(_text(el))))
+
+
+def _name_line(el: etree._Element) -> bool:
+    """Whether an element's own text is all posters' names (``<span class="nickname">
+    yanjun</span><span class="username"> @yanjun</span>``, ``<a class="nick">小王</a> 回复
+    <a class="nick">老李</a>``): a reply's header, not its body."""
+    if (el.text or "").strip():
+        return False
+    named = False
+    for child in el:
+        if not _BETWEEN_NAMES.fullmatch((child.tail or "").strip()):
+            return False
+        if not isinstance(child.tag, str) or not _text(child):
+            continue
+        if child.tag in _BODY_TAGS or not _AUTHOR_HINT.search(child.get("class") or ""):
+            return False
+        named = True
+    return named
 
 
 def _linked(el: etree._Element, size: int) -> bool:
@@ -517,7 +602,8 @@ def _own_text(el: etree._Element) -> tuple[str, int]:
 
 def author_of(block: etree._Element, body: etree._Element) -> str:
     """A declared name (``data-username``, ``uname``, ``itemprop=name`` …), else a profile
-    link's text, else the shortest author-like element; never from inside the body."""
+    link's text, else the shortest author-like element (without the colon a comment's
+    ``<span>:</span>`` adds to it); never from inside the body."""
     outside = [
         el for el in block.iter()
         if isinstance(el.tag, str) and el is not body and body not in el.iterancestors()
@@ -542,7 +628,7 @@ def author_of(block: etree._Element, body: etree._Element) -> str:
             continue
         naming = any("name" in t or "nick" in t or t in ("author", "poster") for t in tokens)
         hinted.append((not naming, len(text), text))
-    return min(hinted)[2] if hinted else ""
+    return min(hinted)[2].rstrip(":：").rstrip() if hinted else ""
 
 
 def inline_signer(body: etree._Element) -> str:

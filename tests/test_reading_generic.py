@@ -265,3 +265,36 @@ def test_generic_comments_apart_from_the_post_they_answer() -> None:
         assert [p.published_text for p in posts[1:]] == [
             "24-6-2 10:02", "24-6-2 10:15", "24-6-2 10:31", "24-6-2 11:48", "24-6-3 08:20",
         ]  # fmt: skip
+
+
+def test_generic_replies_inside_the_comments_they_answer() -> None:
+    """Comments of which some hold the replies to them (楼中楼): every comment and every
+    reply is a post, each reply after its comment, the comment's own text without its
+    replies; a reply's header (``小王同学 回复 老李头``) is not its text, even where the text
+    is six characters; the story opens the thread."""
+    page = (REAL / "written_news_comments_nested.html").read_bytes()
+    posts = _posts(page, "https://www.example-news.cn/news/20240512001.html")
+    assert posts[0].content.startswith("上个月开业的南湖社区食堂")
+    assert [p.author for p in posts[1:]] == [
+        "阿杰", "老李头", "湖边散步", "小王同学", "老李头", "吃货一枚", "上班族小陈", "南湖居民",
+    ]  # fmt: skip
+    assert [p.published_text[-5:] for p in posts[1:]] == [
+        "09:12", "09:40", "10:05", "10:20", "11:02", "11:30", "12:15", "13:40",
+    ]  # fmt: skip
+    assert posts[2].content == "我家老伴腿脚不好，以前都是我做饭，现在每天中午来这里吃，省心多了。"
+    assert posts[4].content == "说得对，支持"
+    assert posts[7].content == "公司就在附近，终于有个便宜又放心的地方吃午饭了，晚上开不开？"
+    assert posts[8].content == "晚上也开，六点到七点半，不过菜少一些。"
+
+
+def test_generic_comment_read_without_its_replies_leaves_the_page_whole() -> None:
+    """The comment is read from a copy: the page's tree, which the main text and other
+    readers read after, still holds every reply where it stood."""
+    from parsel import Selector
+
+    from plugins.generic_forum import post_blocks
+
+    sel = Selector(text=(REAL / "written_news_comments_nested.html").read_text("utf-8"))
+    blocks = post_blocks(sel)
+    assert len(blocks) == 8
+    assert len(sel.css(".comment-item .reply-item")) == 4
