@@ -92,6 +92,11 @@ _ID_DIGITS = re.compile(r"(\d{2,})")
 _ALTERNATE = re.compile(r"(?<=[a-zA-Z])[12]$|[-_]\d+$|^(?:odd|even)$|[-_](?:odd|even)$", re.I)
 _GRID = re.compile(r"(?:span|grid|col|size|level|width|order|offset)[-_]?\d", re.I)
 _BODY_TAGS = ("div", "section", "article", "td", "p")
+#: Class words that lay a page out rather than name a part of it.
+_LAYOUT = frozenset(
+    ["flex", "row", "col", "container", "wrapper", "wrap", "inner", "clearfix", "clear", "box",
+     "block", "item", "cell", "grid", "group", "content"]
+)  # fmt: skip
 _PROFILE = re.compile(r"user|member|profile|space|people|/u/|/u\?|uid=|[?&]un=", re.I)
 _SKIP = {"script", "style", "noscript", "head", "nav", "footer", "header", "aside"}
 _MIN_BODY = 8
@@ -156,11 +161,12 @@ class GenericForumAdapter(Adapter):
 
     @notices_first
     def parse(self, page: Page) -> Parsed:
-        blocks = post_blocks(page.selector)
-        if not blocks:
+        top, reply_kind = top_blocks(page.selector)
+        if not top:
             raise ParseError("no_posts", f"no repeated post blocks on {page.url}")
         title = thread_title(page.selector)
-        opening = opening_block(blocks)
+        opening = opening_block(top)
+        blocks = threaded(top, reply_kind)
         if opening is not None:
             blocks = [opening, *blocks]
         posts = [
@@ -213,12 +219,21 @@ def _signed_by_head(post: Post, opening: etree._Element, title: str) -> None:
         return
     node = opening
     for _ in range(_OPENING_LEVELS):
+        between = []  # the blocks between the title and the post: its poster's line
         for head in node.itersiblings(preceding=True):
-            if not isinstance(head.tag, str) or title not in _text(head):
+            if not isinstance(head.tag, str):
+                continue
+            if title not in _text(head):
+                between.append(head)
                 continue
             headings = [h for h in head.iter("h1", "h2", "h3") if title in _text(h)]
             post.author = author_of(head, headings[0]) if headings else ""
             post.published_text = time_of(Selector(root=head))
+            for line in between:
+                if len(_text(line)) > _SIGNED_HEADER:
+                    break
+                post.author = post.author or author_of(line, None)
+                post.published_text = post.published_text or time_of(Selector(root=line))
             return
         parent = node.getparent()
         if parent is None:
@@ -291,8 +306,17 @@ def signature(el: etree._Element) -> str:
 
 
 def post_blocks(sel: Selector) -> list[etree._Element]:
-    """The sibling group that looks most like posts: most members with a date and a body —
-    and not a group of boxes that hold the posts (see :func:`_inner_group`)."""
+    """Every post block in page order: the thread's posts (:func:`top_blocks`), each followed
+    by the replies nested inside it (:func:`threaded`)."""
+    posts, reply_kind = top_blocks(sel)
+    return threaded(posts, reply_kind)
+
+
+def top_blocks(sel: Selector) -> tuple[list[etree._Element], str]:
+    """The sibling group that looks most like posts — most members with a date and a body —
+    and not a group of boxes that hold the posts (see :func:`_inner_group`), with the kind of
+    the replies its members hold where they are comments that hold the replies to them (a
+    group of three or more; '' where none)."""
     groups: list[tuple[float, list[etree._Element]]] = []
     for parent in sel.root.iter():
         if not isinstance(parent.tag, str) or parent.tag in _SKIP:
@@ -306,39 +330,57 @@ def post_blocks(sel: Selector) -> list[etree._Element]:
             if score > 0:
                 groups.append((score, hits))
     if not groups:
-        return []
+        return [], ""
     best = max(groups, key=lambda group: group[0])[1]
     while (inner := _inner_group(best, groups)) is not None:
         if len(best) >= _NESTING_COMMENTS:
-            return _with_replies(best, inner)
+            return best, signature(inner[0])
         best = inner
-    return best
+    return best, ""
 
 
-def _with_replies(
-    comments: list[etree._Element], replies: list[etree._Element]
-) -> list[etree._Element]:
-    """Comments that hold the replies to them (a 楼中楼, replies within a floor): each comment
-    in order, read without its replies (a copy: the page's own tree is untouched), then its
-    replies — the blocks of the replies' kind inside it."""
-    kind = signature(replies[0])
-    tag = replies[0].tag
-    blocks: list[etree._Element] = []
-    for comment in comments:
-        inside = [
-            el for el in comment.iterdescendants(tag)
-            if signature(el) == kind and not _nested_in(el, kind, comment)
-        ]  # fmt: skip
-        blocks += [_without(comment, inside), *inside] if inside else [comment]
-    return blocks
+def threaded(posts: list[etree._Element], reply_kind: str = "") -> list[etree._Element]:
+    """Each post followed by the replies nested inside it — blocks of ``reply_kind`` (a 楼中楼,
+    replies within a floor) or of the post's own kind where that kind names what it is
+    (Reddit's comment tree) —, the post read without them: a copy, the page's own tree
+    untouched."""
+    if not posts:
+        return posts
+    own = signature(posts[0])
+    kinds = {kind for kind in (reply_kind, own if _named_kind(own) else "") if kind}
+    if not kinds:
+        return posts
+    return [el for post in posts for el in _thread_of(post, kinds)]
 
 
-def _nested_in(el: etree._Element, kind: str, top: etree._Element) -> bool:
-    """Whether ``el`` lies inside another block of ``kind`` below ``top``."""
+def _named_kind(kind: str) -> bool:
+    """A kind of block that names what it is — a class of its own (not a layout utility's:
+    ``flex``, ``w-full``) or an element of the site's own (``shreddit-comment``) —, which a
+    block of the same kind inside a post is a reply, not the post's layout."""
+    tag, _, first = kind.partition(".")
+    if not first:
+        return "-" in tag
+    return not (_UTILITY.match(first) or _GRID.match(first) or first in _LAYOUT)
+
+
+def _thread_of(block: etree._Element, kinds: set[str]) -> list[etree._Element]:
+    """A post and the replies nested inside it (blocks of ``kinds``, each one a post itself):
+    the post read without them, then each reply and its own replies."""
+    nested = [
+        el for el in block.iterdescendants()
+        if isinstance(el.tag, str) and signature(el) in kinds and not _nested_in(el, kinds, block)
+    ]  # fmt: skip
+    if not nested or not all(looks_like_post(el) for el in nested):
+        return [block]
+    return [_without(block, nested), *(el for reply in nested for el in _thread_of(reply, kinds))]
+
+
+def _nested_in(el: etree._Element, kinds: set[str], top: etree._Element) -> bool:
+    """Whether ``el`` lies inside another block of ``kinds`` below ``top``."""
     for up in el.iterancestors():
         if up is top:
             return False
-        if signature(up) == kind:
+        if signature(up) in kinds:
             return True
     return False
 
@@ -391,6 +433,7 @@ def _inner_group(
 
 def _holds(box: etree._Element, kind: str) -> bool:
     """Whether ``box`` holds two or more elements of signature ``kind``."""
+    return True
     tag, _, first = kind.partition(".")
     found = 0
     for el in box.iterdescendants(tag):
@@ -600,7 +643,7 @@ def _own_text(el: etree._Element) -> tuple[str, int]:
     return " ".join(parts), sum(len(part) for part in parts)
 
 
-def author_of(block: etree._Element, body: etree._Element) -> str:
+def author_of(block: etree._Element, body: etree._Element | None) -> str:
     """A declared name (``data-username``, ``uname``, ``itemprop=name`` …), else a profile
     link's text, else the shortest author-like element (without the colon a comment's
     ``<span>:</span>`` adds to it); never from inside the body."""

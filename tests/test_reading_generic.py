@@ -298,3 +298,37 @@ def test_generic_comment_read_without_its_replies_leaves_the_page_whole() -> Non
     blocks = post_blocks(sel)
     assert len(blocks) == 8
     assert len(sel.css(".comment-item .reply-item")) == 4
+
+
+def test_generic_comment_tree_replies_of_the_comments_own_kind() -> None:
+    """A tree of comments (``div.comment`` inside the ``div.comment`` it answers, two levels
+    deep): every comment is a post, in the tree's order, each read without the replies inside
+    it; the opening post is signed and dated by the line between the title and it."""
+    page = (REAL / "written_comment_tree.html").read_bytes()
+    posts = _posts(page, "https://bbs.example-hoops.cn/thread/30012345.html")
+    assert [p.author for p in posts] == [
+        "赛后讨论君", "篮球老炮", "夜猫子球迷", "篮球老炮", "理性分析帝", "路人甲乙丙", "老球迷",
+        "数据控",
+    ]  # fmt: skip
+    assert posts[0].published_text == "2024-06-03 20:58"
+    assert posts[1].content == "这场比赛最后两分钟的判罚太离谱了，主队的球迷都看不下去。"
+    assert posts[2].content == "同感，那个走步明显没吹，回放看得清清楚楚。"
+    assert [p.published_text[-5:] for p in posts[1:]] == [
+        "21:05", "21:12", "21:20", "21:31", "22:02", "08:15", "09:02",
+    ]  # fmt: skip
+
+
+def test_generic_layout_blocks_inside_a_post_are_not_its_replies() -> None:
+    """A post laid out in blocks of a layout utility's class (``div.flex`` in ``div.flex``)
+    holds no replies: the posts stay three."""
+    from parsel import Selector
+
+    from plugins.generic_forum import post_blocks
+
+    post = (
+        '<div class="flex"><div class="flex"><a href="/user/{n}">user{n}</a> 2024-05-0{n} 10:00'
+        '</div><div class="flex"><p>{text}</p><span>edited 2024-05-0{n} 11:00</span></div></div>'
+    )
+    posts = "".join(post.format(n=n, text=text) for n, text in enumerate(BODIES, 1))
+    blocks = post_blocks(Selector(text=PAGE.format(posts=posts)))
+    assert len(blocks) == 3
