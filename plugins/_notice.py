@@ -61,7 +61,12 @@ _KINDS = (
         "no_permission",
         (
             "没有权限", "无权", "权限不足", "需要登录", "尚未登录", "请先登录", "登录后才可以",
-            "not authorised", "not authorized", "permission",
+            "登录后查看", "登录后才能", "not authorised", "not authorized", "permission",
+            # a wall that asks for a log-in before the page is shown (not a log-in's success)
+            "must be logged in", "need to be logged in", "have to be logged in",
+            "must log in", "need to log in", "log in to view", "login to view",
+            "sign in to view", "sign in to continue", "login required", "please log in",
+            "please login", "please sign in",
         ),
     ),
     ("login", ("欢迎您回来", "登录成功", "登陆成功", "现在将转入", "退出成功", "logged in")),

@@ -350,3 +350,22 @@ def test_mybb_title_is_the_threads_header_not_a_sidebars() -> None:
     moved = Page(page.url, text, page.role, page.site, page.crawled_at, meta=page.meta)
     titles = {p.title for p in MybbAdapter().parse(moved).posts}
     assert titles == {"高铁站接驳公交什么时候恢复？"}
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("You must be logged in to view this topic.", "no_permission"),
+        ("Sorry, you need to be logged in to see this thread.", "no_permission"),
+        ("请先登录后再查看", "no_permission"),
+        ("You are now logged in. Redirecting to the forum index…", "login"),
+        ("欢迎您回来，现在将转入登录前页面", "login"),
+    ],
+)
+def test_notice_a_wall_asking_to_log_in_is_no_permission_not_a_login(
+    message: str, kind: str
+) -> None:
+    """A page that asks for a log-in before it shows a thread is a wall (no permission), in
+    English as in Chinese; ``login`` is the page a log-in lands on."""
+    page = f"<html><head><title>Forum</title></head><body><p>{message}</p></body></html>"
+    assert detect_notice(page, "https://forum.example.org/t/1") == (kind, message)
