@@ -127,6 +127,7 @@ QUOTES = (
 #: Quotes and hidden elements are not part of what a post says.
 _NOT_BODY = (
     f"{QUOTES} | .//*[@hidden] | .//*[@aria-hidden='true']"
+    " | .//*[contains(translate(@class, 'SPOILER', 'spoiler'), 'spoiler')]"
     " | .//*[contains(translate(@style, ' ', ''), 'display:none')]"
     # signatures: phpBB, vBulletin, XenForo, Kunena (``ksignature``), Discuz (``sign``)
     " | .//*[contains(translate(@class, 'SIGNATURE', 'signature'), 'signature')"

@@ -13,7 +13,14 @@ from opinion_spiders.core.posts import prepare_post
 from opinion_spiders.items import Post
 from opinion_spiders.reading import read, read_page
 from opinion_spiders.reading.main_text import coverage, merged, page_title, shingles
-from opinion_spiders.reading.story import furniture, story_element, within_story, without_link_runs
+from opinion_spiders.reading.story import (
+    BOARD_APPARATUS,
+    furniture,
+    story_element,
+    within_story,
+    without_apparatus,
+    without_link_runs,
+)
 from opinion_spiders.runtime import Runtime
 from opinion_spiders.sites import Site
 from plugins.discuz import DiscuzAdapter
@@ -647,3 +654,19 @@ def test_reading_main_text_post_is_dated_by_the_line_under_its_title() -> None:
     )
     post = _main_text_thread(html, 7)
     assert post.published_text == "March 29, 2024, 10:35 am"
+
+
+def test_reading_a_consent_bar_is_apparatus_a_feature_flag_naming_gdpr_is_not() -> None:
+    """The cookie-consent bar (named by its class, id or role: ``cookieConsentBar``) is the
+    site's, not the story's or the discussion's; a class that only has such a word inside
+    (a feature flag, ``filterNonGdprEmbeds``) names no consent bar."""
+    page = Selector(
+        text=f'<body><div class="story"><p>{PARAGRAPH}</p><div class="embed filterNonGdprEmbeds">'
+        "<p>Officials promised a hearing next month.</p></div></div>"
+        '<div id="elGuestTerms" data-role="cookieConsentBar"><p>We have placed cookies on your'
+        " device.</p></div></body>"
+    )
+    story = f"{PARAGRAPH}\nOfficials promised a hearing next month."
+    text = f"{story}\nWe have placed cookies on your device."
+    assert without_apparatus(text, page, BOARD_APPARATUS) == story
+    assert without_apparatus(text, page) == story

@@ -332,3 +332,19 @@ def test_generic_layout_blocks_inside_a_post_are_not_its_replies() -> None:
     posts = "".join(post.format(n=n, text=text) for n, text in enumerate(BODIES, 1))
     blocks = post_blocks(Selector(text=PAGE.format(posts=posts)))
     assert len(blocks) == 3
+
+
+def test_generic_spoilers_and_the_consent_bar_are_not_what_was_said() -> None:
+    """Text folded in a spoiler is hidden until a reader opens it, and the site's cookie
+    bar is its own: neither is in the posts nor counts as main text they miss — so the
+    posts are the reading, not the main text."""
+    page = (REAL / "written_board_spoilers_consent.html").read_bytes()
+    for role in ("thread", "auto"):
+        reading, _ = read_page(
+            page, "https://www.example-science.cn/topic/2024-sum/", RUNTIME, role=role
+        )
+        assert (reading.reader, reading.kind) == ("generic", "thread")
+        posts = reading.parsed.posts
+        assert [p.author for p in posts] == ["谜题爱好者", "算术达人", "谜题爱好者", "路过的学生"]
+        assert posts[1].content == "我算出来了，答案放在折叠里，免得剧透。"
+        assert not any("显示隐藏内容" in p.content or "Cookie" in p.content for p in posts)

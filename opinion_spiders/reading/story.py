@@ -54,9 +54,17 @@ APPARATUS = {
     "reference": re.compile(r"reference|reflist", re.IGNORECASE),
     "comment": re.compile(r"comment(?!ary)|disqus", re.IGNORECASE),
     "announcement": re.compile(r"announce", re.IGNORECASE),
+    "spoiler": re.compile(r"spoiler", re.IGNORECASE),
+    # a class, id or role that starts with it (``cookieConsentBar``, ``cc-cookie-notice``,
+    # ``gdpr-banner``), not a feature flag that has it inside (``filterNonGdprEmbeds``)
+    "consent": re.compile(
+        r"(?:^|\s)(?:[a-z]{1,3}[-_])?(?:consent|gdpr"
+        r"|cookies?[-_]?(?:consent|notice|banner|bar|law|message|popup|warning|policy|settings))",
+        re.IGNORECASE,
+    ),
 }
 #: The apparatus of a discussion page: what is never one of its posts (its comments are).
-BOARD_APPARATUS = ("player", "announcement")
+BOARD_APPARATUS = ("player", "announcement", "spoiler", "consent")
 #: Characters up to which a line may be the page's footer or one of its buttons.
 FURNITURE_LINE = 120
 #: The page's footer (copyright, ICP licence, browser advice) and its "more" buttons.
@@ -223,7 +231,7 @@ def _named_texts(sel: Selector) -> dict[str, str]:
     the story."""
     named: dict[str, list[etree._Element]] = {kind: [] for kind in APPARATUS}
     for el in sel.root.xpath(_NAMED):
-        names = f"{el.get('class', '')} {el.get('id', '')}"
+        names = f"{el.get('class', '')} {el.get('id', '')} {el.get('data-role', '')}"
         for kind, pattern in APPARATUS.items():
             if pattern.search(names):
                 named[kind].append(el)
