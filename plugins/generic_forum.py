@@ -367,9 +367,10 @@ def _named_kind(kind: str) -> bool:
 def _thread_of(block: etree._Element, kinds: set[str]) -> list[etree._Element]:
     """A post and the replies nested inside it (blocks of ``kinds``, each one a post itself):
     the post read without them, then each reply and its own replies."""
+    tags = {kind.partition(".")[0] for kind in kinds}
     nested = [
-        el for el in block.iterdescendants()
-        if isinstance(el.tag, str) and signature(el) in kinds and not _nested_in(el, kinds, block)
+        el for el in block.iterdescendants(*tags)
+        if signature(el) in kinds and not _nested_in(el, kinds, block)
     ]  # fmt: skip
     if not nested or not all(looks_like_post(el) for el in nested):
         return [block]
@@ -568,7 +569,10 @@ def body_node(block: etree._Element) -> etree._Element | None:
 
 def _weight(el: etree._Element, size: int) -> int:
     """An element's ``size`` characters with each CJK character of its text counting twice,
-    up to ``size`` more: ``主要是不赚钱`` is a reply, six characters though it is."""
+    up to ``size`` more: ``主要是不赚钱`` is a reply, six characters though it is (counted only
+    where it matters: below ``_MIN_BODY``)."""
+    if size >= _MIN_BODY:
+        return size
     return size + min(size, len(_CJK.findall(_text(el))))
 
 
