@@ -40,13 +40,17 @@ REPLY_UNIT = ("回复单位", "答复单位", "办理单位", "回复部门", "�
               "回复机构", "答复机构", "办理部门")  # fmt: skip
 REPLY_TIME = ("回复时间", "答复时间", "办结时间", "办理时间", "处理时间", "回复日期", "答复日期")
 REPLY_BODY = ("回复内容", "答复内容", "办理结果", "回复意见", "答复意见", "处理结果", "办理情况",
-              "处理意见", "答复情况", "回复情况")  # fmt: skip
+              "处理意见", "答复情况", "回复情况", "追问回复", "再次回复", "二次回复")  # fmt: skip
+#: A further round: the writer's follow-up question (追问) and its time, answered by a reply.
+FOLLOW_BODY = ("追问内容", "补充内容", "追问")
+FOLLOW_TIME = ("追问时间", "补充时间")
 RATING = ("满意度", "网友评价", "评价内容", "评价结果", "满意程度")
 _FIELDS = {
     "title": LETTER_TITLE, "author": LETTER_AUTHOR, "time": LETTER_TIME, "body": LETTER_BODY,
     "unit": REPLY_UNIT, "reply_time": REPLY_TIME, "reply": REPLY_BODY, "rating": RATING,
+    "follow": FOLLOW_BODY, "follow_time": FOLLOW_TIME,
 }  # fmt: skip
-_TIMES = ("time", "reply_time")
+_TIMES = ("time", "reply_time", "follow_time")
 _FIELD_OF = {label: name for name, labels in _FIELDS.items() for label in labels}
 #: Labels only a letter board prints: two of them make a letter page with no reply yet.
 _STRONG = re.compile(r"^(?:来信|留言|写信|信件|诉求)")
@@ -85,7 +89,8 @@ def read_letter(page: Page) -> list[Post] | None:
     if not MARKED.search(page.text):
         return None
     sel = page.selector
-    fields = letter_fields(sel)
+    hits = labelled_in_order(sel)
+    fields = letter_fields(sel, hits)
     if fields is None:
         return None
     reply = fields.get("reply")
@@ -110,22 +115,29 @@ def read_letter(page: Page) -> list[Post] | None:
         unit = _value(fields, "unit") or _unit_in(reply)
         when = _value(fields, "reply_time") or reply.time or _date_in(reply, answer)
         posts.append(post("reply", answer, unit, when, 2))
+    for part, text, unit, when in later_rounds(hits) if len(posts) > 1 else []:
+        author = posts[0].author if part == "follow" else unit or posts[1].author
+        posts.append(post(f"{part}-{len(posts) + 1}", text, author, when, len(posts) + 1))
     if (rating := fields.get("rating")) and rating.text:
         posts.append(post("rating", rating.text, posts[0].author, rating.time, len(posts) + 1))
     return posts
 
 
-def letter_fields(sel: Selector) -> dict[str, Field] | None:
-    """The page's labelled fields, if it is a letter page: a reply under its label, or two
-    labels only a letter board prints."""
-    fields = labelled(sel)
+def letter_fields(
+    sel: Selector, hits: list[tuple[str, Field]] | None = None
+) -> dict[str, Field] | None:
+    """The page's labelled fields (each its first), if it is a letter page: a reply under its
+    label, or two labels only a letter board prints."""
+    fields: dict[str, Field] = {}
+    for name, field in labelled_in_order(sel) if hits is None else hits:
+        fields.setdefault(name, field)
     strong = sum(1 for field in fields.values() if _STRONG.match(_label_text(field)))
     return fields if "reply" in fields or strong >= 2 else None
 
 
-def labelled(sel: Selector) -> dict[str, Field]:
-    """Each field's first labelled value on the page."""
-    found: dict[str, Field] = {}
+def labelled_in_order(sel: Selector) -> list[tuple[str, Field]]:
+    """Every labelled value on the page, in page order, with its field's name."""
+    found: list[tuple[str, Field]] = []
     for el in sel.root.iter(*_LABEL_TAGS):
         if any(up.tag in _SKIP for up in el.iterancestors()):
             continue
@@ -134,12 +146,31 @@ def labelled(sel: Selector) -> dict[str, Field]:
             continue
         label, rest = match.group(1), squash(match.group(2))
         name = _FIELD_OF[label]
-        if name in found or not own.startswith(label):
+        if not own.startswith(label):
             continue
         field = _field(el, rest, dated=name in _TIMES)
         if field is not None:
-            found[name] = field
+            found.append((name, field))
     return found
+
+
+def later_rounds(hits: list[tuple[str, Field]]) -> list[tuple[str, str, str, str]]:
+    """The rounds after the first reply — the writer's follow-up (追问) and the reply to it —
+    as ``(part, text, unit or '', time)``, each with the time and office labelled since the
+    round before it."""
+    rounds: list[tuple[str, str, str, str]] = []
+    replies = 0
+    meta: dict[str, str] = {}
+    for name, field in hits:
+        if name in ("reply", "follow"):
+            replies += name == "reply"
+            if (name == "follow" or replies > 1) and (text := _text_of(field)):
+                when = meta.get("follow_time" if name == "follow" else "reply_time", "")
+                rounds.append((name, text, meta.get("unit", ""), when or field.time))
+            meta = {}
+        elif len(field.text) <= SHORT:
+            meta[name] = field.text
+    return rounds
 
 
 def _field(label: etree._Element, rest: str, *, dated: bool) -> Field | None:

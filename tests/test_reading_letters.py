@@ -98,3 +98,22 @@ def test_portal_site_in_a_crawl_reads_its_message_board_letters() -> None:
 def test_letters_engine_passes_over_other_pages(name: str) -> None:
     text = (REAL / name).read_bytes().decode("utf-8")
     assert LettersAdapter.sniff(text, URL) == 0.0
+
+
+def test_letter_with_a_follow_up_and_its_answer() -> None:
+    """A hotline case answered twice: the writer's follow-up (追问) is theirs, with its own
+    time; the answer to it is the office's, dated by the reply time labelled after the
+    follow-up — then the rating."""
+    posts = _read("written_hotline_case_follow_up.html", "auto")
+    assert [(p.floor, p.author, p.published_text) for p in posts] == [
+        (1, "刘女士", "2024-11-04 10:22"),
+        (2, "市医疗保障局", "2024-11-08 16:40"),
+        (3, "刘女士", "2024-11-09 09:15"),
+        (4, "市医疗保障局", "2024-11-12 14:05"),
+        (5, "刘女士", ""),
+    ]
+    assert posts[2].content.startswith("请问选择最低档以后")
+    assert posts[3].content.startswith("您好！缴费档次不影响住院报销比例")
+    assert posts[4].content == "满意"
+    assert posts[0].title == "咨询灵活就业人员医保缴费基数"
+    assert len({p.post_id for p in posts}) == 5
