@@ -112,6 +112,10 @@ def sh(*args: int) -> datetime:
         ("08/05/2024 9:58 pm", sh(2024, 5, 8, 21, 58)),
         ("06.05.2023 08:16", sh(2023, 5, 6, 8, 16)),
         ("05/09/2024", sh(2024, 5, 9)),  # 5 September is still to come: the 9th of May
+        # the year after the clock and its zone: Weibo's and Twitter's created_at, asctime
+        ("Fri May 13 17:07:25 +0800 2022", sh(2022, 5, 13, 17, 7, 25)),
+        ("Sat Dec 03 01:02:03 +0000 2022", sh(2022, 12, 3, 9, 2, 3)),
+        ("Sun Jun  5 08:00:00 2022", sh(2022, 6, 5, 8, 0)),
         # a year of two digits, first (Weibo's day of an earlier year), with its clock
         ("24-5-3 17:08", sh(2024, 5, 3, 17, 8)),
         ("23-12-31 23:59 来自北京", sh(2023, 12, 31, 23, 59)),
@@ -272,6 +276,7 @@ def test_parse_datetime_relative_forms_never_in_the_future(now: datetime, text: 
         ("Posted 05/16/2024, 08:16 PM by bob", "05/16/2024, 08:16 PM"),
         ("2024-05-12T08:00:00+08:00", "2024-05-12T08:00:00+08:00"),
         ("24-5-13 17:08 来自福建", "24-5-13 17:08"),
+        ('"created_at": "Mon May 13 17:07:25 +0800 2024"', "May 13 17:07:25 +0800 2024"),
         ("3分钟前", ""),
         ("May 16 10:35", ""),
         ("18:58", ""),

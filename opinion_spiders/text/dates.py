@@ -80,6 +80,13 @@ _NAMED_FULL = (
     re.compile(rf"{_MONTH_FIRST}{_NAMED_YEAR}{_NAMED_TIME}", re.IGNORECASE),
     re.compile(rf"{_DAY_FIRST},?{_NAMED_YEAR}{_NAMED_TIME}", re.IGNORECASE),
 )
+#: The year last, after the clock and its zone: ``Mon May 13 17:07:25 +0800 2024``, as the
+#: Weibo and Twitter APIs give ``created_at`` (C's ``asctime`` without the zone).
+_CLOCK_THEN_YEAR = re.compile(
+    rf"\b{_MONTH_NAME}\s+{_DAY_NUMBER}\s+{_HMS}"
+    r"(?:\s+(?P<zone>GMT|UTC|[+-]\d{2}:?\d{2}))?\s+(?P<y>\d{4})(?!\d)",
+    re.IGNORECASE,
+)
 #: Without a year (``May 16``, ``16 May 10:35``): the latest such day that is past.
 _NAMED_DAY_OF_MONTH = (
     re.compile(rf"{_MONTH_FIRST}{_NAMED_TIME}", re.IGNORECASE),
@@ -132,7 +139,7 @@ def full_date(text: str) -> str:
     ``2024年5月2日 21:44``, ``March 29, 2024, 10:35 am``, ``05/16/2024``), as printed; '' when
     there is none: a clock, a month and day or ``3分钟前`` alone are no date of a page."""
     cleaned = " ".join(html.unescape(text).replace("\xa0", " ").replace("\u3000", " ").split())
-    for pattern in (_ISO_OFFSET, _FULL, *_NAMED_FULL, _YEAR_LAST, _SHORT_YEAR):
+    for pattern in (_ISO_OFFSET, _FULL, _CLOCK_THEN_YEAR, *_NAMED_FULL, _YEAR_LAST, _SHORT_YEAR):
         if found := pattern.search(cleaned):
             return found.group(0).strip()
     return ""
@@ -336,6 +343,7 @@ def _bare_clock(found: re.Match[str], now: datetime) -> datetime:
 _PATTERNS: tuple[tuple[re.Pattern[str], Handler], ...] = (
     (_ISO_OFFSET, _iso),
     (_FULL, _full),
+    (_CLOCK_THEN_YEAR, _named_full),
     *((pattern, _named_full) for pattern in _NAMED_FULL),
     (_YEAR_LAST, _year_last),
     (_SHORT_YEAR, _short_year),
