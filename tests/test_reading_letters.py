@@ -117,3 +117,26 @@ def test_letter_with_a_follow_up_and_its_answer() -> None:
     assert posts[4].content == "满意"
     assert posts[0].title == "咨询灵活就业人员医保缴费基数"
     assert len({p.post_id for p in posts}) == 5
+
+
+def test_a_message_boards_list_leads_to_its_letters_and_is_no_letter() -> None:
+    """A crawl of a mailbox: its list page (whose header row prints a letter's labels) is
+    links, not a letter — each letter an article link with its title, and the next page —
+    and a letter it leads to is the letter and its reply."""
+    site = Site(name="city", kind="portal", engine="letters", start_urls=(URL,))
+    listed = (REAL / "written_mayor_mailbox_list.html").read_text(encoding="utf-8")
+    for role in ("listing", "auto"):
+        parsed = LettersAdapter().parse(
+            Page("http://www.example.gov.cn/hdjl/szxx/", listed, role, site, datetime.now(UTC))
+        )
+        assert parsed.posts == []
+        assert [(link.role, link.meta.get("title")) for link in parsed.links] == [
+            ("article", "关于农村低保申请审核时间过长的咨询"),
+            ("article", "建议在人民公园增设无障碍通道"),
+            ("article", "小区门口占道经营问题"),
+            ("listing", None),
+        ]
+    letter = (REAL / "written_mayor_mailbox_gb2312.html").read_bytes().decode("gb18030")
+    first = parsed.links[0].url
+    posts = LettersAdapter().parse(Page(first, letter, "article", site, datetime.now(UTC))).posts
+    assert [p.author for p in posts] == ["王**", "市民政局"]
