@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections.abc import Collection
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit, urlunsplit
 
@@ -26,6 +27,19 @@ def class_words(value: str | None) -> set[str]:
     """The lower-cased words of a class attribute (``follow-nickName spPostUserRank`` →
     follow, nick, name, sp, post, user, rank)."""
     return {word.lower() for word in _CLASS_WORD.split(value or "") if word}
+
+
+def own_text(el: etree._Element, blocks: Collection[str]) -> tuple[str, int]:
+    """The text directly in an element and its inline children — not in its children whose
+    tag is one of ``blocks`` —, and its characters (the spaces between its parts not
+    counted): what an element says itself, not what the blocks nested in it say."""
+    parts = [(el.text or "").strip()]
+    for child in el:
+        if isinstance(child.tag, str) and child.tag not in blocks:
+            parts.append(squash(STRING(child)))
+        parts.append((child.tail or "").strip())
+    parts = [part for part in parts if part]
+    return " ".join(parts), sum(len(part) for part in parts)
 
 
 def squash(text: str | None) -> str:

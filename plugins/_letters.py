@@ -25,7 +25,7 @@ from opinion_spiders.items import Post
 from opinion_spiders.reading.main_text import page_title
 from opinion_spiders.text.dates import full_date
 from opinion_spiders.text.fingerprints import url_key
-from plugins._html import STRING, node_text, squash
+from plugins._html import STRING, node_text, own_text, squash, without_fragment
 
 #: The letter's labels, each field's (a label a letter board alone uses marked strong below).
 LETTER_TITLE = ("信件标题", "留言标题", "来信标题", "诉求标题", "问题标题", "咨询标题", "投诉标题")
@@ -63,6 +63,8 @@ MARKED = re.compile("|".join((*LETTER_BODY, *REPLY_BODY, *REPLY_UNIT, *LETTER_AU
 _LABEL_TAGS = ("td", "th", "dt", "dd", "span", "div", "label", "strong", "b", "em", "font",
                "h2", "h3", "h4", "h5", "p", "li", "i")  # fmt: skip
 _BLOCK_TAGS = ("p", "div", "td", "dd", "section", "article", "li")
+#: What a block's own text leaves out: the blocks and tables nested in it.
+_NOT_INLINE = frozenset([*_BLOCK_TAGS, "table"])
 _SKIP = ("script", "style", "noscript", "nav", "header", "footer", "aside", "head", "title")
 #: Characters up to which a value is a name, a unit or a time rather than a text.
 SHORT = 40
@@ -100,7 +102,7 @@ def read_letter(page: Page) -> list[Post] | None:
         return None
     key = url_key(page.url)
     title = fields["title"].text if "title" in fields else page_title(sel)
-    base = page.url.split("#")[0]
+    base = without_fragment(page.url)
 
     def post(part: str, content: str, author: str, shown: str, floor: int) -> Post:
         return Post(
@@ -221,16 +223,6 @@ def _text_of(field: Field) -> str:
     return "\n".join(x for x in lines if not (len(x) <= HEAD_LINE and full_date(x)))
 
 
-def _own_size(el: etree._Element) -> int:
-    """Characters of text directly in an element and its inline children."""
-    size = len((el.text or "").strip())
-    for child in el:
-        if isinstance(child.tag, str) and child.tag not in _BLOCK_TAGS and child.tag != "table":
-            size += len(squash(STRING(child)))
-        size += len((child.tail or "").strip())
-    return size
-
-
 def _unlabelled_letter(sel: Selector, fields: dict[str, Field]) -> str:
     """A letter whose text has no label: the block with the most text of its own that stands
     before the reply's label (the page's first part), outside the labelled values."""
@@ -246,7 +238,7 @@ def _unlabelled_letter(sel: Selector, fields: dict[str, Field]) -> str:
             continue
         if el in taken or any(up.tag in _SKIP or up in taken for up in el.iterancestors()):
             continue
-        own = _own_size(el)
+        own = own_text(el, _NOT_INLINE)[1]
         if own > size:
             best, size = el, own
     return node_text(best) if best is not None and size >= SHORT else ""

@@ -25,7 +25,7 @@ from opinion_spiders.items import Post
 from opinion_spiders.reading.main_text import board_line, header_line, page_title
 from opinion_spiders.text.dates import full_date
 from opinion_spiders.text.fingerprints import url_key
-from plugins._html import class_words, node_text, squash, without_fragment
+from plugins._html import class_words, node_text, own_text, squash, without_fragment
 from plugins._notice import notices_first
 
 CONFIDENCE = 0.5
@@ -92,6 +92,8 @@ _ID_DIGITS = re.compile(r"(\d{2,})")
 _ALTERNATE = re.compile(r"(?<=[a-zA-Z])[12]$|[-_]\d+$|^(?:odd|even)$|[-_](?:odd|even)$", re.I)
 _GRID = re.compile(r"(?:span|grid|col|size|level|width|order|offset)[-_]?\d", re.I)
 _BODY_TAGS = ("div", "section", "article", "td", "p")
+#: What an element's own text leaves out: its nested bodies, lists, tables, quotes, listings.
+_NOT_INLINE = frozenset([*_BODY_TAGS, "ul", "ol", "table", "blockquote", "pre"])
 #: Class words that lay a page out rather than name a part of it.
 _LAYOUT = frozenset(
     ["flex", "row", "col", "container", "wrapper", "wrap", "inner", "clearfix", "clear", "box",
@@ -552,7 +554,7 @@ def body_node(block: etree._Element) -> etree._Element | None:
     innermost = [(el, n) for el, n in fair if not any(el in o.iterancestors() for o, _ in fair)]
     if innermost:
         return max(innermost, key=lambda pair: pair[1])[0]
-    owned = [(el, *_own_text(el)) for el in block.iter(*_BODY_TAGS)]
+    owned = [(el, *own_text(el, _NOT_INLINE)) for el in block.iter(*_BODY_TAGS)]
     said = [
         (el, own, n) for el, own, n in owned
         if not _header(el, own, n) and not _linked(el, n) and not _name_line(el)
@@ -629,22 +631,6 @@ def _in_quote(el: etree._Element, quotes: set[etree._Element], block: etree._Ele
         if up in quotes:
             return True
     return False
-
-
-def _own_text(el: etree._Element) -> tuple[str, int]:
-    """The text directly in an element and its inline children (not in nested blocks), and its
-    characters (the spaces between its parts not counted)."""
-    parts = [(el.text or "").strip()]
-    for child in el:
-        if (
-            isinstance(child.tag, str)
-            and child.tag not in _BODY_TAGS
-            and child.tag not in ("ul", "ol", "table", "blockquote", "pre")
-        ):
-            parts.append(_text(child))
-        parts.append((child.tail or "").strip())
-    parts = [part for part in parts if part]
-    return " ".join(parts), sum(len(part) for part in parts)
 
 
 def author_of(block: etree._Element, body: etree._Element | None) -> str:
