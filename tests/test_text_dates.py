@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from opinion_spiders.text.dates import full_date, parse_datetime
+from opinion_spiders.text.dates import full_date, month_day, parse_datetime
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2024, 5, 10, 10, 0, 0, tzinfo=SH)
@@ -285,3 +285,19 @@ def test_parse_datetime_relative_forms_never_in_the_future(now: datetime, text: 
 )
 def test_full_date_is_a_date_that_gives_its_year(text: str, found: str) -> None:
     assert full_date(text) == found
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("发布时间：05-20", (5, 20, "")),
+        ("05-20 10:12 北京", (5, 20, "10:12")),
+        ("5月20日 下午 3:20", (5, 20, "下午 3:20")),
+        ("2024-05-20", None),
+        ("18:58", None),
+    ],
+)
+def test_month_day_is_a_day_without_its_year_and_its_clock(
+    text: str, found: tuple[int, int, str] | None
+) -> None:
+    assert month_day(text) == found

@@ -26,7 +26,7 @@ from typing import Any
 from parsel import Selector
 
 from opinion_spiders.reading.story import squash
-from opinion_spiders.text.dates import full_date
+from opinion_spiders.text.dates import full_date, month_day
 
 _SHOWN = re.compile(
     r"(?<!\d)\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}(?!\d)\s*日?"
@@ -56,9 +56,6 @@ DATELINE_LINE = 80
 TITLED = (
     "//*[contains(translate(@class, 'TITLE', 'title'), 'title')]"
     "[not(self::title or ancestor::a or .//a)]"
-)
-_MONTH_DAY = re.compile(
-    r"(?<![\d\-/.])(\d{1,2})\s*[-/月]\s*(\d{1,2})(?![\d\-/.])\s*日?(?:\s*(\d{1,2}:\d{2}))?"
 )
 _BARE_CLOCK = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?")
 #: schema.org types whose ``datePublished`` is the article's (not its site's or an image's).
@@ -187,10 +184,10 @@ def headline_node(sel: Selector, title: str) -> Selector | None:
 def _day_at(line: str, after: str) -> str:
     """A month and day with its clock, in the line or alone in the next one (Baijiahao's
     ``发布时间：05-20`` then ``10:12``): the year is the latest that is past, as the site meant."""
-    found = _MONTH_DAY.search(line)
+    found = month_day(line)
     if not found:
         return ""
-    month, day, clock = found.groups()
+    month, day, clock = found
     clock = clock or (after if _BARE_CLOCK.fullmatch(after) else "")
     return f"{int(month):02d}-{int(day):02d} {clock}" if clock else ""
 

@@ -145,6 +145,19 @@ def full_date(text: str) -> str:
     return ""
 
 
+def month_day(text: str) -> tuple[int, int, str] | None:
+    """The first month and day in ``text`` (``05-20``, ``5月20日``) with its clock as printed
+    (``10:12``, '' where it has none), or None: a day without its year, which
+    :func:`parse_datetime` takes for the latest such day that is past."""
+    cleaned = " ".join(html.unescape(text).replace("\xa0", " ").replace("\u3000", " ").split())
+    found = _MONTH_DAY.search(cleaned)
+    if not found:
+        return None
+    start = found.start("half") if found["half"] else found.start("h")
+    clock = cleaned[start : found.end()] if found["h"] else ""
+    return int(found["mo"]), int(found["d"]), clock.strip()
+
+
 def either_way_round(text: str) -> bool:
     """Whether ``text``'s date puts its year last with both other numbers ≤ 12
     (``05/09/2024``): a date :func:`parse_datetime` reads in the site's order, which another
