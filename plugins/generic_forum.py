@@ -23,7 +23,7 @@ from opinion_spiders.adapters import Adapter, Page, Parsed
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
 from opinion_spiders.reading.main_text import board_line, header_line, page_title
-from opinion_spiders.text.dates import full_date
+from opinion_spiders.text.dates import full_date, month_day
 from opinion_spiders.text.fingerprints import url_key
 from plugins._html import class_words, node_text, own_text, squash, without_fragment
 from plugins._notice import notices_first
@@ -111,6 +111,8 @@ _INNER_SHARE = 0.5
 #: with the replies to one comment inside it, not the boxes of a thread (an opening post's
 #: and the replies').
 _NESTING_COMMENTS = 3
+#: Share of a comment list's boxes' text the comments and replies inside them hold.
+_REPLIES_SHARE = 0.8
 #: Share of signed posts from which an unsigned stub among them is not a post.
 _SIGNED_SHARE = 2 / 3
 _QUOTE_CLASS = "concat(' ', normalize-space(translate(@class, 'QUOTE', 'quote')), ' ')"
@@ -138,6 +140,8 @@ _NOT_BODY = (
 )
 #: A line this short may be a header (time, floor, author) or template text.
 _HEADER_LINE = 60
+#: Characters of a date element's text that prints a month and day (and a place, a clock).
+_DAY_LINE = 20
 #: A text with a date and a link to the poster's page is their post's header up to this long.
 _SIGNED_HEADER = 100
 #: Posts a line must recur in to count as the board's template.
@@ -218,7 +222,7 @@ def _signed_by_head(post: Post, opening: etree._Element, title: str) -> None:
     """An opening post with neither poster nor time takes them from the thread's head — the
     nearest block before it, within a few levels up, that shows the thread's title (Tianya:
     ``楼主：<poster> 时间：2015-05-05 10:10:10`` under the title, the post's block undated)."""
-    if post.author or post.published_text or not title:
+    if post.author or not title:
         return
     node = opening
     for _ in range(_OPENING_LEVELS):
@@ -231,17 +235,42 @@ def _signed_by_head(post: Post, opening: etree._Element, title: str) -> None:
                 continue
             headings = [h for h in head.iter("h1", "h2", "h3") if title in _text(h)]
             post.author = author_of(head, headings[0]) if headings else ""
-            post.published_text = time_of(Selector(root=head))
+            post.published_text = post.published_text or time_of(Selector(root=head))
             for line in between:
                 if len(_text(line)) > _SIGNED_HEADER:
                     break
                 post.author = post.author or author_of(line, None)
                 post.published_text = post.published_text or time_of(Selector(root=line))
+            if not post.author:
+                post.author = _poster_above(head, opening)
             return
         parent = node.getparent()
         if parent is None:
-            return
+            break
         node = parent
+    if title in _text(opening):  # the opening post shows the title itself
+        post.author = _poster_above(opening, opening)
+
+
+def _poster_above(head: etree._Element, opening: etree._Element) -> str:
+    """The poster's card just above a thread's head that names no poster (Xiaohongshu: the
+    author's name and a follow button, then the note's title and text): the nearest short
+    block before the head or one of its containers, within a few levels of the opening post,
+    that links to a poster's page — its link's text; '' where the nearest short block links
+    to none."""
+    node = head
+    for _ in range(_OPENING_LEVELS):
+        for card in node.itersiblings(preceding=True):
+            if not isinstance(card.tag, str) or not _text(card):
+                continue
+            if len(_text(card)) > _HEADER_LINE:
+                return ""
+            links = [a for a in card.iter("a") if _profile_link(a.get("href") or "", _text(a))]
+            return _text(links[0]) if links else ""
+        node = node.getparent()
+        if node is None or opening not in node.iterdescendants():
+            return ""
+    return ""
 
 
 def without_header_lines(content: str, author: str) -> str:
@@ -425,6 +454,8 @@ def _inner_group(
             continue  # replies nested in the posts they answer are the same kind of block
         if inner not in holders:
             holding = [box for box in best if _holds(box, inner)]
+            if len(holding) > 1 and _comments_with_replies(best, inner):
+                return members
             holders[inner] = holding[0] if len(holding) == 1 else None
         if (box := holders[inner]) is None:
             continue
@@ -433,6 +464,30 @@ def _inner_group(
         if len(inside) >= 2 and held >= _INNER_SHARE * len(_text(box)):
             return members
     return None
+
+
+def _comments_with_replies(boxes: list[etree._Element], kind: str) -> bool:
+    """Whether ``boxes`` are a comment list's boxes each holding a comment and the replies to
+    it, all blocks of ``kind`` (Xiaohongshu's ``parent-comment``: the comment's
+    ``comment-item``, then a list of ``comment-item`` blocks): three or more boxes, each holding
+    one or more such blocks, every one of them looking like a post and together nearly all
+    the boxes' text, one box holding more of them than another — a post's own cells repeat
+    alike in every post."""
+    if len(boxes) < _NESTING_COMMENTS:
+        return False
+    tag = kind.partition(".")[0]
+    counts, held, total = set(), 0, 0
+    for box in boxes:
+        blocks = [
+            el for el in box.iterdescendants(tag)
+            if signature(el) == kind and not _nested_in(el, {kind}, box)
+        ]  # fmt: skip
+        if not blocks or not all(looks_like_post(el) for el in blocks):
+            return False
+        counts.add(len(blocks))
+        held += sum(len(_text(el)) for el in blocks)
+        total += len(_text(box))
+    return len(counts) > 1 and held >= _REPLIES_SHARE * total
 
 
 def _holds(box: etree._Element, kind: str) -> bool:
@@ -717,6 +772,21 @@ def time_of(node: Selector) -> str:
             return _with_its_day(text)
         if text.strip():
             previous = text
+    return _month_and_day(node.root)
+
+
+def _month_and_day(block: etree._Element) -> str:
+    """A date element printing a month and day alone (Xiaohongshu's ``06-08 四川``, the day
+    and the place), which the reader dates the latest such day that is past: the first
+    element whose class names a date or time and whose short text starts with one."""
+    for el in block.iterdescendants():
+        if not isinstance(el.tag, str) or not any(
+            word.endswith(("date", "time")) for word in class_words(el.get("class"))
+        ):
+            continue
+        text = squash(" ".join(el.itertext()))
+        if len(text) <= _DAY_LINE and text[:1].isdigit() and month_day(text):
+            return text
     return ""
 
 

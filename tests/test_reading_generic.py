@@ -318,6 +318,35 @@ def test_generic_comment_tree_replies_of_the_comments_own_kind() -> None:
     ]  # fmt: skip
 
 
+def test_generic_comments_each_boxed_with_the_replies_to_it() -> None:
+    """A comment list whose boxes each hold a comment and the replies to it, all blocks of one
+    kind (Xiaohongshu's ``parent-comment``: the comment's ``comment-item``, then a list of
+    ``comment-item`` blocks), several boxes holding replies: every comment and reply is a post,
+    each reply after its comment; the note is signed by the poster's card above its title,
+    and a day printed without its year (``06-08 四川``) dates each post."""
+    from datetime import datetime
+
+    from opinion_spiders.text.dates import parse_datetime
+
+    page = (REAL / "written_xiaohongshu_note.html").read_bytes()
+    posts = _posts(page, "https://www.xiaohongshu.com/explore/6650a1b2000000001e02c3d4")
+    assert [p.author for p in posts] == [
+        "成都慢生活", "爱吃辣的小鱼", "成都慢生活", "爱吃辣的小鱼", "周末去哪儿", "喵喵酱", "路人乙",
+        "拍照的阿强",
+    ]  # fmt: skip
+    assert posts[0].content.startswith("六月正是看荷花的季节")
+    assert posts[1].content == "请问周末人多吗？想带孩子去。"
+    assert posts[2].content.endswith("周末上午人比较多，建议下午四点以后去。")
+    assert posts[6].content.endswith("感谢提醒，那下周再去。")
+    assert not any("展开" in p.content for p in posts)
+    assert [p.published_text for p in posts] == [
+        "06-07 四川", "06-08 四川", "06-08 四川", "06-09 四川", "06-09 重庆", "06-10 四川",
+        "06-10 广东", "06-11 四川",
+    ]  # fmt: skip
+    day = parse_datetime(posts[1].published_text, datetime(2026, 12, 5))
+    assert day is not None and (day.month, day.day) == (6, 8)
+
+
 def test_generic_layout_blocks_inside_a_post_are_not_its_replies() -> None:
     """A post laid out in blocks of a layout utility's class (``div.flex`` in ``div.flex``)
     holds no replies: the posts stay three."""
