@@ -26,6 +26,9 @@ class Post:
     thread_id: str | None = None
     post_id: str | None = None
     floor: int | None = None
+    #: The post a reply inside a floor answers (a 楼中楼 reply: its floor's ``post_id``, the
+    #: reply carrying that floor's number); None for floors, comments and articles.
+    reply_to: str | None = None
     published_at: datetime | None = None
     published_text: str = ""
     replies: int | None = None

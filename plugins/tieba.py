@@ -6,7 +6,8 @@ server HTML; the bar list hides in commented-out BigPipe pagelets), :class:`Tieb
 ("pc-rendered-2020", the DOM a browser built: the list is expanded; today's PC list is a script
 shell, hence ``render_js``) and :class:`TiebaMobilePage` ("mobile", the m-site list,
 server-rendered). Thread pages (``p/TID``) carry ``data-field`` JSON on every floor, read alike
-by every version.
+by every version, each floor followed by the replies inside it (楼中楼; see
+:mod:`plugins._tieba_replies`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from plugins._html import absolute, json_attr, node_text, squash, to_int, withou
 from plugins._notice import notices_first
 from plugins._tieba_mobile import MOBILE_MARKERS, mobile_links
 from plugins._tieba_mobile import bar_info as bar_info  # a bar's figures, for tools
+from plugins._tieba_replies import REPLY, fragment_floor, more_replies, next_fragment, reply_posts
 
 _FLOOR = re.compile(r"^(\d+)楼$")
 _TID = re.compile(r"/p/(\d+)")
@@ -69,8 +71,12 @@ class TiebaPage(PageVersion):
         raise NotImplementedError
 
     def parse_thread(self, page: Page) -> Parsed:
-        """A thread page: one post per ``div.l_post`` floor (ads have no JSON and are skipped)."""
+        """A thread page: one post per ``div.l_post`` floor (ads have no JSON and are skipped),
+        each followed by the replies inside it (楼中楼) the page holds, with a link to the
+        rest; or a page of one floor's replies (see :mod:`plugins._tieba_replies`)."""
         sel = page.selector
+        if not sel.css("div.l_post") and sel.css(REPLY):
+            return self.parse_replies(page)
         heading = sel.css("h3.core_title_txt, h1.core_title_txt")
         title = (
             squash(heading.attrib.get("title") or heading.xpath("string()").get())
@@ -78,19 +84,32 @@ class TiebaPage(PageVersion):
             else ""
         )
         title = title or page.meta.get("title", "")
-        posts = []
+        posts, links = [], []
         for node in sel.css("div.l_post"):
             post = self.floor(page, node, title)
-            if post is not None:
-                posts.append(post)
+            if post is None:
+                continue
+            replies = reply_posts(page, node, post, self.adapter.engine, self.name)
+            posts += [post, *replies]
+            if more := more_replies(page, post, node, len(replies)):
+                links.append(more)
         if not posts:
             raise ParseError("no_posts", f"no Tieba floors on {page.url}")
         counts = [to_int(t) for t in sel.css("li.l_reply_num span.red::text").getall()]
         if posts[0].floor == 1:
             posts[0].replies = counts[0] if counts else None
         pages = counts[1] if len(counts) > 1 else None
-        links = [Link(url, "thread", meta={**page.meta, "pages": pages}) for url in next_page(page)]
-        return Parsed(posts=posts, links=links)
+        meta = {**page.meta, "pages": pages}
+        pager = [Link(url, "thread", meta=meta) for url in next_page(page)]
+        return Parsed(posts=posts, links=pager + links)
+
+    def parse_replies(self, page: Page) -> Parsed:
+        """A page of one floor's replies (``/p/comment``): its replies and its next page."""
+        floor = fragment_floor(page, self.adapter.kind)
+        posts = reply_posts(page, page.selector, floor, self.adapter.engine, self.name)
+        if not posts:
+            raise ParseError("no_posts", f"no Tieba replies on {page.url}")
+        return Parsed(posts=posts, links=next_fragment(page, floor))
 
     def floor(self, page: Page, node: Selector, title: str) -> Post | None:
         data = json_attr(node.attrib.get("data-field"))

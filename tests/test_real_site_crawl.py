@@ -17,6 +17,9 @@ from tests._proc import ROOT, run_opinion
 from tests.receivers import serve
 
 PAGES = ROOT / "tests" / "pages"  # fixture folders: <engine>/<case>/page.html
+#: A page of one floor's replies (楼中楼) as Tieba serves it: written by hand (the real
+#: thread page's floors give their reply counts; its replies load from ``/p/comment``).
+FRAGMENT = ROOT / "tests" / "reading_pages" / "written_tieba_floor_replies_fragment.html"
 ROUTES = [
     (re.compile(r"^/forum-9-1\.html$"), "discuz/x32_forumdisplay_nsh163_fid9/page.html"),
     (re.compile(r"^/thread-\d+-1-1\.html$"), "discuz/x33_viewthread_csolbbs_tid38672/page.html"),
@@ -33,16 +36,21 @@ class FixtureSite:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802
                 site.hits.append(self.path)
+                if self.path.startswith("/p/comment?"):
+                    self.answer(FRAGMENT.read_bytes())
+                    return
                 for pattern, name in ROUTES:
                     if pattern.search(self.path) and not re.search(r"[?&]pn=\d", self.path):
-                        body = (PAGES / name).read_bytes()
-                        self.send_response(200)
-                        self.send_header("Content-Type", "text/html")  # no charset: sniffed
-                        self.send_header("Content-Length", str(len(body)))
-                        self.end_headers()
-                        self.wfile.write(body)
+                        self.answer((PAGES / name).read_bytes())
                         return
                 self.send_error(404)
+
+            def answer(self, body: bytes) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")  # no charset: sniffed
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -83,16 +91,32 @@ def test_crawl_declared_real_engine_sites_from_fixture_pages(
     try:
         per_site = {row["site"]: row["count"] for row in store.count_posts(("site",))}
         # every thread link is answered with the same real page: Discuz posts are keyed by the
-        # thread id of their URL (42 threads × 4 floors), Tieba ones by the page's own ids
-        assert per_site == {"nsh-bbs": 42 * 4, "reyi-bar": 30}
+        # thread id of their URL (42 threads × 4 floors), Tieba ones by the page's own ids —
+        # its 30 floors, and the 3 replies of the one fragment every floor's link is answered with
+        assert per_site == {"nsh-bbs": 42 * 4, "reyi-bar": 30 + 3}
         posts = {p["_id"]: p for p in store.find_posts(sort="time", limit=1000)}
         first = next(p for p in posts.values() if p["site"] == "nsh-bbs" and p["floor"] == 1)
         assert first["author"] == "前程往事" and first["title"] == "建议对鼠神进行改版"
         assert first["published_at"].isoformat() == "2024-04-05T15:20:45+00:00"
-        bar = next(p for p in posts.values() if p["site"] == "reyi-bar" and p["floor"] == 1)
+        bar = next(
+            p
+            for p in posts.values()
+            if p["site"] == "reyi-bar" and p["floor"] == 1 and not p["reply_to"]
+        )
         assert bar["author"] == "传说的世纪" and bar["adapter"] == "tieba"
+        floors = {p["post_id"]: p["floor"] for p in posts.values() if p["site"] == "reyi-bar"}
+        replies = [p for p in posts.values() if p.get("reply_to")]
+        assert sorted(p["author"] for p in replies) == ["临江老街坊", "城建小透明", "老王修车"]
+        for reply in replies:  # in the floor whose link fetched it last, with its number
+            assert (
+                reply["floor"] == floors[reply["reply_to"]]
+                and reply["thread_id"] == bar["thread_id"]
+            )
         runs = {r["site"]: r for r in store.find_runs(limit=5)}
         assert runs["nsh-bbs"]["stats"]["opinion/pages/thread"] == 42  # 2 sticky + 40 normal rows
     finally:
         store.close()
     assert sum(1 for h in fixture_site.hits if h.startswith("/thread-")) == 42
+    # the 26 floors that count replies, each fragment's first page and its second
+    fragments = [h for h in fixture_site.hits if h.startswith("/p/comment?")]
+    assert len(fragments) == 26 * 2 and sum(1 for h in fragments if h.endswith("pn=2")) == 26

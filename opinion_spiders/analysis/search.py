@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
+from opinion_spiders.core.posts import opens_thread
 from opinion_spiders.errors import ConfigError
 from opinion_spiders.stores.base import PostFilter, Store
 from opinion_spiders.text.rules import Group, Item, Rule, Term
@@ -98,8 +99,7 @@ def parse_query(text: str, *, substring: bool = False) -> Rule | None:
 def search_fields(post: dict[str, Any]) -> dict[str, str]:
     """The text a query is matched on: content, and the title for an opening post/article."""
     fields = {"content": str(post.get("content") or "")}
-    floor = post.get("floor")
-    if floor is None or floor <= 1:
+    if opens_thread(post.get("floor"), post.get("reply_to")):
         fields["title"] = str(post.get("title") or "")
     return fields
 

@@ -72,11 +72,18 @@ def _published(post: Post, tz: str) -> datetime | None:
 def match_fields(post: Post) -> dict[str, str]:
     """The text keyword rules read. A reply carries its thread's title for context, but only
     the opening post (or an article) is matched on it: otherwise every reply in a thread
-    with a hot title would fire — and alert — again."""
+    with a hot title would fire — and alert — again. A reply inside a floor (``reply_to``) is
+    a reply wherever it stands, the opening post's floor too."""
     fields = {"content": post.content, "author": post.author}
-    if post.floor is None or post.floor <= 1:
+    if opens_thread(post.floor, post.reply_to):
         fields["title"] = post.title
     return fields
+
+
+def opens_thread(floor: int | None, reply_to: str | None) -> bool:
+    """Whether a post opens its thread — or is an article, a comment list's story: floor 1
+    or none, and not a reply inside a floor."""
+    return (floor is None or floor <= 1) and not reply_to
 
 
 def match_and_cut(post: Post, matcher: Matcher, segmenter: Segmenter) -> None:

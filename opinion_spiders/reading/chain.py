@@ -121,7 +121,7 @@ def kind_of(parsed: Parsed) -> str:
     """The page kind an adapter's result shows."""
     if parsed.page_type == "notice":
         return "notice"
-    if len(parsed.posts) > 1 or any((p.floor or 0) > 1 for p in parsed.posts):
+    if len(parsed.posts) > 1 or any((p.floor or 0) > 1 or p.reply_to for p in parsed.posts):
         return "thread"
     if parsed.posts:
         return "thread" if parsed.posts[0].floor == 1 else "article"
