@@ -26,8 +26,10 @@ class Post:
     thread_id: str | None = None
     post_id: str | None = None
     floor: int | None = None
-    #: The post a reply inside a floor answers (a 楼中楼 reply: its floor's ``post_id``, the
-    #: reply carrying that floor's number); None for floors, comments and articles.
+    #: The post this one answers where the page nests it under that post rather than giving
+    #: it a floor of its own: a reply inside a floor (楼中楼: its floor's ``post_id``, the
+    #: reply carrying that floor's number), a Q&A answer (the question's); None for floors,
+    #: comments and articles.
     reply_to: str | None = None
     published_at: datetime | None = None
     published_text: str = ""

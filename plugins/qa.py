@@ -2,16 +2,19 @@
 describes itself with schema.org ``QAPage`` data).
 
 The question is the opening post (floor 1, ``replies`` = its answer count, ``views``), each
-answer a post with its author, time, ``votes`` and ``accepted``. Answers have no floor: a
-Q&A page orders them by votes, not by time. Comments under a post are left out — they are
+answer a post with its author, time, ``votes`` and ``accepted``, answering the question
+(``reply_to``: a reply, not matched on the question's title). Answers have no floor: a Q&A
+page orders them by votes, not by time. Comments under a post are left out — they are
 short remarks by other people, and attaching them would sign their words with the post's
 author.
 
-Two page versions (see :class:`opinion_spiders.adapters.VersionedAdapter`):
+Three page versions (see :class:`opinion_spiders.adapters.VersionedAdapter`):
 :class:`StackExchangePage` reads the markup (``.question[data-questionid]``,
 ``.answer[data-answerid]``, ``.post-signature``, ``.js-vote-count``), and question lists keyed
 by question id with the answer count; :class:`QaPageDataPage` reads the ``QAPage`` JSON-LD a
-site embeds for search engines, where the markup is the site's own.
+site embeds for search engines, where the markup is the site's own, and
+:class:`QaMicrodataPage` the schema.org microdata a page marks its question and answers with
+(Zhihu).
 """
 
 from __future__ import annotations
@@ -22,13 +25,22 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from lxml import etree
 from parsel import Selector
 
 from opinion_spiders import hookimpl
 from opinion_spiders.adapters import Adapter, Link, Page, PageVersion, Parsed, VersionedAdapter
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
-from plugins._html import absolute, html_text, node_text, squash, to_int, without_fragment
+from plugins._html import (
+    STRING,
+    absolute,
+    html_text,
+    node_text,
+    squash,
+    to_int,
+    without_fragment,
+)
 from plugins._notice import notices_first
 
 BODY_NOISE = ".//script | .//div[contains(@class,'js-post-menu')]"
@@ -39,7 +51,10 @@ _QAPAGE = re.compile(r""""@type"\s*:\s*\[?\s*"QAPage\"""")
 _LD_JSON = re.compile(
     r"""<script[^>]*type=["']application/ld\+json["'][^>]*>(.*?)</script>""", re.S | re.I
 )
-_QUESTION_URL = re.compile(r"/(?:questions|q)/(\d+)")
+_QUESTION_URL = re.compile(r"/(?:questions|question|q)/(\d+)")
+_MICRO_QUESTION = re.compile(r"""itemtype=["']https?://schema\.org/Question["']""")
+_MICRO_ANSWER = re.compile(r"""itemprop=["'][^"']*\b(?:suggested|accepted)Answer\b""")
+_ITEMTYPE = "(@itemtype='http://schema.org/{0}' or @itemtype='https://schema.org/{0}')"
 _USER_URL = re.compile(r"/users/(-?\d+)")
 _COUNT = re.compile(r"(\d[\d,.]*)\s*([kKm万]?)")
 
@@ -88,6 +103,7 @@ class StackExchangePage(PageVersion):
             post.accepted = "accepted-answer" in classes or (
                 answer.attrib.get("itemprop") == "acceptedAnswer"
             )
+            post.reply_to = qid
             posts.append(post)
         nxt = absolute(page.url, sel.css(".s-pagination a[rel=next]::attr(href)").get())
         return Parsed(posts=posts, links=[Link(nxt, "thread", meta=dict(page.meta))] if nxt else [])
@@ -189,6 +205,7 @@ class QaPageDataPage(PageVersion):
             if url and "#" in url:
                 post.url = f"{post.url}#{url.partition('#')[2]}"
             post.accepted = accepted
+            post.reply_to = qid
             posts.append(post)
         return Parsed(posts=[p for p in posts if p.content])
 
@@ -209,13 +226,120 @@ class QaPageDataPage(PageVersion):
         )  # fmt: skip
 
 
+class QaMicrodataPage(PageVersion):
+    """A question and its answers marked up with schema.org microdata (Zhihu's question page:
+    a ``Question`` scope holding its ``name``, ``text``, ``dateCreated`` and ``answerCount``,
+    each answer an ``Answer`` scope under ``suggestedAnswer`` or ``acceptedAnswer`` with its
+    ``author`` — a ``Person`` and its ``name`` —, ``text``, ``dateCreated``, ``upvoteCount`` and
+    ``url``), where the page embeds no ``QAPage`` data. A property belongs to the nearest scope
+    around it: an answer's ``text`` is not the question's."""
+
+    name = "qa-microdata"
+
+    @classmethod
+    def sniff(cls, text: str, url: str) -> float:
+        if _MICRO_QUESTION.search(text) and _MICRO_ANSWER.search(text):
+            return 0.9
+        return 0.0
+
+    def parse(self, page: Page) -> Parsed:
+        sel = page.selector
+        scopes = sel.xpath(f"//*[@itemscope and {_ITEMTYPE.format('Question')}]")
+        if not scopes:
+            raise ParseError("no_posts", f"no schema.org Question on {page.url}")
+        scope = scopes[0].root
+        props = item_props(scope)
+        base = without_fragment(page.url)
+        m = _QUESTION_URL.search(base)
+        qid = m.group(1) if m else base
+        title = prop_value(props, "name") or squash(sel.css("h1").xpath("string()").get())
+        first = self.post(page, props, title, qid, qid, base)
+        first.floor = 1
+        first.replies = to_int(prop_value(props, "answerCount"))
+        posts = [first]
+        accepted = set(props.get("acceptedAnswer", []))
+        answers = accepted.union(props.get("suggestedAnswer", []))
+        for answer in scope.iter():  # in page order
+            if answer not in answers or answer.get("itemscope") is None:
+                continue
+            own = item_props(answer)
+            url = absolute(base, prop_value(own, "url")) or base
+            aid = url.rstrip("/").rpartition("/")[2] if url != base else ""
+            aid = aid or answer.get("name") or f"{qid}-a{len(posts)}"
+            post = self.post(page, own, title, qid, aid, url)
+            post.accepted = answer in accepted
+            post.reply_to = qid
+            posts.append(post)
+        return Parsed(posts=[p for p in posts if p.content])
+
+    def post(
+        self,
+        page: Page,
+        props: dict[str, list[etree._Element]],
+        title: str,
+        qid: str,
+        pid: str,
+        url: str,
+    ) -> Post:
+        texts = props.get("text", [])
+        person = props.get("author", [])
+        name = prop_value(item_props(person[0]), "name") if person else ""
+        if person and not name:
+            name = squash(STRING(person[0]))
+        stamp = prop_value(props, "dateCreated") or prop_value(props, "datePublished")
+        at = when(stamp)
+        return Post(
+            site=page.site.name, kind=self.adapter.kind, url=url, title=title,
+            content=node_text(Selector(root=texts[0])) if texts else "", author=name,
+            thread_id=qid, post_id=pid, published_at=at, published_text="" if at else stamp,
+            votes=to_int(prop_value(props, "upvoteCount")),
+            adapter=self.adapter.engine, adapter_version=self.name,
+        )  # fmt: skip
+
+
+def item_props(scope: etree._Element) -> dict[str, list[etree._Element]]:
+    """The microdata properties of an ``itemscope`` element, by name, in page order: every
+    ``itemprop`` below it whose nearest scope it is (a nested scope is a property's value,
+    and its own properties are its own)."""
+    found: dict[str, list[etree._Element]] = {}
+
+    def walk(el: etree._Element) -> None:
+        for child in el:
+            if not isinstance(child.tag, str):
+                continue
+            for name in (child.get("itemprop") or "").split():
+                found.setdefault(name, []).append(child)
+            if child.get("itemscope") is None:
+                walk(child)
+
+    walk(scope)
+    return found
+
+
+def prop_value(props: dict[str, list[etree._Element]], name: str) -> str:
+    """A property's value as microdata gives it: a ``meta``'s ``content``, a ``time``'s
+    ``datetime``, a link's address, else its text."""
+    for el in props.get(name, []):
+        if el.tag == "meta":
+            value = el.get("content") or ""
+        elif el.tag == "time":
+            value = el.get("datetime") or STRING(el)
+        elif el.tag in ("a", "link"):
+            value = el.get("href") or ""
+        else:
+            value = STRING(el)
+        if value := squash(value):
+            return value
+    return ""
+
+
 class QaAdapter(VersionedAdapter):
     """Question-and-answer pages."""
 
     engine = "qa"
     kind = "forum"
     version = "stackexchange"
-    page_versions = (StackExchangePage, QaPageDataPage)
+    page_versions = (StackExchangePage, QaPageDataPage, QaMicrodataPage)
 
     @classmethod
     def sniff(cls, text: str, url: str) -> float:
