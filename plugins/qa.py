@@ -42,6 +42,7 @@ from plugins._html import (
     without_fragment,
 )
 from plugins._notice import notices_first
+from plugins.generic_forum import author_of
 
 BODY_NOISE = ".//script | .//div[contains(@class,'js-post-menu')]"
 _SE_QUESTION = re.compile(r"""\bdata-questionid="\d+""")
@@ -251,9 +252,10 @@ class QaMicrodataPage(PageVersion):
         props = item_props(scope)
         base = without_fragment(page.url)
         m = _QUESTION_URL.search(base)
-        qid = m.group(1) if m else base
+        qid = prop_value(props, "@id") or prop_value(props, "identifier")
+        qid = qid or (m.group(1) if m else base)
         title = prop_value(props, "name") or squash(sel.css("h1").xpath("string()").get())
-        first = self.post(page, props, title, qid, qid, base)
+        first = self.post(page, scope, title, qid, qid, base)
         first.floor = 1
         first.replies = to_int(prop_value(props, "answerCount"))
         posts = [first]
@@ -264,9 +266,10 @@ class QaMicrodataPage(PageVersion):
                 continue
             own = item_props(answer)
             url = absolute(base, prop_value(own, "url")) or base
-            aid = url.rstrip("/").rpartition("/")[2] if url != base else ""
+            aid = prop_value(own, "@id") or prop_value(own, "identifier")
+            aid = aid or (url.rstrip("/").rpartition("/")[2] if url != base else "")
             aid = aid or answer.get("name") or f"{qid}-a{len(posts)}"
-            post = self.post(page, own, title, qid, aid, url)
+            post = self.post(page, answer, title, qid, aid, url)
             post.accepted = answer in accepted
             post.reply_to = qid
             posts.append(post)
@@ -275,17 +278,23 @@ class QaMicrodataPage(PageVersion):
     def post(
         self,
         page: Page,
-        props: dict[str, list[etree._Element]],
+        scope: etree._Element,
         title: str,
         qid: str,
         pid: str,
         url: str,
     ) -> Post:
+        """One question or answer from its scope's properties; an answer whose poster is not
+        marked (AnsPress) signed by the poster's link in its scope — not the question, whose
+        scope may hold the answers."""
+        props = item_props(scope)
         texts = props.get("text", [])
         person = props.get("author", [])
         name = prop_value(item_props(person[0]), "name") if person else ""
         if person and not name:
             name = squash(STRING(person[0]))
+        if not person and pid != qid:  # unmarked: the poster's link in the scope
+            name = author_of(scope, texts[0] if texts else None)
         stamp = prop_value(props, "dateCreated") or prop_value(props, "datePublished")
         at = when(stamp)
         return Post(

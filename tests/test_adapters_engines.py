@@ -369,3 +369,29 @@ def test_notice_a_wall_asking_to_log_in_is_no_permission_not_a_login(
     English as in Chinese; ``login`` is the page a log-in lands on."""
     page = f"<html><head><title>Forum</title></head><body><p>{message}</p></body></html>"
     assert detect_notice(page, "https://forum.example.org/t/1") == (kind, message)
+
+
+def test_qa_microdata_answer_signed_by_its_posters_link_where_unmarked() -> None:
+    """An answer scope that marks no ``author`` (AnsPress, a WordPress Q&A plugin) is signed by
+    the poster's link inside it; ids from the scopes' ``@id``; the question keeps its own
+    ``author`` and is not signed by an answerer."""
+    html = """<html><body><div itemscope itemtype="https://schema.org/QAPage">
+<div itemscope itemtype="https://schema.org/Question" itemprop="mainEntity">
+<meta itemprop="@id" content="11232"><meta itemprop="name" content="小区能否禁止外卖员进入？">
+<div itemprop="author" itemscope itemtype="http://schema.org/Person"><meta itemprop="name" content="业主阿华"></div>
+<time itemprop="datePublished" datetime="2024-01-09T22:52:14+00:00">January 9</time>
+<div itemprop="text"><p>物业贴了通知，外卖员一律不许进小区，只能在门口取，这样合法吗？</p></div>
+<meta itemprop="answerCount" content="1">
+<div id="answers"><div class="answer"><div class="ap-content" itemprop="suggestedAnswer" itemscope itemtype="https://schema.org/Answer">
+<meta itemprop="@id" content="11234"><meta itemprop="url" content="https://wenda.example.cn/question/q/answer/11234/">
+<a href="https://wenda.example.cn/profile/lawyer-wang/"><span>律师老王</span></a>
+<time itemprop="datePublished" datetime="2024-01-09T23:09:03+00:00">Posted January 9</time>
+<div itemprop="text"><p>物业可以管理出入，但不能一概禁止，业主有权收取自己的外卖。</p></div>
+</div></div></div></div></div></body></html>"""
+    page = Page("https://wenda.example.cn/question/q/", html, "thread", SITE, NOW)
+    posts = QaAdapter().parse(page).posts
+    assert [(p.post_id, p.author, p.reply_to) for p in posts] == [
+        ("11232", "业主阿华", None), ("11234", "律师老王", "11232"),
+    ]  # fmt: skip
+    assert posts[1].published_at == datetime(2024, 1, 9, 23, 9, 3, tzinfo=UTC)
+    assert posts[1].url == "https://wenda.example.cn/question/q/answer/11234/"
