@@ -50,6 +50,15 @@ _PROMO_ZH = re.compile(
 PROMO_LINE = 250
 _TAIL = re.compile(r"\s*返回\S{0,8}首页\s*(?:>>|&gt;&gt;|»)?$")
 MIN_BODY = 40
+#: The labels of a government document's disclosure header (政府信息公开).
+_DISCLOSURE = re.compile(
+    r"索引号|主题分类|组配分类|体裁分类|信息分类|发文机关|发布机构|成文日期|生成日期|发文字号|文号"
+    r"|发布日期|有效性|公开方式|公开范围|公开时限|主题词"
+)
+_SPACES = re.compile(r"[\s\u3000]+")
+#: A header line: a short label, a colon, its value.
+_LABELLED = re.compile(r"^[\u4e00-\u9fff]{2,6}[:：]")
+_LABEL_LINE = 60
 TRAFILATURA = "trafilatura"
 SELECTOR = "selector"
 
@@ -70,6 +79,24 @@ def extract_body(
     if len(text) >= MIN_BODY:
         return text, TRAFILATURA
     return tidy(selector_text(sel), heads), SELECTOR
+
+
+def without_disclosure_header(lines: list[str]) -> list[str]:
+    """The lines without the header a government portal's information-disclosure page (政府信息
+    公开) puts above a document — 索引号, 主题分类, 发文机关, 成文日期, 发文字号, 发布日期 … in a
+    table or in label lines —: the leading run of table rows or short ``label：value`` lines
+    (blank lines among them) naming two of those labels or more, before any line of the
+    document. What the header says stays on the page; the document is the
+    text under it."""
+    end, labels = 0, set()
+    for at, line in enumerate(lines):
+        flat = _SPACES.sub("", line)
+        if line.startswith("|") or (len(flat) <= _LABEL_LINE and _LABELLED.match(flat)):
+            labels.update(_DISCLOSURE.findall(flat))
+            end = at + 1
+        elif flat:
+            break
+    return lines[end:] if len(labels) >= 2 else lines
 
 
 def promotion(line: str) -> bool:
@@ -113,11 +140,14 @@ def densest_block(sel: Selector) -> Selector | None:
 
 
 def tidy(text: str, headings: set[str]) -> str:
-    """Drop the headline and over-title repeated at the top and share/print/copyright lines
-    at the bottom; both belong to the page, not to the article."""
+    """Drop the headline and over-title repeated at the top, a government document's
+    disclosure header (see :func:`without_disclosure_header`) and share/print/copyright lines
+    at the bottom; they belong to the page, not to the article."""
     lines = text.split("\n")
-    while lines and (squash(lines[0]) in headings or _BOILERPLATE.match(lines[0])):
-        lines.pop(0)
+    for _ in range(2):  # the headline may stand above the header or below it
+        while lines and (squash(lines[0]) in headings or _BOILERPLATE.match(lines[0])):
+            lines.pop(0)
+        lines = without_disclosure_header(lines)
     while lines and _BOILERPLATE.match(lines[-1]):
         lines.pop()
     return _TAIL.sub("", "\n".join(lines))
