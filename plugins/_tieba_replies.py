@@ -81,12 +81,11 @@ def reply_url(base: str, tid: str, pid: str, spid: str) -> str:
     return f"{absolute(base, f'/p/{tid}')}?{urlencode({'pid': pid, 'cid': spid})}#{spid}"
 
 
-def more_replies(page: Page, floor: Post, node: Selector, shown: int) -> Link | None:
+def more_replies(page: Page, floor: Post, count: int, shown: int) -> Link | None:
     """A link to the fragment with the floor's replies its page leaves out: the floor's count
-    (``content.comment_num``) above the replies it shows. Keyed by the floor, its count the
-    state: a crawl asks again only when the floor has new replies."""
-    content = field_of(node).get("content") or {}
-    count = to_int(str(content.get("comment_num") or "")) or 0
+    (``count``, its ``data-field``'s ``content.comment_num``) above the replies it shows.
+    Keyed by the floor, its count the state: a crawl asks again only when the floor has new
+    replies."""
     if count <= shown or not floor.thread_id or not floor.post_id:
         return None
     return Link(

@@ -86,12 +86,14 @@ class TiebaPage(PageVersion):
         title = title or page.meta.get("title", "")
         posts, links = [], []
         for node in sel.css("div.l_post"):
-            post = self.floor(page, node, title)
+            data = json_attr(node.attrib.get("data-field"))
+            post = self.floor(page, node, title, data)
             if post is None:
                 continue
             replies = reply_posts(page, node, post, self.adapter.engine, self.name)
             posts += [post, *replies]
-            if more := more_replies(page, post, node, len(replies)):
+            count = to_int(str((data.get("content") or {}).get("comment_num") or "")) or 0
+            if more := more_replies(page, post, count, len(replies)):
                 links.append(more)
         if not posts:
             raise ParseError("no_posts", f"no Tieba floors on {page.url}")
@@ -111,8 +113,8 @@ class TiebaPage(PageVersion):
             raise ParseError("no_posts", f"no Tieba replies on {page.url}")
         return Parsed(posts=posts, links=next_fragment(page, floor))
 
-    def floor(self, page: Page, node: Selector, title: str) -> Post | None:
-        data = json_attr(node.attrib.get("data-field"))
+    def floor(self, page: Page, node: Selector, title: str, data: dict[str, Any]) -> Post | None:
+        """One floor from its ``data-field`` (``data``) and its body."""
         author: dict[str, Any] = data.get("author") or {}
         content: dict[str, Any] = data.get("content") or {}
         pid = str(content.get("post_id") or "")
