@@ -25,21 +25,12 @@ from opinion_spiders.items import Post
 from opinion_spiders.reading.main_text import board_line, header_line, page_title
 from opinion_spiders.text.dates import full_date, month_day
 from opinion_spiders.text.fingerprints import url_key
+from plugins._blocks import DATE_LIKE, GRID, UTILITY, signature
+from plugins._board_list import board_links
 from plugins._html import class_words, node_text, own_text, squash, without_fragment
 from plugins._notice import notices_first
 
 CONFIDENCE = 0.5
-#: A date or time as a post's header shows it. The words alone (``刚刚``, ``昨天``, ``3天前``)
-#: only where no Chinese words run on around them: in a sentence (``昨天差点摔一跤``) they
-#: are what someone said, not when.
-DATE_LIKE = re.compile(
-    r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}|\d{1,2}:\d{2}"
-    r"|\d+\s*(?:秒|分钟|小时|天|周|个?月)前(?![\u4e00-\u9fff])"
-    r"|(?<![\u4e00-\u9fff])(?:刚刚|昨天|前天)(?![\u4e00-\u9fff])"
-    r"|\b\d+\s*(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?)\s+ago\b"
-    r"|\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}",
-    re.I,
-)
 #: Attributes in which boards declare a poster's name (Tianya's ``uname`` on the link).
 _NAME_ATTRIBUTES = ("data-username", "data-user-name", "data-uname", "data-author",
                     "data-nickname", "username", "uname", "nickname")  # fmt: skip
@@ -82,15 +73,8 @@ _BODY_WORDS = frozenset(
         "cooked",
     ]
 )
-#: Utility-class prefixes (Bootstrap, Tailwind): ``justify-content-between`` styles, not names.
-_UTILITY = re.compile(
-    r"(?:[a-z-]+:)?(?:justify|align|place|text|bg|border|flex|grid|d|[mp][trblxyse]?|col|row|g"
-    r"|gap|w|h|min|max|font|leading|tracking|rounded|shadow|overflow|order)-"
-)
 _TOKEN_PARTS = re.compile(r"[-_:]+|(?<=[a-z])(?=[A-Z])")
 _ID_DIGITS = re.compile(r"(\d{2,})")
-_ALTERNATE = re.compile(r"(?<=[a-zA-Z])[12]$|[-_]\d+$|^(?:odd|even)$|[-_](?:odd|even)$", re.I)
-_GRID = re.compile(r"(?:span|grid|col|size|level|width|order|offset)[-_]?\d", re.I)
 _BODY_TAGS = ("div", "section", "article", "td", "p")
 #: What an element's own text leaves out: its nested bodies, lists, tables, quotes, listings.
 _NOT_INLINE = frozenset([*_BODY_TAGS, "ul", "ol", "table", "blockquote", "pre"])
@@ -168,6 +152,11 @@ class GenericForumAdapter(Adapter):
 
     @notices_first
     def parse(self, page: Page) -> Parsed:
+        if page.role in ("index", "listing"):  # a board's page: the threads it lists
+            links = board_links(page)
+            if not links:
+                raise ParseError("no_links", f"no thread or list links on {page.url}")
+            return Parsed(links=links)
         top, reply_kind = top_blocks(page.selector)
         if not top:
             raise ParseError("no_posts", f"no repeated post blocks on {page.url}")
@@ -324,19 +313,6 @@ def drop_template_lines(posts: list[Post]) -> list[Post]:
     return posts
 
 
-def signature(el: etree._Element) -> str:
-    """Tag plus the first class token: what repeated post blocks share (later tokens mark
-    variants such as the opening post, and ids carry numbers) — without the 1 or 2 or the
-    odd/even that alternating rows end it with (SMF's ``windowbg``/``windowbg2``, ``row1``/
-    ``row2``, ``alt1``/``alt2``, ``odd``/``even``) or the number that counts them
-    (bbPress's ``loop-item-3``), unless it names a layout column (``col-lg-9``)."""
-    classes = (el.get("class") or "").split()
-    first = classes[0] if classes else ""
-    if not (_UTILITY.match(first) or _GRID.match(first)):  # col-lg-9, span3: layout columns
-        first = _ALTERNATE.sub("", first)
-    return f"{el.tag}.{first}"
-
-
 def post_blocks(sel: Selector) -> list[etree._Element]:
     """Every post block in page order: the thread's posts (:func:`top_blocks`), each followed
     by the replies nested inside it (:func:`threaded`)."""
@@ -392,7 +368,7 @@ def _named_kind(kind: str) -> bool:
     tag, _, first = kind.partition(".")
     if not first:
         return "-" in tag
-    return not (_UTILITY.match(first) or _GRID.match(first) or first in _LAYOUT)
+    return not (UTILITY.match(first) or GRID.match(first) or first in _LAYOUT)
 
 
 def _thread_of(block: etree._Element, kinds: set[str]) -> list[etree._Element]:
@@ -582,7 +558,7 @@ def looks_like_post(el: etree._Element) -> bool:
 def _hinted(el: etree._Element) -> bool:
     """A class or id token one of whose parts names a post body."""
     for token in f"{el.get('class', '')} {el.get('id', '')}".split():
-        if _UTILITY.match(token):
+        if UTILITY.match(token):
             continue
         parts = [p.lower() for p in _TOKEN_PARTS.split(re.sub(r"\d+$", "", token)) if p]
         joined = [a + b for a, b in zip(parts, parts[1:], strict=False)]
