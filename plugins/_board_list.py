@@ -50,22 +50,37 @@ _BOARD = re.compile(
 
 
 def board_links(page: Page) -> list[Link]:
-    """The threads a board's page lists, its next page and, on an index page, its boards."""
-    links = _threads(page)
-    seen = {link.url for link in links} | {page.url}
+    """The threads a board's page lists, its next page and, on an index page, its boards;
+    [] where it lists neither threads nor boards."""
+    threads, boards, pages = _threads(page), [], []
+    seen = {link.url for link in threads} | {page.url}
     for a in page.selector.root.iter("a"):
         url = _own(page, a.get("href"))
         if not url or url in seen:
             continue
         text = squash(a.xpath("string()"))
-        if _NEXT.match(text) or a.get("rel") == "next" or _NEXT_CLASS.search(a.get("class") or ""):
-            links.append(Link(url, "listing"))
+        if _next(a, text) or _NEXT_CLASS.search(a.get("class") or ""):
+            pages.append(Link(url, "listing"))
         elif page.role == "index" and _BOARD.search(url) and len(text) >= 2:
-            links.append(Link(url, "listing", meta={"title": text}))
+            boards.append(Link(url, "listing", meta={"title": text}))
         else:
             continue
         seen.add(url)
-    return links
+    return [*threads, *boards, *pages] if threads or boards else []
+
+
+def next_thread_page(page: Page) -> list[Link]:
+    """A thread's next page, by the link that says it (its text or ``rel=next``; not a class
+    alone, which on a post's page may name the next thread)."""
+    for a in page.selector.root.iter("a"):
+        url = _own(page, a.get("href"))
+        if url and url != page.url and _next(a, squash(a.xpath("string()"))):
+            return [Link(url, "thread", meta=dict(page.meta))]
+    return []
+
+
+def _next(a: etree._Element, text: str) -> bool:
+    return bool(_NEXT.match(text)) or a.get("rel") == "next"
 
 
 def _threads(page: Page) -> list[Link]:

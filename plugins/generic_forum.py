@@ -22,11 +22,12 @@ from opinion_spiders import hookimpl
 from opinion_spiders.adapters import Adapter, Page, Parsed
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
+from opinion_spiders.reading.declared_kind import discussion_sign
 from opinion_spiders.reading.main_text import board_line, header_line, page_title
 from opinion_spiders.text.dates import full_date, month_day
 from opinion_spiders.text.fingerprints import url_key
 from plugins._blocks import DATE_LIKE, GRID, UTILITY, signature
-from plugins._board_list import board_links
+from plugins._board_list import board_links, next_thread_page
 from plugins._html import class_words, node_text, own_text, squash, without_fragment
 from plugins._notice import notices_first
 
@@ -152,10 +153,8 @@ class GenericForumAdapter(Adapter):
 
     @notices_first
     def parse(self, page: Page) -> Parsed:
-        if page.role in ("index", "listing"):  # a board's page: the threads it lists
-            links = board_links(page)
-            if not links:
-                raise ParseError("no_links", f"no thread or list links on {page.url}")
+        board = page.role in ("index", "listing") and not discussion_sign(page.url)
+        if board and (links := board_links(page)):  # a board's page: the threads it lists
             return Parsed(links=links)
         top, reply_kind = top_blocks(page.selector)
         if not top:
@@ -176,7 +175,7 @@ class GenericForumAdapter(Adapter):
             post.floor = floor
         if not posts:
             raise ParseError("no_posts", f"no readable post blocks on {page.url}")
-        return Parsed(posts=posts)
+        return Parsed(posts=posts, links=next_thread_page(page))
 
     def block_post(self, page: Page, block: etree._Element, title: str, index: int) -> Post | None:
         """Author, time and body guessed inside one block."""

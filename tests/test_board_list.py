@@ -84,3 +84,21 @@ def test_index_page_lists_the_boards() -> None:
         ("listing", "https://bbs.example.cn/forum-3-1.html"),
         ("listing", "https://bbs.example.cn/forum.php?mod=forumdisplay&fid=4"),
     ]
+
+
+def test_a_thread_given_as_a_start_page_is_read_for_its_posts() -> None:
+    """A site declared with a thread as its start page (role ``index``) still gives the
+    thread's posts, by its address, and a thread's next page follows it as a thread."""
+    from tests._proc import ROOT
+
+    html = (ROOT / "tests" / "reading_pages" / "written_v2ex_topic.html").read_text("utf-8")
+    html = html.replace(
+        "</body>", "<div class='pager'><a href='/t/1047123?p=2'>下一页</a></div></body>"
+    )
+    for url in ("https://www.example.cn/t/1047123", "https://www.example.cn/read.php?tid=7"):
+        page = Page(url, html, "index", SITE, datetime.now(UTC))
+        parsed = GenericForumAdapter().parse(page)
+        assert [p.author for p in parsed.posts] == ["lisan", "wangwu", "zhaoliu", "lisan"]
+        assert [(lk.role, lk.url) for lk in parsed.links] == [
+            ("thread", "https://www.example.cn/t/1047123?p=2")
+        ]
