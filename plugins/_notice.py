@@ -48,6 +48,9 @@ _KINDS = (
             "向右滑动", "人机验证", "访问验证",
             "Just a moment", "Checking your browser", "cf-challenge", "challenge-platform",
             "Attention Required", "verify you are human",
+            # a wall against the crawl's pace: the site blocks until it slows down
+            "访问过于频繁", "访问太频繁", "请求过于频繁", "操作过于频繁", "访问频率过高",
+            "访问频率过快", "too many requests", "rate limit exceeded", "you have been blocked",
         ),
     ),
     (

@@ -371,6 +371,23 @@ def test_notice_a_wall_asking_to_log_in_is_no_permission_not_a_login(
     assert detect_notice(page, "https://forum.example.org/t/1") == (kind, message)
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "您的访问过于频繁，请稍后再试",
+        "请求过于频繁，请休息一下再来",
+        "Too Many Requests. Please slow down.",
+        "Sorry, you have been blocked",
+    ],
+)
+def test_notice_a_wall_against_the_crawls_pace_is_a_block(message: str) -> None:
+    """A page served with HTTP 200 that says the site will not answer at this pace is a wall,
+    told as ``captcha``: the crawl counts it as a block signal and pauses the site after a
+    run of them, rather than reading it as an empty thread."""
+    page = f"<html><head><title>提示</title></head><body><p>{message}</p></body></html>"
+    assert detect_notice(page, "https://forum.example.org/t/1") == ("captcha", message)
+
+
 def test_qa_microdata_answer_signed_by_its_posters_link_where_unmarked() -> None:
     """An answer scope that marks no ``author`` (AnsPress, a WordPress Q&A plugin) is signed by
     the poster's link inside it; ids from the scopes' ``@id``; the question keeps its own
