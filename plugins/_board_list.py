@@ -80,7 +80,7 @@ def next_thread_page(page: Page) -> list[Link]:
 
 
 def _next(a: etree._Element, text: str) -> bool:
-    return bool(_NEXT.match(text)) or a.get("rel") == "next"
+    return bool(_NEXT.match(text)) or "next" in (a.get("rel") or "").split()
 
 
 def _threads(page: Page) -> list[Link]:

@@ -55,7 +55,9 @@ def reply_posts(page: Page, holder: Selector, floor: Post, engine: str, version:
         if not spid.isdigit() or not text:
             continue
         name = item.css("a.j_user_card[username]::attr(username)").get()
-        author = data.get("user_name") or name or item.css(".lzl_cnt a.j_user_card::text").get()
+        author = str(
+            data.get("user_name") or name or item.css(".lzl_cnt a.j_user_card::text").get() or ""
+        )
         posts.append(
             Post(
                 site=page.site.name,

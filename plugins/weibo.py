@@ -104,7 +104,7 @@ class WeiboMobileAdapter(Adapter):
             raise ParseError("no_posts", f"no comments on {page.url}")
         max_id = data.get("max_id") if isinstance(data, dict) else None
         links = []
-        if max_id:
+        if max_id and str(max_id) != "0":  # 0 (or "0"): the last page
             url = f"{comments_url(page.url, mid)}&max_id={max_id}"
             url = url.replace("max_id_type=0", f"max_id_type={data.get('max_id_type') or 0}")
             links.append(Link(url, "thread", meta=dict(page.meta)))

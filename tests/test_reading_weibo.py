@@ -106,3 +106,18 @@ def test_weibo_comments_api_refusing_is_a_clear_error() -> None:
     page = Page(URL, '{"ok": 0, "msg": "暂无数据"}', "thread", site, datetime.now(UTC))
     with pytest.raises(ParseError, match="暂无数据"):
         WeiboMobileAdapter().parse(page)
+
+
+def test_weibo_comments_last_page_links_nowhere() -> None:
+    """``max_id`` 0 — a number or a string — is the last page: no link to another."""
+    url = (
+        "https://m.weibo.cn/comments/hotflow?id=5041234567890123&mid=5041234567890123&max_id_type=0"
+    )
+    site = Site(name="weibo", kind="forum", engine="weibo", start_urls=(URL,))
+    text = (REAL / "written_weibo_comments_hotflow.json").read_text("utf-8")
+    for last in ('"max_id": 0,', '"max_id": "0",'):
+        body = text.replace('"max_id": 138276521023456,', last)
+        assert last in body
+        page = Page(url, body, "thread", site, datetime(2026, 12, 5, tzinfo=UTC))
+        parsed = WeiboMobileAdapter().parse(page)
+        assert len(parsed.posts) == 4 and parsed.links == []
