@@ -3,6 +3,8 @@ Feishu group robots — each checking the message format and, where the platform
 signature exactly as its documentation describes (written here independently of the
 channels' code) — and an SMTP server (aiosmtpd).
 
+For crawl tests, :class:`PageSite` serves saved pages on loopback by address.
+
 The robots answer like the real ones: HTTP 200 with ``errcode``/``code`` 0 on success and a
 non-zero code when they refuse. ``fail_next = n`` makes a receiver refuse the next n posts.
 """
@@ -15,12 +17,14 @@ import email.policy
 import hashlib
 import hmac
 import json
+import re
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -35,6 +39,42 @@ def serve(handler: type[BaseHTTPRequestHandler]) -> tuple[ThreadingHTTPServer, s
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+class PageSite:
+    """A site of saved pages on loopback: ``routes`` maps an address pattern (matched against
+    the path and query) to the file answered for it, the first that matches winning (404 where
+    none does); every request's path is kept in ``hits``. ``content_type`` is sent as given —
+    without a charset, the page's own bytes tell its encoding."""
+
+    def __init__(
+        self, routes: list[tuple[re.Pattern[str], Path]], content_type: str = "text/html"
+    ) -> None:
+        self.hits: list[str] = []
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                site.hits.append(self.path)
+                for pattern, path in routes:
+                    if pattern.search(self.path):
+                        body = path.read_bytes()
+                        self.send_response(200)
+                        self.send_header("Content-Type", content_type)
+                        self.send_header("Content-Length", str(len(body)))
+                        self.end_headers()
+                        self.wfile.write(body)
+                        return
+                self.send_error(404)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd, self.url = serve(Handler)
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
 
 
 class HttpReceiver:

@@ -9,57 +9,29 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from opinion_spiders.stores import open_store
 from tests._proc import ROOT, run_opinion
-from tests.receivers import serve
+from tests.receivers import PageSite
 
 PAGES = ROOT / "tests" / "reading_pages"
 ROUTES = [
-    (re.compile(r"^/forum-1-\d+\.html$"), "written_board_thread_list.html"),
-    (re.compile(r"^/thread-\d+-1-1\.html$"), "written_v2ex_topic.html"),
+    (re.compile(r"^/forum-1-\d+\.html$"), PAGES / "written_board_thread_list.html"),
+    (re.compile(r"^/thread-\d+-1-1\.html$"), PAGES / "written_v2ex_topic.html"),
 ]
 
 
-class Board:
-    def __init__(self) -> None:
-        self.hits: list[str] = []
-        board = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
-                board.hits.append(self.path)
-                for pattern, name in ROUTES:
-                    if pattern.search(self.path):
-                        body = (PAGES / name).read_bytes()
-                        self.send_response(200)
-                        self.send_header("Content-Type", "text/html; charset=utf-8")
-                        self.send_header("Content-Length", str(len(body)))
-                        self.end_headers()
-                        self.wfile.write(body)
-                        return
-                self.send_error(404)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd, self.url = serve(Handler)
-
-
 @pytest.fixture
-def board() -> Iterator[Board]:
-    site = Board()
+def board() -> Iterator[PageSite]:
+    site = PageSite(ROUTES, "text/html; charset=utf-8")
     yield site
-    site.httpd.shutdown()
-    site.httpd.server_close()
+    site.close()
 
 
-def test_generic_engine_crawls_a_board_it_does_not_know(board: Board, tmp_path: Path) -> None:
+def test_generic_engine_crawls_a_board_it_does_not_know(board: PageSite, tmp_path: Path) -> None:
     sites = tmp_path / "sites.toml"
     sites.write_text(
         f'[sites.town-bbs]\nkind = "forum"\nengine = "generic"\n'

@@ -6,68 +6,40 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from opinion_spiders.stores import open_store
 from tests._proc import ROOT, run_opinion
-from tests.receivers import serve
+from tests.receivers import PageSite
 
 PAGES = ROOT / "tests" / "pages"  # fixture folders: <engine>/<case>/page.html
-#: A page of one floor's replies (楼中楼) as Tieba serves it: written by hand (the real
-#: thread page's floors give their reply counts; its replies load from ``/p/comment``).
+#: A page of one floor's replies (楼中楼) as Tieba serves it, answered for every floor that
+#: counts some: written by hand (the real thread page's floors give their reply counts; its
+#: replies load from ``/p/comment``).
 FRAGMENT = ROOT / "tests" / "reading_pages" / "written_tieba_floor_replies_fragment.html"
 ROUTES = [
-    (re.compile(r"^/forum-9-1\.html$"), "discuz/x32_forumdisplay_nsh163_fid9/page.html"),
-    (re.compile(r"^/thread-\d+-1-1\.html$"), "discuz/x33_viewthread_csolbbs_tid38672/page.html"),
-    (re.compile(r"^/f\?kw="), "tieba/pc_list_rendered_reyi/page.html"),
-    (re.compile(r"^/p/\d+$"), "tieba/pc_thread_raw_terraria_p5837869242/page.html"),
+    (re.compile(r"^/p/comment\?"), FRAGMENT),
+    (re.compile(r"^/forum-9-1\.html$"), PAGES / "discuz/x32_forumdisplay_nsh163_fid9/page.html"),
+    (
+        re.compile(r"^/thread-\d+-1-1\.html$"),
+        PAGES / "discuz/x33_viewthread_csolbbs_tid38672/page.html",
+    ),
+    (re.compile(r"^/f\?kw=[^&]*$"), PAGES / "tieba/pc_list_rendered_reyi/page.html"),
+    (re.compile(r"^/p/\d+$"), PAGES / "tieba/pc_thread_raw_terraria_p5837869242/page.html"),
 ]
 
 
-class FixtureSite:
-    def __init__(self) -> None:
-        self.hits: list[str] = []
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
-                site.hits.append(self.path)
-                if self.path.startswith("/p/comment?"):
-                    self.answer(FRAGMENT.read_bytes())
-                    return
-                for pattern, name in ROUTES:
-                    if pattern.search(self.path) and not re.search(r"[?&]pn=\d", self.path):
-                        self.answer((PAGES / name).read_bytes())
-                        return
-                self.send_error(404)
-
-            def answer(self, body: bytes) -> None:
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html")  # no charset: sniffed
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd, self.url = serve(Handler)
-
-
 @pytest.fixture
-def fixture_site() -> Iterator[FixtureSite]:
-    site = FixtureSite()
+def fixture_site() -> Iterator[PageSite]:
+    site = PageSite(ROUTES)  # later pages (a list's or a thread's ?pn=) are not served: 404
     yield site
-    site.httpd.shutdown()
-    site.httpd.server_close()
+    site.close()
 
 
 def test_crawl_declared_real_engine_sites_from_fixture_pages(
-    fixture_site: FixtureSite, tmp_path: Path
+    fixture_site: PageSite, tmp_path: Path
 ) -> None:
     sites = tmp_path / "sites.toml"
     sites.write_text(
