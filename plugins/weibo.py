@@ -112,16 +112,13 @@ class WeiboMobileAdapter(Adapter):
 
     def comment(self, page: Page, item: dict[str, Any], mid: str, answers: str, title: str) -> Post:
         """One comment (or a reply to one) on the post ``mid``, answering ``answers``."""
-        user = item.get("user") if isinstance(item.get("user"), dict) else {}
         cid = str(item.get("id") or item.get("mid") or "")
         return Post(
             site=page.site.name, kind=page.site.kind, title=title,
             content=html_text(str(item["text"])),
             url=f"{absolute(page.url, f'/detail/{mid}')}#comment-{cid}",
-            author=str(user.get("screen_name") or ""),
-            author_id=str(user["id"]) if user.get("id") else None,
+            **_signed(item),
             thread_id=mid or None, post_id=cid or None, reply_to=answers or None,
-            published_text=str(item.get("created_at") or ""),
             replies=to_int(str(item.get("total_number", ""))),
             votes=to_int(str(item.get("like_count", ""))),
             adapter=self.engine,
@@ -131,23 +128,30 @@ class WeiboMobileAdapter(Adapter):
     def post(self, page: Page, status: dict[str, Any], floor: int) -> Post:
         """One post of the page data: its text, poster, time and counts."""
         text = html_text(str(status["text"]))
-        user = status.get("user") if isinstance(status.get("user"), dict) else {}
         pid = str(status.get("id") or status.get("mid") or "")
         headline = _HEADLINE.match(text)
         title = headline.group(1) if headline else squash(text)[:TITLE_CHARS]
         base = without_fragment(page.url)
         return Post(
             site=page.site.name, kind=page.site.kind, title=title, content=text,
-            url=base if floor == 1 else f"{base}#{pid}",
-            author=str(user.get("screen_name") or ""),
-            author_id=str(user["id"]) if user.get("id") else None,
+            url=base if floor == 1 else f"{base}#{pid}", **_signed(status),
             thread_id=pid, post_id=pid, floor=floor,
-            published_text=str(status.get("created_at") or ""),
             replies=to_int(str(status.get("comments_count", ""))),
             votes=to_int(str(status.get("attitudes_count", ""))),
             adapter=self.engine,
             adapter_version=self.version,
         )  # fmt: skip
+
+
+def _signed(item: dict[str, Any]) -> dict[str, Any]:
+    """Who wrote an API item (a post, a comment) and when: its poster's screen name and id,
+    its ``created_at``."""
+    user = item.get("user") if isinstance(item.get("user"), dict) else {}
+    return {
+        "author": str(user.get("screen_name") or ""),
+        "author_id": str(user["id"]) if user.get("id") else None,
+        "published_text": str(item.get("created_at") or ""),
+    }
 
 
 def comments_url(base: str, mid: str) -> str:
