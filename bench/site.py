@@ -20,7 +20,9 @@ The kinds, as a crawl reads them over plain HTTP (no browser, no ``render_js``):
   without a ``tid``), rendered by the bench from the demo's ``api/threads`` JSON because the
   demo's PC bar page is a script shell; its screens are the site's start URLs (the m-site list
   has no next-page link). Thread pages are the demo's server HTML (``p/TID?pn=N``, ``div.l_post``
-  floors with their ``data-field`` JSON, read as ``pc-raw-2019``).
+  floors with their ``data-field`` JSON, read as ``pc-raw-2019``); the replies inside a floor
+  (楼中楼) come ten a page from ``p/comment?tid=&pid=&pn=``, whose pages the bench renders
+  from the floors' counts (no link names them).
 - **portal**: the demo's government news portal: index -> column pages (8 a page, 下一页) ->
   articles (``div#zoom``), one post an article.
 """
@@ -40,7 +42,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from html import escape
+from html import escape, unescape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -62,7 +64,7 @@ ENGINES = {"forum": "discuz", "postbar": "tieba", "portal": "portal"}
 DEFAULT_MIX = "forum/gbk=50,forum/utf-8=15,postbar/utf-8=15,portal/gbk=10,portal/utf-8=10"
 #: Threads on one screen of the mobile bar list.
 BAR_SCREEN = 50
-_KEYS = ("mod", "fid", "tid", "page", "kw", "pn")
+_KEYS = ("mod", "fid", "tid", "pid", "page", "kw", "pn")
 _HREF = re.compile(r'href="([^"]+)"')
 _CHARSET = re.compile(r"(<meta[^>]*charset=[\"']?)([\w-]+)", re.I)
 
@@ -232,6 +234,26 @@ def _thread_start(rng: random.Random, now: datetime) -> datetime:
             return at.replace(second=0, microsecond=0)
 
 
+_FIELD = re.compile(r'<div class="l_post[^"]*" data-field="([^"]+)"')
+#: Replies inside a floor a page of ``/tieba/p/comment`` gives, as on Tieba.
+REPLIES_A_PAGE = 10
+
+
+def floor_replies(text: str) -> list[str]:
+    """The pages of a post-bar thread page's replies inside floors (楼中楼), which no link
+    names: a floor's ``data-field`` counts them (``content.comment_num``), and they come
+    ``REPLIES_A_PAGE`` a page from ``/tieba/p/comment?tid=&pid=&pn=`` — the addresses every
+    side of the bench asks for, its query in this order."""
+    pages = []
+    for field in _FIELD.findall(text):
+        content = json.loads(unescape(field)).get("content") or {}
+        count = int(content.get("comment_num") or 0)
+        for number in range(1, -(-count // REPLIES_A_PAGE) + 1):
+            query = f"tid={content['thread_id']}&pid={content['post_id']}&pn={number}"
+            pages.append(f"/tieba/p/comment?{query}")
+    return pages
+
+
 class _Renderer:
     """Fetch a demo site's pages from the reachable ones on, re-encoded, into a folder; note
     every link as written (nginx is told each one: it cannot compute :func:`page_key`)."""
@@ -272,6 +294,7 @@ class _Renderer:
                 link = urljoin(url, href.replace("&amp;", "&")).split("#", 1)[0]
                 if self.follows(link):
                     todo.append(link)
+            todo += [f"{self.base}{path}" for path in floor_replies(text)]
 
     def follows(self, link: str) -> bool:
         if not link.startswith(self.base):

@@ -166,6 +166,49 @@ def _bar_posts(sel: Any, url: str) -> list[dict[str, Any]]:
     return posts
 
 
+def _reply_posts(sel: Any, url: str, meta: dict[str, Any]) -> list[dict[str, Any]]:
+    """A page of one floor's replies: each ``li.lzl_single_post`` a post in that floor."""
+    thread = url.split("?", 1)[0].rsplit("/p/", 1)[0] + f"/p/{meta['tid']}"
+    posts = []
+    for item in sel.css("li.lzl_single_post"):
+        spid = json.loads(item.attrib["data-field"])["spid"]
+        posts.append({
+            "kind": "postbar",
+            "url": f"{thread}?pid={meta['pid']}&cid={spid}#{spid}",
+            "title": meta["title"],
+            "author": item.css("a.j_user_card::attr(username)").get(default=""),
+            "time": item.css("span.lzl_time::text").get(default="").strip(),
+            "body": " ".join(item.css("span.lzl_content_main").xpath("string()").get("").split()),
+            "floor": meta["floor"],
+        })  # fmt: skip
+    return posts
+
+
+def _next_replies(sel: Any, url: str) -> list[str]:
+    """The next page of a floor's replies, while the pager's ``total_page`` is ahead."""
+    pager = sel.css("li.lzl_li_pager::attr(data-field)").get()
+    number = int(url.rsplit("pn=", 1)[1])
+    if not pager or number >= int(json.loads(pager)["total_page"]):
+        return []
+    return [f"{url.rsplit('pn=', 1)[0]}pn={number + 1}"]
+
+
+def _reply_meta(sel: Any, url: str) -> dict[str, dict[str, Any]]:
+    """The first page of each floor's replies (楼中楼) a post-bar thread page counts (its
+    floors' ``data-field``: ``content.comment_num``) — on Tieba's ``/p/comment`` beside
+    ``/p/<tid>`` — with what those replies carry from the thread page."""
+    title = sel.css("h3.core_title_txt::attr(title)").get(default="").strip()
+    root = url.split("?", 1)[0].rsplit("/p/", 1)[0]
+    found = {}
+    for floor in sel.css("div.l_post"):
+        content = json.loads(floor.attrib.get("data-field") or "{}").get("content") or {}
+        if content.get("comment_num"):
+            tid, pid = content["thread_id"], content["post_id"]
+            page = f"{root}/p/comment?tid={tid}&pid={pid}&pn=1"
+            found[page] = {"title": title, "tid": tid, "pid": pid, "floor": content["post_no"]}
+    return found
+
+
 def _article_posts(sel: Any, url: str) -> list[dict[str, Any]]:
     """A portal article: headline, the info line's time and 来源, the ``#zoom`` body."""
     info = " ".join(sel.css("div.article div.info").xpath("string()").get("").split())
@@ -208,6 +251,13 @@ class StockPostbarSpider(scrapy.Spider):
     def parse_thread(self, response: Response) -> Iterator[Any]:
         yield from _bar_posts(response, response.url)
         yield from response.follow_all(xpath=BAR_NEXT, callback=self.parse_thread)
+        for page, meta in _reply_meta(response, response.url).items():
+            yield response.follow(page, callback=self.parse_replies, cb_kwargs={"meta": meta})
+
+    def parse_replies(self, response: Response, meta: dict[str, Any]) -> Iterator[Any]:
+        yield from _reply_posts(response, response.url, meta)
+        for page in _next_replies(response, response.url):
+            yield response.follow(page, callback=self.parse_replies, cb_kwargs={"meta": meta})
 
 
 class StockPortalSpider(scrapy.Spider):
@@ -275,8 +325,11 @@ def stock_child(folder: Path, port: int, out: Path) -> int:
 Follow = tuple[list[str], str]
 
 
-def lean_page(role: str, sel: Any, url: str) -> tuple[list[dict[str, Any]], list[Follow]]:
-    """A page's posts and the links to follow (hrefs, role), by the page's role."""
+def lean_page(
+    role: str, sel: Any, url: str, meta: dict[str, Any] | None = None
+) -> tuple[list[dict[str, Any]], list[Follow]]:
+    """A page's posts and the links to follow (hrefs, role), by the page's role (and, for a
+    page of a floor's replies, what its thread page said of the floor: ``meta``)."""
     if role == "index":
         return [], [(sel.css(f"{BOARDS}::attr(href)").getall(), "list")]
     if role == "list":
@@ -289,7 +342,12 @@ def lean_page(role: str, sel: Any, url: str) -> tuple[list[dict[str, Any]], list
     if role == "bar":
         return [], [(sel.css(f"{BAR_THREADS}::attr(href)").getall(), "bar-thread")]
     if role == "bar-thread":
-        return _bar_posts(sel, url), [(sel.xpath(f"{BAR_NEXT}/@href").getall(), "bar-thread")]
+        return _bar_posts(sel, url), [
+            (sel.xpath(f"{BAR_NEXT}/@href").getall(), "bar-thread"),
+            (list(_reply_meta(sel, url)), "bar-replies"),
+        ]
+    if role == "bar-replies":
+        return _reply_posts(sel, url, meta or {}), [(_next_replies(sel, url), "bar-replies")]
     if role == "portal":
         return [], [
             (sel.css(PORTAL_ARTICLES).css("::attr(href)").getall(), "article"),
@@ -327,6 +385,7 @@ async def _lean_site(session: Any, base: str, starts: list[str], role: str) -> d
     seen: set[str] = set()
     queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
     counts = {"pages": 0, "posts": 0, "complete": 0}
+    metas: dict[str, dict[str, Any]] = {}  # a floor's reply pages: what the thread page said
 
     def follow(url: str, hrefs: list[str], role: str) -> None:
         for href in hrefs:
@@ -334,6 +393,8 @@ async def _lean_site(session: Any, base: str, starts: list[str], role: str) -> d
             if target not in seen:
                 seen.add(target)
                 queue.put_nowait((target, role))
+                if role == "bar-replies" and target not in metas:  # a floor's next page
+                    metas[target] = metas.get(url, {})
 
     async def worker() -> None:
         while True:
@@ -344,7 +405,10 @@ async def _lean_site(session: Any, base: str, starts: list[str], role: str) -> d
                     header = response.headers.get("Content-Type")
                 _, text = html_to_unicode(header, body)
                 counts["pages"] += 1
-                posts, links = lean_page(role, Selector(text=text), url)
+                sel = Selector(text=text)
+                if role == "bar-thread":
+                    metas.update(_reply_meta(sel, url))
+                posts, links = lean_page(role, sel, url, metas.get(url))
                 for post in posts:
                     counts["posts"] += 1
                     if all(post[k] for k in REQUIRED[post["kind"]]):

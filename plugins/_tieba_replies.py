@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from parsel import Selector
 
@@ -80,7 +80,15 @@ def reply_posts(page: Page, holder: Selector, floor: Post, engine: str, version:
 
 def reply_url(base: str, tid: str, pid: str, spid: str) -> str:
     """A reply's own address, as Tieba links it: the thread, its floor and the reply."""
-    return f"{absolute(base, f'/p/{tid}')}?{urlencode({'pid': pid, 'cid': spid})}#{spid}"
+    thread = absolute(base, f"{_root(base)}/p/{tid}")
+    return f"{thread}?{urlencode({'pid': pid, 'cid': spid})}#{spid}"
+
+
+def _root(base: str) -> str:
+    """Where the bar's pages stand on its host: '' on Tieba (``/p/<tid>``), a prefix where a
+    site serves them below one (``/tieba/p/<tid>``)."""
+    path = urlsplit(base).path
+    return path[: path.rfind("/p/")] if "/p/" in path else ""
 
 
 def more_replies(page: Page, floor: Post, count: int, shown: int) -> Link | None:
@@ -101,7 +109,7 @@ def more_replies(page: Page, floor: Post, count: int, shown: int) -> Link | None
 
 def fragment_url(base: str, tid: str, pid: str, number: int) -> str:
     query = urlencode({"tid": tid, "pid": pid, "pn": number})
-    return absolute(base, f"/p/comment?{query}") or ""
+    return absolute(base, f"{_root(base)}/p/comment?{query}") or ""
 
 
 def floor_meta(floor: Post) -> dict[str, Any]:

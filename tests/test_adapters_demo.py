@@ -212,3 +212,26 @@ def test_tieba_thread_reads_floors_and_next_page(demo_url: str) -> None:
     second = parse(TiebaAdapter(), url + "?pn=2", "thread", BAR)
     assert [p.floor for p in second.posts] == [11, 12] and second.links == []
     assert second.posts[-1].published_text.endswith(("分钟前", "小时前"))
+
+
+def test_tieba_replies_inside_a_floor_come_from_its_fragment(demo_url: str) -> None:
+    """The demo thread's opening floor counts 12 replies (楼中楼) its page does not hold: the
+    thread page links to the floor's fragment, whose two pages give the 12 replies in floor 1,
+    each answering the floor; a floor without replies links to none."""
+    url = demo_url + "/tieba/p/9100000002"
+    parsed = parse(TiebaAdapter(), url, "thread", BAR)
+    first = parsed.posts[0]
+    (fragment,) = [lk for lk in parsed.links if "/p/comment?" in lk.url]
+    assert fragment.url == (f"{demo_url}/tieba/p/comment?tid=9100000002&pid={first.post_id}&pn=1")
+    assert (fragment.key, fragment.state) == (f"replies:9100000002:{first.post_id}", "12")
+    replies, link = [], fragment
+    while True:
+        page = TiebaAdapter().parse(fetch_page(link.url, "thread", BAR, link.meta))
+        replies += page.posts
+        if not page.links:
+            break
+        (link,) = page.links
+    assert len(replies) == 12 and {(r.floor, r.reply_to) for r in replies} == {(1, first.post_id)}
+    assert replies[0].author == "河西老张" and replies[0].content.startswith("先把考勤记录")
+    assert replies[2].content.startswith("回复 骑车上班族 :")
+    assert all(r.published_text and r.thread_id == "9100000002" for r in replies)

@@ -61,6 +61,9 @@ def test_crawl_all_kinds_then_incremental(
     assert all("cadre" not in {m["rule"] for m in p["matches"]} for p in false_cadre)
     assert all(p["published_at"] is None or p["published_at"].tzinfo for p in posts)
     assert any(p["kind"] == "postbar" and p["published_at"] for p in posts)
+    # the post bar's replies inside floors (楼中楼), fetched from each floor's fragment
+    lzl = [p for p in posts if p["kind"] == "postbar" and p.get("reply_to")]
+    assert len(lzl) == 12 + 3 and all(p["floor"] == 1 and p["published_at"] for p in lzl)
 
     alerts = store_at.find_alerts()
     assert alerts and all(a["status"] == "sent" for a in alerts)

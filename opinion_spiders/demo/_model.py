@@ -29,6 +29,8 @@ class DemoPost:
     quote: tuple[str, str] | None = None
     sign: str = ""
     edited: bool = False
+    #: The replies inside this floor (a post bar's 楼中楼), oldest first.
+    lzl: list[DemoPost] = field(default_factory=list)
 
 
 @dataclass
@@ -68,6 +70,7 @@ class DemoStore:
         self.threads: dict[str, dict[int, DemoThread]] = {t: {} for t in TARGETS}
         self.uids: dict[str, int] = {}
         self.next_pid = {"forum": 5001, "portal": 1, "postbar": 140000000001}
+        self.next_spid = 150000000001  # a post bar's replies inside floors have ids of their own
         self.next_tid = {"forum": 1001, "portal": 1001, "postbar": 9100000001}
         self._bumps = 0
 
@@ -90,6 +93,13 @@ class DemoStore:
         post = DemoPost(pid, author, self.uid(author), text, when, len(thread.posts) + 1)
         thread.posts.append(post)
         return post
+
+    def reply_in_floor(self, floor: DemoPost, author: str, text: str, when: datetime) -> DemoPost:
+        """A reply inside a post bar's floor (楼中楼), with its own id and the floor's number."""
+        reply = DemoPost(self.next_spid, author, self.uid(author), text, when, floor.floor)
+        self.next_spid += 1
+        floor.lzl.append(reply)
+        return reply
 
     def listing(self, target: str, board: str) -> list[DemoThread]:
         """Threads of one board, pinned first, then by last reply (newest first)."""

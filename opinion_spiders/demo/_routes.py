@@ -112,6 +112,12 @@ def tieba(demo: DemoServer, rest: str, query: dict[str, list[str]]) -> Response:
     if rest == "api/threads" and pn is not None:
         data = _tieba.api_threads(demo.store, kw, pn, demo.now())
         return json_response(200, data) if data else json_response(404, {"error": f"no bar {kw!r}"})
+    if rest == "p/comment" and pn is not None:  # a floor's replies (楼中楼), ten a page
+        tid, pid = _int(query, "tid", 0), _int(query, "pid", 0)
+        if tid is None or pid is None:
+            return not_found()
+        with demo.store.lock:
+            return html(_tieba.comment_page(demo.store, tid, pid, pn or 1))
     if (m := re.fullmatch(r"p/(\d{1,12})", rest)) and pn is not None:
         return html(_tieba.thread_page(demo.store, int(m.group(1)), pn or 1, demo.now()))
     if rest == "static/tieba_frs.js":

@@ -7,7 +7,7 @@ beyond the written ones are neutral replies picked by position, so the data is d
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib.resources import files
 from typing import Any
 
@@ -73,6 +73,8 @@ def _post(store: DemoStore, thread: DemoThread, written: Any, when: datetime) ->
     post.quote = (written["q"][0], written["q"][1]) if "q" in written else None
     post.sign = written.get("sign", "")
     post.edited = bool(written.get("edited"))
+    for author, text, after in written.get("lzl", []):  # replies inside the floor, minutes on
+        store.reply_in_floor(post, author, text, when + timedelta(minutes=float(after)))
 
 
 def _article(store: DemoStore, spec: dict[str, Any], anchor: datetime) -> DemoThread:

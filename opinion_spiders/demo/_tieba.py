@@ -2,7 +2,9 @@
 
 The bar page (``f?kw=``) is a script shell: its thread list comes from a JSON call made in the
 browser, so only a JS-rendering crawl can read it. Thread pages (``p/TID``) are server HTML
-with the ``data-field`` JSON Tieba puts on every floor.
+with the ``data-field`` JSON Tieba puts on every floor; a floor's replies (楼中楼) are not in
+it, only their count (``content.comment_num``): they come ten a page from ``p/comment?tid=
+&pid=&pn=``, an HTML fragment of ``li.lzl_single_post`` items and a pager, as on Tieba.
 """
 
 # ruff: noqa: E501 - HTML templates keep the real engines' markup one element per line
@@ -20,6 +22,7 @@ from opinion_spiders.demo._model import DemoPost, DemoStore, DemoThread
 
 THREADS_PER_PAGE = 10
 POSTS_PER_PAGE = 10
+REPLIES_PER_PAGE = 10
 FORUM_ID = 2609001
 
 
@@ -137,6 +140,34 @@ def thread_page(store: DemoStore, tid: int, number: int, now: datetime) -> str |
     return _frame(f"{thread.title}【{thread.board}吧】_百度贴吧", page_data, body)
 
 
+def comment_page(store: DemoStore, tid: int, pid: int, number: int) -> str | None:
+    """``p/comment?tid=&pid=&pn=``: ten replies of one floor and the fragment's pager."""
+    thread = store.threads["postbar"].get(tid)
+    floor = next((p for p in thread.posts if p.pid == pid), None) if thread else None
+    pages = -(-len(floor.lzl) // REPLIES_PER_PAGE) if floor else 0
+    if floor is None or not 1 <= number <= pages:
+        return None
+    shown = floor.lzl[(number - 1) * REPLIES_PER_PAGE : number * REPLIES_PER_PAGE]
+    items = "\n".join(_reply_item(reply) for reply in shown)
+    field = json.dumps({"total_num": len(floor.lzl), "total_page": pages})
+    more = f'<a href="#{number + 1}">下一页</a>' if number < pages else ""
+    return (  # a fragment: Tieba gives its charset in its header, the demo in a meta too
+        f'<meta charset="utf-8">\n{items}\n'
+        f"<li class=\"lzl_li_pager j_lzl_l_p lzl_li_pager_s\" data-field='{field}'>"
+        f'<p class="j_pager l_pager pager_theme_2">{more}</p></li>'
+    )
+
+
+def _reply_item(reply: DemoPost) -> str:
+    field = {"spid": reply.pid, "showname": reply.author, "user_name": reply.author}
+    home = f"/tieba/home/main?un={quote(reply.author)}&amp;fr=pb"
+    when = f"{reply.time.year}-{reply.time.month}-{reply.time.day} {reply.time:%H:%M}"
+    return f"""<li class="lzl_single_post j_lzl_s_p" data-field='{escape(json.dumps(field, ensure_ascii=False), quote=False)}'>
+<a class="j_user_card lzl_p_p" href="{home}" username="{escape(reply.author)}"></a>
+<div class="lzl_cnt"><a class="at j_user_card" href="{home}" username="{escape(reply.author)}">{escape(reply.author)}</a>:&nbsp;<span class="lzl_content_main">{escape(reply.text)}</span>
+<div class="lzl_content_reply"><span class="lzl_time">{when}</span><a href="#" class="lzl_s_r">回复</a></div></div></li>"""
+
+
 AD_FLOOR = """<div class="l_post l_post_bright j_l_post clearfix" data-field="">
 <div class="d_post_content_main"><div class="p_content"><div class="d_post_content">本地生活服务，一键预约上门。</div></div>
 <div class="core_reply_tail"><span class="label_text">广告</span></div></div></div>"""
@@ -148,7 +179,8 @@ def floor_html(thread: DemoThread, post: DemoPost, now: datetime) -> str:
         "author": {"user_id": post.uid, "user_name": post.author, "props": None},
         "content": {
             "post_id": post.pid, "is_anonym": False, "forum_id": FORUM_ID,
-            "thread_id": thread.tid, "post_no": post.floor, "type": "0", "comment_num": 0,
+            "thread_id": thread.tid, "post_no": post.floor, "type": "0",
+            "comment_num": len(post.lzl),
         },
     }  # fmt: skip
     text = "<br>".join(escape(line) for line in post.text.split("\n"))
