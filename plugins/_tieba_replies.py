@@ -17,7 +17,6 @@ the opening post's floor is still a reply.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -25,7 +24,7 @@ from parsel import Selector
 
 from opinion_spiders.adapters import Link, Page
 from opinion_spiders.items import Post
-from plugins._html import absolute, node_text, query_param, squash, to_int
+from plugins._html import absolute, json_attr, node_text, query_param, squash, to_int
 
 REPLY = "li.lzl_single_post"
 #: Replies Tieba serves on one page of a floor's fragment.
@@ -36,13 +35,7 @@ def field_of(node: Selector) -> dict[str, Any]:
     """An item's ``data-field``: JSON in the fragment, single-quoted keys and values in a
     page a browser built (``{'spid':'142244133447','user_name':'…'}``)."""
     value = node.attrib.get("data-field") or ""
-    for text in (value, value.replace("'", '"')):
-        try:
-            data = json.loads(text)
-        except ValueError:
-            continue
-        return data if isinstance(data, dict) else {}
-    return {}
+    return json_attr(value) or json_attr(value.replace("'", '"'))
 
 
 def reply_posts(page: Page, holder: Selector, floor: Post, engine: str, version: str) -> list[Post]:
