@@ -255,7 +255,7 @@ class QaMicrodataPage(PageVersion):
         qid = prop_value(props, "@id") or prop_value(props, "identifier")
         qid = qid or (m.group(1) if m else base)
         title = prop_value(props, "name") or squash(sel.css("h1").xpath("string()").get())
-        first = self.post(page, scope, title, qid, qid, base)
+        first = self.post(page, scope, props, title, qid, qid, base)
         first.floor = 1
         first.replies = to_int(prop_value(props, "answerCount"))
         posts = [first]
@@ -269,7 +269,7 @@ class QaMicrodataPage(PageVersion):
             aid = prop_value(own, "@id") or prop_value(own, "identifier")
             aid = aid or (url.rstrip("/").rpartition("/")[2] if url != base else "")
             aid = aid or answer.get("name") or f"{qid}-a{len(posts)}"
-            post = self.post(page, answer, title, qid, aid, url)
+            post = self.post(page, answer, own, title, qid, aid, url)
             post.accepted = answer in accepted
             post.reply_to = qid
             posts.append(post)
@@ -279,15 +279,15 @@ class QaMicrodataPage(PageVersion):
         self,
         page: Page,
         scope: etree._Element,
+        props: dict[str, list[etree._Element]],
         title: str,
         qid: str,
         pid: str,
         url: str,
     ) -> Post:
-        """One question or answer from its scope's properties; an answer whose poster is not
-        marked (AnsPress) signed by the poster's link in its scope — not the question, whose
-        scope may hold the answers."""
-        props = item_props(scope)
+        """One question or answer from its scope's properties (``props``); an answer whose
+        poster is not marked (AnsPress) signed by the poster's link in its scope — not the
+        question, whose scope may hold the answers."""
         texts = props.get("text", [])
         person = props.get("author", [])
         name = prop_value(item_props(person[0]), "name") if person else ""
