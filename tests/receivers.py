@@ -58,12 +58,7 @@ class PageSite:
                 site.hits.append(self.path)
                 for pattern, path in routes:
                     if pattern.search(self.path):
-                        body = path.read_bytes()
-                        self.send_response(200)
-                        self.send_header("Content-Type", content_type)
-                        self.send_header("Content-Length", str(len(body)))
-                        self.end_headers()
-                        self.wfile.write(body)
+                        respond(self, 200, path.read_bytes(), content_type)
                         return
                 self.send_error(404)
 
@@ -75,6 +70,21 @@ class PageSite:
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+    def __enter__(self) -> PageSite:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def respond(handler: BaseHTTPRequestHandler, status: int, body: bytes, content_type: str) -> None:
+    """Answer a request with ``body``, its type and length."""
+    handler.send_response(status)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
 
 
 class HttpReceiver:

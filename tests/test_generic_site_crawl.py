@@ -26,9 +26,8 @@ ROUTES = [
 
 @pytest.fixture
 def board() -> Iterator[PageSite]:
-    site = PageSite(ROUTES, "text/html; charset=utf-8")
-    yield site
-    site.close()
+    with PageSite(ROUTES, "text/html; charset=utf-8") as site:
+        yield site
 
 
 def test_generic_engine_crawls_a_board_it_does_not_know(board: PageSite, tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from opinion_spiders.stores import open_store
 from tests._proc import run_opinion
-from tests.receivers import serve
+from tests.receivers import respond, serve
 
 
 class FrontServer:
@@ -28,18 +28,13 @@ class FrontServer:
             def do_GET(self) -> None:  # noqa: N802
                 front.hits.append(self.path)
                 if self.path == "/robots.txt" and mode == "robots":
-                    return self._send(200, b"User-agent: *\nDisallow: /\n", "text/plain")
+                    return respond(self, 200, b"User-agent: *\nDisallow: /\n", "text/plain")
                 if mode == "blocked" and "viewthread" in self.path:
-                    return self._send(403 if len(front.hits) % 2 else 429, b"go away", "text/plain")
+                    return respond(
+                        self, 403 if len(front.hits) % 2 else 429, b"go away", "text/plain"
+                    )
                 with urllib.request.urlopen(upstream + self.path) as resp:
-                    self._send(resp.status, resp.read(), resp.headers["Content-Type"])
-
-            def _send(self, status: int, body: bytes, ctype: str) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                    respond(self, resp.status, resp.read(), resp.headers["Content-Type"])
 
             def log_message(self, *args: Any) -> None:
                 pass

@@ -33,9 +33,8 @@ ROUTES = [
 
 @pytest.fixture
 def fixture_site() -> Iterator[PageSite]:
-    site = PageSite(ROUTES)  # later pages (a list's or a thread's ?pn=) are not served: 404
-    yield site
-    site.close()
+    with PageSite(ROUTES) as site:  # later pages (a list's or a thread's ?pn=) are not served: 404
+        yield site
 
 
 def test_crawl_declared_real_engine_sites_from_fixture_pages(

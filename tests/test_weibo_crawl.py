@@ -25,9 +25,8 @@ ROUTES = [
 
 @pytest.fixture
 def weibo() -> Iterator[PageSite]:
-    site = PageSite(ROUTES, "text/html; charset=utf-8")
-    yield site
-    site.close()
+    with PageSite(ROUTES, "text/html; charset=utf-8") as site:
+        yield site
 
 
 def test_crawl_reads_a_weibo_post_and_its_comments(weibo: PageSite, tmp_path: Path) -> None:
