@@ -85,26 +85,26 @@ def _next(a: etree._Element, text: str) -> bool:
 
 def _threads(page: Page) -> list[Link]:
     """One link a row: to the threads the addresses name, else to the dated rows' pages."""
-    named: dict[etree._Element, list[etree._Element]] = {}
-    dated: dict[etree._Element, list[etree._Element]] = {}
+    named: dict[etree._Element, list[tuple[str, str, etree._Element]]] = {}
+    dated: dict[etree._Element, list[tuple[str, str, etree._Element]]] = {}
     for a in page.selector.root.iter("a"):
         url = _own(page, a.get("href"))
-        if not url or url == page.url or not squash(a.xpath("string()")):
+        text = squash(a.xpath("string()"))
+        if not url or url == page.url or not text:
             continue
         row = _row(a)
         if discussion_sign(url):
-            named.setdefault(row, []).append(a)
+            named.setdefault(row, []).append((url, text, a))
         elif row is not a:
-            dated.setdefault(row, []).append(a)
+            dated.setdefault(row, []).append((url, text, a))
     rows = named if len(named) >= _NAMED_THREADS else {
         row: found for row, found in dated.items() if _shown_time(row)
     }  # fmt: skip
     links: dict[str, Link] = {}
     for row, found in rows.items():
-        title = max(found, key=lambda a: len(squash(a.xpath("string()"))))
-        url = _own(page, title.get("href"))
-        if url and url not in links:
-            meta = {"title": squash(title.get("title") or title.xpath("string()"))}
+        url, text, title = max(found, key=lambda link: len(link[1]))
+        if url not in links:
+            meta = {"title": squash(title.get("title")) or text}
             state = _shown_time(row)
             links[url] = Link(url, "thread", key=f"thread:{url_key(url)}", state=state or None,
                               meta=meta)  # fmt: skip

@@ -249,9 +249,10 @@ def _poster_above(head: etree._Element, opening: etree._Element) -> str:
     node = head
     for _ in range(_OPENING_LEVELS):
         for card in node.itersiblings(preceding=True):
-            if not isinstance(card.tag, str) or not _text(card):
+            said = _text(card) if isinstance(card.tag, str) else ""
+            if not said:
                 continue
-            if len(_text(card)) > _HEADER_LINE:
+            if len(said) > _HEADER_LINE:
                 return ""
             links = [a for a in card.iter("a") if _profile_link(a.get("href") or "", _text(a))]
             return _text(links[0]) if links else ""
