@@ -93,6 +93,9 @@ class Adapter:
     versions: ClassVar[tuple[str, ...]] = ()
     #: Does the listing need a browser (scrapy-playwright) to show its content?
     render_js: ClassVar[bool] = False
+    #: Cookies the engine's sites expect with every request, where a site asks a visitor's
+    #: consent once before it shows anything (PTT's adult boards: ``over18=1``).
+    cookies: ClassVar[dict[str, str]] = {}
 
     @classmethod
     def sniff(cls, text: str, url: str) -> float:

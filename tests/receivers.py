@@ -44,18 +44,21 @@ def serve(handler: type[BaseHTTPRequestHandler]) -> tuple[ThreadingHTTPServer, s
 class PageSite:
     """A site of saved pages on loopback: ``routes`` maps an address pattern (matched against
     the path and query) to the file answered for it, the first that matches winning (404 where
-    none does); every request's path is kept in ``hits``. ``content_type`` is sent as given —
-    without a charset, the page's own bytes tell its encoding."""
+    none does); every request's path is kept in ``hits``, its ``Cookie`` header in ``cookies``.
+    ``content_type`` is sent as given — without a charset, the page's own bytes tell its
+    encoding."""
 
     def __init__(
         self, routes: list[tuple[re.Pattern[str], Path]], content_type: str = "text/html"
     ) -> None:
         self.hits: list[str] = []
+        self.cookies: list[str] = []
         site = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802
                 site.hits.append(self.path)
+                site.cookies.append(self.headers.get("Cookie", ""))
                 for pattern, path in routes:
                     if pattern.search(self.path):
                         respond(self, 200, path.read_bytes(), content_type)

@@ -186,9 +186,12 @@ class OpinionSpider(scrapy.Spider):
         elif link.render_js or (self.site.render_js and link.role in ("index", "listing")):
             meta["playwright"] = True
             meta["playwright_page_goto_kwargs"] = {"wait_until": "networkidle"}
+        cookies: dict[str | bytes, str | bytes | bool | float | int] = {
+            name: value for name, value in self.adapter.cookies.items()
+        }
         return scrapy.Request(
             link.url, callback=self.parse_page, errback=self.fetch_failed, meta=meta,
-            dont_filter=False,
+            cookies=cookies or None, dont_filter=False,
         )  # fmt: skip
 
     def fetch_failed(self, failure: Failure) -> None:
