@@ -30,6 +30,7 @@ from plugins._blocks import DATE_LIKE, GRID, UTILITY, signature
 from plugins._board_list import board_links, next_thread_page
 from plugins._html import class_words, node_text, own_text, squash, without_fragment
 from plugins._notice import notices_first
+from plugins.bbs import BbsTextAdapter, headed
 
 CONFIDENCE = 0.5
 #: Attributes in which boards declare a poster's name (Tianya's ``uname`` on the link).
@@ -156,6 +157,8 @@ class GenericForumAdapter(Adapter):
         board = page.role in ("index", "listing") and not discussion_sign(page.url)
         if board and (links := board_links(page)):  # a board's page: the threads it lists
             return Parsed(links=links)
+        if headed(page.text):  # a board that prints its posts as the terminal did
+            return BbsTextAdapter().read(page)
         top, reply_kind = top_blocks(page.selector)
         if not top:
             raise ParseError("no_posts", f"no repeated post blocks on {page.url}")
