@@ -32,6 +32,7 @@ from opinion_spiders.text.dates import either_way_round, parse_datetime
 from plugins import _portal_facts as facts
 from plugins._html import absolute, squash
 from plugins._letters import read_letter
+from plugins._news_comments import comment_links, is_comments_api, read_comments
 from plugins._notice import read_unless_notice
 from plugins._portal_body import MIN_BODY, extract_body
 from plugins._portal_body import selector_text as selector_text  # the body paths, for bench
@@ -97,6 +98,8 @@ class PortalAdapter(Adapter):
         return 0.05
 
     def parse(self, page: Page) -> Parsed:
+        if is_comments_api(page.url):  # a page of an article's comments, as JSON
+            return read_comments(page)
         root = xml_root(page.text)
         if root in SITEMAP_ROOTS:
             return Parsed(links=sitemap_links(page.text, page.url))
@@ -118,7 +121,7 @@ class PortalAdapter(Adapter):
             post = self.article(page)
             if link_list(post.content, page.selector):  # a column page reached as an article
                 return Parsed(links=self.list_links(page))
-            return Parsed(posts=[post])
+            return Parsed(posts=[post], links=comment_links(page, post.post_id or "", post.title))
         return Parsed(links=self.list_links(page))
 
     @staticmethod
