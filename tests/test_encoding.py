@@ -132,7 +132,7 @@ def test_content_type_charset_reads_any_spelling() -> None:
 def test_decode_html_big5_declared_gbk_is_corrected() -> None:
     page = _page(NEWS_TW, meta="gbk")
     decoded = decode_html(page.encode("big5"), "gbk")
-    assert decoded == Decoded(page, "big5", "gb18030", corrected=True, confident=True)
+    assert decoded == Decoded(page, "big5hkscs", "gb18030", corrected=True, confident=True)
 
 
 def test_decode_html_real_article_as_big5_under_its_gb2312_meta() -> None:
@@ -144,7 +144,7 @@ def test_decode_html_real_article_as_big5_under_its_gb2312_meta() -> None:
     )
     big5 = OpenCC("s2t").convert(real).encode("big5", errors="xmlcharrefreplace")
     decoded = decode_html(big5)
-    assert (decoded.codec, decoded.declared, decoded.corrected) == ("big5", "gb18030", True)
+    assert (decoded.codec, decoded.declared, decoded.corrected) == ("big5hkscs", "gb18030", True)
     assert decoded.confident and decoded.text == big5.decode("big5")
     assert "在新時代中部地區崛起中爭先出彩" in decoded.text
 
@@ -332,3 +332,24 @@ def test_crawl_big5_site_declared_gbk_is_read_counted_and_warned_once(
     assert not any(key.startswith("opinion/encoding/") for key in gbk)
     warnings = re.findall(r"site big5-forum: \S+ declares gb18030, read as big5", proc.stderr)
     assert len(warnings) == 1, proc.stderr[-3000:]
+
+
+#: Hong Kong forum text in Cantonese: 佢哋, 啲, 嘅, 咗, 嚟 are in Big5-HKSCS, not in Big5.
+HK_FORUM = (
+    "政府話三年內將公屋輪候時間縮短到四年半，佢哋講咗好多年喇，啲人都唔信。"
+    "我覺得簡約公屋建得快應該有幫助，不過地點太偏，返工唔方便，嘅確係咁。"
+    "有冇人知道第一批幾時入伙？聽講下年先嚟得切。"
+)
+
+
+@pytest.mark.parametrize("meta", ["big5", "big5-hkscs", None])
+def test_decode_html_hong_kong_cantonese_in_big5_hkscs(meta: str | None) -> None:
+    """A Hong Kong page declares ``big5`` (or nothing) and writes Cantonese in HKSCS: read as
+    big5hkscs, not "corrected" to gb18030 mojibake because Big5 cannot decode 哋."""
+    page = _page(HK_FORUM, meta=meta)
+    body = page.encode("big5hkscs")
+    with pytest.raises(UnicodeDecodeError):
+        body.decode("big5")
+    decoded = decode_html(body)
+    assert (decoded.text, decoded.codec, decoded.corrected) == (page, "big5hkscs", False)
+    assert decoded.confident

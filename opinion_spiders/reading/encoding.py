@@ -24,6 +24,13 @@ from functools import cache
 from charset_normalizer import from_bytes
 
 _GB_FAMILY = {"gb2312", "gbk", "gb18030", "x-gbk", "gb_2312-80", "cp936", "euc-cn", "hz-gb-2312"}
+#: Hong Kong's pages declare ``big5`` and write Cantonese in Big5-HKSCS, its superset (哋, 啲,
+#: 嘅, 咗 are not in Big5): the whole family is read as big5hkscs, as the GB family is as
+#: gb18030.
+_BIG5_FAMILY = {"big5", "big5-hkscs", "big5hkscs", "cp950", "x-x-big5", "csbig5", "big5_tw"}
+#: The Cantonese characters Hong Kong's pages write most that are outside GB2312 and Big5's
+#: frequent set: ordinary text there, not a wrong decoding's leftovers.
+CANTONESE = "佢哋啲嘅咗冇嚟喺噉嘢啱揾搵攞嗰係嚿冚唥揸噃喎啫㗎囉乜咁"
 # Pages labelled Latin-1 or ASCII are cp1252 in practice (the WHATWG encoding standard agrees).
 _WINDOWS_1252 = {"latin-1", "latin1", "iso-8859-1", "iso8859-1", "l1", "ascii", "us-ascii"}
 _META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-]+)""", re.I)
@@ -37,7 +44,7 @@ MIN_EVIDENCE = 12
 UTF8_GOOD_PER_BAD = 20
 WINDOW = 8192
 # What the Chinese-language web serves, tried before the detector's other candidates.
-_PRIOR = ("gb18030", "big5", "utf-8", "cp1252")
+_PRIOR = ("gb18030", "big5hkscs", "utf-8", "cp1252")
 
 _LATIN_MOJIBAKE = re.compile(
     r"[\u0080-\u024f\u2013-\u2122]{3,}"  # runs of accented letters: CJK or UTF-8 bytes as Latin
@@ -68,6 +75,8 @@ def normalise_charset(name: str | None) -> str | None:
     name = name.strip().strip("\"'").lower()
     if name in _GB_FAMILY:
         return "gb18030"
+    if name in _BIG5_FAMILY:
+        return "big5hkscs"
     if name in _WINDOWS_1252:
         return "cp1252"
     try:
@@ -220,11 +229,12 @@ def _non_ascii(text: str) -> int:
 def _odd_chars() -> re.Pattern[str]:
     """Replacement, private-use and C1 control characters, half-width katakana (Shift-JIS
     read into other double-byte text), and CJK ideographs outside the
-    hanzi of GB2312 (both levels) and Big5's frequent set — what GB-decoded Big5 and other
+    hanzi of GB2312 (both levels), Big5's frequent set and written Cantonese's own
+    (:data:`CANTONESE`) — what GB-decoded Big5 and other
     wrong double-byte decodings are mostly made of, and what ordinary Chinese text is not."""
     gb = _pairs("gb2312", range(0xB0, 0xF8), range(0xA1, 0xFF))
     big5 = _pairs("big5", range(0xA4, 0xC7), [*range(0x40, 0x7F), *range(0xA1, 0xFF)])
-    common = sorted({ord(c) for c in gb + big5 if "\u4e00" <= c <= "\u9fff"})
+    common = sorted({ord(c) for c in gb + big5 + CANTONESE if "\u4e00" <= c <= "\u9fff"})
     rare, start = [], 0x4E00
     for cp in [*common, 0xA000]:
         if cp > start:
