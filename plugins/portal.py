@@ -49,6 +49,7 @@ from plugins._portal_feeds import (
     sitemap_links,
     xml_root,
 )
+from plugins._portal_lists import data_island, island_answer, script_next_page
 
 _DATE = re.compile(r"(\d{4})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})")
 _URL_DATE = re.compile(r"(20\d{2})[-/_]?(\d{2})[-/_]?(\d{2})(?!\d)")
@@ -133,9 +134,25 @@ class PortalAdapter(Adapter):
 
     def list_links(self, page: Page) -> list[Link]:
         """Dated list items, article-shaped links and teasers' "[详细]" links, column pages
-        (更多) and the next page."""
-        links = _dated_rows(page)
-        for a in page.selector.xpath("//a[@href]"):
+        (更多) and the next page — in the page's markup, in the data island a script draws
+        the list from, and the next page a script's pager names."""
+        links: dict[str, Link] = {}
+        island = data_island(page.selector) or island_answer(page.text)
+        for sel in (page.selector, island) if island is not None else (page.selector,):
+            links.update((url, link) for url, link in _dated_rows(sel, page.url).items()
+                         if url not in links)  # fmt: skip
+            self.anchor_links(page, sel, links)
+        nxt = script_next_page(page.text, page.url)
+        if nxt and nxt not in links:
+            links[nxt] = Link(nxt, "listing")
+        if not links:
+            raise ParseError("no_links", f"no article or list links on {page.url}")
+        return list(links.values())
+
+    @staticmethod
+    def anchor_links(page: Page, sel: Selector, links: dict[str, Link]) -> None:
+        """Article-shaped links, teasers' "[详细]" and column and next pages, into ``links``."""
+        for a in sel.xpath("//a[@href]"):
             href = a.attrib["href"]
             url = absolute(page.url, href)
             if not url or url in links or url == page.url:
@@ -150,9 +167,6 @@ class PortalAdapter(Adapter):
                 links[url] = article_link(url, _url_day(url) or "listed", {"title": teaser})
             elif "下一页" in text or (page.role in ("index", "auto") and _is_more(text, href)):
                 links[url] = Link(url, "listing")
-        if not links:
-            raise ParseError("no_links", f"no article or list links on {page.url}")
-        return list(links.values())
 
     def article(self, page: Page) -> Post:
         """One article page -> one post (headline, body, shown time, 来源, author)."""
@@ -227,14 +241,14 @@ def _titled(sel: Selector) -> bool:
     return any(len(h) >= TITLED_CHARS and title.startswith(h) for h in titled)
 
 
-def _dated_rows(page: Page) -> dict[str, Link]:
+def _dated_rows(sel: Selector, base: str) -> dict[str, Link]:
     """List items and table rows that show a date: the article they link to, keyed by URL."""
     links: dict[str, Link] = {}
-    rows = page.selector.xpath("//li[.//a[@href]][not(.//li)] | //tr[.//a[@href]][not(.//tr)]")
+    rows = sel.xpath("//li[.//a[@href]][not(.//li)] | //tr[.//a[@href]][not(.//tr)]")
     for row in rows:
         day = _day(squash(row.xpath("string()").get()))
         a = row.xpath(".//a[@href]")[0]
-        url = absolute(page.url, a.attrib["href"])
+        url = absolute(base, a.attrib["href"])
         if day and url and url not in links:
             title = squash(a.attrib.get("title") or a.xpath("string()").get())
             links[url] = article_link(url, day, {"title": title, "published_text": day})
