@@ -30,8 +30,9 @@ class Post:
     #: it a floor of its own: a reply inside a floor (楼中楼: its floor's ``post_id``, the
     #: reply carrying that floor's number), a Q&A answer (the question's), a comment on a
     #: Weibo post (the post's), a reply inside a comment (the comment's), a push on a PTT
-    #: article or a reader's comment on a news article (the article's, or the comment's it
-    #: replies to); None for floors, a page's own comment list and articles.
+    #: article, a reader's comment on a news article or a comment on a Bilibili video (the
+    #: article's or video's, or the comment's it replies to); None for floors, a page's own
+    #: comment list and articles.
     reply_to: str | None = None
     published_at: datetime | None = None
     published_text: str = ""
