@@ -16,7 +16,10 @@ from opinion_spiders.items import KINDS
 _KNOWN_KEYS = {
     "kind", "engine", "start_urls", "render_js", "timezone", "weight", "encoding",
     "max_listing_pages", "enabled", "description", "delay", "concurrency", "obey_robots",
+    "search_urls", "search_terms",
 }  # fmt: skip
+#: What a search address has where the searched words go.
+QUERY = "{query}"
 
 
 #: The time zone of a site's page times when its table names none (and of posts whose site
@@ -44,6 +47,11 @@ class Site:
     delay: float | None = None
     concurrency: int | None = None
     obey_robots: bool | None = None
+    #: The site's own search, asked for each watched name (:mod:`opinion_spiders.crawling.search`):
+    #: addresses with ``{query}`` where the words go, and the words when the site names its
+    #: own (None: the watchlist's names and the terms of the plans not yet over).
+    search_urls: tuple[str, ...] = ()
+    search_terms: tuple[str, ...] | None = None
     source: str = ""
 
 
@@ -67,21 +75,20 @@ def site_from_mapping(
         isinstance(engine, str) and bool(engine),
         source, f"{where} engine", "is missing; name an engine (see `opinion plugins`)",
     )  # fmt: skip
-    urls = data.get("start_urls")
-    _expect(
-        isinstance(urls, list) and bool(urls) and all(isinstance(u, str) for u in urls),
-        source, f"{where} start_urls", "must be a non-empty list of URL strings",
-    )  # fmt: skip
     subs = substitutions or {}
-    resolved = []
-    for url in urls or ():
-        for key, value in subs.items():
-            url = url.replace("{" + key + "}", value)
+    searches = _urls(data, "search_urls", source, where, subs, required=False)
+    for url in searches:
         _expect(
-            url.startswith(("http://", "https://")),
-            source, f"{where} start_urls", f"{url!r} is not an http(s) URL",
+            QUERY in url, source, f"{where} search_urls",
+            f"{url!r} has no {QUERY}; put {QUERY} where the site's search takes its words",
         )  # fmt: skip
-        resolved.append(url)
+    resolved = _urls(data, "start_urls", source, where, subs, required=not searches)
+    terms = data.get("search_terms")
+    _expect(
+        terms is None or (isinstance(terms, list) and all(isinstance(t, str) and t.strip()
+                                                          for t in terms)),
+        source, f"{where} search_terms", "must be a list of words to search for",
+    )  # fmt: skip
     tz = data.get("timezone", DEFAULT_TIMEZONE)
     try:
         ZoneInfo(str(tz))
@@ -118,8 +125,34 @@ def site_from_mapping(
         delay=float(data["delay"]) if "delay" in data else None,
         concurrency=int(data["concurrency"]) if "concurrency" in data else None,
         obey_robots=bool(data["obey_robots"]) if "obey_robots" in data else None,
+        search_urls=tuple(searches),
+        search_terms=tuple(t.strip() for t in terms) if terms is not None else None,
         source=source,
     )
+
+
+def _urls(
+    data: Mapping[str, Any], key: str, source: str, where: str, subs: Mapping[str, str],
+    *, required: bool,
+) -> list[str]:  # fmt: skip
+    """A list of http(s) addresses, ``{name}`` substitutions made (``{query}`` stays)."""
+    urls = data.get(key, [] if not required else None)
+    _expect(
+        isinstance(urls, list) and (bool(urls) or not required)
+        and all(isinstance(u, str) for u in urls),
+        source, f"{where} {key}",
+        "must be a non-empty list of URL strings" if required else "must be a list of URL strings",
+    )  # fmt: skip
+    resolved = []
+    for url in urls or ():
+        for name, value in subs.items():
+            url = url.replace("{" + name + "}", value)
+        _expect(
+            url.startswith(("http://", "https://")),
+            source, f"{where} {key}", f"{url!r} is not an http(s) URL",
+        )  # fmt: skip
+        resolved.append(url)
+    return resolved
 
 
 def _check_politeness(data: Mapping[str, Any], source: str, where: str) -> None:

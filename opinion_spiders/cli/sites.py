@@ -19,6 +19,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"{site.name:<20} {site.kind:<8} {site.engine:<10} {where}")
         for url in site.start_urls:
             print(f"{'':<20} {url}")
+        for url in site.search_urls:
+            words = (
+                "its watched names"
+                if site.search_terms is None
+                else (f"{len(site.search_terms)} word(s) of its own")
+            )
+            print(f"{'':<20} search {url} ({words})")
     for name, reason in runtime.unavailable.items():
         print(f"{name:<20} UNAVAILABLE: {reason}")
     return 0

@@ -24,6 +24,7 @@ from twisted.python.failure import Failure
 from opinion_spiders.adapters import Adapter, Link, Parsed
 from opinion_spiders.core.health import failure_reason
 from opinion_spiders.crawling.page_workers import Fetched, Outcome, PageWorkers, read_fetched
+from opinion_spiders.crawling.search import search_links, search_terms
 from opinion_spiders.errors import ConfigError
 from opinion_spiders.items import Post
 from opinion_spiders.runtime import Runtime
@@ -130,6 +131,11 @@ class OpinionSpider(scrapy.Spider):
         for url in self.site.start_urls:
             link = Link(url=url, role=self.start_role, render_js=self.site.render_js)
             yield self.request_for(link, {"listing_page": 1})
+        if self.site.search_urls:
+            terms = search_terms(self.site, self.settings.copy_to_dict())
+            self._stats().set_value("opinion/search/terms", len(terms))
+            for link in search_links(self.site, terms):
+                yield self.request_for(link, {"listing_page": 1})
 
     def _paused(self, state: dict[str, str]) -> bool:
         """A site paused after being blocked is not crawled until its pause ends."""
