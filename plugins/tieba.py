@@ -27,6 +27,7 @@ from plugins._notice import notices_first
 from plugins._tieba_mobile import MOBILE_MARKERS, mobile_links
 from plugins._tieba_mobile import bar_info as bar_info  # a bar's figures, for tools
 from plugins._tieba_replies import REPLY, fragment_floor, more_replies, next_fragment, reply_posts
+from plugins._tieba_search import RESULTS, search_hits
 
 _FLOOR = re.compile(r"^(\d+)楼$")
 _TID = re.compile(r"/p/(\d+)")
@@ -64,6 +65,8 @@ class TiebaPage(PageVersion):
     def parse(self, page: Page) -> Parsed:
         if page_marks(page.text).thread or page.role == "thread":
             return self.parse_thread(page)
+        if page.selector.css(RESULTS):  # the bar's search: the threads a word was found in
+            return Parsed(links=search_hits(page))
         return Parsed(links=self.listing_links(page))
 
     def listing_links(self, page: Page) -> list[Link]:  # pragma: no cover - abstract

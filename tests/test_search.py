@@ -123,3 +123,27 @@ def test_opinion_sites_shows_what_a_site_searches(tmp_path: Path) -> None:
     out = run_opinion("sites", "-s", f"OPINION_SITES_FILES={sites}").stdout
     assert "search https://www.example.gov.cn/search?q={query} (its watched names)" in out
     assert "search https://bbs.example.cn/s?kw={query} (2 word(s) of its own)" in out
+
+
+def test_tieba_search_results_lead_to_the_posts_found() -> None:
+    """A Tieba results page: each hit a link to its thread at the post found, keyed by the
+    post with its time as state; the next page of results."""
+    from opinion_spiders.reading import read_page
+    from opinion_spiders.runtime import Runtime
+
+    url = "https://tieba.baidu.com/f/search/res?ie=utf-8&qw=%E5%9F%8E%E5%8D%97%E8%A1%97%E9%81%93"
+    site = Site(name="bar", kind="postbar", engine="tieba", start_urls=(url,))
+    body = (PAGES / "written_tieba_search_results.html").read_bytes()
+    reading, _ = read_page(body, url, Runtime({}), role="listing", site=site)
+    hits = [link for link in reading.parsed.links if link.role == "thread"]
+    assert [(link.key, link.state) for link in hits] == [
+        ("found:149123456789", "2024-05-12 10:20"),
+        ("found:149123400077", "2024-05-11 23:41"),
+        ("found:148999999999", "2024-05-10 08:05"),
+    ]
+    assert hits[0].url == "https://tieba.baidu.com/p/8912345678?pid=149123456789&cid="
+    assert hits[0].meta["tid"] == "8912345678" and hits[0].meta["author"] == "城南居民"
+    assert hits[0].meta["title"] == "城南街道老旧小区加装电梯到底谁说了算"
+    assert hits[2].meta["bar"] == "临江市"
+    (nxt,) = [link for link in reading.parsed.links if link.role == "listing"]
+    assert nxt.url.endswith("&pn=2")
