@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from lxml import etree
-from parsel import Selector
+from parsel import Selector, SelectorList
 from parsel.csstranslator import css2xpath
 
 from opinion_spiders import hookimpl
@@ -62,6 +62,7 @@ _BOARD_HREF = re.compile(
     r"(?:mod=forumdisplay&(?:amp;)?fid=(\d+)$|forum-(\d+)-1\.html$|forumdisplay\.php\?fid=(\d+)$)"
 )
 _THREAD_URL = re.compile(r"thread-(\d+)-(\d+)-\d+\.html")
+_SEARCH_TID = re.compile(r"(?:[?&]tid=|thread-)(\d+)")
 _GENERATOR = re.compile(r"Discuz!\s*(X?\d)", re.I)
 #: A 6/7 post body: ``<td class="t_msgfont" id="postmessage_PID">`` (6: a ``div``).
 _OLD_BODY = re.compile(
@@ -122,6 +123,8 @@ class DiscuzPage(PageVersion):
         rows = sel.xpath(
             "//tbody[starts-with(@id,'stickthread_') or starts-with(@id,'normalthread_')]"
         )
+        if not rows and (hits := sel.css("li.pbw")):  # search.php's results
+            return search_links(page, hits)
         if not rows and not sel.css("#threadlisttableid, #threadlist"):
             raise ParseError("no_threads", f"no Discuz! thread list on {page.url}")
         info = listing_info(sel)
@@ -287,6 +290,31 @@ class DiscuzAdapter(VersionedAdapter):
         if re.search(r"(forum\.php\?mod=|viewthread\.php\?tid=|thread-\d+-\d+-\d+\.html)", url):
             return 0.5
         return 0.0
+
+
+def search_links(page: Page, hits: SelectorList[Selector]) -> list[Link]:
+    """``search.php``'s results (``li.pbw``): each thread found, keyed by thread with its reply
+    count (``3 个回复``) as state — as the board's list keys it —, and the next page."""
+    links = []
+    for hit in hits:
+        url = absolute(page.url, hit.css("h3 a::attr(href)").get())
+        tid = _SEARCH_TID.search(url or "")
+        if not url or not tid:
+            continue
+        counts = squash(hit.css("p.xg1").xpath("string()").get())
+        replies = to_int(counts.split("回复")[0]) if "回复" in counts else None
+        meta = {
+            "tid": tid.group(1),
+            "title": squash(hit.css("h3 a").xpath("string()").get()),
+            "author": squash(hit.css("a[href*='uid=']").xpath("string()").get()),
+            "search": page.meta.get("search", ""),
+        }
+        links.append(Link(url, "thread", key=f"thread:{tid.group(1)}", state=str(replies or 0),
+                          meta=meta))  # fmt: skip
+    nxt = absolute(page.url, page.selector.css(NEXT_PAGE).get())
+    if nxt:
+        links.append(Link(nxt, "listing", meta={"search": page.meta.get("search", "")}))
+    return links
 
 
 def floor_blocks(sel: Selector) -> list[Selector]:

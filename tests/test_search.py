@@ -147,3 +147,27 @@ def test_tieba_search_results_lead_to_the_posts_found() -> None:
     assert hits[2].meta["bar"] == "临江市"
     (nxt,) = [link for link in reading.parsed.links if link.role == "listing"]
     assert nxt.url.endswith("&pn=2")
+
+
+@pytest.mark.parametrize("role", ["listing", "auto"])
+def test_discuz_search_results_lead_to_the_threads_found(role: str) -> None:
+    """Discuz!'s ``search.php`` results (GBK): each thread keyed as the board's list keys it,
+    its reply count the state; the next page of results."""
+    from opinion_spiders.reading import read_page
+    from opinion_spiders.runtime import Runtime
+
+    url = (
+        "https://bbs.example.cn/search.php?mod=forum&searchid=58&orderby=lastpost&searchsubmit=yes"
+    )
+    site = Site(name="bbs", kind="forum", engine="discuz", start_urls=(url,))
+    body = (PAGES / "written_discuz_search_results_gbk.html").read_bytes()
+    reading, _ = read_page(body, url, Runtime({}), role=role, site=site)
+    hits = [link for link in reading.parsed.links if link.role == "thread"]
+    assert [(link.key, link.state) for link in hits] == [
+        ("thread:12345", "3"), ("thread:12290", "15"), ("thread:12001", "0"),
+    ]  # fmt: skip
+    assert hits[0].url.startswith("https://bbs.example.cn/forum.php?mod=viewthread&tid=12345")
+    assert hits[0].meta["title"] == "城南街道老旧小区加装电梯到底谁说了算"
+    assert hits[1].meta["author"] == "夜猫子"
+    (nxt,) = [link for link in reading.parsed.links if link.role == "listing"]
+    assert nxt.url.endswith("searchsubmit=yes&page=2")
