@@ -12,7 +12,6 @@ import pytest
 from opinion_spiders.reading import read_page
 from opinion_spiders.runtime import Runtime
 from opinion_spiders.sites import Site
-from plugins._portal_lists import script_next_page
 from tests._proc import ROOT
 
 REAL = ROOT / "tests" / "reading_pages"
@@ -39,21 +38,32 @@ def test_trs_column_follows_the_page_its_script_pager_names(role: str) -> None:
     ]
 
 
+def _next_page(script: str, url: str) -> list[str]:
+    """The listing links the portal engine reads off a column page with one dated row and
+    ``script`` for its pager."""
+    page = (
+        '<html><head><meta charset="utf-8"><title>通知公告</title></head><body><ul>'
+        '<li><a href="./202405/t20240528_4000.html">关于开展安全生产大检查的通知</a>'
+        f"<span>2024-05-28</span></li></ul><script>{script}</script></body></html>"
+    )
+    return [link.url for link in _links("", url, "listing", text=page) if link.role == "listing"]
+
+
 def test_script_pager_forms_and_its_last_page() -> None:
     page = f"{GOV}/zwgk/tzgg/index_3.html"
-    assert script_next_page('createPageHTML(25, 3, "index", "shtml");', page) == (
+    assert _next_page('createPageHTML(25, 3, "index", "shtml");', page) == [
         f"{GOV}/zwgk/tzgg/index_4.shtml"
-    )
-    assert script_next_page('createPageHTML(25, 24, "index", "html");', page) is None
-    assert script_next_page("createPageHTML('5','0','list','htm')", f"{GOV}/a/") == (
+    ]
+    assert _next_page('createPageHTML(25, 24, "index", "html");', page) == []
+    assert _next_page("createPageHTML('5','0','list','htm')", f"{GOV}/a/") == [
         f"{GOV}/a/list_1.htm"
-    )
+    ]
     # the same facts as variables: the name and extension from the page's own address
     written = "var currentPage = 3;//所在页从0开始\nvar countPage = 25//共多少页"
-    assert script_next_page(written, page) == f"{GOV}/zwgk/tzgg/index_4.html"
-    assert script_next_page(written, f"{GOV}/zwgk/tzgg/") == f"{GOV}/zwgk/tzgg/index_4.html"
-    assert script_next_page("var countPage = 1; var currentPage = 0;", page) is None
-    assert script_next_page("var currentPage = 0;", page) is None  # no count: no pager
+    assert _next_page(written, page) == [f"{GOV}/zwgk/tzgg/index_4.html"]
+    assert _next_page(written, f"{GOV}/zwgk/tzgg/") == [f"{GOV}/zwgk/tzgg/index_4.html"]
+    assert _next_page("var countPage = 1; var currentPage = 0;", page) == []
+    assert _next_page("var currentPage = 0;", page) == []  # no count: no pager
 
 
 def test_hanweb_column_rows_in_a_data_island() -> None:
