@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -31,3 +32,22 @@ def run_opinion(
             f"--- stdout\n{proc.stdout[-4000:]}\n--- stderr\n{proc.stderr[-6000:]}"
         )
     return proc
+
+
+def crawl_site(
+    tmp_path: Path, name: str, table: str, env: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """``opinion crawl`` of one site, declared by ``table`` (its TOML keys, one a line) in a
+    sites file of its own, into a fresh embedded store; the posts it stored, oldest first."""
+    from opinion_spiders.stores import open_store
+
+    sites = tmp_path / "sites.toml"
+    sites.write_text(f"[sites.{name}]\n{table}\n", encoding="utf-8")
+    uri = f"embedded://{tmp_path / 'store'}"
+    run_opinion("crawl", name, "-s", f"OPINION_SITES_FILES={sites}",
+                env={"OPINION_STORE": uri, **(env or {})}, timeout=300)  # fmt: skip
+    store = open_store(uri)
+    try:
+        return list(store.find_posts(sort="time", limit=1000))
+    finally:
+        store.close()

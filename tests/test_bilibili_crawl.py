@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from opinion_spiders.stores import open_store
-from tests._proc import ROOT, run_opinion
+from tests._proc import ROOT, crawl_site
 from tests.receivers import PageSite
 
 PAGES = ROOT / "tests" / "reading_pages"
@@ -40,15 +39,11 @@ def proxy() -> Iterator[PageSite]:
 def test_crawl_reads_a_video_its_comments_and_their_replies(
     proxy: PageSite, tmp_path: Path
 ) -> None:
-    sites = tmp_path / "sites.toml"
-    sites.write_text(
-        f'[sites.bili]\nkind = "forum"\nengine = "bilibili"\nstart_urls = ["{VIDEO}"]\n'
-        f"concurrency = 2\n",
-        encoding="utf-8",
-    )
-    uri = f"embedded://{tmp_path / 'store'}"
-    env = {"OPINION_STORE": uri, "http_proxy": proxy.url, "no_proxy": ""}
-    run_opinion("crawl", "bili", "-s", f"OPINION_SITES_FILES={sites}", env=env, timeout=300)
+    stored = crawl_site(
+        tmp_path, "bili",
+        f'kind = "forum"\nengine = "bilibili"\nstart_urls = ["{VIDEO}"]\nconcurrency = 2',
+        env={"http_proxy": proxy.url, "no_proxy": ""},
+    )  # fmt: skip
     api = sorted(hit.split("?")[0] for hit in proxy.hits if "api.bilibili.com/x/" in hit)
     # the first page of comments and the second; the first comment's replies, page 1 and 2
     assert (
@@ -56,11 +51,7 @@ def test_crawl_reads_a_video_its_comments_and_their_replies(
         == ["http://api.bilibili.com/x/v2/reply"] * 2
         + ["http://api.bilibili.com/x/v2/reply/reply"] * 2
     )
-    store = open_store(uri)
-    try:
-        posts = {p["post_id"]: p for p in store.find_posts(sort="time", limit=100)}
-    finally:
-        store.close()
+    posts = {p["post_id"]: p for p in stored}
     assert posts["BV1Ab4y1X7Zz"]["author"] == "通勤观察员小刘"
     assert len(posts) == 1 + 8  # the video, 7 comments and replies in the list, 1 more reply
     assert posts["214500000103"]["reply_to"] == "214500000001"

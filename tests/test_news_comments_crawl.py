@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from opinion_spiders.stores import open_store
-from tests._proc import ROOT, run_opinion
+from tests._proc import ROOT, crawl_site
 from tests.receivers import PageSite
 
 ARTICLE = "/c/2024-05-10/doc-inausehc2630922.shtml"
@@ -45,23 +44,15 @@ def proxy(tmp_path: Path) -> Iterator[PageSite]:
 
 
 def test_crawl_follows_an_article_to_its_comments(proxy: PageSite, tmp_path: Path) -> None:
-    sites = tmp_path / "sites.toml"
-    sites.write_text(
-        f'[sites.sina]\nkind = "portal"\nengine = "portal"\n'
-        f'start_urls = ["{NEWS}/roll/index.shtml"]\nconcurrency = 2\n',
-        encoding="utf-8",
-    )
-    uri = f"embedded://{tmp_path / 'store'}"
-    env = {"OPINION_STORE": uri, "http_proxy": proxy.url, "no_proxy": ""}
-    run_opinion("crawl", "sina", "-s", f"OPINION_SITES_FILES={sites}", env=env, timeout=300)
+    posts = crawl_site(
+        tmp_path, "sina",
+        f'kind = "portal"\nengine = "portal"\nstart_urls = ["{NEWS}/roll/index.shtml"]\n'
+        "concurrency = 2",
+        env={"http_proxy": proxy.url, "no_proxy": ""},
+    )  # fmt: skip
     api = [hit for hit in proxy.hits if "/page/info?" in hit]
     # the first page, then the second (23 comments shown, 20 a page), answered alike here
     assert [re.search(r"[?&]page=(\d+)", hit).group(1) for hit in api] == ["1", "2"]  # type: ignore[union-attr]
-    store = open_store(uri)
-    try:
-        posts = store.find_posts(sort="time", limit=100)
-    finally:
-        store.close()
     (article,) = [p for p in posts if not p["reply_to"]]
     assert article["post_id"] == "doc-inausehc2630922"
     comments = [p for p in posts if p["reply_to"]]

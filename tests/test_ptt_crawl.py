@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from opinion_spiders.stores import open_store
-from tests._proc import ROOT, run_opinion
+from tests._proc import ROOT, crawl_site
 from tests.receivers import PageSite
 
 PAGES = ROOT / "tests" / "reading_pages"
@@ -31,15 +30,11 @@ def ptt() -> Iterator[PageSite]:
 
 
 def test_crawl_reads_a_ptt_board_with_its_consent_cookie(ptt: PageSite, tmp_path: Path) -> None:
-    sites = tmp_path / "sites.toml"
-    sites.write_text(
-        f'[sites.ptt-gossiping]\nkind = "forum"\nengine = "ptt"\ntimezone = "Asia/Taipei"\n'
-        f'start_urls = ["{ptt.url}/bbs/Gossiping/index.html"]\nconcurrency = 2\n',
-        encoding="utf-8",
-    )
-    uri = f"embedded://{tmp_path / 'store'}"
-    run_opinion("crawl", "ptt-gossiping", "-s", f"OPINION_SITES_FILES={sites}",
-                env={"OPINION_STORE": uri}, timeout=300)  # fmt: skip
+    posts = crawl_site(
+        tmp_path, "ptt-gossiping",
+        f'kind = "forum"\nengine = "ptt"\ntimezone = "Asia/Taipei"\nconcurrency = 2\n'
+        f'start_urls = ["{ptt.url}/bbs/Gossiping/index.html"]',
+    )  # fmt: skip
     pages = [(hit, cookie) for hit, cookie in zip(ptt.hits, ptt.cookies, strict=True)
              if hit != "/robots.txt"]  # fmt: skip
     assert {hit for hit, _ in pages} >= {
@@ -48,11 +43,6 @@ def test_crawl_reads_a_ptt_board_with_its_consent_cookie(ptt: PageSite, tmp_path
         "/bbs/Gossiping/M.1715480433.A.1F2.html",
     }
     assert all("over18=1" in cookie for _, cookie in pages), pages
-    store = open_store(uri)
-    try:
-        posts = store.find_posts(sort="time", limit=100)
-    finally:
-        store.close()
     article = [p for p in posts if p["post_id"] == "M.1715480433.A.1F2"]
     assert len(article) == 1 and article[0]["author"] == "riverside99"
     pushes = [p for p in posts if p["reply_to"] == "M.1715480433.A.1F2"]

@@ -17,8 +17,7 @@ import pytest
 from opinion_spiders.crawling.search import search_links, search_terms
 from opinion_spiders.errors import ConfigError
 from opinion_spiders.sites import Site, site_from_mapping
-from opinion_spiders.stores import open_store
-from tests._proc import ROOT, run_opinion
+from tests._proc import ROOT, crawl_site, run_opinion
 from tests.receivers import PageSite
 
 PAGES = ROOT / "tests" / "reading_pages"
@@ -85,16 +84,11 @@ def gov(tmp_path: Path) -> Iterator[PageSite]:
 
 
 def test_crawl_searches_the_site_for_each_word(gov: PageSite, tmp_path: Path) -> None:
-    sites = tmp_path / "sites.toml"
-    sites.write_text(
-        f'[sites.gov-search]\nkind = "portal"\nengine = "portal"\n'
-        f'search_urls = ["{gov.url}/search?q={{query}}"]\n'
-        f'search_terms = ["周建国", "城北片区"]\nconcurrency = 2\nmax_listing_pages = 1\n',
-        encoding="utf-8",
-    )
-    uri = f"embedded://{tmp_path / 'store'}"
-    run_opinion("crawl", "gov-search", "-s", f"OPINION_SITES_FILES={sites}",
-                env={"OPINION_STORE": uri}, timeout=300)  # fmt: skip
+    posts = crawl_site(
+        tmp_path, "gov-search",
+        f'kind = "portal"\nengine = "portal"\nsearch_urls = ["{gov.url}/search?q={{query}}"]\n'
+        'search_terms = ["周建国", "城北片区"]\nconcurrency = 2\nmax_listing_pages = 1',
+    )  # fmt: skip
     searched = sorted(unquote(hit) for hit in gov.hits if hit.startswith("/search?"))
     # each word once; the results' next page is not walked past max_listing_pages
     assert searched == ["/search?q=周建国", "/search?q=城北片区"]
@@ -104,11 +98,7 @@ def test_crawl_searches_the_site_for_each_word(gov: PageSite, tmp_path: Path) ->
         "/zwgk/zcwj/202405/t20240520_3990.html",
         "/hdjl/zxft/202405/t20240512_3971.html",
     }
-    store = open_store(uri)
-    try:
-        assert len(store.find_posts(sort="time", limit=100)) == 3
-    finally:
-        store.close()
+    assert len(posts) == 3
 
 
 def test_opinion_sites_shows_what_a_site_searches(tmp_path: Path) -> None:

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from opinion_spiders.stores import open_store
-from tests._proc import ROOT, run_opinion
+from tests._proc import ROOT, crawl_site
 from tests.receivers import PageSite
 
 PAGES = ROOT / "tests" / "reading_pages"
@@ -30,15 +29,11 @@ def weibo() -> Iterator[PageSite]:
 
 
 def test_crawl_reads_a_weibo_post_and_its_comments(weibo: PageSite, tmp_path: Path) -> None:
-    sites = tmp_path / "sites.toml"
-    sites.write_text(
-        f'[sites.weibo-m]\nkind = "forum"\nengine = "weibo"\n'
-        f'start_urls = ["{weibo.url}/detail/{MID}"]\nconcurrency = 2\n',
-        encoding="utf-8",
-    )
-    uri = f"embedded://{tmp_path / 'store'}"
-    run_opinion("crawl", "weibo-m", "-s", f"OPINION_SITES_FILES={sites}",
-                env={"OPINION_STORE": uri}, timeout=300)  # fmt: skip
+    stored = crawl_site(
+        tmp_path, "weibo-m",
+        f'kind = "forum"\nengine = "weibo"\nstart_urls = ["{weibo.url}/detail/{MID}"]\n'
+        "concurrency = 2",
+    )  # fmt: skip
     api = [h for h in weibo.hits if h.startswith("/comments/hotflow?")]
     # the first page, then the next by max_id (answered with the same page here: its next
     # address is the one already asked for, so the crawl stops)
@@ -46,11 +41,7 @@ def test_crawl_reads_a_weibo_post_and_its_comments(weibo: PageSite, tmp_path: Pa
         f"/comments/hotflow?id={MID}&mid={MID}&max_id_type=0",
         f"/comments/hotflow?id={MID}&mid={MID}&max_id_type=0&max_id=138276521023456",
     ]
-    store = open_store(uri)
-    try:
-        posts = {p["post_id"]: p for p in store.find_posts(sort="time", limit=100)}
-    finally:
-        store.close()
+    posts = {p["post_id"]: p for p in stored}
     assert posts[MID]["author"] == "南湖边的小陈" and posts[MID]["reply_to"] is None
     comments = [p for p in posts.values() if p["reply_to"]]
     assert sorted(p["author"] for p in comments) == [
