@@ -28,7 +28,7 @@ from opinion_spiders.text.dates import full_date, month_day
 from opinion_spiders.text.fingerprints import url_key
 from plugins._blocks import DATE_LIKE, GRID, UTILITY, signature
 from plugins._board_list import board_links, next_thread_page
-from plugins._html import class_words, node_text, own_text, squash, without_fragment
+from plugins._html import STRING, class_words, node_text, own_text, squash, without_fragment
 from plugins._notice import notices_first
 from plugins.bbs import BbsTextAdapter, headed
 
@@ -133,6 +133,9 @@ _SIGNED_HEADER = 100
 #: Posts a line must recur in to count as the board's template.
 _TEMPLATE_POSTS = 3
 _CJK = re.compile(r"[\u3400-\u9fff]")
+#: A labelled fact above a thread (``投诉对象：某某外卖平台``): a label of a few hanzi, a value.
+_FACT = re.compile(r"^([\u4e00-\u9fff]{2,6})\s*[:：]\s*(\S.{0,79})$")
+FACT_ROWS = 3
 #: What stands between two names in a reply's header (``小王 回复 老李：``, ``bob replied to``).
 _BETWEEN_NAMES = re.compile(
     r"(?:回复|回覆|答复|reply(?: to)?|replied(?: to)?|[@:：→›>»])?\s*[:：]?", re.I
@@ -178,6 +181,8 @@ class GenericForumAdapter(Adapter):
             post.floor = floor
         if not posts:
             raise ParseError("no_posts", f"no readable post blocks on {page.url}")
+        if facts := labelled_facts(blocks[0]):  # a complaint's 投诉对象, 投诉要求 …
+            posts[0].content = f"{facts}\n{posts[0].content}"
         return Parsed(posts=posts, links=next_thread_page(page))
 
     def block_post(self, page: Page, block: etree._Element, title: str, index: int) -> Post | None:
@@ -207,6 +212,37 @@ class GenericForumAdapter(Adapter):
             adapter_version=self.version,
             confidence=CONFIDENCE,
         )
+
+
+def labelled_facts(first: etree._Element) -> str:
+    """The labelled facts a page lists between its headline and its first post — a
+    complaint's 投诉对象, 投诉问题, 投诉要求, 涉诉金额 —, one ``label：value`` line each: a list or
+    table of at least ``FACT_ROWS`` such rows and little else, the last before the first post
+    (after the ``<h1>`` where there is one). '' where there is none."""
+    found: list[str] = []
+    headline = first.getroottree().getroot().find(".//h1") is not None
+    seen_headline = not headline
+    inside = set(first.iterancestors())
+    for el in first.getroottree().getroot().iter("h1", "ul", "ol", "dl", "table", first.tag):
+        if el is first:
+            break
+        if el.tag == "h1":
+            seen_headline = True
+        elif seen_headline and el not in inside and (rows := _fact_rows(el)):
+            found = rows
+    return "\n".join(found)
+
+
+def _fact_rows(box: etree._Element) -> list[str]:
+    """A list's or table's rows as ``label：value`` lines, when at least ``FACT_ROWS`` of them
+    and nearly all its rows are such (a ``<dl>``'s row: a term and the definition after it)."""
+    if box.tag == "dl":
+        texts = [squash(f"{STRING(dt)} {STRING(dd) if (dd := dt.getnext()) is not None else ''}")
+                 for dt in box.iterchildren("dt")]  # fmt: skip
+    else:
+        texts = [squash(STRING(row)) for row in box.xpath("./li | ./tr | ./tbody/tr")]
+    facts = [f"{m[1]}：{m[2]}" for text in texts if (m := _FACT.match(text))]
+    return facts if len(facts) >= FACT_ROWS and len(facts) >= len(texts) - 1 else []
 
 
 def _signed_by_head(post: Post, opening: etree._Element, title: str) -> None:

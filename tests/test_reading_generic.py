@@ -3,6 +3,8 @@ are the posts, which part of a post is its body and who wrote it."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from lxml import html as lxml_html
 
@@ -377,3 +379,36 @@ def test_generic_spoilers_and_the_consent_bar_are_not_what_was_said() -> None:
         assert [p.author for p in posts] == ["谜题爱好者", "算术达人", "谜题爱好者", "路过的学生"]
         assert posts[1].content == "我算出来了，答案放在折叠里，免得剧透。"
         assert not any("显示隐藏内容" in p.content or "Cookie" in p.content for p in posts)
+
+
+def test_generic_complaint_keeps_the_facts_listed_above_it() -> None:
+    """A complaint platform's case (黑猫投诉-style): the labelled facts listed between the
+    headline and the complaint (投诉对象, 投诉问题, 投诉要求, 涉诉金额 …) open the complaint's
+    post — the company complained about is named there and nowhere in the complaint's text —;
+    the platform's and the company's answers follow as posts of their own."""
+    page = (REAL / "written_complaint_thread.html").read_bytes()
+    reading, _ = read_page(page, "https://tousu.example.cn/complaint/view/17359871234/", RUNTIME)
+    complaint, assigned, answer, confirmed = reading.parsed.posts
+    assert complaint.content.split("\n")[:6] == [
+        "投诉编号：17359871234", "投诉对象：某某外卖平台", "投诉问题：配送超时、拒绝退款",
+        "投诉要求：全额退款、道歉", "涉诉金额：68元", "投诉进度：已完成",
+    ]  # fmt: skip
+    assert complaint.content.split("\n")[6].startswith("5月12日晚上7点点的外卖")
+    assert (complaint.author, answer.author) == ("黑猫用户1718abc", "某某外卖平台")
+    assert "投诉对象" not in answer.content + assigned.content + confirmed.content
+
+
+def test_generic_facts_are_a_list_of_labels_not_a_line_or_a_menu() -> None:
+    """Two labelled rows, or a list whose rows are mostly not ``label：value``, open no post."""
+    base = (REAL / "written_complaint_thread.html").read_text(encoding="utf-8")
+    url = "https://tousu.example.cn/complaint/view/1/"
+    two = re.sub(r'<li class="clearfix"><label>(投诉问题|投诉要求|涉诉金额|投诉进度)：</label>.*?</li>',
+                 "", base)  # fmt: skip
+    menu = (
+        base.replace("<label>投诉问题：</label>", "<label>相关</label>")
+        .replace("<label>投诉要求：</label>", "<label>更多</label>")
+        .replace("<label>涉诉金额：</label>", "<label>阅读</label>")
+    )
+    for page in (two, menu):
+        reading, _ = read_page(page.encode("utf-8"), url, RUNTIME)
+        assert "投诉对象" not in reading.parsed.posts[0].content
