@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from opinion_spiders import hookimpl
 from opinion_spiders.adapters import Adapter, Link, Page, Parsed
@@ -52,37 +53,74 @@ class WeiboMobileAdapter(Adapter):
 
     @classmethod
     def sniff(cls, text: str, url: str) -> float:
-        return 0.9 if _MARKER in text and '"status"' in text else 0.0
+        if _MARKER in text and '"status"' in text:
+            return 0.9
+        # the mobile site's APIs: card lists (a search, an account's posts) and comments
+        return 0.6 if re.search(r"m\.weibo\.cn/(?:api/container/|comments/)", url) else 0.0
 
     @notices_first
     def parse(self, page: Page) -> Parsed:
         if page.text.lstrip().startswith("{"):
-            return self.parse_comments(page)
+            answer = _json(page)
+            data = answer.get("data")
+            if isinstance(data, dict) and "cards" in data:
+                return self.parse_cards(page, data)
+            return self.parse_comments(page, answer)
         data = js_object(page.text, _MARKER)
         first = data[0] if isinstance(data, list) and data else data
         status = first.get("status") if isinstance(first, dict) else None
         if not isinstance(status, dict) or not status.get("text"):
             raise ParseError("no_posts", f"no post in the page data of {page.url}")
-        posts = [self.post(page, status, 1)]
+        posts, links = self.status(page, status, without_fragment(page.url))
+        return Parsed(posts=posts, links=links)
+
+    def status(
+        self, page: Page, status: dict[str, Any], base: str
+    ) -> tuple[list[Post], list[Link]]:
+        """A post (at ``base``), the post it reposts, and the link to its comments."""
+        posts = [self.post(page, status, 1, base)]
         reposted = status.get("retweeted_status")
         if isinstance(reposted, dict) and reposted.get("text"):
-            posts.append(self.post(page, reposted, 2))
+            posts.append(self.post(page, reposted, 2, base))
         first = posts[0]
         if not first.replies or not first.post_id:
-            return Parsed(posts=posts)
+            return posts, []
         url = comments_url(page.url, first.post_id)
         meta = {"mid": first.post_id, "title": first.title}
         link = Link(url, "thread", key=f"comments:{first.post_id}", state=str(first.replies),
                     meta=meta)  # fmt: skip
-        return Parsed(posts=posts, links=[link])
+        return posts, [link]
 
-    def parse_comments(self, page: Page) -> Parsed:
+    def parse_cards(self, page: Page, data: dict[str, Any]) -> Parsed:
+        """A page of the mobile site's card lists (``/api/container/getIndex``): a search's
+        results or an account's posts. Each post card's ``mblog`` is read as its page would
+        be — a post whose text the list cuts short (``isLongText``) by a link to its page —;
+        the next page from ``cardlistInfo.page``."""
+        posts: list[Post] = []
+        links: list[Link] = []
+        for card in _cards(data.get("cards")):
+            mblog = card.get("mblog")
+            if not isinstance(mblog, dict) or not mblog.get("text"):
+                continue
+            mid = str(mblog.get("id") or mblog.get("mid") or "")
+            detail = absolute(page.url, f"/detail/{mid}") or ""
+            if mblog.get("isLongText") and mid:
+                count = str(mblog.get("comments_count") or 0)
+                links.append(Link(detail, "thread", key=f"status:{mid}", state=count))
+                continue
+            found, follow = self.status(page, mblog, detail)
+            posts += found
+            links += follow
+        info = data.get("cardlistInfo") if isinstance(data.get("cardlistInfo"), dict) else {}
+        nxt = to_int(str(info.get("page") or ""))
+        current = to_int(query_param(page.url, "page") or "") or 1
+        if (posts or links) and nxt and nxt > current:
+            links.append(Link(_with_page(page.url, nxt), "listing", meta=dict(page.meta)))
+        return Parsed(posts=posts, links=links)
+
+    def parse_comments(self, page: Page, answer: Any) -> Parsed:
         """A page of the comments API's JSON: the comments on the post the link named (its
         ``mid``, else the address's), each followed by the replies it carries."""
-        try:
-            answer = json.loads(page.text)
-        except ValueError as exc:
-            raise ParseError("bad_json", f"no comments JSON on {page.url}: {exc}") from exc
         data = answer.get("data") if isinstance(answer, dict) else None
         items = data.get("data") if isinstance(data, dict) else None
         if not isinstance(items, list):
@@ -125,13 +163,13 @@ class WeiboMobileAdapter(Adapter):
             adapter_version=self.version,
         )  # fmt: skip
 
-    def post(self, page: Page, status: dict[str, Any], floor: int) -> Post:
-        """One post of the page data: its text, poster, time and counts."""
+    def post(self, page: Page, status: dict[str, Any], floor: int, base: str) -> Post:
+        """One post of the page data (its page at ``base``): its text, poster, time and
+        counts."""
         text = html_text(str(status["text"]))
         pid = str(status.get("id") or status.get("mid") or "")
         headline = _HEADLINE.match(text)
         title = headline.group(1) if headline else squash(text)[:TITLE_CHARS]
-        base = without_fragment(page.url)
         return Post(
             site=page.site.name, kind=page.site.kind, title=title, content=text,
             url=base if floor == 1 else f"{base}#{pid}", **_signed(status),
@@ -152,6 +190,33 @@ def _signed(item: dict[str, Any]) -> dict[str, Any]:
         "author_id": str(user["id"]) if user.get("id") else None,
         "published_text": str(item.get("created_at") or ""),
     }
+
+
+def _json(page: Page) -> dict[str, Any]:
+    try:
+        answer = json.loads(page.text)
+    except ValueError as exc:
+        raise ParseError("bad_json", f"no JSON on {page.url}: {exc}") from exc
+    if not isinstance(answer, dict):
+        raise ParseError("bad_json", f"no JSON object on {page.url}")
+    return answer
+
+
+def _cards(cards: Any) -> list[dict[str, Any]]:
+    """The cards of a list, a group's cards (``card_group``) in its place."""
+    out: list[dict[str, Any]] = []
+    for card in cards if isinstance(cards, list) else []:
+        if isinstance(card, dict):
+            out += (
+                _cards(card["card_group"]) if isinstance(card.get("card_group"), list) else [card]
+            )
+    return out
+
+
+def _with_page(url: str, number: int) -> str:
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "page"]
+    return urlunsplit(parts._replace(query=urlencode([*query, ("page", str(number))])))
 
 
 def comments_url(base: str, mid: str) -> str:

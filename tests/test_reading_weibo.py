@@ -121,3 +121,42 @@ def test_weibo_comments_last_page_links_nowhere() -> None:
         page = Page(url, body, "thread", site, datetime(2026, 12, 5, tzinfo=UTC))
         parsed = WeiboMobileAdapter().parse(page)
         assert len(parsed.posts) == 4 and parsed.links == []
+
+
+SEARCH = (
+    "https://m.weibo.cn/api/container/getIndex?containerid=100103type%3D1%26q%3D"
+    "%E5%9F%8E%E5%8D%97%E8%A1%97%E9%81%93&page_type=searchall"
+)
+
+
+def test_weibo_search_cards_are_posts_with_their_comments() -> None:
+    """A page of the mobile site's card lists (a search's results; an account's posts come
+    alike): each post card's ``mblog`` a post at its own page, the post a repost reposts
+    after it, a link to the comments of those that have some; a post the list cuts short
+    (``isLongText``) is a link to its page; the next page from ``cardlistInfo.page``."""
+    site = Site(name="weibo", kind="forum", engine="weibo", start_urls=(SEARCH,))
+    text = (REAL / "written_weibo_search_cards.json").read_text(encoding="utf-8")
+    page = Page(SEARCH, text, "listing", site, datetime(2026, 12, 5, tzinfo=UTC))
+    parsed = WeiboMobileAdapter().parse(page)
+    assert [(p.post_id, p.floor) for p in parsed.posts] == [
+        ("5041300000000001", 1), ("5041300000000002", 1), ("5041300000000003", 1),
+        ("5041300000000002", 2),
+    ]  # fmt: skip
+    first = parsed.posts[0]
+    assert first.url == "https://m.weibo.cn/detail/5041300000000001"
+    assert first.content == "#城南街道#老旧小区加装电梯的公示贴出来了，一楼还是不同意。"
+    assert (first.author, first.replies) == ("城南居民甲", 12)
+    assert parsed.posts[3].url == "https://m.weibo.cn/detail/5041300000000003#5041300000000002"
+    links = [(link.key, link.state, link.role) for link in parsed.links]
+    assert links == [
+        ("comments:5041300000000001", "12", "thread"),
+        ("comments:5041300000000003", "2", "thread"),
+        ("status:5041300000000004", "57", "thread"),
+        (None, None, "listing"),
+    ]
+    assert parsed.links[2].url == "https://m.weibo.cn/detail/5041300000000004"
+    assert parsed.links[3].url == f"{SEARCH}&page=2"
+    # the second page names the third
+    page.url = f"{SEARCH}&page=2"
+    page.text = text.replace('"page": 2', '"page": 3')
+    assert WeiboMobileAdapter().parse(page).links[-1].url == f"{SEARCH}&page=3"
