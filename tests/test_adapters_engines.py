@@ -16,6 +16,7 @@ from opinion_spiders.adapters import Adapter, Link, Page, Parsed
 from opinion_spiders.items import Post
 from opinion_spiders.reading import read_page
 from opinion_spiders.reading.encoding import decode_html
+from opinion_spiders.runtime import Runtime
 from opinion_spiders.sites import Site
 from plugins.discourse import DiscourseAdapter, follow_ups
 from plugins.discuz import DiscuzAdapter, detect_notice, index_info
@@ -412,3 +413,24 @@ def test_qa_microdata_answer_signed_by_its_posters_link_where_unmarked() -> None
     ]  # fmt: skip
     assert posts[1].published_at == datetime(2024, 1, 9, 23, 9, 3, tzinfo=UTC)
     assert posts[1].url == "https://wenda.example.cn/question/q/answer/11234/"
+
+
+@pytest.mark.parametrize(
+    ("message", "url"),
+    [
+        ("抱歉，根据相关法律法规和政策，本吧暂不开放。", "https://tieba.baidu.com/f?kw=x"),
+        ("根据相关法律法规和政策，该内容未予显示。", "https://bbs.example.cn/thread-1-1-1.html"),
+        ("抱歉，此微博已被作者删除。", "https://weibo.com/1618051664/Oe6wIynDn"),
+        ("该帖子已被管理员删除", "https://bbs.example.cn/t/1"),
+        ("该内容暂时无法查看", "https://www.zhihu.com/question/1"),
+        ("This post has been removed by a moderator.", "https://forum.example.org/t/1"),
+    ],
+)
+def test_notice_content_taken_down_or_removed_is_deleted(message: str, url: str) -> None:
+    """A page that says its content was removed — by its poster, a moderator, or taken down
+    under the law — is a ``deleted`` notice, not a post whose text is the notice."""
+    page = f"<html><head><title>提示</title></head><body><div><p>{message}</p></div></body></html>"
+    assert detect_notice(page, url) == ("deleted", message)
+    reading, _ = read_page(page.encode(), url, Runtime({}), role="thread")
+    assert (reading.parsed.page_type, reading.parsed.notice_kind) == ("notice", "deleted")
+    assert not reading.parsed.posts
