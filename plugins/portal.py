@@ -49,6 +49,7 @@ from plugins._portal_feeds import (
     sitemap_links,
     xml_root,
 )
+from plugins._portal_json import json_links
 from plugins._portal_lists import data_island, island_answer, script_next_page
 
 _DATE = re.compile(r"(\d{4})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})")
@@ -101,6 +102,9 @@ class PortalAdapter(Adapter):
     def parse(self, page: Page) -> Parsed:
         if is_comments_api(page.url):  # a page of an article's comments, as JSON
             return read_comments(page)
+        if page.role != "article" and (listed := json_links(page.text, page.url,
+                                                            page.site.timezone)):  # fmt: skip
+            return Parsed(links=listed)  # a news list served as data
         root = xml_root(page.text)
         if root in SITEMAP_ROOTS:
             return Parsed(links=sitemap_links(page.text, page.url))

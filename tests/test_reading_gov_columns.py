@@ -83,3 +83,34 @@ def test_hanweb_data_proxy_answer_is_read_like_the_island() -> None:
     url = f"{GOV}/module/web/jpage/dataproxy.jsp?startrecord=16&endrecord=30&perpage=15"
     links = _links("", url, "listing", text=answer)
     assert len(links) == 6 and links[-1].url == f"{GOV}/art/2024/5/21/art_1229_4007.html"
+
+
+def test_news_list_served_as_json_gives_its_articles_and_next_page() -> None:
+    """A portal's roll API (Sina's ``api/roll/get``): each object with an address and a
+    title an article link, its day (from an epoch ``ctime``) the state, its time passed on;
+    the next page by the API's ``page``."""
+    url = "https://feed.mix.sina.com.cn/api/roll/get?pageid=153&lid=2509&k=&num=50&page=1"
+    site = Site(name="sina-roll", kind="portal", engine="portal", start_urls=(url,))
+    body = (REAL / "written_sina_roll_api.json").read_bytes()
+    reading, _ = read_page(body, url, RUNTIME, role="index", site=site)
+    articles = [link for link in reading.parsed.links if link.role == "article"]
+    assert [(link.url, link.state) for link in articles] == [
+        ("https://news.sina.com.cn/c/2024-05-10/doc-inausehc2630922.shtml", "2024-05-12"),
+        ("https://news.sina.com.cn/c/2024-05-13/doc-inausxyz1234567.shtml", "2024-05-13"),
+        ("https://news.sina.com.cn/c/2024-05-13/doc-inausabc7654321.shtml", "2024-05-13"),
+    ]
+    assert articles[0].key == "article:doc-inausehc2630922"
+    assert articles[0].meta["published_text"] == "2024-05-12T02:20:33+00:00"
+    assert articles[2].meta["title"] == "国务院常务会议部署稳就业举措"
+    (nxt,) = [link for link in reading.parsed.links if link.role == "listing"]
+    assert nxt.url == url.replace("page=1", "page=2")
+
+
+def test_column_list_in_a_script_variable() -> None:
+    """``var newsList = […];`` (a column's list script): its items, addresses resolved on the
+    script's own; a time with no zone passed on as given, its day the state."""
+    links = _links("written_column_list_var.js", f"{GOV}/zwgk/tzgg/list.js", "listing")
+    assert [(link.url, link.state, link.meta["published_text"]) for link in links] == [
+        (f"{GOV}/zwgk/tzgg/202405/t20240528_4000.html", "2024-05-28", "2024-05-28 09:00:00"),
+        (f"{GOV}/zwgk/tzgg/202405/t20240527_4001.html", "2024-05-27", "2024-05-27 16:30:00"),
+    ]
