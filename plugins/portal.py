@@ -51,6 +51,7 @@ from plugins._portal_feeds import (
 )
 from plugins._portal_json import json_links
 from plugins._portal_lists import data_island, island_answer, script_next_page
+from plugins._portal_state import state_body
 
 _DATE = re.compile(r"(\d{4})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})")
 _URL_DATE = re.compile(r"(20\d{2})[-/_]?(\d{2})[-/_]?(\d{2})(?!\d)")
@@ -183,6 +184,8 @@ class PortalAdapter(Adapter):
             *(squash(h) for h in sel.xpath("//h1|//h2|//h3").xpath("string()").getall()),
         }
         content, path = extract_body(page.text, sel, page.url, heads, title)
+        if len(content) < MIN_BODY and len(drawn := state_body(sel)) > len(content):
+            content, path = drawn, "state"  # a page its scripts draw: the body in their data
         if not title or len(content) < MIN_BODY:
             raise ParseError("no_article", f"no headline or body on {page.url}")
         shown, declared = shown_time(info), meta_time(sel, meta)

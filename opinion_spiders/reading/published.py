@@ -63,13 +63,16 @@ _ARTICLE_TYPES = re.compile(r"Article$|Posting$|^Report$|^WebPage$")
 
 
 def metas(sel: Selector) -> dict[str, str]:
-    """Every ``<meta name|property>`` by its lower-cased name; the first non-empty one wins."""
+    """Every ``<meta name|property>`` by its lower-cased name; the first non-empty one wins.
+    A meta with both is found by either (凤凰网's ``<meta name="og:time "
+    property="og:release_date" content="…">``)."""
     found: dict[str, str] = {}
     for node in sel.xpath("//meta[@content]"):
-        name = (node.attrib.get("name") or node.attrib.get("property") or "").strip().lower()
         value = squash(node.attrib.get("content"))
-        if name and value and name not in found:
-            found[name] = value
+        for attribute in ("name", "property"):
+            name = (node.attrib.get(attribute) or "").strip().lower()
+            if name and value and name not in found:
+                found[name] = value
     return found
 
 
