@@ -20,6 +20,7 @@ from opinion_spiders import hookimpl
 from opinion_spiders.adapters import Adapter, Link, Page, PageVersion, Parsed, VersionedAdapter
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
+from plugins._board_list import board_links as generic_board_links
 from plugins._discuz_old import (
     board_name,
     declared_version,
@@ -46,6 +47,7 @@ from plugins._notice import notices_first
 
 #: Discuz! names the first floors instead of numbering them.
 FLOOR_NAMES = {"楼主": 1, "沙发": 2, "板凳": 3, "地板": 4}
+_TOUCH_FLOORS = "//div[contains(concat(' ', @class, ' '), ' plc ')][starts-with(@id, 'pid')]"
 #: Inside a post body: quoted replies, "本帖最后由 … 编辑", anti-copy noise, attachment boxes.
 BODY_NOISE = (
     ".//div[contains(@class,'quote')] | .//i[contains(@class,'pstatus')]"
@@ -126,6 +128,10 @@ class DiscuzPage(PageVersion):
         if not rows and (hits := sel.css("li.pbw")):  # search.php's results
             return search_links(page, hits)
         if not rows and not sel.css("#threadlisttableid, #threadlist"):
+            # a template of the site's own or the touch one (``mobile=2``): its rows as any
+            # board's rows are read
+            if links := touch_links(page):
+                return links
             raise ParseError("no_threads", f"no Discuz! thread list on {page.url}")
         info = listing_info(sel)
         links = [link for row in rows if (link := self.thread_link(page, row))]
@@ -270,13 +276,69 @@ class Discuz7Page(DiscuzPage):
         return old_thread_link(page, row)
 
 
+class DiscuzTouchPage(PageVersion):
+    """Discuz! X3's touch template (``mobile=2``, what a phone is served, lighter and less
+    guarded than the desktop pages): ``div.plc#pidPID`` floors, each with its poster and
+    floor in ``ul.authi`` (``楼主``, ``沙发``, ``3#``), its time in ``li.rela`` (a relative one
+    in a ``title``) and its text in ``div.message``; a board's threads in plain lists, read
+    as any board's rows are (:mod:`plugins._board_list`)."""
+
+    name = "x3-touch"
+
+    @classmethod
+    def sniff(cls, text: str, url: str) -> float:
+        if 'class="plc' in text and 'class="authi"' in text:
+            return 1.0
+        return 0.8 if re.search(r"[?&]mobile=2\b", url) else 0.0
+
+    @notices_first
+    def parse(self, page: Page) -> Parsed:
+        floors = page.selector.xpath(_TOUCH_FLOORS)
+        if not floors:
+            links = touch_links(page)
+            if not links:
+                raise ParseError("no_threads", f"no Discuz! touch thread list on {page.url}")
+            return Parsed(links=links)
+        sel = page.selector
+        title = squash(sel.css("div.view_tit, h2.tit").xpath("string()").get())
+        title = title or squash(sel.css("title::text").get()).split(" - ")[0]
+        tid = DiscuzPage.thread_id(page)
+        posts = [post for node in floors if (post := self.floor(page, node, title, tid))]
+        if not posts:
+            raise ParseError("no_posts", f"no Discuz! floors on {page.url}")
+        nxt = absolute(page.url, sel.css("div.pg a.nxt::attr(href), a.nxt::attr(href)").get())
+        links = [Link(nxt, "thread", meta=dict(page.meta))] if nxt else []
+        return Parsed(posts=posts, links=links)
+
+    def floor(self, page: Page, node: Selector, title: str, tid: str | None) -> Post | None:
+        pid = node.attrib.get("id", "").removeprefix("pid")
+        body = node.css("div.message")
+        if not pid.isdigit() or not body:
+            return None
+        author = node.css("ul.authi b a, ul.authi a[href*='uid=']")
+        href = author.attrib.get("href", "") if author else ""
+        label = squash(node.css("ul.authi em").xpath("string()").get())
+        shown = node.css("ul.authi li.rela")
+        return Post(
+            site=page.site.name, kind=self.adapter.kind,
+            url=f"{without_fragment(page.url)}#pid{pid}", title=title,
+            content=node_text(body[0], BODY_NOISE),
+            author=squash(author[0].xpath("string()").get()) if author else "",
+            author_id=query_param(absolute(page.url, href) or "", "uid"),
+            thread_id=tid, post_id=pid,
+            floor=FLOOR_NAMES.get(label, to_int(label)) if label else None,
+            published_text=title_or_text(shown[0]) if shown else "",
+            adapter=self.adapter.engine, adapter_version=self.name,
+        )  # fmt: skip
+
+
 class DiscuzAdapter(VersionedAdapter):
     """Discuz! forums: the engine answers "is this page Discuz!?", its versions the rest."""
 
     engine = "discuz"
     kind = "forum"
     version = "x3"
-    page_versions = (DiscuzX3Page, Discuz7Page)
+    page_versions = (DiscuzX3Page, Discuz7Page, DiscuzTouchPage)
 
     @classmethod
     def sniff(cls, text: str, url: str) -> float:
@@ -290,6 +352,17 @@ class DiscuzAdapter(VersionedAdapter):
         if re.search(r"(forum\.php\?mod=|viewthread\.php\?tid=|thread-\d+-\d+-\d+\.html)", url):
             return 0.5
         return 0.0
+
+
+def touch_links(page: Page) -> list[Link]:
+    """A board's threads read as any board's rows are (:mod:`plugins._board_list`), each
+    keyed by its thread id as the board's own list keys it."""
+    links = generic_board_links(page)
+    for link in links:
+        tid = query_param(link.url, "tid") or old_tid(link.url)
+        if link.role == "thread" and tid:
+            link.key = f"thread:{tid}"
+    return links
 
 
 def search_links(page: Page, hits: SelectorList[Selector]) -> list[Link]:
