@@ -353,3 +353,48 @@ def test_decode_html_hong_kong_cantonese_in_big5_hkscs(meta: str | None) -> None
     decoded = decode_html(body)
     assert (decoded.text, decoded.codec, decoded.corrected) == (page, "big5hkscs", False)
     assert decoded.confident
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "codec"),
+    [
+        (
+            '<html lang="ko">',
+            "서울시는 오늘 대중교통 요금 인상안을 발표했다. 시민들의 반응은 엇갈렸다.",
+            "euc_kr",
+        ),
+        (
+            '<html lang="ja">',
+            "東京都は本日、公共交通の運賃値上げ案を発表した。市民の反応は分かれた。",
+            "euc_jp",
+        ),
+        (
+            '<html lang="pl">',
+            "Ratusz ogłosił dziś podwyżkę cen biletów. Reakcja mieszkańców jest mieszana.",
+            "cp1250",
+        ),
+        (
+            '<html><head><meta http-equiv="Content-Language" content="ko">',
+            "서울시는 오늘 요금 인상안을 발표했다.",
+            "euc_kr",
+        ),
+    ],
+)
+def test_decode_html_undeclared_legacy_page_read_in_its_languages_codec(
+    lang: str, text: str, codec: str
+) -> None:
+    """A page that declares no charset but says its language is read in that language's
+    legacy codec: EUC-KR Korean and EUC-JP Japanese read as plausible GB text, Polish as
+    plausible Latin-1, so gb18030 and the detector's cp1252 came first before."""
+    page = f"{lang}<head><title>t</title></head><body><p>{text}</p></body></html>"
+    decoded = decode_html(page.encode(codec))
+    assert (decoded.text, decoded.codec) == (page, codec)
+
+
+@pytest.mark.parametrize("lang", ["ko", "ja", "pl"])
+def test_decode_html_a_wrong_language_tag_does_not_unread_a_gbk_page(lang: str) -> None:
+    """A Chinese page whose CMS says another language (``lang="ko"``) stays GB text: a
+    language's codec is believed only where the text is in its script."""
+    page = f'<html lang="{lang}"><head><title>t</title></head><body><p>{NEWS_CN}</p></body></html>'
+    decoded = decode_html(page.encode("gbk"))
+    assert (decoded.text, decoded.codec) == (page, "gb18030")

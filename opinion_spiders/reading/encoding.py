@@ -33,6 +33,19 @@ _BIG5_FAMILY = {"big5", "big5-hkscs", "big5hkscs", "cp950", "x-x-big5", "csbig5"
 CANTONESE = "佢哋啲嘅咗冇嚟喺噉嘢啱揾搵攞嗰係嚿冚唥揸噃喎啫㗎囉乜咁"
 # Pages labelled Latin-1 or ASCII are cp1252 in practice (the WHATWG encoding standard agrees).
 _WINDOWS_1252 = {"latin-1", "latin1", "iso-8859-1", "iso8859-1", "l1", "ascii", "us-ascii"}
+_LANG = re.compile(
+    rb"""<html[^>]*?\slang\s*=\s*["']?([a-zA-Z]{2,3}(?:[-_][a-zA-Z0-9]{2,8})?)"""
+    rb"""|content-language["'][^>]*?content\s*=\s*["']?([a-zA-Z]{2,3}(?:[-_][a-zA-Z0-9]{2,8})?)""",
+    re.I,
+)
+#: A language's legacy codecs, as its pages served them before UTF-8.
+_LANGUAGE_CODECS = {
+    "ko": ("euc_kr",), "ja": ("shift_jis", "euc_jp"), "zh-tw": ("big5hkscs",),
+    "zh-hk": ("big5hkscs",), "zh-hant": ("big5hkscs",), "ru": ("cp1251",), "uk": ("cp1251",),
+    "bg": ("cp1251",), "pl": ("cp1250",), "cs": ("cp1250",), "sk": ("cp1250",),
+    "hu": ("cp1250",), "ro": ("cp1250",), "hr": ("cp1250",), "sl": ("cp1250",),
+    "tr": ("cp1254",), "el": ("cp1253",), "vi": ("cp1258",), "th": ("cp874",),
+}  # fmt: skip
 _META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-]+)""", re.I)
 _HEADER = re.compile(r"""charset\s*=\s*["']?\s*([a-zA-Z0-9_\-]+)""", re.I)
 
@@ -91,6 +104,36 @@ def declared_charset(body: bytes) -> str | None:
     return normalise_charset(m.group(1).decode("ascii", "ignore")) if m else None
 
 
+def language_codecs(body: bytes) -> tuple[str, ...]:
+    """The legacy codecs of the language a page says it is in (``<html lang>``, a
+    ``Content-Language`` meta), from its first 4 KiB: tried before gb18030 when the page
+    declares no charset that reads, since EUC-KR Korean and EUC-JP Japanese read as plausible
+    GB text and Polish or Czech as plausible Latin-1."""
+    found = _LANG.search(body[:4096])
+    if not found:
+        return ()
+    tag = (found.group(1) or found.group(2)).decode("ascii", "ignore").lower().replace("_", "-")
+    return _LANGUAGE_CODECS.get(tag, _LANGUAGE_CODECS.get(tag.split("-")[0], ()))
+
+
+#: Letters that must make up a share of a decoding's non-ASCII letters for a language hint
+#: to be believed: Korean is mostly hangul (hanja are rare); Japanese always writes kana.
+_SCRIPT_SHARE = {
+    "euc_kr": (re.compile(r"[\uac00-\ud7a3]"), 0.7),
+    "shift_jis": (re.compile(r"[\u3041-\u30ff]"), 0.1),
+    "euc_jp": (re.compile(r"[\u3041-\u30ff]"), 0.1),
+}
+
+
+def _in_its_script(codec: str, text: str) -> bool:
+    """Whether a decoding a language hint suggested is written in that language's script."""
+    if codec not in _SCRIPT_SHARE:
+        return True
+    letters, share = _SCRIPT_SHARE[codec]
+    wide = sum(1 for ch in text if ord(ch) > 0x2E80)
+    return wide == 0 or len(letters.findall(text)) >= share * wide
+
+
 def content_type_charset(content_type: str | bytes | None) -> str | None:
     """The charset of a ``Content-Type`` header value, as given (``None`` when absent)."""
     if isinstance(content_type, bytes):
@@ -119,9 +162,12 @@ def decode_html(
         return _result(body, loose, "utf-8", declared, confident=False)
 
     tried: list[tuple[str, str, float]] = []
-    for codec in dict.fromkeys(c for c in (meta, header, "gb18030") if c and c != "utf-8"):
+    spoken = language_codecs(body)
+    for codec in dict.fromkeys(c for c in (meta, header, *spoken, "gb18030") if c and c != "utf-8"):
         if (text := _strict(body, codec)) is None:
             continue
+        if codec in spoken and codec not in (meta, header) and not _in_its_script(codec, text):
+            continue  # the page's language tag is wrong (a Chinese CMS's lang="ko")
         odd, total = oddness(text, single_byte=len(text) == len(body))
         if not implausible(odd, total):
             return _result(body, text, codec, declared, confident=True)
