@@ -16,7 +16,7 @@ from opinion_spiders.items import KINDS
 _KNOWN_KEYS = {
     "kind", "engine", "start_urls", "render_js", "timezone", "weight", "encoding",
     "max_listing_pages", "enabled", "description", "delay", "concurrency", "obey_robots",
-    "search_urls", "search_terms",
+    "search_urls", "search_terms", "revisit_hours",
 }  # fmt: skip
 #: What a search address has where the searched words go.
 QUERY = "{query}"
@@ -52,6 +52,9 @@ class Site:
     #: own (None: the watchlist's names and the terms of the plans not yet over).
     search_urls: tuple[str, ...] = ()
     search_terms: tuple[str, ...] | None = None
+    #: Threads stored within this many hours are read again at the start of each crawl, to
+    #: see whether they were taken down (``posts.removed``); 0: never.
+    revisit_hours: float = 0
     source: str = ""
 
 
@@ -104,6 +107,12 @@ def site_from_mapping(
         isinstance(pages, int) and pages >= 1,
         source, f"{where} max_listing_pages", "must be an integer >= 1",
     )  # fmt: skip
+    revisit = data.get("revisit_hours", 0)
+    _expect(
+        isinstance(revisit, int | float) and not isinstance(revisit, bool) and revisit >= 0,
+        source, f"{where} revisit_hours",
+        "must be a number of hours >= 0 (0: do not revisit stored threads)",
+    )  # fmt: skip
     _check_politeness(data, source, where)
     for flag in ("render_js", "enabled"):
         _expect(
@@ -127,6 +136,7 @@ def site_from_mapping(
         obey_robots=bool(data["obey_robots"]) if "obey_robots" in data else None,
         search_urls=tuple(searches),
         search_terms=tuple(t.strip() for t in terms) if terms is not None else None,
+        revisit_hours=float(revisit),
         source=source,
     )
 

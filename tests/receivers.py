@@ -43,13 +43,13 @@ def serve(handler: type[BaseHTTPRequestHandler]) -> tuple[ThreadingHTTPServer, s
 
 class PageSite:
     """A site of saved pages on loopback: ``routes`` maps an address pattern (matched against
-    the path and query) to the file answered for it, the first that matches winning (404 where
-    none does); every request's path is kept in ``hits``, its ``Cookie`` header in ``cookies``.
+    the path and query) to the file answered for it (None: a 404), the first that matches
+    winning (404 where none does); every request's path is kept in ``hits``, its ``Cookie`` header in ``cookies``.
     ``content_type`` is sent as given — without a charset, the page's own bytes tell its
     encoding."""
 
     def __init__(
-        self, routes: list[tuple[re.Pattern[str], Path]], content_type: str = "text/html"
+        self, routes: list[tuple[re.Pattern[str], Path | None]], content_type: str = "text/html"
     ) -> None:
         self.hits: list[str] = []
         self.cookies: list[str] = []
@@ -61,7 +61,10 @@ class PageSite:
                 site.cookies.append(self.headers.get("Cookie", ""))
                 for pattern, path in routes:
                     if pattern.search(self.path):
-                        respond(self, 200, path.read_bytes(), content_type)
+                        if path is None:  # a page gone
+                            self.send_error(404)
+                        else:
+                            respond(self, 200, path.read_bytes(), content_type)
                         return
                 self.send_error(404)
 

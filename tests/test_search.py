@@ -107,12 +107,14 @@ def test_opinion_sites_shows_what_a_site_searches(tmp_path: Path) -> None:
         '[sites.gov-search]\nkind = "portal"\nengine = "portal"\n'
         'search_urls = ["https://www.example.gov.cn/search?q={query}"]\n'
         '[sites.bbs]\nkind = "forum"\nengine = "discuz"\nstart_urls = ["https://bbs.example.cn/"]\n'
-        'search_urls = ["https://bbs.example.cn/s?kw={query}"]\nsearch_terms = ["燃气", "拆迁"]\n',
+        'search_urls = ["https://bbs.example.cn/s?kw={query}"]\nsearch_terms = ["燃气", "拆迁"]\n'
+        "revisit_hours = 48\n",
         encoding="utf-8",
     )
     out = run_opinion("sites", "-s", f"OPINION_SITES_FILES={sites}").stdout
     assert "search https://www.example.gov.cn/search?q={query} (its watched names)" in out
     assert "search https://bbs.example.cn/s?kw={query} (2 word(s) of its own)" in out
+    assert "revisits the threads stored in the last 48 h" in out
 
 
 def test_tieba_search_results_lead_to_the_posts_found() -> None:

@@ -157,6 +157,30 @@ def test_store_set_post_alerts_by_id_and_later_upserts_keep_it(any_store: Store)
     assert again is not None and again["alert"] == ref and again["score"] == 9.0
 
 
+def test_store_recent_threads_and_their_removal_by_id(any_store: Store) -> None:
+    """The opening posts of one site since a time, newest first (not its replies, not another
+    site's, not older ones); ``posts.removed`` set by ``_id`` on stored posts only, kept by a
+    later upsert."""
+    opener = post("forum-a", "7", "1", published_at=T0 + timedelta(hours=2))
+    reply = post("forum-a", "7", "2", floor=2, published_at=T0 + timedelta(hours=3))
+    nested = post("forum-a", "7", "3", floor=1, reply_to="1", published_at=T0 + timedelta(hours=3))
+    older = post("forum-a", "5", "1", published_at=T0 - timedelta(days=3))
+    other = post("forum-b", "8", "1", published_at=T0 + timedelta(hours=2))
+    article = post("forum-a", "9", "9", floor=None, published_at=T0 + timedelta(hours=4))
+    any_store.upsert_posts([opener, reply, nested, older, other, article])
+    found = any_store.recent_threads("forum-a", T0)
+    assert [t["_id"] for t in found] == [article["_id"], opener["_id"]]
+    assert found[1]["url"] == opener["url"] and found[1]["removed"] is None
+    mark = {"at": T0 + timedelta(days=1), "notice": "根据相关法律法规和政策，该内容未予显示"}
+    any_store.mark_removed({opener["_id"]: mark, "forum-a:7:99": mark})
+    stored = any_store.get_post(opener["_id"])
+    assert stored is not None and stored["removed"]["notice"] == mark["notice"]
+    assert any_store.get_post("forum-a:7:99") is None and any_store.count("posts") == 6
+    any_store.upsert_posts([{**opener, "score": 2.0}])
+    again = any_store.recent_threads("forum-a", T0)[1]
+    assert again["removed"]["notice"] == mark["notice"]
+
+
 def test_store_find_alerts_newest_first_with_since(any_store: Store) -> None:
     for i in range(4):
         any_store.insert_alert({"_id": f"a{i}", "created_at": T0 + timedelta(hours=i)})

@@ -26,6 +26,8 @@ def run(args: argparse.Namespace) -> int:
                 else (f"{len(site.search_terms)} word(s) of its own")
             )
             print(f"{'':<20} search {url} ({words})")
+        if site.revisit_hours:
+            print(f"{'':<20} revisits the threads stored in the last {site.revisit_hours:g} h")
     for name, reason in runtime.unavailable.items():
         print(f"{name:<20} UNAVAILABLE: {reason}")
     return 0

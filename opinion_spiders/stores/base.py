@@ -100,6 +100,16 @@ class Store(Protocol):
         (:meth:`queued_posts`).
         """
 
+    def mark_removed(self, removals: Mapping[str, Mapping[str, Any]]) -> None:
+        """Set ``posts.removed`` (``{"at": …, "notice": …}``) on stored posts by ``_id``: the
+        thread a post opens was found taken down when the crawl came back to it. Posts not
+        stored are passed over; a later upsert keeps the mark."""
+
+    def recent_threads(self, site: str, since: datetime, limit: int = 500) -> list[dict[str, Any]]:
+        """The opening posts (floor 1 or none, answering nothing) of ``site`` whose ``time`` is
+        at or after ``since``, newest first, with ``_id``, ``url`` and ``removed``: the threads
+        a crawl revisits to see whether they were taken down (read once when it starts)."""
+
     def set_post_alerts(self, alerts: Mapping[str, Mapping[str, Any]]) -> None:
         """Set ``alert`` (post ``_id`` -> ``{id, tier, status}``) on stored posts, as one batch
         of ``_id`` updates; a post not stored is left alone. :meth:`upsert_posts` of a post

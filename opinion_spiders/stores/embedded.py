@@ -176,6 +176,26 @@ class EmbeddedStore:
             _sqlite.write_rows(conn, "UPDATE posts SET doc = v.column1 FROM (VALUES {rows}) AS v"
                                " WHERE posts._id = v.column2", rows)  # fmt: skip
 
+    def mark_removed(self, removals: Mapping[str, Mapping[str, Any]]) -> None:
+        if not removals:
+            return
+        with self._write() as conn:
+            stored = self._existing_posts(conn, list(removals))
+            rows = [
+                (dumps({**doc, "removed": dict(removals[pid])}), pid) for pid, doc in stored.items()
+            ]
+            _sqlite.write_rows(conn, "UPDATE posts SET doc = v.column1 FROM (VALUES {rows}) AS v"
+                               " WHERE posts._id = v.column2", rows)  # fmt: skip
+
+    def recent_threads(self, site: str, since: datetime, limit: int = 500) -> list[dict[str, Any]]:
+        sql = (
+            "SELECT doc FROM posts WHERE site = ? AND time >= ?"
+            " AND coalesce(json_extract(doc, '$.floor'), 1) <= 1"
+            " AND json_extract(doc, '$.reply_to') IS NULL ORDER BY time DESC, _id LIMIT ?"
+        )
+        docs = (loads(doc) for (doc,) in self._query(sql, (site, iso(since), limit)))
+        return [{k: d.get(k) for k in ("_id", "url", "removed")} for d in docs]
+
     def insert_alert(self, alert: Mapping[str, Any]) -> bool:
         row = (alert["_id"], dumps(alert), opt_iso(alert.get("created_at")), alert.get("status"))
         with self._write() as conn:

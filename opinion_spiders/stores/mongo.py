@@ -211,6 +211,25 @@ class MongoStore:
             with self._guard() as db:
                 band_index.write_chunked(db.posts, ops, self._chunk)
 
+    def mark_removed(self, removals: Mapping[str, Mapping[str, Any]]) -> None:
+        ops = [
+            UpdateOne({"_id": pid}, {"$set": {"removed": dict(r)}}) for pid, r in removals.items()
+        ]
+        if ops:
+            with self._guard() as db:
+                band_index.write_chunked(db.posts, ops, self._chunk)
+
+    def recent_threads(self, site: str, since: datetime, limit: int = 500) -> list[dict[str, Any]]:
+        query = {
+            "site": site, "time": {"$gte": since}, "floor": {"$in": [None, 0, 1]},
+            "reply_to": None,
+        }  # fmt: skip
+        order = [("time", DESCENDING), ("_id", ASCENDING)]
+        with self._guard() as db:
+            found = db.posts.find(query, {"url": 1, "removed": 1}).sort(order).limit(limit)
+            return [{"_id": d["_id"], "url": d.get("url"), "removed": d.get("removed")}
+                    for d in found]  # fmt: skip
+
     def insert_alert(self, alert: Mapping[str, Any]) -> bool:
         with self._guard() as db:
             try:

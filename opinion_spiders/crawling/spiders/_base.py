@@ -37,6 +37,8 @@ logger = logging.getLogger(__name__)
 MAX_RECORDED_FAILURES = 50
 #: HTTP answers that mean "slow down / go away" rather than "page missing".
 BLOCK_STATUSES = (403, 429)
+#: What a revisited thread answers when it was taken down (see ``Site.revisit_hours``).
+GONE_STATUSES = (404, 410)
 PAUSE_KEY = "__paused_until__"
 
 
@@ -136,6 +138,38 @@ class OpinionSpider(scrapy.Spider):
             self._stats().set_value("opinion/search/terms", len(terms))
             for link in search_links(self.site, terms):
                 yield self.request_for(link, {"listing_page": 1})
+        for link in await self._revisits():
+            yield self.request_for(link, {})
+
+    async def _revisits(self) -> list[Link]:
+        """The site's threads stored within its ``revisit_hours``, to be read again: a thread
+        since taken down is marked (``posts.removed``), for analysts to see what was removed."""
+        if not self.site.revisit_hours:
+            return []
+        since = datetime.now(UTC) - timedelta(hours=self.site.revisit_hours)
+        try:
+            writer = writer_for(store_uri(self.settings))
+            threads = await writer.call(self.runtime.store.recent_threads, self.site.name, since)
+        except StoreUnavailable as exc:
+            logger.error("site %s: stored threads unavailable, none revisited: %s",
+                         self.site.name, exc)  # fmt: skip
+            return []
+        links = [Link(str(t["url"]), "thread", meta={"revisit": t["_id"]})
+                 for t in threads if t.get("url") and not t.get("removed")]  # fmt: skip
+        self._stats().set_value("opinion/revisit/threads", len(links))
+        return links
+
+    async def _taken_down(self, post_id: str, url: str, notice: str) -> None:
+        """A revisited thread is gone (a deleted notice, HTTP 404 or 410): its opening post is
+        marked ``removed`` by ``_id``."""
+        self._stats().inc_value("opinion/revisit/removed")
+        logger.warning("site %s: %s was taken down (%s)", self.site.name, url, notice[:120])
+        mark = {"at": datetime.now(UTC), "notice": notice[:300], "url": url}
+        try:
+            writer = writer_for(store_uri(self.settings))
+            await writer.call(self.runtime.store.mark_removed, {post_id: mark})
+        except StoreUnavailable as exc:
+            logger.error("site %s: could not mark %s removed: %s", self.site.name, url, exc)
 
     def _paused(self, state: dict[str, str]) -> bool:
         """A site paused after being blocked is not crawled until its pause ends."""
@@ -181,6 +215,8 @@ class OpinionSpider(scrapy.Spider):
             meta["autothrottle_dont_adjust_delay"] = True
         if self.site.obey_robots is False:
             meta["dont_obey_robotstxt"] = True
+        if link.meta.get("revisit"):  # a thread taken down may answer 404 or 410
+            meta["handle_httpstatus_list"] = [*BLOCK_STATUSES, *GONE_STATUSES]
         if link.render_js and not (self.site.render_js or self.adapter.render_js):
             if not self.warned_render:
                 logger.warning(
@@ -224,6 +260,10 @@ class OpinionSpider(scrapy.Spider):
         if response.status in BLOCK_STATUSES:
             self._blocked(response.url, f"HTTP {response.status}", f"http_{response.status}")
             return
+        revisit = link.meta.get("revisit")
+        if revisit and response.status in GONE_STATUSES:
+            await self._taken_down(revisit, response.url, f"HTTP {response.status}")
+            return
         fetched = Fetched(
             site=self.site.name, url=response.url, role=link.role, status=response.status,
             content_type=(response.headers.get(b"Content-Type") or b"").decode("latin-1"),
@@ -234,6 +274,9 @@ class OpinionSpider(scrapy.Spider):
             outcome = read_fetched(fetched, self.site, self.adapter, self.runtime.adapters)
         else:
             stats.inc_value("opinion/page_workers/pages")
+        found = outcome.parsed
+        if revisit and found is not None and found.notice_kind == "deleted":
+            await self._taken_down(revisit, response.url, found.notice)
         parsed = self._account(response.url, outcome)
         if parsed is None:
             return
