@@ -12,6 +12,8 @@ from urllib.parse import parse_qs, urljoin, urlsplit, urlunsplit
 from lxml import etree
 from parsel import Selector
 
+from opinion_spiders.errors import ParseError
+
 _BLOCKS = {
     "p", "div", "li", "tr", "blockquote", "table", "dd", "dt", "section", "article",
     "h1", "h2", "h3", "h4", "h5", "h6", "figcaption",
@@ -166,3 +168,22 @@ def html_text(html: str, drop: str = "") -> str:
     """:func:`node_text` of an HTML fragment (a post body shipped as a JSON string)."""
     body = Selector(text=f"<div>{html}</div>").xpath("//body/div")
     return node_text(body[0], drop) if body else ""
+
+
+#: A JSONP answer's wrapper (``callback(``, ``var data =``): the JSON is what follows.
+_WRAPPED = re.compile(r"^(?:var\s+)?[\w.$]+\s*(?:\(|=)\s*", re.S)
+
+
+def json_answer(text: str, url: str) -> dict[str, Any]:
+    """An API's JSON object — plain, or wrapped as JSONP (``callback({…})``, ``var data={…}``);
+    ``ParseError("bad_json")`` naming the address when it is not one."""
+    body = text.strip().lstrip("\ufeff")
+    if not body.startswith(("{", "[")):
+        body = _WRAPPED.sub("", body, count=1).rstrip(");\n ")
+    try:
+        answer = json.loads(body)
+    except ValueError as exc:
+        raise ParseError("bad_json", f"no JSON on {url}: {exc}") from exc
+    if not isinstance(answer, dict):
+        raise ParseError("bad_json", f"no JSON object on {url}")
+    return answer

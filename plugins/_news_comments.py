@@ -19,7 +19,6 @@ the article's title and id as its thread, and is signed, dated and counted as th
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -27,7 +26,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from opinion_spiders.adapters import Link, Page, Parsed
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
-from plugins._html import html_text, query_param, squash, to_int
+from plugins._html import html_text, json_answer, query_param, squash, to_int
 
 SINA_API = "{scheme}://comment.sina.com.cn/page/info"
 #: Comments a page of each API is asked for.
@@ -87,20 +86,10 @@ def is_comments_api(url: str) -> bool:
 
 def read_comments(page: Page) -> Parsed:
     """A page of a comment API's JSON: the comments, and the next page while there are more."""
-    answer = _json(page)
+    answer = json_answer(page.text, page.url)
     if urlsplit(page.url).netloc == "comment.api.163.com":
         return _netease(page, answer)
     return _sina(page, answer)
-
-
-def _json(page: Page) -> Any:
-    text = page.text.strip()
-    if not text.startswith(("{", "[")):
-        text = _WRAPPED.sub("", text, count=1).rstrip(");\n ")
-    try:
-        return json.loads(text)
-    except ValueError as exc:
-        raise ParseError("bad_json", f"no comments JSON on {page.url}: {exc}") from exc
 
 
 def _sina(page: Page, answer: Any) -> Parsed:

@@ -20,7 +20,6 @@ signal (a captcha notice), as the site's wall is.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -29,7 +28,7 @@ from opinion_spiders import hookimpl
 from opinion_spiders.adapters import Adapter, Link, Page, Parsed
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
-from plugins._html import js_object, query_param, squash, to_int, without_fragment
+from plugins._html import js_object, json_answer, query_param, squash, to_int, without_fragment
 from plugins._notice import notices_first
 
 _STATE = "window.__INITIAL_STATE__"
@@ -100,12 +99,7 @@ class BilibiliAdapter(Adapter):
     def parse_replies(self, page: Page) -> Parsed:
         """A page of comments (or of one comment's replies): the posts, the next page, and
         the replies' pages of comments that carry fewer replies than they have."""
-        try:
-            answer = json.loads(page.text)
-        except ValueError as exc:
-            raise ParseError("bad_json", f"no comments JSON on {page.url}: {exc}") from exc
-        if not isinstance(answer, dict):
-            raise ParseError("bad_json", f"no comments JSON on {page.url}")
+        answer = json_answer(page.text, page.url)
         code = answer.get("code")
         if code == INTERCEPTED:
             why = f"the API intercepted the request: {answer.get('message')}"

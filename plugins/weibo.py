@@ -18,7 +18,6 @@ the comment), with a link to the next page while ``max_id`` is not 0.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -31,6 +30,7 @@ from plugins._html import (
     absolute,
     html_text,
     js_object,
+    json_answer,
     query_param,
     squash,
     to_int,
@@ -61,7 +61,7 @@ class WeiboMobileAdapter(Adapter):
     @notices_first
     def parse(self, page: Page) -> Parsed:
         if page.text.lstrip().startswith("{"):
-            answer = _json(page)
+            answer = json_answer(page.text, page.url)
             data = answer.get("data")
             if isinstance(data, dict) and "cards" in data:
                 return self.parse_cards(page, data)
@@ -190,16 +190,6 @@ def _signed(item: dict[str, Any]) -> dict[str, Any]:
         "author_id": str(user["id"]) if user.get("id") else None,
         "published_text": str(item.get("created_at") or ""),
     }
-
-
-def _json(page: Page) -> dict[str, Any]:
-    try:
-        answer = json.loads(page.text)
-    except ValueError as exc:
-        raise ParseError("bad_json", f"no JSON on {page.url}: {exc}") from exc
-    if not isinstance(answer, dict):
-        raise ParseError("bad_json", f"no JSON object on {page.url}")
-    return answer
 
 
 def _cards(cards: Any) -> list[dict[str, Any]]:
