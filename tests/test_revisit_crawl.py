@@ -80,3 +80,50 @@ def test_revisit_hours_is_declared_as_hours() -> None:
     for bad in (-1, "48h", True):
         with pytest.raises(ConfigError, match="revisit_hours"):
             site_from_mapping("bbs", {**table, "revisit_hours": bad}, "sites.toml")
+
+
+def test_revisit_of_a_portal_reads_its_articles_as_articles(tmp_path: Path) -> None:
+    """A portal's stored articles are revisited as articles: one still there is read again
+    (not taken for a list page), one gone (404) is marked."""
+    roll = tmp_path / "roll.html"
+    roll.write_text(
+        '<html><head><meta charset="utf-8"><title>滚动</title></head><body><ul>'
+        '<li><a href="/c/2024-05-10/doc-inausehc2630922.shtml">城市有轨电车之困</a> 2024-05-10</li>'
+        '<li><a href="/c/2024-05-11/doc-inausehc2630923.shtml">城市有轨电车之困（二）</a> 2024-05-11</li>'
+        "</ul></body></html>",
+        encoding="utf-8",
+    )
+    article = ROOT / "tests/pages/portal/news_sina_2024/page.html"
+    routes: list[tuple[re.Pattern[str], Path | None]] = [
+        (re.compile(r"/roll\.html$"), roll),
+        (re.compile(r"/c/2024-05-1\d/doc-\w+\.shtml$"), article),
+        (re.compile(r"comment\.sina\.com\.cn"), None),  # its comments: none here
+    ]
+    with PageSite(routes, "text/html; charset=utf-8") as site:
+        sites = tmp_path / "sites.toml"
+        sites.write_text(
+            f'[sites.news]\nkind = "portal"\nengine = "portal"\nstart_urls = ["{site.url}/roll.html"]\n'
+            "revisit_hours = 87600\nconcurrency = 2\n",
+            encoding="utf-8",
+        )
+        uri = f"embedded://{tmp_path / 'store'}"
+        # through the page site as a proxy: the article's comment link names no host looked up
+        env = {"OPINION_STORE": uri, "http_proxy": site.url, "no_proxy": ""}
+        run_opinion("crawl", "news", "-s", f"OPINION_SITES_FILES={sites}", env=env, timeout=300)
+        first = _stored(uri)
+        routes.insert(0, (re.compile(r"doc-inausehc2630923"), None))
+        run_opinion("crawl", "news", "-s", f"OPINION_SITES_FILES={sites}", env=env, timeout=300)
+    posts = _stored(uri)
+    assert set(posts) == {"doc-inausehc2630922", "doc-inausehc2630923"}
+    assert posts["doc-inausehc2630923"]["removed"]["notice"] == "HTTP 404"
+    kept = posts["doc-inausehc2630922"]
+    # read again, as an article: stored anew
+    assert "removed" not in kept and kept["crawled_at"] > first["doc-inausehc2630922"]["crawled_at"]
+
+
+def _stored(uri: str) -> dict[str, dict[str, object]]:
+    store = open_store(uri)
+    try:
+        return {str(p["post_id"]): p for p in store.find_posts(sort="time", limit=100)}
+    finally:
+        store.close()

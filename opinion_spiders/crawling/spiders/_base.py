@@ -154,7 +154,8 @@ class OpinionSpider(scrapy.Spider):
             logger.error("site %s: stored threads unavailable, none revisited: %s",
                          self.site.name, exc)  # fmt: skip
             return []
-        links = [Link(str(t["url"]), "thread", meta={"revisit": t["_id"]})
+        role = "article" if self.site.kind == "portal" else "thread"  # a portal's are articles
+        links = [Link(str(t["url"]), role, meta={"revisit": t["_id"]})
                  for t in threads if t.get("url") and not t.get("removed")]  # fmt: skip
         self._stats().set_value("opinion/revisit/threads", len(links))
         return links
