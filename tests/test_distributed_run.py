@@ -147,6 +147,10 @@ def test_site_key_differs_by_spider_site_and_definition() -> None:
     assert len(keys) == 4
     assert site_key("forum", forum) == site_key("forum", forum)
     assert site_key("forum", forum).startswith("opinion:{forum:f:")
+    # a site's search is part of its definition; two that only search differ by it
+    searching = Site("s", "portal", "portal", (), search_urls=("http://a/s?q={query}",))
+    other = Site("s", "portal", "portal", (), search_urls=("http://b/s?q={query}",))
+    assert site_key("forum", searching) != site_key("forum", other)
 
 
 def test_redis_url_errors_name_the_url_and_hide_the_password() -> None:

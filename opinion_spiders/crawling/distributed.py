@@ -77,7 +77,10 @@ def check_settings(settings: Mapping[str, Any]) -> None:
 def site_key(spider: str, site: Any) -> str:
     """Redis key prefix of one spider and site, with a digest of the site's definition: crawls
     of another site, or of the same name defined differently, never share a queue."""
-    definition = json.dumps([site.kind, site.engine, list(site.start_urls)], ensure_ascii=False)
+    declared = [site.kind, site.engine, list(site.start_urls)]
+    if site.search_urls:  # a site that searches (or only searches) is defined by that too
+        declared.append(list(site.search_urls))
+    definition = json.dumps(declared, ensure_ascii=False)
     digest = hashlib.sha1(definition.encode("utf-8")).hexdigest()[:10]
     return f"opinion:{{{spider}:{site.name}:{digest}}}"
 

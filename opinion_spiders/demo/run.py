@@ -30,7 +30,10 @@ def run_demo(port: int, overrides: Mapping[str, str], *, serve: bool = False) ->
     try:
         settings = project_settings({"OPINION_DEMO_URL": base, "LOG_LEVEL": "ERROR", **overrides})
         runtime = Runtime(settings)
-        demo_sites = [s.name for s in runtime.sites.values() if s.start_urls[0].startswith(base)]
+        demo_sites = [
+            s.name for s in runtime.sites.values()
+            if any(url.startswith(base) for url in s.start_urls)  # a site may only search
+        ]  # fmt: skip
         print(f"demo sites on {base}: {', '.join(demo_sites)}", file=sys.stderr)
         results = run_crawls(demo_sites, settings)
         print(format_report(build_report(runtime.store, settings=runtime.settings)))
