@@ -192,3 +192,22 @@ def test_search_excerpt_is_one_windowing_for_the_terminal_and_the_web() -> None:
     )
     assert marked(text, [], width=3) == "甲乙丙拆遷丁…"  # no hit: the start
     assert excerpt(text, [(20, 25)]).runs == [(text, False)]  # beyond the text: unmarked
+
+
+def test_report_lists_the_threads_found_taken_down(embedded_store: Store) -> None:
+    """A thread a revisit found gone (``posts.removed``) is in the report, with when it was
+    found gone and what its page said; nothing is listed where nothing was."""
+    from opinion_spiders.analysis.report import build_report, format_report
+
+    embedded_store.upsert_posts(sample_posts())
+    assert "Taken down" not in format_report(build_report(embedded_store))
+    found = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
+    notice = "根据相关法律法规和政策，该内容未予显示。"
+    embedded_store.mark_removed({"forum-a:7:1": {"at": found, "notice": notice, "url": "u"}})
+    report = build_report(embedded_store, settings={"OPINION_TIMEZONE": "Asia/Shanghai"})
+    (gone,) = report["removed"]
+    assert (gone["_id"], gone["notice"]) == ("forum-a:7:1", notice)
+    assert gone["removed_at"].isoformat() == "2026-11-26T10:00:00+08:00"
+    text = format_report(report)
+    assert "Taken down: 1 (threads found gone on a revisit)" in text
+    assert f"— {notice}" in text

@@ -179,6 +179,14 @@ def test_store_recent_threads_and_their_removal_by_id(any_store: Store) -> None:
     any_store.upsert_posts([{**opener, "score": 2.0}])
     again = any_store.recent_threads("forum-a", T0)[1]
     assert again["removed"]["notice"] == mark["notice"]
+    # what was taken down, the latest found first, since a time
+    later = {"at": T0 + timedelta(days=2), "notice": "HTTP 404"}
+    any_store.mark_removed({other["_id"]: later})
+    assert [p["_id"] for p in any_store.find_removed()] == [other["_id"], opener["_id"]]
+    assert [p["_id"] for p in any_store.find_removed(T0 + timedelta(days=1, hours=1))] == [
+        other["_id"]
+    ]
+    assert any_store.find_removed(limit=1)[0]["removed"]["notice"] == "HTTP 404"
 
 
 def test_store_find_alerts_newest_first_with_since(any_store: Store) -> None:

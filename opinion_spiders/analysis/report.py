@@ -76,6 +76,7 @@ def build_report(
             {**row, "evidence": _evidence(matched, row["rule"])} for row in store.rule_hits(since)
         ],
         "top_posts": [_post_summary(p) for p in store.find_posts(since, sort="score", limit=top)],
+        "removed": [_removed_summary(p) for p in store.find_removed(since)],
         **_alerts_part(store.find_alerts(since, limit=ALERT_SCAN_LIMIT)),
         "runs": [_run_summary(r) for r in store.find_runs(limit=10)],
         **_events_part(store.find_events(since, limit=EVENT_LIMIT)),
@@ -95,6 +96,14 @@ def _evidence(posts: list[dict[str, Any]], rule: str, limit: int = 3) -> list[di
                     seen.add(hit["context"])
                     out.append({"post_id": post["_id"], "site": post.get("site"), **hit})
     return out
+
+
+def _removed_summary(p: Mapping[str, Any]) -> dict[str, Any]:
+    """A thread found taken down: where, when it was found gone, what the page said."""
+    removed = p.get("removed") or {}
+    keys = ("_id", "site", "title", "author", "url", "published_at", "score")
+    return {k: p.get(k) for k in keys} | {"removed_at": removed.get("at"),
+                                          "notice": removed.get("notice")}  # fmt: skip
 
 
 def _post_summary(p: Mapping[str, Any]) -> dict[str, Any]:
@@ -214,6 +223,10 @@ def format_report(report: Mapping[str, Any]) -> str:
         lines.append(f"  {p['score']:>6.1f}  [{p['site']}] {p['title'] or ''}  ({p['_id']})")
         for c in p["contributions"] or []:
             lines.append(f"          +{c['value']:<6} {c['source']}: {c['reason']}")
+    if report.get("removed"):
+        lines.append(f"Taken down: {len(report['removed'])} (threads found gone on a revisit)")
+        for p in report["removed"]:
+            lines.append(f"  {p['removed_at']}  [{p['site']}] {p['title'] or ''} — {p['notice']}")
     status = report.get("alert_status") or {}
     by_status = ", ".join(f"{k} {n}" for k, n in status.items())
     lines.append(f"Alerts: {sum(status.values())} ({by_status})")

@@ -105,6 +105,10 @@ class Store(Protocol):
         thread a post opens was found taken down when the crawl came back to it. Posts not
         stored are passed over; a later upsert keeps the mark."""
 
+    def find_removed(self, since: datetime | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        """Posts marked ``removed`` (at or after ``since``), the latest found first: what the
+        revisits found taken down, for the report."""
+
     def recent_threads(self, site: str, since: datetime, limit: int = 500) -> list[dict[str, Any]]:
         """The opening posts (floor 1 or none, answering nothing) of ``site`` whose ``time`` is
         at or after ``since``, newest first, with ``_id``, ``url`` and ``removed``: the threads

@@ -187,6 +187,11 @@ class EmbeddedStore:
             _sqlite.write_rows(conn, "UPDATE posts SET doc = v.column1 FROM (VALUES {rows}) AS v"
                                " WHERE posts._id = v.column2", rows)  # fmt: skip
 
+    def find_removed(self, since: datetime | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        at = "json_extract(doc, '$.removed.at.\"$date\"')"
+        sql = f"SELECT doc FROM posts WHERE {at} >= ? ORDER BY {at} DESC, _id LIMIT ?"
+        return [loads(doc) for (doc,) in self._query(sql, (iso(since) if since else "", limit))]
+
     def recent_threads(self, site: str, since: datetime, limit: int = 500) -> list[dict[str, Any]]:
         sql = (
             "SELECT doc FROM posts WHERE site = ? AND time >= ?"

@@ -219,6 +219,12 @@ class MongoStore:
             with self._guard() as db:
                 band_index.write_chunked(db.posts, ops, self._chunk)
 
+    def find_removed(self, since: datetime | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        query = {"removed.at": {"$gte": since}} if since else {"removed": {"$exists": True}}
+        order = [("removed.at", DESCENDING), ("_id", ASCENDING)]
+        with self._guard() as db:
+            return list(db.posts.find(query).sort(order).limit(limit))
+
     def recent_threads(self, site: str, since: datetime, limit: int = 500) -> list[dict[str, Any]]:
         query = {
             "site": site, "time": {"$gte": since}, "floor": {"$in": [None, 0, 1]},
