@@ -166,24 +166,18 @@ class EmbeddedStore:
         _sqlite.write_rows(conn, "INSERT OR IGNORE INTO post_rules VALUES {rows}", rules)
 
     def set_post_alerts(self, alerts: Mapping[str, Mapping[str, Any]]) -> None:
-        if not alerts:
-            return
-        with self._write() as conn:
-            stored = self._existing_posts(conn, list(alerts))
-            rows = [
-                (dumps({**doc, "alert": dict(alerts[pid])}), pid) for pid, doc in stored.items()
-            ]
-            _sqlite.write_rows(conn, "UPDATE posts SET doc = v.column1 FROM (VALUES {rows}) AS v"
-                               " WHERE posts._id = v.column2", rows)  # fmt: skip
+        self._set_post_field("alert", alerts)
 
     def mark_removed(self, removals: Mapping[str, Mapping[str, Any]]) -> None:
-        if not removals:
+        self._set_post_field("removed", removals)
+
+    def _set_post_field(self, field: str, values: Mapping[str, Mapping[str, Any]]) -> None:
+        """Set one field of stored posts by ``_id`` (posts not stored are passed over)."""
+        if not values:
             return
         with self._write() as conn:
-            stored = self._existing_posts(conn, list(removals))
-            rows = [
-                (dumps({**doc, "removed": dict(removals[pid])}), pid) for pid, doc in stored.items()
-            ]
+            stored = self._existing_posts(conn, list(values))
+            rows = [(dumps({**doc, field: dict(values[pid])}), pid) for pid, doc in stored.items()]
             _sqlite.write_rows(conn, "UPDATE posts SET doc = v.column1 FROM (VALUES {rows}) AS v"
                                " WHERE posts._id = v.column2", rows)  # fmt: skip
 

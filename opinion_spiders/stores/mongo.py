@@ -206,15 +206,14 @@ class MongoStore:
         return len(batch) - len(known)
 
     def set_post_alerts(self, alerts: Mapping[str, Mapping[str, Any]]) -> None:
-        ops = [UpdateOne({"_id": pid}, {"$set": {"alert": dict(a)}}) for pid, a in alerts.items()]
-        if ops:
-            with self._guard() as db:
-                band_index.write_chunked(db.posts, ops, self._chunk)
+        self._set_post_field("alert", alerts)
 
     def mark_removed(self, removals: Mapping[str, Mapping[str, Any]]) -> None:
-        ops = [
-            UpdateOne({"_id": pid}, {"$set": {"removed": dict(r)}}) for pid, r in removals.items()
-        ]
+        self._set_post_field("removed", removals)
+
+    def _set_post_field(self, field: str, values: Mapping[str, Mapping[str, Any]]) -> None:
+        """Set one field of stored posts by ``_id``, in chunked bulk writes."""
+        ops = [UpdateOne({"_id": pid}, {"$set": {field: dict(v)}}) for pid, v in values.items()]
         if ops:
             with self._guard() as db:
                 band_index.write_chunked(db.posts, ops, self._chunk)
