@@ -174,16 +174,21 @@ def html_text(html: str, drop: str = "") -> str:
 _WRAPPED = re.compile(r"^(?:var\s+)?[\w.$]+\s*(?:\(|=)\s*", re.S)
 
 
-def json_answer(text: str, url: str) -> dict[str, Any]:
-    """An API's JSON object — plain, or wrapped as JSONP (``callback({…})``, ``var data={…}``);
-    ``ParseError("bad_json")`` naming the address when it is not one."""
+def json_value(text: str, url: str) -> Any:
+    """An API's JSON — plain, or wrapped as JSONP (``callback({…})``, ``var data={…}``);
+    ``ParseError("bad_json")`` naming the address when it is not JSON."""
     body = text.strip().lstrip("\ufeff")
     if not body.startswith(("{", "[")):
         body = _WRAPPED.sub("", body, count=1).rstrip(");\n ")
     try:
-        answer = json.loads(body)
+        return json.loads(body)
     except ValueError as exc:
         raise ParseError("bad_json", f"no JSON on {url}: {exc}") from exc
+
+
+def json_answer(text: str, url: str) -> dict[str, Any]:
+    """:func:`json_value` that must be an object (what comment APIs answer)."""
+    answer = json_value(text, url)
     if not isinstance(answer, dict):
         raise ParseError("bad_json", f"no JSON object on {url}")
     return answer

@@ -12,7 +12,6 @@ holds articles.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -21,7 +20,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from opinion_spiders.adapters import Link
-from plugins._html import absolute, html_text, squash
+from opinion_spiders.errors import ParseError
+from plugins._html import absolute, html_text, json_value, squash
 from plugins._portal_feeds import article_link
 
 _URL_KEYS = ("url", "link", "docurl", "wapurl", "pcurl", "href", "linkurl", "article_url",
@@ -30,7 +30,6 @@ _TITLE_KEYS = ("title", "stitle", "wapTitle", "headline", "name")
 _TIME_KEYS = ("ctime", "pubDate", "pubdate", "publish_time", "publishTime", "pubtime", "ptime",
               "intime", "createTime", "create_time", "time", "date", "mtime")  # fmt: skip
 _PAGE_KEYS = ("page", "pn", "pageNo", "pageNum", "page_no")
-_WRAPPED = re.compile(r"^\s*(?:var\s+[\w$]+\s*=|[\w$.]+\s*\()\s*", re.S)
 _EPOCH = re.compile(r"^\d{10}(?:\d{3})?$")
 #: Articles a run of objects must hold to be a list (one is a detail, not a list).
 MIN_ITEMS = 2
@@ -39,7 +38,7 @@ MIN_ITEMS = 2
 def json_links(text: str, url: str, tz: str) -> list[Link] | None:
     """The articles a list in JSON names, and its next page; None when the text is not JSON
     or holds no list of articles."""
-    data = _data(text)
+    data = _data(text, url)
     if data is None:
         return None
     zone = ZoneInfo(tz)
@@ -63,18 +62,11 @@ def json_links(text: str, url: str, tz: str) -> list[Link] | None:
     return out
 
 
-def _data(text: str) -> Any:
-    body = text.strip().lstrip("\ufeff")
-    if not body.startswith(("{", "[")):
-        wrapped = _WRAPPED.match(body)
-        if not wrapped:
-            return None
-        body = body[wrapped.end() :].rstrip().rstrip(";").rstrip()
-        body = body[:-1] if body.endswith(")") else body
+def _data(text: str, url: str) -> Any:
     try:
-        return json.loads(body)
-    except ValueError:
-        return None
+        return json_value(text, url)
+    except ParseError:
+        return None  # a page, not data
 
 
 def _objects(data: Any) -> Iterator[dict[str, Any]]:
