@@ -86,6 +86,12 @@ _LAYOUT = frozenset(
      "block", "item", "cell", "grid", "group", "content"]
 )  # fmt: skip
 _PROFILE = re.compile(r"user|member|profile|space|people|/u/|/u\?|uid=|[?&]un=", re.I)
+#: Words of a link's class that name it the poster's (``profile-link``, ``username``,
+#: ``author-link``), wherever it leads (``href="#"`` where a script opens a card).
+_PROFILE_CLASS = frozenset(["profile", "username", "author", "poster", "nickname"])
+#: Words of a link's class that make it a group's, rank's or badge's beside the name
+#: (``af-usergroup-tag`` leads to the group's member list, a profile-like address).
+_GROUP_LINK = frozenset(["tag", "group", "usergroup", "badge", "rank", "role", "level"])
 _SKIP = {"script", "style", "noscript", "head", "nav", "footer", "header", "aside"}
 _MIN_BODY = 8
 _OPENING_LEVELS = 3
@@ -166,7 +172,7 @@ class GenericForumAdapter(Adapter):
         if not top:
             raise ParseError("no_posts", f"no repeated post blocks on {page.url}")
         title = thread_title(page.selector)
-        opening = opening_block(top)
+        opening = opening_block(top, title)
         blocks = threaded(top, reply_kind)
         if opening is not None:
             blocks = [opening, *blocks]
@@ -527,12 +533,13 @@ _ANNOUNCEMENT = (
 )
 
 
-def opening_block(blocks: list[etree._Element]) -> etree._Element | None:
+def opening_block(blocks: list[etree._Element], title: str = "") -> etree._Element | None:
     """The opening post when it stands apart from the replies (a Q&A question above its
     answers list, a first post in a container of its own, or an undated block of their kind
     right before them): the nearest block before the reply group, within a few levels up,
-    that carries a body of prose — not a title, a link list, a block of the group's own kind
-    further up or the site's announcement box."""
+    that carries a body of prose besides the thread's ``title`` — not the title's box, the
+    breadcrumbs ending in it, a link list, a block of the group's own kind further up or the
+    site's announcement box."""
     kind = signature(blocks[0])
     node = blocks[0]
     for _ in range(_OPENING_LEVELS + 1):
@@ -540,7 +547,7 @@ def opening_block(blocks: list[etree._Element]) -> etree._Element | None:
             if not isinstance(sibling.tag, str) or sibling.tag in _SKIP:
                 continue
             body = body_node(sibling)
-            prose = body is not None and _is_prose(body)
+            prose = body is not None and _is_prose(body, title)
             if signature(sibling) == kind:
                 # undated (the thread's time stands in the page's head) but with a body of
                 # prose, a block of the replies' own kind right before them opens the thread
@@ -555,10 +562,12 @@ def opening_block(blocks: list[etree._Element]) -> etree._Element | None:
     return None
 
 
-def _is_prose(el: etree._Element) -> bool:
-    """Enough text (a CJK character counting twice), most of it not link text, with sentence
-    punctuation (a sort menu or a button row has none)."""
+def _is_prose(el: etree._Element, title: str = "") -> bool:
+    """Enough text (a CJK character counting twice) besides ``title``, most of it not link
+    text, with sentence punctuation (a sort menu or a button row has none)."""
     text = _text(el)
+    if title:
+        text = " ".join(text.replace(title, " ").split())
     linked = sum(len(_text(a)) for a in el.iter("a"))
     weight = len(text) + len(_CJK.findall(text))  # a CJK character says about a short word
     return weight >= _OPENING_MIN and linked < 0.3 * len(text) and bool(_SENTENCE.search(text))
@@ -719,7 +728,12 @@ def author_of(block: etree._Element, body: etree._Element | None) -> str:
             return squash(declared)
     for el in outside:
         text = _text(el)
-        if el.tag == "a" and 1 < len(text) <= 40 and _profile_link(el.get("href") or "", text):
+        if el.tag != "a" or not 1 < len(text) <= 40:
+            continue
+        words = class_words(el.get("class"))
+        if words & _GROUP_LINK:
+            continue  # a group's or rank's tag that links to its member list
+        if _profile_link(el.get("href") or "", text) or words & _PROFILE_CLASS:
             return text
     hinted = []
     for el in outside:

@@ -670,3 +670,22 @@ def test_reading_a_consent_bar_is_apparatus_a_feature_flag_naming_gdpr_is_not() 
     text = f"{story}\nWe have placed cookies on your device."
     assert without_apparatus(text, page, BOARD_APPARATUS) == story
     assert without_apparatus(text, page) == story
+
+
+def test_reading_a_posters_signature_is_a_boards_apparatus_not_a_storys() -> None:
+    """A poster's signature under each post (``div.signature``, Discuz!'s ``sign``) is what a
+    board's reader leaves out of the posts, so the main text a thread reading is held to
+    leaves it out too; a story's sign-off stays in the story."""
+    page = Selector(
+        text=f'<body><div class="post"><p>{PARAGRAPH}</p><div class="signature">Three-time'
+        " chairman of the residents' committee, write to me.</div></div>"
+        '<div class="post"><p>Officials promised a hearing next month.</p>'
+        '<div class="sign">签名：业主维权群，欢迎加入</div></div></body>'
+    )
+    posts = f"{PARAGRAPH}\nOfficials promised a hearing next month."
+    text = (
+        f"{PARAGRAPH}\nThree-time chairman of the residents' committee, write to me.\n"
+        "Officials promised a hearing next month.\n签名：业主维权群，欢迎加入"
+    )
+    assert without_apparatus(text, page, BOARD_APPARATUS) == posts
+    assert without_apparatus(text, page) == text

@@ -412,3 +412,25 @@ def test_generic_facts_are_a_list_of_labels_not_a_line_or_a_menu() -> None:
     for page in (two, menu):
         reading, _ = read_page(page.encode("utf-8"), url, RUNTIME)
         assert "投诉对象" not in reading.parsed.posts[0].content
+
+
+def test_generic_posts_of_a_wordpress_forum_signed_by_their_links_not_their_group_tags() -> None:
+    """A WordPress forum plugin's topic (Asgaros-style): each post holds a hidden copy of
+    itself for the Quote button and a signature under it, which the main text keeps and the
+    posts leave out — the thread is still its posts, not one post of main text. The poster
+    is the ``profile-link`` (``href="#"``), not the ``@`` mention beside it, the post count or
+    the group tag linking to the group's member list; the thread's title box above the posts
+    opens no post."""
+    url = "https://ygh.example.cn/forum/topic/chewei/"
+    posts = _posts((REAL / "written_wp_forum_topic.html").read_bytes(), url)
+    assert [p.author for p in posts] == ["老周", "李大姐", "小陈同学", "老周", "李大姐"]
+    assert posts[0].content.startswith("今天收到物业通知")
+    assert posts[1].content == (
+        "业委会上个月确实开过一次会，但是会议纪要里只说了电梯维修基金，没有提车库租金。\n"
+        "我明天去物业办公室要一份书面的决议看看。"
+    )
+    assert [p.published_text.removeprefix("· ") for p in posts] == [
+        "2024年5月10日 20:15", "2024年5月10日 21:02", "2024年5月11日 08:40",
+        "2024年5月11日 12:18", "2024年5月11日 19:55",
+    ]  # fmt: skip
+    assert not any("楼长" in p.content or "公众号" in p.content for p in posts)

@@ -55,6 +55,9 @@ APPARATUS = {
     "comment": re.compile(r"comment(?!ary)|disqus", re.IGNORECASE),
     "announcement": re.compile(r"announce", re.IGNORECASE),
     "spoiler": re.compile(r"spoiler", re.IGNORECASE),
+    # a poster's signature under each post (phpBB, vBulletin, XenForo ``signature``, Kunena
+    # ``ksignature``, Discuz! ``sign``, SMF ``sig``), which a board's reader leaves out
+    "signature": re.compile(r"signature|(?:^|\s)sign?(?:\s|$)", re.IGNORECASE),
     # a class, id or role that starts with it (``cookieConsentBar``, ``cc-cookie-notice``,
     # ``gdpr-banner``), not a feature flag that has it inside (``filterNonGdprEmbeds``)
     "consent": re.compile(
@@ -64,7 +67,9 @@ APPARATUS = {
     ),
 }
 #: The apparatus of a discussion page: what is never one of its posts (its comments are).
-BOARD_APPARATUS = ("player", "announcement", "spoiler", "consent")
+BOARD_APPARATUS = ("player", "announcement", "spoiler", "consent", "signature")
+#: The apparatus around an article: a story's sign-off is its own.
+STORY_APPARATUS = tuple(kind for kind in APPARATUS if kind != "signature")
 #: Characters up to which a line may be the page's footer or one of its buttons.
 FURNITURE_LINE = 120
 #: The page's footer (copyright, ICP licence, browser advice) and its "more" buttons.
@@ -202,11 +207,11 @@ def _all_links(line: str, links: Sequence[str]) -> bool:
     return words(rest) <= LABEL_WORDS
 
 
-def without_apparatus(text: str, sel: Selector, kinds: Sequence[str] = tuple(APPARATUS)) -> str:
+def without_apparatus(text: str, sel: Selector, kinds: Sequence[str] = STORY_APPARATUS) -> str:
     """The text without what the page's apparatus around the story says: the controls of its
     media players (speed menus, timers, "Skip Ad"), its list of references, its readers'
     comments and the site's announcements — elements whose class or id names them
-    (:data:`APPARATUS`; ``kinds`` of them, all by default). A player's lines
+    (:data:`APPARATUS`; ``kinds`` of them, those around a story by default). A player's lines
     are short ones (``CONTROL_LINE``): a video's description may stand inside its player."""
     lines = text.split("\n")
     drop: set[int] = set()
