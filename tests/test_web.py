@@ -253,6 +253,46 @@ def test_web_token_opens_by_link_then_by_cookie(tmp_path: Path) -> None:
         store.close()
 
 
+def _get(app: object, path: str, query: str = "") -> tuple[str, str]:
+    """A GET through the workspace's WSGI callable: its status and page."""
+    got: dict[str, str] = {}
+
+    def start(status: str, headers: list[tuple[str, str]]) -> None:
+        got["status"] = status
+
+    env = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": query}
+    body = b"".join(app(env, start))  # type: ignore[operator]
+    return got["status"], body.decode("utf-8")
+
+
+def test_web_overview_and_post_page_show_what_was_taken_down(tmp_path: Path) -> None:
+    """A thread a revisit found gone (``posts.removed``) is listed on the overview with when,
+    where and what its page said, and its post page says it was taken down; a post still up
+    says nothing of the kind."""
+    from opinion_spiders.web import Workspace, pages
+
+    store = EmbeddedStore(tmp_path / "store")
+    posts = sample_posts()
+    store.upsert_posts(posts)
+    gone, kept = posts[0]["_id"], posts[2]["_id"]
+    notice = "根据相关法律法规和政策，该内容未予显示"
+    store.mark_removed({gone: {"at": datetime.now(UTC) - timedelta(hours=2), "notice": notice}})
+    app = Workspace(store, {})
+    try:
+        status, page = _get(app, "/", "since=all")
+        assert status.startswith("200")
+        table = page.split("删帖 Taken down", 1)[1].split("<h2>", 1)[0]
+        assert notice in table and "關於拆遷補償的帖子" in table and "forum-a" in table
+        assert pages.link("/post", "關於拆遷補償的帖子", id=gone) in table
+        assert kept not in table
+        status, page = _get(app, "/post", f"id={gone}")
+        assert status.startswith("200") and 'class="removed"' in page and notice in page
+        status, page = _get(app, "/post", f"id={kept}")
+        assert status.startswith("200") and 'class="removed"' not in page
+    finally:
+        store.close()
+
+
 def _free_port() -> int:
     import socket
 

@@ -194,6 +194,13 @@ class Workspace:
                 for a in sorted((a for a in alerts if a.get("type", "post") == "post"),
                                 key=lambda a: -float(a.get("score") or 0))[:20]],
                 cls="stories"),
+            "<h2>删帖 Taken down</h2>",
+            pages.table(("taken down", "site", "thread", "what the page said"), [
+                (pages.when((p.get("removed") or {}).get("at"), self.tz),
+                 escape(str(p.get("site") or "")),
+                 pages.link("/post", str(p.get("title") or p["_id"]), id=p["_id"]),
+                 escape(str((p.get("removed") or {}).get("notice") or "")))
+                for p in self.store.find_removed(since, limit=20)], cls="removed"),
             "<h2>站点 Sites</h2>",
             pages.table(("site", "kind", "posts"), [
                 (pages.link("/search", str(r["site"]), site=r["site"], since=shown),
@@ -352,8 +359,13 @@ class Workspace:
                       if story and story.get("type", "post") == "post" else "")  # fmt: skip
         rules = ", ".join(escape(f"{m.get('rule')} ({m.get('name')})")
                           for m in post.get("matches") or [])  # fmt: skip
+        removed = post.get("removed") or {}
+        gone = (f'<p class="removed">删帖 taken down: found gone on a revisit '
+                f"{pages.when(removed.get('at'), self.tz)} — "
+                f"{escape(str(removed.get('notice') or ''))}</p>" if removed else "")  # fmt: skip
         body = (
-            f"<p>{escape(str(post.get('site')))} · {escape(str(post.get('kind')))} · "
+            gone
+            + f"<p>{escape(str(post.get('site')))} · {escape(str(post.get('kind')))} · "
             f"{escape(str(post.get('author') or ''))} · "
             f"{pages.when(post.get('published_at') or post.get('crawled_at'), self.tz)} · "
             f'<a href="{escape(str(post.get("url")))}">source</a>{story_link}</p>'
