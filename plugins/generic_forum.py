@@ -86,6 +86,13 @@ _LAYOUT = frozenset(
      "block", "item", "cell", "grid", "group", "content"]
 )  # fmt: skip
 _PROFILE = re.compile(r"user|member|profile|space|people|/u/|/u\?|uid=|[?&]un=", re.I)
+#: A class naming a sidebar, not a layout with one (``no-sidebar``, ``has-sidebar``) or the
+#: wrapper of the content and its sidebar (``content-sidebar-wrap``).
+_SIDEBAR = re.compile(
+    r"(?!(?:no|has|with|without|both|content|main)[-_])(?:[a-z]+[-_])*sidebar"
+    r"(?:[-_](?:left|right|primary|secondary|area|widgets?|inner|\d+))*$",
+    re.IGNORECASE,
+)
 #: Words of a link's class that name it the poster's (``profile-link``, ``username``,
 #: ``author-link``), wherever it leads (``href="#"`` where a script opens a card).
 _PROFILE_CLASS = frozenset(["profile", "username", "author", "poster", "nickname"])
@@ -371,17 +378,20 @@ def top_blocks(sel: Selector) -> tuple[list[etree._Element], str]:
     the replies its members hold where they are comments that hold the replies to them (a
     group of three or more; '' where none)."""
     groups: list[tuple[float, list[etree._Element]]] = []
+    aside: list[tuple[float, list[etree._Element]]] = []
+    beside = _sidebars(sel)
     for parent in sel.root.iter():
         if not isinstance(parent.tag, str) or parent.tag in _SKIP:
             continue
-        siblings: dict[str, list[etree._Element]] = defaultdict(list)
+        siblings: dict[tuple[bool, str], list[etree._Element]] = defaultdict(list)
         for child in parent:
             if isinstance(child.tag, str) and child.tag not in _SKIP:
-                siblings[signature(child)].append(child)
-        for members in siblings.values():
+                siblings[child in beside, signature(child)].append(child)
+        for (apart, _), members in siblings.items():
             score, hits = group_score(members)
             if score > 0:
-                groups.append((score, hits))
+                (aside if apart else groups).append((score, hits))
+    groups = groups or aside  # a sidebar's activity stream is posts where nothing else is
     if not groups:
         return [], ""
     best = max(groups, key=lambda group: group[0])[1]
@@ -390,6 +400,29 @@ def top_blocks(sel: Selector) -> tuple[list[etree._Element], str]:
             return best, signature(inner[0])
         best = inner
     return best, ""
+
+
+def _sidebars(sel: Selector) -> set[etree._Element]:
+    """Every element inside an ``<aside>`` or a block whose class names a sidebar
+    (``widget-area sidebar``, ``is-left-sidebar``, ``sidebar-right``; not ``no-sidebar`` or
+    ``content-sidebar-wrap``): the site's widgets beside the thread — its latest activity, its
+    newest topics —, not the thread. A block holding the page's ``<main>`` or ``<h1>``, or most
+    of its text, is a wrapper."""
+    roots = [
+        el for el in sel.root.iter()
+        if isinstance(el.tag, str) and el.tag not in ("body", "html") and (
+            el.tag == "aside" or any(_SIDEBAR.match(t) for t in (el.get("class") or "").split())
+        )
+    ]  # fmt: skip
+    if not roots:
+        return set()
+    page = len(_text(sel.root))
+    inside: set[etree._Element] = set()
+    for root in roots:
+        if root in inside or root.xpath(".//main | .//h1") or len(_text(root)) >= 0.8 * page:
+            continue  # a wrapper of the thread and its sidebars
+        inside.update(root.iter())
+    return inside
 
 
 def threaded(posts: list[etree._Element], reply_kind: str = "") -> list[etree._Element]:

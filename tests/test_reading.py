@@ -12,6 +12,7 @@ from opinion_spiders.adapters import Page
 from opinion_spiders.core.posts import prepare_post
 from opinion_spiders.items import Post
 from opinion_spiders.reading import read, read_page
+from opinion_spiders.reading.chain import thread_coverage
 from opinion_spiders.reading.main_text import coverage, merged, page_title, shingles
 from opinion_spiders.reading.story import (
     BOARD_APPARATUS,
@@ -689,3 +690,22 @@ def test_reading_a_posters_signature_is_a_boards_apparatus_not_a_storys() -> Non
     )
     assert without_apparatus(text, page, BOARD_APPARATUS) == posts
     assert without_apparatus(text, page) == text
+
+
+def test_reading_a_posts_header_in_the_main_text_is_not_text_the_posts_miss() -> None:
+    """A main text that keeps a reply's header line (``Reply 2 - Posted by: Rand Al'Thor
+    5/21/2024 4:50:13 AM (No. 1721837)``) holds the poster and time the reader put in the
+    post's fields: the posts are held to the rest."""
+    shown = [("Rand Al'Thor", "5/21/2024 4:50:13 AM"), ("Old Army Vet", "5/21/2024 10:06:59 AM")]
+    bodies = ["RFK has jumped the shark, and the farmers know it.", "Out of his own pocket?"]
+    posts = [
+        Post(site="s", kind="forum", url=f"https://x.org/t/5#p{i}", content=body, author=who,
+             published_text=when)
+        for i, ((who, when), body) in enumerate(zip(shown, bodies, strict=True))
+    ]  # fmt: skip
+    text = "\n".join(
+        f"Reply {i} - Posted by: {who} {when} (No. 17218{i})\n{body}"
+        for i, ((who, when), body) in enumerate(zip(shown, bodies, strict=True), 2)
+    )
+    assert coverage("\n".join(bodies), text) < 0.75
+    assert thread_coverage(posts, text) >= 0.9

@@ -434,3 +434,22 @@ def test_generic_posts_of_a_wordpress_forum_signed_by_their_links_not_their_grou
         "2024年5月11日 12:18", "2024年5月11日 19:55",
     ]  # fmt: skip
     assert not any("楼长" in p.content or "公众号" in p.content for p in posts)
+
+
+def test_generic_posts_of_a_bbpress_topic_not_its_sidebars_activity_stream() -> None:
+    """A bbPress topic between two sidebars (``widget-area sidebar``): the left one's activity
+    stream (BuddyPress) repeats dated, signed items holding more text than the thread, and is
+    not the thread; the main text that runs each post's time and poster into its line, and
+    the topic's count line (本话题包含 3 条回复，有 3 个参与人), open no post of their own."""
+    url = "https://hexi.example.cn/forums/topic/guanwang/"
+    page = (REAL / "written_bbpress_topic_sidebars.html").read_bytes()
+    posts = _posts(page, url)
+    assert [p.author for p in posts] == ["小王", "老李", "阿娟", "老李"]
+    assert [p.published_text for p in posts] == [
+        "2024-05-20 at 11:42 pm", "2024-05-21 at 7:15 am", "2024-05-21 at 9:03 am",
+        "2024-05-22 at 8:30 pm",
+    ]  # fmt: skip
+    assert posts[0].content.startswith("解放路的管网改造已经连续一周")
+    assert not any("参与人" in p.content or "电动车" in p.content for p in posts)
+    auto, _ = read_page(page, url, RUNTIME)
+    assert (auto.reader, len(auto.parsed.posts)) == ("generic", 4)

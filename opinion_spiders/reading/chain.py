@@ -75,6 +75,9 @@ HEAD_CHARS = 60
 MISSED_SHARE = 0.5
 #: Characters of a post's shown time from which a line that holds it is the post's header.
 SHOWN_TIME = 8
+#: Characters of a post's shown time or poster's name from which the main text's copy of it
+#: is the post's header, not its text.
+HEADER_PART = 2
 #: Share of the main text an article body must account for (less: comments or replies
 #: hold the rest, and the main text reads the page better).
 ARTICLE_COVERAGE = 0.75
@@ -173,7 +176,7 @@ def _as_thread(page: Page, adapters: Mapping[str, type[Adapter]], tried: list[st
         return Reading(thread, GENERIC, "notice", 0.5, tried)
     if thread and len(thread.posts) > 1:
         joined = _joined(thread.posts)
-        threaded = coverage(joined, text)
+        threaded = thread_coverage(thread.posts, text)
         # A signed discussion that lies inside the main text but leaves some of it out
         # (an opening post above the replies, a question above its answers).
         signed = (
@@ -192,6 +195,18 @@ def _as_thread(page: Page, adapters: Mapping[str, type[Adapter]], tried: list[st
     if text:
         return _main_text_reading(page, text, "thread", tried)
     raise ParseError("unreadable", "; ".join(tried) or "no text on the page")
+
+
+def thread_coverage(posts: Sequence[Post], text: str) -> float:
+    """The share of the main text the posts hold (:func:`coverage`), their headers left out
+    of it: a main text that runs a post's shown time and poster into its line
+    (``2024-05-20 at 11:42 pm #2201 小王 解放路的…``) holds what a reader puts in the post's
+    fields, not its body."""
+    for post in posts:
+        for part in (post.published_text, post.author):
+            if len(part) >= HEADER_PART:
+                text = text.replace(part, " ")
+    return coverage(_joined(posts), text)
 
 
 def _comments_apart(thread: Parsed, text: str) -> bool:
@@ -306,7 +321,7 @@ def _fall_back(
         return Reading(thread, GENERIC, "notice", 0.5, tried)
     threaded = 0.0
     if thread and len(thread.posts) > 1:
-        threaded = coverage(_joined(thread.posts), text)
+        threaded = thread_coverage(thread.posts, text)
         if threaded >= THREAD_COVERAGE and _authored(thread):
             return Reading(_as_site(thread, page), GENERIC, "thread", round(threaded, 2), tried)
     if portal is not None and portal.sniff(page.text, page.url) >= DECLARED_ARTICLE:

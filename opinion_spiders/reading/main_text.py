@@ -46,7 +46,8 @@ _DATED = re.compile(
 #: "共 3 页").
 _COUNTER = re.compile(
     r"\d[\d,.]*\s*(?:repl(?:y|ies)|posts?|views?|voices?|comments?|answers?|votes?|members?"
-    r"|likes?|total|个?回复|条?评论|次?浏览|次?查看|次?阅读|个?回答|人?点赞|人?收藏)\b"
+    r"|likes?|total|[个条]?回复|条?评论|次?浏览|次?查看|次?阅读|个?回答|人?点赞|人?收藏"
+    r"|[个位]?参与(?:人|者))\b"
     r"|共\s*\d+\s*(?:页|条|篇|楼|个)"
     r"|(?:repl(?:y|ies)|posts?|views?|comments?|answers?|回复|评论|浏览|查看|阅读|回答|点赞|收藏)"
     r"\s*[:：(（]?\s*\d",
