@@ -37,6 +37,7 @@ RUNTIME = Runtime({})
         "https://csolbbs.tiancity.com/forum.php?mod=viewthread&tid=38",  # Discuz!
         "https://bbs.nga.cn/read.php?tid=41234567",  # NGA, PHPWind
         "https://www.example-smf.org/index.php?topic=1234.0",  # SMF
+        "https://www.reddit.com/r/shanghai/comments/1cq6hci/metro_fares/",  # a post's comments
     ],
 )
 def test_discussion_sign_reads_a_thread_address(url: str) -> None:
@@ -55,6 +56,8 @@ def test_discussion_sign_reads_a_thread_address(url: str) -> None:
         "https://www.cnblogs.com/good-looking-hk/p/18182241",
         "https://learnku.com/articles/77685",
         "https://www.example.com/thread",  # nothing after the word
+        "https://blog.example.com/comments/feed/",  # a feed of comments, not a post's
+        "https://www.example.com/comments/latest",
     ],
 )
 def test_discussion_sign_passes_over_other_addresses(url: str) -> None:

@@ -11,7 +11,8 @@ boards declare them to search engines, so :func:`discussion_sign` reads those fi
   ``/questions/60671/how``, ``/discussion-topics/slug/``), a Discuz! rewrite
   (``thread-268-1-1.html``) or a viewer script given a thread (``viewtopic.php?t=1``,
   ``showthread.php?tid=1``, ``read.php?tid=1``, ``forum.php?mod=viewthread&tid=1``) or any
-  script given a ``topic`` (SMF's ``index.php?topic=1234.0``). A
+  script given a ``topic`` (SMF's ``index.php?topic=1234.0``), or a post's comments by its
+  id (Reddit's ``/r/sub/comments/1cq6hci/slug/``). A
   bare ``/questions`` or ``/topics/…`` (a news site's topic page) is a list, not a thread;
 * schema.org data, JSON-LD or microdata: a ``DiscussionForumPosting`` or a ``QAPage``.
 """
@@ -36,6 +37,10 @@ _THREAD_KEYS = frozenset(["t", "tid", "p", "topic", "threadid", "showtopic"])
 #: Query keys that give a thread whatever the script (SMF's ``index.php?topic=1234.0``).
 _THREAD_QUERY = ("topic", "showtopic")
 _REWRITE = re.compile(r"^thread-\d+(?:-\d+)*\.html?$")
+#: Path parts that name a post's comments when the post's id follows them (Reddit's
+#: ``/r/sub/comments/1cq6hci/slug/``), not a feed or a list (``/comments/feed/``).
+_COMMENT_PARTS = frozenset(["comments", "comment"])
+_POST_ID = re.compile(r"^(?=[a-z]*\d)[a-z0-9]{4,12}$")
 #: Parts that, after a thread word, make the page a list of threads (``/questions/tagged/x``).
 _LISTS = frozenset(["tagged", "tag", "tags", "page", "new", "latest", "top", "hot", "ask"])
 #: schema.org types a discussion page declares itself with.
@@ -53,6 +58,8 @@ def discussion_sign(url: str, sel: Selector | None = None) -> str:
         following = path[i + 1] if i + 1 < len(path) else ""
         if part in THREAD_PARTS and following and following not in _LISTS:
             return f"its address names a {part}: /{part}/{following}"
+        if part in _COMMENT_PARTS and _POST_ID.match(following):
+            return f"its address names a post's {part}: /{part}/{following}"
         if _REWRITE.match(part):
             return f"its address names a thread: {part}"
         if _VIEWERS.match(part) and _THREAD_KEYS.intersection(query):
