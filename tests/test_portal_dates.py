@@ -190,3 +190,23 @@ def test_a_day_without_its_year_or_clock_does_not_date_the_article() -> None:
     top = '<div class="x1"><span>发布时间：05-20</span><span>北京</span></div>'
     at, text, _ = _read(_article("", top))
     assert (at, text) == (None, "")
+
+
+def test_the_standfirst_under_the_headline_does_not_end_the_dateline() -> None:
+    """A summary under the headline (longer than a dateline's line) that the page declares as
+    its description is the standfirst: the byline's time after it dates the article; an
+    undeclared long line there is the body, and ends the look."""
+    summary = (
+        "市政府今天公布供水价格调整方案，阶梯水价第一档保持不变，第二档和第三档价格上调，"
+        "听证会将于下月中旬举行，市民可以在征求意见期内通过热线电话、网站留言或者信函提出意见。"
+    )
+    top = (
+        f'<div class="standfirst">{summary}</div>'
+        '<div class="x1"><span>陈晓</span><span>2024-05-18 16:56</span></div>'
+    )
+    head = f'<meta name="description" content="{summary}">'
+    at, text, _ = _read(_article(head, top))
+    assert text == "2024-05-18 16:56"
+    assert at == datetime(2024, 5, 18, 16, 56, tzinfo=SH)
+    at, text, _ = _read(_article("", top))
+    assert (at, text) == (None, "")

@@ -153,3 +153,18 @@ def test_portal_engine_reads_a_column_reached_as_an_article_as_its_links() -> No
     assert "http://www.example.gov.cn/zwgk/tzgg/202405/t20240510_4000.html" in {
         link.url for link in parsed.links
     }
+
+
+def test_reading_a_story_in_two_grid_rows_is_an_article_not_two_posts() -> None:
+    """A news article laid out in two rows alike (the headline's row with its standfirst and
+    byline, the body's row), both dated: read with no role, the rows are not a thread of two
+    posts — the one with no poster is no reply — but the article its reader finds, signed and
+    dated by its byline."""
+    url = "https://www.shumaqx.example.cn/article/2024/05/12/metro-fares/"
+    page = (REAL / "written_tech_news_standfirst.html").read_bytes()
+    reading, _ = read_page(page, url, RUNTIME)
+    assert (reading.kind, reading.reader) == ("article", "portal")
+    (post,) = reading.parsed.posts
+    assert (post.author, post.published_text) == ("陈晓", "2024年5月12日 10:30")
+    assert post.content.startswith("2024年5月10日，多个城市的轨道交通运营方")
+    assert "截至发稿时" in post.content

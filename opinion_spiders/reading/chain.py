@@ -324,11 +324,21 @@ def _fall_back(
         threaded = thread_coverage(thread.posts, text)
         if threaded >= THREAD_COVERAGE and _authored(thread):
             return Reading(_as_site(thread, page), GENERIC, "thread", round(threaded, 2), tried)
+    declared = None
     if portal is not None and portal.sniff(page.text, page.url) >= DECLARED_ARTICLE:
         declared = _try(portal, page, "article", tried)
         if declared and _dated_story(declared):
             return Reading(_as_site(declared, page), PORTAL, "article", 1.0, tried)
     if thread and threaded >= THREAD_COVERAGE:
+        # A few blocks, not all signed, not a discussion (a story's summary box above its
+        # body): a dated article that holds the main text is the page.
+        discussion = _authored(thread) or all(post.author for post in thread.posts)
+        dated = None if discussion else (declared or _try(portal, page, "article", tried))
+        if dated and dated.posts and dated.posts[0].published_text:
+            body = within_story(text, page.selector, dated.posts[0].title or "")
+            covered = coverage(dated.posts[0].content, body)
+            if covered >= ARTICLE_COVERAGE:
+                return Reading(_as_site(dated, page), PORTAL, "article", min(1.0, covered), tried)
         return Reading(_as_site(thread, page), GENERIC, "thread", round(threaded, 2), tried)
     if threaded:
         tried.append(f"{GENERIC}: its posts hold {threaded:.0%} of the main text")

@@ -150,16 +150,21 @@ def dateline(sel: Selector, title: str) -> str:
     as ``title``: see :func:`headline_node`; a date with its year, ``2024-05-18 16:56``,
     ``March 29, 2024``, or a month and day with its clock), for pages that put it in no block
     a reader knows: up to ``DATELINE_CHARS`` of text, stopping at the first long line (the
-    body, whose dates are what it reports on)."""
+    body, whose dates are what it reports on) — not the summary under the headline that the
+    page declares as its description (a standfirst above the byline and its date)."""
     head = headline_node(sel, title)
     if head is None:
         return ""
+    meta = metas(sel)
+    summary = "".join((meta.get("description") or meta.get("og:description") or "").split())
     lines: list[str] = []
     seen = 0
     for text in head.xpath("following::text()[not(ancestor::script or ancestor::style)]"):
         line = squash(text.get())
         if not line:
             continue
+        if len(line) > DATELINE_LINE and not lines and "".join(line.split()) == summary:
+            continue  # the standfirst
         if len(line) > DATELINE_LINE or seen > DATELINE_CHARS:
             break
         seen += len(line)
