@@ -50,8 +50,8 @@ _NOT_A_NAME = frozenset(
 #: A date of the author's, not the post's, in the profile beside a post (``Joined: 4 months
 #: ago``, ``注册时间 2019-05-01``), said in its own text or the label before it.
 _PROFILE_DATE = re.compile(
-    r"\b(?:joined|member since|registered|reg\. date|last (?:seen|active|visit|login))\b"
-    r"|注册|加入于|入坛|最后登录|上次登录|上次访问|最后访问|在线时间",
+    r"\b(?:joined|member since|registered|reg\. date|last (?:seen|active|visit|login)"
+    r"|birth(?:date|day)?|born)\b|注册|加入于|入坛|入园|最后登录|上次登录|上次访问|最后访问|在线时间|生日|出生",
     re.I,
 )
 #: Words that name a post body as a whole part of a class or id token (``post-body``,
@@ -205,7 +205,7 @@ class GenericForumAdapter(Adapter):
         if body is None:
             return None
         author = author_of(block, body)
-        content = without_header_lines(node_text(Selector(root=body), _NOT_BODY), author)
+        content = without_header_lines(node_text(Selector(root=body), _NOT_BODY), author, title)
         if not author and (author := inline_signer(body)):
             content = re.sub(rf"^{re.escape(author)}\s*[:：]\s*", "", content, count=1)
         # Without an id of its own a post is its floor: a URL fragment is no identity.
@@ -314,13 +314,14 @@ def _poster_above(head: etree._Element, opening: etree._Element) -> str:
     return ""
 
 
-def without_header_lines(content: str, author: str) -> str:
+def without_header_lines(content: str, author: str, title: str = "") -> str:
     """A body that starts or ends with the post's own header — its time, its floor, "by
-    <author>" — loses those lines: they are the block's metadata, not what was said."""
+    <author>", "Replied by <author> on topic <title>" (the thread's title not counted in its
+    length) — loses those lines: they are the block's metadata, not what was said."""
     lines = content.split("\n")
 
     def header(line: str) -> bool:
-        short = len(line) <= _HEADER_LINE
+        short = len(line.replace(title, "") if title else line) <= _HEADER_LINE
         return short and (bool(DATE_LIKE.search(line)) or bool(author and author in line))
 
     while lines and header(lines[0]):
@@ -825,7 +826,11 @@ def time_of(node: Selector) -> str:
     if stamp:
         return squash(stamp)
     for title in node.xpath(".//*[@title]/@title").getall():
-        if DATE_LIKE.search(title) and re.search(r"\d{4}", title):
+        if (
+            DATE_LIKE.search(title)
+            and re.search(r"\d{4}", title)
+            and not _PROFILE_DATE.search(title)
+        ):
             return squash(title)
     previous = ""
     for text in node.root.xpath(".//text()[not(ancestor::blockquote)]"):

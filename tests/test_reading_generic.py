@@ -453,3 +453,25 @@ def test_generic_posts_of_a_bbpress_topic_not_its_sidebars_activity_stream() -> 
     assert not any("参与人" in p.content or "电动车" in p.content for p in posts)
     auto, _ = read_page(page, url, RUNTIME)
     assert (auto.reader, len(auto.parsed.posts)) == ("generic", 4)
+
+
+def test_generic_posts_of_a_kunena_topic_dated_by_their_post_not_their_posters_birthday() -> None:
+    """A Kunena topic: beside each post the poster's profile holds a birthday tooltip
+    (``title="Birthdate: 1986-09-21"``), which is the poster's date, not the post's (the
+    ``kdate`` tooltip); each post opens with the line that heads it with the thread's long
+    title (``Replied by <poster> on topic <title>``, ``<title> was created by <poster>``),
+    which is no part of what was said; the page's generation time under the thread is the
+    board's. Read with or without a role, the thread is its three posts."""
+    url = "https://cd.example.cn/forum/yezhu/1201-kuaidigui"
+    page = (REAL / "written_kunena_topic.html").read_bytes()
+    for role in ("thread", "auto"):
+        reading, _ = read_page(page, url, RUNTIME, role=role)
+        assert (reading.reader, reading.kind) == ("generic", "thread"), role
+        posts = reading.parsed.posts
+        assert [p.author for p in posts] == ["wangjie", "lindaye", "wangjie"]
+        assert [p.published_text for p in posts] == [
+            "12 May 2024 09:12", "12 May 2024 10:40", "13 May 2024 21:05",
+        ]  # fmt: skip
+        assert posts[0].content.startswith("今天取快递发现快递柜改了规则")
+        assert posts[1].content.startswith("按邮政管理部门的规定")
+        assert not any("on topic" in p.content or "created by" in p.content for p in posts)

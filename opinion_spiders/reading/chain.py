@@ -175,16 +175,8 @@ def _as_thread(page: Page, adapters: Mapping[str, type[Adapter]], tried: list[st
     if thread and thread.page_type == "notice":
         return Reading(thread, GENERIC, "notice", 0.5, tried)
     if thread and len(thread.posts) > 1:
-        joined = _joined(thread.posts)
         threaded = thread_coverage(thread.posts, text)
-        # A signed discussion that lies inside the main text but leaves some of it out
-        # (an opening post above the replies, a question above its answers).
-        signed = (
-            _authored(thread)
-            and threaded >= SIGNED_COVERAGE
-            and coverage(text, joined) >= SIGNED_INSIDE
-        )
-        if threaded >= THREAD_COVERAGE or signed:
+        if threaded >= THREAD_COVERAGE or _signed_inside(thread, threaded, text):
             missed = _missed(text, thread.posts) if threaded < THREAD_COVERAGE else ""
             if missed:
                 _open_with(thread, _main_text_post(page, missed, "thread"))
@@ -197,16 +189,28 @@ def _as_thread(page: Page, adapters: Mapping[str, type[Adapter]], tried: list[st
     raise ParseError("unreadable", "; ".join(tried) or "no text on the page")
 
 
+def _signed_inside(thread: Parsed, threaded: float, text: str) -> bool:
+    """A signed discussion that lies inside the main text but leaves some of it out (an
+    opening post above the replies, a question above its answers, a line heading each post):
+    it holds ``SIGNED_COVERAGE`` of the main text, which holds ``SIGNED_INSIDE`` of it."""
+    return (
+        _authored(thread)
+        and threaded >= SIGNED_COVERAGE
+        and coverage(text, _joined(thread.posts)) >= SIGNED_INSIDE
+    )
+
+
 def thread_coverage(posts: Sequence[Post], text: str) -> float:
     """The share of the main text the posts hold (:func:`coverage`), their headers left out
     of it: a main text that runs a post's shown time and poster into its line
     (``2024-05-20 at 11:42 pm #2201 小王 解放路的…``) holds what a reader puts in the post's
-    fields, not its body."""
+    fields, not its body; the thread's title is the reading's too."""
     for post in posts:
         for part in (post.published_text, post.author):
             if len(part) >= HEADER_PART:
                 text = text.replace(part, " ")
-    return coverage(_joined(posts), text)
+    title = posts[0].title if posts else ""
+    return coverage(f"{title}\n{_joined(posts)}", text)
 
 
 def _comments_apart(thread: Parsed, text: str) -> bool:
@@ -241,13 +245,16 @@ def _missed(text: str, posts: Sequence[Post]) -> str:
     """The lines of the main text that no post holds (most of their character pairs absent
     from every post), '' when they add up to too little to be a post; of a table row, its
     cells of prose (not the poster's card beside a post); never a line that shows a post's
-    time (its header)."""
+    time (its header), nor one of the thread's title and a few words (a heading)."""
     held = bigrams(_joined(posts))
     shown = {post.published_text for post in posts if len(post.published_text) >= SHOWN_TIME}
+    title = posts[0].title if posts else ""
     out = []
     for line in text.split("\n"):
         if any(time in line for time in shown):
             continue  # a post's header: its poster and the time it shows
+        if len(title) >= SHOWN_TIME and title in line and len(line) - len(title) < PROSE_LINE:
+            continue  # a heading of the thread or of a post: its title and a few words
         row = cells(line)
         out += [
             cell for cell in row
@@ -322,7 +329,10 @@ def _fall_back(
     threaded = 0.0
     if thread and len(thread.posts) > 1:
         threaded = thread_coverage(thread.posts, text)
-        if threaded >= THREAD_COVERAGE and _authored(thread):
+        signed = _signed_inside(thread, threaded, text)
+        if (threaded >= THREAD_COVERAGE and _authored(thread)) or signed:
+            if signed and threaded < THREAD_COVERAGE and (missed := _missed(text, thread.posts)):
+                _open_with(thread, _main_text_post(page, missed, "thread"))
             return Reading(_as_site(thread, page), GENERIC, "thread", round(threaded, 2), tried)
     declared = None
     if portal is not None and portal.sniff(page.text, page.url) >= DECLARED_ARTICLE:

@@ -60,6 +60,12 @@ _LOGIN = re.compile(
     r"|(?:请先?|需要|您需要)登录|登录后(?:才[能可]以?)?(?:回复|回帖|发表|评论|查看)",
     re.IGNORECASE,
 )
+#: The board software's note of how long it took to make the page (Kunena, Discuz!, phpBB).
+_GENERATED = re.compile(
+    r"time to create page|page (?:generated|created) in|processed in \d[\d.]* ?s"
+    r"|页面(?:执行|生成)时间|本页(?:面)?(?:执行|生成)",
+    re.IGNORECASE,
+)
 #: Counts a line must show to be the board's statistics rather than a sentence about them.
 STAT_COUNTS = 2
 _SENTENCE_END = re.compile(r"[.!?。！？…]$")
@@ -177,10 +183,12 @@ def header_line(line: str) -> bool:
 
 def board_line(line: str) -> bool:
     """The board's own line rather than a post's: a short line of its counts ("This topic
-    has 3 replies, 2 voices", "浏览 (640) 点赞 (5)") or an invitation to log in."""
+    has 3 replies, 2 voices", "浏览 (640) 点赞 (5)"), an invitation to log in or the time it
+    took to make the page ("Time to create page: 0.214 seconds", "Processed in 0.03 s")."""
     if len(line) > HEADER_LINE:
         return False
-    return len(_COUNTER.findall(line)) >= STAT_COUNTS or bool(_LOGIN.search(line))
+    counts = len(_COUNTER.findall(line)) >= STAT_COUNTS
+    return counts or bool(_LOGIN.search(line) or _GENERATED.search(line))
 
 
 def shingles(text: str) -> set[tuple[str, ...]]:
