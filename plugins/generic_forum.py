@@ -47,6 +47,8 @@ _NOT_A_NAME = frozenset(
      "label", "online", "offline", "role", "level", "reputation", "karma", "points", "posts",
      "count", "stats", "action", "button", "btn", "icon"]
 )  # fmt: skip
+#: What a time's text may start with after the floor link before it (``#3 · May 10, …``).
+_LEADING = "·•|-–—»:： "
 #: A date of the author's, not the post's, in the profile beside a post (``Joined: 4 months
 #: ago``, ``注册时间 2019-05-01``), said in its own text or the label before it.
 _PROFILE_DATE = re.compile(
@@ -836,7 +838,7 @@ def time_of(node: Selector) -> str:
     for text in node.root.xpath(".//text()[not(ancestor::blockquote)]"):
         found = DATE_LIKE.search(text)
         if found and len(text.strip()) <= 60 and not _PROFILE_DATE.search(f"{previous} {text}"):
-            return _with_its_day(text)
+            return _with_its_day(text).lstrip(_LEADING)
         if text.strip():
             previous = text
     return _month_and_day(node.root)

@@ -38,6 +38,9 @@ RUNTIME = Runtime({})
         "https://bbs.nga.cn/read.php?tid=41234567",  # NGA, PHPWind
         "https://www.example-smf.org/index.php?topic=1234.0",  # SMF
         "https://www.reddit.com/r/shanghai/comments/1cq6hci/metro_fares/",  # a post's comments
+        "http://club.kdnet.net/dispbbs.asp?boardid=1&id=12345678",  # 动网 DVBBS, 凯迪
+        "http://bbs.example.cn/dispbbs.asp?BoardID=3&ID=77&page=2",
+        "http://bbs.example.cn/showtopic.aspx?topicid=88",  # Discuz!NT
     ],
 )
 def test_discussion_sign_reads_a_thread_address(url: str) -> None:
@@ -58,6 +61,8 @@ def test_discussion_sign_reads_a_thread_address(url: str) -> None:
         "https://www.example.com/thread",  # nothing after the word
         "https://blog.example.com/comments/feed/",  # a feed of comments, not a post's
         "https://www.example.com/comments/latest",
+        "http://bbs.example.cn/dispbbs.asp?boardid=3",  # no thread given
+        "http://news.example.cn/read.asp?id=5",  # an id names anything elsewhere
     ],
 )
 def test_discussion_sign_passes_over_other_addresses(url: str) -> None:

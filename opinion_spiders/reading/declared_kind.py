@@ -10,7 +10,8 @@ boards declare them to search engines, so :func:`discussion_sign` reads those fi
   followed by the thread's own part (``/t/some-topic/123``, ``/threads/title.45/``,
   ``/questions/60671/how``, ``/discussion-topics/slug/``), a Discuz! rewrite
   (``thread-268-1-1.html``) or a viewer script given a thread (``viewtopic.php?t=1``,
-  ``showthread.php?tid=1``, ``read.php?tid=1``, ``forum.php?mod=viewthread&tid=1``) or any
+  ``showthread.php?tid=1``, ``read.php?tid=1``, ``forum.php?mod=viewthread&tid=1``, 动网's
+  ``dispbbs.asp?boardid=1&id=123``, Discuz!NT's ``showtopic.aspx?topicid=1``) or any
   script given a ``topic`` (SMF's ``index.php?topic=1234.0``), or a post's comments by its
   id (Reddit's ``/r/sub/comments/1cq6hci/slug/``). A
   bare ``/questions`` or ``/topics/…`` (a news site's topic page) is a list, not a thread;
@@ -33,7 +34,11 @@ THREAD_PARTS = frozenset(
 )  # fmt: skip
 #: Viewer scripts, and the query keys that give them the thread they show.
 _VIEWERS = re.compile(r"^(?:viewtopic|showthread|viewthread|showtopic|thread|topic|read)\.\w+$")
-_THREAD_KEYS = frozenset(["t", "tid", "p", "topic", "threadid", "showtopic"])
+_THREAD_KEYS = frozenset(["t", "tid", "p", "topic", "threadid", "showtopic", "topicid"])
+#: Old Chinese boards' viewer that takes the board and the thread's ``id`` (动网 DVBBS and
+#: 凯迪's ``dispbbs.asp?boardid=1&id=123``); a bare ``id`` names anything elsewhere.
+_BOARD_VIEWERS = re.compile(r"^dispbbs\.\w+$", re.IGNORECASE)
+_BOARD_KEYS = frozenset(["boardid", "id"])
 #: Query keys that give a thread whatever the script (SMF's ``index.php?topic=1234.0``).
 _THREAD_QUERY = ("topic", "showtopic")
 _REWRITE = re.compile(r"^thread-\d+(?:-\d+)*\.html?$")
@@ -64,6 +69,8 @@ def discussion_sign(url: str, sel: Selector | None = None) -> str:
             return f"its address names a thread: {part}"
         if _VIEWERS.match(part) and _THREAD_KEYS.intersection(query):
             return f"its address names a thread: {part}"
+    if path and _BOARD_VIEWERS.match(path[-1]) and _BOARD_KEYS.issubset(k.lower() for k in query):
+        return f"its address names a thread: {path[-1]}"
     if "viewthread" in query.get("mod", []):
         return "its address names a thread: mod=viewthread"
     if any(key in query for key in _THREAD_QUERY):
