@@ -102,8 +102,16 @@ _PROFILE_CLASS = frozenset(["profile", "username", "author", "poster", "nickname
 #: (``af-usergroup-tag`` leads to the group's member list, a profile-like address).
 _GROUP_LINK = frozenset(["tag", "group", "usergroup", "badge", "rank", "role", "level"])
 _SKIP = {"script", "style", "noscript", "head", "nav", "footer", "header", "aside"}
+#: The text an element says, not its controls' (buttons, icons, a media player's menu).
+_SAID = (
+    ".//text()[not(ancestor::button or ancestor::svg or ancestor::select or ancestor::*["
+    "contains(translate(@class, 'DROPMENU', 'dropmenu'), 'dropdown')"
+    " or contains(translate(@class, 'MENU', 'menu'), 'menu')])]"
+)
 _MIN_BODY = 8
 _OPENING_LEVELS = 3
+#: Levels up to which the block holding the thread's heading may be the opening post.
+_FAR_OPENING_LEVELS = 6
 _OPENING_MIN = 40
 #: Share of a box's text the posts of another kind inside it must hold for the box to be a
 #: container of posts rather than a post.
@@ -129,9 +137,11 @@ QUOTES = (
     )
     + "]"
 )
-#: Quotes and hidden elements are not part of what a post says.
+#: Quotes, hidden elements and controls (buttons, a media player's dropdown menu) are not
+#: part of what a post says.
 _NOT_BODY = (
-    f"{QUOTES} | .//*[@hidden] | .//*[@aria-hidden='true']"
+    f"{QUOTES} | .//*[@hidden] | .//*[@aria-hidden='true'] | .//button | .//select"
+    " | .//*[contains(translate(@class, 'DROPN', 'dropn'), 'dropdown')]"
     " | .//*[contains(translate(@class, 'SPOILER', 'spoiler'), 'spoiler')]"
     " | .//*[contains(translate(@style, ' ', ''), 'display:none')]"
     # signatures: phpBB, vBulletin, XenForo, Kunena (``ksignature``), Discuz (``sign``)
@@ -578,10 +588,13 @@ def opening_block(blocks: list[etree._Element], title: str = "") -> etree._Eleme
     site's announcement box."""
     kind = signature(blocks[0])
     node = blocks[0]
-    for _ in range(_OPENING_LEVELS + 1):
+    far = _FAR_OPENING_LEVELS if _dated_comments(blocks) else _OPENING_LEVELS
+    for level in range(far + 1):
         for sibling in node.itersiblings(preceding=True):
             if not isinstance(sibling.tag, str) or sibling.tag in _SKIP:
                 continue
+            if level > _OPENING_LEVELS and not _headed_by(sibling, title, blocks[0]):
+                continue  # further up, only the post the thread's heading heads
             body = body_node(sibling)
             prose = body is not None and _is_prose(body, title)
             if signature(sibling) == kind:
@@ -596,6 +609,23 @@ def opening_block(blocks: list[etree._Element], title: str = "") -> etree._Eleme
         if node is None or node.getparent() is None:
             return None
     return None
+
+
+def _dated_comments(blocks: list[etree._Element]) -> bool:
+    """Three or more blocks, each with a time of its own: comments, not a list of teasers or
+    members whose rows happen to repeat."""
+    return len(blocks) >= 3 and all(time_of(Selector(root=block)) for block in blocks)
+
+
+def _headed_by(el: etree._Element, title: str, first: etree._Element) -> bool:
+    """Whether the block holds the thread's heading (an ``h1`` reading as its title): the
+    post a page of dated comments is about (an image post above its comments, several levels
+    up) — not the thread's head that shows the first post's own time (XenForo's title bar
+    with its starter and start date: the opening post is then the first of the group)."""
+    if not title or not any(_text(h) == title for h in el.iter("h1")):
+        return False
+    shown = time_of(Selector(root=el))
+    return not shown or shown != time_of(Selector(root=first))
 
 
 def _is_prose(el: etree._Element, title: str = "") -> bool:
@@ -667,8 +697,19 @@ def body_node(block: etree._Element) -> etree._Element | None:
     longest = max((n for _, n in hinted), default=0)
     fair = [(el, n) for el, n in hinted if n >= 0.3 * longest and _weight(el, n) >= _MIN_BODY]
     innermost = [(el, n) for el, n in fair if not any(el in o.iterancestors() for o, _ in fair)]
+    # a body box that shows only an image or a video (a GIF reply): the post says nothing in
+    # words, and the box around it is its header and buttons
+    media = [
+        el for el, _ in hinted
+        if el.xpath(".//img | .//video") and not el.xpath(".//*[self::a[@href] or self::time]")
+        and len(squash("".join(el.xpath(_SAID)))) < _MIN_BODY
+    ]  # fmt: skip
     if innermost:
-        return max(innermost, key=lambda pair: pair[1])[0]
+        found = max(innermost, key=lambda pair: pair[1])[0]
+        inside = [el for el in media if found in el.iterancestors()]
+        return inside[0] if inside else found
+    if media:
+        return media[0]
     owned = [(el, *own_text(el, _NOT_INLINE)) for el in block.iter(*_BODY_TAGS)]
     said = [
         (el, own, n) for el, own, n in owned

@@ -475,3 +475,21 @@ def test_generic_posts_of_a_kunena_topic_dated_by_their_post_not_their_posters_b
         assert posts[0].content.startswith("今天取快递发现快递柜改了规则")
         assert posts[1].content.startswith("按邮政管理部门的规定")
         assert not any("on topic" in p.content or "created by" in p.content for p in posts)
+
+
+def test_generic_image_post_opens_its_comments_and_a_gif_reply_says_nothing() -> None:
+    """An image-sharing page (imgur-style): the post under the page's heading — its poster,
+    time and description — stands five levels above its dated comments and opens the thread;
+    a reply that is only a video (a GIF) is no post, neither its byline nor its player's menu
+    (选择…, 复制, 下载) taken for what it says. With or without a role."""
+    url = "https://tuxiang.example.cn/gallery/9f3aK2"
+    page = (REAL / "written_image_post_comments.html").read_bytes()
+    for role in ("thread", "auto"):
+        reading, _ = read_page(page, url, RUNTIME, role=role)
+        assert (reading.reader, reading.kind) == ("generic", "thread"), role
+        posts = reading.parsed.posts
+        assert [p.author for p in posts] == ["江边老王", "小雨", "江边老王", "跑步的莉莉"]
+        assert posts[0].published_text == "2024-05-20 18:42:10"
+        assert posts[0].content.startswith("下班路过滨江公园，正好赶上晚霞")
+        assert posts[2].content == "街道公众号上周发的，说是六月十号开始封闭，工期三个月。"
+        assert not any("选择" in p.content or "下载" in p.content for p in posts)
