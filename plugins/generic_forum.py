@@ -611,6 +611,14 @@ def opening_block(blocks: list[etree._Element], title: str = "") -> etree._Eleme
     return None
 
 
+def _signs(el: etree._Element) -> bool:
+    """Whether an element holds a link to a poster's page whose text is a name (a byline)."""
+    return any(
+        1 < len(text := _text(a)) <= 40 and _profile_link(a.get("href") or "", text)
+        for a in el.iter("a")
+    )
+
+
 def _dated_comments(blocks: list[etree._Element]) -> bool:
     """Three or more blocks, each with a time of its own: comments, not a list of teasers or
     members whose rows happen to repeat."""
@@ -707,7 +715,16 @@ def body_node(block: etree._Element) -> etree._Element | None:
     if innermost:
         found = max(innermost, key=lambda pair: pair[1])[0]
         inside = [el for el in media if found in el.iterancestors()]
-        return inside[0] if inside else found
+        if inside:
+            return inside[0]
+        if _signs(found):  # the box holds the byline too: the body box inside it, if any
+            said = [
+                (el, n) for el, n in hinted
+                if found in el.iterancestors() and _weight(el, n) >= _MIN_BODY and not _signs(el)
+            ]  # fmt: skip
+            if said:
+                return max(said, key=lambda pair: pair[1])[0]
+        return found
     if media:
         return media[0]
     owned = [(el, *own_text(el, _NOT_INLINE)) for el in block.iter(*_BODY_TAGS)]

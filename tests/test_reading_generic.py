@@ -481,14 +481,22 @@ def test_generic_image_post_opens_its_comments_and_a_gif_reply_says_nothing() ->
     """An image-sharing page (imgur-style): the post under the page's heading — its poster,
     time and description — stands five levels above its dated comments and opens the thread;
     a reply that is only a video (a GIF) is no post, neither its byline nor its player's menu
-    (选择…, 复制, 下载) taken for what it says. With or without a role."""
+    (选择…, 复制, 下载) taken for what it says; a short reply is its body box, not the box around
+    it that holds its byline and buttons too. With or without a role."""
     url = "https://tuxiang.example.cn/gallery/9f3aK2"
     page = (REAL / "written_image_post_comments.html").read_bytes()
     for role in ("thread", "auto"):
         reading, _ = read_page(page, url, RUNTIME, role=role)
         assert (reading.reader, reading.kind) == ("generic", "thread"), role
         posts = reading.parsed.posts
-        assert [p.author for p in posts] == ["江边老王", "小雨", "江边老王", "跑步的莉莉"]
+        assert [p.author for p in posts] == [
+            "江边老王",
+            "小雨",
+            "江边老王",
+            "跑步的莉莉",
+            "老陈拍照",
+        ]
+        assert posts[4].content == "周末一起去拍！"  # a short reply: its box, not its byline's
         assert posts[0].published_text == "2024-05-20 18:42:10"
         assert posts[0].content.startswith("下班路过滨江公园，正好赶上晚霞")
         assert posts[2].content == "街道公众号上周发的，说是六月十号开始封闭，工期三个月。"
