@@ -588,8 +588,9 @@ def opening_block(blocks: list[etree._Element], title: str = "") -> etree._Eleme
     site's announcement box."""
     kind = signature(blocks[0])
     node = blocks[0]
-    far = _FAR_OPENING_LEVELS if _dated_comments(blocks) else _OPENING_LEVELS
-    for level in range(far + 1):
+    for level in range(_FAR_OPENING_LEVELS + 1):
+        if level == _OPENING_LEVELS + 1 and not _dated_comments(blocks):
+            return None  # further up only above comments
         for sibling in node.itersiblings(preceding=True):
             if not isinstance(sibling.tag, str) or sibling.tag in _SKIP:
                 continue
@@ -611,6 +612,17 @@ def opening_block(blocks: list[etree._Element], title: str = "") -> etree._Eleme
     return None
 
 
+def _media_only(el: etree._Element) -> bool:
+    """A body box that shows only an image or a video (a GIF reply), fewer than ``_MIN_BODY``
+    characters besides its controls: the post says nothing in words, and the box around it
+    is its header and buttons."""
+    return (
+        bool(el.xpath(".//img | .//video"))
+        and not el.xpath(".//*[self::a[@href] or self::time]")
+        and len(squash("".join(el.xpath(_SAID)))) < _MIN_BODY
+    )
+
+
 def _signs(el: etree._Element) -> bool:
     """Whether an element holds a link to a poster's page whose text is a name (a byline)."""
     return any(
@@ -620,9 +632,9 @@ def _signs(el: etree._Element) -> bool:
 
 
 def _dated_comments(blocks: list[etree._Element]) -> bool:
-    """Three or more blocks, each with a time of its own: comments, not a list of teasers or
-    members whose rows happen to repeat."""
-    return len(blocks) >= 3 and all(time_of(Selector(root=block)) for block in blocks)
+    """Three or more blocks, each with a time of its own (the first ten looked at):
+    comments, not a list of teasers or members whose rows happen to repeat."""
+    return len(blocks) >= 3 and all(time_of(Selector(root=block)) for block in blocks[:10])
 
 
 def _headed_by(el: etree._Element, title: str, first: etree._Element) -> bool:
@@ -705,18 +717,12 @@ def body_node(block: etree._Element) -> etree._Element | None:
     longest = max((n for _, n in hinted), default=0)
     fair = [(el, n) for el, n in hinted if n >= 0.3 * longest and _weight(el, n) >= _MIN_BODY]
     innermost = [(el, n) for el, n in fair if not any(el in o.iterancestors() for o, _ in fair)]
-    # a body box that shows only an image or a video (a GIF reply): the post says nothing in
-    # words, and the box around it is its header and buttons
-    media = [
-        el for el, _ in hinted
-        if el.xpath(".//img | .//video") and not el.xpath(".//*[self::a[@href] or self::time]")
-        and len(squash("".join(el.xpath(_SAID)))) < _MIN_BODY
-    ]  # fmt: skip
     if innermost:
         found = max(innermost, key=lambda pair: pair[1])[0]
-        inside = [el for el in media if found in el.iterancestors()]
-        if inside:
-            return inside[0]
+        if found.xpath(".//img | .//video"):
+            inside = [el for el, _ in hinted if found in el.iterancestors() and _media_only(el)]
+            if inside:
+                return inside[0]
         if _signs(found):  # the box holds the byline too: the body box inside it, if any
             said = [
                 (el, n) for el, n in hinted
@@ -725,7 +731,7 @@ def body_node(block: etree._Element) -> etree._Element | None:
             if said:
                 return max(said, key=lambda pair: pair[1])[0]
         return found
-    if media:
+    if media := [el for el, _ in hinted if _media_only(el)]:
         return media[0]
     owned = [(el, *own_text(el, _NOT_INLINE)) for el in block.iter(*_BODY_TAGS)]
     said = [
