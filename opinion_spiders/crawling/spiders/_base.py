@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import scrapy
 from scrapy import signals
@@ -40,6 +40,7 @@ BLOCK_STATUSES = (403, 429)
 #: What a revisited thread answers when it was taken down (see ``Site.revisit_hours``).
 GONE_STATUSES = (404, 410)
 PAUSE_KEY = "__paused_until__"
+T = TypeVar("T")
 
 
 def _keep_stdio_blocking() -> None:
@@ -115,9 +116,7 @@ class OpinionSpider(scrapy.Spider):
                 self.workers.warm_up()
                 self.crawler.signals.connect(self._release_workers, signal=signals.spider_closed)
         try:
-            # On the store's writer thread: a store that went away costs the reactor nothing.
-            writer = writer_for(store_uri(self.settings))
-            state = await writer.call(self.runtime.store.load_state, self.site.name)
+            state = await self._on_store(self.runtime.store.load_state, self.site.name)
         except StoreUnavailable as exc:
             # Crawl without bookmarks rather than not at all: the posts spool to disk and
             # replay when the store is back (writes are idempotent, so re-walking is harmless).
@@ -141,6 +140,11 @@ class OpinionSpider(scrapy.Spider):
         for link in await self._revisits():
             yield self.request_for(link, {})
 
+    async def _on_store(self, method: Callable[..., T], *args: Any) -> T:
+        """``method(*args)`` on the store's writer thread: a store that went away costs the
+        reactor nothing (raises :class:`StoreUnavailable`)."""
+        return await writer_for(store_uri(self.settings)).call(method, *args)
+
     async def _revisits(self) -> list[Link]:
         """The site's threads stored within its ``revisit_hours``, to be read again: a thread
         since taken down is marked (``posts.removed``), for analysts to see what was removed."""
@@ -148,8 +152,7 @@ class OpinionSpider(scrapy.Spider):
             return []
         since = datetime.now(UTC) - timedelta(hours=self.site.revisit_hours)
         try:
-            writer = writer_for(store_uri(self.settings))
-            threads = await writer.call(self.runtime.store.recent_threads, self.site.name, since)
+            threads = await self._on_store(self.runtime.store.recent_threads, self.site.name, since)
         except StoreUnavailable as exc:
             logger.error("site %s: stored threads unavailable, none revisited: %s",
                          self.site.name, exc)  # fmt: skip
@@ -167,8 +170,7 @@ class OpinionSpider(scrapy.Spider):
         logger.warning("site %s: %s was taken down (%s)", self.site.name, url, notice[:120])
         mark = {"at": datetime.now(UTC), "notice": notice[:300], "url": url}
         try:
-            writer = writer_for(store_uri(self.settings))
-            await writer.call(self.runtime.store.mark_removed, {post_id: mark})
+            await self._on_store(self.runtime.store.mark_removed, {post_id: mark})
         except StoreUnavailable as exc:
             logger.error("site %s: could not mark %s removed: %s", self.site.name, url, exc)
 
