@@ -177,16 +177,23 @@ def _as_thread(page: Page, adapters: Mapping[str, type[Adapter]], tried: list[st
     if thread and len(thread.posts) > 1:
         threaded = thread_coverage(thread.posts, text)
         if threaded >= THREAD_COVERAGE or _signed_inside(thread, threaded, text):
-            missed = _missed(text, thread.posts) if threaded < THREAD_COVERAGE else ""
-            if missed:
-                _open_with(thread, _main_text_post(page, missed, "thread"))
-            return Reading(_as_site(thread, page), GENERIC, "thread", round(threaded, 2), tried)
+            return _thread_reading(page, thread, text, threaded, tried)
         tried.append(f"{GENERIC}: its posts hold {threaded:.0%} of the main text")
         if text and _comments_apart(thread, text):
             return _with_its_comments(page, thread, text, tried)
     if text:
         return _main_text_reading(page, text, "thread", tried)
     raise ParseError("unreadable", "; ".join(tried) or "no text on the page")
+
+
+def _thread_reading(
+    page: Page, thread: Parsed, text: str, threaded: float, tried: list[str]
+) -> Reading:
+    """The generic reader's posts, taken: where they hold less than ``THREAD_COVERAGE`` of
+    the main text (a signed discussion inside it), the lines no post holds open the thread."""
+    if threaded < THREAD_COVERAGE and (missed := _missed(text, thread.posts)):
+        _open_with(thread, _main_text_post(page, missed, "thread"))
+    return Reading(_as_site(thread, page), GENERIC, "thread", round(threaded, 2), tried)
 
 
 def _signed_inside(thread: Parsed, threaded: float, text: str) -> bool:
@@ -329,11 +336,9 @@ def _fall_back(
     threaded = 0.0
     if thread and len(thread.posts) > 1:
         threaded = thread_coverage(thread.posts, text)
-        signed = _signed_inside(thread, threaded, text)
-        if (threaded >= THREAD_COVERAGE and _authored(thread)) or signed:
-            if signed and threaded < THREAD_COVERAGE and (missed := _missed(text, thread.posts)):
-                _open_with(thread, _main_text_post(page, missed, "thread"))
-            return Reading(_as_site(thread, page), GENERIC, "thread", round(threaded, 2), tried)
+        held = threaded >= THREAD_COVERAGE and _authored(thread)
+        if held or _signed_inside(thread, threaded, text):
+            return _thread_reading(page, thread, text, threaded, tried)
     declared = None
     if portal is not None and portal.sniff(page.text, page.url) >= DECLARED_ARTICLE:
         declared = _try(portal, page, "article", tried)
