@@ -102,10 +102,14 @@ _PROFILE_CLASS = frozenset(["profile", "username", "author", "poster", "nickname
 #: (``af-usergroup-tag`` leads to the group's member list, a profile-like address).
 _GROUP_LINK = frozenset(["tag", "group", "usergroup", "badge", "rank", "role", "level"])
 _SKIP = {"script", "style", "noscript", "head", "nav", "footer", "header", "aside"}
-#: The text an element says, not its controls' (buttons, icons, a media player's menu).
+#: A control, never what a post says: a button, a select, a dropdown menu (a player's
+#: Copy/Download menu).
+_CONTROL = (
+    "self::button or self::select or contains(translate(@class, 'DROPN', 'dropn'), 'dropdown')"
+)
+#: The text an element says, not its controls' nor its icons' and menus'.
 _SAID = (
-    ".//text()[not(ancestor::button or ancestor::svg or ancestor::select or ancestor::*["
-    "contains(translate(@class, 'DROPMENU', 'dropmenu'), 'dropdown')"
+    f".//text()[not(ancestor::*[{_CONTROL} or self::svg"
     " or contains(translate(@class, 'MENU', 'menu'), 'menu')])]"
 )
 _MIN_BODY = 8
@@ -140,8 +144,7 @@ QUOTES = (
 #: Quotes, hidden elements and controls (buttons, a media player's dropdown menu) are not
 #: part of what a post says.
 _NOT_BODY = (
-    f"{QUOTES} | .//*[@hidden] | .//*[@aria-hidden='true'] | .//button | .//select"
-    " | .//*[contains(translate(@class, 'DROPN', 'dropn'), 'dropdown')]"
+    f"{QUOTES} | .//*[@hidden] | .//*[@aria-hidden='true'] | .//*[{_CONTROL}]"
     " | .//*[contains(translate(@class, 'SPOILER', 'spoiler'), 'spoiler')]"
     " | .//*[contains(translate(@style, ' ', ''), 'display:none')]"
     # signatures: phpBB, vBulletin, XenForo, Kunena (``ksignature``), Discuz (``sign``)
