@@ -18,7 +18,9 @@ from parsel import Selector
 
 from opinion_spiders.reading.main_text import extracted
 from opinion_spiders.reading.story import within_story
-from plugins._html import clean_lines, node_text, squash
+from plugins._blocks import DATE_LIKE
+from plugins._html import STRING, clean_lines, node_text, squash
+from plugins.generic_forum import top_blocks
 
 #: Body containers of the CMSs met on Chinese portals (TRS, Hanweb, 人民网, 新华网, Sina, 163, qq).
 BODY_SELECTORS = (
@@ -59,6 +61,10 @@ _SPACES = re.compile(r"[\s\u3000]+")
 #: A header line: a short label, a colon, its value.
 _LABELLED = re.compile(r"^[\u4e00-\u9fff]{2,6}[:：]")
 _LABEL_LINE = 60
+#: Lines at the end of a body among which a short dated one (a comment's shown time) makes
+#: the reader look for comments the extractor ran on into.
+_TAIL_LINES = 4
+_TIME_LINE = 60
 TRAFILATURA = "trafilatura"
 SELECTOR = "selector"
 
@@ -76,9 +82,31 @@ def extract_body(
     heads = {h for h in headings if h}
     text = tidy(within_story(trafilatura_text(html, url), sel, headline), heads)
     text = "\n".join(line for line in text.split("\n") if not promotion(line))
+    text = without_comments(text, sel)
     if len(text) >= MIN_BODY:
         return text, TRAFILATURA
     return tidy(selector_text(sel), heads), SELECTOR
+
+
+def without_comments(text: str, sel: Selector) -> str:
+    """The body without the readers' comments shown under the story that the extractor ran on
+    into (a 网易 跟帖 list, a blog's comments under a class it does not know): the run of lines
+    at its end that lie in the blocks the generic thread reader takes for posts — repeated,
+    dated blocks apart from the story (none holds its first line, together they hold less
+    text than it). Looked for only where a short dated line ends the body."""
+    lines = text.split("\n")
+    tail = lines[-_TAIL_LINES:]
+    if not any(len(line) <= _TIME_LINE and DATE_LIKE.search(line) for line in tail):
+        return text
+    blocks, _ = top_blocks(sel)
+    said = ["".join(STRING(block).split()) for block in blocks]
+    first = "".join(lines[0].split())
+    if not said or any(first in block for block in said) or sum(map(len, said)) >= len(text):
+        return text
+    end = len(lines)
+    while end > 1 and any("".join(lines[end - 1].split()) in block for block in said):
+        end -= 1
+    return "\n".join(lines[:end])
 
 
 def without_disclosure_header(lines: list[str]) -> list[str]:

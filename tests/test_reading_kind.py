@@ -173,3 +173,22 @@ def test_reading_a_story_in_two_grid_rows_is_an_article_not_two_posts() -> None:
     assert (post.author, post.published_text) == ("陈晓", "2024年5月12日 10:30")
     assert post.content.startswith("2024年5月10日，多个城市的轨道交通运营方")
     assert "截至发稿时" in post.content
+
+
+def test_reading_a_declared_story_with_readers_comments_is_the_article() -> None:
+    """A news story (``og:type=article``, its time declared) with its readers' comments shown
+    under it, signed and dated: read with no role, the page is the article — the story,
+    signed and dated by its byline, without the comments — not a thread whose opening post
+    is the story; at an address that names a thread the same page stays a thread."""
+    page = (REAL / "written_news_story_comments.html").read_bytes()
+    url = "https://www.163.com/news/article/J1ABCDEF000189FH.html"
+    reading, _ = read_page(page, url, RUNTIME)
+    assert (reading.kind, reading.reader) == ("article", "portal")
+    (post,) = reading.parsed.posts
+    assert (post.author, post.published_text) == ("陈立言", "2024-05-12 10:21:45")
+    assert post.content.startswith("5月12日早上6点，江北新区地铁三号线开始试运行。")
+    assert "官方客户端查询" in post.content
+    assert "终于通车了" not in post.content
+    thread, _ = read_page(page, "https://bbs.example.com/thread/20240512/", RUNTIME)
+    assert thread.kind == "thread"
+    assert [p.author for p in thread.parsed.posts[1:]] == ["江北老街坊", "三峡小周", "软件园打工人"]

@@ -84,6 +84,8 @@ ARTICLE_COVERAGE = 0.75
 #: The article reader's ``sniff`` for a page that declares itself an article (metas such as
 #: ``og:type=article``, ``ArticleTitle``, ``PubDate``): its reading comes before a thread's.
 DECLARED_ARTICLE = 0.4
+#: Share of a declared story's text a thread's opening post must hold to be that story.
+STORY_IN_OPENING = 0.9
 #: Characters of body from which a dated article reading is a story, not a teaser.
 STORY_BODY = 150
 #: Main text (characters) above which a page is content, not a list of links.
@@ -338,6 +340,8 @@ def _fall_back(
         threaded = thread_coverage(thread.posts, text)
         held = threaded >= THREAD_COVERAGE and _authored(thread)
         if held or _signed_inside(thread, threaded, text):
+            if news := _story_over_comments(page, thread, portal, tried):
+                return Reading(_as_site(news, page), PORTAL, "article", 1.0, tried)
             return _thread_reading(page, thread, text, threaded, tried)
     declared = None
     if portal is not None and portal.sniff(page.text, page.url) >= DECLARED_ARTICLE:
@@ -385,6 +389,29 @@ def _fall_back(
     if listing is not None:
         return listing
     raise ParseError("unreadable", "; ".join(tried) or "no text on the page")
+
+
+def _story_over_comments(
+    page: Page, thread: Parsed, portal: type[Adapter] | None, tried: list[str]
+) -> Parsed | None:
+    """A story and the readers' comments under it, read by the generic reader as a thread
+    (the story its opening post): where the page declares an article, its address names no
+    discussion, the article reader finds a dated story that the opening post holds
+    (``STORY_IN_OPENING``), and the story outweighs the comments — the article, which a
+    story's readers' comments are not part of (as :func:`_as_article` reads it)."""
+    if portal is None or portal.sniff(page.text, page.url) < DECLARED_ARTICLE:
+        return None
+    if discussion_sign(page.url, page.selector):
+        return None
+    opening, *replies = thread.posts
+    if len(opening.content) <= sum(len(post.content) for post in replies):
+        return None
+    story = _try(portal, page, "article", tried)
+    if not (story and _dated_story(story)):
+        return None
+    if coverage(opening.content, story.posts[0].content) < STORY_IN_OPENING:
+        return None
+    return story
 
 
 def _authored(parsed: Parsed) -> bool:
