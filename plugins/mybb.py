@@ -80,18 +80,17 @@ class MybbAdapter(Adapter):
         self, page: Page, node: Selector, body: Selector, title: str, tid: str | None, pid: str,
         number: int,
     ) -> Post:  # fmt: skip
-        author = node.css(".author_information a[href*='uid='], .post_author a[href*='uid=']")
-        href = (author.attrib.get("href") or "").replace("&amp;", "&") if author else ""
+        # The poster's name, not the avatar's link before it (an image, no text).
+        named = node.css(".author_information a[href*='uid='], .post_author a[href*='uid=']")
+        author = [a for a in named if squash(a.xpath("string()").get())]
+        href = (author[0].attrib.get("href") or "").replace("&amp;", "&") if author else ""
         date = node.css(".post_date")
+        posted = ""
         if date:
+            clock = squash("".join(date[0].xpath("text()").getall())).lstrip(", ")
+            # ``<span title="2021-09-10">Yesterday</span>, 07:20 PM``: the date, then the clock
             shown = date[0].css("span[title]")
-            posted = (
-                title_or_text(shown[0])
-                if shown
-                else squash("".join(date[0].xpath("text()").getall()))
-            )
-        else:
-            posted = ""
+            posted = squash(f"{title_or_text(shown[0])} {clock}") if shown else clock
         label = node.css(".post_head .float_right a::text, .post_head a[href*='pid=']::text").get()
         own = absolute(page.url, f"showthread.php?tid={tid}&pid={pid}") if tid else None
         return Post(

@@ -36,7 +36,7 @@ _ISO_OFFSET = re.compile(
 _EPOCH = re.compile(r"(?<!\d)(?P<n>\d{13}|\d{10})(?!\d)")
 _FULL = re.compile(
     r"(?<!\d)(?P<y>\d{4})\s*[-/.年]\s*(?P<mo>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})(?!\d)\s*日?"
-    rf"(?:\s*T?\s*{_HMS})?"
+    rf"(?:\s*,?\s*T?\s*{_HMS})?"
 )
 #: A year last (``05-16-2024, 08:16 PM`` as vBulletin prints it, ``08/05/2024``, ``16.05.2024``):
 #: see :func:`_year_last` for which number is the month.
