@@ -88,6 +88,12 @@ _LAYOUT = frozenset(
      "block", "item", "cell", "grid", "group", "content"]
 )  # fmt: skip
 _PROFILE = re.compile(r"user|member|profile|space|people|/u/|/u\?|uid=|[?&]un=", re.I)
+#: Parts of an address that lead to a topic, not a poster, whatever the link's text says
+#: (``/tag/python`` "Python", Dcard's ``/topics/室友``, an encyclopedia's ``/item/北京``).
+_TOPIC_PARTS = frozenset(
+    ["tag", "tags", "topic", "topics", "category", "categories", "label", "labels", "hashtag",
+     "search", "item", "wiki", "forum", "forums", "board", "boards", "channel", "column"]
+)  # fmt: skip
 #: A class naming a sidebar, not a layout with one (``no-sidebar``, ``has-sidebar``) or the
 #: wrapper of the content and its sidebar (``content-sidebar-wrap``).
 _SIDEBAR = re.compile(
@@ -156,6 +162,8 @@ _NOT_BODY = (
 _HEADER_LINE = 60
 #: Characters of a date element's text that prints a month and day (and a place, a clock).
 _DAY_LINE = 20
+#: Characters from which a link's text names the page it leads to, not a post's time or floor.
+_TITLED_LINK = 12
 #: A text with a date and a link to the poster's page is their post's header up to this long.
 _SIGNED_HEADER = 100
 #: Posts a line must recur in to count as the board's template.
@@ -427,7 +435,7 @@ def _sidebars(sel: Selector) -> set[etree._Element]:
     roots = [
         el for el in sel.root.iter()
         if isinstance(el.tag, str) and el.tag not in ("body", "html") and (
-            el.tag == "aside" or any(_SIDEBAR.match(t) for t in (el.get("class") or "").split())
+            el.tag == "aside" or any(_SIDEBAR.match(t) for t in _names(el))
         )
     ]  # fmt: skip
     if not roots:
@@ -439,6 +447,11 @@ def _sidebars(sel: Selector) -> set[etree._Element]:
             continue  # a wrapper of the thread and its sidebars
         inside.update(root.iter())
     return inside
+
+
+def _names(el: etree._Element) -> list[str]:
+    """The words of an element's class and its id."""
+    return f"{el.get('class') or ''} {el.get('id') or ''}".split()
 
 
 def threaded(posts: list[etree._Element], reply_kind: str = "") -> list[etree._Element]:
@@ -833,7 +846,7 @@ def author_of(block: etree._Element, body: etree._Element | None) -> str:
         text = _text(el)
         if el.tag != "a" or not 1 < len(text) <= 40:
             continue
-        words = class_words(el.get("class"))
+        words = class_words(" ".join(_names(el)))
         if words & _GROUP_LINK:
             continue  # a group's or rank's tag that links to its member list
         if _profile_link(el.get("href") or "", text) or words & _PROFILE_CLASS:
@@ -883,8 +896,11 @@ def _profile_link(href: str, text: str) -> bool:
     if _PROFILE.search(href):
         return True
     path = urlsplit(href)
-    slug = unquote(path.path.rstrip("/").rpartition("/")[2]).removeprefix("@")
-    return not path.query and " " not in text and slug == text.removeprefix("@")
+    parts = unquote(path.path).strip("/").split("/")
+    slug = parts[-1].removeprefix("@").casefold()
+    if path.query or " " in text or _TOPIC_PARTS.intersection(p.lower() for p in parts[:-1]):
+        return False
+    return slug == text.removeprefix("@").casefold()
 
 
 def time_of(node: Selector) -> str:
@@ -894,11 +910,13 @@ def time_of(node: Selector) -> str:
     ).get()
     if stamp:
         return squash(stamp)
-    for title in node.xpath(".//*[@title]/@title").getall():
+    for el in node.root.iterfind(".//*[@title]"):
+        title = el.get("title") or ""
         if (
             DATE_LIKE.search(title)
             and re.search(r"\d{4}", title)
             and not _PROFILE_DATE.search(title)
+            and not _titled_link(el)
         ):
             return squash(title)
     previous = ""
@@ -909,6 +927,13 @@ def time_of(node: Selector) -> str:
         if text.strip():
             previous = text
     return _month_and_day(node.root)
+
+
+def _titled_link(el: etree._Element) -> bool:
+    """A link to another page named by its text (``上一篇：<title>`` with the time that page was
+    posted as its tooltip), not a post's permalink showing its time (``3 天前``, ``#3``)."""
+    text = _text(el)
+    return el.tag == "a" and len(text) > _TITLED_LINK and not DATE_LIKE.search(text)
 
 
 def _month_and_day(block: etree._Element) -> str:

@@ -501,3 +501,48 @@ def test_generic_image_post_opens_its_comments_and_a_gif_reply_says_nothing() ->
         assert posts[0].content.startswith("下班路过滨江公园，正好赶上晚霞")
         assert posts[2].content == "街道公众号上周发的，说是六月十号开始封闭，工期三个月。"
         assert not any("选择" in p.content or "下载" in p.content for p in posts)
+
+
+def test_generic_blog_post_and_its_comments_beside_a_sidebar_named_by_its_id() -> None:
+    """A blog post with its readers' comments (博客园's shape): the blog's sidebar (its
+    owner's card, archives, ranked posts) is named by its id (``sideBar``), not its class, and
+    is not a post; the post is dated by its own ``posted @`` line, not by the tooltip of the
+    link to the previous post (``上一篇`` titled with that post's time), and signed by its
+    owner, not by its tag (``/tag/Python/`` "Python"); a comment is signed by the link whose
+    id names its author (``a_comment_author_…``)."""
+    page = (REAL / "written_cnblogs_post_comments.html").read_bytes()
+    reading, _ = read_page(page, "https://www.cnblogs.com/lintao-dev/p/18187654", RUNTIME,
+                           role="thread")  # fmt: skip
+    posts = reading.parsed.posts
+    assert [p.author for p in posts] == ["林涛的笔记", "清风码客", "zhangsan_dev", "林涛的笔记"]
+    assert [p.published_text for p in posts] == [
+        "2024-05-12 10:21", "2024-05-12 11:02", "2024-05-12 13:47", "2024-05-12 14:05"
+    ]  # fmt: skip
+    assert posts[0].content.startswith("最近在给一个内部舆情采集项目做性能优化")
+    assert not any("园龄" in p.content for p in posts)
+
+
+def test_generic_a_topic_link_whose_text_is_its_slug_signs_no_post() -> None:
+    """A link to a topic whose last part is its text (Dcard's ``/topics/室友``, as a tag's
+    ``/tag/python``) is not the poster's page, though a poster's slug link is (``/@bob``)."""
+    page = (REAL / "written_dcard_post.html").read_bytes()
+    reading, _ = read_page(page, "https://www.dcard.tw/f/mood/p/255812347", RUNTIME)
+    assert reading.kind == "thread" and len(reading.parsed.posts) == 5
+    assert not {p.author for p in reading.parsed.posts} & {"室友", "宿舍"}
+
+
+def test_generic_a_posters_slug_link_signs_whatever_the_case_of_its_name() -> None:
+    """A poster's page whose address ends in their name's slug signs their post even where
+    the name is shown in other letters' case (``/@marta_k`` "Marta_K")."""
+    comments = "".join(
+        f'<div class="comment"><a href="https://example.org/@{name.lower()}">{name}</a>'
+        f"<span>2024-05-1{i} 10:2{i}</span><p>{text}</p></div>"
+        for i, (name, text) in enumerate(
+            [("Marta_K", "The new timetable starts on Monday, I asked at the station."),
+             ("OldTimer", "Good to know, the last bus used to leave far too early for us."),
+             ("Marta_K", "It leaves at half past eleven now, every day of the week.")]
+        )
+    )  # fmt: skip
+    page = f"<html><body><h1>Night buses</h1><div class='comments'>{comments}</div></body></html>"
+    reading, _ = read_page(page.encode(), "https://example.org/t/night-buses/", RUNTIME)
+    assert [p.author for p in reading.parsed.posts] == ["Marta_K", "OldTimer", "Marta_K"]
