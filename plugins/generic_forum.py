@@ -620,7 +620,7 @@ def opening_block(blocks: list[etree._Element], title: str = "") -> etree._Eleme
                 return sibling if prose and node is blocks[0] else None
             if sibling.xpath(_ANNOUNCEMENT):  # the site's announcement box above every thread
                 continue
-            if prose:
+            if prose and not _shows_time_of(sibling, blocks[0]):
                 return sibling
         node = node.getparent()
         if node is None or node.getparent() is None:
@@ -660,8 +660,15 @@ def _headed_by(el: etree._Element, title: str, first: etree._Element) -> bool:
     with its starter and start date: the opening post is then the first of the group)."""
     if not title or not any(_text(h) == title for h in el.iter("h1")):
         return False
-    shown = time_of(Selector(root=el))
-    return not shown or shown != time_of(Selector(root=first))
+    return not _shows_time_of(el, first)
+
+
+def _shows_time_of(el: etree._Element, first: etree._Element) -> bool:
+    """Whether a block shows the first post's own time as its date (``Started by bob, March
+    14, 2022, 9:22:47 PM`` over the post dated ``March 14, 2022, 9:22:47 PM``): the thread's
+    head, its starter and start date, not a post of its own."""
+    shown = full_date(time_of(Selector(root=el)))
+    return bool(shown) and shown == full_date(time_of(Selector(root=first)))
 
 
 def _is_prose(el: etree._Element, title: str = "") -> bool:

@@ -546,3 +546,21 @@ def test_generic_a_posters_slug_link_signs_whatever_the_case_of_its_name() -> No
     page = f"<html><body><h1>Night buses</h1><div class='comments'>{comments}</div></body></html>"
     reading, _ = read_page(page.encode(), "https://example.org/t/night-buses/", RUNTIME)
     assert [p.author for p in reading.parsed.posts] == ["Marta_K", "OldTimer", "Marta_K"]
+
+
+def test_generic_thread_head_showing_the_first_posts_time_opens_no_post() -> None:
+    """Simple Machines 2.1's head above a topic (its title, ``Started by <poster>, <the first
+    post's time>``, the viewers' count) is the thread's head, not an opening post before the
+    first post: the thread is its four posts, the first by its starter."""
+    page = (REAL / "written_smf21_topic.html").read_bytes()
+    url = "https://www.example-filmshooters.net/forum/index.php?topic=5521.0"
+    reading, _ = read_page(page, url, RUNTIME)
+    posts = reading.parsed.posts
+    assert [p.author for p in posts] == [
+        "darkroom_dave",
+        "apertura",
+        "bokehmonster",
+        "darkroom_dave",
+    ]
+    assert posts[0].published_text == "March 14, 2022, 9:22:47 PM"
+    assert posts[0].content.startswith("I picked up an old manual 50mm f/1.8")
