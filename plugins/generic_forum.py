@@ -77,6 +77,8 @@ _BODY_WORDS = frozenset(
         "cooked",
     ]
 )
+#: Attributes in which pages name what an element is, besides its class and id.
+_ROLE_ATTRIBUTES = ("data-role", "itemprop", "component")
 _TOKEN_PARTS = re.compile(r"[-_:]+|(?<=[a-z])(?=[A-Z])")
 _ID_DIGITS = re.compile(r"(\d{2,})")
 _BODY_TAGS = ("div", "section", "article", "td", "p")
@@ -155,6 +157,7 @@ _NOT_BODY = (
     " | .//*[contains(translate(@style, ' ', ''), 'display:none')]"
     # signatures: phpBB, vBulletin, XenForo, Kunena (``ksignature``), Discuz (``sign``)
     " | .//*[contains(translate(@class, 'SIGNATURE', 'signature'), 'signature')"
+    " or contains(translate(@data-role, 'SIGNATURE', 'signature'), 'signature')"
     " or contains(concat(' ', normalize-space(@class), ' '), ' sig ')"
     " or contains(concat(' ', normalize-space(@class), ' '), ' sign ')]"
 )
@@ -713,8 +716,11 @@ def looks_like_post(el: etree._Element) -> bool:
 
 
 def _hinted(el: etree._Element) -> bool:
-    """A class or id token one of whose parts names a post body."""
-    for token in f"{el.get('class', '')} {el.get('id', '')}".split():
+    """A class, id or role token one of whose parts names a post body (a role: IPS's
+    ``data-role="commentContent"``, microdata's ``itemprop="articleBody"``, NodeBB's
+    ``component="post/content"``)."""
+    named = " ".join(el.get(name, "") for name in ("class", "id", *_ROLE_ATTRIBUTES))
+    for token in named.replace("/", " ").split():
         if UTILITY.match(token):
             continue
         parts = [p.lower() for p in _TOKEN_PARTS.split(re.sub(r"\d+$", "", token)) if p]

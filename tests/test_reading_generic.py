@@ -564,3 +564,18 @@ def test_generic_thread_head_showing_the_first_posts_time_opens_no_post() -> Non
     ]
     assert posts[0].published_text == "March 14, 2022, 9:22:47 PM"
     assert posts[0].content.startswith("I picked up an old manual 50mm f/1.8")
+
+
+def test_generic_post_body_named_by_its_role_not_the_box_with_reactions_and_signature() -> None:
+    """An Invision Community (IPS 4) topic: each post's text is the element its role names
+    (``data-role="commentContent"``, no body word in its classes), not the box around it that
+    also holds the reactions' counts, the Quote links and the poster's signature (itself
+    named by its role, ``data-role="memberSignature"``)."""
+    page = (REAL / "written_ips4_topic.html").read_bytes()
+    url = "https://forums.example-cycling.org/topic/48213-rear-derailleur-keeps-skipping-after-cassette-swap/"
+    reading, _ = read_page(page, url, RUNTIME)
+    posts = reading.parsed.posts
+    assert len(posts) == 6 and posts[0].author == "gravelgrinder"
+    assert posts[0].content.startswith("Last weekend I replaced the worn 11-32 cassette")
+    assert posts[0].content.endswith("The chainrings are about three years old if that matters.")
+    assert not any("Kona Rove" in p.content or "Quote" in p.content for p in posts)
