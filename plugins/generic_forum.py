@@ -137,12 +137,13 @@ _REPLIES_SHARE = 0.8
 #: Share of signed posts from which an unsigned stub among them is not a post.
 _SIGNED_SHARE = 2 / 3
 _QUOTE_CLASS = "concat(' ', normalize-space(translate(@class, 'QUOTE', 'quote')), ' ')"
-#: Quotes inside a post: ``<blockquote>`` (not vBulletin 4's ``blockquote.postcontent``, which
-#: holds the post itself), or a class one of whose words is a quote (Discuz! ``quote``, Douban
-#: ``reply-quote-content``, vBulletin ``bbcode_quote``; not a script's hook such as XenForo's
-#: ``js-selectToQuote``).
+#: Quotes inside a post: ``<blockquote>`` (not vBulletin 4's ``blockquote.postcontent`` nor
+#: XenForo 1's ``blockquote.messageText``, which hold the post itself), or a class one of whose
+#: words is a quote (Discuz! ``quote``, Douban ``reply-quote-content``, vBulletin
+#: ``bbcode_quote``; not a script's hook such as XenForo's ``js-selectToQuote``).
 QUOTES = (
-    ".//blockquote[not(contains(translate(@class, 'CONTENT', 'content'), 'content'))] | .//*["
+    ".//blockquote[not(contains(translate(@class, 'CONTENT', 'content'), 'content')"
+    " or contains(translate(@class, 'MESAG', 'mesag'), 'message'))] | .//*["
     + " or ".join(
         f"contains({_QUOTE_CLASS}, '{part}')"
         for part in (" quote", "-quote ", "_quote ", "-quote-", "_quote_", "_quote-", "-quote_")
@@ -154,6 +155,8 @@ QUOTES = (
 _NOT_BODY = (
     f"{QUOTES} | .//*[@hidden] | .//*[@aria-hidden='true'] | .//*[{_CONTROL}]"
     " | .//*[contains(translate(@class, 'SPOILER', 'spoiler'), 'spoiler')]"
+    # a quote's attribution beside it (XenForo's ``X said: ↑``)
+    " | .//*[contains(translate(@class, 'ATRIBUTON', 'atributon'), 'attribution')]"
     " | .//*[contains(translate(@style, ' ', ''), 'display:none')]"
     # signatures: phpBB, vBulletin, XenForo, Kunena (``ksignature``), Discuz (``sign``)
     " | .//*[contains(translate(@class, 'SIGNATURE', 'signature'), 'signature')"
@@ -740,7 +743,7 @@ def body_node(block: etree._Element) -> etree._Element | None:
     quotes = set(block.xpath(QUOTES))
     hinted = [
         (el, _unquoted(el, quotes))
-        for el in block.iter(*_BODY_TAGS)
+        for el in block.iter(*_BODY_TAGS, "blockquote")
         if el is not block and _hinted(el) and not _in_quote(el, quotes, block)
     ]
     longest = max((n for _, n in hinted), default=0)

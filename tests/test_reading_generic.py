@@ -579,3 +579,24 @@ def test_generic_post_body_named_by_its_role_not_the_box_with_reactions_and_sign
     assert posts[0].content.startswith("Last weekend I replaced the worn 11-32 cassette")
     assert posts[0].content.endswith("The chainrings are about three years old if that matters.")
     assert not any("Kona Rove" in p.content or "Quote" in p.content for p in posts)
+
+
+def test_generic_xenforo1_posts_held_in_blockquotes_each_in_an_article_of_its_own() -> None:
+    """A XenForo 1 thread: each post's text is a ``blockquote.messageText`` (the post, not a
+    quote; its quotes are ``blockquote.quoteContainer`` under an attribution ``X said: ↑``),
+    each inside an ``<article>`` of its own, so the main text stops at the first post: a
+    signed discussion whose opening post is that main text is the thread."""
+    page = (REAL / "written_xenforo1_thread.html").read_bytes()
+    url = "https://www.example-gamers.net/forums/threads/is-the-new-co-op-update-worth-coming-back-for.88123/"
+    reading, _ = read_page(page, url, RUNTIME)
+    posts = reading.parsed.posts
+    assert (reading.reader, reading.kind) == ("generic", "thread")
+    assert [p.author for p in posts] == [
+        "NightOwl_77",
+        "Vantablack",
+        "mossy_stone",
+        "NightOwl_77",
+        "Vantablack",
+    ]
+    assert posts[2].content.startswith("My group came back for it")
+    assert not any("said:" in p.content or "↑" in p.content for p in posts)

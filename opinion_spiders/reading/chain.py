@@ -201,12 +201,13 @@ def _thread_reading(
 def _signed_inside(thread: Parsed, threaded: float, text: str) -> bool:
     """A signed discussion that lies inside the main text but leaves some of it out (an
     opening post above the replies, a question above its answers, a line heading each post):
-    it holds ``SIGNED_COVERAGE`` of the main text, which holds ``SIGNED_INSIDE`` of it."""
-    return (
-        _authored(thread)
-        and threaded >= SIGNED_COVERAGE
-        and coverage(text, _joined(thread.posts)) >= SIGNED_INSIDE
-    )
+    it holds ``SIGNED_COVERAGE`` of the main text, which holds ``SIGNED_INSIDE`` of it — or
+    which is its opening post alone, the first post's ``SIGNED_COVERAGE`` (an extractor that
+    stops at the end of the first post's ``<article>``, the replies each in one of their own)."""
+    if not (_authored(thread) and threaded >= SIGNED_COVERAGE):
+        return False
+    inside = coverage(text, _joined(thread.posts)) >= SIGNED_INSIDE
+    return inside or thread_coverage(thread.posts[:1], text) >= SIGNED_COVERAGE
 
 
 def thread_coverage(posts: Sequence[Post], text: str) -> float:
