@@ -14,11 +14,13 @@ Three page versions (see :class:`opinion_spiders.adapters.VersionedAdapter`):
 by question id with the answer count; :class:`QaPageDataPage` reads the ``QAPage`` JSON-LD a
 site embeds for search engines, where the markup is the site's own, and
 :class:`QaMicrodataPage` the schema.org microdata a page marks its question and answers with
-(Zhihu).
+(Zhihu, Question2Answer). The thread id is the question's number in its address where the
+data names none.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Iterable
@@ -32,11 +34,13 @@ from opinion_spiders import hookimpl
 from opinion_spiders.adapters import Adapter, Link, Page, PageVersion, Parsed, VersionedAdapter
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
+from plugins._blocks import DATE_LIKE
 from plugins._html import (
     STRING,
     absolute,
     html_text,
     node_text,
+    own_text,
     squash,
     to_int,
     without_fragment,
@@ -52,11 +56,35 @@ _QAPAGE = re.compile(r""""@type"\s*:\s*\[?\s*"QAPage\"""")
 _LD_JSON = re.compile(
     r"""<script[^>]*type=["']application/ld\+json["'][^>]*>(.*?)</script>""", re.S | re.I
 )
-_QUESTION_URL = re.compile(r"/(?:questions|question|q)/(\d+)")
+#: A question's number in its address: ``/questions/58123/slug``, ``/question/640123456``,
+#: ``/q/N``, and Question2Answer's ``/4521/slug`` (the number, then at most a slug: not a
+#: dated path such as ``/2024/05/…``) or ``?qa=4521``.
+_QUESTION_URL = re.compile(
+    r"/(?:questions|question|q)/(\d+)"
+    r"|^(?:https?://[^/?#]+)?/(\d+)(?:/(?!\d+(?:[/?#]|$))[^/?#]*)?/?(?:[?#]|$)"
+    r"|[?&]qa=(\d+)"
+)
 _MICRO_QUESTION = re.compile(r"""itemtype=["']https?://schema\.org/Question["']""")
 _MICRO_ANSWER = re.compile(r"""itemprop=["'][^"']*\b(?:suggested|accepted)Answer\b""")
 _ITEMTYPE = "(@itemtype='http://schema.org/{0}' or @itemtype='https://schema.org/{0}')"
 _USER_URL = re.compile(r"/users/(-?\d+)")
+#: Properties whose value is an address: a link's ``href``; any other property on a link
+#: (Question2Answer's ``<a href="../user/X" itemprop="name">X</a>``) is its text.
+_URL_PROPS = frozenset(["url", "sameAs", "image", "thumbnailUrl", "contentUrl", "mainEntityOfPage"])
+#: What a question's own prose is not: controls, the site's frames, embedded media.
+_NOT_PROSE = frozenset(
+    ["script", "style", "noscript", "template", "button", "select", "textarea", "form", "nav",
+     "header", "footer", "aside", "svg", "meta", "link"]
+)  # fmt: skip
+_HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
+_PROSE_BLOCKS = frozenset(
+    ["p", "div", "li", "tr", "td", "blockquote", "table", "dd", "dt", "section", "article",
+     "pre", "ul", "ol", "figcaption", *_HEADINGS]
+)  # fmt: skip
+_SENTENCE = re.compile(r"[。！？，；]|[.!?,;](?:\s|$)")
+#: The time a post was published as its header shows it (Zhihu's ``发布于 2024-03-22 12:05``,
+#: in a tooltip where the header prints its edit time), not the time it was edited.
+_PUBLISHED = re.compile(r"(?:发布于|发表于)\s*([^・|·]+)")
 _COUNT = re.compile(r"(\d[\d,.]*)\s*([kKm万]?)")
 
 
@@ -188,10 +216,7 @@ class QaPageDataPage(PageVersion):
         if question is None or not complete(question):
             raise ParseError("no_posts", f"no QAPage question on {page.url}")
         base = without_fragment(page.url)
-        m = _QUESTION_URL.search(base)
-        qid = str(question.get("@id") or question.get("identifier") or "") or (
-            m.group(1) if m else base
-        )
+        qid = str(question.get("@id") or question.get("identifier") or "") or question_id(base)
         title = squash(str(question.get("name") or ""))
         first = self.post(page, question, title, qid, qid, base)
         first.floor = 1
@@ -208,7 +233,7 @@ class QaPageDataPage(PageVersion):
             post.accepted = accepted
             post.reply_to = qid
             posts.append(post)
-        return Parsed(posts=[p for p in posts if p.content])
+        return Parsed(posts=said(posts))
 
     def post(
         self, page: Page, data: dict[str, Any], title: str, qid: str, pid: str, url: str
@@ -233,7 +258,8 @@ class QaMicrodataPage(PageVersion):
     each answer an ``Answer`` scope under ``suggestedAnswer`` or ``acceptedAnswer`` with its
     ``author`` — a ``Person`` and its ``name`` —, ``text``, ``dateCreated``, ``upvoteCount`` and
     ``url``), where the page embeds no ``QAPage`` data. A property belongs to the nearest scope
-    around it: an answer's ``text`` is not the question's."""
+    around it: an answer's ``text`` is not the question's. A question asked by its title alone
+    is kept (floor 1), as the other engines keep an opening post with an empty body."""
 
     name = "qa-microdata"
 
@@ -251,9 +277,7 @@ class QaMicrodataPage(PageVersion):
         scope = scopes[0].root
         props = item_props(scope)
         base = without_fragment(page.url)
-        m = _QUESTION_URL.search(base)
-        qid = prop_value(props, "@id") or prop_value(props, "identifier")
-        qid = qid or (m.group(1) if m else base)
+        qid = prop_value(props, "@id") or prop_value(props, "identifier") or question_id(base)
         title = prop_value(props, "name") or squash(sel.css("h1").xpath("string()").get())
         first = self.post(page, scope, props, title, qid, qid, base)
         first.floor = 1
@@ -265,15 +289,17 @@ class QaMicrodataPage(PageVersion):
             if answer not in answers or answer.get("itemscope") is None:
                 continue
             own = item_props(answer)
-            url = absolute(base, prop_value(own, "url")) or base
+            address = prop_value(own, "url")
+            url = absolute(base, address) or base
             aid = prop_value(own, "@id") or prop_value(own, "identifier")
+            aid = aid or address.partition("#")[2]  # Question2Answer: ?show=4522#a4522
             aid = aid or (url.rstrip("/").rpartition("/")[2] if url != base else "")
             aid = aid or answer.get("name") or f"{qid}-a{len(posts)}"
             post = self.post(page, answer, own, title, qid, aid, url)
             post.accepted = answer in accepted
             post.reply_to = qid
             posts.append(post)
-        return Parsed(posts=[p for p in posts if p.content])
+        return Parsed(posts=said(posts))
 
     def post(
         self,
@@ -287,8 +313,13 @@ class QaMicrodataPage(PageVersion):
     ) -> Post:
         """One question or answer from its scope's properties (``props``); an answer whose
         poster is not marked (AnsPress) signed by the poster's link in its scope — not the
-        question, whose scope may hold the answers."""
+        question, whose scope may hold the answers. A question with no ``text`` (Zhihu marks
+        only its answers' bodies) says what its own prose says: see :func:`scope_prose`."""
         texts = props.get("text", [])
+        if texts:
+            content = node_text(Selector(root=texts[0]))
+        else:
+            content = scope_prose(scope, title) if pid == qid else ""
         person = props.get("author", [])
         name = prop_value(item_props(person[0]), "name") if person else ""
         if person and not name:
@@ -299,8 +330,8 @@ class QaMicrodataPage(PageVersion):
         at = when(stamp)
         return Post(
             site=page.site.name, kind=self.adapter.kind, url=url, title=title,
-            content=node_text(Selector(root=texts[0])) if texts else "", author=name,
-            thread_id=qid, post_id=pid, published_at=at, published_text="" if at else stamp,
+            content=content, author=name, thread_id=qid, post_id=pid, published_at=at,
+            published_text=shown_time(scope) or ("" if at else stamp),
             votes=to_int(prop_value(props, "upvoteCount")),
             adapter=self.adapter.engine, adapter_version=self.name,
         )  # fmt: skip
@@ -327,18 +358,80 @@ def item_props(scope: etree._Element) -> dict[str, list[etree._Element]]:
 
 def prop_value(props: dict[str, list[etree._Element]], name: str) -> str:
     """A property's value as microdata gives it: a ``meta``'s ``content``, a ``time``'s
-    ``datetime``, a link's address, else its text."""
+    ``datetime``, a link's address for an address (``url``, ``sameAs``), else its text — a
+    ``name`` or ``text`` marked on a link is what the link says, not where it goes."""
     for el in props.get(name, []):
         if el.tag == "meta":
             value = el.get("content") or ""
         elif el.tag == "time":
             value = el.get("datetime") or STRING(el)
-        elif el.tag in ("a", "link"):
+        elif el.tag in ("a", "link", "area") and name in _URL_PROPS:
             value = el.get("href") or ""
         else:
             value = STRING(el)
         if value := squash(value):
             return value
+    return ""
+
+
+def scope_prose(scope: etree._Element, title: str) -> str:
+    """The prose a scope says itself, for a ``Question`` that marks no ``text``: its text
+    outside every nested scope (the answers, the asker's ``Person``), the heading that reads
+    as its ``title``, controls and the site's frames — from the smallest element holding every
+    block of it that reads as prose (sentence punctuation, little link text: not a topic or
+    related-questions list, a follower count or a sort menu). "" when it says nothing but its
+    title."""
+    root = copy.deepcopy(scope)
+    drop = [
+        el
+        for el in root.iterdescendants()
+        if isinstance(el.tag, str)
+        and (
+            el.get("itemscope") is not None
+            or el.tag in _NOT_PROSE
+            or (el.tag in _HEADINGS and squash(STRING(el)) == title)
+        )
+    ]
+    for el in drop:
+        parent = el.getparent()
+        if parent is not None:  # not already gone with a dropped ancestor
+            el.tail = None
+            parent.remove(el)
+    prose = []
+    for el in root.iter():
+        if not isinstance(el.tag, str) or (el.tag not in _PROSE_BLOCKS and el is not root):
+            continue
+        said, _ = own_text(el, _PROSE_BLOCKS)
+        linked = sum(len(squash(STRING(a))) for a in el.iter("a"))
+        if _SENTENCE.search(said) and linked < 0.3 * len(squash(STRING(el))):
+            prose.append(el)
+    if not prose:
+        return ""
+    holder = prose[0]
+    while any(holder not in el.iterancestors() and el is not holder for el in prose[1:]):
+        parent = holder.getparent()
+        if parent is None:
+            break
+        holder = parent
+    return node_text(holder)
+
+
+def shown_time(scope: etree._Element) -> str:
+    """The time a question or answer shows it was published — outside its nested scopes and
+    its body —: a ``发布于 …`` label or tooltip (Zhihu prints the edit time and keeps the
+    publish time in its tooltip), else ""."""
+    for child in scope:
+        if not isinstance(child.tag, str) or child.get("itemscope") is not None:
+            continue
+        if child.get("itemprop") == "text":
+            continue
+        for value in (child.get("data-tooltip"), child.get("aria-label"), child.get("title"),
+                      child.text):  # fmt: skip
+            m = _PUBLISHED.search(value or "")
+            if m and DATE_LIKE.search(m.group(1)):
+                return squash(m.group(1))
+        if found := shown_time(child):
+            return found
     return ""
 
 
@@ -374,6 +467,18 @@ def qa_question(blocks: Iterable[str]) -> dict[str, Any] | None:
                 if isinstance(main, dict):
                     return main
     return None
+
+
+def question_id(url: str) -> str:
+    """A question's number from its address (see :data:`_QUESTION_URL`), else the address."""
+    m = _QUESTION_URL.search(url)
+    return next((g for g in m.groups() if g), url) if m else url
+
+
+def said(posts: list[Post]) -> list[Post]:
+    """The posts that say something: the question by its title alone too (floor 1 stays the
+    question, as the other engines keep an opening post whose body is empty)."""
+    return [p for p in posts if p.content or (p.floor == 1 and p.title)]
 
 
 def complete(question: dict[str, Any]) -> bool:
