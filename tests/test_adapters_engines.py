@@ -176,6 +176,27 @@ def test_a_short_thread_whose_title_reads_like_a_notice_is_content(title: str) -
     assert TiebaAdapter().parse(empty).page_type == "notice"
 
 
+@pytest.mark.parametrize(
+    ("url", "shown_page", "floors"),
+    [("viewtopic.php?f=12&t=21345&start=15", "1", [16, 21]),
+     ("viewtopic.php?p=402116", "1", [1, 6]),
+     ("viewtopic.php?p=402116", "3", [31, 36])],
+)  # fmt: skip
+def test_phpbb_subsilver2_floors_count_the_pages_before(
+    url: str, shown_page: str, floors: list[int]
+) -> None:
+    """subsilver2 numbers no post: a floor is its place on the page after the earlier pages'
+    posts (the URL's ``start``, else the page number and size the page's ``jumpto()`` holds:
+    a ``?p=`` permalink opens on whichever page has the post)."""
+    page, _spec = case("phpbb/subsilver2_topic_t21345")
+    prompt = "'Enter the page number you wish to go to:', '{}'"
+    text = page.text.replace(prompt.format(1), prompt.format(shown_page))
+    page = Page(f"https://www.example-wheelers.org/forum/{url}", text, "thread", SITE, NOW)
+    posts = PhpbbAdapter().parse(page).posts
+    assert [posts[0].floor, posts[-1].floor] == floors
+    assert {p.thread_id for p in posts} == {"21345"}
+
+
 # --- canaries: a layout change shows as required fields missing on most posts ---------------
 
 CANARIES: list[tuple[type[Adapter], str, tuple[str, ...]]] = [
@@ -187,6 +208,8 @@ CANARIES: list[tuple[type[Adapter], str, tuple[str, ...]]] = [
      ("title", "author", "author_id", "post_id", "published_text", "floor", "content")),
     (PhpbbAdapter, "phpbb/prosilver_debian_t159270",
      ("title", "author", "author_id", "post_id", "published_text", "content")),
+    (PhpbbAdapter, "phpbb/subsilver2_topic_t21345",
+     ("title", "author", "author_id", "post_id", "published_text", "floor", "content")),
     (DiscourseAdapter, "discourse/rendered_uipath_739028",
      ("title", "author", "author_id", "post_id", "published_at", "content")),
     (GenericForumAdapter, "flarum/discussion_rendered",
@@ -227,6 +250,7 @@ ENGINE_PAGES = [
     ("nodebb", "nodebb/topic_ajaxify_data", 3),
     ("mybb", "mybb/showthread_default", 2),
     ("discuz", "discuz/d6_viewthread_nogenerator_gbk", 3),
+    ("phpbb", "phpbb/subsilver2_topic_t21345", 6),
     ("homeland", "homeland/topic_replies", 4),
     ("qa", "qa/se_question_answers", 4),
     ("qa", "qa/qapage_jsonld", 4),
@@ -256,6 +280,8 @@ NOT_THEIRS = [
     "discuz/x32_forumdisplay_nsh163_fid9",
     "discuz/d7_viewthread_gbk",
     "phpbb/prosilver_debian_t159270",
+    "phpbb/subsilver2_topic_t21345",
+    "phpbb/subsilver2_viewforum_f12",
     "discourse/rendered_uipath_739028",
     "tieba/pc_thread_raw_terraria_p5837869242",
     "mybb/showthread_default",
