@@ -25,6 +25,8 @@ UTILITY = re.compile(
     r"|gap|w|h|min|max|font|leading|tracking|rounded|shadow|overflow|order)-"
 )
 _ALTERNATE = re.compile(r"(?<=[a-zA-Z])[12]$|[-_]\d+$|^(?:odd|even)$|[-_](?:odd|even)$", re.I)
+#: The number in a block's id that tells it from its siblings (``edit1288700``, ``post_12``).
+_NUMBERED = re.compile(r"\d+")
 GRID = re.compile(r"(?:span|grid|col|size|level|width|order|offset)[-_]?\d", re.I)
 
 
@@ -35,6 +37,8 @@ def signature(el: etree._Element) -> str:
     ``row2``, ``alt1``/``alt2``, ``odd``/``even``) or the number that counts them
     (bbPress's ``loop-item-3``), unless it names a layout column (``col-lg-9``)."""
     classes = (el.get("class") or "").split()
+    if not classes and _NUMBERED.search(key := el.get("id") or ""):
+        return f"{el.tag}.#{_NUMBERED.sub('', key)}"  # vBulletin 3's classless div#edit1288700
     first = classes[0] if classes else ""
     if not (UTILITY.match(first) or GRID.match(first)):  # col-lg-9, span3: layout columns
         first = _ALTERNATE.sub("", first)

@@ -426,10 +426,21 @@ def top_blocks(sel: Selector) -> tuple[list[etree._Element], str]:
         return [], ""
     best = max(groups, key=lambda group: group[0])[1]
     while (inner := _inner_group(best, groups)) is not None:
-        if len(best) >= _NESTING_COMMENTS:
+        if len(best) >= _NESTING_COMMENTS and _say_besides(best, inner):
             return best, signature(inner[0])
         best = inner
     return best, ""
+
+
+def _say_besides(boxes: list[etree._Element], inner: list[etree._Element]) -> bool:
+    """Whether each box holding blocks of ``inner`` says something besides them (a comment
+    above the replies to it), not only holds them (a page's wrapper of the posts, vBulletin
+    3's ``div#posts`` between the head's and the foot's wrappers)."""
+    for box in boxes:
+        held = [el for el in inner if box in el.iterancestors()]
+        if held and len(_text(box)) - sum(len(_text(el)) for el in held) < _MIN_BODY + 6:
+            return False
+    return True
 
 
 def _sidebars(sel: Selector) -> set[etree._Element]:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from urllib.parse import quote
 
+import pytest
 from parsel import Selector
 
 from opinion_spiders.adapters import Page
@@ -13,7 +14,7 @@ from opinion_spiders.core.posts import prepare_post
 from opinion_spiders.items import Post
 from opinion_spiders.reading import read, read_page
 from opinion_spiders.reading.chain import thread_coverage
-from opinion_spiders.reading.main_text import coverage, merged, page_title, shingles
+from opinion_spiders.reading.main_text import card, coverage, merged, page_title, shingles
 from opinion_spiders.reading.story import (
     BOARD_APPARATUS,
     furniture,
@@ -709,3 +710,20 @@ def test_reading_a_posts_header_in_the_main_text_is_not_text_the_posts_miss() ->
     )
     assert coverage("\n".join(bodies), text) < 0.75
     assert thread_coverage(posts, text) >= 0.9
+
+
+@pytest.mark.parametrize(
+    ("text", "facts"),
+    [
+        ("Full Member Join Date: Jun 2008 Location: Leeds Posts: 1,234", True),
+        ("等级：二级 文章：312 积分：1045 注册：2009-5-1", True),
+        ("来源：新华社 作者：张三 发布时间：2024-05-12 10:21:33", True),
+        ("Note: the bus leaves at 10:21. Bring a coat: it is cold.", False),
+        ("发表于 2024-05-12 10:21:33 只看该作者", False),
+        ("楼主说得对：我们小区也是这样，物业根本不管。", False),
+    ],
+)
+def test_reading_card_is_labelled_facts_not_prose(text: str, facts: bool) -> None:
+    """Two ``label: value`` pairs and no sentence make a card (a poster's, an info line); a
+    clock's colons, or a sentence with a colon, do not."""
+    assert card(text) is facts

@@ -600,3 +600,33 @@ def test_generic_xenforo1_posts_held_in_blockquotes_each_in_an_article_of_its_ow
     ]
     assert posts[2].content.startswith("My group came back for it")
     assert not any("said:" in p.content or "↑" in p.content for p in posts)
+
+
+def test_generic_vbulletin3_posts_in_classless_blocks_known_by_their_numbered_ids() -> None:
+    """A vBulletin 3.8 thread: each post a classless ``div#edit<post id>`` between the head's
+    and the foot's classless wrappers, which are no comments holding the posts as replies;
+    the posters' cards beside the posts (``Join Date: … Location: … Posts: …``), which the
+    main text keeps as table cells, are no prose the posts miss nor an opening post."""
+    page = (REAL / "written_vbulletin3_thread.html").read_bytes()
+    url = "https://www.example-photo.co.uk/forums/showthread.php?t=104455"
+    reading, _ = read_page(page, url, RUNTIME)
+    posts = reading.parsed.posts
+    assert (reading.reader, reading.kind) == ("generic", "thread")
+    assert [p.author for p in posts] == [
+        "darkroom_dave",
+        "apertura",
+        "bokehmonster",
+        "darkroom_dave",
+    ]
+    assert posts[0].published_text == "03-14-2022, 09:22 PM"
+    assert not any("Join Date" in p.content or "Currently Active" in p.content for p in posts)
+
+
+def test_generic_signature_of_a_classless_block_is_its_ids_stem() -> None:
+    """Classless blocks numbered by their ids are alike by the id's stem, and unlike the
+    classless wrappers beside them."""
+    first, second, wrapper = lxml_html.fromstring(
+        '<div><div id="edit101">a</div><div id="edit102">b</div><div>c</div></div>'
+    )
+    assert signature(first) == signature(second) == "div.#edit"
+    assert signature(wrapper) == "div."

@@ -33,6 +33,7 @@ from opinion_spiders.reading.main_text import (
     MIN_TEXT,
     PROSE_LINE,
     bigrams,
+    card,
     cells,
     coverage,
     main_text,
@@ -254,7 +255,8 @@ def _board_text(page: Page) -> str:
 def _missed(text: str, posts: Sequence[Post]) -> str:
     """The lines of the main text that no post holds (most of their character pairs absent
     from every post), '' when they add up to too little to be a post; of a table row, its
-    cells of prose (not the poster's card beside a post); never a line that shows a post's
+    cells of prose (not the poster's card beside a post); never labelled facts (a card:
+    :func:`~opinion_spiders.reading.main_text.card`) nor a line that shows a post's
     time (its header), nor one of the thread's title and a few words (a heading)."""
     held = bigrams(_joined(posts))
     shown = {post.published_text for post in posts if len(post.published_text) >= SHOWN_TIME}
@@ -269,7 +271,7 @@ def _missed(text: str, posts: Sequence[Post]) -> str:
         out += [
             cell for cell in row
             if (want := bigrams(cell)) and len(want & held) < MISSED_SHARE * len(want)
-            and (len(row) == 1 or len(cell) >= PROSE_LINE)
+            and (len(row) == 1 or len(cell) >= PROSE_LINE) and not card(cell)
         ]  # fmt: skip
     rest = "\n".join(out)
     return rest if len("".join(rest.split())) >= MIN_TEXT else ""

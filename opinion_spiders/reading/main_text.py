@@ -18,6 +18,10 @@ from parsel import Selector
 MIN_TEXT = 20
 #: Characters from which a line of main text is prose rather than a label or a name.
 PROSE_LINE = 40
+#: ``label: value`` pairs from which a text without a sentence is a card of facts.
+CARD_LABELS = 2
+_LABEL_VALUE = re.compile(r"(?<![\d:：])[:：]\s*[^\s:：]")
+_SENTENCE_END = re.compile(r"[。！？；]|[.!?;](?:\s|$)")
 #: Share of a line's word pairs the precise reading must hold to vouch for the line; below
 #: ``PART_LINE`` the line is none of its business.
 SURE_LINE = 0.8
@@ -222,12 +226,22 @@ def cells(line: str) -> list[str]:
     return [part for part in parts if part] if len(parts) > 1 else [line]
 
 
+def card(text: str) -> bool:
+    """Whether a text is labelled facts, not prose: two or more ``label: value`` pairs and no
+    sentence (a poster's card, ``Full Member Join Date: Jun 2008 Location: Leeds Posts: 1,234``,
+    ``等级：二级 文章：312 积分：1045``; an article's info line)."""
+    return len(_LABEL_VALUE.findall(text)) >= CARD_LABELS and not _SENTENCE_END.search(text)
+
+
 def coverage(part: str, whole: str) -> float:
     """The share of ``whole``'s character pairs that ``part`` also has (1.0 when ``whole`` is
     empty): how much of the main text a reader's posts account for. Only the lines of prose
     count where there are any — short lines (names, times, buttons) are what a reader that
     cleans its posts leaves out on purpose —, and of a table row its cells of prose."""
-    prose = [cell for line in whole.split("\n") for cell in cells(line) if len(cell) >= PROSE_LINE]
+    prose = [
+        cell for line in whole.split("\n") for cell in cells(line)
+        if len(cell) >= PROSE_LINE and not card(cell)
+    ]  # fmt: skip
     want = bigrams("\n".join(prose) if prose else whole)
     if not want:
         return 1.0
