@@ -23,9 +23,31 @@ _SEP = re.compile(r"\s*(?:_|\||｜|--|-|–|—)\s*")
 _LABEL = re.compile(r"(?:^|[\s|｜/,，])来源\s*[:：]")
 _SOURCE = re.compile(r"来源\s*[:：]\s*([^\s|｜]+)")
 _CLOCK = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}")
+#: What a line under the headline carries after the byline: the next field, or a control.
+_CONTROLS = "来源|(?:责任)?编辑|责编|评论|浏览|阅读|点击|字号|打印|关闭|分享|收藏"
+#: A byline's label and value; the value ends where the line goes on to another field (a
+#: short label and its colon after a space: ``审核：``, ``浏览次数：``), at a bracket, a
+#: digit, a separator, or a control (评论, 字号, 打印 …).
 _BYLINE = re.compile(
-    r"(?:记者|作者|撰文)\s*[:：/]?\s*([^|｜\d]+?)\s*(?:[|｜]|\d|来源|分享|打印|字号|$)"
+    r"(?:记者|作者|撰文)\s*[:：/]?\s*([^|｜\d【\[]+?)\s*"
+    rf"(?=[|｜\d【\[]|\s(?:(?!{_CONTROLS})[\u4e00-\u9fff]){{1,6}}\s*[:：]|{_CONTROLS}|$)"
 )
+#: A line under the headline that is a byline whole (``澎湃新闻记者 陈思齐``, ``作者：王敏``):
+#: an outlet's name at most before the label, and names only after it.
+_BYLINE_LINE = re.compile(
+    r"^[^\s，。：:、]{0,10}?(?:记者|作者|撰文)(?:\s*[:：]\s*|\s+)"
+    r"([\u4e00-\u9fff·]{2,6}(?:[\s、，,]+[\u4e00-\u9fff·]{2,6}){0,3})$"
+)
+#: A news lead's reporters, where the body begins (``新华社郑州5月12日电（记者赵丰年、孙雨晴）``,
+#: ``新京报讯（记者 韩东升）``): a dateline at most before the bracket.
+_LEAD = re.compile(
+    r"^[^。！？\n（(]{0,30}[（(]\s*[^\s（）()。，]{0,8}记者\s*[:：]?\s*([^（）()。\n]{2,30}?)\s*[）)]",
+    re.M,
+)
+_LEAD_LINES = 3
+#: The class or id of a comment list or reply box (``comment-list``, ``hotComments``,
+#: ``tie-area``: 网易's 跟帖, ``cmt-box``): no name inside one signs the article.
+_COMMENTS = re.compile(r"^(?:comments?|cmts?|repl(?:y|ies)|tie|pinglun)(?:list|box|area|item|s)?$")
 #: How far after the headline (elements) an account's name is looked for, and how long it is.
 UNDER_HEADLINE = 40
 _ACCOUNT_CHARS = 30
@@ -39,6 +61,8 @@ _BY = re.compile(r"^(?:written\s+)?by\s+|[\s,，;|]+$", re.I)
 _NOT_A_NAME = re.compile(
     r"[:：]|^(?:written\s+)?by$|^(?:more\s+)?about\b|^(?:the\s+)?authors?$|^作者$", re.I
 )
+_ARTICLE_AUTHOR = ("article:author", "og:article:author")
+_NAME_WORDS = frozenset(["name", "nickname", "nick", "uname", "username", "authorname"])
 _USER_PAGE = re.compile(r"/(?:c/)?user/|/u/|/people/|/profile/|/author/|space", re.I)
 _DIGITS = re.compile(r"\d{2}")
 #: A disclosure header's issuing body: its label, and the value where it stands in the line.
@@ -136,30 +160,88 @@ def source(sel: Selector, meta: dict[str, str], info: str) -> str:
     return meta.get("mediaid", "")
 
 
-def author(sel: Selector, meta: dict[str, str], info: str, title: str = "") -> str:
-    """The byline (作者/记者), else the responsible editor (责任编辑), else the issuing body of
-    a government document (:func:`issuer`), else a named meta author
-    (``author``, ``article:author``; a WeChat article's account in ``og:article:author``) —
-    not a profile's address —, else the account named under the headline (:func:`account`)."""
-    for text in (info, *sel.css(".author, .byline, .article-author").xpath("string()").getall()):
+def author(sel: Selector, meta: dict[str, str], info: str, title: str = "", body: str = "") -> str:
+    """Who wrote the article: the first the page names of the byline (作者/记者) in an author
+    element or the info line; a line under the headline that is a byline whole (``澎湃新闻记者
+    陈思齐``); the reporters a news lead names where the ``body`` begins (``新华社郑州5月12日电
+    （记者赵丰年）``); a byline beside the responsible editor (``[作者: 刘满仓 责任编辑: 杨丹宇]``);
+    the body that issued a government document (:func:`issuer`); the ``article:author`` meta (a
+    WeChat article's account in ``og:article:author``) — not an address or the site's name,
+    as its metas or the ``<title>``'s last part give it —; the responsible editor (责任编辑),
+    who put the article up and signs it only when no one else is named; another author meta
+    (a plain ``author``, where CMSs put a user's id or the editor); the account named under
+    the headline (:func:`account`)."""
+    for text in (*sel.css(".author, .byline, .article-author").xpath("string()").getall(), info):
         found = _BYLINE.search(squash(text))
         if found and found.group(1).strip():
             return found.group(1).strip()
+    beside, editor = _editor_line(sel)
+    return (
+        _byline_line(sel, title)
+        or _lead(body)
+        or beside
+        or issuer(sel)
+        or _meta_author(meta, _ARTICLE_AUTHOR, site_names(meta) | {_title_site(sel)} - {""})
+        or editor
+        or _meta_author(meta, ("author", *_ARTICLE_AUTHOR), site_names(meta))
+        or account(sel, title)
+    )
+
+
+def _byline_line(sel: Selector, title: str) -> str:
+    """The names in a short line under the headline that is a byline whole, outside comments."""
+    start = _headline(sel, title)
+    if start is None:
+        return ""
+    above = set(start.root.iterancestors())
+    for el in start.xpath(f"following::*[position() <= {UNDER_HEADLINE}]"):
+        text = squash(el.xpath("string()").get())
+        found = _BYLINE_LINE.match(text) if len(text) <= _ACCOUNT_CHARS else None
+        if found and not _in_comments(el.root, above):
+            return found.group(1)
+    return ""
+
+
+def _lead(body: str) -> str:
+    """The reporters named in brackets where a news story's body begins."""
+    found = _LEAD.search("\n".join(body.strip().splitlines()[:_LEAD_LINES]))
+    return found.group(1).strip() if found else ""
+
+
+def _editor_line(sel: Selector) -> tuple[str, str]:
+    """The first line naming a responsible editor: a byline in it, and the editor."""
     nodes = sel.xpath(
         "//body//text()[contains(., '责任编辑') or contains(., '责编')]"
         "[not(ancestor::script or ancestor::style)]"
     ).getall()
     for text in nodes:
-        found = _EDITOR.search(squash(text))
+        found = _EDITOR.search(line := squash(text))
         if found:
-            return found.group(1)
-    if found_issuer := issuer(sel):
-        return found_issuer
-    for name in ("author", "article:author", "og:article:author"):
+            beside = _BYLINE.search(line[: found.start()])
+            return (beside.group(1).strip() if beside else ""), found.group(1)
+    return "", ""
+
+
+def _meta_author(meta: dict[str, str], names: tuple[str, ...], sites: set[str]) -> str:
+    """The first author meta of ``names`` that names someone: not a number, an address or
+    one of the ``sites``."""
+    for name in names:
         named = meta.get(name, "")
-        if named and not named.isdigit() and "/" not in named and named not in site_names(meta):
+        if (
+            named
+            and not named.isdigit()
+            and "/" not in named
+            and all(named not in site for site in sites)
+        ):
             return named
-    return account(sel, title)
+    return ""
+
+
+def _title_site(sel: Selector) -> str:
+    """The ``<title>``'s last part when short: the site's name (``…_网易订阅``)."""
+    cuts = list(_SEP.finditer(squash(sel.xpath("//title/text()").get())))
+    tail = cuts[-1].string[cuts[-1].end() :] if cuts else ""
+    return tail if len(tail) <= 16 else ""
 
 
 def issuer(sel: Selector) -> str:
@@ -201,20 +283,70 @@ def account(sel: Selector, title: str = "") -> str:
     accounts): among the first elements after the ``<h1>`` (else the element that shows the
     headline ``title``, see :func:`~opinion_spiders.reading.published.headline_node`), one
     whose class names an author or nickname (``follow-nickName``, ``author-name``) or a link
-    to a user's page, with a short text and no number in it."""
-    head = sel.xpath("(//h1)[1]")
-    start = head[0] if head else headline_node(sel, title)
+    to a user's page, with a short text and no number in it — its named part where it has one
+    (:func:`_named_part`: not the badge and buttons of an author box) — and never one in a
+    comment list, whose names are the commenters'."""
+    start = _headline(sel, title)
     if start is None:
         return ""
+    above = set(start.root.iterancestors())
     for el in start.xpath(f"following::*[position() <= {UNDER_HEADLINE}]"):
         node = el.root
-        text = _BY.sub("", _named_text(node))
-        if not 1 < len(text) <= _ACCOUNT_CHARS or _DIGITS.search(text) or _NOT_A_NAME.search(text):
-            continue
-        words = class_words(node.get("class"))
-        if words & _NOT_ACCOUNT:
+        words, text = class_words(node.get("class")), _name(node)
+        if not text or words & _NOT_ACCOUNT:
             continue
         user_page = node.tag == "a" and _USER_PAGE.search(node.get("href") or "")
-        if words & _ACCOUNT_WORDS or user_page:
+        if (words & _ACCOUNT_WORDS or user_page) and not _in_comments(node, above):
+            return _named_part(node) or text
+    return ""
+
+
+def _headline(sel: Selector, title: str) -> Any:
+    """The ``<h1>``, else the element that shows the headline ``title``; None without one."""
+    head = sel.xpath("(//h1)[1]")
+    return head[0] if head else headline_node(sel, title)
+
+
+def _name(node: Any) -> str:
+    """An element's text as a name (a "By" dropped); '' where it cannot be one: too short or
+    long, with a number, or a label."""
+    text = _BY.sub("", _named_text(node))
+    if not 1 < len(text) <= _ACCOUNT_CHARS or _DIGITS.search(text) or _NOT_A_NAME.search(text):
+        return ""
+    return text
+
+
+def _named_part(node: Any) -> str:
+    """The part of an author box that is the name: an ``itemprop=name`` (a ``<meta>``'s
+    content), a link to the user's page, or an element whose class names a name."""
+    for part in node.iterdescendants():
+        if not isinstance(part.tag, str) or class_words(part.get("class")) & _NOT_ACCOUNT:
+            continue
+        if part.get("itemprop") == "name":
+            text = _name_of(part.get("content")) if part.tag == "meta" else _name(part)
+        elif (part.tag == "a" and _USER_PAGE.search(part.get("href") or "")) or (
+            class_words(part.get("class")) & _NAME_WORDS
+        ):
+            text = _name(part)
+        else:
+            continue
+        if text:
             return text
     return ""
+
+
+def _name_of(value: str | None) -> str:
+    text = squash(value)
+    return text if 1 < len(text) <= _ACCOUNT_CHARS and not _DIGITS.search(text) else ""
+
+
+def _in_comments(node: Any, above: set[Any]) -> bool:
+    """Whether ``node`` is in a comment list or reply box: it or an element around it — below
+    those ``above`` the headline, which hold the article — has a class or id naming one."""
+    for el in (node, *node.iterancestors()):
+        if el in above:
+            return False
+        words = class_words(el.get("class")) | class_words(el.get("id"))
+        if any(_COMMENTS.match(word) for word in words):
+            return True
+    return False

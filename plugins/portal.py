@@ -201,7 +201,8 @@ class PortalAdapter(Adapter):
         post_id = article_key(page.url).removeprefix("article:")
         return Post(
             site=page.site.name, kind=self.kind, url=page.url, title=title, content=content,
-            author=facts.author(sel, meta, info, title), thread_id=post_id, post_id=post_id,
+            author=facts.author(sel, meta, info, title, content),
+            thread_id=post_id, post_id=post_id,
             published_text=shown or declared or listed,
             published_at=self.published_at(shown, declared, page),
             source=facts.source(sel, meta, info), adapter=self.engine,
