@@ -59,7 +59,7 @@ def node_text(node: Selector | etree._Element, drop: str = "") -> str:
     root = copy.deepcopy(root)
     root.tail = None
     for bad in root.xpath(".//script | .//style | .//comment()" + (f" | {drop}" if drop else "")):
-        _remove(bad)
+        remove(bad)
     for br in root.iter("br"):
         br.tail = "\n" + (br.tail or "")
     for el in root.iter():
@@ -75,7 +75,7 @@ def clean_lines(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _remove(el: Any) -> None:
+def remove(el: Any) -> None:
     """Remove an element but keep its tail text (which belongs to the parent)."""
     parent = el.getparent()
     if parent is None:

@@ -28,7 +28,15 @@ from opinion_spiders.text.dates import full_date, month_day
 from opinion_spiders.text.fingerprints import url_key
 from plugins._blocks import DATE_LIKE, GRID, UTILITY, signature
 from plugins._board_list import board_links, next_thread_page
-from plugins._html import STRING, class_words, node_text, own_text, squash, without_fragment
+from plugins._html import (
+    STRING,
+    class_words,
+    node_text,
+    own_text,
+    remove,
+    squash,
+    without_fragment,
+)
 from plugins._notice import notices_first
 from plugins.bbs import BbsTextAdapter, headed
 
@@ -164,6 +172,17 @@ _NOT_BODY = (
     " or contains(concat(' ', normalize-space(@class), ' '), ' sig ')"
     " or contains(concat(' ', normalize-space(@class), ' '), ' sign ')]"
 )
+#: How a quote opens where its markup does not say so: vBulletin 3's ``Quote:`` over
+#: ``Originally Posted by <poster>``, Dvbbs's ``以下是引用<poster>在<time>的发言：``, ``<poster>
+#: wrote:``, ``引用 <poster> 发表于 …``, ``回复 <poster> 的帖子``.
+_QUOTE_OPENING = re.compile(
+    r"^(?:(?:quote|引用)\s*[:：]|originally posted by\s|quote from\s"
+    r"|\S+(?:\s\S+){0,2}\s(?:wrote|said)\s*[:：]|以下是引用.{1,60}?的发言"
+    r"|引用\s*.{1,40}?(?:发表于|的帖子)|回复\s*.{1,30}?的帖子)",
+    re.I,
+)
+#: Elements a quote marked only by its opening words is boxed in.
+_QUOTE_BOXES = ("div", "table", "fieldset")
 #: A line this short may be a header (time, floor, author) or template text.
 _HEADER_LINE = 60
 #: Characters of a date element's text that prints a month and day (and a place, a clock).
@@ -234,6 +253,8 @@ class GenericForumAdapter(Adapter):
         if body is None:
             return None
         author = author_of(block, body)
+        if quoted := marked_quotes(body):
+            body = _without(body, quoted)
         content = without_header_lines(node_text(Selector(root=body), _NOT_BODY), author, title)
         if not author and (author := inline_signer(body)):
             content = re.sub(rf"^{re.escape(author)}\s*[:：]\s*", "", content, count=1)
@@ -254,6 +275,21 @@ class GenericForumAdapter(Adapter):
             adapter_version=self.version,
             confidence=CONFIDENCE,
         )
+
+
+def marked_quotes(body: etree._Element) -> list[etree._Element]:
+    """The quotes inside a post's body that only their opening words mark (see
+    :data:`_QUOTE_OPENING`), each a box that leaves some of the body's text besides it — the
+    body is the reply, not the quote it opens with."""
+    whole = len(_text(body))
+    found: list[etree._Element] = []
+    for el in body.iterdescendants(*_QUOTE_BOXES):
+        if any(box in el.iterancestors() for box in found):
+            continue
+        said = _text(el)
+        if _QUOTE_OPENING.match(said) and len(said) < whole - 1:
+            found.append(el)
+    return found
 
 
 def labelled_facts(first: etree._Element) -> str:
@@ -502,6 +538,7 @@ def _thread_of(block: etree._Element, kinds: set[str]) -> list[etree._Element]:
     nested = [
         el for el in block.iterdescendants(*tags)
         if signature(el) in kinds and not _nested_in(el, kinds, block)
+        and not _QUOTE_OPENING.match(_text(el))  # a quote of the kind of the posts
     ]  # fmt: skip
     if not nested or not all(looks_like_post(el) for el in nested):
         return [block]
@@ -533,7 +570,7 @@ def _without(box: etree._Element, parts: list[etree._Element]) -> etree._Element
         node = trimmed
         for at in path:
             node = node[at]
-        node.getparent().remove(node)
+        remove(node)  # its tail, the text after it, stays the box's
     return trimmed
 
 

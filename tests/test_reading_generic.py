@@ -622,6 +622,50 @@ def test_generic_vbulletin3_posts_in_classless_blocks_known_by_their_numbered_id
     assert not any("Join Date" in p.content or "Currently Active" in p.content for p in posts)
 
 
+def test_generic_quote_marked_only_by_its_opening_words_is_not_the_reply() -> None:
+    """vBulletin 3's quote has neither a ``<blockquote>`` nor a quote class: a box opening
+    with ``Quote:`` and ``Originally Posted by <poster>``. The reply is the text after it,
+    which stays the reply's when the quote is left out."""
+    page = (REAL / "written_vbulletin3_thread.html").read_bytes()
+    url = "https://www.example-photo.co.uk/forums/showthread.php?t=104455"
+    reading, _ = read_page(page, url, RUNTIME)
+    reply = reading.parsed.posts[2]
+    assert reply.author == "bokehmonster"
+    assert reply.content.startswith("Whatever you do, keep it away from your other lenses")
+    assert "Originally Posted by" not in reply.content and "torch" not in reply.content
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "以下是引用<i>老街坊</i>在2009-6-3 9:40:12的发言：",
+        "Marta_K wrote:",
+        "引用 老街坊 发表于 2024-5-3 09:40",
+    ],
+)
+def test_generic_quote_openings_of_old_boards(opening: str) -> None:
+    """Dvbbs's ``以下是引用…的发言``, phpBB-style ``<poster> wrote:`` and Discuz's ``引用 … 发表于``
+    open a quote boxed in a table or a div: the quoted words are not the reply's."""
+    quote = f"<table><tr><td>{opening}<br>早市搬走以后老人买菜很不方便。</td></tr></table>"
+    posts = "".join(
+        f'<div class="post"><a href="/user/{i}">user{i}</a> 2024-05-0{i} 10:0{i}'
+        f'<div class="content">{quote if i == 2 else ""}{said}</div></div>'
+        for i, said in enumerate(REPLIES, 1)
+    )
+    html = f"<html><body><h1>菜市场搬迁</h1><div class='thread'>{posts}</div></body></html>"
+    reading, _ = read_page(html.encode(), "https://bbs.example.cn/thread/1/", RUNTIME)
+    reply = reading.parsed.posts[1]
+    assert reply.content == REPLIES[1]
+
+
+REPLIES = (
+    "我们这片原来的菜市场上个月拆了，新的菜市场搬到了三站路以外。小区里七八十岁的老人每天要坐公交去买菜，"
+    "拎着东西上下车很危险，有没有办法向上面反映一下？",
+    "联名是个办法。另外可以打市长热线，记下工单号，过一周再打电话问进度，我们那边的早市就是这么争取回来的。",
+    "上周社区开了协调会，说是准备在原址附近设两个临时蔬菜点，早上六点到九点营业，大家可以去看看。",
+)
+
+
 def test_generic_signature_of_a_classless_block_is_its_ids_stem() -> None:
     """Classless blocks numbered by their ids are alike by the id's stem, and unlike the
     classless wrappers beside them."""
