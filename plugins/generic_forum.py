@@ -97,6 +97,8 @@ _LAYOUT = frozenset(
     ["flex", "row", "col", "container", "wrapper", "wrap", "inner", "clearfix", "clear", "box",
      "block", "item", "cell", "grid", "group", "content"]
 )  # fmt: skip
+#: A poster's name in the tooltip or alt text of their profile link's image.
+_IMAGE_NAME = re.compile(r"^查看(.{1,20}?)的(?:个人)?资料$|^(.{1,30}?)'s (?:profile|avatar)$", re.I)
 _PROFILE = re.compile(r"user|member|profile|space|people|/u/|/u\?|uid=|[?&]un=", re.I)
 #: Parts of an address that lead to a topic, not a poster, whatever the link's text says
 #: (``/tag/python`` "Python", Dcard's ``/topics/室友``, an encyclopedia's ``/item/北京``).
@@ -925,7 +927,21 @@ def author_of(block: etree._Element, body: etree._Element | None) -> str:
             continue
         naming = any("name" in t or "nick" in t or t in ("author", "poster") for t in tokens)
         hinted.append((not naming, len(text), text))
-    return min(hinted)[2].rstrip(":：").rstrip() if hinted else ""
+    if hinted:
+        return min(hinted)[2].rstrip(":：").rstrip()
+    return next(filter(None, (_named_by_image(a) for a in outside if a.tag == "a")), "")
+
+
+def _named_by_image(link: etree._Element) -> str:
+    """The name a poster's link that shows only an image gives in its tooltip or the image's
+    alt text (``查看城南旧事多的个人资料``, ``darkroom_dave's Avatar``: old boards print the name
+    unlinked beside it)."""
+    if _text(link) or not _PROFILE.search(link.get("href") or ""):
+        return ""
+    for said in (link.get("title"), *(img.get("alt") for img in link.iter("img"))):
+        if found := _IMAGE_NAME.match(squash(said)):
+            return found.group(1) or found.group(2)
+    return ""
 
 
 def inline_signer(body: etree._Element) -> str:

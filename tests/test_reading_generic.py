@@ -674,3 +674,21 @@ def test_generic_signature_of_a_classless_block_is_its_ids_stem() -> None:
     )
     assert signature(first) == signature(second) == "div.#edit"
     assert signature(wrapper) == "div."
+
+
+def test_generic_poster_named_by_the_image_of_their_profile_link() -> None:
+    """Old boards print the poster's name unlinked and link their profile by an image whose
+    alt text names them (Dvbbs's ``查看<poster>的个人资料``, vBulletin's ``<poster>'s
+    Avatar``): that name signs the post."""
+    names = ("城南旧事多", "老街坊", "old_timer")
+    alts = ("查看城南旧事多的个人资料", "查看老街坊的个人资料", "old_timer's Avatar")
+    posts = "".join(
+        f'<div class="post"><b>{name}</b> <a href="dispuser.asp?id={i}"><img src="p.gif" '
+        f'alt="{alt}"></a> 发表于 2009-6-{i} 9:1{i}:45<div class="content">{said}</div></div>'
+        for i, (name, alt, said) in enumerate(zip(names, alts, REPLIES, strict=True), 1)
+    )
+    html = f"<html><body><h1>菜市场搬迁</h1><div class='thread'>{posts}</div></body></html>"
+    reading, _ = read_page(
+        html.encode(), "http://club.example.net/dispbbs.asp?boardid=1&id=5", RUNTIME
+    )
+    assert [p.author for p in reading.parsed.posts] == list(names)
