@@ -1,8 +1,18 @@
-"""Baidu Tieba's mobile bar list (``/mo/q/m?kw=`` and ``f?kw=…&mo_device=1``): server-rendered,
-so it still reads without a browser when the PC list is a script shell.
+"""Baidu Tieba's mobile site (the m-site): its bar list (``/mo/q/m?kw=`` and
+``f?kw=…&mo_device=1``) and its thread pages (``p/TID?…&mo_device=1``, what a phone is served),
+both server-rendered, so they still read without a browser when the PC list is a script shell.
 
-Pinned threads sit in ``li.tl_top``, normal ones are ``a.ti_item[tid]`` in ``li.tl_shadow``, and
-ads are list items without a ``tid`` (labelled 广告); they are dropped.
+In the list, pinned threads sit in ``li.tl_top``, normal ones are ``a.ti_item[tid]`` in
+``li.tl_shadow``, and ads are list items without a ``tid`` (labelled 广告); they are dropped.
+
+A thread page's floors are ``ul#pblist > li.post_list_item``: the floor's post id in its
+``tid`` attribute and ``data-info`` JSON (``pid``, ``un`` the poster, ``floor_num``: the page
+prints no floor number), the poster in ``.list_item_top_name .user_name``, the time in
+``span.list_item_time`` (``03-02``, ``18:58``, ``2017-10-11``), the text in ``div.content``, the
+opening floor headed by ``div.post_title_embed``. A floor's first replies (楼中楼) are
+``li.list_item_floor`` items in its ``div.fr_list`` (``data-info`` ``pid`` and ``un``, the text
+``span.floor_content``), and ``a.pb_floow_load`` counts the rest ("还有2条回复"), which the PC
+site's fragment serves (see :mod:`plugins._tieba_replies`).
 """
 
 from __future__ import annotations
@@ -13,9 +23,14 @@ import re
 from parsel import Selector
 
 from opinion_spiders.adapters import Link, Page
-from plugins._html import absolute, squash, to_int
+from opinion_spiders.items import Post
+from plugins._html import absolute, json_attr, node_text, squash, to_int, without_fragment
+from plugins._tieba_replies import more_replies, reply_url
 
 MOBILE_MARKERS = "#frslistcontent, li.tl_shadow, a.ti_item[tid]"
+#: A floor of the m-site's thread page.
+MOBILE_FLOOR = "ul#pblist > li.post_list_item"
+_TID = re.compile(r"/p/(\d+)|[?&]tid=(\d+)|\btid:\s*(\d+)")
 _FORUM_NAME = re.compile(
     r"""PageData\.forum\s*=\s*\{[^}]*?['"]?name['"]?\s*:\s*(["'])(.*?)\1""", re.S
 )
@@ -84,3 +99,82 @@ def count(text: str | None) -> int | None:
     if not m:
         return None
     return round(float(m.group(1)) * _SCALE.get(m.group(2).upper(), 1))
+
+
+def mobile_floors(
+    page: Page, kind: str, engine: str, version: str
+) -> tuple[list[Post], list[Link]]:
+    """An m-site thread page's floors, each followed by the replies it shows, and a link to
+    the fragment with the replies it leaves out."""
+    sel = page.selector
+    title = squash(sel.css(".post_title_embed").xpath("string()").get())
+    title = title or squash(sel.css("title::text").get()).split("_")[0]
+    tid = thread_id(page)
+    posts: list[Post] = []
+    links: list[Link] = []
+    for li in sel.css(MOBILE_FLOOR):
+        data = json_attr(li.attrib.get("data-info"))
+        pid = str(data.get("pid") or li.attrib.get("tid") or "")
+        body = li.css("div.content")
+        if not pid.isdigit() or not body:  # an ad or a promotion, no floor
+            continue
+        name = li.css(".list_item_top_name .user_name").xpath("string()").get()
+        floor = Post(
+            site=page.site.name,
+            kind=kind,
+            url=f"{without_fragment(page.url)}#{pid}",
+            title=title,
+            content=node_text(body[0]),
+            author=squash(name or str(data.get("un") or "")),
+            thread_id=tid,
+            post_id=pid,
+            floor=to_int(str(data.get("floor_num") or "")),
+            published_text=squash(li.css("span.list_item_time").xpath("string()").get()),
+            adapter=engine,
+            adapter_version=version,
+        )
+        replies = _replies(page, li, floor)
+        posts += [floor, *replies]
+        hidden = to_int(li.css("a.pb_floow_load").xpath("string()").get()) or 0
+        if more := more_replies(page, floor, len(replies) + hidden, len(replies)):
+            links.append(more)
+    return posts, links
+
+
+def _replies(page: Page, li: Selector, floor: Post) -> list[Post]:
+    """The replies (楼中楼) a floor shows, each a post in the floor."""
+    posts = []
+    for item in li.css(".fr_list li.list_item_floor"):
+        data = json_attr(item.attrib.get("data-info"))
+        spid = str(data.get("pid") or "")
+        text = item.css(".floor_content")
+        if not spid.isdigit() or not text:
+            continue
+        name = item.css(".user_name").xpath("string()").get()
+        posts.append(
+            Post(
+                site=page.site.name,
+                kind=floor.kind,
+                url=reply_url(page.url, floor.thread_id or "", floor.post_id or "", spid),
+                title=floor.title,
+                content=node_text(text[0]),
+                author=squash(name or str(data.get("un") or "")),
+                thread_id=floor.thread_id,
+                post_id=spid,
+                floor=floor.floor,
+                reply_to=floor.post_id,
+                published_text=squash(item.css(".list_item_time").xpath("string()").get()),
+                adapter=floor.adapter,
+                adapter_version=floor.adapter_version,
+            )
+        )
+    return posts
+
+
+def thread_id(page: Page) -> str | None:
+    """The thread's id: from the address (``/p/TID``), else a floor's report link
+    (``…?tid=TID&pid=…``) or the page's script (``tid: TID``)."""
+    for text in (page.url, page.selector.css("a.j_report_btn::attr(href)").get() or "", page.text):
+        if m := _TID.search(text):
+            return next(g for g in m.groups() if g)
+    return None

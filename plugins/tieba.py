@@ -5,9 +5,9 @@ Three page versions, each a page object picked by its markers (see
 server HTML; the bar list hides in commented-out BigPipe pagelets), :class:`TiebaPcRenderedPage`
 ("pc-rendered-2020", the DOM a browser built: the list is expanded; today's PC list is a script
 shell, hence ``render_js``) and :class:`TiebaMobilePage` ("mobile", the m-site list,
-server-rendered). Thread pages (``p/TID``) carry ``data-field`` JSON on every floor, read alike
-by every version, each floor followed by the replies inside it (楼中楼; see
-:mod:`plugins._tieba_replies`).
+server-rendered, and its thread pages, what a phone is served: see :mod:`plugins._tieba_mobile`).
+PC thread pages (``p/TID``) carry ``data-field`` JSON on every floor, read alike by every
+version, each floor followed by the replies inside it (楼中楼; see :mod:`plugins._tieba_replies`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
 from plugins._html import absolute, json_attr, node_text, squash, to_int, without_fragment
 from plugins._notice import notices_first
-from plugins._tieba_mobile import MOBILE_MARKERS, mobile_links
+from plugins._tieba_mobile import MOBILE_FLOOR, MOBILE_MARKERS, mobile_floors, mobile_links
 from plugins._tieba_mobile import bar_info as bar_info  # a bar's figures, for tools
 from plugins._tieba_replies import REPLY, fragment_floor, more_replies, next_fragment, reply_posts
 from plugins._tieba_search import RESULTS, search_hits
@@ -41,6 +41,7 @@ class Marks(NamedTuple):
     thread: bool  # floors (``div.l_post``) or a thread title: a ``p/TID`` page
     doctype: bool  # server HTML starts with its doctype; a DOM saved from a browser does not
     mobile: bool  # the m-site bar list
+    mobile_thread: bool  # the m-site's floors (``li.post_list_item``): a phone's thread page
     hidden_list: bool  # thread items only inside commented-out BigPipe pagelets
 
 
@@ -53,6 +54,7 @@ def page_marks(text: str) -> Marks:
         thread=bool(sel.css("div.l_post") or sel.css("h3.core_title_txt")),
         doctype=text.lstrip()[:15].lower().startswith("<!doctype"),
         mobile=bool(sel.css(MOBILE_MARKERS)),
+        mobile_thread=bool(sel.css(MOBILE_FLOOR)),
         hidden_list=bool(items) and holder is not sel,
     )
 
@@ -63,7 +65,8 @@ class TiebaPage(PageVersion):
 
     @notices_first
     def parse(self, page: Page) -> Parsed:
-        if page_marks(page.text).thread or page.role == "thread":
+        marks = page_marks(page.text)
+        if marks.thread or marks.mobile_thread or page.role == "thread":
             return self.parse_thread(page)
         if page.selector.css(RESULTS):  # the bar's search: the threads a word was found in
             return Parsed(links=search_hits(page))
@@ -183,17 +186,28 @@ class TiebaPcRawPage(TiebaPage):
 
 
 class TiebaMobilePage(TiebaPage):
-    """The m-site bar list (``/mo/q/m?kw=``, ``f?kw=…&mo_device=1``), server-rendered."""
+    """The m-site, server-rendered: its bar list (``/mo/q/m?kw=``, ``f?kw=…&mo_device=1``) and
+    its thread pages (``p/TID?…&mo_device=1``: ``ul#pblist`` floors, no ``data-field``)."""
 
     name = MOBILE
 
     @classmethod
     def sniff(cls, text: str, url: str) -> float:
         marks = page_marks(text)
-        return 1.0 if marks.mobile and not marks.thread else 0.0
+        return 1.0 if marks.mobile_thread or (marks.mobile and not marks.thread) else 0.0
 
     def listing_links(self, page: Page) -> list[Link]:
         return mobile_links(page)
+
+    def parse_thread(self, page: Page) -> Parsed:
+        """A phone's thread page: its floors, each followed by the replies it shows, and a
+        link to each floor's fragment with the rest (a fragment's page reads as on the PC)."""
+        if not page_marks(page.text).mobile_thread:
+            return super().parse_thread(page)
+        posts, links = mobile_floors(page, self.adapter.kind, self.adapter.engine, self.name)
+        if not posts:
+            raise ParseError("no_posts", f"no Tieba floors on {page.url}")
+        return Parsed(posts=posts, links=links)
 
 
 class TiebaAdapter(VersionedAdapter):
