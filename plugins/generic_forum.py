@@ -753,7 +753,8 @@ def group_score(members: list[etree._Element]) -> tuple[float, list[etree._Eleme
 
 def looks_like_post(el: etree._Element) -> bool:
     """Text, a body, and a time or a signature: a post shows when or who (a time rendered by
-    script may be missing from the page, the author's profile link rarely is)."""
+    script may be missing from the page, the author's profile link rarely is) — a time as
+    :func:`time_of` reads it, a month and day alone in an element named a date or time too."""
     text = _text(el)
     if len(text) < _MIN_BODY + 6:
         return False
@@ -761,7 +762,7 @@ def looks_like_post(el: etree._Element) -> bool:
         ".//time | .//*[@datetime] | .//*[@data-time] | .//*[@data-timestamp]"
         " | self::*[@data-timestamp]"
     )
-    has_time = bool(stamped) or bool(DATE_LIKE.search(text[:600]))
+    has_time = bool(stamped) or bool(DATE_LIKE.search(text[:600])) or bool(_month_and_day(el))
     signed = not has_time and any(
         _PROFILE.search(a.get("href") or "") and 1 < len(_text(a)) <= 40 for a in el.iter("a")
     )

@@ -692,3 +692,17 @@ def test_generic_poster_named_by_the_image_of_their_profile_link() -> None:
         html.encode(), "http://club.example.net/dispbbs.asp?boardid=1&id=5", RUNTIME
     )
     assert [p.author for p in reading.parsed.posts] == list(names)
+
+
+def test_generic_posts_dated_by_a_month_and_day_alone() -> None:
+    """Replies dated only by a month and day in an element named a time (``03-02``, as a
+    post bar's phone pages print this year's days) and signed by no link are posts."""
+    posts = "".join(
+        f'<li class="reply"><span class="name">网友{i}</span><span class="time">03-0{i}</span>'
+        f'<div class="content">{said}</div></li>'
+        for i, said in enumerate(REPLIES, 1)
+    )
+    html = f"<html><body><h1>菜市场搬迁</h1><ul class='replies'>{posts}</ul></body></html>"
+    reading, _ = read_page(html.encode(), "https://tieba.example.com/p/123", RUNTIME)
+    assert [p.published_text for p in reading.parsed.posts] == ["03-01", "03-02", "03-03"]
+    assert [p.content for p in reading.parsed.posts] == list(REPLIES)
