@@ -9,12 +9,15 @@ are posts of their own — the letter signed by its writer, the reply by the bod
 each with its own time: what an analyst needs to see what was answered, by whom and how late.
 
 A page is a letter page when it shows a reply under its label (回复内容, 答复内容, 办理结果 …),
-or, not yet answered, two labels only letters carry (留言人 and 留言时间).
+or two labels only letters carry (留言人 and 留言时间), or one of them and the reply's office or
+time (留言时间 and 回复机构): a board may label its reply's head and not its text, which is then
+the block with the most text of its own after that head.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from lxml import etree
@@ -33,6 +36,8 @@ LETTER_AUTHOR = ("来信人", "留言人", "写信人", "诉求人", "反映人"
                  "提问人")  # fmt: skip
 LETTER_TIME = ("来信时间", "留言时间", "写信时间", "来信日期", "留言日期", "诉求时间", "反映时间",
                "咨询时间", "投诉时间", "提问时间", "提交时间")  # fmt: skip
+#: Whom the letter is to: a leader or an office (人民网领导留言板 prints 留言对象).
+LETTER_TO = ("留言对象", "来信对象", "写信对象")
 LETTER_BODY = ("来信内容", "留言内容", "信件内容", "诉求内容", "反映内容", "咨询内容", "投诉内容",
                "建议内容", "问题描述", "问题内容")  # fmt: skip
 #: The reply's labels.
@@ -45,21 +50,29 @@ REPLY_BODY = ("回复内容", "答复内容", "办理结果", "回复意见", "�
 FOLLOW_BODY = ("追问内容", "补充内容", "追问")
 FOLLOW_TIME = ("追问时间", "补充时间")
 RATING = ("满意度", "网友评价", "评价内容", "评价结果", "满意程度")
+#: Labels other text opens with too (a reply's greeting 网友：您好！…): a label only where the
+#: value beside it is a name (网友：陈***).
+_NAME_ONLY = ("网友",)
+_NAME = re.compile(r"[^\s，。！？、；：,.!?;:]{1,20}")
 _FIELDS = {
-    "title": LETTER_TITLE, "author": LETTER_AUTHOR, "time": LETTER_TIME, "body": LETTER_BODY,
+    "title": LETTER_TITLE, "author": (*LETTER_AUTHOR, *_NAME_ONLY), "to": LETTER_TO,
+    "time": LETTER_TIME, "body": LETTER_BODY,
     "unit": REPLY_UNIT, "reply_time": REPLY_TIME, "reply": REPLY_BODY, "rating": RATING,
     "follow": FOLLOW_BODY, "follow_time": FOLLOW_TIME,
 }  # fmt: skip
 _TIMES = ("time", "reply_time", "follow_time")
+#: The fields of a reply's head: its office and its time.
+_REPLY_HEAD = ("unit", "reply_time")
 _FIELD_OF = {label: name for name, labels in _FIELDS.items() for label in labels}
-#: Labels only a letter board prints: two of them make a letter page with no reply yet.
+#: Labels only a letter board prints (留言对象, 留言时间 …): two of them, or one and a reply's head,
+#: make a letter page.
 _STRONG = re.compile(r"^(?:来信|留言|写信|信件|诉求)")
 _LABEL = re.compile(
     rf"^({'|'.join(sorted(_FIELD_OF, key=len, reverse=True))})\s*(?:[:：]\s*(.*))?$", re.S
 )
 _STARTS = re.compile("|".join(_FIELD_OF))
 #: Any label on a page: the cheap test before the page's elements are looked at.
-MARKED = re.compile("|".join((*LETTER_BODY, *REPLY_BODY, *REPLY_UNIT, *LETTER_AUTHOR)))
+MARKED = re.compile("|".join((*LETTER_BODY, *REPLY_BODY, *REPLY_UNIT, *LETTER_AUTHOR, *LETTER_TO)))
 _LABEL_TAGS = ("td", "th", "dt", "dd", "span", "div", "label", "strong", "b", "em", "font",
                "h2", "h3", "h4", "h5", "p", "li", "i")  # fmt: skip
 _BLOCK_TAGS = ("p", "div", "td", "dd", "section", "article", "li")
@@ -70,6 +83,8 @@ _SKIP = ("script", "style", "noscript", "nav", "header", "footer", "aside", "hea
 SHORT = 40
 #: Characters up to which a line with a date in a reply's block is its head, not its text.
 HEAD_LINE = 60
+#: How many levels above its head's first label an unlabelled reply is looked for.
+REPLY_REACH = 4
 #: What an answering body's name ends in (区住房和城乡建设局, 市民政局, 街道办事处 …).
 _BODY_SUFFIX = re.compile(
     r"(?:局|委员会|委|办公室|办|厅|部|政府|中心|办事处|街道|管委会|镇|乡|所|队|院|处|科|站|公司|集团)$"
@@ -95,11 +110,14 @@ def read_letter(page: Page) -> list[Post] | None:
     fields = letter_fields(sel, hits)
     if fields is None:
         return None
-    reply = fields.get("reply")
+    order = {el: i for i, el in enumerate(sel.root.iter())}
     body = fields.get("body")
-    letter_text = _text_of(body) if body else _unlabelled_letter(sel, fields)
+    letter = None if body else _unlabelled_letter(sel, fields, order)
+    letter_text = _text_of(body) if body else node_text(letter) if letter is not None else ""
     if not letter_text:
         return None
+    shown = letter if body is None else body.label if body.node is None else body.node
+    reply = fields.get("reply") or _unlabelled_reply(hits, fields, order, _last(shown, order))
     key = url_key(page.url)
     title = fields["title"].text if "title" in fields else page_title(sel)
     base = without_fragment(page.url)
@@ -117,7 +135,8 @@ def read_letter(page: Page) -> list[Post] | None:
         unit = _value(fields, "unit") or _unit_in(reply)
         when = _value(fields, "reply_time") or reply.time or _date_in(reply, answer)
         posts.append(post("reply", answer, unit, when, 2))
-    for part, text, unit, when in later_rounds(hits) if len(posts) > 1 else []:
+    rounds = later_rounds(hits, answered="reply" not in fields) if len(posts) > 1 else []
+    for part, text, unit, when in rounds:
         author = posts[0].author if part == "follow" else unit or posts[1].author
         posts.append(post(f"{part}-{len(posts) + 1}", text, author, when, len(posts) + 1))
     if (rating := fields.get("rating")) and rating.text:
@@ -129,12 +148,14 @@ def letter_fields(
     sel: Selector, hits: list[tuple[str, Field]] | None = None
 ) -> dict[str, Field] | None:
     """The page's labelled fields (each its first), if it is a letter page: a reply under its
-    label, or two labels only a letter board prints."""
+    label, two labels only a letter board prints, or one of them and a reply's head (its office
+    or its time)."""
     fields: dict[str, Field] = {}
     for name, field in labelled_in_order(sel) if hits is None else hits:
         fields.setdefault(name, field)
     strong = sum(1 for field in fields.values() if _STRONG.match(_label_text(field)))
-    return fields if "reply" in fields or strong >= 2 else None
+    head = any(name in fields for name in _REPLY_HEAD)
+    return fields if "reply" in fields or strong >= 2 or (strong and head) else None
 
 
 def labelled_in_order(sel: Selector) -> list[tuple[str, Field]]:
@@ -144,7 +165,7 @@ def labelled_in_order(sel: Selector) -> list[tuple[str, Field]]:
         if any(up.tag in _SKIP for up in el.iterancestors()):
             continue
         own = (el.text or "").strip()
-        if not own or not _STARTS.match(own) or not (match := _LABEL.match(squash(STRING(el)))):
+        if not own or not _STARTS.match(own) or not (match := _labelled(squash(STRING(el)))):
             continue
         label, rest = match.group(1), squash(match.group(2))
         name = _FIELD_OF[label]
@@ -156,12 +177,14 @@ def labelled_in_order(sel: Selector) -> list[tuple[str, Field]]:
     return found
 
 
-def later_rounds(hits: list[tuple[str, Field]]) -> list[tuple[str, str, str, str]]:
+def later_rounds(
+    hits: list[tuple[str, Field]], *, answered: bool = False
+) -> list[tuple[str, str, str, str]]:
     """The rounds after the first reply — the writer's follow-up (追问) and the reply to it —
     as ``(part, text, unit or '', time)``, each with the time and office labelled since the
-    round before it."""
+    round before it; ``answered`` when the first reply has no label of its own."""
     rounds: list[tuple[str, str, str, str]] = []
-    replies = 0
+    replies = int(answered)
     meta: dict[str, str] = {}
     for name, field in hits:
         if name in ("reply", "follow"):
@@ -195,13 +218,22 @@ def _field(label: etree._Element, rest: str, *, dated: bool) -> Field | None:
             node = node.getnext()
             continue
         text = squash(STRING(node))
-        if _LABEL.match(text):
+        if _labelled(text):
             return None  # the next label: this one's value is empty
         if text and full_date(text) == text and not time and not dated:
             time, node = text, node.getnext()
             continue
         return Field(text, node, label, time) if text else None
     return None
+
+
+def _labelled(text: str) -> re.Match[str] | None:
+    """A label and its value at the start of ``text``; a label other text opens with too
+    (:data:`_NAME_ONLY`) only before a name."""
+    match = _LABEL.match(text)
+    if match and match.group(1) in _NAME_ONLY and not _NAME.fullmatch(squash(match.group(2))):
+        return None
+    return match
 
 
 def _label_text(field: Field) -> str:
@@ -223,25 +255,93 @@ def _text_of(field: Field) -> str:
     return "\n".join(x for x in lines if not (len(x) <= HEAD_LINE and full_date(x)))
 
 
-def _unlabelled_letter(sel: Selector, fields: dict[str, Field]) -> str:
+def _unlabelled_letter(
+    sel: Selector, fields: dict[str, Field], order: dict[etree._Element, int]
+) -> etree._Element | None:
     """A letter whose text has no label: the block with the most text of its own that stands
-    before the reply's label (the page's first part), outside the labelled values."""
-    stop = fields["reply"].label if "reply" in fields else None
-    taken = {f.node for f in fields.values() if f.node is not None} | {
-        f.label for f in fields.values()
-    }
-    best, size = None, 0
-    for el in sel.root.iter():
-        if el is stop:
+    before the reply — its label, else its head's first label — outside the labelled values
+    (anywhere on the page when no such block stands before a head)."""
+    taken = _taken(fields.values())
+    if "reply" in fields:
+        return _largest(sel.root.iter(), order, taken, before=order[fields["reply"].label])
+    heads = [order[fields[name].label] for name in _REPLY_HEAD if name in fields]
+    if heads and (found := _largest(sel.root.iter(), order, taken, before=min(heads))) is not None:
+        return found
+    return _largest(sel.root.iter(), order, taken)
+
+
+def _unlabelled_reply(
+    hits: list[tuple[str, Field]],
+    fields: dict[str, Field],
+    order: dict[etree._Element, int],
+    letter_end: int,
+) -> Field | None:
+    """A reply whose text has no label, only its head (回复机构, 答复时间): the block with the
+    most text of its own after the head's first label and the letter, before the next other
+    label (a rating), in the nearest box around the head that holds one."""
+    labels = [fields[name].label for name in _REPLY_HEAD if name in fields]
+    head = min(labels, key=order.__getitem__, default=None)
+    if head is None:
+        return None
+    start = max(order[head], letter_end)
+    later = [
+        order[f.label] for name, f in hits if name not in _REPLY_HEAD and order[f.label] > start
+    ]
+    stop = min(later, default=None)
+    taken = _taken(f for _, f in hits)
+    box = head
+    for _ in range(REPLY_REACH):
+        box = box.getparent()
+        if box is None:
             break
-        if not isinstance(el.tag, str) or el.tag not in _BLOCK_TAGS:
+        found = _largest(box.iter(), order, taken, after=start, before=stop)
+        if found is not None:
+            return Field(node_text(found), found, head)
+    return None
+
+
+def _largest(
+    elements: Iterable[etree._Element],
+    order: dict[etree._Element, int],
+    taken: set[etree._Element],
+    *,
+    after: int = -1,
+    before: int | None = None,
+) -> etree._Element | None:
+    """The block with the most text of its own (at least :data:`SHORT` characters) between two
+    places in the page, outside ``taken`` elements and the page's furniture."""
+    best, size = None, 0
+    for el in elements:
+        if not isinstance(el.tag, str):
+            continue
+        place = order[el]
+        if before is not None and place >= before:
+            break
+        if place <= after or el.tag not in _BLOCK_TAGS:
             continue
         if el in taken or any(up.tag in _SKIP or up in taken for up in el.iterancestors()):
             continue
         own = own_text(el, _NOT_INLINE)[1]
         if own > size:
             best, size = el, own
-    return node_text(best) if best is not None and size >= SHORT else ""
+    return best if size >= SHORT else None
+
+
+def _taken(fields: Iterable[Field]) -> set[etree._Element]:
+    """The labels and the elements holding their values."""
+    taken: set[etree._Element] = set()
+    for field in fields:
+        taken.add(field.label)
+        if field.node is not None:
+            taken.add(field.node)
+    return taken
+
+
+def _last(node: etree._Element | None, order: dict[etree._Element, int]) -> int:
+    """The place of a node's last element in the page (-1 for none)."""
+    if node is None:
+        return -1
+    return max(order[el] for el in node.iter() if el in order)
 
 
 def _time_before(sel: Selector, letter: str) -> str:

@@ -5,6 +5,7 @@ engine in a crawl, or with no engine at all."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -140,3 +141,56 @@ def test_a_message_boards_list_leads_to_its_letters_and_is_no_letter() -> None:
     first = parsed.links[0].url
     posts = LettersAdapter().parse(Page(first, letter, "article", site, datetime.now(UTC))).posts
     assert [p.author for p in posts] == ["王**", "市民政局"]
+
+
+BOARD = "written_leader_board_reply_head.html"
+
+
+def _read_text(text: str, role: str = "auto") -> list:
+    reading, _ = read_page(text.encode("utf-8"), URL, RUNTIME, role=role)
+    assert (reading.reader, reading.kind) == ("letters", "thread")
+    return reading.parsed.posts
+
+
+@pytest.mark.parametrize("role", ["auto", "thread", "article"])
+def test_letter_whose_reply_is_labelled_by_its_head_alone(role: str) -> None:
+    """A leaders' board labels whom the letter is to, the writer, its time and the reply's
+    office and time, but neither text: the letter is the block before the reply's head, the
+    reply the block after it — not one text signed by nobody with the answer merged in."""
+    posts = _read(BOARD, role)
+    assert [(p.floor, p.author, p.published_text) for p in posts] == [
+        (1, "陈***", "2024-03-05 08:47"),
+        (2, "某某县人民政府", "2024-03-21 16:30"),
+        (3, "陈***", ""),
+    ]
+    assert posts[0].content.startswith("尊敬的领导：您好！某某镇中心小学门前是一条县道")
+    assert posts[0].content.endswith("保障孩子们的出行安全。谢谢！")
+    assert posts[1].content.startswith("网友您好！您反映的问题收悉。")
+    assert posts[1].content.endswith("感谢您对交通安全工作的关心和支持！")
+    assert posts[2].content == "满意"
+    assert {p.title for p in posts} == {"关于某某镇中心小学门前道路无红绿灯的问题"}
+
+
+def test_reply_opening_with_the_writers_label_is_still_the_reply() -> None:
+    """``网友：您好！`` opens a reply, it does not name the writer: 网友 is a label only before
+    a name (``网友：陈***``)."""
+    text = (REAL / BOARD).read_text(encoding="utf-8").replace("网友您好！", "网友：您好！")
+    posts = _read_text(text)
+    assert [(p.author, p.published_text) for p in posts[:2]] == [
+        ("陈***", "2024-03-05 08:47"), ("某某县人民政府", "2024-03-21 16:30"),
+    ]  # fmt: skip
+    assert posts[1].content.startswith("网友：您好！您反映的问题收悉。")
+
+
+def test_letter_to_a_leader_not_yet_answered_is_the_letter_alone() -> None:
+    """留言对象 and 留言时间, labels only a letter board prints, make a letter page with no
+    reply yet; the page's footer is no reply."""
+    text = (REAL / BOARD).read_text(encoding="utf-8").replace("已办理", "办理中")
+    text = re.sub(
+        r'<div id="mainContainerDetail1".*?(?=<div class="main-right)', "</div>", text, flags=re.S
+    )
+    posts = _read_text(text)
+    assert [(p.floor, p.author, p.published_text) for p in posts] == [
+        (1, "陈***", "2024-03-05 08:47")
+    ]
+    assert posts[0].content.startswith("尊敬的领导：您好！")
