@@ -16,7 +16,8 @@ from collections.abc import Iterable
 
 from parsel import Selector
 
-from opinion_spiders.reading.main_text import extracted
+from opinion_spiders.reading.main_text import extracted, words
+from opinion_spiders.reading.published import headline_node
 from opinion_spiders.reading.story import within_story
 from plugins._blocks import DATE_LIKE
 from plugins._html import STRING, clean_lines, node_text, squash
@@ -65,6 +66,32 @@ _LABEL_LINE = 60
 #: the reader look for comments the extractor ran on into.
 _TAIL_LINES = 4
 _TIME_LINE = 60
+#: A file a document attaches (附件), by its link's address.
+_ATTACHMENT = re.compile(
+    r"\.(?:pdf|docx?|xlsx?|et|wps|pptx?|ofd|zip|rar|7z|txt|csv)(?:$|[?#])", re.IGNORECASE
+)
+#: The class of the text beside a picture (``img_descr``, ``pic_txt``, ``wp-caption-text``).
+_CAPTION_CLASS = re.compile(r"caption|^(?:pic|img|image|photo)[_-]?(?:txt|text|descr?|note)$")
+_PUT_BACK = (
+    "//body//figcaption | //body//*[@class][not(self::figcaption)][../descendant::img]"
+    " | //body//*[self::p or self::div or self::li or self::td][a[@href]]"
+    "[not(.//p or .//div or .//li or .//td)]"
+)
+#: Characters up to which a caption or an attachment's line is put back, and from which a
+#: page's text beside it marks where it stands in the body.
+PUT_BACK_LINE = 200
+_ANCHOR = 4
+#: Words from which a caption is put back: a sentence, not a bare credit (``Image: NASA``).
+CAPTION_WORDS = 5
+#: The class of a standfirst, the summary a news page prints under its headline.
+_STANDFIRST_CLASS = re.compile(r"(?:^|[-_])(?:standfirst|dek|summary|abstract|lede)(?:$|[-_])")
+_DESCRIPTION = (
+    "//meta[@name='description' or @property='og:description' or @name='og:description'"
+    " or @name='twitter:description']/@content"
+)
+#: Elements after the headline, and characters of text, within which a standfirst is looked for.
+STANDFIRST_AFTER = 40
+STANDFIRST_CHARS = 20
 TRAFILATURA = "trafilatura"
 SELECTOR = "selector"
 
@@ -84,7 +111,7 @@ def extract_body(
     text = "\n".join(line for line in text.split("\n") if not promotion(line))
     text = without_comments(text, sel)
     if len(text) >= MIN_BODY:
-        return text, TRAFILATURA
+        return with_standfirst(put_back(text, sel), sel, headline), TRAFILATURA
     return tidy(selector_text(sel), heads), SELECTOR
 
 
@@ -107,6 +134,88 @@ def without_comments(text: str, sel: Selector) -> str:
     while end > 1 and any("".join(lines[end - 1].split()) in block for block in said):
         end -= 1
     return "\n".join(lines[:end])
+
+
+def put_back(text: str, sel: Selector) -> str:
+    """The body with the lines the extractor drops from inside it that are the article's: a
+    picture's caption (a ``figcaption``, or beside an image an element whose class names a
+    caption: Sina's ``img_descr``, ``pic_txt``; ``CAPTION_WORDS`` or more, not a bare credit)
+    and a paragraph that links to a file the
+    document attaches (``附件：1．《…》.docx``, what a government notice is issued with; the
+    extractor takes a paragraph that is mostly a link for a menu). Each is put back only where
+    it stands between two consecutive lines of the body — so never a download box, related
+    links or a share row around it — and when the body does not hold it already."""
+    lines = text.split("\n")
+    flat = ["".join(line.split()) for line in lines]
+    for node in sel.xpath(_PUT_BACK):
+        kind = _kind(node)
+        line = squash(node.xpath("string()").get())
+        if not kind or (kind == "caption" and words(line) < CAPTION_WORDS):
+            continue
+        own = "".join(line.split())
+        if not own or len(line) > PUT_BACK_LINE or any(own in f for f in flat):
+            continue
+        before = _line_of(node.xpath(_NEAR.format(axis="preceding"))[::-1], flat)
+        after = _line_of(node.xpath(_NEAR.format(axis="following")), flat)
+        if before is not None and after == before + 1:
+            lines.insert(after, line)
+            flat.insert(after, own)
+    return "\n".join(lines)
+
+
+_NEAR = (
+    f"{{axis}}::text()[string-length(normalize-space()) >= {_ANCHOR}]"
+    "[not(ancestor::script or ancestor::style)][position() <= 20]"
+)
+
+
+def _kind(node: Selector) -> str:
+    """``caption``, ``attachment`` (see :func:`put_back`) or ''."""
+    el = node.root
+    if el.tag == "figcaption" or any(
+        _CAPTION_CLASS.search(word) for word in (el.get("class") or "").lower().split()
+    ):
+        return "caption"
+    hrefs = node.xpath("a/@href").getall()
+    return "attachment" if any(_ATTACHMENT.search(href) for href in hrefs) else ""
+
+
+def _line_of(texts: list[Selector], flat: list[str]) -> int | None:
+    """The body line the nearest of ``texts`` (page text beside an element) lies in."""
+    for text in texts:
+        own = "".join(text.get().split())
+        at = next((i for i, line in enumerate(flat) if own in line), None)
+        if at is not None:
+            return at
+    return None
+
+
+def with_standfirst(text: str, sel: Selector, headline: str) -> str:
+    """The body with the standfirst above it: the summary a news page prints between its
+    headline and its body (the page's ``description``, or an element whose class names a
+    standfirst, dek, summary, abstract or lede), which extractors leave out when it stands
+    outside the body's container. Only prose (``STANDFIRST_CHARS``) that the body does not hold
+    already, among the first elements after the headline, with the body's first line after
+    it."""
+    head = headline_node(sel, headline)
+    lines = text.split("\n")
+    if head is None or not lines:
+        return text
+    described = {"".join(d.split()) for d in sel.xpath(_DESCRIPTION).getall()}
+    body, first = "".join(text.split()), "".join(lines[0].split())
+    for node in head.xpath(f"following::*[position() <= {STANDFIRST_AFTER}]"):
+        own = "".join(node.xpath("string()").get().split())
+        classed = any(
+            _STANDFIRST_CLASS.search(word) for word in (node.root.get("class") or "").split()
+        )
+        if len(own) < STANDFIRST_CHARS or not (own in described or classed) or own in body:
+            continue
+        if node.xpath(".//a") or first not in "".join(
+            "".join(t.split()) for t in node.xpath("following::text()[position() <= 40]").getall()
+        ):
+            continue
+        return squash(node.xpath("string()").get()) + "\n" + text
+    return text
 
 
 def without_disclosure_header(lines: list[str]) -> list[str]:

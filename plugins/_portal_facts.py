@@ -16,7 +16,7 @@ from typing import Any
 
 from parsel import Selector
 
-from opinion_spiders.reading.published import headline_node, shown_time
+from opinion_spiders.reading.published import TITLED, dateline, headline_node, shown_time
 from plugins._html import class_words, squash
 
 _SEP = re.compile(r"\s*(?:_|\||｜|--|-|–|—)\s*")
@@ -74,6 +74,9 @@ _ISSUER_LABEL = (
     " or contains(., '发文单位')])]"
 )
 _ISSUER_NAME = 40
+#: The organisation a page's copyright line names (``版权所有：青禾市科学技术局``).
+_COPYRIGHT = re.compile(r"版权所有\s*[:：]?\s*(?:©\s*)?([^\s:：|｜,，。©]{2,30})")
+_TITLED_MIN = 4
 _EDITOR = re.compile(r"(?:责任编辑|责编)\s*[:：]\s*([^\s【】\[\]（）()<>、]+(?:、[^\s【】）)]+)*)")
 #: What a source element says around the source: ``本文来源于国家统计局 2024-05-11 09:36``.
 _SOURCE_HEAD = re.compile(r"^(?:本文)?来源(?:于|自)?\s*[:：]?\s*")
@@ -105,9 +108,16 @@ def strip_site_suffix(title: str, names: set[str]) -> str:
 
 def headline(sel: Selector, meta: dict[str, str]) -> str:
     """ArticleTitle, else the ``h1``/``h2`` the ``<title>`` starts with (a banner ``h1`` such
-    as 山西省人民政府网站 never matches), else og:title, else the title minus the site."""
+    as 山西省人民政府网站 never matches), else og:title, else the title minus the site — but
+    where that title is only the organisation's name (see :func:`organisations`), the element
+    whose class names a title over the article's dateline (:func:`titled_over_date`)."""
     names = site_names(meta)
     title = squash(sel.xpath("//title/text()").get())
+    if title in names | organisations(sel):
+        names = names | {title}
+        over_date = titled_over_date(sel, names)
+    else:
+        over_date = ""
     heads = [squash(t) for t in sel.xpath("//h1 | //h2").xpath("string()").getall()]
     matching = [h for h in heads if len(h) >= 4 and h not in names and title.startswith(h)]
     candidates = (
@@ -115,8 +125,43 @@ def headline(sel: Selector, meta: dict[str, str]) -> str:
         max(matching, key=len, default=""),
         strip_site_suffix(meta.get("og:title", ""), names),
         strip_site_suffix(title, names),
+        over_date,
     )
     return next((c for c in candidates if c and c not in names), "")
+
+
+def organisations(sel: Selector) -> set[str]:
+    """The names the page gives its organisation: the holder of its copyright (``版权所有：
+    青禾市科学技术局``) and its logo's or banner's ``alt``."""
+    names = {
+        found.group(1)
+        for text in sel.xpath("//body//text()[contains(., '版权所有')]").getall()
+        if (found := _COPYRIGHT.search(squash(text)))
+    }
+    logos = sel.xpath(
+        "//body//img[@alt][contains(@src, 'logo') or contains(@src, 'banner')"
+        " or ancestor-or-self::*[contains(@class, 'logo') or contains(@id, 'logo')"
+        " or contains(@class, 'banner') or contains(@class, 'top') or self::header]]/@alt"
+    ).getall()
+    return names | {squash(alt) for alt in logos if squash(alt)}
+
+
+def titled_over_date(sel: Selector, names: set[str]) -> str:
+    """The text of the element whose class names a title (not a link's, see
+    :data:`~opinion_spiders.reading.published.TITLED`) right above the page's first dateline
+    (a date in the short lines under it, see
+    :func:`~opinion_spiders.reading.published.dateline`): a government page's
+    ``div.con_title`` over its ``发布时间``, where the ``<title>`` is only the site's name — the
+    last such element over that date, not a column's title in the sidebar above it."""
+    found, first = "", ""
+    for node in sel.xpath(TITLED):
+        text = squash(node.xpath("string()").get())
+        if len(text) < _TITLED_MIN or text in names or not (date := dateline(sel, text)):
+            continue
+        if first and date != first:
+            break
+        found, first = text, date
+    return found
 
 
 def info_line(sel: Selector) -> str:

@@ -164,14 +164,16 @@ def test_reading_a_story_in_two_grid_rows_is_an_article_not_two_posts() -> None:
     """A news article laid out in two rows alike (the headline's row with its standfirst and
     byline, the body's row), both dated: read with no role, the rows are not a thread of two
     posts — the one with no poster is no reply — but the article its reader finds, signed and
-    dated by its byline."""
+    dated by its byline, its standfirst (the page's description) above the body."""
     url = "https://www.shumaqx.example.cn/article/2024/05/12/metro-fares/"
     page = (REAL / "written_tech_news_standfirst.html").read_bytes()
     reading, _ = read_page(page, url, RUNTIME)
     assert (reading.kind, reading.reader) == ("article", "portal")
     (post,) = reading.parsed.posts
     assert (post.author, post.published_text) == ("陈晓", "2024年5月12日 10:30")
-    assert post.content.startswith("2024年5月10日，多个城市的轨道交通运营方")
+    standfirst, first = post.content.split("\n")[:2]
+    assert standfirst.startswith("多个城市的地铁票价调整方案近日公布")
+    assert first.startswith("2024年5月10日，多个城市的轨道交通运营方")
     assert "截至发稿时" in post.content
 
 
