@@ -72,11 +72,8 @@ _ATTACHMENT = re.compile(
 )
 #: The class of the text beside a picture (``img_descr``, ``pic_txt``, ``wp-caption-text``).
 _CAPTION_CLASS = re.compile(r"caption|^(?:pic|img|image|photo)[_-]?(?:txt|text|descr?|note)$")
-_PUT_BACK = (
-    "//body//figcaption | //body//*[@class][not(self::figcaption)][../descendant::img]"
-    " | //body//*[self::p or self::div or self::li or self::td][a[@href]]"
-    "[not(.//p or .//div or .//li or .//td)]"
-)
+#: Elements whose own line holds an attachment's link (and no block inside them).
+_LINE_TAGS = ("p", "div", "li", "td")
 #: Characters up to which a caption or an attachment's line is put back, and from which a
 #: page's text beside it marks where it stands in the body.
 PUT_BACK_LINE = 200
@@ -147,8 +144,7 @@ def put_back(text: str, sel: Selector) -> str:
     links or a share row around it — and when the body does not hold it already."""
     lines = text.split("\n")
     flat = ["".join(line.split()) for line in lines]
-    for node in sel.xpath(_PUT_BACK):
-        kind = _kind(node)
+    for node, kind in _dropped_parts(sel):
         line = squash(node.xpath("string()").get())
         if not kind or (kind == "caption" and words(line) < CAPTION_WORDS):
             continue
@@ -169,15 +165,32 @@ _NEAR = (
 )
 
 
-def _kind(node: Selector) -> str:
-    """``caption``, ``attachment`` (see :func:`put_back`) or ''."""
-    el = node.root
-    if el.tag == "figcaption" or any(
-        _CAPTION_CLASS.search(word) for word in (el.get("class") or "").lower().split()
-    ):
-        return "caption"
-    hrefs = node.xpath("a/@href").getall()
-    return "attachment" if any(_ATTACHMENT.search(href) for href in hrefs) else ""
+def _dropped_parts(sel: Selector) -> list[tuple[Selector, str]]:
+    """The captions and attachments' lines of the page (see :func:`put_back`), in page order,
+    each with its kind (``caption``, ``attachment``): one walk over the page, the cheap test
+    first."""
+    found: list[tuple[Selector, str]] = []
+    for el in sel.root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if el.tag == "figcaption":
+            found.append((Selector(root=el), "caption"))
+        elif (cls := el.get("class")) and any(
+            _CAPTION_CLASS.search(w) for w in cls.lower().split()
+        ):
+            parent = el.getparent()
+            if parent is not None and next(parent.iter("img"), None) is not None:
+                found.append((Selector(root=el), "caption"))
+        elif el.tag == "a" and _ATTACHMENT.search(el.get("href") or ""):
+            line = el.getparent()
+            if (
+                line is not None
+                and line.tag in _LINE_TAGS
+                and next(line.iterdescendants(*_LINE_TAGS), None) is None
+                and not any(node is line for node, _ in found[-1:])
+            ):
+                found.append((Selector(root=line), "attachment"))
+    return found
 
 
 def _line_of(texts: list[Selector], flat: list[str]) -> int | None:
