@@ -44,6 +44,9 @@ CONFIDENCE = 0.5
 #: Attributes in which boards declare a poster's name (Tianya's ``uname`` on the link).
 _NAME_ATTRIBUTES = ("data-username", "data-user-name", "data-uname", "data-author",
                     "data-nickname", "username", "uname", "nickname")  # fmt: skip
+#: Microformats' classes of a person's formatted name (hCard's ``fn``, h-card's ``p-name``):
+#: the name alone, where the element around it also says ``says:``.
+_FORMATTED_NAME = frozenset(["fn", "p-name"])
 _AUTHOR_HINT = re.compile(r"author|user|poster|name|nick|member", re.I)
 #: Words of a class that make an element beside the author's name something else of theirs
 #: (``spPostUserRank``, ``user-location``, ``author-posts``, ``author-tag`` and
@@ -896,9 +899,9 @@ def _in_quote(el: etree._Element, quotes: set[etree._Element], block: etree._Ele
 
 
 def author_of(block: etree._Element, body: etree._Element | None) -> str:
-    """A declared name (``data-username``, ``uname``, ``itemprop=name`` …), else a profile
-    link's text, else the shortest author-like element (without the colon a comment's
-    ``<span>:</span>`` adds to it); never from inside the body."""
+    """A declared name (``data-username``, ``uname``, ``itemprop=name``, an hCard's ``fn`` …),
+    else a profile link's text, else the shortest author-like element (without the colon a
+    comment's ``<span>:</span>`` adds to it); never from inside the body."""
     outside = [
         el for el in block.iter()
         if isinstance(el.tag, str) and el is not body and body not in el.iterancestors()
@@ -907,6 +910,8 @@ def author_of(block: etree._Element, body: etree._Element | None) -> str:
         declared = next((el.get(name) for name in _NAME_ATTRIBUTES if el.get(name)), None) or (
             el.get("content") if el.get("itemprop") == "name" else None
         )
+        if not declared and _FORMATTED_NAME.intersection((el.get("class") or "").split()):
+            declared = _text(el)  # an hCard's formatted name: WordPress's ``cite.fn``
         if declared:
             return squash(declared)
     for el in outside:

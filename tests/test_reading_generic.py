@@ -706,3 +706,23 @@ def test_generic_posts_dated_by_a_month_and_day_alone() -> None:
     reading, _ = read_page(html.encode(), "https://tieba.example.com/p/123", RUNTIME)
     assert [p.published_text for p in reading.parsed.posts] == ["03-01", "03-02", "03-03"]
     assert [p.content for p in reading.parsed.posts] == list(REPLIES)
+
+
+def test_generic_comment_signed_by_its_hcard_name_not_the_says_beside_it() -> None:
+    """WordPress's comments sign with an hCard (``div.comment-author.vcard`` holding
+    ``cite.fn`` or ``b.fn`` and ``span.says``): the poster is the formatted name, linked to
+    their own site or not, without the ``says:`` beside it."""
+    names = ("Rosalind", "Pete from plot 9", "Helen (author)")
+    comments = "".join(
+        f'<li class="comment"><article class="comment-body"><footer class="comment-meta">'
+        f'<div class="comment-author vcard"><img class="avatar" src="a.png" alt="">'
+        f'<b class="fn">{name if i != 3 else f"<a href=https://allotment.example/ class=url>{name}</a>"}</b>'
+        f' <span class="says">says:</span></div><div class="comment-metadata">'
+        f'<time datetime="2021-06-0{i}T19:42:10+00:00">June {i}, 2021 at 7:42 pm</time></div>'
+        f'</footer><div class="comment-content"><p>{said}</p></div></article></li>'
+        for i, (name, said) in enumerate(zip(names, REPLIES, strict=True), 1)
+    )
+    html = f"<html><body><h1>No-dig beds</h1><ol class='comment-list'>{comments}</ol></body></html>"
+    reading, _ = read_page(html.encode(), "https://allotment.example/2021/06/01/no-dig/", RUNTIME,
+                           role="thread")  # fmt: skip
+    assert [p.author for p in reading.parsed.posts] == list(names)
