@@ -186,6 +186,8 @@ _QUOTE_OPENING = re.compile(
     r"|引用\s*.{1,40}?(?:发表于|的帖子)|回复\s*.{1,30}?的帖子)",
     re.I,
 )
+#: Characters of a box's text in which a quote's opening words are looked for.
+_QUOTE_HEAD = 100
 #: Elements a quote marked only by its opening words is boxed in.
 _QUOTE_BOXES = ("div", "table", "fieldset")
 #: A line this short may be a header (time, floor, author) or template text.
@@ -289,12 +291,22 @@ def marked_quotes(body: etree._Element) -> list[etree._Element]:
     whole = len(_text(body))
     found: list[etree._Element] = []
     for el in body.iterdescendants(*_QUOTE_BOXES):
-        if any(box in el.iterancestors() for box in found):
+        if any(box in el.iterancestors() for box in found) or not _opens_quote(el):
             continue
-        said = _text(el)
-        if _QUOTE_OPENING.match(said) and len(said) < whole - 1:
+        if len(_text(el)) < whole - 1:
             found.append(el)
     return found
+
+
+def _opens_quote(el: etree._Element) -> bool:
+    """Whether an element's text opens as a quote does (:data:`_QUOTE_OPENING`), read from
+    its first words only."""
+    said = ""
+    for part in el.itertext():
+        said += part
+        if len(said) >= _QUOTE_HEAD:
+            break
+    return bool(_QUOTE_OPENING.match(squash(said)))
 
 
 def labelled_facts(first: etree._Element) -> str:
@@ -543,7 +555,7 @@ def _thread_of(block: etree._Element, kinds: set[str]) -> list[etree._Element]:
     nested = [
         el for el in block.iterdescendants(*tags)
         if signature(el) in kinds and not _nested_in(el, kinds, block)
-        and not _QUOTE_OPENING.match(_text(el))  # a quote of the kind of the posts
+        and not _opens_quote(el)  # a quote of the kind of the posts
     ]  # fmt: skip
     if not nested or not all(looks_like_post(el) for el in nested):
         return [block]
