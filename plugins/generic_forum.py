@@ -277,7 +277,7 @@ class GenericForumAdapter(Adapter):
             thread_id=url_key(page.url),
             post_id=pid,
             floor=index,
-            published_text=time_of(node),
+            published_text=time_of(node, body),
             adapter=self.engine,
             adapter_version=self.version,
             confidence=CONFIDENCE,
@@ -1001,8 +1001,10 @@ def _profile_link(href: str, text: str) -> bool:
     return slug == text.removeprefix("@").casefold()
 
 
-def time_of(node: Selector) -> str:
-    """A ``<time datetime>``, a ``data-time``, a ``title`` with the absolute time, or a date."""
+def time_of(node: Selector, body: etree._Element | None = None) -> str:
+    """A ``<time datetime>``, a ``data-time``, a ``title`` with the absolute time, or a date —
+    one printed in the post's ``body`` only where none is printed outside it, and never in a
+    sentence there (``现象：每天 00:00 前后的那一轮采集会跑两次，…``: what the post says)."""
     stamp = node.xpath(
         "(.//time/@datetime | .//*[@data-time]/@data-time | .//*[@datetime]/@datetime)[1]"
     ).get()
@@ -1017,14 +1019,19 @@ def time_of(node: Selector) -> str:
             and not _titled_link(el)
         ):
             return squash(title)
-    previous = ""
+    previous, inside = "", ""
     for text in node.root.xpath(".//text()[not(ancestor::blockquote)]"):
         found = DATE_LIKE.search(text)
         if found and len(text.strip()) <= 60 and not _PROFILE_DATE.search(f"{previous} {text}"):
-            return _with_its_day(text).lstrip(_LEADING)
+            if body is None or body not in text.getparent().iterancestors(body.tag) and (
+                text.getparent() is not body
+            ):
+                return _with_its_day(text).lstrip(_LEADING)
+            if not inside and not _SENTENCE.search(text):  # not a sentence of what it says
+                inside = text  # the post's time only if none is printed outside the body
         if text.strip():
             previous = text
-    return _month_and_day(node.root)
+    return _with_its_day(inside).lstrip(_LEADING) if inside else _month_and_day(node.root)
 
 
 def _titled_link(el: etree._Element) -> bool:

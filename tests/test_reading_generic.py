@@ -726,3 +726,15 @@ def test_generic_comment_signed_by_its_hcard_name_not_the_says_beside_it() -> No
     reading, _ = read_page(html.encode(), "https://allotment.example/2021/06/01/no-dig/", RUNTIME,
                            role="thread")  # fmt: skip
     assert [p.author for p in reading.parsed.posts] == list(names)
+
+
+def test_generic_post_dated_by_its_header_not_a_clock_in_what_it_says() -> None:
+    """A Gitee issue: its description says ``每天 00:00 前后…`` (a sentence with a clock in it)
+    and its header above says when it was opened (``创建于 2024-01-08 23:47``): the issue is
+    dated by its header, not by what it says."""
+    page = (REAL / "written_gitee_issue.html").read_bytes()
+    url = "https://gitee.com/opensource-yq/yuqing-collector/issues/I8XK2Q"
+    reading, _ = read_page(page, url, RUNTIME)
+    opening = reading.parsed.posts[0]
+    assert (opening.author, opening.published_text) == ("王书言", "2024-01-08 23:47")
+    assert "每天 00:00 前后" in opening.content
