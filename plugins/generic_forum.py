@@ -425,11 +425,19 @@ def without_board_lines(posts: list[Post]) -> list[Post]:
 
 def without_stubs(posts: list[Post]) -> list[Post]:
     """Among signed posts, a block with no author and a few characters left (the reply list's
-    head, ``社保 12 条回复 • 2024-05-14``, once its count and time are gone) is not a post."""
+    head, ``社保 12 条回复 • 2024-05-14``, once its count and time are gone) is not a post, nor
+    — after the first, among posts signed and dated alike — one with neither author nor time
+    (a "log in to answer" card after the answers)."""
     signed = sum(1 for post in posts if post.author)
     if signed < _SIGNED_SHARE * len(posts):
         return posts
-    return [p for p in posts if p.author or len("".join(p.content.split())) >= _MIN_BODY]
+    dated = sum(1 for post in posts if post.author and post.published_text)
+    stamped = dated >= _SIGNED_SHARE * len(posts)
+    return [
+        p for at, p in enumerate(posts)
+        if p.author or (len("".join(p.content.split())) >= _MIN_BODY
+                        and not (stamped and at and not p.published_text))
+    ]  # fmt: skip
 
 
 def drop_template_lines(posts: list[Post]) -> list[Post]:

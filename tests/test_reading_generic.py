@@ -738,3 +738,14 @@ def test_generic_post_dated_by_its_header_not_a_clock_in_what_it_says() -> None:
     opening = reading.parsed.posts[0]
     assert (opening.author, opening.published_text) == ("王书言", "2024-01-08 23:47")
     assert "每天 00:00 前后" in opening.content
+
+
+def test_generic_a_log_in_card_after_signed_dated_answers_is_no_post() -> None:
+    """A SegmentFault question: after the answers, each signed and dated, the "撰写回答 — 你尚未
+    登录" card (its 注册登录 link leads to a user's page) is of their kind but neither signed
+    nor dated: no post."""
+    page = (REAL / "written_segmentfault_question.html").read_bytes()
+    reading, _ = read_page(page, "https://segmentfault.com/q/1010000012345678", RUNTIME)
+    posts = reading.parsed.posts
+    assert [p.author for p in posts] == ["liuchen_dev", "张朴", "kongming_x", "小雨"]
+    assert not any("尚未登录" in p.content for p in posts)
