@@ -1031,9 +1031,8 @@ def time_of(node: Selector, body: etree._Element | None = None) -> str:
     for text in node.root.xpath(".//text()[not(ancestor::blockquote)]"):
         found = DATE_LIKE.search(text)
         if found and len(text.strip()) <= 60 and not _PROFILE_DATE.search(f"{previous} {text}"):
-            if body is None or body not in text.getparent().iterancestors(body.tag) and (
-                text.getparent() is not body
-            ):
+            held = text.getparent()
+            if body is None or (held is not body and body not in held.iterancestors(body.tag)):
                 return _with_its_day(text).lstrip(_LEADING)
             if not inside and not _SENTENCE.search(text):  # not a sentence of what it says
                 inside = text  # the post's time only if none is printed outside the body
