@@ -25,7 +25,7 @@ from parsel import Selector
 from opinion_spiders.adapters import Link, Page
 from opinion_spiders.items import Post
 from plugins._html import absolute, json_attr, node_text, squash, to_int, without_fragment
-from plugins._tieba_replies import more_replies, reply_url
+from plugins._tieba_replies import more_replies, reply_post
 
 MOBILE_MARKERS = "#frslistcontent, li.tl_shadow, a.ti_item[tid]"
 #: A floor of the m-site's thread page.
@@ -151,23 +151,10 @@ def _replies(page: Page, li: Selector, floor: Post) -> list[Post]:
         if not spid.isdigit() or not text:
             continue
         name = item.css(".user_name").xpath("string()").get()
-        posts.append(
-            Post(
-                site=page.site.name,
-                kind=floor.kind,
-                url=reply_url(page.url, floor.thread_id or "", floor.post_id or "", spid),
-                title=floor.title,
-                content=node_text(text[0]),
-                author=squash(name or str(data.get("un") or "")),
-                thread_id=floor.thread_id,
-                post_id=spid,
-                floor=floor.floor,
-                reply_to=floor.post_id,
-                published_text=squash(item.css(".list_item_time").xpath("string()").get()),
-                adapter=floor.adapter,
-                adapter_version=floor.adapter_version,
-            )
-        )
+        shown = item.css(".list_item_time").xpath("string()").get()
+        engine = (floor.adapter or "", floor.adapter_version or "")
+        posts.append(reply_post(page, floor, spid, text[0], name or str(data.get("un") or ""),
+                                shown, engine))  # fmt: skip
     return posts
 
 

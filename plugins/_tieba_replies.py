@@ -51,24 +51,32 @@ def reply_posts(page: Page, holder: Selector, floor: Post, engine: str, version:
         author = str(
             data.get("user_name") or name or item.css(".lzl_cnt a.j_user_card::text").get() or ""
         )
-        posts.append(
-            Post(
-                site=page.site.name,
-                kind=floor.kind,
-                url=reply_url(page.url, floor.thread_id or "", floor.post_id or "", spid),
-                title=floor.title,
-                content=node_text(text[0]),
-                author=squash(author),
-                thread_id=floor.thread_id,
-                post_id=spid,
-                floor=floor.floor,
-                reply_to=floor.post_id,
-                published_text=squash(item.css("span.lzl_time").xpath("string()").get()),
-                adapter=engine,
-                adapter_version=version,
-            )
-        )
+        shown = item.css("span.lzl_time").xpath("string()").get()
+        posts.append(reply_post(page, floor, spid, text[0], author, shown, (engine, version)))
     return posts
+
+
+def reply_post(
+    page: Page, floor: Post, spid: str, text: Selector, author: str, shown: str | None,
+    adapter: tuple[str, str],
+) -> Post:  # fmt: skip
+    """A reply inside ``floor`` (楼中楼): its id ``spid``, its ``text`` element, its poster and
+    shown time; ``adapter`` the engine and version that read it."""
+    return Post(
+        site=page.site.name,
+        kind=floor.kind,
+        url=reply_url(page.url, floor.thread_id or "", floor.post_id or "", spid),
+        title=floor.title,
+        content=node_text(text),
+        author=squash(author),
+        thread_id=floor.thread_id,
+        post_id=spid,
+        floor=floor.floor,
+        reply_to=floor.post_id,
+        published_text=squash(shown),
+        adapter=adapter[0],
+        adapter_version=adapter[1],
+    )
 
 
 def reply_url(base: str, tid: str, pid: str, spid: str) -> str:
