@@ -21,7 +21,6 @@ PROSE_LINE = 40
 #: ``label: value`` pairs from which a text without a sentence is a card of facts.
 CARD_LABELS = 2
 _LABEL_VALUE = re.compile(r"(?<![\d:：])[:：]\s*[^\s:：]")
-_SENTENCE_END = re.compile(r"[。！？；]|[.!?;](?:\s|$)")
 #: Share of a line's word pairs the precise reading must hold to vouch for the line; below
 #: ``PART_LINE`` the line is none of its business.
 SURE_LINE = 0.8
@@ -228,8 +227,8 @@ def cells(line: str) -> list[str]:
 
 def card(text: str) -> bool:
     """Whether a text is labelled facts, not prose: two or more ``label: value`` pairs and no
-    sentence (a poster's card, ``Full Member Join Date: Jun 2008 Location: Leeds Posts: 1,234``,
-    ``等级：二级 文章：312 积分：1045``; an article's info line)."""
+    sentence's end (:data:`_SENTENCE_END`; a poster's card, ``Full Member Join Date: Jun 2008
+    Location: Leeds Posts: 1,234``, ``等级：二级 文章：312 积分：1045``; an article's info line)."""
     return len(_LABEL_VALUE.findall(text)) >= CARD_LABELS and not _SENTENCE_END.search(text)
 
 
