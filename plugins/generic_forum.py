@@ -90,6 +90,7 @@ _BODY_WORDS = frozenset(
 )
 #: Attributes in which pages name what an element is, besides its class and id.
 _ROLE_ATTRIBUTES = ("data-role", "itemprop", "component")
+_HINTING = ("class", "id", *_ROLE_ATTRIBUTES)
 _TOKEN_PARTS = re.compile(r"[-_:]+|(?<=[a-z])(?=[A-Z])")
 _ID_DIGITS = re.compile(r"(\d{2,})")
 _BODY_TAGS = ("div", "section", "article", "td", "p")
@@ -527,9 +528,9 @@ def _sidebars(sel: Selector) -> set[etree._Element]:
     return inside
 
 
-def _names(el: etree._Element) -> list[str]:
-    """The words of an element's class and its id."""
-    return f"{el.get('class') or ''} {el.get('id') or ''}".split()
+def _names(el: etree._Element, attributes: tuple[str, ...] = ("class", "id")) -> list[str]:
+    """The words of an element's class and its id (or of the ``attributes`` given)."""
+    return " ".join(el.get(name) or "" for name in attributes).split()
 
 
 def threaded(posts: list[etree._Element], reply_kind: str = "") -> list[etree._Element]:
@@ -796,8 +797,7 @@ def _hinted(el: etree._Element) -> bool:
     """A class, id or role token one of whose parts names a post body (a role: IPS's
     ``data-role="commentContent"``, microdata's ``itemprop="articleBody"``, NodeBB's
     ``component="post/content"``)."""
-    named = " ".join(el.get(name, "") for name in ("class", "id", *_ROLE_ATTRIBUTES))
-    for token in named.replace("/", " ").split():
+    for token in (t for name in _names(el, _HINTING) for t in name.split("/")):
         if UTILITY.match(token):
             continue
         parts = [p.lower() for p in _TOKEN_PARTS.split(re.sub(r"\d+$", "", token)) if p]
