@@ -44,6 +44,19 @@ def own_text(el: etree._Element, blocks: Collection[str]) -> tuple[str, int]:
     return " ".join(parts), sum(len(part) for part in parts)
 
 
+def powered_by(pattern: re.Pattern[str], text: str) -> bool:
+    """Whether an engine's case-blind ``Powered by …`` ``pattern`` matches where the page
+    says ``owered`` or ``OWERED``: a search of the pattern itself tries every position of
+    the page (~3 ms a page)."""
+    for mark in ("owered", "OWERED"):
+        at = text.find(mark)
+        while at > 0:
+            if pattern.match(text, at - 1):
+                return True
+            at = text.find(mark, at + 1)
+    return False
+
+
 def squash(text: str | None) -> str:
     """One line: every run of whitespace (&nbsp; and the ideographic space too) -> one space."""
     return re.sub(r"\s+", " ", (text or "").replace("\u00a0", " ")).strip()

@@ -343,7 +343,7 @@ class DiscuzAdapter(VersionedAdapter):
     @classmethod
     def sniff(cls, text: str, url: str) -> float:
         head = text[:30000]
-        if _GENERATOR.search(head) and "generator" in head:
+        if "generator" in head and _GENERATOR.search(head):
             return 0.95
         if "Powered by Discuz!" in text or "discuz_uid" in head or "tipsinfo" in text[-4000:]:
             return 0.9

@@ -20,7 +20,7 @@ from opinion_spiders import hookimpl
 from opinion_spiders.adapters import Adapter, Link, Page, Parsed
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
-from plugins._html import absolute, node_text, squash, to_int, without_fragment
+from plugins._html import absolute, node_text, powered_by, squash, to_int, without_fragment
 from plugins._notice import notices_first
 
 BODY_NOISE = ".//div[contains(@class,'reply-to-block')] | .//blockquote | .//script"
@@ -42,7 +42,7 @@ class HomelandAdapter(Adapter):
 
     @classmethod
     def sniff(cls, text: str, url: str) -> float:
-        if _POWERED.search(text[-20000:]) and (_DETAIL.search(text) or _LIST_ROW.search(text)):
+        if powered_by(_POWERED, text[-20000:]) and (_DETAIL.search(text) or _LIST_ROW.search(text)):
             return 0.95
         if _DETAIL.search(text) and 'id="replies"' in text:
             return 0.85
@@ -50,7 +50,7 @@ class HomelandAdapter(Adapter):
             return 0.85
         if len(_LIST_ROW.findall(text)) >= 3 and "user-name" in text:
             return 0.8
-        if _TOPIC_URL.search(url) and _POWERED.search(text[-20000:]):
+        if _TOPIC_URL.search(url) and powered_by(_POWERED, text[-20000:]):
             return 0.6
         return 0.0
 

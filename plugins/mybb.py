@@ -14,7 +14,15 @@ from opinion_spiders import hookimpl
 from opinion_spiders.adapters import Adapter, Link, Page, Parsed
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
-from plugins._html import absolute, node_text, query_param, squash, title_or_text, to_int
+from plugins._html import (
+    absolute,
+    node_text,
+    powered_by,
+    query_param,
+    squash,
+    title_or_text,
+    to_int,
+)
 from plugins._notice import notices_first
 
 BODY_NOISE = ".//blockquote | .//div[contains(@class,'signature')]"
@@ -40,7 +48,8 @@ class MybbAdapter(Adapter):
 
     @classmethod
     def sniff(cls, text: str, url: str) -> float:
-        if _POWERED.search(text) or "MyBB.whoPosted" in text or "my_post_key" in text[:30000]:
+        marked = "MyBB.whoPosted" in text or "my_post_key" in text[:30000]
+        if marked or powered_by(_POWERED, text):
             return 0.9
         if _BODY.search(text):
             return 0.85

@@ -22,7 +22,15 @@ from opinion_spiders import hookimpl
 from opinion_spiders.adapters import Adapter, Link, Page, PageVersion, Parsed, VersionedAdapter
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
-from plugins._html import absolute, node_text, query_param, squash, to_int, without_fragment
+from plugins._html import (
+    absolute,
+    node_text,
+    powered_by,
+    query_param,
+    squash,
+    to_int,
+    without_fragment,
+)
 from plugins._notice import notices_first
 
 BODY_NOISE = (
@@ -33,11 +41,9 @@ POSTER = ".topic-poster a.username, .topic-poster a.username-coloured, a.usernam
 _SHOWN_TIME = re.compile(r"»\s*(.+)$")
 _POWERED = re.compile(r"Powered by\s*(?:<[^>]+>)*\s*phpBB", re.I)
 
-#: subsilver2's own markup: a post's ``b.postauthor``, a topic row's ``p.topicauthor``, a board
-#: index's ``a.forumlink``, or the style's image paths.
-_SUBSILVER2 = re.compile(
-    r"""class=["'](?:postauthor|topicauthor|forumlink)["']|/styles/subsilver2/"""
-)
+#: subsilver2's own markup (with the style's image paths, :func:`subsilver2`): a post's
+#: ``b.postauthor``, a topic row's ``p.topicauthor``, a board index's ``a.forumlink``.
+_S2_CLASSES = re.compile(r"""class=["'](?:postauthor|topicauthor|forumlink)["']""")
 #: Inside a subsilver2 message: a quote's "X wrote:" title and its text, a code box's title.
 S2_BODY_NOISE = (
     ".//div[contains(@class,'quotetitle')] | .//div[contains(@class,'quotecontent')]"
@@ -202,7 +208,7 @@ class Subsilver2Page(PhpbbPage):
 
     @classmethod
     def sniff(cls, text: str, url: str) -> float:
-        return 1.0 if _SUBSILVER2.search(text) else 0.0
+        return 1.0 if subsilver2(text) else 0.0
 
     def parse_topic(self, page: Page) -> Parsed:
         sel = page.selector
@@ -286,6 +292,11 @@ class Subsilver2Page(PhpbbPage):
         return links
 
 
+def subsilver2(text: str) -> bool:
+    """Whether the markup is subsilver2's (``_S2_CLASSES``, or the style's image paths)."""
+    return "/styles/subsilver2/" in text or _S2_CLASSES.search(text) is not None
+
+
 def _first_floor(page: Page) -> int:
     """Posts on the topic's pages before this one: the URL's ``start``, else the page number
     and page size ``jumpto()`` carries (a ``?p=`` permalink opens on any page)."""
@@ -308,9 +319,9 @@ class PhpbbAdapter(VersionedAdapter):
 
     @classmethod
     def sniff(cls, text: str, url: str) -> float:
-        if _POWERED.search(text) or "phpBB style name" in text[:20000]:
+        if "phpBB style name" in text[:20000] or powered_by(_POWERED, text):
             return 0.95
-        if "viewtopic.php" in text and _SUBSILVER2.search(text):
+        if "viewtopic.php" in text and subsilver2(text):
             return 0.9
         if "viewtopic.php" in url or "viewforum.php" in url:
             return 0.4

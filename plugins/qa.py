@@ -95,9 +95,11 @@ class StackExchangePage(PageVersion):
 
     @classmethod
     def sniff(cls, text: str, url: str) -> float:
-        if _SE_QUESTION.search(text) and _SE_BODY.search(text):
+        # a plain look for the markup's names first: the patterns try every position of
+        # the page (~10 ms a page for the question's, whose word boundary hides its letters)
+        if 'data-questionid="' in text and _SE_QUESTION.search(text) and _SE_BODY.search(text):
             return 0.95
-        if len(_SE_LIST.findall(text)) >= 3:
+        if "s-post-summary" in text and len(_SE_LIST.findall(text)) >= 3:
             return 0.9
         return 0.0
 
