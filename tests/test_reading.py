@@ -78,6 +78,34 @@ def test_reading_unknown_article_is_an_article_not_its_related_links() -> None:
     assert post.kind == "portal"
 
 
+@pytest.mark.parametrize(
+    ("html", "url", "role"),
+    [
+        (ARTICLE, "https://news.example.com/2024/05/12/water.html", "article"),
+        (_thread(BODIES), "https://board.example.org/t/77", "thread"),
+        (_thread(BODIES), "https://board.example.org/t/77", "auto"),
+    ],
+)
+def test_reading_parses_the_page_once(
+    html: str, url: str, role: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The chain's readers share the page's parsed markup, and the caches keyed by it."""
+    import opinion_spiders.adapters
+
+    made: list[str] = []
+
+    class Counted(Selector):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            if "text" in kwargs:  # a parse, not a part of a parsed page
+                made.append(str(kwargs.get("base_url")))
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(opinion_spiders.adapters, "Selector", Counted)
+    reading, _ = read_page(html.encode(), url, RUNTIME, role=role)
+    assert reading.parsed.posts
+    assert made == [url]
+
+
 def test_reading_unknown_thread_gives_every_post_with_author_and_time() -> None:
     html = _thread(BODIES)
     reading, _ = read_page(html.encode(), "https://board.example.org/t/77")
