@@ -145,7 +145,8 @@ def post_texts(root: etree._Element) -> list[list[str]]:
     for holder in holders:
         lines = node_text(holder).split("\n")
         starts = [i for i, line in enumerate(lines) if _starts_post(lines, i)]
-        out += [lines[a:b] for a, b in zip(starts, [*starts[1:], len(lines)], strict=True)]
+        ends = [*starts[1:], len(lines)] if starts else []  # a header cut off: no post
+        out += [lines[a:b] for a, b in zip(starts, ends, strict=True)]
     return out
 
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from opinion_spiders.core.posts import prepare_post
+from opinion_spiders.errors import ParseError
 from opinion_spiders.reading import read_page
 from opinion_spiders.runtime import Runtime
 from opinion_spiders.sites import Site
@@ -103,3 +104,21 @@ def test_bbs_engine_passes_over_other_pages() -> None:
                  "written_csdn_blog.html", "written_ptt_article.html"):  # fmt: skip
         text = (REAL / name).read_text(encoding="utf-8")
         assert BbsTextAdapter.sniff(text, "https://bbs.example.cn/thread/1") == 0.0, name
+
+
+def test_page_cut_off_inside_a_header_is_read_or_refused() -> None:
+    """A page cut off where a post's header starts (a download cut short) holds the first
+    line of a header (发信人) but not its station line: read as far as it goes, or refused
+    with a reason — never a crash."""
+    html = (REAL / "written_nforum_thread.html").read_bytes()
+    mark = "发信人".encode()
+    cuts = [at + len(mark) + 20 for at in range(len(html)) if html.startswith(mark, at)]
+    assert len(cuts) >= 3
+    for cut in cuts:
+        for role in ("auto", "thread"):
+            try:
+                reading, _ = read_page(html[:cut], NFORUM, RUNTIME, role=role)
+            except ParseError as exc:
+                assert exc.reason in ("unreadable", "no_posts"), exc
+            else:
+                assert reading.parsed.posts, cut
