@@ -4,6 +4,7 @@ are the posts, which part of a post is its body and who wrote it."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from lxml import html as lxml_html
@@ -11,6 +12,7 @@ from lxml import html as lxml_html
 from opinion_spiders.items import Post
 from opinion_spiders.reading import read_page
 from opinion_spiders.runtime import Runtime
+from opinion_spiders.text.dates import parse_datetime
 from plugins.generic_forum import QUOTES, signature
 from tests._proc import ROOT
 
@@ -749,3 +751,28 @@ def test_generic_a_log_in_card_after_signed_dated_answers_is_no_post() -> None:
     posts = reading.parsed.posts
     assert [p.author for p in posts] == ["liuchen_dev", "张朴", "kongming_x", "小雨"]
     assert not any("尚未登录" in p.content for p in posts)
+
+
+def test_generic_imageboard_posts_keep_their_clock_past_the_weekday() -> None:
+    """A 5ch thread (Shift_JIS; ``span.date`` ``2024/05/12(日) 10:14:33.12``) and a 4chan one
+    (``span.dateTime`` ``05/12/24(Sun)10:14:33``): each post's time is its day and its clock,
+    the day of the week in brackets between them — on 4chan also which number is the month."""
+    now = datetime(2024, 6, 1, tzinfo=UTC)
+    page = (REAL / "written_5ch_thread_sjis.html").read_bytes()
+    url = "https://agree.5ch.net/test/read.cgi/poverty/1715476473/"
+    posts = read_page(page, url, RUNTIME)[0].parsed.posts
+    assert len(posts) == 5
+    assert posts[1].author == "番組の途中ですがアフィサイトへの転載は禁止です"
+    assert posts[2].content.endswith("店員がスキャンして支払いだけ客がやるやつ、あれが一番早い")
+    shown = [parse_datetime(p.published_text, now, "Asia/Tokyo") for p in posts]
+    assert [(t.day, t.hour, t.minute) for t in shown if t] == [
+        (12, 10, 14), (12, 10, 15), (12, 10, 16), (12, 10, 18), (12, 10, 21)
+    ]  # fmt: skip
+    page = (REAL / "written_4chan_thread.html").read_bytes()
+    url = "https://boards.4channel.org/diy/thread/2781164"
+    posts = read_page(page, url, RUNTIME)[0].parsed.posts
+    assert [p.author for p in posts] == ["Anonymous"] * 4
+    shown = [parse_datetime(p.published_text, now) for p in posts]
+    assert [(t.month, t.day, t.hour, t.minute) for t in shown if t] == [
+        (5, 12, 10, 14), (5, 12, 10, 20), (5, 12, 10, 35), (5, 12, 11, 0)
+    ]  # fmt: skip

@@ -189,6 +189,33 @@ def test_parse_datetime_short_year_is_first_in_east_asia_and_last_elsewhere() ->
     assert parse_datetime("05-13-24 17:08", NOW) == sh(2024, 5, 13, 17, 8)  # no 13th month
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2024/05/12(日) 10:14:33.12", sh(2024, 5, 12, 10, 14, 33)),  # 2ch/5ch
+        ("24/05/12(日)10:14:33", sh(2024, 5, 12, 10, 14, 33)),  # Futaba
+        ("2024.05.12(일) 10:14", sh(2024, 5, 12, 10, 14)),
+        ("2024-05-12 (周日) 10:14", sh(2024, 5, 12, 10, 14)),
+        ("Tue, 05/03/2024 - 10:14", sh(2024, 3, 5, 10, 14)),  # Drupal's default
+        ("12.05.2024 - 10:14", sh(2024, 5, 12, 10, 14)),
+    ],
+)
+def test_parse_datetime_keeps_the_clock_past_the_weekday_or_a_dash(
+    text: str, expected: datetime
+) -> None:
+    """The day of the week in brackets or a dash between a day and its clock leaves the clock
+    the day's, not a day at midnight."""
+    assert parse_datetime(text, NOW) == expected
+
+
+def test_parse_datetime_weekday_shown_says_which_number_is_the_month() -> None:
+    """4chan's ``05/12/24(Sun)``: 12 May 2024 (a Sunday) even in Shanghai, where a year of two
+    digits is first; ``04/05/2024(Fri)`` is 5 April, ``(Sat)`` 4 May, whatever the zone."""
+    assert parse_datetime("05/12/24(Sun)10:14:33", NOW) == sh(2024, 5, 12, 10, 14, 33)
+    assert parse_datetime("04/05/2024(Fri) 10:14", NOW) == sh(2024, 4, 5, 10, 14)
+    assert parse_datetime("04/05/2024(Sat) 10:14", NOW) == sh(2024, 5, 4, 10, 14)
+
+
 def test_parse_datetime_months_back_land_on_the_last_day_of_a_shorter_month() -> None:
     assert parse_datetime("3个月前", sh(2024, 5, 31, 9, 0)) == sh(2024, 2, 29, 9, 0)
     assert parse_datetime("1个月前", sh(2023, 3, 31, 9, 0)) == sh(2023, 2, 28, 9, 0)
@@ -279,6 +306,8 @@ def test_parse_datetime_relative_forms_never_in_the_future(now: datetime, text: 
         ("2024-05-12T08:00:00+08:00", "2024-05-12T08:00:00+08:00"),
         ("24-5-13 17:08 来自福建", "24-5-13 17:08"),
         ('"created_at": "Mon May 13 17:07:25 +0800 2024"', "May 13 17:07:25 +0800 2024"),
+        ("2024/05/12(日) 10:14:33.12 ID:Xk3Pq9aB0", "2024/05/12(日) 10:14:33"),
+        ("Submitted by bob on Sun, 05/12/2024 - 10:14", "05/12/2024 - 10:14"),
         ("3分钟前", ""),
         ("May 16 10:35", ""),
         ("18:58", ""),

@@ -10,6 +10,10 @@ Kong and overseas sites, feeds) name the month (``March 29, 2024, 10:35 am``, ``
 (``05-16-2024, 08:16 PM``, ``08/05/2024``) or count back (``5 minutes ago``, ``Yesterday at
 8:16 PM``): read as such, not as the bare clock or the month and day in them, which would make
 a two-year-old post today's or this year's.
+
+Between a day and its clock a board may print the day of the week in brackets (``2024/05/12(日)
+10:14:33`` on 5ch, ``05/12/24(Sun)10:14:33`` on 4chan) or a dash (Drupal's ``Sun, 05/12/2024 -
+10:14``); the clock is still the day's, and the day of the week says which number is the month.
 """
 
 from __future__ import annotations
@@ -34,22 +38,37 @@ _ISO_OFFSET = re.compile(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})"
 )
 _EPOCH = re.compile(r"(?<!\d)(?P<n>\d{13}|\d{10})(?!\d)")
+#: What may stand between a day and its clock besides a comma: the day of the week in brackets
+#: (``2024/05/12(日) 10:14:33``, ``05/12/24(Sun)10:14:33`` as Japanese and English imageboards
+#: print it, ``(周日)``, ``(일)``) or a dash (``Sun, 05/12/2024 - 10:14``: Drupal's default).
+_BEFORE_CLOCK = (
+    r"(?:\s*[(（](?:周|星期)?(?P<wd>[日月火水木金土일월화수목금토一二三四五六天]|[A-Za-z]{3})[)）])?"
+    r"\s*,?\s*(?:-\s+)?"
+)
+#: Days of the week as printed, Monday first (``date.weekday()``'s numbers).
+_WEEK = (
+    "月火水木金土日",
+    "월화수목금토일",
+    "一二三四五六日",
+    ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+)
+_WEEKDAYS = {name: n for names in _WEEK for n, name in enumerate(names)} | {"天": 6}
 _FULL = re.compile(
     r"(?<!\d)(?P<y>\d{4})\s*[-/.年]\s*(?P<mo>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})(?!\d)\s*日?"
-    rf"(?:\s*,?\s*T?\s*{_HMS})?"
+    rf"(?:{_BEFORE_CLOCK}T?\s*{_HMS})?"
 )
 #: A year last (``05-16-2024, 08:16 PM`` as vBulletin prints it, ``08/05/2024``, ``16.05.2024``):
 #: see :func:`_year_last` for which number is the month.
 _YEAR_LAST = re.compile(
     r"(?<![\d\-/.])(?P<a>\d{1,2})(?P<sep>[-/.])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4})(?![\d\-/.])"
-    rf"(?:\s*,?\s*{_HMS})?"
+    rf"(?:{_BEFORE_CLOCK}{_HMS})?"
 )
 #: A year of two digits, first, then a clock (``24-5-13 17:08``, as Weibo prints a day of an
 #: earlier year): see :func:`_short_year` for the order; the clock keeps version numbers and
 #: scores out.
 _SHORT_YEAR = re.compile(
     r"(?<![\d\-/.:])(?P<a>\d{2})(?P<sep>[-/])(?P<b>\d{1,2})(?P=sep)(?P<c>\d{1,2})(?![\d\-/.])"
-    rf"\s*,?\s*{_HMS}"
+    rf"{_BEFORE_CLOCK}{_HMS}"
 )
 _MONTH_DAY = re.compile(
     rf"(?<![\d\-/.])(?P<mo>\d{{1,2}})\s*[-/月]\s*(?P<d>\d{{1,2}})(?!\d)\s*日?(?:\s*{_HMS})?"
@@ -215,6 +234,8 @@ def _year_last(found: re.Match[str], now: datetime) -> datetime:
     orders = [(first, second), (second, first)]  # (month, day)
     if not zone.startswith(_MONTH_FIRST_ZONES):
         orders.reverse()
+    if (shown := _weekday_shown(found)) is not None:  # the day of the week says which
+        orders.sort(key=lambda order: _weekday_of(year, *order) != shown)
     dates = [_at(date(year, month, day), _clock(found), now) for month, day in orders]
     return dates[0] if dates[0] <= now or dates[1] > now else dates[1]
 
@@ -230,12 +251,28 @@ def _short_year(found: re.Match[str], now: datetime) -> datetime:
     if not zone.startswith(_MONTH_FIRST_ZONES):
         orders.reverse()
     orders.insert(0 if zone.startswith("Asia/") else 2, year_first)
+    if (shown := _weekday_shown(found)) is not None:  # the day of the week says which
+        orders.sort(key=lambda order: _weekday_of(*order) != shown)
     for year, month, day in orders:
         try:
             return _at(date(year, month, day), _clock(found), now)
         except ValueError:
             continue
     raise ValueError(f"no date in {found.group(0)!r}")
+
+
+def _weekday_shown(found: re.Match[str]) -> int | None:
+    """The day of the week printed beside a date (``(日)``, ``(Sun)``), Monday 0; None."""
+    shown = found.groupdict().get("wd")
+    return _WEEKDAYS.get(shown.capitalize()) if shown else None
+
+
+def _weekday_of(year: int, month: int, day: int) -> int:
+    """The day of the week of a date, -1 where it is no date."""
+    try:
+        return date(year, month, day).weekday()
+    except ValueError:
+        return -1
 
 
 def _month_day(found: re.Match[str], now: datetime) -> datetime:
