@@ -88,6 +88,9 @@ _BODY_WORDS = frozenset(
         "cooked",
     ]
 )
+#: A body word run on after this one names a post's body too (PunBB's and FluxBB's
+#: ``postmsg``, beside the ``postleft`` poster's card inside their ``postbody``).
+_POST = "post"
 #: Attributes in which pages name what an element is, besides its class and id.
 _ROLE_ATTRIBUTES = ("data-role", "itemprop", "component")
 _HINTING = ("class", "id", *_ROLE_ATTRIBUTES)
@@ -794,7 +797,8 @@ def looks_like_post(el: etree._Element) -> bool:
 
 
 def _hinted(el: etree._Element) -> bool:
-    """A class, id or role token one of whose parts names a post body (a role: IPS's
+    """A class, id or role token one of whose parts names a post body, alone or run on after
+    ``post`` (``postmsg``; a role: IPS's
     ``data-role="commentContent"``, microdata's ``itemprop="articleBody"``, NodeBB's
     ``component="post/content"``)."""
     for token in (t for name in _names(el, _HINTING) for t in name.split("/")):
@@ -802,7 +806,8 @@ def _hinted(el: etree._Element) -> bool:
             continue
         parts = [p.lower() for p in _TOKEN_PARTS.split(re.sub(r"\d+$", "", token)) if p]
         joined = [a + b for a, b in zip(parts, parts[1:], strict=False)]
-        if _BODY_WORDS.intersection([*parts, *joined, "".join(parts)]):
+        run_on = [p.removeprefix(_POST) for p in parts if p.startswith(_POST)]
+        if _BODY_WORDS.intersection([*parts, *joined, "".join(parts), *run_on]):
             return True
     return False
 

@@ -776,3 +776,18 @@ def test_generic_imageboard_posts_keep_their_clock_past_the_weekday() -> None:
     assert [(t.month, t.day, t.hour, t.minute) for t in shown if t] == [
         (5, 12, 10, 14), (5, 12, 10, 20), (5, 12, 10, 35), (5, 12, 11, 0)
     ]  # fmt: skip
+
+
+def test_generic_post_body_named_by_a_body_word_run_on_after_post() -> None:
+    """A FluxBB topic: each post's text is its ``div.postmsg`` (``msg`` run on after ``post``),
+    not the ``div.postbody`` that also holds the poster's card — whose profile link signs the
+    post — nor is a reply that opens with a quote (``seth wrote:``) taken for the quote."""
+    page = (REAL / "written_fluxbb_topic.html").read_bytes()
+    url = "https://bbs.archlinux.org/viewtopic.php?id=295512"
+    posts = read_page(page, url, RUNTIME)[0].parsed.posts
+    assert [p.author for p in posts] == ["quietfox", "seth", "quietfox", "V1del"]
+    assert posts[0].published_text == "2024-05-12 10:14:33"
+    assert posts[0].content.startswith("After today's upgrade from linux 6.7.9")
+    assert "Posts: 57" not in posts[0].content
+    assert posts[2].content.startswith("It did not. The ESP was full")
+    assert "regenerate the initramfs" not in posts[2].content
