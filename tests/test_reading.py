@@ -14,7 +14,14 @@ from opinion_spiders.core.posts import prepare_post
 from opinion_spiders.items import Post
 from opinion_spiders.reading import read, read_page
 from opinion_spiders.reading.chain import thread_coverage
-from opinion_spiders.reading.main_text import card, coverage, merged, page_title, shingles
+from opinion_spiders.reading.main_text import (
+    card,
+    coverage,
+    main_text,
+    merged,
+    page_title,
+    shingles,
+)
 from opinion_spiders.reading.story import (
     BOARD_APPARATUS,
     furniture,
@@ -305,6 +312,25 @@ def test_reading_main_text_post_takes_the_page_title_without_site_suffix() -> No
     post = _main_text_thread(html, 9)
     assert post.title == "Why did the water price rise?"
     assert not post.content.startswith("Why did the water")
+
+
+def test_reading_main_text_keeps_what_a_form_with_no_field_shows() -> None:
+    """old Reddit wraps each post's text in a ``form.usertext`` (hidden inputs only), which
+    the extractor drops as a form: the main text keeps it; a search form stays out."""
+    html = (REAL / "written_oldreddit_comments.html").read_text(encoding="utf-8")
+    html = html.replace(
+        "</body>",
+        '<form action="/search"><input name="q"> Search tips: use '
+        "quotes for phrases and a minus sign to leave a word out.</form></body>",
+    )
+    text = main_text(html, "https://old.reddit.com/r/Cooking/comments/1cq4z8k/x/")
+    for said in (
+        "A bench scraper. It cost me four dollars",
+        "A Microplane. Lemon zest",
+        "Baking went from a coin flip",
+    ):
+        assert said in text, said
+    assert "Search tips" not in text
 
 
 def test_reading_main_text_merge_keeps_sure_lines_and_missed_prose() -> None:

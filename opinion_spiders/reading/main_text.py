@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from parsel import Selector
 
@@ -72,6 +73,8 @@ _GENERATED = re.compile(
 #: Counts a line must show to be the board's statistics rather than a sentence about them.
 STAT_COUNTS = 2
 _SENTENCE_END = re.compile(r"[.!?。！？…]$")
+#: A form's fields a reader fills in: what makes a form one rather than a wrapper.
+_FORM_FIELDS = ".//input[not(@type='hidden')] | .//textarea | .//select | .//button"
 _SPACE = re.compile(r"[ \t\u3000\xa0]+")
 _CJK_CHARS = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af"
 _TOKEN = re.compile(rf"[{_CJK_CHARS}]|\w+|[^\w\s]")
@@ -107,13 +110,31 @@ def extracted(html: str, url: str, *, comments: bool, precise: bool) -> tuple[st
     import trafilatura  # ~0.1 s to import: only where a page needs it, not at every start
 
     out = trafilatura.extract(
-        html, url=url or None, include_comments=comments, include_tables=True,
+        _displayed_forms(html), url=url or None, include_comments=comments, include_tables=True,
         include_images=False, deduplicate=False, favor_precision=precise,
     )  # fmt: skip
     if not isinstance(out, str):
         return ()
     lines = (_SPACE.sub(" ", line).strip() for line in out.split("\n"))
     return tuple(line for line in lines if line)
+
+
+def _displayed_forms(html: str) -> Any:
+    """The page for trafilatura, its forms that ask for nothing as blocks: trafilatura drops
+    every ``<form>``, and a form with no field to fill (hidden inputs at most) only wraps
+    what it shows (old Reddit's ``form.usertext`` around each post, a board's post list
+    in its moderation form). A form with a field (search, log-in, reply, report) stays one."""
+    if "<form" not in html and "<FORM" not in html:
+        return html
+    from trafilatura.utils import load_html
+
+    tree = load_html(html)
+    if tree is None:
+        return html
+    for form in tree.iter("form"):
+        if not form.xpath(_FORM_FIELDS):
+            form.tag = "div"
+    return tree
 
 
 def merged(full: Sequence[str], sure: Sequence[str], links: Sequence[str]) -> list[str]:
