@@ -149,6 +149,9 @@ _INNER_SHARE = 0.5
 #: with the replies to one comment inside it, not the boxes of a thread (an opening post's
 #: and the replies').
 _NESTING_COMMENTS = 3
+#: A table's rows and cells: a post's own layout (the poster's card beside the message, the
+#: time in a row below), never a comment with the replies to it.
+_TABLE_PARTS = frozenset(["tbody", "tr", "td", "th"])
 #: Share of a comment list's boxes' text the comments and replies inside them hold.
 _REPLIES_SHARE = 0.8
 #: Share of signed posts from which an unsigned stub among them is not a post.
@@ -431,7 +434,9 @@ def without_stubs(posts: list[Post]) -> list[Post]:
     """Among signed posts, a block with no author and a few characters left (the reply list's
     head, ``社保 12 条回复 • 2024-05-14``, once its count and time are gone) is not a post, nor
     — after the first, among posts signed and dated alike — one with neither author nor time
-    (a "log in to answer" card after the answers)."""
+    (a "log in to answer" card after the answers), and the first only where it says a
+    sentence (the opening post its block leaves unsigned and undated), not a row of links
+    (an old board's menu table, ``论坛首页 | 控制面板 | 注册``, of the posts' tables' kind)."""
     signed = sum(1 for post in posts if post.author)
     if signed < _SIGNED_SHARE * len(posts):
         return posts
@@ -439,8 +444,9 @@ def without_stubs(posts: list[Post]) -> list[Post]:
     stamped = dated >= _SIGNED_SHARE * len(posts)
     return [
         p for at, p in enumerate(posts)
-        if p.author or (len("".join(p.content.split())) >= _MIN_BODY
-                        and not (stamped and at and not p.published_text))
+        if p.author or (len("".join(p.content.split())) >= _MIN_BODY and not (
+            stamped and not p.published_text and (at or not _SENTENCE.search(p.content))
+        ))
     ]  # fmt: skip
 
 
@@ -639,9 +645,9 @@ def _comments_with_replies(boxes: list[etree._Element], kind: str) -> bool:
     one or more such blocks, every one of them looking like a post and together nearly all
     the boxes' text, one box holding more of them than another — a post's own cells repeat
     alike in every post."""
-    if len(boxes) < _NESTING_COMMENTS:
-        return False
     tag = kind.partition(".")[0]
+    if len(boxes) < _NESTING_COMMENTS or tag in _TABLE_PARTS:
+        return False
     counts, held, total = set(), 0, 0
     for box in boxes:
         blocks = [

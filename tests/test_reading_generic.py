@@ -791,3 +791,20 @@ def test_generic_post_body_named_by_a_body_word_run_on_after_post() -> None:
     assert "Posts: 57" not in posts[0].content
     assert posts[2].content.startswith("It did not. The ESP was full")
     assert "regenerate the initramfs" not in posts[2].content
+def test_generic_posts_are_a_table_each_whatever_rows_a_post_has() -> None:
+    """A Dvbbs 8 thread in GBK: each post a ``table.tableborder1`` of two rows (the poster's
+    card beside the message, the time below), the board's menu a table of that class with one
+    row: the posts are the tables, not the first post's rows, and the menu is no post."""
+    page = (REAL / "written_dvbbs_dispbbs_gbk.html").read_bytes()
+    reading, _ = read_page(page, "http://bbs.xiaozhen.com/dispbbs.asp?boardid=3&Id=1288", RUNTIME)
+    assert (reading.reader, reading.kind) == ("generic", "thread")
+    posts = reading.parsed.posts
+    assert [p.author for p in posts] == ["河西老陈", "东街阿梅", "小镇网管", "河西老陈"]
+    assert [p.published_text for p in posts] == [
+        f"发贴时间：2008-5-12 {t}:00" for t in ("10:14", "10:52", "11:30", "12:08")
+    ]
+    assert posts[1].content == (
+        "我问了镇文化站的人，说是照常举行，时间定在六月一号上午，比赛地点改到下游的新桥那一段。"
+    )
+    assert "今年一共有九个村报名" in posts[2].content
+    assert not any("控制面板" in p.content for p in posts)
