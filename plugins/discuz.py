@@ -10,6 +10,7 @@ they differ in their thread-list rows and in the markup that tells them apart.
 
 from __future__ import annotations
 
+import copy
 import re
 
 from lxml import etree
@@ -66,6 +67,9 @@ _BOARD_HREF = re.compile(
 _THREAD_URL = re.compile(r"thread-(\d+)-(\d+)-\d+\.html")
 _SEARCH_TID = re.compile(r"(?:[?&]tid=|thread-)(\d+)")
 _GENERATOR = re.compile(r"Discuz!\s*(X?\d)", re.I)
+_ARCHIVER_URL = re.compile(r"/archiver/(?:\?|index\.php\?)?(?:tid|fid)-\d+\.html")
+_ARCHIVER_TID = re.compile(r"/archiver/(?:\?|index\.php\?)?tid-(\d+)\.html")
+_ARCHIVER_FID = re.compile(r"/archiver/(?:\?|index\.php\?)?fid-(\d+)\.html")
 #: A 6/7 post body: ``<td class="t_msgfont" id="postmessage_PID">`` (6: a ``div``).
 _OLD_BODY = re.compile(
     r"""<(?:td|div)\b[^>]*(?:class="t_msgfont"[^>]*id="postmessage_\d+|id="postmessage_\d+"[^>]*class="t_msgfont)"""
@@ -332,13 +336,83 @@ class DiscuzTouchPage(PageVersion):
         )  # fmt: skip
 
 
+class DiscuzArchiverPage(PageVersion):
+    """Discuz!'s Archiver (``archiver/?tid-TID.html``, ``archiver/tid-TID.html``: the plain
+    pages it serves search engines, X3 and 6/7 alike): the thread's ``h1``, then each post as a
+    ``p.author`` line (``<strong>poster</strong> 发表于 2024-5-12 10:14``) followed by the
+    post's text, loose in ``div#content`` up to the next such line; a board's page lists its
+    threads as ``?tid-TID.html`` links."""
+
+    name = "archiver"
+
+    @classmethod
+    def sniff(cls, text: str, url: str) -> float:
+        if _ARCHIVER_URL.search(url) or "Discuz! Archiver" in text[:3000]:
+            return 1.0
+        return 0.0
+
+    @notices_first
+    def parse(self, page: Page) -> Parsed:
+        content = page.selector.css("#content")
+        heads = content.css("p.author") if content else []
+        if not heads:
+            links = archiver_links(page)
+            if not links:
+                raise ParseError("no_posts", f"no Discuz! Archiver posts or threads on {page.url}")
+            return Parsed(links=links)
+        title = squash(content.css("h1").xpath("string()").get())
+        tid = _ARCHIVER_TID.search(page.url)
+        posts = []
+        for floor, head in enumerate(heads, 1):
+            shown = squash(STRING(head.root))
+            author = squash(head.css("strong").xpath("string()").get())
+            post = Post(
+                site=page.site.name, kind=self.adapter.kind,
+                url=f"{without_fragment(page.url)}#floor-{floor}", title=title,
+                content=node_text(_said_after(head.root)), author=author,
+                thread_id=tid.group(1) if tid else None, post_id=f"floor-{floor}",
+                floor=floor, published_text=shown.partition("发表于")[2].strip(),
+                adapter=self.adapter.engine, adapter_version=self.name,
+            )  # fmt: skip
+            posts.append(post)
+        return Parsed(posts=posts)
+
+
+def _said_after(head: etree._Element) -> etree._Element:
+    """What follows a post's ``p.author`` line up to the next one, in a box of its own: the
+    line's tail, then copies of the siblings after it (each with its tail)."""
+    box = etree.Element("div")
+    box.text = head.tail
+    for el in head.itersiblings():
+        if el.tag == "p" and "author" in (el.get("class") or "").split():
+            break
+        box.append(copy.deepcopy(el))
+    return box
+
+
+def archiver_links(page: Page) -> list[Link]:
+    """An Archiver board's threads (``?tid-TID.html``), keyed as the board's own list keys
+    them, and its boards and pages (``?fid-FID.html``, ``?fid-FID.html&page=2``)."""
+    links: dict[str, Link] = {}
+    for a in page.selector.css("#content a[href], div.page a[href]"):
+        url = absolute(page.url, a.attrib["href"])
+        if not url or url in links:
+            continue
+        if m := _ARCHIVER_TID.search(url):
+            title = squash(a.xpath("string()").get())
+            links[url] = Link(url, "thread", key=f"thread:{m.group(1)}", meta={"title": title})
+        elif _ARCHIVER_FID.search(url):
+            links[url] = Link(url, "listing")
+    return list(links.values())
+
+
 class DiscuzAdapter(VersionedAdapter):
     """Discuz! forums: the engine answers "is this page Discuz!?", its versions the rest."""
 
     engine = "discuz"
     kind = "forum"
     version = "x3"
-    page_versions = (DiscuzX3Page, Discuz7Page, DiscuzTouchPage)
+    page_versions = (DiscuzArchiverPage, DiscuzX3Page, Discuz7Page, DiscuzTouchPage)
 
     @classmethod
     def sniff(cls, text: str, url: str) -> float:
