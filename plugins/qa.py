@@ -64,8 +64,10 @@ _QUESTION_URL = re.compile(
     r"|^(?:https?://[^/?#]+)?/(\d+)(?:/(?!\d+(?:[/?#]|$))[^/?#]*)?/?(?:[?#]|$)"
     r"|[?&]qa=(\d+)"
 )
-_MICRO_QUESTION = re.compile(r"""itemtype=["']https?://schema\.org/Question["']""")
-_MICRO_ANSWER = re.compile(r"""itemprop=["'][^"']*\b(?:suggested|accepted)Answer\b""")
+#: Attribute names in any case, as HTML reads them: React's server render prints Zhihu's as
+#: ``itemType``, ``itemProp``.
+_MICRO_QUESTION = re.compile(r"""(?i:itemtype)=["']https?://schema\.org/Question["']""")
+_MICRO_ANSWER = re.compile(r"""(?i:itemprop)=["'][^"']*\b(?:suggested|accepted)Answer\b""")
 _ITEMTYPE = "(@itemtype='http://schema.org/{0}' or @itemtype='https://schema.org/{0}')"
 _USER_URL = re.compile(r"/users/(-?\d+)")
 #: Properties whose value is an address: a link's ``href``; any other property on a link
