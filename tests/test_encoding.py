@@ -361,7 +361,7 @@ def test_decode_html_hong_kong_cantonese_in_big5_hkscs(meta: str | None) -> None
         (
             '<html lang="ko">',
             "서울시는 오늘 대중교통 요금 인상안을 발표했다. 시민들의 반응은 엇갈렸다.",
-            "euc_kr",
+            "cp949",
         ),
         (
             '<html lang="ja">',
@@ -376,7 +376,7 @@ def test_decode_html_hong_kong_cantonese_in_big5_hkscs(meta: str | None) -> None
         (
             '<html><head><meta http-equiv="Content-Language" content="ko">',
             "서울시는 오늘 요금 인상안을 발표했다.",
-            "euc_kr",
+            "cp949",
         ),
     ],
 )

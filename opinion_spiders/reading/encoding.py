@@ -31,6 +31,15 @@ _BIG5_FAMILY = {"big5", "big5-hkscs", "big5hkscs", "cp950", "x-x-big5", "csbig5"
 #: The Cantonese characters Hong Kong's pages write most that are outside GB2312 and Big5's
 #: frequent set: ordinary text there, not a wrong decoding's leftovers.
 CANTONESE = "佢哋啲嘅咗冇嚟喺噉嘢啱揾搵攞嗰係嚿冚唥揸噃喎啫㗎囉乜咁"
+#: Korean pages labelled EUC-KR write in Windows' cp949 (UHC), its superset: 똠, 햏, 뷁 are not in
+#: EUC-KR, and a strict EUC-KR decoding fails on one and fell to GB mojibake; Japanese pages
+#: labelled Shift_JIS write in cp932 (①, ㈱, ～). The WHATWG encoding standard reads both labels
+#: so, as the GB family is read as gb18030.
+_KOREAN = {"euc-kr", "euc_kr", "euckr", "ks_c_5601-1987", "ks_c_5601", "ksc5601", "ksc_5601",
+           "korean", "csksc56011987", "cseuckr", "iso-ir-149", "windows-949", "x-windows-949",
+           "cp949", "uhc"}  # fmt: skip
+_SHIFT_JIS = {"shift_jis", "shift-jis", "sjis", "x-sjis", "s-jis", "ms_kanji", "csshiftjis",
+              "windows-31j", "ms932", "cp932"}  # fmt: skip
 # Pages labelled Latin-1 or ASCII are cp1252 in practice (the WHATWG encoding standard agrees).
 _WINDOWS_1252 = {"latin-1", "latin1", "iso-8859-1", "iso8859-1", "l1", "ascii", "us-ascii"}
 _LANG = re.compile(
@@ -40,7 +49,7 @@ _LANG = re.compile(
 )
 #: A language's legacy codecs, as its pages served them before UTF-8.
 _LANGUAGE_CODECS = {
-    "ko": ("euc_kr",), "ja": ("shift_jis", "euc_jp"), "zh-tw": ("big5hkscs",),
+    "ko": ("cp949",), "ja": ("cp932", "euc_jp"), "zh-tw": ("big5hkscs",),
     "zh-hk": ("big5hkscs",), "zh-hant": ("big5hkscs",), "ru": ("cp1251",), "uk": ("cp1251",),
     "bg": ("cp1251",), "pl": ("cp1250",), "cs": ("cp1250",), "sk": ("cp1250",),
     "hu": ("cp1250",), "ro": ("cp1250",), "hr": ("cp1250",), "sl": ("cp1250",),
@@ -92,6 +101,10 @@ def normalise_charset(name: str | None) -> str | None:
         return "big5hkscs"
     if name in _WINDOWS_1252:
         return "cp1252"
+    if name in _KOREAN:
+        return "cp949"
+    if name in _SHIFT_JIS:
+        return "cp932"
     try:
         return codecs.lookup(name).name
     except LookupError:
@@ -119,8 +132,8 @@ def language_codecs(body: bytes) -> tuple[str, ...]:
 #: Letters that must make up a share of a decoding's non-ASCII letters for a language hint
 #: to be believed: Korean is mostly hangul (hanja are rare); Japanese always writes kana.
 _SCRIPT_SHARE = {
-    "euc_kr": (re.compile(r"[\uac00-\ud7a3]"), 0.7),
-    "shift_jis": (re.compile(r"[\u3041-\u30ff]"), 0.1),
+    "cp949": (re.compile(r"[\uac00-\ud7a3]"), 0.7),
+    "cp932": (re.compile(r"[\u3041-\u30ff]"), 0.1),
     "euc_jp": (re.compile(r"[\u3041-\u30ff]"), 0.1),
 }
 
