@@ -29,6 +29,8 @@ def test_korean_press_page_labelled_euc_kr_is_read_in_cp949() -> None:
     assert post.title == "부산 해운대 모래축제 개막…똠양꿍 푸드트럭도 등장"
     assert "태국의 똠양꿍, 베트남 쌀국수" in post.content
     assert post.author == "박정훈 기자"
+    assert post.published_at is not None
+    assert post.published_at.strftime("%Y-%m-%d %H:%M") == "2013-06-07 15:42"  # 오후 3:42:10
 
 
 @pytest.mark.parametrize(
@@ -53,3 +55,15 @@ def test_japanese_page_labelled_shift_jis_is_read_in_cp932() -> None:
     assert (decoded.codec, decoded.corrected) == ("cp932", False)
     assert "手摘みは①一芯二葉を選ぶ②爪を立てずに折り取る" in decoded.text
     assert "茶園を営む㈱北遠製茶によると" in decoded.text
+
+
+def test_japanese_dateline_in_hours_and_minutes_gives_the_clock() -> None:
+    """``（2024年5月12日 10時14分）`` under the headline: the clock in 時 and 分 is read, not
+    the day alone at midnight."""
+    html = (REAL / JA_NEWS).read_bytes()
+    url = "http://www.shizuoka-nichinichi.example.jp/news/local/20240512_03.html"
+    reading, _ = read_page(html, url, RUNTIME)
+    (post,) = reading.parsed.posts
+    assert post.title == "浜松市の茶園で一番茶の手摘み始まる 今年は生育順調"
+    assert post.published_at is not None
+    assert post.published_at.strftime("%Y-%m-%d %H:%M") == "2024-05-12 10:14"

@@ -28,9 +28,12 @@ from parsel import Selector
 from opinion_spiders.reading.story import squash
 from opinion_spiders.text.dates import full_date, month_day
 
+#: The clock may follow a part of the day (Korean ``2013-06-07 오후 3:42:10``, Japanese
+#: ``午後``) and be written in hours and minutes (``10時14分``, ``10时14分``, ``10시 14분``).
 _SHOWN = re.compile(
-    r"(?<!\d)\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}(?!\d)\s*日?"
-    r"(?:\s*\d{1,2}\s*[:：]\s*\d{2}(?:\s*[:：]\s*\d{2})?)?"
+    r"(?<!\d)\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}(?!\d)\s*[日.]?"
+    r"(?:\s*(?:[(（][^)）\d]{1,3}[)）]\s*)?(?:[上下]午|午[前後]|오[전후])?\s*\d{1,2}\s*"
+    r"(?:[:：]\s*\d{2}|[時时시]\s*\d{1,2})(?:\s*[:：]\s*\d{2})?)?"
 )
 #: 新华网 prints ``2024 05/09 22:27:02`` in three spans.
 _SPLIT = re.compile(r"(?<!\d)(\d{4})\s+(\d{1,2})/(\d{1,2})\s+(\d{1,2}:\d{2}(?::\d{2})?)")

@@ -27,24 +27,26 @@ from zoneinfo import ZoneInfo
 
 Handler = Callable[[re.Match[str], datetime], datetime | None]
 
-#: Parts of the day that make a 12-hour clock, before the time (下午 3:20) or after it (3:20 PM).
-_HALF_DAY = r"上午|下午|晚上|凌晨|中午|早上|早晨|傍晚|夜里|夜间"
+#: Parts of the day that make a 12-hour clock, before the time (下午 3:20) or after it (3:20 PM):
+#: Japanese 午前/午後 and Korean 오전/오후 (``2024.05.12. 오전 10:14``, as Naver prints it) too.
+_HALF_DAY = r"上午|下午|晚上|凌晨|中午|早上|早晨|傍晚|夜里|夜间|午前|午後|오전|오후"
 _HMS = (
     rf"(?:(?P<half>{_HALF_DAY})\s*)?"
-    r"(?P<h>\d{1,2})\s*[:：时点]\s*(?P<mi>\d{1,2})(?:\s*[:：分]\s*(?P<s>\d{1,2}))?"
+    r"(?P<h>\d{1,2})\s*[:：时点時시]\s*(?P<mi>\d{1,2})(?:\s*[:：分]\s*(?P<s>\d{1,2}))?"
     r"(?:\s*(?P<ampm>[AaPp]\.?[Mm]\.?)(?![A-Za-z]))?"
 )
 _ISO_OFFSET = re.compile(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})"
 )
 _EPOCH = re.compile(r"(?<!\d)(?P<n>\d{13}|\d{10})(?!\d)")
-#: What may stand between a day and its clock besides a comma: the day of the week in brackets
-#: (``2024/05/12(日) 10:14:33``, ``05/12/24(Sun)10:14:33`` as Japanese and English imageboards
-#: print it, ``(周日)``, ``(일)``) or a dash (``Sun, 05/12/2024 - 10:14``: Drupal's default).
-_BEFORE_CLOCK = (
-    r"(?:\s*[(（](?:周|星期)?(?P<wd>[日月火水木金土일월화수목금토一二三四五六天]|[A-Za-z]{3})[)）])?"
-    r"\s*,?\s*(?:-\s+)?"
+#: The day of the week in brackets after a date (``2024/05/12(日)``, ``05/12/24(Sun)`` as
+#: Japanese and English imageboards print it, ``(周日)``, ``2024.05.12.(일)``).
+_WEEKDAY_SHOWN = (
+    r"\s*[(（](?:周|星期)?(?P<wd>[日月火水木金土일월화수목금토一二三四五六天]|[A-Za-z]{3})[)）]"
 )
+#: What may stand between a day and its clock besides a comma: the day of the week in brackets
+#: or a dash (``Sun, 05/12/2024 - 10:14``: Drupal's default).
+_BEFORE_CLOCK = rf"(?:{_WEEKDAY_SHOWN})?\s*,?\s*(?:-\s+)?"
 #: Days of the week as printed, Monday first (``date.weekday()``'s numbers).
 _WEEK = (
     "月火水木金土日",
@@ -54,7 +56,7 @@ _WEEK = (
 )
 _WEEKDAYS = {name: n for names in _WEEK for n, name in enumerate(names)} | {"天": 6}
 _FULL = re.compile(
-    r"(?<!\d)(?P<y>\d{4})\s*[-/.年]\s*(?P<mo>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})(?!\d)\s*日?"
+    r"(?<!\d)(?P<y>\d{4})\s*[-/.年]\s*(?P<mo>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})(?!\d)\s*[日.]?"
     rf"(?:{_BEFORE_CLOCK}T?\s*{_HMS})?"
 )
 #: A year last (``05-16-2024, 08:16 PM`` as vBulletin prints it, ``08/05/2024``, ``16.05.2024``):
@@ -71,7 +73,8 @@ _SHORT_YEAR = re.compile(
     rf"{_BEFORE_CLOCK}{_HMS}"
 )
 _MONTH_DAY = re.compile(
-    rf"(?<![\d\-/.])(?P<mo>\d{{1,2}})\s*[-/月]\s*(?P<d>\d{{1,2}})(?!\d)\s*日?(?:\s*{_HMS})?"
+    rf"(?<![\d\-/.])(?P<mo>\d{{1,2}})\s*[-/月]\s*(?P<d>\d{{1,2}})(?!\d)\s*日?(?:{_WEEKDAY_SHOWN})?"
+    rf"(?:\s*{_HMS})?"
 )
 _AGO = re.compile(
     r"(?P<n>\d+|半|[一二两三四五六七八九]?十[一二三四五六七八九]?|[一二两三四五六七八九])\s*个?\s*"
@@ -80,10 +83,13 @@ _AGO = re.compile(
 _JUST_NOW = re.compile(r"刚刚|刚才|\bjust now\b|\b(?:a )?moments? ago\b", re.IGNORECASE)
 _NAMED_DAY = re.compile(rf"(?P<day>今天|昨天|大前天|前天)\s*(?:{_HMS})?")
 _CLOCK = re.compile(rf"(?<![\d:：]){_HMS}(?![\d:：])")
-#: A month by its English name or abbreviation (``Sept`` too), a whole word.
+#: A month by its English name or abbreviation (``Sept`` too), or its Russian name as a date
+#: gives it (``12 мая 2024, 10:14``: the genitive), a whole word.
 _MONTH_NAME = (
     r"(?P<mn>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+    r"|январ[яь]|феврал[яь]|марта?|апрел[яь]|ма[яй]|июн[яь]|июл[яь]|августа?|сентябр[яь]"
+    r"|октябр[яь]|ноябр[яь]|декабр[яь])\b\.?"
 )
 _DAY_NUMBER = r"(?P<d>\d{1,2})(?:st|nd|rd|th)?"
 #: The time after a named date (``, 10:35 am``, `` at 8:16 PM``, `` - 08:16``), and the zone
@@ -130,12 +136,14 @@ _MONTH_FIRST_ZONES = ("America/", "US/", "Canada/")
 _DAYS_BACK = {"今天": 0, "昨天": 1, "前天": 2, "大前天": 3, "today": 0, "yesterday": 1}
 _MONTHS = {name: n for n, name in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+)} | {name: n for n, name in enumerate(
+    ("янв", "фев", "мар", "апр", "ма", "июн", "июл", "авг", "сен", "окт", "ноя", "дек"), 1
 )}  # fmt: skip
 #: English units of ``… ago``, by their first letters (``m`` a minute, ``mo`` a month).
 _EN_UNITS = {"s": "秒", "m": "分钟", "h": "小时", "d": "天", "w": "周", "mo": "月", "y": "年"}
 _DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_PM = {"下午", "晚上", "傍晚", "夜里", "夜间"}
-_AM = {"上午", "凌晨", "早上", "早晨"}
+_PM = {"下午", "晚上", "傍晚", "夜里", "夜间", "午後", "오후"}
+_AM = {"上午", "凌晨", "早上", "早晨", "午前", "오전"}
 
 
 def parse_datetime(text: str, now: datetime, tz: str = "Asia/Shanghai") -> datetime | None:
@@ -303,7 +311,8 @@ def _named_day_of_month(found: re.Match[str], now: datetime) -> datetime:
 
 
 def _month_of(found: re.Match[str]) -> int:
-    return _MONTHS[found["mn"][:3].lower()]
+    name = found["mn"].lower()
+    return _MONTHS.get(name[:3]) or _MONTHS[name[:2]]  # Russian май/мая by its first two
 
 
 def _named_at(day: date, found: re.Match[str], now: datetime) -> datetime:
