@@ -81,6 +81,11 @@ _EDITOR = re.compile(r"(?:责任编辑|责编)\s*[:：]\s*([^\s【】\[\]（）(
 #: What a source element says around the source: ``本文来源于国家统计局 2024-05-11 09:36``.
 _SOURCE_HEAD = re.compile(r"^(?:本文)?来源(?:于|自)?\s*[:：]?\s*")
 _SOURCE_TAIL = re.compile(r"\s*(?:\d{4}\s*[-/.年].*|[|｜].*)$")
+#: A dated element in a link or in a list's row beside a link of a title's length (3 rows or
+#: more): a teaser's date in a list of other pages, not the article's.
+_TEASER_ROW = (
+    "ancestor::a | ancestor::li[1][count(../li) >= 3][.//a[string-length(normalize-space(.)) >= 8]]"
+)
 _INFO_CSS = (
     ".date, .post_info, .a_time, .pubtime, .pub_time, #pubtime, .publish-time, .info, "
     ".article-info, .pages-date, .header-time, .date-source, .time"
@@ -179,6 +184,8 @@ def info_line(sel: Selector) -> str:
             if shown_time(text):
                 return text
     for node in sel.css(_INFO_CSS):
+        if node.xpath(_TEASER_ROW):
+            continue  # a teaser's date in a list of links (a sidebar's 热门新闻)
         text = squash(node.xpath("string()").get())
         if len(text) <= 300 and shown_time(text):
             return text

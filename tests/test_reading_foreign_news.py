@@ -67,3 +67,19 @@ def test_japanese_dateline_in_hours_and_minutes_gives_the_clock() -> None:
     assert post.title == "浜松市の茶園で一番茶の手摘み始まる 今年は生育順調"
     assert post.published_at is not None
     assert post.published_at.strftime("%Y-%m-%d %H:%M") == "2024-05-12 10:14"
+
+
+def test_teasers_dates_in_a_sidebar_list_do_not_date_the_article() -> None:
+    """A Taiwanese agency's story in Big5: its time in ``div.updatetime`` (a class no info
+    block is known by) and in its microdata; the 熱門新聞 sidebar lists other stories, each a
+    link with a ``span.date`` beside it — that date is the teaser's, not the article's."""
+    html = (REAL / "written_cna_big5.html").read_bytes()
+    reading, decoded = read_page(
+        html, "https://www.cna.com.tw/news/ahel/202405120056.aspx", RUNTIME
+    )
+    assert decoded.codec == "big5hkscs"
+    (post,) = reading.parsed.posts
+    assert post.title == "颱風艾維尼外圍環流影響 北部山區防豪雨"
+    assert post.content.startswith("（中央社記者陳怡君台北12日電）中央氣象署表示")
+    assert post.published_at is not None
+    assert post.published_at.strftime("%Y-%m-%d %H:%M") == "2024-05-12 10:14"
