@@ -791,6 +791,8 @@ def test_generic_post_body_named_by_a_body_word_run_on_after_post() -> None:
     assert "Posts: 57" not in posts[0].content
     assert posts[2].content.startswith("It did not. The ESP was full")
     assert "regenerate the initramfs" not in posts[2].content
+
+
 def test_generic_posts_are_a_table_each_whatever_rows_a_post_has() -> None:
     """A Dvbbs 8 thread in GBK: each post a ``table.tableborder1`` of two rows (the poster's
     card beside the message, the time below), the board's menu a table of that class with one
