@@ -14,6 +14,7 @@ import logging
 import re
 from collections.abc import Iterable
 
+from lxml import etree
 from parsel import Selector
 
 from opinion_spiders.reading.main_text import extracted, words
@@ -108,7 +109,8 @@ def extract_body(
     text = "\n".join(line for line in text.split("\n") if not promotion(line))
     text = without_comments(text, sel)
     if len(text) >= MIN_BODY:
-        return with_standfirst(put_back(text, sel), sel, headline), TRAFILATURA
+        text = put_back_verse(put_back(text, sel), sel, headline)
+        return with_standfirst(text, sel, headline), TRAFILATURA
     return tidy(selector_text(sel), heads), SELECTOR
 
 
@@ -157,6 +159,80 @@ def put_back(text: str, sel: Selector) -> str:
             lines.insert(after, line)
             flat.insert(after, own)
     return "\n".join(lines)
+
+
+def put_back_verse(text: str, sel: Selector, headline: str) -> str:
+    """The body with the verse the extractor drops: a block whose short lines are set apart by
+    ``<br>`` alone (a poem on a 古诗文 page, ``div.contson``: ``空山新雨后，天气晚来秋。<br>…``),
+    which it takes for a menu of short items — though no link, label or date is among them
+    (see :func:`_verse_lines`). Put back, line by line, where it stands between two consecutive
+    lines of the body, or after the headline and before the body's first line (the poem over
+    its translation and notes; the short lines above the first the page's text is found in,
+    ``译文``, are the body's first)."""
+    head = headline_node(sel, headline)
+    heads = {headline, squash(head.xpath("string()").get()) if head is not None else ""}
+    lines = text.split("\n")
+    flat = ["".join(line.split()) for line in lines]
+    passed = head is None
+    for el in sel.root.iter():
+        if head is not None and el is head.root:
+            passed = True
+        if el.tag != "br" or (parent := el.getparent()) is None or el is not _first_br(parent):
+            continue
+        verse = _verse_lines(parent)
+        own = ["".join(line.split()) for line in verse]
+        if not verse or any(o in f for o in own for f in flat):
+            continue
+        node = Selector(root=parent)
+        above = [
+            t for t in node.xpath(_NEAR.format(axis="preceding")) if squash(t.get()) not in heads
+        ]
+        before = _line_of(above[::-1], flat)
+        after = _line_of(node.xpath(_NEAR.format(axis="following")), flat)
+        if before is None and passed and after is not None:
+            at = 0 if all(len(line) < _ANCHOR for line in flat[:after]) else -1
+        else:
+            at = after if before is not None and after == before + 1 else -1
+        if at < 0:
+            continue
+        lines[at:at] = verse
+        flat[at:at] = own
+    return "\n".join(lines)
+
+
+def _first_br(parent: etree._Element) -> etree._Element | None:
+    return next(parent.iterchildren("br"), None)
+
+
+def _verse_lines(node: etree._Element) -> list[str]:
+    """The lines of a block that is verse: ``VERSE_LINES`` or more lines set apart by ``<br>``,
+    each of ``VERSE_LINE`` characters at most, in text and inline markup with no link or block
+    inside, none a ``label：value`` or a date; [] for any other block."""
+    if node.tag in ("br", "pre", "code", "td", "th") or node.xpath(_NOT_VERSE):
+        return []
+    parts: list[str] = [node.text or ""]
+    for child in node:
+        if child.tag == "br":
+            parts.append("")
+        elif isinstance(child.tag, str):
+            parts[-1] += child.xpath("string()")
+        parts[-1] += child.tail or ""
+    verse = [squash(part) for part in parts if part.strip()]
+    if len(verse) < VERSE_LINES or any(
+        len(line) > VERSE_LINE or _LABELLED.match(line) or DATE_LIKE.search(line) for line in verse
+    ):
+        return []
+    return verse
+
+
+#: What a block of verse holds none of: a link, a block, a control.
+_NOT_VERSE = (
+    ".//a | .//p | .//div | .//li | .//table | .//h1 | .//h2 | .//h3 | .//h4 | .//input"
+    " | .//button | .//img | .//script"
+)
+#: Lines from which, and characters up to which each, a ``<br>``-set block is verse.
+VERSE_LINES = 2
+VERSE_LINE = 40
 
 
 _NEAR = (

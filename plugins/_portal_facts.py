@@ -38,6 +38,16 @@ _BYLINE_LINE = re.compile(
     r"^[^\s，。：:、]{0,10}?(?:记者|作者|撰文)(?:\s*[:：]\s*|\s+)"
     r"([\u4e00-\u9fff·]{2,6}(?:[\s、，,]+[\u4e00-\u9fff·]{2,6}){0,3})$"
 )
+#: A poem's attribution under its title on a 古诗文 page: the poet beside the dynasty in
+#: brackets (``王维 〔唐代〕``, ``[唐] 李白``) or the labelled pair (``朝代：唐代　作者：王之涣``).
+_DYNASTY = (
+    r"(?:先秦|秦|两汉|汉|三国|魏晋|晋|南北朝|隋|唐|五代|宋|辽|金|元|明|清|近现代|现代|当代)[代朝]?"
+)
+_POET = r"([\u4e00-\u9fff·]{2,6})"
+_POET_LINE = re.compile(
+    rf"^(?:{_POET}\s*[〔\[【(（]{_DYNASTY}[〕\]】)）]|[〔\[【(（]{_DYNASTY}[〕\]】)）]\s*{_POET}"
+    rf"|朝代\s*[:：]\s*{_DYNASTY}\s+作者\s*[:：]\s*{_POET})$"
+)
 #: A news lead's reporters, where the body begins (``新华社郑州5月12日电（记者赵丰年、孙雨晴）``,
 #: ``新京报讯（记者 韩东升）``): a dateline at most before the bracket.
 _LEAD = re.compile(
@@ -241,16 +251,21 @@ def author(sel: Selector, meta: dict[str, str], info: str, title: str = "", body
 
 
 def _byline_line(sel: Selector, title: str) -> str:
-    """The names in a short line under the headline that is a byline whole, outside comments."""
+    """The names in a short line under the headline that is a byline whole, or a poem's
+    attribution (:data:`_POET_LINE`), outside comments."""
     start = _headline(sel, title)
     if start is None:
         return ""
     above = set(start.root.iterancestors())
     for el in start.xpath(f"following::*[position() <= {UNDER_HEADLINE}]"):
         text = squash(el.xpath("string()").get())
-        found = _BYLINE_LINE.match(text) if len(text) <= _ACCOUNT_CHARS else None
+        found = (
+            (_BYLINE_LINE.match(text) or _POET_LINE.match(text))
+            if len(text) <= _ACCOUNT_CHARS
+            else None
+        )
         if found and not _in_comments(el.root, above):
-            return found.group(1)
+            return next(name for name in found.groups() if name)
     return ""
 
 

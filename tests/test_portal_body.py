@@ -71,3 +71,33 @@ def test_portal_body_keeps_an_english_standfirst_and_figcaption() -> None:
     )
     for boilerplate in ("Share on", "Related stories", "Read more", "Offshore wind"):
         assert boilerplate not in post.content
+
+
+def test_portal_body_keeps_a_poem_split_by_line_breaks() -> None:
+    """A 古诗文 page's poem (``div.contson``, its lines set apart by ``<br>``, beside the poet's
+    and dynasty's links) is the page's first text, over its translation; the poet signs it."""
+    post = _article(
+        "written_gushiwen_poem.html", "https://www.gushiwen.cn/shiwenv_c90ff9ea5a71.aspx"
+    )
+    lines = post.content.split("\n")
+    assert lines[:5] == [
+        "空山新雨后，天气晚来秋。", "明月松间照，清泉石上流。", "竹喧归浣女，莲动下渔舟。",
+        "随意春芳歇，王孙自可留。", "译文",
+    ]  # fmt: skip
+    assert post.author == "王维"
+    assert "猜您喜欢" not in post.content and "鸟鸣涧" not in post.content
+
+
+def test_portal_body_keeps_a_short_poem_under_a_dynasty_and_author_line() -> None:
+    """诗词名句网's shape: ``朝代：唐代　作者：王之涣`` under the title, a two-line poem, then the
+    translation's card; the poet is the author, the hot poems beside it stay out."""
+    post = _article(
+        "written_shicimingju_poem.html", "https://www.shicimingju.com/chaxun/list/3498.html"
+    )
+    lines = post.content.split("\n")
+    assert lines[:3] == [
+        "白日依山尽，黄河入海流。", "欲穷千里目，更上一层楼。",
+        "夕阳依傍着西山慢慢地沉没，滔滔黄河朝着东海汹涌奔流。",
+    ]  # fmt: skip
+    assert post.author == "王之涣"
+    assert "静夜思" not in post.content and "海内存知己" not in post.content
