@@ -810,3 +810,15 @@ def test_generic_posts_are_a_table_each_whatever_rows_a_post_has() -> None:
     )
     assert "今年一共有九个村报名" in posts[2].content
     assert not any("控制面板" in p.content for p in posts)
+
+
+def test_a_paper_is_dated_by_its_highwire_citation_metas() -> None:
+    """An arXiv abstract page (read for its main text) declares its day only in Highwire's
+    ``citation_date`` / ``citation_online_date`` metas, as journals and CNKI-like pages do: that
+    day dates the paper."""
+    html = (REAL / "written_arxiv_abs.html").read_bytes()
+    reading, _ = read_page(html, "https://arxiv.org/abs/2405.07123", Runtime({}), role="article")
+    (post,) = reading.parsed.posts
+    assert post.published_text == "2024/05/12"
+    day = parse_datetime(post.published_text, datetime(2026, 12, 5, tzinfo=UTC))
+    assert day is not None and day.date() == datetime(2024, 5, 12).date()

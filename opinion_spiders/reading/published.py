@@ -45,9 +45,12 @@ TIME_METAS = (
     "og:release_date", "datePublished", "dc.date", "firstpublishedtime",
 )  # fmt: skip
 #: Metas that date an article without making a page one (a ``date`` meta stands on pages of
-#: every kind); read after :data:`TIME_METAS`, with schema.org's data.
+#: every kind); read after :data:`TIME_METAS`, with schema.org's data. Highwire's
+#: ``citation_*`` dates are a paper's (arXiv, journals, CNKI-like pages): printed, else its
+#: day on record, else its day online.
 DATING_METAS = (
     "dc.date.issued", "dcterms.created", "publish_date", "publication_date", "published_time",
+    "citation_publication_date", "citation_date", "citation_online_date",
     "sailthru.date", "parsely-pub-date", "date",
 )  # fmt: skip
 #: How far under the headline :func:`dateline` looks (characters of text), and the longest
