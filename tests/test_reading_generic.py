@@ -822,3 +822,23 @@ def test_a_paper_is_dated_by_its_highwire_citation_metas() -> None:
     assert post.published_text == "2024/05/12"
     day = parse_datetime(post.published_text, datetime(2026, 12, 5, tzinfo=UTC))
     assert day is not None and day.date() == datetime(2024, 5, 12).date()
+def test_generic_title_is_the_part_of_the_page_title_the_page_shows() -> None:
+    """``<title>标题-版块-站名</title>`` written without spaces (19楼) and ``站名 -- 版块 --
+    标题`` (Dvbbs): the title is the part the page also shows (an ``h1`` after its ``[求助]``
+    tag, a ``span#topictitle``), and the breadcrumbs ending in it are no first post, so each
+    post keeps its own poster and time."""
+    page = (REAL / "written_19lou_thread_gbk.html").read_bytes()
+    posts = _posts(page, "http://www.19lou.com/forum-1634-thread-70010000-1-1.html")
+    assert {p.title for p in posts} == {"杭州周边自驾两日游，求推荐人少景美的地方"}
+    assert [p.author for p in posts] == [
+        "西湖边的猫",
+        "安吉竹海",
+        "桐庐小妹",
+        "西湖边的猫",
+        "驴友阿峰",
+    ]
+    assert posts[0].published_text.startswith("2014-05-12 10:14")
+    assert posts[0].content.startswith("端午节想带爸妈出去玩两天")
+    dvbbs = (REAL / "written_dvbbs_dispbbs_gbk.html").read_bytes()
+    posts = _posts(dvbbs, "http://bbs.xiaozhen.com/dispbbs.asp?boardid=3&Id=1288")
+    assert {p.title for p in posts} == {"镇上今年的龙舟赛什么时候举行？"}

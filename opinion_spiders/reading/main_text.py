@@ -271,6 +271,8 @@ def coverage(part: str, whole: str) -> float:
 #: Markup a CMS wrote into a ``<title>`` as text (``… $5 <br/>BILLION …``).
 _MARKUP = re.compile(r"<[A-Za-z/][^<>]{0,40}>")
 _SITE_SUFFIX = re.compile(r"\s+[-|_–—•·»]\s+")
+#: The separators of a ``<title>`` written without spaces or with doubled dashes.
+_TITLE_PART = re.compile(r"\s*(?:-{2,}|[-|_–—•·»])\s*")
 
 
 def page_title(sel: Selector) -> str:
@@ -286,4 +288,18 @@ def page_title(sel: Selector) -> str:
     inside = [text for text in headings if 2 * len(text) >= len(title) > 0 and text in title]
     if starting or inside:
         return max(starting + inside, key=len)
+    # "标题-版块-站名", "站名 -- 版块 -- 标题": the title's longest part, when the page shows it
+    parts = [part for part in _TITLE_PART.split(title) if part]
+    longest = max(parts, key=len, default="")
+    if len(parts) > 1 and _shown(sel, longest, headings):
+        return longest
     return _SITE_SUFFIX.split(title)[0]
+
+
+def _shown(sel: Selector, text: str, headings: list[str]) -> bool:
+    """Whether the page shows ``text`` as a heading (after a tag such as ``[求助]``) or as a
+    whole text node of its body."""
+    if any(heading.endswith(text) for heading in headings):
+        return True
+    nodes = sel.xpath("//body//text()[not(ancestor::script or ancestor::style)]").getall()
+    return any(" ".join(node.split()) == text for node in nodes)
