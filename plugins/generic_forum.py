@@ -99,6 +99,9 @@ _ID_DIGITS = re.compile(r"(\d{2,})")
 _BODY_TAGS = ("div", "section", "article", "td", "p")
 #: What an element's own text leaves out: its nested bodies, lists, tables, quotes, listings.
 _NOT_INLINE = frozenset([*_BODY_TAGS, "ul", "ol", "table", "blockquote", "pre"])
+#: A ``<pre>``'s class or id naming an answer's or a post's text; one naming code.
+_PROSE_PRE = re.compile(r"answer|content|(?<![a-z])con(?![a-z])|message|reply|replay", re.I)
+_CODE_PRE = re.compile(r"code|highlight|syntax|brush|lang|hljs|prettyprint|source|console", re.I)
 #: Class words that lay a page out rather than name a part of it.
 _LAYOUT = frozenset(
     ["flex", "row", "col", "container", "wrapper", "wrap", "inner", "clearfix", "clear", "box",
@@ -828,8 +831,10 @@ def body_node(block: etree._Element) -> etree._Element | None:
     quotes = set(block.xpath(QUOTES))
     hinted = [
         (el, _unquoted(el, quotes))
-        for el in block.iter(*_BODY_TAGS, "blockquote")
-        if el is not block and _hinted(el) and not _in_quote(el, quotes, block)
+        for el in block.iter(*_BODY_TAGS, "blockquote", "pre")
+        if el is not block
+        and (_prose_pre(el) if el.tag == "pre" else _hinted(el))
+        and not _in_quote(el, quotes, block)
     ]
     longest = max((n for _, n in hinted), default=0)
     fair = [(el, n) for el, n in hinted if n >= 0.3 * longest and _weight(el, n) >= _MIN_BODY]
@@ -863,6 +868,13 @@ def body_node(block: etree._Element) -> etree._Element | None:
         if best is not None and _weight(best, best_size) >= _MIN_BODY:
             return best
     return None
+
+
+def _prose_pre(el: etree._Element) -> bool:
+    """A ``<pre>`` whose class or id names an answer or a post's text, not code (搜狗问问's
+    ``pre.answer_con``, a question's ``pre#question_content``): a body keeping its lines."""
+    names = " ".join(_names(el, ("class", "id")))
+    return bool(_PROSE_PRE.search(names)) and not _CODE_PRE.search(names)
 
 
 def _weight(el: etree._Element, size: int) -> int:

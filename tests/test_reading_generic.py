@@ -842,3 +842,16 @@ def test_generic_title_is_the_part_of_the_page_title_the_page_shows() -> None:
     dvbbs = (REAL / "written_dvbbs_dispbbs_gbk.html").read_bytes()
     posts = _posts(dvbbs, "http://bbs.xiaozhen.com/dispbbs.asp?boardid=3&Id=1288")
     assert {p.title for p in posts} == {"镇上今年的龙舟赛什么时候举行？"}
+
+
+def test_generic_answers_in_a_pre_that_names_them_are_their_bodies() -> None:
+    """A 搜狗问问 question: the question's text in ``pre#question_content`` and each answer's
+    in ``pre.answer_con`` (keeping its lines) beside the poster's card and a
+    ``span.replay-time``: each answer a post whose body is its ``pre``, not one article."""
+    page = (REAL / "written_sogou_wenwen_question.html").read_bytes()
+    posts = _posts(page, "https://wenwen.sogou.com/z/q661234567.htm")
+    assert [p.author for p in posts][1:] == ["花草达人李姐", "匿名用户", "阳台小园丁"]
+    assert posts[0].content.startswith("绿萝养了半年")
+    assert posts[1].content.split("\n")[1].startswith("你说的边缘有黑褐色斑点")
+    assert posts[2].content == "靠窗的话注意中午的直射光，绿萝喜欢散射光，直晒容易黄叶。"
+    assert [p.published_text for p in posts][1:] == ["2018-05-12", "2018-05-12", "2018-05-13"]
