@@ -1032,8 +1032,15 @@ def _profile_link(href: str, text: str) -> bool:
     return slug == text.removeprefix("@").casefold()
 
 
+#: Where a page puts an element's tooltip: ``title``, or the attribute a tooltip script
+#: shows (Lemmy's ``data-tippy-content``, ``data-tooltip``), or an ``aria-label``.
+_TOOLTIPS = ("title", "data-tippy-content", "data-tooltip", "data-original-title", "aria-label")
+_TOOLTIPPED = ".//*[" + " or ".join(f"@{name}" for name in _TOOLTIPS) + "]"
+
+
 def time_of(node: Selector, body: etree._Element | None = None) -> str:
-    """A ``<time datetime>``, a ``data-time``, a ``title`` with the absolute time, or a date —
+    """A ``<time datetime>``, a ``data-time``, a tooltip (``title``, ``data-tippy-content``
+    …) with the absolute time, or a date —
     one printed in the post's ``body`` only where none is printed outside it, and never in a
     sentence there (``现象：每天 00:00 前后的那一轮采集会跑两次，…``: what the post says)."""
     stamp = node.xpath(
@@ -1041,8 +1048,8 @@ def time_of(node: Selector, body: etree._Element | None = None) -> str:
     ).get()
     if stamp:
         return squash(stamp)
-    for el in node.root.iterfind(".//*[@title]"):
-        title = el.get("title") or ""
+    for el in node.root.xpath(_TOOLTIPPED):
+        title = next((t for name in _TOOLTIPS if (t := el.get(name))), "")
         if (
             DATE_LIKE.search(title)
             and re.search(r"\d{4}", title)

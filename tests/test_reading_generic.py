@@ -855,3 +855,18 @@ def test_generic_answers_in_a_pre_that_names_them_are_their_bodies() -> None:
     assert posts[1].content.split("\n")[1].startswith("你说的边缘有黑褐色斑点")
     assert posts[2].content == "靠窗的话注意中午的直射光，绿萝喜欢散射光，直晒容易黄叶。"
     assert [p.published_text for p in posts][1:] == ["2018-05-12", "2018-05-12", "2018-05-13"]
+
+
+def test_generic_time_is_the_absolute_one_a_tooltip_script_shows() -> None:
+    """A Lemmy post: each time printed ``2 days ago`` inside a ``span`` whose
+    ``data-tippy-content`` holds the absolute time (``Sunday, May 12th 2024, 1:05:19 pm``),
+    the vote counts' tooltips beside it holding no date: the post's time is the tooltip's."""
+    page = (REAL / "written_lemmy_post.html").read_bytes()
+    posts = _posts(page, "https://lemmy.world/post/11452301")
+    assert [p.author for p in posts][:3] == ["quietbyte", "homelab_hanna", "quietbyte"]
+    assert [p.published_text for p in posts] == [
+        f"Sunday, May 12th 2024, {t}"
+        for t in ("10:14:33 am", "10:52:07 am", "11:30:44 am", "1:05:19 pm")
+    ]
+    read = parse_datetime(posts[3].published_text, datetime(2024, 6, 1, tzinfo=UTC))
+    assert read is not None and read.strftime("%Y-%m-%d %H:%M") == "2024-05-12 13:05"
