@@ -210,3 +210,27 @@ def test_the_standfirst_under_the_headline_does_not_end_the_dateline() -> None:
     assert at == datetime(2024, 5, 18, 16, 56, tzinfo=SH)
     at, text, _ = _read(_article("", top))
     assert (at, text) == (None, "")
+
+
+def test_a_published_time_meta_in_iso_basic_format_dates_the_article() -> None:
+    """RIA Novosti's ``article:published_time`` is ``20240512T1014`` (ISO 8601 without
+    separators), its info line ``10:14 12.05.2024`` with the clock first."""
+    published, text, _ = _read(
+        _written(
+            "written_ria_article_iso_basic.html", "https://ria.ru/20240512/vokzal-1945123456.html"
+        )
+    )
+    assert text == "20240512T1014"
+    assert published == datetime(2024, 5, 12, 10, 14, tzinfo=SH)
+
+
+def test_a_mail_archive_message_is_dated_in_the_zone_it_names() -> None:
+    """A pipermail message: ``<I>Sun May 12 10:14:33 EDT 2024</I>`` under the poster's name is
+    10:14 in New York, not in the site's zone."""
+    published, _, _ = _read(
+        _written(
+            "written_pipermail_message.html",
+            "https://mail.python.org/pipermail/python-ideas/2024-May/118843.html",
+        )
+    )
+    assert published == datetime(2024, 5, 12, 14, 14, 33, tzinfo=UTC)

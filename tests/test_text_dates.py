@@ -316,6 +316,8 @@ def test_parse_datetime_relative_forms_never_in_the_future(now: datetime, text: 
         ('"created_at": "Mon May 13 17:07:25 +0800 2024"', "May 13 17:07:25 +0800 2024"),
         ("2024/05/12(日) 10:14:33.12 ID:Xk3Pq9aB0", "2024/05/12(日) 10:14:33"),
         ("Submitted by bob on Sun, 05/12/2024 - 10:14", "05/12/2024 - 10:14"),
+        ("<I>Sun May 12 10:14:33 EDT 2024</I>", "May 12 10:14:33 EDT 2024"),
+        ("20240512T1014", "20240512T1014"),
         ("3分钟前", ""),
         ("May 16 10:35", ""),
         ("18:58", ""),
@@ -340,3 +342,21 @@ def test_month_day_is_a_day_without_its_year_and_its_clock(
     text: str, found: tuple[int, int, str] | None
 ) -> None:
     assert month_day(text) == found
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Sun May 12 10:14:33 EDT 2024", datetime(2024, 5, 12, 14, 14, 33, tzinfo=UTC)),
+        ("Sun Jan 12 10:14:33 EST 2025", datetime(2025, 1, 12, 15, 14, 33, tzinfo=UTC)),
+        ("May 12, 2024, 10:14 am PDT", datetime(2024, 5, 12, 17, 14, tzinfo=UTC)),
+        ("20240512T101433+0300", datetime(2024, 5, 12, 7, 14, 33, tzinfo=UTC)),
+        ("20240512T1014", sh(2024, 5, 12, 10, 14)),
+    ],
+)
+def test_parse_datetime_reads_american_zone_names_and_iso_basic_format(
+    text: str, expected: datetime
+) -> None:
+    """A pipermail archive's ``Sun May 12 10:14:33 EDT 2024`` is in that zone, not the site's;
+    RIA's ``article:published_time`` ``20240512T1014`` is ISO 8601 without separators."""
+    assert parse_datetime(text, NOW) == expected

@@ -38,6 +38,9 @@ _HMS = (
 _ISO_OFFSET = re.compile(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})"
 )
+#: ISO 8601's basic format, without separators (``20240512T1014``, as RIA Novosti writes its
+#: ``article:published_time``), its zone optional: the ``T`` keeps other numbers out.
+_ISO_BASIC = re.compile(r"(?<![\d.])\d{8}T\d{4}(?:\d{2})?(?:Z|[+-]\d{2}(?::?\d{2})?)?(?!\d)")
 _EPOCH = re.compile(r"(?<!\d)(?P<n>\d{13}|\d{10})(?!\d)")
 #: The day of the week in brackets after a date (``2024/05/12(日)``, ``05/12/24(Sun)`` as
 #: Japanese and English imageboards print it, ``(周日)``, ``2024.05.12.(일)``).
@@ -92,11 +95,15 @@ _MONTH_NAME = (
     r"|октябр[яь]|ноябр[яь]|декабр[яь])\b\.?"
 )
 _DAY_NUMBER = r"(?P<d>\d{1,2})(?:st|nd|rd|th)?"
+#: North American zones by their abbreviations (``Sun May 12 10:14:33 EDT 2024``, as
+#: pipermail and ``date`` print a time), hours from UTC; not ``CST``, which is China's too.
+_NAMED_ZONES = {"EST": -5, "EDT": -4, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7}
+_ZONE = rf"GMT|UTC|{'|'.join(_NAMED_ZONES)}"
 #: The time after a named date (``, 10:35 am``, `` at 8:16 PM``, `` - 08:16``), and the zone
-#: an RFC 822 date gives it (``GMT``, ``+0800``).
+#: an RFC 822 date gives it (``GMT``, ``+0800``, ``EDT``).
 _NAMED_TIME = (
     rf"(?:\s*,?\s*(?:at\s+|@\s*|-\s*)?{_HMS}"
-    r"(?:\s*(?P<zone>GMT|UTC|Z|[+-]\d{2}:?\d{2})(?![\d:]))?)?"
+    rf"(?:\s*(?P<zone>{_ZONE}|Z|[+-]\d{{2}}:?\d{{2}})(?![\d:A-Za-z]))?)?"
 )
 _MONTH_FIRST = rf"\b{_MONTH_NAME}\s*{_DAY_NUMBER}(?![\d:])"
 _DAY_FIRST = rf"(?<!\d){_DAY_NUMBER}\s+(?:of\s+)?{_MONTH_NAME}"
@@ -109,7 +116,7 @@ _NAMED_FULL = (
 #: Weibo and Twitter APIs give ``created_at`` (C's ``asctime`` without the zone).
 _CLOCK_THEN_YEAR = re.compile(
     rf"\b{_MONTH_NAME}\s+{_DAY_NUMBER}\s+{_HMS}"
-    r"(?:\s+(?P<zone>GMT|UTC|[+-]\d{2}:?\d{2}))?\s+(?P<y>\d{4})(?!\d)",
+    rf"(?:\s+(?P<zone>{_ZONE}|[+-]\d{{2}}:?\d{{2}}))?\s+(?P<y>\d{{4}})(?!\d)",
     re.IGNORECASE,
 )
 #: Without a year (``May 16``, ``16 May 10:35``): the latest such day that is past.
@@ -166,7 +173,8 @@ def full_date(text: str) -> str:
     ``2024年5月2日 21:44``, ``March 29, 2024, 10:35 am``, ``05/16/2024``), as printed; '' when
     there is none: a clock, a month and day or ``3分钟前`` alone are no date of a page."""
     cleaned = " ".join(html.unescape(text).replace("\xa0", " ").replace("\u3000", " ").split())
-    for pattern in (_ISO_OFFSET, _FULL, _CLOCK_THEN_YEAR, *_NAMED_FULL, _YEAR_LAST, _SHORT_YEAR):
+    patterns = (_ISO_OFFSET, _ISO_BASIC, _FULL, _CLOCK_THEN_YEAR, *_NAMED_FULL, _YEAR_LAST)
+    for pattern in (*patterns, _SHORT_YEAR):
         if found := pattern.search(cleaned):
             return found.group(0).strip()
     return ""
@@ -217,6 +225,11 @@ def _at(day: date, clock: time, now: datetime) -> datetime:
 
 def _iso(found: re.Match[str], now: datetime) -> datetime:
     return datetime.fromisoformat(found.group(0)).astimezone(now.tzinfo)
+
+
+def _iso_basic(found: re.Match[str], now: datetime) -> datetime:
+    read = datetime.fromisoformat(found.group(0))
+    return read.replace(tzinfo=now.tzinfo) if read.tzinfo is None else read.astimezone(now.tzinfo)
 
 
 def _epoch(found: re.Match[str], now: datetime) -> datetime:
@@ -324,7 +337,9 @@ def _named_at(day: date, found: re.Match[str], now: datetime) -> datetime:
 
 
 def _offset(zone: str) -> tzinfo:
-    """``GMT``, ``UTC``, ``Z`` or ``+0800``/``-05:00``."""
+    """``GMT``, ``UTC``, ``Z``, ``EDT`` … or ``+0800``/``-05:00``."""
+    if zone.upper() in _NAMED_ZONES:
+        return timezone(timedelta(hours=_NAMED_ZONES[zone.upper()]))
     if zone.isalpha():
         return UTC
     digits = zone[1:].replace(":", "")
@@ -401,6 +416,7 @@ def _bare_clock(found: re.Match[str], now: datetime) -> datetime:
 
 _PATTERNS: tuple[tuple[re.Pattern[str], Handler], ...] = (
     (_ISO_OFFSET, _iso),
+    (_ISO_BASIC, _iso_basic),
     (_FULL, _full),
     (_CLOCK_THEN_YEAR, _named_full),
     *((pattern, _named_full) for pattern in _NAMED_FULL),
