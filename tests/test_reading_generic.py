@@ -822,6 +822,8 @@ def test_a_paper_is_dated_by_its_highwire_citation_metas() -> None:
     assert post.published_text == "2024/05/12"
     day = parse_datetime(post.published_text, datetime(2026, 12, 5, tzinfo=UTC))
     assert day is not None and day.date() == datetime(2024, 5, 12).date()
+
+
 def test_generic_title_is_the_part_of_the_page_title_the_page_shows() -> None:
     """``<title>标题-版块-站名</title>`` written without spaces (19楼) and ``站名 -- 版块 --
     标题`` (Dvbbs): the title is the part the page also shows (an ``h1`` after its ``[求助]``
