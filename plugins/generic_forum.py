@@ -699,9 +699,14 @@ def opening_block(blocks: list[etree._Element], title: str = "") -> etree._Eleme
     for level in range(_FAR_OPENING_LEVELS + 1):
         if level == _OPENING_LEVELS + 1 and not _dated_comments(blocks):
             return None  # further up only above comments
+        nearest = level > 0  # the first block with text before the replies' container
         for sibling in node.itersiblings(preceding=True):
             if not isinstance(sibling.tag, str) or sibling.tag in _SKIP:
                 continue
+            if nearest and _text(sibling):
+                nearest = False
+                if _dated_post(sibling, title, blocks[0]):
+                    return sibling  # a post above the comments, in markup of its own or theirs
             if level > _OPENING_LEVELS and not _headed_by(sibling, title, blocks[0]):
                 continue  # further up, only the post the thread's heading heads
             body = body_node(sibling)
@@ -718,6 +723,20 @@ def opening_block(blocks: list[etree._Element], title: str = "") -> etree._Eleme
         if node is None or node.getparent() is None:
             return None
     return None
+
+
+def _dated_post(el: etree._Element, title: str, first: etree._Element) -> bool:
+    """Whether the block right before the replies' container is a post of its own (old
+    Reddit's link post, a ``div.thing`` like its comments, beside ``div.commentarea``): a body
+    of prose, a link to its poster's page, a full date that is
+    not the first reply's (the thread's head shows that), and not two or more blocks of the
+    replies' kind (a list of featured comments above all of them)."""
+    body = body_node(el)
+    if body is None or not _is_prose(body, title) or not _signs(el):
+        return False
+    if _holds(el, signature(first)) or _shows_time_of(el, first):
+        return False
+    return bool(full_date(time_of(Selector(root=el), body)))
 
 
 def _media_only(el: etree._Element) -> bool:

@@ -9,11 +9,13 @@ from datetime import UTC, datetime
 import pytest
 from lxml import html as lxml_html
 
+from opinion_spiders.adapters import Page
 from opinion_spiders.items import Post
 from opinion_spiders.reading import read_page
 from opinion_spiders.runtime import Runtime
+from opinion_spiders.sites import Site
 from opinion_spiders.text.dates import parse_datetime
-from plugins.generic_forum import QUOTES, signature
+from plugins.generic_forum import QUOTES, GenericForumAdapter, signature
 from tests._proc import ROOT
 
 REAL = ROOT / "tests" / "reading_pages"
@@ -872,3 +874,15 @@ def test_generic_time_is_the_absolute_one_a_tooltip_script_shows() -> None:
     ]
     read = parse_datetime(posts[3].published_text, datetime(2024, 6, 1, tzinfo=UTC))
     assert read is not None and read.strftime("%Y-%m-%d %H:%M") == "2024-05-12 13:05"
+def test_generic_opening_post_right_before_the_comments_container() -> None:
+    """A signed, dated post right before the container of the comments opens the thread,
+    though it is a block of the comments' own kind two levels up (old Reddit's link post, a
+    ``div.thing`` like each comment, beside ``div.commentarea``)."""
+    url = "https://old.reddit.com/r/Cooking/comments/1cq4z8k/what_is_the_one_kitchen_tool/"
+    html = (REAL / "written_oldreddit_comments.html").read_text(encoding="utf-8")
+    site = Site(name="reddit", kind="forum", engine="generic", start_urls=(url,))
+    posts = GenericForumAdapter().parse(Page(url, html, "thread", site, datetime.now(UTC))).posts
+    assert posts[0].content.startswith("I finally bought a proper instant-read thermometer")
+    assert posts[0].author == "maple_and_rye"
+    assert posts[0].published_text.startswith("2024-05-12T09:41")
+    assert [p.author for p in posts[1:3]] == ["Gravy_Boat_Captain", "onion_tears_42"]
