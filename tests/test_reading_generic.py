@@ -886,3 +886,19 @@ def test_generic_opening_post_right_before_the_comments_container() -> None:
     assert posts[0].author == "maple_and_rye"
     assert posts[0].published_text.startswith("2024-05-12T09:41")
     assert [p.author for p in posts[1:3]] == ["Gravy_Boat_Captain", "onion_tears_42"]
+
+
+def test_generic_comment_time_a_month_and_day_split_by_a_dot() -> None:
+    """DC Inside's comments show ``05.12 10:31:07``: the 12th of May at that clock, not the
+    clock alone on the day the page is read."""
+    url = "https://gall.dcinside.com/mgallery/board/view/?id=camping&no=412873"
+    posts = _posts((REAL / "written_dcinside_post.html").read_bytes(), url)
+    now = datetime(2024, 5, 31, 12, 0)
+    comments = [p for p in posts if p.published_text.startswith("05.12")]
+    assert [p.author for p in comments] == ["랜턴장인", "타프맨", "숲속의곰돌이"]
+    days = [parse_datetime(p.published_text, now, "Asia/Seoul") for p in comments]
+    assert [(d.month, d.day, d.hour, d.minute) for d in days if d] == [
+        (5, 12, 10, 31),
+        (5, 12, 11, 2),
+        (5, 12, 12, 15),
+    ]

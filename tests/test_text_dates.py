@@ -129,6 +129,8 @@ def sh(*args: int) -> datetime:
         ("24-5-3 17:08", sh(2024, 5, 3, 17, 8)),
         ("23-12-31 23:59 来自北京", sh(2023, 12, 31, 23, 59)),
         ("23/12/01 08:00", sh(2023, 12, 1, 8, 0)),
+        # a month and day split by a dot, a clock after them (DC Inside's comments)
+        ("05.08 10:31:07", sh(2024, 5, 8, 10, 31, 7)),
     ],
 )
 def test_parse_datetime_reads_site_formats(text: str, expected: datetime) -> None:
@@ -360,3 +362,10 @@ def test_parse_datetime_reads_american_zone_names_and_iso_basic_format(
     """A pipermail archive's ``Sun May 12 10:14:33 EDT 2024`` is in that zone, not the site's;
     RIA's ``article:published_time`` ``20240512T1014`` is ISO 8601 without separators."""
     assert parse_datetime(text, NOW) == expected
+def test_month_and_day_split_by_a_dot_only_before_a_clock() -> None:
+    """``05.08 10:31`` is the 8th of May at 10:31; a dot without a clock after it is a
+    decimal, and one after a letter a version (``v1.5 10:30`` is a clock alone)."""
+    assert month_day("05.08 10:31:07") == (5, 8, "10:31:07")
+    assert month_day("3.14 is pi") is None
+    assert month_day("v1.5 10:30") is None
+    assert parse_datetime("v1.5 10:30", NOW) == sh(2024, 5, 9, 10, 30)  # the latest past 10:30
