@@ -47,6 +47,8 @@ _NAME_ATTRIBUTES = ("data-username", "data-user-name", "data-uname", "data-autho
 #: Microformats' classes of a person's formatted name (hCard's ``fn``, h-card's ``p-name``):
 #: the name alone, where the element around it also says ``says:``.
 _FORMATTED_NAME = frozenset(["fn", "p-name"])
+#: RDFa types of a poster's node (Drupal's ``schema:Person``, Drupal 7's ``sioc:UserAccount``).
+_RDF_PERSON = re.compile(r":(?:Person|UserAccount)\b")
 _AUTHOR_HINT = re.compile(r"author|user|poster|name|nick|member", re.I)
 #: Words of a class that make an element beside the author's name something else of theirs
 #: (``spPostUserRank``, ``user-location``, ``author-posts``, ``author-tag`` and
@@ -357,8 +359,8 @@ def _signed_by_head(post: Post, opening: etree._Element, title: str) -> None:
     if post.author or not title:
         return
     node = opening
-    for _ in range(_OPENING_LEVELS):
-        between = []  # the blocks between the title and the post: its poster's line
+    between = []  # the blocks between the title and the post, nearest first: its byline
+    for _ in range(_FAR_OPENING_LEVELS):
         for head in node.itersiblings(preceding=True):
             if not isinstance(head.tag, str):
                 continue
@@ -974,6 +976,8 @@ def author_of(block: etree._Element, body: etree._Element | None) -> str:
         )
         if not declared and _FORMATTED_NAME.intersection((el.get("class") or "").split()):
             declared = _text(el)  # an hCard's formatted name: WordPress's ``cite.fn``
+        if not declared and _person_name(el):
+            declared = _text(el)  # RDFa: Drupal's ``Submitted by <span property=schema:name>``
         if declared:
             return squash(declared)
     for el in outside:
@@ -998,6 +1002,18 @@ def author_of(block: etree._Element, body: etree._Element | None) -> str:
     if hinted:
         return min(hinted)[2].rstrip(":：").rstrip()
     return next(filter(None, (_named_by_image(a) for a in outside if a.tag == "a")), "")
+
+
+def _person_name(el: etree._Element) -> bool:
+    """Whether an element is a person's name in RDFa: a ``property`` naming a name
+    (``schema:name``, ``foaf:name``) on a node whose ``typeof`` is a person or a user account
+    (Drupal's poster, linked or not) — not a forum's or a tag's name."""
+    if not (el.get("property") or "").endswith(":name"):
+        return False
+    for node in (el, el.getparent()):
+        if node is not None and _RDF_PERSON.search(node.get("typeof") or ""):
+            return True
+    return False
 
 
 def _named_by_image(link: etree._Element) -> str:

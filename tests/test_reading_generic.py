@@ -902,3 +902,14 @@ def test_generic_comment_time_a_month_and_day_split_by_a_dot() -> None:
         (5, 12, 11, 2),
         (5, 12, 12, 15),
     ]
+
+
+def test_generic_opening_post_signed_by_a_byline_levels_up() -> None:
+    """Drupal's forum node: the body is the opening post, its poster and time in the node's
+    ``footer.node__meta`` beside the node's content (``Submitted by <span property=
+    "schema:name">…</span> on …``, the name unlinked), the title block further up."""
+    url = "https://community.example-cycling.org/forum/touring/2024-05-12/hub-dynamo"
+    posts = _posts((REAL / "written_drupal_forum.html").read_bytes(), url)
+    assert posts[0].content.startswith("I am planning a six-week tour through the Balkans")
+    assert (posts[0].author, posts[0].published_text) == ("lena_rides", "Sun, 05/12/2024 - 10:14")
+    assert [p.author for p in posts[1:3]] == ["gravel_grinder", "mh_touring"]
