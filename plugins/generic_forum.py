@@ -505,7 +505,36 @@ def top_blocks(sel: Selector) -> tuple[list[etree._Element], str]:
         if len(best) >= _NESTING_COMMENTS and _say_besides(best, inner):
             return best, signature(inner[0])
         best = inner
-    return best, ""
+    return _with_replies_beside(best), ""
+
+
+def _with_replies_beside(posts: list[etree._Element]) -> list[etree._Element]:
+    """The posts with the replies a wrapper right after one of them holds (Drupal's
+    ``div.indented`` after the comment it answers, its own replies in a ``div.indented``
+    inside it), each after the post it answers: a sibling of another kind whose blocks of
+    the posts' kind, each looking like a post, hold ``_REPLIES_SHARE`` of its text."""
+    if len(posts) < 2:
+        return posts
+    kind, tag = signature(posts[0]), posts[0].tag
+    members = set(posts)
+    out: list[etree._Element] = []
+    for post in posts:
+        out.append(post)
+        for after in post.itersiblings():
+            if after in members or not isinstance(after.tag, str):
+                break
+            if signature(after) == kind:
+                break
+            replies = [
+                el for el in after.iterdescendants(tag)
+                if signature(el) == kind and not _nested_in(el, {kind}, after)
+            ]  # fmt: skip
+            if not replies or not all(looks_like_post(el) for el in replies):
+                break
+            if sum(len(_text(el)) for el in replies) < _REPLIES_SHARE * len(_text(after)):
+                break
+            out += replies
+    return out
 
 
 def _say_besides(boxes: list[etree._Element], inner: list[etree._Element]) -> bool:

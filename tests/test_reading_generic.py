@@ -913,3 +913,14 @@ def test_generic_opening_post_signed_by_a_byline_levels_up() -> None:
     assert posts[0].content.startswith("I am planning a six-week tour through the Balkans")
     assert (posts[0].author, posts[0].published_text) == ("lena_rides", "Sun, 05/12/2024 - 10:14")
     assert [p.author for p in posts[1:3]] == ["gravel_grinder", "mh_touring"]
+
+
+def test_generic_replies_in_a_wrapper_after_the_comment_they_answer() -> None:
+    """Drupal prints the replies to a comment in a ``div.indented`` right after it, beside
+    the comments: each reply is read after the comment it answers."""
+    url = "https://community.example-cycling.org/forum/touring/2024-05-12/hub-dynamo"
+    posts = _posts((REAL / "written_drupal_forum.html").read_bytes(), url)
+    assert [p.author for p in posts] == ["lena_rides", "gravel_grinder", "mh_touring", "lena_rides"]
+    assert posts[3].published_text == "Sun, 05/12/2024 - 14:45"
+    assert posts[3].content.startswith("That is a good point, I will mostly be riding in daylight")
+    assert [p.floor for p in posts] == [1, 2, 3, 4]
