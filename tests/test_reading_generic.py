@@ -874,6 +874,8 @@ def test_generic_time_is_the_absolute_one_a_tooltip_script_shows() -> None:
     ]
     read = parse_datetime(posts[3].published_text, datetime(2024, 6, 1, tzinfo=UTC))
     assert read is not None and read.strftime("%Y-%m-%d %H:%M") == "2024-05-12 13:05"
+
+
 def test_generic_opening_post_right_before_the_comments_container() -> None:
     """A signed, dated post right before the container of the comments opens the thread,
     though it is a block of the comments' own kind two levels up (old Reddit's link post, a

@@ -362,6 +362,8 @@ def test_parse_datetime_reads_american_zone_names_and_iso_basic_format(
     """A pipermail archive's ``Sun May 12 10:14:33 EDT 2024`` is in that zone, not the site's;
     RIA's ``article:published_time`` ``20240512T1014`` is ISO 8601 without separators."""
     assert parse_datetime(text, NOW) == expected
+
+
 def test_month_and_day_split_by_a_dot_only_before_a_clock() -> None:
     """``05.08 10:31`` is the 8th of May at 10:31; a dot without a clock after it is a
     decimal, and one after a letter a version (``v1.5 10:30`` is a clock alone)."""
