@@ -173,12 +173,14 @@ def put_back_verse(text: str, sel: Selector, headline: str) -> str:
     heads = {headline, squash(head.xpath("string()").get()) if head is not None else ""}
     lines = text.split("\n")
     flat = ["".join(line.split()) for line in lines]
-    passed = head is None
-    for el in sel.root.iter():
-        if head is not None and el is head.root:
-            passed = True
-        if el.tag != "br" or (parent := el.getparent()) is None or el is not _first_br(parent):
+    # the breaks from the headline on, in the headline or after it
+    after_head = (
+        set(head.root.xpath("descendant::br | following::br")) if head is not None else None
+    )
+    for el in sel.root.iter("br"):
+        if (parent := el.getparent()) is None or el is not _first_br(parent):
             continue
+        passed = after_head is None or el in after_head
         verse = _verse_lines(parent)
         own = ["".join(line.split()) for line in verse]
         if not verse or any(o in f for o in own for f in flat):
