@@ -33,6 +33,11 @@ ROLES = ("index", "listing", "thread", "feed", "article", "auto")
 #: walls, deleted or hidden threads, permission notices.
 NOTICE_KINDS = ("login", "redirect", "captcha", "deleted", "no_permission", "other")
 
+#: The ``adapter_version`` of posts the generic reader found standing alone — one or two
+#: posts, no group of like blocks beside them (a thread with no reply yet) —, which the
+#: reading chain weighs against the page's main text apart from a group's posts.
+LONE_VERSION = "lone-1"
+
 
 @dataclass
 class Page:

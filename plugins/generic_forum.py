@@ -19,7 +19,7 @@ from lxml import etree
 from parsel import Selector
 
 from opinion_spiders import hookimpl
-from opinion_spiders.adapters import Adapter, Page, Parsed
+from opinion_spiders.adapters import LONE_VERSION, Adapter, Page, Parsed
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
 from opinion_spiders.reading.declared_kind import discussion_sign
@@ -131,6 +131,8 @@ _PROFILE_CLASS = frozenset(["profile", "username", "author", "poster", "nickname
 #: Words of a link's class that make it a group's, rank's or badge's beside the name
 #: (``af-usergroup-tag`` leads to the group's member list, a profile-like address).
 _GROUP_LINK = frozenset(["tag", "group", "usergroup", "badge", "rank", "role", "level"])
+#: Words of a link's class that make it a button (``btn btn-icon icon-reply``), not a name.
+_BUTTON_LINK = frozenset(["btn", "button"])
 _SKIP = {"script", "style", "noscript", "head", "nav", "footer", "header", "aside"}
 #: A control, never what a post says: a button, a select, a dropdown menu (a player's
 #: Copy/Download menu).
@@ -229,7 +231,8 @@ class GenericForumAdapter(Adapter):
     engine = "generic"
     kind = "forum"
     version = "blocks-1"
-    versions = ("blocks-1",)
+    #: ``lone-1``: posts that stand alone, no group of blocks beside them (:func:`lone_blocks`).
+    versions = ("blocks-1", LONE_VERSION)
 
     @classmethod
     def sniff(cls, text: str, url: str) -> float:
@@ -242,11 +245,11 @@ class GenericForumAdapter(Adapter):
             return Parsed(links=links)
         if headed(page.text):  # a board that prints its posts as the terminal did
             return BbsTextAdapter().read(page)
-        top, reply_kind = top_blocks(page.selector)
+        top, reply_kind, alone = thread_blocks(page.selector)
         if not top:
             raise ParseError("no_posts", f"no repeated post blocks on {page.url}")
         title = thread_title(page.selector)
-        opening = opening_block(top, title)
+        opening = None if alone else opening_block(top, title)
         blocks = threaded(top, reply_kind)
         if opening is not None:
             blocks = [opening, *blocks]
@@ -257,6 +260,8 @@ class GenericForumAdapter(Adapter):
             _signed_by_head(posts[0], opening, title)
         posts = [post for post in drop_template_lines(without_board_lines(posts)) if post.content]
         posts = without_stubs(posts)
+        for post in posts if alone else ():
+            post.adapter_version = LONE_VERSION
         for floor, post in enumerate(posts, 1):  # the blocks left out are no floor
             post.floor = floor
         if not posts:
@@ -478,14 +483,35 @@ def post_blocks(sel: Selector) -> list[etree._Element]:
     return threaded(posts, reply_kind)
 
 
+def thread_blocks(sel: Selector) -> tuple[list[etree._Element], str, bool]:
+    """The thread's post blocks as :func:`top_blocks` finds them — or, where no group of
+    sibling blocks outside a sidebar looks like posts, the posts that stand alone
+    (:func:`lone_blocks`) before a sidebar's group —, the kind of the replies inside them,
+    and whether they stand alone."""
+    beside = _sidebars(sel)
+    groups, aside = _groups(sel, beside)
+    if not groups and (alone := lone_blocks(sel, beside)):
+        return alone, "", True
+    return *_best_group(groups or aside), False
+
+
 def top_blocks(sel: Selector) -> tuple[list[etree._Element], str]:
     """The sibling group that looks most like posts — most members with a date and a body —
     and not a group of boxes that hold the posts (see :func:`_inner_group`), with the kind of
     the replies its members hold where they are comments that hold the replies to them (a
     group of three or more; '' where none)."""
-    groups: list[tuple[float, list[etree._Element]]] = []
-    aside: list[tuple[float, list[etree._Element]]] = []
-    beside = _sidebars(sel)
+    groups, aside = _groups(sel, _sidebars(sel))
+    return _best_group(groups or aside)  # a sidebar's activity stream where nothing else is
+
+
+_Groups = list[tuple[float, list[etree._Element]]]
+
+
+def _groups(sel: Selector, beside: set[etree._Element]) -> tuple[_Groups, _Groups]:
+    """Every sibling group with members that look like posts, scored (:func:`group_score`):
+    those outside the sidebars, and those inside."""
+    groups: _Groups = []
+    aside: _Groups = []
     for parent in sel.root.iter():
         if not isinstance(parent.tag, str) or parent.tag in _SKIP:
             continue
@@ -497,7 +523,12 @@ def top_blocks(sel: Selector) -> tuple[list[etree._Element], str]:
             score, hits = group_score(members)
             if score > 0:
                 (aside if apart else groups).append((score, hits))
-    groups = groups or aside  # a sidebar's activity stream is posts where nothing else is
+    return groups, aside
+
+
+def _best_group(groups: _Groups) -> tuple[list[etree._Element], str]:
+    """The best of the ``groups`` and the kind of the replies its members hold (see
+    :func:`top_blocks`)."""
     if not groups:
         return [], ""
     best = max(groups, key=lambda group: group[0])[1]
@@ -506,6 +537,123 @@ def top_blocks(sel: Selector) -> tuple[list[etree._Element], str]:
             return best, signature(inner[0])
         best = inner
     return _with_replies_beside(best), ""
+
+
+#: Levels above a post's named body within which its block shows its time or its poster.
+_LONE_LEVELS = 5
+#: Levels above an unsigned post's box within which the poster's card beside it is looked for.
+_LONE_UNSIGNED = 2
+#: Characters the poster's card may add to a post's box.
+_LONE_HEADER = 200
+#: Hidden boxes, never a post: a dialog's template (a Markdown help ``modal``), ``hidden``.
+_HIDDEN = frozenset(["modal", "hidden", "d-none", "hide"])
+
+
+def lone_blocks(sel: Selector, beside: set[etree._Element]) -> list[etree._Element]:
+    """Posts that stand alone where no group of sibling blocks looks like posts (a thread
+    with no reply yet; an opening post and its one reply in boxes of their own): around each
+    body a class or id names (:func:`_hinted`), the nearest box up to ``_LONE_LEVELS`` up
+    that shows a time or a poster's link beside it and holds no other named body beside it —
+    in page order, none inside another, none in a sidebar, a page's header or footer, or a
+    hidden box."""
+    bodies = [
+        el for el in sel.root.iter(*_BODY_TAGS)
+        if el not in beside and _hinted(el) and _weight(el, len(_text(el))) >= _MIN_BODY
+        and not any(a.tag in _SKIP or _hidden(a) for a in (el, *el.iterancestors()))
+    ]  # fmt: skip
+    named = set(bodies)
+    bodies = [  # innermost: a wrapper named ``content`` around the post is not its body
+        el for el in bodies
+        if not any(d in named for d in el.iterdescendants(*_BODY_TAGS)) and not _headed(el)
+    ]  # fmt: skip
+    found: list[etree._Element] = []
+    for body in bodies:
+        if any(body in b.iterancestors() or b in body.iterancestors() for b in found):
+            continue
+        if (box := _lone_box(body, named)) is not None:
+            found.append(box)
+    found = [b for b in found if not any(o in b.iterancestors() for o in found)]
+    return sorted(found, key=lambda el: el.sourceline or 0)
+
+
+def _lone_box(body: etree._Element, named: set[etree._Element]) -> etree._Element | None:
+    """The box of a post whose body is named: the nearest one up to ``_LONE_LEVELS`` up that
+    shows a time or a poster beside the body — or, where that names no poster, the box up to
+    ``_LONE_UNSIGNED`` levels above it that does and adds no more than a header's worth of
+    text (the poster's card beside the message) —, holding no other named body."""
+    found = None
+    levels = _LONE_LEVELS
+    box = body.getparent()
+    while levels and box is not None and box.tag not in ("body", "html"):
+        levels -= 1
+        if any(
+            el is not body
+            and body not in el.iterancestors()
+            and el not in body.iterancestors()
+            and not _dated_line(el)
+            for el in box.iter(*_BODY_TAGS)
+            if el in named
+        ):
+            break
+        if found is None and _shows_sign(box, body) and looks_like_post(box):
+            found = box
+            if author_of(box, body):
+                break
+            levels = _LONE_UNSIGNED
+        elif found is not None:
+            if len(_text(box)) - len(_text(found)) > _LONE_HEADER:
+                break
+            if author_of(box, body):
+                return box
+        box = box.getparent()
+    return found
+
+
+def _headed(body: etree._Element) -> bool:
+    """Whether a named body shows more than one post's header inside it — time elements, or
+    short texts that are a time (``Mar 12``, ``2 days ago``): the box of a whole discussion
+    whose posts' bodies go unnamed, not one post's body."""
+    stamps = len(body.xpath(".//time | .//*[@datetime] | .//*[@data-time]"))
+    if stamps > 1:
+        return True
+    shown = sum(
+        1 for el in body.iterdescendants()
+        if isinstance(el.tag, str) and len(text := _text(el)) <= _DAY_LINE
+        and DATE_LIKE.search(text) and not any(isinstance(c.tag, str) for c in el)
+    )  # fmt: skip
+    return max(stamps, shown) > 1
+
+
+def _dated_line(el: etree._Element) -> bool:
+    """A short text with a date in it: a post's header bar, whatever its class names."""
+    text = _text(el)
+    return len(text) <= _SIGNED_HEADER and bool(DATE_LIKE.search(text))
+
+
+def _hidden(el: etree._Element) -> bool:
+    style = (el.get("style") or "").replace(" ", "").lower()
+    return (
+        el.get("hidden") is not None
+        or el.get("aria-hidden") == "true"
+        or "display:none" in style
+        or bool(_HIDDEN.intersection(class_words(el.get("class"))))
+    )
+
+
+def _shows_sign(box: etree._Element, body: etree._Element) -> bool:
+    """Whether a box shows a time or a link to a poster's page outside the ``body`` in it."""
+    outside = [el for el in box.iter() if el is not body and body not in el.iterancestors()]
+    for el in outside:
+        if not isinstance(el.tag, str):
+            continue
+        if el.tag == "time" or el.get("datetime") or el.get("data-time"):
+            return True
+        if el.tag == "a" and _profile_link(el.get("href") or "", _text(el)):
+            return True
+        own = " ".join(t for t in (el.text, el.tail if el is not box else "") if t)
+        if own and DATE_LIKE.search(own) and not _PROFILE_DATE.search(own):
+            return True
+    return False
 
 
 def _with_replies_beside(posts: list[etree._Element]) -> list[etree._Element]:
@@ -1016,6 +1164,8 @@ def author_of(block: etree._Element, body: etree._Element | None) -> str:
         words = class_words(" ".join(_names(el)))
         if words & _GROUP_LINK:
             continue  # a group's or rank's tag that links to its member list
+        if words & _BUTTON_LINK:
+            continue  # a button: ``/post/2410/reply`` "Reply" is no poster's slug
         if _profile_link(el.get("href") or "", text) or words & _PROFILE_CLASS:
             return text
     hinted = []

@@ -926,3 +926,47 @@ def test_generic_replies_in_a_wrapper_after_the_comment_they_answer() -> None:
     assert posts[3].published_text == "Sun, 05/12/2024 - 14:45"
     assert posts[3].content.startswith("That is a good point, I will mostly be riding in daylight")
     assert [p.floor for p in posts] == [1, 2, 3, 4]
+
+
+def test_generic_thread_with_no_reply_yet_is_its_one_post() -> None:
+    """A thread with no reply yet (FlaskBB's shape): no group of blocks repeats, so the one
+    post is the box around the body its class names that shows the poster and the time
+    beside it — not the Markdown help dialog the main-text extractor would take for the page
+    (its text outweighs the short question), and not the Reply button's ``/post/…/reply``."""
+    html = (REAL / "written_flaskbb_lone_question.html").read_bytes()
+    (post,) = _posts(html, "https://forums.example.org/topic/2410-search-finds-nothing")
+    assert (post.author, post.published_text, post.floor) == (
+        "marta_k",
+        "2024-05-12T10:14:33+02:00",
+        1,
+    )
+    assert post.content.startswith("After moving our board from 1.0 to 2.1")
+    assert post.content.endswith("is there a command for it?")
+    assert post.adapter_version == "lone-1"
+
+
+def test_main_text_leaves_out_a_dialog() -> None:
+    """A dialog box (``role="dialog"``, Bootstrap's ``modal``) shows only when a button opens
+    it: it is not the page's main text, however long its help text."""
+    from opinion_spiders.reading.main_text import main_text
+
+    html = (REAL / "written_flaskbb_lone_question.html").read_text()
+    text = main_text(html, "https://forums.example.org/topic/2410-search-finds-nothing")
+    assert "After moving our board" in text
+    assert "Markdown" not in text
+
+
+def test_generic_opening_post_and_one_reply_in_boxes_of_their_own() -> None:
+    """A thread with one reply (vBulletin 5's shape): the opening post in a box of its own
+    above the replies' list, which holds one — no group repeats, and the sidebar's latest
+    posts (each signed and dated) are no replies: the two posts that stand alone are the
+    thread."""
+    html = (REAL / "written_vb5_starter_one_reply.html").read_bytes()
+    posts = _posts(html, "https://forums.example.org/forum/community/site-feedback/48211-title")
+    assert [(p.author, p.published_text) for p in posts] == [
+        ("harbourmaster", "2024-05-11T22:50:36"),
+        ("Quartermaster", "2024-05-12T08:13:41"),
+    ]
+    assert posts[0].content.startswith("Could a moderator please fix the title")
+    assert posts[1].content.startswith("Done, the title now reads")
+    assert not any("pontoon" in p.content or "Regatta" in p.content for p in posts)

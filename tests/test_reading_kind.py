@@ -96,14 +96,15 @@ def test_discussion_sign_reads_what_the_page_declares(markup: str, sign: str) ->
 
 def test_reading_without_role_takes_a_thread_address_for_a_thread() -> None:
     """A real Q&A page (WordPress DW Q&A) that also reads as an article: reached with no role
-    at its own address, which names a question, it is a thread — its title is the thread's;
-    the same page at an address that names nothing is taken for an article."""
+    at its own address, which names a question, it is a thread — its one post, no answer
+    yet, signed and dated by its box —; the same page at an address that names nothing is
+    taken for an article."""
     html = (REAL / "dwqa_single_question.html").read_bytes()
     slug = "can-i-custom-the-page-template-of-single-question/"
     reading, _ = read_page(html, f"http://demo.designwall.com/dwqa/question/{slug}", RUNTIME)
-    assert (reading.kind, reading.reader) == ("thread", "main_text")
+    assert (reading.kind, reading.reader) == ("thread", "generic")
     (post,) = reading.parsed.posts
-    assert post.floor == 1
+    assert (post.floor, post.author, post.published_text) == (1, "Alexis Soto", "asked 6 years ago")
     assert post.content.startswith("is there a way to create a custom template")
     reading, _ = read_page(html, f"http://demo.designwall.com/dwqa/{slug}", RUNTIME)
     assert reading.kind == "article"

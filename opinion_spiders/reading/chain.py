@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from opinion_spiders.adapters import Adapter, Page, Parsed
+from opinion_spiders.adapters import LONE_VERSION, Adapter, Page, Parsed
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
 from opinion_spiders.reading.declared_kind import discussion_sign
@@ -70,6 +70,8 @@ SIGNED_INSIDE = 0.9
 #: ``COMMENTS_APART`` confidence.
 APART_INSIDE = 0.2
 COMMENTS_APART = 0.5
+#: How sure a reading is of a thread of one or two signed, dated posts the main text holds none of.
+FEW_SIGNED = 0.5
 #: Characters at the start of such a post's main text where its poster's line may date it.
 HEAD_CHARS = 60
 #: A line of main text is missed by the posts when less than this share of it is theirs.
@@ -184,9 +186,26 @@ def _as_thread(page: Page, adapters: Mapping[str, type[Adapter]], tried: list[st
         tried.append(f"{GENERIC}: its posts hold {threaded:.0%} of the main text")
         if text and _comments_apart(thread, text):
             return _with_its_comments(page, thread, text, tried)
+    if thread and _few_signed(thread):
+        held = thread_coverage(thread.posts, text) if text else 0.0
+        if held >= THREAD_COVERAGE or coverage(text, _joined(thread.posts)) >= SIGNED_INSIDE:
+            return _thread_reading(page, thread, text, held, tried)
+        if coverage(text, _joined(thread.posts)) < APART_INSIDE:
+            tried.append(f"{MAIN_TEXT}: it holds none of the {len(thread.posts)} signed posts")
+            return Reading(_as_site(thread, page), GENERIC, "thread", FEW_SIGNED, tried)
     if text:
         return _main_text_reading(page, text, "thread", tried)
     raise ParseError("unreadable", "; ".join(tried) or "no text on the page")
+
+
+def _few_signed(thread: Parsed) -> bool:
+    """Posts that stand alone (``LONE_VERSION``: no group of like blocks beside them, too
+    few to tell a discussion by, :func:`_authored`), each signed or dated: a thread with no
+    reply yet, or with one, which its boxes' names and their posters' names or times tell."""
+    posts = thread.posts
+    return bool(posts) and all(
+        p.adapter_version == LONE_VERSION and (p.author or p.published_text) for p in posts
+    )
 
 
 def _thread_reading(
@@ -338,6 +357,9 @@ def _fall_back(
     thread = _try(adapters.get(GENERIC), page, "thread", tried)
     if thread and thread.page_type == "notice":
         return Reading(thread, GENERIC, "notice", 0.5, tried)
+    if thread and _few_signed(thread):  # a story's byline box stands alone too
+        tried.append(f"{GENERIC}: its posts stand alone on a page not known for a thread")
+        thread = None
     threaded = 0.0
     if thread and len(thread.posts) > 1:
         threaded = thread_coverage(thread.posts, text)

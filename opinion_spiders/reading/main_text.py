@@ -76,6 +76,12 @@ _SENTENCE_END = re.compile(r"[.!?。！？…]$")
 #: A form's fields a reader fills in: what makes a form one rather than a wrapper.
 _FORM_FIELDS = ".//input[not(@type='hidden')] | .//textarea | .//select | .//button"
 _SPACE = re.compile(r"[ \t\u3000\xa0]+")
+#: A dialog box: its role, or a class one of whose words is ``modal`` (Bootstrap's).
+_DIALOGS = (
+    "//*[@role='dialog' or @role='alertdialog'"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' modal ')]"
+)
+_DIALOG_MARK = re.compile(r"\bmodal\b|role=[\"']?(?:alert)?dialog")
 _CJK_CHARS = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af"
 _TOKEN = re.compile(rf"[{_CJK_CHARS}]|\w+|[^\w\s]")
 _CJK = re.compile(rf"[{_CJK_CHARS}]")
@@ -120,20 +126,30 @@ def extracted(html: str, url: str, *, comments: bool, precise: bool) -> tuple[st
 
 
 def _displayed_forms(html: str) -> Any:
-    """The page for trafilatura, its forms that ask for nothing as blocks: trafilatura drops
-    every ``<form>``, and a form with no field to fill (hidden inputs at most) only wraps
-    what it shows (old Reddit's ``form.usertext`` around each post, a board's post list
-    in its moderation form). A form with a field (search, log-in, reply, report) stays one."""
-    if "<form" not in html and "<FORM" not in html:
+    """The page for trafilatura as a reader sees it: its forms that ask for nothing as
+    blocks, its dialogs gone.
+
+    trafilatura drops every ``<form>``, and a form with no field to fill (hidden inputs at
+    most) only wraps what it shows (old Reddit's ``form.usertext`` around each post, a
+    board's post list in its moderation form); a form with a field (search, log-in, reply,
+    report) stays one. A dialog (``role="dialog"``, a ``modal`` box: a board's Markdown help,
+    its log-in or report box) shows only when a button opens it, and trafilatura would take
+    its help text for the page's where a thread's one post is short."""
+    forms = "<form" in html or "<FORM" in html
+    dialogs = _DIALOG_MARK.search(html) is not None
+    if not (forms or dialogs):
         return html
     from trafilatura.utils import load_html
 
     tree = load_html(html)
     if tree is None:
         return html
-    for form in tree.iter("form"):
+    for form in tree.iter("form") if forms else ():
         if not form.xpath(_FORM_FIELDS):
             form.tag = "div"
+    for box in tree.xpath(_DIALOGS) if dialogs else ():
+        if box.getparent() is not None:
+            box.getparent().remove(box)
     return tree
 
 
