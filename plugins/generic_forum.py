@@ -1340,7 +1340,18 @@ def thread_title(sel: Selector) -> str:
 
 
 def _text(el: etree._Element) -> str:
-    return squash("".join(t for t in el.itertext()))
+    """An element's text, its scripts' and styles' left out (an ad unit's script between
+    the posts is no text of theirs)."""
+    if el.tag in _CODE:
+        return ""
+    if _HOLDS_CODE(el):
+        return squash("".join(_SAID_TEXT(el)))
+    return squash("".join(el.itertext()))
+
+
+_CODE = frozenset(["script", "style"])
+_HOLDS_CODE = etree.XPath("boolean(.//script | .//style)")
+_SAID_TEXT = etree.XPath(".//text()[not(parent::script or parent::style)]")
 
 
 @hookimpl

@@ -970,3 +970,35 @@ def test_generic_opening_post_and_one_reply_in_boxes_of_their_own() -> None:
     assert posts[0].content.startswith("Could a moderator please fix the title")
     assert posts[1].content.startswith("Done, the title now reads")
     assert not any("pontoon" in p.content or "Regatta" in p.content for p in posts)
+
+
+def test_generic_scripts_between_the_posts_are_no_text_of_theirs() -> None:
+    """A XenForo thread with one answer, an ad unit's scripts between and after the posts:
+    their code is no text, so the posts' box is not outweighed by it and its two posts are
+    the thread — not the box and a "Similar threads" block of the same class, the threads it
+    lists taken for replies."""
+    html = (REAL / "written_xenforo_one_answer.html").read_bytes()
+    posts = _posts(html, "https://www.example-amps.com/threads/which-fuse.48211/")
+    assert [(p.author, p.published_text) for p in posts] == [
+        ("kettle", "2024-05-11T22:50:36+0100"),
+        ("resistor_rita", "2024-05-12T09:05:12+0100"),
+    ]
+    assert posts[0].content.startswith("The mains fuse holder on my 1972 amp")
+    assert posts[1].content.startswith("Start at 1A slow-blow.")
+
+
+def test_generic_question_and_its_one_answer_are_the_thread() -> None:
+    """A real Invision topic cut to a question and its one answer: two signed, dated posts by
+    two posters are too few to tell a discussion by, but they hold most of the main text
+    (the rest its posters' lines, ``avicenna Posted May 2 Share``, and the quotes the
+    answer opens with), which holds them: they are the thread, not the main text as one
+    unsigned post."""
+    html = (REAL / "invision_topic_cut_to_two_posts.html").read_bytes()
+    url = "https://www.scienceforums.net/topic/133914-photon-absorption-and-electron-transition-levels%C2%A0/"
+    posts = _posts(html, url)
+    assert [(p.author, p.published_text) for p in posts] == [
+        ("avicenna", "2024-05-02T18:50:46Z"),
+        ("swansont", "2024-05-02T19:30:17Z"),
+    ]
+    assert posts[0].content.startswith("It is commonly stated in QM")
+    assert posts[1].content.startswith("It’s observed to be true.")

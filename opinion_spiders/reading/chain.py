@@ -181,7 +181,11 @@ def _as_thread(page: Page, adapters: Mapping[str, type[Adapter]], tried: list[st
         return Reading(thread, GENERIC, "notice", 0.5, tried)
     if thread and len(thread.posts) > 1:
         threaded = thread_coverage(thread.posts, text)
-        if threaded >= THREAD_COVERAGE or _signed_inside(thread, threaded, text):
+        if (
+            threaded >= THREAD_COVERAGE
+            or _signed_inside(thread, threaded, text)
+            or _one_reply_inside(thread, threaded, text)
+        ):
             return _thread_reading(page, thread, text, threaded, tried)
         tried.append(f"{GENERIC}: its posts hold {threaded:.0%} of the main text")
         if text and _comments_apart(thread, text):
@@ -228,6 +232,21 @@ def _signed_inside(thread: Parsed, threaded: float, text: str) -> bool:
         return False
     inside = coverage(text, _joined(thread.posts)) >= SIGNED_INSIDE
     return inside or thread_coverage(thread.posts[:1], text) >= SIGNED_COVERAGE
+
+
+def _one_reply_inside(thread: Parsed, threaded: float, text: str) -> bool:
+    """A thread of two posts, each signed and dated, by two posters (a question and its one
+    answer: too few to tell a discussion by, :func:`_authored`), that holds
+    ``SIGNED_COVERAGE`` of the main text, which holds ``SIGNED_INSIDE`` of theirs — the rest
+    the posters' cards and the posts' headers the main text runs into their lines."""
+    posts = thread.posts
+    return (
+        len(posts) == 2
+        and all(p.author and p.published_text for p in posts)
+        and posts[0].author != posts[1].author
+        and threaded >= SIGNED_COVERAGE
+        and coverage(text, _joined(posts)) >= SIGNED_INSIDE
+    )
 
 
 def thread_coverage(posts: Sequence[Post], text: str) -> float:
