@@ -1002,3 +1002,18 @@ def test_generic_question_and_its_one_answer_are_the_thread() -> None:
     ]
     assert posts[0].content.startswith("It is commonly stated in QM")
     assert posts[1].content.startswith("It’s observed to be true.")
+
+
+def test_generic_dated_discussion_inside_a_main_text_that_runs_on() -> None:
+    """A real Reddit comments page without the post they answer: ten signed, dated comments
+    that the main text holds, though they hold under three quarters of it — it runs on into
+    the page's "More posts you may like" —: they are the thread, what the main text adds
+    opening it, not the main text as one unsigned post."""
+    html = (REAL / "reddit_comments_without_the_post.html").read_bytes()
+    url = "https://www.reddit.com/r/BoomersBeingFools/comments/1cq6hci/boomer_did_not_like_the_fact_i_took_down_the/"
+    posts = _posts(html, url)
+    signed = [p for p in posts if p.author]
+    assert [p.author for p in signed[:3]] == ["AutoModerator", "Grrerrb", "Expensive_Honeydew_5"]
+    assert all(p.published_text.startswith("2024-05-12T") for p in signed)
+    assert len(signed) >= 9
+    assert signed[1].content.startswith("“I’ve lived here twelve years, old man")

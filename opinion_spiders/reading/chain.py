@@ -65,6 +65,9 @@ THREAD_COVERAGE = 0.9
 #: they hold this share of the main text and the main text holds ``SIGNED_INSIDE`` of theirs.
 SIGNED_COVERAGE = 0.75
 SIGNED_INSIDE = 0.9
+#: A signed discussion whose every post is dated, which the main text holds, is the page when
+#: it holds this share of the main text.
+DATED_COVERAGE = 0.5
 #: Signed, dated posts of which the main text holds less than this share lie apart from it:
 #: comments under the post the main text is (see :func:`_comments_apart`), read with it at
 #: ``COMMENTS_APART`` confidence.
@@ -185,6 +188,7 @@ def _as_thread(page: Page, adapters: Mapping[str, type[Adapter]], tried: list[st
             threaded >= THREAD_COVERAGE
             or _signed_inside(thread, threaded, text)
             or _one_reply_inside(thread, threaded, text)
+            or _dated_discussion_inside(thread, threaded, text)
         ):
             return _thread_reading(page, thread, text, threaded, tried)
         tried.append(f"{GENERIC}: its posts hold {threaded:.0%} of the main text")
@@ -232,6 +236,18 @@ def _signed_inside(thread: Parsed, threaded: float, text: str) -> bool:
         return False
     inside = coverage(text, _joined(thread.posts)) >= SIGNED_INSIDE
     return inside or thread_coverage(thread.posts[:1], text) >= SIGNED_COVERAGE
+
+
+def _dated_discussion_inside(thread: Parsed, threaded: float, text: str) -> bool:
+    """A signed discussion whose every post is dated, which the main text holds
+    (``SIGNED_INSIDE``) though they hold only half of it or more: the main text runs in what
+    stands around the thread (a page's "more posts you may like"), which opens it."""
+    return (
+        _authored(thread)
+        and all(p.published_text for p in thread.posts)
+        and threaded >= DATED_COVERAGE
+        and coverage(text, _joined(thread.posts)) >= SIGNED_INSIDE
+    )
 
 
 def _one_reply_inside(thread: Parsed, threaded: float, text: str) -> bool:
