@@ -1017,3 +1017,15 @@ def test_generic_dated_discussion_inside_a_main_text_that_runs_on() -> None:
     assert all(p.published_text.startswith("2024-05-12T") for p in signed)
     assert len(signed) >= 9
     assert signed[1].content.startswith("“I’ve lived here twelve years, old man")
+
+
+def test_generic_one_comment_apart_from_the_post_the_main_text_reads() -> None:
+    """A real Imgur post cut to its first comment: the main text is the post's own text, the
+    one comment — signed, dated, standing alone — lies apart from it: the post opens the
+    thread and the comment follows, not the post alone."""
+    html = (REAL / "imgur_post_cut_to_one_comment.html").read_bytes()
+    posts = _posts(html, "https://imgur.com/gallery/c6eFtrZ")
+    assert len(posts) == 2
+    assert posts[0].content.startswith("Posting this into the oblivion...")
+    assert (posts[1].author, posts[1].content[:24]) == ("ZK383", "we had 7 pregnancies, lo")
+    assert posts[1].published_text

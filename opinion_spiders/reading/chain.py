@@ -201,6 +201,8 @@ def _as_thread(page: Page, adapters: Mapping[str, type[Adapter]], tried: list[st
         if coverage(text, _joined(thread.posts)) < APART_INSIDE:
             tried.append(f"{MAIN_TEXT}: it holds none of the {len(thread.posts)} signed posts")
             return Reading(_as_site(thread, page), GENERIC, "thread", FEW_SIGNED, tried)
+        if text and all(p.author and p.published_text for p in thread.posts):
+            return _with_its_comments(page, thread, text, tried)
     if text:
         return _main_text_reading(page, text, "thread", tried)
     raise ParseError("unreadable", "; ".join(tried) or "no text on the page")
