@@ -28,12 +28,12 @@ CUTS = ("one", "two", "later")
 _CHARSET = re.compile(r"(?i)charset\s*=\s*[\"']?[\w-]+")
 
 
-def _read(html: bytes, url: str) -> Any:
+def _read(html: bytes, url: str, role: str = "thread") -> Any:
     from opinion_spiders.errors import ParseError
     from opinion_spiders.reading import read_page
 
     try:
-        return read_page(html, url, None, role="thread")
+        return read_page(html, url, None, role=role)
     except ParseError:
         return None, None
 
@@ -80,7 +80,8 @@ def cut_page(text: str, posts: Sequence[Any], cut: str) -> bytes | None:
     return _serialised(sel.root)
 
 
-def run() -> list[dict[str, Any]]:
+def run(role: str = "thread") -> list[dict[str, Any]]:
+    """Every cut of every thread, read with ``role`` (the full reading is ``thread``'s)."""
     truth = json.loads((CORPUS / "forum" / "truth.json").read_text())
     rows = []
     for page_id, page in truth.items():
@@ -94,7 +95,7 @@ def run() -> list[dict[str, Any]]:
             if cut_html is None:
                 continue
             kept = {"one": posts[:1], "two": posts[:2], "later": posts[1:]}[cut]
-            got, _ = _read(cut_html, page["url"])
+            got, _ = _read(cut_html, page["url"], role)
             read = got.parsed.posts if got else []
             title = cut != "later"
             score = rouge_l_summary(_text(kept, title), _text(read, title and got.kind == "thread"))
@@ -108,12 +109,16 @@ def run() -> list[dict[str, Any]]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--worst", type=int, default=5, help="list the N weakest of each cut")
+    parser.add_argument(
+        "--role", choices=("thread", "auto"), default="thread", help="read the cut pages so"
+    )
     args = parser.parse_args(argv)
     if not (CORPUS / "forum" / "truth.json").exists():
         print(f"no corpus at {CORPUS}", file=sys.stderr)
         return 1
-    rows = run()
-    print("corpus threads cut (generic reader, role thread): mean F1 against the full reading")
+    rows = run(args.role)
+    print(f"corpus threads cut (generic reader), read with role {args.role}: mean F1 against")
+    print("the full reading's kept posts")
     for cut in CUTS:
         of = [r for r in rows if r["cut"] == cut]
         mean = sum(r["f1"] for r in of) / len(of) if of else 0.0

@@ -631,6 +631,8 @@ def _dated_line(el: etree._Element) -> bool:
 
 
 def _hidden(el: etree._Element) -> bool:
+    """Whether an element is not shown: ``hidden``, ``aria-hidden``, ``display:none``, or a
+    class word of ``_HIDDEN`` (a dialog's box, a utility that hides it)."""
     style = (el.get("style") or "").replace(" ", "").lower()
     return (
         el.get("hidden") is not None
