@@ -196,9 +196,10 @@ def _as_thread(page: Page, adapters: Mapping[str, type[Adapter]], tried: list[st
             return _with_its_comments(page, thread, text, tried)
     if thread and _few_signed(thread):
         held = thread_coverage(thread.posts, text) if text else 0.0
-        if held >= THREAD_COVERAGE or coverage(text, _joined(thread.posts)) >= SIGNED_INSIDE:
+        inside = coverage(text, _joined(thread.posts))
+        if held >= THREAD_COVERAGE or inside >= SIGNED_INSIDE:
             return _thread_reading(page, thread, text, held, tried)
-        if coverage(text, _joined(thread.posts)) < APART_INSIDE:
+        if inside < APART_INSIDE:
             tried.append(f"{MAIN_TEXT}: it holds none of the {len(thread.posts)} signed posts")
             return Reading(_as_site(thread, page), GENERIC, "thread", FEW_SIGNED, tried)
         if text and all(p.author and p.published_text for p in thread.posts):

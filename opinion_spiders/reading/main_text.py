@@ -116,7 +116,7 @@ def extracted(html: str, url: str, *, comments: bool, precise: bool) -> tuple[st
     import trafilatura  # ~0.1 s to import: only where a page needs it, not at every start
 
     out = trafilatura.extract(
-        _displayed_forms(html), url=url or None, include_comments=comments, include_tables=True,
+        _as_shown(html), url=url or None, include_comments=comments, include_tables=True,
         include_images=False, deduplicate=False, favor_precision=precise,
     )  # fmt: skip
     if not isinstance(out, str):
@@ -125,7 +125,7 @@ def extracted(html: str, url: str, *, comments: bool, precise: bool) -> tuple[st
     return tuple(line for line in lines if line)
 
 
-def _displayed_forms(html: str) -> Any:
+def _as_shown(html: str) -> Any:
     """The page for trafilatura as a reader sees it: its forms that ask for nothing as
     blocks, its dialogs gone.
 
