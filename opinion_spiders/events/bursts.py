@@ -734,6 +734,7 @@ class BurstDetector:
             found.extend(self.scan(("term", words[index]), marks, counted[index]))
         kept = fold_co_rising(drop_subwords(found), self.policy.term_fold)
         for burst in kept:  # only for the bursts kept: a word's rise is most of the cost
+            self.in_time_order(burst)
             if burst.words:
                 story = (burst.value, *(w["term"] for w in burst.words))
                 self.stories.update((w, (story, burst.start, burst.end)) for w in story)
@@ -865,8 +866,9 @@ class BurstDetector:
         self, key: Key, touched: Iterable[int] | None = None, counts: dict[int, int] | None = None
     ) -> list[Burst]:
         """Every burst in the key's history, oldest first, or only those that hold a bucket of
-        ``touched`` (their ``rising`` terms are :meth:`detect`'s to fill); ``counts``: the
-        key's :meth:`series`, where the caller has it."""
+        ``touched`` (their ``rising`` terms are :meth:`detect`'s to fill, and their posts are
+        in the order counted until :meth:`in_time_order`); ``counts``: the key's
+        :meth:`series`, where the caller has it."""
         series = self.series(key) if counts is None else counts
         p = self.policy
         runs: list[list[tuple[int, int, float, float]]] = []
@@ -915,11 +917,17 @@ class BurstDetector:
         if run:
             runs.append(run + ([bridge] if bridge else []))
         if touched is None:
-            return [b for b in (self._burst(key, r) for r in runs) if b is not None]
+            return [self.in_time_order(x) for r in runs if (x := self._burst(key, r))]
         marks = sorted(touched)  # a run is consecutive buckets: its ends tell what it holds
         runs = [r for r in runs if _holds_any(marks, r[0][0], r[-1][0])]
         found = (self._burst(key, r) for r in runs)  # a burst may lose its run's tail
         return [b for b in found if b is not None and _holds_any(marks, b.start, b.end)]
+
+    def in_time_order(self, burst: Burst) -> Burst:
+        """The burst with its posts in the order they were published (then by id): done for
+        the bursts a look keeps, not for the thousands of word bursts it folds away."""
+        burst.post_ids.sort(key=lambda i: (self._time(i), i))
+        return burst
 
     def _same_hour(self, series: Mapping[int, int], b: int) -> float:
         """The mean count of this bucket's hour of day on the days before (at most a week)."""
@@ -964,14 +972,13 @@ class BurstDetector:
             stories = {self.records[i].story for i in ids if i in self.records}
             if len(stories) < p.term_min_stories:
                 return None
-        ordered = sorted(ids, key=lambda i: (self._time(i), i))
         name = key[1] if key[0] == "term" else self.names.get(key, "")
         return Burst(
             dimension=key[0], value=key[1], name=name,
             start=run[0][0], end=run[-1][0], counts={b: c for b, c, _, _ in run},
             baseline=round(run[0][2], 3), total=total, expected=round(expected, 3),
             surprise=round(value, 2), threshold=round(p.threshold_of(key[0]) * factor, 2),
-            factor=factor, level=level, post_ids=ordered,
+            factor=factor, level=level, post_ids=ids,
         )  # fmt: skip
 
     def _time(self, post_id: str) -> datetime:
