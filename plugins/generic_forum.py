@@ -24,6 +24,7 @@ from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
 from opinion_spiders.reading.declared_kind import discussion_sign
 from opinion_spiders.reading.main_text import board_line, header_line, page_title
+from opinion_spiders.reading.shown import unshown
 from opinion_spiders.text.dates import full_date, month_day
 from opinion_spiders.text.fingerprints import url_key
 from plugins._blocks import DATE_LIKE, GRID, UTILITY, signature
@@ -545,8 +546,6 @@ _LONE_LEVELS = 5
 _LONE_UNSIGNED = 2
 #: Characters the poster's card may add to a post's box.
 _LONE_HEADER = 200
-#: Hidden boxes, never a post: a dialog's template (a Markdown help ``modal``), ``hidden``.
-_HIDDEN = frozenset(["modal", "hidden", "d-none", "hide"])
 
 
 def lone_blocks(sel: Selector, beside: set[etree._Element]) -> list[etree._Element]:
@@ -559,7 +558,7 @@ def lone_blocks(sel: Selector, beside: set[etree._Element]) -> list[etree._Eleme
     bodies = [
         el for el in sel.root.iter(*_BODY_TAGS)
         if el not in beside and _hinted(el) and _weight(el, len(_text(el))) >= _MIN_BODY
-        and not any(a.tag in _SKIP or _hidden(a) for a in (el, *el.iterancestors()))
+        and not any(a.tag in _SKIP or unshown(a) for a in (el, *el.iterancestors()))
     ]  # fmt: skip
     named = set(bodies)
     bodies = [  # innermost: a wrapper named ``content`` around the post is not its body
@@ -628,18 +627,6 @@ def _dated_line(el: etree._Element) -> bool:
     """A short text with a date in it: a post's header bar, whatever its class names."""
     text = _text(el)
     return len(text) <= _SIGNED_HEADER and bool(DATE_LIKE.search(text))
-
-
-def _hidden(el: etree._Element) -> bool:
-    """Whether an element is not shown: ``hidden``, ``aria-hidden``, ``display:none``, or a
-    class word of ``_HIDDEN`` (a dialog's box, a utility that hides it)."""
-    style = (el.get("style") or "").replace(" ", "").lower()
-    return (
-        el.get("hidden") is not None
-        or el.get("aria-hidden") == "true"
-        or "display:none" in style
-        or bool(_HIDDEN.intersection(class_words(el.get("class"))))
-    )
 
 
 def _shows_sign(box: etree._Element, body: etree._Element) -> bool:

@@ -15,6 +15,8 @@ from typing import Any
 
 from parsel import Selector
 
+from opinion_spiders.reading.shown import DIALOG_MARK, DIALOGS
+
 #: Characters, spaces ignored, below which a main text is not worth a post.
 MIN_TEXT = 20
 #: Characters from which a line of main text is prose rather than a label or a name.
@@ -76,12 +78,6 @@ _SENTENCE_END = re.compile(r"[.!?。！？…]$")
 #: A form's fields a reader fills in: what makes a form one rather than a wrapper.
 _FORM_FIELDS = ".//input[not(@type='hidden')] | .//textarea | .//select | .//button"
 _SPACE = re.compile(r"[ \t\u3000\xa0]+")
-#: A dialog box: its role, or a class one of whose words is ``modal`` (Bootstrap's).
-_DIALOGS = (
-    "//*[@role='dialog' or @role='alertdialog'"
-    " or contains(concat(' ', normalize-space(@class), ' '), ' modal ')]"
-)
-_DIALOG_MARK = re.compile(r"\bmodal\b|role=[\"']?(?:alert)?dialog")
 _CJK_CHARS = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af"
 _TOKEN = re.compile(rf"[{_CJK_CHARS}]|\w+|[^\w\s]")
 _CJK = re.compile(rf"[{_CJK_CHARS}]")
@@ -136,7 +132,7 @@ def _as_shown(html: str) -> Any:
     its log-in or report box) shows only when a button opens it, and trafilatura would take
     its help text for the page's where a thread's one post is short."""
     forms = "<form" in html or "<FORM" in html
-    dialogs = _DIALOG_MARK.search(html) is not None
+    dialogs = DIALOG_MARK.search(html) is not None
     if not (forms or dialogs):
         return html
     from trafilatura.utils import load_html
@@ -147,7 +143,7 @@ def _as_shown(html: str) -> Any:
     for form in tree.iter("form") if forms else ():
         if not form.xpath(_FORM_FIELDS):
             form.tag = "div"
-    for box in tree.xpath(_DIALOGS) if dialogs else ():
+    for box in tree.xpath(DIALOGS) if dialogs else ():
         if box.getparent() is not None:
             box.getparent().remove(box)
     return tree
