@@ -18,8 +18,9 @@ reader won, what kind of page it took the page for and how sure it is.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -182,24 +183,24 @@ def _as_thread(page: Page, adapters: Mapping[str, type[Adapter]], tried: list[st
     thread = _try(adapters.get(GENERIC), page, "thread", tried)
     if thread and thread.page_type == "notice":
         return Reading(thread, GENERIC, "notice", 0.5, tried)
-    if thread and len(thread.posts) > 1:
+    inside = _inside(thread, text) if thread else None
+    if thread and inside and len(thread.posts) > 1:
         threaded = thread_coverage(thread.posts, text)
         if (
             threaded >= THREAD_COVERAGE
-            or _signed_inside(thread, threaded, text)
-            or _one_reply_inside(thread, threaded, text)
-            or _dated_discussion_inside(thread, threaded, text)
+            or _signed_inside(thread, threaded, inside, text)
+            or _one_reply_inside(thread, threaded, inside)
+            or _dated_discussion_inside(thread, threaded, inside)
         ):
             return _thread_reading(page, thread, text, threaded, tried)
         tried.append(f"{GENERIC}: its posts hold {threaded:.0%} of the main text")
         if text and _comments_apart(thread, text):
             return _with_its_comments(page, thread, text, tried)
-    if thread and _few_signed(thread):
+    if thread and inside and _few_signed(thread):
         held = thread_coverage(thread.posts, text) if text else 0.0
-        inside = coverage(text, _joined(thread.posts))
-        if held >= THREAD_COVERAGE or inside >= SIGNED_INSIDE:
+        if held >= THREAD_COVERAGE or inside() >= SIGNED_INSIDE:
             return _thread_reading(page, thread, text, held, tried)
-        if inside < APART_INSIDE:
+        if inside() < APART_INSIDE:
             tried.append(f"{MAIN_TEXT}: it holds none of the {len(thread.posts)} signed posts")
             return Reading(_as_site(thread, page), GENERIC, "thread", FEW_SIGNED, tried)
         if text and all(p.author and p.published_text for p in thread.posts):
@@ -229,7 +230,13 @@ def _thread_reading(
     return Reading(_as_site(thread, page), GENERIC, "thread", round(threaded, 2), tried)
 
 
-def _signed_inside(thread: Parsed, threaded: float, text: str) -> bool:
+def _inside(thread: Parsed, text: str) -> Callable[[], float]:
+    """The share of the posts the main text holds, worked out when first asked for (each
+    thread predicate asks only once its cheaper conditions hold) and then kept."""
+    return functools.cache(lambda: coverage(text, _joined(thread.posts)))
+
+
+def _signed_inside(thread: Parsed, threaded: float, inside: Callable[[], float], text: str) -> bool:
     """A signed discussion that lies inside the main text but leaves some of it out (an
     opening post above the replies, a question above its answers, a line heading each post):
     it holds ``SIGNED_COVERAGE`` of the main text, which holds ``SIGNED_INSIDE`` of it — or
@@ -237,11 +244,11 @@ def _signed_inside(thread: Parsed, threaded: float, text: str) -> bool:
     stops at the end of the first post's ``<article>``, the replies each in one of their own)."""
     if not (_authored(thread) and threaded >= SIGNED_COVERAGE):
         return False
-    inside = coverage(text, _joined(thread.posts)) >= SIGNED_INSIDE
-    return inside or thread_coverage(thread.posts[:1], text) >= SIGNED_COVERAGE
+    held = inside() >= SIGNED_INSIDE
+    return held or thread_coverage(thread.posts[:1], text) >= SIGNED_COVERAGE
 
 
-def _dated_discussion_inside(thread: Parsed, threaded: float, text: str) -> bool:
+def _dated_discussion_inside(thread: Parsed, threaded: float, inside: Callable[[], float]) -> bool:
     """A signed discussion whose every post is dated, which the main text holds
     (``SIGNED_INSIDE``) though they hold only half of it or more: the main text runs in what
     stands around the thread (a page's "more posts you may like"), which opens it."""
@@ -249,11 +256,11 @@ def _dated_discussion_inside(thread: Parsed, threaded: float, text: str) -> bool
         _authored(thread)
         and all(p.published_text for p in thread.posts)
         and threaded >= DATED_COVERAGE
-        and coverage(text, _joined(thread.posts)) >= SIGNED_INSIDE
+        and inside() >= SIGNED_INSIDE
     )
 
 
-def _one_reply_inside(thread: Parsed, threaded: float, text: str) -> bool:
+def _one_reply_inside(thread: Parsed, threaded: float, inside: Callable[[], float]) -> bool:
     """A thread of two posts, each signed and dated, by two posters (a question and its one
     answer: too few to tell a discussion by, :func:`_authored`), that holds
     ``SIGNED_COVERAGE`` of the main text, which holds ``SIGNED_INSIDE`` of theirs — the rest
@@ -264,7 +271,7 @@ def _one_reply_inside(thread: Parsed, threaded: float, text: str) -> bool:
         and all(p.author and p.published_text for p in posts)
         and posts[0].author != posts[1].author
         and threaded >= SIGNED_COVERAGE
-        and coverage(text, _joined(posts)) >= SIGNED_INSIDE
+        and inside() >= SIGNED_INSIDE
     )
 
 
@@ -402,7 +409,7 @@ def _fall_back(
     if thread and len(thread.posts) > 1:
         threaded = thread_coverage(thread.posts, text)
         held = threaded >= THREAD_COVERAGE and _authored(thread)
-        if held or _signed_inside(thread, threaded, text):
+        if held or _signed_inside(thread, threaded, _inside(thread, text), text):
             if news := _story_over_comments(page, thread, portal, tried):
                 return Reading(_as_site(news, page), PORTAL, "article", 1.0, tried)
             return _thread_reading(page, thread, text, threaded, tried)

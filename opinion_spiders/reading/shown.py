@@ -17,7 +17,7 @@ DIALOG_CLASS = "modal"
 HIDING_CLASSES = frozenset(["hidden", "d-none", "hide"])
 #: Every dialog box of a page (an XPath from the root).
 DIALOGS = (
-    "//*[@role='dialog' or @role='alertdialog'"
+    f"//*[{' or '.join(f'@role={role!r}' for role in sorted(DIALOG_ROLES))}"
     f" or contains(concat(' ', normalize-space(@class), ' '), ' {DIALOG_CLASS} ')]"
 )
 #: Whether a page's markup may hold a dialog at all: a look in the text, before the tree is
