@@ -127,10 +127,19 @@ def ours(
         return "", 0, time.perf_counter() - started, "none"
     elapsed = time.perf_counter() - started
     posts = reading.parsed.posts
-    title = posts[0].title if posts and reading.kind == "thread" else ""
-    parts = [title] if title else []
-    parts += [p.content for p in posts if p.content]
-    return "\n".join(parts), len(posts), elapsed, f"{reading.reader}/{reading.kind}"
+    text = scored_text(thread_title(posts, reading.kind), posts)
+    return text, len(posts), elapsed, f"{reading.reader}/{reading.kind}"
+
+
+def thread_title(posts: Sequence[Any], kind: str) -> str:
+    """The title a reading is scored with: its first post's, when the page was taken for a
+    thread (an article's headline is in its body's truth or not, as the page has it)."""
+    return posts[0].title if posts and kind == "thread" else ""
+
+
+def scored_text(title: str, posts: Sequence[Any]) -> str:
+    """What a reading is scored as: the title once, then every post's body."""
+    return "\n".join(([title] if title else []) + [p.content for p in posts if p.content])
 
 
 _RUNTIME: Any = None

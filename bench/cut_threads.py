@@ -5,7 +5,8 @@ opening post are common on every board, but the corpus's threads each hold sever
 each corpus thread the generic reader reads with three posts or more is cut — to its first
 post (``one``), its first two (``two``), everything but the first (``later``) — by taking the
 other posts' blocks out of the page, and what ``opinion parse --role thread`` reads off the cut
-page is scored (the corpus's ROUGE-L) against the full reading's own posts that were kept.
+page is scored (the corpus's ROUGE-L, on the text ``bench.corpus`` scores: the thread's title,
+then the bodies) against the full reading's title and its own posts that were kept.
 It measures how the reading holds up on those kinds, not how right the full reading is; the
 full reading's truth is ``bench.corpus``'s. Reads ``../shared/corpora/extraction/``.
 """
@@ -22,7 +23,7 @@ from typing import Any
 from lxml import etree
 from parsel import Selector
 
-from bench.corpus import CORPUS, rouge_l_summary
+from bench.corpus import CORPUS, rouge_l_summary, scored_text, thread_title
 
 CUTS = ("one", "two", "later")
 _CHARSET = re.compile(r"(?i)charset\s*=\s*[\"']?[\w-]+")
@@ -36,11 +37,6 @@ def _read(html: bytes, url: str, role: str = "thread") -> Any:
         return read_page(html, url, None, role=role)
     except ParseError:
         return None, None
-
-
-def _text(posts: Sequence[Any], title: bool) -> str:
-    head = [posts[0].title] if title and posts and posts[0].title else []
-    return "\n".join(head + [p.content for p in posts if p.content])
 
 
 def _serialised(root: etree._Element) -> bytes:
@@ -90,6 +86,7 @@ def run(role: str = "thread") -> list[dict[str, Any]]:
         if reading is None or reading.reader != "generic" or len(reading.parsed.posts) < 3:
             continue
         posts = reading.parsed.posts
+        title = thread_title(posts, reading.kind)  # a later page shows the thread's title too
         for cut in CUTS:
             cut_html = cut_page(decoded.text, posts, cut)
             if cut_html is None:
@@ -97,8 +94,8 @@ def run(role: str = "thread") -> list[dict[str, Any]]:
             kept = {"one": posts[:1], "two": posts[:2], "later": posts[1:]}[cut]
             got, _ = _read(cut_html, page["url"], role)
             read = got.parsed.posts if got else []
-            title = cut != "later"
-            score = rouge_l_summary(_text(kept, title), _text(read, title and got.kind == "thread"))
+            as_read = scored_text(thread_title(read, got.kind), read) if got else ""
+            score = rouge_l_summary(scored_text(title, kept), as_read)
             rows.append({
                 "cut": cut, "url": page["url"], "f1": score.f1, "posts": len(read),
                 "kept": len(kept), "reader": f"{got.reader}/{got.kind}" if got else "none",
@@ -118,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     rows = run(args.role)
     print(f"corpus threads cut (generic reader), read with role {args.role}: mean F1 against")
-    print("the full reading's kept posts")
+    print("the full reading's title and kept posts")
     for cut in CUTS:
         of = [r for r in rows if r["cut"] == cut]
         mean = sum(r["f1"] for r in of) / len(of) if of else 0.0
