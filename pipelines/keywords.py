@@ -11,18 +11,18 @@ from pipelines._base import Stage
 
 class KeywordPipeline(Stage):
     def open_spider(self) -> None:
-        self.matcher = self.runtime.matcher
         if not worker_count(self.crawler.settings):
-            # the crawl reads its pages itself: load the dictionary before the first item.
-            # With page workers it is theirs to load; here it would cost ~1 s of the crawl
-            # process's CPU for a fallback (a worker that keeps dying) that loads it when used.
-            self.runtime.segmenter.search_terms("预热")
+            # the crawl reads its pages itself: build the matcher and load the dictionary
+            # before the first item. With page workers they are theirs to build: here they
+            # would cost the crawl process jieba's import and ~1 s of CPU for a fallback (a
+            # worker that keeps dying) that builds them when first used.
+            self.runtime.matcher.segmenter.search_terms("预热")
 
     def process_item(self, item: object) -> object:
         if not isinstance(item, Post):
             return item
         if "keywords" not in item.ahead:
-            match_and_cut(item, self.matcher, self.runtime.segmenter)
+            match_and_cut(item, self.runtime.matcher, self.runtime.segmenter)
         for match in item.matches:
             self.stats.inc_value(f"opinion/keywords/rule/{match['rule']}")
         if item.matches:

@@ -49,8 +49,8 @@ DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 TELNETCONSOLE_ENABLED = False
 #: Scrapy 2.19's remote control: a token-guarded HTTP server in each crawler that runs the
 #: Python code posted to it, announced in a job file under the user's profile. A crawl has
-#: no use for it: off, no server for each site. (Scrapy still imports its module, and with it
-#: aiohttp, ~0.1 s of a crawl process's CPU, as it does every extension it lists.)
+#: no use for it: off, no server for each site — and, off, not listed at all (ADDONS below),
+#: since Scrapy imports every extension it lists, this one with aiohttp's web server.
 REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
 
@@ -77,9 +77,11 @@ EXTENSIONS = {
 #: The youngest garbage-collector generation is swept every this many new objects (Python's
 #: default 700; 0 leaves Python's settings); what start-up built is frozen out of the sweeps.
 OPINION_GC_THRESHOLD = 100_000
-#: With OPINION_REDIS_URL set, this add-on makes crawls share their queue through Redis.
+#: Decided once -s and scrapyd overrides are known: with OPINION_REDIS_URL set, crawls share
+#: their queue through Redis; with REMOTE_CONTROL_ENABLED off, its extension is not loaded.
 ADDONS = {
-    "opinion_spiders.crawling.distributed.DistributedAddon": 0,
+    "opinion_spiders.crawling.addons.DistributedAddon": 0,
+    "opinion_spiders.crawling.addons.RemoteControlAddon": 0,
 }
 
 # -- JS rendering: scrapy-playwright, only for requests an adapter marks render_js -----------

@@ -3,6 +3,7 @@ pipeline into each store — the post bar through real Chromium — then increme
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -124,19 +125,45 @@ def test_browser_started_only_for_sites_that_render(
     assert re.search(rf"done {site}: \d+ pages, [1-9]\d* posts", done.stderr)
 
 
+#: Written into a folder on a crawl's PYTHONPATH: each of its processes leaves, at exit, the
+#: heavy packages it imported that the crawl process itself has no use for.
+_LOADED_AT_EXIT = """
+import atexit, json, os, sys
+
+def _dump():
+    loaded = sorted({m.split(".")[0] for m in sys.modules} & {"aiohttp", "redis", "jieba"})
+    with open(os.path.join(os.environ["OPINION_TEST_LOADED"], f"{os.getpid()}.json"), "w") as f:
+        json.dump({"argv": sys.argv, "loaded": loaded}, f)
+
+atexit.register(_dump)
+"""
+
+
 def test_a_crawl_opens_no_console_and_no_code_server(tmp_path: Path) -> None:
     """Scrapy's telnet console and its remote control (an HTTP server that runs posted
-    Python code) are off: neither is among the extensions a crawl enables."""
+    Python code) are off: neither is among the extensions a crawl enables. Nor does the crawl
+    process import what it does not use: the remote control's aiohttp, redis-py without
+    ``OPINION_REDIS_URL``, jieba where its page workers segment the text."""
     generated = site.generate(tmp_path / "site", 6, 5, "forum/utf-8=1")
     sites = tmp_path / "sites.toml"
+    hook, loaded = tmp_path / "hook", tmp_path / "loaded"
+    hook.mkdir()
+    loaded.mkdir()
+    (hook / "sitecustomize.py").write_text(_LOADED_AT_EXIT, encoding="utf-8")
     with site.served(tmp_path / "site") as port:
         sites.write_text(site.sites_toml(generated, port), encoding="utf-8")
         done = run_opinion("crawl", generated.specs[0].name, "-s", f"OPINION_SITES_FILES={sites}",
                            "-s", "LOG_LEVEL=INFO",
-                           env={"OPINION_STORE": f"embedded://{tmp_path / 's'}"})  # fmt: skip
+                           env={"OPINION_STORE": f"embedded://{tmp_path / 's'}",
+                                "PYTHONPATH": str(hook), "OPINION_TEST_LOADED": str(loaded)})  # fmt: skip
     enabled = done.stderr[done.stderr.index("Enabled extensions:") :].split("]", 1)[0]
     assert "scrapy.extensions.corestats.CoreStats" in enabled
     assert "RemoteControl" not in enabled and "TelnetConsole" not in enabled
+    dumps = [json.loads(f.read_text()) for f in loaded.glob("*.json")]
+    by_role = {("worker" if "page_workers" in d["argv"][0] else "crawl"
+                if d["argv"][0].endswith("opinion") else "other"): d["loaded"] for d in dumps}  # fmt: skip
+    assert by_role["crawl"] == []
+    assert "jieba" in by_role["worker"]  # the page worker segments: the hook saw it load
 
 
 def test_browser_not_started_for_a_post_bar_whose_pages_need_none(tmp_path: Path) -> None:

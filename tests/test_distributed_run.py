@@ -13,12 +13,8 @@ from scrapy.core.engine import ExecutionEngine
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
-from opinion_spiders.crawling.distributed import (
-    SCHEDULER,
-    DistributedAddon,
-    RedisScheduler,
-    site_key,
-)
+from opinion_spiders.crawling.addons import SCHEDULER, DistributedAddon
+from opinion_spiders.crawling.distributed import RedisScheduler, site_key
 from opinion_spiders.crawling.redis_run import SharedRun, check_url, safe_url
 from opinion_spiders.errors import ConfigError
 from opinion_spiders.sites import Site

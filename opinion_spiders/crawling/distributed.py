@@ -40,38 +40,19 @@ from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.request import request_from_dict
 from twisted.internet.task import LoopingCall
 
-from opinion_spiders.crawling.redis_run import SharedRun, check_url, connect, safe_url, unreachable
+from opinion_spiders.crawling.addons import SCHEDULER
+from opinion_spiders.crawling.redis_run import SharedRun, connect, safe_url, unreachable
 from opinion_spiders.errors import ConfigError
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
     from scrapy import Spider
     from scrapy.crawler import Crawler
-    from scrapy.settings import BaseSettings
 
 logger = logging.getLogger(__name__)
 
-SCHEDULER = "opinion_spiders.crawling.distributed.RedisScheduler"
 #: How often an idle process looks for work in the shared queue and beats its heart (seconds).
 POLL_INTERVAL = 0.5
 UNAVAILABLE = "redis_unavailable"
-
-
-class DistributedAddon:
-    """Scrapy add-on (``ADDONS``): swaps in the Redis scheduler when ``OPINION_REDIS_URL`` is
-    set, after ``-s`` and scrapyd ``setting=`` overrides are known."""
-
-    def update_settings(self, settings: BaseSettings) -> None:
-        if settings.get("OPINION_REDIS_URL"):
-            settings.set("SCHEDULER", SCHEDULER, priority="addon")
-
-
-def check_settings(settings: Mapping[str, Any]) -> None:
-    """Before a crawl starts: an unreachable ``OPINION_REDIS_URL`` is a clear error."""
-    url = str(settings.get("OPINION_REDIS_URL") or "")
-    if url:
-        check_url(url)
 
 
 def site_key(spider: str, site: Any) -> str:

@@ -17,7 +17,7 @@ from scrapy.utils.project import get_project_settings
 
 from opinion_spiders.config import Config, load_config
 from opinion_spiders.core.health import finish_reason
-from opinion_spiders.crawling.distributed import check_settings
+from opinion_spiders.crawling.addons import check_settings
 from opinion_spiders.crawling.page_workers import start_workers_early, stop_early_workers
 from opinion_spiders.crawling.progress import Progress, counts
 from opinion_spiders.crawling.spiders import SPIDERS

@@ -7,6 +7,10 @@ read from one entry of :mod:`opinion_spiders.text.disk_cache`, which keeps the w
 string, their frequencies as a list and the pairs as one string — which Python rebuilds
 faster than a marshalled dict — once per process, kept in that compact form; each segmenter
 builds its own dict from it, since adding words changes the dict.
+
+jieba itself is imported when a dictionary is first read: a process that imports the matcher
+but never segments (the crawl process: it checks the rule files, its page workers match)
+does not load it, nor the ``pkg_resources`` it imports (~0.1–0.2 s).
 """
 
 from __future__ import annotations
@@ -16,11 +20,13 @@ import logging
 import os
 from array import array
 from dataclasses import dataclass
-
-import jieba
+from typing import TYPE_CHECKING
 
 from opinion_spiders.text import _word_pairs
 from opinion_spiders.text.disk_cache import cached, source_of
+
+if TYPE_CHECKING:
+    import jieba
 
 _SEPARATOR = "\0"
 
@@ -39,6 +45,8 @@ class DefaultDictionary:
     def tokenizer(self) -> jieba.Tokenizer:
         """A fresh tokenizer holding its own dictionary (~0.15 s to build; the process keeps
         only this compact form, ~10 MB, not a second dict of ~60 MB)."""
+        import jieba
+
         tokenizer = jieba.Tokenizer()
         tokenizer.FREQ = dict(zip(self.words.split(_SEPARATOR), self.freqs, strict=True))
         tokenizer.total = self.total
@@ -55,6 +63,8 @@ def default_dictionary() -> DefaultDictionary:
 
 def _key() -> tuple[str | bytes, ...]:
     """What the entry is built from: jieba's version and dictionary file, and this code."""
+    import jieba
+
     dict_file = os.path.join(os.path.dirname(jieba.__file__), jieba.DEFAULT_DICT_NAME)
     stat = os.stat(dict_file)
     return (
@@ -66,6 +76,8 @@ def _key() -> tuple[str | bytes, ...]:
 
 
 def _build() -> tuple[str, list[int], int, str]:
+    import jieba
+
     tokenizer = jieba.Tokenizer()
     jieba.setLogLevel(logging.WARNING)  # its "Building prefix dict" chatter
     tokenizer.initialize()
