@@ -160,10 +160,16 @@ def test_a_crawl_opens_no_console_and_no_code_server(tmp_path: Path) -> None:
     assert "scrapy.extensions.corestats.CoreStats" in enabled
     assert "RemoteControl" not in enabled and "TelnetConsole" not in enabled
     dumps = [json.loads(f.read_text()) for f in loaded.glob("*.json")]
-    by_role = {("worker" if "page_workers" in d["argv"][0] else "crawl"
-                if d["argv"][0].endswith("opinion") else "other"): d["loaded"] for d in dumps}  # fmt: skip
+    by_role = {_role(d["argv"][0]): d["loaded"] for d in dumps}
     assert by_role["crawl"] == []
     assert "jieba" in by_role["worker"]  # the page worker segments: the hook saw it load
+
+
+def _role(program: str) -> str:
+    """Which of a crawl's processes ran ``program`` (its ``sys.argv[0]``)."""
+    if "page_workers" in program:
+        return "worker"
+    return "crawl" if program.endswith("opinion") else "other"
 
 
 def test_browser_not_started_for_a_post_bar_whose_pages_need_none(tmp_path: Path) -> None:
