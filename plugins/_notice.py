@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from typing import NamedTuple, TypeVar
 
+from lxml import etree
 from parsel import Selector
 
 from opinion_spiders.adapters import Page, Parsed
@@ -31,6 +32,11 @@ _BOX_NAMES = (
     "errorText", "error-page", "errorbox",
 )  # fmt: skip
 _VISIBLE = "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"
+_BODY_STRING = etree.XPath("string(//body)")
+_UNSEEN = etree.XPath(
+    "//body//script//text() | //body//style//text() | //body//noscript//text()",
+    smart_strings=False,
+)
 _JS_MESSAGE = re.compile(r"""innerHTML\s*=\s*['"]([^'"<>]{4,200})['"]""")
 _JS_REDIRECT = re.compile(
     r"(?:window\.|document\.|top\.)?location(?:\.href)?\s*(?:=|\.replace\(|\.assign\()\s*['\"]"
@@ -118,6 +124,8 @@ def find_notice(text: str, url: str, sel: Selector | None = None) -> Notice | No
     if box:
         message = box_message(box[0])
         return Notice(kind_of(message + " " + title) or "other", message or title)
+    if shown_at_least(sel) >= SMALL_PAGE:  # neither a small page nor one saying its title only
+        return None
     visible = visible_text(sel)
     small = len(visible) < SMALL_PAGE and len(text) < SMALL_MARKUP
     kind = "captcha" if "验证" in title else kind_of(title) if title else None
@@ -224,6 +232,17 @@ def visible_text(sel: Selector) -> str:
     a parsel selector per text node costs more than the query (and every page asks)."""
     parts = sel.root.xpath(_VISIBLE, smart_strings=False)
     return squash(" ".join(parts))
+
+
+def shown_at_least(sel: Selector) -> int:
+    """A floor under the length of :func:`visible_text`, asked in compiled code: the body's
+    characters but its whitespace, less those of its scripts, styles and ``noscript`` blocks.
+    :func:`visible_text` keeps every other character of the text it keeps, so it is at least
+    this long. Most pages are long enough to be told by this alone: the visible text's own
+    query, which asks every text node for its ancestors, costs about as much as parsing the
+    page."""
+    shown = len("".join(str(_BODY_STRING(sel.root)).split()))
+    return shown - sum(len("".join(part.split())) for part in _UNSEEN(sel.root))
 
 
 def _redirects(text: str) -> bool:

@@ -460,3 +460,24 @@ def test_notice_content_taken_down_or_removed_is_deleted(message: str, url: str)
     reading, _ = read_page(page.encode(), url, Runtime({}), role="thread")
     assert (reading.parsed.page_type, reading.parsed.notice_kind) == ("notice", "deleted")
     assert not reading.parsed.posts
+
+
+def test_notice_wall_under_a_heavy_script_is_still_told_by_its_few_words() -> None:
+    """A wall that says little but carries kilobytes of script, style and ``noscript``
+    text, and a thread page that is long in words: the notice check tells the long page by
+    a cheap count of its text, and leaves the script, style and ``noscript`` text out of
+    that count, so the wall is still judged on its few words."""
+    script = (
+        "<script>var config = {" + ",".join(f"k{n}: 'v{n}'" for n in range(400)) + "};</script>"
+    )
+    style = "<style>" + " ".join(f".c{n} {{ color: red; }}" for n in range(200)) + "</style>"
+    hidden = "<noscript><div>" + "请启用浏览器的脚本功能后再访问本站。" * 60 + "</div></noscript>"
+    words = "<h2>抱歉，该帖子不存在或已被删除</h2>"
+    wall = f"<html><head><title>提示信息</title></head><body>{script}{style}{hidden}{words}</body></html>"
+    assert detect_notice(wall, "http://bbs.example.cn/thread-9-1-1.html") == (
+        "deleted",
+        "抱歉，该帖子不存在或已被删除",
+    )
+    said = "<p>" + "街道的回复说下周就来修，大家再等等看。" * 100 + "</p>"
+    thread = f"<html><head><title>提示信息</title></head><body>{script}{words}{said}</body></html>"
+    assert detect_notice(thread, "http://bbs.example.cn/thread-1-1-1.html") is None
