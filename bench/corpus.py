@@ -9,8 +9,10 @@ against the hand-marked main text with the magic-html benchmark's own metric: se
 (Chinese and Latin sentence ends, line breaks), ``jieba.lcut`` tokens without single spaces,
 ROUGE-L at summary level (the union LCS of each reference sentence against all candidate
 sentences). Per set: mean precision, mean recall and f1_mean (their harmonic mean), pages
-with at least one post, and parse time per page — side by side with trafilatura
-(``extract(html, url=…)``) on the same pages and magic-html's per-page F1 from ``truth.json``.
+with at least one post, and parse time per page (the median) — side by side with trafilatura
+(``extract(html, url=…)``) on the same pages and magic-html's per-page F1 from ``truth.json``;
+and the reading's time over the whole set against trafilatura's (what a crawl of such pages
+spends reading them, against what the maintained extractor would).
 
 ``--pages N`` limits each set, ``--worst N`` lists the N weakest pages of ours per set,
 ``--json FILE`` writes the per-page scores.
@@ -206,6 +208,11 @@ def report(rows: Sequence[dict[str, Any]], worst: int) -> str:
             p, r, f = f1_mean(part, "t_")
             ms = statistics.median(x["t_seconds"] for x in part) * 1000
             lines.append(f"{'':<8}{'trafilatura':<13}{p:>7.3f}{r:>7.3f}{f:>9.3f}{'':>9}{ms:>9.1f}")
+            ours_s, theirs_s = (sum(x[k] for x in part) for k in ("seconds", "t_seconds"))
+            lines.append(
+                f"{'':<8}reading's time over the set against trafilatura's: "
+                f"{ours_s / theirs_s:.1f}× ({ours_s:.1f} s against {theirs_s:.1f} s)"
+            )
         magic = [x["magic_html_f1"] for x in part if x["magic_html_f1"] is not None]
         if magic:
             lines.append(f"{'':<8}{'magic-html':<13}{'':>7}{'':>7}{statistics.fmean(magic):>9.3f}"
