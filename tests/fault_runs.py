@@ -181,6 +181,24 @@ def notifications(*logs: str) -> int:
     return sum(log.count(SENT) for log in logs)
 
 
+def delivered_after_a_kill(killed: str, *others: str) -> int:
+    """Alerts delivered (by the log channel) by a crawl killed with SIGKILL (``killed``, its
+    log) and the crawls beside or after it (``others``), its last one counted once where
+    another crawl sent it again. A channel's delivery is written to the ledger right after
+    its send, and a process sends one alert at a time (``alerting.dispatch``'s lock): a kill
+    between the two leaves that one alert pending, and the next retry sends it again — at
+    least once, never lost. Any other alert delivered twice still counts twice."""
+    sent = notifications(killed, *others)
+    last = _ALERT_LINK.findall(killed)[-1:]
+    if last and any(last[0] in _ALERT_LINK.findall(log) for log in others):
+        sent -= 1
+    return sent
+
+
+#: The address an alert delivered by the log channel links to (its story's post).
+_ALERT_LINK = re.compile(re.escape(SENT) + r".*?链接：(\S+)")
+
+
 def assert_same_as_clean(
     after: dict[str, Any], clean: dict[str, Any], sent: int, *, in_any_order: bool = False
 ) -> None:
