@@ -181,6 +181,10 @@ def notifications(*logs: str) -> int:
     return sum(log.count(SENT) for log in logs)
 
 
+#: The address an alert delivered by the log channel links to (its story's post).
+_ALERT_LINK = re.compile(re.escape(SENT) + r".*?链接：(\S+)")
+
+
 def delivered_after_a_kill(killed: str, *others: str) -> int:
     """Alerts delivered (by the log channel) by a crawl killed with SIGKILL (``killed``, its
     log) and the crawls beside or after it (``others``), its last one counted once where
@@ -193,10 +197,6 @@ def delivered_after_a_kill(killed: str, *others: str) -> int:
     if last and any(last[0] in _ALERT_LINK.findall(log) for log in others):
         sent -= 1
     return sent
-
-
-#: The address an alert delivered by the log channel links to (its story's post).
-_ALERT_LINK = re.compile(re.escape(SENT) + r".*?链接：(\S+)")
 
 
 def assert_same_as_clean(
