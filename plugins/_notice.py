@@ -15,6 +15,7 @@ from parsel import Selector
 
 from opinion_spiders.adapters import Page, Parsed
 from opinion_spiders.errors import ParseError
+from opinion_spiders.reading.named import select
 from plugins._html import node_text, squash
 
 A = TypeVar("A")
@@ -120,7 +121,7 @@ def find_notice(text: str, url: str, sel: Selector | None = None) -> Notice | No
     """
     sel = sel if sel is not None else Selector(text=text or "<html/>", type="html")
     title = squash(sel.css("title::text").get())
-    box = sel.css(_BOXES) if _may_hold_box(text) else None
+    box = select(sel, _BOXES) if _may_hold_box(text) else None
     if box:
         message = box_message(box[0])
         return Notice(kind_of(message + " " + title) or "other", message or title)

@@ -16,6 +16,7 @@ from typing import Any
 
 from parsel import Selector
 
+from opinion_spiders.reading.named import select
 from opinion_spiders.reading.published import TITLED, dateline, headline_node, shown_time
 from plugins._html import class_words, squash
 
@@ -193,7 +194,7 @@ def info_line(sel: Selector) -> str:
                 break
             if shown_time(text):
                 return text
-    for node in sel.css(_INFO_CSS):
+    for node in select(sel, _INFO_CSS):
         if node.xpath(_TEASER_ROW):
             continue  # a teaser's date in a list of links (a sidebar's 热门新闻)
         text = squash(node.xpath("string()").get())
@@ -215,7 +216,7 @@ def source(sel: Selector, meta: dict[str, str], info: str) -> str:
     found = _SOURCE.search(info)
     if found:
         return found.group(1)
-    for node in sel.css(".a_source, a.source, span.source, .article-source, #source"):
+    for node in select(sel, ".a_source, a.source, span.source, .article-source, #source"):
         text = _SOURCE_TAIL.sub("", _SOURCE_HEAD.sub("", squash(node.xpath("string()").get())))
         if 0 < len(text) <= 30:
             return text
@@ -233,7 +234,10 @@ def author(sel: Selector, meta: dict[str, str], info: str, title: str = "", body
     who put the article up and signs it only when no one else is named; another author meta
     (a plain ``author``, where CMSs put a user's id or the editor); the account named under
     the headline (:func:`account`)."""
-    for text in (*sel.css(".author, .byline, .article-author").xpath("string()").getall(), info):
+    for text in (
+        *select(sel, ".author, .byline, .article-author").xpath("string()").getall(),
+        info,
+    ):
         found = _BYLINE.search(squash(text))
         if found and found.group(1).strip():
             return found.group(1).strip()
