@@ -24,6 +24,7 @@ from opinion_spiders.reading.main_text import (
 )
 from opinion_spiders.reading.story import (
     BOARD_APPARATUS,
+    element_text,
     furniture,
     story_element,
     within_story,
@@ -726,6 +727,36 @@ def test_reading_a_consent_bar_is_apparatus_a_feature_flag_naming_gdpr_is_not() 
     text = f"{story}\nWe have placed cookies on your device."
     assert without_apparatus(text, page, BOARD_APPARATUS) == story
     assert without_apparatus(text, page) == story
+
+
+def test_reading_apparatus_is_a_block_outside_code_named_in_any_case() -> None:
+    """What names apparatus, in any case (``CommentList``), is a block outside code: not a
+    ``span`` (a highlighter's ``hljs-comment``), nor a block inside a ``pre``; a box named for
+    the comments around the whole story (``has-comments``) wraps it, however much script and
+    style text the page carries (the visible text is what the story's share is of)."""
+    code = "x = 1  # keep the water board's minutes"
+    page = Selector(
+        text=f"<body><script>{'var sponsor = 1; ' * 400}</script><style>{'p{margin:0} ' * 300}"
+        f"</style><noscript>{'Enable JavaScript to read this page. ' * 60}</noscript>"
+        f'<div class="has-comments"><p>{PARAGRAPH}</p><pre><div class="comment">{code}</div>'
+        '</pre><p><span class="hljs-comment">Council notes follow.</span></p></div>'
+        '<div class="CommentList"><p>First! Great reporting.</p></div></body>'
+    )
+    text = f"{PARAGRAPH}\n{code}\nCouncil notes follow.\nFirst! Great reporting."
+    assert without_apparatus(text, page) == f"{PARAGRAPH}\n{code}\nCouncil notes follow."
+
+
+def test_reading_an_elements_text_leaves_out_scripts_styles_and_noscript() -> None:
+    page = Selector(
+        text="<body><div id='a'>Water <script>var x = 1;</script>board<style>p{}</style>"
+        "<noscript>Enable <b id='b'>JavaScript</b></noscript> minutes</div>"
+        "<p id='c'>The <em>minutes</em> are out.</p></body>"
+    )
+    root = page.root
+    assert element_text(root.get_element_by_id("a")) == "Water board minutes"
+    assert element_text(root.get_element_by_id("b")) == ""
+    assert element_text(root.find(".//script")) == ""
+    assert element_text(root.get_element_by_id("c")) == "The minutes are out."
 
 
 def test_reading_a_posters_signature_is_a_boards_apparatus_not_a_storys() -> None:

@@ -83,14 +83,30 @@ _FURNITURE = re.compile(
 WRAPPER_SHARE = 0.5
 #: Elements named as apparatus are blocks: a ``<span class="hljs-comment">`` in a code listing
 #: is a comment of the code, not the readers'.
-_NAMED = (
-    "//body//*[@class or @id][not(self::script or self::style or self::link or self::span"
-    " or self::a or self::code or self::i or self::em or self::b or self::strong or self::font)]"
-    "[not(ancestor::pre or ancestor::code)]"
+_NAMED = etree.XPath("//body//*[@class or @id]")
+_NOT_BLOCKS = frozenset(
+    ["script", "style", "link", "span", "a", "code", "i", "em", "b", "strong", "font"]
 )
+_IN_CODE = frozenset(["pre", "code"])
+#: A word each kind of :data:`APPARATUS` needs in a name (lower-cased): most named elements
+#: have none of them, and a look for words is cheaper than the patterns' search.
+_APPARATUS_WORDS = (
+    "player", "ref", "comment", "disqus", "announce", "spoiler", "sig", "consent", "gdpr", "cookie",
+)  # fmt: skip
 #: Keeps texts apart when they are searched as one string: no line holds it.
 _SEP = "\x00"
 _VISIBLE = ".//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"
+#: What holds no visible text, and the queries that spare asking every text node for them.
+_HIDING = frozenset(["script", "style", "noscript"])
+_HIDES = etree.XPath(
+    "boolean(descendant-or-self::*[self::script or self::style or self::noscript])"
+)
+_TEXTS = etree.XPath(".//text()", smart_strings=False)
+_BODY_TEXTS = etree.XPath("//body//text()", smart_strings=False)
+_BODY_HIDERS = etree.XPath(
+    "//body//*[self::script or self::style or self::noscript]"
+    "[not(ancestor::script or ancestor::style or ancestor::noscript)]"
+)
 
 
 def squash(text: str | None) -> str:
@@ -99,8 +115,11 @@ def squash(text: str | None) -> str:
 
 
 def element_text(el: etree._Element) -> str:
-    """An element's visible text (scripts and styles left out), one line."""
-    return squash(" ".join(el.xpath(_VISIBLE)))
+    """An element's visible text (scripts and styles left out), one line. Most elements
+    hold none of them and stand in none: their text is all their text nodes."""
+    if _HIDES(el) or any(a.tag in _HIDING for a in el.iterancestors()):
+        return squash(" ".join(el.xpath(_VISIBLE)))
+    return squash(" ".join(_TEXTS(el)))
 
 
 def headline_element(sel: Selector, headline: str) -> etree._Element | None:
@@ -235,14 +254,20 @@ def _named_texts(sel: Selector) -> dict[str, str]:
     last few pages: the article reader's body and the chain's main text are both held to
     the story."""
     named: dict[str, list[etree._Element]] = {kind: [] for kind in APPARATUS}
-    for el in sel.root.xpath(_NAMED):
+    for el in _NAMED(sel.root):
         names = f"{el.get('class', '')} {el.get('id', '')} {el.get('data-role', '')}"
+        if (
+            el.tag in _NOT_BLOCKS
+            or not any(word in names.lower() for word in _APPARATUS_WORDS)
+            or any(a.tag in _IN_CODE for a in el.iterancestors())
+        ):
+            continue
         for kind, pattern in APPARATUS.items():
             if pattern.search(names):
                 named[kind].append(el)
     if not any(named.values()):
         return {}
-    page = sum(len(_bare(t)) for t in sel.root.xpath("//body" + _VISIBLE[1:]))
+    page = _visible_size(sel.root)
     out = {}
     for kind, found in named.items():
         texts = {el: _bare(element_text(el)) for el in found}
@@ -251,6 +276,21 @@ def _named_texts(sel: Selector) -> dict[str, str]:
         if outer:
             out[kind] = _SEP.join(outer)
     return out
+
+
+def _visible_size(root: etree._Element) -> int:
+    """The characters of the body's visible text, as :func:`_bare` counts them: all its text
+    less that of its outermost scripts, styles and ``noscript`` blocks."""
+    hidden = sum(_bare_size(_TEXTS(el)) for el in _BODY_HIDERS(root))
+    return _bare_size(_BODY_TEXTS(root)) - hidden
+
+
+def _bare_size(texts: list[str]) -> int:
+    """``sum(len(_bare(t)) for t in texts)``, counted on one string: the characters but
+    white space, less the dash of each text that starts with ``- ``."""
+    joined = "\x00".join(texts)
+    dashed = ("\x00" + joined).count("\x00- ")
+    return len("".join(joined.split())) - max(len(texts) - 1, 0) - dashed
 
 
 def _bare(text: str) -> str:
