@@ -17,6 +17,7 @@ from opinion_spiders.reading.chain import thread_coverage
 from opinion_spiders.reading.main_text import (
     card,
     coverage,
+    extracted,
     main_text,
     merged,
     page_title,
@@ -727,6 +728,25 @@ def test_reading_a_consent_bar_is_apparatus_a_feature_flag_naming_gdpr_is_not() 
     text = f"{story}\nWe have placed cookies on your device."
     assert without_apparatus(text, page, BOARD_APPARATUS) == story
     assert without_apparatus(text, page) == story
+
+
+@pytest.mark.parametrize(
+    "name", ["reddit_comments_without_the_post.html", "simplepress_topic_sidebar.html"]
+)
+def test_reading_a_pages_two_readings_share_one_shown_tree_and_leave_it_as_it_was(
+    name: str,
+) -> None:
+    """A page with forms is handed to trafilatura as one tree for both its readings (the full
+    and the precise): each reading, done again from scratch afterwards, finds the same lines,
+    so neither changed the tree the other reads."""
+    html = (ROOT / "tests" / "reading_pages" / name).read_bytes().decode("utf-8")
+    assert "<form" in html
+    url = "https://example.org/t/1"
+    first = [extracted(html, url, comments=True, precise=p) for p in (False, True, False)]
+    extracted.cache_clear()
+    again = [extracted(html, url, comments=True, precise=p) for p in (True, False)]
+    assert first[0] and first[1]
+    assert (first[1], first[0]) == tuple(again) and first[2] == first[0]
 
 
 def test_reading_apparatus_is_a_block_outside_code_named_in_any_case() -> None:

@@ -121,9 +121,11 @@ def extracted(html: str, url: str, *, comments: bool, precise: bool) -> tuple[st
     return tuple(line for line in lines if line)
 
 
+@functools.lru_cache(maxsize=2)
 def _as_shown(html: str) -> Any:
     """The page for trafilatura as a reader sees it: its forms that ask for nothing as
-    blocks, its dialogs gone.
+    blocks, its dialogs gone. Cached for the page's two readings: trafilatura reads a copy
+    of a tree it is handed, never the tree.
 
     trafilatura drops every ``<form>``, and a form with no field to fill (hidden inputs at
     most) only wraps what it shows (old Reddit's ``form.usertext`` around each post, a
