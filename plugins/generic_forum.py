@@ -178,6 +178,15 @@ QUOTES = (
     )
     + "]"
 )
+_QUOTES = etree.XPath(QUOTES)
+#: A time a post's markup carries: an element, or an attribute of its own or inside it.
+_STAMPED = etree.XPath(
+    "boolean(.//time | .//*[@datetime] | .//*[@data-time] | .//*[@data-timestamp]"
+    " | self::*[@data-timestamp])"
+)
+_MEDIA = etree.XPath("boolean(.//img | .//video)")
+_SAID_XPATH = etree.XPath(_SAID)
+_LINK_OR_TIME = etree.XPath("boolean(.//*[self::a[@href] or self::time])")
 #: Quotes, hidden elements and controls (buttons, a media player's dropdown menu) are not
 #: part of what a post says.
 _NOT_BODY = (
@@ -912,9 +921,7 @@ def _media_only(el: etree._Element) -> bool:
     characters besides its controls: the post says nothing in words, and the box around it
     is its header and buttons."""
     return (
-        bool(el.xpath(".//img | .//video"))
-        and not el.xpath(".//*[self::a[@href] or self::time]")
-        and len(squash("".join(el.xpath(_SAID)))) < _MIN_BODY
+        _MEDIA(el) and not _LINK_OR_TIME(el) and len(squash("".join(_SAID_XPATH(el)))) < _MIN_BODY
     )
 
 
@@ -981,10 +988,7 @@ def looks_like_post(el: etree._Element) -> bool:
     text = _text(el)
     if len(text) < _MIN_BODY + 6:
         return False
-    stamped = el.xpath(
-        ".//time | .//*[@datetime] | .//*[@data-time] | .//*[@data-timestamp]"
-        " | self::*[@data-timestamp]"
-    )
+    stamped = _STAMPED(el)
     has_time = bool(stamped) or bool(DATE_LIKE.search(text[:600])) or bool(_month_and_day(el))
     signed = not has_time and any(
         _PROFILE.search(a.get("href") or "") and 1 < len(_text(a)) <= 40 for a in el.iter("a")
@@ -1015,7 +1019,7 @@ def body_node(block: etree._Element) -> etree._Element | None:
     name, time and place) or a text all in links (a "Like" button) only where no other text
     is long enough, never a bare date. Quotes
     are not the body, and their text does not count towards any element's share."""
-    quotes = set(block.xpath(QUOTES))
+    quotes = set(_QUOTES(block))
     hinted = [
         (el, _unquoted(el, quotes))
         for el in block.iter(*_BODY_TAGS, "blockquote", "pre")
@@ -1028,7 +1032,7 @@ def body_node(block: etree._Element) -> etree._Element | None:
     innermost = [(el, n) for el, n in fair if not any(el in o.iterancestors() for o, _ in fair)]
     if innermost:
         found = max(innermost, key=lambda pair: pair[1])[0]
-        if found.xpath(".//img | .//video"):
+        if _MEDIA(found):
             inside = [el for el, _ in hinted if found in el.iterancestors() and _media_only(el)]
             if inside:
                 return inside[0]
