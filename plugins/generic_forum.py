@@ -126,6 +126,8 @@ _SIDEBAR = re.compile(
     r"(?:[-_](?:left|right|primary|secondary|area|widgets?|inner|\d+))*$",
     re.IGNORECASE,
 )
+#: What every name :data:`_SIDEBAR` matches holds: most elements' names do not.
+_SIDEBAR_WORD = re.compile("sidebar", re.IGNORECASE)
 #: Words of a link's class that name it the poster's (``profile-link``, ``username``,
 #: ``author-link``), wherever it leads (``href="#"`` where a script opens a card).
 _PROFILE_CLASS = frozenset(["profile", "username", "author", "poster", "nickname"])
@@ -703,7 +705,9 @@ def _sidebars(sel: Selector) -> set[etree._Element]:
     roots = [
         el for el in sel.root.iter()
         if isinstance(el.tag, str) and el.tag not in ("body", "html") and (
-            el.tag == "aside" or any(_SIDEBAR.match(t) for t in _names(el))
+            el.tag == "aside"
+            or (_SIDEBAR_WORD.search(f"{el.get('class')} {el.get('id')}") is not None
+                and any(_SIDEBAR.match(t) for t in _names(el)))
         )
     ]  # fmt: skip
     if not roots:

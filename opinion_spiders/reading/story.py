@@ -88,9 +88,9 @@ _NOT_BLOCKS = frozenset(
     ["script", "style", "link", "span", "a", "code", "i", "em", "b", "strong", "font"]
 )
 _IN_CODE = frozenset(["pre", "code"])
-#: A word each kind of :data:`APPARATUS` needs in a name (case-folded, as the patterns match
-#: it): most named elements have none of them, and a look for words is cheaper than the
-#: patterns' search.
+#: A word each kind of :data:`APPARATUS` needs in a name (case-folded, and a dotless ``ı`` an
+#: ``i``, as the patterns match it): most named elements have none of them, and a look for
+#: words is cheaper than the patterns' search.
 _APPARATUS_WORDS = (
     "player", "ref", "comment", "disqus", "announce", "spoiler", "sig", "consent", "gdpr", "cookie",
 )  # fmt: skip
@@ -259,7 +259,7 @@ def _named_texts(sel: Selector) -> dict[str, str]:
         names = f"{el.get('class', '')} {el.get('id', '')} {el.get('data-role', '')}"
         if (
             el.tag in _NOT_BLOCKS
-            or not any(word in names.casefold() for word in _APPARATUS_WORDS)
+            or not any(word in names.casefold().replace("ı", "i") for word in _APPARATUS_WORDS)
             or any(a.tag in _IN_CODE for a in el.iterancestors())
         ):
             continue
