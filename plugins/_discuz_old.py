@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 
+from lxml import etree
 from parsel import Selector
 
 from opinion_spiders.adapters import Link, Page
+from opinion_spiders.reading.named import has_id
 from plugins._html import absolute, query_param, squash, title_or_text, to_int
 
 _GENERATOR = re.compile(
@@ -22,9 +24,14 @@ _COUNT = re.compile(r"(查看|阅读|回复|主题|今日|帖子)\s*[:：]?\s*(\
 _COUNT_AFTER = re.compile(r"(\d[\d,]*)\s*(主题|回复)")
 _PAGES = re.compile(r"(?:共|/)\s*(\d+)\s*页")
 
-THREAD_MARKERS = "#postlist, #thread_subject, [id^=postmessage_], #threadtitle"
-LISTING_MARKERS = (
-    "#threadlisttableid, #threadlist, tbody[id^=normalthread_], tbody[id^=stickthread_]"
+#: What marks a thread page: one of these ids, or a post body's id (``postmessage_PID``).
+THREAD_IDS = ("postlist", "thread_subject", "threadtitle")
+_POST_BODY = etree.XPath("boolean(descendant-or-self::*[starts-with(@id, 'postmessage_')])")
+#: What marks a thread list: one of these ids, or a row's (``normalthread_TID`` …).
+LISTING_IDS = ("threadlisttableid", "threadlist")
+_LIST_ROW = etree.XPath(
+    "boolean(descendant-or-self::tbody"
+    "[starts-with(@id, 'normalthread_') or starts-with(@id, 'stickthread_')])"
 )
 
 
@@ -60,10 +67,12 @@ def version_marks(text: str, url: str = "") -> str | None:
 
 
 def page_kind(sel: Selector, role: str) -> str:
-    """ "thread", "listing" or "index" from the page's markers; the link's role breaks ties."""
-    if sel.css(THREAD_MARKERS):
+    """ "thread", "listing" or "index" from the page's markers; the link's role breaks ties.
+    The ids are looked up in the page's table of ids (most pages have one of them), the
+    prefixes by a walk."""
+    if has_id(sel, *THREAD_IDS) or _POST_BODY(sel.root):
         return "thread"
-    if sel.css(LISTING_MARKERS):
+    if has_id(sel, *LISTING_IDS) or _LIST_ROW(sel.root):
         return "listing"
     return role if role in ("thread", "listing") else "index"
 

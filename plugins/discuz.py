@@ -21,8 +21,10 @@ from opinion_spiders import hookimpl
 from opinion_spiders.adapters import Adapter, Link, Page, PageVersion, Parsed, VersionedAdapter
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
+from opinion_spiders.reading.named import element_by_id, first_by_id, has_id
 from plugins._board_list import board_links as generic_board_links
 from plugins._discuz_old import (
+    LISTING_IDS,
     board_name,
     declared_version,
     listing_info,
@@ -74,13 +76,12 @@ _ARCHIVER_FID = re.compile(r"/archiver/(?:\?|index\.php\?)?fid-(\d+)\.html")
 _OLD_BODY = re.compile(
     r"""<(?:td|div)\b[^>]*(?:class="t_msgfont"[^>]*id="postmessage_\d+|id="postmessage_\d+"[^>]*class="t_msgfont)"""
 )
-#: An element by its id, bound as an XPath variable: a CSS selector spelled with each post's
-#: id (``#postmessage_PID``) would be translated to XPath anew for every post.
-_BY_ID = "descendant-or-self::*[@id = $id]"
+#: Elements of either id, bound as XPath variables: a CSS selector spelled with each post's id
+#: (``#postnum_PID``) would be translated to XPath anew for every post. (One id:
+#: :func:`~opinion_spiders.reading.named.element_by_id`, from the page's table of ids.)
 _BY_IDS = "descendant-or-self::*[@id = $id or @id = $other]"
 _POSTED = re.compile(r"发表于\s*(\d{4}-\d{1,2}-\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?)")
 #: The floor queries, compiled once (the CSS ones translated as parsel translates them).
-_X_BY_ID = etree.XPath(_BY_ID)
 _X_BY_IDS = etree.XPath(_BY_IDS)
 _X_AUTHOR = etree.XPath(css2xpath(AUTHOR))
 _X_POSTINFO = etree.XPath(css2xpath(".postinfo"))
@@ -131,7 +132,7 @@ class DiscuzPage(PageVersion):
         )
         if not rows and (hits := sel.css("li.pbw")):  # search.php's results
             return search_links(page, hits)
-        if not rows and not sel.css("#threadlisttableid, #threadlist"):
+        if not rows and not has_id(sel, *LISTING_IDS):
             # a template of the site's own or the touch one (``mobile=2``): its rows as any
             # board's rows are read
             if links := touch_links(page):
@@ -149,7 +150,8 @@ class DiscuzPage(PageVersion):
     def parse_thread(self, page: Page) -> Parsed:
         """A thread page: one post per floor, and the next page of the thread."""
         sel = page.selector
-        title = squash(sel.css("#thread_subject").xpath("string()").get())
+        subject = first_by_id(sel, "thread_subject")
+        title = squash(subject.xpath("string()").get()) if subject else ""
         title = title or squash(
             sel.css("h1.ts, #threadtitle h1, div.viewthread > h1").xpath("string()").get()
         )
@@ -179,8 +181,8 @@ class DiscuzPage(PageVersion):
         costs more than its evaluation on a floor, and a page has up to ~20 floors of ~10."""
         el = node.root
         pid = el.get("id", "").removeprefix("post_").removeprefix("pid")
-        body = _X_BY_ID(el, id=f"postmessage_{pid}") if pid.isdigit() else []
-        if not body:
+        body = element_by_id(el, f"postmessage_{pid}") if pid.isdigit() else None
+        if body is None:
             return None
         author = _X_AUTHOR(el)
         href = author[0].get("href", "") if author else ""
@@ -189,7 +191,7 @@ class DiscuzPage(PageVersion):
             kind=self.adapter.kind,
             url=f"{without_fragment(page.url)}#pid{pid}",
             title=title,
-            content=node_text(body[0], BODY_NOISE),
+            content=node_text(body, BODY_NOISE),
             author=squash(STRING(author[0])) if author else "",
             author_id=query_param(absolute(page.url, href.replace("&amp;", "&")) or "", "uid"),
             thread_id=tid,
@@ -212,12 +214,12 @@ class DiscuzPage(PageVersion):
     @staticmethod
     def posted(node: Selector, pid: str) -> str:
         """The post time: the absolute ``title`` of a relative one, else the text after 发表于."""
-        em = _X_BY_ID(node.root, id=f"authorposton{pid}")
-        if not em:
+        em = element_by_id(node.root, f"authorposton{pid}")
+        if em is None:
             info = _X_POSTINFO(node.root)
             shown = _POSTED.search(squash(STRING(info[0]) if info else ""))
             return shown.group(1) if shown else ""
-        return title_or_text(em[0]).removeprefix("发表于").strip()
+        return title_or_text(em).removeprefix("发表于").strip()
 
     @staticmethod
     def thread_id(page: Page) -> str | None:
@@ -468,7 +470,7 @@ def floor_blocks(sel: Selector) -> list[Selector]:
     """The block of each floor, in page order: X3 and 7 wrap a floor in ``div#post_PID``,
     6 (and 7 styles without the wrapper) has only ``table#pidPID`` around it."""
     blocks = sel.xpath("//div[starts-with(@id,'post_')]")
-    if any(b.xpath(_BY_ID, id=f"postmessage_{b.attrib['id'][5:]}") for b in blocks):
+    if any(element_by_id(b.root, f"postmessage_{b.attrib['id'][5:]}") is not None for b in blocks):
         return list(blocks)
     return list(sel.xpath("//table[starts-with(@id,'pid')]"))
 
