@@ -223,6 +223,17 @@ def _jieba_search_terms(tokenizer: jieba.Tokenizer, text: str) -> list[str]:
     return list(seen)
 
 
+def test_search_terms_see_a_word_added_after_a_text_was_cut() -> None:
+    """A word's terms are kept from text to text; a word added since holds parts they lack
+    (华人民 in 中华人民共和国, which stays whole), as jieba's search mode then cuts them."""
+    segmenter, text = Segmenter(), "中华人民共和国成立了"
+    assert "华人民" not in segmenter.search_terms(text)
+    segmenter.add_words(["华人民"])
+    assert segmenter.search_terms(text) == [
+        "中华", "华人", "人民", "共和", "华人民", "共和国", "中华人民共和国", "成立",
+    ]  # fmt: skip
+
+
 def test_search_terms_are_jiebas_search_mode_cut_word_for_word() -> None:
     """Terms are cut by jieba-rs; they must be jieba's own cut, word for word and in order,
     with the segmenter's words added: on texts drawn from jieba's dictionary by frequency and
