@@ -151,7 +151,7 @@ class DiscuzPage(PageVersion):
         """A thread page: one post per floor, and the next page of the thread."""
         sel = page.selector
         subject = first_by_id(sel, "thread_subject")
-        title = squash(subject.xpath("string()").get()) if subject else ""
+        title = squash(subject.xpath("string()").get()) if subject is not None else ""
         title = title or squash(
             sel.css("h1.ts, #threadtitle h1, div.viewthread > h1").xpath("string()").get()
         )
