@@ -19,7 +19,8 @@ dictionary) are taken here from the Python dictionary the segmenter keeps for ju
 boundaries, so both dictionaries must hold the same words with the same frequencies:
 :meth:`SearchCutter.add` is called with the frequency jieba gave each added word. Words recur
 from post to post, so each word's terms (its parts, then itself) are worked out once and kept
-for :data:`KNOWN_WORDS` words: half the terms' time on the bench's posts.
+for :data:`KNOWN_WORDS` words: ~20 % of the terms' time over a crawl's first posts, ~half
+once the common words are known.
 """
 
 from __future__ import annotations
