@@ -12,8 +12,8 @@ from lxml import etree
 from parsel import Selector
 
 from opinion_spiders.adapters import Link, Page
-from opinion_spiders.reading.named import has_id
-from plugins._html import absolute, query_param, squash, title_or_text, to_int
+from opinion_spiders.reading.named import element_by_id, has_id
+from plugins._html import STRING, absolute, query_param, squash, title_or_text, to_int
 
 _GENERATOR = re.compile(
     r"""<meta[^>]+name=["']generator["'][^>]+content=["']Discuz!\s*([^"']+)""", re.I
@@ -107,13 +107,20 @@ def thread_counts(sel: Selector) -> tuple[int | None, int | None]:
     return counts.get("查看") or counts.get("阅读"), counts.get("回复")
 
 
+#: The board links under the breadcrumb boxes (a node-set handed in as ``$boxes``).
+_BOARD_CRUMBS = etree.XPath(
+    "$boxes/descendant::a[contains(@href,'forumdisplay') or contains(@href,'forum-')]"
+)
+
+
 def board_name(sel: Selector) -> str:
-    """The board a thread sits in: the last board link of the breadcrumb."""
-    crumbs = sel.xpath(
-        "//div[@id='pt' or @id='nav']"
-        "//a[contains(@href,'forumdisplay') or contains(@href,'forum-')]"
-    )
-    return squash(crumbs[-1].xpath("string()").get()) if crumbs else ""
+    """The board a thread sits in: the last board link of the breadcrumb (X3's ``div#pt``,
+    6/7's ``div#nav``). The boxes come from the page's table of ids, not a walk of the page
+    (where a page repeats an id, the first element bearing it)."""
+    found = (element_by_id(sel.root, name) for name in ("pt", "nav"))
+    boxes = [box for box in found if box is not None and box.tag == "div"]
+    crumbs = _BOARD_CRUMBS(sel.root, boxes=boxes) if boxes else []
+    return squash(STRING(crumbs[-1])) if crumbs else ""
 
 
 def old_thread_link(page: Page, row: Selector) -> Link | None:

@@ -11,6 +11,7 @@ they differ in their thread-list rows and in the markup that tells them apart.
 from __future__ import annotations
 
 import copy
+import functools
 import re
 
 from lxml import etree
@@ -81,9 +82,24 @@ _OLD_BODY = re.compile(
 #: :func:`~opinion_spiders.reading.named.element_by_id`, from the page's table of ids.)
 _BY_IDS = "descendant-or-self::*[@id = $id or @id = $other]"
 _POSTED = re.compile(r"发表于\s*(\d{4}-\d{1,2}-\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?)")
+
+
+def _has_class(name: str) -> str:
+    """An XPath test for a class, as parsel translates ``.name``."""
+    return (f"@class and contains(@class, '{name}')"
+            f" and contains(concat(' ', normalize-space(@class), ' '), ' {name} ')")  # fmt: skip
+
+
 #: The floor queries, compiled once (the CSS ones translated as parsel translates them).
 _X_BY_IDS = etree.XPath(_BY_IDS)
-_X_AUTHOR = etree.XPath(css2xpath(AUTHOR))
+_X_AUTHOR = etree.XPath(
+    # AUTHOR's four parts in two walks of the floor (the same elements, in page order): each
+    # part of a CSS group is a walk of its own, and the floor holds the post's whole text
+    f"descendant-or-self::*[{_has_class('authi')}]/descendant::a[{_has_class('xw1')}"
+    " or @href and contains(@href, 'uid=')]"
+    f" | descendant-or-self::td[{_has_class('postauthor')}]/descendant::*[{_has_class('postinfo')}"
+    " or self::cite]/descendant::a[@href and contains(@href, 'uid=')]"
+)
 _X_POSTINFO = etree.XPath(css2xpath(".postinfo"))
 _X_EM_TEXT = etree.XPath(css2xpath("em::text"), smart_strings=False)
 
@@ -189,11 +205,11 @@ class DiscuzPage(PageVersion):
         return Post(
             site=page.site.name,
             kind=self.adapter.kind,
-            url=f"{without_fragment(page.url)}#pid{pid}",
+            url=f"{_page_url(page.url)}#pid{pid}",
             title=title,
             content=node_text(body, BODY_NOISE),
             author=squash(STRING(author[0])) if author else "",
-            author_id=query_param(absolute(page.url, href.replace("&amp;", "&")) or "", "uid"),
+            author_id=_user_id(page.url, href),
             thread_id=tid,
             post_id=pid,
             floor=self.floor_number(node, pid),
@@ -231,6 +247,18 @@ class DiscuzPage(PageVersion):
             href = page.selector.css("a[id^=postnum]::attr(href)").get() or ""
             tid = query_param(absolute(page.url, href) or "", "ptid") or old_tid(href)
         return tid or page.meta.get("tid")
+
+
+@functools.lru_cache(maxsize=64)
+def _page_url(url: str) -> str:
+    """The page's URL without its fragment, once for its floors."""
+    return without_fragment(url)
+
+
+@functools.lru_cache(maxsize=1024)
+def _user_id(page_url: str, href: str) -> str | None:
+    """The ``uid`` of a poster's link on a page: a thread's posters recur floor after floor."""
+    return query_param(absolute(page_url, href.replace("&amp;", "&")) or "", "uid")
 
 
 class DiscuzX3Page(DiscuzPage):
