@@ -102,6 +102,19 @@ _X_AUTHOR = etree.XPath(
 )
 _X_POSTINFO = etree.XPath(css2xpath(".postinfo"))
 _X_EM_TEXT = etree.XPath(css2xpath("em::text"), smart_strings=False)
+#: An X3 thread-list row's queries (a board's page has ~50 rows), compiled once. The poster's
+#: (``td.by cite a``) are asked of the row: their first answer is the first ``td.by``'s.
+_X_ROW_TITLE = etree.XPath(css2xpath("a.xst"))
+_X_ROW_REPLIES = etree.XPath(css2xpath("td.num a.xi2::text"), smart_strings=False)
+_X_ROW_VIEWS = etree.XPath(css2xpath("td.num em::text"), smart_strings=False)
+_X_ROW_BY = etree.XPath(css2xpath("td.by"))
+_X_ROW_AUTHOR = etree.XPath(css2xpath("td.by cite a::text"), smart_strings=False)
+_X_ROW_AUTHOR_HREF = etree.XPath(css2xpath("td.by cite a::attr(href)"), smart_strings=False)
+_X_EM = etree.XPath(css2xpath("em"))
+
+
+def _first(found: list[str]) -> str | None:
+    return found[0] if found else None
 
 
 class DiscuzPage(PageVersion):
@@ -273,25 +286,26 @@ class DiscuzX3Page(DiscuzPage):
 
     def thread_link(self, page: Page, row: Selector) -> Link | None:
         """One ``tbody`` row of an X3 thread list; a relative time gives way to its ``title``."""
-        tid = row.attrib["id"].rpartition("_")[2]
-        title = row.css("a.xst")
-        url = absolute(page.url, title.attrib.get("href")) if title else None
+        el = row.root
+        tid = el.get("id", "").rpartition("_")[2]
+        title = _X_ROW_TITLE(el)
+        url = absolute(page.url, title[0].get("href")) if title else None
         if not url or not tid.isdigit():
             return None
-        replies = to_int(row.css("td.num a.xi2::text").get()) or 0
-        by = row.css("td.by")
-        em = by[0].css("em") if by else []
-        href = by.css("cite a::attr(href)").get() or "" if by else ""
+        replies = to_int(_first(_X_ROW_REPLIES(el))) or 0
+        by = _X_ROW_BY(el)
+        em = _X_EM(by[0]) if by else []
+        href = _first(_X_ROW_AUTHOR_HREF(el)) or ""
         meta = {
             "tid": tid,
-            "title": squash(title.xpath("string()").get()),
+            "title": squash(STRING(title[0])),
             "replies": replies,
-            "views": to_int(row.css("td.num em::text").get()),
-            "author": squash(by.css("cite a::text").get()) if by else "",
+            "views": to_int(_first(_X_ROW_VIEWS(el))),
+            "author": squash(_first(_X_ROW_AUTHOR(el))) if by else "",
             "author_id": query_param(href.replace("&amp;", "&"), "uid"),
             "published_text": title_or_text(em[0]) if em else "",
-            "shown_text": squash(em[0].xpath("string()").get()) if em else "",
-            "sticky": row.attrib["id"].startswith("stick"),
+            "shown_text": squash(STRING(em[0])) if em else "",
+            "sticky": el.get("id", "").startswith("stick"),
         }
         return Link(url, "thread", key=f"thread:{tid}", state=str(replies), meta=meta)
 

@@ -6,14 +6,18 @@ the shapes part: nested boxes, a link matched twice, ids on other elements."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from lxml import etree
 from parsel import Selector
 from parsel.csstranslator import css2xpath
 
+from opinion_spiders.adapters import Link, Page
+from opinion_spiders.sites import Site
 from plugins import discuz
 from plugins._discuz_old import board_name
-from plugins._html import squash
+from plugins._html import absolute, query_param, squash, title_or_text, to_int
 from tests._proc import ROOT
 
 PAGES = sorted(
@@ -136,3 +140,71 @@ def test_the_board_is_the_walks_board_in_every_shape(shape) -> None:
     html, board = BOARD_SHAPES[shape]
     sel = Selector(text=f"<html><body>{html}</body></html>")
     assert board_name(sel) == _walked_board(sel) == board
+
+
+def _row_as_parsel_reads_it(page: Page, row: Selector) -> Link | None:
+    """An X3 thread-list row read with parsel's queries, as the reader read it before its
+    queries were compiled."""
+    tid = row.attrib["id"].rpartition("_")[2]
+    title = row.css("a.xst")
+    url = absolute(page.url, title.attrib.get("href")) if title else None
+    if not url or not tid.isdigit():
+        return None
+    replies = to_int(row.css("td.num a.xi2::text").get()) or 0
+    by = row.css("td.by")
+    em = by[0].css("em") if by else []
+    href = by.css("cite a::attr(href)").get() or "" if by else ""
+    meta = {
+        "tid": tid,
+        "title": squash(title.xpath("string()").get()),
+        "replies": replies,
+        "views": to_int(row.css("td.num em::text").get()),
+        "author": squash(by.css("cite a::text").get()) if by else "",
+        "author_id": query_param(href.replace("&amp;", "&"), "uid"),
+        "published_text": title_or_text(em[0]) if em else "",
+        "shown_text": squash(em[0].xpath("string()").get()) if em else "",
+        "sticky": row.attrib["id"].startswith("stick"),
+    }
+    return Link(url, "thread", key=f"thread:{tid}", state=str(replies), meta=meta)
+
+
+SITE = Site(name="t", kind="forum", engine="discuz", start_urls=("https://bbs.example.cn/",))
+_ROWS = "//tbody[starts-with(@id,'stickthread_') or starts-with(@id,'normalthread_')]"
+ROW_SHAPES = [
+    # a sticky row with a relative time in a title, counts and a poster
+    '<tbody id="stickthread_7"><tr><th><a class="s xst" href="thread-7-1-1.html">置顶 <b>帖</b>'
+    '</a></th><td class="by"><cite><a href="space.php?uid=3&amp;x=1">甲</a></cite><em><span '
+    'title="2024-5-1">3 天前</span></em></td><td class="num"><a class="xi2">1,204</a>'
+    "<em>9</em></td></tr></tbody>",
+    # two td.by, the poster only in the second; the first one's em is the time
+    '<tbody id="normalthread_8"><tr><th><a class="xst" href="t8.html">乙</a></th>'
+    '<td class="by"><em>2024-5-2</em></td><td class="by"><cite><a href="?uid=4">丙</a>'
+    '</cite><em>2024-5-3</em></td><td class="num"><em>12</em></td></tr></tbody>',
+    # a td.by inside a td.by; text in pieces; no counts
+    '<tbody id="normalthread_9"><tr><td class="by"><cite><b>外</b><a href="?uid=5">丁</a>'
+    '</cite><table><tr><td class="by"><cite><a href="?uid=6">戊</a></cite></td></tr></table>'
+    '</td><th><a class="xst" href="t9.html">标题</a></th></tr></tbody>',
+    # no title link, and a row whose id is not a number: no link
+    '<tbody id="normalthread_10"><tr><th><a href="t10.html">无 xst</a></th></tr></tbody>'
+    '<tbody id="normalthread_x"><tr><th><a class="xst" href="tx.html">x</a></th></tr></tbody>'
+    '<tbody id="normalthread_11"><tr><th><a class="xst" href="t11.html">有</a></th></tr></tbody>',
+]
+
+
+@pytest.mark.parametrize(
+    "html",
+    [*(p / "page.html" for p in _discuz_pages()), *ROW_SHAPES],
+    ids=lambda v: v.parent.name if hasattr(v, "parent") else v[:40],
+)
+def test_the_thread_list_rows_read_as_parsel_read_them(html) -> None:
+    real = hasattr(html, "read_bytes")
+    text = html.read_bytes().decode("utf-8", "replace") if real else f"<table>{html}</table>"
+    page = Page(url="https://bbs.example.cn/forum-2-1.html", text=text,
+                role="listing", site=SITE, crawled_at=datetime.now(UTC))  # fmt: skip
+    rows = page.selector.xpath(_ROWS)
+    read = discuz.DiscuzX3Page(discuz.DiscuzAdapter())
+    assert [read.thread_link(page, row) for row in rows] == [
+        _row_as_parsel_reads_it(page, row) for row in rows
+    ]
+    if not real or html.parent.name == "x32_forumdisplay_nsh163_fid9":
+        assert rows and any(read.thread_link(page, row) for row in rows)
