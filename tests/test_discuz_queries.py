@@ -16,9 +16,11 @@ from parsel.csstranslator import css2xpath
 from opinion_spiders.adapters import Link, Page
 from opinion_spiders.sites import Site
 from plugins import discuz
-from plugins._discuz_old import board_name
-from plugins._html import absolute, query_param, squash, title_or_text, to_int
 from tests._proc import ROOT
+
+# the reader's helpers, as the Discuz! module holds them (its private modules are its own)
+board_name, absolute, query_param = discuz.board_name, discuz.absolute, discuz.query_param
+squash, title_or_text, to_int = discuz.squash, discuz.title_or_text, discuz.to_int
 
 PAGES = sorted(
     path

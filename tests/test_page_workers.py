@@ -208,14 +208,24 @@ def _children(name: str) -> list[int]:
     return found
 
 
+def _children_once_started(name: str, wait: float = 10.0) -> list[int]:
+    """:func:`_children` once one of them runs ``name``: a child shows its parent's command
+    line from its fork until its ``exec``."""
+    deadline = time.monotonic() + wait
+    while not (found := _children(name)) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return found
+
+
 def test_workers_started_early_are_taken_by_their_pool() -> None:
     """``opinion crawl`` starts its page workers before Scrapy and the spiders are built; the
     pool of the same project settings takes them instead of starting its own, and reads with
     them as with its own."""
     start_workers_early(SETTINGS)
-    [early] = pool._EARLY[pool._key(SETTINGS)]
-    assert _children("page_workers") == [early.pid]
     try:
+        [early] = pool._EARLY[pool._key(SETTINGS)]
+        found = _children_once_started("page_workers")
+        assert found == [early.pid], f"the early worker's exit status: {early.poll()}"
         (outcome,) = _read("p1", settings={**SETTINGS, "DOWNLOAD_HANDLERS": {}})
     finally:
         stop_early_workers()
