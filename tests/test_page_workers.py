@@ -209,8 +209,9 @@ def _children(name: str) -> list[int]:
 
 
 def _children_once_started(name: str, wait: float = 10.0) -> list[int]:
-    """:func:`_children` once one of them runs ``name``: a child shows its parent's command
-    line from its fork until its ``exec``."""
+    """:func:`_children` once one of them runs ``name``. ``Popen`` returns when the child's
+    ``exec`` closes its close-on-exec pipe, which the kernel does before it sets up the new
+    program's arguments: for a moment after, the child's command line reads empty."""
     deadline = time.monotonic() + wait
     while not (found := _children(name)) and time.monotonic() < deadline:
         time.sleep(0.01)
