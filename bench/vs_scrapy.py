@@ -39,7 +39,9 @@ All sides must report the same pages and posts on every site, or the bench fails
 pages over the process's wall time from launch to exit (start-up included, as a user waits for
 it), CPU is the process's user + system time (``RUSAGE_CHILDREN``). The ratios B/A and B/C are
 taken per round of neighbouring runs; the median of B/A is held to the target of 0.8, that of
-D/A to issue 12's 0.6 for the crawl into FerretDB.
+D/A to issue 12's 0.6 for the crawl into FerretDB. With nginx, which logs the time of each
+answer, each side's start (launch to the first answer) and tail (the last answer to the
+process's exit) are printed beside: the wall time a side spends before and after fetching.
 """
 
 from __future__ import annotations
@@ -443,7 +445,8 @@ pid {work}/nginx.pid;
 error_log {work}/error.log;
 events {{ worker_connections 1024; }}
 http {{
-    access_log off;
+    log_format served_at '$msec';
+    access_log {work}/access.log served_at;
     client_body_temp_path {work}/body;
     proxy_temp_path {work}/proxy;
     fastcgi_temp_path {work}/fastcgi;
@@ -522,6 +525,17 @@ def nginx_served(folder: Path, work: Path) -> Iterator[int]:
         server.wait()
 
 
+def fetch_window(log: Path, offset: int) -> tuple[float, float] | None:
+    """When nginx answered the first and the last request it logged after ``offset`` bytes of
+    its access log (one ``$msec`` a line), or None when it logged none."""
+    if not log.is_file():
+        return None
+    with log.open("rb") as lines:
+        lines.seek(offset)
+        times = [float(line) for line in lines if line.strip()]
+    return (min(times), max(times)) if times else None
+
+
 # -- the parent ----------------------------------------------------------------------------
 @dataclass
 class Run:
@@ -531,6 +545,19 @@ class Run:
     cpu: float
     #: Side D: the FerretDB server's CPU seconds during the run (None: not readable).
     server_cpu: float | None = None
+    #: When the process was launched and when it ended (seconds since the epoch).
+    launched: float = 0.0
+    ended: float = 0.0
+    #: When the server answered its first and its last request (nginx's log; None: unknown).
+    fetched: tuple[float, float] | None = None
+
+    @property
+    def ends(self) -> tuple[float, float] | None:
+        """(launch → first answer, last answer → exit) in seconds: what the process spends
+        before it fetches and after, when the server's log says when it fetched."""
+        if self.fetched is None:
+            return None
+        return self.fetched[0] - self.launched, self.ended - self.fetched[1]
 
     @property
     def pages(self) -> int:
@@ -557,11 +584,12 @@ IDLE_CPU = 1.0
 
 def _timed(
     command: list[str], env: dict[str, str], cwd: Path, server_pid: int | None = None
-) -> tuple[float, float]:
-    """Wall and CPU seconds (user + system) of one child process; stopped, and the bench
-    failed, when it and ``server_pid`` stay idle for :data:`STALL` seconds."""
+) -> tuple[float, float, float, float]:
+    """Wall and CPU seconds (user + system) of one child process, and when it was launched
+    and ended (seconds since the epoch); stopped, and the bench failed, when it and
+    ``server_pid`` stay idle for :data:`STALL` seconds."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
+    started, launched = time.perf_counter(), time.time()
     with tempfile.TemporaryFile() as err:
         child = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=err)
         mark, idle_since = -IDLE_CPU, time.monotonic()
@@ -583,14 +611,14 @@ def _timed(
                         f"{command[2:4]} hung: under {IDLE_CPU:.0f} CPU s in the crawl process"
                         f"{' and the FerretDB server' if server_pid else ''} for {STALL:.0f} s"
                     ) from None
-        wall = time.perf_counter() - started
+        wall, ended = time.perf_counter() - started, time.time()
         err.seek(0)
         stderr = err.read().decode(errors="replace")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if child.returncode != 0:
         raise BenchError(f"{command[2:4]} exited {child.returncode}:\n{stderr[-3000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu
+    return wall, cpu, launched, ended
 
 
 def _hand_written(side: str, flag: str, folder: Path, port: int, work: Path) -> Run:
@@ -601,12 +629,13 @@ def _hand_written(side: str, flag: str, folder: Path, port: int, work: Path) -> 
     out = work / "sites.json"
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCRAPY_")}
     command = [sys.executable, "-m", "bench.vs_scrapy", flag, str(out), str(folder), str(port)]
-    wall, cpu = _timed(command, env, ROOT)
+    wall, cpu, launched, ended = _timed(command, env, ROOT)
     found: dict[str, dict[str, Any]] = json.loads(out.read_text())
     for name, site in found.items():
         if site.get("finish_reason", "finished") != "finished" or site["complete"] != site["posts"]:
             raise BenchError(f"side {side}, {name}: {site} (a post without its kind's fields)")
-    return Run(side, {n: (s["pages"], s["posts"]) for n, s in found.items()}, wall, cpu)
+    sites = {n: (s["pages"], s["posts"]) for n, s in found.items()}
+    return Run(side, sites, wall, cpu, launched=launched, ended=ended)
 
 
 def run_stock(folder: Path, port: int, work: Path) -> Run:
@@ -627,8 +656,9 @@ def _opinion(
     generated = Generated.load(folder)
     env, args = crawl_setup(generated, port, work, uri)
     command = [sys.executable, "-m", "opinion_spiders", *args]
-    wall, cpu = _timed(command, env, ROOT, server_pid)
-    return Run(side, site_stats(uri, [s.name for s in generated.specs]), wall, cpu)
+    wall, cpu, launched, ended = _timed(command, env, ROOT, server_pid)
+    sites = site_stats(uri, [s.name for s in generated.specs])
+    return Run(side, sites, wall, cpu, launched=launched, ended=ended)
 
 
 def run_opinion(folder: Path, port: int, work: Path) -> Run:
@@ -725,10 +755,26 @@ def report(runs: list[Run], reps: int, server: str, generated: Generated, no_d: 
         f"  ratio B/C pages/s (the product against the lean fetcher): {spread(lean, '.2f')};"
         f" A/C (stock Scrapy against it): {spread(stock_lean, '.2f')}",
         *(ferretdb_lines(a, b, d) if d else [f"  side D NOT MEASURED: {no_d}"]),
+        *ends_lines(by_side),
         "  (pages/s over each process's wall time from launch to exit, start-up included;"
         " CPU = user + system of the process)",
     ]
     return "\n".join(lines)
+
+
+def ends_lines(by_side: dict[str, list[Run]]) -> list[str]:
+    """Each side's start (launch to the server's first answer) and tail (its last answer to
+    the process's exit), where the server's log says when it answered: where a side's wall
+    time goes besides fetching."""
+    parts = []
+    for side, rows in by_side.items():
+        ends = [e for r in rows if (e := r.ends) is not None]
+        if rows and len(ends) == len(rows):
+            start, tail = spread([e[0] for e in ends], ".1f"), spread([e[1] for e in ends], ".1f")
+            parts.append(f"{side} {start} / {tail}")
+    if not parts:
+        return []
+    return ["  start (launch → first answer) / tail (last answer → exit), s: " + "; ".join(parts)]
 
 
 def ferretdb_lines(a: list[Run], b: list[Run], d: list[Run]) -> list[str]:
@@ -800,6 +846,7 @@ def main(argv: list[str] | None = None) -> int:
             args.server == "auto"
             and bool(shutil.which("nginx") or Path("/usr/sbin/nginx").exists())
         )
+        log = work / "nginx" / "access.log"  # written by nginx alone: --server python has none
         if use_nginx:
             server = "nginx (Debian, 1 worker)"
             serving = nginx_served(folder, work / "nginx")
@@ -815,7 +862,9 @@ def main(argv: list[str] | None = None) -> int:
                 sides = [side for side in SIDES if side in runners and side in args.sides]
                 for rep in range(max(1, args.reps)):
                     for side in sides if rep % 2 == 0 else sides[::-1]:
+                        offset = log.stat().st_size if log.is_file() else 0
                         run = runners[side](folder, port, work / f"{side}-{rep}")
+                        run.fetched = fetch_window(log, offset)
                         server_cpu = (
                             f" (+ FerretDB server {1000 * run.server_cpu / run.pages:.1f})"
                             if run.server_cpu is not None

@@ -66,3 +66,28 @@ def test_bench_vs_scrapy_reads_a_process_cpu_from_proc() -> None:
     read, own = vs_scrapy.process_cpu(os.getpid()), time.process_time()
     assert read is not None and abs(read - own) < 0.1
     assert vs_scrapy.process_cpu(None) is None
+
+
+def test_bench_vs_scrapy_reads_when_a_run_fetched_from_the_servers_log(tmp_path: Path) -> None:
+    """nginx logs each answer's time (``$msec``); a run's window is the lines logged after
+    the offset the log had when the run began, and its ends are what it spent before its
+    first answer and after its last."""
+    log = tmp_path / "access.log"
+    assert vs_scrapy.fetch_window(log, 0) is None  # no log: the Python server's runs
+    log.write_text("100.000\n100.500\n")
+    offset = log.stat().st_size
+    assert vs_scrapy.fetch_window(log, offset) is None  # nothing logged since
+    with log.open("a") as lines:
+        lines.write("200.250\n199.900\n203.125\n\n")
+    assert vs_scrapy.fetch_window(log, offset) == (199.9, 203.125)
+    run = vs_scrapy.Run("B", {"s": (3, 9)}, wall=5.0, cpu=4.0, launched=199.0, ended=204.0)
+    assert run.ends is None
+    run.fetched = vs_scrapy.fetch_window(log, offset)
+    start, tail = run.ends or (0.0, 0.0)
+    assert round(start, 3) == 0.9 and round(tail, 3) == 0.875
+    other = vs_scrapy.Run("A", {"s": (3, 9)}, wall=4.0, cpu=2.0)
+    assert vs_scrapy.ends_lines({"A": [other], "B": [run]}) == [
+        "  start (launch → first answer) / tail (last answer → exit), s: "
+        "B 0.9 (0.9–0.9) / 0.9 (0.9–0.9)"
+    ]
+    assert vs_scrapy.ends_lines({"A": [other]}) == []
