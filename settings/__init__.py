@@ -36,6 +36,10 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "opinion_spiders.crawling.middlewares.BackoffRetryMiddleware": 550,
     "opinion_spiders.crawling.middlewares.RedirectLoopMiddleware": 610,  # sees redirects before 600
+    #: Scrapy's meta refresh, without decoding the pages that cannot hold one (a page worker
+    #: decodes what it reads).
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "opinion_spiders.crawling.middlewares.LazyMetaRefreshMiddleware": 580,
 }
 #: Retries wait OPINION_RETRY_BACKOFF_BASE × 2^(n-1) seconds (at most …_MAX), or Retry-After.
 OPINION_RETRY_BACKOFF_BASE = 1.0

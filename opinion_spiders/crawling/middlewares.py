@@ -1,5 +1,6 @@
 """Downloader middleware: Scrapy's retries, with exponential backoff and ``Retry-After``;
-redirect loops turned into failures the run counts.
+redirect loops turned into failures the run counts; Scrapy's meta-refresh redirects without
+decoding the pages that cannot hold one.
 
 Scrapy retries 429/5xx and connection errors at once; a site that is struggling or rate
 limiting us deserves a pause first. The wait runs on the event loop, so other requests go on.
@@ -12,14 +13,19 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urldefrag, urljoin
 
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Request, Response
+from scrapy.http import HtmlResponse, Request, Response
 
 from opinion_spiders.config import config_of
 
 #: Never wait longer than this for one retry, whatever ``Retry-After`` says.
 HARD_MAX = 600.0
+#: Bytes of a page that may hold the first 4,096 characters, where Scrapy looks for a meta
+#: refresh: 4 bytes a character at most in UTF-8 and GB18030, the widest encodings in which
+#: ASCII letters are their own bytes.
+REFRESH_WINDOW = 4096 * 4
 
 
 def backoff_delay(retry_times: int, base: float, cap: float) -> float:
@@ -92,3 +98,28 @@ class RedirectLoopMiddleware:
         if urldefrag(target)[0] in {urldefrag(u)[0] for u in passed}:
             raise IgnoreRequest(f"redirect loop: {request.url} → {target}")
         return response
+
+
+def may_refresh(body: bytes) -> bool:
+    """Whether the first characters of a page may hold a ``<meta http-equiv="refresh">``:
+    they do only where the word ``refresh`` is in them, in any case — and in an encoding in
+    which ASCII letters are their own bytes (UTF-8, GBK, GB18030, Big5, Latin-1 …), it is
+    then in the page's first :data:`REFRESH_WINDOW` bytes. A page with NUL bytes there may
+    be UTF-16 or UTF-32, whose letters are not: it may always."""
+    head = body[:REFRESH_WINDOW]
+    return b"\x00" in head or b"refresh" in head.lower()
+
+
+class LazyMetaRefreshMiddleware(MetaRefreshMiddleware):
+    """Scrapy's meta-refresh redirects (``METAREFRESH_*`` settings as usual), where a page's
+    bytes cannot hold one answered without decoding it.
+
+    Scrapy's middleware decodes every HTML page to look at its first 4,096 characters. A
+    crawl process hands the page's bytes to a page worker, which decodes them itself, so that
+    decoding was done for nothing: ~50 µs of the crawl process's CPU a page (a 10 KB page,
+    half of it the decoding, the rest the regular expressions over its head)."""
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
+        if isinstance(response, HtmlResponse) and not may_refresh(response.body):
+            return response
+        return super().process_response(request, response)
