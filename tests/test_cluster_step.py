@@ -233,29 +233,30 @@ class _Listing:
         return self.store.band_listed(queries, limit)
 
 
-def _marks_fresh(store: Store) -> bool:
-    """Whether the store marks posts :data:`FRESH` (MongoDB; the embedded store does not)."""
-    return store.kind == "mongodb"
+def _stored(store: Store, docs: list[dict[str, Any]]) -> None:
+    """The posts written as the crawl writes them: each looked up under its bands just before
+    (the crawl's search for its copies), which is how the embedded store knows they are new."""
+    store.band_listed([d["minhash_bands"] for d in docs])
+    store.upsert_posts(docs)
 
 
 def test_cluster_step_reads_no_bands_of_a_post_whose_bands_were_new(any_store: Store) -> None:
     """A post none of whose bands a stored post (or another of its batch) had when it was
     written is queued fresh: each post that shares a band was written after it and lists it,
-    so the step reads the bands of the others only — and still makes one cluster per story.
-    (The embedded store marks none fresh: the step reads every post's bands.)"""
+    so the step reads the bands of the others only — and still makes one cluster per story."""
     for row in ROWS:
-        any_store.upsert_posts([_doc(row)])
+        _stored(any_store, [_doc(row)])
     earlier: set[str] = set()
     expected = set()
     for row in ROWS:
         bands = set(_doc(row)["minhash_bands"])
-        if earlier.isdisjoint(bands) and _marks_fresh(any_store):
+        if earlier.isdisjoint(bands):
             expected.add(row[0])
         earlier |= bands
     fresh: list[str] = []
     listing = _Listing(any_store, fresh)
     ClusterStep(listing, batch=10).run()  # type: ignore[arg-type]
-    assert set(fresh) == expected and (len(expected) >= len(STORIES) or not expected)
+    assert set(fresh) == expected and len(expected) >= len(STORIES)
     assert sorted(listing.listed) == sorted(r[0] for r in ROWS if r[0] not in expected)
     _assert_stories(any_store)
 
@@ -268,10 +269,10 @@ def test_cluster_step_joins_a_fresh_post_to_a_copy_of_its_batch_taken_before_it(
     story = sorted((r for r in ROWS if r[0].startswith("t1:")), key=lambda r: r[0])
     first, copy = _doc(story[0]), _doc(story[1])
     copy["crawled_at"] = first["crawled_at"] - timedelta(minutes=5)
-    any_store.upsert_posts([first])
-    any_store.upsert_posts([copy])
+    _stored(any_store, [first])
+    _stored(any_store, [copy])
     fresh = [bool(d.get(FRESH)) for d in any_store.queued_posts()]
-    assert fresh == [_marks_fresh(any_store), False]
+    assert fresh == [True, False]
     result = ClusterStep(any_store).run()
     assert (result.new, result.joined) == (1, 1)
     [cluster] = any_store.find_clusters()
@@ -288,15 +289,83 @@ def test_cluster_step_rechecks_a_fresh_post_a_copy_listed_while_it_waited(
     other = next(r for r in ROWS if r[0].startswith("t3:"))
     original = _doc(story[0])
     early = _doc((story[1][0], story[1][1], other[2], story[1][3]))
-    any_store.upsert_posts([early])  # queued first, with another text
-    any_store.upsert_posts([original])  # fresh
-    any_store.upsert_posts([_doc(story[1])])  # rewritten as a copy: stays first, rechecked
+    _stored(any_store, [early])  # queued first, with another text
+    _stored(any_store, [original])  # fresh
+    _stored(any_store, [_doc(story[1])])  # rewritten as a copy: stays first, rechecked
     fresh = [bool(d.get(FRESH)) for d in any_store.queued_posts()]
-    assert fresh == [False, _marks_fresh(any_store)]
+    assert fresh == [False, True]
     result = ClusterStep(any_store, batch=1).run()
     assert (result.new, result.joined, result.batches) == (1, 1, 2)
     [cluster] = any_store.find_clusters()
     assert sorted([cluster["_id"], *cluster["members"]]) == sorted([story[0][0], story[1][0]])
+
+
+def _write_elsewhere(uri: str, row: Row) -> None:
+    """Another process writes one post."""
+    store = open_store(uri)
+    try:
+        store.upsert_posts([_doc(row)])
+    finally:
+        store.close()
+
+
+def test_embedded_store_queues_fresh_what_a_lookup_saw_new_and_nothing_wrote_since(
+    tmp_path: Path,
+) -> None:
+    """The embedded store's witness of new bands is the crawl's lookup just before the write;
+    a post is queued fresh only if nothing gave any of its bands a row in between — which it
+    can tell only of the rows its own process wrote."""
+    uri = f"embedded://{tmp_path / 'store'}"
+    store, beside = open_store(uri), open_store(uri)  # two connections of one process
+    stories = {s: sorted((r for r in ROWS if r[0].startswith(f"{s}:")), key=lambda r: r[0])
+               for s in ("t0", "t1", "t2", "t3", "t4", "t5")}  # fmt: skip
+    t0, t1, t2, t3, t4, t5 = (stories[s] for s in sorted(stories))
+    try:
+        store.upsert_posts([_doc(t0[0])])  # no lookup before it: no witness
+        store.band_listed([_doc(t1[0])["minhash_bands"]])
+        _stored(beside, [_doc(t1[1])])  # a copy of it written in between, here: not fresh
+        store.upsert_posts([_doc(t1[0])])
+        _stored(store, [_doc(t2[0]), _doc(t2[1])])  # two copies in one batch: neither
+        store.band_listed([_doc(t3[0])["minhash_bands"]])
+        _stored(beside, [_doc(t4[0])])  # another story written in between, here: fresh
+        store.upsert_posts([_doc(t3[0])])
+        store.band_listed([_doc(t5[0])["minhash_bands"]])
+        proc = multiprocessing.get_context("spawn").Process(
+            target=_write_elsewhere, args=(uri, t0[2])
+        )  # another story written in between by another process: not fresh (unknown rows)
+        proc.start()
+        proc.join(timeout=120)
+        assert proc.exitcode == 0
+        store.upsert_posts([_doc(t5[0])])
+        fresh = {str(d["_id"]) for d in store.queued_posts() if d.get(FRESH)}
+        assert fresh == {t1[1][0], t4[0][0], t3[0][0]}
+        ClusterStep(store).run()
+        assert not any(d.get(FRESH) for d in store.queued_posts())
+    finally:
+        store.close()
+        beside.close()
+
+
+def test_embedded_store_made_before_fresh_marks_opens_and_queues(tmp_path: Path) -> None:
+    """A store file whose queue has no ``fresh`` column and no band generation (made before
+    them) opens, queues and clusters as before."""
+    import sqlite3
+
+    uri = f"embedded://{tmp_path / 'store'}"
+    open_store(uri).close()
+    conn = sqlite3.connect(tmp_path / "store" / "opinion.sqlite3")
+    conn.executescript("DROP TABLE cluster_queue; DROP TABLE band_gen;"
+                       " CREATE TABLE cluster_queue (post_id TEXT PRIMARY KEY);")  # fmt: skip
+    conn.close()
+    store = open_store(uri)
+    try:
+        for row in ROWS:
+            _stored(store, [_doc(row)])
+        assert any(d.get(FRESH) for d in store.queued_posts(1000))
+        ClusterStep(store).run()
+        _assert_stories(store)
+    finally:
+        store.close()
 
 
 def test_cluster_step_corrects_the_views_of_processes_that_did_not_see_each_other(

@@ -12,9 +12,20 @@ Clusters get real columns for what
 ``find_clusters`` sorts and filters on, and ``cluster_merges(absorbed, into_id)`` says where
 each merged-away cluster went (kept flat: every row names a live cluster).
 
-The cluster step's queue is ``cluster_queue(post_id)`` (rowid order: oldest first), filled
-by ``upsert_posts`` in the posts' own transaction; one step's writes are one transaction
+The cluster step's queue is ``cluster_queue(post_id, fresh)`` (rowid order: oldest first),
+filled by ``upsert_posts`` in the posts' own transaction; one step's writes are one transaction
 (:func:`write`), and its lease a row of ``leases``.
+
+Which posts are queued fresh (:data:`~opinion_spiders.stores.base.FRESH`: no stored post, and
+no other of its batch, had any of its bands when it was written), without a seek of its own:
+telling it when writing would cost the seeks of a lookup (~1.4 µs a band key, as many as the
+step's own lookup saves). A crawl looks every post's bands up just before writing it (to find
+its copies): a lookup that finds no post under any of them is the witness, together with the
+generation of the band index it saw — ``band_gen``, a counter every transaction that adds band
+rows moves on. When the post is written, the generations since are those of band rows written
+in between: where each is one this process wrote (:class:`BandWitness` keeps their keys), and
+none of them holds a band of the post, its bands are still new; a generation written by another
+process, or too old to be kept, and the post is not fresh — the step reads its bands as before.
 """
 
 from __future__ import annotations
@@ -23,6 +34,8 @@ import hashlib
 import re
 import sqlite3
 import struct
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import repeat
@@ -30,7 +43,7 @@ from typing import Any
 
 from opinion_spiders.stores._docs import dumps, iso, loads, opt_iso
 from opinion_spiders.stores._sqlite import write_rows
-from opinion_spiders.stores.base import CANDIDATE_FIELDS, CLUSTER_FIELDS, ClusterWrites
+from opinion_spiders.stores.base import CANDIDATE_FIELDS, CLUSTER_FIELDS, FRESH, ClusterWrites
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS band_posts (band INTEGER NOT NULL, post INTEGER NOT NULL,"
@@ -40,7 +53,11 @@ SCHEMA = (
     " PRIMARY KEY (key, post_id)) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS cluster_merges (absorbed TEXT PRIMARY KEY, into_id TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS cluster_merges_into ON cluster_merges (into_id)",
-    "CREATE TABLE IF NOT EXISTS cluster_queue (post_id TEXT PRIMARY KEY)",
+    "CREATE TABLE IF NOT EXISTS cluster_queue (post_id TEXT PRIMARY KEY,"
+    " fresh INTEGER NOT NULL DEFAULT 0)",
+    "CREATE TABLE IF NOT EXISTS band_gen (id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " gen INTEGER NOT NULL)",
+    "INSERT OR IGNORE INTO band_gen VALUES (1, 0)",
     "CREATE TABLE IF NOT EXISTS leases (_id TEXT PRIMARY KEY, holder TEXT NOT NULL,"
     " expires TEXT NOT NULL)",
 )
@@ -65,6 +82,8 @@ def ensure(conn: sqlite3.Connection) -> None:
     for name, kind in _CLUSTER_COLUMNS.items():
         if name not in have:
             conn.execute(f"ALTER TABLE clusters ADD COLUMN {name} {kind}")
+    if "fresh" not in {row[1] for row in conn.execute("PRAGMA table_info(cluster_queue)")}:
+        conn.execute("ALTER TABLE cluster_queue ADD COLUMN fresh INTEGER NOT NULL DEFAULT 0")
     for statement in _CLUSTER_INDEXES:
         conn.execute(statement)
 
@@ -85,6 +104,7 @@ def _move_old_bands(conn: sqlite3.Connection) -> None:
                  " FROM post_bands b JOIN moved_keys k USING (post_id) ORDER BY 1, 2")  # fmt: skip
     conn.execute("DROP TABLE moved_keys")
     conn.execute("DROP TABLE post_bands")
+    next_generation(conn)
 
 
 def post_key(post_id: str) -> int:
@@ -120,18 +140,18 @@ def _bands(doc: Mapping[str, Any] | None) -> set[int]:
 def sync_bands(
     conn: sqlite3.Connection,
     before: Mapping[str, Mapping[str, Any]],
-    after: Iterable[Mapping[str, Any]],
-) -> None:
-    """Make the band rows of the written posts match their documents (old keys out), with the
-    key of each post given new bands. The rows go in key order: a batch's keys are random,
-    and inserting them sorted walks the index once instead of jumping about it (half the CPU
-    of a batch's band rows)."""
+    after: Mapping[str, set[int]],
+) -> set[int]:
+    """Make the band rows of the written posts (``after``: each post's band keys, as
+    :func:`band_keys` makes them) match their documents (old keys out), with the key of each
+    post given new bands; the band keys given rows. The rows go in key order: a batch's keys
+    are random, and inserting them sorted walks the index once instead of jumping about it
+    (half the CPU of a batch's band rows)."""
     gone: list[tuple[int, int]] = []
     new: list[tuple[int, int]] = []
     keys: list[tuple[int, str]] = []
-    for doc in after:
-        post_id = str(doc["_id"])
-        old, now = _bands(before.get(post_id)), _bands(doc)
+    for post_id, now in after.items():
+        old = _bands(before.get(post_id))
         key = post_key(post_id)
         gone.extend(zip(old - now, repeat(key)))
         if now - old:
@@ -140,6 +160,112 @@ def sync_bands(
     write_rows(conn, "DELETE FROM band_posts WHERE (band, post) IN (VALUES {rows})", sorted(gone))
     write_rows(conn, "INSERT OR IGNORE INTO band_posts VALUES {rows}", sorted(new))
     write_rows(conn, "INSERT OR IGNORE INTO post_keys VALUES {rows}", sorted(keys))
+    return {band for band, _ in new}
+
+
+def generation(conn: sqlite3.Connection) -> int:
+    """The band index's generation: how many transactions have added band rows."""
+    row = conn.execute("SELECT gen FROM band_gen WHERE id = 1").fetchone()
+    return int(row[0]) if row else 0
+
+
+def next_generation(conn: sqlite3.Connection) -> int:
+    """Move the generation on (inside the transaction that added band rows); the new one."""
+    conn.execute("UPDATE band_gen SET gen = gen + 1 WHERE id = 1")
+    return generation(conn)
+
+
+class BandWitness:
+    """What this process knows of one store file's band index, for :data:`FRESH`: the band
+    lists that a lookup found no post under (with the generation it saw), and the band keys of
+    the generations this process wrote. Shared by every connection of the process to the file
+    (:func:`witness_for`); bounded, as a long crawl must be."""
+
+    #: band lists remembered: a crawl writes a post a few batches after its lookup
+    SEEN = 20_000
+    #: generations remembered: one per batch of posts written
+    WRITTEN = 256
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: OrderedDict[tuple[str, ...], int] = OrderedDict()
+        self._written: OrderedDict[int, frozenset[int]] = OrderedDict()
+
+    def saw_none(self, bands: Sequence[str], gen: int) -> None:
+        """A lookup at generation ``gen`` (read before it) found no post under ``bands``."""
+        with self._lock:
+            self._seen[tuple(bands)] = gen
+            self._seen.move_to_end(tuple(bands))
+            while len(self._seen) > self.SEEN:
+                self._seen.popitem(last=False)
+
+    def wrote(self, gen: int, keys: Iterable[int]) -> None:
+        """This process committed generation ``gen``, which gave rows to these band keys."""
+        with self._lock:
+            self._written[gen] = frozenset(keys)
+            while len(self._written) > self.WRITTEN:
+                self._written.popitem(last=False)
+
+    def still_new(self, bands: Sequence[str], keys: set[int], gen: int) -> bool:
+        """Whether no post has had any of ``bands`` (keys ``keys``) since a lookup found none:
+        every generation after the lookup's, up to ``gen`` (the one being written on), is one
+        this process wrote, and gave none of them a row. The witness is used up."""
+        with self._lock:
+            saw = self._seen.pop(tuple(bands), None)
+            if saw is None or gen - saw > len(self._written):
+                return False
+            for between in range(saw + 1, gen + 1):
+                written = self._written.get(between)
+                if written is None or not written.isdisjoint(keys):
+                    return False
+            return True
+
+
+_WITNESSES: dict[str, BandWitness] = {}
+_WITNESSES_LOCK = threading.Lock()
+
+
+def witness_for(file: str) -> BandWitness:
+    """The :class:`BandWitness` of this process for the store file (its resolved path)."""
+    with _WITNESSES_LOCK:
+        return _WITNESSES.setdefault(file, BandWitness())
+
+
+def fresh_posts(
+    witness: BandWitness,
+    docs: Iterable[Mapping[str, Any]],
+    keys: Mapping[str, set[int]],
+    stored: Iterable[str],
+    gen: int,
+) -> set[str]:
+    """The posts of a batch to queue :data:`FRESH`: new (not ``stored`` before), with bands no
+    other post of the batch has, that a lookup found no post under and nothing has given a
+    row since (``gen``: the generation the batch is written on, read inside its
+    transaction)."""
+    counts = Counter(key for post_keys in keys.values() for key in post_keys)
+    known = set(stored)
+    return {
+        post_id
+        for doc in docs
+        if (post_id := str(doc["_id"])) not in known
+        and (mine := keys.get(post_id))
+        and all(counts[key] == 1 for key in mine)
+        and witness.still_new(doc["minhash_bands"], mine, gen)
+    }
+
+
+def listed(
+    conn: sqlite3.Connection, queries: Sequence[Sequence[str]], limit: int, witness: BandWitness
+) -> list[list[str]]:
+    """:func:`candidate_ids` of each band list; a list no post is under is told to
+    ``witness`` with the generation read before the lookups."""
+    gen = generation(conn)
+    found = [candidate_ids(conn, bands, limit) for bands in queries]
+    if limit > 0:
+        for bands, ids in zip(queries, found, strict=True):
+            if not ids and bands:
+                witness.saw_none(bands, gen)
+    return found
 
 
 def candidate_ids(conn: sqlite3.Connection, bands: Sequence[str], limit: int) -> list[str]:
@@ -251,20 +377,26 @@ def aliases(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, str]:
 
 
 # -- the cluster step ------------------------------------------------------------------------
-def queue(conn: sqlite3.Connection, posts: Iterable[Mapping[str, Any]]) -> None:
-    """Queue the posts that have a signature for the cluster step."""
-    rows = [(str(p["_id"]),) for p in posts if p.get("minhash")]
-    conn.executemany("INSERT OR IGNORE INTO cluster_queue (post_id) VALUES (?)", rows)
+def queue(conn: sqlite3.Connection, posts: Iterable[Mapping[str, Any]], fresh: set[str]) -> None:
+    """Queue the posts that have a signature for the cluster step, ``fresh`` ones marked so;
+    a post queued again is not fresh (its bands were written before)."""
+    rows = [(pid, int(pid in fresh)) for p in posts if p.get("minhash") and (pid := str(p["_id"]))]
+    conn.executemany("INSERT INTO cluster_queue (post_id, fresh) VALUES (?, ?)"
+                     " ON CONFLICT (post_id) DO UPDATE SET fresh = 0", rows)  # fmt: skip
 
 
 def queued(conn: sqlite3.Connection, limit: int) -> list[dict[str, Any]]:
-    """The oldest ``limit`` queued posts with their candidate and cluster fields and bands;
-    queued ids whose post is gone leave the queue."""
-    sql = "SELECT post_id FROM cluster_queue ORDER BY rowid LIMIT ?"
-    ids = [str(row[0]) for row in conn.execute(sql, (limit,))]
+    """The oldest ``limit`` queued posts with their candidate and cluster fields and bands
+    (and :data:`FRESH`, where queued so); queued ids whose post is gone leave the queue."""
+    sql = "SELECT post_id, fresh FROM cluster_queue ORDER BY rowid LIMIT ?"
+    rows = [(str(row[0]), bool(row[1])) for row in conn.execute(sql, (limit,))]
+    ids = [post_id for post_id, _ in rows]
     found = _read_candidates(conn, ids, bands=True, cluster=True)
     gone = [(i,) for i in ids if i not in found]
     conn.executemany("DELETE FROM cluster_queue WHERE post_id = ?", gone)
+    for post_id, fresh in rows:
+        if fresh and post_id in found:
+            found[post_id][FRESH] = True
     return [found[i] for i in ids if i in found]
 
 
@@ -286,6 +418,8 @@ def write(conn: sqlite3.Connection, writes: ClusterWrites) -> None:
     conn.executemany("DELETE FROM clusters WHERE _id = ?", [(g,) for g in writes.merged])
     _set_post_fields(conn, writes.posts)
     conn.executemany("DELETE FROM cluster_queue WHERE post_id = ?", [(i,) for i in writes.done])
+    conn.executemany("UPDATE cluster_queue SET fresh = 0 WHERE post_id = ?",
+                     [(i,) for i in writes.recheck])  # fmt: skip
 
 
 def _set_post_fields(conn: sqlite3.Connection, posts: Mapping[str, Mapping[str, Any]]) -> None:

@@ -28,8 +28,10 @@ CANDIDATE_FIELDS = ("_id", "cluster_id", "minhash", "site", "author", "published
 #: of its batch — and no step asked for them to be read again (``recheck``). Every post that
 #: shares one of its bands was written after it and lists it, so the cluster step need not read
 #: its bands (see :mod:`opinion_spiders.clusters.step`). MongoDB learns it from the band
-#: documents' inserts; the embedded store marks no post fresh: a check when writing costs a
-#: seek a band, as much as the step's read it would save.
+#: documents' inserts; the embedded store from the crawl's lookup just before the write, which
+#: found no post under the bands, and the band rows its own process wrote since (a check when
+#: writing would cost a seek a band, as much as the step's read it saves): a post written
+#: without such a lookup, or after another process wrote bands, is not fresh there.
 FRESH = "bands_fresh"
 
 

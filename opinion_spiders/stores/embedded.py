@@ -86,6 +86,7 @@ class EmbeddedStore:
         self.file = self.path / FILENAME
         self._lock = threading.RLock()
         self._conn = _sqlite.connect(self.file, BUSY_TIMEOUT)
+        self._witness = _clusters.witness_for(str(self.file.resolve()))
         self.ensure_schema()
 
     @contextmanager
@@ -118,6 +119,7 @@ class EmbeddedStore:
     def upsert_posts(self, docs: Sequence[Mapping[str, Any]]) -> int:
         if not docs:
             return 0
+        wrote: int | None = None
         with self._write() as conn:
             merged = self._existing_posts(conn, [str(d["_id"]) for d in docs])
             new = 0
@@ -127,9 +129,16 @@ class EmbeddedStore:
                 prev = batch.get(post_id) or merged.get(post_id)
                 new += prev is None
                 batch[post_id] = _merge_post(prev, doc)
-            _clusters.queue(conn, batch.values())
+            keys = {i: _clusters.band_keys(d.get("minhash_bands") or ()) for i, d in batch.items()}
+            gen = _clusters.generation(conn)
+            fresh = _clusters.fresh_posts(self._witness, batch.values(), keys, merged, gen)
+            _clusters.queue(conn, batch.values(), fresh)
             self._write_posts(conn, list(batch.values()), set(merged))
-            _clusters.sync_bands(conn, merged, batch.values())
+            added = _clusters.sync_bands(conn, merged, keys)
+            if added:
+                wrote = _clusters.next_generation(conn)
+        if wrote is not None:  # once committed: a generation rolled back was never written
+            self._witness.wrote(wrote, added)
         return new
 
     @staticmethod
@@ -309,8 +318,8 @@ class EmbeddedStore:
             return [_clusters.candidates(self._conn, bands, limit) for bands in queries]
 
     def band_listed(self, queries: Sequence[Sequence[str]], limit: int = 50) -> list[list[str]]:
-        with self._lock:
-            return [_clusters.candidate_ids(self._conn, bands, limit) for bands in queries]
+        with self._lock:  # a list no post is under witnesses that the post's bands are new
+            return _clusters.listed(self._conn, queries, limit, self._witness)
 
     def candidate_posts(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         with self._lock:
