@@ -4,8 +4,9 @@ first; and when the spider closes, run the cluster step that writes the clusters
 
 Crawlers in one process (``opinion crawl A B``) share one in-run index per store, so a copy
 on site B finds its original on site A even before A's batch reached the store. The store
-reads (candidates, their clusters) run on the store's writer thread, off the reactor; the
-posts that reach the stage together (a page's, and those that came while the writer was busy)
+reads (candidates, their clusters) run off the reactor: on a thread of their own where the
+store reads beside its writes (the embedded store), else on the store's writer thread; the
+posts that reach the stage together (a page's, and those that came while the thread was busy)
 go in one call. The crawl writes nothing to the clusters: the store queues each stored post,
 and the cluster step (:mod:`opinion_spiders.clusters.step`, the single writer) clusters them.
 It runs here twice: when the spider opens, once the store stage has replayed the spool (so the
@@ -20,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from functools import cached_property
 from weakref import WeakValueDictionary
 
 from scrapy.crawler import Crawler
@@ -36,6 +38,7 @@ from opinion_spiders.clusters import (
 from opinion_spiders.config import config_of
 from opinion_spiders.items import Post
 from opinion_spiders.stores import StoreUnavailable, store_uri
+from opinion_spiders.stores.writer import StoreWriter, reader_for, stepper_for
 from pipelines._base import Stage
 from pipelines.store import StorePipeline
 
@@ -98,7 +101,7 @@ class ClusterPipeline(Stage):
                 batch, self.waiting = self.waiting[:BATCH], self.waiting[BATCH:]
                 posts = [(member, sig) for member, sig, _ in batch]
                 try:
-                    results = await self.in_writer(
+                    results = await self.lookups.call(
                         self.clusterer.assign_many, posts, self.runtime.store
                     )
                 except Exception as exc:  # noqa: BLE001 - each post's own await raises it
@@ -113,6 +116,25 @@ class ClusterPipeline(Stage):
             for *_, future in (*batch, *self.waiting):
                 future.cancel()
             self.sender = None
+
+    @cached_property
+    def lookups(self) -> StoreWriter:
+        """Where the posts' clusters are looked up: beside the store's writes where it reads
+        beside them — in a crawl's last seconds the writer thread is still writing the posts
+        and stepping the clusters of the sites done, and the posts waiting for their cluster
+        waited behind that (the page worker idle, a core free) — else on the writer thread."""
+        uri = store_uri(self.crawler.settings)
+        return reader_for(uri) if self.runtime.store.beside_writer else self.writer
+
+    @cached_property
+    def steps(self) -> StoreWriter:
+        """Where the cluster steps run: beside the store's writes where it takes them so — a
+        crawler's step when it closes held up the posts of those still running, and the
+        crawl's last seconds are the writer's — else on the writer thread, after the calls
+        asked before them (a FerretDB stalls for good when two threads of a process send it
+        bulk writes at once)."""
+        uri = store_uri(self.crawler.settings)
+        return stepper_for(uri) if self.runtime.store.beside_writer else self.writer
 
     async def open_spider(self) -> None:
         """Once the spool is replayed, the step for the posts stored before this crawl."""
@@ -129,14 +151,13 @@ class ClusterPipeline(Stage):
         await self._step(self.runtime.config.cluster_step_wait, "step")
 
     async def _step(self, wait: float, stat: str) -> None:
-        """Run the cluster step on the store's writer thread, after the calls asked before
-        it (a FerretDB stalls for good when two threads of a process send it bulk writes at
-        once), asking for the lease again every half second while another process holds it,
-        up to ``wait`` seconds; ``stat``: the stats' prefix under ``opinion/cluster/``."""
+        """Run the cluster step off the reactor (:attr:`steps`), asking for the lease again
+        every half second while another process holds it, up to ``wait`` seconds; ``stat``:
+        the stats' prefix under ``opinion/cluster/``."""
         step = ClusterStep(self.runtime.store)
         deadline = time.monotonic() + wait
         try:
-            while (result := await self.in_writer(step.run, 0.0)).busy:
+            while (result := await self.steps.call(step.run, 0.0)).busy:
                 if time.monotonic() >= deadline:
                     break
                 await asyncio.sleep(min(0.5, max(0.0, deadline - time.monotonic())))

@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import random
 import signal
+import threading
 import time
 import uuid
 from collections import Counter
@@ -585,4 +586,76 @@ def test_opinion_cluster_says_so_when_another_process_holds_the_step(tmp_path: P
         assert done.returncode == 1
         assert "another process ran the step" in done.stdout
     finally:
+        store.close()
+
+
+def test_cluster_stage_looks_up_and_steps_beside_the_store_writes(tmp_path: Path) -> None:
+    """On the embedded store the cluster stage's lookups and steps run on threads of their
+    own: with the store's writer thread held up (a crawl's last seconds: the posts of the
+    sites still running being written), a post still finds its cluster and a step still
+    runs. MongoDB keeps both on the writer thread."""
+    settings = {"OPINION_STORE": f"embedded://{tmp_path / 'store'}",
+                "OPINION_DATA_DIR": str(tmp_path)}  # fmt: skip
+    crawler = get_crawler(settings_dict=settings)
+    cluster = ClusterPipeline.from_crawler(crawler)
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        held.set()
+        release.wait(timeout=60)
+
+    async def run() -> tuple[Post, Post]:
+        writing = asyncio.ensure_future(cluster.writer.call(hold))
+        await asyncio.to_thread(held.wait, 30)
+        try:
+            await asyncio.wait_for(cluster.open_spider(), 30)  # the start's step
+            story = sorted((r for r in ROWS if r[0].startswith("t1:")), key=lambda r: r[0])
+            first = await asyncio.wait_for(cluster.process_item(_post(story[0])), 30)
+            copy = await asyncio.wait_for(cluster.process_item(_post(story[1])), 30)
+            assert not writing.done()
+            return first, copy  # type: ignore[return-value]
+        finally:
+            release.set()
+            await writing
+
+    try:
+        first, copy = asyncio.run(run())
+    finally:
+        cluster.runtime.close()
+    assert cluster.lookups is not cluster.writer and cluster.steps is not cluster.writer
+    assert copy.cluster_id == first.cluster_id == first.id and copy.cluster_size == 2
+    assert crawler.stats is not None and crawler.stats.get_value("opinion/cluster/joined") == 1
+    dead = f"mongodb://127.0.0.1:{free_port()}/opinion?serverSelectionTimeoutMS=200"
+    mongo = ClusterPipeline.from_crawler(get_crawler(settings_dict={"OPINION_STORE": dead}))
+    try:
+        assert mongo.lookups is mongo.writer and mongo.steps is mongo.writer
+    finally:
+        mongo.runtime.close()
+
+
+def test_embedded_lookups_read_beside_an_open_write(tmp_path: Path) -> None:
+    """The embedded store's cluster lookups read through a connection of their own: while
+    another thread's write transaction is open they answer at once, with what was committed."""
+    store = open_store(f"embedded://{tmp_path / 'store'}")
+    first, copy = (_doc(r) for r in sorted(r for r in ROWS if r[0].startswith("t2:"))[:2])
+    store.upsert_posts([first])
+    opened, done = threading.Event(), threading.Event()
+
+    def write_slowly() -> None:
+        with store._write() as conn:  # noqa: SLF001 - an open transaction, held
+            conn.execute("UPDATE band_gen SET gen = gen")
+            opened.set()
+            done.wait(timeout=30)
+
+    writer = threading.Thread(target=write_slowly)
+    writer.start()
+    try:
+        assert opened.wait(30)
+        started = time.monotonic()
+        [listed] = store.band_listed([copy["minhash_bands"]])
+        assert listed == [first["_id"]] and time.monotonic() - started < 5
+        assert set(store.candidate_posts(listed)) == {first["_id"]}
+    finally:
+        done.set()
+        writer.join(timeout=30)
         store.close()

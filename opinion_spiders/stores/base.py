@@ -83,6 +83,12 @@ class Store(Protocol):
 
     #: "mongodb" or "embedded"
     kind: str
+    #: Whether a crawl's cluster lookups (:meth:`band_listed`, :meth:`candidate_posts`,
+    #: :meth:`get_clusters`) and cluster steps may run on threads of their own beside the
+    #: thread that writes its posts (the embedded store: the lookups read through a connection
+    #: of their own, and SQLite takes each connection's transactions in turn, as those of
+    #: processes; MongoDB: no — FerretDB stalls when two threads of a process write at once).
+    beside_writer: bool
 
     @property
     def breaker(self) -> CircuitBreaker | None:

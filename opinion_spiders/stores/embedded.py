@@ -77,6 +77,8 @@ class EmbeddedStore:
     """The :class:`~opinion_spiders.stores.base.Store` contract on ``<path>/opinion.sqlite3``."""
 
     kind = "embedded"
+    #: Cluster lookups (through a connection of their own) and steps beside the writer.
+    beside_writer = True
     #: A local file has no outage to wait out: no circuit breaker.
     breaker: CircuitBreaker | None = None
 
@@ -88,6 +90,9 @@ class EmbeddedStore:
         self._conn = _sqlite.connect(self.file, BUSY_TIMEOUT)
         self._witness = _clusters.witness_for(str(self.file.resolve()))
         self.ensure_schema()
+        #: the cluster lookups' own connection, opened when first asked (see _lookups)
+        self._reader: sqlite3.Connection | None = None
+        self._read_lock = threading.Lock()
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -307,6 +312,16 @@ class EmbeddedStore:
             conn.execute("DELETE FROM leases WHERE _id = ? AND holder = ?", (name, holder))
 
     # -- reads -------------------------------------------------------------------------------
+    @contextmanager
+    def _lookups(self) -> Iterator[sqlite3.Connection]:
+        """The cluster lookups' connection: they run on a thread of their own in a crawl
+        (:func:`~opinion_spiders.stores.writer.reader_for`) and read the file beside the
+        writer's transactions, which WAL lets them (each lookup sees what was committed)."""
+        with self._read_lock:
+            if self._reader is None:
+                self._reader = _sqlite.connect(self.file, BUSY_TIMEOUT)
+            yield self._reader
+
     def find_band_candidates(self, bands: Sequence[str], limit: int = 50) -> list[dict[str, Any]]:
         with self._lock:
             return _clusters.candidates(self._conn, bands, limit)
@@ -318,20 +333,20 @@ class EmbeddedStore:
             return [_clusters.candidates(self._conn, bands, limit) for bands in queries]
 
     def band_listed(self, queries: Sequence[Sequence[str]], limit: int = 50) -> list[list[str]]:
-        with self._lock:  # a list no post is under witnesses that the post's bands are new
-            return _clusters.listed(self._conn, queries, limit, self._witness)
+        with self._lookups() as conn:  # a list no post is under: a witness its bands are new
+            return _clusters.listed(conn, queries, limit, self._witness)
 
     def candidate_posts(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        with self._lock:
-            return _clusters.read_candidates(self._conn, list(dict.fromkeys(ids)))
+        with self._lookups() as conn:
+            return _clusters.read_candidates(conn, list(dict.fromkeys(ids)))
 
     def get_cluster(self, cluster_id: str) -> dict[str, Any] | None:
         with self._lock:
             return _clusters.get_live(self._conn, cluster_id)
 
     def get_clusters(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        with self._lock:
-            return _clusters.get_many(self._conn, ids)
+        with self._lookups() as conn:
+            return _clusters.get_many(conn, ids)
 
     def cluster_aliases(self, ids: Sequence[str]) -> dict[str, str]:
         with self._lock:
@@ -478,6 +493,9 @@ class EmbeddedStore:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+        with self._read_lock:
+            if self._reader is not None:
+                self._reader.close()
 
 
 def _merge_post(prev: dict[str, Any] | None, doc: Mapping[str, Any]) -> dict[str, Any]:

@@ -3,7 +3,11 @@
 Why: a store call made on Scrapy's reactor thread stops every crawler of the process for as
 long as it takes — milliseconds on a healthy server, the driver's whole timeout on one that
 went away. The cluster and store stages hand their calls to the writer of their store instead
-and await the answer, so the reactor keeps downloading and parsing meanwhile. One thread,
+and await the answer, so the reactor keeps downloading and parsing meanwhile; on a store that
+reads beside its writes (the embedded store's SQLite file), the cluster stage's lookups and its
+steps go to threads of their own (:func:`reader_for`, :func:`stepper_for`), so a post's
+cluster is not looked up after the writes queued before it, nor the posts of the crawlers
+still running written after a step. One thread,
 because the calls then run one at a time in the order they were asked for (the in-run cluster
 index they touch is not shared with another thread) and a slow server is not hit harder the
 slower it gets; with the :mod:`~opinion_spiders.stores.breaker`, an outage holds it up for one
@@ -39,15 +43,36 @@ class StoreWriter:
 
 
 _WRITERS: WeakValueDictionary[str, StoreWriter] = WeakValueDictionary()
+_READERS: WeakValueDictionary[str, StoreWriter] = WeakValueDictionary()
+_STEPPERS: WeakValueDictionary[str, StoreWriter] = WeakValueDictionary()
 _LOCK = threading.Lock()
 
 
 def writer_for(uri: str) -> StoreWriter:
     """The process's writer for the store ``uri``, shared by every crawler writing to it (as
     they share its in-run cluster index) while one of them holds it."""
+    return _lane(_WRITERS, uri, "store")
+
+
+def reader_for(uri: str) -> StoreWriter:
+    """The process's thread for the crawl's cluster lookups on the store ``uri``, where the
+    store takes them beside its writer (:attr:`~opinion_spiders.stores.base.Store.
+    beside_writer`): one thread, as the writer, since the in-run cluster index those lookups
+    keep is touched by them alone."""
+    return _lane(_READERS, uri, "reader")
+
+
+def stepper_for(uri: str) -> StoreWriter:
+    """The process's thread for the cluster steps of the crawlers on the store ``uri``, where
+    the store takes them beside its writer: one step at a time, and the writes of the
+    crawlers still running do not wait behind one."""
+    return _lane(_STEPPERS, uri, "step")
+
+
+def _lane(lanes: WeakValueDictionary[str, StoreWriter], uri: str, name: str) -> StoreWriter:
     with _LOCK:
-        writer = _WRITERS.get(uri)
-        if writer is None:
-            writer = StoreWriter()
-            _WRITERS[uri] = writer
-        return writer
+        lane = lanes.get(uri)
+        if lane is None:
+            lane = StoreWriter(name)
+            lanes[uri] = lane
+        return lane
