@@ -381,7 +381,7 @@ def queue(conn: sqlite3.Connection, posts: Iterable[Mapping[str, Any]], fresh: s
     """Queue the posts that have a signature for the cluster step, ``fresh`` ones marked so;
     a post queued again is not fresh (its bands were written before)."""
     rows = [(pid, int(pid in fresh)) for p in posts if p.get("minhash") and (pid := str(p["_id"]))]
-    conn.executemany("INSERT INTO cluster_queue (post_id, fresh) VALUES (?, ?)"
+    write_rows(conn, "INSERT INTO cluster_queue (post_id, fresh) VALUES {rows}"
                      " ON CONFLICT (post_id) DO UPDATE SET fresh = 0", rows)  # fmt: skip
 
 
@@ -417,9 +417,10 @@ def write(conn: sqlite3.Connection, writes: ClusterWrites) -> None:
         conn.execute("INSERT OR REPLACE INTO cluster_merges VALUES (?, ?)", (gone, into))
     conn.executemany("DELETE FROM clusters WHERE _id = ?", [(g,) for g in writes.merged])
     _set_post_fields(conn, writes.posts)
-    conn.executemany("DELETE FROM cluster_queue WHERE post_id = ?", [(i,) for i in writes.done])
-    conn.executemany("UPDATE cluster_queue SET fresh = 0 WHERE post_id = ?",
-                     [(i,) for i in writes.recheck])  # fmt: skip
+    write_rows(conn, "DELETE FROM cluster_queue WHERE post_id IN (VALUES {rows})",
+               [(i,) for i in writes.done])  # fmt: skip
+    write_rows(conn, "UPDATE cluster_queue SET fresh = 0 WHERE post_id IN (VALUES {rows})",
+               [(i,) for i in writes.recheck])  # fmt: skip
 
 
 def _set_post_fields(conn: sqlite3.Connection, posts: Mapping[str, Mapping[str, Any]]) -> None:
