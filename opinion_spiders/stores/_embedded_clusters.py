@@ -244,14 +244,18 @@ def fresh_posts(
     transaction)."""
     counts = Counter(key for post_keys in keys.values() for key in post_keys)
     known = set(stored)
-    return {
-        post_id
-        for doc in docs
-        if (post_id := str(doc["_id"])) not in known
-        and (mine := keys.get(post_id))
-        and all(counts[key] == 1 for key in mine)
-        and witness.still_new(doc["minhash_bands"], mine, gen)
-    }
+    fresh: set[str] = set()
+    for doc in docs:
+        post_id = str(doc["_id"])
+        mine = keys.get(post_id)
+        if not mine or post_id in known:
+            continue
+        # the witness is used up whatever the batch holds: one left behind would stay until
+        # the bound pushes it out (32 band texts, ~2 kB each)
+        new = witness.still_new(doc["minhash_bands"], mine, gen)
+        if new and all(counts[key] == 1 for key in mine):
+            fresh.add(post_id)
+    return fresh
 
 
 def listed(
