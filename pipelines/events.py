@@ -7,7 +7,8 @@ most ``OPINION_EVENTS_MAX_SHARE`` of the time, and when the spider closes. A loo
 bursts, writes them as ``events`` (one batched write after one ``_id`` read) and raises or
 escalates each recent event's one alert, once the posts counted so far — by every crawler of
 the process on this store — are stored or spooled (an event alert cites them). One look at a
-time: a look whose writes outlast the interval (a slow server) holds the next one back. Of
+time, beside the crawl (the post that made it due goes on): a look whose writes outlast the
+interval (a slow server) holds the next one back, and the close waits for it. Of
 crawlers sharing the detector, the last to close looks for all of them. The baseline
 is read from the store once, when the first spider of the process opens; crawlers of one
 process share one detector per store.
@@ -70,6 +71,8 @@ class Shared:
     #: held by the look in progress: one look at a time (a look's writes can outlast the
     #: interval on a slow server, and two looks would write the same events at once)
     looking: asyncio.Lock = field(default_factory=asyncio.Lock)
+    #: the look a post made due, under way beside the crawl (None: none is)
+    aside: asyncio.Task[None] | None = None
 
 
 #: store URI -> what its crawlers share; gone when the last of them is.
@@ -184,15 +187,30 @@ class EventPipeline(Stage):
                 if shared.remote is None:  # here from the start, or from this post on
                     shared.pending += int(self.detector.add(item.to_document()))
             due = time.monotonic() - shared.looked_at >= max(self.interval, shared.pause)
-            if shared.pending >= self.batch and due and not shared.looking.locked():
-                await self.flush()
+            idle = shared.aside is None and not shared.looking.locked()
+            if shared.pending >= self.batch and due and idle:
+                shared.aside = asyncio.ensure_future(self._look_aside())
         return item
+
+    async def _look_aside(self) -> None:
+        """A look that a post made due, while the crawl goes on: the post is not held up
+        for it (a look of the events process took ~1 s of a bench crawl's last seconds, and
+        the crawler could not close meanwhile)."""
+        try:
+            await self.flush()
+        except Exception:  # noqa: BLE001 - no item waits for it to say so
+            logger.exception("looking for bursts failed; the next look tries again")
+        finally:
+            self.shared.aside = None
 
     async def close_spider(self) -> None:
         """The last crawler of the detector to close looks for bursts: a look rescans every
-        key touched since the last one, and crawlers still running look again anyway."""
+        key touched since the last one, and crawlers still running look again anyway. A
+        look under way is waited for first."""
         self.shared.open -= 1
         if self.shared.open <= 0:
+            if self.shared.aside is not None:
+                await self.shared.aside
             await self.flush()
             remote, self.shared.remote = self.shared.remote, None
             if remote is not None:

@@ -127,6 +127,30 @@ def test_events_burst_on_a_quiet_baseline_raises_one_event_and_one_alert(
     assert sent["tier"] == "notice" and sent["title"].startswith("规则「群体维权」突增：4 帖")
 
 
+def test_events_posts_stored_before_the_baseline_was_read_still_burst(any_store: Store) -> None:
+    """The events process reads the baseline while the crawl's first pages are stored: posts
+    of a burst the crawl stored before that read are counted as baseline, then brought by
+    the crawl. Counted once, they are looked at then — as a rule's and as a word's burst —
+    and a post brought twice is not counted twice."""
+    detector = _detector(terms=True)
+    words = ["物业", "停车", "小区", "电梯", "学校", "公交", "医保", "地铁", "垃圾", "暖气"]
+    everyday = [_post(T0 + timedelta(hours=h, minutes=15 * i), thread=f"t{h % 9}",
+                      terms=[words[(h + i) % 10]]) for h in range(72) for i in range(4)]  # fmt: skip
+    burst = [_post(T0 + timedelta(hours=72, minutes=8 * i), "petition", thread=f"n{i}",
+                   terms=["核酸码"]) for i in range(5)]  # fmt: skip
+    any_store.upsert_posts(everyday + burst)
+    now = T0 + timedelta(hours=73)
+    assert detector.seed(any_store, now) == len(everyday) + len(burst)
+    assert detector.bursts(now) == []  # the baseline alone is looked at by no one
+    for post in burst:
+        assert not detector.add(post)  # counted already
+    found = {(b.dimension, b.value): b.total for b in detector.bursts(now)}
+    assert found == {("rule", "petition"): 5, ("term", "核酸码"): 5}
+    for post in burst:
+        detector.add(post)
+    assert detector.bursts(now) == []  # touched once: brought again, nothing new
+
+
 def test_events_burst_is_written_from_the_posts_it_was_found_with(
     any_store: Store, webhook: WebhookReceiver
 ) -> None:
@@ -476,6 +500,8 @@ def test_events_stage_looks_for_bursts_at_most_once_per_interval(tmp_path: Any) 
                 post = Post(site="s", kind="forum", url=f"http://x/{n}", content="帖子",
                             id=f"s:{n}", time=when, published_at=when, crawled_at=when)  # fmt: skip
                 await stages[n % crawlers].process_item(post)
+                if (aside := stages[0].shared.aside) is not None:
+                    await aside  # posts come slower than looks here
 
         asyncio.run(feed())
         return done
@@ -537,6 +563,54 @@ def test_events_stage_looks_one_at_a_time(tmp_path: Any) -> None:
 
     asyncio.run(crawl())
     assert most == 1 and 2 <= looks <= 6  # ~every 5th item while a look takes 0.05 s, + close
+
+
+def test_events_stage_post_that_makes_a_look_due_is_not_held_up_by_it(tmp_path: Any) -> None:
+    """A look takes its time (its writes here; the events process's look ~1 s of a bench
+    crawl's last seconds): the post that made it due goes on at once, and its crawler can
+    close meanwhile; the close waits for that look, then looks for the posts since."""
+    import asyncio
+
+    from scrapy.utils.test import get_crawler
+
+    from opinion_spiders.items import Post
+    from pipelines.events import EventPipeline
+
+    settings = {"OPINION_STORE": f"embedded://{tmp_path}", "OPINION_EVENTS_BATCH": 2,
+                "OPINION_EVENTS_MIN_INTERVAL": 0, "OPINION_EVENTS_MAX_SHARE": 1,
+                **IN_CRAWL}  # fmt: skip
+    stage = EventPipeline(get_crawler(settings_dict=settings))
+    recorded: list[tuple[float, float]] = []
+
+    def slow_record(*_: Any) -> dict[str, int]:  # the writes of a look, on a worker thread
+        started = time.monotonic()
+        time.sleep(0.3)
+        recorded.append((started, time.monotonic()))
+        return {}
+
+    stage.detector.bursts = lambda now: [object()]  # type: ignore[method-assign,misc,list-item]
+    stage.detector.record = slow_record  # type: ignore[method-assign]
+
+    async def crawl() -> tuple[float, bool, float]:
+        when = datetime.now(UTC) - timedelta(hours=1)
+        await stage.open_spider()
+        started = time.monotonic()
+        for n in range(2):
+            await stage.process_item(Post(site="s", kind="forum", url=f"http://x/{n}",
+                                          content="帖子", id=f"s:{n}", time=when,
+                                          published_at=when, crawled_at=when))  # fmt: skip
+        took = time.monotonic() - started
+        await asyncio.sleep(0.05)
+        under_way = stage.shared.aside is not None
+        closing = time.monotonic()
+        await stage.close_spider()
+        return took, under_way, closing
+
+    took, under_way, closing = asyncio.run(crawl())
+    assert took < 0.15 and under_way  # the look had begun; the posts had not waited for it
+    assert len(recorded) == 2  # that look, then the close's
+    (first_start, first_end), (last_start, _) = recorded
+    assert first_start < closing < first_end <= last_start
 
 
 def test_events_stage_last_crawler_to_close_looks_for_all(tmp_path: Any) -> None:
@@ -797,6 +871,8 @@ def test_events_stage_gives_mallocs_free_memory_back_after_each_look(
             post = Post(site="s", kind="forum", url=f"http://x/{n}", content="帖子",
                         id=f"s:{n}", time=when, published_at=when, crawled_at=when)  # fmt: skip
             await stage.process_item(post)
+            if stage.shared.aside is not None:
+                await stage.shared.aside
 
     asyncio.run(feed())
     assert len(trims) == 3  # a look every 2 posts

@@ -56,7 +56,10 @@ async def _crawl(stage: EventPipeline, posts: list[Post], kill_after: int | None
     store = stage.runtime.store
     await stage.open_spider()
     for n, post in enumerate(posts):
-        if n == kill_after and stage.shared.remote is not None:
+        if n == kill_after:
+            assert stage.shared.starting is not None
+            await stage.shared.starting  # as in a crawl, it has started by then
+            assert stage.shared.remote is not None
             os.kill(stage.shared.remote.pid, signal.SIGKILL)
             await stage.shared.remote.proc.wait()
         store.upsert_posts([post.to_document()])

@@ -644,13 +644,20 @@ class BurstDetector:
         self.memory_posts = MEMORY_POSTS
         #: posts kept past which the next :meth:`_bound` forgets (the newest bucket stays)
         self._bound_at = 0
+        #: posts counted as baseline only (read back from the store) that a crawl may bring
+        #: yet: a post it stored before the baseline was read is touched when it comes
+        self._baseline_only: set[str] = set()
 
     def add(self, post: Mapping[str, Any], *, touch: bool = True) -> bool:
         """Count a post once under each of its keys; False when it was counted already.
         ``touch=False`` counts it as baseline only (posts read back from the store)."""
         post_id = str(post.get("_id") or "")
         when = post_time(post)
-        if not post_id or when is None or post_id in self.records:
+        if not post_id or when is None:
+            return False
+        if post_id in self.records:
+            if touch and post_id in self._baseline_only:
+                self._touch_counted(post, self.records[post_id])
             return False
         floors = [b for b in (self._pruned_at, self.kept_from) if b is not None]
         if floors and self.policy.bucket_of(when) < max(floors):
@@ -671,6 +678,8 @@ class BurstDetector:
             if name:
                 self.names.setdefault(key, name)
         self.bucket_posts.setdefault(bucket, []).append(post_id)
+        if not touch:
+            self._baseline_only.add(post_id)
         if self.policy.terms and ids:
             counts = self.word_counts.get(bucket)
             if counts is None:
@@ -686,6 +695,18 @@ class BurstDetector:
                 self._count(key, at, founder.id, touch)
         self._bound()  # here too: a long pause between looks must not let the posts pile up
         return True
+
+    def _touch_counted(self, post: Mapping[str, Any], record: PostRecord) -> None:
+        """The crawl brings a post counted as baseline: its crawl stored it before the
+        baseline was read (the events process reads it while the first pages are stored).
+        Counted once, it is touched now, as it would have been when counted."""
+        self._baseline_only.discard(record.id)
+        bucket = self.policy.bucket_of(record.time)
+        for key, _ in post_keys(post):
+            self.touch(key, bucket)
+        if self.policy.terms and record.term_ids:
+            words = array("i", record.term_ids)
+            self.touched_words.setdefault(bucket, set()).update(words)
 
     def _count(self, key: Key, bucket: int, post_id: str, touch: bool) -> None:
         """Count the post under ``key`` (looked up before anything is made)."""
@@ -1069,4 +1090,5 @@ class BurstDetector:
             del self.stories[word]
         cutoff = self.policy.bucket_start(oldest)
         gone = [i for i, r in self.records.items() if r.time < cutoff]
+        self._baseline_only.difference_update(gone)
         self.vocabulary.forget([self.records.pop(post_id).term_ids for post_id in gone])
