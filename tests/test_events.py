@@ -21,6 +21,7 @@ from opinion_spiders.events.bursts import (
     drop_subwords,
     fold_co_rising,
     reaches,
+    reaches_all,
     surprise,
 )
 from opinion_spiders.events.detect import EventDetector
@@ -773,6 +774,77 @@ def test_events_detect_finds_what_scanning_every_touched_key_finds(seed: int) ->
         )
         found += sum(b.dimension == "term" for b in got)
     assert found >= 10
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_events_words_scanned_at_once_burst_as_scanned_one_by_one(seed: int) -> None:
+    """A look scans its words at once: the same bursts, to the last field, as each word's own
+    scan — over quiet gaps, bursts cut in two by the hour, bridges, runs past ``max_run``
+    that feed their baseline, sensitive periods that scale the threshold, and a history cut
+    short by the memory bound."""
+    import dataclasses
+    import random
+
+    rng = random.Random(seed)
+    words = [f"词{n}" for n in range(150)]
+    bursts = BurstDetector(
+        BurstPolicy(terms=True, term_threshold=3.0, max_run=3, warmup=8),
+        lambda moment: 0.6 if moment.hour % 5 == 0 else 1.0,
+    )
+    posts, hot, left = [], [], 0
+    for hour in range(200):  # more than the week the same-hour mean looks back on
+        if rng.random() < 0.15:
+            continue  # a quiet hour: no post at all
+        if left <= 0 and rng.random() < 0.3:  # words that rise for hours on end
+            hot, left = rng.sample(words, rng.randint(1, 4)), rng.randint(1, 7)
+        left -= 1
+        hot = hot if left >= 0 else []
+        for _ in range(rng.randint(2, 10)):
+            when = T0 + timedelta(hours=hour, minutes=rng.randint(0, 59))
+            terms = rng.sample(words, rng.randint(1, 10)) + hot
+            posts.append(
+                _post(when, thread=str(rng.randint(1, 30)), terms=list(dict.fromkeys(terms)))
+            )
+    rng.shuffle(posts)
+    bursts.memory_posts = len(posts) * 19 // 20  # the oldest hours are forgotten on the way
+    for post in posts:
+        bursts.add(post)
+    assert bursts.kept_from is not None
+    ids = bursts.vocabulary.ids
+    indexes = [ids[w] for w in words if w in ids]
+    counted = bursts._term_series(indexes)
+    marks = {i: sorted(rng.sample(sorted(counted[i]), k=min(len(counted[i]), rng.randint(2, 24))))
+             for i in indexes if counted[i]}  # fmt: skip
+    got = [dataclasses.asdict(b) for b in bursts._scan_words(marks, counted)]
+    expected = [dataclasses.asdict(b) for i in marks
+                for b in bursts.scan(("term", bursts.vocabulary.words[i]), marks[i], counted[i])]  # fmt: skip
+    assert got == expected
+    assert len(got) >= 5 and any(len(b["counts"]) > 3 for b in got)
+
+
+@pytest.mark.parametrize("dispersion", [0.0, 0.1, 0.5, 1.0, 2.0])
+def test_events_reaches_of_many_counts_is_reaches_of_each(dispersion: float) -> None:
+    """Counts tested at once, in numpy, against one threshold or one each: each as
+    :func:`reaches` says, near the bounds too."""
+    import random
+
+    import numpy as np
+
+    rng = random.Random(int(dispersion * 10))
+    counts = np.array([rng.randint(1, 60) for _ in range(4000)], dtype=np.int64)
+    means = np.array([max(0.2, c * rng.uniform(0.05, 1.3)) for c in counts.tolist()])
+    thresholds = np.array([rng.uniform(0.5, 12.0) for _ in counts.tolist()])
+    # thresholds at a count's own surprise: the bounds cannot tell these
+    for n in range(0, 4000, 40):
+        thresholds[n] = surprise(int(counts[n]), float(means[n]), dispersion)
+    expected = [reaches(c, m, dispersion, t) for c, m, t in
+                zip(counts.tolist(), means.tolist(), thresholds.tolist(), strict=True)]  # fmt: skip
+    assert reaches_all(counts, means, dispersion, thresholds).tolist() == expected
+    one = [
+        reaches(c, m, dispersion, 4.5) for c, m in zip(counts.tolist(), means.tolist(), strict=True)
+    ]
+    assert reaches_all(counts, means, dispersion, 4.5).tolist() == one
+    assert 0 < sum(expected) < len(expected)
 
 
 def test_events_term_series_of_many_words_at_once_are_each_words_series() -> None:

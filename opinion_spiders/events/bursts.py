@@ -151,6 +151,49 @@ def reaches(count: int, mean: float, dispersion: float, threshold: float) -> boo
     return surprise(count, mean, dispersion) >= threshold
 
 
+#: How far inside :func:`reaches`'s bounds :func:`reaches_all` must find a count to tell it in
+#: numpy (whose logarithms may differ from :mod:`math`'s in the last place): closer, it asks
+#: :func:`reaches`.
+_MARGIN = 1e-9
+
+
+def reaches_all(
+    counts: np.ndarray, means: np.ndarray, dispersion: float, threshold: float | np.ndarray
+) -> np.ndarray:
+    """:func:`reaches` of many integer ``counts`` at once (against one threshold or one
+    each): each told from its probability alone, as there, in numpy — and by
+    :func:`reaches` itself where that does not tell by :data:`_MARGIN`, or the count is at
+    most its mean (the tail is most of the mass)."""
+    limit = np.broadcast_to(np.asarray(threshold, dtype=float), counts.shape)
+    out = np.zeros(len(counts), dtype=bool)
+    told = np.zeros(len(counts), dtype=bool)
+    fast = (counts > means) & (means > 0) if dispersion <= 1 else told
+    at = np.flatnonzero(fast)
+    if len(at):
+        ks = counts[at]
+        x, mean = ks.astype(float), means[at]
+        below = [math.lgamma(k + 1) for k in range(int(ks.max()) + 1)]
+        if dispersion > 0:
+            r = 1.0 / dispersion
+            q = mean / (r + mean)
+            above = [math.lgamma(k + r) for k in range(int(ks.max()) + 1)]
+            log_pmf = (np.take(above, ks) - math.lgamma(r) - np.take(below, ks)
+                       + r * np.log1p(-q) + x * np.log(q))  # fmt: skip
+            step = (x + r) / (x + 1) * q
+        else:
+            log_pmf = -mean + x * np.log(mean) - np.take(below, ks)
+            step = mean / (x + 1)
+        high, bound = -log_pmf / _LN10, limit[at]
+        no = high < bound - 1e-9 - _MARGIN
+        with np.errstate(divide="ignore", invalid="ignore"):
+            yes = (step < 1) & (high + np.log1p(-step) / _LN10 > bound + 1e-9 + _MARGIN)
+        out[at[yes]] = True
+        told[at[no | yes]] = True
+    for n in np.flatnonzero(~told).tolist():
+        out[n] = reaches(int(counts[n]), float(means[n]), dispersion, float(limit[n]))
+    return out
+
+
 @dataclass(frozen=True)
 class BurstPolicy:
     """The detector's knobs, read from ``OPINION_EVENTS_*`` settings in one place."""
@@ -598,6 +641,62 @@ def _ids(encoded: bytes) -> array[int]:
     return ids
 
 
+#: A bucket of a key's scan: the bucket, its posts, its baseline and its period factor.
+Entry = tuple[int, int, float, float]
+
+
+class _Runs:
+    """A key's runs of burst buckets as its scan takes its buckets in order. A run is
+    consecutive buckets; its bridge, the bucket after it still above its baseline, goes with
+    it — the burst goes on through it, or ends with it."""
+
+    __slots__ = ("bridge", "done", "run")
+
+    def __init__(self) -> None:
+        self.done: list[list[Entry]] = []
+        self.run: list[Entry] = []
+        self.bridge: Entry | None = None
+
+    def ends_at(self, bucket: int) -> bool:
+        return bool(self.run) and self.run[-1][0] == bucket
+
+    def take(self, entry: Entry, bursts: bool, before: Entry | None, max_run: int) -> bool:
+        """Take the next bucket ``entry`` that ``bursts`` alone, or together with ``before``,
+        the bucket before it (a burst cut in two by the bucket boundary). Whether the
+        baseline holds: the bucket bursts, in a run shorter than ``max_run``."""
+        run, bridge = self.run, self.bridge
+        if before is not None:
+            bursts = True
+            if not (bridge and bridge[0] == before[0]):
+                if run:
+                    self.done.append(run)
+                run, bridge = [before], None
+        b, count, lam, _ = entry
+        if bursts:
+            if run and b != run[-1][0] + 1:
+                if bridge and bridge[0] == run[-1][0] + 1 and b == bridge[0] + 1:
+                    run.append(bridge)
+                else:
+                    self.done.append(run + ([bridge] if bridge else []))
+                    run = []
+            run.append(entry)
+            bridge = None
+        elif run and bridge is None and b == run[-1][0] + 1 and count > lam:
+            bridge = entry  # still above its baseline: the burst goes on, or ends with it
+        elif run:
+            self.done.append(run + ([bridge] if bridge else []))
+            run, bridge = [], None
+        self.run, self.bridge = run, bridge
+        return bursts and len(run) < max_run
+
+    def finish(self) -> list[list[Entry]]:
+        """Every run, the one open too."""
+        if self.run:
+            self.done.append(self.run + ([self.bridge] if self.bridge else []))
+            self.run, self.bridge = [], None
+        return self.done
+
+
 def _holds_any(marks: Sequence[int], start: int, end: int) -> bool:
     """Whether a sorted ``marks`` has one within ``start``..``end``."""
     at = bisect.bisect_left(marks, start)
@@ -748,11 +847,9 @@ class BurstDetector:
         found = []
         for key, buckets in touched.items():
             found.extend(self.scan(key, buckets))
-        words = self.vocabulary.words
         may = self._words_that_may_burst()
         counted = self._term_series(may)
-        for index, marks in may.items():
-            found.extend(self.scan(("term", words[index]), marks, counted[index]))
+        found.extend(self._scan_words(may, counted))
         kept = fold_co_rising(drop_subwords(found), self.policy.term_fold)
         for burst in kept:  # only for the bursts kept: a word's rise is most of the cost
             self.in_time_order(burst)
@@ -892,14 +989,10 @@ class BurstDetector:
         :meth:`series`, where the caller has it."""
         series = self.series(key) if counts is None else counts
         p = self.policy
-        runs: list[list[tuple[int, int, float, float]]] = []
-        run: list[tuple[int, int, float, float]] = []
-        bridge: tuple[int, int, float, float] | None = None
+        runs = _Runs()
         ewma, prev = 0.0, None
-        last: tuple[int, int, float, float] | None = None
-        learning_until = (self.observed_from or 0) + p.warmup
-        if self.kept_from is not None:  # the EWMA starts again where the history was cut
-            learning_until = max(learning_until, self.kept_from + math.ceil(1 / p.alpha))
+        last: Entry | None = None
+        learning_until = self._learning_until()
         for b in sorted(series):
             if prev is not None:
                 ewma *= (1 - p.alpha) ** (b - prev - 1)  # the empty buckets in between
@@ -907,36 +1000,105 @@ class BurstDetector:
             count, factor = series[b], self.factor(b)
             lam = max(ewma, self._same_hour(series, b), p.floor)
             entry = (b, count, lam, factor)
-            bursts = b >= learning_until and self._bursts(key[0], count, lam, factor)
+            learning = b >= learning_until
+            bursts = learning and self._bursts(key[0], count, lam, factor)
             before = last if last and last[0] == b - 1 else None
-            pair = before and b >= learning_until and not (run and run[-1][0] == before[0])
-            if not bursts and before and pair:
-                # a burst cut in two by the bucket boundary: the pair against twice the baseline
-                bursts = self._bursts(key[0], count + before[1], lam + before[2],
-                                      min(factor, before[3]))  # fmt: skip
-                if bursts and not (bridge and bridge[0] == before[0]):
-                    if run:
-                        runs.append(run)
-                    run, bridge = [before], None
+            # a burst cut in two by the bucket boundary: the pair against twice the baseline
+            pair = (
+                not bursts and before is not None and learning and not runs.ends_at(before[0])
+                and self._bursts(key[0], count + before[1], lam + before[2],
+                                 min(factor, before[3]))
+            )  # fmt: skip
             last = entry
-            if bursts:
-                if run and b != run[-1][0] + 1:
-                    if bridge and bridge[0] == run[-1][0] + 1 and b == bridge[0] + 1:
-                        run.append(bridge)
-                    else:
-                        runs.append(run + ([bridge] if bridge else []))
-                        run = []
-                run.append(entry)
-                bridge = None
-            elif run and bridge is None and b == run[-1][0] + 1 and count > lam:
-                bridge = entry  # still above its baseline: the burst goes on, or ends with it
-            elif run:
-                runs.append(run + ([bridge] if bridge else []))
-                run, bridge = [], None
-            if not bursts or len(run) >= p.max_run:
+            if not runs.take(entry, bursts, before if pair else None, p.max_run):
                 ewma = p.alpha * count + (1 - p.alpha) * ewma
-        if run:
-            runs.append(run + ([bridge] if bridge else []))
+        return self._bursts_of_runs(key, runs.finish(), touched)
+
+    def _scan_words(
+        self, marks: Mapping[int, list[int]], counted: Mapping[int, dict[int, int]]
+    ) -> list[Burst]:
+        """:meth:`scan` of the words ``marks`` (vocabulary id -> the buckets touched) at once,
+        their series ``counted``: bucket by bucket, every word with posts there in one numpy
+        step — the decay over empty buckets, the same-hour mean, the baseline, the EWMA — and
+        in Python only the burst tests of the words with enough posts there and the runs of
+        the words in or entering one (a look's tenth of a million word-buckets one by one in
+        :meth:`scan` were most of it). The same bursts as :meth:`scan` word by word."""
+        indexes = [i for i in marks if counted.get(i)]
+        if not indexes:
+            return []
+        p = self.policy
+        first = min(min(counted[i]) for i in indexes)
+        span = max(max(counted[i]) for i in indexes) - first + 1
+        rows = [k for k, i in enumerate(indexes) for _ in counted[i]]
+        cols = [b - first for i in indexes for b in counted[i]]
+        dense = np.zeros((len(indexes), span), dtype=np.int64)
+        dense[rows, cols] = [n for i in indexes for n in counted[i].values()]
+        decay = np.array([(1 - p.alpha) ** g for g in range(span + 1)])  # as scan's power
+        ewma = np.zeros(len(indexes))
+        prev = np.full(len(indexes), -1, dtype=np.int64)
+        last_count = np.zeros(len(indexes), dtype=np.int64)
+        last_lam, last_factor = np.zeros(len(indexes)), np.zeros(len(indexes))
+        runs: dict[int, _Runs] = {}  # the words that were ever in a run
+        open_ends = np.full(len(indexes), -1, dtype=np.int64)  # a run's last bucket, or -1
+        learning_until = self._learning_until()
+        least = p.min_posts("term", 1.0)  # a word's: no period lowers it
+        level = p.threshold_of("term")
+        for t in np.flatnonzero(dense.any(axis=0)).tolist():
+            b = first + t
+            at = np.flatnonzero(dense[:, t])
+            count = dense[at, t]
+            seen = prev[at]
+            ewma[at] *= np.where(seen >= 0, decay[np.maximum(t - seen - 1, 0)], 1.0)
+            factor = self.factor(b)
+            lam = np.maximum(np.maximum(ewma[at], self._same_hours(dense[at], first, b)), p.floor)
+            learning = b >= learning_until
+            single = np.zeros(len(at), dtype=bool)
+            pair = np.zeros(len(at), dtype=bool)
+            if learning:
+                test = np.flatnonzero(count >= least)
+                single[test] = reaches_all(count[test], lam[test], p.dispersion, level * factor)
+                may = (seen == t - 1) & ~single & (open_ends[at] != b - 1)
+                test = np.flatnonzero(may & (count + last_count[at] >= least))
+                pair[test] = reaches_all(
+                    count[test] + last_count[at[test]],
+                    lam[test] + last_lam[at[test]],
+                    p.dispersion,
+                    level * np.minimum(factor, last_factor[at[test]]),
+                )
+            update = np.ones(len(at), dtype=bool)
+            in_run = open_ends[at] >= 0
+            for n in np.flatnonzero(single | pair | in_run).tolist():
+                k = int(at[n])
+                word = runs.get(k)
+                if word is None:
+                    word = runs[k] = _Runs()
+                entry = (b, int(count[n]), float(lam[n]), factor)
+                before_entry = (b - 1, int(last_count[k]), float(last_lam[k]),
+                                float(last_factor[k])) if pair[n] else None  # fmt: skip
+                update[n] = not word.take(entry, bool(single[n]), before_entry, p.max_run)
+                open_ends[k] = word.run[-1][0] if word.run else -1
+            ewma[at] = np.where(update, p.alpha * count + (1 - p.alpha) * ewma[at], ewma[at])
+            last_count[at], last_lam[at], last_factor[at], prev[at] = count, lam, factor, t
+        words = self.vocabulary.words
+        found = []
+        for k in sorted(runs):  # in the order of ``marks``, as scanned word by word
+            index, word = indexes[k], runs[k]
+            found.extend(self._bursts_of_runs(("term", words[index]), word.finish(), marks[index]))
+        return found
+
+    def _learning_until(self) -> int:
+        """The first bucket that may burst: the warm-up (and after a cut history, the EWMA's
+        start again) only teaches the baseline."""
+        p = self.policy
+        learning_until = (self.observed_from or 0) + p.warmup
+        if self.kept_from is not None:  # the EWMA starts again where the history was cut
+            learning_until = max(learning_until, self.kept_from + math.ceil(1 / p.alpha))
+        return learning_until
+
+    def _bursts_of_runs(
+        self, key: Key, runs: list[list[Entry]], touched: Iterable[int] | None
+    ) -> list[Burst]:
+        """The runs as bursts, or only those that hold a bucket of ``touched``."""
         if touched is None:
             return [self.in_time_order(x) for r in runs if (x := self._burst(key, r))]
         marks = sorted(touched)  # a run is consecutive buckets: its ends tell what it holds
@@ -966,13 +1128,28 @@ class BurstDetector:
             d -= day
         return total / days if days else 0.0
 
+    def _same_hours(self, counts: np.ndarray, first: int, b: int) -> np.ndarray | float:
+        """:meth:`_same_hour` of many series at once: ``counts`` a row a series, its first
+        column bucket ``first``."""
+        day = self._day
+        if day <= 1:
+            return 0.0
+        start = self.observed_from if self.observed_from is not None else b
+        if self.kept_from is not None:
+            start = max(start, self.kept_from)
+        days = [d for d in range(b - day, b - 8 * day, -day) if d >= start]
+        if not days:
+            return 0.0
+        held = [d - first for d in days if d >= first]
+        return counts[:, held].sum(axis=1) / len(days) if held else np.zeros(len(counts))
+
     def _bursts(self, dimension: str, count: int, lam: float, factor: float) -> bool:
         p = self.policy
         return count >= p.min_posts(dimension, factor) and (
             reaches(count, lam, p.dispersion, p.threshold_of(dimension) * factor)
         )
 
-    def _burst(self, key: Key, run: Sequence[tuple[int, int, float, float]]) -> Burst | None:
+    def _burst(self, key: Key, run: Sequence[Entry]) -> Burst | None:
         """The run as a burst: its longest start that reaches the threshold as a whole (a
         weak tail — the bridge that ends it — can take the whole below: 12 posts against
         5.2 where the first bucket was 9 against 2.6), else None."""
