@@ -697,6 +697,12 @@ class _Runs:
         return self.done
 
 
+def _touched(runs: list[list[Entry]], marks: Sequence[int]) -> list[list[Entry]]:
+    """The runs that hold a bucket of the sorted ``marks`` (a run is consecutive buckets:
+    its ends tell what it holds)."""
+    return [r for r in runs if _holds_any(marks, r[0][0], r[-1][0])]
+
+
 def _holds_any(marks: Sequence[int], start: int, end: int) -> bool:
     """Whether a sorted ``marks`` has one within ``start``..``end``."""
     at = bisect.bisect_left(marks, start)
@@ -1079,12 +1085,38 @@ class BurstDetector:
                 open_ends[k] = word.run[-1][0] if word.run else -1
             ewma[at] = np.where(update, p.alpha * count + (1 - p.alpha) * ewma[at], ewma[at])
             last_count[at], last_lam[at], last_factor[at], prev[at] = count, lam, factor, t
-        words = self.vocabulary.words
-        found = []
+        spans: list[tuple[int, list[int], list[Entry]]] = []
         for k in sorted(runs):  # in the order of ``marks``, as scanned word by word
-            index, word = indexes[k], runs[k]
-            found.extend(self._bursts_of_runs(("term", words[index]), word.finish(), marks[index]))
+            index, touched = indexes[k], sorted(marks[indexes[k]])
+            spans.extend((index, touched, run) for run in _touched(runs[k].finish(), touched))
+        posts = self._posts_of_words({(index, b) for index, _, run in spans for b, *_ in run})
+        words, found = self.vocabulary.words, []
+        for index, touched, run in spans:
+            burst = self._burst(("term", words[index]), run, posts[index])
+            if burst is not None and _holds_any(touched, burst.start, burst.end):
+                found.append(burst)  # a burst may lose its run's tail
         return found
+
+    def _posts_of_words(self, wanted: Iterable[tuple[int, int]]) -> dict[int, dict[int, list[str]]]:
+        """:meth:`posts_of` of many (word, bucket) pairs, as word -> bucket -> posts: each
+        bucket's word index read once for all its words (a look builds thousands of word
+        bursts, most of them folded away)."""
+        by_bucket: dict[int, list[int]] = {}
+        for index, b in wanted:
+            by_bucket.setdefault(b, []).append(index)
+        out: dict[int, dict[int, list[str]]] = {}
+        for b, asked in by_bucket.items():
+            posts = self.bucket_posts.get(b, [])
+            words, owners = self._bucket_words(b, posts)
+            ids = np.unique(np.array(asked, dtype=words.dtype))
+            held = np.isin(words, ids)
+            order = np.argsort(words[held], kind="stable")  # a word's posts in counted order
+            found, owned = words[held][order], owners[held][order]
+            starts = np.searchsorted(found, ids).tolist()
+            ends = np.searchsorted(found, ids, side="right").tolist()
+            for index, start, end in zip(ids.tolist(), starts, ends, strict=True):
+                out.setdefault(index, {})[b] = [posts[i] for i in owned[start:end].tolist()]
+        return out
 
     def _learning_until(self) -> int:
         """The first bucket that may burst: the warm-up (and after a cut history, the EWMA's
@@ -1101,9 +1133,8 @@ class BurstDetector:
         """The runs as bursts, or only those that hold a bucket of ``touched``."""
         if touched is None:
             return [self.in_time_order(x) for r in runs if (x := self._burst(key, r))]
-        marks = sorted(touched)  # a run is consecutive buckets: its ends tell what it holds
-        runs = [r for r in runs if _holds_any(marks, r[0][0], r[-1][0])]
-        found = (self._burst(key, r) for r in runs)  # a burst may lose its run's tail
+        marks = sorted(touched)
+        found = (self._burst(key, r) for r in _touched(runs, marks))
         return [b for b in found if b is not None and _holds_any(marks, b.start, b.end)]
 
     def in_time_order(self, burst: Burst) -> Burst:
@@ -1149,10 +1180,13 @@ class BurstDetector:
             reaches(count, lam, p.dispersion, p.threshold_of(dimension) * factor)
         )
 
-    def _burst(self, key: Key, run: Sequence[Entry]) -> Burst | None:
+    def _burst(
+        self, key: Key, run: Sequence[Entry], posts: Mapping[int, list[str]] | None = None
+    ) -> Burst | None:
         """The run as a burst: its longest start that reaches the threshold as a whole (a
         weak tail — the bridge that ends it — can take the whole below: 12 posts against
-        5.2 where the first bucket was 9 against 2.6), else None."""
+        5.2 where the first bucket was 9 against 2.6), else None. ``posts``: the key's posts
+        of each of the run's buckets, where the caller has them."""
         p = self.policy
         while True:
             total = sum(c for _, c, _, _ in run)
@@ -1165,7 +1199,10 @@ class BurstDetector:
             if len(run) == 1:
                 return None
             run = run[:-1]
-        ids = [i for b, *_ in run for i in self.posts_of(key, b)]
+        if posts is None:
+            ids = [i for b, *_ in run for i in self.posts_of(key, b)]
+        else:
+            ids = [i for b, *_ in run for i in posts.get(b, ())]
         if key[0] == "term":
             stories = {self.records[i].story for i in ids if i in self.records}
             if len(stories) < p.term_min_stories:
