@@ -160,33 +160,34 @@ _MARGIN = 1e-9
 def reaches_all(
     counts: np.ndarray, means: np.ndarray, dispersion: float, threshold: float | np.ndarray
 ) -> np.ndarray:
-    """:func:`reaches` of many integer ``counts`` at once (against one threshold or one
-    each): each told from its probability alone, as there, in numpy — and by
-    :func:`reaches` itself where that does not tell by :data:`_MARGIN`, or the count is at
-    most its mean (the tail is most of the mass)."""
+    """:func:`reaches` of many positive integer ``counts`` at once (against one threshold or
+    one each): each told from its probability alone, as there, in numpy — its tail is at
+    least that probability, so a count whose probability is not improbable enough does not
+    reach, whatever its mean (most counts at or below theirs) — and by :func:`reaches`
+    itself where that does not tell by :data:`_MARGIN`."""
     limit = np.broadcast_to(np.asarray(threshold, dtype=float), counts.shape)
     out = np.zeros(len(counts), dtype=bool)
     told = np.zeros(len(counts), dtype=bool)
-    fast = (counts > means) & (means > 0) if dispersion <= 1 else told
+    fast = (counts > 0) & (means > 0) if dispersion <= 1 else told
     at = np.flatnonzero(fast)
     if len(at):
-        ks = counts[at]
-        x, mean = ks.astype(float), means[at]
-        below = [math.lgamma(k + 1) for k in range(int(ks.max()) + 1)]
+        x, mean = counts[at].astype(float), means[at]
+        ks, back = np.unique(counts[at], return_inverse=True)  # each count's lgamma once
+        below = np.array([math.lgamma(k + 1) for k in ks.tolist()])[back]
         if dispersion > 0:
             r = 1.0 / dispersion
             q = mean / (r + mean)
-            above = [math.lgamma(k + r) for k in range(int(ks.max()) + 1)]
-            log_pmf = (np.take(above, ks) - math.lgamma(r) - np.take(below, ks)
-                       + r * np.log1p(-q) + x * np.log(q))  # fmt: skip
+            above = np.array([math.lgamma(k + r) for k in ks.tolist()])[back]
+            log_pmf = above - math.lgamma(r) - below + r * np.log1p(-q) + x * np.log(q)
             step = (x + r) / (x + 1) * q
         else:
-            log_pmf = -mean + x * np.log(mean) - np.take(below, ks)
+            log_pmf = -mean + x * np.log(mean) - below
             step = mean / (x + 1)
         high, bound = -log_pmf / _LN10, limit[at]
         no = high < bound - 1e-9 - _MARGIN
         with np.errstate(divide="ignore", invalid="ignore"):
-            yes = (step < 1) & (high + np.log1p(-step) / _LN10 > bound + 1e-9 + _MARGIN)
+            low = high + np.log1p(-step) / _LN10  # the tail's bound where the ratios fall
+        yes = (x > mean) & (step < 1) & (low > bound + 1e-9 + _MARGIN)
         out[at[yes]] = True
         told[at[no | yes]] = True
     for n in np.flatnonzero(~told).tolist():
