@@ -64,6 +64,8 @@ async def _crawl(stage: EventPipeline, posts: list[Post], kill_after: int | None
             await stage.shared.remote.proc.wait()
         store.upsert_posts([post.to_document()])
         await stage.process_item(post)
+        if (aside := stage.shared.aside) is not None:
+            await aside  # posts come slower than looks here: each look sees the same posts
     await stage.close_spider()
 
 

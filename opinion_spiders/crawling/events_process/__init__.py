@@ -16,6 +16,7 @@ from then on (see ``pipelines.events``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from collections.abc import Mapping
@@ -34,6 +35,8 @@ logger = logging.getLogger(__name__)
 SEND_BATCH = 64
 #: Seconds the process has to build its runtime, and to end once its crawl is done.
 START_TIMEOUT = 120.0
+#: Seconds to wait for the exit status of a process whose answers stopped.
+EXIT_WAIT = 1.0
 STOP_TIMEOUT = 30.0
 #: What the detector reads of a post: the rest (the text, the HTML) is not sent.
 FIELDS = ("_id", *SEED_FIELDS)
@@ -108,6 +111,9 @@ class EventsProcess:
                 assert self.proc.stdout is not None
                 answer: tuple[Any, ...] = await read_async(self.proc.stdout)
             except (asyncio.IncompleteReadError, ConnectionError) as exc:
+                # its exit status, for the message: the pipe closes a moment before it is known
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.proc.wait(), EXIT_WAIT)
                 raise EventsProcessGone(self._gone()) from exc
         if answer[0] == "unavailable":
             raise StoreUnavailable(answer[1])
