@@ -111,7 +111,8 @@ class Config(msgspec.Struct, frozen=True, kw_only=True, rename=_renamed):
         "load outside plugins from the `opinion_spiders` entry points",
     )] = True  # fmt: skip
     store_batch_size: Annotated[int, _setting(
-        "posts per store write (a post that alerts writes the open batch within 0.25 s)",
+        "posts per store write (a post that alerts writes the open batch within 0.25 s, or "
+        "once no post has come for 0.05 s)",
         ge=1,
     )] = 200  # fmt: skip
     alert_threshold: Annotated[float, _setting(

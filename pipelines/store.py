@@ -3,8 +3,9 @@ database is down and replay them on the next run. Bookmarks are saved only after
 they cover were written.
 
 Later stages send nothing that cites a post before it is durable: :meth:`durable` writes the
-open batch soon when it holds one of the posts — within :data:`DURABLE_WAIT` seconds, not at
-once, so the alerting posts of that moment share one write — and waits for the batches on
+open batch soon when it holds one of the posts — within :data:`DURABLE_WAIT` seconds, or once
+no post has come for :data:`DURABLE_IDLE`, not at once, so the alerting posts of that moment
+share one write — and waits for the batches on
 their way, saying whether they were ``stored`` or ``spooled``. (Written at once, the alerting
 posts of ``bench.site``'s crawl cut its batches short, 494 writes of 27 posts on average; on
 the embedded store a post costs 357 µs written 40 at a time against 212 µs 200 at a time, as
@@ -53,6 +54,9 @@ STORED, SPOOLED = "stored", "spooled"
 #: Seconds an open batch holding a post that :meth:`StorePipeline.durable` waits for may still
 #: take in more posts before it is written (unless it fills first).
 DURABLE_WAIT = 0.25
+#: Seconds without a new post after which that batch is written sooner: the moment's posts
+#: have come (a crawl's last page, a polite crawl between pages).
+DURABLE_IDLE = 0.05
 #: Written batches that :meth:`StorePipeline.durable` still tells apart (besides every batch
 #: on its way): a post asked about soon after its batch was written gets its own answer.
 RECENT_BATCHES = 16
@@ -81,6 +85,8 @@ class StorePipeline(Stage):
         self.alerts: dict[str, dict[str, Any]] = {}
         #: the timed writes of open batches that posts of theirs wait for (see :meth:`durable`)
         self._soon: set[asyncio.Future[None]] = set()
+        #: when the last post came (the event loop's clock)
+        self._came = 0.0
         self.spooled = False
         self._behind_spool = False
         self.breaker_seen: dict[str, int] = {}
@@ -133,6 +139,7 @@ class StorePipeline(Stage):
                 doc.pop("alert", None)
             self.open.docs.append(doc)
             self.open.ids.add(item.id)
+            self._came = asyncio.get_running_loop().time()
             if len(self.open.docs) >= self.batch_size:
                 await self.flush()
         return item
@@ -159,7 +166,8 @@ class StorePipeline(Stage):
 
     async def _written_soon(self, batch: _Batch) -> None:
         """Wait for the open ``batch`` to be written, which happens within
-        :data:`DURABLE_WAIT` seconds (sooner if it fills); raises what its write raised."""
+        :data:`DURABLE_WAIT` seconds (sooner if it fills, or once no post has come for
+        :data:`DURABLE_IDLE`); raises what its write raised."""
         if batch.done is None:  # the first post of the batch waited for: its write is timed
             batch.done = asyncio.get_running_loop().create_future()
             timer = asyncio.ensure_future(self._flush_later(batch))
@@ -168,7 +176,15 @@ class StorePipeline(Stage):
         await asyncio.shield(batch.done)
 
     async def _flush_later(self, batch: _Batch) -> None:
-        await asyncio.sleep(DURABLE_WAIT)
+        """Write ``batch`` within :data:`DURABLE_WAIT`, sooner once no post has come for
+        :data:`DURABLE_IDLE`."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + DURABLE_WAIT
+        while self.open is batch and (now := loop.time()) < deadline:
+            quiet = now - self._came
+            if quiet >= DURABLE_IDLE:
+                break
+            await asyncio.sleep(min(DURABLE_IDLE - quiet, deadline - now))
         if self.open is batch:  # not written yet (a full batch, or the close, writes it)
             with contextlib.suppress(Exception):  # its waiters get it from batch.done
                 await self.flush()

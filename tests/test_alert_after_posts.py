@@ -22,7 +22,7 @@ from opinion_spiders.stores import Store, open_store
 from opinion_spiders.stores.factory import spool_dir
 from opinion_spiders.stores.spool import Spool, read_batch
 from pipelines.alert import AlertPipeline
-from pipelines.store import DURABLE_WAIT, RECENT_BATCHES, StorePipeline
+from pipelines.store import DURABLE_IDLE, DURABLE_WAIT, RECENT_BATCHES, StorePipeline
 from servers.ferretdb import free_port
 from tests._proc import run_opinion
 from tests.fixtures_ferretdb import store_uri_on
@@ -240,9 +240,60 @@ def test_store_stage_durable_posts_of_one_moment_share_one_write(tmp_path: Path)
         answers, waited, at_once = asyncio.run(run())
         assert answers == ["stored", "stored", "stored", "stored"]
         assert writes == [3, 8, 1]  # the moment's three posts, a full batch, the last post
-        assert DURABLE_WAIT * 0.8 <= waited < DURABLE_WAIT + 2.0
+        assert DURABLE_IDLE * 0.8 <= waited < DURABLE_WAIT + 2.0  # once no post came
         assert at_once < DURABLE_WAIT * 0.8
         assert store.count("posts") == len(posts)
+    finally:
+        stage.runtime.close()
+
+
+def test_store_stage_durable_batch_takes_posts_in_while_they_come_and_is_written_when_they_stop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A post waited for while posts keep coming, each within DURABLE_IDLE of the last: its
+    batch takes them in until DURABLE_WAIT, then is written. Once posts stop coming (a
+    crawl's last page), the batch a post waits on is written DURABLE_IDLE after the last
+    post, not DURABLE_WAIT after the wait began."""
+    import pipelines.store
+
+    idle, wait = 0.15, 0.6  # wider than the module's, for a busy machine's timers
+    monkeypatch.setattr(pipelines.store, "DURABLE_IDLE", idle)
+    monkeypatch.setattr(pipelines.store, "DURABLE_WAIT", wait)
+    uri = f"embedded://{tmp_path / 'store'}"
+    crawler = get_crawler(settings_dict={"OPINION_STORE": uri, "OPINION_STORE_BATCH_SIZE": 100})
+    stage = StorePipeline.from_crawler(crawler)
+    now = datetime.now(UTC)
+    posts = [Post(site="demo-forum", kind="forum", url=f"http://x/t/{n}", title="强拆",
+                  id=f"demo-forum:{n}:1", crawled_at=now) for n in range(60)]  # fmt: skip
+    store = stage.runtime.store
+    writes: list[int] = []
+    upsert = store.upsert_posts
+    store.upsert_posts = lambda docs: writes.append(len(docs)) or upsert(docs)  # type: ignore[method-assign]
+
+    async def run() -> tuple[float, float, int]:
+        loop = asyncio.get_running_loop()
+        await stage.open_spider()
+        started = loop.time()
+        await stage.process_item(posts[0])
+        first = asyncio.ensure_future(stage.durable([posts[0].id]))
+        came = 1
+        while not first.done():
+            await asyncio.sleep(idle / 5)
+            await stage.process_item(posts[came])
+            came += 1
+        streamed = loop.time() - started
+        stopped = loop.time()
+        assert await stage.durable([posts[came - 1].id]) == "stored"
+        quiet = loop.time() - stopped
+        await stage.close_spider()
+        return streamed, quiet, came
+
+    try:
+        streamed, quiet, came = asyncio.run(run())
+        assert wait * 0.9 <= streamed < wait + 2.0  # the stream kept the batch open to the cap
+        assert len(writes) == 2 and writes[0] >= 5 and sum(writes) == came
+        assert quiet < wait * 0.6  # written once the posts stopped, not at the cap
+        assert store.count("posts") == came
     finally:
         stage.runtime.close()
 
