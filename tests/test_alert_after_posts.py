@@ -198,21 +198,30 @@ def test_store_stage_durable_waits_for_a_batch_still_queued_behind_many(tmp_path
         stage.runtime.close()
 
 
+def _counting_store_stage(
+    tmp_path: Path, *, batch_size: int, posts: int
+) -> tuple[StorePipeline, list[Post], list[int]]:
+    """A store stage on a fresh embedded store that notes the size of each write, and
+    ``posts`` posts that alert (by title) for it."""
+    uri = f"embedded://{tmp_path / 'store'}"
+    settings = {"OPINION_STORE": uri, "OPINION_STORE_BATCH_SIZE": batch_size}
+    stage = StorePipeline.from_crawler(get_crawler(settings_dict=settings))
+    now = datetime.now(UTC)
+    made = [Post(site="demo-forum", kind="forum", url=f"http://x/t/{n}", title="强拆",
+                 id=f"demo-forum:{n}:1", crawled_at=now) for n in range(posts)]  # fmt: skip
+    store, writes = stage.runtime.store, []
+    upsert = store.upsert_posts
+    store.upsert_posts = lambda docs: writes.append(len(docs)) or upsert(docs)  # type: ignore[method-assign]
+    return stage, made, writes
+
+
 def test_store_stage_durable_posts_of_one_moment_share_one_write(tmp_path: Path) -> None:
     """Posts waited for within DURABLE_WAIT of each other are written together, with the
     posts that came between them, in one write that comes within the wait — not one write
     each; a batch that fills first is written at once, and its waiter answered then (and the
     next batch waited for gets a timed write of its own while that one's timer still runs)."""
-    uri = f"embedded://{tmp_path / 'store'}"
-    crawler = get_crawler(settings_dict={"OPINION_STORE": uri, "OPINION_STORE_BATCH_SIZE": 8})
-    stage = StorePipeline.from_crawler(crawler)
-    now = datetime.now(UTC)
-    posts = [Post(site="demo-forum", kind="forum", url=f"http://x/t/{n}", title="强拆",
-                  id=f"demo-forum:{n}:1", crawled_at=now) for n in range(12)]  # fmt: skip
+    stage, posts, writes = _counting_store_stage(tmp_path, batch_size=8, posts=12)
     store = stage.runtime.store
-    writes: list[int] = []
-    upsert = store.upsert_posts
-    store.upsert_posts = lambda docs: writes.append(len(docs)) or upsert(docs)  # type: ignore[method-assign]
 
     async def run() -> tuple[list[str], float, float]:
         await stage.open_spider()
@@ -259,16 +268,8 @@ def test_store_stage_durable_batch_takes_posts_in_while_they_come_and_is_written
     idle, wait = 0.15, 0.6  # wider than the module's, for a busy machine's timers
     monkeypatch.setattr(pipelines.store, "DURABLE_IDLE", idle)
     monkeypatch.setattr(pipelines.store, "DURABLE_WAIT", wait)
-    uri = f"embedded://{tmp_path / 'store'}"
-    crawler = get_crawler(settings_dict={"OPINION_STORE": uri, "OPINION_STORE_BATCH_SIZE": 100})
-    stage = StorePipeline.from_crawler(crawler)
-    now = datetime.now(UTC)
-    posts = [Post(site="demo-forum", kind="forum", url=f"http://x/t/{n}", title="强拆",
-                  id=f"demo-forum:{n}:1", crawled_at=now) for n in range(60)]  # fmt: skip
+    stage, posts, writes = _counting_store_stage(tmp_path, batch_size=100, posts=60)
     store = stage.runtime.store
-    writes: list[int] = []
-    upsert = store.upsert_posts
-    store.upsert_posts = lambda docs: writes.append(len(docs)) or upsert(docs)  # type: ignore[method-assign]
 
     async def run() -> tuple[float, float, int]:
         loop = asyncio.get_running_loop()
