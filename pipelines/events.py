@@ -159,8 +159,11 @@ class EventPipeline(Stage):
             self.detector.add(doc)  # taken over: counted here
 
     async def _take_over(self, exc: Exception) -> None:
-        """The events process is gone: count here from now on, the stored posts as baseline
-        (the posts it had counted and those not stored yet are not counted again)."""
+        """The events process is gone: count here from now on, the stored posts as baseline,
+        and the posts never sent to it (a post stored and counted as baseline is looked at
+        when it comes again). The baseline is read on a worker thread: the posts that come
+        meanwhile wait in ``early``, as while the process starts, so that no two threads
+        count at once."""
         shared = self.shared
         if shared.remote is None:
             return
@@ -168,8 +171,17 @@ class EventPipeline(Stage):
         logger.error("%s: events are counted in the crawl process from now on, with the "
                      "stored posts as baseline", exc)  # fmt: skip
         self.stats.set_value("opinion/events/process_lost", 1)
+        shared.early[:0] = remote.take_unsent()
+        shared.starting = asyncio.ensure_future(self._count_here(remote))
+        await shared.starting
+
+    async def _count_here(self, remote: EventsProcess) -> None:
+        """Stop the events process, read the baseline here, then count the posts waiting."""
         await remote.stop()
         await self._seed_here("go on")
+        early, self.shared.early = self.shared.early, []
+        for doc in early:
+            self.detector.add(doc)
 
     async def process_item(self, item: object) -> object:
         if isinstance(item, Post):
@@ -224,9 +236,11 @@ class EventPipeline(Stage):
         async with self.shared.looking:
             self.shared.pending, self.shared.looked_at = 0, time.monotonic()
             try:
-                await self._look()
-            except EventsProcessGone as exc:
-                await self._take_over(exc)
+                try:
+                    await self._look()
+                except EventsProcessGone as exc:
+                    await self._take_over(exc)
+                    await self._look()  # the look that was due, here
             except RuntimeError as exc:  # a request the events process failed
                 logger.error("%s", exc)
             finally:

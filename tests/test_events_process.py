@@ -9,6 +9,8 @@ import os
 import re
 import signal
 import sys
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -111,6 +113,69 @@ def test_events_process_that_dies_leaves_the_counting_to_the_crawl(
     assert "events process ended (exit status -9)" in line
     assert "counted in the crawl process from now on" in line
     assert any(e[0].startswith("rule:petition:") for e in _events(tmp_path))
+
+
+def test_events_process_that_dies_leaves_the_posts_it_was_not_sent_to_the_crawl(
+    tmp_path: Path,
+) -> None:
+    """Killed with a burst's posts still waiting to be sent to it (posts go in batches): the
+    crawl counts them itself once it takes over, so the burst is found — though the store
+    held them when the crawl read its baseline."""
+    settings = {**_settings(tmp_path, True), "OPINION_EVENTS_BATCH": 1000}  # the close looks
+    stage = EventPipeline(get_crawler(settings_dict=settings))
+    posts = _posts()
+    asyncio.run(_crawl(stage, posts, kill_after=len(posts) - 6))  # the burst: the last six
+    assert stage.stats.get_value("opinion/events/process_lost") == 1
+    assert any(e[0].startswith("rule:petition:") and e[1] == 6 for e in _events(tmp_path))
+
+
+def test_events_taken_over_count_nothing_while_the_baseline_is_read(tmp_path: Path) -> None:
+    """The crawl takes over from a dead events process and reads the baseline on a worker
+    thread while a page's posts keep coming: they wait, and are counted once it is read —
+    never beside it, from two threads — each once."""
+    stage = EventPipeline(get_crawler(settings_dict={**_settings(tmp_path, True),
+                                                     "OPINION_EVENTS_BATCH": 1000}))  # fmt: skip
+    detector, seeding, beside = stage.detector, threading.Event(), []
+    seed, add = detector.seed, detector.add
+
+    def slow_seed(store: Any, now: datetime | None = None) -> int:
+        seeding.set()
+        try:
+            time.sleep(0.3)
+            return seed(store, now)
+        finally:
+            seeding.clear()
+
+    def watched_add(post: Any) -> bool:
+        if seeding.is_set():
+            beside.append(post["_id"])
+        return add(post)
+
+    detector.seed, detector.add = slow_seed, watched_add  # type: ignore[method-assign]
+    posts = _posts()
+
+    async def crawl() -> None:
+        store = stage.runtime.store
+        await stage.open_spider()
+        assert stage.shared.starting is not None
+        await stage.shared.starting
+        assert stage.shared.remote is not None
+        os.kill(stage.shared.remote.pid, signal.SIGKILL)
+        await stage.shared.remote.proc.wait()
+
+        async def one(n: int, post: Post) -> None:
+            await asyncio.sleep(0.005 * n)
+            store.upsert_posts([post.to_document()])
+            await stage.process_item(post)
+
+        await asyncio.gather(*(one(n, post) for n, post in enumerate(posts)))
+        await stage.close_spider()
+
+    asyncio.run(crawl())
+    assert stage.stats.get_value("opinion/events/process_lost") == 1
+    assert beside == []
+    assert set(detector.bursts_of.records) == {p.id for p in posts}
+    assert any(e[0].startswith("rule:petition:") and e[1] == 6 for e in _events(tmp_path))
 
 
 def test_events_process_that_does_not_start_leaves_the_counting_to_the_crawl(

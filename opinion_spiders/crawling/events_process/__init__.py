@@ -91,10 +91,15 @@ class EventsProcess:
         if len(self.unsent) >= SEND_BATCH:
             self._send_unsent()
 
+    def take_unsent(self) -> list[dict[str, Any]]:
+        """The posts not sent yet (the process is gone): they are the caller's now."""
+        unsent, self.unsent = self.unsent, []
+        return unsent
+
     def _send_unsent(self) -> None:
         if self.unsent:
-            batch, self.unsent = self.unsent, []
-            self._write(("add", batch))
+            self._write(("add", self.unsent))  # kept when the process is gone
+            self.unsent = []
 
     def _write(self, message: tuple[Any, ...]) -> None:
         stdin = self.proc.stdin
