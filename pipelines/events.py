@@ -160,10 +160,10 @@ class EventPipeline(Stage):
 
     async def _take_over(self, exc: Exception) -> None:
         """The events process is gone: count here from now on, the stored posts as baseline,
-        and the posts never sent to it (a post stored and counted as baseline is looked at
-        when it comes again). The baseline is read on a worker thread: the posts that come
-        meanwhile wait in ``early``, as while the process starts, so that no two threads
-        count at once."""
+        and the posts it never looked at — sent since its last look, or never sent (a post
+        stored and counted as baseline is looked at when it comes again). The baseline is
+        read on a worker thread: the posts that come meanwhile wait in ``early``, as while
+        the process starts, so that no two threads count at once."""
         shared = self.shared
         if shared.remote is None:
             return
@@ -176,12 +176,24 @@ class EventPipeline(Stage):
         await shared.starting
 
     async def _count_here(self, remote: EventsProcess) -> None:
-        """Stop the events process, read the baseline here, then count the posts waiting."""
+        """Stop the events process, read the baseline here, then count the posts it was sent
+        and never looked at (read back by ``_id``) and the posts waiting."""
         await remote.stop()
         await self._seed_here("go on")
+        try:
+            sent = await asyncio.to_thread(self._read_back, remote.take_unlooked())
+        except StoreUnavailable as exc:
+            logger.warning("store unavailable, the posts the events process was sent since "
+                           "its last look are baseline only: %s", exc)  # fmt: skip
+            sent = []
         early, self.shared.early = self.shared.early, []
-        for doc in early:
+        for doc in (*sent, *early):
             self.detector.add(doc)
+
+    def _read_back(self, ids: list[str]) -> list[dict[str, Any]]:
+        """The stored posts ``ids``, one ``_id`` read each (a take-over's, once)."""
+        store = self.runtime.store
+        return [doc for post_id in ids if (doc := store.get_post(post_id)) is not None]
 
     async def process_item(self, item: object) -> object:
         if isinstance(item, Post):

@@ -129,6 +129,49 @@ def test_events_process_that_dies_leaves_the_posts_it_was_not_sent_to_the_crawl(
     assert any(e[0].startswith("rule:petition:") and e[1] == 6 for e in _events(tmp_path))
 
 
+def test_events_process_that_dies_before_its_look_leaves_the_posts_it_was_sent_to_the_crawl(
+    tmp_path: Path,
+) -> None:
+    """Killed after it was sent a burst's posts and before it looked at them (a backfill: the
+    burst's hour comes first): the crawl reads those posts back by ``_id`` once it takes
+    over and counts them itself, so the burst is found."""
+    settings = {**_settings(tmp_path, True), "OPINION_EVENTS_BATCH": 1000}  # the close looks
+    stage = EventPipeline(get_crawler(settings_dict=settings))
+    posts = _posts()
+    burst_first = posts[-6:] + posts[:-6]  # sent with the first batch of 64
+    asyncio.run(_crawl(stage, burst_first, kill_after=len(posts) - 10))
+    assert stage.stats.get_value("opinion/events/process_lost") == 1
+    assert any(e[0].startswith("rule:petition:") and e[1] == 6 for e in _events(tmp_path))
+
+
+def test_events_process_keeps_the_ids_of_the_posts_no_look_has_seen(tmp_path: Path) -> None:
+    """The crawl's side keeps the ids of the posts sent since the last look asked (and only
+    the newest ``SEED_LIMIT``): a look forgets those sent before it was asked."""
+    from opinion_spiders.crawling.events_process import SEND_BATCH, EventsProcess
+
+    docs = [post.to_document() for post in _posts()]
+
+    async def run() -> tuple[list[str], list[str]]:
+        remote = await EventsProcess.start(_settings(tmp_path, True))
+        try:
+            await remote.seed()
+            for doc in docs[:SEND_BATCH]:
+                remote.add(doc)  # a batch: sent
+            await remote.bursts(datetime.now(UTC))  # seen
+            for doc in docs[SEND_BATCH : SEND_BATCH + 10]:
+                remote.add(doc)  # fewer than a batch: not sent
+            unsent = [str(d["_id"]) for d in remote.take_unsent()]
+            for doc in docs[:SEND_BATCH]:
+                remote.add(doc)  # a batch sent again, no look since
+            return remote.take_unlooked(), unsent
+        finally:
+            await remote.stop()
+
+    unlooked, unsent = asyncio.run(run())
+    assert unsent == [str(d["_id"]) for d in docs[SEND_BATCH : SEND_BATCH + 10]]
+    assert unlooked == [str(d["_id"]) for d in docs[:SEND_BATCH]]
+
+
 def test_events_taken_over_count_nothing_while_the_baseline_is_read(tmp_path: Path) -> None:
     """The crawl takes over from a dead events process and reads the baseline on a worker
     thread while a page's posts keep coming: they wait, and are counted once it is read —

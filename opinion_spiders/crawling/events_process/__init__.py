@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 import os
+from collections import deque
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -26,7 +27,7 @@ from typing import Any
 from opinion_spiders.config import config_of
 from opinion_spiders.crawling.children import NotStarted, handed_settings, start_child
 from opinion_spiders.crawling.frames import frame, read_async
-from opinion_spiders.events.detect import SEED_FIELDS
+from opinion_spiders.events.detect import SEED_FIELDS, SEED_LIMIT
 from opinion_spiders.stores import StoreUnavailable
 
 logger = logging.getLogger(__name__)
@@ -67,6 +68,10 @@ class EventsProcess:
         self.proc = proc
         self.pid = proc.pid
         self.unsent: list[dict[str, Any]] = []
+        #: ids of the posts sent since the last look asked (the newest :data:`SEED_LIMIT`),
+        #: and how many were ever sent: a crawl taking over reads them back
+        self.unlooked: deque[str] = deque(maxlen=SEED_LIMIT)
+        self._sent = 0
         self._asking = asyncio.Lock()
 
     @classmethod
@@ -96,10 +101,24 @@ class EventsProcess:
         unsent, self.unsent = self.unsent, []
         return unsent
 
+    def take_unlooked(self) -> list[str]:
+        """The ids of the posts sent that no look has seen (the process is gone)."""
+        ids = list(self.unlooked)
+        self.unlooked.clear()
+        return ids
+
     def _send_unsent(self) -> None:
         if self.unsent:
             self._write(("add", self.unsent))  # kept when the process is gone
+            self.unlooked.extend(str(post["_id"]) for post in self.unsent)
+            self._sent += len(self.unsent)
             self.unsent = []
+
+    def _looked(self, upto: int) -> None:
+        """A look saw the first ``upto`` posts ever sent: they are no longer unlooked."""
+        first = self._sent - len(self.unlooked)  # the number of the oldest id held
+        for _ in range(max(0, min(len(self.unlooked), upto - first))):
+            self.unlooked.popleft()
 
     def _write(self, message: tuple[Any, ...]) -> None:
         stdin = self.proc.stdin
@@ -112,6 +131,7 @@ class EventsProcess:
         async with self._asking:
             try:
                 self._send_unsent()
+                upto = self._sent
                 self._write(request)
                 assert self.proc.stdout is not None
                 answer: tuple[Any, ...] = await read_async(self.proc.stdout)
@@ -124,6 +144,8 @@ class EventsProcess:
             raise StoreUnavailable(answer[1])
         if answer[0] == "error":
             raise RuntimeError(f"the events process failed to {request[0]}: {answer[1]}")
+        if request[0] == "look":
+            self._looked(upto)
         return answer
 
     def _gone(self) -> str:
