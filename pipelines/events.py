@@ -166,6 +166,9 @@ class EventPipeline(Stage):
         the process starts, so that no two threads count at once."""
         shared = self.shared
         if shared.remote is None:
+            starting = shared.starting  # another caller's take-over: wait for it too
+            if starting is not None and starting is not asyncio.current_task():
+                await starting
             return
         remote, shared.remote = shared.remote, None
         logger.error("%s: events are counted in the crawl process from now on, with the "

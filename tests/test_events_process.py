@@ -221,6 +221,39 @@ def test_events_taken_over_count_nothing_while_the_baseline_is_read(tmp_path: Pa
     assert any(e[0].startswith("rule:petition:") and e[1] == 6 for e in _events(tmp_path))
 
 
+def test_events_take_over_found_by_a_second_caller_is_waited_for(tmp_path: Path) -> None:
+    """Two callers find the process gone at once (a post's send, a look in flight): the
+    second goes on only once the first caller's take-over has read the baseline — else it
+    would look with the detector while a worker thread still counts into it."""
+    from opinion_spiders.crawling.events_process import EventsProcessGone
+
+    stage = EventPipeline(get_crawler(settings_dict=_settings(tmp_path, True)))
+    seed = stage.detector.seed
+
+    def slow_seed(store: Any, now: datetime | None = None) -> int:
+        time.sleep(0.3)
+        return seed(store, now)
+
+    stage.detector.seed = slow_seed  # type: ignore[method-assign]
+
+    async def run() -> bool:
+        await stage.open_spider()
+        assert stage.shared.starting is not None
+        await stage.shared.starting
+        assert stage.shared.remote is not None
+        os.kill(stage.shared.remote.pid, signal.SIGKILL)
+        await stage.shared.remote.proc.wait()
+        first = asyncio.ensure_future(stage._take_over(EventsProcessGone("gone")))
+        await asyncio.sleep(0.05)  # the first has begun: the process is no longer the remote
+        await stage._take_over(EventsProcessGone("gone"))
+        read = stage.detector.seeded and stage.shared.starting.done()
+        await first
+        await stage.close_spider()
+        return read
+
+    assert asyncio.run(run())
+
+
 def test_events_process_that_does_not_start_leaves_the_counting_to_the_crawl(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
