@@ -59,16 +59,22 @@ async def _crawl(stage: EventPipeline, posts: list[Post], kill_after: int | None
     await stage.open_spider()
     for n, post in enumerate(posts):
         if n == kill_after:
-            assert stage.shared.starting is not None
-            await stage.shared.starting  # as in a crawl, it has started by then
-            assert stage.shared.remote is not None
-            os.kill(stage.shared.remote.pid, signal.SIGKILL)
-            await stage.shared.remote.proc.wait()
+            await _kill(stage)
         store.upsert_posts([post.to_document()])
         await stage.process_item(post)
         if (aside := stage.shared.aside) is not None:
             await aside  # posts come slower than looks here: each look sees the same posts
     await stage.close_spider()
+
+
+async def _kill(stage: EventPipeline) -> None:
+    """Kill the stage's events process once it has started (as in a crawl, by then), and
+    wait for it to end."""
+    assert stage.shared.starting is not None
+    await stage.shared.starting
+    assert stage.shared.remote is not None
+    os.kill(stage.shared.remote.pid, signal.SIGKILL)
+    await stage.shared.remote.proc.wait()
 
 
 def _events(folder: Path) -> list[tuple[Any, ...]]:
@@ -200,11 +206,7 @@ def test_events_taken_over_count_nothing_while_the_baseline_is_read(tmp_path: Pa
     async def crawl() -> None:
         store = stage.runtime.store
         await stage.open_spider()
-        assert stage.shared.starting is not None
-        await stage.shared.starting
-        assert stage.shared.remote is not None
-        os.kill(stage.shared.remote.pid, signal.SIGKILL)
-        await stage.shared.remote.proc.wait()
+        await _kill(stage)
 
         async def one(n: int, post: Post) -> None:
             await asyncio.sleep(0.005 * n)
@@ -238,11 +240,7 @@ def test_events_take_over_found_by_a_second_caller_is_waited_for(tmp_path: Path)
 
     async def run() -> bool:
         await stage.open_spider()
-        assert stage.shared.starting is not None
-        await stage.shared.starting
-        assert stage.shared.remote is not None
-        os.kill(stage.shared.remote.pid, signal.SIGKILL)
-        await stage.shared.remote.proc.wait()
+        await _kill(stage)
         first = asyncio.ensure_future(stage._take_over(EventsProcessGone("gone")))
         await asyncio.sleep(0.05)  # the first has begun: the process is no longer the remote
         await stage._take_over(EventsProcessGone("gone"))
