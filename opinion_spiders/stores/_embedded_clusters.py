@@ -171,8 +171,8 @@ def generation(conn: sqlite3.Connection) -> int:
 
 def next_generation(conn: sqlite3.Connection) -> int:
     """Move the generation on (inside the transaction that added band rows); the new one."""
-    conn.execute("UPDATE band_gen SET gen = gen + 1 WHERE id = 1")
-    return generation(conn)
+    rows = conn.execute("UPDATE band_gen SET gen = gen + 1 WHERE id = 1 RETURNING gen").fetchall()
+    return int(rows[0][0]) if rows else 0
 
 
 class BandWitness:
