@@ -1144,32 +1144,26 @@ class BurstDetector:
         burst.post_ids.sort(key=lambda i: (self._time(i), i))
         return burst
 
-    def _same_hour(self, series: Mapping[int, int], b: int) -> float:
-        """The mean count of this bucket's hour of day on the days before (at most a week)."""
+    def _hour_days(self, b: int) -> list[int]:
+        """This bucket's hour of day on the days before, nearest first: at most a week, and
+        none before the history seen or kept (forgotten days are no quiet days)."""
         day = self._day
         if day <= 1:
-            return 0.0
+            return []
         first = self.observed_from if self.observed_from is not None else b
         if self.kept_from is not None:
-            first = max(first, self.kept_from)  # forgotten days are no quiet days
-        total = days = 0
-        d = b - day
-        while days < 7 and d >= first:  # the days before, nearest first
-            total += series.get(d, 0)
-            days += 1
-            d -= day
-        return total / days if days else 0.0
+            first = max(first, self.kept_from)
+        return [d for d in range(b - day, b - 8 * day, -day) if d >= first]
+
+    def _same_hour(self, series: Mapping[int, int], b: int) -> float:
+        """The mean count of this bucket's hour of day on the days before (at most a week)."""
+        days = self._hour_days(b)
+        return sum(series.get(d, 0) for d in days) / len(days) if days else 0.0
 
     def _same_hours(self, counts: np.ndarray, first: int, b: int) -> np.ndarray | float:
         """:meth:`_same_hour` of many series at once: ``counts`` a row a series, its first
         column bucket ``first``."""
-        day = self._day
-        if day <= 1:
-            return 0.0
-        start = self.observed_from if self.observed_from is not None else b
-        if self.kept_from is not None:
-            start = max(start, self.kept_from)
-        days = [d for d in range(b - day, b - 8 * day, -day) if d >= start]
+        days = self._hour_days(b)
         if not days:
             return 0.0
         held = [d - first for d in days if d >= first]
