@@ -225,7 +225,8 @@ class Config(msgspec.Struct, frozen=True, kw_only=True, rename=_renamed):
         "meanwhile are sent once it is up) and stopped with the crawl. If it dies or does "
         "not start, the crawl counts events "
         "itself from then on, with the stored posts as baseline and the posts it never looked "
-        "at — read back by `_id` — or was not sent yet (an ERROR line, stat "
+        "at, or looked at without recording the bursts it found there — read back by `_id` — "
+        "or was not sent yet (an ERROR line, stat "
         "`opinion/events/process_lost`)",
         expected="true, false or auto", example="auto",
     )] = "auto"  # fmt: skip

@@ -160,8 +160,9 @@ class EventPipeline(Stage):
 
     async def _take_over(self, exc: Exception) -> None:
         """The events process is gone: count here from now on, the stored posts as baseline,
-        and the posts it never looked at — sent since its last look, or never sent (a post
-        stored and counted as baseline is looked at when it comes again). The baseline is
+        and the posts it never looked at — sent since its last finished look (one whose bursts
+        it recorded, or that found none), or never sent (a post stored and counted as baseline
+        is looked at when it comes again). The baseline is
         read on a worker thread: the posts that come meanwhile wait in ``early``, as while
         the process starts, so that no two threads count at once."""
         shared = self.shared
@@ -187,7 +188,7 @@ class EventPipeline(Stage):
             sent = await asyncio.to_thread(self._read_back, remote.take_unlooked())
         except StoreUnavailable as exc:
             logger.warning("store unavailable, the posts the events process was sent since "
-                           "its last look are baseline only: %s", exc)  # fmt: skip
+                           "its last finished look are baseline only: %s", exc)  # fmt: skip
             sent = []
         early, self.shared.early = self.shared.early, []
         for doc in (*sent, *early):

@@ -150,9 +150,36 @@ def test_events_process_that_dies_before_its_look_leaves_the_posts_it_was_sent_t
     assert any(e[0].startswith("rule:petition:") and e[1] == 6 for e in _events(tmp_path))
 
 
+def test_events_process_that_dies_before_recording_its_bursts_leaves_them_to_the_crawl(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed after its look found the burst and before it recorded it: the crawl reads the
+    posts that look saw back by ``_id`` once it takes over, finds the burst and records it."""
+    from opinion_spiders.crawling.events_process import EventsProcess
+
+    record = EventsProcess.record
+    killed = []
+
+    async def dies_first(self: EventsProcess, now: datetime) -> tuple[dict[str, int], float]:
+        if not killed:
+            os.kill(self.pid, signal.SIGKILL)
+            await self.proc.wait()
+            killed.append(self.pid)
+        return await record(self, now)
+
+    monkeypatch.setattr(EventsProcess, "record", dies_first)
+    settings = {**_settings(tmp_path, True), "OPINION_EVENTS_BATCH": 1000}  # the close looks
+    stage = EventPipeline(get_crawler(settings_dict=settings))
+    asyncio.run(_crawl(stage, _posts()))
+    assert killed, "no look of the events process found a burst to record"
+    assert stage.stats.get_value("opinion/events/process_lost") == 1
+    assert any(e[0].startswith("rule:petition:") and e[1] == 6 for e in _events(tmp_path))
+
+
 def test_events_process_keeps_the_ids_of_the_posts_no_look_has_seen(tmp_path: Path) -> None:
     """The crawl's side keeps the ids of the posts sent since the last look asked (and only
-    the newest ``SEED_LIMIT``): a look forgets those sent before it was asked."""
+    the newest ``SEED_LIMIT``): a look that finds no burst forgets those sent before it was
+    asked."""
     from opinion_spiders.crawling.events_process import SEND_BATCH, EventsProcess
 
     docs = [post.to_document() for post in _posts()]
@@ -163,7 +190,8 @@ def test_events_process_keeps_the_ids_of_the_posts_no_look_has_seen(tmp_path: Pa
             await remote.seed()
             for doc in docs[:SEND_BATCH]:
                 remote.add(doc)  # a batch: sent
-            await remote.bursts(datetime.now(UTC))  # seen
+            found, _ = await remote.bursts(datetime.now(UTC))  # seen: no burst among them
+            assert found == 0
             for doc in docs[SEND_BATCH : SEND_BATCH + 10]:
                 remote.add(doc)  # fewer than a batch: not sent
             unsent = [str(d["_id"]) for d in remote.take_unsent()]
@@ -176,6 +204,36 @@ def test_events_process_keeps_the_ids_of_the_posts_no_look_has_seen(tmp_path: Pa
     unlooked, unsent = asyncio.run(run())
     assert unsent == [str(d["_id"]) for d in docs[SEND_BATCH : SEND_BATCH + 10]]
     assert unlooked == [str(d["_id"]) for d in docs[:SEND_BATCH]]
+
+
+def test_events_process_keeps_the_ids_a_look_with_bursts_saw_until_they_are_recorded(
+    tmp_path: Path,
+) -> None:
+    """A look that finds bursts has not finished with its posts until the bursts are
+    recorded: their ids are kept until then (a process dying in between takes the bursts
+    with it), and forgotten after."""
+    from opinion_spiders.crawling.events_process import EventsProcess
+
+    docs = [post.to_document() for post in _posts()]
+
+    async def run() -> tuple[int, list[str], list[str]]:
+        remote = await EventsProcess.start(_settings(tmp_path, True))
+        try:
+            await remote.seed()
+            for doc in docs:
+                remote.add(doc)
+            now = datetime.now(UTC)
+            found, _ = await remote.bursts(now)
+            kept = list(remote.unlooked)
+            await remote.record(now)
+            return found, kept, list(remote.unlooked)
+        finally:
+            await remote.stop()
+
+    found, kept, after = asyncio.run(run())
+    assert found > 0
+    assert kept == [str(d["_id"]) for d in docs]
+    assert after == []
 
 
 def test_events_taken_over_count_nothing_while_the_baseline_is_read(tmp_path: Path) -> None:

@@ -68,10 +68,14 @@ class EventsProcess:
         self.proc = proc
         self.pid = proc.pid
         self.unsent: list[dict[str, Any]] = []
-        #: ids of the posts sent since the last look asked (the newest :data:`SEED_LIMIT`),
-        #: and how many were ever sent: a crawl taking over reads them back
+        #: ids of the posts sent that no finished look has seen (the newest
+        #: :data:`SEED_LIMIT`), and how many were ever sent: a crawl taking over reads them
+        #: back. A look that found bursts has finished once they are recorded: a process that
+        #: dies in between takes them with it, and the crawl must find them again.
         self.unlooked: deque[str] = deque(maxlen=SEED_LIMIT)
         self._sent = 0
+        #: the posts sent when the look whose bursts wait to be recorded was asked
+        self._seen_upto: int | None = None
         self._asking = asyncio.Lock()
 
     @classmethod
@@ -102,7 +106,8 @@ class EventsProcess:
         return unsent
 
     def take_unlooked(self) -> list[str]:
-        """The ids of the posts sent that no look has seen (the process is gone)."""
+        """The ids of the posts sent that no finished look has seen (the process is
+        gone)."""
         ids = list(self.unlooked)
         self.unlooked.clear()
         return ids
@@ -144,8 +149,13 @@ class EventsProcess:
             raise StoreUnavailable(answer[1])
         if answer[0] == "error":
             raise RuntimeError(f"the events process failed to {request[0]}: {answer[1]}")
-        if request[0] == "look":
-            self._looked(upto)
+        if request[0] == "look":  # bursts found: seen once they are recorded
+            self._seen_upto = upto if answer[1] else None
+            if not answer[1]:
+                self._looked(upto)
+        elif request[0] == "record" and self._seen_upto is not None:
+            self._looked(self._seen_upto)
+            self._seen_upto = None
         return answer
 
     def _gone(self) -> str:
