@@ -818,6 +818,62 @@ def test_mongo_store_extends_the_band_documents_it_knows_without_a_failed_insert
         store.close()
 
 
+class _Updates(CommandListener):
+    """The statements of the update commands sent to ``bands``: (filter, added post ids)."""
+
+    def __init__(self) -> None:
+        self.statements: list[tuple[Any, list[str]]] = []
+
+    def started(self, event: CommandStartedEvent) -> None:
+        if event.command_name == "update" and event.command["update"] == "bands":
+            for u in event.command["updates"]:
+                self.statements.append((u["q"]["_id"], u["u"]["$addToSet"]["posts"]["$each"]))
+
+    def succeeded(self, event: CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: CommandFailedEvent) -> None:
+        pass
+
+
+@pytest.mark.parametrize("one_by_one", [False, True])
+def test_mongo_store_extends_the_band_documents_of_a_copy_in_one_update(
+    mongo_uri: str, one_by_one: bool
+) -> None:
+    """A copy's bands its original had get the copy in one update, filtered on ``_id`` by
+    ``$in`` (a released FerretDB, which scans for an ``$in``: one a key); a document gone
+    meanwhile is written again."""
+    updates = _Updates()
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    store = MongoStore(mongo_uri, name, one_by_one=one_by_one)
+    store.client = MongoClient(mongo_uri, tz_aware=True, event_listeners=[updates])
+    store.db = store.client[name]
+    shared = ["aa00000000000001", "bb00000000000001", "cc00000000000001"]
+    try:
+        store.upsert_posts([_banded("1", [*shared, "dd00000000000001"])])
+        store.find_band_candidates([*shared, "ee00000000000001"], 10)  # the copy's lookup
+        store.db.bands.delete_one({"_id": "bb00000000000001"})  # gone meanwhile
+        updates.statements.clear()
+        store.upsert_posts([_banded("2", [*shared, "ee00000000000001"])])
+        listed = {d["_id"]: d["posts"] for d in store.db.bands.find()}
+        assert listed == {
+            "aa00000000000001": ["forum-a:7:1", "forum-a:7:2"],
+            "bb00000000000001": ["forum-a:7:2"],
+            "cc00000000000001": ["forum-a:7:1", "forum-a:7:2"],
+            "dd00000000000001": ["forum-a:7:1"],
+            "ee00000000000001": ["forum-a:7:2"],
+        }
+        if one_by_one:
+            assert sorted(updates.statements) == [(k, ["forum-a:7:2"]) for k in shared]
+        else:  # one for the three, then the one gone, written again
+            assert updates.statements == [
+                ({"$in": shared}, ["forum-a:7:2"]), ("bb00000000000001", ["forum-a:7:2"])
+            ]  # fmt: skip
+    finally:
+        store.client.drop_database(name)
+        store.close()
+
+
 def test_mongo_store_reads_in_by_id_where_the_server_says_it_can(mongo_uri: str) -> None:
     """The project's FerretDB build names its ``_id``-``$in`` reading in its build tags; a
     released FerretDB (no such tag) and MongoDB (no ``ferretdbVersion``) are told apart."""

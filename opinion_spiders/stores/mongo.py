@@ -198,7 +198,8 @@ class MongoStore:
             # The bands before the posts: a new post is stored knowing whether its bands were
             # all new (FRESH; a lookup drops a listed post not stored yet, or ever).
             bands = db[band_index.COLLECTION]
-            fresh = band_index.index_posts(bands, list(batch.values()), self._known, self._chunk)
+            fresh = band_index.index_posts(bands, list(batch.values()), self._known, self._chunk,
+                                           one_by_one=bool(self._one_by_one))  # fmt: skip
             known = band_index.insert_new(
                 db.posts, [{**doc, FRESH: True} if k in fresh else doc for k, doc in batch.items()]
             )
