@@ -865,10 +865,16 @@ def test_mongo_store_extends_the_band_documents_of_a_copy_in_one_update(
         }
         if one_by_one:
             assert sorted(updates.statements) == [(k, ["forum-a:7:2"]) for k in shared]
-        else:  # one for the three, then the one gone, written again
-            assert updates.statements == [
-                ({"$in": shared}, ["forum-a:7:2"]), ("bb00000000000001", ["forum-a:7:2"])
+        else:  # one for the three; one of them gone: each written again by an upsert
+            assert updates.statements == [({"$in": shared}, ["forum-a:7:2"])] + [
+                (k, ["forum-a:7:2"]) for k in shared
             ]  # fmt: skip
+        updates.statements.clear()
+        store.upsert_posts([_banded("3", shared)])  # none gone: the one update alone
+        assert updates.statements == (
+            [(k, ["forum-a:7:3"]) for k in shared] if one_by_one
+            else [({"$in": shared}, ["forum-a:7:3"])]
+        )  # fmt: skip
     finally:
         store.client.drop_database(name)
         store.close()

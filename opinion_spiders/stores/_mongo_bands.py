@@ -110,12 +110,13 @@ def extend(
     bands: Collection[Doc], listed: Mapping[str, list[str]], chunk: int, *, one_by_one: bool
 ) -> None:
     """Add the posts to the band documents of their keys, stored already (mostly: one may
-    have gone meanwhile, and is written again). The keys that get the same posts — a copy's
-    bands its original had, the common case — share one update filtered on ``_id`` by
-    ``$in``: a server answers it from its primary key as it does a read, and on FerretDB
-    each update statement is a transaction of its own (one a key took ~1.9 times as long as
-    one for twenty keys). ``one_by_one`` (a released FerretDB, which scans for an ``$in``):
-    one update a key."""
+    have gone meanwhile). The keys that get the same posts — a copy's bands its original
+    had, the common case — share one update filtered on ``_id`` by ``$in``: a server answers
+    it from its primary key as it does a read, and on FerretDB each update statement is a
+    transaction of its own (timed: 0.37 ms a key updated alone, 0.20 ms in updates of twenty).
+    When one matched no document (it went meanwhile), every key is written again by an
+    upsert of its own. ``one_by_one`` (a released FerretDB, which scans for an ``$in``): one
+    upsert a key."""
     if not listed:
         return
     if one_by_one:
@@ -130,11 +131,11 @@ def extend(
         else _extend({"_id": {"$in": keys}}, list(ids), upsert=False, many=True)
         for ids, keys in same.items()
     ]  # fmt: skip
-    if write_chunked(bands, ops, chunk) < len(listed):  # gone meanwhile: written again
-        there = set(by_id(bands, list(listed), {"_id": 1}, one_by_one=False))
-        gone = [_extend({"_id": k}, ids, upsert=True)
-                for k, ids in listed.items() if k not in there]  # fmt: skip
-        write_chunked(bands, gone, chunk)
+    if write_chunked(bands, ops, chunk) < len(listed):  # one went meanwhile: key by key
+        # (an upsert each: ``$addToSet`` twice lists a post once, and a key written by another
+        # process since the update missed it gets the posts all the same)
+        again = [_extend({"_id": k}, ids, upsert=True) for k, ids in listed.items()]
+        write_chunked(bands, again, chunk)
 
 
 def _extend(
