@@ -162,9 +162,9 @@ class EventPipeline(Stage):
         """The events process is gone: count here from now on, the stored posts as baseline,
         and the posts it never looked at — sent since its last finished look (one whose bursts
         it recorded, or that found none), or never sent (a post stored and counted as baseline
-        is looked at when it comes again). The baseline is
-        read on a worker thread: the posts that come meanwhile wait in ``early``, as while
-        the process starts, so that no two threads count at once."""
+        is looked at when it comes again). The baseline is read on a worker thread: the posts
+        that come meanwhile wait in ``early``, as while the process starts, so that no two
+        threads count at once."""
         shared = self.shared
         if shared.remote is None:
             starting = shared.starting  # another caller's take-over: wait for it too

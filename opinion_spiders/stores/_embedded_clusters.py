@@ -183,7 +183,7 @@ class BandWitness:
     lists that a lookup found no post under (with the generation it saw), and the band keys of
     the generations this process wrote. Shared by every connection of the process to the file
     (:func:`witness_for`); bounded, as a long crawl must be — and compact: a band list is
-    remembered by a digest (its 32 texts kept alive, ~2 kB a list), a generation's keys as a
+    remembered by a digest (not its 32 texts, ~2 kB a list), a generation's keys as a
     sorted array (a ``frozenset`` of Python ints took ~70 bytes a key: the 256 generations of
     a long crawl held ~1.5 million objects, ~130 MB of ``bench.memory``'s resident memory)."""
 
@@ -232,8 +232,8 @@ class BandWitness:
 
 
 def _digest_of(bands: Sequence[str]) -> bytes:
-    """A band list's key in :attr:`BandWitness._seen`: 16 bytes of BLAKE2b over its texts."""
-    return hashlib.blake2b("\n".join(map(str, bands)).encode("utf-8"), digest_size=16).digest()
+    """A band list's key in :attr:`BandWitness._seen`: the :func:`_digest` of its texts."""
+    return _digest("\n".join(map(str, bands)))
 
 
 def _meets(written: npt.NDArray[np.int64], keys: npt.NDArray[np.int64]) -> bool:

@@ -119,9 +119,15 @@ def extend(
     upsert a key."""
     if not listed:
         return
+
+    def key_by_key() -> None:
+        """An upsert a key: ``$addToSet`` twice lists a post once, and a key another process
+        wrote since an update missed it gets the posts all the same."""
+        upserts = [_extend({"_id": k}, ids, upsert=True) for k, ids in listed.items()]
+        write_chunked(bands, upserts, chunk)
+
     if one_by_one:
-        ops: list[Any] = [_extend({"_id": k}, ids, upsert=True) for k, ids in listed.items()]
-        write_chunked(bands, ops, chunk)
+        key_by_key()
         return
     same: dict[tuple[str, ...], list[str]] = {}
     for key, ids in listed.items():
@@ -132,10 +138,7 @@ def extend(
         for ids, keys in same.items()
     ]  # fmt: skip
     if write_chunked(bands, ops, chunk) < len(listed):  # one went meanwhile: key by key
-        # (an upsert each: ``$addToSet`` twice lists a post once, and a key written by another
-        # process since the update missed it gets the posts all the same)
-        again = [_extend({"_id": k}, ids, upsert=True) for k, ids in listed.items()]
-        write_chunked(bands, again, chunk)
+        key_by_key()
 
 
 def _extend(
