@@ -24,7 +24,8 @@ pages (``pc-raw-2019``), never the PC bar page a browser builds.
   on a real FerretDB 1.24 (SQLite backend, the MongoDB-wire server the project tests with),
   started once on 127.0.0.1 before the first round by
   :class:`~servers.ferretdb.FerretDBProcess` (``scripts/build_ferretdb.sh``'s
-  cached build), as ``bench.profile --store mongodb`` and ``bench.outage`` start it. Its
+  cached build, its settings: ``SQLITE_PRAGMAS``, ``GO_GC_PERCENT``), as
+  ``bench.profile --store mongodb`` and ``bench.outage`` start it. Its
   pages/s and CPU are the crawl process's, like side B's; the server's own CPU during the run
   (user + system of all its threads, read from ``/proc/<pid>/stat``) is reported beside it,
   not in it. If FerretDB cannot be built or started, the bench says why and that side D was

@@ -17,7 +17,7 @@ import pytest
 
 from opinion_spiders.stores.factory import spool_dir
 from opinion_spiders.stores.spool import Spool, read_batch
-from servers.ferretdb import FerretDBProcess, free_port
+from servers.ferretdb import GO_GC_PERCENT, FerretDBProcess, free_port
 from tests._proc import run_opinion
 from tests.fault_runs import (
     DONE,
@@ -143,3 +143,24 @@ def test_ferretdb_keeps_acknowledged_writes_when_killed(ferretdb: FerretDBProces
         assert sorted(d["n"] for d in coll.find({"n": {"$lt": 0}})) == list(range(-9, 0))
     finally:
         client.close()
+
+
+def _environment(pid: int) -> dict[str, str]:
+    raw = Path(f"/proc/{pid}/environ").read_bytes().decode()
+    return dict(entry.split("=", 1) for entry in raw.split("\0") if "=" in entry)
+
+
+def test_ferretdb_runs_with_the_collector_target_unless_one_is_set(
+    ferretdb: FerretDBProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The test server's Go collector runs at ``GO_GC_PERCENT`` (``GOGC``); a ``GOGC`` in
+    the environment it is started from is kept."""
+    monkeypatch.delenv("GOGC", raising=False)
+    ferretdb.start()
+    assert ferretdb.pid is not None
+    assert _environment(ferretdb.pid)["GOGC"] == GO_GC_PERCENT == "1000"
+    ferretdb.stop()
+    monkeypatch.setenv("GOGC", "150")
+    ferretdb.start()
+    assert ferretdb.pid is not None
+    assert _environment(ferretdb.pid)["GOGC"] == "150"
