@@ -30,7 +30,7 @@ from opinion_spiders.stores.base import (
     Store,
 )
 from opinion_spiders.stores.embedded import EmbeddedStore
-from opinion_spiders.stores.mongo import MongoStore, reads_in_by_id
+from opinion_spiders.stores.mongo import MongoStore, reads_in_by_id, serves_secondary_indexes
 
 T0 = datetime(2026, 11, 25, 8, 0, 0, 123000, tzinfo=UTC)
 
@@ -889,6 +889,24 @@ def test_mongo_store_reads_in_by_id_where_the_server_says_it_can(mongo_uri: str)
     assert not reads_in_by_id({"ferretdbVersion": "v1.24.2"})
     assert reads_in_by_id({"buildEnvironment": {"-tags": "netgo,opinion_id_in"}})
     assert not reads_in_by_id({"buildEnvironment": {"-tags": "opinion_id_in_not"}})
+
+
+def test_mongo_store_keeps_only_id_indexes_where_the_server_scans_anyway(
+    mongo_store: MongoStore,
+) -> None:
+    """FerretDB 1.x reads the whole collection for a query on any field but ``_id``, index or
+    not, so the schema there has its ``_id`` indexes alone (every other index would be kept up
+    to date on every write for nothing); the queries analysts make still answer. MongoDB and a
+    later FerretDB get every index."""
+    mongo_store.upsert_posts([post("forum-a", "7", str(i)) for i in range(3)])
+    assert set(mongo_store.db.posts.index_information()) == {"_id_"}
+    assert set(mongo_store.db.alerts.index_information()) == {"_id_"}
+    plan = mongo_store.db.command("explain", {"find": "posts", "filter": {"site": "forum-a"}})
+    assert "SCAN" in str(plan["queryPlanner"]) and not plan["filterPushdown"]
+    assert mongo_store.db.posts.count_documents({"site": "forum-a"}) == 3
+    assert not serves_secondary_indexes({"ferretdbVersion": "v1.24.2"})
+    assert serves_secondary_indexes({"version": "7.0.14", "gitVersion": "ce59cfc"})  # MongoDB
+    assert serves_secondary_indexes({"ferretdbVersion": "v2.1.0"})
 
 
 def test_mongo_store_band_documents_stay_bounded(mongo_store: MongoStore) -> None:
