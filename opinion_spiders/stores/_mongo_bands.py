@@ -23,6 +23,7 @@ candidate's current ``minhash_bands``, so such a stale entry is never returned.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -46,7 +47,10 @@ class KnownBands:
     """Band keys this process knows to be stored: seen by a lookup or written here (the
     newest ``size`` of them), and apart, those seen listing :data:`CAPACITY` posts, which the
     writes skip (the oldest forgotten past ``size``). An update filtered on anything besides
-    ``_id`` would scan on FerretDB."""
+    ``_id`` would scan on FerretDB. The crawl's lookups tell it what they saw from a thread of
+    their own, beside the writes that ask it: its changes take a lock (a key found present,
+    then trimmed away by the other thread before it moved to the end, raised ``KeyError``);
+    asking whether it holds a key needs none."""
 
     def __init__(self, size: int = 100_000) -> None:
         self.size = size
@@ -54,22 +58,25 @@ class KnownBands:
         # a dict whose front was deleted walks the dead slots (27 s of a 133 s cluster step)
         self.full: OrderedDict[str, None] = OrderedDict()
         self.present: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()
 
     def saw(self, key: str, listed: int) -> None:
         """A lookup read the band document ``key``, listing ``listed`` posts (it is stored:
         the caller says so with :meth:`stored`, once for every key it read)."""
         if listed >= CAPACITY:
-            self.full[key] = None
-            _trim(self.full, self.size)
+            with self._lock:
+                self.full[key] = None
+                _trim(self.full, self.size)
 
     def stored(self, keys: Sequence[str]) -> None:
         present = self.present
-        for key in keys:
-            if key in present:
-                present.move_to_end(key)
-            else:
-                present[key] = None
-        _trim(present, self.size)
+        with self._lock:
+            for key in keys:
+                if key in present:
+                    present.move_to_end(key)
+                else:
+                    present[key] = None
+            _trim(present, self.size)
 
 
 def _trim(keys: OrderedDict[str, None], size: int) -> None:
