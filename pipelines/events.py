@@ -195,9 +195,9 @@ class EventPipeline(Stage):
             self.detector.add(doc)
 
     def _read_back(self, ids: list[str]) -> list[dict[str, Any]]:
-        """The stored posts ``ids``, one ``_id`` read each (a take-over's, once)."""
-        store = self.runtime.store
-        return [doc for post_id in ids if (doc := store.get_post(post_id)) is not None]
+        """The stored posts ``ids``, in their order (a take-over's, once)."""
+        found = self.runtime.store.get_posts(ids)
+        return [found[post_id] for post_id in ids if post_id in found]
 
     async def process_item(self, item: object) -> object:
         if isinstance(item, Post):

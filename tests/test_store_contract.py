@@ -119,6 +119,20 @@ def test_store_round_trips_tz_aware_datetimes_and_nested_values(any_store: Store
     assert any_store.get_post("missing:0:0") is None
 
 
+def test_store_reads_many_posts_whole_by_id(any_store: Store) -> None:
+    """``get_posts``: the stored posts among the ids, whole, as ``get_post`` reads each — past
+    one read's chunk of ids, with ids repeated and ids never stored left out."""
+    docs = [post("demo-forum", "40", str(i), views=i) for i in range(1_100)]
+    any_store.upsert_posts(docs)
+    ids = [d["_id"] for d in docs]
+    wanted = [*ids[::-1], "missing:0:0", ids[5], "missing:0:1"]
+    found = any_store.get_posts(wanted)
+    assert set(found) == set(ids)
+    assert found[ids[7]] == any_store.get_post(ids[7])
+    assert found[ids[1_099]]["views"] == 1_099 and found[ids[0]]["site"] == "demo-forum"
+    assert any_store.get_posts([]) == {} and any_store.get_posts(["missing:0:0"]) == {}
+
+
 def test_store_alert_ledger_never_holds_an_alert_twice(any_store: Store) -> None:
     alert: dict[str, Any] = {
         "_id": "corruption:demo-forum:12:34",

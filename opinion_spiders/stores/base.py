@@ -252,6 +252,11 @@ class Store(Protocol):
     # -- reads, for reports and the CLI ------------------------------------------------------
     def get_post(self, post_id: str) -> dict[str, Any] | None: ...
 
+    def get_posts(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The stored posts among ``ids``, whole, by ``_id`` (those not stored left out), in
+        reads of a few hundred ids each by primary key — where a caller would otherwise read
+        many one by one (a take-over reading back what a dead events process was sent)."""
+
     def count_posts(self, by: Sequence[str], since: datetime | None = None) -> list[dict[str, Any]]:
         """Posts grouped by the given top-level fields (e.g. ``("site", "kind")``), each row
         ``{field: value, ..., "count": n}``, largest count first; ``since`` filters on

@@ -50,6 +50,8 @@ TIMEOUT_MS = 5000
 #: How long one operation may wait for the server's answer: a server that stops answering
 #: mid-crawl (seen with FerretDB under load) costs this once, then the breaker spools.
 OPERATION_TIMEOUT_MS = 60_000
+#: Posts read in one ``$in`` on ``_id`` by :meth:`MongoStore.get_posts` (whole documents).
+READ_CHUNK = 400
 
 #: collection -> index key lists (what analysts and reports filter and sort on)
 INDEXES: dict[str, list[list[tuple[str, int]]]] = {
@@ -418,6 +420,15 @@ class MongoStore:
     def get_post(self, post_id: str) -> dict[str, Any] | None:
         with self._guard() as db:
             return db.posts.find_one({"_id": post_id})
+
+    def get_posts(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, dict[str, Any]] = {}
+        with self._guard() as db:
+            for start in range(0, len(wanted), READ_CHUNK):
+                chunk = wanted[start : start + READ_CHUNK]
+                found.update(band_index.by_id(db.posts, chunk, None, bool(self._one_by_one)))
+        return found
 
     def count_posts(self, by: Sequence[str], since: datetime | None = None) -> list[dict[str, Any]]:
         fields = [check_field(f) for f in by]
