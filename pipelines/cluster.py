@@ -119,21 +119,18 @@ class ClusterPipeline(Stage):
 
     @cached_property
     def lookups(self) -> StoreWriter:
-        """Where the posts' clusters are looked up: beside the store's writes where it reads
-        beside them (both stores do) — in a crawl's last seconds the writer thread is still
-        writing the posts of the sites running, and the posts waiting for their cluster waited
-        behind that (the page worker idle, a core free) — else on the writer thread."""
-        uri = store_uri(self.crawler.settings)
-        return reader_for(uri) if self.runtime.store.beside_writer else self.writer
+        """Where the posts' clusters are looked up: beside the store's writes — in a crawl's
+        last seconds the writer thread is still writing the posts of the sites running, and
+        the posts waiting for their cluster waited behind that (the page worker idle, a core
+        free)."""
+        return reader_for(store_uri(self.crawler.settings))
 
     @cached_property
     def steps(self) -> StoreWriter:
-        """Where the cluster steps run: beside the store's writes where it takes them so (both
-        stores do) — a crawler's step when it closes held up the posts of those still
-        running, and the crawl's last seconds are the writer's — else on the writer thread,
-        after the calls asked before them."""
-        uri = store_uri(self.crawler.settings)
-        return stepper_for(uri) if self.runtime.store.beside_writer else self.writer
+        """Where the cluster steps run: beside the store's writes — a crawler's step when it
+        closes held up the posts of those still running, and the crawl's last seconds are the
+        writer's."""
+        return stepper_for(store_uri(self.crawler.settings))
 
     async def open_spider(self) -> None:
         """Once the spool is replayed, the step for the posts stored before this crawl."""

@@ -338,6 +338,17 @@ _CLUSTER_SQL = (", doc ->> '$.cluster_size', doc -> '$.cluster_sites',"
                 " doc ->> '$.cluster_first_id'")  # fmt: skip
 
 
+def read_posts(conn: sqlite3.Connection, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The posts ``ids`` (those stored), whole, by ``_id``: one ``IN`` a chunk of ids."""
+    found: dict[str, dict[str, Any]] = {}
+    for chunk in _chunks(ids):
+        for post_id, doc in conn.execute(
+            f"SELECT _id, doc FROM posts WHERE _id IN ({_marks(chunk)})", chunk
+        ):
+            found[post_id] = loads(doc)
+    return found
+
+
 def _read_candidates(
     conn: sqlite3.Connection, ids: list[str], *, bands: bool = False, cluster: bool = False
 ) -> dict[str, dict[str, Any]]:

@@ -83,14 +83,6 @@ class Store(Protocol):
 
     #: "mongodb" or "embedded"
     kind: str
-    #: Whether a crawl's cluster lookups (:meth:`band_listed`, :meth:`candidate_posts`,
-    #: :meth:`get_clusters`) and cluster steps may run on threads of their own beside the
-    #: thread that writes its posts. Both stores say yes: the embedded one's lookups read
-    #: through a connection of their own, and SQLite takes each connection's transactions in
-    #: turn, as those of processes; MongoDB answers each thread on a connection of the client's
-    #: pool (FerretDB 1.24 stalled with two threads' update commands of 50 statements at once,
-    #: never with the 10 a command the store sends it).
-    beside_writer: bool
 
     @property
     def breaker(self) -> CircuitBreaker | None:

@@ -43,8 +43,6 @@ post_key = _clusters.post_key
 FILENAME = "opinion.sqlite3"
 BUSY_TIMEOUT = 30.0
 _POST_COLUMNS = ("site", "kind", "day", "cluster_id")
-#: Posts read in one ``IN`` of :meth:`EmbeddedStore.get_posts` (SQLite allows 32,766 parameters).
-_READ_CHUNK = 500
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS posts (_id TEXT PRIMARY KEY, doc TEXT NOT NULL, time TEXT,
@@ -80,7 +78,6 @@ class EmbeddedStore:
 
     kind = "embedded"
     #: Cluster lookups (through a connection of their own) and steps beside the writer.
-    beside_writer = True
     #: A local file has no outage to wait out: no circuit breaker.
     breaker: CircuitBreaker | None = None
 
@@ -372,15 +369,8 @@ class EmbeddedStore:
         return loads(rows[0][0]) if rows else None
 
     def get_posts(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        wanted = list(dict.fromkeys(ids))
-        found: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(wanted), _READ_CHUNK):
-            chunk = wanted[start : start + _READ_CHUNK]
-            marks = ",".join("?" * len(chunk))
-            for post_id, doc in self._query(f"SELECT _id, doc FROM posts WHERE _id IN ({marks})",
-                                            chunk):  # fmt: skip
-                found[post_id] = loads(doc)
-        return found
+        with self._lock:
+            return _clusters.read_posts(self._conn, list(dict.fromkeys(ids)))
 
     def count_posts(self, by: Sequence[str], since: datetime | None = None) -> list[dict[str, Any]]:
         fields = [check_field(f) for f in by]

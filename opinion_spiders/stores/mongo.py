@@ -103,7 +103,6 @@ class MongoStore:
     """The :class:`~opinion_spiders.stores.base.Store` contract on database ``db_name``."""
 
     kind = "mongodb"
-    beside_writer = True
     #: Posts one band document of the near-duplicate index lists at most (the first stored).
     BAND_CAPACITY = band_index.CAPACITY
 
