@@ -6,6 +6,7 @@ site stores — every post once, every alert once, the same clusters and ``posts
 from __future__ import annotations
 
 import os
+import random
 import re
 import signal
 from collections.abc import Iterator
@@ -164,3 +165,36 @@ def test_ferretdb_runs_with_the_collector_target_unless_one_is_set(
     ferretdb.start()
     assert ferretdb.pid is not None
     assert _environment(ferretdb.pid)["GOGC"] == "150"
+
+
+def test_ferretdb_keeps_statement_journals_in_memory_and_checkpoints_every_20000_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``SQLITE_PRAGMAS`` reach the server's SQLite: a statement inserting a hundred random
+    ``_id`` values into a 20,000-document collection changes more index pages than SQLite
+    keeps in memory by default, yet no temp file for its journal is made (the directory
+    SQLite makes them in is never written), and the WAL grows past the 1,000 pages at which
+    SQLite's default would have checkpointed and reused it."""
+    temp = tmp_path / "sqlite-tmp"
+    temp.mkdir()
+    monkeypatch.setenv("SQLITE_TMPDIR", str(temp))
+    data = tmp_path / "ferretdb"
+    rnd = random.Random(7)
+
+    def ids(n: int) -> list[dict[str, str]]:
+        return [{"_id": f"{rnd.getrandbits(64):016x}"} for _ in range(n)]
+
+    with FerretDBProcess(data) as server:
+        client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(server.uri)
+        try:
+            coll = client.journal.docs
+            coll.insert_many(ids(20_000))
+            untouched = temp.stat().st_mtime_ns
+            for _ in range(5):
+                coll.insert_many(ids(100))
+            assert coll.count_documents({}) == 20_500
+        finally:
+            client.close()
+        assert temp.stat().st_mtime_ns == untouched
+        assert not list(temp.iterdir())
+        assert (data / "journal.sqlite-wal").stat().st_size > 2 * 1000 * 4096
