@@ -697,6 +697,14 @@ def test_store_band_candidates_are_bounded_by_the_limit(any_store: Store) -> Non
     assert only["_id"] == "forum-a:7:149"
 
 
+def _listen(store: MongoStore, uri: str, name: str, listener: CommandListener) -> None:
+    """Give the store a client that reports its commands to ``listener`` (the store's own
+    client closed)."""
+    store.client.close()
+    store.client = MongoClient(uri, tz_aware=True, event_listeners=[listener])
+    store.db = store.client[name]
+
+
 class _Commands(CommandListener):
     def __init__(self) -> None:
         self.seen: list[tuple[str, str, dict[str, Any]]] = []
@@ -730,8 +738,7 @@ def test_mongo_store_per_post_lookups_are_primary_key_reads(
     commands = _Commands()
     name = f"test_{uuid.uuid4().hex[:12]}"
     store = MongoStore(mongo_uri, name, one_by_one=one_by_one)
-    store.client = MongoClient(mongo_uri, tz_aware=True, event_listeners=[commands])
-    store.db = store.client[name]
+    _listen(store, mongo_uri, name, commands)
     try:
         store.upsert_posts([_banded("1", ["aa00000000000001", "bb00000000000001"]),
                             _banded("2", ["bb00000000000001"])])  # fmt: skip
@@ -800,8 +807,7 @@ def test_mongo_store_extends_the_band_documents_it_knows_without_a_failed_insert
     dups = _DuplicateInserts()
     name = f"test_{uuid.uuid4().hex[:12]}"
     store = MongoStore(mongo_uri, name)
-    store.client = MongoClient(mongo_uri, tz_aware=True, event_listeners=[dups])
-    store.db = store.client[name]
+    _listen(store, mongo_uri, name, dups)
     try:
         store.upsert_posts([_banded("1", ["aa00000000000001", "bb00000000000001"])])
         store.upsert_posts([_banded("2", ["aa00000000000001", "cc00000000000001"])])  # wrote aa
@@ -860,8 +866,7 @@ def test_mongo_store_extends_the_band_documents_of_a_copy_in_one_update(
     updates = _Updates()
     name = f"test_{uuid.uuid4().hex[:12]}"
     store = MongoStore(mongo_uri, name, one_by_one=one_by_one)
-    store.client = MongoClient(mongo_uri, tz_aware=True, event_listeners=[updates])
-    store.db = store.client[name]
+    _listen(store, mongo_uri, name, updates)
     shared = ["aa00000000000001", "bb00000000000001", "cc00000000000001"]
     try:
         store.upsert_posts([_banded("1", [*shared, "dd00000000000001"])])
