@@ -1,6 +1,6 @@
 """Downloader middleware: Scrapy's retries, with exponential backoff and ``Retry-After``;
 redirect loops turned into failures the run counts; Scrapy's meta-refresh redirects without
-decoding the pages that cannot hold one.
+decoding the pages that cannot hold one, and a page that asks to be reloaded kept.
 
 Scrapy retries 429/5xx and connection errors at once; a site that is struggling or rate
 limiting us deserves a pause first. The wait runs on the event loop, so other requests go on.
@@ -94,10 +94,16 @@ class RedirectLoopMiddleware:
         if not (300 <= response.status < 400 and location):
             return response
         target = urljoin(request.url, location.decode("latin-1").strip())
-        passed = {*request.meta.get("redirect_urls", ()), request.url}
-        if urldefrag(target)[0] in {urldefrag(u)[0] for u in passed}:
+        if passed_through(request, target):
             raise IgnoreRequest(f"redirect loop: {request.url} → {target}")
         return response
+
+
+def passed_through(request: Request, url: str) -> bool:
+    """Whether ``url`` (its fragment aside) is the request's own address or one its redirects
+    came through."""
+    passed = {*request.meta.get("redirect_urls", ()), request.url}
+    return urldefrag(url)[0] in {urldefrag(u)[0] for u in passed}
 
 
 def may_refresh(body: bytes) -> bool:
@@ -112,14 +118,24 @@ def may_refresh(body: bytes) -> bool:
 
 class LazyMetaRefreshMiddleware(MetaRefreshMiddleware):
     """Scrapy's meta-refresh redirects (``METAREFRESH_*`` settings as usual), where a page's
-    bytes cannot hold one answered without decoding it.
+    bytes cannot hold one answered without decoding it, and where a page refreshes to itself
+    (or to an address its redirects came through) the page kept.
 
     Scrapy's middleware decodes every HTML page to look at its first 4,096 characters. A
     crawl process hands the page's bytes to a page worker, which decodes them itself, so that
     decoding was done for nothing: ~50 µs of the crawl process's CPU a page (a 10 KB page,
-    half of it the decoding, the rest the regular expressions over its head)."""
+    half of it the decoding, the rest the regular expressions over its head).
+
+    A refresh without an address (``<meta http-equiv="refresh" content="60">``: a portal's
+    front page or a listing reloading itself every minute) is, since w3lib 2.6, a refresh to
+    the page's own address, as a browser reads it, and Scrapy's middleware answers it with a
+    request for that address — which the duplicate filter then drops, so the page that was
+    fetched is never read. That request would only fetch the page again: the page is kept."""
 
     def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
         if isinstance(response, HtmlResponse) and not may_refresh(response.body):
             return response
-        return super().process_response(request, response)
+        answer = super().process_response(request, response)
+        if isinstance(answer, Request) and passed_through(request, answer.url):
+            return response
+        return answer
