@@ -77,7 +77,6 @@ class EmbeddedStore:
     """The :class:`~opinion_spiders.stores.base.Store` contract on ``<path>/opinion.sqlite3``."""
 
     kind = "embedded"
-    #: Cluster lookups (through a connection of their own) and steps beside the writer.
     #: A local file has no outage to wait out: no circuit breaker.
     breaker: CircuitBreaker | None = None
 
