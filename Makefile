@@ -1,5 +1,5 @@
 # The two quick-start commands are `make demo` and `make test`; each sets itself up first.
-.PHONY: setup setup-test demo test check lint format bench clean
+.PHONY: setup setup-test demo test check lint format bench lock clean
 
 setup:
 	bash scripts/setup.sh
@@ -24,6 +24,11 @@ format:
 
 bench: setup-test
 	.venv/bin/python -m bench
+
+# Move the pinned Python packages (scripts/constraints.txt) to today's releases; then run
+# `make test` on them before committing the new lock.
+lock:
+	bash scripts/lock.sh
 
 clean:
 	rm -rf .data build dist *.egg-info

@@ -17,11 +17,15 @@ if [ ! -x .venv/bin/python ]; then
   say "creating .venv"
   "$PY" -m venv .venv
 fi
+# Every package at the version scripts/constraints.txt pins (scripts/lock.sh writes it): a
+# fresh machine installs what the tests last ran on, not whatever was released since.
+constraints=scripts/constraints.txt
+export PIP_CONSTRAINT="$PWD/$constraints"  # the native build's backend (maturin) too
 stamp=.venv/.opinion-installed
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  say "installing Python packages"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ "$constraints" -nt "$stamp" ]; then
+  say "installing Python packages (pinned by $constraints)"
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[dev]"
+  .venv/bin/python -m pip install -q -c "$constraints" -e ".[dev]"
   touch "$stamp"
 fi
 
