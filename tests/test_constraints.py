@@ -5,6 +5,8 @@ range, and the environment the tests run in holds the pinned versions — what
 
 from __future__ import annotations
 
+import sys
+import sysconfig
 import tomllib
 from importlib.metadata import distributions
 from pathlib import Path
@@ -78,9 +80,12 @@ def test_every_requirement_is_pinned_within_its_range() -> None:
 
 def test_the_installed_packages_are_the_pinned_ones() -> None:
     locked = pins(LOCK.read_text("utf-8"))
+    # the environment's own site-packages, not every folder on sys.path: setuptools puts its
+    # vendored copies (packaging, wheel …) there once something imports it
+    paths = sorted({sysconfig.get_paths()[k] for k in ("purelib", "platlib")})
     installed = {
         canonicalize_name(d.metadata["Name"]): Version(d.version)
-        for d in distributions()
+        for d in distributions(path=paths)
         if d.metadata["Name"]
     }
     assert len(installed) > 50, installed  # the environment was read
@@ -93,3 +98,13 @@ def test_the_installed_packages_are_the_pinned_ones() -> None:
     missing = [r.name for r in requirements(build=False) if canonicalize_name(r.name)
                not in installed and (r.marker is None or r.marker.evaluate())]  # fmt: skip
     assert not missing, f"not installed: {missing}; run `make setup-test`"
+
+
+def test_vendored_copies_on_the_path_do_not_count() -> None:
+    """What the test above reads: once setuptools is imported, its vendored packages are on
+    ``sys.path`` at other versions than the installed ones."""
+    import setuptools  # noqa: F401  (puts setuptools/_vendor on sys.path)
+
+    vendored = [p for p in sys.path if p.rstrip("/").endswith("_vendor")]
+    assert vendored, "setuptools no longer puts its vendored packages on sys.path"
+    test_the_installed_packages_are_the_pinned_ones()
