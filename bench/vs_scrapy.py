@@ -31,6 +31,10 @@ pages (``pc-raw-2019``), never the PC bar page a browser builds.
   not in it. If FerretDB cannot be built or started, the bench says why and that side D was
   not measured, and runs A B C alone. A crawl that, with side D's server, uses under 1 CPU s in
   120 s hangs: it is stopped and fails the bench (side D's did, twice, at the default size).
+  ``--mongodb URI`` runs side D on another MongoDB-wire server instead — a real ``mongod`` —
+  each run in a fresh database that is dropped after it; the report names the server (its
+  ``buildInfo``) and reads its CPU when its process listens on this machine (found from the
+  URI's port in ``/proc/net/tcp``).
 - **C**: a lean fetcher — aiohttp and parsel, no framework: :func:`lean_crawl` reads each
   host's robots.txt once, then fetches with 8 requests in flight a site (what sides A and B
   allow a host), follows the same links and reads the same post fields as side A. The limit of
@@ -67,7 +71,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import scrapy
 from scrapy.http import Response
@@ -75,14 +79,15 @@ from scrapy.http import Response
 from bench.site import DEFAULT_MIX, Generated, base_url, generate, page_key, served
 
 TARGET = 0.8
-#: Issue 12's target for the same crawl into FerretDB (side D), against side A.
+#: Issue 12's target for the same crawl into FerretDB (side D), against side A (held to
+#: whichever MongoDB-wire server side D runs on, ``--mongodb``).
 TARGET_FERRETDB = 0.6
 SIDES = ("A", "B", "C", "D")
 LABELS = {
     "A": "A stock Scrapy spider, no pipelines",
     "B": "B opinion crawl, every pipeline",
     "C": "C lean aiohttp + parsel fetcher",
-    "D": "D opinion crawl into FerretDB",
+    "D": "D opinion crawl, MongoDB-wire server",
 }
 #: Side C's requests in flight: side A's (and B's) 8 a host, on the one host served.
 LEAN_CONCURRENCY = 8
@@ -544,7 +549,7 @@ class Run:
     sites: dict[str, tuple[int, int]]  # site -> (pages, posts)
     wall: float
     cpu: float
-    #: Side D: the FerretDB server's CPU seconds during the run (None: not readable).
+    #: Side D: its server's CPU seconds during the run (None: not readable).
     server_cpu: float | None = None
     #: When the process was launched and when it ended (seconds since the epoch).
     launched: float = 0.0
@@ -610,7 +615,7 @@ def _timed(
                     child.wait()
                     raise BenchError(
                         f"{command[2:4]} hung: under {IDLE_CPU:.0f} CPU s in the crawl process"
-                        f"{' and the FerretDB server' if server_pid else ''} for {STALL:.0f} s"
+                        f"{' and the store server' if server_pid else ''} for {STALL:.0f} s"
                     ) from None
         wall, ended = time.perf_counter() - started, time.time()
         err.seek(0)
@@ -670,14 +675,15 @@ def run_opinion(folder: Path, port: int, work: Path) -> Run:
 def run_ferretdb(
     folder: Path, port: int, work: Path, server_uri: str, server_pid: int | None = None
 ) -> Run:
-    """Side D: side B's crawl into a fresh database on the FerretDB at ``server_uri``, with
-    the server's CPU during the crawl when its pid is known."""
+    """Side D: side B's crawl into a fresh database on the MongoDB-wire server at
+    ``server_uri`` (dropped after the run), with the server's CPU during the crawl when its
+    pid is known."""
     from opinion_spiders.stores.factory import spool_dir
     from opinion_spiders.stores.spool import Spool
 
     work.mkdir(parents=True)
     database = "vs_scrapy_" + re.sub(r"\W", "_", work.name)
-    uri = f"{server_uri.rstrip('/')}/{database}"
+    uri = database_uri(server_uri, database)
     before = process_cpu(server_pid)
     run = _opinion("D", uri, folder, port, work, server_pid)
     after = process_cpu(server_pid)
@@ -685,8 +691,65 @@ def run_ferretdb(
         run.server_cpu = after - before
     spool = Spool(spool_dir({"OPINION_STORE": uri, "OPINION_DATA_DIR": str(work / "data")}))
     if spooled := len(spool.files()):
-        raise BenchError(f"side D spooled {spooled} batches: FerretDB did not take its writes")
+        raise BenchError(f"side D spooled {spooled} batches: the server did not take its writes")
+    drop_database(server_uri, database)
     return run
+
+
+def drop_database(server_uri: str, database: str) -> None:
+    from pymongo import MongoClient
+
+    client: MongoClient[dict[str, Any]] = MongoClient(server_uri, serverSelectionTimeoutMS=5000)
+    try:
+        client.drop_database(database)
+    finally:
+        client.close()
+
+
+def database_uri(server_uri: str, database: str) -> str:
+    """``server_uri`` naming ``database``: its path replaced, its options kept."""
+    parts = urlsplit(server_uri)
+    return urlunsplit(parts._replace(path="/" + database))
+
+
+def server_name(server_uri: str) -> str:
+    """What answers at ``server_uri``, from its ``buildInfo``: FerretDB says so (its version
+    field is the MongoDB version it speaks)."""
+    from pymongo import MongoClient
+
+    client: MongoClient[dict[str, Any]] = MongoClient(server_uri, serverSelectionTimeoutMS=5000)
+    try:
+        info = client.admin.command("buildInfo")
+    finally:
+        client.close()
+    if "ferretdbVersion" in info:  # FerretDB 1.x
+        return f"FerretDB {info['ferretdbVersion']}"
+    ferretdb = info.get("ferretdb")  # FerretDB 2.x
+    if isinstance(ferretdb, dict):
+        return f"FerretDB {ferretdb.get('version', '?')}"
+    return f"MongoDB {info.get('version', '?')}"
+
+
+def listening_pid(port: int) -> int | None:
+    """The pid of the process of this machine listening on TCP ``port`` (``/proc/net/tcp``
+    and ``tcp6``, then each process's sockets), or None (not local, or not readable)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if fields[3] == "0A" and int(fields[1].rpartition(":")[2], 16) == port:
+                    inodes.add(f"socket:[{fields[9]}]")
+    if not inodes:
+        return None
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                for fd in (entry / "fd").iterdir():
+                    with contextlib.suppress(OSError):
+                        if os.readlink(fd) in inodes:
+                            return int(entry.name)
+    return None
 
 
 def ferretdb_pid(data_dir: Path) -> int | None:
@@ -720,8 +783,12 @@ def spread(values: Sequence[float], fmt: str) -> str:
     return f"{statistics.median(values):{fmt}} ({min(values):{fmt}}–{max(values):{fmt}})"
 
 
-def report(runs: list[Run], reps: int, server: str, generated: Generated, no_d: str = "") -> str:
-    """The table; ``no_d`` says why side D was not measured, when it was not."""
+def report(
+    runs: list[Run], reps: int, server: str, generated: Generated, no_d: str = "",
+    store_server: str = "FerretDB",
+) -> str:  # fmt: skip
+    """The table; ``no_d`` says why side D was not measured, when it was not;
+    ``store_server`` names side D's server."""
     by_side = {side: [r for r in runs if r.side == side] for side in SIDES}
     a, b, c, d = by_side["A"], by_side["B"], by_side["C"], by_side["D"]
     speed = [rb.pages_per_s / ra.pages_per_s for ra, rb in zip(a, b, strict=True)]
@@ -755,7 +822,7 @@ def report(runs: list[Run], reps: int, server: str, generated: Generated, no_d: 
         f"  ratio B/A CPU per page, per round of runs: {spread(cost, '.2f')}",
         f"  ratio B/C pages/s (the product against the lean fetcher): {spread(lean, '.2f')};"
         f" A/C (stock Scrapy against it): {spread(stock_lean, '.2f')}",
-        *(ferretdb_lines(a, b, d) if d else [f"  side D NOT MEASURED: {no_d}"]),
+        *(ferretdb_lines(a, b, d, store_server) if d else [f"  side D NOT MEASURED: {no_d}"]),
         *ends_lines(by_side),
         "  (pages/s over each process's wall time from launch to exit, start-up included;"
         " CPU = user + system of the process)",
@@ -778,7 +845,9 @@ def ends_lines(by_side: dict[str, list[Run]]) -> list[str]:
     return ["  start (launch → first answer) / tail (last answer → exit), s: " + "; ".join(parts)]
 
 
-def ferretdb_lines(a: list[Run], b: list[Run], d: list[Run]) -> list[str]:
+def ferretdb_lines(
+    a: list[Run], b: list[Run], d: list[Run], store_server: str = "FerretDB"
+) -> list[str]:
     """Side D against A (issue 12's 0.6) and B, and its server's CPU beside its own."""
     speed = [rd.pages_per_s / ra.pages_per_s for ra, rd in zip(a, d, strict=True)]
     store = [rd.pages_per_s / rb.pages_per_s for rb, rd in zip(b, d, strict=True)]
@@ -786,17 +855,19 @@ def ferretdb_lines(a: list[Run], b: list[Run], d: list[Run]) -> list[str]:
     lines = [
         f"  ratio D/A pages/s, per round of runs: {spread(speed, '.2f')}; "
         f"target >= {TARGET_FERRETDB}: {verdict}",
-        f"  ratio D/B pages/s (FerretDB against the embedded store): {spread(store, '.2f')}",
+        f"  ratio D/B pages/s ({store_server} against the embedded store): {spread(store, '.2f')}",
     ]
     served = [1000 * r.server_cpu / r.pages for r in d if r.server_cpu is not None]
     if len(served) == len(d):
         both = [1000 * (r.cpu + (r.server_cpu or 0.0)) / r.pages for r in d]
         lines.append(
-            f"  D's FerretDB server, not in D's CPU above: {spread(served, '.1f')} CPU s / "
+            f"  D's server ({store_server}), not in D's CPU above: {spread(served, '.1f')} CPU s / "
             f"1,000 pages (/proc/<pid>/stat); crawl process + server: {spread(both, '.1f')}"
         )
     else:
-        lines.append("  D's FerretDB server CPU: not readable from /proc, not counted anywhere")
+        lines.append(
+            f"  D's server ({store_server}) CPU: not readable from /proc, not counted anywhere"
+        )
     return lines
 
 
@@ -816,8 +887,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=3, help="runs a side (default 3)")
     parser.add_argument(
         "--sides", default="".join(SIDES),
-        help="ABCD (default) or ABC: side D, the crawl into FerretDB, takes ~10 min a run at "
-        "the default size",
+        help="ABCD (default) or ABC: side D, the crawl into FerretDB (or --mongodb), takes "
+        "~1 min a run at the default size",
+    )  # fmt: skip
+    parser.add_argument(
+        "--mongodb", metavar="URI",
+        help="run side D on this MongoDB-wire server (e.g. a real mongod: "
+        "mongodb://127.0.0.1:27017) instead of a FerretDB the bench starts; each run's "
+        "database is dropped after it",
     )  # fmt: skip
     parser.add_argument(
         "--server", choices=["auto", "python", "nginx"], default="auto",
@@ -830,6 +907,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if set(args.sides) - set(SIDES) or not set("ABC") <= set(args.sides):
         parser.error("--sides: ABC, or ABCD with the crawl into FerretDB")
+    if args.mongodb and "D" not in args.sides:
+        parser.error("--mongodb is side D's server: ask for side D (--sides ABCD)")
     for flag, child in ((args.stock_child, stock_child), (args.lean_child, lean_child)):
         if flag:
             return child(Path(flag[1]), int(flag[2]), Path(flag[0]))
@@ -856,8 +935,11 @@ def main(argv: list[str] | None = None) -> int:
             serving = served(folder)
         try:
             with serving as port, contextlib.ExitStack() as stack:
-                if "D" in args.sides:
-                    runners, no_d = ferretdb_runner(stack, work / "ferretdb")
+                store_server = "FerretDB"
+                if "D" in args.sides and args.mongodb:
+                    runners, no_d, store_server = mongodb_runner(args.mongodb)
+                elif "D" in args.sides:
+                    runners, no_d, store_server = ferretdb_runner(stack, work / "ferretdb")
                 else:
                     runners, no_d = dict(RUNNERS), "not asked for (--sides)"
                 sides = [side for side in SIDES if side in runners and side in args.sides]
@@ -867,7 +949,7 @@ def main(argv: list[str] | None = None) -> int:
                         run = runners[side](folder, port, work / f"{side}-{rep}")
                         run.fetched = fetch_window(log, offset)
                         server_cpu = (
-                            f" (+ FerretDB server {1000 * run.server_cpu / run.pages:.1f})"
+                            f" (+ server {1000 * run.server_cpu / run.pages:.1f})"
                             if run.server_cpu is not None
                             else ""
                         )
@@ -881,13 +963,36 @@ def main(argv: list[str] | None = None) -> int:
         except BenchError as exc:
             print(f"bench.vs_scrapy: error: {exc}", file=sys.stderr)
             return 1
-    print(report(runs, max(1, args.reps), server, generated, no_d))
+    print(report(runs, max(1, args.reps), server, generated, no_d, store_server))
     return 0
 
 
-def ferretdb_runner(stack: contextlib.ExitStack, data_dir: Path) -> tuple[dict[str, Runner], str]:
+def mongodb_runner(uri: str) -> tuple[dict[str, Runner], str, str]:
+    """Every side's runner, side D's on the MongoDB-wire server at ``uri`` (``--mongodb``),
+    with what it is and its pid where it listens on this machine; without D, and why, when
+    it does not answer."""
+    from pymongo.errors import PyMongoError
+
+    try:
+        name = server_name(uri)
+    except PyMongoError as exc:
+        why = f"the server at {uri} did not answer: {exc}"
+        say(f"bench.vs_scrapy: side D not measured — {why}")
+        return dict(RUNNERS), why, ""
+    host = urlsplit(uri)
+    local = host.hostname in ("localhost", None) or host.hostname.startswith("127.")
+    pid = listening_pid(host.port or 27017) if local else None
+    say(f"{name} on {uri} (pid {pid or 'not found on this machine: its CPU is not read'})")
+    run_d = functools.partial(run_ferretdb, server_uri=uri, server_pid=pid)
+    return {**RUNNERS, "D": run_d}, "", name
+
+
+def ferretdb_runner(
+    stack: contextlib.ExitStack, data_dir: Path
+) -> tuple[dict[str, Runner], str, str]:
     """Every side's runner, side D's on a FerretDB started here for the whole bench (stopped
-    with ``stack``); without D when FerretDB cannot be started, and why, said at once."""
+    with ``stack``), and its name; without D when FerretDB cannot be started, and why, said
+    at once."""
     from servers.ferretdb import FerretDBProcess
 
     say("starting FerretDB for side D…")
@@ -896,11 +1001,12 @@ def ferretdb_runner(stack: contextlib.ExitStack, data_dir: Path) -> tuple[dict[s
     except (RuntimeError, OSError) as exc:
         why = f"FerretDB could not be started: {exc}"
         say(f"bench.vs_scrapy: side D not measured — {why}")
-        return dict(RUNNERS), why
+        return dict(RUNNERS), why, ""
     pid = ferretdb_pid(data_dir)
-    say(f"FerretDB on {server.uri} (pid {pid or 'not found: its CPU is not read'})")
+    name = server_name(server.uri)
+    say(f"{name} on {server.uri} (pid {pid or 'not found: its CPU is not read'})")
     run_d = functools.partial(run_ferretdb, server_uri=server.uri, server_pid=pid)
-    return {**RUNNERS, "D": run_d}, ""
+    return {**RUNNERS, "D": run_d}, "", name
 
 
 def check_runs(runs: list[Run]) -> None:

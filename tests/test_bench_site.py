@@ -91,3 +91,49 @@ def test_bench_vs_scrapy_reads_when_a_run_fetched_from_the_servers_log(tmp_path:
         "B 0.9 (0.9–0.9) / 0.9 (0.9–0.9)"
     ]
     assert vs_scrapy.ends_lines({"A": [other]}) == []
+
+
+def test_bench_vs_scrapy_runs_side_d_on_a_server_given_by_uri(
+    mongo_uri: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--mongodb URI``: side D on a MongoDB-wire server the bench did not start (here the
+    tests' FerretDB; a real mongod the same way), named from its ``buildInfo``, its CPU read
+    from the process listening on the URI's port, each run's database dropped after it."""
+    from pymongo import MongoClient
+
+    code = vs_scrapy.main(
+        ["--threads", "30", "--reps", "1", "--server", "python", "--mongodb", mongo_uri]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0, err[-3000:]
+    assert re.search(r"FerretDB v?1\.24\.\d+ on mongodb://\S+ \(pid \d+\)", err), err[-2000:]
+    assert re.search(r"^  D opinion crawl, MongoDB-wire server\s+\d", out, re.M), out
+    assert re.search(r"ratio D/A pages/s, per round of runs: [\d.]+ \(", out), out
+    assert re.search(r"ratio D/B pages/s \(FerretDB v?1\.24\.\d+ against the embedded", out)
+    assert re.search(r"D's server \(FerretDB v?1\.24\.\d+\), not in D's CPU above: [\d.]+ ", out)
+    client: MongoClient[dict[str, object]] = MongoClient(mongo_uri)
+    try:
+        assert not [n for n in client.list_database_names() if n.startswith("vs_scrapy_")]
+    finally:
+        client.close()
+
+
+def test_bench_vs_scrapy_names_the_database_and_finds_a_listener() -> None:
+    assert (
+        vs_scrapy.database_uri("mongodb://127.0.0.1:27017/?directConnection=true", "vs_1")
+        == "mongodb://127.0.0.1:27017/vs_1?directConnection=true"
+    )
+    assert vs_scrapy.database_uri("mongodb://h:1/old", "vs_2") == "mongodb://h:1/vs_2"
+    import socket
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        assert vs_scrapy.listening_pid(port) == os.getpid()
+    assert vs_scrapy.listening_pid(port) is None  # closed: nothing listens there now
+
+
+def test_bench_vs_scrapy_mongodb_needs_side_d() -> None:
+    with pytest.raises(SystemExit):
+        vs_scrapy.main(["--sides", "ABC", "--mongodb", "mongodb://127.0.0.1:1"])
