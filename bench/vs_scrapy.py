@@ -909,6 +909,17 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--sides: ABC, or ABCD with the crawl into FerretDB")
     if args.mongodb and "D" not in args.sides:
         parser.error("--mongodb is side D's server: ask for side D (--sides ABCD)")
+    mongodb = ""
+    if args.mongodb:  # asked for by name: one that does not answer is an error, not a skip
+        from pymongo.errors import PyMongoError
+
+        try:
+            mongodb = server_name(args.mongodb)
+        except PyMongoError as exc:
+            parser.error(
+                f"--mongodb: no MongoDB-wire server answered at {args.mongodb} ({exc}); start "
+                "it, or give its URI (mongodb://HOST:PORT)"
+            )
     for flag, child in ((args.stock_child, stock_child), (args.lean_child, lean_child)):
         if flag:
             return child(Path(flag[1]), int(flag[2]), Path(flag[0]))
@@ -937,7 +948,7 @@ def main(argv: list[str] | None = None) -> int:
             with serving as port, contextlib.ExitStack() as stack:
                 store_server = "FerretDB"
                 if "D" in args.sides and args.mongodb:
-                    runners, no_d, store_server = mongodb_runner(args.mongodb)
+                    runners, no_d, store_server = mongodb_runner(args.mongodb, mongodb)
                 elif "D" in args.sides:
                     runners, no_d, store_server = ferretdb_runner(stack, work / "ferretdb")
                 else:
@@ -967,18 +978,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def mongodb_runner(uri: str) -> tuple[dict[str, Runner], str, str]:
-    """Every side's runner, side D's on the MongoDB-wire server at ``uri`` (``--mongodb``),
-    with what it is and its pid where it listens on this machine; without D, and why, when
-    it does not answer."""
-    from pymongo.errors import PyMongoError
-
-    try:
-        name = server_name(uri)
-    except PyMongoError as exc:
-        why = f"the server at {uri} did not answer: {exc}"
-        say(f"bench.vs_scrapy: side D not measured — {why}")
-        return dict(RUNNERS), why, ""
+def mongodb_runner(uri: str, name: str) -> tuple[dict[str, Runner], str, str]:
+    """Every side's runner, side D's on the MongoDB-wire server ``name`` at ``uri``
+    (``--mongodb``), with its pid where it listens on this machine."""
     host = urlsplit(uri)
     local = host.hostname in ("localhost", None) or host.hostname.startswith("127.")
     pid = listening_pid(host.port or 27017) if local else None

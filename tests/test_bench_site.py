@@ -134,6 +134,14 @@ def test_bench_vs_scrapy_names_the_database_and_finds_a_listener() -> None:
     assert vs_scrapy.listening_pid(port) is None  # closed: nothing listens there now
 
 
-def test_bench_vs_scrapy_mongodb_needs_side_d() -> None:
-    with pytest.raises(SystemExit):
+def test_bench_vs_scrapy_mongodb_needs_side_d_and_a_server_that_answers(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
         vs_scrapy.main(["--sides", "ABC", "--mongodb", "mongodb://127.0.0.1:1"])
+    assert exit_.value.code == 2 and "ask for side D" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:  # before any site is generated
+        vs_scrapy.main(["--mongodb", "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=300"])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and "no MongoDB-wire server answered at" in err, err
+    assert "generating" not in err
