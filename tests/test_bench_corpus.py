@@ -31,7 +31,7 @@ def test_report_sets_the_readings_time_over_a_set_against_trafilaturas() -> None
 
 
 def test_corpus_variants_change_the_declaration_and_the_names_not_the_text() -> None:
-    from bench.corpus_variants import declaring, opaque_names, undeclared
+    from bench.corpus_variants import declaring, opaque, opaque_names, undeclared
 
     page = (
         '<html><head><meta charset="utf-8">'
@@ -43,7 +43,13 @@ def test_corpus_variants_change_the_declaration_and_the_names_not_the_text() -> 
     assert 'charset="gbk"' in declaring(page, "gbk") and "UTF-8" not in declaring(page, "gbk")
     assert "charset" not in undeclared(page) and "帖子" in undeclared(page)
     hashed = opaque_names(page)
-    assert "post" not in hashed and "main" not in hashed and "p1" not in hashed
+    assert "post" not in hashed and "main" not in hashed and 'id="p1"' not in hashed
+    assert re.search(r'id="c[a-p]{6}1"', hashed)  # the number kept, after letters only
+    assert (
+        opaque("loop-item-3")[-2:] == "-3"
+        and opaque("loop-item-3")[:-2] == opaque("loop-item-4")[:-2]
+    )
+    assert opaque("windowbg2") == opaque("windowbg") + "2" and opaque("42") == "42"
     names = re.findall(r'class="([^"]*)"', hashed)
     assert len(names) == 2 and names[0].split()[0] == names[1]  # one name, one hash
     assert re.sub(r'\s(?:class|id)="[^"]*"', "", hashed) == re.sub(
