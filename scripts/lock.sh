@@ -7,6 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
+unset PIP_CONSTRAINT  # resolve afresh, whatever the shell pins
 out=scripts/constraints.txt
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
