@@ -232,6 +232,18 @@ def report(rows: Sequence[dict[str, Any]], worst: int) -> str:
     return "\n".join(lines)
 
 
+def corpus_pages(
+    sets: Sequence[str] | None = None, limit: int = 0
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """``(set, page id, truth)`` of the corpus's pages, the first ``limit`` of each set (all
+    with 0), in id order."""
+    pages = []
+    for kind in sets or SETS:
+        truth = json.loads((CORPUS / kind / "truth.json").read_text(encoding="utf-8"))
+        pages += [(kind, i, truth[i]) for i in sorted(truth)[: limit or None]]
+    return pages
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.corpus", description=__doc__)
     parser.add_argument("--pages", type=int, default=0, help="first N pages of each set")
@@ -244,11 +256,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not CORPUS.is_dir():
         print(f"bench.corpus: error: no corpus at {CORPUS}", file=sys.stderr)
         return 1
-    jobs = []
-    for kind in args.set or SETS:
-        truth = json.loads((CORPUS / kind / "truth.json").read_text(encoding="utf-8"))
-        ids = sorted(truth)[: args.pages or None]
-        jobs += [(kind, i, truth[i], not args.no_trafilatura) for i in ids]
+    jobs = [(*page, not args.no_trafilatura) for page in corpus_pages(args.set, args.pages)]
     started = time.monotonic()
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         rows = list(pool.map(score_page, jobs, chunksize=2))

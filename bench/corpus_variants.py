@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from bench.corpus import CORPUS, ROLES, SETS, ours, rouge_l_summary
+from bench.corpus import CORPUS, ROLES, SETS, corpus_pages, ours, rouge_l_summary
 
 Variant = Callable[[str], bytes]
 
@@ -151,10 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bench.corpus_variants: error: no corpus at {CORPUS}", file=sys.stderr)
         return 1
     names = [n for group in (args.variants or sorted(VARIANTS)) for n in VARIANTS[group]]
-    jobs = []
-    for kind in args.set or SETS:
-        truth = json.loads((CORPUS / kind / "truth.json").read_text(encoding="utf-8"))
-        jobs += [(kind, i, truth[i], names) for i in sorted(truth)[: args.pages or None]]
+    jobs = [(*page, names) for page in corpus_pages(args.set, args.pages)]
     started = time.monotonic()
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         rows = list(pool.map(score_variants, jobs, chunksize=2))

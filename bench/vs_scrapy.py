@@ -1,6 +1,6 @@
 """The full pipeline against what a user would write instead: a stock Scrapy spider.
 
-Run ``python -m bench.vs_scrapy`` (10–20 minutes at the default size on 2 shared cores). It
+Run ``python -m bench.vs_scrapy`` (~5 minutes at the default size on 2 shared cores). It
 builds :mod:`bench.site`'s generated sites (``--threads`` threads, ~3,000 pages in all, split by
 ``--mix``; by default a GBK and a UTF-8 Discuz! X3 forum, a UTF-8 Tieba-style post bar and a GBK
 and a UTF-8 government news portal, each on a loopback host of its own, with the demo sites'
@@ -696,14 +696,21 @@ def run_ferretdb(
     return run
 
 
-def drop_database(server_uri: str, database: str) -> None:
+@contextlib.contextmanager
+def _client(server_uri: str) -> Iterator[Any]:
+    """A pymongo client of the server, closed after use."""
     from pymongo import MongoClient
 
     client: MongoClient[dict[str, Any]] = MongoClient(server_uri, serverSelectionTimeoutMS=5000)
     try:
-        client.drop_database(database)
+        yield client
     finally:
         client.close()
+
+
+def drop_database(server_uri: str, database: str) -> None:
+    with _client(server_uri) as client:
+        client.drop_database(database)
 
 
 def database_uri(server_uri: str, database: str) -> str:
@@ -715,13 +722,8 @@ def database_uri(server_uri: str, database: str) -> str:
 def server_name(server_uri: str) -> str:
     """What answers at ``server_uri``, from its ``buildInfo``: FerretDB says so (its version
     field is the MongoDB version it speaks)."""
-    from pymongo import MongoClient
-
-    client: MongoClient[dict[str, Any]] = MongoClient(server_uri, serverSelectionTimeoutMS=5000)
-    try:
+    with _client(server_uri) as client:
         info = client.admin.command("buildInfo")
-    finally:
-        client.close()
     if "ferretdbVersion" in info:  # FerretDB 1.x
         return f"FerretDB {info['ferretdbVersion']}"
     ferretdb = info.get("ferretdb")  # FerretDB 2.x
@@ -982,8 +984,12 @@ def mongodb_runner(uri: str, name: str) -> tuple[dict[str, Runner], str, str]:
     """Every side's runner, side D's on the MongoDB-wire server ``name`` at ``uri``
     (``--mongodb``), with its pid where it listens on this machine."""
     host = urlsplit(uri)
+    try:
+        port = host.port or 27017
+    except ValueError:  # several hosts (a replica set's seed list): whose CPU is not one
+        port = None
     local = host.hostname in ("localhost", None) or host.hostname.startswith("127.")
-    pid = listening_pid(host.port or 27017) if local else None
+    pid = listening_pid(port) if local and port else None
     say(f"{name} on {uri} (pid {pid or 'not found on this machine: its CPU is not read'})")
     run_d = functools.partial(run_ferretdb, server_uri=uri, server_pid=pid)
     return {**RUNNERS, "D": run_d}, "", name
