@@ -1061,8 +1061,63 @@ def body_node(block: etree._Element) -> etree._Element | None:
             if size > best_size and not DATE_LIKE.fullmatch(own):
                 best, best_size = el, size
         if best is not None and _weight(best, best_size) >= _MIN_BODY:
-            return best
+            return _with_its_paragraphs(best, block)
     return None
+
+
+#: Characters a sibling of a post's paragraph may hold and still be taken for its header
+#: (a date in it) rather than a line of the post.
+_SIDE_LINE = 100
+
+
+def _with_its_paragraphs(el: etree._Element, block: etree._Element) -> etree._Element:
+    """The element holding the most text of its own, widened to each box above it (inside
+    ``block``) that adds only more of what was said: lines mostly not links, that read as
+    said (:func:`_said`), with no poster's link, no time and no short dated line — an
+    unnamed body's paragraphs (``<div><p>Hey!</p><p>I've not tested…</p></div>``), not the
+    card, the header or the step's heading beside it."""
+    while (up := el.getparent()) is not None and up is not block and up.tag in _BODY_TAGS:
+        added = [c for c in up if c is not el and isinstance(c.tag, str) and c.tag not in _SKIP]
+        if any(_signs_beside(c) for c in added):
+            break
+        text = " ".join(filter(None, (up.text, *(_text(c) for c in added),
+                                      *(c.tail for c in up)))).strip()  # fmt: skip
+        linked = sum(len(_text(a)) for c in added for a in c.iter("a"))
+        if text and (linked >= 0.5 * len(text) or not _said(text)):
+            break
+        el = up
+    return el
+
+
+def _said(text: str) -> bool:
+    """Whether a text reads as something said — a sentence's punctuation (``急！``), or a
+    line long enough —, not a step's heading (``发起投诉``) or a row of labels."""
+    return bool(_SENTENCE.search(text)) or len(text) + len(_CJK.findall(text)) >= _OPENING_MIN
+
+
+def _signs_beside(el: etree._Element) -> bool:
+    """Whether an element beside a post's paragraph shows who or when: a time, a short
+    dated line, a poster's link or a declared name."""
+    if _STAMPED(el):
+        return True
+    text = _text(el)
+    if len(text) <= _SIDE_LINE and DATE_LIKE.search(text):
+        return True
+    for sub in el.iter():
+        if not isinstance(sub.tag, str):
+            continue
+        if any(sub.get(name) for name in _NAME_ATTRIBUTES):
+            return True
+        own = " ".join(filter(None, (sub.text, *(c.tail for c in sub)))).strip()
+        if own and len(own) <= _SIDE_LINE and DATE_LIKE.search(own):
+            return True
+        if (
+            sub.tag == "a"
+            and 1 < len(t := _text(sub)) <= 40
+            and _profile_link(sub.get("href") or "", t)
+        ):
+            return True
+    return False
 
 
 def _prose_pre(el: etree._Element) -> bool:

@@ -1029,3 +1029,21 @@ def test_generic_one_comment_apart_from_the_post_the_main_text_reads() -> None:
     assert posts[0].content.startswith("Posting this into the oblivion...")
     assert (posts[1].author, posts[1].content[:24]) == ("ZK383", "we had 7 pregnancies, lo")
     assert posts[1].published_text
+
+
+def test_generic_posts_of_a_board_whose_classes_are_hashes() -> None:
+    """A board built with CSS modules: every class a hash, so no name tells a post's body
+    from its header. A post's body is its paragraphs together — the short first line
+    (``急！``) and the last as much as the longest —, not the longest paragraph alone, and
+    not the header (poster, time) or the buttons under it."""
+    url = "https://hexi.example.cn/t/301"
+    posts = _posts((REAL / "written_hashed_class_thread.html").read_bytes(), url)
+    assert [p.author for p in posts] == ["河西妈妈", "老张", "小刘"]
+    assert [p.published_text for p in posts] == [
+        "2024-05-20 08:12", "2024-05-20 09:40", "2024-05-20 12:05",
+    ]  # fmt: skip
+    lines = [p.content.split("\n") for p in posts]
+    assert lines[0][0] == "急！" and lines[0][-1].startswith("施工牌上写的工期早就过了")
+    assert lines[1] == ["问过了。", "街道说管网改造验收以后才能装回去，最快下个月。"]
+    assert lines[2][0] == "同问。"
+    assert not any("回复" in p.content or "赞" in p.content or "2024" in p.content for p in posts)
