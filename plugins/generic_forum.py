@@ -975,14 +975,48 @@ def _is_prose(el: etree._Element, title: str = "") -> bool:
 def group_score(members: list[etree._Element]) -> tuple[float, list[etree._Element]]:
     """The text the post-like members hold (each capped, so one huge block cannot win alone),
     less what the non-post members hold: posts carry the bulk of a thread's text, while
-    comment rows, menus and teaser lists repeat too but hold little; and those members."""
+    comment rows, menus and teaser lists repeat too but hold little; and those members. Members
+    laid out unlike each other inside (:func:`_unlike`) are no posts, whatever they hold."""
     if len(members) < 2:
         return 0.0, []
     hits = [el for el in members if looks_like_post(el)]
-    if len(hits) < 2:
+    if len(hits) < 2 or _unlike(hits):
         return 0.0, []
     held = sum(min(len(_text(el)), 3000) for el in hits)
     return held + 50 * len(hits) - 20 * (len(members) - len(hits)), hits
+
+
+#: Levels of a block's layout (:func:`_layout`) compared between the members of a group.
+_LAYOUT_LEVELS = 3
+#: Share of their layouts that the members of a group of posts have in common, on the mean
+#: of each member and the next, below which they are not posts: blocks that sit side by side
+#: and happen to be alike on the outside (a side column's widgets).
+_ALIKE = 0.1
+
+
+def _layout(el: etree._Element) -> set[str]:
+    """The paths of a block's elements, each a chain of :func:`signature`, to
+    :data:`_LAYOUT_LEVELS` levels: what posts printed by one template share."""
+    paths: set[str] = set()
+    level = [(el, "")]
+    for _ in range(_LAYOUT_LEVELS):
+        below = []
+        for node, path in level:
+            for child in node:
+                if isinstance(child.tag, str):
+                    below.append((child, f"{path}/{signature(child)}"))
+        paths.update(path for _, path in below)
+        level = below
+    return paths
+
+
+def _unlike(hits: list[etree._Element]) -> bool:
+    """Whether blocks that look like posts share next to nothing of their layout, each with
+    the next: a side column's widgets (a menu, a sign-up box) each with a date in it, alike
+    outside and unlike inside — posts come from one template."""
+    layouts = [_layout(h) for h in hits]
+    shared = [len(a & b) / max(1, len(a | b)) for a, b in zip(layouts, layouts[1:], strict=False)]
+    return sum(shared) / len(shared) < _ALIKE
 
 
 def looks_like_post(el: etree._Element) -> bool:

@@ -1033,9 +1033,12 @@ def test_generic_one_comment_apart_from_the_post_the_main_text_reads() -> None:
 
 def test_generic_posts_of_a_board_whose_classes_are_hashes() -> None:
     """A board built with CSS modules: every class a hash, so no name tells a post's body
-    from its header. A post's body is its paragraphs together — the short first line
-    (``急！``) and the last as much as the longest —, not the longest paragraph alone, and
-    not the header (poster, time) or the buttons under it."""
+    from its header, nor a side column from the thread. A post's body is its paragraphs
+    together — the short first line (``急！``) and the last as much as the longest —, not
+    the longest paragraph alone, and not the header (poster, time) or the buttons under it.
+    The side column's two widgets (a dated list of links, a notice list and a dated line)
+    are blocks of one kind beside each other holding more text than the thread, but laid out
+    unlike each other inside: no posts."""
     url = "https://hexi.example.cn/t/301"
     posts = _posts((REAL / "written_hashed_class_thread.html").read_bytes(), url)
     assert [p.author for p in posts] == ["河西妈妈", "老张", "小刘"]
