@@ -1050,3 +1050,32 @@ def test_generic_posts_of_a_board_whose_classes_are_hashes() -> None:
     assert lines[1] == ["问过了。", "街道说管网改造验收以后才能装回去，最快下个月。"]
     assert lines[2][0] == "同问。"
     assert not any("回复" in p.content or "赞" in p.content or "2024" in p.content for p in posts)
+
+
+def test_generic_dated_discussion_the_main_text_holds_beside_more_prose_than_its_own() -> None:
+    """The hashed-class board's thread with the board's rules under it, three paragraphs
+    longer than the three posts together: the main text holds the posts and the rules, and
+    the posts hold under half of it. Signed and dated, they are the thread still — each
+    keeps its poster and time —, the rules the main text adds opening it."""
+    base = (REAL / "written_hashed_class_thread.html").read_text(encoding="utf-8")
+    rules = (
+        "本帖讨论的是公共交通设施，请大家就事论事。发帖前请先搜索，同一件事已有帖子的，请在原帖里"
+        "回复，方便街道和公交公司的工作人员集中看到大家的意见。",
+        "涉及施工、停水停电和道路封闭的消息，请以街道办和公交公司发布的正式通知为准；转述别人的说法时，"
+        "请写明是从哪里听来的，不要把猜测当成消息发出来。",
+        "反映问题可以拨打市民服务热线，也可以在本站的站务版留言，我们每周一把上周的意见整理成表格，"
+        "交给街道办的联系人，并在站务版公布处理的结果。",
+    )
+    below = '<div class="uV1x">' + "".join(f"<p>{line}</p>" for line in rules) + "</div>"
+    page = base.replace('</div>\n<div class="Lm2r">', f'{below}</div>\n<div class="Lm2r">', 1)
+    assert page != base
+    posts = _posts(page, "https://hexi.example.cn/t/301")
+    assert [p.author for p in posts] == ["", "河西妈妈", "老张", "小刘"]
+    assert posts[0].content.split("\n")[:3] == list(rules)
+    assert [p.published_text for p in posts[1:]] == [
+        "2024-05-20 08:12", "2024-05-20 09:40", "2024-05-20 12:05",
+    ]  # fmt: skip
+    assert posts[2].content.split("\n") == [
+        "问过了。",
+        "街道说管网改造验收以后才能装回去，最快下个月。",
+    ]

@@ -66,9 +66,6 @@ THREAD_COVERAGE = 0.9
 #: they hold this share of the main text and the main text holds ``SIGNED_INSIDE`` of theirs.
 SIGNED_COVERAGE = 0.75
 SIGNED_INSIDE = 0.9
-#: A signed discussion whose every post is dated, which the main text holds, is the page when
-#: it holds this share of the main text.
-DATED_COVERAGE = 0.5
 #: Signed, dated posts of which the main text holds less than this share lie apart from it:
 #: comments under the post the main text is (see :func:`_comments_apart`), read with it at
 #: ``COMMENTS_APART`` confidence.
@@ -190,7 +187,7 @@ def _as_thread(page: Page, adapters: Mapping[str, type[Adapter]], tried: list[st
             threaded >= THREAD_COVERAGE
             or _signed_inside(thread, threaded, inside, text)
             or _one_reply_inside(thread, threaded, inside)
-            or _dated_discussion_inside(thread, threaded, inside)
+            or _dated_discussion_inside(thread, inside)
         ):
             return _thread_reading(page, thread, text, threaded, tried)
         tried.append(f"{GENERIC}: its posts hold {threaded:.0%} of the main text")
@@ -248,14 +245,15 @@ def _signed_inside(thread: Parsed, threaded: float, inside: Callable[[], float],
     return held or thread_coverage(thread.posts[:1], text) >= SIGNED_COVERAGE
 
 
-def _dated_discussion_inside(thread: Parsed, threaded: float, inside: Callable[[], float]) -> bool:
+def _dated_discussion_inside(thread: Parsed, inside: Callable[[], float]) -> bool:
     """A signed discussion whose every post is dated, which the main text holds
-    (``SIGNED_INSIDE``) though they hold only half of it or more: the main text runs in what
-    stands around the thread (a page's "more posts you may like"), which opens it."""
+    (``SIGNED_INSIDE``), however little of the main text they hold: what the main text adds
+    stands around the thread (a page's "more posts you may like", a footer the main text
+    took for prose where the names that tell it apart are hashes), and opens it — the posts
+    keep their posters and times, which the main text as one post would lose."""
     return (
         _authored(thread)
         and all(p.published_text for p in thread.posts)
-        and threaded >= DATED_COVERAGE
         and inside() >= SIGNED_INSIDE
     )
 
