@@ -1189,9 +1189,15 @@ def _name_line(el: etree._Element) -> bool:
 
 
 def _linked(el: etree._Element, size: int) -> bool:
-    """Whether an element's own text (``size`` characters) is all in its links: a button or a
-    menu, not a body."""
-    linked = sum(len(_text(a)) for a in el if isinstance(a.tag, str) and a.tag == "a")
+    """Whether an element's own text (``size`` characters, its inline children's included)
+    is all in its links — theirs too: a poster's names each linked inside a ``<span>`` —: a
+    button, a menu or a names line, not a body."""
+    linked = sum(
+        len(_text(a))
+        for child in el
+        if isinstance(child.tag, str) and child.tag not in _NOT_INLINE
+        for a in child.iter("a")
+    )
     return linked > 0 and linked >= size
 
 

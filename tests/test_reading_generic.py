@@ -1079,3 +1079,29 @@ def test_generic_dated_discussion_the_main_text_holds_beside_more_prose_than_its
         "问过了。",
         "街道说管网改造验收以后才能装回去，最快下个月。",
     ]
+
+
+def test_generic_short_post_under_a_line_of_linked_names() -> None:
+    """A reply shorter than its poster's line — the name, the full name and a group badge,
+    each linked inside a ``<span>`` of a ``<div>`` (Discourse's names line, here under hashed
+    classes) —: the line is the poster's, not what was said."""
+    posts = [
+        ("wangjie", "王杰", "2024-05-06 21:42", "我也想报名。"),
+        ("lindaye", "林大爷 (楼长)", "2024-05-06 22:10", "报名表在哪里领？"),
+        ("wangjie", "王杰", "2024-05-07 08:03", "居委会一楼，谢谢！"),
+    ]
+    blocks = "".join(
+        f'<article class="kP2d" id="p{i}"><div class="aQ1x">'
+        f'<div class="nM3v"><span class="s1"><a href="/u/{name}">{name}</a></span>'
+        f'<span class="s2"><a href="/u/{name}">{full}</a></span>'
+        f'<span class="s3"><a href="/g/volunteers">志愿者 2024</a></span></div>'
+        f'<div class="tZ8c"><span title="{time}" data-time="1715002938">{time}</span></div>'
+        f'</div><div class="bW4e"><p>{said}</p></div></article>'
+        for i, (name, full, time, said) in enumerate(posts, 1)
+    )
+    page = (
+        '<html><head><meta charset="utf-8"><title>端午包粽子活动报名 - 河西社区</title></head>'
+        f'<body><h1 class="hX0a">端午包粽子活动报名</h1><div class="lS5t">{blocks}</div></body></html>'
+    )
+    read = _posts(page, "https://hexi.example.cn/t/88")
+    assert [(p.author, p.content) for p in read] == [(name, said) for name, _, _, said in posts]
