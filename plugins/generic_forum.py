@@ -1099,6 +1099,8 @@ def body_node(block: etree._Element) -> etree._Element | None:
     return None
 
 
+#: Elements whose text no reader sees (a post's ``<header>`` and ``<aside>`` it does).
+_UNSEEN = frozenset(["script", "style", "noscript", "template"])
 #: Characters a sibling of a post's paragraph may hold and still be taken for its header
 #: (a date in it) rather than a line of the post.
 _SIDE_LINE = 100
@@ -1111,7 +1113,7 @@ def _with_its_paragraphs(el: etree._Element, block: etree._Element) -> etree._El
     unnamed body's paragraphs (``<div><p>Hey!</p><p>I've not tested…</p></div>``), not the
     card, the header or the step's heading beside it."""
     while (up := el.getparent()) is not None and up is not block and up.tag in _BODY_TAGS:
-        added = [c for c in up if c is not el and isinstance(c.tag, str) and c.tag not in _SKIP]
+        added = [c for c in up if c is not el and isinstance(c.tag, str) and c.tag not in _UNSEEN]
         if any(_signs_beside(c) for c in added):
             break
         text = " ".join(filter(None, (up.text, *(_text(c) for c in added),

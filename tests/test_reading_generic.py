@@ -1105,3 +1105,39 @@ def test_generic_short_post_under_a_line_of_linked_names() -> None:
     )
     read = _posts(page, "https://hexi.example.cn/t/88")
     assert [(p.author, p.content) for p in read] == [(name, said) for name, _, _, said in posts]
+
+
+def test_generic_body_stops_at_the_posts_header() -> None:
+    """Posts laid out as Flarum's are (each a ``<header>`` with the poster and the time, the
+    paragraphs, an ``<aside>`` of buttons), under hashed classes: the body is the paragraphs —
+    not the post with its header, which holds the poster's link."""
+    posts = [
+        (
+            "Ester",
+            "2024-05-16T12:23:21+08:00",
+            ["请问小区的快递柜什么时候恢复？", "已经停用一周了。"],
+        ),
+        ("Daniele", "2024-05-16T15:03:10+08:00", ["物业说本周五之前修好。"]),
+        ("Ester", "2024-05-16T18:33:45+08:00", ["好的，谢谢！"]),
+    ]
+    blocks = (
+        "".join(
+            f'<div class="cC{i}x" data-number="{i}"><article class="pA7t"><div>'
+            f'<header class="hD2k"><ul><li><h3 class="nQ5r"><a href="/u/{name}">'
+            f'<span class="uN4m">{name}</span></a></h3></li>'
+            f'<li><time datetime="{time}">{time[:10]}</time></li></ul></header>'
+            f'<div class="bY6c">{"".join(f"<p>{line}</p>" for line in lines)}</div>'
+            f'<aside class="zZ0a"><ul><li><button>回复</button></li><li><button>分享</button></li>'
+            f"</ul></aside></div></article></div>"
+            for i, (name, time, lines) in enumerate(posts, 1)
+        )
+        .replace('class="cC2x"', 'class="cC1x"')
+        .replace('class="cC3x"', 'class="cC1x"')
+    )
+    page = (
+        '<html><head><meta charset="utf-8"><title>快递柜 - 河西社区</title></head>'
+        f'<body><h1 class="hX0a">快递柜什么时候恢复</h1><div class="lS5t">{blocks}</div></body></html>'
+    )
+    read = _posts(page, "https://hexi.example.cn/d/36387")
+    assert [p.author for p in read] == ["Ester", "Daniele", "Ester"]
+    assert [p.content.split("\n") for p in read] == [lines for _, _, lines in posts]
