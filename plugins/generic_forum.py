@@ -38,6 +38,7 @@ from plugins._html import (
     squash,
     without_fragment,
 )
+from plugins._name_column import column_names
 from plugins._notice import notices_first
 from plugins.bbs import BbsTextAdapter, headed
 
@@ -265,9 +266,14 @@ class GenericForumAdapter(Adapter):
         blocks = threaded(top, reply_kind)
         if opening is not None:
             blocks = [opening, *blocks]
-        posts = [
-            post for i, b in enumerate(blocks, 1) if (post := self.block_post(page, b, title, i))
+        read = [
+            (b, post)
+            for i, b in enumerate(blocks, 1)
+            if (post := self.block_post(page, b, title, i))
         ]
+        posts = [post for _, post in read]
+        if sum(not post.author for post in posts) >= _UNSIGNED_SHARE * len(posts):
+            _named_by_column(read)
         if opening is not None and posts and posts[0].floor == 1:
             _signed_by_head(posts[0], opening, title)
         posts = [post for post in drop_template_lines(without_board_lines(posts)) if post.content]
@@ -311,6 +317,23 @@ class GenericForumAdapter(Adapter):
             adapter_version=self.version,
             confidence=CONFIDENCE,
         )
+
+
+#: Share of a thread's posts with no poster found from which the posters' names are read off
+#: the layout the blocks share (:func:`~plugins._name_column.column_names`).
+_UNSIGNED_SHARE = 0.5
+
+
+def _named_by_column(read: list[tuple[etree._Element, Post]]) -> None:
+    """Sign the unsigned posts with the names their blocks' shared layout puts in one place
+    (no name, link or attribute saying which text is the poster's: hashed classes, a card's
+    plain ``<div>`` of a name)."""
+    blocks = [block for block, _ in read]
+    bodies = [body_node(block) for block in blocks]
+    names = column_names(blocks, bodies, [post.author for _, post in read])
+    for (_, post), name in zip(read, names, strict=True):
+        if name and not post.author:
+            post.author = name
 
 
 def marked_quotes(body: etree._Element) -> list[etree._Element]:

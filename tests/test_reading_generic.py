@@ -1141,3 +1141,63 @@ def test_generic_body_stops_at_the_posts_header() -> None:
     read = _posts(page, "https://hexi.example.cn/d/36387")
     assert [p.author for p in read] == ["Ester", "Daniele", "Ester"]
     assert [p.content.split("\n") for p in read] == [lines for _, _, lines in posts]
+
+
+def test_generic_posters_named_by_the_place_their_cards_share() -> None:
+    """Posters' cards with nothing to say which line is the name — hashed classes, the name
+    a plain ``<div>`` with no link, beside a date, a title, a post count and a join date —:
+    the names are the line each card prints at the same place, which differs from post to
+    post; the title (one word, but first in no card) and the labelled lines are not names."""
+    posts = [
+        ("老陈", "版主", "2011-08-29 06:24", "河西路的下水道又堵了，谁知道该找哪个部门？"),
+        ("阿梅", "会员", "2011-08-29 06:45", "打市政热线，我上次打完第二天就来人了。"),
+        ("老陈", "版主", "2011-08-29 06:52", "好的，谢谢，我这就打市政热线问问什么时候能来。"),
+        ("pathfinder35", "会员", "2011-08-29 08:16", "我们小区也堵过，物业说是管道老化。"),
+    ]
+    blocks = "".join(
+        f'<div class="rW{i}k" id="x{i}"><div class="cA3f">'
+        f'<div class="dT5g">{time}</div><div class="nM8p">{name}</div>'
+        f'<div class="rL2q"><span class="sK1v">{title}</span></div>'
+        f'<div class="pC6n">帖子数: {10 * i + 3}</div><div class="jS0w">注册时间: 2009-04-22</div></div>'
+        f'<div class="bX4z"><p>{said}</p></div></div>'
+        for i, (name, title, time, said) in enumerate(posts, 1)
+    )
+    for i in range(2, len(posts) + 1):
+        blocks = blocks.replace(f'class="rW{i}k"', 'class="rW1k"')
+    page = (
+        '<html><head><meta charset="utf-8"><title>下水道堵了 - 河西论坛</title></head>'
+        f'<body><h1 class="hX0a">下水道堵了找哪里</h1><div class="lS5t">{blocks}</div></body></html>'
+    )
+    read = _posts(page, "https://hexi.example.cn/t/24027")
+    assert [(p.author, p.content) for p in read] == [(name, said) for name, _, _, said in posts]
+
+
+def test_generic_posters_named_by_the_linked_column_not_the_source_before_it() -> None:
+    """A board of shared stories (Lucianne's shape, hashed classes): each post names the
+    story's source in plain text before ``Posted by`` and the poster, whose link leads to no
+    page that says it is a profile: both lines differ from post to post; the poster's is the
+    one that links."""
+    posts = [
+        (
+            "新华网",
+            "老陈",
+            "2024-05-26 01:50",
+            "市里公布了今年的老旧小区改造名单，河西有三个小区。",
+        ),
+        ("澎湃新闻", "阿梅", "2024-05-27 08:57", "公交三路改线了，早高峰多加了两班车。"),
+        ("新华网", "zephyrgirl", "2024-05-27 07:49", "河西菜市场周末早市恢复了，六点开门。"),
+        ("人民网", "老陈", "2024-05-26 22:55", "解放路的管网改造下个月完工，路面随后恢复。"),
+    ]
+    blocks = "".join(
+        f'<div class="qT7m"><div class="sR2e"><span class="kB5n">{source}</span></div>'
+        f'<div class="wY3c"><span class="lP0d">Posted by</span> '
+        f'<a class="uF6h" href="/p/{i}/by/{i * 7}">{name}</a> <span class="tG9j">{time}</span></div>'
+        f'<div class="xM1a"><p>{said}</p></div></div>'
+        for i, (source, name, time, said) in enumerate(posts, 1)
+    )
+    page = (
+        '<html><head><meta charset="utf-8"><title>本周转帖 - 河西论坛</title></head>'
+        f'<body><h1 class="hX0a">本周转帖</h1><div class="lS5t">{blocks}</div></body></html>'
+    )
+    read = _posts(page, "https://hexi.example.cn/t/128386")
+    assert [(p.author, p.content) for p in read] == [(name, said) for _, name, _, said in posts]

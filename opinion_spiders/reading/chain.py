@@ -39,6 +39,7 @@ from opinion_spiders.reading.main_text import (
     coverage,
     main_text,
     page_title,
+    said_line,
 )
 from opinion_spiders.reading.published import dateline, declared_time
 from opinion_spiders.reading.story import (
@@ -319,9 +320,11 @@ def _missed(text: str, posts: Sequence[Post]) -> str:
     from every post), '' when they add up to too little to be a post; of a table row, its
     cells of prose (not the poster's card beside a post); never labelled facts (a card:
     :func:`~opinion_spiders.reading.main_text.card`) nor a line that shows a post's
-    time (its header), nor one of the thread's title and a few words (a heading)."""
+    time (its header), nor one of the thread's title and a few words (a heading), nor a
+    line that says nothing (a poster's name, title or count: :func:`said_line`)."""
     held = bigrams(_joined(posts))
     shown = {post.published_text for post in posts if len(post.published_text) >= SHOWN_TIME}
+    names = {post.author for post in posts if post.author}
     title = posts[0].title if posts else ""
     out = []
     for line in text.split("\n"):
@@ -334,6 +337,7 @@ def _missed(text: str, posts: Sequence[Post]) -> str:
             cell for cell in row
             if (want := bigrams(cell)) and len(want & held) < MISSED_SHARE * len(want)
             and (len(row) == 1 or len(cell) >= PROSE_LINE) and not card(cell)
+            and cell not in names and said_line(cell)
         ]  # fmt: skip
     rest = "\n".join(out)
     return rest if len("".join(rest.split())) >= MIN_TEXT else ""

@@ -260,6 +260,12 @@ def cells(line: str) -> list[str]:
     return [part for part in parts if part] if len(parts) > 1 else [line]
 
 
+def said_line(text: str) -> bool:
+    """Whether a line says something: ``PROSE_WORDS`` words or more, or a sentence's end
+    (``急！``) — not a poster's name, title or count (``老陈``, ``版主``, ``帖子数: 13``)."""
+    return words(text) >= PROSE_WORDS or bool(_SENTENCE_END.search(text))
+
+
 def card(text: str) -> bool:
     """Whether a text is labelled facts, not prose: two or more ``label: value`` pairs and no
     sentence's end (:data:`_SENTENCE_END`; a poster's card, ``Full Member Join Date: Jun 2008
