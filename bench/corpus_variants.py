@@ -1,7 +1,7 @@
 """Reading under changes a page's content survives: the extraction corpus (as ``bench.corpus``
 reads and scores it) read as given and in variants of each page that carry the same text.
 
-Run ``python -m bench.corpus_variants`` (3–6 minutes on 2 cores). It tells how the reading
+Run ``python -m bench.corpus_variants`` (4–8 minutes on 2 cores). It tells how the reading
 generalises to *kinds* of pages the corpus holds few of, without touching any page held back:
 
 * **encodings**: the page's decoded text written again as GBK (GB18030) declaring ``gbk``, as
@@ -13,6 +13,10 @@ generalises to *kinds* of pages the corpus holds few of, without touching any pa
   modules or styled components ship them: the same markup and numbering, with the names the
   engines and the generic reader's hints look for gone. The drop measures how much the
   reading leans on names rather than structure.
+* **plain-tags**: HTML5's sectioning elements (``header``, ``footer``, ``nav``, ``aside``,
+  ``article``, ``section``, ``main``) written as ``div``s with the same attributes, as older
+  templates and many Chinese boards print the same layout — alone, and with opaque names too
+  (a board that says nothing of its layout but its structure).
 
 For each variant and set: mean F1 as given and in the variant, and the pages that lose more
 than ``--drop`` (default 0.05) with the reader each went to.
@@ -78,6 +82,14 @@ def opaque_names(text: str) -> str:
     return _CLASS_OR_ID.sub(hashed, text)
 
 
+_SECTIONING = re.compile(r"<(/?)(?:header|footer|nav|aside|article|section|main)(?=[\s>/])", re.I)
+
+
+def plain_tags(text: str) -> str:
+    """Every sectioning element (``<header>``, ``<aside>``, ``<article>`` …) a ``<div>``."""
+    return _SECTIONING.sub(r"<\1div", text)
+
+
 def _gbk(text: str) -> bytes:
     return text.encode("gb18030")
 
@@ -92,6 +104,10 @@ VARIANTS: dict[str, dict[str, Variant]] = {
         "gbk declaring utf-8": lambda t: _gbk(declaring(t, "utf-8")),
     },
     "opaque-classes": {"opaque class and id": lambda t: opaque_names(t).encode("utf-8")},
+    "plain-tags": {
+        "sections as divs": lambda t: plain_tags(t).encode("utf-8"),
+        "divs, opaque names": lambda t: plain_tags(opaque_names(t)).encode("utf-8"),
+    },
 }
 
 _RUNTIME: Any = None

@@ -120,15 +120,16 @@ _TOPIC_PARTS = frozenset(
     ["tag", "tags", "topic", "topics", "category", "categories", "label", "labels", "hashtag",
      "search", "item", "wiki", "forum", "forums", "board", "boards", "channel", "column"]
 )  # fmt: skip
-#: A class naming a sidebar, not a layout with one (``no-sidebar``, ``has-sidebar``) or the
-#: wrapper of the content and its sidebar (``content-sidebar-wrap``).
+#: A class naming a sidebar or a widget area (WordPress's ``widget-area``, an ``<aside>``
+#: that older themes print as a ``<div>``), not a layout with one (``no-sidebar``,
+#: ``has-sidebar``) or the wrapper of the content and its sidebar (``content-sidebar-wrap``).
 _SIDEBAR = re.compile(
-    r"(?!(?:no|has|with|without|both|content|main)[-_])(?:[a-z]+[-_])*sidebar"
+    r"(?!(?:no|has|with|without|both|content|main)[-_])(?:[a-z]+[-_])*(?:sidebar|widget[-_]area)"
     r"(?:[-_](?:left|right|primary|secondary|area|widgets?|inner|\d+))*$",
     re.IGNORECASE,
 )
 #: What every name :data:`_SIDEBAR` matches holds: most elements' names do not.
-_SIDEBAR_WORD = re.compile("sidebar", re.IGNORECASE)
+_SIDEBAR_WORD = re.compile(r"sidebar|widget[-_]area", re.IGNORECASE)
 #: Words of a link's class that name it the poster's (``profile-link``, ``username``,
 #: ``author-link``), wherever it leads (``href="#"`` where a script opens a card).
 _PROFILE_CLASS = frozenset(["profile", "username", "author", "poster", "nickname"])

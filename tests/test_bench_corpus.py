@@ -57,6 +57,22 @@ def test_corpus_variants_change_the_declaration_and_the_names_not_the_text() -> 
     )
 
 
+def test_corpus_variants_write_sectioning_elements_as_divs() -> None:
+    from bench.corpus_variants import plain_tags
+
+    page = (
+        '<body><header class="top">站名</header><main><article id="a1"><section>正文</section>'
+        '</article><aside class="side"><nav>菜单</nav></aside></main><footer>©</footer>'
+        '<headline>不是</headline><p>段落</p></body>'
+    )
+    plain = plain_tags(page)
+    assert plain == (
+        '<body><div class="top">站名</div><div><div id="a1"><div>正文</div>'
+        '</div><div class="side"><div>菜单</div></div></div><div>©</div>'
+        "<headline>不是</headline><p>段落</p></body>"
+    )
+
+
 def test_corpus_variants_read_a_chinese_thread_the_same_in_every_encoding(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -1201,3 +1201,36 @@ def test_generic_posters_named_by_the_linked_column_not_the_source_before_it() -
     )
     read = _posts(page, "https://hexi.example.cn/t/128386")
     assert [(p.author, p.content) for p in read] == [(name, said) for _, name, _, said in posts]
+
+
+def test_generic_widget_area_printed_as_a_div_is_a_sidebar() -> None:
+    """A WordPress board whose theme prints its widget area as ``div.widget-area`` (no
+    ``<aside>``, no ``sidebar`` in a name): its widgets — each a dated list with more text
+    than the thread — are the sidebar's, the replies are the thread."""
+    replies = [
+        ("laochen", "2024-05-20 08:12", "解放路口的公交站拆了快一个月了，什么时候恢复？"),
+        ("amei", "2024-05-20 09:40", "街道说管网改造验收以后才能装回去，最快下个月。"),
+        ("xiaoliu", "2024-05-20 12:05", "临时站牌能不能先立一个？老人走两站太远了。"),
+    ]
+    posts = "".join(
+        f'<li class="reply"><div class="reply-head"><a href="/members/{name}/">{name}</a> '
+        f'<span class="reply-date">{time}</span></div><div class="reply-content"><p>{said}</p>'
+        f"</div></li>"
+        for name, time, said in replies
+    )
+    items = "".join(
+        f'<li><a href="/t/{i}/">河西生活圈第{i}期：社区公告、停水通知与周末活动安排汇总</a> '
+        f"<span>2024-05-{i:02d}</span></li>"
+        for i in range(1, 5)
+    )
+    widgets = "".join(
+        f'<div class="widget"><h3 class="widget-title">{title}</h3><ul>{items}</ul></div>'
+        for title in ("最新话题", "热门话题")
+    )
+    page = (
+        '<html><head><meta charset="utf-8"><title>公交站什么时候恢复 - 河西生活圈</title></head>'
+        f'<body><div id="primary"><h1>公交站什么时候恢复</h1><ul class="replies">{posts}</ul></div>'
+        f'<div id="secondary" class="widget-area">{widgets}</div></body></html>'
+    )
+    read = _posts(page, "https://hexi.example.cn/topic/bus-stop/")
+    assert [(p.author, p.content) for p in read] == [(name, said) for name, _, said in replies]
