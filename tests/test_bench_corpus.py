@@ -63,7 +63,7 @@ def test_corpus_variants_write_sectioning_elements_as_divs() -> None:
     page = (
         '<body><header class="top">站名</header><main><article id="a1"><section>正文</section>'
         '</article><aside class="side"><nav>菜单</nav></aside></main><footer>©</footer>'
-        '<headline>不是</headline><p>段落</p></body>'
+        "<headline>不是</headline><p>段落</p></body>"
     )
     plain = plain_tags(page)
     assert plain == (

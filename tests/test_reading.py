@@ -464,6 +464,39 @@ def test_reading_story_element_needs_the_headline_inside() -> None:
     assert within_story("a\nb", sel, "Council debates water policy") == "a\nb"
 
 
+@pytest.mark.parametrize(
+    "heading", ["你可能還想看", "相关阅读", "Related Stories", "More from the newsroom"]
+)
+def test_reading_article_without_an_article_element_leaves_out_the_stories_it_heads_as_others(
+    heading: str,
+) -> None:
+    """The stream under a story printed without ``<article>`` (older templates): a section
+    headed as other stories (related, recommended, more from …) is not the article's, its
+    stories' paragraphs though they are; the heading is no line of it either."""
+    page = (
+        STREAM.replace("<article>", '<div class="wrap">').replace("</article>", "</div>")
+        .replace('<div class="stream">', f'<div class="stream"><div class="hd"><h2>{heading}</h2></div>')
+    )  # fmt: skip
+    reading, _ = read_page(page.encode(), "https://news.example.org/2024/05/12/water.html",
+                           RUNTIME, role="article")  # fmt: skip
+    (post,) = reading.parsed.posts
+    assert post.content == PARAGRAPH.strip()
+
+
+def test_reading_related_heading_inside_the_story_cuts_nothing_after_it() -> None:
+    """A "相关阅读" heading inside the story, after its first paragraphs, heads no section:
+    the story's paragraphs after it stay."""
+    more = "The council meets again next month, when the water board presents its figures."
+    page = (
+        STREAM.replace("<article>", "<div>")
+        .replace("</article>", "</div>")
+        .replace(f"<p>{PARAGRAPH}</p>", f"<p>{PARAGRAPH}</p><h3>相关阅读</h3><p>{more}</p>")
+    )
+    sel = Selector(text=page)
+    text = f"{PARAGRAPH.strip()}\n相关阅读\n{more}"
+    assert within_story(text, sel, "Council debates water policy") == text
+
+
 def test_reading_main_text_drops_post_headers() -> None:
     """A short line whose time is its point is a post's header, not what was said; a
     sentence that names a time is not."""

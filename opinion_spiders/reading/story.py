@@ -78,6 +78,19 @@ _FURNITURE = re.compile(
     r"|^(?:查看更多|加载更多|展开全文|点击加载更多|load more|show more)$",
     re.IGNORECASE,
 )
+#: A heading of other stories than the page's: related, recommended, more to read.
+_RELATED = re.compile(
+    r"(?:你可能(?:还|還)(?:想|会|會)(?:看|喜欢|喜歡)|猜你喜(?:欢|歡)|相(?:关|關)(?:阅读|閱讀|新闻|新聞"
+    r"|文章|推荐|推薦|报道|報導|链接|鏈接)|推(?:荐|薦)(?:阅读|閱讀)|延伸(?:阅读|閱讀)|热门推荐|更多(?:新闻|新聞"
+    r"|阅读|閱讀|精彩)|related(?: (?:articles?|stories|news|posts|coverage|reading))?"
+    r"|you (?:may|might) (?:also )?like|more (?:from|stories|to read|on)\b.{0,40}|read (?:more|next)"
+    r"|recommended(?: for you| stories)?|most (?:read|popular))\s*[:：]?",
+    re.IGNORECASE,
+)
+#: Share of the page's text a section of other stories holds less of: a stream of them may
+#: outweigh the story, not hold the whole page.
+SECTION_SHARE = 0.8
+_HEADINGS = etree.XPath("//body//*[self::h2 or self::h3 or self::h4]")
 #: Share of the page's text from which an element named as apparatus is a wrapper named
 #: after what it wraps (``div.has-comments`` around the article), not the apparatus.
 WRAPPER_SHARE = 0.5
@@ -157,6 +170,8 @@ def within_story(text: str, sel: Selector, headline: str) -> str:
     marks one."""
     text = without_apparatus(without_link_runs(text, sel), sel)
     text = "\n".join(line for line in text.split("\n") if not furniture(line))
+    if related := _related_texts(sel, headline):
+        text = "\n".join(line for line in text.split("\n") if _bare(line) not in related)
     story = story_element(sel, headline)
     if story is None:
         return text
@@ -166,6 +181,34 @@ def within_story(text: str, sel: Selector, headline: str) -> str:
         line for line in lines if (own := shingles(line)) and len(own & held) >= INSIDE * len(own)
     ]
     return "\n".join(kept)
+
+
+def _related_texts(sel: Selector, headline: str) -> str:
+    """The text of each section of other stories the page heads as such (``你可能還想看``,
+    ``相关阅读``, ``Related Stories``, ``More from …``: :data:`_RELATED`), one after the other
+    (apart) — the section being the lowest box around the heading that holds more than it,
+    opens with it, and holds neither the story's headline nor ``SECTION_SHARE`` of the page
+    (a heading inside the story, after its paragraphs, heads no section of its own)."""
+    heads = [h for h in _HEADINGS(sel.root) if _RELATED.fullmatch(squash(element_text(h)))]
+    if not heads:
+        return ""
+    story_head = headline_element(sel, headline)
+    page = _visible_size(sel.root)
+    out = []
+    for head in heads:
+        said = _bare(element_text(head))
+        for box in head.iterancestors():
+            text = _bare(element_text(box))
+            if text == said:
+                continue
+            if (
+                text.startswith(said)
+                and len(text) < SECTION_SHARE * page
+                and (story_head is None or story_head not in box.iter())
+            ):
+                out.append(text)
+            break
+    return _SEP.join(out)
 
 
 def furniture(line: str) -> bool:
