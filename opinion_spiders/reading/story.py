@@ -83,8 +83,8 @@ _RELATED = re.compile(
     r"(?:你可能(?:还|還)(?:想|会|會)(?:看|喜欢|喜歡)|猜你喜(?:欢|歡)|相(?:关|關)(?:阅读|閱讀|新闻|新聞"
     r"|文章|推荐|推薦|报道|報導|链接|鏈接)|推(?:荐|薦)(?:阅读|閱讀)|延伸(?:阅读|閱讀)|热门推荐|更多(?:新闻|新聞"
     r"|阅读|閱讀|精彩)|related(?: (?:articles?|stories|news|posts|coverage|reading))?"
-    r"|you (?:may|might) (?:also )?like|more (?:from|stories|to read|on)\b.{0,40}|read (?:more|next)"
-    r"|recommended(?: for you| stories)?|most (?:read|popular))\s*[:：]?",
+    r"|you (?:may|might) (?:also )?like|more (?:from|stories|to read|on)\b.{0,40}"
+    r"|read (?:more|next)|recommended(?: for you| stories)?|most (?:read|popular))\s*[:：]?",
     re.IGNORECASE,
 )
 #: Share of the page's text a section of other stories holds less of: a stream of them may
