@@ -6,8 +6,9 @@ generalises to *kinds* of pages the corpus holds few of, without touching any pa
 
 * **encodings**: the page's decoded text written again as GBK (GB18030) declaring ``gbk``, as
   GBK declaring nothing, as UTF-8 declaring nothing, as UTF-8 with a byte-order mark, as UTF-8
-  that declares ``gbk`` and as GBK that declares ``utf-8`` (misconfigured servers): each
-  should read to the same F1 as the page as given.
+  that declares ``gbk`` and as GBK that declares ``utf-8`` (misconfigured servers), and as
+  Big5 declared and undeclared (a character Big5-HKSCS lacks as a character reference):
+  each should read to the same F1 as the page as given.
 * **opaque-classes**: the words of every ``class`` and ``id`` token replaced by a hash of them
   and the number it ends with kept (``post-123`` → ``cbadfeg-123``), as sites built with CSS
   modules or styled components ship them: the same markup and numbering, with the names the
@@ -25,6 +26,7 @@ than ``--drop`` (default 0.05) with the reader each went to.
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import re
@@ -94,6 +96,29 @@ def _gbk(text: str) -> bytes:
     return text.encode("gb18030")
 
 
+def _big5(text: str) -> bytes:
+    """Big5 (HKSCS), as Taiwan's and Hong Kong's older sites serve it: a character it lacks
+    (most simplified ones) — or that Python's codec does not read back as itself (kana it
+    maps to the ETen codes) — written as a numeric character reference, which reads back
+    the same."""
+    out = []
+    for char in text:
+        if char.isascii():
+            out.append(char.encode())
+        else:
+            out.append(_big5_char(char))
+    return b"".join(out)
+
+
+@functools.cache
+def _big5_char(char: str) -> bytes:
+    try:
+        coded = char.encode("big5hkscs")
+    except UnicodeEncodeError:
+        return f"&#{ord(char)};".encode()
+    return coded if coded.decode("big5hkscs") == char else f"&#{ord(char)};".encode()
+
+
 VARIANTS: dict[str, dict[str, Variant]] = {
     "encodings": {
         "gbk, declared": lambda t: _gbk(declaring(t, "gbk")),
@@ -102,6 +127,8 @@ VARIANTS: dict[str, dict[str, Variant]] = {
         "utf-8 with a BOM": lambda t: b"\xef\xbb\xbf" + t.encode("utf-8"),
         "utf-8 declaring gbk": lambda t: declaring(t, "gbk").encode("utf-8"),
         "gbk declaring utf-8": lambda t: _gbk(declaring(t, "utf-8")),
+        "big5, declared": lambda t: _big5(declaring(t, "big5")),
+        "big5, undeclared": lambda t: _big5(undeclared(t)),
     },
     "opaque-classes": {"opaque class and id": lambda t: opaque_names(t).encode("utf-8")},
     "plain-tags": {

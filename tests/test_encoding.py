@@ -155,6 +155,19 @@ def test_decode_html_gbk_declared_big5_is_corrected() -> None:
     assert (decoded.text, decoded.codec, decoded.corrected) == (page, "gb18030", True)
 
 
+@pytest.mark.parametrize("meta", ["big5", None])
+def test_decode_html_taiwanese_big5_with_the_euro_and_kana_it_adds(meta: str | None) -> None:
+    """Taiwan's Big5 (Microsoft's cp950) writes € and a few kana at codes Big5-HKSCS lacks:
+    a page that quotes a price in euros, or a shop's name in kana, is Big5 all the same,
+    declared or not — not GB mojibake."""
+    text = f"{NEWS_TW}歐洲團費每人約€3,200起。店名是「はにほ」。"
+    page = _page(text, meta=meta)
+    body = page.encode("cp950")
+    assert b"\xa3\xe1" in body and b"\xc6\xdf" in body  # € and ほ where HKSCS has nothing
+    decoded = decode_html(body)
+    assert (decoded.text, decoded.codec, decoded.corrected) == (page, "big5hkscs", False)
+
+
 def test_decode_html_gbk_with_wrong_utf8_header() -> None:
     """A server's ``charset=utf-8`` does not beat the page's correct meta; without a meta the
     header is corrected; an Apache-default Latin-1 header is corrected too."""

@@ -231,9 +231,29 @@ def _result(body: bytes, text: str, codec: str, declared: str | None, confident:
 
 def _strict(body: bytes, codec: str) -> str | None:
     try:
-        return body.decode(codec)
+        return body.decode(codec, _BIG5_EXTENSIONS if codec == "big5hkscs" else "strict")
     except (UnicodeDecodeError, LookupError):
         return None
+
+
+#: The error handler that reads, inside Big5-HKSCS, the few codes Taiwan's Big5 (Microsoft's
+#: cp950) gives and HKSCS does not — € (A3E1) and six kana of the ETen extension —, as
+#: browsers' Big5 reads both: a Taiwanese page quoting a price in euros is Big5 still, not
+#: GB mojibake. Any other code it cannot read fails the strict decoding.
+_BIG5_EXTENSIONS = "opinion-big5-extensions"
+
+
+def _big5_extension(exc: UnicodeError) -> tuple[str, int]:
+    if isinstance(exc, UnicodeDecodeError):
+        pair = exc.object[exc.start : exc.start + 2]
+        try:
+            return pair.decode("cp950"), exc.start + 2
+        except UnicodeDecodeError:
+            pass
+    raise exc
+
+
+codecs.register_error(_BIG5_EXTENSIONS, _big5_extension)
 
 
 def _utf8_sure(body: bytes, text: str, declared: str | None) -> bool:
