@@ -782,6 +782,33 @@ def test_reading_a_pages_two_readings_share_one_shown_tree_and_leave_it_as_it_wa
     assert (first[1], first[0]) == tuple(again) and first[2] == first[0]
 
 
+def test_reading_a_side_column_is_apparatus_a_layout_with_one_is_not() -> None:
+    """A side column named as one (``widget-area sidebar``, ``is-left-sidebar``, a lone
+    ``widget-area``) is the site's, not the story's or the discussion's — a main-text
+    extractor that took its prose for the page's leaves it out —; a wrapper named after the
+    layout it has (``content-sidebar-wrap``, ``has-sidebar``, ``no-sidebar``) is no column."""
+    said = [
+        "Our volunteers keep this board running; please read the rules before you post.",
+        "The board is closed for maintenance on Sunday night, from ten until midnight.",
+        "Members who joined this month: welcome, and say hello in the newcomers' thread.",
+    ]
+    columns = ("widget-area sidebar", "is-left-sidebar", "widget-area")
+    for wrapper in ("content-sidebar-wrap", "has-sidebar", "no-sidebar"):
+        page = Selector(
+            text=f'<body><div class="{wrapper}"><div class="story"><p>{PARAGRAPH}</p>'
+            "<p>Officials promised a hearing next month.</p></div>"
+            + "".join(
+                f'<div class="{c}"><p>{line}</p></div>'
+                for c, line in zip(columns, said, strict=True)
+            )
+            + "</div></body>"
+        )
+        story = f"{PARAGRAPH}\nOfficials promised a hearing next month."
+        text = "\n".join([story, *said])
+        assert without_apparatus(text, page, BOARD_APPARATUS) == story, wrapper
+        assert without_apparatus(text, page) == story, wrapper
+
+
 def test_reading_apparatus_is_a_block_outside_code_named_in_any_case() -> None:
     """What names apparatus, in any case (``CommentList``), is a block outside code: not a
     ``span`` (a highlighter's ``hljs-comment``), nor a block inside a ``pre``; a box named for

@@ -55,6 +55,16 @@ APPARATUS = {
     "comment": re.compile(r"comment(?!ary)|disqus", re.IGNORECASE),
     "announcement": re.compile(r"announce", re.IGNORECASE),
     "spoiler": re.compile(r"spoiler", re.IGNORECASE),
+    # a side column: a class naming a sidebar or a widget area (``widget-area sidebar``,
+    # ``is-left-sidebar``, ``div.widget-area``), not a layout with one (``no-sidebar``,
+    # ``has-sidebar``) nor the wrapper of the content and its sidebar
+    # (``content-sidebar-wrap``)
+    "sidebar": re.compile(
+        r"(?:^|\s)(?!(?:no|has|with|without|both|content|main)[-_])(?:[a-z]+[-_])*"
+        r"(?:sidebar|widget[-_]area)(?:[-_](?:left|right|primary|secondary|area|widgets?|inner|\d+))*"
+        r"(?=\s|$)",
+        re.IGNORECASE,
+    ),
     # a poster's signature under each post (phpBB, vBulletin, XenForo ``signature``, Kunena
     # ``ksignature``, Discuz! ``sign``, SMF ``sig``), which a board's reader leaves out
     "signature": re.compile(r"signature|(?:^|\s)sign?(?:\s|$)", re.IGNORECASE),
@@ -67,7 +77,7 @@ APPARATUS = {
     ),
 }
 #: The apparatus of a discussion page: what is never one of its posts (its comments are).
-BOARD_APPARATUS = ("player", "announcement", "spoiler", "consent", "signature")
+BOARD_APPARATUS = ("player", "announcement", "spoiler", "consent", "signature", "sidebar")
 #: The apparatus around an article: a story's sign-off is its own.
 STORY_APPARATUS = tuple(kind for kind in APPARATUS if kind != "signature")
 #: Characters up to which a line may be the page's footer or one of its buttons.
@@ -106,6 +116,7 @@ _IN_CODE = frozenset(["pre", "code"])
 #: words is cheaper than the patterns' search.
 _APPARATUS_WORDS = (
     "player", "ref", "comment", "disqus", "announce", "spoiler", "sig", "consent", "gdpr", "cookie",
+    "sidebar", "widget",
 )  # fmt: skip
 #: Keeps texts apart when they are searched as one string: no line holds it.
 _SEP = "\x00"
