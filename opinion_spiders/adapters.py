@@ -50,6 +50,10 @@ class Page:
     crawled_at: datetime
     status: int = 200
     meta: dict[str, Any] = field(default_factory=dict)
+    #: The role the page was reached as, where a reader asks for it as another (the reading
+    #: chain tries the generic thread reader on a page of no known role, ``auto``); '' where
+    #: it is ``role``.
+    reached_as: str = ""
 
     @cached_property
     def selector(self) -> Selector:

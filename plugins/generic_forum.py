@@ -273,8 +273,9 @@ class GenericForumAdapter(Adapter):
             if (post := self.block_post(page, b, title, i))
         ]
         posts = [post for _, post in read]
-        if sum(not post.author for post in posts) >= _UNSIGNED_SHARE * len(posts):
-            _named_by_column(read)
+        unsigned = sum(not post.author for post in posts)
+        if (page.reached_as or page.role) == "thread" and unsigned >= _UNSIGNED_SHARE * len(posts):
+            _named_by_column(read)  # a discussion's posters: not a teaser list's bylines
         if opening is not None and posts and posts[0].floor == 1:
             _signed_by_head(posts[0], opening, title)
         posts = [post for post in drop_template_lines(without_board_lines(posts)) if post.content]
@@ -321,7 +322,9 @@ class GenericForumAdapter(Adapter):
 
 
 #: Share of a thread's posts with no poster found from which the posters' names are read off
-#: the layout the blocks share (:func:`~plugins._name_column.column_names`).
+#: the layout the blocks share (:func:`~plugins._name_column.column_names`) — on a page
+#: reached as a thread only: on a page of no known role the names would make a list of
+#: teasers with their bylines look like a signed discussion, which the chain reads as one.
 _UNSIGNED_SHARE = 0.5
 
 

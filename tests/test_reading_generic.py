@@ -1170,6 +1170,12 @@ def test_generic_posters_named_by_the_place_their_cards_share() -> None:
     )
     read = _posts(page, "https://hexi.example.cn/t/24027")
     assert [(p.author, p.content) for p in read] == [(name, said) for name, _, _, said in posts]
+    # Asked as a thread by the chain on a page of no known role, the reader leaves the cards
+    # unread: a list of teasers with their bylines would pass for a signed discussion.
+    site = Site(name="parse", kind="forum", engine="auto", start_urls=("https://hexi.example.cn/",))
+    asked = Page(url="https://hexi.example.cn/t/24027", text=page, role="thread", site=site,
+                 crawled_at=datetime.now(UTC), reached_as="auto")  # fmt: skip
+    assert [p.author for p in GenericForumAdapter().parse(asked).posts] == ["", "", "", ""]
 
 
 def test_generic_posters_named_by_the_linked_column_not_the_source_before_it() -> None:

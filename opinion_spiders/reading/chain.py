@@ -525,7 +525,8 @@ def _with_role(page: Page, role: str) -> Page:
     """The page asked for as ``role``, with the page's parsed markup where it has been parsed
     already: a parse of its own (~5 ms of a real page) would also miss every cache the
     readers keep by the page's selector (its link texts, its named apparatus)."""
-    asked = Page(page.url, page.text, role, page.site, page.crawled_at, page.status, page.meta)
+    asked = Page(page.url, page.text, role, page.site, page.crawled_at, page.status, page.meta,
+                 page.reached_as or page.role)  # fmt: skip
     if "selector" in vars(page):
         asked.selector = page.selector
     return asked
