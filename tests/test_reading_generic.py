@@ -1240,3 +1240,30 @@ def test_generic_widget_area_printed_as_a_div_is_a_sidebar() -> None:
     )
     read = _posts(page, "https://hexi.example.cn/topic/bus-stop/")
     assert [(p.author, p.content) for p in read] == [(name, said) for name, _, said in replies]
+
+
+def test_generic_dated_discussion_whose_short_reply_the_main_text_drops() -> None:
+    """The hashed-class board of posters' cards (above) with a short reply (``好的，我这就打。``)
+    the main-text extractor leaves out, the cards' lines in: the main text holds most of the
+    posts, not nine tenths, and the posts hold under half of it — signed and dated, they are
+    the thread still, the short reply with them."""
+    posts = [
+        ("老陈", "版主", "2011-08-29 06:24", "河西路的下水道又堵了，谁知道该找哪个部门？"),
+        ("阿梅", "会员", "2011-08-29 06:45", "打市政热线，我上次打完第二天就来人了。"),
+        ("老陈", "版主", "2011-08-29 06:52", "好的，我这就打。"),
+        ("pathfinder35", "会员", "2011-08-29 08:16", "我们小区也堵过，物业说是管道老化。"),
+    ]
+    blocks = "".join(
+        f'<div class="rW1k" id="x{i}"><div class="cA3f">'
+        f'<div class="dT5g">{time}</div><div class="nM8p">{name}</div>'
+        f'<div class="rL2q"><span class="sK1v">{title}</span></div>'
+        f'<div class="pC6n">帖子数: {10 * i + 3}</div><div class="jS0w">注册时间: 2009-04-22</div></div>'
+        f'<div class="bX4z"><p>{said}</p></div></div>'
+        for i, (name, title, time, said) in enumerate(posts, 1)
+    )
+    page = (
+        '<html><head><meta charset="utf-8"><title>下水道堵了 - 河西论坛</title></head>'
+        f'<body><h1 class="hX0a">下水道堵了找哪里</h1><div class="lS5t">{blocks}</div></body></html>'
+    )
+    read = _posts(page, "https://hexi.example.cn/t/24028")
+    assert [(p.author, p.content) for p in read] == [(n, said) for n, _, _, said in posts]

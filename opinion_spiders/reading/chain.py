@@ -67,6 +67,9 @@ THREAD_COVERAGE = 0.9
 #: they hold this share of the main text and the main text holds ``SIGNED_INSIDE`` of theirs.
 SIGNED_COVERAGE = 0.75
 SIGNED_INSIDE = 0.9
+#: A signed discussion whose every post is dated is the page where the main text holds this
+#: share of it (see :func:`_dated_discussion_inside`).
+DATED_INSIDE = 0.75
 #: Signed, dated posts of which the main text holds less than this share lie apart from it:
 #: comments under the post the main text is (see :func:`_comments_apart`), read with it at
 #: ``COMMENTS_APART`` confidence.
@@ -247,15 +250,16 @@ def _signed_inside(thread: Parsed, threaded: float, inside: Callable[[], float],
 
 
 def _dated_discussion_inside(thread: Parsed, inside: Callable[[], float]) -> bool:
-    """A signed discussion whose every post is dated, which the main text holds
-    (``SIGNED_INSIDE``), however little of the main text they hold: what the main text adds
+    """A signed discussion whose every post is dated, which the main text mostly holds
+    (``DATED_INSIDE``: an extractor drops a short reply, ``好的，我这就打。``, as a line too
+    short to be prose), however little of the main text they hold: what the main text adds
     stands around the thread (a page's "more posts you may like", a footer the main text
     took for prose where the names that tell it apart are hashes), and opens it — the posts
     keep their posters and times, which the main text as one post would lose."""
     return (
         _authored(thread)
         and all(p.published_text for p in thread.posts)
-        and inside() >= SIGNED_INSIDE
+        and inside() >= DATED_INSIDE
     )
 
 
