@@ -1031,6 +1031,14 @@ def test_generic_one_comment_apart_from_the_post_the_main_text_reads() -> None:
     assert posts[1].published_text
 
 
+def _hashed_board(heading: str, blocks: str, *, site: str, title: str) -> str:
+    """A thread page of a board whose classes are hashes: ``blocks`` under the heading."""
+    return (
+        f'<html><head><meta charset="utf-8"><title>{title} - {site}</title></head>'
+        f'<body><h1 class="hX0a">{heading}</h1><div class="lS5t">{blocks}</div></body></html>'
+    )
+
+
 def test_generic_posts_of_a_board_whose_classes_are_hashes() -> None:
     """A board built with CSS modules: every class a hash, so no name tells a post's body
     from its header, nor a side column from the thread. A post's body is its paragraphs
@@ -1099,10 +1107,7 @@ def test_generic_short_post_under_a_line_of_linked_names() -> None:
         f'</div><div class="bW4e"><p>{said}</p></div></article>'
         for i, (name, full, time, said) in enumerate(posts, 1)
     )
-    page = (
-        '<html><head><meta charset="utf-8"><title>端午包粽子活动报名 - 河西社区</title></head>'
-        f'<body><h1 class="hX0a">端午包粽子活动报名</h1><div class="lS5t">{blocks}</div></body></html>'
-    )
+    page = _hashed_board("端午包粽子活动报名", blocks, site="河西社区", title="端午包粽子活动报名")
     read = _posts(page, "https://hexi.example.cn/t/88")
     assert [(p.author, p.content) for p in read] == [(name, said) for name, _, _, said in posts]
 
@@ -1134,13 +1139,23 @@ def test_generic_body_stops_at_the_posts_header() -> None:
         .replace('class="cC2x"', 'class="cC1x"')
         .replace('class="cC3x"', 'class="cC1x"')
     )
-    page = (
-        '<html><head><meta charset="utf-8"><title>快递柜 - 河西社区</title></head>'
-        f'<body><h1 class="hX0a">快递柜什么时候恢复</h1><div class="lS5t">{blocks}</div></body></html>'
-    )
+    page = _hashed_board("快递柜什么时候恢复", blocks, site="河西社区", title="快递柜")
     read = _posts(page, "https://hexi.example.cn/d/36387")
     assert [p.author for p in read] == ["Ester", "Daniele", "Ester"]
     assert [p.content.split("\n") for p in read] == [lines for _, _, lines in posts]
+
+
+def _card_blocks(posts: list[tuple[str, str, str, str]]) -> str:
+    """Posts ``(name, title, time, said)`` under hashed classes, each beside its poster's
+    card: the time, the name in a plain ``<div>``, the title, the post count, the join date."""
+    return "".join(
+        f'<div class="rW1k" id="x{i}"><div class="cA3f">'
+        f'<div class="dT5g">{time}</div><div class="nM8p">{name}</div>'
+        f'<div class="rL2q"><span class="sK1v">{title}</span></div>'
+        f'<div class="pC6n">帖子数: {10 * i + 3}</div><div class="jS0w">注册时间: 2009-04-22</div></div>'
+        f'<div class="bX4z"><p>{said}</p></div></div>'
+        for i, (name, title, time, said) in enumerate(posts, 1)
+    )
 
 
 def test_generic_posters_named_by_the_place_their_cards_share() -> None:
@@ -1154,20 +1169,8 @@ def test_generic_posters_named_by_the_place_their_cards_share() -> None:
         ("老陈", "版主", "2011-08-29 06:52", "好的，谢谢，我这就打市政热线问问什么时候能来。"),
         ("pathfinder35", "会员", "2011-08-29 08:16", "我们小区也堵过，物业说是管道老化。"),
     ]
-    blocks = "".join(
-        f'<div class="rW{i}k" id="x{i}"><div class="cA3f">'
-        f'<div class="dT5g">{time}</div><div class="nM8p">{name}</div>'
-        f'<div class="rL2q"><span class="sK1v">{title}</span></div>'
-        f'<div class="pC6n">帖子数: {10 * i + 3}</div><div class="jS0w">注册时间: 2009-04-22</div></div>'
-        f'<div class="bX4z"><p>{said}</p></div></div>'
-        for i, (name, title, time, said) in enumerate(posts, 1)
-    )
-    for i in range(2, len(posts) + 1):
-        blocks = blocks.replace(f'class="rW{i}k"', 'class="rW1k"')
-    page = (
-        '<html><head><meta charset="utf-8"><title>下水道堵了 - 河西论坛</title></head>'
-        f'<body><h1 class="hX0a">下水道堵了找哪里</h1><div class="lS5t">{blocks}</div></body></html>'
-    )
+    blocks = _card_blocks(posts)
+    page = _hashed_board("下水道堵了找哪里", blocks, site="河西论坛", title="下水道堵了")
     read = _posts(page, "https://hexi.example.cn/t/24027")
     assert [(p.author, p.content) for p in read] == [(name, said) for name, _, _, said in posts]
     # Asked as a thread by the chain on a page of no known role, the reader leaves the cards
@@ -1201,10 +1204,7 @@ def test_generic_posters_named_by_the_linked_column_not_the_source_before_it() -
         f'<div class="xM1a"><p>{said}</p></div></div>'
         for i, (source, name, time, said) in enumerate(posts, 1)
     )
-    page = (
-        '<html><head><meta charset="utf-8"><title>本周转帖 - 河西论坛</title></head>'
-        f'<body><h1 class="hX0a">本周转帖</h1><div class="lS5t">{blocks}</div></body></html>'
-    )
+    page = _hashed_board("本周转帖", blocks, site="河西论坛", title="本周转帖")
     read = _posts(page, "https://hexi.example.cn/t/128386")
     assert [(p.author, p.content) for p in read] == [(name, said) for _, name, _, said in posts]
 
@@ -1253,17 +1253,7 @@ def test_generic_dated_discussion_whose_short_reply_the_main_text_drops() -> Non
         ("老陈", "版主", "2011-08-29 06:52", "好的，我这就打。"),
         ("pathfinder35", "会员", "2011-08-29 08:16", "我们小区也堵过，物业说是管道老化。"),
     ]
-    blocks = "".join(
-        f'<div class="rW1k" id="x{i}"><div class="cA3f">'
-        f'<div class="dT5g">{time}</div><div class="nM8p">{name}</div>'
-        f'<div class="rL2q"><span class="sK1v">{title}</span></div>'
-        f'<div class="pC6n">帖子数: {10 * i + 3}</div><div class="jS0w">注册时间: 2009-04-22</div></div>'
-        f'<div class="bX4z"><p>{said}</p></div></div>'
-        for i, (name, title, time, said) in enumerate(posts, 1)
-    )
-    page = (
-        '<html><head><meta charset="utf-8"><title>下水道堵了 - 河西论坛</title></head>'
-        f'<body><h1 class="hX0a">下水道堵了找哪里</h1><div class="lS5t">{blocks}</div></body></html>'
-    )
+    blocks = _card_blocks(posts)
+    page = _hashed_board("下水道堵了找哪里", blocks, site="河西论坛", title="下水道堵了")
     read = _posts(page, "https://hexi.example.cn/t/24028")
     assert [(p.author, p.content) for p in read] == [(n, said) for n, _, _, said in posts]
