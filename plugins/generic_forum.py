@@ -1126,7 +1126,8 @@ def body_node(block: etree._Element) -> etree._Element | None:
     return None
 
 
-#: Elements whose text no reader sees (a post's ``<header>`` and ``<aside>`` it does).
+#: Elements whose text no reader sees — unlike a post's ``<header>`` or ``<aside>``, whose
+#: poster and time stand beside its body.
 _UNSEEN = frozenset(["script", "style", "noscript", "template"])
 #: Characters a sibling of a post's paragraph may hold and still be taken for its header
 #: (a date in it) rather than a line of the post.
