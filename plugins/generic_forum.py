@@ -25,6 +25,7 @@ from opinion_spiders.items import Post
 from opinion_spiders.reading.declared_kind import discussion_sign
 from opinion_spiders.reading.main_text import board_line, header_line, page_title
 from opinion_spiders.reading.shown import unshown
+from opinion_spiders.reading.story import SIDEBAR
 from opinion_spiders.text.dates import full_date, month_day
 from opinion_spiders.text.fingerprints import url_key
 from plugins._blocks import DATE_LIKE, GRID, UTILITY, signature
@@ -120,15 +121,8 @@ _TOPIC_PARTS = frozenset(
     ["tag", "tags", "topic", "topics", "category", "categories", "label", "labels", "hashtag",
      "search", "item", "wiki", "forum", "forums", "board", "boards", "channel", "column"]
 )  # fmt: skip
-#: A class naming a sidebar or a widget area (WordPress's ``widget-area``, an ``<aside>``
-#: that older themes print as a ``<div>``), not a layout with one (``no-sidebar``,
-#: ``has-sidebar``) or the wrapper of the content and its sidebar (``content-sidebar-wrap``).
-_SIDEBAR = re.compile(
-    r"(?!(?:no|has|with|without|both|content|main)[-_])(?:[a-z]+[-_])*(?:sidebar|widget[-_]area)"
-    r"(?:[-_](?:left|right|primary|secondary|area|widgets?|inner|\d+))*$",
-    re.IGNORECASE,
-)
-#: What every name :data:`_SIDEBAR` matches holds: most elements' names do not.
+#: What every name :data:`~opinion_spiders.reading.story.SIDEBAR` matches holds: most
+#: elements' names do not.
 _SIDEBAR_WORD = re.compile(r"sidebar|widget[-_]area", re.IGNORECASE)
 #: Words of a link's class that name it the poster's (``profile-link``, ``username``,
 #: ``author-link``), wherever it leads (``href="#"`` where a script opens a card).
@@ -734,7 +728,7 @@ def _sidebars(sel: Selector) -> set[etree._Element]:
         if isinstance(el.tag, str) and el.tag not in ("body", "html") and (
             el.tag == "aside"
             or (_SIDEBAR_WORD.search(f"{el.get('class')} {el.get('id')}") is not None
-                and any(_SIDEBAR.match(t) for t in _names(el)))
+                and any(SIDEBAR.match(t) for t in _names(el)))
         )
     ]  # fmt: skip
     if not roots:

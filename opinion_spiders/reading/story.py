@@ -48,6 +48,15 @@ _LIST_NOISE = re.compile(
 )
 #: Characters up to which a line may be a player's control or label.
 CONTROL_LINE = 100
+#: A class or id token naming a side column — a sidebar or a widget area (``widget-area
+#: sidebar``, ``is-left-sidebar``, WordPress's ``widget-area`` that older themes print as a
+#: ``<div>``) —, not a layout with one (``no-sidebar``, ``has-sidebar``) nor the wrapper of
+#: the content and its sidebar (``content-sidebar-wrap``).
+_SIDEBAR_TOKEN = (
+    r"(?!(?:no|has|with|without|both|content|main)[-_])(?:[a-z]+[-_])*(?:sidebar|widget[-_]area)"
+    r"(?:[-_](?:left|right|primary|secondary|area|widgets?|inner|\d+))*"
+)
+SIDEBAR = re.compile(rf"{_SIDEBAR_TOKEN}$", re.IGNORECASE)
 #: The page's apparatus around a story, by the word its class or id names it with.
 APPARATUS = {
     "player": re.compile(r"player", re.IGNORECASE),
@@ -55,16 +64,8 @@ APPARATUS = {
     "comment": re.compile(r"comment(?!ary)|disqus", re.IGNORECASE),
     "announcement": re.compile(r"announce", re.IGNORECASE),
     "spoiler": re.compile(r"spoiler", re.IGNORECASE),
-    # a side column: a class naming a sidebar or a widget area (``widget-area sidebar``,
-    # ``is-left-sidebar``, ``div.widget-area``), not a layout with one (``no-sidebar``,
-    # ``has-sidebar``) nor the wrapper of the content and its sidebar
-    # (``content-sidebar-wrap``)
-    "sidebar": re.compile(
-        r"(?:^|\s)(?!(?:no|has|with|without|both|content|main)[-_])(?:[a-z]+[-_])*"
-        r"(?:sidebar|widget[-_]area)(?:[-_](?:left|right|primary|secondary|area|widgets?|inner|\d+))*"
-        r"(?=\s|$)",
-        re.IGNORECASE,
-    ),
+    # a side column: a class or id token of :data:`SIDEBAR`'s
+    "sidebar": re.compile(rf"(?:^|\s){_SIDEBAR_TOKEN}(?=\s|$)", re.IGNORECASE),
     # a poster's signature under each post (phpBB, vBulletin, XenForo ``signature``, Kunena
     # ``ksignature``, Discuz! ``sign``, SMF ``sig``), which a board's reader leaves out
     "signature": re.compile(r"signature|(?:^|\s)sign?(?:\s|$)", re.IGNORECASE),
