@@ -42,6 +42,7 @@ from opinion_spiders.reading.main_text import (
     said_line,
 )
 from opinion_spiders.reading.published import dateline, declared_time
+from opinion_spiders.reading.shown import shown_lines
 from opinion_spiders.reading.story import (
     BOARD_APPARATUS,
     link_list,
@@ -314,9 +315,13 @@ def _with_its_comments(page: Page, thread: Parsed, text: str, tried: list[str]) 
 
 def _board_text(page: Page) -> str:
     """The page's main text, comments kept, without what a discussion page says besides its
-    posts: its players' controls and the site's announcements."""
+    posts: the lines of its hidden boxes, its players' controls and the site's announcements;
+    '' when too little is left."""
     text = main_text(page.text, page.url, sel=page.selector)
-    return without_apparatus(text, page.selector, BOARD_APPARATUS) if text else text
+    if text:
+        text = shown_lines(text, page.selector.root)
+        text = without_apparatus(text, page.selector, BOARD_APPARATUS)
+    return text if len("".join(text.split())) >= MIN_TEXT else ""
 
 
 def _missed(text: str, posts: Sequence[Post]) -> str:

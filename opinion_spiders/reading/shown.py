@@ -46,3 +46,47 @@ def unshown(el: etree._Element) -> bool:
     """Whether a reader does not see an element until something opens it: a dialog's box or
     a hidden one (an ancestor's are the caller's to ask about)."""
     return is_dialog(el) or is_hidden(el)
+
+
+#: Whether an element is hidden (:func:`is_hidden`), as an XPath predicate.
+_HIDDEN = (
+    "@hidden or @aria-hidden='true'"
+    " or contains(translate(@style, 'DISPLAYNOE ', 'displaynoe'), 'display:none')"
+    + "".join(
+        f" or contains(concat(' ', normalize-space(@class), ' '), ' {word} ')"
+        for word in sorted(HIDING_CLASSES)
+    )
+)
+_HIDDEN_BOXES = etree.XPath(f"//body//*[{_HIDDEN}]")
+_SHOWN_TEXTS = etree.XPath(
+    f"//body//text()[not(ancestor::*[{_HIDDEN}]) and not(parent::script or parent::style)]"
+)
+_TEXTS = etree.XPath(".//text()[not(parent::script or parent::style)]")
+#: Share of a page's text past which its hidden boxes' lines are not left out: a page that
+#: hides its content until a script shows it.
+HIDDEN_SHARE = 0.5
+
+
+def shown_lines(text: str, root: etree._Element) -> str:
+    """``text`` (an extractor's lines of the page) without the lines that only the page's
+    hidden boxes hold (:func:`is_hidden`: a reply form's "your browser is not supported", a
+    log-in box) — a line shown as well stays —, unless the hidden boxes hold
+    ``HIDDEN_SHARE`` of the page's text (a page that a script shows)."""
+    boxes = _HIDDEN_BOXES(root)
+    if not boxes or not text:
+        return text
+    inside = set(boxes)
+    outer = [box for box in boxes if not any(a in inside for a in box.iterancestors())]
+    hidden = "\x00".join(_bare("".join(_TEXTS(box))) for box in outer)
+    shown = _bare("".join(_SHOWN_TEXTS(root)))
+    if len(hidden) >= HIDDEN_SHARE * (len(hidden) + len(shown)):
+        return text
+    lines = text.split("\n")
+    return "\n".join(
+        line for line in lines if not ((b := _bare(line)) and b in hidden and b not in shown)
+    )
+
+
+def _bare(text: str) -> str:
+    """Text without white space or a list item's leading dash, as lines and elements compare."""
+    return "".join(text.removeprefix("- ").split())
