@@ -144,6 +144,8 @@ _SAID = (
     " or contains(translate(@class, 'MENU', 'menu'), 'menu')])]"
 )
 _MIN_BODY = 8
+#: Characters of a block's text in which its header's time is looked for.
+_DATED_HEAD = 600
 _OPENING_LEVELS = 3
 #: Levels up to which the block holding the thread's heading may be the opening post.
 _FAR_OPENING_LEVELS = 6
@@ -604,7 +606,49 @@ def lone_blocks(sel: Selector, beside: set[etree._Element]) -> list[etree._Eleme
         if (box := _lone_box(body, named)) is not None:
             found.append(box)
     found = [b for b in found if not any(o in b.iterancestors() for o in found)]
-    return sorted(found, key=lambda el: el.sourceline or 0)
+    order = {el: at for at, el in enumerate(sel.root.iter())}
+    found.sort(key=order.__getitem__)
+    if found and (opening := _opening_around(bodies, named, found, order)) is not None:
+        return [opening, *found]
+    return found
+
+
+def _opening_around(
+    bodies: list[etree._Element],
+    named: set[etree._Element],
+    posts: list[etree._Element],
+    order: dict[etree._Element, int],
+) -> etree._Element | None:
+    """The opening post whose box holds the replies found alone (a topic's card with its
+    comment section inside it, as Ant Design's list item holds its ``ant-comment`` boxes): the
+    first named body before the replies, outside them, whose box — up to ``_LONE_LEVELS``
+    up, the replies taken out of it — shows a time or a poster beside it and holds no other
+    named body; that box without the replies."""
+    for body in bodies:
+        if order[body] > order[posts[0]]:
+            return None
+        if any(body in p.iterancestors() or p in body.iterancestors() for p in posts):
+            continue
+        box = body.getparent()
+        for _ in range(_LONE_LEVELS):
+            if box is None or box.tag in ("body", "html"):
+                break
+            held = [p for p in posts if box in p.iterancestors()]
+            others = [
+                el for el in box.iter(*_BODY_TAGS)
+                if el in named and el is not body and body not in el.iterancestors()
+                and el not in body.iterancestors() and not _dated_line(el)
+                and not any(p is el or p in el.iterancestors() for p in held)
+            ]  # fmt: skip
+            if others:
+                break
+            if held:
+                apart, its_body = _apart(box, held, body)
+                if _shows_sign(apart, its_body) and looks_like_post(apart):
+                    return apart
+                break
+            box = box.getparent()
+    return None
 
 
 def _lone_box(body: etree._Element, named: set[etree._Element]) -> etree._Element | None:
@@ -797,21 +841,35 @@ def _nested_in(el: etree._Element, kinds: set[str], top: etree._Element) -> bool
 
 def _without(box: etree._Element, parts: list[etree._Element]) -> etree._Element:
     """A copy of ``box`` without ``parts`` (elements inside it)."""
-    paths = []
-    for part in parts:
-        path, node = [], part
-        while node is not box:
-            parent = node.getparent()
-            path.append(parent.index(node))
-            node = parent
-        paths.append(path[::-1])
+    return _apart(box, parts, box)[0]
+
+
+def _apart(
+    box: etree._Element, parts: list[etree._Element], keep: etree._Element
+) -> tuple[etree._Element, etree._Element]:
+    """A copy of ``box`` without ``parts`` (elements inside it), and the copy of ``keep`` (an
+    element inside it, outside the parts, or the box itself) in it."""
     trimmed = copy.deepcopy(box)
-    for path in sorted(paths, reverse=True):  # later siblings first: earlier indices hold
-        node = trimmed
-        for at in path:
-            node = node[at]
-        remove(node)  # its tail, the text after it, stays the box's
-    return trimmed
+    kept = _at(trimmed, _path(box, keep))
+    for path in sorted((_path(box, part) for part in parts), reverse=True):
+        remove(_at(trimmed, path))  # later siblings first: earlier indices hold; a tail stays
+    return trimmed, kept
+
+
+def _path(box: etree._Element, el: etree._Element) -> list[int]:
+    """The child indices that lead from ``box`` down to ``el``."""
+    path = []
+    while el is not box:
+        parent = el.getparent()
+        path.append(parent.index(el))
+        el = parent
+    return path[::-1]
+
+
+def _at(box: etree._Element, path: list[int]) -> etree._Element:
+    for at in path:
+        box = box[at]
+    return box
 
 
 def _inner_group(
@@ -1048,11 +1106,28 @@ def looks_like_post(el: etree._Element) -> bool:
     if len(text) < _MIN_BODY + 6:
         return False
     stamped = _STAMPED(el)
-    has_time = bool(stamped) or bool(DATE_LIKE.search(text[:600])) or bool(_month_and_day(el))
+    has_time = (
+        bool(stamped) or bool(DATE_LIKE.search(text[:_DATED_HEAD])) or _dated_node(el)
+        or bool(_month_and_day(el))
+    )  # fmt: skip
     signed = not has_time and any(
         _PROFILE.search(a.get("href") or "") and 1 < len(_text(a)) <= 40 for a in el.iter("a")
     )
     return (has_time or signed) and body_node(el) is not None
+
+
+def _dated_node(el: etree._Element) -> bool:
+    """Whether one of the first texts in a block is a date on its own: a header's ``10月前``
+    that the body after it runs on from in the block's whole text (``10月前花钱就…``), where
+    :data:`DATE_LIKE` does not take the words for a time."""
+    seen = 0
+    for text in _SAID_XPATH(el):
+        if DATE_LIKE.search(text):
+            return True
+        seen += len(text)
+        if seen > _DATED_HEAD:
+            return False
+    return False
 
 
 def _hinted(el: etree._Element) -> bool:
@@ -1274,8 +1349,7 @@ def author_of(block: etree._Element, body: etree._Element | None) -> str:
         if declared:
             return squash(declared)
     for el in outside:
-        text = _text(el)
-        if el.tag != "a" or not 1 < len(text) <= 40:
+        if el.tag != "a" or not 1 < len(text := _without_stamps(el)) <= 40:
             continue
         words = class_words(" ".join(_names(el)))
         if words & _GROUP_LINK:
@@ -1290,13 +1364,32 @@ def author_of(block: etree._Element, body: etree._Element | None) -> str:
         if not _AUTHOR_HINT.search(named):
             continue
         tokens = class_words(named)
-        if tokens & _NOT_A_NAME or not 1 < len(text := _text(el)) <= 40 or DATE_LIKE.search(text):
+        text = _without_stamps(el)
+        if tokens & _NOT_A_NAME or not 1 < len(text) <= 40 or DATE_LIKE.search(text):
             continue
         naming = any("name" in t or "nick" in t or t in ("author", "poster") for t in tokens)
         hinted.append((not naming, len(text), text))
     if hinted:
         return min(hinted)[2].rstrip(":：").rstrip()
     return next(filter(None, (_named_by_image(a) for a in outside if a.tag == "a")), "")
+
+
+def _without_stamps(el: etree._Element) -> str:
+    """An element's text without the times inside it: the name of a poster's link that also
+    prints when they posted (``<a class="username">小王 <small>10月前</small></a>``)."""
+    stamps = [
+        d for d in el.iterdescendants()
+        if isinstance(d.tag, str)
+        and (d.tag == "time" or len(t := _text(d)) <= _DAY_LINE and DATE_LIKE.fullmatch(t))
+    ]  # fmt: skip
+    if not stamps:
+        return _text(el)
+    kept = []
+    for text in _SAID_XPATH(el):
+        holder = text.getparent().getparent() if text.is_tail else text.getparent()
+        if not any(holder is s or s in holder.iterancestors() for s in stamps):
+            kept.append(text)
+    return squash("".join(kept))
 
 
 def _person_name(el: etree._Element) -> bool:

@@ -1257,3 +1257,49 @@ def test_generic_dated_discussion_whose_short_reply_the_main_text_drops() -> Non
     page = _hashed_board("下水道堵了找哪里", blocks, site="河西论坛", title="下水道堵了")
     read = _posts(page, "https://hexi.example.cn/t/24028")
     assert [(p.author, p.content) for p in read] == [(n, said) for n, _, _, said in posts]
+
+
+def test_generic_reads_a_topic_whose_card_holds_its_comments() -> None:
+    """An Ant Design board's topic page, saved on one line as the browser renders it: the
+    topic's card (a list item) holds its comment section, and the one comment holds the reply
+    to it, so no two posts are siblings; each poster's link also prints when (``<a>老周
+    <small>3天前</small></a>``), and the header's ``2天前`` runs on into the body's text
+    (``2天前听说要…``). Read: the topic, the comment, the reply, in that order, each poster's
+    name without the time — and no post made of the hidden reply form's browser notice, which
+    the main text took for the page's text."""
+    url = "https://bbs.example.cn/topic/detail/1102"
+    posts = _posts((REAL / "written_antd_comment_topic.html").read_bytes(), url)
+    assert [p.author for p in posts] == ["老周", "阿梅", "老周 (楼主)"]
+    assert [p.published_text for p in posts] == ["3天前", "2天前", "1天前"]
+    assert (
+        posts[0].content == "小区门口的垃圾站下个月要搬走，物业说是街道的决定。有人知道搬到哪里吗？"
+    )
+    assert posts[1].content == "听说要搬到菜市场后面"
+    assert posts[2].content.startswith("谢谢，那边离小学太近了")
+    assert not any("Your browser" in p.content or "全部评论" in p.content for p in posts)
+
+
+#: Posts whose poster's link prints the time too, right before the body: the block's whole
+#: text runs the time on into the body (``3天前小区…``).
+STAMPED_NAME = """<div class="reply"><div class="head"><a class="username">{who}
+<small class="time">{n}天前</small></a></div><div class="text">{body}</div></div>"""
+
+
+def test_generic_a_time_inside_the_posters_link_is_no_part_of_the_name() -> None:
+    """Replies whose header is the poster's link with the time inside it (``<a>老周
+    <small>3天前</small></a>``), the body in the next box: each block is a post — its time read
+    from the header on its own, where the block's text runs it on into the body's Chinese
+    (``3天前小区门口…``, which is no time) —, and each poster is the name alone."""
+    bodies = ["小区门口的垃圾站下个月要搬走", "听说要搬到菜市场后面", "那边离小学太近了"]
+    posts = "".join(
+        STAMPED_NAME.format(who=who, n=n, body=body)
+        for n, (who, body) in enumerate(zip(("老周", "阿梅", "小林"), bodies, strict=True), 1)
+    )
+    page = (
+        "<html><head><title>垃圾站搬迁 - 城南论坛</title></head><body><h1>垃圾站搬迁</h1>"
+        f"<div class='replies'>{posts}</div></body></html>"
+    )
+    read = _posts(page, "https://bbs.example.cn/t/5")
+    assert [p.author for p in read] == ["老周", "阿梅", "小林"]
+    assert [p.published_text for p in read] == ["1天前", "2天前", "3天前"]
+    assert [p.content for p in read] == bodies
