@@ -62,6 +62,8 @@ def cut_page(text: str, posts: Sequence[Any], cut: str) -> bytes | None:
             return None
         owners.append(owner)
     if cut == "later":
+        if owners[0].getparent() is None:
+            return None  # an opening post read off its box without the replies the box holds
         drop = [owners[0]]
     else:
         keep = owners[:1] if cut == "one" else owners[:2]
@@ -70,7 +72,7 @@ def cut_page(text: str, posts: Sequence[Any], cut: str) -> bytes | None:
             if b not in keep and not any(b in k.iterancestors() or k in b.iterancestors()
                                          for k in keep)
         ]  # fmt: skip
-    for block in drop:
+    for block in drop:  # a comment's copy without its replies goes with the comment
         if (parent := block.getparent()) is not None:
             parent.remove(block)
     return _serialised(sel.root)
