@@ -544,9 +544,11 @@ _Groups = list[tuple[float, list[etree._Element]]]
 
 def _groups(sel: Selector, beside: set[etree._Element]) -> tuple[_Groups, _Groups]:
     """Every sibling group with members that look like posts, scored (:func:`group_score`):
-    those outside the sidebars, and those inside."""
+    those outside the sidebars, and those inside — never teasers of other threads
+    (:func:`_teasers`)."""
     groups: _Groups = []
     aside: _Groups = []
+    title = ""
     for parent in sel.root.iter():
         if not isinstance(parent.tag, str) or parent.tag in _SKIP:
             continue
@@ -556,9 +558,51 @@ def _groups(sel: Selector, beside: set[etree._Element]) -> tuple[_Groups, _Group
                 siblings[child in beside, signature(child)].append(child)
         for (apart, _), members in siblings.items():
             score, hits = group_score(members)
-            if score > 0:
+            if score > 0 and not _teasers(hits, title := title or thread_title(sel)):
                 (aside if apart else groups).append((score, hits))
     return groups, aside
+
+
+#: Share of a group's blocks that open with a link to another page for it to be teasers.
+_TEASER_SHARE = 2 / 3
+#: Hanzi from which a link's text with no space in it is a title, not a name.
+_TEASER_CJK = 6
+
+
+def _teasers(blocks: list[etree._Element], title: str) -> bool:
+    """Whether blocks are teasers of other threads or stories, not posts: two thirds of them
+    open with a link named by a title (:func:`_titled_link`: words, or six hanzi or more) —
+    not a poster's, nor the thread's own, ``Re: <title>`` —, each to another address (a
+    poster's other threads listed under the thread, a board's similar threads: each dated and
+    signed, with its first lines)."""
+    targets = []
+    for block in blocks:
+        link = _opening_link(block)
+        if link is None or not _titled_link(link):
+            continue
+        href, text = (link.get("href") or "").strip(), _text(link)
+        if not href or href.startswith("#") or (title and title in text):
+            continue
+        titled = " " in text or len(_CJK.findall(text)) >= _TEASER_CJK
+        if _profile_link(href, text) or not titled:
+            continue  # a poster's name: a comment opens with its poster
+        targets.append(href)
+    return len(targets) >= _TEASER_SHARE * len(blocks) and len(set(targets)) == len(targets)
+
+
+def _opening_link(block: etree._Element) -> etree._Element | None:
+    """The link a block's text opens with, if it opens with one."""
+    for text in _SAID_XPATH(block):
+        if not text.strip():
+            continue
+        holder = text.getparent().getparent() if text.is_tail else text.getparent()
+        for el in (holder, *holder.iterancestors()):
+            if el is block:
+                return None
+            if el.tag == "a":
+                return el
+        return None
+    return None
 
 
 def _best_group(groups: _Groups) -> tuple[list[etree._Element], str]:

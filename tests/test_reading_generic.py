@@ -1060,33 +1060,38 @@ def test_generic_posts_of_a_board_whose_classes_are_hashes() -> None:
     assert not any("回复" in p.content or "赞" in p.content or "2024" in p.content for p in posts)
 
 
+#: The board's rules, three paragraphs longer than the three posts of the hashed-class
+#: thread together.
+BOARD_RULES = (
+    "本帖讨论的是公共交通设施，请大家就事论事。发帖前请先搜索，同一件事已有帖子的，请在原帖里"
+    "回复，方便街道和公交公司的工作人员集中看到大家的意见。",
+    "涉及施工、停水停电和道路封闭的消息，请以街道办和公交公司发布的正式通知为准；转述别人的说法时，"
+    "请写明是从哪里听来的，不要把猜测当成消息发出来。",
+    "反映问题可以拨打市民服务热线，也可以在本站的站务版留言，我们每周一把上周的意见整理成表格，"
+    "交给街道办的联系人，并在站务版公布处理的结果。",
+)
+
+
 def test_generic_dated_discussion_the_main_text_holds_beside_more_prose_than_its_own() -> None:
     """The hashed-class board's thread with the board's rules under it, three paragraphs
     longer than the three posts together: the main text holds the posts and the rules, and
-    the posts hold under half of it. Signed and dated, they are the thread still — each
-    keeps its poster and time —, the rules the main text adds opening it."""
+    the posts hold under half of it. Signed and dated, they are the thread still — each keeps
+    its poster and time —, and the rules, which the main text adds after the posts, are no
+    opening post, nor any post."""
     base = (REAL / "written_hashed_class_thread.html").read_text(encoding="utf-8")
-    rules = (
-        "本帖讨论的是公共交通设施，请大家就事论事。发帖前请先搜索，同一件事已有帖子的，请在原帖里"
-        "回复，方便街道和公交公司的工作人员集中看到大家的意见。",
-        "涉及施工、停水停电和道路封闭的消息，请以街道办和公交公司发布的正式通知为准；转述别人的说法时，"
-        "请写明是从哪里听来的，不要把猜测当成消息发出来。",
-        "反映问题可以拨打市民服务热线，也可以在本站的站务版留言，我们每周一把上周的意见整理成表格，"
-        "交给街道办的联系人，并在站务版公布处理的结果。",
-    )
-    below = '<div class="uV1x">' + "".join(f"<p>{line}</p>" for line in rules) + "</div>"
-    page = base.replace('</div>\n<div class="Lm2r">', f'{below}</div>\n<div class="Lm2r">', 1)
+    rules = '<div class="uV1x">' + "".join(f"<p>{line}</p>" for line in BOARD_RULES) + "</div>"
+    page = base.replace('</div>\n<div class="Lm2r">', f'{rules}</div>\n<div class="Lm2r">', 1)
     assert page != base
     posts = _posts(page, "https://hexi.example.cn/t/301")
-    assert [p.author for p in posts] == ["", "河西妈妈", "老张", "小刘"]
-    assert posts[0].content.split("\n")[:3] == list(rules)
-    assert [p.published_text for p in posts[1:]] == [
+    assert [p.author for p in posts] == ["河西妈妈", "老张", "小刘"]
+    assert [p.published_text for p in posts] == [
         "2024-05-20 08:12", "2024-05-20 09:40", "2024-05-20 12:05",
     ]  # fmt: skip
-    assert posts[2].content.split("\n") == [
+    assert posts[1].content.split("\n") == [
         "问过了。",
         "街道说管网改造验收以后才能装回去，最快下个月。",
     ]
+    assert not any(BOARD_RULES[0] in p.content for p in posts)
 
 
 def test_generic_short_post_under_a_line_of_linked_names() -> None:
@@ -1303,3 +1308,41 @@ def test_generic_a_time_inside_the_posters_link_is_no_part_of_the_name() -> None
     assert [p.author for p in read] == ["老周", "阿梅", "小林"]
     assert [p.published_text for p in read] == ["1天前", "2天前", "3天前"]
     assert [p.content for p in read] == bodies
+
+
+#: A poster's other threads listed under the thread: each opens with its title, a link to it.
+TEASER = """<li class="preview"><div class="preview-heading"><a class="title-perma"
+href="/t/{n}/{slug}.html">{title}</a> <span class="count">{n} replies</span></div>
+<div class="preview-by">Posted by <a href="/member/{who}" class="member-link">{who}</a> —
+<span class="date">5/1{n}/2024 9:4{n}:40 PM</span></div>
+<div class="preview-excerpt">{text}</div></li>"""
+
+
+def test_generic_teasers_of_other_threads_are_not_the_posts() -> None:
+    """A thread of one post and one reply, each in a box of its own, over a list of the
+    poster's other threads — each teaser dated, signed, with its first lines, and opening with
+    its title linked to that thread —: the teasers repeat and look like posts, but the thread
+    is the post and its reply."""
+    teasers = "".join(
+        TEASER.format(n=n, who="Imright", slug=f"story-{n}", title=title, text=text)
+        for n, (title, text) in enumerate([
+            ("Council approves the new bus depot plan", "The council voted 7-2 on Monday to approve the depot despite objections from residents nearby."),
+            ("Water rates to rise by 12 percent in July", "Households will pay about nine dollars more a month, the utility said in a statement on Friday."),
+            ("Library hours cut at three branches", "Budget pressure forces the library to close early on weekdays, starting next month at all three."),
+        ], 1)
+    )  # fmt: skip
+    page = f"""<html><head><title>Mayor answers on the school bus cuts</title></head><body>
+    <h1>Mayor answers on the school bus cuts</h1>
+    <div class="topic"><span class="byline">Posted by <a href="/member/Moritz55">Moritz55</a>,
+    5/12/2024 11:53:43 AM</span><div class="topic-content">The mayor said on Friday that the
+    two school bus routes will run until the end of the year, and asked parents to write in.
+    </div></div>
+    <div class="comment"><span class="byline"><a href="/member/sunset">sunset</a>
+    5/12/2024 12:47:34 PM</span><div class="comment-content">Until the end of the year is not
+    a promise, it is a delay. Write in, everyone.</div></div>
+    <div class="latest"><h3>Most recent threads posted by Imright</h3><ul>{teasers}</ul></div>
+    </body></html>"""
+    posts = _posts(page, "https://board.example.org/2024/05/12/mayor_answers_128318.html")
+    assert [p.author for p in posts] == ["Moritz55", "sunset"]
+    assert posts[0].content.startswith("The mayor said on Friday")
+    assert not any("Council approves" in p.content or "Households" in p.content for p in posts)

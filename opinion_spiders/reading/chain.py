@@ -255,8 +255,9 @@ def _dated_discussion_inside(thread: Parsed, inside: Callable[[], float]) -> boo
     (``DATED_INSIDE``: an extractor drops a short reply, ``好的，我这就打。``, as a line too
     short to be prose), however little of the main text they hold: what the main text adds
     stands around the thread (a page's "more posts you may like", a footer the main text
-    took for prose where the names that tell it apart are hashes), and opens it — the posts
-    keep their posters and times, which the main text as one post would lose."""
+    took for prose where the names that tell it apart are hashes) and opens it only where it
+    comes before the posts (:func:`_missed`) — the posts keep their posters and times, which
+    the main text as one post would lose."""
     return (
         _authored(thread)
         and all(p.published_text for p in thread.posts)
@@ -326,7 +327,9 @@ def _board_text(page: Page) -> str:
 
 def _missed(text: str, posts: Sequence[Post]) -> str:
     """The lines of the main text that no post holds (most of their character pairs absent
-    from every post), '' when they add up to too little to be a post; of a table row, its
+    from every post) before the first line of prose the posts hold — what the main text runs
+    on into after the posts (a board's rules, a footer, other threads) opens no thread —, ''
+    when they add up to too little to be a post; of a table row, its
     cells of prose (not the poster's card beside a post); never labelled facts (a card:
     :func:`~opinion_spiders.reading.main_text.card`) nor a line that shows a post's
     time (its header), nor one of the thread's title and a few words (a heading), nor a
@@ -337,6 +340,8 @@ def _missed(text: str, posts: Sequence[Post]) -> str:
     title = posts[0].title if posts else ""
     out = []
     for line in text.split("\n"):
+        if said_line(line) and len((want := bigrams(line)) & held) >= MISSED_SHARE * len(want):
+            break  # the posts begin: what follows them is no opening post
         if any(time in line for time in shown):
             continue  # a post's header: its poster and the time it shows
         if len(title) >= SHOWN_TIME and title in line and len(line) - len(title) < PROSE_LINE:
