@@ -172,6 +172,9 @@ class AlertPipeline(Stage):
         outcome = raise_alert(
             runtime.store, runtime.channels, alert, self.policy, now, tiers, copy_of
         )
+        if outcome is not None and outcome.unwritten:
+            self._spool_unwritten(outcome, alert)
+            return outcome
         try:
             story = runtime.store.get_alert(str(alert["_id"]))
         except StoreUnavailable:
@@ -183,6 +186,18 @@ class AlertPipeline(Stage):
                 while len(self.known) > KNOWN_STORIES:
                     self.known.popitem(last=False)
         return outcome
+
+    def _spool_unwritten(self, outcome: Outcome, alert: dict[str, object]) -> None:
+        """The ledger writes the store failed after the alert went out, spooled for it; and a
+        new story as it went out kept as known, so that a post joining it while the store is
+        down grows it instead of sending it again as new."""
+        self.stats.inc_value("opinion/alert/ledger_spooled")
+        with _OFFLINE_LOCK:
+            for alert_id, fields in outcome.unwritten:
+                self.spool.append([{"_id": alert_id, "fields": fields}], "update_alert")
+            if not outcome.grew:
+                self.known[str(alert["_id"])] = copy.deepcopy(dict(alert))
+                self.known.move_to_end(str(alert["_id"]))
 
     async def _raise_offline(
         self, alert: dict[str, object], now: datetime, tiers: dict[str, float]
@@ -207,8 +222,12 @@ class AlertPipeline(Stage):
         return outcome
 
     async def _retry(self) -> None:
-        """Pending alerts whose backoff is over, and digests once quiet hours have ended."""
+        """Pending alerts whose backoff is over, and digests once quiet hours have ended — not
+        while ledger writes wait in the spool: an alert whose delivery is spooled is still
+        pending in the stored ledger, and would go out again."""
         self._next_retry = time.monotonic() + self.policy.retry_base
+        if self.spool.pending():
+            return
         runtime = self.runtime
         try:
             outcome = await asyncio.to_thread(

@@ -10,20 +10,22 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from scrapy.utils.test import get_crawler
 
+from opinion_spiders.alerting import AlertPolicy, retry_pending
 from opinion_spiders.items import Post
 from opinion_spiders.stores import Store, open_store
 from opinion_spiders.stores.factory import spool_dir
 from opinion_spiders.stores.spool import Spool, read_batch
 from pipelines.alert import AlertPipeline
 from pipelines.store import DURABLE_IDLE, DURABLE_WAIT, RECENT_BATCHES, StorePipeline
-from servers.ferretdb import free_port
+from plugins.channels import WebhookChannel
+from servers.ferretdb import FerretDBProcess, free_port
 from tests._proc import run_opinion
 from tests.fixtures_ferretdb import store_uri_on
 from tests.receivers import Answer, WebhookReceiver
@@ -339,3 +341,73 @@ def test_alert_stage_with_the_store_down_spools_a_story_that_grew(
         assert _alerted_posts(live) == {p.id: "thread:demo-forum:7" for p in posts}
     finally:
         live.close()
+
+
+class StoppingReceiver(WebhookReceiver):
+    """Stops a database server the moment the first alert arrives: the store goes away
+    between the alert's delivery and the ledger write that records it."""
+
+    def __init__(self, server: FerretDBProcess) -> None:
+        super().__init__()
+        self.database = server
+
+    def check(self, request: dict[str, Any]) -> Answer | None:
+        if not self.requests:  # the first alert, before it is answered
+            self.database.stop()
+        return None
+
+
+def test_alert_stage_store_lost_right_after_a_delivery_sends_the_story_once(
+    tmp_path: Path,
+) -> None:
+    """MongoDB stops while an alert is being delivered, before the ledger records the
+    delivery: the raise does not fail for it, the unwritten delivery is spooled, and the
+    story's next post, met while the store is still down, grows it without sending it again.
+    Replayed, the ledger holds the story sent once, with both posts, and a retry sends
+    nothing. (Before, the failed raise fell back on the offline ledger, whose spooled insert
+    the stored ledger's own entry shadowed: the story stayed pending, and the next retry —
+    the crawl's last, once the store was back — sent it again.)"""
+    server = FerretDBProcess(tmp_path / "ferretdb", port=free_port())
+    uri = server.start()
+    receiver = StoppingReceiver(server)
+    dead_fast = f"{uri.split('?')[0]}?serverSelectionTimeoutMS=300&socketTimeoutMS=2000"
+    settings = {"OPINION_STORE": dead_fast, "OPINION_DATA_DIR": str(tmp_path / "data"),
+                "OPINION_WEBHOOK_URL": receiver.url, "OPINION_ALERT_THRESHOLD": 25,
+                "OPINION_STORE_BATCH_SIZE": 1}  # fmt: skip
+    crawler = get_crawler(settings_dict=settings)
+    stages = [StorePipeline.from_crawler(crawler), AlertPipeline.from_crawler(crawler)]
+    now = datetime.now(UTC)
+    posts = [Post(site="demo-forum", kind="forum", url=f"http://x/t/8#{n}", title="强拆",
+                  id=f"demo-forum:8:{n}", thread_id="8", score=60.0, crawled_at=now)
+             for n in (1, 2)]  # fmt: skip
+
+    async def run() -> None:
+        for stage in stages:
+            await stage.open_spider()
+        for post in posts:
+            for stage in stages:
+                await stage.process_item(post)
+        for stage in stages:
+            await stage.close_spider()
+
+    try:
+        asyncio.run(run())
+    finally:
+        stages[0].runtime.close()
+        receiver.close()
+    assert [r["json"]["id"] for r in receiver.requests] == ["thread:demo-forum:8"]
+    assert crawler.stats.get_value("opinion/alert/ledger_spooled", 0) >= 1
+    server = FerretDBProcess(tmp_path / "ferretdb", port=free_port())
+    live = open_store(server.start())
+    try:
+        Spool(spool_dir(settings)).replay(live)
+        (alert,) = _post_alerts(live)
+        assert alert["status"] == "sent" and alert["deliveries"]["webhook"]["attempts"] == 1
+        assert alert["posts"] == 2 and set(alert["post_ids"]) == {p.id for p in posts}
+        later = datetime.now(UTC) + timedelta(days=1)
+        channels = [WebhookChannel(receiver.url)]
+        retried = retry_pending(live, channels, later, AlertPolicy(tiers=()))
+        assert retried.sent == [] and retried.failed == [], "nothing left to send"
+    finally:
+        live.close()
+        server.stop()

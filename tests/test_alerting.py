@@ -458,6 +458,39 @@ class _Recorded(OfflineLedger):
         super().update_alert(alert_id, fields)
 
 
+class _GoneAfterInsert(OfflineLedger):
+    """A ledger that takes the alert's insert, then loses its store for every update."""
+
+    def update_alert(self, alert_id: str, fields: Mapping[str, Any]) -> None:
+        raise StoreUnavailable("the store went away")
+
+
+def test_alerting_a_ledger_write_lost_after_a_send_is_handed_back_not_raised(
+    webhook: WebhookReceiver,
+) -> None:
+    """The store lost between a delivery and the write that records it: the raise returns
+    what it sent, the unwritten writes in ``unwritten`` for its caller to spool — a raise
+    that failed would have the caller send the alert again without the ledger. A store lost
+    before anything was sent still fails the raise."""
+    channels = [WebhookChannel(webhook.url), LogChannel()]
+    policy, now = AlertPolicy.from_settings({"OPINION_ALERT_TIERS": TIERS}), _sh(10)
+    ledger = _GoneAfterInsert()
+    done = raise_alert(ledger, channels, _alert(_post(), now), policy, now)
+    assert done is not None and done.sent == ["webhook", "log"]
+    assert [r["json"]["id"] for r in webhook.requests] == ["post:s:1:9"]
+    assert [alert_id for alert_id, _ in done.unwritten] == ["post:s:1:9", "post:s:1:9"]
+    assert "deliveries.webhook" in done.unwritten[0][1]
+    assert done.unwritten[-1][1]["status"] == "sent" and "deliveries.log" in done.unwritten[-1][1]
+
+    class _GoneAtOnce(_GoneAfterInsert):
+        def insert_alert(self, alert: Mapping[str, Any]) -> bool:
+            raise StoreUnavailable("the store went away")
+
+    with pytest.raises(StoreUnavailable):
+        raise_alert(_GoneAtOnce(), channels, _alert(_post("s:1:8"), now), policy, now)
+    assert len(webhook.requests) == 1
+
+
 def test_alerting_each_channel_result_is_written_before_the_next_send(
     webhook: WebhookReceiver, dingtalk: DingTalkReceiver
 ) -> None:

@@ -2,8 +2,10 @@
 quiet hours and send the digest afterwards. No Scrapy; the pipeline and the CLI call these.
 
 Each channel's result is written to the ledger right after its try, so a retry never sends
-an alert again to a channel that already has it. One lock per process keeps the crawlers of
-one ``opinion crawl`` from retrying the same alert at once.
+an alert again to a channel that already has it; where the store does not take that write,
+the raise still returns what it sent, with the writes left for the caller to spool
+(:attr:`Outcome.unwritten`) — a raise that failed after a send would be sent again. One lock
+per process keeps the crawlers of one ``opinion crawl`` from retrying the same alert at once.
 
 While the store is down the ledger cannot be read: :class:`OfflineLedger` keeps the alerts
 raised meanwhile in memory (a story still alerts once in the process) and hands its writes
@@ -56,6 +58,10 @@ class Outcome:
     escalated: bool = False
     #: a new story turned out a copy of an earlier story's post, and grew that one instead
     folded: bool = False
+    #: ledger writes the store did not take after a channel was tried (``(alert id, fields)``,
+    #: in order): the alert went out, so the caller must not send it again for the failure —
+    #: it spools them for the ledger to learn when the store is back
+    unwritten: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
 class Ledger(Protocol):
@@ -306,6 +312,7 @@ class _Run:
         self.store, self.channels, self.policy, self.now = store, channels, policy, now
         self.names = [channel_key(c) for c in channels]
         self.out = Outcome()
+        self.tried = False  # a channel was tried: from then on a failed write is no failure
 
     def deliver(self, alert: dict[str, Any]) -> None:
         """Try every channel that is due; record each result before the next send (the last
@@ -315,7 +322,7 @@ class _Run:
         for channel, name in zip(self.channels, self.names, strict=True):
             if delivery_due(deliveries.get(name), self.now):
                 if record:
-                    self.store.update_alert(alert["_id"], record)
+                    self._write(alert["_id"], record)
                 sent = self._try(channel, partial(channel.send, alert))
                 record = self._record(alert, name, sent, write=False)
         self.out.status = self._settle(alert, "pending", record)
@@ -340,7 +347,22 @@ class _Run:
         for alert in due:
             self._record(alert, name, error, digest=True)
 
+    def _write(self, alert_id: str, fields: Mapping[str, Any]) -> None:
+        """Write to the ledger; once a channel was tried, a store that does not take the write
+        leaves it in :attr:`Outcome.unwritten` (what was sent stays sent) instead of failing
+        the raise, whose caller would send the alert again without the ledger."""
+        try:
+            self.store.update_alert(alert_id, fields)
+        except StoreUnavailable as exc:
+            if not self.tried:
+                raise
+            if not self.out.unwritten:
+                logger.warning("alert %s: ledger write after its delivery failed, to be "
+                               "spooled: %s", alert_id, exc)  # fmt: skip
+            self.out.unwritten.append((alert_id, dict(fields)))
+
     def _try(self, channel: Channel, send: Callable[[], object]) -> BaseException | None:
+        self.tried = True
         try:
             send()
         except Exception as exc:  # noqa: BLE001 - a failing channel must not stop the others
@@ -364,7 +386,7 @@ class _Run:
         alert.setdefault("deliveries", {})[name] = new
         fields = {f"deliveries.{name}": new}
         if write:
-            self.store.update_alert(alert["_id"], fields)
+            self._write(alert["_id"], fields)
         return fields
 
     def _settle(
@@ -381,7 +403,7 @@ class _Run:
         if alert.get("status") != fields["status"]:
             write.update(fields)
         if write:
-            self.store.update_alert(alert["_id"], write)
+            self._write(alert["_id"], write)
         alert.update(fields)
         return str(fields["status"])
 
