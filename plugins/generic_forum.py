@@ -187,6 +187,15 @@ _STAMPED = etree.XPath(
 _MEDIA = etree.XPath("boolean(.//img | .//video)")
 _SAID_XPATH = etree.XPath(_SAID)
 _LINK_OR_TIME = etree.XPath("boolean(.//*[self::a[@href] or self::time])")
+#: A poster's signature under their posts: phpBB, vBulletin, XenForo, Kunena
+#: (``ksignature``), Discuz! (``sign``).
+_SIGNATURES = (
+    ".//*[contains(translate(@class, 'SIGNATURE', 'signature'), 'signature')"
+    " or contains(translate(@data-role, 'SIGNATURE', 'signature'), 'signature')"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' sig ')"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' sign ')]"
+)
+_SIGNED_OFF = etree.XPath(_SIGNATURES)
 #: Quotes, hidden elements and controls (buttons, a media player's dropdown menu) are not
 #: part of what a post says.
 _NOT_BODY = (
@@ -196,10 +205,7 @@ _NOT_BODY = (
     " | .//*[contains(translate(@class, 'ATRIBUTON', 'atributon'), 'attribution')]"
     " | .//*[contains(translate(@style, ' ', ''), 'display:none')]"
     # signatures: phpBB, vBulletin, XenForo, Kunena (``ksignature``), Discuz (``sign``)
-    " | .//*[contains(translate(@class, 'SIGNATURE', 'signature'), 'signature')"
-    " or contains(translate(@data-role, 'SIGNATURE', 'signature'), 'signature')"
-    " or contains(concat(' ', normalize-space(@class), ' '), ' sig ')"
-    " or contains(concat(' ', normalize-space(@class), ' '), ' sign ')]"
+    f" | {_SIGNATURES}"
 )
 #: How a quote opens where its markup does not say so: vBulletin 3's ``Quote:`` over
 #: ``Originally Posted by <poster>``, Dvbbs's ``以下是引用<poster>在<time>的发言：``, ``<poster>
@@ -553,14 +559,49 @@ def _groups(sel: Selector, beside: set[etree._Element]) -> tuple[_Groups, _Group
         if not isinstance(parent.tag, str) or parent.tag in _SKIP:
             continue
         siblings: dict[tuple[bool, str], list[etree._Element]] = defaultdict(list)
-        for child in parent:
-            if isinstance(child.tag, str) and child.tag not in _SKIP:
+        for child in _children(parent):
+            if child.tag not in _SKIP:
                 siblings[child in beside, signature(child)].append(child)
         for (apart, _), members in siblings.items():
             score, hits = group_score(members)
             if score > 0 and not _teasers(hits, title := title or thread_title(sel)):
                 (aside if apart else groups).append((score, hits))
     return groups, aside
+
+
+#: Text-level formatting elements a browser re-opens around the blocks after one left open
+#: (a poster's name in an unclosed ``<font color>``): the blocks inside such a wrapper are its
+#: parent's children, as the page was written.
+_FORMATTING = frozenset(
+    ["font", "b", "strong", "i", "em", "u", "s", "strike", "big", "small", "tt", "center"]
+)
+#: Block elements, a formatting element around which is a browser's wrapper.
+_BLOCKS = frozenset(["div", "li", "table", "tr", "article", "section", "p", "ul", "ol", "dl"])
+
+
+def _children(parent: etree._Element) -> list[etree._Element]:
+    """A parent's child elements, each formatting wrapper around blocks (a ``<font>`` that
+    holds only ``<li>`` elements and white space) replaced by its own children, as written."""
+    out: list[etree._Element] = []
+    for child in parent:
+        if not isinstance(child.tag, str):
+            continue
+        if child.tag in _FORMATTING and _wraps_blocks(child):
+            out += _children(child)
+        else:
+            out.append(child)
+    return out
+
+
+def _wraps_blocks(el: etree._Element) -> bool:
+    """Whether a formatting element holds block elements (or wrappers of them, ``<font>`` in
+    ``<font>``) and no text besides theirs."""
+    if (el.text or "").strip() or any((c.tail or "").strip() for c in el):
+        return False
+    inner = [c for c in el if isinstance(c.tag, str)]
+    return bool(inner) and all(
+        c.tag in _BLOCKS or (c.tag in _FORMATTING and _wraps_blocks(c)) for c in inner
+    )
 
 
 #: Share of a group's blocks that open with a link to another page for it to be teasers.
@@ -780,6 +821,8 @@ def _with_replies_beside(posts: list[etree._Element]) -> list[etree._Element]:
         for after in post.itersiblings():
             if after in members or not isinstance(after.tag, str):
                 break
+            if any(after in m.iterancestors() for m in members):
+                break  # a browser's formatting wrapper around the next posts
             if signature(after) == kind:
                 break
             replies = [
@@ -1195,9 +1238,10 @@ def body_node(block: etree._Element) -> etree._Element | None:
     holds the most text, if that is a fair share of the block; else the element that holds
     the most text directly (paragraphs, lines) — a short line with a date in it (the poster's
     name, time and place) or a text all in links (a "Like" button) only where no other text
-    is long enough, never a bare date. Quotes
+    is long enough, never a bare date; a hinted element that is a short dated line (a header
+    bar named ``…__body``) only where no other is. Quotes and signatures
     are not the body, and their text does not count towards any element's share."""
-    quotes = set(_QUOTES(block))
+    quotes = {*_QUOTES(block), *_SIGNED_OFF(block)}  # neither is what the post says
     hinted = [
         (el, _unquoted(el, quotes))
         for el in block.iter(*_BODY_TAGS, "blockquote", "pre")
@@ -1208,6 +1252,8 @@ def body_node(block: etree._Element) -> etree._Element | None:
     longest = max((n for _, n in hinted), default=0)
     fair = [(el, n) for el, n in hinted if n >= 0.3 * longest and _weight(el, n) >= _MIN_BODY]
     innermost = [(el, n) for el, n in fair if not any(el in o.iterancestors() for o, _ in fair)]
+    if undated := [(el, n) for el, n in innermost if not _dated_line(el)]:
+        innermost = undated  # a header bar named a body (``media-body``: the floor and the time)
     if innermost:
         found = max(innermost, key=lambda pair: pair[1])[0]
         if _MEDIA(found):
@@ -1228,6 +1274,7 @@ def body_node(block: etree._Element) -> etree._Element | None:
     said = [
         (el, own, n) for el, own, n in owned
         if not _header(el, own, n) and not _linked(el, n) and not _name_line(el)
+        and not _TALLY.match(own)
     ]  # fmt: skip
     for candidates in (said, owned):  # a line with a date is the body only where none else is
         best, best_size = None, 0
@@ -1342,6 +1389,19 @@ def _linked(el: etree._Element, size: int) -> bool:
         for a in child.iter("a")
     )
     return linked > 0 and linked >= size
+
+
+#: A count of the readers who liked, thanked or agreed with a post, its own line beside it
+#: (``0 people like this.``, ``12 likes``, ``3 人觉得这条回复很赞``, ``赞 (12)``): not what was
+#: said.
+_TALLY = re.compile(
+    r"^\s*(?:\d[\d,.]*\s*(?:(?:people|persons?|users?|members?)\s+(?:like|liked|found|thanked"
+    r"|agree)\b.*|(?:likes?|thanks|upvotes?|votes?|points|reactions?)\b\W*"
+    r"|(?:人|位|个人)\s*(?:觉得|认为).{0,8}?(?:赞|有用|有帮助)\W*"
+    r"|(?:人|位|个人)?\s*(?:点?赞|喜欢|支持|很赞|有用|赞同)\W*)"
+    r"|(?:点?赞|喜欢|支持|有用|赞同)\s*[(（]?\s*\d[\d,]*\s*[)）]?)\s*$",
+    re.IGNORECASE,
+)
 
 
 def _header(el: etree._Element, own: str, size: int) -> bool:

@@ -1346,3 +1346,92 @@ def test_generic_teasers_of_other_threads_are_not_the_posts() -> None:
     assert [p.author for p in posts] == ["Moritz55", "sunset"]
     assert posts[0].content.startswith("The mayor said on Friday")
     assert not any("Council approves" in p.content or "Households" in p.content for p in posts)
+
+
+#: A post whose poster's name was left in an open ``<font>``: the browser closes it at the
+#: post's end and opens it again around the blocks after it, so that the reply stands inside
+#: ``<font>`` wrappers, not beside the post it answers.
+FONT_POST = """<li class="b-post" id="post{n}"><div class="userinfo"><a href="/member/{n}-{who}">{who}</a>
+</div><div class="b-post__main"><span class="b-post__date">2{n} Apr 2018, 10:1{n}</span>
+<div class="txt">{body}</div></div></li>"""
+
+
+def test_generic_posts_a_browser_wrapped_in_formatting_elements_are_siblings() -> None:
+    """A question and its one answer, saved as the browser built the page after the poster's
+    name was left in an open ``<font color>``: the answer inside ``<font><font>`` wrappers that
+    hold only it. The wrappers are no boxes of their own: the two posts are one group, read
+    in order, each with its poster and time."""
+    bodies = [
+        "Can an admin please correct the title of this thread? I cannot remove one of the S's.",
+        "Done, the title is fixed now. Let us know if anything else in it looks wrong to you.",
+    ]
+    posts = (
+        FONT_POST.format(n=1, who="Ken_NJ", body=bodies[0])
+        + '<font color="#000000"><font color="#000000">'
+        + FONT_POST.format(n=2, who="TopHatter", body=bodies[1])
+        + "</font></font>"
+    )
+    page = (
+        "<html><head><title>Thread title correction</title></head><body>"
+        f"<h1>Thread title correction</h1><ul class='conversation-list'>{posts}</ul>"
+        "</body></html>"
+    )
+    read = _posts(page, "https://board.example.org/forum/info/48939-thread-title-correction")
+    assert [p.author for p in read] == ["Ken_NJ", "TopHatter"]
+    assert [p.published_text for p in read] == ["21 Apr 2018, 10:11", "22 Apr 2018, 10:12"]
+    assert [p.content for p in read] == bodies
+
+
+def test_generic_a_long_signature_does_not_make_the_box_around_a_short_reply_its_body() -> None:
+    """A short reply (``No problem :-)``) that opens with a quote of the post it answers,
+    under the poster's long signature: the signature's text does not count toward the body,
+    so the reply's own box is the body — not the box around it, its header and the signature,
+    in which the reply's box would be taken for the quote (it opens with ``Originally posted
+    by``) and the reply lost with it."""
+    signature = (
+        "He was the most prodigious personification of all human inferiorities, full of empty, "
+        "infantile fantasies, but cursed with the keen intuition of a rat or a guttersnipe."
+    )
+    asked = "Can an admin please correct the title of this thread, please?"
+    said = [
+        asked,
+        '<div class="bbcode_container"><div class="quote_container">Originally posted by '
+        f"Ken_NJ <a href='#p1'>View Post</a> {asked}</div></div>No problem :-)",
+        "Thank you, that was quick.",
+    ]
+    posts = "".join(
+        f'<div class="post" id="p{n}"><a href="/member/{who}">{who}</a>'
+        f'<div class="post-content"><div class="media-body">#{n} 2{n} Apr 18, 01:1{n}</div>'
+        f'<div class="post-content-text">{body}</div><div class="post-signature">{signature}'
+        "</div></div></div>"
+        for n, (who, body) in enumerate(zip(("Ken_NJ", "TopHatter", "Ken_NJ"), said, strict=True), 1)
+    )  # fmt: skip
+    page = (
+        "<html><head><title>Thread title correction</title></head><body>"
+        f"<h1>Thread title correction</h1><div class='posts'>{posts}</div></body></html>"
+    )
+    read = _posts(page, "https://board.example.org/forum/info/48939-thread-title-correction")
+    assert [p.content for p in read] == [asked, "No problem :-)", "Thank you, that was quick."]
+
+
+@pytest.mark.parametrize(
+    "tally", ["{n} people like this.", "{n} people found this helpful", "{n} 人觉得这条回复很赞"]
+)
+def test_generic_a_like_count_beside_a_short_reply_is_not_its_body(tally: str) -> None:
+    """Replies shorter than the count of readers who liked them, each count a line of its own
+    under the reply (``0 people like this.``, ``3 人觉得这条回复很赞``): the reply is the body."""
+    said = ["Dream on, man.", "Not a chance.", "Well said, sir."]
+    posts = "".join(
+        f'<div class="reply-wrapper"><div class="reply-details">Reply {n} - Posted by: '
+        f'<a href="/members/{n}/{who}.html">{who}</a> 5/12/2024 12:0{n}:29 PM</div>'
+        f'<div class="reply-text">{text}</div><div class="reply-like-count"><div>'
+        f'<img src="/like.gif"> {tally.format(n=f"<span>{n}</span>")}</div></div></div>'
+        for n, (who, text) in enumerate(zip(("jesus54", "mcsquared", "sunset"), said, strict=True), 1)
+    )  # fmt: skip
+    page = (
+        "<html><head><title>Antisemitism act passes the House</title></head><body>"
+        f"<h1>Antisemitism act passes the House</h1><div class='replies'>{posts}</div></body></html>"
+    )
+    read = _posts(page, "https://board.example.org/2024/05/12/act_128318.html")
+    assert [p.content for p in read] == said
+    assert [p.author for p in read] == ["jesus54", "mcsquared", "sunset"]
