@@ -892,3 +892,52 @@ def test_reading_card_is_labelled_facts_not_prose(text: str, facts: bool) -> Non
     """Two ``label: value`` pairs and no sentence make a card (a poster's, an info line); a
     clock's colons, or a sentence with a colon, do not."""
     assert card(text) is facts
+
+
+def test_reading_a_story_written_as_loose_text_between_empty_paragraphs_keeps_its_start() -> None:
+    """An Urdu news story (UrduPoint) whose body is loose text in a `div` — after an ad's
+    banner, between empty `<p></p>`s, keywords linked inline —: the main-text extractor
+    dropped its first two paragraphs (the dateline's paragraph among them) where each run of
+    loose text was no paragraph of its own. Now every run reads, and in one line."""
+    url = "https://www.urdupoint.com/daily/livenews/2024-05-12/news-4014900.html"
+    page = (REAL / "urdupoint_story_loose_text.html").read_bytes()
+    reading, _ = read_page(page, url, RUNTIME, role="article")
+    lines = reading.parsed.posts[0].content.split("\n")
+    first = next((line for line in lines if line.startswith("ڈبلن (اردو پوائنٹ")), "")
+    assert "پاکستان نے آئرلینڈ کو 7 وکٹوں سے شکست" in first  # the linked word inside its line
+    assert any(line.startswith("آئر لینڈ کے بلے بازوں نے میچ کا آغاز") for line in lines)
+
+
+def test_reading_loose_text_with_inline_links_is_one_paragraph_a_run() -> None:
+    """A story written as loose text after an ad's banner, runs between empty paragraphs,
+    keywords linked inline: each run is one line, the linked words inside it — not a line
+    broken at every link."""
+    said = [
+        "（本报讯 记者 王小明）市交通运输局今天发布通知，自下月一日起，全市公交线路将进行优化调整，"
+        "涉及线路共计二十三条，市民出行请提前关注。",
+        "据介绍，此次调整主要针对新建小区和产业园区的出行需求，新开通公交线路六条，延伸线路九条，"
+        "撤销重复线路三条，市民热线将解答疑问。",
+    ]
+
+    def linked(text: str) -> str:
+        return text.replace(
+            "公交线路", '<a target="_blank" class="txt_link" href="/tag/bus.html">公交线路</a>'
+        ).replace("市民热线", '<a class="txt_link" href="/tag/12345.html">市民热线</a>')
+
+    banner = (
+        '<div class="txt_banner"><div class="ad_wrap"><div id="gpt-center" style="display: none;">'
+        "<script>googletag.cmd.push(function() {});</script></div></div></div>\n"
+    )
+    page = (
+        '<html><head><meta charset="utf-8"><title>全市公交线路下月起优化调整_城市日报</title></head>'
+        '<body><div class="nav"><a href="/">首页</a> <a href="/news/">新闻中心</a></div>'
+        '<div class="main"><h1>全市公交线路下月起优化调整</h1>'
+        '<div class="info">2024-05-12 10:14 来源：城市日报</div><div class="detail_txt">'
+        f'{banner}{linked(said[0])}<p style="margin-top: 5px;"></p>{linked(said[1])}<p></p>'
+        '<div class="clear"></div></div></div><div class="footer">版权所有 © 城市日报社</div>'
+        "</body></html>"
+    )
+    reading, _ = read_page(page.encode(), "https://news.example.cn/2024/05/12/art_1.html", RUNTIME,
+                           role="article")  # fmt: skip
+    lines = reading.parsed.posts[0].content.split("\n")
+    assert said[0] in lines and said[1] in lines

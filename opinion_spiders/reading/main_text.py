@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from lxml import etree
 from parsel import Selector
 
 from opinion_spiders.reading.shown import DIALOG_MARK, DIALOGS
@@ -121,6 +122,77 @@ def extracted(html: str, url: str, *, comments: bool, precise: bool) -> tuple[st
     return tuple(line for line in lines if line)
 
 
+#: Elements a browser lays out as blocks: the text between two of them inside a box is a
+#: paragraph of its own, as the browser shows it, whatever element holds it.
+_BLOCK_TAGS = frozenset(
+    ["address", "article", "aside", "blockquote", "center", "dd", "details", "dialog", "div",
+     "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4",
+     "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table",
+     "tbody", "td", "tfoot", "th", "thead", "tr", "ul"]
+)  # fmt: skip
+#: Characters of a loose run, spaces ignored, from which it is a paragraph to hand over.
+LOOSE_RUN = 20
+#: Boxes with text of their own beside their children, or after one: where loose runs are.
+_LOOSE = etree.XPath(
+    "//*[self::div or self::td or self::section or self::article or self::main"
+    " or self::center][normalize-space(text()) or *[normalize-space(following-sibling::text())]]"
+)
+
+
+def _loose_runs_as_paragraphs(tree: Any) -> None:
+    """Wrap each run of text and inline elements that stands between block elements inside a
+    box (``<div><div class="ad"></div>text <a>link</a> text<p></p>text…</div>``: a story written
+    as loose text between empty paragraphs) in a ``<p>`` — the browser shows it as a
+    paragraph of its own, and trafilatura drops such a run after a block it removes (an ad's
+    banner), the story's first paragraphs with it. Only in boxes that hold blocks too, where
+    a run holds ``LOOSE_RUN`` characters or more."""
+    for box in _LOOSE(tree):
+        children = list(box)
+        if not any(_is_block(c) for c in children):
+            continue
+        runs: list[tuple[str, list[Any]]] = []
+        text: str = box.text or ""
+        inline: list[Any] = []
+        for child in children:
+            if _is_block(child):
+                runs.append((text, inline))
+                text, inline = child.tail or "", []
+            else:
+                inline.append(child)  # its tail goes with it
+        runs.append((text, inline))
+        if max(_run_size(*run) for run in runs) < LOOSE_RUN:
+            continue
+        box.text = None
+        for child in children:
+            box.remove(child)
+        blocks = iter(c for c in children if _is_block(c))
+        for n, (text, inline) in enumerate(runs):
+            if n:
+                block = next(blocks)
+                block.tail = None
+                box.append(block)
+            if _run_size(text, inline):
+                para = etree.SubElement(box, "p")
+                para.text = text
+                para.extend(inline)
+            else:  # white space and empty elements (an image, a script) stay as they were
+                box.extend(inline)
+
+
+def _is_block(el: Any) -> bool:
+    return isinstance(el.tag, str) and el.tag in _BLOCK_TAGS
+
+
+def _run_size(text: str, inline: Sequence[Any]) -> int:
+    """Characters of a run, spaces ignored: its leading text, and its elements' with tails."""
+    size = len("".join(text.split()))
+    for el in inline:
+        if isinstance(el.tag, str) and el.tag not in ("script", "style"):
+            size += len("".join("".join(el.itertext()).split()))
+        size += len("".join((el.tail or "").split()))
+    return size
+
+
 @functools.lru_cache(maxsize=2)
 def _as_shown(html: str) -> Any:
     """The page for trafilatura as a reader sees it: its forms that ask for nothing as
@@ -132,11 +204,10 @@ def _as_shown(html: str) -> Any:
     board's post list in its moderation form); a form with a field (search, log-in, reply,
     report) stays one. A dialog (``role="dialog"``, a ``modal`` box: a board's Markdown help,
     its log-in or report box) shows only when a button opens it, and trafilatura would take
-    its help text for the page's where a thread's one post is short."""
+    its help text for the page's where a thread's one post is short. And a run of loose
+    text between blocks is a paragraph of its own (:func:`_loose_runs_as_paragraphs`)."""
     forms = "<form" in html or "<FORM" in html
     dialogs = DIALOG_MARK.search(html) is not None
-    if not (forms or dialogs):
-        return html
     from trafilatura.utils import load_html
 
     tree = load_html(html)
@@ -148,6 +219,7 @@ def _as_shown(html: str) -> Any:
     for box in tree.xpath(DIALOGS) if dialogs else ():
         if box.getparent() is not None:
             box.getparent().remove(box)
+    _loose_runs_as_paragraphs(tree)
     return tree
 
 
