@@ -345,12 +345,16 @@ def _named_by_column(read: list[tuple[etree._Element, Post]]) -> None:
 def marked_quotes(body: etree._Element) -> list[etree._Element]:
     """The quotes inside a post's body that only their opening words mark (see
     :data:`_QUOTE_OPENING`), each a box that leaves some of the body's text besides it — the
-    body is the reply, not the quote it opens with."""
+    body is the reply, not the quote it opens with — and not a box that opens with a quote
+    its markup marks (that quote is left out as every marked one is; the reply after it in
+    the box stays)."""
     whole = len(_text(body))
     found: list[etree._Element] = []
     for el in body.iterdescendants(*_QUOTE_BOXES):
         if any(box in el.iterancestors() for box in found) or not _opens_quote(el):
             continue
+        if any(_opens_quote(q) for q in _QUOTES(el)):
+            continue  # the markup marks the quote it opens with (vBulletin 5's ``bbcode_quote``)
         if len(_text(el)) < whole - 1:
             found.append(el)
     return found
@@ -454,13 +458,21 @@ def _poster_above(head: etree._Element, opening: etree._Element) -> str:
     return ""
 
 
+#: A post's floor on a line of its own: ``#2``, ``2#``, ``2楼``, ``3F``, ``沙发`` (the second
+#: floor's name), ``板凳``, ``地板``.
+_FLOOR_LINE = re.compile(r"^\s*(?:#\s*\d+|\d+\s*(?:#|楼|F|L)|沙发|板凳|地板)\s*$", re.IGNORECASE)
+
+
 def without_header_lines(content: str, author: str, title: str = "") -> str:
-    """A body that starts or ends with the post's own header — its time, its floor, "by
+    """A body that starts or ends with the post's own header — its time, its floor (``#2``,
+    ``2楼``), "by
     <author>", "Replied by <author> on topic <title>" (the thread's title not counted in its
     length) — loses those lines: they are the block's metadata, not what was said."""
     lines = content.split("\n")
 
     def header(line: str) -> bool:
+        if _FLOOR_LINE.match(line):
+            return True
         short = len(line.replace(title, "") if title else line) <= _HEADER_LINE
         return short and (bool(DATE_LIKE.search(line)) or bool(author and author in line))
 

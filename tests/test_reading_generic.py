@@ -1435,3 +1435,30 @@ def test_generic_a_like_count_beside_a_short_reply_is_not_its_body(tally: str) -
     read = _posts(page, "https://board.example.org/2024/05/12/act_128318.html")
     assert [p.content for p in read] == said
     assert [p.author for p in read] == ["jesus54", "mcsquared", "sunset"]
+
+
+def test_generic_a_reply_after_a_marked_quote_in_its_box_is_kept() -> None:
+    """A reply whose text box opens with a quote its markup marks (vBulletin 5: the box holds
+    ``div.bbcode_container`` > ``div.bbcode_quote`` with ``Originally posted by …``, then the
+    reply): the quote is left out and the reply after it stays — the box is not taken for a
+    quote because its first words open one. The floor shown on a line of its own (``#2``)
+    is no part of the reply either."""
+    asked = "Can an admin please correct the title of this thread, please?"
+    said = [
+        asked,
+        '<div class="bbcode_container"><div class="bbcode_quote">Originally posted by '
+        f"Ken_NJ <a href='#p1'>View Post</a> {asked}</div></div>No problem :-)",
+        "Thank you, that was quick.",
+    ]
+    posts = "".join(
+        f'<div class="post" id="p{n}"><a href="/member/{who}">{who}</a>'
+        f'<div class="post-content"><div class="floor">#{n}</div><div class="when">2{n} Apr 18,'
+        f' 01:1{n}</div><div class="txt">{body}</div></div></div>'
+        for n, (who, body) in enumerate(zip(("Ken_NJ", "TopHatter", "Ken_NJ"), said, strict=True), 1)
+    )  # fmt: skip
+    page = (
+        "<html><head><title>Thread title correction</title></head><body>"
+        f"<h1>Thread title correction</h1><div class='posts'>{posts}</div></body></html>"
+    )
+    read = _posts(page, "https://board.example.org/forum/info/48939-thread-title-correction")
+    assert [p.content for p in read] == [asked, "No problem :-)", "Thank you, that was quick."]
