@@ -941,3 +941,39 @@ def test_reading_loose_text_with_inline_links_is_one_paragraph_a_run() -> None:
                            role="article")  # fmt: skip
     lines = reading.parsed.posts[0].content.split("\n")
     assert said[0] in lines and said[1] in lines
+
+
+def test_reading_a_players_controls_under_hashed_names_are_no_part_of_the_story() -> None:
+    """A video news story whose player is named by hashes only (``div.qX3a``), so no class
+    says "player": the lines its controls print in a row — the speed menu (``倍速``, ``-
+    2.0X`` …), the clock (``00:00``), its error (``很抱歉，当前视频播放失败``, ``错误代码：…``)
+    — are left out of the story; a lone clock in the story's text stays."""
+    story = [
+        "本报讯 5月20日22点起，《城市影像》栏目将推出系列访谈节目，五位导演将讲述他们的成长故事和"
+        "艺术生涯，用电影人的艺术探索记录城市的变化。",
+        "节目首期将于周一晚间播出，重播时间为次日下午。",
+        "15:30",
+        "栏目组表示，访谈节目共十期，每期约四十五分钟，观众也可以在电影网观看完整版。",
+    ]
+    player = (
+        '<div class="qX3a"><div class="wT8b"><span>倍速</span><ul>'
+        + "".join(f"<li>{s}X</li>" for s in ("2.0", "1.5", "1.0", "0.75"))
+        + '</ul></div><div class="mN2c">00:00</div><div class="pL9d"><p>很抱歉，当前视频播放失败</p>'
+        "<p>错误代码：QVS.4100</p></div></div>"
+    )
+    page = (
+        '<html><head><meta charset="utf-8"><title>《城市影像》访谈节目5月20日起播出_电影网</title>'
+        '</head><body><div class="hK1z"><a href="/">首页</a> <a href="/news/">新闻</a></div>'
+        '<div class="zR4t"><h1>《城市影像》访谈节目5月20日起播出</h1><div class="cV7e">'
+        "2024-05-20 09:12 来源：电影网</div>"
+        f'{player}<div class="bY6u">{"".join(f"<p>{line}</p>" for line in story)}</div></div>'
+        "</body></html>"
+    )
+    reading, _ = read_page(
+        page.encode(), "https://www.example.com/news/20240520/1676288.shtml", RUNTIME,
+        role="article",
+    )  # fmt: skip
+    lines = reading.parsed.posts[0].content.split("\n")
+    assert [line for line in story if line not in lines] == []
+    assert not {"倍速", "- 2.0X", "00:00", "很抱歉，当前视频播放失败"} & {x.strip() for x in lines}
+    assert not any("错误代码" in line for line in lines)

@@ -182,6 +182,7 @@ def within_story(text: str, sel: Selector, headline: str) -> str:
     marks one."""
     text = without_apparatus(without_link_runs(text, sel), sel)
     text = "\n".join(line for line in text.split("\n") if not furniture(line))
+    text = without_player_runs(text)
     if related := _related_texts(sel, headline):
         text = "\n".join(line for line in text.split("\n") if _bare(line) not in related)
     story = story_element(sel, headline)
@@ -221,6 +222,43 @@ def _related_texts(sel: Selector, headline: str) -> str:
                 out.append(text)
             break
     return _SEP.join(out)
+
+
+#: What a media player's controls print, a line each: a playback speed (``2.0X``, ``1.5倍``),
+#: a clock (``00:00``, ``01:12 / 03:45``), a control's or a quality's name, the player's
+#: error (``很抱歉，当前视频播放失败``, ``错误代码：QVS.4100``) — whatever its markup is named.
+_PLAYER_LINE = re.compile(
+    r"(?:-\s*)?(?:\d(?:\.\d{1,2})?\s*[xX×倍]"
+    r"|\d{1,2}:\d{2}(?::\d{2})?(?:\s*/\s*\d{1,2}:\d{2}(?::\d{2})?)?"
+    r"|倍速|播放速度|清晰度|画质|全屏|退出全屏|网页全屏|画中画|静音|取消静音|播放|暂停|重播|重新播放"
+    r"|弹幕|自动播放|连播|音量|高清|超清|标清|流畅|蓝光|自动|\d{3,4}[pP]"
+    r"|playback speed|speed|quality|subtitles|captions|fullscreen|exit fullscreen|mute|unmute"
+    r"|play|pause|replay|skip ad|normal"
+    r"|.{0,12}(?:视频)?(?:播放|加载)失败.{0,12}|错误代码\s*[:：]\s*\S{1,20}"
+    r"|.{0,16}建议\s*(?:在\s*)?WIFI\s*(?:下|环境下)(?:打开|观看|播放))",
+    re.IGNORECASE,
+)
+#: Lines of a player's controls in a row from which they are a player's, not the story's.
+PLAYER_RUN = 2
+
+
+def without_player_runs(text: str) -> str:
+    """The text without runs of ``PLAYER_RUN`` lines or more that a media player's controls
+    print (:data:`_PLAYER_LINE`: ``倍速``, ``- 2.0X``, ``00:00``, ``很抱歉，当前视频播放失败``) —
+    where no class or id names the player (hashed class names), the apparatus does not
+    find it; a story's lone ``播放`` or clock stays."""
+    lines = text.split("\n")
+    player = [bool(_PLAYER_LINE.fullmatch(line.strip())) for line in lines]
+    drop: set[int] = set()
+    start = None
+    for i, flag in enumerate([*player, False]):
+        if flag and start is None:
+            start = i
+        elif not flag and start is not None:
+            if i - start >= PLAYER_RUN:
+                drop.update(range(start, i))
+            start = None
+    return "\n".join(line for i, line in enumerate(lines) if i not in drop)
 
 
 def furniture(line: str) -> bool:
