@@ -41,6 +41,7 @@ from opinion_spiders.alerting import (
     period_tiers,
     raise_alert,
     retry_pending,
+    spool_unwritten,
 )
 from opinion_spiders.clusters import CANDIDATE_LIMIT, Member, copies_by_cluster
 from opinion_spiders.events.stories import cluster_story_key
@@ -193,8 +194,7 @@ class AlertPipeline(Stage):
         down grows it instead of sending it again as new."""
         self.stats.inc_value("opinion/alert/ledger_spooled")
         with _OFFLINE_LOCK:
-            for alert_id, fields in outcome.unwritten:
-                self.spool.append([{"_id": alert_id, "fields": fields}], "update_alert")
+            spool_unwritten(self.spool, outcome)
             if not outcome.grew:
                 self.known[str(alert["_id"])] = copy.deepcopy(dict(alert))
                 self.known.move_to_end(str(alert["_id"]))

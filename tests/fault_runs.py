@@ -1,6 +1,7 @@
 """What the fault tests share: the generated forum they crawl, `opinion crawl` started in the
 background, and what an analyst reads from a store (posts, clusters, alerts, ``posts.alert``,
-runs) compared with what a clean run of the same site stored."""
+runs) compared with what a clean run of the same site stored; and a store whose alert ledger
+is lost mid-delivery (:class:`LedgerLostAfterInsert`)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import pymongo
 import pymongo.errors
 import pytest
 
-from opinion_spiders.stores import open_store
+from opinion_spiders.stores import Store, StoreUnavailable, open_store
 from tests._proc import BIN, ROOT, run_opinion
 from tests.forum_corpus import SITE, Corpus, CorpusServer
 
@@ -223,3 +224,17 @@ def assert_same_as_clean(
 
 def site_args(sites: Path) -> tuple[str, ...]:
     return (SITE, "-s", f"OPINION_SITES_FILES={sites}")
+
+
+class LedgerLostAfterInsert:
+    """A real store whose alert ledger takes an alert's insert and then loses the store for
+    every update of it: the store going away while the alert is delivered."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+    def update_alert(self, alert_id: str, fields: Any) -> None:
+        raise StoreUnavailable("the store went away")

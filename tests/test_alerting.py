@@ -33,6 +33,7 @@ from opinion_spiders.stores.base import ClusterWrites
 from opinion_spiders.stores.spool import Spool
 from pipelines.alert import copy_stories
 from plugins.channels import DingTalkChannel, LogChannel, WebhookChannel
+from tests.fault_runs import LedgerLostAfterInsert
 from tests.receivers import DingTalkReceiver, WebhookReceiver
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -634,3 +635,34 @@ def test_period_tiers_lower_thresholds_in_sensitive_periods() -> None:
     periods = [{"id": "a", "threshold_factor": 0.9}, {"id": "b", "threshold_factor": 0.8}]
     assert period_tiers(tiers, periods) == {"notice": 20.0, "warning": 40.0}
     assert period_tiers(10.0, [{"threshold_factor": 0.5}])["notice"] == 5.0
+
+
+def test_alerting_a_health_alert_whose_ledger_write_is_lost_after_its_delivery_is_spooled(
+    tmp_path: Path, webhook: WebhookReceiver
+) -> None:
+    """A site's health alert, the store lost between its delivery and the write that records
+    it: sent once, its unwritten delivery spooled (and counted), not failed."""
+    from scrapy.utils.test import get_crawler
+
+    from opinion_spiders.crawling.runstats import RunStatsExtension
+    from opinion_spiders.runtime import Runtime
+    from opinion_spiders.stores.factory import spool_dir
+
+    settings = {"OPINION_STORE": f"embedded://{tmp_path / 'store'}",
+                "OPINION_DATA_DIR": str(tmp_path), "OPINION_WEBHOOK_URL": webhook.url}  # fmt: skip
+    crawler = get_crawler(settings_dict=settings)
+    extension = RunStatsExtension.from_crawler(crawler)
+    runtime = Runtime.for_crawler(crawler)
+    real = runtime.store
+    try:
+        runtime.__dict__["store"] = LedgerLostAfterInsert(real)
+        problem = {"check": "no_posts", "value": 0, "message": "no posts in 3 runs"}
+        extension._raise_health_alert(runtime, {"site": "demo-forum", "kind": "forum"}, problem)
+        assert [r["json"]["type"] for r in webhook.requests] == ["health"]
+        assert crawler.stats.get_value("opinion/alert/ledger_spooled") == 1
+        spool = Spool(spool_dir(settings))
+        assert spool.replay(real) >= 1
+        [alert] = real.find_alerts()
+        assert alert["status"] == "sent"
+    finally:
+        real.close()

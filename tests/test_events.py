@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from opinion_spiders.alerting import AlertPolicy
+from opinion_spiders.alerting import AlertPolicy, retry_pending
 from opinion_spiders.events.bursts import (
     Burst,
     BurstDetector,
@@ -26,8 +26,10 @@ from opinion_spiders.events.bursts import (
 )
 from opinion_spiders.events.detect import EventDetector
 from opinion_spiders.stores import Store
+from opinion_spiders.stores.spool import Spool
 from opinion_spiders.watch.periods import Calendar, Period
 from plugins.channels import WebhookChannel
+from tests.fault_runs import LedgerLostAfterInsert
 from tests.receivers import WebhookReceiver
 
 T0 = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
@@ -948,3 +950,26 @@ def test_events_stage_gives_mallocs_free_memory_back_after_each_look(
 
     asyncio.run(feed())
     assert len(trims) == 3  # a look every 2 posts
+
+
+def test_events_alert_whose_ledger_write_is_lost_after_its_delivery_is_spooled_not_resent(
+    any_store: Store, webhook: WebhookReceiver, tmp_path: Path
+) -> None:
+    """The store lost between an event alert's delivery and the write that records it: the
+    event is recorded and its alert sent once; the unwritten delivery goes to the spool, and
+    once it is replayed the ledger has the alert sent — a retry sends nothing."""
+    detector, channels = _detector(), [WebhookChannel(webhook.url)]
+    detector.spool = Spool(tmp_path / "spool")
+    _feed(detector, _background() + _quiet_rule())
+    now = T0 + timedelta(hours=72, minutes=50)
+    _feed(detector, [_post(T0 + timedelta(hours=72, minutes=5 * i), "petition") for i in range(4)])
+    done = detector.record(detector.bursts(now), LedgerLostAfterInsert(any_store), channels, now)
+    assert done["alerts"] == 1 and done["ledger_spooled"] >= 1
+    assert len(webhook.requests) == 1
+    [alert] = any_store.find_alerts()
+    assert alert["status"] == "pending"  # the stored ledger is behind until the spool replays
+    assert detector.spool.replay(any_store) >= 1
+    [alert] = any_store.find_alerts()
+    assert alert["status"] == "sent"
+    retried = retry_pending(any_store, channels, now + timedelta(days=1), detector.alerts)
+    assert retried.sent == [] and retried.failed == [] and len(webhook.requests) == 1

@@ -13,6 +13,7 @@ from opinion_spiders.alerting.dispatch import (
     channel_key,
     raise_alert,
     retry_pending,
+    spool_unwritten,
 )
 from opinion_spiders.alerting.policy import (
     DEFAULT_TIERS,
@@ -38,6 +39,6 @@ __all__ = [
     "DEFAULT_TIERS", "AlertPolicy", "Channel", "Ledger", "OfflineLedger", "Outcome",
     "QuietHours", "Tiers", "alert_for", "alert_key", "backoff_delay", "channel_key",
     "delivery_due", "is_delivered", "is_sent", "parse_quiet_hours", "period_tiers",
-    "raise_alert", "record_failure", "record_success", "retry_pending", "tier_for",
-    "tier_table",
+    "raise_alert", "record_failure", "record_success", "retry_pending", "spool_unwritten",
+    "tier_for", "tier_table",
 ]  # fmt: skip

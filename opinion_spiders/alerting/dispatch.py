@@ -35,6 +35,7 @@ from opinion_spiders.alerting.policy import (
 )
 from opinion_spiders.events.stories import cluster_story_key, grow
 from opinion_spiders.stores.base import Store, StoreUnavailable
+from opinion_spiders.stores.spool import Spool
 
 logger = logging.getLogger("opinion_spiders.alerts")
 _LOCK = threading.Lock()
@@ -128,6 +129,15 @@ class OfflineLedger:
         inserted = {docs[0]["_id"] for op, docs in writes if op == "insert_alert"}
         return [(op, docs) for op, docs in writes
                 if op == "insert_alert" or docs[0]["_id"] not in inserted]  # fmt: skip
+
+
+def spool_unwritten(spool: Spool, outcome: Outcome) -> int:
+    """Append the ledger writes a raise could not make after its delivery
+    (:attr:`Outcome.unwritten`) to ``spool``, in order, for the ledger to take when the spool
+    replays; how many."""
+    for alert_id, fields in outcome.unwritten:
+        spool.append([{"_id": alert_id, "fields": fields}], "update_alert")
+    return len(outcome.unwritten)
 
 
 def channel_key(channel: Channel) -> str:

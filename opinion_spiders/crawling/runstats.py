@@ -12,7 +12,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from opinion_spiders.alerting import AlertPolicy, raise_alert
+from opinion_spiders.alerting import AlertPolicy, raise_alert, spool_unwritten
 from opinion_spiders.config import config_of
 from opinion_spiders.core.health import evaluate, fetch_stats, finish_reason, health_alert
 from opinion_spiders.runtime import Runtime
@@ -102,9 +102,12 @@ class RunStatsExtension:
         now = datetime.now(UTC)
         alert = health_alert(str(run["site"]), str(run["kind"]), problem, now)
         policy = AlertPolicy.from_settings(self.crawler.settings)
-        if raise_alert(runtime.store, runtime.channels, alert, policy, now) is not None:
+        outcome = raise_alert(runtime.store, runtime.channels, alert, policy, now)
+        if outcome is not None:
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value("opinion/alert/raised/health")
+            if spool_unwritten(Spool(spool_dir(self.crawler.settings)), outcome):
+                self.crawler.stats.inc_value("opinion/alert/ledger_spooled")
 
 
 def _keep(key: str, value: Any) -> bool:

@@ -10,10 +10,12 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from opinion_spiders.alerting import AlertPolicy, Channel, raise_alert
+from opinion_spiders.alerting import AlertPolicy, Channel, raise_alert, spool_unwritten
 from opinion_spiders.events.bursts import MEMORY_POSTS, Burst, BurstDetector, BurstPolicy
 from opinion_spiders.events.documents import event_alert, event_document, stored_ids
 from opinion_spiders.stores.base import Store
+from opinion_spiders.stores.factory import spool_dir
+from opinion_spiders.stores.spool import Spool
 from opinion_spiders.watch.periods import Calendar
 
 logger = logging.getLogger("opinion_spiders.events")
@@ -39,14 +41,19 @@ class EventDetector:
         self.bursts_of = BurstDetector(policy, factor_at)
         self.alerts = alerts
         self.seeded = False
+        #: where an event alert's ledger writes go that the store did not take after its
+        #: delivery (:func:`~opinion_spiders.alerting.spool_unwritten`); None: nowhere
+        self.spool: Spool | None = None
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> EventDetector:
         from opinion_spiders.watch.config import calendar_from_settings
 
         calendar = calendar_from_settings(settings)
-        return cls(BurstPolicy.from_settings(settings), AlertPolicy.from_settings(settings),
-                   calendar)  # fmt: skip
+        detector = cls(BurstPolicy.from_settings(settings), AlertPolicy.from_settings(settings),
+                       calendar)  # fmt: skip
+        detector.spool = Spool(spool_dir(settings))
+        return detector
 
     @property
     def policy(self) -> BurstPolicy:
@@ -104,6 +111,8 @@ class EventDetector:
             if outcome is None:
                 continue
             done["escalated" if outcome.escalated else "grew" if outcome.grew else "alerts"] += 1
+            if outcome.unwritten and self.spool is not None:
+                done["ledger_spooled"] += spool_unwritten(self.spool, outcome)
         return dict(done)
 
 
