@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -645,10 +646,9 @@ def _teasers(blocks: list[etree._Element], title: str) -> bool:
 
 def _opening_link(block: etree._Element) -> etree._Element | None:
     """The link a block's text opens with, if it opens with one."""
-    for text in _SAID_XPATH(block):
+    for text, holder in _said_in_order(block):
         if not text.strip():
             continue
-        holder = text.getparent().getparent() if text.is_tail else text.getparent()
         for el in (holder, *holder.iterancestors()):
             if el is block:
                 return None
@@ -1220,13 +1220,34 @@ def _dated_node(el: etree._Element) -> bool:
     that the body after it runs on from in the block's whole text (``10月前花钱就…``), where
     :data:`DATE_LIKE` does not take the words for a time."""
     seen = 0
-    for text in _SAID_XPATH(el):
+    for text, _ in _said_in_order(el):
         if DATE_LIKE.search(text):
             return True
         seen += len(text)
         if seen > _DATED_HEAD:
             return False
     return False
+
+
+def _said_in_order(el: etree._Element, top: bool = True) -> Iterator[tuple[str, etree._Element]]:
+    """The texts an element says (as :data:`_SAID`: not its scripts', styles', icons',
+    controls' or menus'), each with the element that holds it, in page order — one at a time,
+    for the callers that stop at the first few."""
+    if isinstance(el.tag, str) and el.tag not in _CODE and not _unsaid(el):
+        if el.text:
+            yield el.text, el
+        for child in el:
+            yield from _said_in_order(child, False)
+    if not top and el.tail and (parent := el.getparent()) is not None:
+        yield el.tail, parent
+
+
+def _unsaid(el: etree._Element) -> bool:
+    """An element whose text is no one's saying: an icon, a control, a menu (see :data:`_SAID`)."""
+    if el.tag in ("svg", "button", "select"):
+        return True
+    names = (el.get("class") or "").lower()
+    return "dropdown" in names or "menu" in names
 
 
 def _hinted(el: etree._Element) -> bool:
