@@ -58,10 +58,7 @@ _HIDDEN = (
     )
 )
 _HIDDEN_BOXES = etree.XPath(f"//body//*[{_HIDDEN}]")
-_SHOWN_TEXTS = etree.XPath(
-    f"//body//text()[not(ancestor::*[{_HIDDEN}]) and not(parent::script or parent::style)]"
-)
-_TEXTS = etree.XPath(".//text()[not(parent::script or parent::style)]")
+_BODY = etree.XPath("//body")
 #: Share of a page's text past which its hidden boxes' lines are not left out: a page that
 #: hides its content until a script shows it.
 HIDDEN_SHARE = 0.5
@@ -77,14 +74,18 @@ def shown_lines(text: str, root: etree._Element) -> str:
         return text
     inside = set(boxes)
     outer = [box for box in boxes if not any(a in inside for a in box.iterancestors())]
-    hidden = "\x00".join(_bare("".join(_TEXTS(box))) for box in outer)
-    shown = _bare("".join(_SHOWN_TEXTS(root)))
-    if len(hidden) >= HIDDEN_SHARE * (len(hidden) + len(shown)):
-        return text
+    hidden = "\x00".join(_bare("".join(box.itertext())) for box in outer)
     lines = text.split("\n")
-    return "\n".join(
-        line for line in lines if not ((b := _bare(line)) and b in hidden and b not in shown)
-    )
+    only = {b for line in lines if (b := _bare(line)) and b in hidden}
+    if not only:
+        return text
+    body = _BODY(root)
+    page = _bare("".join((body[0] if body else root).itertext()))
+    if len(hidden) >= HIDDEN_SHARE * len(page):
+        return text
+    # a line the page also shows outside the hidden boxes is there more often than inside them
+    only = {b for b in only if page.count(b) <= hidden.count(b)}
+    return "\n".join(line for line in lines if _bare(line) not in only)
 
 
 def _bare(text: str) -> str:
