@@ -24,7 +24,7 @@ from opinion_spiders.adapters import LONE_VERSION, Adapter, Page, Parsed
 from opinion_spiders.errors import ParseError
 from opinion_spiders.items import Post
 from opinion_spiders.reading.declared_kind import discussion_sign
-from opinion_spiders.reading.main_text import board_line, header_line, page_title
+from opinion_spiders.reading.main_text import BLOCK_TAGS, board_line, header_line, page_title
 from opinion_spiders.reading.shown import unshown
 from opinion_spiders.reading.story import SIDEBAR
 from opinion_spiders.text.dates import full_date, month_day
@@ -588,8 +588,6 @@ def _groups(sel: Selector, beside: set[etree._Element]) -> tuple[_Groups, _Group
 _FORMATTING = frozenset(
     ["font", "b", "strong", "i", "em", "u", "s", "strike", "big", "small", "tt", "center"]
 )
-#: Block elements, a formatting element around which is a browser's wrapper.
-_BLOCKS = frozenset(["div", "li", "table", "tr", "article", "section", "p", "ul", "ol", "dl"])
 
 
 def _children(parent: etree._Element) -> list[etree._Element]:
@@ -613,7 +611,7 @@ def _wraps_blocks(el: etree._Element) -> bool:
         return False
     inner = [c for c in el if isinstance(c.tag, str)]
     return bool(inner) and all(
-        c.tag in _BLOCKS or (c.tag in _FORMATTING and _wraps_blocks(c)) for c in inner
+        c.tag in BLOCK_TAGS or (c.tag in _FORMATTING and _wraps_blocks(c)) for c in inner
     )
 
 
@@ -1521,12 +1519,10 @@ def _without_stamps(el: etree._Element) -> str:
     ]  # fmt: skip
     if not stamps:
         return _text(el)
-    kept = []
-    for text in _SAID_XPATH(el):
-        holder = text.getparent().getparent() if text.is_tail else text.getparent()
-        if not any(holder is s or s in holder.iterancestors() for s in stamps):
-            kept.append(text)
-    return squash("".join(kept))
+    return squash("".join(
+        text for text, holder in _said_in_order(el)
+        if not any(holder is s or s in holder.iterancestors() for s in stamps)
+    ))  # fmt: skip
 
 
 def _person_name(el: etree._Element) -> bool:

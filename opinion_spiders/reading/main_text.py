@@ -124,7 +124,7 @@ def extracted(html: str, url: str, *, comments: bool, precise: bool) -> tuple[st
 
 #: Elements a browser lays out as blocks: the text between two of them inside a box is a
 #: paragraph of its own, as the browser shows it, whatever element holds it.
-_BLOCK_TAGS = frozenset(
+BLOCK_TAGS = frozenset(
     ["address", "article", "aside", "blockquote", "center", "dd", "details", "dialog", "div",
      "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4",
      "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table",
@@ -180,7 +180,7 @@ def _loose_runs_as_paragraphs(tree: Any) -> None:
 
 
 def _is_block(el: Any) -> bool:
-    return isinstance(el.tag, str) and el.tag in _BLOCK_TAGS
+    return isinstance(el.tag, str) and el.tag in BLOCK_TAGS
 
 
 def _run_size(text: str, inline: Sequence[Any]) -> int:

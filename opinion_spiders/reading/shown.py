@@ -74,20 +74,21 @@ def shown_lines(text: str, root: etree._Element) -> str:
         return text
     inside = set(boxes)
     outer = [box for box in boxes if not any(a in inside for a in box.iterancestors())]
-    hidden = "\x00".join(_bare("".join(box.itertext())) for box in outer)
+    hidden = "\x00".join(bare("".join(box.itertext())) for box in outer)
     lines = text.split("\n")
-    only = {b for line in lines if (b := _bare(line)) and b in hidden}
+    only = {b for line in lines if (b := bare(line)) and b in hidden}
     if not only:
         return text
     body = _BODY(root)
-    page = _bare("".join((body[0] if body else root).itertext()))
+    page = bare("".join((body[0] if body else root).itertext()))
     if len(hidden) >= HIDDEN_SHARE * len(page):
         return text
     # a line the page also shows outside the hidden boxes is there more often than inside them
     only = {b for b in only if page.count(b) <= hidden.count(b)}
-    return "\n".join(line for line in lines if _bare(line) not in only)
+    return "\n".join(line for line in lines if bare(line) not in only)
 
 
-def _bare(text: str) -> str:
-    """Text without white space or a list item's leading dash, as lines and elements compare."""
+def bare(text: str) -> str:
+    """Text without white space or a list item's leading dash: how a line and the element it
+    came from compare, whatever spaces an extractor put between their pieces."""
     return "".join(text.removeprefix("- ").split())

@@ -22,6 +22,7 @@ from lxml import etree
 from parsel import Selector
 
 from opinion_spiders.reading.main_text import link_texts, shingles, words
+from opinion_spiders.reading.shown import bare
 
 #: Share of a line's word pairs the story element must hold for the line to be the story's.
 INSIDE = 0.5
@@ -184,7 +185,7 @@ def within_story(text: str, sel: Selector, headline: str) -> str:
     text = "\n".join(line for line in text.split("\n") if not furniture(line))
     text = without_player_runs(text)
     if related := _related_texts(sel, headline):
-        text = "\n".join(line for line in text.split("\n") if _bare(line) not in related)
+        text = "\n".join(line for line in text.split("\n") if bare(line) not in related)
     story = story_element(sel, headline)
     if story is None:
         return text
@@ -209,9 +210,9 @@ def _related_texts(sel: Selector, headline: str) -> str:
     page = _visible_size(sel.root)
     out = []
     for head in heads:
-        said = _bare(element_text(head))
+        said = bare(element_text(head))
         for box in head.iterancestors():
-            text = _bare(element_text(box))
+            text = bare(element_text(box))
             if text == said:
                 continue
             if (
@@ -334,8 +335,8 @@ def without_apparatus(text: str, sel: Selector, kinds: Sequence[str] = STORY_APP
                 i
                 for i, line in enumerate(lines)
                 if (kind != "player" or len(line) <= CONTROL_LINE)
-                and (bare := _bare(line))
-                and bare in texts
+                and (flat := bare(line))
+                and flat in texts
             )
     return "\n".join(line for i, line in enumerate(lines) if i not in drop)
 
@@ -364,7 +365,7 @@ def _named_texts(sel: Selector) -> dict[str, str]:
     page = _visible_size(sel.root)
     out = {}
     for kind, found in named.items():
-        texts = {el: _bare(element_text(el)) for el in found}
+        texts = {el: bare(element_text(el)) for el in found}
         kept = {el: t for el, t in texts.items() if len(t) < WRAPPER_SHARE * page}
         outer = [t for el, t in kept.items() if not any(a in kept for a in el.iterancestors())]
         if outer:
@@ -373,21 +374,15 @@ def _named_texts(sel: Selector) -> dict[str, str]:
 
 
 def _visible_size(root: etree._Element) -> int:
-    """The characters of the body's visible text, as :func:`_bare` counts them: all its text
+    """The characters of the body's visible text, as :func:`bare` counts them: all its text
     less that of its outermost scripts, styles and ``noscript`` blocks."""
     hidden = sum(_bare_size(_TEXTS(el)) for el in _BODY_HIDERS(root))
     return _bare_size(_BODY_TEXTS(root)) - hidden
 
 
 def _bare_size(texts: list[str]) -> int:
-    """``sum(len(_bare(t)) for t in texts)``, counted on one string: the characters but
+    """``sum(len(bare(t)) for t in texts)``, counted on one string: the characters but
     white space, less the dash of each text that starts with ``- ``."""
     joined = "\x00".join(texts)
     dashed = ("\x00" + joined).count("\x00- ")
     return len("".join(joined.split())) - max(len(texts) - 1, 0) - dashed
-
-
-def _bare(text: str) -> str:
-    """Text without white space or a list item's leading dash: how a line and the element it
-    came from compare, whatever spaces an extractor put between their pieces."""
-    return "".join(text.removeprefix("- ").split())
