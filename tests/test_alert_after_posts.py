@@ -301,22 +301,20 @@ def test_store_stage_durable_batch_takes_posts_in_while_they_come_and_is_written
         stage.runtime.close()
 
 
-def test_alert_stage_with_the_store_down_spools_a_story_that_grew(
-    tmp_path: Path, receiver: StoreWatchingReceiver
-) -> None:
-    """Store and alert stages with MongoDB down: a thread's first post raises its story, the
-    second grows it; both ledger writes and both posts' ``alert`` reach the spool, so the
-    replayed ledger counts two posts and both posts name the alert."""
-    dead = f"mongodb://127.0.0.1:{free_port()}/opinion?serverSelectionTimeoutMS=200"
-    settings = {"OPINION_STORE": dead, "OPINION_DATA_DIR": str(tmp_path),
-                "OPINION_WEBHOOK_URL": receiver.url, "OPINION_ALERT_THRESHOLD": 25}  # fmt: skip
-    receiver.where_missing = lambda ids: set()
+def _thread_posts(thread: str) -> list[Post]:
+    """A thread's two posts, each over the alert threshold: the first raises the thread's
+    story, the second grows it."""
+    now = datetime.now(UTC)
+    return [Post(site="demo-forum", kind="forum", url=f"http://x/t/{thread}#{n}", title="强拆",
+                 id=f"demo-forum:{thread}:{n}", thread_id=thread, score=60.0, crawled_at=now)
+            for n in (1, 2)]  # fmt: skip
+
+
+def _through_store_and_alert(settings: dict[str, Any], posts: list[Post]) -> Any:
+    """The store and alert stages of a crawler on ``settings``, opened, given ``posts`` one
+    after the other, and closed; the crawler (its stats)."""
     crawler = get_crawler(settings_dict=settings)
     stages = [StorePipeline.from_crawler(crawler), AlertPipeline.from_crawler(crawler)]
-    now = datetime.now(UTC)
-    posts = [Post(site="demo-forum", kind="forum", url=f"http://x/t/7#{n}", title="强拆",
-                  id=f"demo-forum:7:{n}", thread_id="7", score=60.0, crawled_at=now)
-             for n in (1, 2)]  # fmt: skip
 
     async def run() -> None:
         for stage in stages:
@@ -331,6 +329,21 @@ def test_alert_stage_with_the_store_down_spools_a_story_that_grew(
         asyncio.run(run())
     finally:
         stages[0].runtime.close()
+    return crawler
+
+
+def test_alert_stage_with_the_store_down_spools_a_story_that_grew(
+    tmp_path: Path, receiver: StoreWatchingReceiver
+) -> None:
+    """Store and alert stages with MongoDB down: a thread's first post raises its story, the
+    second grows it; both ledger writes and both posts' ``alert`` reach the spool, so the
+    replayed ledger counts two posts and both posts name the alert."""
+    dead = f"mongodb://127.0.0.1:{free_port()}/opinion?serverSelectionTimeoutMS=200"
+    settings = {"OPINION_STORE": dead, "OPINION_DATA_DIR": str(tmp_path),
+                "OPINION_WEBHOOK_URL": receiver.url, "OPINION_ALERT_THRESHOLD": 25}  # fmt: skip
+    receiver.where_missing = lambda ids: set()
+    posts = _thread_posts("7")
+    _through_store_and_alert(settings, posts)
     assert [r["json"]["id"] for r in receiver.requests] == ["thread:demo-forum:7"]
     assert receiver.requests[0]["json"]["durable"] == "spooled"
     live = open_store(f"embedded://{tmp_path / 'live'}")
@@ -367,34 +380,19 @@ def test_alert_stage_store_lost_right_after_a_delivery_sends_the_story_once(
     nothing. (Before, the failed raise fell back on the offline ledger, whose spooled insert
     the stored ledger's own entry shadowed: the story stayed pending, and the next retry —
     the crawl's last, once the store was back — sent it again.)"""
-    server = FerretDBProcess(tmp_path / "ferretdb", port=free_port())
-    uri = server.start()
-    receiver = StoppingReceiver(server)
+    first = FerretDBProcess(tmp_path / "ferretdb", port=free_port())
+    uri = first.start()
+    receiver = StoppingReceiver(first)
     dead_fast = f"{uri.split('?')[0]}?serverSelectionTimeoutMS=300&socketTimeoutMS=2000"
     settings = {"OPINION_STORE": dead_fast, "OPINION_DATA_DIR": str(tmp_path / "data"),
                 "OPINION_WEBHOOK_URL": receiver.url, "OPINION_ALERT_THRESHOLD": 25,
                 "OPINION_STORE_BATCH_SIZE": 1}  # fmt: skip
-    crawler = get_crawler(settings_dict=settings)
-    stages = [StorePipeline.from_crawler(crawler), AlertPipeline.from_crawler(crawler)]
-    now = datetime.now(UTC)
-    posts = [Post(site="demo-forum", kind="forum", url=f"http://x/t/8#{n}", title="强拆",
-                  id=f"demo-forum:8:{n}", thread_id="8", score=60.0, crawled_at=now)
-             for n in (1, 2)]  # fmt: skip
-
-    async def run() -> None:
-        for stage in stages:
-            await stage.open_spider()
-        for post in posts:
-            for stage in stages:
-                await stage.process_item(post)
-        for stage in stages:
-            await stage.close_spider()
-
+    posts = _thread_posts("8")
     try:
-        asyncio.run(run())
+        crawler = _through_store_and_alert(settings, posts)
     finally:
-        stages[0].runtime.close()
         receiver.close()
+        first.stop()  # stopped by the receiver already, unless the alert never came
     assert [r["json"]["id"] for r in receiver.requests] == ["thread:demo-forum:8"]
     assert crawler.stats.get_value("opinion/alert/ledger_spooled", 0) >= 1
     server = FerretDBProcess(tmp_path / "ferretdb", port=free_port())
